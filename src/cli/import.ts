@@ -1,0 +1,33 @@
+/** `usage-charges import <kind> FILE.csv`: one all-or-nothing import of a CSV file. */
+import type { Command } from 'commander';
+import { IMPORT_KIND_NAMES, IMPORT_KINDS, importFile, type ImportKindName, type ImportResult } from '../ingest/index.ts';
+import { InputError } from '../domain/errors.ts';
+import type { AnyImportKind } from '../ingest/import-kind.ts';
+import type { CliContext } from './context.ts';
+
+/** One line saying what an import did. */
+export function describeImport(r: ImportResult): string {
+  return `${r.kind}: ${r.file}: ${r.rows} row${r.rows === 1 ? '' : 's'}: ${r.inserted} added, ${r.updated} updated, ${r.unchanged} unchanged`;
+}
+
+export function registerImport(program: Command, ctx: CliContext): void {
+  program
+    .command('import')
+    .description('import a CSV file (UTF-8, header line); every row is checked and the file is imported whole or not at all')
+    .argument('<kind>', `what the file holds: ${IMPORT_KIND_NAMES.join(', ')}`)
+    .argument('<file>', 'the CSV file')
+    .addHelpText('after', '\nColumns of each kind: docs/formats.md. Examples: data/demo/*.csv.')
+    .action(async (kind: string, file: string) => {
+      if (!(IMPORT_KIND_NAMES as string[]).includes(kind)) {
+        throw new InputError(`import: unknown kind "${kind}" (one of ${IMPORT_KIND_NAMES.join(', ')})`);
+      }
+      const config = ctx.config();
+      const result = await importFile(
+        IMPORT_KINDS[kind as ImportKindName] as AnyImportKind,
+        { path: file },
+        { db: ctx.db(), now: new Date().toISOString(), defaultCurrency: config.defaultCurrency, defaultLocale: config.defaultLocale },
+        { maxErrors: config.importMaxErrors },
+      );
+      ctx.output.out(describeImport(result));
+    });
+}

@@ -1,0 +1,40 @@
+/** `usage-charges seed-demo [--as-of ISO] [--if-empty]`: loads the demo cloud through the import path. */
+import type { Command } from 'commander';
+import { InputError } from '../domain/errors.ts';
+import { parseInstant } from '../domain/instant.ts';
+import { seedDemo } from '../ingest/demo.ts';
+import type { CliContext } from './context.ts';
+import { describeImport } from './import.ts';
+
+/** Parses an `--as-of` option: an ISO 8601 instant with its zone. */
+export function parseAsOf(value: string | undefined, option = '--as-of'): Date {
+  if (value === undefined) return new Date();
+  const r = parseInstant(value);
+  if (!r.ok) throw new InputError(`${option}: ${r.error}`);
+  return new Date(r.value);
+}
+
+export function registerSeedDemo(program: Command, ctx: CliContext): void {
+  program
+    .command('seed-demo')
+    .description('load the demo tenants, contacts, L-Platforms, catalog, usage and coupons, with usage in the month before --as-of')
+    .option('--as-of <instant>', 'ISO 8601 instant with zone (default: now); the usage falls in the month before it')
+    .option('--if-empty', 'do nothing when the store already holds tenants')
+    .action(async (opts: { asOf?: string; ifEmpty?: boolean }) => {
+      const asOf = parseAsOf(opts.asOf);
+      const config = ctx.config();
+      const db = ctx.db();
+      if (opts.ifEmpty && db.prepare('SELECT 1 FROM tenants LIMIT 1').get() !== undefined) {
+        ctx.output.out('seed-demo: the store already holds tenants; nothing loaded');
+        return;
+      }
+      const { month, results } = await seedDemo(
+        db,
+        { now: new Date().toISOString(), defaultCurrency: config.defaultCurrency, defaultLocale: config.defaultLocale },
+        asOf,
+        config.billingTimeZone,
+      );
+      ctx.output.out(`seed-demo: demo usage in ${month} (billing time zone ${config.billingTimeZone})`);
+      for (const r of results) ctx.output.out(`  ${describeImport(r)}`);
+    });
+}

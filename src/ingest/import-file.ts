@@ -1,0 +1,138 @@
+/** Imports one CSV file of a given kind: every row validated, all written in one transaction or none. */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { InputError, type InputIssue } from '../domain/errors.ts';
+import { CONTROL_CHARACTERS } from './fields.ts';
+import { CsvStructureError, readCsv } from './csv-source.ts';
+import type { ImportContext, ImportKind, Report } from './import-kind.ts';
+import { recordAudit } from '../store/audit.ts';
+
+/** Counts of what an import did. */
+export interface ImportResult {
+  kind: string;
+  file: string;
+  rows: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  bytes: number;
+  sha256: string;
+}
+
+/** Where an import reads from: a path on disk, or a stream with the name messages should show. */
+export type ImportInput = { path: string } | { stream: Readable; name: string };
+
+/** Options of one import. */
+export interface ImportOptions {
+  /** Stop collecting after this many problems (the file is refused either way). */
+  maxErrors: number;
+}
+
+/**
+ * Reads and validates the whole file, applying rows inside one IMMEDIATE transaction; any problem
+ * rolls everything back and throws an InputError listing each `file:line: field: message`.
+ */
+export async function importFile<Row>(
+  kind: ImportKind<Row>,
+  input: ImportInput,
+  ctx: ImportContext,
+  options: ImportOptions,
+): Promise<ImportResult> {
+  const fileName = 'path' in input ? input.path : input.name;
+  let stream: Readable;
+  if ('path' in input) {
+    try {
+      const stat = fs.statSync(input.path);
+      if (!stat.isFile()) throw new InputError(`${fileName}: is not a file`);
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      throw new InputError(`${fileName}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    stream = fs.createReadStream(input.path);
+  } else {
+    stream = input.stream;
+  }
+
+  const issues: InputIssue[] = [];
+  let truncated = false;
+  const add = (line: number, field: string, message: string): void => {
+    if (issues.length >= options.maxErrors) {
+      truncated = true;
+      return;
+    }
+    issues.push({ file: fileName, line, field, message });
+  };
+
+  const { db } = ctx;
+  const source = readCsv(stream, kind.columns);
+  const schema = kind.schema(ctx);
+  const allColumns = [...kind.columns.required, ...kind.columns.optional];
+  const seenKeys = kind.key ? new Map<string, number>() : null;
+  const counts = { rows: 0, inserted: 0, updated: 0, unchanged: 0 };
+
+  // Inside a caller's transaction (the demo seeds several files at once) a savepoint keeps the
+  // all-or-nothing promise for this file; otherwise an IMMEDIATE transaction takes the write lock now.
+  const nested = db.inTransaction;
+  db.exec(nested ? 'SAVEPOINT import_file' : 'BEGIN IMMEDIATE');
+  let committed = false;
+  try {
+    const apply = kind.prepare(ctx);
+    for await (const { line, cells } of source.rows) {
+      counts.rows++;
+      const full: Record<string, string> = {};
+      const badFields = new Set<string>();
+      for (const column of allColumns) {
+        const value = cells[column] ?? '';
+        if (CONTROL_CHARACTERS.test(value)) {
+          badFields.add(column);
+          add(line, column, 'contains a control character (CR, LF, tab or similar), which no field may hold');
+        }
+        full[column] = value;
+      }
+      const parsed = schema.safeParse(full);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          const field = issue.path.length > 0 ? String(issue.path[0]) : '';
+          if (!badFields.has(field)) add(line, field, issue.message);
+        }
+        if (truncated) break;
+        continue;
+      }
+      if (badFields.size > 0) continue;
+      const row = parsed.data;
+      if (seenKeys && kind.key) {
+        const key = kind.key(row);
+        const first = seenKeys.get(key);
+        if (first !== undefined) {
+          add(line, '', `${key} appears again (first at line ${first})`);
+          continue;
+        }
+        seenKeys.set(key, line);
+      }
+      const report: Report = (field, message) => add(line, field, message);
+      const outcome = apply(row, report);
+      if (outcome !== 'rejected') counts[outcome]++;
+      if (truncated) break;
+    }
+    if (issues.length === 0) {
+      const { bytes, sha256 } = source.summary();
+      const result: ImportResult = { kind: kind.name, file: path.basename(fileName), ...counts, bytes, sha256 };
+      recordAudit(db, ctx.now, 'import', kind.name, result);
+      db.exec(nested ? 'RELEASE import_file' : 'COMMIT');
+      committed = true;
+      return result;
+    }
+  } catch (err) {
+    if (err instanceof CsvStructureError) {
+      add(err.line, err.field, err.message);
+    } else {
+      throw err;
+    }
+  } finally {
+    if (!committed && db.inTransaction) db.exec(nested ? 'ROLLBACK TO import_file; RELEASE import_file' : 'ROLLBACK');
+    if (!committed) stream.destroy();
+  }
+  const shown = issues.length + (truncated ? '+' : '');
+  throw new InputError(`${fileName}: refused, ${shown} problem${issues.length === 1 && !truncated ? '' : 's'}; nothing was imported`, issues, truncated);
+}

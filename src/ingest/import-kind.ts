@@ -1,0 +1,42 @@
+/** What every import kind provides: its columns, a row schema, and how a valid row is applied. */
+import type { z } from 'zod';
+import type { Db } from '../store/db.ts';
+import type { Currency, Locale } from '../domain/vocabulary.ts';
+import type { ColumnSpec } from './csv-source.ts';
+
+/** The outcome of applying one row to the store. */
+export type ApplyOutcome = 'inserted' | 'updated' | 'unchanged' | 'rejected';
+
+/** Reports a problem with the row being applied; the import will then write nothing. */
+export type Report = (field: string, message: string) => void;
+
+/** Facts an import needs besides the file: the time it runs and the configured defaults. */
+export interface ImportContext {
+  db: Db;
+  /** Canonical UTC instant of the import (recorded as created/updated time). */
+  now: string;
+  defaultCurrency: Currency;
+  defaultLocale: Locale;
+}
+
+/** Applies one valid row inside the import's transaction. */
+export type Applier<Row> = (row: Row, report: Report) => ApplyOutcome;
+
+/** One kind of import file. */
+export interface ImportKind<Row> {
+  name: string;
+  columns: ColumnSpec;
+  /** Validates the cells of one row (all columns present, empty cells as `''`). */
+  schema(ctx: ImportContext): z.ZodType<Row, Record<string, string>>;
+  /**
+   * The row's identity within the file; two rows with one key are an error. Omitted where the
+   * store's own uniqueness already decides (usage records, which may be millions).
+   */
+  key?(row: Row): string;
+  /** Prepares statements once and returns the per-row applier. */
+  prepare(ctx: ImportContext): Applier<Row>;
+}
+
+/** Any import kind, whatever its row type (for registries and the CLI). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyImportKind = ImportKind<any>;

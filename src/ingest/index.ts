@@ -1,0 +1,23 @@
+/** The import kinds by name, in the order a new store is filled. */
+import type { AnyImportKind } from './import-kind.ts';
+import { tenantsKind } from './kinds/tenants.ts';
+import { contactsKind } from './kinds/contacts.ts';
+import { lplatformsKind } from './kinds/lplatforms.ts';
+import { catalogKind } from './kinds/catalog.ts';
+import { usageKind } from './kinds/usage.ts';
+import { couponsKind } from './kinds/coupons.ts';
+
+export const IMPORT_KINDS = {
+  tenants: tenantsKind,
+  contacts: contactsKind,
+  lplatforms: lplatformsKind,
+  catalog: catalogKind,
+  usage: usageKind,
+  coupons: couponsKind,
+} as const satisfies Record<string, AnyImportKind>;
+
+export type ImportKindName = keyof typeof IMPORT_KINDS;
+export const IMPORT_KIND_NAMES = Object.keys(IMPORT_KINDS) as ImportKindName[];
+
+export { importFile, type ImportResult, type ImportInput } from './import-file.ts';
+export type { ImportContext } from './import-kind.ts';

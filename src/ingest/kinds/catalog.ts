@@ -1,0 +1,187 @@
+/**
+ * Import kind `catalog`: priced products, versioned by priority and applicable period. The first ten
+ * columns are those of the ROR accounting information file; the rest carry the ECL charge rules.
+ */
+import { z } from 'zod';
+import {
+  CATEGORIES, CHARGE_TYPES, CURRENCIES, RULE_NAMES, RULES, TIME_BASES, UNIT_CODES,
+  type ChargeType, type RuleName, type UnitCode,
+} from '../../domain/vocabulary.ts';
+import { parseDecimalText } from '../../domain/decimal-text.ts';
+import { decimalText, identifier, instant, oneOf, optional, required, text, wholeNumber, withDefault } from '../fields.ts';
+import type { ImportContext, ImportKind } from '../import-kind.ts';
+import { firstDifference } from './shared.ts';
+
+/** A valid row of a catalog file, with defaults filled in. */
+export interface CatalogRow {
+  product_id: string;
+  priority: number;
+  applicable_from: string;
+  applicable_to: string | null;
+  category: string;
+  resource_identifier: string;
+  unit_code: UnitCode;
+  unit_price: string;
+  product_name: string;
+  description: string;
+  charge_type: ChargeType;
+  time_basis: string;
+  monthly_cap: string | null;
+  plan_group: string;
+  rule: RuleName | '';
+  rule_params: string;
+  currency: string;
+}
+
+/** Digits a price or cap may have: 11 before the point (ROR), 6 after (ECL per-minute prices). */
+export const PRICE_DIGITS = { integerDigits: 11, fractionDigits: 6 } as const;
+
+const TIME_UNITS: readonly UnitCode[] = ['hour', 'minute', 'second'];
+const MONTH_UNITS: readonly UnitCode[] = ['month', 'year'];
+
+/** Which units and charge types each charge type and rule can be combined with. */
+const CHARGE_TYPE_UNITS: Record<ChargeType, readonly UnitCode[]> = {
+  metered: [...TIME_UNITS, 'unit'],
+  capped: TIME_UNITS,
+  capped_plan: TIME_UNITS,
+  monthly_fixed: MONTH_UNITS,
+  daily_prorated: MONTH_UNITS,
+};
+const RULE_CHARGE_TYPES: Record<RuleName, readonly ChargeType[]> = {
+  network_allowance: ['metered', 'capped'],
+  first_link_free: ['monthly_fixed'],
+  per_vm_flat: ['monthly_fixed'],
+  largest_vcpu: ['monthly_fixed'],
+  plus_monthly_fixed: ['metered'],
+};
+
+/** Parses `key=value;key=value` against a rule's parameter list; returns the canonical text or an error. */
+export function parseRuleParams(rule: RuleName, textValue: string): { ok: true; value: string } | { ok: false; error: string } {
+  const expected = RULES[rule] as Record<string, 'int' | 'decimal'>;
+  const given = new Map<string, string>();
+  if (textValue.trim() !== '') {
+    for (const part of textValue.split(';')) {
+      const m = /^\s*([a-z_]+)\s*=\s*(\S+)\s*$/.exec(part);
+      if (!m) return { ok: false, error: `"${part}" is not key=value` };
+      if (given.has(m[1]!)) return { ok: false, error: `${m[1]} is given twice` };
+      given.set(m[1]!, m[2]!);
+    }
+  }
+  const canonical: string[] = [];
+  for (const [name, type] of Object.entries(expected)) {
+    const raw = given.get(name);
+    if (raw === undefined) return { ok: false, error: `rule ${rule} needs ${name}=<${type === 'int' ? 'whole number' : 'decimal'}>` };
+    if (type === 'int') {
+      if (!/^\d{1,6}$/.test(raw)) return { ok: false, error: `${name} must be a whole number` };
+      canonical.push(`${name}=${Number(raw)}`);
+    } else {
+      const d = parseDecimalText(raw, PRICE_DIGITS);
+      if (!d.ok) return { ok: false, error: `${name}: ${d.error}` };
+      canonical.push(`${name}=${d.value}`);
+    }
+    given.delete(name);
+  }
+  if (given.size > 0) return { ok: false, error: `rule ${rule} takes no ${[...given.keys()].join(', ')}` };
+  return { ok: true, value: canonical.join(';') };
+}
+
+const PRODUCT_ID = /^[A-Za-z0-9_-]{1,16}$/;
+const PLAN_GROUP = /^[A-Za-z0-9_-]{1,32}$/;
+
+export const catalogKind: ImportKind<CatalogRow> = {
+  name: 'catalog',
+  columns: {
+    required: ['product_id', 'priority', 'applicable_from', 'category', 'resource_identifier', 'unit_code', 'unit_price', 'product_name'],
+    optional: ['applicable_to', 'description', 'charge_type', 'time_basis', 'monthly_cap', 'plan_group', 'rule', 'rule_params', 'currency'],
+  },
+  schema: (ctx: ImportContext) =>
+    z
+      .object({
+        product_id: required(identifier(PRODUCT_ID, '1-16 letters, digits, "_" or "-"')),
+        priority: required(wholeNumber(0, 999)),
+        applicable_from: required(instant()),
+        applicable_to: optional(instant()),
+        category: required(oneOf(CATEGORIES)),
+        resource_identifier: required(text(128)),
+        unit_code: required(oneOf(UNIT_CODES)),
+        unit_price: required(decimalText(PRICE_DIGITS)),
+        product_name: required(text(128)),
+        description: withDefault(text(1024), ''),
+        charge_type: optional(oneOf(CHARGE_TYPES)),
+        time_basis: withDefault(oneOf(TIME_BASES), 'deployed'),
+        monthly_cap: optional(decimalText(PRICE_DIGITS)),
+        plan_group: withDefault(identifier(PLAN_GROUP, '1-32 letters, digits, "_" or "-"'), ''),
+        rule: withDefault(oneOf<RuleName | ''>(RULE_NAMES), ''),
+        rule_params: withDefault(text(256), ''),
+        currency: withDefault(oneOf(CURRENCIES), ctx.defaultCurrency),
+      })
+      .transform((row, zctx): CatalogRow => {
+        const chargeType: ChargeType = row.charge_type ?? (MONTH_UNITS.includes(row.unit_code) ? 'monthly_fixed' : 'metered');
+        const issue = (field: string, message: string): void => {
+          zctx.addIssue({ code: 'custom', path: [field], message });
+        };
+        if (row.applicable_to !== undefined && row.applicable_to <= row.applicable_from) {
+          issue('applicable_to', 'must be after applicable_from');
+        }
+        if (!CHARGE_TYPE_UNITS[chargeType].includes(row.unit_code)) {
+          issue('unit_code', `${row.unit_code} cannot be used with charge type ${chargeType} (use ${CHARGE_TYPE_UNITS[chargeType].join(' or ')})`);
+        }
+        const capped = chargeType === 'capped' || chargeType === 'capped_plan';
+        if (capped && row.monthly_cap === undefined) issue('monthly_cap', `is required for charge type ${chargeType}`);
+        if (!capped && row.monthly_cap !== undefined) issue('monthly_cap', `applies only to capped charge types, not ${chargeType}`);
+        const needsGroup = chargeType === 'capped_plan' || row.rule === 'largest_vcpu';
+        if (needsGroup && row.plan_group === '') issue('plan_group', `is required for ${row.rule === 'largest_vcpu' ? 'rule largest_vcpu' : 'charge type capped_plan'}`);
+        let ruleParams = '';
+        if (row.rule === '') {
+          if (row.rule_params !== '') issue('rule_params', 'must be empty when no rule is given');
+        } else {
+          if (!RULE_CHARGE_TYPES[row.rule].includes(chargeType)) {
+            issue('rule', `${row.rule} applies to charge type ${RULE_CHARGE_TYPES[row.rule].join(' or ')}, not ${chargeType}`);
+          }
+          const params = parseRuleParams(row.rule, row.rule_params);
+          if (params.ok) ruleParams = params.value;
+          else issue('rule_params', params.error);
+        }
+        return {
+          ...row,
+          applicable_to: row.applicable_to ?? null,
+          charge_type: chargeType,
+          monthly_cap: row.monthly_cap ?? null,
+          rule_params: ruleParams,
+        };
+      }),
+  key: (row) => `product ${row.product_id} priority ${row.priority}`,
+  prepare({ db, now }) {
+    const find = db.prepare('SELECT * FROM catalog_products WHERE product_id = ? AND priority = ?');
+    const others = db.prepare('SELECT priority, category, resource_identifier, charge_type, time_basis, plan_group, rule, currency FROM catalog_products WHERE product_id = ? AND priority <> ? LIMIT 1');
+    const insert = db.prepare(`INSERT INTO catalog_products (product_id, priority, applicable_from, applicable_to, category,
+      resource_identifier, unit_code, unit_price, product_name, description, charge_type, time_basis, monthly_cap,
+      plan_group, rule, rule_params, currency, created_at)
+      VALUES (@product_id, @priority, @applicable_from, @applicable_to, @category, @resource_identifier, @unit_code,
+      @unit_price, @product_name, @description, @charge_type, @time_basis, @monthly_cap, @plan_group, @rule,
+      @rule_params, @currency, @now)`);
+    return (row, report) => {
+      const stored = find.get(row.product_id, row.priority) as Record<string, unknown> | undefined;
+      if (stored) {
+        const diff = firstDifference(stored, { ...row });
+        if (diff === null) return 'unchanged';
+        report('priority', `product ${row.product_id} priority ${row.priority} exists with other content (${diff}); catalog rows never change: add a row with another priority`);
+        return 'rejected';
+      }
+      const sibling = others.get(row.product_id, row.priority) as Record<string, unknown> | undefined;
+      if (sibling) {
+        const { priority, ...shared } = sibling;
+        const diff = firstDifference(shared, {
+          category: row.category, resource_identifier: row.resource_identifier, charge_type: row.charge_type,
+          time_basis: row.time_basis, plan_group: row.plan_group, rule: row.rule, currency: row.currency,
+        });
+        if (diff !== null) {
+          report(diff.split(':')[0]!, `differs from product ${row.product_id} priority ${String(priority)} (${diff}); versions of a product share everything but prices, names and dates`);
+          return 'rejected';
+        }
+      }
+      insert.run({ ...row, now });
+      return 'inserted';
+    };
+  },
+};

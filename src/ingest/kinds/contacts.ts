@@ -1,0 +1,49 @@
+/** Import kind `contacts`: the addresses a tenant's statements are mailed to. */
+import { z } from 'zod';
+import { emailAddress, fileSafeName, flag, required, text, withDefault } from '../fields.ts';
+import type { ImportKind } from '../import-kind.ts';
+import { tenantFinder } from './shared.ts';
+
+/** A valid row of a contacts file. */
+export interface ContactRow {
+  tenant_name: string;
+  email: string;
+  contact_name: string;
+  active: boolean;
+}
+
+export const contactsKind: ImportKind<ContactRow> = {
+  name: 'contacts',
+  columns: { required: ['tenant_name', 'email'], optional: ['contact_name', 'active'] },
+  schema: () =>
+    z.object({
+      tenant_name: required(fileSafeName(32)),
+      email: required(emailAddress()),
+      contact_name: withDefault(text(128), ''),
+      active: withDefault(flag(), true),
+    }),
+  key: (row) => `contact ${row.tenant_name} ${row.email.toLowerCase()}`,
+  prepare({ db, now }) {
+    const tenant = tenantFinder(db);
+    const find = db.prepare('SELECT contact_pk, email, contact_name, active FROM contacts WHERE tenant_pk = ? AND email = ?');
+    const insert = db.prepare(`INSERT INTO contacts (tenant_pk, email, contact_name, active, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?)`);
+    const update = db.prepare('UPDATE contacts SET email = ?, contact_name = ?, active = ?, updated_at = ? WHERE contact_pk = ?');
+    return (row, report) => {
+      const t = tenant(row.tenant_name);
+      if (!t) {
+        report('tenant_name', `tenant "${row.tenant_name}" does not exist (import tenants first)`);
+        return 'rejected';
+      }
+      const active = row.active ? 1 : 0;
+      const stored = find.get(t.tenant_pk, row.email) as { contact_pk: number; email: string; contact_name: string; active: number } | undefined;
+      if (!stored) {
+        insert.run(t.tenant_pk, row.email, row.contact_name, active, now, now);
+        return 'inserted';
+      }
+      if (stored.email === row.email && stored.contact_name === row.contact_name && stored.active === active) return 'unchanged';
+      update.run(row.email, row.contact_name, active, now, stored.contact_pk);
+      return 'updated';
+    };
+  },
+};

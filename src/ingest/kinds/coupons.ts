@@ -1,0 +1,78 @@
+/** Import kind `coupons`: 12-character codes registered by a tenant, effective from the next month. */
+import { z } from 'zod';
+import { calendarDate, decimalText, fileSafeName, identifier, instant, oneOf, optional, required, text, wholeNumber, withDefault } from '../fields.ts';
+import type { ImportKind } from '../import-kind.ts';
+import { PRICE_DIGITS } from './catalog.ts';
+import { firstDifference, tenantFinder } from './shared.ts';
+
+/** A valid row of a coupons file. */
+export interface CouponRow {
+  coupon_code: string;
+  tenant_name: string;
+  registered_at: string;
+  discount_type: 'amount' | 'percent';
+  discount_value: string;
+  valid_months: number | null;
+  valid_until: string | null;
+  description: string;
+}
+
+export const couponsKind: ImportKind<CouponRow> = {
+  name: 'coupons',
+  columns: {
+    required: ['coupon_code', 'tenant_name', 'registered_at', 'discount_type', 'discount_value'],
+    optional: ['valid_months', 'valid_until', 'description'],
+  },
+  schema: () =>
+    z
+      .object({
+        coupon_code: required(identifier(/^[A-Z0-9]{12}$/, 'exactly 12 capital letters A-Z or digits 0-9')),
+        tenant_name: required(fileSafeName(32)),
+        registered_at: required(instant()),
+        discount_type: required(oneOf(['amount', 'percent'] as const)),
+        discount_value: required(decimalText(PRICE_DIGITS)),
+        valid_months: optional(wholeNumber(1, 120)),
+        valid_until: optional(calendarDate()),
+        description: withDefault(text(256), ''),
+      })
+      .transform((row, zctx): CouponRow => {
+        const issue = (field: string, message: string): void => {
+          zctx.addIssue({ code: 'custom', path: [field], message });
+        };
+        if (/^0(\.0*)?$/.test(row.discount_value)) issue('discount_value', 'must be more than 0');
+        if (row.discount_type === 'percent' && !/^(100(\.0+)?|\d{1,2}(\.\d{1,4})?)$/.test(row.discount_value)) {
+          issue('discount_value', 'a percentage must be at most 100 with at most 4 decimals');
+        }
+        if (row.valid_months === undefined && row.valid_until === undefined) {
+          issue('valid_months', 'a coupon needs an end: valid_months, valid_until or both');
+        }
+        if (row.valid_until !== undefined && row.valid_until < row.registered_at.slice(0, 10)) {
+          issue('valid_until', 'is before registered_at');
+        }
+        return { ...row, valid_months: row.valid_months ?? null, valid_until: row.valid_until ?? null };
+      }),
+  key: (row) => `coupon ${row.coupon_code}`,
+  prepare({ db, now }) {
+    const tenant = tenantFinder(db);
+    const existing = db.prepare(`SELECT c.*, t.tenant_name FROM coupons c JOIN tenants t USING (tenant_pk) WHERE c.coupon_code = ?`);
+    const insert = db.prepare(`INSERT INTO coupons (coupon_code, tenant_pk, registered_at, discount_type, discount_value,
+      valid_months, valid_until, description, created_at)
+      VALUES (@coupon_code, @tenant_pk, @registered_at, @discount_type, @discount_value, @valid_months, @valid_until, @description, @now)`);
+    return (row, report) => {
+      const stored = existing.get(row.coupon_code) as Record<string, unknown> | undefined;
+      if (stored) {
+        const diff = firstDifference(stored, { ...row });
+        if (diff === null) return 'unchanged';
+        report('coupon_code', `coupon ${row.coupon_code} was registered before with other content (${diff}); a coupon code is used once`);
+        return 'rejected';
+      }
+      const t = tenant(row.tenant_name);
+      if (!t) {
+        report('tenant_name', `tenant "${row.tenant_name}" does not exist (import tenants first)`);
+        return 'rejected';
+      }
+      insert.run({ ...row, tenant_pk: t.tenant_pk, now });
+      return 'inserted';
+    };
+  },
+};

@@ -1,0 +1,60 @@
+/** Import kind `lplatforms`: a tenant's groups of servers, each the unit of one detail file. */
+import { z } from 'zod';
+import { fileSafeName, identifier, instant, optional, required, text } from '../fields.ts';
+import type { ImportKind } from '../import-kind.ts';
+import { tenantFinder } from './shared.ts';
+
+/** A valid row of an L-Platforms file. */
+export interface LplatformRow {
+  lplatform_id: string;
+  tenant_name: string;
+  lplatform_name: string;
+  returned_at: string | undefined;
+}
+
+/** What an L-Platform ID may be: it becomes part of a detail file's name. */
+export const LPLATFORM_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export const lplatformsKind: ImportKind<LplatformRow> = {
+  name: 'lplatforms',
+  columns: { required: ['lplatform_id', 'tenant_name', 'lplatform_name'], optional: ['returned_at'] },
+  schema: () =>
+    z.object({
+      lplatform_id: required(identifier(LPLATFORM_ID, '1-64 letters, digits, "_" or "-", starting with a letter or digit')),
+      tenant_name: required(fileSafeName(32)),
+      lplatform_name: required(text(128)),
+      returned_at: optional(instant()),
+    }),
+  key: (row) => `L-Platform ${row.lplatform_id}`,
+  prepare({ db, now }) {
+    const tenant = tenantFinder(db);
+    const find = db.prepare('SELECT lplatform_pk, tenant_pk, lplatform_name, returned_at FROM lplatforms WHERE lplatform_id = ?');
+    const insert = db.prepare(`INSERT INTO lplatforms (lplatform_id, tenant_pk, lplatform_name, returned_at, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?)`);
+    const update = db.prepare('UPDATE lplatforms SET lplatform_name = ?, returned_at = ?, updated_at = ? WHERE lplatform_pk = ?');
+    return (row, report) => {
+      const t = tenant(row.tenant_name);
+      if (!t) {
+        report('tenant_name', `tenant "${row.tenant_name}" does not exist (import tenants first)`);
+        return 'rejected';
+      }
+      const returnedAt = row.returned_at ?? null;
+      const stored = find.get(row.lplatform_id) as { lplatform_pk: number; tenant_pk: number; lplatform_name: string; returned_at: string | null } | undefined;
+      if (!stored) {
+        insert.run(row.lplatform_id, t.tenant_pk, row.lplatform_name, returnedAt, now, now);
+        return 'inserted';
+      }
+      if (stored.tenant_pk !== t.tenant_pk) {
+        report('tenant_name', `L-Platform ${row.lplatform_id} belongs to another tenant; an L-Platform cannot move between tenants`);
+        return 'rejected';
+      }
+      if (stored.returned_at !== null && stored.returned_at !== returnedAt) {
+        report('returned_at', `L-Platform ${row.lplatform_id} was returned at ${stored.returned_at}; a return cannot be changed or undone`);
+        return 'rejected';
+      }
+      if (stored.lplatform_name === row.lplatform_name && stored.returned_at === returnedAt) return 'unchanged';
+      update.run(row.lplatform_name, returnedAt, now, stored.lplatform_pk);
+      return 'updated';
+    };
+  },
+};

@@ -1,0 +1,189 @@
+/**
+ * Import kind `usage`: metered intervals (deployed or operating time) and quantities at an instant,
+ * each with a record ID that makes re-imports idempotent.
+ */
+import { z } from 'zod';
+import { RESOURCE_KINDS, TIME_KINDS, type TimeKind } from '../../domain/vocabulary.ts';
+import { decimalText, fileSafeName, identifier, instant, oneOf, optional, required, text, wholeNumber, withDefault } from '../fields.ts';
+import type { ImportKind } from '../import-kind.ts';
+import { LPLATFORM_ID } from './lplatforms.ts';
+import { firstDifference, tenantFinder } from './shared.ts';
+
+/** A valid row of a usage file, with defaults filled in. */
+export interface UsageRow {
+  record_id: string;
+  tenant_name: string;
+  lplatform_id: string;
+  resource_id: string;
+  resource_name: string;
+  resource_kind: string;
+  component: string;
+  product_id: string;
+  time_kind: TimeKind;
+  start_at: string;
+  end_at: string | null;
+  quantity: string;
+  cpu_count: number | null;
+  clock_ghz: string | null;
+  size_gb: string | null;
+  vm_count: number | null;
+  vcpu: number | null;
+}
+
+const RECORD_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+const RESOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_.:\/-]{0,127}$/;
+const QUANTITY = { integerDigits: 12, fractionDigits: 6 } as const;
+
+/** The configuration each product's category or rule needs on its usage records. */
+function neededConfig(category: string, rule: string): (keyof UsageRow)[] {
+  const fields: (keyof UsageRow)[] = [];
+  if (category === 'cpu') fields.push('cpu_count', 'clock_ghz');
+  if (category === 'memory' || category === 'disk') fields.push('size_gb');
+  if (rule === 'per_vm_flat') fields.push('vm_count');
+  if (rule === 'largest_vcpu') fields.push('vcpu');
+  return fields;
+}
+
+export const usageKind: ImportKind<UsageRow> = {
+  name: 'usage',
+  columns: {
+    required: ['record_id', 'tenant_name', 'lplatform_id', 'resource_id', 'resource_kind', 'product_id', 'time_kind', 'start_at'],
+    optional: ['resource_name', 'component', 'end_at', 'quantity', 'cpu_count', 'clock_ghz', 'size_gb', 'vm_count', 'vcpu'],
+  },
+  schema: () =>
+    z
+      .object({
+        record_id: required(identifier(RECORD_ID, '1-128 letters, digits, "_", ".", ":" or "-", starting with a letter or digit')),
+        tenant_name: required(fileSafeName(32)),
+        lplatform_id: required(identifier(LPLATFORM_ID, '1-64 letters, digits, "_" or "-", starting with a letter or digit')),
+        resource_id: required(identifier(RESOURCE_ID, '1-128 letters, digits, "_", ".", ":", "/" or "-", starting with a letter or digit')),
+        resource_name: withDefault(text(128), ''),
+        resource_kind: required(oneOf(RESOURCE_KINDS)),
+        component: withDefault(identifier(RESOURCE_ID, '1-128 letters, digits, "_", ".", ":", "/" or "-"'), ''),
+        product_id: required(identifier(/^[A-Za-z0-9_-]{1,16}$/, '1-16 letters, digits, "_" or "-"')),
+        time_kind: required(oneOf(TIME_KINDS)),
+        start_at: required(instant()),
+        end_at: optional(instant()),
+        quantity: optional(decimalText(QUANTITY)),
+        cpu_count: optional(wholeNumber(1, 4096)),
+        clock_ghz: optional(decimalText({ integerDigits: 3, fractionDigits: 3 })),
+        size_gb: optional(decimalText({ integerDigits: 9, fractionDigits: 3 })),
+        vm_count: optional(wholeNumber(1, 100000)),
+        vcpu: optional(wholeNumber(1, 4096)),
+      })
+      .transform((row, zctx): UsageRow => {
+        const issue = (field: string, message: string): void => {
+          zctx.addIssue({ code: 'custom', path: [field], message });
+        };
+        if (row.time_kind === 'quantity') {
+          if (row.end_at !== undefined) issue('end_at', 'must be empty for a quantity (start_at is its instant)');
+          if (row.quantity === undefined) issue('quantity', 'is required when time_kind is quantity');
+        } else {
+          if (row.end_at === undefined) issue('end_at', `is required for ${row.time_kind} time`);
+          else if (row.end_at <= row.start_at) issue('end_at', 'must be after start_at');
+        }
+        if (row.clock_ghz !== undefined && /^0(\.0*)?$/.test(row.clock_ghz)) issue('clock_ghz', 'must be more than 0');
+        return {
+          ...row,
+          end_at: row.end_at ?? null,
+          quantity: row.quantity ?? '1',
+          cpu_count: row.cpu_count ?? null,
+          clock_ghz: row.clock_ghz ?? null,
+          size_gb: row.size_gb ?? null,
+          vm_count: row.vm_count ?? null,
+          vcpu: row.vcpu ?? null,
+        };
+      }),
+  prepare({ db, now }) {
+    const tenant = tenantFinder(db);
+    const lplatform = db.prepare('SELECT lplatform_pk, tenant_pk, returned_at FROM lplatforms WHERE lplatform_id = ?');
+    const product = db.prepare('SELECT category, unit_code, rule FROM catalog_products WHERE product_id = ? ORDER BY priority LIMIT 1');
+    const existing = db.prepare(`SELECT u.*, t.tenant_name, l.lplatform_id FROM usage_records u
+      JOIN tenants t USING (tenant_pk) JOIN lplatforms l USING (lplatform_pk) WHERE u.record_id = ?`);
+    // Periods are half-open [period_start, period_end): an interval overlaps when it starts before
+    // the end and ends after the start; an instant when it lies inside.
+    const fixedOverlap = db.prepare(`SELECT billing_month FROM statements WHERE tenant_pk = ? AND status = 'fixed'
+      AND period_start < ? AND period_end > ? ORDER BY billing_month LIMIT 1`).pluck();
+    const fixedAt = db.prepare(`SELECT billing_month FROM statements WHERE tenant_pk = ? AND status = 'fixed'
+      AND period_start <= ? AND period_end > ? LIMIT 1`).pluck();
+    const overlap = db.prepare(`SELECT record_id FROM usage_records WHERE tenant_pk = ? AND resource_id = ? AND component = ?
+      AND product_id = ? AND time_kind = ? AND start_at < ? AND end_at > ? AND record_id <> ? LIMIT 1`).pluck();
+    const insert = db.prepare(`INSERT INTO usage_records (record_id, tenant_pk, lplatform_pk, resource_id, resource_name,
+      resource_kind, component, product_id, time_kind, start_at, end_at, quantity, cpu_count, clock_ghz, size_gb,
+      vm_count, vcpu, created_at)
+      VALUES (@record_id, @tenant_pk, @lplatform_pk, @resource_id, @resource_name, @resource_kind, @component,
+      @product_id, @time_kind, @start_at, @end_at, @quantity, @cpu_count, @clock_ghz, @size_gb, @vm_count, @vcpu, @now)`);
+    const productCache = new Map<string, { category: string; unit_code: string; rule: string } | null>();
+
+    return (row, report) => {
+      const stored = existing.get(row.record_id) as Record<string, unknown> | undefined;
+      if (stored) {
+        const diff = firstDifference(stored, { ...row });
+        if (diff === null) return 'unchanged';
+        report('record_id', `record ${row.record_id} was imported before with other content (${diff}); a record ID cannot be re-used`);
+        return 'rejected';
+      }
+      const t = tenant(row.tenant_name);
+      if (!t) {
+        report('tenant_name', `tenant "${row.tenant_name}" does not exist (import tenants first)`);
+        return 'rejected';
+      }
+      const l = lplatform.get(row.lplatform_id) as { lplatform_pk: number; tenant_pk: number; returned_at: string | null } | undefined;
+      if (!l) {
+        report('lplatform_id', `L-Platform "${row.lplatform_id}" does not exist (import lplatforms first)`);
+        return 'rejected';
+      }
+      if (l.tenant_pk !== t.tenant_pk) {
+        report('lplatform_id', `L-Platform "${row.lplatform_id}" does not belong to tenant ${row.tenant_name}`);
+        return 'rejected';
+      }
+      let p = productCache.get(row.product_id);
+      if (p === undefined) {
+        p = (product.get(row.product_id) as { category: string; unit_code: string; rule: string } | undefined) ?? null;
+        productCache.set(row.product_id, p);
+      }
+      if (p === null) {
+        report('product_id', `product "${row.product_id}" is not in the catalog (import the catalog first)`);
+        return 'rejected';
+      }
+      let ok = true;
+      if ((p.unit_code === 'unit') !== (row.time_kind === 'quantity')) {
+        report('time_kind', p.unit_code === 'unit'
+          ? `product ${row.product_id} is priced per unit: its usage is a quantity`
+          : `product ${row.product_id} is priced per ${p.unit_code}: its usage is deployed or operating time`);
+        ok = false;
+      }
+      for (const field of neededConfig(p.category, p.rule)) {
+        if (row[field] === null) {
+          report(field, `is required for product ${row.product_id} (${p.rule || p.category})`);
+          ok = false;
+        }
+      }
+      if (t.deleted_at !== null && row.start_at >= t.deleted_at) {
+        report('start_at', `tenant ${row.tenant_name} was deleted at ${t.deleted_at}, before this usage starts`);
+        ok = false;
+      }
+      if (l.returned_at !== null && row.start_at >= l.returned_at) {
+        report('start_at', `L-Platform ${row.lplatform_id} was returned at ${l.returned_at}, before this usage starts`);
+        ok = false;
+      }
+      const month = (row.end_at === null
+        ? fixedAt.get(t.tenant_pk, row.start_at, row.start_at)
+        : fixedOverlap.get(t.tenant_pk, row.end_at, row.start_at)) as string | undefined;
+      if (month !== undefined) {
+        report('start_at', `falls in ${month}, which is already finalized for tenant ${row.tenant_name}; import it with --as-adjustment to book it in the next open month`);
+        ok = false;
+      }
+      if (row.end_at !== null) {
+        const other = overlap.get(t.tenant_pk, row.resource_id, row.component, row.product_id, row.time_kind, row.end_at, row.start_at, row.record_id) as string | undefined;
+        if (other !== undefined) {
+          report('start_at', `overlaps record ${other} of the same resource, component, product and time kind; usage is never counted twice`);
+          ok = false;
+        }
+      }
+      if (!ok) return 'rejected';
+      insert.run({ ...row, tenant_pk: t.tenant_pk, lplatform_pk: l.lplatform_pk, now });
+      return 'inserted';
+    };
+  },
+};

@@ -1,0 +1,48 @@
+/** The composition root: runs one command line and turns every outcome into an exit code. */
+import { CommanderError } from 'commander';
+import { ConfigError, InputError, UsageChargesError, formatIssue } from './domain/errors.ts';
+import { createContext } from './cli/context.ts';
+import { processOutput, type Output } from './cli/output.ts';
+import { buildProgram } from './cli/program.ts';
+
+/** Exit codes: 0 ok, 1 failure, 2 bad input or usage. */
+export const EXIT = { ok: 0, failure: 1, input: 2 } as const;
+
+/** Runs `argv` (as in process.argv) and returns the exit code; never throws. */
+export async function main(argv: string[], output: Output = processOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const ctx = createContext(output, env);
+  try {
+    await buildProgram(ctx).parseAsync(argv);
+    return EXIT.ok;
+  } catch (err) {
+    return report(err, output, env);
+  } finally {
+    ctx.close();
+  }
+}
+
+function report(err: unknown, output: Output, env: NodeJS.ProcessEnv): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+    return EXIT.input;
+  }
+  if (err instanceof InputError) {
+    output.err(`error: ${err.message}`);
+    for (const issue of err.issues) output.err(formatIssue(issue));
+    if (err.truncated) output.err(`... more problems not shown (the first ${err.issues.length} are listed)`);
+    return EXIT.input;
+  }
+  if (err instanceof ConfigError) {
+    output.err(`error: ${err.message}`);
+    return EXIT.input;
+  }
+  if (err instanceof UsageChargesError) {
+    output.err(`error: ${err.message}`);
+    return EXIT.failure;
+  }
+  const e = err as Error;
+  output.err(`error: ${e?.message ?? String(err)}`);
+  if (env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace') output.err(String(e?.stack ?? ''));
+  else output.err('(an unexpected failure; run with LOG_LEVEL=debug to see where it happened)');
+  return EXIT.failure;
+}

@@ -1,0 +1,77 @@
+/** Opens the store: one SQLite file under the data dir, WAL, foreign keys, migrations applied. */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { UsageChargesError } from '../domain/errors.ts';
+import { migrations, latestVersion, type Migration } from './migrations/index.ts';
+
+export type Db = Database.Database;
+
+/** The database file's name inside the data dir. */
+export const DB_FILE_NAME = 'usage-charges.sqlite';
+
+/** Options for opening the store. */
+export interface OpenOptions {
+  /** Apply migrations up to this version only (tests of the upgrade path). */
+  targetVersion?: number;
+  /** Milliseconds to wait on a lock held by another process before failing. */
+  busyTimeoutMs?: number;
+}
+
+/** Creates the data dir (owner-only) when missing and returns the database file's path. */
+export function prepareDataDir(dataDir: string): string {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, DB_FILE_NAME);
+  if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
+  return file;
+}
+
+/** Opens (and creates, when needed) the store in `dataDir` and brings its schema up to date. */
+export function openStore(dataDir: string, options: OpenOptions = {}): Db {
+  const file = prepareDataDir(dataDir);
+  const db = new Database(file);
+  try {
+    db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    migrate(db, options.targetVersion ?? latestVersion);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+/** The versions already applied to this store, in order. */
+export function appliedVersions(db: Db): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`);
+  return db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all() as number[];
+}
+
+/** Applies every migration above the store's version up to `target`, each in its own transaction. */
+export function migrate(db: Db, target: number = latestVersion, list: readonly Migration[] = migrations): number[] {
+  const applied = new Set(appliedVersions(db));
+  const newest = Math.max(0, ...applied);
+  const known = new Set(list.map((m) => m.version));
+  for (const v of applied) {
+    if (!known.has(v)) {
+      throw new UsageChargesError(
+        'E_SCHEMA_NEWER',
+        `the database has schema version ${newest}, newer than this program knows (${latestVersion}); upgrade usage-charges`,
+      );
+    }
+  }
+  const done: number[] = [];
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const m of list) {
+    if (m.version > target || applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.version, m.name, new Date().toISOString());
+    }).immediate();
+    done.push(m.version);
+  }
+  return done;
+}

@@ -1,0 +1,18 @@
+/** The ordered list of schema migrations; a version is never edited once released, only added. */
+import { sql as m001 } from './001-reference-data.ts';
+import { sql as m002 } from './002-statements-and-delivery.ts';
+
+/** One schema step: applied once, in order, inside a transaction, and recorded. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'reference-data', sql: m001 },
+  { version: 2, name: 'statements-and-delivery', sql: m002 },
+];
+
+/** The schema version a fully migrated store has. */
+export const latestVersion = migrations[migrations.length - 1]!.version;

@@ -1,0 +1,74 @@
+/** Read-only summaries of what the store holds, for `status`. */
+import type { Db } from './db.ts';
+
+/** Counts of every kind of record, and the span of the usage. */
+export interface StoreSummary {
+  schemaVersion: number;
+  tenants: number;
+  deletedTenants: number;
+  contacts: number;
+  activeContacts: number;
+  lplatforms: number;
+  returnedLplatforms: number;
+  catalogRows: number;
+  products: number;
+  usageRecords: number;
+  usageFrom: string | null;
+  usageTo: string | null;
+  coupons: number;
+  statements: Record<string, number>;
+}
+
+/** One tenant's line in the status listing. */
+export interface TenantSummary {
+  tenant_name: string;
+  display_name: string;
+  cutoff_day: number;
+  pending_cutoff_day: number | null;
+  locale: string;
+  currency: string;
+  deleted_at: string | null;
+  contacts: number;
+  lplatforms: number;
+  usage_records: number;
+}
+
+export function summarizeStore(db: Db): StoreSummary {
+  const one = (sql: string): number => db.prepare(sql).pluck().get() as number;
+  const span = db.prepare('SELECT MIN(start_at) AS usageFrom, MAX(COALESCE(end_at, start_at)) AS usageTo FROM usage_records').get() as {
+    usageFrom: string | null;
+    usageTo: string | null;
+  };
+  const statements: Record<string, number> = {};
+  for (const row of db.prepare('SELECT status, COUNT(*) AS n FROM statements GROUP BY status').all() as { status: string; n: number }[]) {
+    statements[row.status] = row.n;
+  }
+  return {
+    schemaVersion: one('SELECT COALESCE(MAX(version), 0) FROM schema_migrations'),
+    tenants: one('SELECT COUNT(*) FROM tenants'),
+    deletedTenants: one('SELECT COUNT(*) FROM tenants WHERE deleted_at IS NOT NULL'),
+    contacts: one('SELECT COUNT(*) FROM contacts'),
+    activeContacts: one('SELECT COUNT(*) FROM contacts WHERE active = 1'),
+    lplatforms: one('SELECT COUNT(*) FROM lplatforms'),
+    returnedLplatforms: one('SELECT COUNT(*) FROM lplatforms WHERE returned_at IS NOT NULL'),
+    catalogRows: one('SELECT COUNT(*) FROM catalog_products'),
+    products: one('SELECT COUNT(DISTINCT product_id) FROM catalog_products'),
+    usageRecords: one('SELECT COUNT(*) FROM usage_records'),
+    ...span,
+    coupons: one('SELECT COUNT(*) FROM coupons'),
+    statements,
+  };
+}
+
+/** The first `limit` tenants by name with their counts. */
+export function listTenants(db: Db, limit: number): TenantSummary[] {
+  return db
+    .prepare(
+      `SELECT t.tenant_name, t.display_name, t.cutoff_day, t.pending_cutoff_day, t.locale, t.currency, t.deleted_at,
+        (SELECT COUNT(*) FROM contacts c WHERE c.tenant_pk = t.tenant_pk AND c.active = 1) AS contacts,
+        (SELECT COUNT(*) FROM lplatforms l WHERE l.tenant_pk = t.tenant_pk) AS lplatforms,
+        (SELECT COUNT(*) FROM usage_records u WHERE u.tenant_pk = t.tenant_pk) AS usage_records
+      FROM tenants t ORDER BY t.tenant_name LIMIT ?`,
+    )
+    .all(limit) as TenantSummary[];
+}
