@@ -1,0 +1,83 @@
+/** Test helpers: a real SQLite store in a fresh temp folder, and imports from CSV text. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { openStore, type Db } from '../../src/store/db.ts';
+import { IMPORT_KINDS, importFile, type ImportKindName, type ImportResult } from '../../src/ingest/index.ts';
+import type { AnyImportKind } from '../../src/ingest/import-kind.ts';
+import { InputError } from '../../src/domain/errors.ts';
+
+/** A fresh temp folder, removed by the returned cleanup. */
+export function tempDir(prefix = 'uc-test-'): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A store opened on a new SQLite file; `close()` closes it and deletes the folder. */
+export function tempStore(): { db: Db; dir: string; close: () => void } {
+  const { dir, cleanup } = tempDir();
+  const db = openStore(dir);
+  return {
+    db,
+    dir,
+    close: () => {
+      db.close();
+      cleanup();
+    },
+  };
+}
+
+/** Imports CSV text as a file named `name` (default `<kind>.csv`); throws InputError on refusal. */
+export async function importText(db: Db, kind: ImportKindName, csv: string | Buffer, name = `${kind}.csv`, maxErrors = 100): Promise<ImportResult> {
+  return importFile(
+    IMPORT_KINDS[kind] as AnyImportKind,
+    { stream: Readable.from([typeof csv === 'string' ? Buffer.from(csv) : csv]), name },
+    { db, now: '2026-11-01T00:00:00.000Z', defaultCurrency: 'JPY', defaultLocale: 'ja' },
+    { maxErrors },
+  );
+}
+
+/** Imports and expects a refusal; returns the `file:line: field: message` lines. */
+export async function refused(db: Db, kind: ImportKindName, csv: string | Buffer, name = `${kind}.csv`): Promise<string[]> {
+  try {
+    await importText(db, kind, csv, name);
+  } catch (err) {
+    if (err instanceof InputError) return err.issues.map((i) => `${i.file}:${i.line}: ${i.field}: ${i.message}`);
+    throw err;
+  }
+  throw new Error(`expected ${name} to be refused, but it was imported`);
+}
+
+/** Every row of every data table, to compare a store before and after a refused import. */
+export function snapshot(db: Db): Record<string, unknown[]> {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
+  const out: Record<string, unknown[]> = {};
+  for (const t of tables) out[t] = db.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all();
+  return out;
+}
+
+/** CSV text from a header and rows (cells joined by commas; quote them yourself where needed). */
+export function csv(header: string, ...rows: string[]): string {
+  return [header, ...rows].join('\n') + '\n';
+}
+
+/** A minimal valid base: tenants T1 (JPY) and T2, L-Platforms LP1 (T1) and LP2 (T2), a few products. */
+export async function seedBase(db: Db): Promise<void> {
+  await importText(db, 'tenants', csv('tenant_name,display_name,cutoff_day,locale,currency', 'T1,Tenant One,31,ja,JPY', 'T2,Tenant Two,20,en,USD'));
+  await importText(db, 'lplatforms', csv('lplatform_id,tenant_name,lplatform_name', 'LP1,T1,platform one', 'LP2,T2,platform two'));
+  await importText(
+    db,
+    'catalog',
+    csv(
+      'product_id,priority,applicable_from,category,resource_identifier,unit_code,unit_price,product_name,charge_type,time_basis,monthly_cap,plan_group,rule,rule_params',
+      'VM-1,0,2020-01-01T00:00:00Z,vm,image001,hour,1.2,Virtual server,,operating,,,,',
+      'CPU-1,0,2020-01-01T00:00:00Z,cpu,/VMPool,hour,1.6667,CPU,,,,,,',
+      'MEM-1,0,2020-01-01T00:00:00Z,memory,/VMPool,hour,20,Memory,,,,,,',
+      'CMP-A,0,2020-01-01T00:00:00Z,compute,1CPU-4GB,minute,0.173612,Flavor A,capped_plan,operating,7000,flavors,,',
+      'GI-1,0,2020-01-01T00:00:00Z,guest_image,win,month,10200,Guest image,monthly_fixed,,,,per_vm_flat,max_vms=7;flat_price=66000',
+      'SQL-4,0,2020-01-01T00:00:00Z,license,sql4,month,30000,SQL 4,monthly_fixed,,,sql,largest_vcpu,',
+      'ALARM,0,2020-01-01T00:00:00Z,monitoring,alarm,unit,500,Alarm,metered,,,,,',
+    ),
+  );
+}

@@ -1,0 +1,126 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, hasStackTrace } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/store.ts';
+
+let work: { dir: string; cleanup: () => void };
+beforeAll(() => {
+  work = tempDir('uc-cli-');
+});
+afterAll(() => work.cleanup());
+
+/** A fresh data dir for one test. */
+function dataDir(name: string): string {
+  return path.join(work.dir, name);
+}
+function write(name: string, text: string): string {
+  const file = path.join(work.dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+function counts(env: Record<string, string>): Record<string, unknown> {
+  const r = cli(['status', '--json'], env);
+  expect(r.code).toBe(0);
+  const { tenantList: _t, dataDir: _d, ...rest } = JSON.parse(r.stdout) as Record<string, unknown>;
+  return rest;
+}
+
+describe('usage-charges command line', () => {
+  it('--help lists the verbs that work and exits 0', () => {
+    const r = cli(['--help'], { DATA_DIR: dataDir('help') });
+    expect(r.code).toBe(0);
+    for (const verb of ['import', 'seed-demo', 'status']) expect(r.stdout).toMatch(new RegExp(`^  ${verb}\\b`, 'm'));
+    expect(r.stdout).toContain('Exit codes: 0 ok, 1 failure, 2 bad input or usage.');
+    expect(fs.existsSync(dataDir('help'))).toBe(false);
+  });
+
+  it.each(['import', 'seed-demo', 'status'])('%s --help describes the verb and exits 0', (verb) => {
+    const r = cli([verb, '--help'], { DATA_DIR: dataDir('help') });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: usage-charges ${verb}`);
+  });
+
+  it.each([
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['import', 'tenants'], /missing required argument 'file'/],
+    [['import', 'invoices', 'x.csv'], /unknown kind "invoices" \(one of tenants, contacts, lplatforms, catalog, usage, coupons\)/],
+    [['status', '--tenants', 'many'], /--tenants: "many" must be a whole number/],
+    [['seed-demo', '--as-of', '2026-11-01'], /--as-of: "2026-11-01" is not an ISO 8601 instant with a time zone/],
+  ])('usage error %j exits 2 with a message and no stack trace', (args, message) => {
+    const r = cli(args, { DATA_DIR: dataDir('usage-errors') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(hasStackTrace(r.stderr)).toBe(false);
+  });
+
+  it('a bad setting exits 2 naming it, before touching the store', () => {
+    const r = cli(['status'], { DATA_DIR: dataDir('bad-setting'), BILLING_TZ: 'Atlantis/Capital' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('configuration: BILLING_TZ="Atlantis/Capital" (from environment): is not an IANA time zone');
+    expect(hasStackTrace(r.stderr)).toBe(false);
+    expect(fs.existsSync(dataDir('bad-setting'))).toBe(false);
+  });
+
+  it('a file that does not exist exits 2', () => {
+    const r = cli(['import', 'tenants', path.join(work.dir, 'missing.csv')], { DATA_DIR: dataDir('missing') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/missing\.csv: cannot be read \(ENOENT\)/);
+  });
+
+  it('imports a valid file, then reports the same file as unchanged', () => {
+    const env = { DATA_DIR: dataDir('valid') };
+    const file = write('tenants-ok.csv', 'tenant_name,display_name,cutoff_day\nT1,Tenant One,31\nT2,Tenant Two,15\n');
+    const first = cli(['import', 'tenants', file], env);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe('tenants: tenants-ok.csv: 2 rows: 2 added, 0 updated, 0 unchanged\n');
+    const again = cli(['import', 'tenants', file], env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe('tenants: tenants-ok.csv: 2 rows: 0 added, 0 updated, 2 unchanged\n');
+  });
+
+  it('refuses a malformed usage file with its line number, exit 2, and no change to the store', () => {
+    const env = { DATA_DIR: dataDir('malformed') };
+    expect(cli(['seed-demo', '--as-of', '2026-11-05T00:00:00Z'], env).code).toBe(0);
+    const before = counts(env);
+    const header = 'record_id,tenant_name,lplatform_id,resource_id,resource_kind,product_id,time_kind,start_at,end_at';
+    const good = (n: number): string =>
+      `m-${n},manual-tenant,manual-tenant-jp1,extra-srv-${n},virtual_server,EC-CMP-1C4G,operating,2026-10-10T00:00:00Z,2026-10-10T01:00:00Z`;
+    const file = write('usage-bad.csv', [header, good(1), good(2), good(3), 'm-4,manual-tenant,manual-tenant-jp1,x,virtual_server,EC-CMP-1C4G,operating,2026-10-10T05:00:00Z,2026-10-10T04:00:00Z', ''].join('\n'));
+    const r = cli(['import', 'usage', file], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('usage-bad.csv: refused, 1 problem; nothing was imported');
+    expect(r.stderr).toMatch(/usage-bad\.csv:5: end_at: must be after start_at/);
+    expect(hasStackTrace(r.stderr)).toBe(false);
+    expect(counts(env)).toEqual(before);
+  });
+
+  it('seed-demo fills an empty data dir; again it changes nothing; --if-empty skips', () => {
+    const env = { DATA_DIR: dataDir('demo') };
+    const first = cli(['seed-demo', '--as-of', '2026-11-02T00:00:00Z'], env);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('seed-demo: demo usage in 2026-10 (billing time zone UTC)');
+    const after = counts(env);
+    expect(after.tenants).toBeGreaterThanOrEqual(5);
+    expect(after.usageRecords).toBeGreaterThan(0);
+    const again = cli(['seed-demo', '--as-of', '2026-11-02T00:00:00Z'], env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toMatch(/[1-9]\d* added/);
+    expect(counts(env)).toEqual(after);
+    const skip = cli(['seed-demo', '--if-empty'], env);
+    expect(skip.code).toBe(0);
+    expect(skip.stdout).toContain('already holds tenants; nothing loaded');
+    const other = cli(['seed-demo', '--as-of', '2027-03-02T00:00:00Z'], env);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('already holds the demo for 2026-10');
+  });
+
+  it('status shows the store', () => {
+    const env = { DATA_DIR: dataDir('demo') };
+    const r = cli(['status'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('(schema version 2)');
+    expect(r.stdout).toMatch(/^TNT00001 +tenant01 +31 +ja +JPY/m);
+  });
+});

@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SETTINGS, loadConfig, redactUrl } from '../../src/config.ts';
+import { ConfigError } from '../../src/domain/errors.ts';
+import { tempDir } from '../helpers/store.ts';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+function cwd(envFile?: string): string {
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  if (envFile !== undefined) fs.writeFileSync(path.join(t.dir, '.env'), envFile);
+  return t.dir;
+}
+
+function configError(env: NodeJS.ProcessEnv, dir = cwd()): string {
+  try {
+    loadConfig({ env, cwd: dir });
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('has a default for every setting', () => {
+    const dir = cwd();
+    const c = loadConfig({ env: {}, cwd: dir });
+    expect(c).toEqual({
+      dataDir: path.join(dir, 'data/runtime'),
+      billingTimeZone: 'UTC',
+      defaultCurrency: 'JPY',
+      defaultLocale: 'ja',
+      smtpUrl: null,
+      mailFrom: 'usage-charges@localhost.localdomain',
+      logLevel: 'info',
+      importMaxErrors: 100,
+    });
+  });
+
+  it('reads .env, and the environment wins over it', () => {
+    const dir = cwd('BILLING_TZ=Asia/Tokyo\nDEFAULT_CURRENCY=USD\n');
+    expect(loadConfig({ env: {}, cwd: dir }).billingTimeZone).toBe('Asia/Tokyo');
+    const c = loadConfig({ env: { DEFAULT_CURRENCY: 'EUR' }, cwd: dir });
+    expect(c.defaultCurrency).toBe('EUR');
+    expect(c.billingTimeZone).toBe('Asia/Tokyo');
+  });
+
+  it.each([
+    [{ BILLING_TZ: 'Mars/Olympus' }, 'BILLING_TZ="Mars/Olympus" (from environment): is not an IANA time zone'],
+    [{ DEFAULT_CURRENCY: 'yen' }, 'DEFAULT_CURRENCY="yen" (from environment): must be one of JPY, USD, EUR, SGD'],
+    [{ DEFAULT_LOCALE: 'fr' }, 'DEFAULT_LOCALE="fr" (from environment): must be one of ja, en'],
+    [{ SMTP_URL: 'http://mail.example.com' }, 'SMTP_URL="http://mail.example.com/" (from environment): must be an smtp:// or smtps:// URL'],
+    [{ SMTP_URL: 'not a url' }, 'SMTP_URL="not a url" (from environment): must be an smtp:// or smtps:// URL'],
+    [{ MAIL_FROM: 'billing' }, 'MAIL_FROM="billing" (from environment): must be an e-mail address'],
+    [{ MAIL_FROM: 'a@example.com\r\nBcc: x@example.com' }, 'MAIL_FROM='],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL="loud" (from environment): must be one of fatal, error, warn, info, debug, trace, silent'],
+    [{ IMPORT_MAX_ERRORS: '0' }, 'IMPORT_MAX_ERRORS="0" (from environment): must be a whole number from 1 to 999999'],
+    [{ DATA_DIR: '' }, 'DATA_DIR="" (from environment): must not be empty'],
+  ])('refuses %j with a message naming the setting', (env, message) => {
+    expect(configError(env)).toContain(`configuration: ${message}`);
+  });
+
+  it('names .env as the source of a bad value found there', () => {
+    expect(configError({}, cwd('BILLING_TZ=Nowhere\n'))).toContain('BILLING_TZ="Nowhere" (from .env)');
+  });
+
+  it('lists every bad value at once', () => {
+    const message = configError({ BILLING_TZ: 'x', LOG_LEVEL: 'y' });
+    expect(message.split('\n')).toHaveLength(2);
+  });
+
+  it('never shows the SMTP password in a message', () => {
+    const message = configError({ SMTP_URL: 'smtp://user:s3cret@', LOG_LEVEL: 'loud' });
+    expect(message).not.toContain('s3cret');
+    expect(redactUrl('smtps://user:s3cret@mail.example.com:465')).toBe('smtps://user:***@mail.example.com:465');
+  });
+
+  it('accepts the forms a server uses', () => {
+    const c = loadConfig({ env: { SMTP_URL: 'smtps://user:pw@mail.example.com:465', MAIL_FROM: 'Billing <billing@example.com>', BILLING_TZ: 'Asia/Tokyo' }, cwd: cwd() });
+    expect(c.smtpUrl).toBe('smtps://user:pw@mail.example.com:465');
+    expect(c.mailFrom).toBe('Billing <billing@example.com>');
+  });
+
+  it('documents every setting in .env.example and the README', () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const example = fs.readFileSync(path.join(root, '.env.example'), 'utf8');
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    for (const [name, fallback] of Object.entries(SETTINGS)) {
+      expect(example).toMatch(new RegExp(`^#? ?${name}=${fallback.replace(/[./]/g, '\\$&')}$`, 'm'));
+      expect(readme).toContain(`\`${name}\``);
+    }
+  });
+});
