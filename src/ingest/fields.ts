@@ -13,10 +13,11 @@ export function required<T>(inner: CellSchema<T>): CellSchema<T> {
 
 /** An optional cell: empty gives `undefined`, otherwise `inner` decides. */
 export function optional<T>(inner: CellSchema<T>): CellSchema<T | undefined> {
+  // `inner.optional()` rather than a union: a union would replace inner's own message by "Invalid input".
   return z
     .string()
     .transform((v) => (v === '' ? undefined : v))
-    .pipe(z.union([z.undefined(), inner])) as unknown as CellSchema<T | undefined>;
+    .pipe(inner.optional()) as unknown as CellSchema<T | undefined>;
 }
 
 /** An optional cell with a default used when it is empty or its column is absent. */
@@ -118,4 +119,5 @@ export function fileSafeName(max: number): CellSchema<string> {
 }
 
 /** The characters no cell may hold: C0 controls (CR, LF, tab, NUL, ...) and DEL. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;

@@ -153,7 +153,7 @@ export const catalogKind: ImportKind<CatalogRow> = {
   key: (row) => `product ${row.product_id} priority ${row.priority}`,
   prepare({ db, now }) {
     const find = db.prepare('SELECT * FROM catalog_products WHERE product_id = ? AND priority = ?');
-    const others = db.prepare('SELECT priority, category, resource_identifier, charge_type, time_basis, plan_group, rule, currency FROM catalog_products WHERE product_id = ? AND priority <> ? LIMIT 1');
+    const others = db.prepare('SELECT priority, category, resource_identifier, unit_code, charge_type, time_basis, plan_group, rule, currency FROM catalog_products WHERE product_id = ? AND priority <> ? LIMIT 1');
     const insert = db.prepare(`INSERT INTO catalog_products (product_id, priority, applicable_from, applicable_to, category,
       resource_identifier, unit_code, unit_price, product_name, description, charge_type, time_basis, monthly_cap,
       plan_group, rule, rule_params, currency, created_at)
@@ -172,11 +172,11 @@ export const catalogKind: ImportKind<CatalogRow> = {
       if (sibling) {
         const { priority, ...shared } = sibling;
         const diff = firstDifference(shared, {
-          category: row.category, resource_identifier: row.resource_identifier, charge_type: row.charge_type,
+          category: row.category, resource_identifier: row.resource_identifier, unit_code: row.unit_code, charge_type: row.charge_type,
           time_basis: row.time_basis, plan_group: row.plan_group, rule: row.rule, currency: row.currency,
         });
         if (diff !== null) {
-          report(diff.split(':')[0]!, `differs from product ${row.product_id} priority ${String(priority)} (${diff}); versions of a product share everything but prices, names and dates`);
+          report(diff.split(':')[0]!, `differs from product ${row.product_id} priority ${String(priority)} (${diff}); versions of a product share everything but prices, caps, rule parameters, names and dates`);
           return 'rejected';
         }
       }

@@ -1,6 +1,6 @@
 /** Import kind `contacts`: the addresses a tenant's statements are mailed to. */
 import { z } from 'zod';
-import { emailAddress, fileSafeName, flag, required, text, withDefault } from '../fields.ts';
+import { emailAddress, fileSafeName, flag, optional, required, text } from '../fields.ts';
 import type { ImportKind } from '../import-kind.ts';
 import { tenantFinder } from './shared.ts';
 
@@ -8,8 +8,9 @@ import { tenantFinder } from './shared.ts';
 export interface ContactRow {
   tenant_name: string;
   email: string;
-  contact_name: string;
-  active: boolean;
+  /** Empty or absent: the stored value ('' and true for a new contact). */
+  contact_name: string | undefined;
+  active: boolean | undefined;
 }
 
 export const contactsKind: ImportKind<ContactRow> = {
@@ -19,8 +20,8 @@ export const contactsKind: ImportKind<ContactRow> = {
     z.object({
       tenant_name: required(fileSafeName(32)),
       email: required(emailAddress()),
-      contact_name: withDefault(text(128), ''),
-      active: withDefault(flag(), true),
+      contact_name: optional(text(128)),
+      active: optional(flag()),
     }),
   key: (row) => `contact ${row.tenant_name} ${row.email.toLowerCase()}`,
   prepare({ db, now }) {
@@ -35,14 +36,15 @@ export const contactsKind: ImportKind<ContactRow> = {
         report('tenant_name', `tenant "${row.tenant_name}" does not exist (import tenants first)`);
         return 'rejected';
       }
-      const active = row.active ? 1 : 0;
       const stored = find.get(t.tenant_pk, row.email) as { contact_pk: number; email: string; contact_name: string; active: number } | undefined;
+      const name = row.contact_name ?? stored?.contact_name ?? '';
+      const active = row.active === undefined ? (stored?.active ?? 1) : row.active ? 1 : 0;
       if (!stored) {
-        insert.run(t.tenant_pk, row.email, row.contact_name, active, now, now);
+        insert.run(t.tenant_pk, row.email, name, active, now, now);
         return 'inserted';
       }
-      if (stored.email === row.email && stored.contact_name === row.contact_name && stored.active === active) return 'unchanged';
-      update.run(row.email, row.contact_name, active, now, stored.contact_pk);
+      if (stored.email === row.email && stored.contact_name === name && stored.active === active) return 'unchanged';
+      update.run(row.email, name, active, now, stored.contact_pk);
       return 'updated';
     };
   },

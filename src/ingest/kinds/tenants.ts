@@ -1,16 +1,17 @@
 /** Import kind `tenants`: the billed customers, their cut-off day, locale, currency and deletion. */
 import { z } from 'zod';
 import { CURRENCIES, LOCALES } from '../../domain/vocabulary.ts';
-import { fileSafeName, instant, oneOf, optional, required, text, wholeNumber, withDefault } from '../fields.ts';
-import type { ImportContext, ImportKind } from '../import-kind.ts';
+import { fileSafeName, instant, oneOf, optional, required, text, wholeNumber } from '../fields.ts';
+import type { ImportKind } from '../import-kind.ts';
 
 /** A valid row of a tenants file. */
 export interface TenantRow {
   tenant_name: string;
   display_name: string;
   cutoff_day: number;
-  locale: string;
-  currency: string;
+  /** Empty or absent: the stored value (the configured default for a new tenant). */
+  locale: string | undefined;
+  currency: string | undefined;
   deleted_at: string | undefined;
 }
 
@@ -27,18 +28,18 @@ interface StoredTenant {
 export const tenantsKind: ImportKind<TenantRow> = {
   name: 'tenants',
   columns: { required: ['tenant_name', 'display_name', 'cutoff_day'], optional: ['locale', 'currency', 'deleted_at'] },
-  schema: (ctx: ImportContext) =>
+  schema: () =>
     z.object({
       tenant_name: required(fileSafeName(32)),
       display_name: required(text(128)),
       cutoff_day: required(wholeNumber(1, 31)),
-      locale: withDefault(oneOf(LOCALES), ctx.defaultLocale),
-      currency: withDefault(oneOf(CURRENCIES), ctx.defaultCurrency),
+      locale: optional(oneOf(LOCALES)),
+      currency: optional(oneOf(CURRENCIES)),
       deleted_at: optional(instant()),
     }),
   key: (row) => `tenant ${row.tenant_name}`,
   prepare(ctx) {
-    const { db, now } = ctx;
+    const { db, now, defaultLocale, defaultCurrency } = ctx;
     const find = db.prepare('SELECT tenant_pk, display_name, cutoff_day, pending_cutoff_day, locale, currency, deleted_at FROM tenants WHERE tenant_name = ?');
     const hasFixed = db.prepare("SELECT 1 FROM statements WHERE tenant_pk = ? AND status = 'fixed' LIMIT 1").pluck();
     const insert = db.prepare(`INSERT INTO tenants (tenant_name, display_name, cutoff_day, locale, currency, deleted_at, created_at, updated_at)
@@ -51,8 +52,15 @@ export const tenantsKind: ImportKind<TenantRow> = {
       const deletedAt = row.deleted_at ?? null;
       const stored = find.get(row.tenant_name) as StoredTenant | undefined;
       if (!stored) {
-        insert.run({ ...row, deleted_at: deletedAt, now });
+        insert.run({ ...row, locale: row.locale ?? defaultLocale, currency: row.currency ?? defaultCurrency, deleted_at: deletedAt, now });
         return 'inserted';
+      }
+      const locale = row.locale ?? stored.locale;
+      const currency = row.currency ?? stored.currency;
+      const finalized = hasFixed.get(stored.tenant_pk) !== undefined;
+      if (currency !== stored.currency && finalized) {
+        report('currency', `tenant ${row.tenant_name} is billed in ${stored.currency} and has finalized months; its currency cannot change`);
+        return 'rejected';
       }
       if (stored.deleted_at !== null && stored.deleted_at !== deletedAt) {
         report('deleted_at', `tenant ${row.tenant_name} was deleted at ${stored.deleted_at}; a deletion cannot be changed or undone`);
@@ -62,15 +70,15 @@ export const tenantsKind: ImportKind<TenantRow> = {
       let cutoff = stored.cutoff_day;
       let pending = stored.pending_cutoff_day;
       if (row.cutoff_day !== (stored.pending_cutoff_day ?? stored.cutoff_day)) {
-        if (hasFixed.get(stored.tenant_pk)) pending = row.cutoff_day === stored.cutoff_day ? null : row.cutoff_day;
+        if (finalized) pending = row.cutoff_day === stored.cutoff_day ? null : row.cutoff_day;
         else cutoff = row.cutoff_day;
       }
       const same =
         stored.display_name === row.display_name && stored.cutoff_day === cutoff && stored.pending_cutoff_day === pending &&
-        stored.locale === row.locale && stored.currency === row.currency && stored.deleted_at === deletedAt;
+        stored.locale === locale && stored.currency === currency && stored.deleted_at === deletedAt;
       if (same) return 'unchanged';
       update.run({
-        ...row, tenant_pk: stored.tenant_pk, cutoff_day: cutoff, pending_cutoff_day: pending,
+        ...row, locale, currency, tenant_pk: stored.tenant_pk, cutoff_day: cutoff, pending_cutoff_day: pending,
         pending_at: pending === null ? null : now, deleted_at: deletedAt, now,
       });
       return 'updated';

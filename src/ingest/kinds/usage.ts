@@ -31,8 +31,17 @@ export interface UsageRow {
 }
 
 const RECORD_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
-const RESOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_.:\/-]{0,127}$/;
+const RESOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$/;
 const QUANTITY = { integerDigits: 12, fractionDigits: 6 } as const;
+
+/** What the usage import checks a record against in its product. */
+interface ProductFacts {
+  category: string;
+  unit_code: string;
+  rule: string;
+  time_basis: string;
+  currency: string;
+}
 
 /** The configuration each product's category or rule needs on its usage records. */
 function neededConfig(category: string, rule: string): (keyof UsageRow)[] {
@@ -97,7 +106,8 @@ export const usageKind: ImportKind<UsageRow> = {
   prepare({ db, now }) {
     const tenant = tenantFinder(db);
     const lplatform = db.prepare('SELECT lplatform_pk, tenant_pk, returned_at FROM lplatforms WHERE lplatform_id = ?');
-    const product = db.prepare('SELECT category, unit_code, rule FROM catalog_products WHERE product_id = ? ORDER BY priority LIMIT 1');
+    // Versions of a product share these columns (the catalog import checks it), so any row will do.
+    const product = db.prepare('SELECT category, unit_code, rule, time_basis, currency FROM catalog_products WHERE product_id = ? LIMIT 1');
     const existing = db.prepare(`SELECT u.*, t.tenant_name, l.lplatform_id FROM usage_records u
       JOIN tenants t USING (tenant_pk) JOIN lplatforms l USING (lplatform_pk) WHERE u.record_id = ?`);
     // Periods are half-open [period_start, period_end): an interval overlaps when it starts before
@@ -113,7 +123,7 @@ export const usageKind: ImportKind<UsageRow> = {
       vm_count, vcpu, created_at)
       VALUES (@record_id, @tenant_pk, @lplatform_pk, @resource_id, @resource_name, @resource_kind, @component,
       @product_id, @time_kind, @start_at, @end_at, @quantity, @cpu_count, @clock_ghz, @size_gb, @vm_count, @vcpu, @now)`);
-    const productCache = new Map<string, { category: string; unit_code: string; rule: string } | null>();
+    const productCache = new Map<string, ProductFacts | null>();
 
     return (row, report) => {
       const stored = existing.get(row.record_id) as Record<string, unknown> | undefined;
@@ -139,7 +149,7 @@ export const usageKind: ImportKind<UsageRow> = {
       }
       let p = productCache.get(row.product_id);
       if (p === undefined) {
-        p = (product.get(row.product_id) as { category: string; unit_code: string; rule: string } | undefined) ?? null;
+        p = (product.get(row.product_id) as ProductFacts | undefined) ?? null;
         productCache.set(row.product_id, p);
       }
       if (p === null) {
@@ -151,6 +161,14 @@ export const usageKind: ImportKind<UsageRow> = {
         report('time_kind', p.unit_code === 'unit'
           ? `product ${row.product_id} is priced per unit: its usage is a quantity`
           : `product ${row.product_id} is priced per ${p.unit_code}: its usage is deployed or operating time`);
+        ok = false;
+      }
+      if (p.unit_code !== 'unit' && row.time_kind !== 'quantity' && row.time_kind !== p.time_basis) {
+        report('time_kind', `product ${row.product_id} charges ${p.time_basis} time; this record is ${row.time_kind} time`);
+        ok = false;
+      }
+      if (p.currency !== t.currency) {
+        report('product_id', `product ${row.product_id} is priced in ${p.currency}; tenant ${row.tenant_name} is billed in ${t.currency}`);
         ok = false;
       }
       for (const field of neededConfig(p.category, p.rule)) {
