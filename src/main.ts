@@ -40,6 +40,11 @@ function report(err: unknown, output: Output, env: NodeJS.ProcessEnv): number {
     output.err(`error: ${err.message}`);
     return EXIT.failure;
   }
+  const code = (err as { code?: unknown })?.code;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    output.err('error: the store is busy: another usage-charges process is writing to it; nothing was changed, try again when it has finished');
+    return EXIT.failure;
+  }
   const e = err as Error;
   output.err(`error: ${e?.message ?? String(err)}`);
   if (env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace') output.err(String(e?.stack ?? ''));

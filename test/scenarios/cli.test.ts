@@ -124,3 +124,24 @@ describe('usage-charges command line', () => {
     expect(r.stdout).toMatch(/^TNT00001 +tenant01 +31 +ja +JPY/m);
   });
 });
+
+describe('a store locked by another process', () => {
+  it('an import waits for the lock, then fails with a clear message, exit 1, and changes nothing', async () => {
+    const { openStore } = await import('../../src/store/db.ts');
+    const env = { DATA_DIR: dataDir('locked') };
+    expect(cli(['import', 'tenants', write('t-locked.csv', 'tenant_name,display_name,cutoff_day\nT1,One,31\n')], env).code).toBe(0);
+    const holder = openStore(env.DATA_DIR);
+    holder.exec('BEGIN IMMEDIATE');
+    try {
+      const r = cli(['import', 'tenants', write('t-locked2.csv', 'tenant_name,display_name,cutoff_day\nT2,Two,31\n')], env);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('the store is busy: another usage-charges process is writing to it; nothing was changed');
+      expect(hasStackTrace(r.stderr)).toBe(false);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    const names = JSON.parse(cli(['status', '--json'], env).stdout).tenantList.map((t: { tenant_name: string }) => t.tenant_name);
+    expect(names).toEqual(['T1']);
+  });
+});

@@ -116,8 +116,10 @@ export const usageKind: ImportKind<UsageRow> = {
       AND period_start < ? AND period_end > ? ORDER BY billing_month LIMIT 1`).pluck();
     const fixedAt = db.prepare(`SELECT billing_month FROM statements WHERE tenant_pk = ? AND status = 'fixed'
       AND period_start <= ? AND period_end > ? LIMIT 1`).pluck();
-    const overlap = db.prepare(`SELECT record_id FROM usage_records WHERE tenant_pk = ? AND resource_id = ? AND component = ?
-      AND product_id = ? AND time_kind = ? AND start_at < ? AND end_at > ? AND record_id <> ? LIMIT 1`).pluck();
+    // Stored records of one slot never overlap, so sorted by start their ends are sorted too: only
+    // the latest one starting before the new end can reach past the new start (one index probe).
+    const latestBefore = db.prepare(`SELECT record_id, end_at FROM usage_records WHERE tenant_pk = ? AND resource_id = ?
+      AND component = ? AND product_id = ? AND time_kind = ? AND start_at < ? ORDER BY start_at DESC LIMIT 1`);
     const insert = db.prepare(`INSERT INTO usage_records (record_id, tenant_pk, lplatform_pk, resource_id, resource_name,
       resource_kind, component, product_id, time_kind, start_at, end_at, quantity, cpu_count, clock_ghz, size_gb,
       vm_count, vcpu, created_at)
@@ -193,9 +195,10 @@ export const usageKind: ImportKind<UsageRow> = {
         ok = false;
       }
       if (row.end_at !== null) {
-        const other = overlap.get(t.tenant_pk, row.resource_id, row.component, row.product_id, row.time_kind, row.end_at, row.start_at, row.record_id) as string | undefined;
-        if (other !== undefined) {
-          report('start_at', `overlaps record ${other} of the same resource, component, product and time kind; usage is never counted twice`);
+        const other = latestBefore.get(t.tenant_pk, row.resource_id, row.component, row.product_id, row.time_kind, row.end_at) as
+          { record_id: string; end_at: string } | undefined;
+        if (other !== undefined && other.end_at > row.start_at) {
+          report('start_at', `overlaps record ${other.record_id} of the same resource, component, product and time kind; usage is never counted twice`);
           ok = false;
         }
       }
