@@ -79,6 +79,18 @@ class Utf8Guard extends Transform {
   }
 }
 
+/** Line breaks inside cells as a reader counts them (CR LF, CR or LF), and csv-parse's surplus. */
+function lineBreaks(cells: readonly unknown[]): { human: number; surplus: number } {
+  let human = 0;
+  let surplus = 0;
+  for (const cell of cells) {
+    if (typeof cell !== 'string') continue;
+    human += (cell.match(/\r\n|\r|\n/g) ?? []).length;
+    surplus += (cell.match(/\r\n/g) ?? []).length;
+  }
+  return { human, surplus };
+}
+
 function countNewlines(text: string): number {
   let n = 0;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
@@ -107,6 +119,7 @@ export function readCsv(input: Readable, columns: ColumnSpec): CsvSource {
   const parser = parse({
     bom: true,
     info: true,
+    raw: true,
     skip_empty_lines: true,
     record_delimiter: ['\r\n', '\n'],
     max_record_size: 1_000_000,
@@ -115,12 +128,32 @@ export function readCsv(input: Readable, columns: ColumnSpec): CsvSource {
   guard.on('error', (err) => parser.destroy(err));
   input.pipe(guard).pipe(parser);
 
+  // csv-parse counts CR and LF apart inside quoted cells, so a CR LF there counts twice: `extra`
+  // keeps that surplus so far, and a record's first line is its last minus the breaks in its cells.
+  let extra = 0;
+  const startOf = (cells: readonly unknown[], parserLines: number): number => {
+    const { human, surplus } = lineBreaks(cells);
+    extra += surplus;
+    return parserLines - extra - human;
+  };
+  /** The line a structural error belongs to: where its record starts, where possible. */
+  const errorLine = (e: CsvError & { lines?: number; record?: unknown[]; raw?: string }): number => {
+    const lines = e.lines ?? 0;
+    if (Array.isArray(e.record)) return startOf(e.record, lines);
+    if (e.code === 'CSV_QUOTE_NOT_CLOSED' && typeof e.raw === 'string') {
+      // `raw` is everything after the last complete record: blank lines, then the open record.
+      const { human, surplus } = lineBreaks([e.raw]);
+      const leading = lineBreaks([/^[\r\n]*/.exec(e.raw)![0]]).human;
+      return lines - extra - human - surplus + 1 + leading;
+    }
+    return lines - extra;
+  };
+
   async function* rows(): AsyncGenerator<CsvRow> {
     let header: string[] | null = null;
     try {
       for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-        const endLine = item.info.lines;
-        const line = endLine - item.record.reduce((n, cell) => n + countNewlines(cell), 0);
+        const line = startOf(item.record, item.info.lines);
         if (header === null) {
           header = checkHeader(item.record, columns, line);
           continue;
@@ -133,7 +166,9 @@ export function readCsv(input: Readable, columns: ColumnSpec): CsvSource {
       }
     } catch (err) {
       if (err instanceof CsvStructureError) throw err;
-      if (err instanceof CsvError) throw fromCsvError(err);
+      if (err instanceof CsvError) {
+        throw fromCsvError(err, errorLine(err as CsvError & { lines?: number; record?: unknown[]; raw?: string }));
+      }
       throw err;
     }
     if (header === null) throw new CsvStructureError(0, '', 'is empty: a header line naming the columns is expected');
@@ -163,9 +198,8 @@ function checkHeader(record: string[], columns: ColumnSpec, line: number): strin
   return names;
 }
 
-function fromCsvError(err: CsvError): CsvStructureError {
-  const info = err as CsvError & { lines?: number; record?: unknown[] };
-  const line = typeof info.lines === 'number' ? info.lines : 0;
+function fromCsvError(err: CsvError, line: number): CsvStructureError {
+  const info = err as CsvError & { record?: unknown[] };
   switch (err.code) {
     case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
     case 'CSV_RECORD_INCONSISTENT_COLUMNS':

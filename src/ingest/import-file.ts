@@ -33,8 +33,8 @@ export interface ImportOptions {
  * Reads and validates the whole file, applying rows inside one IMMEDIATE transaction; any problem
  * rolls everything back and throws an InputError listing each `file:line: field: message`.
  */
-export async function importFile<Row>(
-  kind: ImportKind<Row>,
+export async function importFile<Row, Cells>(
+  kind: ImportKind<Row, Cells>,
   input: ImportInput,
   ctx: ImportContext,
   options: ImportOptions,
@@ -100,7 +100,17 @@ export async function importFile<Row>(
         continue;
       }
       if (badFields.size > 0) continue;
-      const row = parsed.data;
+      let combined = true;
+      const row: Row = kind.combine
+        ? kind.combine(parsed.data, (field, message) => {
+            combined = false;
+            add(line, field, message);
+          })
+        : (parsed.data as unknown as Row);
+      if (!combined) {
+        if (truncated) break;
+        continue;
+      }
       if (seenKeys && kind.key) {
         const key = kind.key(row);
         const first = seenKeys.get(key);

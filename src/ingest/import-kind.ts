@@ -22,12 +22,17 @@ export interface ImportContext {
 /** Applies one valid row inside the import's transaction. */
 export type Applier<Row> = (row: Row, report: Report) => ApplyOutcome;
 
-/** One kind of import file. */
-export interface ImportKind<Row> {
+/** One kind of import file; `Cells` is a row whose cells are each valid, `Row` one ready to apply. */
+export interface ImportKind<Row, Cells = Row> {
   name: string;
   columns: ColumnSpec;
-  /** Validates the cells of one row (all columns present, empty cells as `''`). */
-  schema(ctx: ImportContext): z.ZodType<Row, Record<string, string>>;
+  /** Validates each cell of one row on its own (all columns present, empty cells as `''`). */
+  schema(ctx: ImportContext): z.ZodType<Cells, Record<string, string>>;
+  /**
+   * The rules that combine cells (end after start, a cap for a capped type, ...); runs only when
+   * every cell is valid, so that each problem is reported once, where it is.
+   */
+  combine?(cells: Cells, issue: Report): Row;
   /**
    * The row's identity within the file; two rows with one key are an error. Omitted where the
    * store's own uniqueness already decides (usage records, which may be millions).
@@ -39,4 +44,4 @@ export interface ImportKind<Row> {
 
 /** Any import kind, whatever its row type (for registries and the CLI). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyImportKind = ImportKind<any>;
+export type AnyImportKind = ImportKind<any, any>;

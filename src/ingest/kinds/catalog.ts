@@ -88,68 +88,69 @@ export function parseRuleParams(rule: RuleName, textValue: string): { ok: true; 
 const PRODUCT_ID = /^[A-Za-z0-9_-]{1,16}$/;
 const PLAN_GROUP = /^[A-Za-z0-9_-]{1,32}$/;
 
-export const catalogKind: ImportKind<CatalogRow> = {
+/** The cells of one catalog row, each checked on its own. */
+function catalogCells(ctx: ImportContext) {
+  return z.object({
+    product_id: required(identifier(PRODUCT_ID, '1-16 letters, digits, "_" or "-"')),
+    priority: required(wholeNumber(0, 999)),
+    applicable_from: required(instant()),
+    applicable_to: optional(instant()),
+    category: required(oneOf(CATEGORIES)),
+    resource_identifier: required(text(128)),
+    unit_code: required(oneOf(UNIT_CODES)),
+    unit_price: required(decimalText(PRICE_DIGITS)),
+    product_name: required(text(128)),
+    description: withDefault(text(1024), ''),
+    charge_type: optional(oneOf(CHARGE_TYPES)),
+    time_basis: withDefault(oneOf(TIME_BASES), 'deployed'),
+    monthly_cap: optional(decimalText(PRICE_DIGITS)),
+    plan_group: withDefault(identifier(PLAN_GROUP, '1-32 letters, digits, "_" or "-"'), ''),
+    rule: withDefault(oneOf<RuleName | ''>(RULE_NAMES), ''),
+    rule_params: withDefault(text(256), ''),
+    currency: withDefault(oneOf(CURRENCIES), ctx.defaultCurrency),
+  });
+}
+type CatalogCells = z.output<ReturnType<typeof catalogCells>>;
+
+export const catalogKind: ImportKind<CatalogRow, CatalogCells> = {
   name: 'catalog',
   columns: {
     required: ['product_id', 'priority', 'applicable_from', 'category', 'resource_identifier', 'unit_code', 'unit_price', 'product_name'],
     optional: ['applicable_to', 'description', 'charge_type', 'time_basis', 'monthly_cap', 'plan_group', 'rule', 'rule_params', 'currency'],
   },
-  schema: (ctx: ImportContext) =>
-    z
-      .object({
-        product_id: required(identifier(PRODUCT_ID, '1-16 letters, digits, "_" or "-"')),
-        priority: required(wholeNumber(0, 999)),
-        applicable_from: required(instant()),
-        applicable_to: optional(instant()),
-        category: required(oneOf(CATEGORIES)),
-        resource_identifier: required(text(128)),
-        unit_code: required(oneOf(UNIT_CODES)),
-        unit_price: required(decimalText(PRICE_DIGITS)),
-        product_name: required(text(128)),
-        description: withDefault(text(1024), ''),
-        charge_type: optional(oneOf(CHARGE_TYPES)),
-        time_basis: withDefault(oneOf(TIME_BASES), 'deployed'),
-        monthly_cap: optional(decimalText(PRICE_DIGITS)),
-        plan_group: withDefault(identifier(PLAN_GROUP, '1-32 letters, digits, "_" or "-"'), ''),
-        rule: withDefault(oneOf<RuleName | ''>(RULE_NAMES), ''),
-        rule_params: withDefault(text(256), ''),
-        currency: withDefault(oneOf(CURRENCIES), ctx.defaultCurrency),
-      })
-      .transform((row, zctx): CatalogRow => {
-        const chargeType: ChargeType = row.charge_type ?? (MONTH_UNITS.includes(row.unit_code) ? 'monthly_fixed' : 'metered');
-        const issue = (field: string, message: string): void => {
-          zctx.addIssue({ code: 'custom', path: [field], message });
-        };
-        if (row.applicable_to !== undefined && row.applicable_to <= row.applicable_from) {
-          issue('applicable_to', 'must be after applicable_from');
-        }
-        if (!CHARGE_TYPE_UNITS[chargeType].includes(row.unit_code)) {
-          issue('unit_code', `${row.unit_code} cannot be used with charge type ${chargeType} (use ${CHARGE_TYPE_UNITS[chargeType].join(' or ')})`);
-        }
-        const capped = chargeType === 'capped' || chargeType === 'capped_plan';
-        if (capped && row.monthly_cap === undefined) issue('monthly_cap', `is required for charge type ${chargeType}`);
-        if (!capped && row.monthly_cap !== undefined) issue('monthly_cap', `applies only to capped charge types, not ${chargeType}`);
-        const needsGroup = chargeType === 'capped_plan' || row.rule === 'largest_vcpu';
-        if (needsGroup && row.plan_group === '') issue('plan_group', `is required for ${row.rule === 'largest_vcpu' ? 'rule largest_vcpu' : 'charge type capped_plan'}`);
-        let ruleParams = '';
-        if (row.rule === '') {
-          if (row.rule_params !== '') issue('rule_params', 'must be empty when no rule is given');
-        } else {
-          if (!RULE_CHARGE_TYPES[row.rule].includes(chargeType)) {
-            issue('rule', `${row.rule} applies to charge type ${RULE_CHARGE_TYPES[row.rule].join(' or ')}, not ${chargeType}`);
-          }
-          const params = parseRuleParams(row.rule, row.rule_params);
-          if (params.ok) ruleParams = params.value;
-          else issue('rule_params', params.error);
-        }
-        return {
-          ...row,
-          applicable_to: row.applicable_to ?? null,
-          charge_type: chargeType,
-          monthly_cap: row.monthly_cap ?? null,
-          rule_params: ruleParams,
-        };
-      }),
+  schema: catalogCells,
+  combine(row: CatalogCells, issue): CatalogRow {
+    const chargeType: ChargeType = row.charge_type ?? (MONTH_UNITS.includes(row.unit_code) ? 'monthly_fixed' : 'metered');
+    if (row.applicable_to !== undefined && row.applicable_to <= row.applicable_from) {
+      issue('applicable_to', 'must be after applicable_from');
+    }
+    if (!CHARGE_TYPE_UNITS[chargeType].includes(row.unit_code)) {
+      issue('unit_code', `${row.unit_code} cannot be used with charge type ${chargeType} (use ${CHARGE_TYPE_UNITS[chargeType].join(' or ')})`);
+    }
+    const capped = chargeType === 'capped' || chargeType === 'capped_plan';
+    if (capped && row.monthly_cap === undefined) issue('monthly_cap', `is required for charge type ${chargeType}`);
+    if (!capped && row.monthly_cap !== undefined) issue('monthly_cap', `applies only to capped charge types, not ${chargeType}`);
+    const needsGroup = chargeType === 'capped_plan' || row.rule === 'largest_vcpu';
+    if (needsGroup && row.plan_group === '') issue('plan_group', `is required for ${row.rule === 'largest_vcpu' ? 'rule largest_vcpu' : 'charge type capped_plan'}`);
+    let ruleParams = '';
+    if (row.rule === '') {
+      if (row.rule_params !== '') issue('rule_params', 'must be empty when no rule is given');
+    } else {
+      if (!RULE_CHARGE_TYPES[row.rule].includes(chargeType)) {
+        issue('rule', `${row.rule} applies to charge type ${RULE_CHARGE_TYPES[row.rule].join(' or ')}, not ${chargeType}`);
+      }
+      const params = parseRuleParams(row.rule, row.rule_params);
+      if (params.ok) ruleParams = params.value;
+      else issue('rule_params', params.error);
+    }
+    return {
+      ...row,
+      applicable_to: row.applicable_to ?? null,
+      charge_type: chargeType,
+      monthly_cap: row.monthly_cap ?? null,
+      rule_params: ruleParams,
+    };
+  },
   key: (row) => `product ${row.product_id} priority ${row.priority}`,
   prepare({ db, now }) {
     const find = db.prepare('SELECT * FROM catalog_products WHERE product_id = ? AND priority = ?');

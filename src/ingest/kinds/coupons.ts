@@ -17,40 +17,41 @@ export interface CouponRow {
   description: string;
 }
 
-export const couponsKind: ImportKind<CouponRow> = {
+/** The cells of one coupons row, each checked on its own. */
+function couponsCells() {
+  return z.object({
+    coupon_code: required(identifier(/^[A-Z0-9]{12}$/, 'exactly 12 capital letters A-Z or digits 0-9')),
+    tenant_name: required(fileSafeName(32)),
+    registered_at: required(instant()),
+    discount_type: required(oneOf(['amount', 'percent'] as const)),
+    discount_value: required(decimalText(PRICE_DIGITS)),
+    valid_months: optional(wholeNumber(1, 120)),
+    valid_until: optional(calendarDate()),
+    description: withDefault(text(256), ''),
+  });
+}
+type CouponsCells = z.output<ReturnType<typeof couponsCells>>;
+
+export const couponsKind: ImportKind<CouponRow, CouponsCells> = {
   name: 'coupons',
   columns: {
     required: ['coupon_code', 'tenant_name', 'registered_at', 'discount_type', 'discount_value'],
     optional: ['valid_months', 'valid_until', 'description'],
   },
-  schema: () =>
-    z
-      .object({
-        coupon_code: required(identifier(/^[A-Z0-9]{12}$/, 'exactly 12 capital letters A-Z or digits 0-9')),
-        tenant_name: required(fileSafeName(32)),
-        registered_at: required(instant()),
-        discount_type: required(oneOf(['amount', 'percent'] as const)),
-        discount_value: required(decimalText(PRICE_DIGITS)),
-        valid_months: optional(wholeNumber(1, 120)),
-        valid_until: optional(calendarDate()),
-        description: withDefault(text(256), ''),
-      })
-      .transform((row, zctx): CouponRow => {
-        const issue = (field: string, message: string): void => {
-          zctx.addIssue({ code: 'custom', path: [field], message });
-        };
-        if (/^0(\.0*)?$/.test(row.discount_value)) issue('discount_value', 'must be more than 0');
-        if (row.discount_type === 'percent' && !/^(100(\.0+)?|\d{1,2}(\.\d{1,4})?)$/.test(row.discount_value)) {
-          issue('discount_value', 'a percentage must be at most 100 with at most 4 decimals');
-        }
-        if (row.valid_months === undefined && row.valid_until === undefined) {
-          issue('valid_months', 'a coupon needs an end: valid_months, valid_until or both');
-        }
-        if (row.valid_until !== undefined && row.valid_until < row.registered_at.slice(0, 10)) {
-          issue('valid_until', 'is before registered_at');
-        }
-        return { ...row, valid_months: row.valid_months ?? null, valid_until: row.valid_until ?? null };
-      }),
+  schema: couponsCells,
+  combine(row: CouponsCells, issue): CouponRow {
+    if (/^0(\.0*)?$/.test(row.discount_value)) issue('discount_value', 'must be more than 0');
+    if (row.discount_type === 'percent' && !/^(100(\.0+)?|\d{1,2}(\.\d{1,4})?)$/.test(row.discount_value)) {
+      issue('discount_value', 'a percentage must be at most 100 with at most 4 decimals');
+    }
+    if (row.valid_months === undefined && row.valid_until === undefined) {
+      issue('valid_months', 'a coupon needs an end: valid_months, valid_until or both');
+    }
+    if (row.valid_until !== undefined && row.valid_until < row.registered_at.slice(0, 10)) {
+      issue('valid_until', 'is before registered_at');
+    }
+    return { ...row, valid_months: row.valid_months ?? null, valid_until: row.valid_until ?? null };
+  },
   key: (row) => `coupon ${row.coupon_code}`,
   prepare({ db, now }) {
     const tenant = tenantFinder(db);

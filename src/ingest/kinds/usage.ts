@@ -53,56 +53,57 @@ function neededConfig(category: string, rule: string): (keyof UsageRow)[] {
   return fields;
 }
 
-export const usageKind: ImportKind<UsageRow> = {
+/** The cells of one usage row, each checked on its own. */
+function usageCells() {
+  return z.object({
+    record_id: required(identifier(RECORD_ID, '1-128 letters, digits, "_", ".", ":" or "-", starting with a letter or digit')),
+    tenant_name: required(fileSafeName(32)),
+    lplatform_id: required(identifier(LPLATFORM_ID, '1-64 letters, digits, "_" or "-", starting with a letter or digit')),
+    resource_id: required(identifier(RESOURCE_ID, '1-128 letters, digits, "_", ".", ":", "/" or "-", starting with a letter or digit')),
+    resource_name: withDefault(text(128), ''),
+    resource_kind: required(oneOf(RESOURCE_KINDS)),
+    component: withDefault(identifier(RESOURCE_ID, '1-128 letters, digits, "_", ".", ":", "/" or "-"'), ''),
+    product_id: required(identifier(/^[A-Za-z0-9_-]{1,16}$/, '1-16 letters, digits, "_" or "-"')),
+    time_kind: required(oneOf(TIME_KINDS)),
+    start_at: required(instant()),
+    end_at: optional(instant()),
+    quantity: optional(decimalText(QUANTITY)),
+    cpu_count: optional(wholeNumber(1, 4096)),
+    clock_ghz: optional(decimalText({ integerDigits: 3, fractionDigits: 3 })),
+    size_gb: optional(decimalText({ integerDigits: 9, fractionDigits: 3 })),
+    vm_count: optional(wholeNumber(1, 100000)),
+    vcpu: optional(wholeNumber(1, 4096)),
+  });
+}
+type UsageCells = z.output<ReturnType<typeof usageCells>>;
+
+export const usageKind: ImportKind<UsageRow, UsageCells> = {
   name: 'usage',
   columns: {
     required: ['record_id', 'tenant_name', 'lplatform_id', 'resource_id', 'resource_kind', 'product_id', 'time_kind', 'start_at'],
     optional: ['resource_name', 'component', 'end_at', 'quantity', 'cpu_count', 'clock_ghz', 'size_gb', 'vm_count', 'vcpu'],
   },
-  schema: () =>
-    z
-      .object({
-        record_id: required(identifier(RECORD_ID, '1-128 letters, digits, "_", ".", ":" or "-", starting with a letter or digit')),
-        tenant_name: required(fileSafeName(32)),
-        lplatform_id: required(identifier(LPLATFORM_ID, '1-64 letters, digits, "_" or "-", starting with a letter or digit')),
-        resource_id: required(identifier(RESOURCE_ID, '1-128 letters, digits, "_", ".", ":", "/" or "-", starting with a letter or digit')),
-        resource_name: withDefault(text(128), ''),
-        resource_kind: required(oneOf(RESOURCE_KINDS)),
-        component: withDefault(identifier(RESOURCE_ID, '1-128 letters, digits, "_", ".", ":", "/" or "-"'), ''),
-        product_id: required(identifier(/^[A-Za-z0-9_-]{1,16}$/, '1-16 letters, digits, "_" or "-"')),
-        time_kind: required(oneOf(TIME_KINDS)),
-        start_at: required(instant()),
-        end_at: optional(instant()),
-        quantity: optional(decimalText(QUANTITY)),
-        cpu_count: optional(wholeNumber(1, 4096)),
-        clock_ghz: optional(decimalText({ integerDigits: 3, fractionDigits: 3 })),
-        size_gb: optional(decimalText({ integerDigits: 9, fractionDigits: 3 })),
-        vm_count: optional(wholeNumber(1, 100000)),
-        vcpu: optional(wholeNumber(1, 4096)),
-      })
-      .transform((row, zctx): UsageRow => {
-        const issue = (field: string, message: string): void => {
-          zctx.addIssue({ code: 'custom', path: [field], message });
-        };
-        if (row.time_kind === 'quantity') {
-          if (row.end_at !== undefined) issue('end_at', 'must be empty for a quantity (start_at is its instant)');
-          if (row.quantity === undefined) issue('quantity', 'is required when time_kind is quantity');
-        } else {
-          if (row.end_at === undefined) issue('end_at', `is required for ${row.time_kind} time`);
-          else if (row.end_at <= row.start_at) issue('end_at', 'must be after start_at');
-        }
-        if (row.clock_ghz !== undefined && /^0(\.0*)?$/.test(row.clock_ghz)) issue('clock_ghz', 'must be more than 0');
-        return {
-          ...row,
-          end_at: row.end_at ?? null,
-          quantity: row.quantity ?? '1',
-          cpu_count: row.cpu_count ?? null,
-          clock_ghz: row.clock_ghz ?? null,
-          size_gb: row.size_gb ?? null,
-          vm_count: row.vm_count ?? null,
-          vcpu: row.vcpu ?? null,
-        };
-      }),
+  schema: usageCells,
+  combine(row: UsageCells, issue): UsageRow {
+    if (row.time_kind === 'quantity') {
+      if (row.end_at !== undefined) issue('end_at', 'must be empty for a quantity (start_at is its instant)');
+      if (row.quantity === undefined) issue('quantity', 'is required when time_kind is quantity');
+    } else {
+      if (row.end_at === undefined) issue('end_at', `is required for ${row.time_kind} time`);
+      else if (row.end_at <= row.start_at) issue('end_at', 'must be after start_at');
+    }
+    if (row.clock_ghz !== undefined && /^0(\.0*)?$/.test(row.clock_ghz)) issue('clock_ghz', 'must be more than 0');
+    return {
+      ...row,
+      end_at: row.end_at ?? null,
+      quantity: row.quantity ?? '1',
+      cpu_count: row.cpu_count ?? null,
+      clock_ghz: row.clock_ghz ?? null,
+      size_gb: row.size_gb ?? null,
+      vm_count: row.vm_count ?? null,
+      vcpu: row.vcpu ?? null,
+    };
+  },
   prepare({ db, now }) {
     const tenant = tenantFinder(db);
     const lplatform = db.prepare('SELECT lplatform_pk, tenant_pk, returned_at FROM lplatforms WHERE lplatform_id = ?');
