@@ -29,6 +29,7 @@ export const lplatformsKind: ImportKind<LplatformRow> = {
   prepare({ db, now }) {
     const tenant = tenantFinder(db);
     const find = db.prepare('SELECT lplatform_pk, tenant_pk, lplatform_name, returned_at FROM lplatforms WHERE lplatform_id = ?');
+    const sameButCase = db.prepare('SELECT lplatform_id FROM lplatforms WHERE lplatform_id = ? COLLATE NOCASE').pluck();
     const insert = db.prepare(`INSERT INTO lplatforms (lplatform_id, tenant_pk, lplatform_name, returned_at, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?)`);
     const update = db.prepare('UPDATE lplatforms SET lplatform_name = ?, returned_at = ?, updated_at = ? WHERE lplatform_pk = ?');
@@ -41,6 +42,11 @@ export const lplatformsKind: ImportKind<LplatformRow> = {
       const returnedAt = row.returned_at ?? null;
       const stored = find.get(row.lplatform_id) as { lplatform_pk: number; tenant_pk: number; lplatform_name: string; returned_at: string | null } | undefined;
       if (!stored) {
+        const other = sameButCase.get(row.lplatform_id) as string | undefined;
+        if (other !== undefined) {
+          report('lplatform_id', `L-Platform "${other}" exists; IDs that differ only in letter case would share detail file names`);
+          return 'rejected';
+        }
         insert.run(row.lplatform_id, t.tenant_pk, row.lplatform_name, returnedAt, now, now);
         return 'inserted';
       }

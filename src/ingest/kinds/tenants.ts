@@ -41,6 +41,7 @@ export const tenantsKind: ImportKind<TenantRow> = {
   prepare(ctx) {
     const { db, now, defaultLocale, defaultCurrency } = ctx;
     const find = db.prepare('SELECT tenant_pk, display_name, cutoff_day, pending_cutoff_day, locale, currency, deleted_at FROM tenants WHERE tenant_name = ?');
+    const sameButCase = db.prepare('SELECT tenant_name FROM tenants WHERE tenant_name = ? COLLATE NOCASE').pluck();
     const hasFixed = db.prepare("SELECT 1 FROM statements WHERE tenant_pk = ? AND status = 'fixed' LIMIT 1").pluck();
     const insert = db.prepare(`INSERT INTO tenants (tenant_name, display_name, cutoff_day, locale, currency, deleted_at, created_at, updated_at)
       VALUES (@tenant_name, @display_name, @cutoff_day, @locale, @currency, @deleted_at, @now, @now)`);
@@ -52,6 +53,11 @@ export const tenantsKind: ImportKind<TenantRow> = {
       const deletedAt = row.deleted_at ?? null;
       const stored = find.get(row.tenant_name) as StoredTenant | undefined;
       if (!stored) {
+        const other = sameButCase.get(row.tenant_name) as string | undefined;
+        if (other !== undefined) {
+          report('tenant_name', `tenant "${other}" exists; names that differ only in letter case would share statement file names`);
+          return 'rejected';
+        }
         insert.run({ ...row, locale: row.locale ?? defaultLocale, currency: row.currency ?? defaultCurrency, deleted_at: deletedAt, now });
         return 'inserted';
       }

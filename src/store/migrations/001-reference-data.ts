@@ -13,6 +13,8 @@ CREATE TABLE tenants (
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL
 ) STRICT;
+-- Names become file names: two that differ only in letter case would collide on some file systems.
+CREATE UNIQUE INDEX tenants_name_nocase ON tenants (tenant_name COLLATE NOCASE);
 
 CREATE TABLE contacts (
   contact_pk INTEGER PRIMARY KEY,
@@ -35,6 +37,7 @@ CREATE TABLE lplatforms (
   updated_at TEXT NOT NULL
 ) STRICT;
 CREATE INDEX lplatforms_tenant ON lplatforms (tenant_pk);
+CREATE UNIQUE INDEX lplatforms_id_nocase ON lplatforms (lplatform_id COLLATE NOCASE);
 
 CREATE TABLE catalog_products (
   catalog_pk INTEGER PRIMARY KEY,

@@ -55,6 +55,11 @@ describe('lplatforms: lplatform_id', () => {
     await expectRefused(db, 'lplatforms', file({ lplatform_id: id }), `lplatforms.csv:2: lplatform_id: ${message}`);
   });
 
+  it('refuses an ID that differs from an existing one only in letter case', async () => {
+    await expectRefused(db, 'lplatforms', file({ lplatform_id: 'lp1', tenant_name: 'T1' }),
+      'lplatforms.csv:2: lplatform_id: L-Platform "LP1" exists; IDs that differ only in letter case would share detail file names');
+  });
+
   it('refuses one ID twice in a file', async () => {
     await expectRefused(db, 'lplatforms', file({}, { lplatform_name: 'again' }), 'lplatforms.csv:3: : L-Platform LP9 appears again (first at line 2)');
   });

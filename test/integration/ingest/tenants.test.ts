@@ -104,6 +104,11 @@ describe('tenants: tenant_name', () => {
     await expectRefused(db, 'tenants', file({ tenant_name: 'T\t9' }), `tenants.csv:2: tenant_name: ${CONTROL}`);
   });
 
+  it('refuses a name that differs from an existing one only in letter case', async () => {
+    await expectRefused(db, 'tenants', file({ tenant_name: 't1' }),
+      'tenants.csv:2: tenant_name: tenant "T1" exists; names that differ only in letter case would share statement file names');
+  });
+
   it('refuses the same tenant twice in one file, naming the first line', async () => {
     await expectRefused(db, 'tenants', file({}, { tenant_name: 'T8' }, { display_name: 'Other' }), 'tenants.csv:4: : tenant T9 appears again (first at line 2)');
   });
