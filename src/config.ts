@@ -119,7 +119,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const v = parsed.data;
   return {
     dataDir: path.resolve(cwd, v.DATA_DIR),
-    billingTimeZone: v.BILLING_TZ,
+    billingTimeZone: new Intl.DateTimeFormat('en-US', { timeZone: v.BILLING_TZ }).resolvedOptions().timeZone,
     defaultCurrency: v.DEFAULT_CURRENCY,
     defaultLocale: v.DEFAULT_LOCALE,
     smtpUrl: v.SMTP_URL === '' ? null : v.SMTP_URL,

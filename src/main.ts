@@ -1,7 +1,7 @@
 /** The composition root: runs one command line and turns every outcome into an exit code. */
 import { CommanderError } from 'commander';
 import { ConfigError, InputError, UsageChargesError, formatIssue } from './domain/errors.ts';
-import { createContext } from './cli/context.ts';
+import { createContext, type CliContext } from './cli/context.ts';
 import { processOutput, type Output } from './cli/output.ts';
 import { buildProgram } from './cli/program.ts';
 
@@ -15,15 +15,27 @@ export async function main(argv: string[], output: Output = processOutput, env: 
     await buildProgram(ctx).parseAsync(argv);
     return EXIT.ok;
   } catch (err) {
-    return report(err, output, env);
+    return report(err, output, debugWanted(ctx, env));
   } finally {
     ctx.close();
   }
 }
 
-function report(err: unknown, output: Output, env: NodeJS.ProcessEnv): number {
+/** Whether the log level (from the configuration, or the raw environment if it did not load) asks for detail. */
+function debugWanted(ctx: CliContext, env: NodeJS.ProcessEnv): boolean {
+  let level: string | undefined;
+  try {
+    level = ctx.config().logLevel;
+  } catch {
+    level = env.LOG_LEVEL;
+  }
+  return level === 'debug' || level === 'trace';
+}
+
+function report(err: unknown, output: Output, debug: boolean): number {
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+    // `--help` asked for is fine; help shown because no verb was given is a usage error.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.ok;
     return EXIT.input;
   }
   if (err instanceof InputError) {
@@ -47,7 +59,7 @@ function report(err: unknown, output: Output, env: NodeJS.ProcessEnv): number {
   }
   const e = err as Error;
   output.err(`error: ${e?.message ?? String(err)}`);
-  if (env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace') output.err(String(e?.stack ?? ''));
+  if (debug) output.err(String(e?.stack ?? ''));
   else output.err('(an unexpected failure; run with LOG_LEVEL=debug to see where it happened)');
   return EXIT.failure;
 }

@@ -18,7 +18,7 @@ const DECIMAL_RE = /^([+-]?)(\d+)(?:\.(\d+))?$/;
 export function parseDecimalText(text: string, rule: DecimalRule): ParseResult<string> {
   const m = DECIMAL_RE.exec(text);
   if (!m) return { ok: false, error: `"${text}" is not a decimal number (digits, an optional point and fraction; no exponent or separators)` };
-  const [, sign, intPart, frac = ''] = m as unknown as [string, string, string, string | undefined];
+  const [, , intPart, frac = ''] = m as unknown as [string, string, string, string | undefined];
   const value = new Decimal(text);
   if (value.isNegative() && !value.isZero() && !rule.allowNegative) return { ok: false, error: `"${text}" must not be negative` };
   const significantInt = intPart.replace(/^0+(?=\d)/, '');
@@ -28,6 +28,5 @@ export function parseDecimalText(text: string, rule: DecimalRule): ParseResult<s
   if (frac.length > rule.fractionDigits) {
     return { ok: false, error: `"${text}" has more than ${rule.fractionDigits} digits after the point` };
   }
-  void sign;
   return { ok: true, value: value.toFixed() };
 }

@@ -19,7 +19,7 @@ function checkDate(y: number, m: number, d: number): string | null {
   return null;
 }
 
-/** Result of parsing: the epoch milliseconds, or why the text is not an instant. */
+/** Result of parsing: the value, or why the text is not one. */
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /**

@@ -24,6 +24,8 @@ export class CsvStructureError extends Error {
 class Utf8Guard extends Transform {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   private linesBefore = 0;
+  /** The bytes of a character the last chunk began but did not finish. */
+  private tail: Buffer = Buffer.alloc(0);
   private readonly hash = crypto.createHash('sha256');
   bytes = 0;
 
@@ -34,9 +36,10 @@ class Utf8Guard extends Transform {
     try {
       text = this.decoder.decode(chunk, { stream: true });
     } catch {
-      done(this.invalidAt(chunk));
+      done(this.invalidAt(Buffer.concat([this.tail, chunk])));
       return;
     }
+    this.tail = Buffer.from(unfinishedTail(Buffer.concat([this.tail, chunk])));
     if (text.includes('\u0000')) {
       done(new CsvStructureError(this.linesBefore + countNewlines(text.slice(0, text.indexOf('\u0000'))) + 1, '(encoding)', 'contains a NUL byte; is this a text file?'));
       return;
@@ -55,16 +58,16 @@ class Utf8Guard extends Transform {
     done();
   }
 
-  /** The line of the first invalid sequence in a chunk (bytes carried over from the last chunk aside). */
-  private invalidAt(chunk: Buffer): CsvStructureError {
+  /** The line of the first invalid sequence in `bytes` (a chunk with the unfinished tail before it). */
+  private invalidAt(bytes: Buffer): CsvStructureError {
     let line = this.linesBefore + 1;
     const probe = new TextDecoder('utf-8', { fatal: true });
     let start = 0;
-    while (start <= chunk.length) {
-      let end = chunk.indexOf(0x0a, start);
-      if (end < 0) end = chunk.length;
+    while (start <= bytes.length) {
+      let end = bytes.indexOf(0x0a, start);
+      if (end < 0) end = bytes.length;
       try {
-        probe.decode(chunk.subarray(start, end));
+        probe.decode(bytes.subarray(start, end));
       } catch {
         break;
       }
@@ -89,6 +92,17 @@ function lineBreaks(cells: readonly unknown[]): { human: number; surplus: number
     surplus += (cell.match(/\r\n/g) ?? []).length;
   }
   return { human, surplus };
+}
+
+/** The last 1-3 bytes of `bytes` when they begin a UTF-8 character that has not ended yet. */
+function unfinishedTail(bytes: Buffer): Buffer {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const byte = bytes[bytes.length - back]!;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return length > back ? bytes.subarray(bytes.length - back) : Buffer.alloc(0);
+  }
+  return Buffer.alloc(0);
 }
 
 function countNewlines(text: string): number {
@@ -166,6 +180,10 @@ export function readCsv(input: Readable, columns: ColumnSpec): CsvSource {
       }
     } catch (err) {
       if (err instanceof CsvStructureError) throw err;
+      const code = (err as NodeJS.ErrnoException)?.code;
+      if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+        throw new CsvStructureError(0, '', `cannot be read (${code})`);
+      }
       if (err instanceof CsvError) {
         throw fromCsvError(err, errorLine(err as CsvError & { lines?: number; record?: unknown[]; raw?: string }));
       }
@@ -181,6 +199,9 @@ export function readCsv(input: Readable, columns: ColumnSpec): CsvSource {
 }
 
 function checkHeader(record: string[], columns: ColumnSpec, line: number): string[] {
+  if (record.some((name) => name.includes('\r'))) {
+    throw new CsvStructureError(1, '(csv)', 'ends its lines with CR alone (an old Mac format); save it with LF or CR LF line ends');
+  }
   const names = record.map((name) => name.trim());
   const known = new Set([...columns.required, ...columns.optional]);
   const problems: string[] = [];

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { InputError, UsageChargesError } from '../domain/errors.ts';
+import { InputError, UsageChargesError, formatIssue } from '../domain/errors.ts';
 import type { Db } from '../store/db.ts';
 import { recordAudit } from '../store/audit.ts';
 import { IMPORT_KINDS, IMPORT_KIND_NAMES, importFile, type ImportResult } from './index.ts';
@@ -115,7 +115,7 @@ export async function seedDemo(db: Db, ctx: Omit<ImportContext, 'db'>, asOf: Dat
   } catch (err) {
     if (db.inTransaction) db.exec('ROLLBACK');
     if (err instanceof InputError) {
-      throw new UsageChargesError('E_DEMO', `the demo data does not import for ${month}:\n${err.issues.map((i) => `${i.file}:${i.line}: ${i.field}: ${i.message}`).join('\n')}`);
+      throw new UsageChargesError('E_DEMO', `the demo data does not import for ${month}:\n${err.issues.map(formatIssue).join('\n')}`);
     }
     throw err;
   }

@@ -1,6 +1,6 @@
 /** Cell validators for the import files: zod schemas from a CSV cell (text) to a typed value. */
 import { z } from 'zod';
-import { parseDate, parseInstant, toUtcIso } from '../domain/instant.ts';
+import { parseDate, parseInstant, toUtcIso, type ParseResult } from '../domain/instant.ts';
 import { parseDecimalText, type DecimalRule } from '../domain/decimal-text.ts';
 
 /** A schema reading one cell; an empty cell is `''`. */
@@ -51,40 +51,34 @@ export function wholeNumber(min: number, max: number): CellSchema<number> {
     .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`) as unknown as CellSchema<number>;
 }
 
-/** A decimal string within the rule's digits; the value stays text (canonical form). */
-export function decimalText(rule: DecimalRule): CellSchema<string> {
+/** A cell read by one of the domain's parsers, whose error text becomes the message. */
+function parsed<T>(parse: (text: string) => ParseResult<T>): CellSchema<T> {
   return z.string().transform((v, ctx) => {
-    const r = parseDecimalText(v, rule);
+    const r = parse(v);
     if (!r.ok) {
       ctx.addIssue({ code: 'custom', message: r.error });
       return z.NEVER;
     }
     return r.value;
-  }) as unknown as CellSchema<string>;
+  }) as unknown as CellSchema<T>;
+}
+
+/** A decimal string within the rule's digits; the value stays text (canonical form). */
+export function decimalText(rule: DecimalRule): CellSchema<string> {
+  return parsed((v) => parseDecimalText(v, rule));
 }
 
 /** An ISO 8601 instant with a zone; the value is its canonical UTC text. */
 export function instant(): CellSchema<string> {
-  return z.string().transform((v, ctx) => {
+  return parsed((v) => {
     const r = parseInstant(v);
-    if (!r.ok) {
-      ctx.addIssue({ code: 'custom', message: r.error });
-      return z.NEVER;
-    }
-    return toUtcIso(r.value);
-  }) as unknown as CellSchema<string>;
+    return r.ok ? { ok: true, value: toUtcIso(r.value) } : r;
+  });
 }
 
 /** A calendar date `YYYY-MM-DD`. */
 export function calendarDate(): CellSchema<string> {
-  return z.string().transform((v, ctx) => {
-    const r = parseDate(v);
-    if (!r.ok) {
-      ctx.addIssue({ code: 'custom', message: r.error });
-      return z.NEVER;
-    }
-    return r.value;
-  }) as unknown as CellSchema<string>;
+  return parsed(parseDate);
 }
 
 /** `true`/`false` (also `yes`/`no`, `1`/`0`). */

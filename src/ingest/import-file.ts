@@ -115,7 +115,7 @@ export async function importFile<Row, Cells>(
         const key = kind.key(row);
         const first = seenKeys.get(key);
         if (first !== undefined) {
-          add(line, '', `${key} appears again (first at line ${first})`);
+          add(line, kind.keyField ?? kind.columns.required[0] ?? '', `${key} appears again (first at line ${first})`);
           continue;
         }
         seenKeys.set(key, line);

@@ -38,6 +38,8 @@ export interface ImportKind<Row, Cells = Row> {
    * store's own uniqueness already decides (usage records, which may be millions).
    */
   key?(row: Row): string;
+  /** The column a duplicate key is reported under. */
+  keyField?: string;
   /** Prepares statements once and returns the per-row applier. */
   prepare(ctx: ImportContext): Applier<Row>;
 }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { UsageChargesError } from '../domain/errors.ts';
+import { ConfigError, UsageChargesError } from '../domain/errors.ts';
 import { migrations, latestVersion, type Migration } from './migrations/index.ts';
 
 export type Db = Database.Database;
@@ -20,6 +20,9 @@ export interface OpenOptions {
 
 /** Creates the data dir (owner-only) when missing and returns the database file's path. */
 export function prepareDataDir(dataDir: string): string {
+  if (fs.existsSync(dataDir) && !fs.statSync(dataDir).isDirectory()) {
+    throw new ConfigError(`DATA_DIR: ${dataDir} exists and is not a folder`);
+  }
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, DB_FILE_NAME);
   if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
@@ -65,13 +68,17 @@ export function migrate(db: Db, target: number = latestVersion, list: readonly M
   }
   const done: number[] = [];
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
   for (const m of list) {
     if (m.version > target || applied.has(m.version)) continue;
-    db.transaction(() => {
+    // Another process may have applied it since the versions were read: look again under the lock.
+    const ran = db.transaction(() => {
+      if (isApplied.get(m.version) !== undefined) return false;
       db.exec(m.sql);
       record.run(m.version, m.name, new Date().toISOString());
+      return true;
     }).immediate();
-    done.push(m.version);
+    if (ran) done.push(m.version);
   }
   return done;
 }

@@ -145,3 +145,54 @@ describe('a store locked by another process', () => {
     expect(names).toEqual(['T1']);
   });
 });
+
+describe('start-up edge cases', () => {
+  it('no verb at all prints the help and exits 2', () => {
+    const r = cli([], { DATA_DIR: dataDir('no-verb') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Usage: usage-charges');
+  });
+
+  it('a DATA_DIR that is a file exits 2 naming it', () => {
+    const file = write('not-a-folder', 'x');
+    const r = cli(['status'], { DATA_DIR: file });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('DATA_DIR:');
+    expect(r.stderr).toContain('exists and is not a folder');
+    expect(hasStackTrace(r.stderr)).toBe(false);
+  });
+
+  it('two processes opening a new store at once both succeed and migrate it once', async () => {
+    const { spawn } = await import('node:child_process');
+    const { ROOT } = await import('../helpers/cli.ts');
+    for (let round = 0; round < 3; round++) {
+      const env = { PATH: process.env.PATH ?? '', DATA_DIR: dataDir(`race-${round}`) };
+      const run = (): Promise<{ code: number | null; stderr: string }> =>
+        new Promise((resolve) => {
+          const child = spawn(process.execPath, [path.join(ROOT, 'bin/usage-charges.js'), 'status'], { cwd: ROOT, env });
+          let stderr = '';
+          child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+          child.on('close', (code) => resolve({ code, stderr }));
+        });
+      const results = await Promise.all([run(), run(), run()]);
+      for (const r of results) expect(r).toEqual({ code: 0, stderr: '' });
+      const versions = JSON.parse(cli(['status', '--json'], env).stdout).schemaVersion;
+      expect(versions).toBe(2);
+    }
+  });
+
+  it('a reader that goes away early is not an error', async () => {
+    const { spawn } = await import('node:child_process');
+    const { ROOT } = await import('../helpers/cli.ts');
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/usage-charges.js'), '--help'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir('epipe') },
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});

@@ -152,6 +152,7 @@ export const catalogKind: ImportKind<CatalogRow, CatalogCells> = {
     };
   },
   key: (row) => `product ${row.product_id} priority ${row.priority}`,
+  keyField: 'priority',
   prepare({ db, now }) {
     const find = db.prepare('SELECT * FROM catalog_products WHERE product_id = ? AND priority = ?');
     const others = db.prepare('SELECT priority, category, resource_identifier, unit_code, charge_type, time_basis, plan_group, rule, currency FROM catalog_products WHERE product_id = ? AND priority <> ? LIMIT 1');
@@ -166,7 +167,7 @@ export const catalogKind: ImportKind<CatalogRow, CatalogCells> = {
       if (stored) {
         const diff = firstDifference(stored, { ...row });
         if (diff === null) return 'unchanged';
-        report('priority', `product ${row.product_id} priority ${row.priority} exists with other content (${diff}); catalog rows never change: add a row with another priority`);
+        report('priority', `product ${row.product_id} priority ${row.priority} exists with other content (${diff.text}); catalog rows never change: add a row with another priority`);
         return 'rejected';
       }
       const sibling = others.get(row.product_id, row.priority) as Record<string, unknown> | undefined;
@@ -177,7 +178,7 @@ export const catalogKind: ImportKind<CatalogRow, CatalogCells> = {
           time_basis: row.time_basis, plan_group: row.plan_group, rule: row.rule, currency: row.currency,
         });
         if (diff !== null) {
-          report(diff.split(':')[0]!, `differs from product ${row.product_id} priority ${String(priority)} (${diff}); versions of a product share everything but prices, caps, rule parameters, names and dates`);
+          report(diff.field, `differs from product ${row.product_id} priority ${String(priority)} (${diff.text}); versions of a product share everything but prices, caps, rule parameters, names and dates`);
           return 'rejected';
         }
       }

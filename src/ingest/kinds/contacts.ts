@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { emailAddress, fileSafeName, flag, optional, required, text } from '../fields.ts';
 import type { ImportKind } from '../import-kind.ts';
-import { tenantFinder } from './shared.ts';
+import { requireTenant, tenantFinder } from './shared.ts';
 
 /** A valid row of a contacts file. */
 export interface ContactRow {
@@ -24,6 +24,7 @@ export const contactsKind: ImportKind<ContactRow> = {
       active: optional(flag()),
     }),
   key: (row) => `contact ${row.tenant_name} ${row.email.toLowerCase()}`,
+  keyField: 'email',
   prepare({ db, now }) {
     const tenant = tenantFinder(db);
     const find = db.prepare('SELECT contact_pk, email, contact_name, active FROM contacts WHERE tenant_pk = ? AND email = ?');
@@ -31,11 +32,8 @@ export const contactsKind: ImportKind<ContactRow> = {
       VALUES (?, ?, ?, ?, ?, ?)`);
     const update = db.prepare('UPDATE contacts SET email = ?, contact_name = ?, active = ?, updated_at = ? WHERE contact_pk = ?');
     return (row, report) => {
-      const t = tenant(row.tenant_name);
-      if (!t) {
-        report('tenant_name', `tenant "${row.tenant_name}" does not exist (import tenants first)`);
-        return 'rejected';
-      }
+      const t = requireTenant(tenant, row.tenant_name, report);
+      if (!t) return 'rejected';
       const stored = find.get(t.tenant_pk, row.email) as { contact_pk: number; email: string; contact_name: string; active: number } | undefined;
       const name = row.contact_name ?? stored?.contact_name ?? '';
       const active = row.active === undefined ? (stored?.active ?? 1) : row.active ? 1 : 0;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { calendarDate, decimalText, fileSafeName, identifier, instant, oneOf, optional, required, text, wholeNumber, withDefault } from '../fields.ts';
 import type { ImportKind } from '../import-kind.ts';
 import { PRICE_DIGITS } from './catalog.ts';
-import { firstDifference, tenantFinder } from './shared.ts';
+import { firstDifference, requireTenant, tenantFinder } from './shared.ts';
 
 /** A valid row of a coupons file. */
 export interface CouponRow {
@@ -64,14 +64,11 @@ export const couponsKind: ImportKind<CouponRow, CouponsCells> = {
       if (stored) {
         const diff = firstDifference(stored, { ...row });
         if (diff === null) return 'unchanged';
-        report('coupon_code', `coupon ${row.coupon_code} was registered before with other content (${diff}); a coupon code is used once`);
+        report('coupon_code', `coupon ${row.coupon_code} was registered before with other content (${diff.text}); a coupon code is used once`);
         return 'rejected';
       }
-      const t = tenant(row.tenant_name);
-      if (!t) {
-        report('tenant_name', `tenant "${row.tenant_name}" does not exist (import tenants first)`);
-        return 'rejected';
-      }
+      const t = requireTenant(tenant, row.tenant_name, report);
+      if (!t) return 'rejected';
       insert.run({ ...row, tenant_pk: t.tenant_pk, now });
       return 'inserted';
     };

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { fileSafeName, identifier, instant, optional, required, text } from '../fields.ts';
 import type { ImportKind } from '../import-kind.ts';
-import { tenantFinder } from './shared.ts';
+import { requireTenant, tenantFinder } from './shared.ts';
 
 /** A valid row of an L-Platforms file. */
 export interface LplatformRow {
@@ -32,13 +32,11 @@ export const lplatformsKind: ImportKind<LplatformRow> = {
     const sameButCase = db.prepare('SELECT lplatform_id FROM lplatforms WHERE lplatform_id = ? COLLATE NOCASE').pluck();
     const insert = db.prepare(`INSERT INTO lplatforms (lplatform_id, tenant_pk, lplatform_name, returned_at, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?)`);
+    const latestUsageStart = db.prepare('SELECT MAX(start_at) FROM usage_records WHERE lplatform_pk = ?').pluck();
     const update = db.prepare('UPDATE lplatforms SET lplatform_name = ?, returned_at = ?, updated_at = ? WHERE lplatform_pk = ?');
     return (row, report) => {
-      const t = tenant(row.tenant_name);
-      if (!t) {
-        report('tenant_name', `tenant "${row.tenant_name}" does not exist (import tenants first)`);
-        return 'rejected';
-      }
+      const t = requireTenant(tenant, row.tenant_name, report);
+      if (!t) return 'rejected';
       const returnedAt = row.returned_at ?? null;
       const stored = find.get(row.lplatform_id) as { lplatform_pk: number; tenant_pk: number; lplatform_name: string; returned_at: string | null } | undefined;
       if (!stored) {
@@ -59,6 +57,13 @@ export const lplatformsKind: ImportKind<LplatformRow> = {
         return 'rejected';
       }
       if (stored.lplatform_name === row.lplatform_name && stored.returned_at === returnedAt) return 'unchanged';
+      if (stored.returned_at === null && returnedAt !== null) {
+        const latest = latestUsageStart.get(stored.lplatform_pk) as string | null;
+        if (latest !== null && returnedAt <= latest) {
+          report('returned_at', `L-Platform ${row.lplatform_id} has usage starting at ${latest}; it cannot have been returned before that`);
+          return 'rejected';
+        }
+      }
       update.run(row.lplatform_name, returnedAt, now, stored.lplatform_pk);
       return 'updated';
     };

@@ -1,5 +1,6 @@
 /** Look-ups the import kinds share: tenants and L-Platforms by their names. */
 import type { Db } from '../../store/db.ts';
+import type { Report } from '../import-kind.ts';
 
 /** The stored facts about a tenant that imports check against. */
 export interface TenantRef {
@@ -14,12 +15,26 @@ export function tenantFinder(db: Db): (name: string) => TenantRef | undefined {
   return (name) => stmt.get(name) as TenantRef | undefined;
 }
 
+/** The first field in which an incoming row differs from the stored one, and how. */
+export interface Difference {
+  field: string;
+  /** `field: "old" -> "new"`, for messages. */
+  text: string;
+}
+
 /** Compares a stored row with incoming values and names the first field that differs. */
-export function firstDifference(stored: Record<string, unknown>, incoming: Record<string, unknown>): string | null {
+export function firstDifference(stored: Record<string, unknown>, incoming: Record<string, unknown>): Difference | null {
   for (const [field, value] of Object.entries(incoming)) {
     const old = stored[field] ?? null;
     const now = value ?? null;
-    if (old !== now) return `${field}: ${JSON.stringify(old)} -> ${JSON.stringify(now)}`;
+    if (old !== now) return { field, text: `${field}: ${JSON.stringify(old)} -> ${JSON.stringify(now)}` };
   }
   return null;
+}
+
+/** Finds the tenant a row names, or reports that it does not exist. */
+export function requireTenant(find: (name: string) => TenantRef | undefined, name: string, report: Report): TenantRef | undefined {
+  const tenant = find(name);
+  if (!tenant) report('tenant_name', `tenant "${name}" does not exist (import tenants first)`);
+  return tenant;
 }

@@ -20,6 +20,7 @@ interface StoredTenant {
   display_name: string;
   cutoff_day: number;
   pending_cutoff_day: number | null;
+  pending_cutoff_requested_at: string | null;
   locale: string;
   currency: string;
   deleted_at: string | null;
@@ -40,7 +41,10 @@ export const tenantsKind: ImportKind<TenantRow> = {
   key: (row) => `tenant ${row.tenant_name}`,
   prepare(ctx) {
     const { db, now, defaultLocale, defaultCurrency } = ctx;
-    const find = db.prepare('SELECT tenant_pk, display_name, cutoff_day, pending_cutoff_day, locale, currency, deleted_at FROM tenants WHERE tenant_name = ?');
+    const find = db.prepare(`SELECT tenant_pk, display_name, cutoff_day, pending_cutoff_day, pending_cutoff_requested_at,
+      locale, currency, deleted_at FROM tenants WHERE tenant_name = ?`);
+    const hasUsage = db.prepare('SELECT 1 FROM usage_records WHERE tenant_pk = ? LIMIT 1').pluck();
+    const latestUsageStart = db.prepare('SELECT MAX(start_at) FROM usage_records WHERE tenant_pk = ?').pluck();
     const sameButCase = db.prepare('SELECT tenant_name FROM tenants WHERE tenant_name = ? COLLATE NOCASE').pluck();
     const hasFixed = db.prepare("SELECT 1 FROM statements WHERE tenant_pk = ? AND status = 'fixed' LIMIT 1").pluck();
     const insert = db.prepare(`INSERT INTO tenants (tenant_name, display_name, cutoff_day, locale, currency, deleted_at, created_at, updated_at)
@@ -64,13 +68,20 @@ export const tenantsKind: ImportKind<TenantRow> = {
       const locale = row.locale ?? stored.locale;
       const currency = row.currency ?? stored.currency;
       const finalized = hasFixed.get(stored.tenant_pk) !== undefined;
-      if (currency !== stored.currency && finalized) {
-        report('currency', `tenant ${row.tenant_name} is billed in ${stored.currency} and has finalized months; its currency cannot change`);
+      if (currency !== stored.currency && (finalized || hasUsage.get(stored.tenant_pk) !== undefined)) {
+        report('currency', `tenant ${row.tenant_name} is billed in ${stored.currency} and has usage priced in it; its currency cannot change`);
         return 'rejected';
       }
       if (stored.deleted_at !== null && stored.deleted_at !== deletedAt) {
         report('deleted_at', `tenant ${row.tenant_name} was deleted at ${stored.deleted_at}; a deletion cannot be changed or undone`);
         return 'rejected';
+      }
+      if (stored.deleted_at === null && deletedAt !== null) {
+        const latest = latestUsageStart.get(stored.tenant_pk) as string | null;
+        if (latest !== null && deletedAt <= latest) {
+          report('deleted_at', `tenant ${row.tenant_name} has usage starting at ${latest}; it cannot have been deleted before that`);
+          return 'rejected';
+        }
       }
       // A new cut-off day waits for the next closing once the tenant has a finalized month.
       let cutoff = stored.cutoff_day;
@@ -85,7 +96,9 @@ export const tenantsKind: ImportKind<TenantRow> = {
       if (same) return 'unchanged';
       update.run({
         ...row, locale, currency, tenant_pk: stored.tenant_pk, cutoff_day: cutoff, pending_cutoff_day: pending,
-        pending_at: pending === null ? null : now, deleted_at: deletedAt, now,
+        // The request time of a pending change moves only when the pending day itself changes.
+        pending_at: pending === null ? null : pending === stored.pending_cutoff_day ? stored.pending_cutoff_requested_at : now,
+        deleted_at: deletedAt, now,
       });
       return 'updated';
     };

@@ -7,7 +7,7 @@ import { RESOURCE_KINDS, TIME_KINDS, type TimeKind } from '../../domain/vocabula
 import { decimalText, fileSafeName, identifier, instant, oneOf, optional, required, text, wholeNumber, withDefault } from '../fields.ts';
 import type { ImportKind } from '../import-kind.ts';
 import { LPLATFORM_ID } from './lplatforms.ts';
-import { firstDifference, tenantFinder } from './shared.ts';
+import { firstDifference, requireTenant, tenantFinder } from './shared.ts';
 
 /** A valid row of a usage file, with defaults filled in. */
 export interface UsageRow {
@@ -133,14 +133,11 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
       if (stored) {
         const diff = firstDifference(stored, { ...row });
         if (diff === null) return 'unchanged';
-        report('record_id', `record ${row.record_id} was imported before with other content (${diff}); a record ID cannot be re-used`);
+        report('record_id', `record ${row.record_id} was imported before, or appears earlier in this file, with other content (${diff.text}); a record ID cannot be re-used`);
         return 'rejected';
       }
-      const t = tenant(row.tenant_name);
-      if (!t) {
-        report('tenant_name', `tenant "${row.tenant_name}" does not exist (import tenants first)`);
-        return 'rejected';
-      }
+      const t = requireTenant(tenant, row.tenant_name, report);
+      if (!t) return 'rejected';
       const l = lplatform.get(row.lplatform_id) as { lplatform_pk: number; tenant_pk: number; returned_at: string | null } | undefined;
       if (!l) {
         report('lplatform_id', `L-Platform "${row.lplatform_id}" does not exist (import lplatforms first)`);

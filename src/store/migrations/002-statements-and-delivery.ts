@@ -41,6 +41,20 @@ CREATE TABLE charge_lines (
   UNIQUE (statement_pk, seq)
 ) STRICT;
 
+-- A finalized statement and its lines never change (DESIGN invariant 2); the database itself refuses.
+CREATE TRIGGER statements_fixed_no_update BEFORE UPDATE ON statements WHEN OLD.status = 'fixed'
+BEGIN SELECT RAISE(ABORT, 'a fixed statement never changes'); END;
+CREATE TRIGGER statements_fixed_no_delete BEFORE DELETE ON statements WHEN OLD.status = 'fixed'
+BEGIN SELECT RAISE(ABORT, 'a fixed statement is never deleted'); END;
+CREATE TRIGGER charge_lines_no_update BEFORE UPDATE ON charge_lines
+BEGIN SELECT RAISE(ABORT, 'charge lines never change'); END;
+CREATE TRIGGER charge_lines_fixed_no_delete BEFORE DELETE ON charge_lines
+WHEN (SELECT status FROM statements WHERE statement_pk = OLD.statement_pk) = 'fixed'
+BEGIN SELECT RAISE(ABORT, 'the lines of a fixed statement are never deleted'); END;
+CREATE TRIGGER charge_lines_fixed_no_insert BEFORE INSERT ON charge_lines
+WHEN (SELECT status FROM statements WHERE statement_pk = NEW.statement_pk) = 'fixed'
+BEGIN SELECT RAISE(ABORT, 'a fixed statement takes no new lines'); END;
+
 CREATE TABLE statement_files (
   file_pk INTEGER PRIMARY KEY,
   statement_pk INTEGER NOT NULL UNIQUE REFERENCES statements (statement_pk),

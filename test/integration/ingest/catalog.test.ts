@@ -122,7 +122,7 @@ describe('catalog: priority', () => {
   });
 
   it('refuses one product and priority twice in a file', async () => {
-    await expectRefused(db, 'catalog', file({}, { unit_price: '2' }), 'catalog.csv:3: : product P9 priority 0 appears again (first at line 2)');
+    await expectRefused(db, 'catalog', file({}, { unit_price: '2' }), 'catalog.csv:3: priority: product P9 priority 0 appears again (first at line 2)');
   });
 });
 

@@ -95,7 +95,7 @@ describe('contacts: email', () => {
 
   it('refuses one address twice for a tenant in one file, whatever its case', async () => {
     await expectRefused(db, 'contacts', file({}, { email: 'Billing@Example.com' }),
-      'contacts.csv:3: : contact T1 billing@example.com appears again (first at line 2)');
+      'contacts.csv:3: email: contact T1 billing@example.com appears again (first at line 2)');
   });
 });
 

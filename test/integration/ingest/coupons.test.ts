@@ -81,7 +81,7 @@ describe('coupons: coupon_code', () => {
   });
 
   it('refuses one code twice in a file', async () => {
-    await expectRefused(db, 'coupons', file({}, { tenant_name: 'T2' }), 'coupons.csv:3: : coupon WELCOME2026A appears again (first at line 2)');
+    await expectRefused(db, 'coupons', file({}, { tenant_name: 'T2' }), 'coupons.csv:3: coupon_code: coupon WELCOME2026A appears again (first at line 2)');
   });
 
   describe('re-used', () => {

@@ -61,7 +61,7 @@ describe('lplatforms: lplatform_id', () => {
   });
 
   it('refuses one ID twice in a file', async () => {
-    await expectRefused(db, 'lplatforms', file({}, { lplatform_name: 'again' }), 'lplatforms.csv:3: : L-Platform LP9 appears again (first at line 2)');
+    await expectRefused(db, 'lplatforms', file({}, { lplatform_name: 'again' }), 'lplatforms.csv:3: lplatform_id: L-Platform LP9 appears again (first at line 2)');
   });
 });
 

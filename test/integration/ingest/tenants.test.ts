@@ -110,7 +110,7 @@ describe('tenants: tenant_name', () => {
   });
 
   it('refuses the same tenant twice in one file, naming the first line', async () => {
-    await expectRefused(db, 'tenants', file({}, { tenant_name: 'T8' }, { display_name: 'Other' }), 'tenants.csv:4: : tenant T9 appears again (first at line 2)');
+    await expectRefused(db, 'tenants', file({}, { tenant_name: 'T8' }, { display_name: 'Other' }), 'tenants.csv:4: tenant_name: tenant T9 appears again (first at line 2)');
   });
 });
 
@@ -276,7 +276,30 @@ describe('tenants: idempotency and updates', () => {
 
     it('refuses another currency once the tenant has a finalized month', async () => {
       await expectRefused(db, 'tenants', `${header}\nT1,Tenant One,31,ja,USD\n`,
-        'tenants.csv:2: currency: tenant T1 is billed in JPY and has finalized months; its currency cannot change');
+        'tenants.csv:2: currency: tenant T1 is billed in JPY and has usage priced in it; its currency cannot change');
+    });
+
+    it('refuses another currency once the tenant has usage, even with no finalized month', async () => {
+      await importText(db, 'tenants', `${header}\nT7,Tenant Seven,31,ja,JPY\n`);
+      await importText(db, 'lplatforms', 'lplatform_id,tenant_name,lplatform_name\nLP7,T7,seven\n');
+      await importText(db, 'usage', 'record_id,tenant_name,lplatform_id,resource_id,resource_kind,product_id,time_kind,start_at,end_at\n'
+        + 'r7,T7,LP7,srv,virtual_server,VM-1,operating,2026-10-01T00:00:00Z,2026-10-01T01:00:00Z\n');
+      await expectRefused(db, 'tenants', `${header}\nT7,Tenant Seven,31,ja,USD\n`,
+        'tenants.csv:2: currency: tenant T7 is billed in JPY and has usage priced in it; its currency cannot change');
+      await expectRefused(db, 'tenants', 'tenant_name,display_name,cutoff_day,deleted_at\nT7,Tenant Seven,31,2026-10-01T00:00:00Z\n',
+        'tenants.csv:2: deleted_at: tenant T7 has usage starting at 2026-10-01T00:00:00.000Z; it cannot have been deleted before that');
+      await expectRefused(db, 'lplatforms', 'lplatform_id,tenant_name,lplatform_name,returned_at\nLP7,T7,seven,2026-09-30T00:00:00Z\n',
+        'lplatforms.csv:2: returned_at: L-Platform LP7 has usage starting at 2026-10-01T00:00:00.000Z; it cannot have been returned before that');
+      expect(await importText(db, 'lplatforms', 'lplatform_id,tenant_name,lplatform_name,returned_at\nLP7,T7,seven,2026-10-01T00:00:00.001Z\n')).toMatchObject({ updated: 1 });
+    });
+
+    it('keeps the request time of a pending cut-off change when another field changes', async () => {
+      await importText(db, 'tenants', `${header}\nT1,Tenant One,15,ja,JPY\n`);
+      const requested = tenant('T1')!.pending_cutoff_requested_at;
+      expect(requested).not.toBeNull();
+      db.prepare("UPDATE tenants SET pending_cutoff_requested_at = '2026-01-01T00:00:00.000Z' WHERE tenant_name = 'T1'").run();
+      await importText(db, 'tenants', `${header}\nT1,Renamed One,15,ja,JPY\n`);
+      expect(tenant('T1')).toMatchObject({ display_name: 'Renamed One', pending_cutoff_day: 15, pending_cutoff_requested_at: '2026-01-01T00:00:00.000Z' });
     });
 
     it('still accepts the same currency and an empty one', async () => {

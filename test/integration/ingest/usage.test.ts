@@ -95,12 +95,12 @@ describe('usage: record_id', () => {
     it('refuses a record ID imported before with other content', async () => {
       await importText(db, 'usage', file({}));
       await refusesRow({ end_at: '2026-10-03T00:00:00Z' }, 'record_id',
-        'record R1 was imported before with other content (end_at: "2026-10-02T00:00:00.000Z" -> "2026-10-03T00:00:00.000Z"); a record ID cannot be re-used');
+        'record R1 was imported before, or appears earlier in this file, with other content (end_at: "2026-10-02T00:00:00.000Z" -> "2026-10-03T00:00:00.000Z"); a record ID cannot be re-used');
     });
 
     it('refuses a record ID used twice in one file with other content', async () => {
       await expectRefused(db, 'usage', file({}, { resource_id: 'vm-002' }),
-        'usage.csv:3: record_id: record R1 was imported before with other content (resource_id: "vm-001" -> "vm-002"); a record ID cannot be re-used');
+        'usage.csv:3: record_id: record R1 was imported before, or appears earlier in this file, with other content (resource_id: "vm-001" -> "vm-002"); a record ID cannot be re-used');
     });
 
     it('accepts an identical duplicate line as unchanged', async () => {
@@ -439,10 +439,10 @@ describe('usage: finalized months', () => {
   });
 
   it('accepts a record imported before the month was finalized again as unchanged', async () => {
-    db.prepare('DELETE FROM statements').run();
-    await importText(db, 'usage', file({}));
-    insertFixedStatement(db, 'T1');
-    expect(await importText(db, 'usage', file({}))).toMatchObject({ unchanged: 1, inserted: 0 });
+    const december = { start_at: '2026-12-02T00:00:00Z', end_at: '2026-12-02T01:00:00Z' };
+    await importText(db, 'usage', file(december));
+    insertFixedStatement(db, 'T1', '2026-12', '2026-12-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z');
+    expect(await importText(db, 'usage', file(december))).toMatchObject({ unchanged: 1, inserted: 0 });
   });
 });
 
@@ -480,7 +480,7 @@ describe('usage: idempotency and all or nothing', () => {
     await importText(db, 'usage', file(...many.slice(0, 10)));
     const before = snapshot(db);
     await expectRefused(db, 'usage', file(...many.slice(0, 20), { ...many[0], quantity: '2' }),
-      /^usage\.csv:22: record_id: record R0 was imported before with other content \(quantity: "1" -> "2"\)/);
+      /^usage\.csv:22: record_id: record R0 was imported before, or appears earlier in this file, with other content \(quantity: "1" -> "2"\)/);
     expect(snapshot(db)).toEqual(before);
   });
 });

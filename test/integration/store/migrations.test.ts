@@ -106,3 +106,27 @@ describe('migrations', () => {
     db.close();
   });
 });
+
+describe('the database guards a finalized statement', () => {
+  it('refuses to change, delete or add lines to a fixed statement, but not an estimated one', () => {
+    const db = openStore(dir());
+    db.prepare("INSERT INTO tenants (tenant_name, display_name, cutoff_day, locale, currency, created_at, updated_at) VALUES ('T1', 'One', 31, 'ja', 'JPY', 'x', 'x')").run();
+    const statement = db.prepare(`INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
+      VALUES (1, ?, '2026-10-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', 'estimated', 'JPY', 'x', 'x')`);
+    const line = db.prepare("INSERT INTO charge_lines (statement_pk, seq, line_kind, amount) VALUES (?, ?, 'usage', '10')");
+    statement.run('2026-10');
+    line.run(1, 1);
+    db.prepare("UPDATE statements SET status = 'fixed', total = '10', finalized_at = 'x' WHERE statement_pk = 1").run();
+    expect(() => db.prepare("UPDATE statements SET total = '11' WHERE statement_pk = 1").run()).toThrow('a fixed statement never changes');
+    expect(() => db.prepare('DELETE FROM statements WHERE statement_pk = 1').run()).toThrow('a fixed statement is never deleted');
+    expect(() => db.prepare("UPDATE charge_lines SET amount = '11'").run()).toThrow('charge lines never change');
+    expect(() => db.prepare('DELETE FROM charge_lines').run()).toThrow('the lines of a fixed statement are never deleted');
+    expect(() => line.run(1, 2)).toThrow('a fixed statement takes no new lines');
+    statement.run('2026-11');
+    line.run(2, 1);
+    db.prepare('DELETE FROM charge_lines WHERE statement_pk = 2').run();
+    db.prepare('DELETE FROM statements WHERE statement_pk = 2').run();
+    expect(db.prepare('SELECT COUNT(*) FROM statements').pluck().get()).toBe(1);
+    db.close();
+  });
+});
