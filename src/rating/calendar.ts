@@ -1,0 +1,91 @@
+/** Minutes, days and runs: how usage time is counted. Pure; the time zone is a parameter. */
+import type { UsageRecord } from './types.ts';
+
+const MINUTE = 60_000;
+
+/** Whole minutes of a duration: 30 seconds or more count as a minute, less is dropped. */
+export function roundedMinutes(ms: number): number {
+  return Math.floor((ms + MINUTE / 2) / MINUTE);
+}
+
+/** The part of [start, end) inside [from, to), or null when they do not meet. */
+export function clip(start: number, end: number, from: number, to: number): [number, number] | null {
+  const s = Math.max(start, from);
+  const e = Math.min(end, to);
+  return s < e ? [s, e] : null;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** The local calendar fields of an instant in a time zone. */
+export function localParts(epoch: number, timeZone: string): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
+  const parts: Record<string, number> = {};
+  for (const p of formatter(timeZone).formatToParts(epoch)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, second: parts.second! };
+}
+
+/** The local date `YYYY-MM-DD` of an instant. */
+export function localDate(epoch: number, timeZone: string): string {
+  const p = localParts(epoch, timeZone);
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}
+
+/** The instant at which a local date begins in a time zone (its first instant, across DST gaps). */
+export function startOfLocalDay(year: number, month: number, day: number, timeZone: string): number {
+  const guess = Date.UTC(year, month - 1, day);
+  let result = guess - offsetAt(guess, timeZone);
+  result = guess - offsetAt(result, timeZone);
+  return result;
+}
+
+/** The zone's offset from UTC at an instant, in milliseconds. */
+function offsetAt(epoch: number, timeZone: string): number {
+  const p = localParts(epoch, timeZone);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return asUtc - Math.floor(epoch / 1000) * 1000;
+}
+
+/** The local dates [start, end) touches, in order. */
+export function datesTouched(start: number, end: number, timeZone: string): string[] {
+  const dates: string[] = [];
+  let p = localParts(start, timeZone);
+  for (;;) {
+    const dayStart = startOfLocalDay(p.year, p.month, p.day, timeZone);
+    if (dayStart >= end) break;
+    dates.push(`${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`);
+    const next = new Date(Date.UTC(p.year, p.month - 1, p.day + 1));
+    p = { ...p, year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() };
+  }
+  return dates;
+}
+
+/** A stretch of uninterrupted use: records joined where one starts exactly where the last ended. */
+export interface Run {
+  start: number;
+  end: number;
+  records: UsageRecord[];
+}
+
+/** Joins interval records (sorted by start, not overlapping) into runs of continued use. */
+export function joinRuns(records: readonly UsageRecord[]): Run[] {
+  const runs: Run[] = [];
+  for (const r of records) {
+    const end = r.end ?? r.start;
+    const last = runs[runs.length - 1];
+    if (last && r.start <= last.end) {
+      last.end = Math.max(last.end, end);
+      last.records.push(r);
+    } else {
+      runs.push({ start: r.start, end, records: [r] });
+    }
+  }
+  return runs;
+}

@@ -1,0 +1,31 @@
+/**
+ * Capped with plan changes (the two-stage cap): each plan's summed usage is capped by that plan's
+ * monthly cap, then the sum of the plans by the largest cap among the plans used in the month.
+ */
+import type { Decimal } from '../../domain/money.ts';
+import type { ChargeFunction } from '../pricing.ts';
+import type { ChargeLine } from '../types.ts';
+import { applyCap, capOf } from './capped.ts';
+import { meteredLines, total } from './metered.ts';
+
+export const cappedPlan: ChargeFunction = (group, ctx) => {
+  const byPlan = new Map<string, typeof group.records>();
+  for (const r of group.records) byPlan.set(r.productId, [...(byPlan.get(r.productId) ?? []), r]);
+  const version = (id: string, priority: number) => ctx.catalog.versions(id).find((v) => v.priority === priority)!;
+  const lines: ChargeLine[] = [];
+  let largestCap: Decimal | null = null;
+  for (const plan of [...byPlan.keys()].sort()) {
+    const planLines = meteredLines(group, ctx, byPlan.get(plan)!);
+    const cap = capOf(planLines, version);
+    applyCap(planLines, cap, `monthly cap of plan ${plan}: ${cap?.toFixed() ?? ''}`);
+    if (planLines.length > 0 && cap !== null && (largestCap === null || cap.greaterThan(largestCap))) largestCap = cap;
+    lines.push(...planLines);
+  }
+  if (largestCap !== null && byPlan.size > 1) {
+    const over = total(lines).minus(largestCap);
+    if (over.greaterThan(0)) {
+      applyCap(lines, largestCap, `two-stage cap: the largest monthly cap of the plans used, ${largestCap.toFixed()}`);
+    }
+  }
+  return lines;
+};

@@ -1,0 +1,12 @@
+/** Guest images: the price per VM up to `max_vms` VMs on one server, a flat price from one more. */
+import { dec } from '../../domain/money.ts';
+import { monthlyFee, type ChargeFunction } from '../pricing.ts';
+import { feeLines, largest, runsInPeriod } from '../charge-types/monthly-fixed.ts';
+
+export const perVmFlat: ChargeFunction = (group, ctx) =>
+  feeLines(group, ctx, runsInPeriod(group, ctx), (pr) => {
+    const vms = largest(pr.records, (r) => dec(r.vmCount ?? 1));
+    const maxVms = pr.version.ruleParams.max_vms!;
+    if (vms.lessThanOrEqualTo(maxVms)) return { multiplier: vms, amount: monthlyFee(pr.version).times(vms), note: `${vms.toFixed()} VM` };
+    return { multiplier: dec(1), amount: pr.version.ruleParams.flat_price!, note: `${vms.toFixed()} VM: flat price above ${maxVms.toFixed()} VM` };
+  });

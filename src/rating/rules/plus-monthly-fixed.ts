@@ -1,0 +1,16 @@
+/** Oracle for Windows: metered usage plus a fixed monthly fee in any month it is used. */
+import { clip } from '../calendar.ts';
+import { metered } from '../charge-types/metered.ts';
+import { inPeriod, makeLine, type ChargeFunction } from '../pricing.ts';
+
+export const plusMonthlyFixed: ChargeFunction = (group, ctx) => {
+  const lines = metered(group, ctx);
+  const records = inPeriod(group.records, ctx.period);
+  if (records.length === 0) return lines;
+  const first = records[0]!;
+  const at = clip(first.start, first.end ?? first.start + 1, ctx.period.start, ctx.period.end)![0];
+  const version = ctx.catalog.at(first.productId, at);
+  const fee = version.ruleParams.fixed_fee!;
+  lines.push(makeLine(group, version, first, { kind: 'fee', measure: { runs: 1 }, amount: fee, unitPrice: fee, taxPercent: ctx.taxAt(at), note: 'monthly fixed fee' }));
+  return lines;
+};
