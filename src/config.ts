@@ -5,6 +5,7 @@ import dotenv from 'dotenv';
 import { z } from 'zod';
 import { ConfigError } from './domain/errors.ts';
 import { CURRENCIES, LOCALES, type Currency, type Locale } from './domain/vocabulary.ts';
+import { parseDate } from './domain/instant.ts';
 
 /** The typed, validated settings every part of the program reads. */
 export interface Config {
@@ -16,6 +17,11 @@ export interface Config {
   mailFrom: string;
   logLevel: LogLevel;
   importMaxErrors: number;
+  ratingPreset: 'ror' | 'ecl';
+  roundingMode: 'half-up' | 'up' | 'down';
+  taxEnabled: boolean;
+  /** Consumption-tax rates by the date (in the billing time zone) from which each applies, oldest first. */
+  taxRates: { from: string; percent: string }[];
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -31,6 +37,10 @@ export const SETTINGS = {
   MAIL_FROM: 'usage-charges@localhost.localdomain',
   LOG_LEVEL: 'info',
   IMPORT_MAX_ERRORS: '100',
+  RATING_PRESET: 'ror',
+  ROUNDING_MODE: 'half-up',
+  TAX: 'auto',
+  TAX_RATES: '2014-04-01=8,2019-10-01=10',
 } as const;
 export type SettingName = keyof typeof SETTINGS;
 
@@ -70,7 +80,31 @@ const schema = z.object({
   MAIL_FROM: z.string().refine(isSender, 'must be an e-mail address, optionally as "Name <address>"'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
   IMPORT_MAX_ERRORS: z.string().regex(/^[1-9]\d{0,5}$/, 'must be a whole number from 1 to 999999'),
+  RATING_PRESET: z.enum(['ror', 'ecl'], { error: 'must be ror or ecl' }),
+  ROUNDING_MODE: z.enum(['half-up', 'up', 'down'], { error: 'must be half-up, up or down' }),
+  TAX: z.enum(['auto', 'on', 'off'], { error: 'must be auto (on for ecl, off for ror), on or off' }),
+  TAX_RATES: z.string().transform((v, ctx) => {
+    const rates = parseTaxRates(v);
+    if (typeof rates === 'string') {
+      ctx.addIssue({ code: 'custom', message: rates });
+      return z.NEVER;
+    }
+    return rates;
+  }),
 });
+
+/** Parses `YYYY-MM-DD=percent,...` into rates in date order, or says what is wrong. */
+export function parseTaxRates(text: string): { from: string; percent: string }[] | string {
+  const rates: { from: string; percent: string }[] = [];
+  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const m = /^(\d{4}-\d{2}-\d{2})=(\d{1,2}(?:\.\d{1,4})?)$/.exec(part);
+    if (!m || !parseDate(m[1]!).ok) return `"${part}" is not DATE=PERCENT (for example 2019-10-01=10)`;
+    rates.push({ from: m[1]!, percent: m[2]! });
+  }
+  rates.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+  if (new Set(rates.map((r) => r.from)).size !== rates.length) return 'names one date twice';
+  return rates;
+}
 
 /** Where the values come from: the process environment wins over the `.env` file. */
 export interface ConfigSources {
@@ -126,6 +160,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     mailFrom: v.MAIL_FROM,
     logLevel: v.LOG_LEVEL,
     importMaxErrors: Number(v.IMPORT_MAX_ERRORS),
+    ratingPreset: v.RATING_PRESET,
+    roundingMode: v.ROUNDING_MODE,
+    taxEnabled: v.TAX === 'on' || (v.TAX === 'auto' && v.RATING_PRESET === 'ecl'),
+    taxRates: v.TAX_RATES,
   };
 }
 

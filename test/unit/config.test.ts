@@ -39,6 +39,10 @@ describe('configuration', () => {
       mailFrom: 'usage-charges@localhost.localdomain',
       logLevel: 'info',
       importMaxErrors: 100,
+      ratingPreset: 'ror',
+      roundingMode: 'half-up',
+      taxEnabled: false,
+      taxRates: [{ from: '2014-04-01', percent: '8' }, { from: '2019-10-01', percent: '10' }],
     });
   });
 
@@ -61,6 +65,12 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL="loud" (from environment): must be one of fatal, error, warn, info, debug, trace, silent'],
     [{ IMPORT_MAX_ERRORS: '0' }, 'IMPORT_MAX_ERRORS="0" (from environment): must be a whole number from 1 to 999999'],
     [{ DATA_DIR: '' }, 'DATA_DIR="" (from environment): must not be empty'],
+    [{ RATING_PRESET: 'aws' }, 'RATING_PRESET="aws" (from environment): must be ror or ecl'],
+    [{ ROUNDING_MODE: 'banker' }, 'ROUNDING_MODE="banker" (from environment): must be half-up, up or down'],
+    [{ TAX: 'yes' }, 'TAX="yes" (from environment): must be auto (on for ecl, off for ror), on or off'],
+    [{ TAX_RATES: '2019-10-01:10' }, 'TAX_RATES="2019-10-01:10" (from environment): "2019-10-01:10" is not DATE=PERCENT (for example 2019-10-01=10)'],
+    [{ TAX_RATES: '2019-02-30=10' }, 'TAX_RATES="2019-02-30=10" (from environment): "2019-02-30=10" is not DATE=PERCENT'],
+    [{ TAX_RATES: '2019-10-01=10,2019-10-01=8' }, 'TAX_RATES="2019-10-01=10,2019-10-01=8" (from environment): names one date twice'],
   ])('refuses %j with a message naming the setting', (env, message) => {
     expect(configError(env)).toContain(`configuration: ${message}`);
   });
@@ -78,6 +88,15 @@ describe('configuration', () => {
     const message = configError({ SMTP_URL: 'smtp://user:s3cret@', LOG_LEVEL: 'loud' });
     expect(message).not.toContain('s3cret');
     expect(redactUrl('smtps://user:s3cret@mail.example.com:465')).toBe('smtps://user:***@mail.example.com:465');
+  });
+
+  it('turns tax on by default for the ecl preset only, and sorts the tax rates', () => {
+    expect(loadConfig({ env: { RATING_PRESET: 'ecl' }, cwd: cwd() }).taxEnabled).toBe(true);
+    expect(loadConfig({ env: { RATING_PRESET: 'ror', TAX: 'on' }, cwd: cwd() }).taxEnabled).toBe(true);
+    expect(loadConfig({ env: { RATING_PRESET: 'ecl', TAX: 'off' }, cwd: cwd() }).taxEnabled).toBe(false);
+    expect(loadConfig({ env: { TAX_RATES: '2019-10-01=10, 1997-04-01=5' }, cwd: cwd() }).taxRates).toEqual([
+      { from: '1997-04-01', percent: '5' }, { from: '2019-10-01', percent: '10' },
+    ]);
   });
 
   it('accepts the forms a server uses', () => {

@@ -25,7 +25,7 @@ CREATE TABLE charge_lines (
   line_pk INTEGER PRIMARY KEY,
   statement_pk INTEGER NOT NULL REFERENCES statements (statement_pk),
   seq INTEGER NOT NULL,
-  line_kind TEXT NOT NULL CHECK (line_kind IN ('usage', 'allowance', 'coupon', 'adjustment', 'tax')),
+  line_kind TEXT NOT NULL CHECK (line_kind IN ('usage', 'fee', 'cap', 'allowance', 'free_link', 'adjustment', 'coupon', 'tax')),
   lplatform_id TEXT NOT NULL DEFAULT '',
   lplatform_name TEXT NOT NULL DEFAULT '',
   lplatform_returned_at TEXT,
