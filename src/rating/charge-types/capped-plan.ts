@@ -6,7 +6,7 @@ import type { Decimal } from '../../domain/money.ts';
 import type { ChargeFunction } from '../pricing.ts';
 import type { ChargeLine } from '../types.ts';
 import { applyCap, capOf } from './capped.ts';
-import { meteredLines, total } from './metered.ts';
+import { meteredLines } from './metered.ts';
 
 export const cappedPlan: ChargeFunction = (group, ctx) => {
   const byPlan = new Map<string, typeof group.records>();
@@ -21,11 +21,6 @@ export const cappedPlan: ChargeFunction = (group, ctx) => {
     if (planLines.length > 0 && cap !== null && (largestCap === null || cap.greaterThan(largestCap))) largestCap = cap;
     lines.push(...planLines);
   }
-  if (largestCap !== null && byPlan.size > 1) {
-    const over = total(lines).minus(largestCap);
-    if (over.greaterThan(0)) {
-      applyCap(lines, largestCap, `two-stage cap: the largest monthly cap of the plans used, ${largestCap.toFixed()}`);
-    }
-  }
+  if (byPlan.size > 1) applyCap(lines, largestCap, `two-stage cap: the largest monthly cap of the plans used, ${largestCap?.toFixed() ?? ''}`);
   return lines;
 };

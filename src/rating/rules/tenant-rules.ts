@@ -25,7 +25,7 @@ function productsWithRule(priced: readonly PricedGroup[], ctx: PricingContext, r
  * negative line per L-Platform, never more than that L-Platform's lines of the product.
  */
 export function networkAllowance(priced: readonly PricedGroup[], ctx: PricingContext): ChargeLine[] {
-  const periodMinutes = Math.round((ctx.period.end - ctx.period.start) / 60_000);
+  const periodMinutes = Math.trunc((ctx.period.end - ctx.period.start) / 60_000);
   const out: ChargeLine[] = [];
   const products = productsWithRule(priced, ctx, 'network_allowance');
   for (const productId of [...products].sort(byText)) {
