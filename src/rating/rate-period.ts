@@ -41,6 +41,8 @@ function checkOverlaps(records: readonly UsageRecord[], catalog: Catalog): void 
 /** Rates a tenant's period. Pure: the same input always gives the same tree. */
 export function ratePeriod(input: RatingInput): ChargeTree {
   const { period, policy, currency } = input;
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period.billingMonth)) throw new RatingError(`billing month "${period.billingMonth}" is not YYYY-MM`);
+  if (!(period.end > period.start)) throw new RatingError('the period ends before it starts');
   const catalog = new Catalog(input.catalog);
   const ctx: PricingContext = {
     catalog,

@@ -36,11 +36,11 @@ export function feeLines(
   group: ChargeGroup,
   ctx: PricingContext,
   runs: readonly PricedRun[],
-  price: (run: PricedRun) => { multiplier: Decimal; amount: Decimal; note?: string },
+  price: (run: PricedRun) => { multiplier: Decimal; amount: Decimal; note?: string; unitPrice?: Decimal },
 ): ChargeLine[] {
   const lines = new Map<string, ChargeLine>();
   for (const pr of runs) {
-    const { multiplier, amount, note = '' } = price(pr);
+    const { multiplier, amount, note = '', unitPrice } = price(pr);
     const taxPercent = ctx.taxAt(pr.at);
     const key = `${pr.version.productId}|${pr.version.priority}|${multiplier.toFixed()}|${note}|${taxPercent.toFixed()}`;
     const line = lines.get(key);
@@ -49,7 +49,7 @@ export function feeLines(
       line.amount = line.amount.plus(amount);
       line.charged = line.amount;
     } else {
-      lines.set(key, makeLine(group, pr.version, pr.records[0]!, { kind: 'fee', measure: { runs: 1 }, multiplier, amount, taxPercent, note }));
+      lines.set(key, makeLine(group, pr.version, pr.records[0]!, { kind: 'fee', measure: { runs: 1 }, multiplier, amount, taxPercent, note, ...(unitPrice ? { unitPrice } : {}) }));
     }
   }
   return [...lines.values()];

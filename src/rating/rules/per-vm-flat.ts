@@ -8,5 +8,6 @@ export const perVmFlat: ChargeFunction = (group, ctx) =>
     const vms = largest(pr.records, (r) => dec(r.vmCount ?? 1));
     const maxVms = pr.version.ruleParams.max_vms!;
     if (vms.lessThanOrEqualTo(maxVms)) return { multiplier: vms, amount: monthlyFee(pr.version).times(vms), note: `${vms.toFixed()} VM` };
-    return { multiplier: dec(1), amount: pr.version.ruleParams.flat_price!, note: `${vms.toFixed()} VM: flat price above ${maxVms.toFixed()} VM` };
+    const flat = pr.version.ruleParams.flat_price!;
+    return { multiplier: dec(1), amount: flat, unitPrice: flat, note: `${vms.toFixed()} VM: flat price above ${maxVms.toFixed()} VM` };
   });

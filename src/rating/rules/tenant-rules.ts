@@ -36,16 +36,17 @@ export function networkAllowance(priced: readonly PricedGroup[], ctx: PricingCon
     if (usage.length === 0) continue;
     const freeUnits = ctx.catalog.versions(productId).find((v) => v.priority === usage[0]!.priority)!.ruleParams.free_units!;
     let remaining = freeUnits.times(periodMinutes);
-    const credits = new Map<string, { like: ChargeLine; credit: Decimal; minutes: number; ceiling: Decimal }>();
+    const credits = new Map<string, { like: ChargeLine; credit: Decimal; minutes: Decimal; ceiling: Decimal }>();
     for (const p of groups) {
-      const entry = credits.get(p.group.lplatformId) ?? { like: p.lines[0]!, credit: ZERO, minutes: 0, ceiling: ZERO };
+      const entry = credits.get(p.group.lplatformId) ?? { like: p.lines[0]!, credit: ZERO, minutes: ZERO, ceiling: ZERO };
       entry.ceiling = entry.ceiling.plus(sum(p.lines.map((l) => l.amount)));
       for (const l of p.lines) {
-        const minutes = l.measure.minutes ?? 0;
-        if (l.kind !== 'usage' || minutes === 0 || remaining.lessThanOrEqualTo(0)) continue;
-        const take = Decimal.min(remaining, dec(minutes));
-        entry.credit = entry.credit.plus(l.amount.times(take).div(minutes));
-        entry.minutes += take.toNumber();
+        // A line of 2 networks for 60 minutes uses 120 network-minutes of the allowance.
+        const equivalents = dec(l.measure.minutes ?? 0).times(l.multiplier);
+        if (l.kind !== 'usage' || equivalents.isZero() || remaining.lessThanOrEqualTo(0)) continue;
+        const take = Decimal.min(remaining, equivalents);
+        entry.credit = entry.credit.plus(l.amount.times(take).div(equivalents));
+        entry.minutes = entry.minutes.plus(take);
         remaining = remaining.minus(take);
       }
       credits.set(p.group.lplatformId, entry);
@@ -54,7 +55,7 @@ export function networkAllowance(priced: readonly PricedGroup[], ctx: PricingCon
       const credit = Decimal.min(e.credit, e.ceiling);
       if (credit.lessThanOrEqualTo(0)) continue;
       out.push({
-        ...correctionLine(e.like, 'allowance', credit.negated(), `free allowance: ${freeUnits.toFixed()} ${e.like.productName} equivalents per tenant`, { minutes: e.minutes }),
+        ...correctionLine(e.like, 'allowance', credit.negated(), `free allowance: ${freeUnits.toFixed()} ${e.like.productName} equivalents per tenant`, { units: e.minutes }),
         lplatformId, resourceId: '', resourceName: '', resourceKind: '', component: '',
       });
     }
@@ -76,8 +77,11 @@ export function firstLinkFree(priced: readonly PricedGroup[], ctx: PricingContex
     if (links.length === 0) continue;
     const freeLinks = ctx.catalog.versions(productId).find((v) => v.priority === links[0]!.lines[0]!.priority)!.ruleParams.free_links!.toNumber();
     for (const p of links.slice(0, freeLinks)) {
-      const charge = sum(p.lines.map((l) => l.amount));
-      if (charge.greaterThan(0)) p.lines.push(correctionLine(p.lines[0]!, 'free_link', charge.negated(), `free: the first ${freeLinks} link(s) of ${p.lines[0]!.productName} per tenant`));
+      // A free link is one month's fee of the link, however often it was started in the period.
+      const first = p.lines[0]!;
+      const oneMonth = first.amount.div(first.measure.runs ?? 1);
+      const credit = Decimal.min(oneMonth, sum(p.lines.map((l) => l.amount)));
+      if (credit.greaterThan(0)) p.lines.push(correctionLine(first, 'free_link', credit.negated(), `free: the first ${freeLinks} link(s) of ${first.productName} per tenant`, { runs: 1 }));
     }
   }
 }
