@@ -28,7 +28,7 @@ export interface PricingContext {
 /** The one signature every charge type and group rule has. */
 export type ChargeFunction = (group: ChargeGroup, ctx: PricingContext) => ChargeLine[];
 
-/** The exact amount of `minutes` at `price` per `unit` (multiply first, divide last). */
+/** The exact amount of `minutes` at `price` per `unit` (multiply first, divide last: pass the whole price). */
 export function timeAmount(price: Decimal, unit: string, minutes: number): Decimal {
   const m = dec(minutes);
   switch (unit) {
@@ -43,9 +43,12 @@ export function timeAmount(price: Decimal, unit: string, minutes: number): Decim
   }
 }
 
-/** The monthly fee of a product priced per month or per year (a year's price over 12). */
-export function monthlyFee(v: CatalogVersion): Decimal {
-  return v.unitCode === 'year' ? v.unitPrice.div(12) : v.unitPrice;
+/**
+ * The monthly fee of a product priced per month or per year (a year's price over 12), `times`
+ * over `per`: multiplied first and divided once, so that whole amounts stay whole.
+ */
+export function monthlyFee(v: CatalogVersion, times: Decimal = dec(1), per: Decimal = dec(1)): Decimal {
+  return v.unitPrice.times(times).div(v.unitCode === 'year' ? per.times(12) : per);
 }
 
 /** What a record's usage is multiplied by besides time: its quantity, and its GB for memory and disks. */

@@ -10,7 +10,11 @@ import { meteredLines } from './metered.ts';
 
 export const cappedPlan: ChargeFunction = (group, ctx) => {
   const byPlan = new Map<string, typeof group.records>();
-  for (const r of group.records) byPlan.set(r.productId, [...(byPlan.get(r.productId) ?? []), r]);
+  for (const r of group.records) {
+    const plan = byPlan.get(r.productId);
+    if (plan) plan.push(r);
+    else byPlan.set(r.productId, [r]);
+  }
   const version = (id: string, priority: number) => ctx.catalog.versions(id).find((v) => v.priority === priority)!;
   const lines: ChargeLine[] = [];
   let largestCap: Decimal | null = null;

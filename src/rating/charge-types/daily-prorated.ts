@@ -1,4 +1,5 @@
 /** Daily prorated: the monthly fee x days used / days in the period (days in the billing time zone). */
+import { dec } from '../../domain/money.ts';
 import { clip, datesTouched } from '../calendar.ts';
 import { inPeriod, makeLine, monthlyFee, type ChargeFunction } from '../pricing.ts';
 import { largest } from './monthly-fixed.ts';
@@ -18,7 +19,7 @@ export const dailyProrated: ChargeFunction = (group, ctx) => {
   const daysInPeriod = datesTouched(period.start, period.end, period.timeZone).length;
   const version = ctx.catalog.at(records[0]!.productId, first);
   const multiplier = largest(records, (r) => r.quantity);
-  const amount = monthlyFee(version).times(days.size).div(daysInPeriod).times(multiplier);
+  const amount = monthlyFee(version, multiplier.times(days.size), dec(daysInPeriod));
   return [makeLine(group, version, records[0]!, {
     kind: 'fee',
     measure: { days: days.size, daysInPeriod },

@@ -53,8 +53,13 @@ export function meteredLines(group: ChargeGroup, ctx: PricingContext, records: r
       ...(clockId ? catalog.changesWithin(clockId, span[0], span[1]) : []),
       ...ctx.taxCuts(span[0], span[1]),
     ];
+    // Minutes are rounded on the record's whole time; each piece gets its share of that rounding,
+    // so a record cut at a price change counts exactly the minutes it would count uncut.
+    let counted = 0;
     for (const [s, e] of splitAt(span[0], span[1], cuts)) {
-      add(catalog.at(r.productId, s), clockId ? catalog.at(clockId, s) : null, r, s, roundedMinutes(e - s), dec(0));
+      const upTo = roundedMinutes(e - span[0]);
+      add(catalog.at(r.productId, s), clockId ? catalog.at(clockId, s) : null, r, s, upTo - counted, dec(0));
+      counted = upTo;
     }
   }
 
@@ -71,9 +76,9 @@ export function meteredLines(group: ChargeGroup, ctx: PricingContext, records: r
       // ROR CPU: (CPU price + clock price x GHz / 0.1) per unit of time, x CPU count.
       const ghzSteps = (b.record.clockGhz ?? dec(0)).times(10);
       const perUnit = v.unitPrice.plus(timeAmountRatio(b.clock, v).times(b.clock.unitPrice).times(ghzSteps));
-      amount = timeAmount(perUnit, v.unitCode, b.minutes).times(b.record.cpuCount ?? 1).times(multiplier);
+      amount = timeAmount(perUnit.times(b.record.cpuCount ?? 1).times(multiplier), v.unitCode, b.minutes);
     } else {
-      amount = timeAmount(v.unitPrice, v.unitCode, b.minutes).times(multiplier);
+      amount = timeAmount(v.unitPrice.times(multiplier), v.unitCode, b.minutes);
     }
     lines.push(makeLine(group, v, b.record, {
       kind: 'usage',

@@ -58,6 +58,6 @@ export function feeLines(
 export const monthlyFixed: ChargeFunction = (group, ctx) =>
   feeLines(group, ctx, runsInPeriod(group, ctx), (pr) => {
     const multiplier = largest(pr.records, (r) => r.quantity);
-    return { multiplier, amount: monthlyFee(pr.version).times(multiplier) };
+    return { multiplier, amount: monthlyFee(pr.version, multiplier) };
   });
 

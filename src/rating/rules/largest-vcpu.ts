@@ -13,7 +13,7 @@ export const largestVcpu: ChargeFunction = (group, ctx) => {
     kind: 'fee',
     measure: { runs: 1 },
     multiplier: pick.quantity,
-    amount: monthlyFee(version).times(pick.quantity),
+    amount: monthlyFee(version, pick.quantity),
     taxPercent: ctx.taxAt(at),
     note: `largest vCPU used: ${pick.vcpu ?? 0}`,
   })];
