@@ -6,6 +6,9 @@ import { z } from 'zod';
 import { ConfigError } from './domain/errors.ts';
 import { CURRENCIES, LOCALES, type Currency, type Locale } from './domain/vocabulary.ts';
 import { parseDate } from './domain/instant.ts';
+import { ROUNDING_MODES, type RoundingMode } from './domain/money.ts';
+import { byText } from './domain/text.ts';
+import { RATING_PRESETS, type RatingPreset } from './rating/types.ts';
 
 /** The typed, validated settings every part of the program reads. */
 export interface Config {
@@ -17,8 +20,8 @@ export interface Config {
   mailFrom: string;
   logLevel: LogLevel;
   importMaxErrors: number;
-  ratingPreset: 'ror' | 'ecl';
-  roundingMode: 'half-up' | 'up' | 'down';
+  ratingPreset: RatingPreset;
+  roundingMode: RoundingMode;
   taxEnabled: boolean;
   /** Consumption-tax rates by the date (in the billing time zone) from which each applies, oldest first. */
   taxRates: { from: string; percent: string }[];
@@ -80,8 +83,8 @@ const schema = z.object({
   MAIL_FROM: z.string().refine(isSender, 'must be an e-mail address, optionally as "Name <address>"'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
   IMPORT_MAX_ERRORS: z.string().regex(/^[1-9]\d{0,5}$/, 'must be a whole number from 1 to 999999'),
-  RATING_PRESET: z.enum(['ror', 'ecl'], { error: 'must be ror or ecl' }),
-  ROUNDING_MODE: z.enum(['half-up', 'up', 'down'], { error: 'must be half-up, up or down' }),
+  RATING_PRESET: z.enum(RATING_PRESETS, { error: `must be ${RATING_PRESETS.join(' or ')}` }),
+  ROUNDING_MODE: z.enum(ROUNDING_MODES, { error: `must be ${ROUNDING_MODES.join(', ').replace(/, (?=[^,]*$)/, ' or ')}` }),
   TAX: z.enum(['auto', 'on', 'off'], { error: 'must be auto (on for ecl, off for ror), on or off' }),
   TAX_RATES: z.string().transform((v, ctx) => {
     const rates = parseTaxRates(v);
@@ -101,7 +104,7 @@ export function parseTaxRates(text: string): { from: string; percent: string }[]
     if (!m || !parseDate(m[1]!).ok) return `"${part}" is not DATE=PERCENT (for example 2019-10-01=10)`;
     rates.push({ from: m[1]!, percent: m[2]! });
   }
-  rates.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+  rates.sort((a, b) => byText(a.from, b.from));
   if (new Set(rates.map((r) => r.from)).size !== rates.length) return 'names one date twice';
   return rates;
 }

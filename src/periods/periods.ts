@@ -3,7 +3,7 @@
  * period runs from the day after the previous cut-off date to the cut-off date, whole days in the
  * billing time zone, as the half-open interval [start, end). Pure: "now" is a parameter.
  */
-import { localParts, startOfLocalDay } from '../rating/calendar.ts';
+import { localParts, startOfLocalDay } from '../domain/calendar.ts';
 
 /** A month as `YYYY-MM` and its number (year x 12 + month - 1), for arithmetic. */
 export function monthNumber(month: string): number {

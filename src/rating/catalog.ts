@@ -1,4 +1,5 @@
 /** The price in force: which catalog version applies at an instant, and where that changes. */
+import { byText } from '../domain/text.ts';
 import { RatingError } from './errors.ts';
 import type { CatalogVersion } from './types.ts';
 
@@ -15,7 +16,7 @@ export class Catalog {
     }
     for (const list of this.byProduct.values()) list.sort((a, b) => b.priority - a.priority);
     // The clock price of a CPU pool is the cpu_clock product with the same resource identifier.
-    for (const [id, list] of [...this.byProduct].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [id, list] of [...this.byProduct].sort(([a], [b]) => byText(a, b))) {
       const v = list[0]!;
       const key = `${v.currency}|${v.resourceIdentifier}`;
       if (v.category === 'cpu_clock' && !this.clocks.has(key)) this.clocks.set(key, id);
@@ -34,14 +35,16 @@ export class Catalog {
     return this.versions(productId)[0]!;
   }
 
-  /** The version in force at `t` (the highest priority whose applicable period holds `t`), or undefined. */
-  inForce(productId: string, t: number): CatalogVersion | undefined {
-    return this.versions(productId).find((v) => v.from <= t && (v.to === null || t <= v.to));
+  /** One version of a product by its priority. */
+  version(productId: string, priority: number): CatalogVersion {
+    const v = this.versions(productId).find((x) => x.priority === priority);
+    if (!v) throw new RatingError(`product ${productId} has no version of priority ${priority}`);
+    return v;
   }
 
-  /** The version in force at `t`; none is an error naming the product and the instant. */
+  /** The version in force at `t` (the highest priority whose applicable period holds `t`); none is an error. */
   at(productId: string, t: number): CatalogVersion {
-    const v = this.inForce(productId, t);
+    const v = this.versions(productId).find((x) => x.from <= t && (x.to === null || t <= x.to));
     if (!v) throw new RatingError(`product ${productId} has no price in force at ${new Date(t).toISOString()}`);
     return v;
   }

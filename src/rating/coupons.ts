@@ -1,29 +1,32 @@
 /** Coupons: which apply to a billing month, and the discount each gives (before tax, never below zero). */
 import { Decimal, ZERO } from '../domain/money.ts';
-import { localDate } from './calendar.ts';
+import { byText } from '../domain/text.ts';
+import { localDate, localParts, startOfLocalDay } from '../domain/calendar.ts';
 import type { Coupon, Period } from './types.ts';
 
-function monthIndex(month: string): number {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  return y * 12 + m - 1;
+/** The first instant of the month `months` after the month of `t`, in the time zone. */
+function monthStartAfter(t: number, months: number, timeZone: string): number {
+  const p = localParts(t, timeZone);
+  const first = new Date(Date.UTC(p.year, p.month - 1 + months, 1));
+  return startOfLocalDay(first.getUTCFullYear(), first.getUTCMonth() + 1, 1, timeZone);
 }
 
 /**
- * Whether a coupon applies to a period: registered in month M (billing time zone), it applies
- * from billing month M+1, for `validMonths` months, and to periods starting on or before `validUntil`.
+ * Whether a coupon applies to a period. Registered in month M (billing time zone), it is effective
+ * from the start of month M+1: it applies to the periods that start on or after that instant,
+ * for `validMonths` months (periods starting before the start of month M+1+validMonths), and to
+ * periods starting on or before `validUntil`.
  */
 export function couponApplies(c: Coupon, period: Period): boolean {
-  const registered = monthIndex(localDate(c.registeredAt, period.timeZone).slice(0, 7));
-  const billed = monthIndex(period.billingMonth);
-  if (billed <= registered) return false;
-  if (c.validMonths !== null && billed - registered > c.validMonths) return false;
+  if (period.start < monthStartAfter(c.registeredAt, 1, period.timeZone)) return false;
+  if (c.validMonths !== null && period.start >= monthStartAfter(c.registeredAt, 1 + c.validMonths, period.timeZone)) return false;
   if (c.validUntil !== null && localDate(period.start, period.timeZone) > c.validUntil) return false;
   return true;
 }
 
 /** The coupons that apply, in the order they were registered. */
 export function applicableCoupons(coupons: readonly Coupon[], period: Period): Coupon[] {
-  return coupons.filter((c) => couponApplies(c, period)).sort((a, b) => a.registeredAt - b.registeredAt || (a.code < b.code ? -1 : 1));
+  return coupons.filter((c) => couponApplies(c, period)).sort((a, b) => a.registeredAt - b.registeredAt || byText(a.code, b.code));
 }
 
 /**

@@ -21,8 +21,12 @@ export interface PricingContext {
   period: Period;
   /** The tax percent in force at an instant. */
   taxAt(t: number): Decimal;
-  /** The instants inside (start, end) at which the tax percent changes. */
+  /** The instants inside (start, end) at which the tax percent changes (none when tax is off). */
   taxCuts(start: number, end: number): number[];
+  /** A line's charged amount from its exact amount, by the policy. */
+  roundLine(amount: Decimal): Decimal;
+  /** The largest amount on the policy's line grid that is not above `amount` (for corrections). */
+  floorLine(amount: Decimal): Decimal;
 }
 
 /** The one signature every charge type and group rule has. */
@@ -104,7 +108,10 @@ export function makeLine(
   };
 }
 
-/** A line that corrects a group's lines (a cap, a free link): copied descriptive fields, new amount. */
+/**
+ * A line that corrects a group's charged lines (a cap, a free link, an allowance): descriptive
+ * fields copied from `like`; the amount is already on the policy's grid, so charged = amount.
+ */
 export function correctionLine(like: ChargeLine, kind: LineKind, amount: Decimal, note: string, measure: LineMeasure = {}): ChargeLine {
   return { ...like, kind, amount, charged: amount, note, measure, multiplier: dec(1) };
 }
@@ -112,6 +119,11 @@ export function correctionLine(like: ChargeLine, kind: LineKind, amount: Decimal
 /** The records of a group that overlap the period (intervals) or lie in it (quantities). */
 export function inPeriod(records: readonly UsageRecord[], period: Period): UsageRecord[] {
   return records.filter((r) => (r.end === null ? r.start >= period.start && r.start < period.end : r.start < period.end && r.end > period.start));
+}
+
+/** The largest of a value over records (quantity, VM count). */
+export function largest(records: readonly UsageRecord[], pick: (r: UsageRecord) => Decimal): Decimal {
+  return records.reduce((m, r) => Decimal.max(m, pick(r)), pick(records[0]!));
 }
 
 /** Tax rates as a look-up: the percent in force at an instant (0 before the first). */

@@ -1,16 +1,17 @@
 /** Rates one tenant's period: usage -> groups -> lines -> L-Platforms -> subtotal, coupons, tax, total. */
 import { ZERO, sum } from '../domain/money.ts';
+import { byText } from '../domain/text.ts';
+import { RULE_NAMES } from '../domain/vocabulary.ts';
 import { Catalog } from './catalog.ts';
 import { chargeFunction } from './charge-types/index.ts';
 import { applicableCoupons, discounts } from './coupons.ts';
 import { RatingError } from './errors.ts';
-import { chargeLines, roundingFor, taxBases } from './policy.ts';
+import { roundingFor, taxBases } from './policy.ts';
 import { bareLine, taxChanges, taxLookup, type ChargeGroup, type PricingContext } from './pricing.ts';
 import { GROUP_RULES } from './rules/index.ts';
 import { firstLinkFree, networkAllowance, type PricedGroup } from './rules/tenant-rules.ts';
 import type { ChargeLine, ChargeTree, LplatformCharges, RatingInput, ResourceCharges, UsageRecord } from './types.ts';
 
-const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A total order of records, so that the result never depends on the order they came in. */
 function compareRecords(a: UsageRecord, b: UsageRecord): number {
@@ -44,11 +45,14 @@ export function ratePeriod(input: RatingInput): ChargeTree {
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period.billingMonth)) throw new RatingError(`billing month "${period.billingMonth}" is not YYYY-MM`);
   if (!(period.end > period.start)) throw new RatingError('the period ends before it starts');
   const catalog = new Catalog(input.catalog);
+  const rounding = roundingFor(policy, currency);
   const ctx: PricingContext = {
     catalog,
     period,
     taxAt: taxLookup(policy.taxRates),
-    taxCuts: (s, e) => taxChanges(policy.taxRates, s, e),
+    taxCuts: (s, e) => (policy.taxEnabled ? taxChanges(policy.taxRates, s, e) : []),
+    roundLine: rounding.line,
+    floorLine: rounding.floorLine,
   };
 
   const records = [...input.usage].sort(compareRecords);
@@ -73,8 +77,12 @@ export function ratePeriod(input: RatingInput): ChargeTree {
 
   const priced: PricedGroup[] = [...groups.values()].map((group) => {
     const p = catalog.describe(group.records[0]!.productId);
+    if (p.rule !== '' && !(RULE_NAMES as string[]).includes(p.rule)) throw new RatingError(`product ${p.productId} has an unknown rule "${p.rule}"`);
     const fn = (p.rule !== '' ? GROUP_RULES[p.rule] : undefined) ?? chargeFunction(p.chargeType);
-    return { group, lines: fn(group, ctx) };
+    const lines = fn(group, ctx);
+    // Every line is rounded where it is made; corrections (caps) were computed on rounded lines.
+    for (const l of lines) if (l.kind !== 'cap') l.charged = rounding.line(l.amount);
+    return { group, lines };
   });
   firstLinkFree(priced, ctx);
   const allowances = networkAllowance(priced, ctx);
@@ -108,26 +116,26 @@ export function ratePeriod(input: RatingInput): ChargeTree {
   for (const a of [...input.adjustments].sort((x, y) => byText(x.id, y.id))) {
     const note = a.originalMonth ? `${a.reason} (usage of ${a.originalMonth})` : a.reason;
     const line = bareLine('adjustment', a.lplatformId, a.amount, note, closingTax);
+    line.charged = rounding.line(a.amount);
     if (a.lplatformId) lplatformOf(a.lplatformId).lines.push(line);
     else tenantLines.push(line);
   }
 
-  // Rounding, per the policy, from the lines up.
-  const rounding = roundingFor(policy, currency);
+  // Sums, per the policy, from the charged lines up.
   const ordered = [...lplatforms.values()].sort((a, b) => byText(a.lplatformId, b.lplatformId));
   const allLines: ChargeLine[] = [];
   const out: LplatformCharges[] = ordered.map(({ byResource, ...lp }) => {
     const resources = [...byResource.values()].sort((a, b) => byText(a.resourceId, b.resourceId));
     for (const r of resources) {
-      r.amount = chargeLines(r.lines, rounding);
+      r.amount = sum(r.lines.map((l) => l.charged));
       allLines.push(...r.lines);
     }
-    const own = chargeLines(lp.lines, rounding);
+    const own = sum(lp.lines.map((l) => l.charged));
     allLines.push(...lp.lines);
     const lpSum = sum(resources.map((r) => r.amount)).plus(own);
     return { ...lp, resources, sum: lpSum, amount: rounding.lplatform(lpSum) };
   });
-  const tenantAdjustments = rounding.money(chargeLines(tenantLines, rounding));
+  const tenantAdjustments = rounding.money(sum(tenantLines.map((l) => l.charged)));
   allLines.push(...tenantLines);
 
   const beforeDiscount = sum(out.map((l) => l.amount)).plus(tenantAdjustments);
@@ -138,7 +146,7 @@ export function ratePeriod(input: RatingInput): ChargeTree {
   const discount = sum(tenantLines.filter((l) => l.kind === 'coupon').map((l) => l.charged)).negated();
   const subtotal = beforeDiscount.minus(discount);
   const taxes = policy.taxEnabled
-    ? taxBases(allLines, subtotal, closingTax, rounding).map((b) => ({ ...b, amount: rounding.tax(b.base, b.percent) }))
+    ? taxBases(allLines, subtotal, discount, rounding).map((b) => ({ ...b, amount: rounding.tax(b.base, b.percent) }))
     : [];
   const tax = sum(taxes.map((t) => t.amount));
   return {

@@ -1,7 +1,7 @@
 /** The rating policy a configuration asks for, with tax dates placed in the billing time zone. */
 import type { Config } from '../config.ts';
 import { dec } from '../domain/money.ts';
-import { startOfLocalDay } from './calendar.ts';
+import { startOfLocalDay } from '../domain/calendar.ts';
 import type { RatingPolicy } from './types.ts';
 
 export function ratingPolicy(config: Pick<Config, 'ratingPreset' | 'roundingMode' | 'taxEnabled' | 'taxRates' | 'billingTimeZone'>): RatingPolicy {

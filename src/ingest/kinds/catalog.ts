@@ -48,7 +48,7 @@ const CHARGE_TYPE_UNITS: Record<ChargeType, readonly UnitCode[]> = {
   daily_prorated: MONTH_UNITS,
 };
 const RULE_CHARGE_TYPES: Record<RuleName, readonly ChargeType[]> = {
-  network_allowance: ['metered', 'capped'],
+  network_allowance: ['metered'],
   first_link_free: ['monthly_fixed'],
   per_vm_flat: ['monthly_fixed'],
   largest_vcpu: ['monthly_fixed'],

@@ -15,16 +15,15 @@ export const cappedPlan: ChargeFunction = (group, ctx) => {
     if (plan) plan.push(r);
     else byPlan.set(r.productId, [r]);
   }
-  const version = (id: string, priority: number) => ctx.catalog.versions(id).find((v) => v.priority === priority)!;
   const lines: ChargeLine[] = [];
   let largestCap: Decimal | null = null;
   for (const plan of [...byPlan.keys()].sort()) {
     const planLines = meteredLines(group, ctx, byPlan.get(plan)!);
-    const cap = capOf(planLines, version);
-    applyCap(planLines, cap, `monthly cap of plan ${plan}: ${cap?.toFixed() ?? ''}`);
+    const cap = capOf(planLines, ctx.catalog);
+    applyCap(planLines, cap, `monthly cap of plan ${plan}: ${cap?.toFixed() ?? ''}`, ctx);
     if (planLines.length > 0 && cap !== null && (largestCap === null || cap.greaterThan(largestCap))) largestCap = cap;
     lines.push(...planLines);
   }
-  if (byPlan.size > 1) applyCap(lines, largestCap, `two-stage cap: the largest monthly cap of the plans used, ${largestCap?.toFixed() ?? ''}`);
+  if (byPlan.size > 1) applyCap(lines, largestCap, `two-stage cap: the largest monthly cap of the plans used, ${largestCap?.toFixed() ?? ''}`, ctx);
   return lines;
 };

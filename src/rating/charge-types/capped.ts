@@ -1,29 +1,35 @@
 /** Capped: min(usage x price, monthly cap); the cap shows as a negative line when it binds. */
-import type { Decimal } from '../../domain/money.ts';
-import { correctionLine, type ChargeFunction } from '../pricing.ts';
-import type { CatalogVersion, ChargeLine } from '../types.ts';
-import { meteredLines, total } from './metered.ts';
+import { sum, type Decimal } from '../../domain/money.ts';
+import type { Catalog } from '../catalog.ts';
+import { correctionLine, type ChargeFunction, type PricingContext } from '../pricing.ts';
+import type { ChargeLine } from '../types.ts';
+import { meteredLines } from './metered.ts';
 
 /** The largest monthly cap among the versions that priced some lines. */
-export function capOf(lines: readonly ChargeLine[], versions: (productId: string, priority: number) => CatalogVersion): Decimal | null {
+export function capOf(lines: readonly ChargeLine[], catalog: Catalog): Decimal | null {
   let cap: Decimal | null = null;
   for (const l of lines) {
-    const c = versions(l.productId, l.priority ?? 0).monthlyCap;
+    const c = catalog.version(l.productId, l.priority ?? 0).monthlyCap;
     if (c !== null && (cap === null || c.greaterThan(cap))) cap = c;
   }
   return cap;
 }
 
-/** Appends a negative line bringing `lines` down to `cap` when their total exceeds it. */
-export function applyCap(lines: ChargeLine[], cap: Decimal | null, note: string): void {
+/**
+ * Appends a negative line bringing the charged total of `lines` down to `cap` when it exceeds it.
+ * The lines are rounded first and the cut is taken on the rounded amounts, so that the item never
+ * charges more than its cap whatever the rounding. The cap line takes the tax rate of the last line.
+ */
+export function applyCap(lines: ChargeLine[], cap: Decimal | null, note: string, ctx: PricingContext): void {
   if (cap === null || lines.length === 0) return;
-  const over = total(lines).minus(cap);
-  if (over.greaterThan(0)) lines.push(correctionLine(lines[lines.length - 1]!, 'cap', over.negated(), note));
+  for (const l of lines) if (l.kind !== 'cap') l.charged = ctx.roundLine(l.amount);
+  const over = sum(lines.map((l) => l.charged)).minus(cap);
+  if (over.greaterThan(0)) lines.push(correctionLine(lines[lines.length - 1]!, 'cap', ctx.floorLine(over.negated()), note));
 }
 
 export const capped: ChargeFunction = (group, ctx) => {
   const lines = meteredLines(group, ctx, group.records);
-  const cap = capOf(lines, (id, priority) => ctx.catalog.versions(id).find((v) => v.priority === priority)!);
-  applyCap(lines, cap, `monthly cap ${cap?.toFixed() ?? ''}`);
+  const cap = capOf(lines, ctx.catalog);
+  applyCap(lines, cap, `monthly cap ${cap?.toFixed() ?? ''}`, ctx);
   return lines;
 };

@@ -1,8 +1,7 @@
 /** Daily prorated: the monthly fee x days used / days in the period (days in the billing time zone). */
 import { dec } from '../../domain/money.ts';
-import { clip, datesTouched } from '../calendar.ts';
-import { inPeriod, makeLine, monthlyFee, type ChargeFunction } from '../pricing.ts';
-import { largest } from './monthly-fixed.ts';
+import { clip, datesTouched } from '../../domain/calendar.ts';
+import { inPeriod, largest, makeLine, monthlyFee, type ChargeFunction } from '../pricing.ts';
 
 export const dailyProrated: ChargeFunction = (group, ctx) => {
   const { period } = ctx;

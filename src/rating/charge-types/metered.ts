@@ -1,7 +1,8 @@
 /** Metered: usage x price. Time is split wherever the price (or the CPU's clock price, or the tax) changes. */
 import { Decimal, dec, sum } from '../../domain/money.ts';
-import { clip, roundedMinutes } from '../calendar.ts';
+import { clip, roundedMinutes } from '../../domain/calendar.ts';
 import { splitAt } from '../catalog.ts';
+import { RatingError } from '../errors.ts';
 import { makeLine, multiplierOf, timeAmount, type ChargeFunction, type ChargeGroup, type PricingContext } from '../pricing.ts';
 import type { CatalogVersion, ChargeLine, UsageRecord } from '../types.ts';
 
@@ -40,6 +41,12 @@ export function meteredLines(group: ChargeGroup, ctx: PricingContext, records: r
 
   for (const r of records) {
     const product = catalog.describe(r.productId);
+    if ((r.end === null) !== (product.unitCode === 'unit')) {
+      throw new RatingError(`usage record ${r.recordId}: product ${r.productId} is priced per ${product.unitCode}, but the record is ${r.end === null ? 'a quantity' : 'an interval'}`);
+    }
+    if (product.category === 'cpu' && (r.cpuCount === null || r.clockGhz === null)) {
+      throw new RatingError(`usage record ${r.recordId}: a CPU record needs cpu_count and clock_ghz`);
+    }
     if (r.end === null) {
       if (r.start < period.start || r.start >= period.end) continue;
       add(catalog.at(r.productId, r.start), null, r, r.start, 0, r.quantity);
@@ -53,11 +60,11 @@ export function meteredLines(group: ChargeGroup, ctx: PricingContext, records: r
       ...(clockId ? catalog.changesWithin(clockId, span[0], span[1]) : []),
       ...ctx.taxCuts(span[0], span[1]),
     ];
-    // Minutes are rounded on the record's whole time; each piece gets its share of that rounding,
-    // so a record cut at a price change counts exactly the minutes it would count uncut.
-    let counted = 0;
+    // Minutes are rounded on the record's time counted from its own start; each piece (a part in
+    // this period, a part at one price) gets its share, so cutting never adds or loses a minute.
+    let counted = roundedMinutes(span[0] - r.start);
     for (const [s, e] of splitAt(span[0], span[1], cuts)) {
-      const upTo = roundedMinutes(e - span[0]);
+      const upTo = roundedMinutes(e - r.start);
       add(catalog.at(r.productId, s), clockId ? catalog.at(clockId, s) : null, r, s, upTo - counted, dec(0));
       counted = upTo;
     }

@@ -1,12 +1,11 @@
 /** Monthly fixed: the monthly fee once for each run of use (each start) that falls in the period. */
 import { Decimal } from '../../domain/money.ts';
-import { joinRuns, type Run } from '../calendar.ts';
-import { inPeriod, makeLine, monthlyFee, type ChargeFunction, type ChargeGroup, type PricingContext } from '../pricing.ts';
+import { joinRuns } from '../runs.ts';
+import { inPeriod, largest, makeLine, monthlyFee, type ChargeFunction, type ChargeGroup, type PricingContext } from '../pricing.ts';
 import type { CatalogVersion, ChargeLine, UsageRecord } from '../types.ts';
 
 /** A run of use in the period, with the instant that decides its price and tax. */
 export interface PricedRun {
-  run: Run;
   /** The run's first instant inside the period. */
   at: number;
   version: CatalogVersion;
@@ -15,20 +14,15 @@ export interface PricedRun {
 }
 
 /** The runs of a group's records (one product) that overlap the period, each with its version. */
-export function runsInPeriod(group: ChargeGroup, ctx: PricingContext, records: readonly UsageRecord[] = group.records): PricedRun[] {
+export function runsInPeriod(group: ChargeGroup, ctx: PricingContext): PricedRun[] {
   const out: PricedRun[] = [];
-  for (const run of joinRuns(records)) {
+  for (const run of joinRuns(group.records)) {
     const inside = inPeriod(run.records, ctx.period);
     if (inside.length === 0) continue;
     const at = Math.max(run.start, ctx.period.start);
-    out.push({ run, at, version: ctx.catalog.at(run.records[0]!.productId, at), records: inside });
+    out.push({ at, version: ctx.catalog.at(run.records[0]!.productId, at), records: inside });
   }
   return out;
-}
-
-/** The largest of a value over records (quantity, VM count). */
-export function largest(records: readonly UsageRecord[], pick: (r: UsageRecord) => Decimal): Decimal {
-  return records.reduce((m, r) => Decimal.max(m, pick(r)), pick(records[0]!));
 }
 
 /** Folds priced runs into lines: one per version, multiplier and tax rate, counting the runs. */

@@ -1,7 +1,7 @@
 /** Guest images: the price per VM up to `max_vms` VMs on one server, a flat price from one more. */
 import { dec } from '../../domain/money.ts';
-import { monthlyFee, type ChargeFunction } from '../pricing.ts';
-import { feeLines, largest, runsInPeriod } from '../charge-types/monthly-fixed.ts';
+import { largest, monthlyFee, type ChargeFunction } from '../pricing.ts';
+import { feeLines, runsInPeriod } from '../charge-types/monthly-fixed.ts';
 
 export const perVmFlat: ChargeFunction = (group, ctx) =>
   feeLines(group, ctx, runsInPeriod(group, ctx), (pr) => {

@@ -1,5 +1,5 @@
 /** Oracle for Windows: metered usage plus a fixed monthly fee in any month it is used. */
-import { clip } from '../calendar.ts';
+import { clip } from '../../domain/calendar.ts';
 import { metered } from '../charge-types/metered.ts';
 import { inPeriod, makeLine, type ChargeFunction } from '../pricing.ts';
 

@@ -76,7 +76,7 @@ describe('catalog: valid rows', () => {
 
   it.each([
     ['network_allowance', 'metered', 'free_units=3', 'free_units=3'],
-    ['network_allowance', 'capped', ' free_units = 003 ', 'free_units=3'],
+    ['network_allowance', 'metered', ' free_units = 003 ', 'free_units=3'],
     ['first_link_free', 'monthly_fixed', 'free_links=1', 'free_links=1'],
     ['per_vm_flat', 'monthly_fixed', 'flat_price=66000.0;max_vms=07', 'max_vms=7;flat_price=66000'],
     ['largest_vcpu', 'monthly_fixed', '', ''],
@@ -271,12 +271,17 @@ describe('catalog: rule and rule_params', () => {
   });
 
   it.each([
-    ['network_allowance', 'monthly_fixed', 'month', 'free_units=1', 'network_allowance applies to charge type metered or capped, not monthly_fixed'],
+    ['network_allowance', 'monthly_fixed', 'month', 'free_units=1', 'network_allowance applies to charge type metered, not monthly_fixed'],
     ['first_link_free', 'metered', 'hour', 'free_links=1', 'first_link_free applies to charge type monthly_fixed, not metered'],
     ['per_vm_flat', 'daily_prorated', 'month', 'max_vms=7;flat_price=1', 'per_vm_flat applies to charge type monthly_fixed, not daily_prorated'],
     ['plus_monthly_fixed', 'monthly_fixed', 'month', 'fixed_fee=1', 'plus_monthly_fixed applies to charge type metered, not monthly_fixed'],
   ])('refuses rule %s on charge type %s', async (rule, chargeType, unit, params, message) => {
     await refusesRow({ rule, charge_type: chargeType, unit_code: unit, rule_params: params }, 'rule', message);
+  });
+
+  it('refuses a free allowance on a capped product (the credit would ignore the cap)', async () => {
+    await refusesRow({ rule: 'network_allowance', charge_type: 'capped', unit_code: 'minute', monthly_cap: '600', rule_params: 'free_units=1' },
+      'rule', 'network_allowance applies to charge type metered, not capped');
   });
 
   it('refuses largest_vcpu on a capped_plan product', async () => {
@@ -359,10 +364,12 @@ describe('catalog: versions of a product', () => {
 
   it('accepts a new priority with another cap and other rule parameters', async () => {
     const result = await importText(db, 'catalog', file(
-      { product_id: 'NET', charge_type: 'capped', monthly_cap: '600', rule: 'network_allowance', rule_params: 'free_units=5' },
-      { product_id: 'NET', priority: '1', charge_type: 'capped', monthly_cap: '650', rule: 'network_allowance', rule_params: 'free_units=6', applicable_from: '2027-01-01T00:00:00Z' },
+      { product_id: 'NET', charge_type: 'metered', rule: 'network_allowance', rule_params: 'free_units=5' },
+      { product_id: 'NET', priority: '1', charge_type: 'metered', rule: 'network_allowance', rule_params: 'free_units=6', applicable_from: '2027-01-01T00:00:00Z' },
+      { product_id: 'VOL', charge_type: 'capped', monthly_cap: '600' },
+      { product_id: 'VOL', priority: '1', charge_type: 'capped', monthly_cap: '650', applicable_from: '2027-01-01T00:00:00Z' },
     ));
-    expect(result).toMatchObject({ inserted: 2 });
+    expect(result).toMatchObject({ inserted: 4 });
   });
 
   it('refuses a new priority whose rule differs from the other versions', async () => {

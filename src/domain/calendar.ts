@@ -1,5 +1,4 @@
-/** Minutes, days and runs: how usage time is counted. Pure; the time zone is a parameter. */
-import type { UsageRecord } from './types.ts';
+/** Minutes and days: how time is counted, in a time zone given as a parameter. Pure. */
 
 const MINUTE = 60_000;
 
@@ -38,11 +37,26 @@ export function localDate(epoch: number, timeZone: string): string {
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
 
-/** The instant at which a local date begins in a time zone (its first instant, across DST gaps). */
+/**
+ * The first instant of a local date in a time zone. Where a DST change skips midnight (the day
+ * starts at 01:00), it is the first instant that lies on that date.
+ */
 export function startOfLocalDay(year: number, month: number, day: number, timeZone: string): number {
   const guess = Date.UTC(year, month - 1, day);
   let result = guess - offsetAt(guess, timeZone);
   result = guess - offsetAt(result, timeZone);
+  const target = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  if (localDate(result, timeZone) < target) {
+    // Midnight does not exist that day: find the first instant of the date (within 3 hours).
+    let lo = result;
+    let hi = result + 3 * 3_600_000;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (localDate(mid, timeZone) < target) lo = mid;
+      else hi = mid;
+    }
+    result = hi;
+  }
   return result;
 }
 
@@ -65,27 +79,4 @@ export function datesTouched(start: number, end: number, timeZone: string): stri
     p = { ...p, year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() };
   }
   return dates;
-}
-
-/** A stretch of uninterrupted use: records joined where one starts exactly where the last ended. */
-export interface Run {
-  start: number;
-  end: number;
-  records: UsageRecord[];
-}
-
-/** Joins interval records (sorted by start, not overlapping) into runs of continued use. */
-export function joinRuns(records: readonly UsageRecord[]): Run[] {
-  const runs: Run[] = [];
-  for (const r of records) {
-    const end = r.end ?? r.start;
-    const last = runs[runs.length - 1];
-    if (last && r.start <= last.end) {
-      last.end = Math.max(last.end, end);
-      last.records.push(r);
-    } else {
-      runs.push({ start: r.start, end, records: [r] });
-    }
-  }
-  return runs;
 }
