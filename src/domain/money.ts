@@ -26,6 +26,11 @@ export function roundTo(value: Decimal, places: number, mode: RoundingMode): Dec
   return value.toDecimalPlaces(places, MODE[mode]);
 }
 
+/** The largest value with `places` decimals that is not above `value` (towards minus infinity). */
+export function floorTo(value: Decimal, places: number): Decimal {
+  return value.toDecimalPlaces(places, BaseDecimal.ROUND_FLOOR);
+}
+
 /** Cuts the decimals beyond `places` (towards zero). */
 export function truncate(value: Decimal, places = 0): Decimal {
   return value.toDecimalPlaces(places, BaseDecimal.ROUND_DOWN);

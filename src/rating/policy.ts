@@ -4,8 +4,7 @@
  * rounded to the currency's minor unit (half-up, up or down), amounts are plain sums, no tax unless
  * configured.
  */
-import { Decimal as D } from 'decimal.js';
-import { Decimal, ZERO, minorDigits, roundTo, sum, truncate } from '../domain/money.ts';
+import { Decimal, ZERO, floorTo, minorDigits, roundTo, sum, truncate } from '../domain/money.ts';
 import type { Currency } from '../domain/vocabulary.ts';
 import type { ChargeLine, RatingPolicy } from './types.ts';
 
@@ -27,7 +26,7 @@ export function roundingFor(policy: RatingPolicy, currency: Currency): Rounding 
   const digits = minorDigits(currency);
   const tax = (base: Decimal, percent: Decimal): Decimal => truncate(base.times(percent).div(100), digits);
   const lineDigits = policy.preset === 'ecl' ? 6 : digits;
-  const floorLine = (a: Decimal): Decimal => a.toDecimalPlaces(lineDigits, D.ROUND_FLOOR);
+  const floorLine = (a: Decimal): Decimal => floorTo(a, lineDigits);
   if (policy.preset === 'ecl') {
     return { line: (a) => roundTo(a, 6, 'half-up'), floorLine, lplatform: (s) => truncate(s, digits), money: (a) => truncate(a, digits), tax };
   }

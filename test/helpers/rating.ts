@@ -93,10 +93,5 @@ export function input(p: Partial<RatingInput> & { catalog: CatalogVersion[]; usa
   };
 }
 
-/** Every line of a tree, L-Platform lines and tenant lines included. */
-export function allLines(tree: { lplatforms: { resources: { lines: unknown[] }[]; lines: unknown[] }[]; tenantLines: unknown[] }): unknown[] {
-  return [...tree.lplatforms.flatMap((l) => [...l.resources.flatMap((r) => r.lines), ...l.lines]), ...tree.tenantLines];
-}
-
 /** Text of a decimal, for exact comparisons. */
 export const t = (d: Decimal): string => d.toFixed();
