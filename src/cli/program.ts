@@ -4,6 +4,7 @@ import type { CliContext } from './context.ts';
 import { registerImport } from './import.ts';
 import { registerSeedDemo } from './seed-demo.ts';
 import { registerStatus } from './status.ts';
+import { registerRun } from './run.ts';
 
 /** Builds the program; verbs throw, and `main` maps what they throw to exit codes. */
 export function buildProgram(ctx: CliContext): Command {
@@ -19,6 +20,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerImport(program, ctx);
   registerSeedDemo(program, ctx);
   registerStatus(program, ctx);
+  registerRun(program, ctx);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,6 +1,7 @@
 /** The ordered list of schema migrations; a version is never edited once released, only added. */
 import { sql as m001 } from './001-reference-data.ts';
 import { sql as m002 } from './002-statements-and-delivery.ts';
+import { sql as m003 } from './003-frozen-statements.ts';
 
 /** One schema step: applied once, in order, inside a transaction, and recorded. */
 export interface Migration {
@@ -12,6 +13,7 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'reference-data', sql: m001 },
   { version: 2, name: 'statements-and-delivery', sql: m002 },
+  { version: 3, name: 'frozen-statements', sql: m003 },
 ];
 
 /** The schema version a fully migrated store has. */

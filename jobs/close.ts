@@ -1,0 +1,56 @@
+/**
+ * The close: every due (tenant, month) is rated and finalized in its own transaction. One tenant
+ * failing is recorded and reported, and does not stop the others; it is retried on the next run.
+ */
+import type { Config } from '../src/config.ts';
+import { UsageChargesError } from '../src/domain/errors.ts';
+import { duePeriods, type DuePeriod } from '../src/periods/periods.ts';
+import { ratePeriod } from '../src/rating/rate-period.ts';
+import { ratingPolicy } from '../src/rating/settings.ts';
+import { billingReader, finalizeStatement, loadSchedules, recordCloseFailure } from '../src/store/billing.ts';
+import type { Db } from '../src/store/db.ts';
+
+/** What a close did. */
+export interface CloseSummary {
+  closed: { tenant: string; billingMonth: string; total: string; currency: string }[];
+  failed: { tenant: string; billingMonth: string; reason: string }[];
+}
+
+/** The due periods as of an instant (oldest first), without closing them. */
+export function findDue(db: Db, config: Config, asOf: Date): DuePeriod[] {
+  return duePeriods(loadSchedules(db), asOf.getTime(), config.billingTimeZone);
+}
+
+/**
+ * Closes every period due as of `asOf`. A tenant whose earlier month fails is not closed for later
+ * months in this run (its months are finalized in order).
+ */
+export function closeDue(db: Db, config: Config, asOf: Date, now: () => Date = () => new Date()): CloseSummary {
+  const summary: CloseSummary = { closed: [], failed: [] };
+  const policy = ratingPolicy(config);
+  const reader = billingReader(db);
+  const blocked = new Set<string>();
+  for (const due of findDue(db, config, asOf)) {
+    if (blocked.has(due.tenantName)) continue;
+    const tenant = reader.tenant(due.tenantName);
+    const at = now();
+    try {
+      const tree = ratePeriod(reader.ratingInput(tenant, due, config.billingTimeZone, policy));
+      const view = {
+        tenant: { name: tenant.tenant_name, displayName: tenant.display_name, deletedAt: tenant.deleted_at === null ? null : Date.parse(tenant.deleted_at), locale: tenant.locale, currency: tenant.currency },
+        status: 'fixed' as const,
+        madeAt: at.getTime(),
+        tree,
+      };
+      const done = db.transaction(() => finalizeStatement(db, tenant, view, at.toISOString())).immediate();
+      if (done) summary.closed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, total: tree.total.toFixed(), currency: tree.currency });
+    } catch (err) {
+      if (!(err instanceof UsageChargesError)) throw err;
+      const reason = err.message;
+      db.transaction(() => recordCloseFailure(db, tenant, due, reason, at.toISOString())).immediate();
+      summary.failed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, reason });
+      blocked.add(due.tenantName);
+    }
+  }
+  return summary;
+}

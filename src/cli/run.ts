@@ -1,0 +1,23 @@
+/** `usage-charges run [--as-of ISO]`: one month-end pass: close every due period and write its files. */
+import type { Command } from 'commander';
+import { closeDue } from '../../jobs/close.ts';
+import type { CliContext } from './context.ts';
+import { parseAsOf } from './seed-demo.ts';
+
+export function registerRun(program: Command, ctx: CliContext): void {
+  program
+    .command('run')
+    .description('one month-end pass: finalize every period whose cut-off day has ended (oldest first) and write its statement files')
+    .option('--as-of <instant>', 'ISO 8601 instant with zone (default: now): periods that ended by then are due')
+    .action((opts: { asOf?: string }) => {
+      const asOf = parseAsOf(opts.asOf);
+      const config = ctx.config();
+      const db = ctx.db();
+      const result = closeDue(db, config, asOf);
+      const out = ctx.output.out;
+      out(`run as of ${asOf.toISOString()}: ${result.closed.length} closed, ${result.failed.length} failed`);
+      for (const c of result.closed) out(`  closed ${c.tenant} ${c.billingMonth}: total ${c.total} ${c.currency}`);
+      for (const f of result.failed) ctx.output.err(`  failed ${f.tenant} ${f.billingMonth}: ${f.reason}`);
+      if (result.failed.length > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,115 @@
+/**
+ * A statement as the file writers see it: the frozen tenant facts, the status, and the charge tree.
+ * Built from the store for a finalized month (its frozen lines) or from a fresh rating (an estimate).
+ */
+import { Decimal } from '../domain/money.ts';
+import type { Currency, Locale } from '../domain/vocabulary.ts';
+import type { ChargeLine, ChargeTree, LplatformCharges, RatingPreset, TaxLine } from '../rating/types.ts';
+
+/** The tenant facts a statement shows, as they were when it was made. */
+export interface StatementTenant {
+  name: string;
+  displayName: string;
+  deletedAt: number | null;
+  locale: Locale;
+  currency: Currency;
+}
+
+/** Everything a statement file is made from. */
+export interface StatementView {
+  tenant: StatementTenant;
+  status: 'fixed' | 'estimated';
+  /** When it was finalized (fixed) or estimated; also the timestamp of every zip entry. */
+  madeAt: number;
+  tree: ChargeTree;
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** A line as JSON: decimals as exact strings. */
+export function lineToJson(l: ChargeLine): Json {
+  return JSON.parse(JSON.stringify(l, (_k, v: unknown) => (Decimal.isDecimal(v) ? (v as Decimal).toFixed() : v))) as Json;
+}
+
+const LINE_DECIMALS = ['unitPrice', 'clockPrice', 'clockGhz', 'sizeGb', 'multiplier', 'taxPercent', 'amount', 'charged'] as const;
+
+/** A line from its JSON form. */
+export function lineFromJson(j: Record<string, unknown>): ChargeLine {
+  const line = { ...j } as Record<string, unknown>;
+  for (const k of LINE_DECIMALS) line[k] = line[k] === null || line[k] === undefined ? null : new Decimal(line[k] as string);
+  const measure = { ...(line.measure as Record<string, unknown>) };
+  if (typeof measure.units === 'string') measure.units = new Decimal(measure.units);
+  line.measure = measure;
+  return line as unknown as ChargeLine;
+}
+
+/** The parts of a tree besides its lines, as stored with a statement. */
+export interface TreeSummary {
+  tenant: StatementTenant;
+  preset: RatingPreset;
+  period: ChargeTree['period'];
+  lplatforms: { lplatformId: string; lplatformName: string; returnedAt: number | null; sum: string; amount: string; resources: { resourceId: string; resourceName: string; resourceKind: string; amount: string }[] }[];
+  beforeDiscount: string;
+  discount: string;
+  subtotal: string;
+  taxes: { percent: string; base: string; amount: string }[];
+  tax: string;
+  total: string;
+}
+
+/** Splits a view into the summary and the ordered lines the store keeps. */
+export function summarize(view: StatementView): { summary: TreeSummary; lines: ChargeLine[] } {
+  const t = view.tree;
+  const lines: ChargeLine[] = [];
+  for (const lp of t.lplatforms) {
+    for (const r of lp.resources) lines.push(...r.lines);
+    lines.push(...lp.lines);
+  }
+  lines.push(...t.tenantLines);
+  return {
+    summary: {
+      tenant: view.tenant,
+      preset: t.preset,
+      period: t.period,
+      lplatforms: t.lplatforms.map((lp) => ({
+        lplatformId: lp.lplatformId, lplatformName: lp.lplatformName, returnedAt: lp.returnedAt, sum: lp.sum.toFixed(), amount: lp.amount.toFixed(),
+        resources: lp.resources.map((r) => ({ resourceId: r.resourceId, resourceName: r.resourceName, resourceKind: r.resourceKind, amount: r.amount.toFixed() })),
+      })),
+      beforeDiscount: t.beforeDiscount.toFixed(),
+      discount: t.discount.toFixed(),
+      subtotal: t.subtotal.toFixed(),
+      taxes: t.taxes.map((x) => ({ percent: x.percent.toFixed(), base: x.base.toFixed(), amount: x.amount.toFixed() })),
+      tax: t.tax.toFixed(),
+      total: t.total.toFixed(),
+    },
+    lines,
+  };
+}
+
+/** Rebuilds a view from a stored summary and its lines (in their stored order). */
+export function rebuild(summary: TreeSummary, lines: readonly ChargeLine[], status: StatementView['status'], madeAt: number): StatementView {
+  const lplatforms: LplatformCharges[] = summary.lplatforms.map((lp) => ({
+    lplatformId: lp.lplatformId, lplatformName: lp.lplatformName, returnedAt: lp.returnedAt,
+    sum: new Decimal(lp.sum), amount: new Decimal(lp.amount), lines: [],
+    resources: lp.resources.map((r) => ({ resourceId: r.resourceId, resourceName: r.resourceName, resourceKind: r.resourceKind, amount: new Decimal(r.amount), lines: [] as ChargeLine[] })),
+  }));
+  const byId = new Map(lplatforms.map((lp) => [lp.lplatformId, lp]));
+  const tenantLines: ChargeLine[] = [];
+  for (const l of lines) {
+    const lp = l.lplatformId === null ? undefined : byId.get(l.lplatformId);
+    if (!lp) tenantLines.push(l);
+    else if (l.resourceId === '') lp.lines.push(l);
+    else lp.resources.find((r) => r.resourceId === l.resourceId)!.lines.push(l);
+  }
+  const taxes: TaxLine[] = summary.taxes.map((x) => ({ percent: new Decimal(x.percent), base: new Decimal(x.base), amount: new Decimal(x.amount) }));
+  return {
+    tenant: summary.tenant,
+    status,
+    madeAt,
+    tree: {
+      tenantName: summary.tenant.name, currency: summary.tenant.currency, period: summary.period, preset: summary.preset, lplatforms, tenantLines,
+      beforeDiscount: new Decimal(summary.beforeDiscount), discount: new Decimal(summary.discount), subtotal: new Decimal(summary.subtotal),
+      taxes, tax: new Decimal(summary.tax), total: new Decimal(summary.total),
+    },
+  };
+}

@@ -1,0 +1,159 @@
+/** Reading what a close needs from the store, and writing a finalized statement. */
+import { dec } from '../domain/money.ts';
+import type { Currency, Locale } from '../domain/vocabulary.ts';
+import type { TenantSchedule } from '../periods/periods.ts';
+import type { CatalogVersion, Coupon, RatingInput, RatingPolicy, UsageRecord } from '../rating/types.ts';
+import { lineFromJson, lineToJson, summarize, rebuild, type StatementView, type TreeSummary } from '../statements/view.ts';
+import type { BillingPeriod } from '../periods/periods.ts';
+import type { Db } from './db.ts';
+import { recordAudit } from './audit.ts';
+
+/** A tenant row as the close reads it. */
+export interface TenantRow {
+  tenant_pk: number;
+  tenant_name: string;
+  display_name: string;
+  cutoff_day: number;
+  pending_cutoff_day: number | null;
+  locale: Locale;
+  currency: Currency;
+  deleted_at: string | null;
+  created_at: string;
+}
+
+const ms = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
+
+/** Every tenant's schedule: cut-off days, deletion, first instant to bill and last finalized period. */
+export function loadSchedules(db: Db): (TenantSchedule & { tenantPk: number })[] {
+  const rows = db.prepare(`SELECT t.tenant_pk, t.tenant_name, t.cutoff_day, t.pending_cutoff_day, t.deleted_at, t.created_at,
+      (SELECT MIN(start_at) FROM usage_records u WHERE u.tenant_pk = t.tenant_pk) AS first_usage,
+      (SELECT billing_month FROM statements s WHERE s.tenant_pk = t.tenant_pk AND s.status = 'fixed' ORDER BY billing_month DESC LIMIT 1) AS last_month,
+      (SELECT period_end FROM statements s WHERE s.tenant_pk = t.tenant_pk AND s.status = 'fixed' ORDER BY billing_month DESC LIMIT 1) AS last_end
+    FROM tenants t ORDER BY t.tenant_name`).all() as (TenantRow & { first_usage: string | null; last_month: string | null; last_end: string | null })[];
+  return rows.map((r) => ({
+    tenantPk: r.tenant_pk,
+    tenantName: r.tenant_name,
+    cutoffDay: r.cutoff_day,
+    pendingCutoffDay: r.pending_cutoff_day,
+    deletedAt: ms(r.deleted_at),
+    billingFrom: Math.min(Date.parse(r.created_at), r.first_usage === null ? Number.POSITIVE_INFINITY : Date.parse(r.first_usage)),
+    lastClosed: r.last_month === null ? null : { billingMonth: r.last_month, end: Date.parse(r.last_end!) },
+  }));
+}
+
+/** A catalog row as a rating version. */
+function toVersion(r: Record<string, string | number | null>): CatalogVersion {
+  const params: Record<string, ReturnType<typeof dec>> = {};
+  for (const kv of String(r.rule_params ?? '').split(';').filter((x) => x !== '')) {
+    const [k, v] = kv.split('=') as [string, string];
+    params[k] = dec(v);
+  }
+  return {
+    productId: String(r.product_id), priority: Number(r.priority), from: Date.parse(String(r.applicable_from)), to: ms(r.applicable_to as string | null),
+    category: r.category as CatalogVersion['category'], resourceIdentifier: String(r.resource_identifier), unitCode: r.unit_code as CatalogVersion['unitCode'],
+    unitPrice: dec(String(r.unit_price)), productName: String(r.product_name), chargeType: r.charge_type as CatalogVersion['chargeType'],
+    timeBasis: r.time_basis as CatalogVersion['timeBasis'], monthlyCap: r.monthly_cap === null ? null : dec(String(r.monthly_cap)),
+    planGroup: String(r.plan_group), rule: r.rule as CatalogVersion['rule'], ruleParams: params, currency: r.currency as Currency,
+  };
+}
+
+/** A usage row as a rating record. */
+function toRecord(u: Record<string, string | number | null>): UsageRecord {
+  return {
+    recordId: String(u.record_id), lplatformId: String(u.lplatform_id), resourceId: String(u.resource_id), resourceName: String(u.resource_name),
+    resourceKind: String(u.resource_kind), component: String(u.component), productId: String(u.product_id), timeKind: u.time_kind as UsageRecord['timeKind'],
+    start: Date.parse(String(u.start_at)), end: ms(u.end_at as string | null), quantity: dec(String(u.quantity)),
+    cpuCount: u.cpu_count as number | null, clockGhz: u.clock_ghz === null ? null : dec(String(u.clock_ghz)),
+    sizeGb: u.size_gb === null ? null : dec(String(u.size_gb)), vmCount: u.vm_count as number | null, vcpu: u.vcpu as number | null,
+  };
+}
+
+/** The prepared reads of a close, made once per run. */
+export function billingReader(db: Db) {
+  const tenant = db.prepare('SELECT * FROM tenants WHERE tenant_name = ?');
+  const catalog = db.prepare('SELECT * FROM catalog_products WHERE currency = ?');
+  const lplatforms = db.prepare('SELECT lplatform_id, lplatform_name, returned_at FROM lplatforms WHERE tenant_pk = ? ORDER BY lplatform_id');
+  const usage = db.prepare(`SELECT u.*, l.lplatform_id FROM usage_records u JOIN lplatforms l USING (lplatform_pk)
+    WHERE u.tenant_pk = ? AND u.booked_month IS NULL AND u.start_at < ? AND COALESCE(u.end_at, u.start_at) >= ?`);
+  const coupons = db.prepare('SELECT * FROM coupons WHERE tenant_pk = ?');
+  const catalogCache = new Map<string, CatalogVersion[]>();
+  return {
+    tenant: (name: string): TenantRow => tenant.get(name) as TenantRow,
+    /** The rating input of one tenant's period. */
+    ratingInput(t: TenantRow, period: BillingPeriod, timeZone: string, policy: RatingPolicy): RatingInput {
+      let versions = catalogCache.get(t.currency);
+      if (!versions) {
+        versions = (catalog.all(t.currency) as Record<string, string | number | null>[]).map(toVersion);
+        catalogCache.set(t.currency, versions);
+      }
+      const start = new Date(period.start).toISOString();
+      const end = new Date(period.end).toISOString();
+      return {
+        tenantName: t.tenant_name,
+        currency: t.currency,
+        period: { start: period.start, end: period.end, billingMonth: period.billingMonth, timeZone },
+        catalog: versions,
+        usage: (usage.all(t.tenant_pk, end, start) as Record<string, string | number | null>[]).map(toRecord),
+        coupons: (coupons.all(t.tenant_pk) as Record<string, string | number | null>[]).map((c): Coupon => ({
+          code: String(c.coupon_code), registeredAt: Date.parse(String(c.registered_at)), discountType: c.discount_type as Coupon['discountType'],
+          discountValue: dec(String(c.discount_value)), validMonths: c.valid_months as number | null, validUntil: c.valid_until as string | null,
+        })),
+        adjustments: [],
+        lplatforms: (lplatforms.all(t.tenant_pk) as { lplatform_id: string; lplatform_name: string; returned_at: string | null }[])
+          .map((l) => ({ id: l.lplatform_id, name: l.lplatform_name, returnedAt: ms(l.returned_at) })),
+        policy,
+      };
+    },
+  };
+}
+
+/**
+ * Finalizes a statement in the caller's transaction: its lines, its totals and summary, status
+ * `fixed`. Returns false (and writes nothing) when the month is already fixed. A pending cut-off
+ * day takes effect now, after this closing.
+ */
+export function finalizeStatement(db: Db, t: TenantRow, view: StatementView, now: string): boolean {
+  const { summary, lines } = summarize(view);
+  const period = view.tree.period;
+  const existing = db.prepare('SELECT statement_pk, status FROM statements WHERE tenant_pk = ? AND billing_month = ?').get(t.tenant_pk, period.billingMonth) as
+    { statement_pk: number; status: string } | undefined;
+  if (existing?.status === 'fixed') return false;
+  let pk: number;
+  if (existing) {
+    db.prepare('DELETE FROM charge_lines WHERE statement_pk = ?').run(existing.statement_pk);
+    db.prepare(`UPDATE statements SET period_start = ?, period_end = ?, currency = ?, updated_at = ? WHERE statement_pk = ?`)
+      .run(new Date(period.start).toISOString(), new Date(period.end).toISOString(), t.currency, now, existing.statement_pk);
+    pk = existing.statement_pk;
+  } else {
+    pk = Number(db.prepare(`INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
+      VALUES (?, ?, ?, ?, 'estimated', ?, ?, ?)`).run(t.tenant_pk, period.billingMonth, new Date(period.start).toISOString(), new Date(period.end).toISOString(), t.currency, now, now).lastInsertRowid);
+  }
+  const insert = db.prepare(`INSERT INTO charge_lines (statement_pk, seq, line_kind, lplatform_id, resource_id, resource_name, resource_kind,
+    product_id, unit_price, amount, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  lines.forEach((l, i) => {
+    insert.run(pk, i + 1, l.kind, l.lplatformId ?? '', l.resourceId, l.resourceName, l.resourceKind, l.productId, l.unitPrice?.toFixed() ?? '', l.charged.toFixed(), JSON.stringify(lineToJson(l)));
+  });
+  db.prepare(`UPDATE statements SET status = 'fixed', subtotal = ?, tax = ?, total = ?, finalized_at = ?, preset = ?, summary = ?, last_error = NULL, updated_at = ?
+    WHERE statement_pk = ?`).run(summary.subtotal, summary.tax, summary.total, new Date(view.madeAt).toISOString(), summary.preset, JSON.stringify(summary), now, pk);
+  if (t.pending_cutoff_day !== null) {
+    db.prepare('UPDATE tenants SET cutoff_day = pending_cutoff_day, pending_cutoff_day = NULL, pending_cutoff_requested_at = NULL, updated_at = ? WHERE tenant_pk = ?').run(now, t.tenant_pk);
+  }
+  recordAudit(db, now, 'close', t.tenant_name, { billingMonth: period.billingMonth, total: summary.total, lines: lines.length });
+  return true;
+}
+
+/** Records why a period could not be closed; it stays open and is retried on the next run. */
+export function recordCloseFailure(db: Db, t: TenantRow, period: BillingPeriod, reason: string, now: string): void {
+  db.prepare(`INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, last_error, attempts, created_at, updated_at)
+    VALUES (?, ?, ?, ?, 'estimated', ?, ?, 1, ?, ?)
+    ON CONFLICT (tenant_pk, billing_month) DO UPDATE SET last_error = excluded.last_error, attempts = attempts + 1, updated_at = excluded.updated_at
+    WHERE status <> 'fixed'`).run(t.tenant_pk, period.billingMonth, new Date(period.start).toISOString(), new Date(period.end).toISOString(), t.currency, reason, now, now);
+  recordAudit(db, now, 'close-failed', t.tenant_name, { billingMonth: period.billingMonth, reason });
+}
+
+/** A fixed statement rebuilt from its frozen lines, for its files. */
+export function loadStatementView(db: Db, statementPk: number): StatementView {
+  const s = db.prepare('SELECT summary, finalized_at FROM statements WHERE statement_pk = ? AND status = \'fixed\'').get(statementPk) as { summary: string; finalized_at: string };
+  const lines = (db.prepare('SELECT detail FROM charge_lines WHERE statement_pk = ? ORDER BY seq').pluck().all(statementPk) as string[]).map((d) => lineFromJson(JSON.parse(d) as Record<string, unknown>));
+  return rebuild(JSON.parse(s.summary) as TreeSummary, lines, 'fixed', Date.parse(s.finalized_at));
+}
