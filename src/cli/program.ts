@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import type { CliContext } from './context.ts';
 import { registerImport } from './import.ts';
 import { registerSeedDemo } from './seed-demo.ts';
-import { registerStatus } from './status.ts';
+import { registerHistory, registerStatus } from './status.ts';
 import { registerRun } from './run.ts';
 
 /** Builds the program; verbs throw, and `main` maps what they throw to exit codes. */
@@ -21,6 +21,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerSeedDemo(program, ctx);
   registerStatus(program, ctx);
   registerRun(program, ctx);
+  registerHistory(program, ctx);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,7 +1,8 @@
 /** `usage-charges status`: what the store holds. */
 import type { Command } from 'commander';
 import { InputError } from '../domain/errors.ts';
-import { listTenants, summarizeStore } from '../store/summary.ts';
+import { localDate } from '../domain/calendar.ts';
+import { listTenants, monthStates, summarizeStore, tenantHistory, type MonthState } from '../store/summary.ts';
 import { DB_FILE_NAME } from '../store/db.ts';
 import type { CliContext } from './context.ts';
 import { table } from './output.ts';
@@ -12,11 +13,16 @@ export function registerStatus(program: Command, ctx: CliContext): void {
     .description('show what the store holds: counts of every record kind and the tenants')
     .option('--tenants <n>', 'list at most this many tenants', '50')
     .option('--json', 'print the summary as JSON')
-    .action((opts: { tenants: string; json?: boolean }) => {
+    .option('--month <YYYY-MM>', 'list every tenant with its statement of that billing month')
+    .action((opts: { tenants: string; json?: boolean; month?: string }) => {
       if (!/^\d{1,6}$/.test(opts.tenants)) throw new InputError(`--tenants: "${opts.tenants}" must be a whole number`);
       const limit = Number(opts.tenants);
       const config = ctx.config();
       const db = ctx.db();
+      if (opts.month !== undefined) {
+        printMonth(ctx, parseMonth(opts.month), opts.json === true);
+        return;
+      }
       const s = summarizeStore(db);
       const tenants = listTenants(db, limit);
       const out = ctx.output.out;
@@ -49,6 +55,56 @@ export function registerStatus(program: Command, ctx: CliContext): void {
         ]);
         for (const line of table(['tenant', 'display name', 'cut-off', 'locale', 'currency', 'contacts', 'L-Platforms', 'usage', 'deleted at'], rows)) out(line);
         if (s.tenants > tenants.length) out(`... and ${s.tenants - tenants.length} more (--tenants N lists more)`);
+      }
+    });
+}
+
+/** Parses a `YYYY-MM` option. */
+export function parseMonth(value: string, option = '--month'): string {
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) throw new InputError(`${option}: "${value}" is not a month YYYY-MM`);
+  return value;
+}
+
+function stateOf(s: MonthState): string {
+  if (s.status === 'fixed') return 'fixed';
+  if (s.status === null) return 'not closed';
+  return s.last_error ? 'failed, will retry' : 'open';
+}
+
+function printMonth(ctx: CliContext, month: string, json: boolean): void {
+  const rows = monthStates(ctx.db(), month);
+  if (json) {
+    ctx.output.out(JSON.stringify(rows, null, 2));
+    return;
+  }
+  ctx.output.out(`statements of ${month}:`);
+  const lines = table(['tenant', 'state', 'total', 'currency', 'finalized at', 'file', 'reason'],
+    rows.map((r) => [r.tenant_name, stateOf(r), r.total ?? '', r.currency, r.finalized_at ?? '', r.zip_name ?? '', r.last_error ?? '']));
+  for (const line of lines) ctx.output.out(line);
+}
+
+/** `usage-charges history --tenant T [--months N]`: a tenant's statements, newest first. */
+export function registerHistory(program: Command, ctx: CliContext): void {
+  program
+    .command('history')
+    .description("show a tenant's statements, newest first (24 months by default)")
+    .requiredOption('--tenant <name>', 'the tenant')
+    .option('--months <n>', 'how many months', '24')
+    .option('--json', 'print them as JSON')
+    .action((opts: { tenant: string; months: string; json?: boolean }) => {
+      if (!/^\d{1,4}$/.test(opts.months) || Number(opts.months) < 1) throw new InputError(`--months: "${opts.months}" must be a whole number from 1`);
+      const db = ctx.db();
+      if (db.prepare('SELECT 1 FROM tenants WHERE tenant_name = ?').get(opts.tenant) === undefined) throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
+      const rows = tenantHistory(db, opts.tenant, Number(opts.months));
+      const tz = ctx.config().billingTimeZone;
+      if (opts.json) {
+        ctx.output.out(JSON.stringify(rows, null, 2));
+        return;
+      }
+      ctx.output.out(`statements of ${opts.tenant}: ${rows.length}`);
+      for (const line of table(['month', 'period', 'state', 'total', 'currency', 'finalized at', 'file'],
+        rows.map((r) => [r.billing_month ?? '', `${localDate(Date.parse(r.period_start), tz)} .. ${localDate(Date.parse(r.period_end) - 1, tz)}`, stateOf(r), r.total ?? '', r.currency, r.finalized_at ?? '', r.zip_name ?? '']))) {
+        ctx.output.out(line);
       }
     });
 }

@@ -72,3 +72,29 @@ export function listTenants(db: Db, limit: number): TenantSummary[] {
     )
     .all(limit) as TenantSummary[];
 }
+
+/** One tenant's statement of a month (or its absence), for `status --month`. */
+export interface MonthState {
+  tenant_name: string;
+  billing_month: string | null;
+  status: string | null;
+  total: string | null;
+  currency: string;
+  finalized_at: string | null;
+  last_error: string | null;
+  zip_name: string | null;
+}
+
+/** Every tenant with its statement of `month`, if any. */
+export function monthStates(db: Db, month: string): MonthState[] {
+  return db.prepare(`SELECT t.tenant_name, s.billing_month, s.status, s.total, t.currency, s.finalized_at, s.last_error, f.zip_name
+    FROM tenants t LEFT JOIN statements s ON s.tenant_pk = t.tenant_pk AND s.billing_month = ?
+    LEFT JOIN statement_files f ON f.statement_pk = s.statement_pk ORDER BY t.tenant_name`).all(month) as MonthState[];
+}
+
+/** A tenant's statements, newest first, at most `months` of them. */
+export function tenantHistory(db: Db, tenantName: string, months: number): (MonthState & { period_start: string; period_end: string })[] {
+  return db.prepare(`SELECT t.tenant_name, s.billing_month, s.period_start, s.period_end, s.status, s.total, s.currency, s.finalized_at, s.last_error, f.zip_name
+    FROM statements s JOIN tenants t USING (tenant_pk) LEFT JOIN statement_files f ON f.statement_pk = s.statement_pk
+    WHERE t.tenant_name = ? ORDER BY s.billing_month DESC LIMIT ?`).all(tenantName, months) as (MonthState & { period_start: string; period_end: string })[];
+}
