@@ -25,6 +25,11 @@ export interface Config {
   taxEnabled: boolean;
   /** Consumption-tax rates by the date (in the billing time zone) from which each applies, oldest first. */
   taxRates: { from: string; percent: string }[];
+  csvEncoding: 'utf8' | 'cp932';
+  /** Currency symbols that replace the defaults (JPY `\`, USD `$`, EUR `€`, SGD `S$`). */
+  currencySymbols: Partial<Record<Currency, string>>;
+  /** Months of archived zips kept (at least 24); older zips are deleted, their statements kept. */
+  retentionMonths: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -44,6 +49,9 @@ export const SETTINGS = {
   ROUNDING_MODE: 'half-up',
   TAX: 'auto',
   TAX_RATES: '2014-04-01=8,2019-10-01=10',
+  CSV_ENCODING: 'utf8',
+  CURRENCY_SYMBOLS: '',
+  RETENTION_MONTHS: '24',
 } as const;
 export type SettingName = keyof typeof SETTINGS;
 
@@ -86,6 +94,20 @@ const schema = z.object({
   RATING_PRESET: z.enum(RATING_PRESETS, { error: `must be ${RATING_PRESETS.join(' or ')}` }),
   ROUNDING_MODE: z.enum(ROUNDING_MODES, { error: `must be ${ROUNDING_MODES.join(', ').replace(/, (?=[^,]*$)/, ' or ')}` }),
   TAX: z.enum(['auto', 'on', 'off'], { error: 'must be auto (on for ecl, off for ror), on or off' }),
+  CSV_ENCODING: z.enum(['utf8', 'cp932'], { error: 'must be utf8 or cp932' }),
+  CURRENCY_SYMBOLS: z.string().transform((v, ctx) => {
+    const out: Partial<Record<Currency, string>> = {};
+    for (const part of v.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+      const m = /^(JPY|USD|EUR|SGD)=(\S{1,4})$/.exec(part);
+      if (!m || /[",]/.test(m[2]!)) {
+        ctx.addIssue({ code: 'custom', message: `"${part}" is not CURRENCY=SYMBOL (for example JPY=¥)` });
+        return z.NEVER;
+      }
+      out[m[1] as Currency] = m[2]!;
+    }
+    return out;
+  }),
+  RETENTION_MONTHS: z.string().regex(/^\d{1,4}$/, 'must be a whole number of months').refine((v) => Number(v) >= 24, 'must be at least 24 (statements are kept 24 months)'),
   TAX_RATES: z.string().transform((v, ctx) => {
     const rates = parseTaxRates(v);
     if (typeof rates === 'string') {
@@ -167,6 +189,9 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     roundingMode: v.ROUNDING_MODE,
     taxEnabled: v.TAX === 'on' || (v.TAX === 'auto' && v.RATING_PRESET === 'ecl'),
     taxRates: v.TAX_RATES,
+    csvEncoding: v.CSV_ENCODING,
+    currencySymbols: v.CURRENCY_SYMBOLS,
+    retentionMonths: Number(v.RETENTION_MONTHS),
   };
 }
 

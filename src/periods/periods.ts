@@ -65,7 +65,7 @@ export interface TenantSchedule {
   /** A new cut-off day that takes effect after the next closing. */
   pendingCutoffDay: number | null;
   deletedAt: number | null;
-  /** The first instant to bill: the earliest of the tenant's first usage and its registration. */
+  /** The first instant to bill: the tenant's first usage, or its registration when it has none. */
   billingFrom: number;
   /** The latest finalized period, if any. */
   lastClosed: { billingMonth: string; end: number } | null;

@@ -36,7 +36,8 @@ export function loadSchedules(db: Db): (TenantSchedule & { tenantPk: number })[]
     cutoffDay: r.cutoff_day,
     pendingCutoffDay: r.pending_cutoff_day,
     deletedAt: ms(r.deleted_at),
-    billingFrom: Math.min(Date.parse(r.created_at), r.first_usage === null ? Number.POSITIVE_INFINITY : Date.parse(r.first_usage)),
+    // Billing starts with the first usage; a tenant that never had any is billed from its registration.
+    billingFrom: r.first_usage === null ? Date.parse(r.created_at) : Date.parse(r.first_usage),
     lastClosed: r.last_month === null ? null : { billingMonth: r.last_month, end: Date.parse(r.last_end!) },
   }));
 }

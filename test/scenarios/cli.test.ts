@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, hasStackTrace } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/store.ts';
+import { latestVersion } from '../../src/store/migrations/index.ts';
 
 let work: { dir: string; cleanup: () => void };
 beforeAll(() => {
@@ -120,7 +121,7 @@ describe('usage-charges command line', () => {
     const env = { DATA_DIR: dataDir('demo') };
     const r = cli(['status'], env);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('(schema version 2)');
+    expect(r.stdout).toContain(`(schema version ${latestVersion})`);
     expect(r.stdout).toMatch(/^TNT00001 +tenant01 +31 +ja +JPY/m);
   });
 });
@@ -177,7 +178,7 @@ describe('start-up edge cases', () => {
       const results = await Promise.all([run(), run(), run()]);
       for (const r of results) expect(r).toEqual({ code: 0, stderr: '' });
       const versions = JSON.parse(cli(['status', '--json'], env).stdout).schemaVersion;
-      expect(versions).toBe(2);
+      expect(versions).toBe(latestVersion);
     }
   });
 

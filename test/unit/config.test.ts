@@ -43,6 +43,9 @@ describe('configuration', () => {
       roundingMode: 'half-up',
       taxEnabled: false,
       taxRates: [{ from: '2014-04-01', percent: '8' }, { from: '2019-10-01', percent: '10' }],
+      csvEncoding: 'utf8',
+      currencySymbols: {},
+      retentionMonths: 24,
     });
   });
 
@@ -71,6 +74,9 @@ describe('configuration', () => {
     [{ TAX_RATES: '2019-10-01:10' }, 'TAX_RATES="2019-10-01:10" (from environment): "2019-10-01:10" is not DATE=PERCENT (for example 2019-10-01=10)'],
     [{ TAX_RATES: '2019-02-30=10' }, 'TAX_RATES="2019-02-30=10" (from environment): "2019-02-30=10" is not DATE=PERCENT'],
     [{ TAX_RATES: '2019-10-01=10,2019-10-01=8' }, 'TAX_RATES="2019-10-01=10,2019-10-01=8" (from environment): names one date twice'],
+    [{ CSV_ENCODING: 'sjis' }, 'CSV_ENCODING="sjis" (from environment): must be utf8 or cp932'],
+    [{ CURRENCY_SYMBOLS: 'YEN=¥' }, 'CURRENCY_SYMBOLS="YEN=¥" (from environment): "YEN=¥" is not CURRENCY=SYMBOL (for example JPY=¥)'],
+    [{ RETENTION_MONTHS: '12' }, 'RETENTION_MONTHS="12" (from environment): must be at least 24 (statements are kept 24 months)'],
   ])('refuses %j with a message naming the setting', (env, message) => {
     expect(configError(env)).toContain(`configuration: ${message}`);
   });

@@ -1,0 +1,86 @@
+/**
+ * Statement files: for every fixed statement that has none yet, the ROR list and detail files are
+ * made from its frozen lines, zipped deterministically and archived under
+ * `DATA_DIR/statements/YYYYMM/` with their SHA-256 in the store. Rebuilt, they are the same bytes.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildZip, writeFileAtomic } from '../src/archive/zip.ts';
+import type { Config } from '../src/config.ts';
+import { UsageChargesError } from '../src/domain/errors.ts';
+import { recordAudit } from '../src/store/audit.ts';
+import { loadStatementView } from '../src/store/billing.ts';
+import type { Db } from '../src/store/db.ts';
+import { buildRorFiles, defaultCurrencySymbol } from '../src/statements/ror-files.ts';
+import type { StatementView } from '../src/statements/view.ts';
+
+/** What a build did. */
+export interface FilesSummary {
+  written: { tenant: string; billingMonth: string; zip: string; bytes: number }[];
+  failed: { tenant: string; billingMonth: string; reason: string }[];
+}
+
+/** The folder of a month's archived zips. */
+export function statementsDir(config: Config, billingMonth: string): string {
+  return path.join(config.dataDir, 'statements', billingMonth.replace('-', ''));
+}
+
+/** The zip of a statement view, with its name, as the configuration asks for. */
+export async function zipOf(view: StatementView, config: Config): Promise<{ name: string; bytes: Buffer }> {
+  const files = buildRorFiles(view, {
+    encoding: config.csvEncoding,
+    currencySymbol: config.currencySymbols[view.tenant.currency] ?? defaultCurrencySymbol(view.tenant.currency),
+  });
+  const bytes = await buildZip([files.listFile, ...files.detailFiles], new Date(view.madeAt));
+  return { name: files.zipName, bytes };
+}
+
+/** Writes the files of every fixed statement that has none; one failure does not stop the others. */
+export async function buildFiles(db: Db, config: Config, now: () => Date = () => new Date()): Promise<FilesSummary> {
+  const summary: FilesSummary = { written: [], failed: [] };
+  const pending = db.prepare(`SELECT s.statement_pk, s.billing_month, t.tenant_name FROM statements s JOIN tenants t USING (tenant_pk)
+    WHERE s.status = 'fixed' AND NOT EXISTS (SELECT 1 FROM statement_files f WHERE f.statement_pk = s.statement_pk)
+    ORDER BY s.billing_month, t.tenant_name`).all() as { statement_pk: number; billing_month: string; tenant_name: string }[];
+  const record = db.prepare(`INSERT INTO statement_files (statement_pk, zip_name, zip_path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (statement_pk) DO NOTHING`);
+  for (const s of pending) {
+    try {
+      const zip = await zipOf(loadStatementView(db, s.statement_pk), config);
+      const dir = statementsDir(config, s.billing_month);
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const file = path.join(dir, zip.name);
+      await writeFileAtomic(file, zip.bytes);
+      const sha256 = crypto.createHash('sha256').update(zip.bytes).digest('hex');
+      const relative = path.relative(config.dataDir, file);
+      db.transaction(() => record.run(s.statement_pk, zip.name, relative, sha256, zip.bytes.length, now().toISOString())).immediate();
+      summary.written.push({ tenant: s.tenant_name, billingMonth: s.billing_month, zip: relative, bytes: zip.bytes.length });
+    } catch (err) {
+      if (!(err instanceof UsageChargesError) && !(err as NodeJS.ErrnoException).code) throw err;
+      const reason = (err as Error).message;
+      recordAudit(db, now().toISOString(), 'files-failed', s.tenant_name, { billingMonth: s.billing_month, reason });
+      summary.failed.push({ tenant: s.tenant_name, billingMonth: s.billing_month, reason });
+    }
+  }
+  return summary;
+}
+
+/**
+ * Deletes archived zips of billing months older than the retention (whole months before the month
+ * of `asOf`); the statements and their lines stay in the store, so a zip can be rebuilt.
+ */
+export function pruneFiles(db: Db, config: Config, asOf: Date): number {
+  const [y, m] = asOf.toISOString().slice(0, 7).split('-').map(Number) as [number, number];
+  const cutoff = y * 12 + m - 1 - config.retentionMonths;
+  const old = db.prepare(`SELECT f.file_pk, f.zip_path, s.billing_month FROM statement_files f JOIN statements s USING (statement_pk)`).all() as
+    { file_pk: number; zip_path: string; billing_month: string }[];
+  let pruned = 0;
+  for (const f of old) {
+    const [fy, fm] = f.billing_month.split('-').map(Number) as [number, number];
+    if (fy * 12 + fm - 1 >= cutoff) continue;
+    fs.rmSync(path.join(config.dataDir, f.zip_path), { force: true });
+    db.prepare('DELETE FROM statement_files WHERE file_pk = ?').run(f.file_pk);
+    pruned++;
+  }
+  return pruned;
+}

@@ -1,0 +1,246 @@
+/** The ROR usage-charge files (seed 003): the list CSV, one detail CSV per L-Platform, their names and bytes. Pure. */
+import { createHash } from 'node:crypto';
+import iconv from 'iconv-lite';
+import { localDate, localParts } from '../domain/calendar.ts';
+import { UsageChargesError } from '../domain/errors.ts';
+import { minorDigits, type Decimal } from '../domain/money.ts';
+import type { Currency } from '../domain/vocabulary.ts';
+import type { ChargeLine, LplatformCharges } from '../rating/types.ts';
+import type { StatementView } from './view.ts';
+
+/** How the files are written. */
+export interface RorFileOptions {
+  /** `utf8` (no BOM) or `cp932` (Shift_JIS as Windows and Excel read it). */
+  encoding: 'utf8' | 'cp932';
+  /** Put before every unit price, e.g. `\` for yen as in the seed. */
+  currencySymbol: string;
+}
+
+/** One file: its name inside the zip and its bytes. */
+export interface RorFile {
+  name: string;
+  bytes: Buffer;
+}
+
+/** A tenant's ROR files for one billing month. */
+export interface RorFiles {
+  zipName: string;
+  listFile: RorFile;
+  detailFiles: RorFile[];
+}
+
+/** A file that cannot be written: an unencodable character (with its place) or clashing file names. */
+export class RorFileError extends UsageChargesError {
+  readonly file: string;
+  readonly row: number | null;
+  readonly column: string | null;
+  constructor(code: 'E_ENCODING' | 'E_FILE_NAME', message: string, where: { file: string; row?: number; column?: string }) {
+    super(code, message);
+    this.file = where.file;
+    this.row = where.row ?? null;
+    this.column = where.column ?? null;
+  }
+}
+
+export const LIST_HEADER = '#TenantName,TenantDisplayName,TenantDeletedDate,Date,TotalChargeAmount,FileVersion,LplatformId,LplatformName,LplatformDeletedDate,ChargeAmount';
+/** The seed's header, with its spelling `LplatformDeleteDate`. */
+export const DETAIL_HEADER = '#TenantName,TenantDisplayName,TenantDeletedDate,LplatformId,LplatformName,LplatformDeleteDate,Date,ChargeAmount,FileVersion,ItemColumn1,ItemColumn2,ItemColumn3,ItemColumn4,UnitPrice,UsedFrequency,ItemAmount';
+export const FILE_VERSION = '1.0';
+
+/** The symbol shown before prices when none is configured: `\` for yen as in the seed. */
+export function defaultCurrencySymbol(currency: Currency): string {
+  return { JPY: '\\', USD: '$', EUR: '€', SGD: 'S$' }[currency];
+}
+
+/** A cell: text (quoted), an amount (bare), or null (an empty amount: nothing at all). */
+type Cell = string | Decimal | null;
+
+const SAFE_PART = /^[A-Za-z0-9_-]+$/;
+const LOOKS_CHANGED = /-[0-9a-f]{8}$/;
+const RESERVED = /^(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])$/i;
+const MAX_PART = 100;
+
+/**
+ * A tenant name or L-Platform ID as a safe part of a file name. A part is kept as it is when it is
+ * 1-100 characters of [A-Za-z0-9_-], is not a reserved device name (CON, PRN, AUX, NUL, COM0-9,
+ * LPT0-9, any case) and does not end like a changed part (`-` and 8 lowercase hex digits). Any other
+ * part is changed: every character outside the set becomes `_`, a reserved name gets a leading `_`,
+ * the result is cut to 100 characters, and `-` + the first 8 hex digits of the SHA-256 of the
+ * original (UTF-8) are appended. Kept and changed parts can never be equal, and two changed parts
+ * only if their hashes are; no part contains a path separator or a dot.
+ */
+export function safeFileName(part: string): string {
+  if (SAFE_PART.test(part) && part.length <= MAX_PART && !RESERVED.test(part) && !LOOKS_CHANGED.test(part)) return part;
+  let stem = part.replace(/[^A-Za-z0-9_-]/gu, '_');
+  if (RESERVED.test(stem)) stem = `_${stem}`;
+  const hash = createHash('sha256').update(part, 'utf8').digest('hex').slice(0, 8);
+  return `${stem.slice(0, MAX_PART)}-${hash}`;
+}
+
+const FORMULA_START = /^[=+\-@\t\r＝＋－＠]/u;
+
+/**
+ * A text cell as a spreadsheet will not run it: a leading `'` before a cell that starts with
+ * `=`, `+`, `-`, `@`, a tab or a CR (or their full-width forms); a cell that is exactly `-` stays.
+ */
+export function neutralizeFormula(text: string): string {
+  return text !== '-' && FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+/** `YYYY-MM-DD HH:mm:ss.SSS` of an instant in a time zone. */
+export function formatTimestamp(epoch: number, timeZone: string): string {
+  const p = localParts(epoch, timeZone);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const ms = String(((epoch % 1000) + 1000) % 1000).padStart(3, '0');
+  return `${localDate(epoch, timeZone)} ${two(p.hour)}:${two(p.minute)}:${two(p.second)}.${ms}`;
+}
+
+const UNIT_SUFFIX: Record<string, string> = { hour: '/h', month: '/month', year: '/year', minute: '/min', second: '/s', unit: '/unit' };
+const CORRECTIONS = new Set(['cap', 'allowance', 'free_link', 'adjustment', 'coupon']);
+
+/** A price with at least 4 decimals (more when it has more, as ECL's 6-decimal prices). */
+function price(p: Decimal): string {
+  return p.decimalPlaces() > 4 ? p.toFixed() : p.toFixed(4);
+}
+
+/**
+ * The UnitPrice of a line: symbol + price + `/h`, `/month`, `/year`, `/min`, `/s` or `/unit`; a CPU
+ * shows its core price and its clock price (per 0.1 GHz), `\1.6667,\0.5560/h`. Corrections (caps,
+ * allowances, free links, adjustments, coupons) show none.
+ */
+export function formatUnitPrice(line: ChargeLine, symbol: string): string {
+  if (line.unitPrice === null || CORRECTIONS.has(line.kind)) return '';
+  const suffix = UNIT_SUFFIX[line.unitCode] ?? (line.unitCode ? `/${line.unitCode}` : '');
+  const clock = line.clockPrice === null ? '' : `,${symbol}${price(line.clockPrice)}`;
+  return `${symbol}${price(line.unitPrice)}${clock}${suffix}`;
+}
+
+/**
+ * The UsedFrequency of a line: `18h` (whole hours) or `18h3m` for hourly products, `3739min` per
+ * minute, `224340s` per second, `1 month`/`2 months` for monthly fees (each run of use), `10/31 days`
+ * prorated by day, `1 unit`/`3 units` for quantities; corrections show none.
+ */
+export function formatUsedFrequency(line: ChargeLine): string {
+  const m = line.measure;
+  if (CORRECTIONS.has(line.kind)) return '';
+  if (m.minutes !== undefined) {
+    if (line.unitCode === 'hour') return m.minutes % 60 === 0 ? `${m.minutes / 60}h` : `${Math.floor(m.minutes / 60)}h${m.minutes % 60}m`;
+    if (line.unitCode === 'second') return `${m.minutes * 60}s`;
+    return `${m.minutes}min`;
+  }
+  if (m.days !== undefined && m.daysInPeriod !== undefined) return `${m.days}/${m.daysInPeriod} days`;
+  if (m.runs !== undefined) return `${m.runs} ${m.runs === 1 ? 'month' : 'months'}`;
+  if (m.units !== undefined) return `${m.units.toFixed()} ${m.units.equals(1) ? 'unit' : 'units'}`;
+  return '';
+}
+
+const KIND_LABELS: Record<string, string> = {
+  virtual_server: 'Virtual server', physical_server: 'Physical server', disk: 'Disk', volume: 'Volume', network: 'Network',
+  firewall: 'Firewall', load_balancer: 'Load balancer', cic: 'CIC', guest_image: 'Guest image', license: 'License',
+  monitoring: 'Monitoring', vpn: 'VPN', storage: 'Storage', other: 'Other',
+};
+const CATEGORY_LABELS: Record<string, string> = { cpu: 'CPU', cpu_clock: 'CPU clock', memory: 'Memory capacity', disk: 'Disk Capacity', vm: '', pm: '', template: '' };
+const CORRECTION_LABELS: Record<string, string> = { cap: 'Monthly cap', allowance: 'Free allowance', free_link: 'Free link', adjustment: 'Adjustment', coupon: 'Coupon' };
+
+/** ItemColumn1-4 of a line: what, which part, which pool/image/template, which configuration. */
+export function itemColumns(line: ChargeLine): [string, string, string, string] {
+  const item1 = line.resourceKind === 'template' || line.category === 'template'
+    ? 'Template'
+    : line.resourceId === ''
+      ? 'L-Platform'
+      : `${KIND_LABELS[line.resourceKind] ?? line.resourceKind}(${line.resourceName || line.resourceId})`;
+  const correction = CORRECTION_LABELS[line.kind];
+  const category = CATEGORY_LABELS[line.category];
+  const item2 = correction !== undefined
+    ? (line.note ? `${correction}: ${line.note}` : correction)
+    : category ?? (line.note ? `${line.productName}: ${line.note}` : line.productName);
+  return [item1, item2, line.resourceIdentifier, configuration(line)];
+}
+
+/** `1core,10GHz`, `10GB`, `8vCPU`, then `xN` when the line is for N of it; `-` when there is nothing to say. */
+function configuration(line: ChargeLine): string {
+  const parts: string[] = [];
+  if (line.cpuCount !== null && line.clockGhz !== null) parts.push(`${line.cpuCount}core,${line.clockGhz.toFixed()}GHz`);
+  if (line.sizeGb !== null) parts.push(`${line.sizeGb.toFixed()}GB`);
+  if (line.vcpu !== null) parts.push(`${line.vcpu}vCPU`);
+  if (!CORRECTIONS.has(line.kind) && line.unitCode !== 'unit') {
+    // The multiplier holds the GB of memory and disks and the CPU count; what is left is a quantity.
+    let quantity = line.multiplier;
+    if ((line.category === 'memory' || line.category === 'disk') && line.sizeGb !== null && !line.sizeGb.isZero()) quantity = quantity.div(line.sizeGb);
+    if (line.clockPrice !== null && line.cpuCount) quantity = quantity.div(line.cpuCount);
+    if (!quantity.equals(1)) parts.push(`x${quantity.toFixed()}`);
+  }
+  return parts.length === 0 ? '-' : parts.join(' ');
+}
+
+/** Every line of an L-Platform in detail order: its resources' lines in order, then its own. */
+function linesOf(lp: LplatformCharges): ChargeLine[] {
+  return [...lp.resources.flatMap((r) => r.lines), ...lp.lines];
+}
+
+/** Builds the list file, the detail files and the zip name of a statement. */
+export function buildRorFiles(view: StatementView, options: RorFileOptions): RorFiles {
+  const { tenant, tree } = view;
+  const tz = tree.period.timeZone;
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(tree.period.billingMonth)) throw new Error(`billing month "${tree.period.billingMonth}" is not YYYY-MM`);
+  const month = tree.period.billingMonth;
+  const yyyymm = month.replace('-', '');
+  const deleted = tenant.deletedAt === null ? '' : formatTimestamp(tenant.deletedAt, tz);
+  const base = `${yyyymm}_${safeFileName(tenant.name)}${tenant.deletedAt === null ? '' : `_${localDate(tenant.deletedAt, tz).replaceAll('-', '')}`}`;
+  const digits = minorDigits(tree.currency);
+  const writer = { encoding: options.encoding, digits };
+  const when = (t: number | null): string => (t === null ? '' : formatTimestamp(t, tz));
+
+  const listRows: Cell[][] = [[tenant.name, tenant.displayName, deleted, month, tree.total, FILE_VERSION, '', '', '', null]];
+  for (const lp of tree.lplatforms) listRows.push(['', '', '', '', null, '', lp.lplatformId, lp.lplatformName, when(lp.returnedAt), lp.amount]);
+  const listFile = { name: `${base}.csv`, bytes: encodeFile(`${base}.csv`, LIST_HEADER, listRows, writer) };
+
+  const detailFiles = tree.lplatforms.map((lp) => {
+    const name = `${yyyymm}_${safeFileName(lp.lplatformId)}.csv`;
+    const rows: Cell[][] = [[tenant.name, tenant.displayName, deleted, lp.lplatformId, lp.lplatformName, when(lp.returnedAt), month, lp.amount, FILE_VERSION, '', '', '', '', '', '', null]];
+    for (const line of linesOf(lp)) {
+      rows.push(['', '', '', '', '', '', '', null, '', ...itemColumns(line), formatUnitPrice(line, options.currencySymbol), formatUsedFrequency(line), line.charged]);
+    }
+    return { name, bytes: encodeFile(name, DETAIL_HEADER, rows, writer) };
+  });
+
+  // Names that differ only by case would overwrite each other on Windows or macOS when unzipped.
+  const seen = new Map<string, string>();
+  for (const { name } of [listFile, ...detailFiles]) {
+    const other = seen.get(name.toLowerCase());
+    if (other !== undefined) throw new RorFileError('E_FILE_NAME', `${base}.zip: the files ${other} and ${name} would have the same name`, { file: name });
+    seen.set(name.toLowerCase(), name);
+  }
+  return { zipName: `${base}.zip`, listFile, detailFiles };
+}
+
+/** An amount: at least the currency's minor digits, more when the exact value has more. */
+function amount(value: Decimal, digits: number): string {
+  return value.decimalPlaces() > digits ? value.toFixed() : value.toFixed(digits);
+}
+
+/** A file's bytes: the header, then its rows, CRLF after every line; each cell checked against cp932. */
+function encodeFile(file: string, header: string, rows: readonly Cell[][], w: { encoding: RorFileOptions['encoding']; digits: number }): Buffer {
+  const columns = header.slice(1).split(',');
+  const lines = [header];
+  rows.forEach((row, i) => {
+    const cells = row.map((cell, c) => {
+      if (cell === null) return '';
+      if (typeof cell !== 'string') return amount(cell, w.digits);
+      const text = `"${neutralizeFormula(cell).replaceAll('"', '""')}"`;
+      if (w.encoding === 'cp932') checkCp932(text, { file, row: i + 2, column: columns[c]! });
+      return text;
+    });
+    lines.push(cells.join(','));
+  });
+  const text = lines.map((l) => `${l}\r\n`).join('');
+  return w.encoding === 'cp932' ? iconv.encode(text, 'cp932') : Buffer.from(text, 'utf8');
+}
+
+/** Refuses text that cp932 cannot hold (iconv-lite would write `?`), naming the first such character. */
+function checkCp932(text: string, where: { file: string; row: number; column: string }): void {
+  if (iconv.decode(iconv.encode(text, 'cp932'), 'cp932') === text) return;
+  const bad = [...text].find((ch) => iconv.decode(iconv.encode(ch, 'cp932'), 'cp932') !== ch) ?? text;
+  const code = `U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  throw new RorFileError('E_ENCODING', `${where.file}: row ${where.row}, column ${where.column}: "${bad}" (${code}) cannot be written in cp932`, where);
+}

@@ -1,0 +1,89 @@
+/** Statement files from frozen lines: written once, archived with their SHA-256, rebuilt to the same bytes. */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import yauzl from 'yauzl';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildFiles, pruneFiles, zipOf } from '../../../jobs/build-files.ts';
+import { closeDue } from '../../../jobs/close.ts';
+import { loadConfig, type Config } from '../../../src/config.ts';
+import { seedDemo } from '../../../src/ingest/demo.ts';
+import { loadStatementView } from '../../../src/store/billing.ts';
+import { tempStore } from '../../helpers/store.ts';
+
+let store: ReturnType<typeof tempStore>;
+let config: Config;
+const AS_OF = new Date('2026-11-03T00:00:00Z');
+const NOW = () => new Date('2026-11-03T00:05:00Z');
+
+beforeEach(async () => {
+  store = tempStore();
+  config = loadConfig({ env: { DATA_DIR: store.dir }, cwd: store.dir });
+  await seedDemo(store.db, { now: '2026-11-02T00:00:00.000Z', defaultCurrency: 'JPY', defaultLocale: 'ja' }, AS_OF, 'UTC');
+  closeDue(store.db, config, AS_OF, NOW);
+});
+afterEach(() => store.close());
+
+/** The entry names of a zip, in order. */
+function entries(file: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err);
+      const names: string[] = [];
+      zip.on('entry', (e: yauzl.Entry) => {
+        names.push(e.fileName);
+        zip.readEntry();
+      });
+      zip.on('end', () => resolve(names));
+      zip.readEntry();
+    });
+  });
+}
+
+describe('statement files', () => {
+  it('writes one zip per fixed statement, records its SHA-256, and writes nothing twice', async () => {
+    const first = await buildFiles(store.db, config, NOW);
+    expect(first.failed).toEqual([]);
+    expect(first.written.map((w) => w.zip).sort()).toEqual([
+      'statements/202610/202610_TNT00001_20261028.zip',
+      'statements/202610/202610_TNT00003.zip',
+      'statements/202610/202610_TNT00004.zip',
+      'statements/202610/202610_TNT00005.zip',
+      'statements/202610/202610_manual-tenant.zip',
+    ]);
+    const rows = store.db.prepare('SELECT zip_path, sha256, bytes FROM statement_files ORDER BY zip_path').all() as { zip_path: string; sha256: string; bytes: number }[];
+    for (const r of rows) {
+      const bytes = fs.readFileSync(path.join(store.dir, r.zip_path));
+      expect(crypto.createHash('sha256').update(bytes).digest('hex')).toBe(r.sha256);
+      expect(bytes.length).toBe(r.bytes);
+      expect(fs.statSync(path.join(store.dir, r.zip_path)).mode & 0o777).toBe(0o600);
+    }
+    expect((await buildFiles(store.db, config, NOW)).written).toEqual([]);
+  });
+
+  it('the zip holds the list file and one detail file per L-Platform, sorted', async () => {
+    await buildFiles(store.db, config, NOW);
+    expect(await entries(path.join(store.dir, 'statements/202610/202610_TNT00001_20261028.zip'))).toEqual([
+      '202610_TNT00001-LPlatform01.csv',
+      '202610_TNT00001-LPlatform02.csv',
+      '202610_TNT00001_20261028.csv',
+    ]);
+  });
+
+  it('a rebuild from the frozen lines is the same bytes', async () => {
+    await buildFiles(store.db, config, NOW);
+    const rows = store.db.prepare('SELECT statement_pk, sha256 FROM statement_files').all() as { statement_pk: number; sha256: string }[];
+    for (const r of rows) {
+      const again = await zipOf(loadStatementView(store.db, r.statement_pk), config);
+      expect(crypto.createHash('sha256').update(again.bytes).digest('hex')).toBe(r.sha256);
+    }
+  });
+
+  it('prunes zips older than the retention, keeping the statements', async () => {
+    await buildFiles(store.db, config, NOW);
+    expect(pruneFiles(store.db, config, new Date('2028-10-15T00:00:00Z'))).toBe(0);
+    expect(pruneFiles(store.db, config, new Date('2028-11-15T00:00:00Z'))).toBe(5);
+    expect(fs.readdirSync(path.join(store.dir, 'statements/202610'))).toEqual([]);
+    expect(store.db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get()).toBe(5);
+  });
+});

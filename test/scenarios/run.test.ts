@@ -1,0 +1,53 @@
+/** `usage-charges run`: the demo cloud closes once, each tenant's month reported; a second run closes nothing. */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, hasStackTrace } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/store.ts';
+
+const AS_OF = '2026-11-03T00:00:00Z';
+const DEMO_TENANTS = ['TNT00001', 'manual-tenant', 'TNT00003', 'TNT00004', 'TNT00005'];
+
+let work: { dir: string; cleanup: () => void };
+let env: Record<string, string>;
+beforeAll(() => {
+  work = tempDir('uc-run-');
+  env = { DATA_DIR: path.join(work.dir, 'data'), BILLING_TZ: 'UTC' };
+});
+afterAll(() => work.cleanup());
+
+describe('usage-charges run', () => {
+  it('closes the five demo tenants for 2026-10, then closes nothing on a second run', () => {
+    const seed = cli(['seed-demo', '--as-of', AS_OF], env);
+    expect(seed.stderr).toBe('');
+    expect(seed.code).toBe(0);
+    expect(seed.stdout).toContain('seed-demo: demo usage in 2026-10');
+
+    const first = cli(['run', '--as-of', AS_OF], env);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const lines = first.stdout.trimEnd().split('\n');
+    // The summary line may go on (files written, ...); the close half is its first part.
+    expect(lines[0]).toMatch(/^run as of 2026-11-03T00:00:00\.000Z: 5 closed, 0 failed(;|$)/);
+    const closed = lines.filter((l) => l.startsWith('  closed '));
+    expect(closed).toHaveLength(5);
+    for (const line of closed) expect(line).toMatch(/^ {2}closed \S+ 2026-10: total -?\d+(\.\d+)? (JPY|USD|EUR|SGD)$/);
+    expect(closed.map((l) => l.split(' ')[3]).sort()).toEqual([...DEMO_TENANTS].sort());
+    // The SGD tenant is reported in its currency, the others in yen without decimals.
+    expect(closed.find((l) => l.includes(' TNT00004 '))).toMatch(/ SGD$/);
+    for (const t of DEMO_TENANTS.filter((x) => x !== 'TNT00004')) expect(closed.find((l) => l.includes(` ${t} `))).toMatch(/: total \d+ JPY$/);
+
+    const second = cli(['run', '--as-of', AS_OF], env);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toBe('');
+    expect(second.stdout).toMatch(/^run as of 2026-11-03T00:00:00\.000Z: 0 closed, 0 failed(;|\n)/);
+    expect(second.stdout).not.toMatch(/^ {2}closed /m);
+    expect(hasStackTrace(first.stdout + second.stdout)).toBe(false);
+  });
+
+  it('a bad --as-of exits 2 with a message and no stack trace', () => {
+    const r = cli(['run', '--as-of', '2026-11-03'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--as-of: "2026-11-03" is not an ISO 8601 instant with a time zone/);
+    expect(hasStackTrace(r.stderr)).toBe(false);
+  });
+});
