@@ -1,4 +1,4 @@
-/** `usage-charges import <kind> FILE.csv`: one all-or-nothing import of a CSV file. */
+/** `usage-charges import <kind> FILE.csv [--as-adjustment]`: one all-or-nothing import of a CSV file. */
 import type { Command } from 'commander';
 import { IMPORT_KIND_NAMES, IMPORT_KINDS, importFile, type ImportKindName, type ImportResult } from '../ingest/index.ts';
 import { InputError } from '../domain/errors.ts';
@@ -16,16 +16,18 @@ export function registerImport(program: Command, ctx: CliContext): void {
     .description('import a CSV file (UTF-8, header line); every row is checked and the file is imported whole or not at all')
     .argument('<kind>', `what the file holds: ${IMPORT_KIND_NAMES.join(', ')}`)
     .argument('<file>', 'the CSV file')
+    .option('--as-adjustment', 'usage only: book records that fall in a finalized month into the next open month, as adjustment lines naming their month')
     .addHelpText('after', '\nColumns of each kind: docs/formats.md. Examples: data/demo/*.csv.')
-    .action(async (kind: string, file: string) => {
+    .action(async (kind: string, file: string, opts: { asAdjustment?: boolean }) => {
       if (!(IMPORT_KIND_NAMES as string[]).includes(kind)) {
         throw new InputError(`import: unknown kind "${kind}" (one of ${IMPORT_KIND_NAMES.join(', ')})`);
       }
+      if (opts.asAdjustment && kind !== 'usage') throw new InputError(`--as-adjustment: only for kind usage, not ${kind}`);
       const config = ctx.config();
       const result = await importFile(
         IMPORT_KINDS[kind as ImportKindName] as AnyImportKind,
         { path: file },
-        { db: ctx.db(), now: new Date().toISOString(), defaultCurrency: config.defaultCurrency, defaultLocale: config.defaultLocale },
+        { db: ctx.db(), now: new Date().toISOString(), defaultCurrency: config.defaultCurrency, defaultLocale: config.defaultLocale, asAdjustment: opts.asAdjustment === true },
         { maxErrors: config.importMaxErrors },
       );
       ctx.output.out(describeImport(result));

@@ -17,6 +17,8 @@ export interface ImportContext {
   now: string;
   defaultCurrency: Currency;
   defaultLocale: Locale;
+  /** `import usage --as-adjustment`: records of a finalized month are booked in the next open month. */
+  asAdjustment?: boolean;
 }
 
 /** Applies one valid row inside the import's transaction. */

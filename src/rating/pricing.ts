@@ -103,6 +103,7 @@ export function makeLine(
     multiplier: fields.multiplier ?? dec(1),
     taxPercent: fields.taxPercent,
     note: fields.note ?? '',
+    display: v.display,
     amount: fields.amount,
     charged: fields.amount,
   };
@@ -148,5 +149,6 @@ export function bareLine(kind: LineKind, lplatformId: string | null, amount: Dec
     priority: null, category: '', resourceIdentifier: '', unitCode: '', chargeType: '', unitPrice: null, clockPrice: null,
     cpuCount: null, clockGhz: null, sizeGb: null, vmCount: null, vcpu: null, measure: {}, multiplier: dec(1),
     taxPercent, note, amount, charged: amount,
+    display: { description: '', service: '', menu: '', submenu: '', plan: '', usageLabel: '' },
   };
 }

@@ -94,7 +94,7 @@ export function ratePeriod(input: RatingInput): ChargeTree {
     let lp = lplatforms.get(id);
     if (!lp) {
       const known = names.get(id);
-      lp = { lplatformId: id, lplatformName: known?.name ?? id, returnedAt: known?.returnedAt ?? null, resources: [], lines: [], sum: ZERO, amount: ZERO, byResource: new Map() };
+      lp = { lplatformId: id, lplatformName: known?.name ?? id, returnedAt: known?.returnedAt ?? null, region: known?.region ?? '', resources: [], lines: [], sum: ZERO, amount: ZERO, byResource: new Map() };
       lplatforms.set(id, lp);
     }
     return lp;

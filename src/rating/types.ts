@@ -22,6 +22,18 @@ export interface CatalogVersion {
   /** The rule's parameters: whole numbers and decimals, as the catalog import validated them. */
   ruleParams: Record<string, Decimal>;
   currency: Currency;
+  /** How the ECL exports show it: service, menu, sub-menu, plan and usage label (empty: not shown). */
+  display: ProductDisplay;
+}
+
+/** The names a product is shown under in the ECL exports and tiered statement. */
+export interface ProductDisplay {
+  description: string;
+  service: string;
+  menu: string;
+  submenu: string;
+  plan: string;
+  usageLabel: string;
 }
 
 /** One usage record: an interval of one kind of time, or a quantity at an instant. */
@@ -105,7 +117,7 @@ export interface RatingInput {
   usage: UsageRecord[];
   coupons: Coupon[];
   adjustments: Adjustment[];
-  lplatforms: { id: string; name: string; returnedAt: number | null }[];
+  lplatforms: { id: string; name: string; returnedAt: number | null; region?: string }[];
   policy: RatingPolicy;
 }
 
@@ -152,6 +164,8 @@ export interface ChargeLine {
   taxPercent: Decimal;
   /** Why the line exists, for the lines that are not plain usage (a cap, a coupon code, a reason). */
   note: string;
+  /** How its product is shown in the ECL exports (empty names for lines of no product). */
+  display: ProductDisplay;
   amount: Decimal;
   charged: Decimal;
 }
@@ -170,6 +184,7 @@ export interface LplatformCharges {
   lplatformId: string;
   lplatformName: string;
   returnedAt: number | null;
+  region: string;
   resources: ResourceCharges[];
   lines: ChargeLine[];
   /** Sum of every charged line below. */

@@ -48,7 +48,7 @@ export interface TreeSummary {
   tenant: StatementTenant;
   preset: RatingPreset;
   period: ChargeTree['period'];
-  lplatforms: { lplatformId: string; lplatformName: string; returnedAt: number | null; sum: string; amount: string; resources: { resourceId: string; resourceName: string; resourceKind: string; amount: string }[] }[];
+  lplatforms: { lplatformId: string; lplatformName: string; returnedAt: number | null; region?: string; sum: string; amount: string; resources: { resourceId: string; resourceName: string; resourceKind: string; amount: string }[] }[];
   beforeDiscount: string;
   discount: string;
   subtotal: string;
@@ -72,7 +72,7 @@ export function summarize(view: StatementView): { summary: TreeSummary; lines: C
       preset: t.preset,
       period: t.period,
       lplatforms: t.lplatforms.map((lp) => ({
-        lplatformId: lp.lplatformId, lplatformName: lp.lplatformName, returnedAt: lp.returnedAt, sum: lp.sum.toFixed(), amount: lp.amount.toFixed(),
+        lplatformId: lp.lplatformId, lplatformName: lp.lplatformName, returnedAt: lp.returnedAt, region: lp.region, sum: lp.sum.toFixed(), amount: lp.amount.toFixed(),
         resources: lp.resources.map((r) => ({ resourceId: r.resourceId, resourceName: r.resourceName, resourceKind: r.resourceKind, amount: r.amount.toFixed() })),
       })),
       beforeDiscount: t.beforeDiscount.toFixed(),
@@ -89,7 +89,7 @@ export function summarize(view: StatementView): { summary: TreeSummary; lines: C
 /** Rebuilds a view from a stored summary and its lines (in their stored order). */
 export function rebuild(summary: TreeSummary, lines: readonly ChargeLine[], status: StatementView['status'], madeAt: number): StatementView {
   const lplatforms: LplatformCharges[] = summary.lplatforms.map((lp) => ({
-    lplatformId: lp.lplatformId, lplatformName: lp.lplatformName, returnedAt: lp.returnedAt,
+    lplatformId: lp.lplatformId, lplatformName: lp.lplatformName, returnedAt: lp.returnedAt, region: lp.region ?? '',
     sum: new Decimal(lp.sum), amount: new Decimal(lp.amount), lines: [],
     resources: lp.resources.map((r) => ({ resourceId: r.resourceId, resourceName: r.resourceName, resourceKind: r.resourceKind, amount: new Decimal(r.amount), lines: [] as ChargeLine[] })),
   }));

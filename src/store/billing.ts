@@ -55,11 +55,15 @@ function toVersion(r: Record<string, string | number | null>): CatalogVersion {
     unitPrice: dec(String(r.unit_price)), productName: String(r.product_name), chargeType: r.charge_type as CatalogVersion['chargeType'],
     timeBasis: r.time_basis as CatalogVersion['timeBasis'], monthlyCap: r.monthly_cap === null ? null : dec(String(r.monthly_cap)),
     planGroup: String(r.plan_group), rule: r.rule as CatalogVersion['rule'], ruleParams: params, currency: r.currency as Currency,
+    display: {
+      description: String(r.description ?? ''), service: String(r.service ?? ''), menu: String(r.menu ?? ''),
+      submenu: String(r.submenu ?? ''), plan: String(r.plan ?? ''), usageLabel: String(r.usage_label ?? ''),
+    },
   };
 }
 
 /** A usage row as a rating record. */
-function toRecord(u: Record<string, string | number | null>): UsageRecord {
+export function toRecord(u: Record<string, string | number | null>): UsageRecord {
   return {
     recordId: String(u.record_id), lplatformId: String(u.lplatform_id), resourceId: String(u.resource_id), resourceName: String(u.resource_name),
     resourceKind: String(u.resource_kind), component: String(u.component), productId: String(u.product_id), timeKind: u.time_kind as UsageRecord['timeKind'],
@@ -73,7 +77,7 @@ function toRecord(u: Record<string, string | number | null>): UsageRecord {
 export function billingReader(db: Db) {
   const tenant = db.prepare('SELECT * FROM tenants WHERE tenant_name = ?');
   const catalog = db.prepare('SELECT * FROM catalog_products WHERE currency = ?');
-  const lplatforms = db.prepare('SELECT lplatform_id, lplatform_name, returned_at FROM lplatforms WHERE tenant_pk = ? ORDER BY lplatform_id');
+  const lplatforms = db.prepare('SELECT lplatform_id, lplatform_name, returned_at, region FROM lplatforms WHERE tenant_pk = ? ORDER BY lplatform_id');
   const usage = db.prepare(`SELECT u.*, l.lplatform_id FROM usage_records u JOIN lplatforms l USING (lplatform_pk)
     WHERE u.tenant_pk = ? AND u.booked_month IS NULL AND u.start_at < ? AND COALESCE(u.end_at, u.start_at) >= ?`);
   const coupons = db.prepare('SELECT * FROM coupons WHERE tenant_pk = ?');
@@ -100,8 +104,8 @@ export function billingReader(db: Db) {
           discountValue: dec(String(c.discount_value)), validMonths: c.valid_months as number | null, validUntil: c.valid_until as string | null,
         })),
         adjustments: [],
-        lplatforms: (lplatforms.all(t.tenant_pk) as { lplatform_id: string; lplatform_name: string; returned_at: string | null }[])
-          .map((l) => ({ id: l.lplatform_id, name: l.lplatform_name, returnedAt: ms(l.returned_at) })),
+        lplatforms: (lplatforms.all(t.tenant_pk) as { lplatform_id: string; lplatform_name: string; returned_at: string | null; region: string }[])
+          .map((l) => ({ id: l.lplatform_id, name: l.lplatform_name, returnedAt: ms(l.returned_at), region: l.region })),
         policy,
       };
     },

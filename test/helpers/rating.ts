@@ -25,6 +25,7 @@ export function version(p: Partial<Omit<CatalogVersion, 'unitPrice' | 'monthlyCa
     planGroup: '',
     rule: '',
     currency: 'JPY',
+    display: { description: '', service: '', menu: '', submenu: '', plan: '', usageLabel: '' },
     ...p,
     unitPrice: dec(p.unitPrice),
     monthlyCap: p.monthlyCap === undefined ? null : dec(p.monthlyCap),

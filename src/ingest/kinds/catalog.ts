@@ -31,6 +31,11 @@ export interface CatalogRow {
   rule: RuleName | '';
   rule_params: string;
   currency: string;
+  service: string;
+  menu: string;
+  submenu: string;
+  plan: string;
+  usage_label: string;
 }
 
 /** Digits a price or cap may have: 11 before the point (ROR), 6 after (ECL per-minute prices). */
@@ -108,6 +113,11 @@ function catalogCells(ctx: ImportContext) {
     rule: withDefault(oneOf<RuleName | ''>(RULE_NAMES), ''),
     rule_params: withDefault(text(256), ''),
     currency: withDefault(oneOf(CURRENCIES), ctx.defaultCurrency),
+    service: withDefault(text(128), ''),
+    menu: withDefault(text(128), ''),
+    submenu: withDefault(text(128), ''),
+    plan: withDefault(text(128), ''),
+    usage_label: withDefault(text(64), ''),
   });
 }
 type CatalogCells = z.output<ReturnType<typeof catalogCells>>;
@@ -116,7 +126,8 @@ export const catalogKind: ImportKind<CatalogRow, CatalogCells> = {
   name: 'catalog',
   columns: {
     required: ['product_id', 'priority', 'applicable_from', 'category', 'resource_identifier', 'unit_code', 'unit_price', 'product_name'],
-    optional: ['applicable_to', 'description', 'charge_type', 'time_basis', 'monthly_cap', 'plan_group', 'rule', 'rule_params', 'currency'],
+    optional: ['applicable_to', 'description', 'charge_type', 'time_basis', 'monthly_cap', 'plan_group', 'rule', 'rule_params', 'currency',
+      'service', 'menu', 'submenu', 'plan', 'usage_label'],
   },
   schema: catalogCells,
   combine(row: CatalogCells, issue): CatalogRow {
@@ -158,10 +169,10 @@ export const catalogKind: ImportKind<CatalogRow, CatalogCells> = {
     const others = db.prepare('SELECT priority, category, resource_identifier, unit_code, charge_type, time_basis, plan_group, rule, currency FROM catalog_products WHERE product_id = ? AND priority <> ? LIMIT 1');
     const insert = db.prepare(`INSERT INTO catalog_products (product_id, priority, applicable_from, applicable_to, category,
       resource_identifier, unit_code, unit_price, product_name, description, charge_type, time_basis, monthly_cap,
-      plan_group, rule, rule_params, currency, created_at)
+      plan_group, rule, rule_params, currency, service, menu, submenu, plan, usage_label, created_at)
       VALUES (@product_id, @priority, @applicable_from, @applicable_to, @category, @resource_identifier, @unit_code,
       @unit_price, @product_name, @description, @charge_type, @time_basis, @monthly_cap, @plan_group, @rule,
-      @rule_params, @currency, @now)`);
+      @rule_params, @currency, @service, @menu, @submenu, @plan, @usage_label, @now)`);
     return (row, report) => {
       const stored = find.get(row.product_id, row.priority) as Record<string, unknown> | undefined;
       if (stored) {

@@ -10,6 +10,8 @@ export interface LplatformRow {
   tenant_name: string;
   lplatform_name: string;
   returned_at: string | undefined;
+  /** Empty or absent: the stored value ('' for a new L-Platform). */
+  region: string | undefined;
 }
 
 /** What an L-Platform ID may be: it becomes part of a detail file's name. */
@@ -17,35 +19,36 @@ export const LPLATFORM_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export const lplatformsKind: ImportKind<LplatformRow> = {
   name: 'lplatforms',
-  columns: { required: ['lplatform_id', 'tenant_name', 'lplatform_name'], optional: ['returned_at'] },
+  columns: { required: ['lplatform_id', 'tenant_name', 'lplatform_name'], optional: ['returned_at', 'region'] },
   schema: () =>
     z.object({
       lplatform_id: required(identifier(LPLATFORM_ID, '1-64 letters, digits, "_" or "-", starting with a letter or digit')),
       tenant_name: required(fileSafeName(32)),
       lplatform_name: required(text(128)),
       returned_at: optional(instant()),
+      region: optional(identifier(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, '1-32 letters, digits, "_" or "-"')),
     }),
   key: (row) => `L-Platform ${row.lplatform_id}`,
   prepare({ db, now }) {
     const tenant = tenantFinder(db);
-    const find = db.prepare('SELECT lplatform_pk, tenant_pk, lplatform_name, returned_at FROM lplatforms WHERE lplatform_id = ?');
+    const find = db.prepare('SELECT lplatform_pk, tenant_pk, lplatform_name, returned_at, region FROM lplatforms WHERE lplatform_id = ?');
     const sameButCase = db.prepare('SELECT lplatform_id FROM lplatforms WHERE lplatform_id = ? COLLATE NOCASE').pluck();
-    const insert = db.prepare(`INSERT INTO lplatforms (lplatform_id, tenant_pk, lplatform_name, returned_at, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?)`);
+    const insert = db.prepare(`INSERT INTO lplatforms (lplatform_id, tenant_pk, lplatform_name, returned_at, region, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`);
     const latestUsageStart = db.prepare('SELECT MAX(start_at) FROM usage_records WHERE lplatform_pk = ?').pluck();
-    const update = db.prepare('UPDATE lplatforms SET lplatform_name = ?, returned_at = ?, updated_at = ? WHERE lplatform_pk = ?');
+    const update = db.prepare('UPDATE lplatforms SET lplatform_name = ?, returned_at = ?, region = ?, updated_at = ? WHERE lplatform_pk = ?');
     return (row, report) => {
       const t = requireTenant(tenant, row.tenant_name, report);
       if (!t) return 'rejected';
       const returnedAt = row.returned_at ?? null;
-      const stored = find.get(row.lplatform_id) as { lplatform_pk: number; tenant_pk: number; lplatform_name: string; returned_at: string | null } | undefined;
+      const stored = find.get(row.lplatform_id) as { lplatform_pk: number; tenant_pk: number; lplatform_name: string; returned_at: string | null; region: string } | undefined;
       if (!stored) {
         const other = sameButCase.get(row.lplatform_id) as string | undefined;
         if (other !== undefined) {
           report('lplatform_id', `L-Platform "${other}" exists; IDs that differ only in letter case would share detail file names`);
           return 'rejected';
         }
-        insert.run(row.lplatform_id, t.tenant_pk, row.lplatform_name, returnedAt, now, now);
+        insert.run(row.lplatform_id, t.tenant_pk, row.lplatform_name, returnedAt, row.region ?? '', now, now);
         return 'inserted';
       }
       if (stored.tenant_pk !== t.tenant_pk) {
@@ -56,7 +59,8 @@ export const lplatformsKind: ImportKind<LplatformRow> = {
         report('returned_at', `L-Platform ${row.lplatform_id} was returned at ${stored.returned_at}; a return cannot be changed or undone`);
         return 'rejected';
       }
-      if (stored.lplatform_name === row.lplatform_name && stored.returned_at === returnedAt) return 'unchanged';
+      const region = row.region ?? stored.region;
+      if (stored.lplatform_name === row.lplatform_name && stored.returned_at === returnedAt && stored.region === region) return 'unchanged';
       if (stored.returned_at === null && returnedAt !== null) {
         const latest = latestUsageStart.get(stored.lplatform_pk) as string | null;
         if (latest !== null && returnedAt <= latest) {
@@ -64,7 +68,7 @@ export const lplatformsKind: ImportKind<LplatformRow> = {
           return 'rejected';
         }
       }
-      update.run(row.lplatform_name, returnedAt, now, stored.lplatform_pk);
+      update.run(row.lplatform_name, returnedAt, region, now, stored.lplatform_pk);
       return 'updated';
     };
   },

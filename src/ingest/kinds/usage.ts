@@ -8,6 +8,7 @@ import { decimalText, fileSafeName, identifier, instant, oneOf, optional, requir
 import type { ImportKind } from '../import-kind.ts';
 import { LPLATFORM_ID } from './lplatforms.ts';
 import { firstDifference, requireTenant, tenantFinder } from './shared.ts';
+import { lateBooking } from '../../store/late-usage.ts';
 
 /** A valid row of a usage file, with defaults filled in. */
 export interface UsageRow {
@@ -104,7 +105,7 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
       vcpu: row.vcpu ?? null,
     };
   },
-  prepare({ db, now }) {
+  prepare({ db, now, asAdjustment }) {
     const tenant = tenantFinder(db);
     const lplatform = db.prepare('SELECT lplatform_pk, tenant_pk, returned_at FROM lplatforms WHERE lplatform_id = ?');
     // Versions of a product share these columns (the catalog import checks it), so any row will do.
@@ -123,9 +124,10 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
       AND component = ? AND product_id = ? AND time_kind = ? AND start_at < ? ORDER BY start_at DESC LIMIT 1`);
     const insert = db.prepare(`INSERT INTO usage_records (record_id, tenant_pk, lplatform_pk, resource_id, resource_name,
       resource_kind, component, product_id, time_kind, start_at, end_at, quantity, cpu_count, clock_ghz, size_gb,
-      vm_count, vcpu, created_at)
+      vm_count, vcpu, booked_month, created_at)
       VALUES (@record_id, @tenant_pk, @lplatform_pk, @resource_id, @resource_name, @resource_kind, @component,
-      @product_id, @time_kind, @start_at, @end_at, @quantity, @cpu_count, @clock_ghz, @size_gb, @vm_count, @vcpu, @now)`);
+      @product_id, @time_kind, @start_at, @end_at, @quantity, @cpu_count, @clock_ghz, @size_gb, @vm_count, @vcpu, @booked_month, @now)`);
+    const booking = asAdjustment ? lateBooking(db) : null;
     const productCache = new Map<string, ProductFacts | null>();
 
     return (row, report) => {
@@ -188,9 +190,17 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
       const month = (row.end_at === null
         ? fixedAt.get(t.tenant_pk, row.start_at, row.start_at)
         : fixedOverlap.get(t.tenant_pk, row.end_at, row.start_at)) as string | undefined;
-      if (month !== undefined) {
+      let bookedMonth: string | null = null;
+      if (month !== undefined && booking === null) {
         report('start_at', `falls in ${month}, which is already finalized for tenant ${row.tenant_name}; import it with --as-adjustment to book it in the next open month`);
         ok = false;
+      } else if (month !== undefined && booking !== null) {
+        const b = booking(t, row.start_at, row.end_at);
+        if ('month' in b) bookedMonth = b.month;
+        else {
+          report(b.field, `falls in ${month}, which is already finalized for tenant ${row.tenant_name}, and cannot be booked late: ${b.problem}`);
+          ok = false;
+        }
       }
       if (row.end_at !== null) {
         const other = latestBefore.get(t.tenant_pk, row.resource_id, row.component, row.product_id, row.time_kind, row.end_at) as
@@ -201,7 +211,7 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
         }
       }
       if (!ok) return 'rejected';
-      insert.run({ ...row, tenant_pk: t.tenant_pk, lplatform_pk: l.lplatform_pk, now });
+      insert.run({ ...row, tenant_pk: t.tenant_pk, lplatform_pk: l.lplatform_pk, booked_month: bookedMonth, now });
       return 'inserted';
     };
   },

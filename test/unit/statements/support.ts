@@ -13,7 +13,8 @@ export function line(p: Partial<ChargeLine> = {}): ChargeLine {
     component: '', productId: 'VM-0001', productName: 'Virtual server image001', priority: 0, category: 'vm',
     resourceIdentifier: 'image001', unitCode: 'hour', chargeType: 'metered', unitPrice: dec('1.2'), clockPrice: null,
     cpuCount: null, clockGhz: null, sizeGb: null, vmCount: null, vcpu: null, measure: { minutes: 300 }, multiplier: dec(1),
-    taxPercent: dec(0), note: '', amount: dec(6), charged: dec(6), ...p,
+    taxPercent: dec(0), note: '', amount: dec(6), charged: dec(6),
+    display: { description: '', service: '', menu: '', submenu: '', plan: '', usageLabel: '' }, ...p,
   };
 }
 
@@ -24,7 +25,7 @@ export function resource(resourceId: string, resourceKind: string, lines: Charge
 
 /** An L-Platform with its amount given (the seed's amounts are not sums of its rows). */
 export function lplatform(id: string, name: string, returnedAt: number | null, amount: Decimal, resources: ResourceCharges[] = [], lines: ChargeLine[] = []): LplatformCharges {
-  return { lplatformId: id, lplatformName: name, returnedAt, resources, lines, sum: amount, amount };
+  return { lplatformId: id, lplatformName: name, returnedAt, region: '', resources, lines, sum: amount, amount };
 }
 
 /** A view of one billing month with the given L-Platforms and total. */
