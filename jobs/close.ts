@@ -9,6 +9,7 @@ import { ratePeriod } from '../src/rating/rate-period.ts';
 import { ratingPolicy } from '../src/rating/settings.ts';
 import { billingReader, finalizeStatement, loadSchedules, recordCloseFailure } from '../src/store/billing.ts';
 import type { Db } from '../src/store/db.ts';
+import { lateUsageAdjustments } from '../src/store/late-usage.ts';
 
 /** What a close did. */
 export interface CloseSummary {
@@ -35,7 +36,9 @@ export function closeDue(db: Db, config: Config, asOf: Date, now: () => Date = (
     const tenant = reader.tenant(due.tenantName);
     const at = now();
     try {
-      const tree = ratePeriod(reader.ratingInput(tenant, due, config.billingTimeZone, policy));
+      // Usage booked late into this month (import --as-adjustment) comes in as adjustment lines.
+      const adjustments = lateUsageAdjustments(db, reader, tenant, due.billingMonth, config.billingTimeZone, policy);
+      const tree = ratePeriod({ ...reader.ratingInput(tenant, due, config.billingTimeZone, policy), adjustments });
       const view = {
         tenant: { name: tenant.tenant_name, displayName: tenant.display_name, deletedAt: tenant.deleted_at === null ? null : Date.parse(tenant.deleted_at), locale: tenant.locale, currency: tenant.currency },
         status: 'fixed' as const,

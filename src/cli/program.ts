@@ -1,10 +1,12 @@
 /** The `usage-charges` command line: one commander program, one module per verb. */
 import { Command } from 'commander';
 import type { CliContext } from './context.ts';
+import { registerExport } from './export.ts';
 import { registerImport } from './import.ts';
 import { registerSeedDemo } from './seed-demo.ts';
 import { registerHistory, registerStatus } from './status.ts';
 import { registerRun } from './run.ts';
+import { registerEstimate } from './estimate.ts';
 
 /** Builds the program; verbs throw, and `main` maps what they throw to exit codes. */
 export function buildProgram(ctx: CliContext): Command {
@@ -21,7 +23,9 @@ export function buildProgram(ctx: CliContext): Command {
   registerSeedDemo(program, ctx);
   registerStatus(program, ctx);
   registerRun(program, ctx);
+  registerEstimate(program, ctx);
   registerHistory(program, ctx);
+  registerExport(program, ctx);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -98,3 +98,20 @@ export function duePeriods(tenants: readonly TenantSchedule[], asOf: number, tim
   }
   return due.sort((a, b) => a.end - b.end || (a.tenantName < b.tenantName ? -1 : a.tenantName > b.tenantName ? 1 : 0));
 }
+
+/**
+ * The period of a tenant's schedule that contains `at`, found along the chain `duePeriods` walks
+ * (so a change of cut-off day is followed as the close will follow it), or null when `at` lies in a
+ * finalized period or after a deleted tenant's last period. Without a finalized period it is the
+ * period of the cut-off day containing `at`.
+ */
+export function periodAt(t: TenantSchedule, at: number, timeZone: string): BillingPeriod | null {
+  if (t.lastClosed && at < t.lastClosed.end) return null;
+  let period = t.lastClosed
+    ? periodAfter(t.lastClosed.end, t.lastClosed.billingMonth, t.cutoffDay, timeZone)
+    : periodContaining(Math.min(t.billingFrom, at), t.cutoffDay, timeZone);
+  const later = t.pendingCutoffDay ?? t.cutoffDay;
+  while (period.end <= at) period = periodAfter(period.end, period.billingMonth, later, timeZone);
+  if (t.deletedAt !== null && period.start > t.deletedAt) return null;
+  return period;
+}

@@ -134,7 +134,7 @@ export function formatUsedFrequency(line: ChargeLine): string {
   return '';
 }
 
-const KIND_LABELS: Record<string, string> = {
+export const KIND_LABELS: Record<string, string> = {
   virtual_server: 'Virtual server', physical_server: 'Physical server', disk: 'Disk', volume: 'Volume', network: 'Network',
   firewall: 'Firewall', load_balancer: 'Load balancer', cic: 'CIC', guest_image: 'Guest image', license: 'License',
   monitoring: 'Monitoring', vpn: 'VPN', storage: 'Storage', other: 'Other',
@@ -238,7 +238,7 @@ function encodeFile(file: string, header: string, rows: readonly Cell[][], w: { 
 }
 
 /** Refuses text that cp932 cannot hold (iconv-lite would write `?`), naming the first such character. */
-function checkCp932(text: string, where: { file: string; row: number; column: string }): void {
+export function checkCp932(text: string, where: { file: string; row: number; column: string }): void {
   if (iconv.decode(iconv.encode(text, 'cp932'), 'cp932') === text) return;
   const bad = [...text].find((ch) => iconv.decode(iconv.encode(ch, 'cp932'), 'cp932') !== ch) ?? text;
   const code = `U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;

@@ -69,6 +69,13 @@ describe('usage-charges command line', () => {
     expect(r.stderr).toMatch(/missing\.csv: cannot be read \(ENOENT\)/);
   });
 
+  it('--as-adjustment with a kind other than usage exits 2', () => {
+    const file = write('adjust-tenants.csv', 'tenant_name,display_name,cutoff_day\nT1,One,31\n');
+    const r = cli(['import', 'tenants', file, '--as-adjustment'], { DATA_DIR: dataDir('adjust') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: --as-adjustment: only for kind usage, not tenants\n');
+  });
+
   it('imports a valid file, then reports the same file as unchanged', () => {
     const env = { DATA_DIR: dataDir('valid') };
     const file = write('tenants-ok.csv', 'tenant_name,display_name,cutoff_day\nT1,Tenant One,31\nT2,Tenant Two,15\n');

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  cutoffDate, duePeriods, monthNumber, monthText, periodAfter, periodContaining, periodEndOf,
+  cutoffDate, duePeriods, monthNumber, monthText, periodAfter, periodAt, periodContaining, periodEndOf,
   type BillingPeriod, type TenantSchedule,
 } from '../../../src/periods/periods.ts';
 
@@ -351,5 +351,37 @@ describe('duePeriods', () => {
   it('a tenant with nothing due and no tenants give nothing', () => {
     expect(duePeriods([], at('2030-01-01T00:00:00Z'), 'UTC')).toEqual([]);
     expect(due([schedule({ tenantName: 'T', cutoffDay: 31, billingFrom: at('2026-10-05T00:00:00Z') })], '2026-10-20T00:00:00Z')).toEqual([]);
+  });
+});
+
+describe('periodAt (the open period an estimate rates)', () => {
+  const open = (t: TenantSchedule, when: string, zone = 'UTC') => {
+    const p = periodAt(t, at(when), zone);
+    return p === null ? null : shown(p);
+  };
+
+  it('without a finalized month: the period of the cut-off day containing the instant', () => {
+    const t = schedule({ tenantName: 'T', cutoffDay: 20 });
+    expect(open(t, '2026-10-15T12:00:00Z')).toEqual({ month: '2026-10', start: '2026-09-21T00:00:00.000Z', end: '2026-10-21T00:00:00.000Z', cutoff: 20 });
+    expect(open(t, '2026-10-21T00:00:00Z')).toEqual({ month: '2026-11', start: '2026-10-21T00:00:00.000Z', end: '2026-11-21T00:00:00.000Z', cutoff: 20 });
+    expect(open(t, '2026-10-31T15:00:00Z', 'Asia/Tokyo')?.month).toBe('2026-11');
+  });
+
+  it('after a finalized month: the next period, and null inside the finalized one', () => {
+    const t = schedule({ tenantName: 'T', cutoffDay: 31, lastClosed: { billingMonth: '2026-10', end: at('2026-11-01T00:00:00Z') } });
+    expect(open(t, '2026-10-31T23:59:59.999Z')).toBeNull();
+    expect(open(t, '2026-11-15T00:00:00Z')).toEqual({ month: '2026-11', start: '2026-11-01T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z', cutoff: 31 });
+    expect(open(t, '2027-01-15T00:00:00Z')?.month).toBe('2027-01'); // months not yet closed are walked over
+  });
+
+  it('follows a change of cut-off day as the close does (15 -> 31 after 2026-10)', () => {
+    const t = schedule({ tenantName: 'T', cutoffDay: 31, lastClosed: { billingMonth: '2026-10', end: at('2026-10-16T00:00:00Z') } });
+    expect(open(t, '2026-10-20T00:00:00Z')).toEqual({ month: '2026-11', start: '2026-10-16T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z', cutoff: 31 });
+  });
+
+  it('a deleted tenant has no open period after the one its deletion falls in', () => {
+    const t = schedule({ tenantName: 'T', cutoffDay: 31, deletedAt: at('2026-10-28T00:00:00Z') });
+    expect(open(t, '2026-10-30T00:00:00Z')?.month).toBe('2026-10');
+    expect(open(t, '2026-11-02T00:00:00Z')).toBeNull();
   });
 });

@@ -1,0 +1,56 @@
+/**
+ * `usage-charges estimate --tenant T [--as-of ISO] [--out PATH] [--format ror]`: the open month so
+ * far as statement files with status `estimated`; stores and sends nothing.
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { zipOf } from '../../jobs/build-files.ts';
+import { estimate } from '../../jobs/estimate.ts';
+import { writeFileAtomic } from '../archive/zip.ts';
+import { localDate } from '../domain/calendar.ts';
+import { InputError, UsageChargesError } from '../domain/errors.ts';
+import type { CliContext } from './context.ts';
+import { parseAsOf } from './seed-demo.ts';
+
+/** The formats an estimate is written in (the ECL exports will join them). */
+export const ESTIMATE_FORMATS = ['ror'] as const;
+
+export function registerEstimate(program: Command, ctx: CliContext): void {
+  program
+    .command('estimate')
+    .description("rate a tenant's open period with its usage up to the end of the previous day and write its statement files, status estimated; stores and sends nothing")
+    .requiredOption('--tenant <name>', 'the tenant')
+    .option('--as-of <instant>', 'ISO 8601 instant with zone (default: now): the open period containing it, usage before the start of its day')
+    .option('--out <path>', 'where to write the zip (default: ./<zip name> in the working directory)')
+    .option('--format <format>', `file format: ${ESTIMATE_FORMATS.join(', ')} (the ROR list and detail CSVs, zipped)`, 'ror')
+    .action(async (opts: { tenant: string; asOf?: string; out?: string; format: string }) => {
+      const asOf = parseAsOf(opts.asOf);
+      if (!(ESTIMATE_FORMATS as readonly string[]).includes(opts.format)) {
+        throw new InputError(`--format: "${opts.format}" is not a format estimate writes (${ESTIMATE_FORMATS.join(', ')})`);
+      }
+      const config = ctx.config();
+      const db = ctx.db();
+      if (db.prepare('SELECT 1 FROM tenants WHERE tenant_name = ?').get(opts.tenant) === undefined) throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
+      const result = estimate(db, config, opts.tenant, asOf);
+      if (!result.ok) throw new InputError(`estimate: ${result.reason}`);
+      const { view, period, usedUntil } = result;
+      const zip = await zipOf(view, config);
+      const file = path.resolve(opts.out ?? zip.name);
+      try {
+        await writeFileAtomic(file, zip.bytes);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === undefined) throw err;
+        if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') throw new InputError(`--out: cannot write ${file} (${code})`);
+        throw new UsageChargesError('E_WRITE', `cannot write ${file} (${code})`, { cause: err });
+      }
+      const tz = config.billingTimeZone;
+      const tree = view.tree;
+      const out = ctx.output.out;
+      out(`estimate of ${view.tenant.name} for ${period.billingMonth} as of ${asOf.toISOString()} (status estimated; nothing stored or sent)`);
+      out(`  period: ${localDate(period.start, tz)} .. ${localDate(period.end - 1, tz)} (${tz})`);
+      out(`  usage counted: ${usedUntil > period.start ? `${localDate(period.start, tz)} .. ${localDate(usedUntil - 1, tz)}` : 'none yet (the period\'s first day)'}`);
+      out(`  amount so far: ${tree.total.toFixed()} ${tree.currency}`);
+      out(`  file: ${file} (${zip.bytes.length} bytes)`);
+    });
+}

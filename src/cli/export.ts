@@ -1,0 +1,61 @@
+/**
+ * `usage-charges export --format ecl-detail|ecl-summary|ecl-tiered --month YYYY-MM [--tenant T] [--out FILE]`:
+ * a month's statements in an ECL format, fixed when finalized, otherwise estimated afresh; stores nothing.
+ */
+import path from 'node:path';
+import iconv from 'iconv-lite';
+import type { Command } from 'commander';
+import { monthStatements } from '../../jobs/export.ts';
+import { writeFileAtomic } from '../archive/zip.ts';
+import { InputError, UsageChargesError } from '../domain/errors.ts';
+import { ECL_FORMATS, buildEclFile, type EclFormat } from '../statements/ecl-files.ts';
+import type { CliContext } from './context.ts';
+import { processOutput } from './output.ts';
+import { parseMonth } from './status.ts';
+
+export function registerExport(program: Command, ctx: CliContext): void {
+  program
+    .command('export')
+    .description("write a billing month's statements in an ECL format: fixed for a finalized month, otherwise rated afresh as estimated; stores nothing")
+    .requiredOption('--format <format>', `${ECL_FORMATS.join(', ')}`)
+    .requiredOption('--month <YYYY-MM>', 'the billing month')
+    .option('--tenant <name>', 'only this tenant (default: every tenant with a statement for the month, in name order)')
+    .option('--out <file>', 'write the file here (default: standard output)')
+    .option('--encoding <encoding>', 'utf8 or cp932 (default: the CSV_ENCODING setting)')
+    .action(async (opts: { format: string; month: string; tenant?: string; out?: string; encoding?: string }) => {
+      if (!(ECL_FORMATS as readonly string[]).includes(opts.format)) throw new InputError(`--format: "${opts.format}" is not one of ${ECL_FORMATS.join(', ')}`);
+      const format = opts.format as EclFormat;
+      const month = parseMonth(opts.month);
+      if (opts.encoding !== undefined && opts.encoding !== 'utf8' && opts.encoding !== 'cp932') throw new InputError(`--encoding: "${opts.encoding}" must be utf8 or cp932`);
+      const config = ctx.config();
+      const encoding = (opts.encoding ?? config.csvEncoding) as 'utf8' | 'cp932';
+      const db = ctx.db();
+      if (opts.tenant !== undefined && db.prepare('SELECT 1 FROM tenants WHERE tenant_name = ?').get(opts.tenant) === undefined) {
+        throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
+      }
+      const { views, skipped } = monthStatements(db, config, month, opts.tenant ?? null);
+      if (opts.tenant !== undefined && views.length === 0) throw new InputError(`--tenant: tenant "${opts.tenant}" has no statement for ${month} (${skipped[0]?.reason ?? 'none'})`);
+      const file = opts.out === undefined ? null : path.resolve(opts.out);
+      const bytes = buildEclFile(format, views, { encoding, fileName: file === null ? `${format}.csv` : path.basename(file) });
+
+      const fixed = views.filter((v) => v.status === 'fixed').length;
+      const summary = `export ${format} ${month}: ${views.length} statement(s), ${fixed} fixed, ${views.length - fixed} estimated`;
+      if (file === null) {
+        // The file itself goes to standard output, as bytes (cp932 stays cp932); notes go to stderr.
+        if (ctx.output === processOutput) process.stdout.write(bytes);
+        else ctx.output.out(iconv.decode(bytes, encoding === 'cp932' ? 'cp932' : 'utf8').replace(/\r\n$/, ''));
+        for (const s of skipped) ctx.output.err(`  skipped ${s.tenant}: ${s.reason}`);
+        return;
+      }
+      try {
+        await writeFileAtomic(file, bytes);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === undefined) throw err;
+        if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') throw new InputError(`--out: cannot write ${file} (${code})`);
+        throw new UsageChargesError('E_WRITE', `cannot write ${file} (${code})`, { cause: err });
+      }
+      ctx.output.out(`${summary}; wrote ${file} (${bytes.length} bytes)`);
+      for (const s of skipped) ctx.output.out(`  skipped ${s.tenant}: ${s.reason}`);
+    });
+}
