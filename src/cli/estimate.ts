@@ -7,13 +7,15 @@ import type { Command } from 'commander';
 import { zipOf } from '../../jobs/build-files.ts';
 import { estimate } from '../../jobs/estimate.ts';
 import { writeFileAtomic } from '../archive/zip.ts';
+import { ECL_FORMATS, buildEclFile, type EclFormat } from '../statements/ecl-files.ts';
+import { safeFileName } from '../statements/ror-files.ts';
 import { localDate } from '../domain/calendar.ts';
 import { InputError, UsageChargesError } from '../domain/errors.ts';
 import type { CliContext } from './context.ts';
 import { parseAsOf } from './seed-demo.ts';
 
-/** The formats an estimate is written in (the ECL exports will join them). */
-export const ESTIMATE_FORMATS = ['ror'] as const;
+/** The formats an estimate is written in: the ROR zip, or one of the ECL exports. */
+export const ESTIMATE_FORMATS = ['ror', ...ECL_FORMATS] as const;
 
 export function registerEstimate(program: Command, ctx: CliContext): void {
   program
@@ -21,8 +23,8 @@ export function registerEstimate(program: Command, ctx: CliContext): void {
     .description("rate a tenant's open period with its usage up to the end of the previous day and write its statement files, status estimated; stores and sends nothing")
     .requiredOption('--tenant <name>', 'the tenant')
     .option('--as-of <instant>', 'ISO 8601 instant with zone (default: now): the open period containing it, usage before the start of its day')
-    .option('--out <path>', 'where to write the zip (default: ./<zip name> in the working directory)')
-    .option('--format <format>', `file format: ${ESTIMATE_FORMATS.join(', ')} (the ROR list and detail CSVs, zipped)`, 'ror')
+    .option('--out <path>', 'where to write the file (default: ./<zip name>, or ./<YYYYMM>_<tenant>_<format>.csv for an ECL format)')
+    .option('--format <format>', `file format: ${ESTIMATE_FORMATS.join(', ')} (ror: the ROR list and detail CSVs, zipped)`, 'ror')
     .action(async (opts: { tenant: string; asOf?: string; out?: string; format: string }) => {
       const asOf = parseAsOf(opts.asOf);
       if (!(ESTIMATE_FORMATS as readonly string[]).includes(opts.format)) {
@@ -34,7 +36,13 @@ export function registerEstimate(program: Command, ctx: CliContext): void {
       const result = estimate(db, config, opts.tenant, asOf);
       if (!result.ok) throw new InputError(`estimate: ${result.reason}`);
       const { view, period, usedUntil } = result;
-      const zip = await zipOf(view, config);
+      let zip: { name: string; bytes: Buffer };
+      if (opts.format === 'ror') {
+        zip = await zipOf(view, config);
+      } else {
+        const name = `${period.billingMonth.replace('-', '')}_${safeFileName(view.tenant.name)}_${opts.format}.csv`;
+        zip = { name, bytes: buildEclFile(opts.format as EclFormat, [view], { encoding: config.csvEncoding, fileName: name }) };
+      }
       const file = path.resolve(opts.out ?? zip.name);
       try {
         await writeFileAtomic(file, zip.bytes);

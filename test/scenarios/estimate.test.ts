@@ -82,11 +82,22 @@ describe('usage-charges estimate', () => {
     expect(fs.existsSync(path.join(env.DATA_DIR!, 'statements'))).toBe(false);
   });
 
+  it.each(['ecl-detail', 'ecl-summary', 'ecl-tiered'])('writes the %s export with status estimated', (format) => {
+    const out = path.join(work.dir, `estimate-${format}.csv`);
+    const r = cli(['estimate', '--tenant', 'manual-tenant', '--as-of', '2026-10-20T00:00:00Z', '--format', format, '--out', out], env, work.dir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const text = fs.readFileSync(out, 'utf8');
+    expect(text).toContain('estimated');
+    expect(text).not.toContain('fixed');
+    expect(text.endsWith('\r\n')).toBe(true);
+  });
+
   it('an unknown tenant, a bad --as-of or an unknown --format exits 2 with a message and no stack trace', () => {
     const cases: [string[], RegExp][] = [
       [['estimate', '--tenant', 'nobody'], /^error: --tenant: tenant "nobody" does not exist$/m],
       [['estimate', '--tenant', 'TNT00004', '--as-of', '2026-10-15'], /^error: --as-of: "2026-10-15" is not an ISO 8601 instant/m],
-      [['estimate', '--tenant', 'TNT00004', '--format', 'ecl-detail'], /^error: --format: "ecl-detail" is not a format estimate writes \(ror\)$/m],
+      [['estimate', '--tenant', 'TNT00004', '--format', 'pdf'], /^error: --format: "pdf" is not a format estimate writes \(ror, ecl-detail, ecl-summary, ecl-tiered\)$/m],
     ];
     for (const [args, message] of cases) {
       const r = cli(args, env, work.dir);
