@@ -11,9 +11,12 @@ import type { Config } from '../src/config.ts';
 import { UsageChargesError } from '../src/domain/errors.ts';
 import { recordAudit } from '../src/store/audit.ts';
 import { loadStatementView } from '../src/store/billing.ts';
+import { localParts } from '../src/domain/calendar.ts';
+import { monthText } from '../src/periods/periods.ts';
 import type { Db } from '../src/store/db.ts';
 import { buildRorFiles, defaultCurrencySymbol } from '../src/statements/ror-files.ts';
-import type { StatementView } from '../src/statements/view.ts';
+import type { StatementFileOptions, StatementView } from '../src/statements/view.ts';
+import type { Currency } from '../src/domain/vocabulary.ts';
 
 /** What a build did. */
 export interface FilesSummary {
@@ -26,12 +29,14 @@ export function statementsDir(config: Config, billingMonth: string): string {
   return path.join(config.dataDir, 'statements', billingMonth.replace('-', ''));
 }
 
-/** The zip of a statement view, with its name, as the configuration asks for. */
+/** The file settings the configuration asks for, frozen with a statement when it is finalized. */
+export function fileOptions(config: Config, currency: Currency): StatementFileOptions {
+  return { encoding: config.csvEncoding, currencySymbol: config.currencySymbols[currency] ?? defaultCurrencySymbol(currency) };
+}
+
+/** The zip of a statement view, with its name: with the settings frozen with it, else the configured ones. */
 export async function zipOf(view: StatementView, config: Config): Promise<{ name: string; bytes: Buffer }> {
-  const files = buildRorFiles(view, {
-    encoding: config.csvEncoding,
-    currencySymbol: config.currencySymbols[view.tenant.currency] ?? defaultCurrencySymbol(view.tenant.currency),
-  });
+  const files = buildRorFiles(view, view.files ?? fileOptions(config, view.tenant.currency));
   const bytes = await buildZip([files.listFile, ...files.detailFiles], new Date(view.madeAt));
   return { name: files.zipName, bytes };
 }
@@ -44,20 +49,25 @@ export async function buildFiles(db: Db, config: Config, now: () => Date = () =>
     ORDER BY s.billing_month, t.tenant_name`).all() as { statement_pk: number; billing_month: string; tenant_name: string }[];
   const record = db.prepare(`INSERT INTO statement_files (statement_pk, zip_name, zip_path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (statement_pk) DO NOTHING`);
+  const owner = db.prepare('SELECT statement_pk FROM statement_files WHERE zip_path = ?').pluck();
   for (const s of pending) {
     try {
       const zip = await zipOf(loadStatementView(db, s.statement_pk), config);
       const dir = statementsDir(config, s.billing_month);
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       const file = path.join(dir, zip.name);
+      const relative = path.relative(config.dataDir, file);
+      // Never overwrite the archived zip of another statement (file names are unique by
+      // construction; this guards the archive itself).
+      const taken = owner.get(relative) as number | undefined;
+      if (taken !== undefined && taken !== s.statement_pk) throw new UsageChargesError('E_FILE_NAME', `${relative} already holds another statement's files`);
       await writeFileAtomic(file, zip.bytes);
       const sha256 = crypto.createHash('sha256').update(zip.bytes).digest('hex');
-      const relative = path.relative(config.dataDir, file);
       db.transaction(() => record.run(s.statement_pk, zip.name, relative, sha256, zip.bytes.length, now().toISOString())).immediate();
       summary.written.push({ tenant: s.tenant_name, billingMonth: s.billing_month, zip: relative, bytes: zip.bytes.length });
     } catch (err) {
-      if (!(err instanceof UsageChargesError) && !(err as NodeJS.ErrnoException).code) throw err;
-      const reason = (err as Error).message;
+      // One statement that cannot be written does not stop the others; it is retried next run.
+      const reason = err instanceof UsageChargesError || (err as NodeJS.ErrnoException).code ? (err as Error).message : `unexpected: ${(err as Error).message}`;
       recordAudit(db, now().toISOString(), 'files-failed', s.tenant_name, { billingMonth: s.billing_month, reason });
       summary.failed.push({ tenant: s.tenant_name, billingMonth: s.billing_month, reason });
     }
@@ -67,20 +77,18 @@ export async function buildFiles(db: Db, config: Config, now: () => Date = () =>
 
 /**
  * Deletes archived zips of billing months older than the retention (whole months before the month
- * of `asOf`); the statements and their lines stay in the store, so a zip can be rebuilt.
+ * of `asOf` in the billing time zone). The file record stays, marked pruned, so the zip is not
+ * written again; the statement and its lines stay in the store.
  */
-export function pruneFiles(db: Db, config: Config, asOf: Date): number {
-  const [y, m] = asOf.toISOString().slice(0, 7).split('-').map(Number) as [number, number];
-  const cutoff = y * 12 + m - 1 - config.retentionMonths;
-  const old = db.prepare(`SELECT f.file_pk, f.zip_path, s.billing_month FROM statement_files f JOIN statements s USING (statement_pk)`).all() as
-    { file_pk: number; zip_path: string; billing_month: string }[];
-  let pruned = 0;
+export function pruneFiles(db: Db, config: Config, asOf: Date, now: () => Date = () => new Date()): number {
+  const local = localParts(asOf.getTime(), config.billingTimeZone);
+  const oldest = monthText(local.year * 12 + local.month - 1 - config.retentionMonths);
+  const old = db.prepare(`SELECT f.file_pk, f.zip_path FROM statement_files f JOIN statements s USING (statement_pk)
+    WHERE f.pruned_at IS NULL AND s.billing_month < ?`).all(oldest) as { file_pk: number; zip_path: string }[];
+  const mark = db.prepare('UPDATE statement_files SET pruned_at = ? WHERE file_pk = ?');
   for (const f of old) {
-    const [fy, fm] = f.billing_month.split('-').map(Number) as [number, number];
-    if (fy * 12 + fm - 1 >= cutoff) continue;
     fs.rmSync(path.join(config.dataDir, f.zip_path), { force: true });
-    db.prepare('DELETE FROM statement_files WHERE file_pk = ?').run(f.file_pk);
-    pruned++;
+    mark.run(now().toISOString(), f.file_pk);
   }
-  return pruned;
+  return old.length;
 }

@@ -7,7 +7,8 @@ import { UsageChargesError } from '../src/domain/errors.ts';
 import { duePeriods, type DuePeriod } from '../src/periods/periods.ts';
 import { ratePeriod } from '../src/rating/rate-period.ts';
 import { ratingPolicy } from '../src/rating/settings.ts';
-import { billingReader, finalizeStatement, loadSchedules, recordCloseFailure } from '../src/store/billing.ts';
+import { billingReader, finalizeStatement, loadSchedules, recordCloseFailure, statementTenant } from '../src/store/billing.ts';
+import { fileOptions } from './build-files.ts';
 import type { Db } from '../src/store/db.ts';
 import { lateUsageAdjustments } from '../src/store/late-usage.ts';
 
@@ -33,23 +34,23 @@ export function closeDue(db: Db, config: Config, asOf: Date, now: () => Date = (
   const blocked = new Set<string>();
   for (const due of findDue(db, config, asOf)) {
     if (blocked.has(due.tenantName)) continue;
-    const tenant = reader.tenant(due.tenantName);
     const at = now();
     try {
-      // Usage booked late into this month (import --as-adjustment) comes in as adjustment lines.
-      const adjustments = lateUsageAdjustments(db, reader, tenant, due.billingMonth, config.billingTimeZone, policy);
-      const tree = ratePeriod({ ...reader.ratingInput(tenant, due, config.billingTimeZone, policy), adjustments });
-      const view = {
-        tenant: { name: tenant.tenant_name, displayName: tenant.display_name, deletedAt: tenant.deleted_at === null ? null : Date.parse(tenant.deleted_at), locale: tenant.locale, currency: tenant.currency },
-        status: 'fixed' as const,
-        madeAt: at.getTime(),
-        tree,
-      };
-      const done = db.transaction(() => finalizeStatement(db, tenant, view, at.toISOString())).immediate();
-      if (done) summary.closed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, total: tree.total.toFixed(), currency: tree.currency });
+      // Read, rate and write under the write lock, so that no import lands between what was rated
+      // and what is frozen.
+      const closed = db.transaction(() => {
+        const tenant = reader.tenant(due.tenantName);
+        // Usage booked late into this month (import --as-adjustment) comes in as adjustment lines.
+        const adjustments = lateUsageAdjustments(db, reader, tenant, due.billingMonth, config.billingTimeZone, policy);
+        const tree = ratePeriod({ ...reader.ratingInput(tenant, due, config.billingTimeZone, policy), adjustments });
+        const view = { tenant: statementTenant(tenant), status: 'fixed' as const, madeAt: at.getTime(), tree, files: fileOptions(config, tenant.currency) };
+        return finalizeStatement(db, tenant, view, at.toISOString()) ? tree : null;
+      }).immediate();
+      if (closed) summary.closed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, total: closed.total.toFixed(), currency: closed.currency });
     } catch (err) {
-      if (!(err instanceof UsageChargesError)) throw err;
-      const reason = err.message;
+      // One tenant that cannot be closed does not stop the others; it is retried on the next run.
+      const reason = err instanceof UsageChargesError ? err.message : `unexpected: ${(err as Error).message}`;
+      const tenant = reader.tenant(due.tenantName);
       db.transaction(() => recordCloseFailure(db, tenant, due, reason, at.toISOString())).immediate();
       summary.failed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, reason });
       blocked.add(due.tenantName);

@@ -16,14 +16,15 @@ import type { StatementView } from '../src/statements/view.ts';
 /** A month's statements in tenant-name order, and the tenants that have none (with why). */
 export interface MonthStatements {
   views: StatementView[];
-  skipped: { tenant: string; reason: string }[];
+  /** Tenants left out; `failed` when their usage could not be rated (an error to report). */
+  skipped: { tenant: string; reason: string; failed?: boolean }[];
 }
 
 /**
  * The statements of `month` for every tenant, or for `tenantName` only (which must exist). A
  * tenant has none for a month before it was first billed, or after the period it was deleted in.
  * An estimate counts all usage stored for the period (and usage booked late into the month, as the
- * close will); `now` is its `madeAt`. A tenant whose usage cannot be rated fails the whole export.
+ * close will); `now` is its `madeAt`. A tenant whose usage cannot be rated is listed as failed.
  */
 export function monthStatements(db: Db, config: Config, month: string, tenantName: string | null, now: () => Date = () => new Date()): MonthStatements {
   const tz = config.billingTimeZone;
@@ -57,8 +58,9 @@ export function monthStatements(db: Db, config: Config, month: string, tenantNam
         tree,
       });
     } catch (err) {
+      // One tenant that cannot be rated does not hide the others: it is listed as failed.
       if (!(err instanceof UsageChargesError)) throw err;
-      throw new UsageChargesError(err.code, `cannot estimate ${name} for ${month}: ${err.message}`, { cause: err });
+      out.skipped.push({ tenant: name, reason: `cannot be rated: ${err.message}`, failed: true });
     }
   }
   return out;

@@ -13,7 +13,7 @@ export async function main(argv: string[], output: Output = processOutput, env: 
   const ctx = createContext(output, env);
   try {
     await buildProgram(ctx).parseAsync(argv);
-    return EXIT.ok;
+    return ctx.failed ? EXIT.failure : EXIT.ok;
   } catch (err) {
     return report(err, output, debugWanted(ctx, env));
   } finally {

@@ -6,6 +6,8 @@ import type { Output } from './output.ts';
 /** The verbs' shared context; the store opens lazily so that `--help` needs neither. */
 export interface CliContext {
   output: Output;
+  /** Set by a verb that did all it could but had failures to report (exit code 1). */
+  failed: boolean;
   config(): Config;
   db(): Db;
   close(): void;
@@ -17,6 +19,7 @@ export function createContext(output: Output, env: NodeJS.ProcessEnv = process.e
   let db: Db | undefined;
   return {
     output,
+    failed: false,
     config: () => (config ??= loadConfig({ env })),
     db() {
       db ??= openStore(this.config().dataDir);

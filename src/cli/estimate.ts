@@ -23,7 +23,7 @@ export function registerEstimate(program: Command, ctx: CliContext): void {
     .description("rate a tenant's open period with its usage up to the end of the previous day and write its statement files, status estimated; stores and sends nothing")
     .requiredOption('--tenant <name>', 'the tenant')
     .option('--as-of <instant>', 'ISO 8601 instant with zone (default: now): the open period containing it, usage before the start of its day')
-    .option('--out <path>', 'where to write the file (default: ./<zip name>, or ./<YYYYMM>_<tenant>_<format>.csv for an ECL format)')
+    .option('--out <path>', 'where to write the file (default: ./<zip name>_estimate.zip, or ./<YYYYMM>_<tenant>_<format>.csv for an ECL format)')
     .option('--format <format>', `file format: ${ESTIMATE_FORMATS.join(', ')} (ror: the ROR list and detail CSVs, zipped)`, 'ror')
     .action(async (opts: { tenant: string; asOf?: string; out?: string; format: string }) => {
       const asOf = parseAsOf(opts.asOf);
@@ -39,6 +39,8 @@ export function registerEstimate(program: Command, ctx: CliContext): void {
       let zip: { name: string; bytes: Buffer };
       if (opts.format === 'ror') {
         zip = await zipOf(view, config);
+        // An estimate's file is never mistaken for the statement of the same month.
+        zip = { ...zip, name: zip.name.replace(/\.zip$/, '_estimate.zip') };
       } else {
         const name = `${period.billingMonth.replace('-', '')}_${safeFileName(view.tenant.name)}_${opts.format}.csv`;
         zip = { name, bytes: buildEclFile(opts.format as EclFormat, [view], { encoding: config.csvEncoding, fileName: name }) };

@@ -35,6 +35,7 @@ export function registerExport(program: Command, ctx: CliContext): void {
       }
       const { views, skipped } = monthStatements(db, config, month, opts.tenant ?? null);
       if (opts.tenant !== undefined && views.length === 0) throw new InputError(`--tenant: tenant "${opts.tenant}" has no statement for ${month} (${skipped[0]?.reason ?? 'none'})`);
+      if (skipped.some((s) => s.failed)) ctx.failed = true;
       const file = opts.out === undefined ? null : path.resolve(opts.out);
       const bytes = buildEclFile(format, views, { encoding, fileName: file === null ? `${format}.csv` : path.basename(file) });
 

@@ -23,6 +23,6 @@ export function registerRun(program: Command, ctx: CliContext): void {
       for (const w of files.written) out(`  wrote ${w.zip} (${w.bytes} bytes)`);
       for (const f of result.failed) ctx.output.err(`  failed to close ${f.tenant} ${f.billingMonth}: ${f.reason}`);
       for (const f of files.failed) ctx.output.err(`  failed to write the files of ${f.tenant} ${f.billingMonth}: ${f.reason}`);
-      if (result.failed.length + files.failed.length > 0) process.exitCode = 1;
+      if (result.failed.length + files.failed.length > 0) ctx.failed = true;
     });
 }

@@ -56,7 +56,9 @@ export function defaultCurrencySymbol(currency: Currency): string {
 type Cell = string | Decimal | null;
 
 const SAFE_PART = /^[A-Za-z0-9_-]+$/;
-const LOOKS_CHANGED = /-[0-9a-f]{8}$/;
+// A kept name may not end like a changed one (`-` + 8 hex digits) nor like a deletion date
+// (`_` + 8 digits), so that `ACME` deleted on 2026-11-20 and a tenant named `ACME_20261120` differ.
+const LOOKS_CHANGED = /(-[0-9a-f]{8}|_\d{8})$/;
 const RESERVED = /^(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])$/i;
 const MAX_PART = 100;
 

@@ -22,6 +22,14 @@ export interface StatementView {
   /** When it was finalized (fixed) or estimated; also the timestamp of every zip entry. */
   madeAt: number;
   tree: ChargeTree;
+  /** How its files are written, frozen at finalization so that a rebuild is the same bytes. */
+  files?: StatementFileOptions;
+}
+
+/** The settings a statement's files depend on. */
+export interface StatementFileOptions {
+  encoding: 'utf8' | 'cp932';
+  currencySymbol: string;
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -55,6 +63,7 @@ export interface TreeSummary {
   taxes: { percent: string; base: string; amount: string }[];
   tax: string;
   total: string;
+  files?: StatementFileOptions;
 }
 
 /** Splits a view into the summary and the ordered lines the store keeps. */
@@ -81,6 +90,7 @@ export function summarize(view: StatementView): { summary: TreeSummary; lines: C
       taxes: t.taxes.map((x) => ({ percent: x.percent.toFixed(), base: x.base.toFixed(), amount: x.amount.toFixed() })),
       tax: t.tax.toFixed(),
       total: t.total.toFixed(),
+      ...(view.files ? { files: view.files } : {}),
     },
     lines,
   };
@@ -106,6 +116,7 @@ export function rebuild(summary: TreeSummary, lines: readonly ChargeLine[], stat
     tenant: summary.tenant,
     status,
     madeAt,
+    ...(summary.files ? { files: summary.files } : {}),
     tree: {
       tenantName: summary.tenant.name, currency: summary.tenant.currency, period: summary.period, preset: summary.preset, lplatforms, tenantLines,
       beforeDiscount: new Decimal(summary.beforeDiscount), discount: new Decimal(summary.discount), subtotal: new Decimal(summary.subtotal),

@@ -23,6 +23,11 @@ export interface TenantRow {
 
 const ms = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
 
+/** The tenant facts a statement shows, from its row. */
+export function statementTenant(t: TenantRow): StatementView['tenant'] {
+  return { name: t.tenant_name, displayName: t.display_name, deletedAt: ms(t.deleted_at), locale: t.locale, currency: t.currency };
+}
+
 /** Every tenant's schedule: cut-off days, deletion, first instant to bill and last finalized period. */
 export function loadSchedules(db: Db): (TenantSchedule & { tenantPk: number })[] {
   const rows = db.prepare(`SELECT t.tenant_pk, t.tenant_name, t.cutoff_day, t.pending_cutoff_day, t.deleted_at, t.created_at,
@@ -36,8 +41,9 @@ export function loadSchedules(db: Db): (TenantSchedule & { tenantPk: number })[]
     cutoffDay: r.cutoff_day,
     pendingCutoffDay: r.pending_cutoff_day,
     deletedAt: ms(r.deleted_at),
-    // Billing starts with the first usage; a tenant that never had any is billed from its registration.
-    billingFrom: r.first_usage === null ? Date.parse(r.created_at) : Date.parse(r.first_usage),
+    // Billing starts with the first usage; a tenant that never had any is billed from its
+    // registration (or its deletion, when that came first: it still gets its last statement).
+    billingFrom: r.first_usage !== null ? Date.parse(r.first_usage) : Math.min(Date.parse(r.created_at), ms(r.deleted_at) ?? Number.POSITIVE_INFINITY),
     lastClosed: r.last_month === null ? null : { billingMonth: r.last_month, end: Date.parse(r.last_end!) },
   }));
 }

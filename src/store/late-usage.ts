@@ -3,6 +3,7 @@
  * booked, and the adjustment lines the booked records become when their month is closed.
  */
 import { monthNumber, monthText, type BillingPeriod } from '../periods/periods.ts';
+import { ZERO, type Decimal } from '../domain/money.ts';
 import { RatingError } from '../rating/errors.ts';
 import { ratePeriod } from '../rating/rate-period.ts';
 import type { Adjustment, RatingPolicy, UsageRecord } from '../rating/types.ts';
@@ -50,10 +51,12 @@ function touches(r: UsageRecord, start: number, end: number): boolean {
 }
 
 /**
- * The adjustment lines of the usage booked in `billingMonth`: the booked records are rated against
- * the period of each finalized month they lie in (the same policy, no coupons), and each month's
- * amount per L-Platform becomes a line `usage booked late` naming that month. Amounts of zero make
- * no line. Reads only.
+ * The adjustment lines of the usage booked in `billingMonth`. For each finalized month the booked
+ * records lie in, the month is rated twice (same policy, no coupons): with what it was billed for
+ * (its own usage and anything booked into it earlier) and with the newly booked records added; the
+ * difference per L-Platform is what the tenant would have paid had the records come on time, so
+ * caps, allowances and free links count the whole month. It becomes a line `usage booked late`
+ * naming that month. Differences of zero make no line. Reads only.
  */
 export function lateUsageAdjustments(
   db: Db,
@@ -63,9 +66,12 @@ export function lateUsageAdjustments(
   timeZone: string,
   policy: RatingPolicy,
 ): Adjustment[] {
-  const booked = (db.prepare(`SELECT u.*, l.lplatform_id FROM usage_records u JOIN lplatforms l USING (lplatform_pk)
-    WHERE u.tenant_pk = ? AND u.booked_month = ?`).all(tenant.tenant_pk, billingMonth) as Record<string, string | number | null>[]).map(toRecord);
+  const rows = (month: string, op: '=' | '<'): UsageRecord[] =>
+    (db.prepare(`SELECT u.*, l.lplatform_id FROM usage_records u JOIN lplatforms l USING (lplatform_pk)
+      WHERE u.tenant_pk = ? AND u.booked_month IS NOT NULL AND u.booked_month ${op} ?`).all(tenant.tenant_pk, month) as Record<string, string | number | null>[]).map(toRecord);
+  const booked = rows(billingMonth, '=');
   if (booked.length === 0) return [];
+  const earlier = rows(billingMonth, '<');
   const months = db.prepare(`SELECT billing_month, period_start, period_end FROM statements
     WHERE tenant_pk = ? AND status = 'fixed' AND billing_month < ? ORDER BY billing_month`).all(tenant.tenant_pk, billingMonth) as
     { billing_month: string; period_start: string; period_end: string }[];
@@ -76,10 +82,16 @@ export function lateUsageAdjustments(
     const usage = booked.filter((r) => touches(r, period.start, period.end));
     if (usage.length === 0) continue;
     for (const r of usage) rated.add(r.recordId);
-    const tree = ratePeriod({ ...reader.ratingInput(tenant, period, timeZone, policy), usage, coupons: [], adjustments: [] });
-    for (const lp of tree.lplatforms) {
-      if (lp.amount.isZero()) continue;
-      adjustments.push({ id: `late:${m.billing_month}:${lp.lplatformId}`, lplatformId: lp.lplatformId, amount: lp.amount, reason: LATE_USAGE_REASON, originalMonth: m.billing_month });
+    const base = reader.ratingInput(tenant, period, timeZone, policy);
+    const billed = [...base.usage, ...earlier.filter((r) => touches(r, period.start, period.end))];
+    const amounts = (records: UsageRecord[]): Map<string, Decimal> =>
+      new Map(ratePeriod({ ...base, usage: records, coupons: [], adjustments: [] }).lplatforms.map((lp) => [lp.lplatformId, lp.amount]));
+    const before = amounts(billed);
+    const after = amounts([...billed, ...usage]);
+    for (const [lplatformId, amount] of after) {
+      const delta = amount.minus(before.get(lplatformId) ?? ZERO);
+      if (delta.isZero()) continue;
+      adjustments.push({ id: `late:${m.billing_month}:${lplatformId}`, lplatformId, amount: delta, reason: LATE_USAGE_REASON, originalMonth: m.billing_month });
     }
   }
   const lost = booked.find((r) => !rated.has(r.recordId));

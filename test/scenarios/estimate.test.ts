@@ -54,7 +54,7 @@ describe('usage-charges estimate', () => {
     const r = cli(['estimate', '--tenant', 'TNT00004', '--as-of', '2026-10-15T12:00:00Z'], env, work.dir);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const zip = path.join(work.dir, '202610_TNT00004.zip');
+    const zip = path.join(work.dir, '202610_TNT00004_estimate.zip');
     expect(r.stdout).toBe([
       'estimate of TNT00004 for 2026-10 as of 2026-10-15T12:00:00.000Z (status estimated; nothing stored or sent)',
       '  period: 2026-09-21 .. 2026-10-20 (UTC)',

@@ -51,3 +51,30 @@ describe('usage-charges run', () => {
     expect(hasStackTrace(r.stderr)).toBe(false);
   });
 });
+
+describe('usage-charges run with a tenant that cannot be closed', () => {
+  it('closes the others, reports the failure and exits 1; closes it once the catalog is fixed', async () => {
+    const fs = await import('node:fs');
+    const envF = { DATA_DIR: path.join(work.dir, 'failing'), BILLING_TZ: 'UTC' };
+    expect(cli(['seed-demo', '--as-of', AS_OF], envF).code).toBe(0);
+    const write = (name: string, text: string): string => {
+      const f = path.join(work.dir, name);
+      fs.writeFileSync(f, text);
+      return f;
+    };
+    const head = 'product_id,priority,applicable_from,category,resource_identifier,unit_code,unit_price,product_name';
+    expect(cli(['import', 'catalog', write('late.csv', `${head}\nLATE,0,2027-01-01T00:00:00Z,other,late,minute,1,Late product\n`)], envF).code).toBe(0);
+    const usage = 'record_id,tenant_name,lplatform_id,resource_id,resource_kind,product_id,time_kind,start_at,end_at\n'
+      + 'late-1,TNT00005,TNT00005-LPlatform01,x1,other,LATE,deployed,2026-10-01T00:00:00Z,2026-10-01T01:00:00Z\n';
+    expect(cli(['import', 'usage', write('late-usage.csv', usage)], envF).code).toBe(0);
+    const r = cli(['run', '--as-of', AS_OF], envF);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/4 closed, 1 failed/);
+    expect(r.stderr).toContain('failed to close TNT00005 2026-10: product LATE has no price in force at 2026-10-01T00:00:00.000Z');
+    expect(hasStackTrace(r.stderr)).toBe(false);
+    expect(cli(['import', 'catalog', write('late2.csv', `${head}\nLATE,1,2020-01-01T00:00:00Z,other,late,minute,1,Late product\n`)], envF).code).toBe(0);
+    const again = cli(['run', '--as-of', AS_OF], envF);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/1 closed, 0 failed/);
+  });
+});

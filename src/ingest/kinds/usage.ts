@@ -128,6 +128,8 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
       VALUES (@record_id, @tenant_pk, @lplatform_pk, @resource_id, @resource_name, @resource_kind, @component,
       @product_id, @time_kind, @start_at, @end_at, @quantity, @cpu_count, @clock_ghz, @size_gb, @vm_count, @vcpu, @booked_month, @now)`);
     const booking = asAdjustment ? lateBooking(db) : null;
+    const beforeFirst = db.prepare(`SELECT MIN(period_start) FROM statements WHERE tenant_pk = ? AND status = 'fixed'
+      HAVING MIN(period_start) > ?`).pluck();
     const productCache = new Map<string, ProductFacts | null>();
 
     return (row, report) => {
@@ -191,7 +193,12 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
         ? fixedAt.get(t.tenant_pk, row.start_at, row.start_at)
         : fixedOverlap.get(t.tenant_pk, row.end_at, row.start_at)) as string | undefined;
       let bookedMonth: string | null = null;
-      if (month !== undefined && booking === null) {
+      // Usage before the tenant's first finalized month (in no period at all) would be billed nowhere.
+      const before = month === undefined ? (beforeFirst.get(t.tenant_pk, row.start_at) as string | undefined) : undefined;
+      if (before !== undefined) {
+        report('start_at', `lies before ${before}, where tenant ${row.tenant_name}'s first finalized month begins: it would be billed in no month`);
+        ok = false;
+      } else if (month !== undefined && booking === null) {
         report('start_at', `falls in ${month}, which is already finalized for tenant ${row.tenant_name}; import it with --as-adjustment to book it in the next open month`);
         ok = false;
       } else if (month !== undefined && booking !== null) {

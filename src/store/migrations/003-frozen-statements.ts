@@ -13,5 +13,7 @@ ALTER TABLE catalog_products ADD COLUMN submenu TEXT NOT NULL DEFAULT '';
 ALTER TABLE catalog_products ADD COLUMN plan TEXT NOT NULL DEFAULT '';
 ALTER TABLE catalog_products ADD COLUMN usage_label TEXT NOT NULL DEFAULT '';
 ALTER TABLE lplatforms ADD COLUMN region TEXT NOT NULL DEFAULT '';
+ALTER TABLE statement_files ADD COLUMN pruned_at TEXT;
+CREATE UNIQUE INDEX statement_files_path ON statement_files (zip_path);
 CREATE INDEX usage_booked ON usage_records (tenant_pk, booked_month) WHERE booked_month IS NOT NULL;
 `;

@@ -139,3 +139,22 @@ describe('import usage --as-adjustment', () => {
     ]);
   });
 });
+
+describe('late usage is priced with the rest of its month', () => {
+  it('a late second CIC link pays its fee, because the free link was already used in that month', async () => {
+    await importText(db, 'catalog', csv('product_id,priority,applicable_from,category,resource_identifier,unit_code,unit_price,product_name,charge_type,rule,rule_params',
+      'CIC-1G,0,2020-01-01T00:00:00Z,cic,1Gbps,month,54000,CIC 1Gbps,monthly_fixed,first_link_free,free_links=1'));
+    const link = (id: string): string => csv(USAGE_HEADER, `${id},alpha,A1,${id},${id},cic,CIC-1G,deployed,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,`);
+    // The first link arrives late: booked in November; alone in October it is the free link.
+    expect(await importUsage(db, link('cic-1'), true)).toMatchObject({ inserted: 1 });
+    const november = closeDue(db, config, new Date('2026-12-02T00:00:00Z'), () => new Date('2026-12-02T01:00:00Z'));
+    expect(november.closed.map((c) => `${c.billingMonth} ${c.total}`)).toEqual(['2026-11 0']);
+    // The second link arrives later still: booked in December, it is October's second link: 54000.
+    expect(await importUsage(db, link('cic-2'), true)).toMatchObject({ inserted: 1 });
+    const december = closeDue(db, config, new Date('2027-01-02T00:00:00Z'), () => new Date('2027-01-02T01:00:00Z'));
+    expect(december.closed.map((c) => `${c.billingMonth} ${c.total}`)).toEqual(['2026-12 54000']);
+    const notes = db.prepare(`SELECT l.amount, json_extract(l.detail, '$.note') AS note FROM charge_lines l JOIN statements s USING (statement_pk)
+      WHERE s.billing_month = '2026-12'`).all();
+    expect(notes).toEqual([{ amount: '54000', note: 'usage booked late (usage of 2026-10)' }]);
+  });
+});

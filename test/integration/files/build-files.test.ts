@@ -85,5 +85,20 @@ describe('statement files', () => {
     expect(pruneFiles(store.db, config, new Date('2028-11-15T00:00:00Z'))).toBe(5);
     expect(fs.readdirSync(path.join(store.dir, 'statements/202610'))).toEqual([]);
     expect(store.db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get()).toBe(5);
+    // A pruned zip stays pruned: the next runs neither write it again nor prune it twice.
+    expect((await buildFiles(store.db, config, NOW)).written).toEqual([]);
+    expect(pruneFiles(store.db, config, new Date('2028-11-15T00:00:00Z'))).toBe(0);
+  });
+
+  it('never writes over the archived zip of another statement', async () => {
+    await buildFiles(store.db, config, NOW);
+    // Pretend another statement's file record holds the path TNT00005's zip would take.
+    store.db.prepare("UPDATE statement_files SET zip_path = 'statements/202610/x.zip' WHERE zip_path LIKE '%TNT00005%'").run();
+    const pk = store.db.prepare("SELECT statement_pk FROM statement_files WHERE zip_path = 'statements/202610/x.zip'").pluck().get() as number;
+    store.db.prepare('DELETE FROM statement_files WHERE statement_pk = ?').run(pk);
+    store.db.prepare("UPDATE statement_files SET zip_path = 'statements/202610/202610_TNT00005.zip' WHERE zip_path LIKE '%TNT00004%'").run();
+    const r = await buildFiles(store.db, config, NOW);
+    expect(r.written).toEqual([]);
+    expect(r.failed.map((f) => f.reason)).toEqual(["statements/202610/202610_TNT00005.zip already holds another statement's files"]);
   });
 });

@@ -425,12 +425,19 @@ describe('usage: finalized months', () => {
   });
 
   it.each([
-    ['an interval ending at period_start', { end_at: '2026-10-01T00:00:00Z', start_at: '2026-09-30T00:00:00Z' }],
     ['an interval starting at period_end', { start_at: '2026-11-01T00:00:00Z', end_at: '2026-11-02T00:00:00Z' }],
-    ['a quantity just before period_start', { ...ALARM, start_at: '2026-09-30T23:59:59.999Z' }],
     ['a quantity at period_end', { ...ALARM, start_at: '2026-11-01T00:00:00Z' }],
   ] as [string, Row][])('accepts %s', async (_what, row) => {
     expect(await importText(db, 'usage', file(row))).toMatchObject({ inserted: 1 });
+  });
+
+  // Before the first finalized month there is no period any more: such usage would be billed nowhere.
+  it.each([
+    ['an interval ending at period_start', { end_at: '2026-10-01T00:00:00Z', start_at: '2026-09-30T00:00:00Z' }],
+    ['a quantity just before period_start', { ...ALARM, start_at: '2026-09-30T23:59:59.999Z' }],
+  ] as [string, Row][])('refuses %s: it lies before the first finalized month', async (_what, row) => {
+    await expectRefused(db, 'usage', file(row),
+      "usage.csv:2: start_at: lies before 2026-10-01T00:00:00.000Z, where tenant T1's first finalized month begins: it would be billed in no month");
   });
 
   it('accepts usage of another tenant in the month', async () => {

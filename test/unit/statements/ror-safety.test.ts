@@ -11,6 +11,11 @@ const CP932: RorFileOptions = { encoding: 'cp932', currencySymbol: '\\' };
 const SAFE = /^[A-Za-z0-9_-]+$/;
 
 describe('safeFileName', () => {
+  it('changes a name that ends like a deletion date, so a deleted ACME and ACME_20261120 never share a zip', () => {
+    expect(safeFileName('ACME_20261120')).toMatch(/^ACME_20261120-[0-9a-f]{8}$/);
+    expect(safeFileName('ACME_2026112')).toBe('ACME_2026112');
+  });
+
   it('keeps plain names as they are', () => {
     for (const name of ['TNT00001', 'TNT00001-LPlatform01', 'a_b', 'COM10', 'CONSOLE']) expect(safeFileName(name)).toBe(name);
   });
