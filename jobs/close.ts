@@ -10,7 +10,7 @@ import { ratingPolicy } from '../src/rating/settings.ts';
 import { billingReader, finalizeStatement, loadSchedules, recordCloseFailure, statementTenant } from '../src/store/billing.ts';
 import { fileOptions } from './build-files.ts';
 import type { Db } from '../src/store/db.ts';
-import { lateUsageAdjustments } from '../src/store/late-usage.ts';
+import { lateUsageAdjustments } from './late-usage.ts';
 
 /** What a close did. */
 export interface CloseSummary {

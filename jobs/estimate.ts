@@ -8,9 +8,9 @@ import { periodAt, type BillingPeriod } from '../src/periods/periods.ts';
 import { ratePeriod } from '../src/rating/rate-period.ts';
 import { ratingPolicy } from '../src/rating/settings.ts';
 import type { UsageRecord } from '../src/rating/types.ts';
-import { billingReader, loadSchedules } from '../src/store/billing.ts';
+import { billingReader, loadSchedules, statementTenant } from '../src/store/billing.ts';
 import type { Db } from '../src/store/db.ts';
-import { lateUsageAdjustments } from '../src/store/late-usage.ts';
+import { lateUsageAdjustments } from './late-usage.ts';
 import type { StatementView } from '../src/statements/view.ts';
 
 /** An estimate, or why the tenant has none as of that instant. */
@@ -50,7 +50,7 @@ export function estimate(db: Db, config: Config, tenantName: string, asOf: Date)
   const adjustments = lateUsageAdjustments(db, reader, tenant, period.billingMonth, tz, policy);
   const tree = ratePeriod({ ...input, usage: usageBefore(input.usage, usedUntil), adjustments });
   const view: StatementView = {
-    tenant: { name: tenant.tenant_name, displayName: tenant.display_name, deletedAt: tenant.deleted_at === null ? null : Date.parse(tenant.deleted_at), locale: tenant.locale, currency: tenant.currency },
+    tenant: statementTenant(tenant),
     status: 'estimated',
     madeAt: asOf.getTime(),
     tree,

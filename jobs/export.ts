@@ -8,9 +8,9 @@ import { UsageChargesError } from '../src/domain/errors.ts';
 import { openPeriodOfMonth } from '../src/periods/month-period.ts';
 import { ratePeriod } from '../src/rating/rate-period.ts';
 import { ratingPolicy } from '../src/rating/settings.ts';
-import { billingReader, loadSchedules, loadStatementView } from '../src/store/billing.ts';
+import { billingReader, loadSchedules, loadStatementView, statementTenant } from '../src/store/billing.ts';
 import type { Db } from '../src/store/db.ts';
-import { lateUsageAdjustments } from '../src/store/late-usage.ts';
+import { lateUsageAdjustments } from './late-usage.ts';
 import type { StatementView } from '../src/statements/view.ts';
 
 /** A month's statements in tenant-name order, and the tenants that have none (with why). */
@@ -52,7 +52,7 @@ export function monthStatements(db: Db, config: Config, month: string, tenantNam
       const adjustments = lateUsageAdjustments(db, reader, tenant, month, tz, policy);
       const tree = ratePeriod({ ...reader.ratingInput(tenant, open.period, tz, policy), adjustments });
       out.views.push({
-        tenant: { name, displayName: tenant.display_name, deletedAt: tenant.deleted_at === null ? null : Date.parse(tenant.deleted_at), locale: tenant.locale, currency: tenant.currency },
+        tenant: statementTenant(tenant),
         status: 'estimated',
         madeAt,
         tree,

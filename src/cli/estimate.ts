@@ -6,13 +6,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { zipOf } from '../../jobs/build-files.ts';
 import { estimate } from '../../jobs/estimate.ts';
-import { writeFileAtomic } from '../archive/zip.ts';
 import { ECL_FORMATS, buildEclFile, type EclFormat } from '../statements/ecl-files.ts';
 import { safeFileName } from '../statements/ror-files.ts';
 import { localDate } from '../domain/calendar.ts';
-import { InputError, UsageChargesError } from '../domain/errors.ts';
+import { InputError } from '../domain/errors.ts';
 import type { CliContext } from './context.ts';
-import { parseAsOf } from './seed-demo.ts';
+import { parseAsOf, writeOutput } from './options.ts';
 
 /** The formats an estimate is written in: the ROR zip, or one of the ECL exports. */
 export const ESTIMATE_FORMATS = ['ror', ...ECL_FORMATS] as const;
@@ -46,14 +45,7 @@ export function registerEstimate(program: Command, ctx: CliContext): void {
         zip = { name, bytes: buildEclFile(opts.format as EclFormat, [view], { encoding: config.csvEncoding, fileName: name }) };
       }
       const file = path.resolve(opts.out ?? zip.name);
-      try {
-        await writeFileAtomic(file, zip.bytes);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === undefined) throw err;
-        if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') throw new InputError(`--out: cannot write ${file} (${code})`);
-        throw new UsageChargesError('E_WRITE', `cannot write ${file} (${code})`, { cause: err });
-      }
+      await writeOutput(file, zip.bytes);
       const tz = config.billingTimeZone;
       const tree = view.tree;
       const out = ctx.output.out;

@@ -6,12 +6,11 @@ import path from 'node:path';
 import iconv from 'iconv-lite';
 import type { Command } from 'commander';
 import { monthStatements } from '../../jobs/export.ts';
-import { writeFileAtomic } from '../archive/zip.ts';
-import { InputError, UsageChargesError } from '../domain/errors.ts';
+import { InputError } from '../domain/errors.ts';
 import { ECL_FORMATS, buildEclFile, type EclFormat } from '../statements/ecl-files.ts';
 import type { CliContext } from './context.ts';
 import { processOutput } from './output.ts';
-import { parseMonth } from './status.ts';
+import { parseMonth, writeOutput } from './options.ts';
 
 export function registerExport(program: Command, ctx: CliContext): void {
   program
@@ -48,14 +47,7 @@ export function registerExport(program: Command, ctx: CliContext): void {
         for (const s of skipped) ctx.output.err(`  skipped ${s.tenant}: ${s.reason}`);
         return;
       }
-      try {
-        await writeFileAtomic(file, bytes);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === undefined) throw err;
-        if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') throw new InputError(`--out: cannot write ${file} (${code})`);
-        throw new UsageChargesError('E_WRITE', `cannot write ${file} (${code})`, { cause: err });
-      }
+      await writeOutput(file, bytes);
       ctx.output.out(`${summary}; wrote ${file} (${bytes.length} bytes)`);
       for (const s of skipped) ctx.output.out(`  skipped ${s.tenant}: ${s.reason}`);
     });

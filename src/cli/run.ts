@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { buildFiles, pruneFiles } from '../../jobs/build-files.ts';
 import { closeDue } from '../../jobs/close.ts';
 import type { CliContext } from './context.ts';
-import { parseAsOf } from './seed-demo.ts';
+import { parseAsOf } from './options.ts';
 
 export function registerRun(program: Command, ctx: CliContext): void {
   program

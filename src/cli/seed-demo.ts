@@ -1,18 +1,9 @@
 /** `usage-charges seed-demo [--as-of ISO] [--if-empty]`: loads the demo cloud through the import path. */
 import type { Command } from 'commander';
-import { InputError } from '../domain/errors.ts';
-import { parseInstant } from '../domain/instant.ts';
 import { seedDemo } from '../ingest/demo.ts';
 import type { CliContext } from './context.ts';
 import { describeImport } from './import.ts';
-
-/** Parses an `--as-of` option: an ISO 8601 instant with its zone. */
-export function parseAsOf(value: string | undefined, option = '--as-of'): Date {
-  if (value === undefined) return new Date();
-  const r = parseInstant(value);
-  if (!r.ok) throw new InputError(`${option}: ${r.error}`);
-  return new Date(r.value);
-}
+import { parseAsOf } from './options.ts';
 
 export function registerSeedDemo(program: Command, ctx: CliContext): void {
   program

@@ -5,6 +5,7 @@ import { localDate } from '../domain/calendar.ts';
 import { listTenants, monthStates, summarizeStore, tenantHistory, type MonthState } from '../store/summary.ts';
 import { DB_FILE_NAME } from '../store/db.ts';
 import type { CliContext } from './context.ts';
+import { parseMonth } from './options.ts';
 import { table } from './output.ts';
 
 export function registerStatus(program: Command, ctx: CliContext): void {
@@ -57,12 +58,6 @@ export function registerStatus(program: Command, ctx: CliContext): void {
         if (s.tenants > tenants.length) out(`... and ${s.tenants - tenants.length} more (--tenants N lists more)`);
       }
     });
-}
-
-/** Parses a `YYYY-MM` option. */
-export function parseMonth(value: string, option = '--month'): string {
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) throw new InputError(`${option}: "${value}" is not a month YYYY-MM`);
-  return value;
 }
 
 function stateOf(s: MonthState): string {

@@ -1,9 +1,9 @@
 /** The ECL usage-fee exports (seed 000): the Detail CSV, the Summary CSV and the older tiered CSV. Pure. */
-import iconv from 'iconv-lite';
 import { Decimal, ZERO, minorDigits, sum, truncate } from '../domain/money.ts';
 import { CATEGORIES, type Locale } from '../domain/vocabulary.ts';
 import type { ChargeLine, ChargeTree, LplatformCharges } from '../rating/types.ts';
-import { KIND_LABELS, checkCp932, formatTimestamp, neutralizeFormula } from './ror-files.ts';
+import { encodeCsv, linesOf, money, type CsvCell } from './csv.ts';
+import { KIND_LABELS, formatTimestamp } from './ror-files.ts';
 import type { StatementView } from './view.ts';
 
 /** The three ECL formats. */
@@ -50,14 +50,10 @@ const LABELS: Record<Locale, { total: string; tenant: string; free: string; tax:
 };
 
 /** A cell: text (quoted, formula-neutralized), a number in quotes (not neutralized: `"-278.349105"`), or a bare number. */
-export type Cell = string | { quoted: string } | { bare: string };
+export type Cell = CsvCell;
 const bare = (v: string | number): Cell => ({ bare: String(v) });
 const quoted = (v: string): Cell => ({ quoted: v });
 
-/** An amount with the currency's minor digits, or more when the exact value has more. */
-function money(value: Decimal, digits: number): string {
-  return value.decimalPlaces() > digits ? value.toFixed() : value.toFixed(digits);
-}
 /** A line-level amount with 6 decimals (the ECL per-minute grid), or more when it has more. */
 function six(value: Decimal): string {
   const v = value.isZero() ? ZERO : value;
@@ -71,11 +67,6 @@ const FREE_KINDS = new Set(['allowance', 'free_link']);
 const serviceOf = (l: ChargeLine): string => l.display.service || DEFAULT_SERVICE;
 const menuOf = (l: ChargeLine): string => l.display.menu || l.productName;
 const submenuOf = (l: ChargeLine): string => l.display.submenu || (KIND_LABELS[l.resourceKind] ?? l.resourceKind) || l.productName;
-
-/** Every line of an L-Platform in statement order: its resources' lines, then its own. */
-function linesOf(lp: LplatformCharges): ChargeLine[] {
-  return [...lp.resources.flatMap((r) => r.lines), ...lp.lines];
-}
 
 /** How much of its measure a line charged for, as a number and a unit (`min`, `day`, `month`, `unit`). */
 function measureOf(line: ChargeLine): { value: string; unit: string } | null {
@@ -91,8 +82,9 @@ function measureOf(line: ChargeLine): { value: string; unit: string } | null {
 // Detail
 
 /** The Detail rows of one statement: a row per charge line, then a row per tax rate. */
-export function eclDetailRows(view: StatementView, contract: EclContract = eclContract(view)): Cell[][] {
+export function eclDetailRows(view: StatementView): Cell[][] {
   const { tree } = view;
+  const contract = eclContract(view);
   const digits = minorDigits(tree.currency);
   const taxClass = tree.taxes.length > 0 ? 'total' : 'none';
   const tail = (amount: string): Cell[] => [bare(amount), tree.currency, taxClass, tree.period.billingMonth, view.status];
@@ -124,8 +116,9 @@ export function eclDetailRows(view: StatementView, contract: EclContract = eclCo
 // Summary
 
 /** The Summary rows of one statement: a row per workspace (L-Platform), tenant-level lines, taxes, the total. */
-export function eclSummaryRows(view: StatementView, contract: EclContract = eclContract(view)): Cell[][] {
+export function eclSummaryRows(view: StatementView): Cell[][] {
   const { tree } = view;
+  const contract = eclContract(view);
   const digits = minorDigits(tree.currency);
   const L = LABELS[view.tenant.locale];
   const head = (type: string): Cell[] => [type, contract.contractId, contract.externalContractId];
@@ -251,8 +244,9 @@ function utcStamp(epoch: number): string {
  * identifier (5), break (0), billing items (3), billing status (4), break (0), file created (2),
  * end (6, with the total line count). With the seed's example the items are lines 4-22.
  */
-export function eclTieredRows(view: StatementView, contract: EclContract = eclContract(view)): Cell[][] {
+export function eclTieredRows(view: StatementView): Cell[][] {
   const { tree, tenant } = view;
+  const contract = eclContract(view);
   const L = LABELS[tenant.locale];
   const digits = minorDigits(tree.currency);
   const rows: Cell[][] = [];
@@ -290,26 +284,8 @@ export function eclTieredRows(view: StatementView, contract: EclContract = eclCo
  */
 export function buildEclFile(format: EclFormat, views: readonly StatementView[], options: EclFileOptions): Buffer {
   const file = options.fileName ?? `${format}.csv`;
-  const lines: string[] = [];
-  let columns: readonly string[] = TIERED_COLUMNS;
-  let rows: Cell[][];
-  if (format === 'ecl-tiered') {
-    rows = views.flatMap((v) => eclTieredRows(v));
-  } else {
-    columns = format === 'ecl-detail' ? DETAIL_COLUMNS : SUMMARY_COLUMNS;
-    lines.push(columns.join(','));
-    rows = views.flatMap((v) => (format === 'ecl-detail' ? eclDetailRows(v) : eclSummaryRows(v)));
-  }
-  for (const row of rows) {
-    const at = lines.length + 1;
-    lines.push(row.map((cell, c) => {
-      if (typeof cell === 'object' && 'bare' in cell) return cell.bare;
-      const value = typeof cell === 'string' ? neutralizeFormula(cell) : cell.quoted;
-      const text = `"${value.replaceAll('"', '""')}"`;
-      if (options.encoding === 'cp932') checkCp932(text, { file, row: at, column: columns[c] ?? String(c + 1) });
-      return text;
-    }).join(','));
-  }
-  const text = lines.map((l) => `${l}\r\n`).join('');
-  return options.encoding === 'cp932' ? iconv.encode(text, 'cp932') : Buffer.from(text, 'utf8');
+  if (format === 'ecl-tiered') return encodeCsv(file, options.encoding, null, TIERED_COLUMNS, views.flatMap((v) => eclTieredRows(v)));
+  const columns = format === 'ecl-detail' ? DETAIL_COLUMNS : SUMMARY_COLUMNS;
+  const rows = views.flatMap((v) => (format === 'ecl-detail' ? eclDetailRows(v) : eclSummaryRows(v)));
+  return encodeCsv(file, options.encoding, columns.join(','), columns, rows);
 }

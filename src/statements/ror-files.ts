@@ -1,11 +1,10 @@
 /** The ROR usage-charge files (seed 003): the list CSV, one detail CSV per L-Platform, their names and bytes. Pure. */
 import { createHash } from 'node:crypto';
-import iconv from 'iconv-lite';
 import { localDate, localParts } from '../domain/calendar.ts';
-import { UsageChargesError } from '../domain/errors.ts';
 import { minorDigits, type Decimal } from '../domain/money.ts';
 import type { Currency } from '../domain/vocabulary.ts';
-import type { ChargeLine, LplatformCharges } from '../rating/types.ts';
+import type { ChargeLine } from '../rating/types.ts';
+import { RorFileError, encodeCsv, linesOf, money } from './csv.ts';
 import type { StatementView } from './view.ts';
 
 /** How the files are written. */
@@ -27,19 +26,6 @@ export interface RorFiles {
   zipName: string;
   listFile: RorFile;
   detailFiles: RorFile[];
-}
-
-/** A file that cannot be written: an unencodable character (with its place) or clashing file names. */
-export class RorFileError extends UsageChargesError {
-  readonly file: string;
-  readonly row: number | null;
-  readonly column: string | null;
-  constructor(code: 'E_ENCODING' | 'E_FILE_NAME', message: string, where: { file: string; row?: number; column?: string }) {
-    super(code, message);
-    this.file = where.file;
-    this.row = where.row ?? null;
-    this.column = where.column ?? null;
-  }
 }
 
 export const LIST_HEADER = '#TenantName,TenantDisplayName,TenantDeletedDate,Date,TotalChargeAmount,FileVersion,LplatformId,LplatformName,LplatformDeletedDate,ChargeAmount';
@@ -77,16 +63,6 @@ export function safeFileName(part: string): string {
   if (RESERVED.test(stem)) stem = `_${stem}`;
   const hash = createHash('sha256').update(part, 'utf8').digest('hex').slice(0, 8);
   return `${stem.slice(0, MAX_PART)}-${hash}`;
-}
-
-const FORMULA_START = /^[=+\-@\t\r＝＋－＠]/u;
-
-/**
- * A text cell as a spreadsheet will not run it: a leading `'` before a cell that starts with
- * `=`, `+`, `-`, `@`, a tab or a CR (or their full-width forms); a cell that is exactly `-` stays.
- */
-export function neutralizeFormula(text: string): string {
-  return text !== '-' && FORMULA_START.test(text) ? `'${text}` : text;
 }
 
 /** `YYYY-MM-DD HH:mm:ss.SSS` of an instant in a time zone. */
@@ -175,11 +151,6 @@ function configuration(line: ChargeLine): string {
   return parts.length === 0 ? '-' : parts.join(' ');
 }
 
-/** Every line of an L-Platform in detail order: its resources' lines in order, then its own. */
-function linesOf(lp: LplatformCharges): ChargeLine[] {
-  return [...lp.resources.flatMap((r) => r.lines), ...lp.lines];
-}
-
 /** Builds the list file, the detail files and the zip name of a statement. */
 export function buildRorFiles(view: StatementView, options: RorFileOptions): RorFiles {
   const { tenant, tree } = view;
@@ -216,33 +187,8 @@ export function buildRorFiles(view: StatementView, options: RorFileOptions): Ror
   return { zipName: `${base}.zip`, listFile, detailFiles };
 }
 
-/** An amount: at least the currency's minor digits, more when the exact value has more. */
-function amount(value: Decimal, digits: number): string {
-  return value.decimalPlaces() > digits ? value.toFixed() : value.toFixed(digits);
-}
-
-/** A file's bytes: the header, then its rows, CRLF after every line; each cell checked against cp932. */
+/** A file's bytes: the header, then its rows (amounts bare with the currency's digits, empty amounts as nothing). */
 function encodeFile(file: string, header: string, rows: readonly Cell[][], w: { encoding: RorFileOptions['encoding']; digits: number }): Buffer {
-  const columns = header.slice(1).split(',');
-  const lines = [header];
-  rows.forEach((row, i) => {
-    const cells = row.map((cell, c) => {
-      if (cell === null) return '';
-      if (typeof cell !== 'string') return amount(cell, w.digits);
-      const text = `"${neutralizeFormula(cell).replaceAll('"', '""')}"`;
-      if (w.encoding === 'cp932') checkCp932(text, { file, row: i + 2, column: columns[c]! });
-      return text;
-    });
-    lines.push(cells.join(','));
-  });
-  const text = lines.map((l) => `${l}\r\n`).join('');
-  return w.encoding === 'cp932' ? iconv.encode(text, 'cp932') : Buffer.from(text, 'utf8');
-}
-
-/** Refuses text that cp932 cannot hold (iconv-lite would write `?`), naming the first such character. */
-export function checkCp932(text: string, where: { file: string; row: number; column: string }): void {
-  if (iconv.decode(iconv.encode(text, 'cp932'), 'cp932') === text) return;
-  const bad = [...text].find((ch) => iconv.decode(iconv.encode(ch, 'cp932'), 'cp932') !== ch) ?? text;
-  const code = `U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-  throw new RorFileError('E_ENCODING', `${where.file}: row ${where.row}, column ${where.column}: "${bad}" (${code}) cannot be written in cp932`, where);
+  const cells = rows.map((row) => row.map((cell) => (cell === null ? { bare: '' } : typeof cell === 'string' ? cell : { bare: money(cell, w.digits) })));
+  return encodeCsv(file, w.encoding, header, header.slice(1).split(','), cells);
 }

@@ -1,10 +1,9 @@
 /** Reading what a close needs from the store, and writing a finalized statement. */
 import { dec } from '../domain/money.ts';
 import type { Currency, Locale } from '../domain/vocabulary.ts';
-import type { TenantSchedule } from '../periods/periods.ts';
+import type { BillingPeriod, TenantSchedule } from '../periods/periods.ts';
 import type { CatalogVersion, Coupon, RatingInput, RatingPolicy, UsageRecord } from '../rating/types.ts';
 import { lineFromJson, lineToJson, summarize, rebuild, type StatementView, type TreeSummary } from '../statements/view.ts';
-import type { BillingPeriod } from '../periods/periods.ts';
 import type { Db } from './db.ts';
 import { recordAudit } from './audit.ts';
 

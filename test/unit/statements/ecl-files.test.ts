@@ -6,7 +6,7 @@ import { dec } from '../../../src/domain/money.ts';
 import { ratePeriod } from '../../../src/rating/rate-period.ts';
 import type { CatalogVersion, ProductDisplay } from '../../../src/rating/types.ts';
 import { DETAIL_COLUMNS, SUMMARY_COLUMNS, buildEclFile, type EclFormat } from '../../../src/statements/ecl-files.ts';
-import { RorFileError } from '../../../src/statements/ror-files.ts';
+import { RorFileError } from '../../../src/statements/csv.ts';
 import type { StatementView } from '../../../src/statements/view.ts';
 import { ECL, ROR, at, input, usage, version } from '../../helpers/rating.ts';
 import { line, lplatform, resource, view } from './support.ts';

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { dec } from '../../../src/domain/money.ts';
-import { buildRorFiles, neutralizeFormula, RorFileError, safeFileName, type RorFileOptions } from '../../../src/statements/ror-files.ts';
+import { neutralizeFormula, RorFileError } from '../../../src/statements/csv.ts';
+import { buildRorFiles, safeFileName, type RorFileOptions } from '../../../src/statements/ror-files.ts';
 import { line, lplatform, resource, seedDetailView, seedListView, view } from './support.ts';
 
 const UTF8: RorFileOptions = { encoding: 'utf8', currencySymbol: '\\' };
