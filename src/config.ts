@@ -30,6 +30,8 @@ export interface Config {
   currencySymbols: Partial<Record<Currency, string>>;
   /** Months of archived zips kept (at least 24); older zips are deleted, their statements kept. */
   retentionMonths: number;
+  /** Seconds the month-end lease holds without a heartbeat (at least 10); a dead holder's lease is taken over after it. */
+  lockTtlSeconds: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -52,6 +54,7 @@ export const SETTINGS = {
   CSV_ENCODING: 'utf8',
   CURRENCY_SYMBOLS: '',
   RETENTION_MONTHS: '24',
+  LOCK_TTL_SECONDS: '120',
 } as const;
 export type SettingName = keyof typeof SETTINGS;
 
@@ -108,6 +111,7 @@ const schema = z.object({
     return out;
   }),
   RETENTION_MONTHS: z.string().regex(/^\d{1,4}$/, 'must be a whole number of months').refine((v) => Number(v) >= 24, 'must be at least 24 (statements are kept 24 months)'),
+  LOCK_TTL_SECONDS: z.string().regex(/^\d{1,6}$/, 'must be a whole number of seconds').refine((v) => Number(v) >= 10, 'must be at least 10 (the lease is renewed every third of it)'),
   TAX_RATES: z.string().transform((v, ctx) => {
     const rates = parseTaxRates(v);
     if (typeof rates === 'string') {
@@ -192,6 +196,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     csvEncoding: v.CSV_ENCODING,
     currencySymbols: v.CURRENCY_SYMBOLS,
     retentionMonths: Number(v.RETENTION_MONTHS),
+    lockTtlSeconds: Number(v.LOCK_TTL_SECONDS),
   };
 }
 

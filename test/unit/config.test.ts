@@ -46,6 +46,7 @@ describe('configuration', () => {
       csvEncoding: 'utf8',
       currencySymbols: {},
       retentionMonths: 24,
+      lockTtlSeconds: 120,
     });
   });
 
@@ -77,6 +78,8 @@ describe('configuration', () => {
     [{ CSV_ENCODING: 'sjis' }, 'CSV_ENCODING="sjis" (from environment): must be utf8 or cp932'],
     [{ CURRENCY_SYMBOLS: 'YEN=¥' }, 'CURRENCY_SYMBOLS="YEN=¥" (from environment): "YEN=¥" is not CURRENCY=SYMBOL (for example JPY=¥)'],
     [{ RETENTION_MONTHS: '12' }, 'RETENTION_MONTHS="12" (from environment): must be at least 24 (statements are kept 24 months)'],
+    [{ LOCK_TTL_SECONDS: '9' }, 'LOCK_TTL_SECONDS="9" (from environment): must be at least 10 (the lease is renewed every third of it)'],
+    [{ LOCK_TTL_SECONDS: '2m' }, 'LOCK_TTL_SECONDS="2m" (from environment): must be a whole number of seconds'],
   ])('refuses %j with a message naming the setting', (env, message) => {
     expect(configError(env)).toContain(`configuration: ${message}`);
   });

@@ -1,0 +1,133 @@
+/**
+ * Runs a month-end pass under the run lock (DESIGN invariant 6): the lease `month-end` is taken
+ * first (or waited for), renewed on a timer while the pass works, and released at the end; the
+ * pass is recorded in `runs`. A lease whose holder died is taken over once it has expired.
+ */
+import { UsageChargesError } from '../src/domain/errors.ts';
+import type { Db } from '../src/store/db.ts';
+import { acquireLease, finishRun, newOwnerId, releaseLease, renewLease, startRun, type Lease } from '../src/store/lock.ts';
+
+/** The lease every month-end pass takes. */
+export const MONTH_END_LEASE = 'month-end';
+
+/** How long `--wait` waits for another pass at most, by default. */
+export const DEFAULT_WAIT_LIMIT_MS = 60 * 60 * 1000;
+
+/** What a pass reports when it ends: `failed` when it did all it could but had failures. */
+export interface PassOutcome<T> {
+  result: T;
+  status: 'ok' | 'failed';
+  summary: unknown;
+}
+
+/** What the pass is handed: its lease, and a check to call between steps. */
+export interface HeldLease {
+  readonly owner: string;
+  readonly lease: Lease;
+  /**
+   * Renews the lease now; throws E_LEASE_LOST when it is no longer ours (it expired and another
+   * process took it over), so that the pass stops before its next step.
+   */
+  heartbeat(): void;
+}
+
+export interface WithLeaseOptions {
+  /** How long the lease holds without a heartbeat. */
+  ttlMs: number;
+  /** The instant the pass works as of (recorded in `runs`). */
+  asOf: Date;
+  /** Wait for a pass that holds the lease instead of failing. */
+  wait?: boolean;
+  /** With `wait`: how long to wait at most (default one hour). */
+  waitLimitMs?: number;
+  /** With `wait`: how often to look again (default ttl/3, at most 1 s). */
+  pollMs?: number;
+  /** Told once when the pass has to wait for another one. */
+  onWait?: (holder: string, expiresAt: string) => void;
+  /** Told when an expired lease of a holder that died is taken over. */
+  onTakeOver?: (previousOwner: string) => void;
+  name?: string;
+  owner?: string;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The message a second pass gets while a live one holds the lease. */
+export function leaseHeldMessage(holder: string, expiresAt: string): string {
+  return `another usage-charges pass (owner ${holder}) holds the ${MONTH_END_LEASE} lease until ${expiresAt}; try again later or use --wait`;
+}
+
+/** Takes the lease, renews it while `pass` runs, records the pass in `runs`, and releases it. */
+export async function withLease<T>(db: Db, options: WithLeaseOptions, pass: (held: HeldLease) => Promise<PassOutcome<T>>): Promise<T> {
+  const name = options.name ?? MONTH_END_LEASE;
+  const owner = options.owner ?? newOwnerId();
+  const now = options.now ?? ((): Date => new Date());
+  const sleep = options.sleep ?? realSleep;
+  const { ttlMs } = options;
+  const waitLimitMs = options.waitLimitMs ?? DEFAULT_WAIT_LIMIT_MS;
+  const pollMs = options.pollMs ?? Math.max(10, Math.min(1000, Math.floor(ttlMs / 3)));
+
+  const started = now().getTime();
+  let told = false;
+  let taken = acquireLease(db, name, owner, ttlMs, now());
+  while (!taken.acquired) {
+    if (!options.wait) throw new UsageChargesError('E_LOCKED', leaseHeldMessage(taken.holder, taken.expiresAt));
+    if (now().getTime() - started >= waitLimitMs) {
+      throw new UsageChargesError(
+        'E_LOCKED',
+        `another usage-charges pass (owner ${taken.holder}) still holds the ${name} lease (until ${taken.expiresAt}) after waiting ${Math.round(waitLimitMs / 1000)} s; try again later`,
+      );
+    }
+    if (!told) {
+      options.onWait?.(taken.holder, taken.expiresAt);
+      told = true;
+    }
+    await sleep(pollMs);
+    taken = acquireLease(db, name, owner, ttlMs, now());
+  }
+  if (taken.tookOverFrom !== null) options.onTakeOver?.(taken.tookOverFrom);
+
+  let lost = false;
+  const renew = (): boolean => {
+    if (!lost && !renewLease(db, name, owner, ttlMs, now())) lost = true;
+    return !lost;
+  };
+  const timer = setInterval(() => {
+    try {
+      renew();
+    } catch {
+      // A busy store: the next heartbeat tries again; the lease lasts ttl, three heartbeats.
+    }
+  }, Math.max(1, Math.floor(ttlMs / 3)));
+  timer.unref();
+
+  const held: HeldLease = {
+    owner,
+    lease: taken.lease,
+    heartbeat() {
+      if (!renew()) {
+        throw new UsageChargesError('E_LEASE_LOST', `the ${name} lease was lost (it expired and another pass took it over); this pass stopped`);
+      }
+    },
+  };
+  try {
+    const runPk = startRun(db, owner, options.asOf, now());
+    try {
+      const outcome = await pass(held);
+      finishRun(db, runPk, outcome.status, outcome.summary, now());
+      return outcome.result;
+    } catch (err) {
+      try {
+        finishRun(db, runPk, 'failed', { error: err instanceof Error ? err.message : String(err) }, now());
+      } catch {
+        // The pass's own error is the one to report.
+      }
+      throw err;
+    }
+  } finally {
+    clearInterval(timer);
+    releaseLease(db, name, owner);
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The run lock (DESIGN invariant 6): a lease row in `run_lock` that a pass takes before it works,
+ * renews while it works and deletes when it is done. A lease whose holder died simply expires and
+ * is then taken over. Every function takes "now" as a parameter: the store has no clock.
+ */
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type { Db } from './db.ts';
+
+/** A lease as stored: who holds it, since when, and until when it holds without a heartbeat. */
+export interface Lease {
+  name: string;
+  owner: string;
+  acquiredAt: string;
+  heartbeatAt: string;
+  expiresAt: string;
+}
+
+/** What an attempt to take a lease found: the lease taken, or who holds it and until when. */
+export type AcquireResult =
+  | { acquired: true; lease: Lease; /** The owner of an expired lease taken over, if any. */ tookOverFrom: string | null }
+  | { acquired: false; holder: string; expiresAt: string };
+
+/** An owner id that names this process: `hostname:pid:random`. */
+export function newOwnerId(): string {
+  return `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
+}
+
+function iso(at: Date, plusMs = 0): string {
+  return new Date(at.getTime() + plusMs).toISOString();
+}
+
+function checkTtl(ttlMs: number): void {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`lease ttl must be a positive number of milliseconds, not ${ttlMs}`);
+}
+
+function readLease(db: Db, name: string): Lease | undefined {
+  return db
+    .prepare('SELECT name, owner, acquired_at AS acquiredAt, heartbeat_at AS heartbeatAt, expires_at AS expiresAt FROM run_lock WHERE name = ?')
+    .get(name) as Lease | undefined;
+}
+
+/**
+ * Takes the lease `name` for `owner` until `now + ttlMs` when it is absent, expired (its
+ * `expires_at` is at or before `now`) or already held by `owner` (then it is extended, keeping its
+ * `acquired_at`). One upsert under an IMMEDIATE transaction, so two processes never both take it.
+ */
+export function acquireLease(db: Db, name: string, owner: string, ttlMs: number, now: Date): AcquireResult {
+  checkTtl(ttlMs);
+  const at = iso(now);
+  const until = iso(now, ttlMs);
+  return db.transaction((): AcquireResult => {
+    const before = readLease(db, name);
+    const r = db
+      .prepare(
+        `INSERT INTO run_lock (name, owner, acquired_at, heartbeat_at, expires_at) VALUES (@name, @owner, @at, @at, @until)
+         ON CONFLICT (name) DO UPDATE SET
+           acquired_at = CASE WHEN run_lock.owner = excluded.owner THEN run_lock.acquired_at ELSE excluded.acquired_at END,
+           owner = excluded.owner,
+           heartbeat_at = excluded.heartbeat_at,
+           expires_at = excluded.expires_at
+         WHERE run_lock.owner = excluded.owner OR run_lock.expires_at <= excluded.heartbeat_at`,
+      )
+      .run({ name, owner, at, until });
+    if (r.changes === 1) {
+      const lease = readLease(db, name)!;
+      const tookOverFrom = before !== undefined && before.owner !== owner ? before.owner : null;
+      return { acquired: true, lease, tookOverFrom };
+    }
+    const holder = readLease(db, name)!;
+    return { acquired: false, holder: holder.owner, expiresAt: holder.expiresAt };
+  }).immediate();
+}
+
+/**
+ * The heartbeat: extends the lease to `now + ttlMs`, only while `owner` still holds it. False when
+ * it does not (another process took it over after it expired, or it was released).
+ */
+export function renewLease(db: Db, name: string, owner: string, ttlMs: number, now: Date): boolean {
+  checkTtl(ttlMs);
+  const r = db
+    .prepare('UPDATE run_lock SET heartbeat_at = ?, expires_at = ? WHERE name = ? AND owner = ?')
+    .run(iso(now), iso(now, ttlMs), name, owner);
+  return r.changes === 1;
+}
+
+/** Gives the lease up, only if `owner` holds it; false when it did not. */
+export function releaseLease(db: Db, name: string, owner: string): boolean {
+  return db.prepare('DELETE FROM run_lock WHERE name = ? AND owner = ?').run(name, owner).changes === 1;
+}
+
+/** The lease `name` as stored, if any (expired or not). */
+export function getLease(db: Db, name: string): Lease | undefined {
+  return readLease(db, name);
+}
+
+/** How a recorded pass ended. */
+export type RunStatus = 'running' | 'ok' | 'failed' | 'interrupted';
+
+/** One row of `runs`. */
+export interface RunRecord {
+  runPk: number;
+  startedAt: string;
+  finishedAt: string | null;
+  asOf: string;
+  owner: string;
+  status: RunStatus;
+  summary: string;
+}
+
+/**
+ * Records the start of a pass (status `running`). Passes of other owners still marked `running`
+ * can only be ones whose holder died (the caller holds the lease): they are marked `interrupted`.
+ */
+export function startRun(db: Db, owner: string, asOf: Date, now: Date): number {
+  return db.transaction(() => {
+    db.prepare("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND owner <> ?").run(owner);
+    const r = db
+      .prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')")
+      .run(iso(now), iso(asOf), owner);
+    return Number(r.lastInsertRowid);
+  }).immediate();
+}
+
+/** Records how a pass ended, with its summary. */
+export function finishRun(db: Db, runPk: number, status: 'ok' | 'failed', summary: unknown, now: Date): void {
+  db.prepare('UPDATE runs SET status = ?, summary = ?, finished_at = ? WHERE run_pk = ?').run(status, JSON.stringify(summary ?? {}), iso(now), runPk);
+}
+
+/** The recorded passes, newest first. */
+export function listRuns(db: Db, limit = 20): RunRecord[] {
+  return db
+    .prepare(
+      'SELECT run_pk AS runPk, started_at AS startedAt, finished_at AS finishedAt, as_of AS asOf, owner, status, summary FROM runs ORDER BY run_pk DESC LIMIT ?',
+    )
+    .all(limit) as RunRecord[];
+}

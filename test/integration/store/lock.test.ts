@@ -1,0 +1,210 @@
+/** The run lock on a real SQLite file: lease functions with explicit times, and a pass under the lease. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore, type Db } from '../../../src/store/db.ts';
+import { acquireLease, getLease, listRuns, newOwnerId, releaseLease, renewLease } from '../../../src/store/lock.ts';
+import { MONTH_END_LEASE, withLease } from '../../../jobs/with-lease.ts';
+import { UsageChargesError } from '../../../src/domain/errors.ts';
+import { tempStore } from '../../helpers/store.ts';
+
+const T0 = new Date('2026-11-03T00:00:00.000Z');
+const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
+const TTL = 120_000;
+const A = 'host-a:100:aaaa';
+const B = 'host-b:200:bbbb';
+
+const closers: (() => void)[] = [];
+afterEach(() => {
+  while (closers.length) closers.pop()!();
+});
+function store(): { db: Db; dir: string } {
+  const s = tempStore();
+  closers.push(s.close);
+  return s;
+}
+
+describe('acquireLease / renewLease / releaseLease', () => {
+  it('takes an absent lease, with owner, heartbeat and expiry', () => {
+    const { db } = store();
+    const r = acquireLease(db, 'month-end', A, TTL, T0);
+    expect(r).toEqual({
+      acquired: true,
+      tookOverFrom: null,
+      lease: { name: 'month-end', owner: A, acquiredAt: T0.toISOString(), heartbeatAt: T0.toISOString(), expiresAt: at(120).toISOString() },
+    });
+  });
+
+  it('refuses it to another owner while it is held, saying who holds it until when', () => {
+    const { db } = store();
+    acquireLease(db, 'month-end', A, TTL, T0);
+    expect(acquireLease(db, 'month-end', B, TTL, at(60))).toEqual({ acquired: false, holder: A, expiresAt: at(120).toISOString() });
+    expect(acquireLease(db, 'month-end', B, TTL, at(119.999))).toMatchObject({ acquired: false, holder: A });
+    expect(getLease(db, 'month-end')!.owner).toBe(A);
+    // Another name is another lease.
+    expect(acquireLease(db, 'other', B, TTL, at(60)).acquired).toBe(true);
+  });
+
+  it('extends it for its owner, keeping when it was taken', () => {
+    const { db } = store();
+    acquireLease(db, 'month-end', A, TTL, T0);
+    const r = acquireLease(db, 'month-end', A, TTL, at(30));
+    expect(r).toMatchObject({ acquired: true, tookOverFrom: null, lease: { acquiredAt: T0.toISOString(), heartbeatAt: at(30).toISOString(), expiresAt: at(150).toISOString() } });
+  });
+
+  it('is taken over once it has expired (its holder died)', () => {
+    const { db } = store();
+    acquireLease(db, 'month-end', A, TTL, T0);
+    const r = acquireLease(db, 'month-end', B, TTL, at(120));
+    expect(r).toEqual({
+      acquired: true,
+      tookOverFrom: A,
+      lease: { name: 'month-end', owner: B, acquiredAt: at(120).toISOString(), heartbeatAt: at(120).toISOString(), expiresAt: at(240).toISOString() },
+    });
+    // The dead holder, back, can neither renew nor release it.
+    expect(renewLease(db, 'month-end', A, TTL, at(121))).toBe(false);
+    expect(releaseLease(db, 'month-end', A)).toBe(false);
+    expect(getLease(db, 'month-end')!.owner).toBe(B);
+  });
+
+  it('renews only while it is ours, and a renewed lease holds past its first expiry', () => {
+    const { db } = store();
+    acquireLease(db, 'month-end', A, TTL, T0);
+    expect(renewLease(db, 'month-end', B, TTL, at(40))).toBe(false);
+    expect(getLease(db, 'month-end')!.expiresAt).toBe(at(120).toISOString());
+    expect(renewLease(db, 'month-end', A, TTL, at(100))).toBe(true);
+    expect(getLease(db, 'month-end')).toMatchObject({ heartbeatAt: at(100).toISOString(), expiresAt: at(220).toISOString() });
+    expect(acquireLease(db, 'month-end', B, TTL, at(150))).toEqual({ acquired: false, holder: A, expiresAt: at(220).toISOString() });
+    expect(renewLease(db, 'absent', A, TTL, at(100))).toBe(false);
+  });
+
+  it('releases only for its owner; released, it is free at once', () => {
+    const { db } = store();
+    acquireLease(db, 'month-end', A, TTL, T0);
+    expect(releaseLease(db, 'month-end', B)).toBe(false);
+    expect(getLease(db, 'month-end')!.owner).toBe(A);
+    expect(releaseLease(db, 'month-end', A)).toBe(true);
+    expect(getLease(db, 'month-end')).toBeUndefined();
+    expect(acquireLease(db, 'month-end', B, TTL, at(1))).toMatchObject({ acquired: true, tookOverFrom: null });
+  });
+
+  it('two connections to one file: only one takes it', () => {
+    const { db, dir } = store();
+    const other = openStore(dir);
+    closers.push(() => other.close());
+    const first = acquireLease(db, 'month-end', A, TTL, T0);
+    const second = acquireLease(other, 'month-end', B, TTL, T0);
+    expect([first.acquired, second.acquired]).toEqual([true, false]);
+  });
+
+  it('owner ids name the host and the process, and differ each time', () => {
+    const id = newOwnerId();
+    expect(id).toMatch(new RegExp(`^.+:${process.pid}:[0-9a-f]{8}$`));
+    expect(newOwnerId()).not.toBe(id);
+  });
+});
+
+describe('withLease', () => {
+  const asOf = new Date('2026-11-03T00:00:00Z');
+
+  it('holds the lease during the pass, releases it after, and records the pass in runs', async () => {
+    const { db } = store();
+    const value = await withLease(db, { ttlMs: 60_000, asOf, owner: A }, async (held) => {
+      expect(getLease(db, MONTH_END_LEASE)!.owner).toBe(A);
+      expect(held.owner).toBe(A);
+      held.heartbeat();
+      expect(listRuns(db)[0]).toMatchObject({ status: 'running', owner: A, finishedAt: null });
+      return { result: 42, status: 'ok', summary: { closed: 5 } };
+    });
+    expect(value).toBe(42);
+    expect(getLease(db, MONTH_END_LEASE)).toBeUndefined();
+    const [run] = listRuns(db);
+    expect(run).toMatchObject({ owner: A, status: 'ok', asOf: asOf.toISOString(), summary: '{"closed":5}' });
+    expect(run!.finishedAt! >= run!.startedAt).toBe(true);
+  });
+
+  it('releases the lease and records a failed pass when the pass throws', async () => {
+    const { db } = store();
+    await expect(withLease(db, { ttlMs: 60_000, asOf, owner: A }, () => Promise.reject(new Error('disk full')))).rejects.toThrow('disk full');
+    expect(getLease(db, MONTH_END_LEASE)).toBeUndefined();
+    expect(listRuns(db)[0]).toMatchObject({ status: 'failed', summary: '{"error":"disk full"}' });
+  });
+
+  it('fails with a clear message while another live owner holds it, and runs nothing', async () => {
+    const { db } = store();
+    const until = new Date(Date.now() + 60_000);
+    acquireLease(db, MONTH_END_LEASE, B, 60_000, new Date(until.getTime() - 60_000));
+    let ran = false;
+    const err = await withLease(db, { ttlMs: 60_000, asOf }, () => {
+      ran = true;
+      return Promise.resolve({ result: null, status: 'ok', summary: {} });
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageChargesError);
+    expect((err as UsageChargesError).code).toBe('E_LOCKED');
+    expect((err as Error).message).toBe(
+      `another usage-charges pass (owner ${B}) holds the month-end lease until ${getLease(db, MONTH_END_LEASE)!.expiresAt}; try again later or use --wait`,
+    );
+    expect(ran).toBe(false);
+    expect(listRuns(db)).toEqual([]);
+  });
+
+  it('with wait, polls until the holder releases it', async () => {
+    const { db } = store();
+    acquireLease(db, MONTH_END_LEASE, B, 60_000, new Date());
+    const waits: string[] = [];
+    setTimeout(() => releaseLease(db, MONTH_END_LEASE, B), 150);
+    const value = await withLease(db, { ttlMs: 60_000, asOf, owner: A, wait: true, pollMs: 20, onWait: (h) => waits.push(h) }, () =>
+      Promise.resolve({ result: 'done', status: 'ok', summary: {} }),
+    );
+    expect(value).toBe('done');
+    expect(waits).toEqual([B]);
+  });
+
+  it('with wait, takes over the lease of a holder that died once it expires, marking its pass interrupted', async () => {
+    const { db } = store();
+    // A pass of B started, then B died: its lease expires in 200 ms and is never renewed.
+    db.prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')").run(new Date().toISOString(), asOf.toISOString(), B);
+    acquireLease(db, MONTH_END_LEASE, B, 200, new Date());
+    const took: string[] = [];
+    await withLease(db, { ttlMs: 60_000, asOf, owner: A, wait: true, pollMs: 20, onTakeOver: (p) => took.push(p) }, () =>
+      Promise.resolve({ result: null, status: 'ok', summary: {} }),
+    );
+    expect(took).toEqual([B]);
+    expect(listRuns(db).map((r) => [r.owner, r.status])).toEqual([[A, 'ok'], [B, 'interrupted']]);
+  });
+
+  it('with wait, gives up after the wait limit with a message', async () => {
+    const { db } = store();
+    acquireLease(db, MONTH_END_LEASE, B, 60_000, new Date());
+    await expect(
+      withLease(db, { ttlMs: 60_000, asOf, wait: true, waitLimitMs: 100, pollMs: 20 }, () => Promise.resolve({ result: null, status: 'ok', summary: {} })),
+    ).rejects.toThrow(`another usage-charges pass (owner ${B}) still holds the month-end lease`);
+  });
+
+  it('renews the lease on a timer while the pass runs', async () => {
+    const { db } = store();
+    const seen: string[] = [];
+    await withLease(db, { ttlMs: 90, asOf, owner: A }, async () => {
+      for (let i = 0; i < 4; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        seen.push(getLease(db, MONTH_END_LEASE)!.heartbeatAt);
+      }
+      // Renewed every 30 ms: never expired, never taken.
+      expect(acquireLease(db, MONTH_END_LEASE, B, 90, new Date()).acquired).toBe(false);
+      return { result: null, status: 'ok', summary: {} };
+    });
+    expect(new Set(seen).size).toBeGreaterThan(1);
+  });
+
+  it('a pass that lost its lease stops at its next heartbeat', async () => {
+    const { db } = store();
+    const err = await withLease(db, { ttlMs: 60_000, asOf, owner: A }, (held) => {
+      // Another process took it over (as if it had expired).
+      db.prepare('UPDATE run_lock SET owner = ? WHERE name = ?').run(B, MONTH_END_LEASE);
+      held.heartbeat();
+      return Promise.resolve({ result: null, status: 'ok', summary: {} });
+    }).catch((e: unknown) => e);
+    expect((err as UsageChargesError).code).toBe('E_LEASE_LOST');
+    // Its lease is not released by it: B still holds it.
+    expect(getLease(db, MONTH_END_LEASE)!.owner).toBe(B);
+    expect(listRuns(db)[0]!.status).toBe('failed');
+  });
+});
