@@ -1,9 +1,9 @@
 /** Import kind `catalog`: the ROR columns, the ECL charge rules, and how versions of a product relate. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/store/db.ts';
 import { CATEGORIES, CHARGE_TYPES, RULE_NAMES, UNIT_CODES } from '../../../src/domain/vocabulary.ts';
-import { importText, seedBase, snapshot, tempStore } from '../../helpers/store.ts';
-import { dataOnly, expectRefused, rows } from './support.ts';
+import { importText, snapshot } from '../../helpers/store.ts';
+import { dataOnly, expectRefused, rows, useStore } from './support.ts';
 
 const COLUMNS = [
   'product_id', 'priority', 'applicable_from', 'applicable_to', 'category', 'resource_identifier', 'unit_code', 'unit_price',
@@ -26,14 +26,8 @@ const VM1: Row = {
 const CONTROL = 'contains a control character (CR, LF, tab or similar), which no field may hold';
 const NOT_DECIMAL = 'is not a decimal number (digits, an optional point and fraction; no exponent or separators)';
 
-let store: ReturnType<typeof tempStore>;
 let db: Db;
-beforeEach(async () => {
-  store = tempStore();
-  db = store.db;
-  await seedBase(db);
-});
-afterEach(() => store.close());
+useStore(true, (s) => (db = s.db));
 
 function product(id: string, priority = 0): Record<string, unknown> | undefined {
   return db.prepare('SELECT * FROM catalog_products WHERE product_id = ? AND priority = ?').get(id, priority) as Record<string, unknown> | undefined;

@@ -1,8 +1,8 @@
 /** Import kind `contacts`: tenant, e-mail address, name and active flag; updates and idempotency. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/store/db.ts';
-import { importText, seedBase, snapshot, tempStore } from '../../helpers/store.ts';
-import { dataOnly, expectRefused, rows } from './support.ts';
+import { importText, snapshot } from '../../helpers/store.ts';
+import { dataOnly, expectRefused, rows, useStore } from './support.ts';
 
 const COLUMNS = ['tenant_name', 'email', 'contact_name', 'active'] as const;
 type Column = (typeof COLUMNS)[number];
@@ -11,14 +11,8 @@ const file = (...overrides: Partial<Record<Column, string>>[]): string => rows(C
 
 const CONTROL = 'contains a control character (CR, LF, tab or similar), which no field may hold';
 
-let store: ReturnType<typeof tempStore>;
 let db: Db;
-beforeEach(async () => {
-  store = tempStore();
-  db = store.db;
-  await seedBase(db);
-});
-afterEach(() => store.close());
+useStore(true, (s) => (db = s.db));
 
 function contacts(): Record<string, unknown>[] {
   return db.prepare('SELECT t.tenant_name, c.email, c.contact_name, c.active FROM contacts c JOIN tenants t USING (tenant_pk) ORDER BY contact_pk').all() as Record<string, unknown>[];

@@ -1,8 +1,8 @@
 /** Import kind `coupons`: codes, discounts, validity, re-use of a code, idempotency. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/store/db.ts';
-import { importText, seedBase, snapshot, tempStore } from '../../helpers/store.ts';
-import { dataOnly, expectRefused, rows } from './support.ts';
+import { importText, snapshot } from '../../helpers/store.ts';
+import { dataOnly, expectRefused, rows, useStore } from './support.ts';
 
 const COLUMNS = ['coupon_code', 'tenant_name', 'registered_at', 'discount_type', 'discount_value', 'valid_months', 'valid_until', 'description'] as const;
 type Column = (typeof COLUMNS)[number];
@@ -17,14 +17,8 @@ const CODE_RULE = 'must be exactly 12 capital letters A-Z or digits 0-9';
 const PERCENT_RULE = 'a percentage must be at most 100 with at most 4 decimals';
 const CONTROL = 'contains a control character (CR, LF, tab or similar), which no field may hold';
 
-let store: ReturnType<typeof tempStore>;
 let db: Db;
-beforeEach(async () => {
-  store = tempStore();
-  db = store.db;
-  await seedBase(db);
-});
-afterEach(() => store.close());
+useStore(true, (s) => (db = s.db));
 
 function coupon(code: string): Record<string, unknown> | undefined {
   return db.prepare('SELECT c.*, t.tenant_name FROM coupons c JOIN tenants t USING (tenant_pk) WHERE coupon_code = ?').get(code) as Record<string, unknown> | undefined;

@@ -2,13 +2,13 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/store/db.ts';
 import { IMPORT_KINDS, importFile } from '../../../src/ingest/index.ts';
 import type { AnyImportKind } from '../../../src/ingest/import-kind.ts';
 import { InputError, formatIssue } from '../../../src/domain/errors.ts';
 import { csv, importText, refused, seedBase, snapshot, tempStore } from '../../helpers/store.ts';
-import { expectRefused } from './support.ts';
+import { expectRefused, useStore } from './support.ts';
 
 const HEADER = 'tenant_name,display_name,cutoff_day';
 const EXPECTED_COLUMNS = '(expected tenant_name,display_name,cutoff_day,[locale],[currency],[deleted_at])';
@@ -18,11 +18,10 @@ const NOT_UTF8 = 'is not valid UTF-8 (save the file as UTF-8; Shift_JIS/cp932 is
 
 let store: ReturnType<typeof tempStore>;
 let db: Db;
-beforeEach(() => {
-  store = tempStore();
-  db = store.db;
+useStore(false, (s) => {
+  store = s;
+  db = s.db;
 });
-afterEach(() => store.close());
 
 function displayNames(): Record<string, unknown> {
   const all = db.prepare('SELECT tenant_name, display_name FROM tenants ORDER BY tenant_pk').all() as { tenant_name: string; display_name: string }[];

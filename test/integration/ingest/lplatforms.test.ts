@@ -1,8 +1,8 @@
 /** Import kind `lplatforms`: ID, owning tenant, name and return; updates and idempotency. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/store/db.ts';
-import { importText, seedBase, snapshot, tempStore } from '../../helpers/store.ts';
-import { dataOnly, expectRefused, rows } from './support.ts';
+import { importText, snapshot } from '../../helpers/store.ts';
+import { dataOnly, expectRefused, rows, useStore } from './support.ts';
 
 const COLUMNS = ['lplatform_id', 'tenant_name', 'lplatform_name', 'returned_at'] as const;
 type Column = (typeof COLUMNS)[number];
@@ -13,14 +13,8 @@ const ID_RULE = 'must be 1-64 letters, digits, "_" or "-", starting with a lette
 const CONTROL = 'contains a control character (CR, LF, tab or similar), which no field may hold';
 const RETURN_FIXED = 'returned_at: L-Platform LP1 was returned at 2026-10-20T00:00:00.000Z; a return cannot be changed or undone';
 
-let store: ReturnType<typeof tempStore>;
 let db: Db;
-beforeEach(async () => {
-  store = tempStore();
-  db = store.db;
-  await seedBase(db);
-});
-afterEach(() => store.close());
+useStore(true, (s) => (db = s.db));
 
 function lplatform(id: string): Record<string, unknown> | undefined {
   return db.prepare('SELECT l.*, t.tenant_name FROM lplatforms l JOIN tenants t USING (tenant_pk) WHERE lplatform_id = ?').get(id) as Record<string, unknown> | undefined;

@@ -1,21 +1,17 @@
 /** All-or-nothing under failures that are not bad rows: a throwing applier, a failing stream, chunk edges. */
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importFile } from '../../../src/ingest/index.ts';
 import { tenantsKind } from '../../../src/ingest/kinds/tenants.ts';
 import type { ImportKind } from '../../../src/ingest/import-kind.ts';
 import type { TenantRow } from '../../../src/ingest/kinds/tenants.ts';
 import { InputError } from '../../../src/domain/errors.ts';
-import { importText, snapshot, tempStore } from '../../helpers/store.ts';
+import { importText, snapshot } from '../../helpers/store.ts';
+import { useStore } from './support.ts';
 import type { Db } from '../../../src/store/db.ts';
 
-let store: ReturnType<typeof tempStore>;
 let db: Db;
-beforeEach(() => {
-  store = tempStore();
-  db = store.db;
-});
-afterEach(() => store.close());
+useStore(false, (s) => (db = s.db));
 
 const CTX = { now: '2026-11-01T00:00:00.000Z', defaultCurrency: 'JPY', defaultLocale: 'ja' } as const;
 const TENANTS = 'tenant_name,display_name,cutoff_day\nT1,One,31\nT2,Two,31\nT3,Three,31\n';

@@ -1,8 +1,8 @@
 /** Shared pieces of the ingest tests: CSV rows from objects, refusals that leave the store untouched. */
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import type { Db } from '../../../src/store/db.ts';
 import type { ImportKindName } from '../../../src/ingest/index.ts';
-import { refused, snapshot } from '../../helpers/store.ts';
+import { refused, seedBase, snapshot, tempStore } from '../../helpers/store.ts';
 
 /** One CSV cell, quoted when it holds a comma, a quote or a line break. */
 export function cell(value: string): string {
@@ -48,4 +48,18 @@ export function insertFixedStatement(db: Db, tenantName: string, month = '2026-1
     VALUES (?, ?, ?, ?, 'fixed', 'JPY', '0', '0', '0', ?, ?, ?)`).run(
     tenantPk, month, periodStart, periodEnd, periodEnd, periodEnd, periodEnd,
   );
+}
+
+/**
+ * Gives every test a fresh store on a real SQLite file (seeded with the base tenants, L-Platforms
+ * and products when `seeded`), handed to `use`; closed and deleted after the test.
+ */
+export function useStore(seeded: boolean, use: (store: ReturnType<typeof tempStore>) => void): void {
+  let store: ReturnType<typeof tempStore>;
+  beforeEach(async () => {
+    store = tempStore();
+    use(store);
+    if (seeded) await seedBase(store.db);
+  });
+  afterEach(() => store.close());
 }

@@ -1,8 +1,8 @@
 /** Import kind `tenants`: every field's rules, deletions, cut-off changes, idempotency, all-or-nothing. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/store/db.ts';
-import { importText, seedBase, snapshot, tempStore } from '../../helpers/store.ts';
-import { dataOnly, expectRefused, insertFixedStatement, rows } from './support.ts';
+import { importText, snapshot } from '../../helpers/store.ts';
+import { dataOnly, expectRefused, insertFixedStatement, rows, useStore } from './support.ts';
 
 const COLUMNS = ['tenant_name', 'display_name', 'cutoff_day', 'locale', 'currency', 'deleted_at'] as const;
 type Column = (typeof COLUMNS)[number];
@@ -15,14 +15,8 @@ const NAME_RULE = 'must be 1-32 letters, digits, "_" or "-", starting with a let
 const CONTROL = 'contains a control character (CR, LF, tab or similar), which no field may hold';
 const NO_ZONE = 'is not an ISO 8601 instant with a time zone (the time zone is missing: add Z or an offset such as +09:00)';
 
-let store: ReturnType<typeof tempStore>;
 let db: Db;
-beforeEach(async () => {
-  store = tempStore();
-  db = store.db;
-  await seedBase(db);
-});
-afterEach(() => store.close());
+useStore(true, (s) => (db = s.db));
 
 function tenant(name: string): Record<string, unknown> | undefined {
   return db.prepare('SELECT * FROM tenants WHERE tenant_name = ?').get(name) as Record<string, unknown> | undefined;

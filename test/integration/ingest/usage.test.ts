@@ -1,9 +1,9 @@
 /** Import kind `usage`: intervals and quantities, their references, overlaps, record IDs and finalized months. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/store/db.ts';
 import { RESOURCE_KINDS } from '../../../src/domain/vocabulary.ts';
-import { importText, seedBase, snapshot, tempStore } from '../../helpers/store.ts';
-import { dataOnly, expectRefused, insertFixedStatement, rows } from './support.ts';
+import { importText, snapshot } from '../../helpers/store.ts';
+import { dataOnly, expectRefused, insertFixedStatement, rows, useStore } from './support.ts';
 
 const COLUMNS = [
   'record_id', 'tenant_name', 'lplatform_id', 'resource_id', 'resource_name', 'resource_kind', 'component', 'product_id',
@@ -30,14 +30,8 @@ const NOT_DECIMAL = 'is not a decimal number (digits, an optional point and frac
 const OVERLAP = 'overlaps record R1 of the same resource, component, product and time kind; usage is never counted twice';
 const FINALIZED = 'start_at: falls in 2026-10, which is already finalized for tenant T1; import it with --as-adjustment to book it in the next open month';
 
-let store: ReturnType<typeof tempStore>;
 let db: Db;
-beforeEach(async () => {
-  store = tempStore();
-  db = store.db;
-  await seedBase(db);
-});
-afterEach(() => store.close());
+useStore(true, (s) => (db = s.db));
 
 function records(): Record<string, unknown>[] {
   return db.prepare('SELECT record_id, start_at, end_at, quantity FROM usage_records ORDER BY usage_pk').all() as Record<string, unknown>[];
