@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import dotenv from 'dotenv';
+import cron from 'node-cron';
 import { z } from 'zod';
 import { ConfigError } from './domain/errors.ts';
 import { CURRENCIES, LOCALES, type Currency, type Locale } from './domain/vocabulary.ts';
@@ -32,6 +33,33 @@ export interface Config {
   retentionMonths: number;
   /** Seconds the month-end lease holds without a heartbeat (at least 10); a dead holder's lease is taken over after it. */
   lockTtlSeconds: number;
+  mail: MailSettings;
+  /** node-cron expression of the nightly pass. */
+  cronSchedule: string;
+  /** Time zone the cron expression is read in (the billing time zone unless set). */
+  cronTimeZone: string;
+  /** `json` lines, or `pretty` (readable); `auto` is pretty on a terminal, else json. */
+  logFormat: 'auto' | 'json' | 'pretty';
+}
+
+/** How statement mails are sent and retried. */
+export interface MailSettings {
+  /** TLS on an smtp:// server: `auto` upgrades when offered, `require` refuses a plain session, `off` never upgrades. */
+  starttls: 'auto' | 'require' | 'off';
+  /** Connections kept open to the SMTP server at most. */
+  poolSize: number;
+  /** Messages per second at most (0: no limit). */
+  rateLimit: number;
+  /** Seconds a connection, greeting or reply may take before the attempt counts as a transient failure. */
+  timeoutSeconds: number;
+  /** Attempts of one delivery before it is marked failed (transient errors only; a 5xx fails at once). */
+  maxAttempts: number;
+  /** Delay before the first retry; each later one doubles it (capped at six hours). */
+  retryBaseSeconds: number;
+  /** PEM file of certificate authorities the SMTP server's certificate may chain to, besides the system ones. */
+  caFile: string | null;
+  /** DKIM signing, when DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE are all set. */
+  dkim: { domainName: string; keySelector: string; privateKeyFile: string } | null;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -55,6 +83,19 @@ export const SETTINGS = {
   CURRENCY_SYMBOLS: '',
   RETENTION_MONTHS: '24',
   LOCK_TTL_SECONDS: '120',
+  SMTP_STARTTLS: 'auto',
+  SMTP_POOL_SIZE: '5',
+  SMTP_RATE_LIMIT: '0',
+  SMTP_TIMEOUT_SECONDS: '60',
+  SMTP_CA_FILE: '',
+  MAIL_MAX_ATTEMPTS: '8',
+  MAIL_RETRY_BASE_SECONDS: '60',
+  DKIM_DOMAIN: '',
+  DKIM_SELECTOR: '',
+  DKIM_PRIVATE_KEY_FILE: '',
+  CRON_SCHEDULE: '0 2 * * *',
+  CRON_TZ: '',
+  LOG_FORMAT: 'auto',
 } as const;
 export type SettingName = keyof typeof SETTINGS;
 
@@ -85,6 +126,10 @@ function isSmtpUrl(value: string): boolean {
   return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '';
 }
 
+function wholeNumber(min: number, max: number): z.ZodType<string> {
+  return z.string().regex(/^\d{1,9}$/, 'must be a whole number').refine((v) => Number(v) >= min && Number(v) <= max, `must be from ${min} to ${max}`);
+}
+
 const schema = z.object({
   DATA_DIR: z.string().min(1, 'must not be empty'),
   BILLING_TZ: z.string().refine(isTimeZone, 'is not an IANA time zone (for example UTC or Asia/Tokyo)'),
@@ -112,6 +157,19 @@ const schema = z.object({
   }),
   RETENTION_MONTHS: z.string().regex(/^\d{1,4}$/, 'must be a whole number of months').refine((v) => Number(v) >= 24, 'must be at least 24 (statements are kept 24 months)'),
   LOCK_TTL_SECONDS: z.string().regex(/^\d{1,6}$/, 'must be a whole number of seconds').refine((v) => Number(v) >= 10, 'must be at least 10 (the lease is renewed every third of it)'),
+  SMTP_STARTTLS: z.enum(['auto', 'require', 'off'], { error: 'must be auto, require or off' }),
+  SMTP_POOL_SIZE: wholeNumber(1, 100),
+  SMTP_RATE_LIMIT: wholeNumber(0, 100000),
+  SMTP_TIMEOUT_SECONDS: wholeNumber(1, 3600),
+  SMTP_CA_FILE: z.string(),
+  MAIL_MAX_ATTEMPTS: wholeNumber(1, 100),
+  MAIL_RETRY_BASE_SECONDS: wholeNumber(0, 86400),
+  DKIM_DOMAIN: z.string().refine((v) => v === '' || /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(v), 'must be a domain name'),
+  DKIM_SELECTOR: z.string().refine((v) => v === '' || /^[a-z0-9](?:[a-z0-9._-]{0,62})$/i.test(v), 'must be a DKIM selector (letters, digits, dot, dash)'),
+  DKIM_PRIVATE_KEY_FILE: z.string(),
+  CRON_SCHEDULE: z.string().refine((v) => cron.validate(v), 'is not a cron expression (five fields, or six with seconds; for example 0 2 * * *)'),
+  CRON_TZ: z.string().refine((v) => v === '' || isTimeZone(v), 'is not an IANA time zone (empty: the billing time zone)'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { error: 'must be auto, json or pretty' }),
   TAX_RATES: z.string().transform((v, ctx) => {
     const rates = parseTaxRates(v);
     if (typeof rates === 'string') {
@@ -180,9 +238,15 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     throw new ConfigError(lines.join('\n'));
   }
   const v = parsed.data;
+  const dkimParts = [v.DKIM_DOMAIN, v.DKIM_SELECTOR, v.DKIM_PRIVATE_KEY_FILE];
+  if (dkimParts.some((x) => x !== '') && dkimParts.some((x) => x === '')) {
+    throw new ConfigError('configuration: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE go together: set all three to sign mails, or none');
+  }
+  const dkim = v.DKIM_DOMAIN === '' ? null : { domainName: v.DKIM_DOMAIN, keySelector: v.DKIM_SELECTOR, privateKeyFile: v.DKIM_PRIVATE_KEY_FILE };
+  const billingTimeZone = new Intl.DateTimeFormat('en-US', { timeZone: v.BILLING_TZ }).resolvedOptions().timeZone;
   return {
     dataDir: path.resolve(cwd, v.DATA_DIR),
-    billingTimeZone: new Intl.DateTimeFormat('en-US', { timeZone: v.BILLING_TZ }).resolvedOptions().timeZone,
+    billingTimeZone,
     defaultCurrency: v.DEFAULT_CURRENCY,
     defaultLocale: v.DEFAULT_LOCALE,
     smtpUrl: v.SMTP_URL === '' ? null : v.SMTP_URL,
@@ -197,6 +261,19 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     currencySymbols: v.CURRENCY_SYMBOLS,
     retentionMonths: Number(v.RETENTION_MONTHS),
     lockTtlSeconds: Number(v.LOCK_TTL_SECONDS),
+    mail: {
+      starttls: v.SMTP_STARTTLS,
+      poolSize: Number(v.SMTP_POOL_SIZE),
+      rateLimit: Number(v.SMTP_RATE_LIMIT),
+      timeoutSeconds: Number(v.SMTP_TIMEOUT_SECONDS),
+      maxAttempts: Number(v.MAIL_MAX_ATTEMPTS),
+      retryBaseSeconds: Number(v.MAIL_RETRY_BASE_SECONDS),
+      caFile: v.SMTP_CA_FILE === '' ? null : path.resolve(cwd, v.SMTP_CA_FILE),
+      dkim: dkim === null ? null : { ...dkim, privateKeyFile: path.resolve(cwd, dkim.privateKeyFile) },
+    },
+    cronSchedule: v.CRON_SCHEDULE,
+    cronTimeZone: v.CRON_TZ === '' ? billingTimeZone : new Intl.DateTimeFormat('en-US', { timeZone: v.CRON_TZ }).resolvedOptions().timeZone,
+    logFormat: v.LOG_FORMAT,
   };
 }
 

@@ -47,6 +47,10 @@ describe('configuration', () => {
       currencySymbols: {},
       retentionMonths: 24,
       lockTtlSeconds: 120,
+      mail: { starttls: 'auto', poolSize: 5, rateLimit: 0, timeoutSeconds: 60, maxAttempts: 8, retryBaseSeconds: 60, caFile: null, dkim: null },
+      cronSchedule: '0 2 * * *',
+      cronTimeZone: 'UTC',
+      logFormat: 'auto',
     });
   });
 
@@ -119,7 +123,7 @@ describe('configuration', () => {
     const example = fs.readFileSync(path.join(root, '.env.example'), 'utf8');
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     for (const [name, fallback] of Object.entries(SETTINGS)) {
-      expect(example).toMatch(new RegExp(`^#? ?${name}=${fallback.replace(/[./]/g, '\\$&')}$`, 'm'));
+      expect(example).toMatch(new RegExp(`^#? ?${name}=${fallback.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm'));
       expect(readme).toContain(`\`${name}\``);
     }
   });
