@@ -42,7 +42,12 @@ export async function zipOf(view: StatementView, config: Config): Promise<{ name
 }
 
 /** Writes the files of every fixed statement that has none; one failure does not stop the others. */
-export async function buildFiles(db: Db, config: Config, now: () => Date = () => new Date()): Promise<FilesSummary> {
+export async function buildFiles(
+  db: Db,
+  config: Config,
+  now: () => Date = () => new Date(),
+  hooks: { shouldStop?: () => boolean; onProgress?: (done: number, total: number) => void } = {},
+): Promise<FilesSummary> {
   const summary: FilesSummary = { written: [], failed: [] };
   const pending = db.prepare(`SELECT s.statement_pk, s.billing_month, t.tenant_name FROM statements s JOIN tenants t USING (tenant_pk)
     WHERE s.status = 'fixed' AND NOT EXISTS (SELECT 1 FROM statement_files f WHERE f.statement_pk = s.statement_pk)
@@ -50,7 +55,9 @@ export async function buildFiles(db: Db, config: Config, now: () => Date = () =>
   const record = db.prepare(`INSERT INTO statement_files (statement_pk, zip_name, zip_path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (statement_pk) DO NOTHING`);
   const owner = db.prepare('SELECT statement_pk FROM statement_files WHERE zip_path = ?').pluck();
-  for (const s of pending) {
+  for (const [i, s] of pending.entries()) {
+    if (hooks.shouldStop?.()) break;
+    hooks.onProgress?.(i, pending.length);
     try {
       const zip = await zipOf(loadStatementView(db, s.statement_pk), config);
       const dir = statementsDir(config, s.billing_month);
@@ -62,7 +69,7 @@ export async function buildFiles(db: Db, config: Config, now: () => Date = () =>
       const taken = owner.get(relative) as number | undefined;
       if (taken !== undefined && taken !== s.statement_pk) throw new UsageChargesError('E_FILE_NAME', `${relative} already holds another statement's files`);
       await writeFileAtomic(file, zip.bytes);
-      const sha256 = crypto.createHash('sha256').update(zip.bytes).digest('hex');
+      const sha256 = sha256Of(zip.bytes);
       db.transaction(() => record.run(s.statement_pk, zip.name, relative, sha256, zip.bytes.length, now().toISOString())).immediate();
       summary.written.push({ tenant: s.tenant_name, billingMonth: s.billing_month, zip: relative, bytes: zip.bytes.length });
     } catch (err) {
@@ -72,6 +79,7 @@ export async function buildFiles(db: Db, config: Config, now: () => Date = () =>
       summary.failed.push({ tenant: s.tenant_name, billingMonth: s.billing_month, reason });
     }
   }
+  hooks.onProgress?.(pending.length, pending.length);
   return summary;
 }
 
@@ -91,4 +99,37 @@ export function pruneFiles(db: Db, config: Config, asOf: Date, now: () => Date =
     mark.run(now().toISOString(), f.file_pk);
   }
   return old.length;
+}
+
+/**
+ * The archived zip of a fixed statement, checked against the SHA-256 recorded when it was written
+ * (DESIGN invariant 3: a resend sends the archived bytes). A missing (pruned) or damaged file is
+ * rebuilt from the frozen lines; the rebuild must give the recorded bytes, and a damaged file is
+ * then replaced. Anything else is an E_ARCHIVE error: nothing is sent that is not the statement.
+ */
+export async function archivedZip(db: Db, config: Config, statementPk: number): Promise<{ name: string; bytes: Buffer; repaired: boolean }> {
+  const f = db.prepare('SELECT zip_name, zip_path, sha256, pruned_at FROM statement_files WHERE statement_pk = ?').get(statementPk) as
+    { zip_name: string; zip_path: string; sha256: string; pruned_at: string | null } | undefined;
+  if (f === undefined) throw new UsageChargesError('E_ARCHIVE', 'the statement has no files yet (the next run writes them)');
+  const file = path.join(config.dataDir, f.zip_path);
+  let bytes: Buffer | null = null;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageChargesError('E_ARCHIVE', `${f.zip_path} cannot be read: ${(err as Error).message}`);
+  }
+  if (bytes !== null && sha256Of(bytes) === f.sha256) return { name: f.zip_name, bytes, repaired: false };
+  const rebuilt = await zipOf(loadStatementView(db, statementPk), config);
+  if (sha256Of(rebuilt.bytes) !== f.sha256 || rebuilt.name !== f.zip_name) {
+    throw new UsageChargesError('E_ARCHIVE', `${f.zip_path} ${bytes === null ? 'is missing' : 'does not match its recorded SHA-256'}, and the rebuild from the frozen lines does not give the recorded bytes either; nothing was sent`);
+  }
+  if (f.pruned_at === null) {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(file, rebuilt.bytes);
+  }
+  return { name: f.zip_name, bytes: rebuilt.bytes, repaired: bytes !== null || f.pruned_at === null };
+}
+
+function sha256Of(bytes: Uint8Array): string {
+  return crypto.createHash('sha256').update(bytes).digest('hex');
 }

@@ -11,10 +11,14 @@ import { billingReader, finalizeStatement, loadSchedules, recordCloseFailure, st
 import { fileOptions } from './build-files.ts';
 import type { Db } from '../src/store/db.ts';
 import { lateUsageAdjustments } from './late-usage.ts';
+import { newMessageId } from '../src/mail/compose.ts';
+import { recordAudit } from '../src/store/audit.ts';
+import { createStatementDeliveries } from '../src/store/outbox.ts';
 
 /** What a close did. */
 export interface CloseSummary {
-  closed: { tenant: string; billingMonth: string; total: string; currency: string }[];
+  /** `recipients`: the deliveries created with the statement (0: the tenant has no active contact). */
+  closed: { tenant: string; billingMonth: string; total: string; currency: string; recipients: number }[];
   failed: { tenant: string; billingMonth: string; reason: string }[];
 }
 
@@ -24,16 +28,18 @@ export function findDue(db: Db, config: Config, asOf: Date): DuePeriod[] {
 }
 
 /**
- * Closes every period due as of `asOf`. A tenant whose earlier month fails is not closed for later
- * months in this run (its months are finalized in order).
+ * Closes every period due as of `asOf`, and creates each statement's deliveries in the same
+ * transaction. A tenant whose earlier month fails is not closed for later months in this run (its
+ * months are finalized in order). `shouldStop` is asked before each period (a graceful shutdown).
  */
-export function closeDue(db: Db, config: Config, asOf: Date, now: () => Date = () => new Date()): CloseSummary {
+export function closeDue(db: Db, config: Config, asOf: Date, now: () => Date = () => new Date(), shouldStop: () => boolean = () => false): CloseSummary {
   const summary: CloseSummary = { closed: [], failed: [] };
   const policy = ratingPolicy(config);
   const reader = billingReader(db);
   const blocked = new Set<string>();
   for (const due of findDue(db, config, asOf)) {
     if (blocked.has(due.tenantName)) continue;
+    if (shouldStop()) break;
     const at = now();
     try {
       // Read, rate and write under the write lock, so that no import lands between what was rated
@@ -44,9 +50,17 @@ export function closeDue(db: Db, config: Config, asOf: Date, now: () => Date = (
         const adjustments = lateUsageAdjustments(db, reader, tenant, due.billingMonth, config.billingTimeZone, policy);
         const tree = ratePeriod({ ...reader.ratingInput(tenant, due, config.billingTimeZone, policy), adjustments });
         const view = { tenant: statementTenant(tenant), status: 'fixed' as const, madeAt: at.getTime(), tree, files: fileOptions(config, tenant.currency) };
-        return finalizeStatement(db, tenant, view, at.toISOString()) ? tree : null;
+        const statementPk = finalizeStatement(db, tenant, view, at.toISOString());
+        if (statementPk === null) return null;
+        // The outbox rows are made with the statement (DESIGN invariant 4): a crash after this
+        // commit cannot lose an e-mail, and one before it leaves neither.
+        const recipients = createStatementDeliveries(db, statementPk, tenant.tenant_pk, () => newMessageId(config.mailFrom), at.toISOString());
+        if (recipients === 0) recordAudit(db, at.toISOString(), 'no-recipient', tenant.tenant_name, { billingMonth: due.billingMonth });
+        return { tree, recipients };
       }).immediate();
-      if (closed) summary.closed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, total: closed.total.toFixed(), currency: closed.currency });
+      if (closed) {
+        summary.closed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, total: closed.tree.total.toFixed(), currency: closed.tree.currency, recipients: closed.recipients });
+      }
     } catch (err) {
       // One tenant that cannot be closed does not stop the others; it is retried on the next run.
       const reason = err instanceof UsageChargesError ? err.message : `unexpected: ${(err as Error).message}`;

@@ -46,6 +46,8 @@ export interface WithLeaseOptions {
   onWait?: (holder: string, expiresAt: string) => void;
   /** Told when an expired lease of a holder that died is taken over. */
   onTakeOver?: (previousOwner: string) => void;
+  /** With `wait`: asked while waiting; true gives up (a shutdown) with E_STOPPED. */
+  shouldStop?: () => boolean;
   name?: string;
   owner?: string;
   now?: () => Date;
@@ -74,6 +76,7 @@ export async function withLease<T>(db: Db, options: WithLeaseOptions, pass: (hel
   let taken = acquireLease(db, name, owner, ttlMs, now());
   while (!taken.acquired) {
     if (!options.wait) throw new UsageChargesError('E_LOCKED', leaseHeldMessage(taken.holder, taken.expiresAt));
+    if (options.shouldStop?.()) throw new UsageChargesError('E_STOPPED', `stopped while waiting for the ${name} lease`);
     if (now().getTime() - started >= waitLimitMs) {
       throw new UsageChargesError(
         'E_LOCKED',

@@ -1,6 +1,7 @@
 /** What every verb needs: the validated configuration and the open store, loaded once on first use. */
 import { loadConfig, type Config } from '../config.ts';
 import { openStore, type Db } from '../store/db.ts';
+import { createLogger, type Logger } from '../log.ts';
 import type { Output } from './output.ts';
 
 /** The verbs' shared context; the store opens lazily so that `--help` needs neither. */
@@ -10,6 +11,8 @@ export interface CliContext {
   failed: boolean;
   config(): Config;
   db(): Db;
+  /** The process's logger (pino, stderr, LOG_LEVEL). */
+  logger(): Logger;
   close(): void;
 }
 
@@ -17,6 +20,7 @@ export interface CliContext {
 export function createContext(output: Output, env: NodeJS.ProcessEnv = process.env): CliContext {
   let config: Config | undefined;
   let db: Db | undefined;
+  let logger: Logger | undefined;
   return {
     output,
     failed: false,
@@ -24,6 +28,10 @@ export function createContext(output: Output, env: NodeJS.ProcessEnv = process.e
     db() {
       db ??= openStore(this.config().dataDir);
       return db;
+    },
+    logger() {
+      logger ??= createLogger(this.config());
+      return logger;
     },
     close() {
       db?.close();

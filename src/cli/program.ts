@@ -7,6 +7,9 @@ import { registerSeedDemo } from './seed-demo.ts';
 import { registerHistory, registerStatus } from './status.ts';
 import { registerRun } from './run.ts';
 import { registerEstimate } from './estimate.ts';
+import { registerSchedule } from './schedule.ts';
+import { registerResend } from './resend.ts';
+import { registerBackup } from './backup.ts';
 
 /** Builds the program; verbs throw, and `main` maps what they throw to exit codes. */
 export function buildProgram(ctx: CliContext): Command {
@@ -23,9 +26,12 @@ export function buildProgram(ctx: CliContext): Command {
   registerSeedDemo(program, ctx);
   registerStatus(program, ctx);
   registerRun(program, ctx);
+  registerSchedule(program, ctx);
+  registerResend(program, ctx);
   registerEstimate(program, ctx);
   registerHistory(program, ctx);
   registerExport(program, ctx);
+  registerBackup(program, ctx);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,53 +1,74 @@
-/** `usage-charges run [--as-of ISO] [--wait]`: one month-end pass: close every due period and write its files. */
+/** `usage-charges run [--as-of ISO] [--wait] [--dry-run]`: one month-end pass, as the scheduler runs it. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { buildFiles, pruneFiles } from '../../jobs/build-files.ts';
-import { closeDue } from '../../jobs/close.ts';
-import { withLease } from '../../jobs/with-lease.ts';
+import { leasedPass, monthEndPass } from '../../jobs/pass.ts';
+import { createMailer } from '../mail/transport.ts';
+import { DB_FILE_NAME, openStore } from '../store/db.ts';
 import type { CliContext } from './context.ts';
 import { parseAsOf } from './options.ts';
+import { printPass } from './pass-report.ts';
+import { progressBar } from './progress.ts';
+import { onStopSignals } from './signals.ts';
 
 export function registerRun(program: Command, ctx: CliContext): void {
   program
     .command('run')
-    .description('one month-end pass: finalize every period whose cut-off day has ended (oldest first) and write its statement files; one pass at a time (the month-end lease)')
+    .description('one month-end pass: finalize every period whose cut-off day has ended (oldest first), write its statement files, '
+      + 'send every mail that is due (new statements and retries); one pass at a time (the month-end lease)')
     .option('--as-of <instant>', 'ISO 8601 instant with zone (default: now): periods that ended by then are due')
     .option('--wait', 'when another pass is running, wait for it to finish (up to an hour) instead of exiting with code 1')
-    .action(async (opts: { asOf?: string; wait?: boolean }) => {
+    .option('--dry-run', 'do the whole pass on a copy of the store in a temporary folder, mails written there as .eml: nothing is changed or sent')
+    .action(async (opts: { asOf?: string; wait?: boolean; dryRun?: boolean }) => {
       const asOf = parseAsOf(opts.asOf);
       const config = ctx.config();
       const db = ctx.db();
+      const log = ctx.logger();
       const out = ctx.output.out;
-      const leaseOptions = {
-        ttlMs: config.lockTtlSeconds * 1000,
-        asOf,
-        wait: opts.wait === true,
-        onWait: (holder: string, until: string) => out(`waiting for another usage-charges pass (owner ${holder}, lease until ${until}) to finish`),
-        onTakeOver: (previous: string) => out(`took over the month-end lease of ${previous}, which expired (its pass did not finish)`),
-      };
-      const { result, files, pruned } = await withLease(db, leaseOptions, async (held) => {
-        const result = closeDue(db, config, asOf);
-        held.heartbeat();
-        const files = await buildFiles(db, config);
-        held.heartbeat();
-        const pruned = pruneFiles(db, config, asOf);
-        const failures = result.failed.length + files.failed.length;
-        return {
-          result: { result, files, pruned },
-          status: failures > 0 ? 'failed' : 'ok',
-          summary: {
-            closed: result.closed.length,
-            failed: result.failed.length,
-            filesWritten: files.written.length,
-            filesFailed: files.failed.length,
-            pruned,
-          },
-        };
-      });
-      out(`run as of ${asOf.toISOString()}: ${result.closed.length} closed, ${result.failed.length} failed; ${files.written.length} files written, ${files.failed.length} failed${pruned ? `; ${pruned} old files pruned` : ''}`);
-      for (const c of result.closed) out(`  closed ${c.tenant} ${c.billingMonth}: total ${c.total} ${c.currency}`);
-      for (const w of files.written) out(`  wrote ${w.zip} (${w.bytes} bytes)`);
-      for (const f of result.failed) ctx.output.err(`  failed to close ${f.tenant} ${f.billingMonth}: ${f.reason}`);
-      for (const f of files.failed) ctx.output.err(`  failed to write the files of ${f.tenant} ${f.billingMonth}: ${f.reason}`);
-      if (result.failed.length + files.failed.length > 0) ctx.failed = true;
+      const progress = progressBar();
+      const onProgress = (stage: Parameters<typeof progress.update>[0], done: number, total: number): void => progress.update(stage, done, total);
+
+      if (opts.dryRun) {
+        // The same pass, on a snapshot of the store: what it would close, write and send, without
+        // touching the store, the archive or the mail server.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'usage-charges-dry-run-'));
+        await db.backup(path.join(dir, DB_FILE_NAME));
+        const copy = openStore(dir);
+        const dryConfig = { ...config, dataDir: dir, smtpUrl: null };
+        const mailer = createMailer(dryConfig);
+        try {
+          const result = await monthEndPass(copy, dryConfig, mailer, asOf, { log, onProgress });
+          progress.stop();
+          printPass(ctx.output, result, { dataDir: dir, mailTarget: mailer.target, label: 'dry run' });
+          out(`dry run: nothing in ${config.dataDir} was changed and nothing was sent; what the pass would write and send is in ${dir}`);
+        } finally {
+          progress.stop();
+          mailer.close();
+          copy.close();
+        }
+        return;
+      }
+
+      const mailer = createMailer(config);
+      // SIGINT/SIGTERM: finish the message in flight, record it, release the lease, stop.
+      const stop = onStopSignals((signal) => log.warn({ signal }, 'stop requested: finishing the message in flight'));
+      try {
+        const result = await leasedPass(db, config, mailer, {
+          asOf,
+          wait: opts.wait === true,
+          log,
+          onProgress,
+          shouldStop: () => stop.requested,
+          onWait: (holder, until) => out(`waiting for another usage-charges pass (owner ${holder}, lease until ${until}) to finish`),
+          onTakeOver: (previous) => out(`took over the month-end lease of ${previous}, which expired (its pass did not finish)`),
+        });
+        progress.stop();
+        if (printPass(ctx.output, result, { dataDir: config.dataDir, mailTarget: mailer.target })) ctx.failed = true;
+      } finally {
+        stop.dispose();
+        progress.stop();
+        mailer.close();
+      }
     });
 }

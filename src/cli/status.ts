@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../domain/errors.ts';
 import { localDate } from '../domain/calendar.ts';
-import { listTenants, monthStates, summarizeStore, tenantHistory, type MonthState } from '../store/summary.ts';
+import { deliveryCounts, listTenants, monthDeliveries, monthStates, recentResends, recentRuns, summarizeStore, tenantHistory, type MonthMailState, type MonthState } from '../store/summary.ts';
 import { DB_FILE_NAME } from '../store/db.ts';
 import type { CliContext } from './context.ts';
 import { parseMonth } from './options.ts';
@@ -27,8 +27,11 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       const s = summarizeStore(db);
       const tenants = listTenants(db, limit);
       const out = ctx.output.out;
+      const deliveries = deliveryCounts(db);
+      const resends = recentResends(db, 10);
+      const runs = recentRuns(db, 1);
       if (opts.json) {
-        out(JSON.stringify({ dataDir: config.dataDir, ...s, tenantList: tenants }, null, 2));
+        out(JSON.stringify({ dataDir: config.dataDir, ...s, deliveries, recentResends: resends, lastRun: runs[0] ?? null, tenantList: tenants }, null, 2));
         return;
       }
       out(`store: ${config.dataDir}/${DB_FILE_NAME} (schema version ${s.schemaVersion})`);
@@ -41,6 +44,15 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       out(`coupons: ${s.coupons}`);
       const st = Object.entries(s.statements).map(([k, v]) => `${v} ${k}`).join(', ');
       out(`statements: ${st || 'none'}`);
+      const dl = Object.entries(deliveries).map(([k, v]) => `${v} ${k}`).join(', ');
+      out(`mails: ${dl || 'none'}${deliveries.failed ? ' (usage-charges status --month YYYY-MM shows why; retry --failed requeues them)' : ''}`);
+      const last = runs[0];
+      if (last) out(`last pass: ${last.status}, started ${last.started_at}${last.finished_at ? `, finished ${last.finished_at}` : ''} (as of ${last.as_of})`);
+      if (resends.length > 0) {
+        out('');
+        out('recent resends:');
+        for (const line of table(['at', 'tenant', 'month', 'to', 'reason', 'by'], resends.map((r) => [r.at, r.tenant, r.billingMonth, r.to.join(' '), r.reason, r.by]))) out(line);
+      }
       if (tenants.length > 0) {
         out('');
         const rows = tenants.map((t) => [
@@ -66,16 +78,40 @@ function stateOf(s: MonthState): string {
   return s.last_error ? 'failed, will retry' : 'open';
 }
 
+/** A statement's mails in a few words: `2 sent`, `1 sent, 1 failed`, `no recipient`. */
+function mailState(r: MonthMailState): string {
+  if (r.status !== 'fixed') return '';
+  const parts = [
+    r.mails_sent ? `${r.mails_sent} sent` : '',
+    r.mails_pending + r.mails_sending ? `${r.mails_pending + r.mails_sending} pending` : '',
+    r.mails_failed ? `${r.mails_failed} failed` : '',
+  ].filter((p) => p !== '');
+  if (parts.length === 0) return 'no recipient';
+  return parts.join(', ') + (r.resends ? ` (${r.resends} resent)` : '');
+}
+
 function printMonth(ctx: CliContext, month: string, json: boolean): void {
-  const rows = monthStates(ctx.db(), month);
+  const db = ctx.db();
+  const rows = monthStates(db, month);
+  const deliveries = monthDeliveries(db, month);
   if (json) {
-    ctx.output.out(JSON.stringify(rows, null, 2));
+    ctx.output.out(JSON.stringify({ statements: rows, deliveries }, null, 2));
     return;
   }
   ctx.output.out(`statements of ${month}:`);
-  const lines = table(['tenant', 'state', 'total', 'currency', 'finalized at', 'file', 'reason'],
-    rows.map((r) => [r.tenant_name, stateOf(r), r.total ?? '', r.currency, r.finalized_at ?? '', r.zip_name ?? '', r.last_error ?? '']));
+  const lines = table(['tenant', 'state', 'total', 'currency', 'finalized at', 'file', 'mails', 'reason'],
+    rows.map((r) => [r.tenant_name, stateOf(r), r.total ?? '', r.currency, r.finalized_at ?? '', r.zip_name ?? '', mailState(r), r.last_error ?? '']));
   for (const line of lines) ctx.output.out(line);
+  const open = deliveries.filter((d) => d.status !== 'sent' || d.kind === 'resend');
+  if (open.length > 0) {
+    ctx.output.out('');
+    ctx.output.out('mails not sent yet, failed, or resent:');
+    for (const line of table(['tenant', 'to', 'kind', 'status', 'attempts', 'next attempt', 'sent at', 'reason / last error', 'by'],
+      open.map((d) => [d.tenant_name, d.recipient, d.kind, d.status, String(d.attempts), d.next_attempt_at ?? '', d.sent_at ?? '',
+        d.kind === 'resend' ? [d.reason, d.last_error ?? ''].filter((x) => x !== '').join('; ') : d.last_error ?? '', d.requested_by]))) {
+      ctx.output.out(line);
+    }
+  }
 }
 
 /** `usage-charges history --tenant T [--months N]`: a tenant's statements, newest first. */

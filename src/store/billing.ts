@@ -119,15 +119,15 @@ export function billingReader(db: Db) {
 
 /**
  * Finalizes a statement in the caller's transaction: its lines, its totals and summary, status
- * `fixed`. Returns false (and writes nothing) when the month is already fixed. A pending cut-off
+ * `fixed`. Returns its key, or null (and writes nothing) when the month is already fixed. A pending cut-off
  * day takes effect now, after this closing.
  */
-export function finalizeStatement(db: Db, t: TenantRow, view: StatementView, now: string): boolean {
+export function finalizeStatement(db: Db, t: TenantRow, view: StatementView, now: string): number | null {
   const { summary, lines } = summarize(view);
   const period = view.tree.period;
   const existing = db.prepare('SELECT statement_pk, status FROM statements WHERE tenant_pk = ? AND billing_month = ?').get(t.tenant_pk, period.billingMonth) as
     { statement_pk: number; status: string } | undefined;
-  if (existing?.status === 'fixed') return false;
+  if (existing?.status === 'fixed') return null;
   let pk: number;
   if (existing) {
     db.prepare('DELETE FROM charge_lines WHERE statement_pk = ?').run(existing.statement_pk);
@@ -149,7 +149,7 @@ export function finalizeStatement(db: Db, t: TenantRow, view: StatementView, now
     db.prepare('UPDATE tenants SET cutoff_day = pending_cutoff_day, pending_cutoff_day = NULL, pending_cutoff_requested_at = NULL, updated_at = ? WHERE tenant_pk = ?').run(now, t.tenant_pk);
   }
   recordAudit(db, now, 'close', t.tenant_name, { billingMonth: period.billingMonth, total: summary.total, lines: lines.length });
-  return true;
+  return pk;
 }
 
 /** Records why a period could not be closed; it stays open and is retried on the next run. */

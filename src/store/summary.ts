@@ -85,11 +85,73 @@ export interface MonthState {
   zip_name: string | null;
 }
 
-/** Every tenant with its statement of `month`, if any. */
-export function monthStates(db: Db, month: string): MonthState[] {
-  return db.prepare(`SELECT t.tenant_name, s.billing_month, s.status, s.total, t.currency, s.finalized_at, s.last_error, f.zip_name
+/** A month's statement with its deliveries counted by status (the statement's own, then resends). */
+export interface MonthMailState extends MonthState {
+  mails_sent: number;
+  mails_pending: number;
+  mails_sending: number;
+  mails_failed: number;
+  resends: number;
+}
+
+/** Every tenant with its statement of `month`, if any, and its deliveries. */
+export function monthStates(db: Db, month: string): MonthMailState[] {
+  return db.prepare(`SELECT t.tenant_name, s.billing_month, s.status, s.total, t.currency, s.finalized_at, s.last_error, f.zip_name,
+      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'sent') AS mails_sent,
+      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'pending') AS mails_pending,
+      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'sending') AS mails_sending,
+      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'failed') AS mails_failed,
+      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.kind = 'resend') AS resends
     FROM tenants t LEFT JOIN statements s ON s.tenant_pk = t.tenant_pk AND s.billing_month = ?
-    LEFT JOIN statement_files f ON f.statement_pk = s.statement_pk ORDER BY t.tenant_name`).all(month) as MonthState[];
+    LEFT JOIN statement_files f ON f.statement_pk = s.statement_pk ORDER BY t.tenant_name`).all(month) as MonthMailState[];
+}
+
+/** One delivery as `status` lists it. */
+export interface DeliveryRow {
+  tenant_name: string;
+  billing_month: string;
+  recipient: string;
+  kind: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_error: string | null;
+  sent_at: string | null;
+  message_id: string;
+  reason: string;
+  requested_by: string;
+  created_at: string;
+}
+
+/** The deliveries of a month (or of every month), failed and pending first. */
+export function monthDeliveries(db: Db, month: string | null): DeliveryRow[] {
+  return db.prepare(`SELECT t.tenant_name, s.billing_month, d.recipient, d.kind, d.status, d.attempts, d.next_attempt_at, d.last_error, d.sent_at,
+      d.message_id, d.reason, d.requested_by, d.created_at
+    FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
+    WHERE (? IS NULL OR s.billing_month = ?)
+    ORDER BY CASE d.status WHEN 'failed' THEN 0 WHEN 'sending' THEN 1 WHEN 'pending' THEN 2 ELSE 3 END, s.billing_month, t.tenant_name, d.delivery_pk`).all(month, month) as DeliveryRow[];
+}
+
+/** Deliveries counted by status. */
+export function deliveryCounts(db: Db): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of db.prepare('SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status ORDER BY status').all() as { status: string; n: number }[]) out[r.status] = r.n;
+  return out;
+}
+
+/** The latest resends (from the audit log), newest first. */
+export function recentResends(db: Db, limit: number): { at: string; tenant: string; billingMonth: string; to: string[]; reason: string; by: string }[] {
+  return (db.prepare(`SELECT at, subject, detail FROM audit_log WHERE action = 'resend' ORDER BY at DESC, rowid DESC LIMIT ?`).all(limit) as { at: string; subject: string; detail: string }[])
+    .map((r) => {
+      const d = JSON.parse(r.detail) as { billingMonth: string; to: string[]; reason: string; by: string };
+      return { at: r.at, tenant: r.subject, billingMonth: d.billingMonth, to: d.to, reason: d.reason, by: d.by };
+    });
+}
+
+/** The latest passes, newest first. */
+export function recentRuns(db: Db, limit: number): { started_at: string; finished_at: string | null; status: string; as_of: string; summary: string }[] {
+  return db.prepare('SELECT started_at, finished_at, status, as_of, summary FROM runs ORDER BY run_pk DESC LIMIT ?').all(limit) as
+    { started_at: string; finished_at: string | null; status: string; as_of: string; summary: string }[];
 }
 
 /** A tenant's statements, newest first, at most `months` of them. */

@@ -15,7 +15,7 @@ let env: Record<string, string>;
 beforeAll(() => {
   work = tempDir('uc-export-');
   // The ecl preset: manual-tenant's month is the seed 000 example (5870, tax 10 % in 2026: 587, total 6457).
-  env = { DATA_DIR: path.join(work.dir, 'data'), BILLING_TZ: 'UTC', RATING_PRESET: 'ecl' };
+  env = { DATA_DIR: path.join(work.dir, 'data'), BILLING_TZ: 'UTC', RATING_PRESET: 'ecl', LOG_LEVEL: 'error' };
   const seed = cli(['seed-demo', '--as-of', AS_OF], env);
   expect(seed.code).toBe(0);
 });
@@ -39,7 +39,7 @@ describe('usage-charges export', () => {
       '"total","manual-tenant","manual-tenant","","","","","",6457,"JPY","2026-10","estimated"',
     ]);
     const status = cli(['status', '--month', '2026-10', '--json'], env);
-    expect((JSON.parse(status.stdout) as { status: string | null }[]).every((s) => s.status === null)).toBe(true);
+    expect((JSON.parse(status.stdout) as { statements: { status: string | null }[] }).statements.every((s) => s.status === null)).toBe(true);
   });
 
   it('after the close, writes each format for 2026-10 from the frozen statements, status fixed', () => {

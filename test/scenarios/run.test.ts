@@ -11,7 +11,7 @@ let work: { dir: string; cleanup: () => void };
 let env: Record<string, string>;
 beforeAll(() => {
   work = tempDir('uc-run-');
-  env = { DATA_DIR: path.join(work.dir, 'data'), BILLING_TZ: 'UTC' };
+  env = { DATA_DIR: path.join(work.dir, 'data'), BILLING_TZ: 'UTC', LOG_LEVEL: 'error' };
 });
 afterAll(() => work.cleanup());
 
@@ -27,7 +27,7 @@ describe('usage-charges run', () => {
     expect(first.code).toBe(0);
     const lines = first.stdout.trimEnd().split('\n');
     // The summary line may go on (files written, ...); the close half is its first part.
-    expect(lines[0]).toMatch(/^run as of 2026-11-03T00:00:00\.000Z: 5 closed, 0 failed(;|$)/);
+    expect(lines[0]).toMatch(/^run as of 2026-11-03T00:00:00\.000Z: 5 closed, 0 failed to close;/);
     const closed = lines.filter((l) => l.startsWith('  closed '));
     expect(closed).toHaveLength(5);
     for (const line of closed) expect(line).toMatch(/^ {2}closed \S+ 2026-10: total -?\d+(\.\d+)? (JPY|USD|EUR|SGD)$/);
@@ -39,7 +39,7 @@ describe('usage-charges run', () => {
     const second = cli(['run', '--as-of', AS_OF], env);
     expect(second.code).toBe(0);
     expect(second.stderr).toBe('');
-    expect(second.stdout).toMatch(/^run as of 2026-11-03T00:00:00\.000Z: 0 closed, 0 failed(;|\n)/);
+    expect(second.stdout).toMatch(/^run as of 2026-11-03T00:00:00\.000Z: 0 closed, 0 failed to close;/);
     expect(second.stdout).not.toMatch(/^ {2}closed /m);
     expect(hasStackTrace(first.stdout + second.stdout)).toBe(false);
   });
@@ -55,7 +55,7 @@ describe('usage-charges run', () => {
 describe('usage-charges run with a tenant that cannot be closed', () => {
   it('closes the others, reports the failure and exits 1; closes it once the catalog is fixed', async () => {
     const fs = await import('node:fs');
-    const envF = { DATA_DIR: path.join(work.dir, 'failing'), BILLING_TZ: 'UTC' };
+    const envF = { DATA_DIR: path.join(work.dir, 'failing'), BILLING_TZ: 'UTC', LOG_LEVEL: 'error' };
     expect(cli(['seed-demo', '--as-of', AS_OF], envF).code).toBe(0);
     const write = (name: string, text: string): string => {
       const f = path.join(work.dir, name);

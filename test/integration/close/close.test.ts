@@ -162,7 +162,7 @@ describe('close: exactly once', () => {
     };
     const snapshotBefore = { statements: statements(), lines: db.prepare('SELECT * FROM charge_lines').all() };
     const done = db.transaction(() => finalizeStatement(db, t, view, '2026-11-03T00:00:00.000Z')).immediate();
-    expect(done).toBe(false);
+    expect(done).toBeNull();
     expect({ statements: statements(), lines: db.prepare('SELECT * FROM charge_lines').all() }).toEqual(snapshotBefore);
   });
 
@@ -298,7 +298,7 @@ describe('close: cut-off changes, zero statements, deleted tenants', () => {
     // The next closing still uses 15: 2026-11 is [10-16, 11-16).
     expect(findDue(db, config, new Date('2026-11-15T23:59:59.999Z')).filter((d) => d.tenantName === 'bravo')).toEqual([]);
     const next = close('2026-11-16T00:00:00Z');
-    expect(next.closed.filter((c) => c.tenant === 'bravo')).toEqual([{ tenant: 'bravo', billingMonth: '2026-11', total: '6', currency: 'JPY' }]);
+    expect(next.closed.filter((c) => c.tenant === 'bravo')).toEqual([{ tenant: 'bravo', billingMonth: '2026-11', total: '6', currency: 'JPY', recipients: 0 }]);
     expect(statements('bravo').map((s) => [s.billing_month, s.period_start, s.period_end])).toEqual([
       ['2026-10', '2026-09-16T00:00:00.000Z', '2026-10-16T00:00:00.000Z'],
       ['2026-11', '2026-10-16T00:00:00.000Z', '2026-11-16T00:00:00.000Z'],
@@ -334,7 +334,7 @@ describe('close: cut-off changes, zero statements, deleted tenants', () => {
 
   it('a tenant with no usage gets a zero statement, not a missing one', () => {
     const s = close('2026-11-02T00:00:00Z');
-    expect(s.closed.filter((c) => c.tenant === 'delta')).toEqual([{ tenant: 'delta', billingMonth: '2026-10', total: '0', currency: 'JPY' }]);
+    expect(s.closed.filter((c) => c.tenant === 'delta')).toEqual([{ tenant: 'delta', billingMonth: '2026-10', total: '0', currency: 'JPY', recipients: 0 }]);
     const [delta, ...more] = statements('delta');
     expect(more).toEqual([]);
     expect(delta).toMatchObject({ billing_month: '2026-10', status: 'fixed', subtotal: '0', tax: '0', total: '0', last_error: null });

@@ -94,7 +94,7 @@ describe('import usage --as-adjustment', () => {
     const october = statementOf('2026-10');
     await importUsage(db, LATE, true);
     const november = closeDue(db, config, new Date('2026-12-02T00:00:00Z'), () => new Date('2026-12-02T01:00:00Z'));
-    expect(november).toEqual({ closed: [{ tenant: 'alpha', billingMonth: '2026-11', total: '512', currency: 'JPY' }], failed: [] });
+    expect(november).toEqual({ closed: [{ tenant: 'alpha', billingMonth: '2026-11', total: '512', currency: 'JPY', recipients: 0 }], failed: [] });
 
     const s = statementOf('2026-11');
     const lines = s.lines.map((l) => ({ kind: l.line_kind, lp: l.lplatform_id, resource: l.resource_id, amount: l.amount, note: (JSON.parse(String(l.detail)) as { note: string }).note }));

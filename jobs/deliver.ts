@@ -1,0 +1,173 @@
+/**
+ * Sending the outbox: every pending delivery that is due is claimed (`pending` -> `sending`), sent
+ * with its stored Message-ID and the archived zip, and recorded `sent`, pending again for a later
+ * attempt (transient failure, exponential backoff) or `failed` (permanent failure, or the last
+ * attempt). Deliveries a stopped pass left in `sending` are sent again with the same Message-ID.
+ */
+import type { Config } from '../src/config.ts';
+import { localDate } from '../src/domain/calendar.ts';
+import { minorDigits } from '../src/domain/money.ts';
+import { UsageChargesError } from '../src/domain/errors.ts';
+import { classifySendError, type SendFailure } from '../src/mail/classify.ts';
+import { composeMessage } from '../src/mail/compose.ts';
+import type { StatementMail } from '../src/mail/render.ts';
+import type { Mailer } from '../src/mail/transport.ts';
+import { loadStatementView } from '../src/store/billing.ts';
+import type { Db } from '../src/store/db.ts';
+import {
+  claimDelivery,
+  dueDeliveries,
+  markFailed,
+  markRetry,
+  markSent,
+  recoverInterrupted,
+  waitingDeliveries,
+  waitingForFiles,
+  type DueDelivery,
+  type WaitingDelivery,
+} from '../src/store/outbox.ts';
+import { archivedZip } from './build-files.ts';
+
+/** The longest wait between two attempts of one delivery. */
+export const MAX_RETRY_DELAY_MS = 6 * 60 * 60 * 1000;
+
+/** What a send step did. */
+export interface DeliverySummary {
+  /** Deliveries found in `sending` (a pass stopped mid-send) and sent again with their Message-ID. */
+  recovered: number;
+  sent: { tenant: string; billingMonth: string; recipient: string; kind: string; messageId: string; response: string }[];
+  /** Pending deliveries whose next attempt is later (this step's transient failures and older ones). */
+  retrying: WaitingDelivery[];
+  failed: { tenant: string; billingMonth: string; recipient: string; reason: string }[];
+  /** Pending deliveries whose statement has no files yet. */
+  waitingForFiles: number;
+  /** Why sending stopped before the end (the server as a whole was unusable), or null. */
+  stopped: string | null;
+  /** Due deliveries left for a later pass because sending stopped (or a shutdown was asked for). */
+  notAttempted: number;
+}
+
+/** Hooks of a send step. */
+export interface DeliverOptions {
+  now?: () => Date;
+  /** Send only these deliveries (a resend). */
+  only?: readonly number[];
+  /** Asked before each message: true stops the step after the messages in flight (a shutdown). */
+  shouldStop?: () => boolean;
+  onProgress?: (done: number, total: number) => void;
+  /** Told of each delivery's outcome (for the logs; never the body). */
+  onOutcome?: (outcome: { deliveryPk: number; tenant: string; billingMonth: string; status: 'sent' | 'retrying' | 'failed'; detail: string }) => void;
+}
+
+/** The delay before the next attempt after `attempts` attempts: base x 2^(attempts-1), at most six hours. */
+export function retryDelayMs(baseSeconds: number, attempts: number): number {
+  return Math.min(MAX_RETRY_DELAY_MS, baseSeconds * 1000 * 2 ** Math.max(0, Math.min(attempts - 1, 30)));
+}
+
+/** What a statement's e-mail shows, from its frozen view. */
+function mailOf(db: Db, d: DueDelivery): StatementMail {
+  const view = loadStatementView(db, d.statementPk);
+  const { period } = view.tree;
+  return {
+    locale: view.tenant.locale,
+    kind: d.kind,
+    tenantName: view.tenant.name,
+    displayName: view.tenant.displayName,
+    billingMonth: period.billingMonth,
+    periodFirstDay: localDate(period.start, period.timeZone),
+    periodLastDay: localDate(period.end - 1, period.timeZone),
+    // Shown with the currency's minor digits (1,234.50 USD), as the statement's totals are rounded to them.
+    total: view.tree.total.toFixed(minorDigits(view.tree.currency)),
+    currency: view.tree.currency,
+    finalStatement: view.tenant.deletedAt !== null,
+    attachmentName: d.zipName,
+  };
+}
+
+/** Sends every due delivery; one that fails does not stop the others, unless the server as a whole is down. */
+export async function sendDue(db: Db, config: Config, mailer: Mailer, options: DeliverOptions = {}): Promise<DeliverySummary> {
+  const now = options.now ?? ((): Date => new Date());
+  const summary: DeliverySummary = { recovered: 0, sent: [], retrying: [], failed: [], waitingForFiles: 0, stopped: null, notAttempted: 0 };
+  if (options.only === undefined) summary.recovered = recoverInterrupted(db, now().toISOString());
+  const due = dueDeliveries(db, now().toISOString(), options.only);
+
+  // One statement's deliveries go together (its zip is read and checked once); statements go in
+  // parallel up to the pool size.
+  const groups = new Map<number, DueDelivery[]>();
+  for (const d of due) groups.set(d.statementPk, [...(groups.get(d.statementPk) ?? []), d]);
+  const queue = [...groups.values()];
+  const total = due.length;
+  let done = 0;
+  const halted = (): boolean => summary.stopped !== null || options.shouldStop?.() === true;
+  options.onProgress?.(0, total);
+
+  const attempt = async (d: DueDelivery, zip: { name: string; bytes: Buffer } | SendFailure, mail: StatementMail | null): Promise<void> => {
+    const at = now().toISOString();
+    if (!claimDelivery(db, d.deliveryPk, at)) return;
+    const attempts = d.attempts + 1;
+    let failure: SendFailure;
+    if ('bytes' in zip && mail !== null) {
+      try {
+        const message = composeMessage(mail, { from: config.mailFrom, to: d.recipient, messageId: d.messageId }, zip);
+        const result = await mailer.send(message);
+        markSent(db, d.deliveryPk, result.response, now().toISOString());
+        summary.sent.push({ tenant: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, kind: d.kind, messageId: d.messageId, response: result.response });
+        options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'sent', detail: result.response });
+        return;
+      } catch (err) {
+        failure = err instanceof UsageChargesError && err.code === 'E_MAIL_ADDRESS'
+          ? { permanent: true, serverDown: false, reason: err.message, response: null }
+          : classifySendError(err);
+      }
+    } else {
+      failure = zip as SendFailure;
+    }
+    const end = now();
+    if (failure.permanent || attempts >= config.mail.maxAttempts) {
+      const reason = failure.permanent ? failure.reason : `gave up after ${attempts} attempts: ${failure.reason}`;
+      markFailed(db, d.deliveryPk, reason, failure.response, end.toISOString());
+      summary.failed.push({ tenant: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, reason });
+      options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'failed', detail: reason });
+    } else {
+      const nextAt = new Date(end.getTime() + retryDelayMs(config.mail.retryBaseSeconds, attempts)).toISOString();
+      markRetry(db, d.deliveryPk, failure.reason, failure.response, nextAt, end.toISOString());
+      options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'retrying', detail: `${failure.reason}; next attempt at ${nextAt}` });
+    }
+    if (failure.serverDown && summary.stopped === null) summary.stopped = failure.reason;
+  };
+
+  const worker = async (): Promise<void> => {
+    for (let group = queue.shift(); group !== undefined; group = queue.shift()) {
+      if (halted()) {
+        summary.notAttempted += group.length;
+        continue;
+      }
+      // The archived zip, checked against its SHA-256 (rebuilt from the frozen lines if damaged).
+      let zip: { name: string; bytes: Buffer } | SendFailure;
+      let mail: StatementMail | null = null;
+      try {
+        zip = await archivedZip(db, config, group[0]!.statementPk);
+        mail = mailOf(db, group[0]!);
+      } catch (err) {
+        const reason = err instanceof UsageChargesError ? err.message : `unexpected: ${(err as Error).message}`;
+        zip = { permanent: false, serverDown: false, reason, response: null };
+      }
+      for (const [i, d] of group.entries()) {
+        if (halted()) {
+          summary.notAttempted += group.length - i;
+          break;
+        }
+        await attempt(d, zip, mail === null ? null : { ...mail, kind: d.kind });
+        options.onProgress?.(++done, total);
+      }
+    }
+  };
+  const parallel = mailer.kind === 'smtp' ? config.mail.poolSize : 1;
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, queue.length)) }, worker));
+
+  summary.retrying = options.only === undefined
+    ? waitingDeliveries(db, now().toISOString())
+    : waitingDeliveries(db, now().toISOString()).filter((w) => due.some((d) => d.recipient === w.recipient && d.tenantName === w.tenantName && d.billingMonth === w.billingMonth));
+  summary.waitingForFiles = waitingForFiles(db);
+  return summary;
+}

@@ -1,0 +1,141 @@
+/**
+ * The month-end pass, the one job function that `run`, the scheduler and its start-up catch-up
+ * all call: close every due period (with its deliveries), write the statement files, send what is
+ * due, prune old zips. Each step picks up where an interrupted pass left off.
+ */
+import type { Config } from '../src/config.ts';
+import type { Logger } from '../src/log.ts';
+import type { Mailer } from '../src/mail/transport.ts';
+import type { Db } from '../src/store/db.ts';
+import { buildFiles, pruneFiles, type FilesSummary } from './build-files.ts';
+import { closeDue, type CloseSummary } from './close.ts';
+import { sendDue, type DeliverySummary } from './deliver.ts';
+import { withLease, type HeldLease } from './with-lease.ts';
+
+/** The steps of a pass, in order. */
+export type PassStage = 'close' | 'files' | 'send';
+
+/** What a pass did. */
+export interface PassResult {
+  asOf: string;
+  close: CloseSummary;
+  files: FilesSummary;
+  deliveries: DeliverySummary;
+  pruned: number;
+  /** Statements closed in this pass whose tenant has no active contact: archived, not mailed. */
+  noRecipient: { tenant: string; billingMonth: string }[];
+  /** True when a shutdown was asked for and the pass stopped early. */
+  interrupted: boolean;
+}
+
+/** Hooks of a pass: the clock, a shutdown check, progress and logs. */
+export interface PassHooks {
+  now?: () => Date;
+  /** Asked between tenants and between messages; true ends the pass after the message in flight. */
+  shouldStop?: () => boolean;
+  onProgress?: (stage: PassStage, done: number, total: number) => void;
+  log?: Logger;
+  /** Called between steps (renews the lease; throws when it was lost). */
+  heartbeat?: () => void;
+}
+
+/** Whether a pass had anything to report as failed (exit code 1): a close, a file or a delivery that failed, or an unusable mail server. */
+export function passFailed(r: PassResult): boolean {
+  return r.close.failed.length + r.files.failed.length + r.deliveries.failed.length > 0 || r.deliveries.stopped !== null;
+}
+
+/** The counts a pass records in `runs.summary`. */
+export function passCounts(r: PassResult): Record<string, number | string | null> {
+  return {
+    closed: r.close.closed.length,
+    closeFailed: r.close.failed.length,
+    filesWritten: r.files.written.length,
+    filesFailed: r.files.failed.length,
+    sent: r.deliveries.sent.length,
+    retrying: r.deliveries.retrying.length,
+    deliveriesFailed: r.deliveries.failed.length,
+    recovered: r.deliveries.recovered,
+    waitingForFiles: r.deliveries.waitingForFiles,
+    notAttempted: r.deliveries.notAttempted,
+    noRecipient: r.noRecipient.length,
+    pruned: r.pruned,
+    stopped: r.deliveries.stopped,
+  };
+}
+
+/** One month-end pass (the caller holds the month-end lease). */
+export async function monthEndPass(db: Db, config: Config, mailer: Mailer, asOf: Date, hooks: PassHooks = {}): Promise<PassResult> {
+  const now = hooks.now ?? ((): Date => new Date());
+  const stop = hooks.shouldStop ?? ((): boolean => false);
+  const log = hooks.log;
+  log?.info({ asOf: asOf.toISOString(), mail: mailer.target }, 'pass started');
+
+  const close = closeDue(db, config, asOf, now, stop);
+  for (const c of close.closed) log?.info({ tenant: c.tenant, billingMonth: c.billingMonth, total: c.total, currency: c.currency, recipients: c.recipients }, 'statement finalized');
+  for (const f of close.failed) log?.error({ tenant: f.tenant, billingMonth: f.billingMonth, reason: f.reason }, 'close failed');
+  hooks.heartbeat?.();
+
+  const files = await buildFiles(db, config, now, { shouldStop: stop, onProgress: (d, t) => hooks.onProgress?.('files', d, t) });
+  for (const w of files.written) log?.debug({ tenant: w.tenant, billingMonth: w.billingMonth, zip: w.zip, bytes: w.bytes }, 'statement files written');
+  for (const f of files.failed) log?.error({ tenant: f.tenant, billingMonth: f.billingMonth, reason: f.reason }, 'statement files failed');
+  hooks.heartbeat?.();
+
+  const deliveries = await sendDue(db, config, mailer, {
+    now,
+    shouldStop: stop,
+    onProgress: (d, t) => hooks.onProgress?.('send', d, t),
+    onOutcome: (o) => {
+      const fields = { delivery: o.deliveryPk, tenant: o.tenant, billingMonth: o.billingMonth, detail: o.detail };
+      if (o.status === 'sent') log?.debug(fields, 'delivery sent');
+      else if (o.status === 'retrying') log?.warn(fields, 'delivery will be retried');
+      else log?.error(fields, 'delivery failed');
+    },
+  });
+  if (deliveries.recovered > 0) log?.warn({ recovered: deliveries.recovered }, 'deliveries of a stopped pass are sent again with their Message-ID');
+  if (deliveries.stopped !== null) log?.error({ reason: deliveries.stopped, notAttempted: deliveries.notAttempted }, 'sending stopped: the mail server is unusable');
+  hooks.heartbeat?.();
+
+  const pruned = stop() ? 0 : pruneFiles(db, config, asOf, now);
+  const result: PassResult = {
+    asOf: asOf.toISOString(),
+    close,
+    files,
+    deliveries,
+    pruned,
+    noRecipient: close.closed.filter((c) => c.recipients === 0).map((c) => ({ tenant: c.tenant, billingMonth: c.billingMonth })),
+    interrupted: stop(),
+  };
+  for (const n of result.noRecipient) log?.warn({ tenant: n.tenant, billingMonth: n.billingMonth }, 'no recipient: the statement is archived but not mailed (the tenant has no active contact)');
+  log?.info(passCounts(result), 'pass finished');
+  return result;
+}
+
+/** Options of a pass under the month-end lease. */
+export interface LeasedPassOptions extends Omit<PassHooks, 'heartbeat'> {
+  asOf: Date;
+  wait?: boolean;
+  onWait?: (holder: string, until: string) => void;
+  onTakeOver?: (previous: string) => void;
+  /** Told when the lease is held and the pass begins. */
+  onStart?: (held: HeldLease) => void;
+}
+
+/** A month-end pass under the month-end lease (DESIGN invariant 6), recorded in `runs`. */
+export async function leasedPass(db: Db, config: Config, mailer: Mailer, options: LeasedPassOptions): Promise<PassResult> {
+  return withLease(
+    db,
+    {
+      ttlMs: config.lockTtlSeconds * 1000,
+      asOf: options.asOf,
+      wait: options.wait === true,
+      ...(options.onWait ? { onWait: options.onWait } : {}),
+      ...(options.onTakeOver ? { onTakeOver: options.onTakeOver } : {}),
+      ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+    },
+    async (held) => {
+      options.onStart?.(held);
+      const result = await monthEndPass(db, config, mailer, options.asOf, { ...options, heartbeat: () => held.heartbeat() });
+      return { result, status: passFailed(result) ? 'failed' : 'ok', summary: passCounts(result) };
+    },
+  );
+}

@@ -1,0 +1,120 @@
+/**
+ * The scheduler: cron is only a trigger. One pass runs at start (catching up on missed nights),
+ * node-cron fires the same pass on CRON_SCHEDULE in CRON_TZ, and a timer fires it again when the
+ * soonest delivery retry is due. Passes never overlap in this process: a trigger during a pass
+ * runs one more pass after it (across processes, the month-end lease keeps them apart).
+ */
+import cron from 'node-cron';
+import type { Logger } from '../src/log.ts';
+
+/** Why a pass was started. */
+export type Trigger = 'start' | 'schedule' | 'retry';
+
+/** What the scheduler needs from a pass: when it should fire again for retries (or null). */
+export interface PassOutcome {
+  nextRetryAt: Date | null;
+}
+
+export interface SchedulerOptions {
+  /** node-cron expression (five fields, or six with seconds). */
+  expression: string;
+  timeZone: string;
+  /** Runs one pass; its errors are logged, and the scheduler goes on. */
+  runPass: (trigger: Trigger) => Promise<PassOutcome>;
+  now?: () => Date;
+  log?: Logger;
+}
+
+/** A running scheduler. */
+export interface Scheduler {
+  /** Stops firing, waits for the pass in progress (which the caller tells to stop early), and resolves. */
+  stop(): Promise<void>;
+  /** The next time the cron expression fires, or null. */
+  nextRun(): Date | null;
+  /** Resolves when the pass in progress (if any) and any queued one have finished. */
+  idle(): Promise<void>;
+  /** How many passes have finished. */
+  readonly passes: number;
+}
+
+/** setTimeout's largest delay; a later retry is re-armed when it fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Starts the scheduler: one pass now, then on every cron tick and retry time. */
+export function startScheduler(options: SchedulerOptions): Scheduler {
+  const now = options.now ?? ((): Date => new Date());
+  const log = options.log;
+  let running: Promise<void> | null = null;
+  let queued: Trigger | null = null;
+  let stopping = false;
+  let passes = 0;
+  let retryTimer: NodeJS.Timeout | null = null;
+  let idleWaiters: (() => void)[] = [];
+
+  const armRetry = (at: Date | null): void => {
+    if (retryTimer !== null) clearTimeout(retryTimer);
+    retryTimer = null;
+    if (at === null || stopping) return;
+    const delay = Math.max(0, at.getTime() - now().getTime());
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      if (delay > MAX_TIMER_MS) armRetry(at);
+      else trigger('retry');
+    }, Math.min(delay, MAX_TIMER_MS));
+  };
+
+  const trigger = (why: Trigger): void => {
+    if (stopping) return;
+    if (running !== null) {
+      // Never two passes at once: one more pass after this one covers every trigger meanwhile.
+      if (queued === null) log?.info({ trigger: why }, 'a pass is running; another will follow it');
+      queued ??= why;
+      return;
+    }
+    log?.info({ trigger: why }, 'pass triggered');
+    running = (async () => {
+      try {
+        const outcome = await options.runPass(why);
+        armRetry(outcome.nextRetryAt);
+      } catch (err) {
+        log?.error({ trigger: why, error: (err as Error).message }, 'pass failed; the next trigger tries again');
+      } finally {
+        passes += 1;
+        running = null;
+        const next = queued;
+        queued = null;
+        if (next !== null && !stopping) trigger(next);
+        else {
+          const waiters = idleWaiters;
+          idleWaiters = [];
+          for (const w of waiters) w();
+        }
+      }
+    })();
+  };
+
+  const task = cron.schedule(expressionOk(options.expression), () => trigger('schedule'), { timezone: options.timeZone, name: 'usage-charges month-end pass' });
+  trigger('start');
+
+  return {
+    async stop() {
+      stopping = true;
+      queued = null;
+      await task.stop();
+      await task.destroy();
+      if (retryTimer !== null) clearTimeout(retryTimer);
+      retryTimer = null;
+      while (running !== null) await running;
+    },
+    nextRun: () => task.getNextRun(),
+    idle: () => (running === null ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
+    get passes() {
+      return passes;
+    },
+  };
+}
+
+function expressionOk(expression: string): string {
+  if (!cron.validate(expression)) throw new RangeError(`not a cron expression: ${expression}`);
+  return expression;
+}

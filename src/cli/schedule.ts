@@ -1,0 +1,50 @@
+/** `usage-charges schedule`: the long-running service: a catch-up pass at start, then the nightly pass and delivery retries. */
+import type { Command } from 'commander';
+import { leasedPass } from '../../jobs/pass.ts';
+import { startScheduler } from '../../jobs/scheduler.ts';
+import { UsageChargesError } from '../domain/errors.ts';
+import { createMailer } from '../mail/transport.ts';
+import { nextAttemptAt } from '../store/outbox.ts';
+import type { CliContext } from './context.ts';
+import { printPass } from './pass-report.ts';
+import { onStopSignals } from './signals.ts';
+
+export function registerSchedule(program: Command, ctx: CliContext): void {
+  program
+    .command('schedule')
+    .description('run as a service: one pass now (catching up on missed nights), then every night on CRON_SCHEDULE in CRON_TZ, '
+      + 'and again when a delivery retry is due; SIGINT/SIGTERM finish the message in flight and exit 0')
+    .action(async () => {
+      const config = ctx.config();
+      const db = ctx.db();
+      const log = ctx.logger();
+      const mailer = createMailer(config);
+      const stop = onStopSignals((signal) => log.info({ signal }, 'stop requested: finishing the message in flight'));
+      try {
+        const scheduler = startScheduler({
+          expression: config.cronSchedule,
+          timeZone: config.cronTimeZone,
+          log,
+          runPass: async (trigger) => {
+            try {
+              const result = await leasedPass(db, config, mailer, { asOf: new Date(), wait: true, log, shouldStop: () => stop.requested });
+              if (trigger !== 'retry' || result.deliveries.sent.length + result.deliveries.failed.length > 0 || result.close.closed.length > 0) {
+                printPass(ctx.output, result, { dataDir: config.dataDir, mailTarget: mailer.target, label: trigger === 'start' ? 'catch-up pass' : trigger === 'retry' ? 'retry pass' : 'nightly pass' });
+              }
+            } catch (err) {
+              if (!(err instanceof UsageChargesError && err.code === 'E_STOPPED')) throw err;
+            }
+            const next = nextAttemptAt(db);
+            return { nextRetryAt: next === null ? null : new Date(next) };
+          },
+        });
+        ctx.output.out(`usage-charges is running: the next pass is at ${scheduler.nextRun()?.toISOString() ?? 'never'} (CRON_SCHEDULE "${config.cronSchedule}" in ${config.cronTimeZone}); stop it with Ctrl-C or SIGTERM`);
+        await stop.whenRequested;
+        await scheduler.stop();
+        ctx.output.out('usage-charges stopped');
+      } finally {
+        stop.dispose();
+        mailer.close();
+      }
+    });
+}

@@ -1,0 +1,88 @@
+/** One statement mail as nodemailer message options: addresses checked, headers one line each. */
+import { randomUUID } from 'node:crypto';
+import { domainToASCII } from 'node:url';
+import type { Options as MailOptions } from 'nodemailer/lib/mailer';
+import { z } from 'zod';
+import { UsageChargesError } from '../domain/errors.ts';
+import { oneLine, renderStatementMail, type StatementMail } from './render.ts';
+
+/** Who sends a mail, to whom, and under which Message-ID. */
+export interface Envelope {
+  /** MAIL_FROM: an address, or `Name <address>`. */
+  from: string;
+  /** One plain address. */
+  to: string;
+  /** `<...@...>` */
+  messageId: string;
+}
+
+/** The zip a mail carries. */
+export interface MailAttachment {
+  name: string;
+  bytes: Buffer;
+}
+
+const EMAIL = z.email();
+const CONTROL = /[\p{Cc}\p{Zl}\p{Zp}]/u;
+const MESSAGE_ID = /^<[\x21-\x3b\x3d\x3f\x41-\x7e]+@[\x21-\x3b\x3d\x3f\x41-\x7e]+>$/;
+
+function addressError(what: string, value: string): UsageChargesError {
+  return new UsageChargesError('E_MAIL_ADDRESS', `${what} ${JSON.stringify(value)} is not one plain e-mail address`);
+}
+
+/** A recipient: exactly one bare address (no name, no list), or E_MAIL_ADDRESS. */
+function recipient(to: string): { name: string; address: string } {
+  if (typeof to !== 'string' || CONTROL.test(to) || to.length > 254 || !EMAIL.safeParse(to).success) throw addressError('recipient', String(to));
+  return { name: '', address: to };
+}
+
+/** MAIL_FROM as an address object: `Name <address>` or a bare address, or E_MAIL_ADDRESS. */
+export function parseSender(from: string): { name: string; address: string } {
+  if (CONTROL.test(from)) throw addressError('sender', from);
+  const m = /^\s*([^<>]*?)\s*<([^<>]+)>\s*$/.exec(from);
+  const address = (m ? m[2]! : from).trim();
+  if (!EMAIL.safeParse(address).success) throw addressError('sender', from);
+  const name = m ? m[1]!.replace(/^"(.*)"$/, '$1') : '';
+  return { name, address };
+}
+
+/** A new Message-ID in the sender's domain: `<uuid@domain>`. */
+export function newMessageId(mailFrom: string): string {
+  const { address } = parseSender(mailFrom);
+  const domain = domainToASCII(address.slice(address.lastIndexOf('@') + 1));
+  if (domain === '') throw addressError('sender', mailFrom);
+  return `<${randomUUID()}@${domain}>`;
+}
+
+/**
+ * The nodemailer options of one statement mail: rendered subject, text and HTML, the zip under its
+ * own name, and headers naming the tenant and month. Addresses go in as address objects so that
+ * no value can add a header or a recipient; the Date header is left to nodemailer.
+ */
+export function composeMessage(mail: StatementMail, envelope: Envelope, attachment: MailAttachment): MailOptions {
+  const to = recipient(envelope.to);
+  const from = parseSender(envelope.from);
+  if (!MESSAGE_ID.test(envelope.messageId)) {
+    throw new UsageChargesError('E_MAIL_MESSAGE_ID', `Message-ID ${JSON.stringify(envelope.messageId)} is not <id@domain>`);
+  }
+  if (attachment.name === '' || CONTROL.test(attachment.name) || /[/\\]/.test(attachment.name)) {
+    throw new UsageChargesError('E_MAIL_ATTACHMENT', `attachment name ${JSON.stringify(attachment.name)} is not a plain file name`);
+  }
+  const { subject, text, html } = renderStatementMail(mail);
+  return {
+    from,
+    to,
+    subject,
+    text,
+    html,
+    messageId: envelope.messageId,
+    attachments: [{ filename: attachment.name, content: attachment.bytes, contentType: 'application/zip' }],
+    headers: {
+      'X-Usage-Charges-Tenant': oneLine(mail.tenantName),
+      'X-Usage-Charges-Month': oneLine(mail.billingMonth),
+    },
+    // The content is in memory; nothing in a message may make nodemailer read a file or a URL.
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  };
+}

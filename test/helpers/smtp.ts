@@ -1,0 +1,132 @@
+/** A real SMTP server in the test process (smtp-server on 127.0.0.1), with hooks to refuse on purpose. */
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+
+/** A reply the server gives instead of accepting. */
+export interface SmtpReply {
+  code: number;
+  message?: string;
+}
+
+/** How the test server behaves. */
+export interface TestSmtpOptions {
+  /** Require a login with these credentials (over the plain session, as STARTTLS is off). */
+  auth?: { user: string; pass: string };
+  /** Refuse this many connections at the greeting first (421 unless `rejectReply` says otherwise). */
+  rejectConnections?: number;
+  rejectReply?: SmtpReply;
+  /** Reply to every MAIL FROM instead of accepting the sender. */
+  mailFromReply?: SmtpReply;
+  /** Replies to RCPT TO for these addresses (lower case) instead of accepting them. */
+  rcptReplies?: Record<string, SmtpReply>;
+  /** Reply to the end of DATA instead of accepting the message (the message is still recorded). */
+  dataReply?: SmtpReply;
+  /** Further smtp-server options (for example TLS), applied last. */
+  server?: Partial<SMTPServerOptions>;
+}
+
+/** One message as the server received it. */
+export interface ReceivedMessage {
+  envelope: { mailFrom: string | null; rcptTo: string[] };
+  raw: Buffer;
+  parsed: ParsedMail;
+  /** The DATA reply was a refusal (`dataReply`). */
+  refused: boolean;
+}
+
+/** A running test server. */
+export interface TestSmtpServer {
+  port: number;
+  /** `smtp://127.0.0.1:<port>` (with the credentials when `auth` is set). */
+  url: string;
+  messages: ReceivedMessage[];
+  /** Connections seen, refused ones included. */
+  readonly connections: number;
+  /** User names that logged in. */
+  logins: string[];
+  close(): Promise<void>;
+}
+
+function replyError(reply: SmtpReply, fallback: string): Error {
+  return Object.assign(new Error(reply.message ?? fallback), { responseCode: reply.code });
+}
+
+/** Starts a server on 127.0.0.1 and a free port. */
+export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<TestSmtpServer> {
+  const messages: ReceivedMessage[] = [];
+  const logins: string[] = [];
+  let connections = 0;
+  const rcptReplies = new Map(Object.entries(options.rcptReplies ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+
+  const server = new SMTPServer({
+    logger: false,
+    disabledCommands: ['STARTTLS'],
+    authOptional: options.auth === undefined,
+    allowInsecureAuth: true,
+    closeTimeout: 200,
+    onConnect(_session, callback) {
+      connections += 1;
+      if (connections <= (options.rejectConnections ?? 0)) return callback(replyError(options.rejectReply ?? { code: 421 }, 'try again later'));
+      callback();
+    },
+    onAuth(auth, _session, callback) {
+      const expected = options.auth;
+      if (expected && auth.username === expected.user && auth.password === expected.pass) {
+        logins.push(auth.username ?? '');
+        return callback(null, { user: auth.username });
+      }
+      callback(replyError({ code: 535 }, '5.7.8 authentication credentials invalid'));
+    },
+    onMailFrom(address, _session, callback) {
+      if (options.mailFromReply) return callback(replyError(options.mailFromReply, `sender ${address.address} refused`));
+      callback();
+    },
+    onRcptTo(address, _session, callback) {
+      const reply = rcptReplies.get(address.address.toLowerCase());
+      if (reply) return callback(replyError(reply, `mailbox ${address.address} refused`));
+      callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('error', callback);
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        const envelope = {
+          mailFrom: session.envelope.mailFrom === false ? null : session.envelope.mailFrom.address,
+          rcptTo: session.envelope.rcptTo.map((r) => r.address),
+        };
+        simpleParser(raw).then(
+          (parsed) => {
+            messages.push({ envelope, raw, parsed, refused: options.dataReply !== undefined });
+            callback(options.dataReply ? replyError(options.dataReply, 'message refused') : null);
+          },
+          (err: Error) => callback(err),
+        );
+      });
+    },
+    ...options.server,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // Errors after the start (a client that drops its connection) are part of the tests.
+  server.on('error', () => undefined);
+  const port = (server.server.address() as AddressInfo).port;
+  const credentials = options.auth ? `${encodeURIComponent(options.auth.user)}:${encodeURIComponent(options.auth.pass)}@` : '';
+  return {
+    port,
+    url: `smtp://${credentials}127.0.0.1:${port}`,
+    messages,
+    get connections() {
+      return connections;
+    },
+    logins,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
