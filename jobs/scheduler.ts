@@ -37,6 +37,9 @@ export interface Scheduler {
   readonly passes: number;
 }
 
+/** The shortest wait before a retry pass. */
+const MIN_RETRY_DELAY_MS = 1000;
+
 /** setTimeout's largest delay; a later retry is re-armed when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -55,7 +58,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     if (retryTimer !== null) clearTimeout(retryTimer);
     retryTimer = null;
     if (at === null || stopping) return;
-    const delay = Math.max(0, at.getTime() - now().getTime());
+    // At least a second: a retry time already past (a clock step) must not spin passes back to back.
+    const delay = Math.max(MIN_RETRY_DELAY_MS, at.getTime() - now().getTime());
     retryTimer = setTimeout(() => {
       retryTimer = null;
       if (delay > MAX_TIMER_MS) armRetry(at);

@@ -29,7 +29,7 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
             try {
               const result = await leasedPass(db, config, mailer, { asOf: new Date(), wait: true, log, shouldStop: () => stop.requested });
               if (trigger !== 'retry' || result.deliveries.sent.length + result.deliveries.failed.length > 0 || result.close.closed.length > 0) {
-                printPass(ctx.output, result, { dataDir: config.dataDir, mailTarget: mailer.target, label: trigger === 'start' ? 'catch-up pass' : trigger === 'retry' ? 'retry pass' : 'nightly pass' });
+                printPass(ctx.output, result, { dataDir: config.dataDir, mailTarget: mailer.target, label: trigger === 'start' ? 'catch-up pass' : trigger === 'retry' ? 'retry pass' : 'scheduled pass' });
               }
             } catch (err) {
               if (!(err instanceof UsageChargesError && err.code === 'E_STOPPED')) throw err;
