@@ -123,7 +123,9 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
       failure = zip as SendFailure;
     }
     const end = now();
-    if (failure.permanent || attempts >= config.mail.maxAttempts) {
+    // A server that cannot be used at all (down, refusing the login or TLS) is not this delivery's
+    // fault: it never uses up the attempts, so an outage fails no statement; the pass reports it.
+    if (failure.permanent || (!failure.serverDown && attempts >= config.mail.maxAttempts)) {
       const reason = failure.permanent ? failure.reason : `gave up after ${attempts} attempts: ${failure.reason}`;
       markFailed(db, d.deliveryPk, reason, failure.response, end.toISOString());
       summary.failed.push({ tenant: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, reason });

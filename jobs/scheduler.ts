@@ -97,7 +97,18 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     })();
   };
 
-  const task = cron.schedule(expressionOk(options.expression), () => trigger('schedule'), { timezone: options.timeZone, name: 'usage-charges month-end pass' });
+  // node-cron's own messages (a missed tick while a long close held the event loop) go to our log, not to stdout.
+  const cronLog = {
+    info: (m: string) => log?.debug({ source: 'node-cron' }, m),
+    warn: (m: string) => log?.warn({ source: 'node-cron' }, m),
+    error: (m: string | Error) => log?.error({ source: 'node-cron' }, String(m instanceof Error ? m.message : m)),
+    debug: (m: string | Error) => log?.debug({ source: 'node-cron' }, String(m instanceof Error ? m.message : m)),
+  };
+  const task = cron.schedule(expressionOk(options.expression), () => trigger('schedule'), {
+    timezone: options.timeZone,
+    name: 'usage-charges month-end pass',
+    logger: cronLog,
+  });
   trigger('start');
 
   return {

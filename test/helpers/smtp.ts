@@ -1,7 +1,7 @@
 /** A real SMTP server in the test process (smtp-server on 127.0.0.1), with hooks to refuse on purpose. */
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 
 /** A reply the server gives instead of accepting. */
 export interface SmtpReply {
@@ -22,6 +22,13 @@ export interface TestSmtpOptions {
   rcptReplies?: Record<string, SmtpReply>;
   /** Reply to the end of DATA instead of accepting the message (the message is still recorded). */
   dataReply?: SmtpReply;
+  /**
+   * Milliseconds the server waits after a message's data before it replies (a slow server): a
+   * number for every message, or a function of the message's number (1 for the first received).
+   */
+  dataDelayMs?: number | ((messageNumber: number) => number);
+  /** Called when a client starts sending a message's data (after RCPT TO). */
+  onDataStart?: (envelope: { mailFrom: string | null; rcptTo: string[] }) => void;
   /** Further smtp-server options (for example TLS), applied last. */
   server?: Partial<SMTPServerOptions>;
 }
@@ -45,7 +52,20 @@ export interface TestSmtpServer {
   readonly connections: number;
   /** User names that logged in. */
   logins: string[];
+  /** Every RCPT TO address the server was given, accepted or refused, in order. */
+  rcptTo: string[];
+  /** The most connections that were open at once. */
+  readonly maxOpenConnections: number;
+  /** Sets (or, with null, removes) the reply to RCPT TO for an address while the server runs. */
+  setRcptReply(address: string, reply: SmtpReply | null): void;
   close(): Promise<void>;
+}
+
+function envelopeOf(session: SMTPServerSession): { mailFrom: string | null; rcptTo: string[] } {
+  return {
+    mailFrom: session.envelope.mailFrom === false ? null : session.envelope.mailFrom.address,
+    rcptTo: session.envelope.rcptTo.map((r) => r.address),
+  };
 }
 
 function replyError(reply: SmtpReply, fallback: string): Error {
@@ -56,7 +76,10 @@ function replyError(reply: SmtpReply, fallback: string): Error {
 export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<TestSmtpServer> {
   const messages: ReceivedMessage[] = [];
   const logins: string[] = [];
+  const rcptTo: string[] = [];
   let connections = 0;
+  let open = 0;
+  let maxOpen = 0;
   const rcptReplies = new Map(Object.entries(options.rcptReplies ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
 
   const server = new SMTPServer({
@@ -67,8 +90,13 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
     closeTimeout: 200,
     onConnect(_session, callback) {
       connections += 1;
+      open += 1;
+      maxOpen = Math.max(maxOpen, open);
       if (connections <= (options.rejectConnections ?? 0)) return callback(replyError(options.rejectReply ?? { code: 421 }, 'try again later'));
       callback();
+    },
+    onClose() {
+      open -= 1;
     },
     onAuth(auth, _session, callback) {
       const expected = options.auth;
@@ -83,24 +111,26 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
       callback();
     },
     onRcptTo(address, _session, callback) {
+      rcptTo.push(address.address);
       const reply = rcptReplies.get(address.address.toLowerCase());
       if (reply) return callback(replyError(reply, `mailbox ${address.address} refused`));
       callback();
     },
     onData(stream, session, callback) {
+      options.onDataStart?.(envelopeOf(session));
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('error', callback);
       stream.on('end', () => {
         const raw = Buffer.concat(chunks);
-        const envelope = {
-          mailFrom: session.envelope.mailFrom === false ? null : session.envelope.mailFrom.address,
-          rcptTo: session.envelope.rcptTo.map((r) => r.address),
-        };
+        const envelope = envelopeOf(session);
         simpleParser(raw).then(
           (parsed) => {
             messages.push({ envelope, raw, parsed, refused: options.dataReply !== undefined });
-            callback(options.dataReply ? replyError(options.dataReply, 'message refused') : null);
+            const reply = (): void => callback(options.dataReply ? replyError(options.dataReply, 'message refused') : null);
+            const delay = typeof options.dataDelayMs === 'function' ? options.dataDelayMs(messages.length) : (options.dataDelayMs ?? 0);
+            if (delay > 0) setTimeout(reply, delay);
+            else reply();
           },
           (err: Error) => callback(err),
         );
@@ -127,6 +157,14 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
       return connections;
     },
     logins,
+    rcptTo,
+    get maxOpenConnections() {
+      return maxOpen;
+    },
+    setRcptReply(address, reply) {
+      if (reply === null) rcptReplies.delete(address.toLowerCase());
+      else rcptReplies.set(address.toLowerCase(), reply);
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,0 +1,78 @@
+/**
+ * The month-end pass as `run` and the scheduler call it: close, files and send in one go, and two
+ * passes at once (DESIGN invariant 6) never sending a message twice.
+ */
+import { describe, expect, it } from 'vitest';
+import { leasedPass, monthEndPass, passCounts, passFailed } from '../../../jobs/pass.ts';
+import { UsageChargesError } from '../../../src/domain/errors.ts';
+import { openStore } from '../../../src/store/db.ts';
+import { ALL_RECIPIENTS, AS_OF, SEND_AT, countsByRecipient, deliveries, demoWorld, later, once, smtpServer } from './support.ts';
+
+describe('the month-end pass', () => {
+  it('closes, archives and mails the demo month in one pass; the next pass has nothing to do', async () => {
+    const server = await smtpServer();
+    const w = await demoWorld({ SMTP_URL: server.url });
+    const first = await monthEndPass(w.db, w.config, w.mailer, AS_OF, { now: () => SEND_AT });
+    expect(passFailed(first)).toBe(false);
+    expect(first.noRecipient).toEqual([{ tenant: 'TNT00005', billingMonth: '2026-10' }]);
+    expect(passCounts(first)).toMatchObject({
+      closed: 5, closeFailed: 0, filesWritten: 5, filesFailed: 0, sent: 5, retrying: 0, deliveriesFailed: 0, recovered: 0,
+      waitingForFiles: 0, notAttempted: 0, noRecipient: 1, stopped: null,
+    });
+    expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
+    expect(deliveries(w.db).every((d) => d.status === 'sent')).toBe(true);
+
+    const second = await monthEndPass(w.db, w.config, w.mailer, AS_OF, { now: () => later(SEND_AT, 3600) });
+    expect(passCounts(second)).toMatchObject({ closed: 0, filesWritten: 0, sent: 0, noRecipient: 0, stopped: null });
+    expect(server.messages).toHaveLength(5);
+  });
+
+  it('a pass whose mail server is down is reported failed; the deliveries wait for the next one', async () => {
+    const server = await smtpServer({ rejectConnections: 1, rejectReply: { code: 421, message: '4.3.2 service not available' } });
+    const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1', MAIL_RETRY_BASE_SECONDS: '0' });
+    const first = await leasedPass(w.db, w.config, w.mailer, { asOf: AS_OF, now: () => SEND_AT });
+    expect(passFailed(first)).toBe(true);
+    expect(first.deliveries.stopped).toBe('421 4.3.2 service not available (the server refuses the session)');
+    expect(first.close.closed).toHaveLength(5);
+    const second = await leasedPass(w.db, w.config, w.mailer, { asOf: AS_OF, now: () => later(SEND_AT, 60) });
+    expect(passFailed(second)).toBe(false);
+    expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
+    expect(w.db.prepare('SELECT status FROM runs ORDER BY run_pk').pluck().all()).toEqual(['failed', 'ok']);
+  });
+});
+
+describe('two passes at once', () => {
+  it('while one pass is sending, another exits with E_LOCKED or waits, and no message goes twice', async () => {
+    let dataStarted!: () => void;
+    const sending = new Promise<void>((resolve) => (dataStarted = resolve));
+    const server = await smtpServer({ dataDelayMs: 100, onDataStart: () => dataStarted() });
+    const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1', LOCK_TTL_SECONDS: '10' });
+    // A second process: its own connection to the same store.
+    const other = openStore(w.dir);
+    try {
+      const firstPass = leasedPass(w.db, w.config, w.mailer, { asOf: AS_OF, now: () => SEND_AT });
+      await sending;
+      expect(deliveries(w.db).some((d) => d.status === 'sending')).toBe(true);
+
+      const refused = await leasedPass(other, w.config, w.mailer, { asOf: AS_OF, now: () => SEND_AT }).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(refused).toBeInstanceOf(UsageChargesError);
+      expect((refused as UsageChargesError).code).toBe('E_LOCKED');
+
+      let waited = false;
+      const waitingPass = leasedPass(other, w.config, w.mailer, { asOf: AS_OF, now: () => SEND_AT, wait: true, onWait: () => (waited = true) });
+      const first = await firstPass;
+      const second = await waitingPass;
+      expect(waited).toBe(true);
+      expect(first.deliveries.sent).toHaveLength(5);
+      expect(passCounts(second)).toMatchObject({ closed: 0, filesWritten: 0, sent: 0, recovered: 0, stopped: null });
+      expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
+      expect(server.messages).toHaveLength(5);
+      expect(other.prepare('SELECT status FROM runs ORDER BY run_pk').pluck().all()).toEqual(['ok', 'ok']);
+    } finally {
+      other.close();
+    }
+  });
+});

@@ -1,0 +1,155 @@
+/**
+ * Picking up after trouble: deliveries a stopped pass left in `sending` go again under their stored
+ * Message-ID; a damaged or missing archived zip is rebuilt from the frozen lines and repaired, and
+ * one that cannot be reproduced is never sent.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sendDue } from '../../../jobs/deliver.ts';
+import type { Mailer } from '../../../src/mail/transport.ts';
+import { claimDelivery } from '../../../src/store/outbox.ts';
+import {
+  ALL_RECIPIENTS,
+  SEND_AT,
+  archived,
+  closeAndBuild,
+  countsByRecipient,
+  deliveries,
+  deliveryTo,
+  demoWorld,
+  fileOf,
+  later,
+  messageTo,
+  once,
+  send,
+  sha256,
+  smtpServer,
+} from './support.ts';
+
+describe('a pass that stopped mid-send', () => {
+  it('a delivery left in `sending` before its message went out is sent by the next step, with the stored Message-ID', async () => {
+    const server = await smtpServer();
+    const w = await demoWorld({ SMTP_URL: server.url });
+    await closeAndBuild(w);
+    const victim = deliveryTo(w.db, 'cfo@rules.example.com');
+    // The crashed pass claimed it and died before sending.
+    expect(claimDelivery(w.db, victim.delivery_pk, SEND_AT.toISOString())).toBe(true);
+    expect(deliveryTo(w.db, victim.recipient)).toMatchObject({ status: 'sending', attempts: 1 });
+
+    const at = later(SEND_AT, 600);
+    const summary = await send(w, at);
+    expect(summary.recovered).toBe(1);
+    expect(summary.failed).toEqual([]);
+    expect(summary.sent.map((s) => s.recipient).sort()).toEqual(ALL_RECIPIENTS);
+    expect(summary.sent.find((s) => s.recipient === victim.recipient)?.messageId).toBe(victim.message_id);
+    expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
+    expect(messageTo(server, victim.recipient).parsed.messageId).toBe(victim.message_id);
+    expect(deliveryTo(w.db, victim.recipient)).toMatchObject({ status: 'sent', attempts: 2, message_id: victim.message_id, last_error: null, sent_at: at.toISOString() });
+    expect(deliveries(w.db).every((d) => d.status === 'sent')).toBe(true);
+
+    // Nothing is left to recover.
+    expect((await send(w, later(at, 60))).recovered).toBe(0);
+    expect(server.messages).toHaveLength(5);
+  });
+
+  it('a message the server accepted before the pass died goes again under the same Message-ID (the one duplicate allowed)', async () => {
+    const server = await smtpServer();
+    const w = await demoWorld({ SMTP_URL: server.url });
+    await closeAndBuild(w);
+    const victim = deliveryTo(w.db, 'finance@globex.example.sg');
+
+    // A pass whose process dies right after the server's 250: the result is never recorded.
+    let accepted!: () => void;
+    const serverAccepted = new Promise<void>((resolve) => (accepted = resolve));
+    const dying: Mailer = {
+      kind: w.mailer.kind,
+      target: w.mailer.target,
+      async send(message) {
+        await w.mailer.send(message);
+        accepted();
+        return new Promise(() => undefined);
+      },
+      verify: () => w.mailer.verify(),
+      close: () => undefined,
+    };
+    void sendDue(w.db, w.config, dying, { now: () => SEND_AT, only: [victim.delivery_pk] });
+    await serverAccepted;
+    expect(deliveryTo(w.db, victim.recipient)).toMatchObject({ status: 'sending', attempts: 1 });
+    expect(server.messages).toHaveLength(1);
+
+    const summary = await send(w, later(SEND_AT, 600));
+    expect(summary.recovered).toBe(1);
+    expect(summary.sent.map((s) => s.recipient).sort()).toEqual(ALL_RECIPIENTS);
+    const twice = server.messages.filter((m) => m.envelope.rcptTo.includes(victim.recipient));
+    expect(twice).toHaveLength(2);
+    expect(twice.map((m) => m.parsed.messageId)).toEqual([victim.message_id, victim.message_id]);
+    expect(Buffer.compare(twice[0]!.parsed.attachments[0]!.content, twice[1]!.parsed.attachments[0]!.content)).toBe(0);
+    expect(countsByRecipient(server)).toEqual({ ...once(ALL_RECIPIENTS), [victim.recipient]: 2 });
+    expect(deliveryTo(w.db, victim.recipient)).toMatchObject({ status: 'sent', attempts: 2, message_id: victim.message_id });
+  });
+});
+
+describe('the archived zip', () => {
+  it('damaged or missing on disk: rebuilt from the frozen lines, sent with the recorded SHA-256, and repaired', async () => {
+    const server = await smtpServer();
+    const w = await demoWorld({ SMTP_URL: server.url });
+    await closeAndBuild(w);
+    const damaged = fileOf(w.db, 'TNT00003');
+    const good = archived(w, damaged);
+    const bad = Buffer.from(good);
+    const middle = Math.floor(bad.length / 2);
+    bad[middle] = bad[middle]! ^ 0xff;
+    fs.writeFileSync(path.join(w.config.dataDir, damaged.zip_path), bad);
+    expect(sha256(archived(w, damaged))).not.toBe(damaged.sha256);
+    const missing = fileOf(w.db, 'TNT00004');
+    const missingBytes = archived(w, missing);
+    fs.rmSync(path.join(w.config.dataDir, missing.zip_path));
+
+    const summary = await send(w);
+    expect(summary.failed).toEqual([]);
+    expect(summary.sent.map((s) => s.recipient).sort()).toEqual(ALL_RECIPIENTS);
+    expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
+    for (const r of ['ap@rules.example.com', 'cfo@rules.example.com']) {
+      const attachment = messageTo(server, r).parsed.attachments[0]!;
+      expect(attachment.filename).toBe(damaged.zip_name);
+      expect(sha256(attachment.content)).toBe(damaged.sha256);
+      expect(Buffer.compare(attachment.content, good)).toBe(0);
+    }
+    const rebuilt = messageTo(server, 'finance@globex.example.sg').parsed.attachments[0]!;
+    expect(sha256(rebuilt.content)).toBe(missing.sha256);
+    expect(Buffer.compare(rebuilt.content, missingBytes)).toBe(0);
+
+    // Both files are back on disk, byte for byte.
+    expect(Buffer.compare(archived(w, damaged), good)).toBe(0);
+    expect(Buffer.compare(archived(w, missing), missingBytes)).toBe(0);
+    expect(fs.statSync(path.join(w.config.dataDir, damaged.zip_path)).mode & 0o777).toBe(0o600);
+  });
+
+  it('that the frozen lines cannot reproduce (the recorded SHA-256 altered) is never sent; the delivery ends failed with the reason', async () => {
+    const server = await smtpServer();
+    const w = await demoWorld({ SMTP_URL: server.url, MAIL_MAX_ATTEMPTS: '2', MAIL_RETRY_BASE_SECONDS: '60' });
+    await closeAndBuild(w);
+    const f = fileOf(w.db, 'TNT00004');
+    const onDisk = archived(w, f);
+    const altered = sha256(Buffer.from('not the statement'));
+    w.db.prepare('UPDATE statement_files SET sha256 = ? WHERE statement_pk = ?').run(altered, f.statement_pk);
+    const reason = `${f.zip_path} does not match its recorded SHA-256, and the rebuild from the frozen lines does not give the recorded bytes either; nothing was sent`;
+    const recipient = 'finance@globex.example.sg';
+
+    const first = await send(w);
+    expect(first.stopped).toBeNull();
+    expect(first.sent.map((s) => s.recipient).sort()).toEqual(ALL_RECIPIENTS.filter((r) => r !== recipient));
+    expect(first.failed).toEqual([]);
+    expect(deliveryTo(w.db, recipient)).toMatchObject({ status: 'pending', attempts: 1, last_error: reason, smtp_response: null, next_attempt_at: later(SEND_AT, 60).toISOString() });
+
+    const second = await send(w, later(SEND_AT, 60));
+    expect(second.failed).toEqual([{ tenant: 'TNT00004', billingMonth: '2026-10', recipient, reason: `gave up after 2 attempts: ${reason}` }]);
+    expect(deliveryTo(w.db, recipient)).toMatchObject({ status: 'failed', attempts: 2, last_error: `gave up after 2 attempts: ${reason}`, sent_at: null });
+
+    // Nothing reached the server for it, and the archived file was left as it was.
+    expect(server.rcptTo).not.toContain(recipient);
+    expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS.filter((r) => r !== recipient)));
+    expect(Buffer.compare(archived(w, f), onDisk)).toBe(0);
+  });
+});

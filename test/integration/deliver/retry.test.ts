@@ -1,0 +1,245 @@
+/**
+ * Failed sends against a real SMTP server: a server that refuses connections stops the step and
+ * every message still goes exactly once later; a 5xx fails its delivery at once; a 4xx is retried
+ * with exponential backoff until MAIL_MAX_ATTEMPTS; an operator's requeue sends a failed one again.
+ */
+import { describe, expect, it } from 'vitest';
+import { requeueFailed } from '../../../src/store/outbox.ts';
+import {
+  ALL_RECIPIENTS,
+  SEND_AT,
+  closeAndBuild,
+  countsByRecipient,
+  deliveries,
+  deliveryTo,
+  demoWorld,
+  later,
+  messageTo,
+  once,
+  send,
+  smtpServer,
+} from './support.ts';
+
+/** The first delivery a send step takes: the demo's statements go in tenant-name order. */
+const FIRST = 'billing@tenant01.example.jp';
+const REFUSAL = { code: 421, message: '4.3.2 service not available' };
+
+describe('a server that refuses connections', () => {
+  // One connection at a time, so that "the rest" of the step is well defined.
+  it('stops the step at the first refusal; the refused delivery is retried after its backoff and every message goes once', async () => {
+    const server = await smtpServer({ rejectConnections: 1, rejectReply: REFUSAL });
+    const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1', MAIL_RETRY_BASE_SECONDS: '60' });
+    await closeAndBuild(w);
+
+    const first = await send(w);
+    expect(first.sent).toEqual([]);
+    expect(first.failed).toEqual([]);
+    expect(first.stopped).toBe('421 4.3.2 service not available (the server refuses the session)');
+    expect(first.notAttempted).toBe(4);
+    const refused = deliveryTo(w.db, FIRST);
+    expect(refused).toMatchObject({ status: 'pending', attempts: 1, next_attempt_at: later(SEND_AT, 60).toISOString(), last_attempt_at: SEND_AT.toISOString() });
+    expect(refused.last_error).toBe(first.stopped);
+    expect(first.retrying).toEqual([{
+      tenantName: 'TNT00001', billingMonth: '2026-10', recipient: FIRST, attempts: 1, nextAttemptAt: later(SEND_AT, 60).toISOString(), lastError: first.stopped,
+    }]);
+    for (const d of deliveries(w.db).filter((x) => x.recipient !== FIRST)) {
+      expect(d).toMatchObject({ status: 'pending', attempts: 0, next_attempt_at: null, last_error: null });
+    }
+    expect(server.messages).toEqual([]);
+
+    // A minute on the others are due at once, and the refused one's backoff is over: all go.
+    const second = await send(w, later(SEND_AT, 59));
+    expect(second.sent.map((s) => s.recipient).sort()).toEqual(ALL_RECIPIENTS.filter((r) => r !== FIRST));
+    expect(second.retrying.map((r) => r.recipient)).toEqual([FIRST]);
+    const third = await send(w, later(SEND_AT, 60));
+    expect(third.sent.map((s) => s.recipient)).toEqual([FIRST]);
+    expect(third.stopped).toBeNull();
+
+    expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
+    expect(deliveryTo(w.db, FIRST)).toMatchObject({ status: 'sent', attempts: 2, last_error: null, next_attempt_at: null });
+    expect(messageTo(server, FIRST).parsed.messageId).toBe(refused.message_id);
+    expect(deliveries(w.db).every((d) => d.status === 'sent')).toBe(true);
+  });
+
+  it('with MAIL_RETRY_BASE_SECONDS=0 each further step tries again at once, until all are delivered exactly once', async () => {
+    const server = await smtpServer({ rejectConnections: 3, rejectReply: REFUSAL });
+    const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1', MAIL_RETRY_BASE_SECONDS: '0' });
+    await closeAndBuild(w);
+
+    const stopped: (string | null)[] = [];
+    for (let step = 0; step < 3; step++) {
+      const s = await send(w);
+      stopped.push(s.stopped);
+      expect(s.sent).toEqual([]);
+      expect(s.notAttempted).toBe(4);
+      expect(deliveryTo(w.db, FIRST)).toMatchObject({ status: 'pending', attempts: step + 1, next_attempt_at: SEND_AT.toISOString() });
+    }
+    expect(stopped).toEqual(Array(3).fill('421 4.3.2 service not available (the server refuses the session)'));
+    const last = await send(w);
+    expect(last.stopped).toBeNull();
+    expect(last.sent).toHaveLength(5);
+    expect(server.connections).toBeGreaterThanOrEqual(4);
+    expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
+    expect(deliveries(w.db).map((d) => [d.recipient, d.status, d.attempts]).sort()).toEqual(
+      ALL_RECIPIENTS.map((r) => [r, 'sent', r === FIRST ? 4 : 1]),
+    );
+    expect((await send(w)).sent).toEqual([]);
+    expect(server.messages).toHaveLength(5);
+  });
+});
+
+describe('a server that stays unusable', () => {
+  // docs/operations.md: the pass stops after the first failure "so that one outage does not use up
+  // the attempts of every delivery": only the delivery at the head of the queue spends attempts.
+  it('a login refused on every step never fails a delivery: the first stays pending (its attempts counted), the others untouched', async () => {
+    const server = await smtpServer({ auth: { user: 'billing', pass: 'right' } });
+    const w = await demoWorld({ SMTP_URL: `smtp://billing:wrong@127.0.0.1:${server.port}`, SMTP_POOL_SIZE: '1', MAIL_MAX_ATTEMPTS: '3', MAIL_RETRY_BASE_SECONDS: '0' });
+    await closeAndBuild(w);
+    const refusal = 'login refused: 535 5.7.8 authentication credentials invalid (check the user and password of SMTP_URL)';
+    // More steps than MAIL_MAX_ATTEMPTS: the operator's settings, not the delivery, are at fault.
+    for (let step = 1; step <= 5; step++) {
+      const s = await send(w);
+      expect(s.stopped).toBe(refusal);
+      expect(s.sent).toEqual([]);
+      expect(s.failed).toEqual([]);
+      expect(s.notAttempted).toBe(4);
+    }
+    expect(deliveries(w.db).map((d) => [d.recipient, d.status, d.attempts]).sort()).toEqual(
+      ALL_RECIPIENTS.map((r) => (r === FIRST ? [r, 'pending', 5] : [r, 'pending', 0])),
+    );
+    expect(deliveryTo(w.db, FIRST)).toMatchObject({ last_error: refusal });
+    expect(server.logins).toEqual([]);
+    expect(server.messages).toEqual([]);
+  });
+});
+
+describe('a server that does not answer', () => {
+  it('a reply later than SMTP_TIMEOUT_SECONDS stops the step; the message goes again later under the same Message-ID', async () => {
+    // The first message's reply comes after the 1 s timeout; the server did get that message.
+    const server = await smtpServer({ dataDelayMs: (n) => (n === 1 ? 1500 : 0) });
+    const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1', SMTP_TIMEOUT_SECONDS: '1', MAIL_RETRY_BASE_SECONDS: '60' });
+    await closeAndBuild(w);
+    const first = await send(w);
+    expect(first.sent).toEqual([]);
+    expect(first.stopped).toBe('timed out (socket timeout): Timeout');
+    expect(first.notAttempted).toBe(4);
+    const d = deliveryTo(w.db, FIRST);
+    expect(d).toMatchObject({ status: 'pending', attempts: 1, next_attempt_at: later(SEND_AT, 60).toISOString(), last_error: first.stopped });
+
+    const second = await send(w, later(SEND_AT, 60));
+    expect(second.stopped).toBeNull();
+    expect(second.sent.map((s) => s.recipient).sort()).toEqual(ALL_RECIPIENTS);
+    expect(deliveryTo(w.db, FIRST)).toMatchObject({ status: 'sent', attempts: 2 });
+    // The unanswered message reached the server: it is there twice, under one Message-ID.
+    expect(countsByRecipient(server)).toEqual({ ...once(ALL_RECIPIENTS), [FIRST]: 2 });
+    expect(server.messages.filter((m) => m.envelope.rcptTo.includes(FIRST)).map((m) => m.parsed.messageId)).toEqual([d.message_id, d.message_id]);
+  });
+});
+
+describe('a permanent refusal', () => {
+  it('550 for one address fails that delivery at once; every other one is sent', async () => {
+    const gone = 'finance@globex.example.sg';
+    const server = await smtpServer({ rcptReplies: { [gone]: { code: 550, message: '5.1.1 mailbox unavailable' } } });
+    const w = await demoWorld({ SMTP_URL: server.url });
+    await closeAndBuild(w);
+
+    const summary = await send(w);
+    expect(summary.stopped).toBeNull();
+    expect(summary.notAttempted).toBe(0);
+    expect(summary.retrying).toEqual([]);
+    expect(summary.failed).toHaveLength(1);
+    expect(summary.failed[0]).toMatchObject({ tenant: 'TNT00004', billingMonth: '2026-10', recipient: gone });
+    expect(summary.failed[0]!.reason).toContain('550 5.1.1 mailbox unavailable');
+    const d = deliveryTo(w.db, gone);
+    expect(d).toMatchObject({ status: 'failed', attempts: 1, next_attempt_at: null, smtp_response: '550 5.1.1 mailbox unavailable', sent_at: null });
+    expect(d.last_error).toBe(summary.failed[0]!.reason);
+    expect(d.last_error).toMatch(/550 5\.1\.1 mailbox unavailable.*\(permanent\)$/);
+
+    const others = ALL_RECIPIENTS.filter((r) => r !== gone);
+    expect(summary.sent.map((s) => s.recipient).sort()).toEqual(others);
+    expect(countsByRecipient(server)).toEqual(once(others));
+    expect(server.rcptTo.filter((r) => r === gone)).toHaveLength(1);
+    for (const r of others) expect(deliveryTo(w.db, r).status).toBe('sent');
+
+    // A failed delivery is final: a later step does not try it again.
+    const again = await send(w, later(SEND_AT, 86_400));
+    expect(again.sent).toEqual([]);
+    expect(again.failed).toEqual([]);
+    expect(server.rcptTo.filter((r) => r === gone)).toHaveLength(1);
+  });
+});
+
+describe('a transient refusal', () => {
+  it('451 for one address is retried with backoff base, base x2, base x4, then fails after MAIL_MAX_ATTEMPTS', async () => {
+    const busy = 'ap@rules.example.com';
+    const server = await smtpServer({ rcptReplies: { [busy]: { code: 451, message: '4.3.0 try again later' } } });
+    const w = await demoWorld({ SMTP_URL: server.url, MAIL_RETRY_BASE_SECONDS: '30', MAIL_MAX_ATTEMPTS: '4' });
+    await closeAndBuild(w);
+
+    const first = await send(w);
+    expect(first.sent.map((s) => s.recipient).sort()).toEqual(ALL_RECIPIENTS.filter((r) => r !== busy));
+    expect(first.failed).toEqual([]);
+    expect(first.stopped).toBeNull();
+
+    // Attempt n at t(n) is retried at t(n) + 30 s x 2^(n-1).
+    let at = SEND_AT;
+    for (const [attempt, delay] of [[1, 30], [2, 60], [3, 120]] as const) {
+      const next = later(at, delay);
+      const d = deliveryTo(w.db, busy);
+      expect(d).toMatchObject({ status: 'pending', attempts: attempt, next_attempt_at: next.toISOString(), last_attempt_at: at.toISOString(), smtp_response: '451 4.3.0 try again later' });
+      expect(d.last_error).toBe('451 4.3.0 try again later (transient)');
+      expect(server.rcptTo.filter((r) => r === busy)).toHaveLength(attempt);
+
+      // Not due a second early: nothing is tried, and it is reported as waiting.
+      const early = await send(w, later(next, -1));
+      expect(early.sent).toEqual([]);
+      expect(early.failed).toEqual([]);
+      expect(early.retrying).toEqual([{ tenantName: 'TNT00003', billingMonth: '2026-10', recipient: busy, attempts: attempt, nextAttemptAt: next.toISOString(), lastError: d.last_error }]);
+      expect(server.rcptTo.filter((r) => r === busy)).toHaveLength(attempt);
+
+      at = next;
+      const due = await send(w, at);
+      expect(due.sent).toEqual([]);
+      expect(due.failed).toEqual(attempt < 3 ? [] : [{
+        tenant: 'TNT00003', billingMonth: '2026-10', recipient: busy, reason: 'gave up after 4 attempts: 451 4.3.0 try again later (transient)',
+      }]);
+    }
+    const failed = deliveryTo(w.db, busy);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 4, next_attempt_at: null, last_attempt_at: at.toISOString(), smtp_response: '451 4.3.0 try again later' });
+    expect(failed.last_error).toBe('gave up after 4 attempts: 451 4.3.0 try again later (transient)');
+    expect(server.rcptTo.filter((r) => r === busy)).toHaveLength(4);
+
+    // Final: a later step leaves it, and no message for it ever reached the server.
+    expect((await send(w, later(at, 86_400))).failed).toEqual([]);
+    expect(server.rcptTo.filter((r) => r === busy)).toHaveLength(4);
+    expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS.filter((r) => r !== busy)));
+  });
+});
+
+describe('requeue of a failed delivery', () => {
+  it('puts it back to pending with attempts 0 and the same Message-ID; the next step sends it', async () => {
+    const gone = 'owner@manual-tenant.example.jp';
+    const server = await smtpServer({ rcptReplies: { [gone]: { code: 550, message: '5.1.1 mailbox unavailable' } } });
+    const w = await demoWorld({ SMTP_URL: server.url });
+    await closeAndBuild(w);
+    await send(w);
+    const failed = deliveryTo(w.db, gone);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
+
+    // The mailbox is fixed, and an operator requeues the delivery.
+    server.setRcptReply(gone, null);
+    const requeuedAt = later(SEND_AT, 3600);
+    expect(w.db.transaction(() => requeueFailed(w.db, [failed.delivery_pk], requeuedAt.toISOString())).immediate()).toBe(1);
+    const requeued = deliveryTo(w.db, gone);
+    expect(requeued).toMatchObject({ status: 'pending', attempts: 0, next_attempt_at: null, message_id: failed.message_id });
+    expect(requeued.last_error).toBe(`requeued by an operator after: ${failed.last_error}`);
+    // A second requeue of a row that is no longer failed changes nothing.
+    expect(w.db.transaction(() => requeueFailed(w.db, [failed.delivery_pk], requeuedAt.toISOString())).immediate()).toBe(0);
+
+    const summary = await send(w, later(requeuedAt, 1));
+    expect(summary.sent.map((s) => [s.recipient, s.messageId])).toEqual([[gone, failed.message_id]]);
+    expect(deliveryTo(w.db, gone)).toMatchObject({ status: 'sent', attempts: 1, last_error: null, message_id: failed.message_id });
+    expect(messageTo(server, gone).parsed.messageId).toBe(failed.message_id);
+    expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
+  });
+});
