@@ -20,6 +20,7 @@ import {
   markFailed,
   markRetry,
   markSent,
+  markUntried,
   recoverInterrupted,
   waitingDeliveries,
   waitingForFiles,
@@ -84,11 +85,37 @@ function mailOf(db: Db, d: DueDelivery): StatementMail {
   };
 }
 
+/** How often a store write is tried when another process holds the store's write lock. */
+const STORE_WRITE_TRIES = 3;
+
+/**
+ * Runs a store write, trying again when the store is busy (an import holding the write lock).
+ * The result of a message the server accepted must not be lost to a busy store.
+ */
+function storeWrite(write: () => void): void {
+  for (let i = 1; ; i++) {
+    try {
+      write();
+      return;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (i >= STORE_WRITE_TRIES || (code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED')) throw err;
+    }
+  }
+}
+
 /** Sends every due delivery; one that fails does not stop the others, unless the server as a whole is down. */
 export async function sendDue(db: Db, config: Config, mailer: Mailer, options: DeliverOptions = {}): Promise<DeliverySummary> {
   const now = options.now ?? ((): Date => new Date());
   const summary: DeliverySummary = { recovered: 0, sent: [], retrying: [], failed: [], waitingForFiles: 0, stopped: null, notAttempted: 0 };
-  if (options.only === undefined) summary.recovered = recoverInterrupted(db, now().toISOString());
+  if (options.only === undefined) {
+    const r = db.transaction(() => recoverInterrupted(db, now().toISOString(), config.mail.maxAttempts)).immediate();
+    summary.recovered = r.recovered;
+    for (const f of r.failed) {
+      summary.failed.push({ tenant: f.tenantName, billingMonth: f.billingMonth, recipient: f.recipient, reason: f.reason });
+      options.onOutcome?.({ deliveryPk: 0, tenant: f.tenantName, billingMonth: f.billingMonth, status: 'failed', detail: f.reason });
+    }
+  }
   const due = dueDeliveries(db, now().toISOString(), options.only);
 
   // One statement's deliveries go together (its zip is read and checked once); statements go in
@@ -98,7 +125,10 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
   const queue = [...groups.values()];
   const total = due.length;
   let done = 0;
-  const halted = (): boolean => summary.stopped !== null || options.shouldStop?.() === true;
+  // A store that cannot record a result stops every worker: nothing more is claimed, and the row
+  // whose result was lost stays `sending`, to be sent again with its Message-ID by the next pass.
+  let fatal: unknown = null;
+  const halted = (): boolean => fatal !== null || summary.stopped !== null || options.shouldStop?.() === true;
   options.onProgress?.(0, total);
 
   const attempt = async (d: DueDelivery, zip: { name: string; bytes: Buffer } | SendFailure, mail: StatementMail | null): Promise<void> => {
@@ -107,32 +137,41 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
     const attempts = d.attempts + 1;
     let failure: SendFailure;
     if ('bytes' in zip && mail !== null) {
+      let response: string | null = null;
       try {
         const message = composeMessage(mail, { from: config.mailFrom, to: d.recipient, messageId: d.messageId }, zip);
-        const result = await mailer.send(message);
-        markSent(db, d.deliveryPk, result.response, now().toISOString());
-        summary.sent.push({ tenant: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, kind: d.kind, messageId: d.messageId, response: result.response });
-        options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'sent', detail: result.response });
-        return;
+        response = (await mailer.send(message)).response;
       } catch (err) {
         failure = err instanceof UsageChargesError && err.code === 'E_MAIL_ADDRESS'
-          ? { permanent: true, serverDown: false, reason: err.message, response: null }
+          ? { permanent: true, serverDown: false, session: false, reason: err.message, response: null }
           : classifySendError(err);
+      }
+      if (response !== null) {
+        // The server has the message: only `sent` may be recorded now, never a retry.
+        storeWrite(() => markSent(db, d.deliveryPk, response, now().toISOString()));
+        summary.sent.push({ tenant: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, kind: d.kind, messageId: d.messageId, response });
+        options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'sent', detail: response });
+        return;
       }
     } else {
       failure = zip as SendFailure;
     }
+    failure = failure!;
     const end = now();
-    // A server that cannot be used at all (down, refusing the login or TLS) is not this delivery's
-    // fault: it never uses up the attempts, so an outage fails no statement; the pass reports it.
-    if (failure.permanent || (!failure.serverDown && attempts >= config.mail.maxAttempts)) {
+    if (failure.session) {
+      // The session or the settings failed before the message was handed over (an outage, a
+      // wrong password): not this delivery's attempt; it waits with the others for the next pass.
+      storeWrite(() => markUntried(db, d.deliveryPk, failure.reason, failure.response, end.toISOString()));
+      summary.notAttempted += 1;
+      options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'retrying', detail: failure.reason });
+    } else if (failure.permanent || attempts >= config.mail.maxAttempts) {
       const reason = failure.permanent ? failure.reason : `gave up after ${attempts} attempts: ${failure.reason}`;
-      markFailed(db, d.deliveryPk, reason, failure.response, end.toISOString());
+      storeWrite(() => markFailed(db, d.deliveryPk, reason, failure.response, end.toISOString()));
       summary.failed.push({ tenant: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, reason });
       options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'failed', detail: reason });
     } else {
       const nextAt = new Date(end.getTime() + retryDelayMs(config.mail.retryBaseSeconds, attempts)).toISOString();
-      markRetry(db, d.deliveryPk, failure.reason, failure.response, nextAt, end.toISOString());
+      storeWrite(() => markRetry(db, d.deliveryPk, failure.reason, failure.response, nextAt, end.toISOString()));
       options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'retrying', detail: `${failure.reason}; next attempt at ${nextAt}` });
     }
     if (failure.serverDown && summary.stopped === null) summary.stopped = failure.reason;
@@ -152,24 +191,31 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
         mail = mailOf(db, group[0]!);
       } catch (err) {
         const reason = err instanceof UsageChargesError ? err.message : `unexpected: ${(err as Error).message}`;
-        zip = { permanent: false, serverDown: false, reason, response: null };
+        zip = { permanent: false, serverDown: false, session: false, reason, response: null };
       }
       for (const [i, d] of group.entries()) {
         if (halted()) {
           summary.notAttempted += group.length - i;
           break;
         }
-        await attempt(d, zip, mail === null ? null : { ...mail, kind: d.kind });
+        try {
+          await attempt(d, zip, mail === null ? null : { ...mail, kind: d.kind });
+        } catch (err) {
+          fatal ??= err;
+          summary.notAttempted += group.length - i - 1;
+          break;
+        }
         options.onProgress?.(++done, total);
       }
     }
   };
   const parallel = mailer.kind === 'smtp' ? config.mail.poolSize : 1;
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, queue.length)) }, worker));
+  // Every worker finishes its message in flight before the step ends (and the lease is released).
+  await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(parallel, queue.length)) }, worker));
+  if (fatal !== null) throw fatal;
 
-  summary.retrying = options.only === undefined
-    ? waitingDeliveries(db, now().toISOString())
-    : waitingDeliveries(db, now().toISOString()).filter((w) => due.some((d) => d.recipient === w.recipient && d.tenantName === w.tenantName && d.billingMonth === w.billingMonth));
+  const waiting = waitingDeliveries(db, now().toISOString());
+  summary.retrying = options.only === undefined ? waiting : waiting.filter((w) => due.some((d) => d.deliveryPk === w.deliveryPk));
   summary.waitingForFiles = waitingForFiles(db);
   return summary;
 }

@@ -37,6 +37,8 @@ export interface PassHooks {
   log?: Logger;
   /** Called between steps (renews the lease; throws when it was lost). */
   heartbeat?: () => void;
+  /** True once the lease was found lost: no more tenants closed or messages claimed. */
+  leaseLost?: () => boolean;
 }
 
 /** Whether a pass had anything to report as failed (exit code 1): a close, a file or a delivery that failed, or an unusable mail server. */
@@ -66,7 +68,7 @@ export function passCounts(r: PassResult): Record<string, number | string | null
 /** One month-end pass (the caller holds the month-end lease). */
 export async function monthEndPass(db: Db, config: Config, mailer: Mailer, asOf: Date, hooks: PassHooks = {}): Promise<PassResult> {
   const now = hooks.now ?? ((): Date => new Date());
-  const stop = hooks.shouldStop ?? ((): boolean => false);
+  const stop = (): boolean => hooks.shouldStop?.() === true || hooks.leaseLost?.() === true;
   const log = hooks.log;
   log?.info({ asOf: asOf.toISOString(), mail: mailer.target }, 'pass started');
 
@@ -111,7 +113,7 @@ export async function monthEndPass(db: Db, config: Config, mailer: Mailer, asOf:
 }
 
 /** Options of a pass under the month-end lease. */
-export interface LeasedPassOptions extends Omit<PassHooks, 'heartbeat'> {
+export interface LeasedPassOptions extends Omit<PassHooks, 'heartbeat' | 'leaseLost'> {
   asOf: Date;
   wait?: boolean;
   onWait?: (holder: string, until: string) => void;
@@ -134,7 +136,9 @@ export async function leasedPass(db: Db, config: Config, mailer: Mailer, options
     },
     async (held) => {
       options.onStart?.(held);
-      const result = await monthEndPass(db, config, mailer, options.asOf, { ...options, heartbeat: () => held.heartbeat() });
+      const result = await monthEndPass(db, config, mailer, options.asOf, { ...options, heartbeat: () => held.heartbeat(), leaseLost: () => held.lost });
+      // A lease lost during the last step: say so rather than report the pass as done.
+      held.heartbeat();
       return { result, status: passFailed(result) ? 'failed' : 'ok', summary: passCounts(result) };
     },
   );

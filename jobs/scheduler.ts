@@ -37,6 +37,9 @@ export interface Scheduler {
   readonly passes: number;
 }
 
+/** The wait before another pass after a pass that threw. */
+const FAILED_PASS_RETRY_MS = 5 * 60 * 1000;
+
 /** The shortest wait before a retry pass. */
 const MIN_RETRY_DELAY_MS = 1000;
 
@@ -81,7 +84,9 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         const outcome = await options.runPass(why);
         armRetry(outcome.nextRetryAt);
       } catch (err) {
-        log?.error({ trigger: why, error: (err as Error).message }, 'pass failed; the next trigger tries again');
+        // A pass that threw still leaves retries to make: try again after a while, not next night.
+        log?.error({ trigger: why, error: (err as Error).message }, 'pass failed; trying again later');
+        armRetry(new Date(now().getTime() + FAILED_PASS_RETRY_MS));
       } finally {
         passes += 1;
         running = null;
@@ -101,7 +106,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const cronLog = {
     info: (m: string) => log?.debug({ source: 'node-cron' }, m),
     warn: (m: string) => log?.warn({ source: 'node-cron' }, m),
-    error: (m: string | Error) => log?.error({ source: 'node-cron' }, String(m instanceof Error ? m.message : m)),
+    error: (m: string | Error, err?: Error) => log?.error({ source: 'node-cron', error: err?.message }, String(m instanceof Error ? m.message : m)),
     debug: (m: string | Error) => log?.debug({ source: 'node-cron' }, String(m instanceof Error ? m.message : m)),
   };
   const task = cron.schedule(expressionOk(options.expression), () => trigger('schedule'), {
@@ -121,7 +126,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       retryTimer = null;
       while (running !== null) await running;
     },
-    nextRun: () => task.getNextRun(),
+    nextRun: () => (stopping ? null : task.getNextRun()),
     idle: () => (running === null ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
     get passes() {
       return passes;

@@ -24,6 +24,8 @@ export interface PassOutcome<T> {
 export interface HeldLease {
   readonly owner: string;
   readonly lease: Lease;
+  /** True once a renewal found the lease taken by another process: stop before the next message. */
+  readonly lost: boolean;
   /**
    * Renews the lease now; throws E_LEASE_LOST when it is no longer ours (it expired and another
    * process took it over), so that the pass stops before its next step.
@@ -109,6 +111,9 @@ export async function withLease<T>(db: Db, options: WithLeaseOptions, pass: (hel
   const held: HeldLease = {
     owner,
     lease: taken.lease,
+    get lost() {
+      return lost;
+    },
     heartbeat() {
       if (!renew()) {
         throw new UsageChargesError('E_LEASE_LOST', `the ${name} lease was lost (it expired and another pass took it over); this pass stopped`);

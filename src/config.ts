@@ -111,7 +111,8 @@ function isTimeZone(tz: string): boolean {
 const ADDRESS = z.email();
 /** A sender such as `billing@example.com` or `Billing <billing@example.com>`. */
 function isSender(value: string): boolean {
-  if (/[\r\n]/.test(value)) return false;
+  // The same characters the mail composer refuses in a header: controls and line separators.
+  if (/[\p{Cc}\p{Zl}\p{Zp}]/u.test(value)) return false;
   const m = /^\s*([^<>]*?)\s*<([^<>]+)>\s*$/.exec(value);
   return ADDRESS.safeParse(m ? m[2] : value).success;
 }
@@ -281,9 +282,12 @@ export function loadConfig(sources: ConfigSources = {}): Config {
 export function redactUrl(value: string): string {
   try {
     const url = new URL(value);
+    // Only a URL with a host is shown parsed; `user:pass@host` without `//` parses as a path.
+    if (!value.includes('://') || url.hostname === '') throw new TypeError('not a URL with a host');
     if (url.password) url.password = '***';
     return url.toString();
   } catch {
-    return value.replace(/:[^:@/]*@/, ':***@');
+    // Not a URL: hide everything between the scheme and the last @, where a password would be.
+    return value.replace(/^([a-z][a-z0-9+.-]*:(?:\/\/)?)?.*@/i, (_m, scheme: string | undefined) => `${scheme ?? ''}***@`);
   }
 }

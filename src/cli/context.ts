@@ -4,6 +4,12 @@ import { openStore, type Db } from '../store/db.ts';
 import { createLogger, type Logger } from '../log.ts';
 import type { Output } from './output.ts';
 
+/**
+ * How long a month-end pass waits for another process's write (an import) before a store write
+ * fails: long enough for a large import, short of the lease's time to live.
+ */
+export const PASS_BUSY_TIMEOUT_MS = 60_000;
+
 /** The verbs' shared context; the store opens lazily so that `--help` needs neither. */
 export interface CliContext {
   output: Output;

@@ -13,7 +13,7 @@ import { newMessageId } from '../mail/compose.ts';
 import { createMailer } from '../mail/transport.ts';
 import { recordAudit } from '../store/audit.ts';
 import { createResendDeliveries, failedDeliveries, requeueFailed } from '../store/outbox.ts';
-import type { CliContext } from './context.ts';
+import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
 import { parseMonth } from './options.ts';
 
 /** Who asked, as the audit log records it: the user and host of the process. */
@@ -39,13 +39,15 @@ export function registerResend(program: Command, ctx: CliContext): void {
     .option('--reason <text>', 'why (recorded in the audit log and shown by status)', '')
     .action(async (opts: { tenant: string; month: string; to?: string; reason: string }) => {
       const month = parseMonth(opts.month);
-      if (opts.to !== undefined && (/[\r\n]/.test(opts.to) || !ADDRESS.safeParse(opts.to).success)) throw new InputError(`--to: "${opts.to}" is not an e-mail address`);
+      if (opts.to !== undefined && (/[\r\n]/.test(opts.to) || !ADDRESS.safeParse(opts.to).success)) throw new InputError(`--to: ${JSON.stringify(opts.to)} is not an e-mail address`);
       if ([...opts.reason].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) || opts.reason.length > 500) throw new InputError('--reason: must be one line of at most 500 characters');
       const config = ctx.config();
       const db = ctx.db();
+      // A pass's writes wait out an import (the result of a message already sent must be recorded).
+      db.pragma(`busy_timeout = ${PASS_BUSY_TIMEOUT_MS}`);
       const log = ctx.logger();
       const tenant = db.prepare('SELECT tenant_pk FROM tenants WHERE tenant_name = ?').get(opts.tenant) as { tenant_pk: number } | undefined;
-      if (tenant === undefined) throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
+      if (tenant === undefined) throw new InputError(`--tenant: tenant ${JSON.stringify(opts.tenant)} does not exist`);
       const statement = db.prepare('SELECT statement_pk, status FROM statements WHERE tenant_pk = ? AND billing_month = ?').get(tenant.tenant_pk, month) as
         { statement_pk: number; status: string } | undefined;
       if (statement?.status !== 'fixed') throw new InputError(`--month: ${opts.tenant} has no finalized statement for ${month} (only a finalized statement is sent)`);

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { leasedPass, monthEndPass } from '../../jobs/pass.ts';
 import { createMailer } from '../mail/transport.ts';
 import { DB_FILE_NAME, openStore } from '../store/db.ts';
-import type { CliContext } from './context.ts';
+import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
 import { parseAsOf } from './options.ts';
 import { printPass } from './pass-report.ts';
 import { progressBar } from './progress.ts';
@@ -24,6 +24,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const asOf = parseAsOf(opts.asOf);
       const config = ctx.config();
       const db = ctx.db();
+      // A pass's writes wait out an import (the result of a message already sent must be recorded).
+      db.pragma(`busy_timeout = ${PASS_BUSY_TIMEOUT_MS}`);
       const log = ctx.logger();
       const out = ctx.output.out;
       const progress = progressBar();
@@ -38,9 +40,9 @@ export function registerRun(program: Command, ctx: CliContext): void {
         const dryConfig = { ...config, dataDir: dir, smtpUrl: null };
         const mailer = createMailer(dryConfig);
         try {
-          const result = await monthEndPass(copy, dryConfig, mailer, asOf, { log, onProgress });
+          const result = await monthEndPass(copy, dryConfig, mailer, asOf, { log: log.child({ dryRun: true }), onProgress });
           progress.stop();
-          printPass(ctx.output, result, { dataDir: dir, mailTarget: mailer.target, label: 'dry run' });
+          if (printPass(ctx.output, result, { dataDir: dir, mailTarget: mailer.target, label: 'dry run' })) ctx.failed = true;
           out(`dry run: nothing in ${config.dataDir} was changed and nothing was sent; what the pass would write and send is in ${dir}`);
         } finally {
           progress.stop();

@@ -1,11 +1,12 @@
 /** `usage-charges schedule`: the long-running service: a catch-up pass at start, then the nightly pass and delivery retries. */
 import type { Command } from 'commander';
+import { retryDelayMs } from '../../jobs/deliver.ts';
 import { leasedPass } from '../../jobs/pass.ts';
 import { startScheduler } from '../../jobs/scheduler.ts';
 import { UsageChargesError } from '../domain/errors.ts';
 import { createMailer } from '../mail/transport.ts';
 import { nextAttemptAt } from '../store/outbox.ts';
-import type { CliContext } from './context.ts';
+import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
 import { printPass } from './pass-report.ts';
 import { onStopSignals } from './signals.ts';
 
@@ -17,8 +18,11 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
     .action(async () => {
       const config = ctx.config();
       const db = ctx.db();
+      // A pass's writes wait out an import (the result of a message already sent must be recorded).
+      db.pragma(`busy_timeout = ${PASS_BUSY_TIMEOUT_MS}`);
       const log = ctx.logger();
       const mailer = createMailer(config);
+      let outages = 0;
       const stop = onStopSignals((signal) => log.info({ signal }, 'stop requested: finishing the message in flight'));
       try {
         const scheduler = startScheduler({
@@ -26,15 +30,26 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
           timeZone: config.cronTimeZone,
           log,
           runPass: async (trigger) => {
+            let stopped: boolean;
             try {
               const result = await leasedPass(db, config, mailer, { asOf: new Date(), wait: true, log, shouldStop: () => stop.requested });
-              if (trigger !== 'retry' || result.deliveries.sent.length + result.deliveries.failed.length > 0 || result.close.closed.length > 0) {
+              stopped = result.deliveries.stopped !== null;
+              if (trigger !== 'retry' || result.deliveries.sent.length + result.deliveries.failed.length > 0 || result.close.closed.length > 0 || stopped) {
                 printPass(ctx.output, result, { dataDir: config.dataDir, mailTarget: mailer.target, label: trigger === 'start' ? 'catch-up pass' : trigger === 'retry' ? 'retry pass' : 'scheduled pass' });
               }
             } catch (err) {
-              if (!(err instanceof UsageChargesError && err.code === 'E_STOPPED')) throw err;
+              if (err instanceof UsageChargesError && err.code === 'E_STOPPED') return { nextRetryAt: null };
+              // The pass could not run (another held the lease too long, a busy store): try again later.
+              stopped = true;
+              log.error({ trigger, error: (err as Error).message }, 'pass failed; trying again later');
+              ctx.output.err(`pass failed: ${(err as Error).message}`);
             }
-            const next = nextAttemptAt(db);
+            // A mail server that cannot be used is tried again after a growing wait (MAIL_RETRY_BASE_SECONDS
+            // doubling, at most 6 hours), not at every due delivery's time.
+            outages = stopped ? outages + 1 : 0;
+            const now = new Date();
+            if (stopped) return { nextRetryAt: new Date(now.getTime() + Math.max(1000, retryDelayMs(config.mail.retryBaseSeconds, outages))) };
+            const next = nextAttemptAt(db, now.toISOString());
             return { nextRetryAt: next === null ? null : new Date(next) };
           },
         });

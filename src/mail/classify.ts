@@ -7,6 +7,12 @@ export interface SendFailure {
   permanent: boolean;
   /** the connection or server as a whole is unusable (no point trying other messages now) */
   serverDown: boolean;
+  /**
+   * The failure came before the message was handed over and is the session's or the settings'
+   * (no connection, the greeting, TLS, the login, the sender): it does not count as an attempt of
+   * this delivery, however long it lasts.
+   */
+  session: boolean;
   /** One line for people and the store; never holds a password. */
   reason: string;
   /** The SMTP server's reply, when there was one. */
@@ -15,6 +21,8 @@ export interface SendFailure {
 
 /** Codes of a connection that could not be made or did not last. */
 const CONNECTION_CODES = new Set(['ECONNECTION', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EPIPE']);
+/** Codes of a connection that was never made (or whose TLS failed): nothing of a message was sent. */
+const BEFORE_SESSION_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EDNS', 'ETLS']);
 /** SMTP commands of the session itself, before any message. */
 const SESSION_COMMANDS = new Set(['CONN', 'EHLO', 'HELO', 'LHLO']);
 /** Our own errors about one message's data: that message cannot go, the server is fine. */
@@ -91,6 +99,20 @@ function connectionReason(f: ErrorFacts): string {
   }
 }
 
+/**
+ * A connection failure before any message could be handed over: no connection (refused, no route,
+ * no name), a connect, greeting or TLS-upgrade timeout, TLS failing. A reset or a socket timeout
+ * may come in the middle of a message, so it counts as an attempt of that message.
+ */
+function beforeSession(f: ErrorFacts): boolean {
+  const code = f.originalCode ?? f.code;
+  if (code !== undefined && BEFORE_SESSION_CODES.has(code)) return true;
+  // The pool gave up on a server that closes every connection before its greeting.
+  if (/maximum number of retries after connection was closed/i.test(f.message)) return true;
+  if (f.code !== undefined && BEFORE_SESSION_CODES.has(f.code)) return true;
+  return f.timeoutType === 'CONNECT_TIMEOUT' || f.timeoutType === 'GREETING_TIMEOUT' || f.timeoutType === 'UPGRADE_TIMEOUT';
+}
+
 /** A TLS-required refusal: the settings do not fit the server, every message would get it. */
 function needsTls(f: ErrorFacts): boolean {
   return f.responseCode === 530 || /\bSTARTTLS\b|\bTLS\b.*\brequired\b|\brequire[sd]?\b.*\bTLS\b/i.test(f.response ?? '');
@@ -108,33 +130,34 @@ function needsTls(f: ErrorFacts): boolean {
 export function classifySendError(err: unknown): SendFailure {
   const f = facts(err);
   const response = f.response === undefined ? null : safeText(f.response);
-  const verdict = (permanent: boolean, serverDown: boolean, reason: string): SendFailure => ({ permanent, serverDown, reason: safeText(reason), response });
+  const verdict = (permanent: boolean, serverDown: boolean, reason: string, session = false): SendFailure => ({ permanent, serverDown, session, reason: safeText(reason), response });
 
   if (err instanceof UsageChargesError) {
     if (err.code === 'E_MAIL_ADDRESS') return verdict(true, false, err.message);
     if (MESSAGE_CODES.has(err.code)) return verdict(false, false, err.message);
-    return verdict(false, true, err.message);
+    return verdict(false, true, err.message, true);
   }
   const reply = response ?? f.message;
   const rc = f.responseCode;
   if (rc !== undefined && rc >= 400 && rc < 600) {
     // Replies before MAIL FROM concern the session (greeting, EHLO, TLS, login): every message would get them.
-    if (f.code === 'EAUTH' || f.command.startsWith('AUTH')) return verdict(false, true, `login refused: ${reply} (check the user and password of SMTP_URL)`);
+    if (f.code === 'EAUTH' || f.command.startsWith('AUTH')) return verdict(false, true, `login refused: ${reply} (check the user and password of SMTP_URL)`, true);
     if (f.code === 'ETLS' || f.command === 'STARTTLS' || (rc >= 500 && needsTls(f))) {
-      return verdict(false, true, `${reply} (the server wants TLS or a login, or offers no STARTTLS: check SMTP_URL and SMTP_STARTTLS)`);
+      return verdict(false, true, `${reply} (the server wants TLS or a login, or offers no STARTTLS: check SMTP_URL and SMTP_STARTTLS)`, true);
     }
-    if (SESSION_COMMANDS.has(f.command)) return verdict(false, true, `${reply} (the server refuses the session)`);
+    if (SESSION_COMMANDS.has(f.command)) return verdict(false, true, `${reply} (the server refuses the session)`, true);
     if (rc === 421) return verdict(false, true, `${reply} (server unavailable)`);
     if (rc < 500) return verdict(false, false, `${reply} (transient)`);
     // 503 is a command out of sequence: the session, not the message, was refused.
     if (rc === 503) return verdict(false, false, `${reply} (transient)`);
     // A refused sender is MAIL_FROM's problem, the same for every message; 552 there is the message's size.
-    if (f.command === 'MAIL FROM' && rc !== 552) return verdict(false, true, `${reply} (the server refuses the sender: check MAIL_FROM)`);
+    if (f.command === 'MAIL FROM' && rc !== 552) return verdict(false, true, `${reply} (the server refuses the sender: check MAIL_FROM)`, true);
     return verdict(true, false, `${reply} (permanent)`);
   }
-  if (f.code === 'EAUTH' || f.code === 'ENOAUTH') return verdict(false, true, `login failed: ${f.message} (check the user and password of SMTP_URL)`);
+  if (f.code === 'EAUTH' || f.code === 'ENOAUTH') return verdict(false, true, `login failed: ${f.message} (check the user and password of SMTP_URL)`, true);
   if ((f.code !== undefined && CONNECTION_CODES.has(f.code)) || (f.originalCode !== undefined && CONNECTION_CODES.has(f.originalCode))) {
-    return verdict(false, true, connectionReason(f));
+    return verdict(false, true, connectionReason(f), beforeSession(f));
   }
-  return verdict(false, true, f.code !== undefined ? `${f.code}: ${f.message}` : f.message);
+  // Not an SMTP error (in .eml mode, a file that cannot be written): the environment, not the message.
+  return verdict(false, true, f.code !== undefined ? `${f.code}: ${f.message}` : f.message, true);
 }

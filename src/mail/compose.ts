@@ -26,8 +26,9 @@ const EMAIL = z.email();
 const CONTROL = /[\p{Cc}\p{Zl}\p{Zp}]/u;
 const MESSAGE_ID = /^<[\x21-\x3b\x3d\x3f\x41-\x7e]+@[\x21-\x3b\x3d\x3f\x41-\x7e]+>$/;
 
-function addressError(what: string, value: string): UsageChargesError {
-  return new UsageChargesError('E_MAIL_ADDRESS', `${what} ${JSON.stringify(value)} is not one plain e-mail address`);
+function addressError(what: 'recipient' | 'sender', value: string): UsageChargesError {
+  // A bad recipient is that delivery's problem; a bad sender (MAIL_FROM) is the settings', the same for every message.
+  return new UsageChargesError(what === 'sender' ? 'E_MAIL_SENDER' : 'E_MAIL_ADDRESS', `${what} ${JSON.stringify(value)} is not one plain e-mail address`);
 }
 
 /** A recipient: exactly one bare address (no name, no list), or E_MAIL_ADDRESS. */

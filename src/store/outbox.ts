@@ -22,6 +22,7 @@ export interface DueDelivery {
 
 /** A delivery that waits for a later attempt. */
 export interface WaitingDelivery {
+  deliveryPk: number;
   tenantName: string;
   billingMonth: string;
   recipient: string;
@@ -61,12 +62,25 @@ export function createResendDeliveries(
 
 /**
  * Deliveries left in `sending` by a pass that stopped (a crash, a kill) go back to `pending`, to be
- * sent again with the same Message-ID. Only a pass holding the month-end lease may call this.
+ * sent again with the same Message-ID. One that has been claimed `maxAttempts` times is `failed`
+ * instead: a message that stops the process each time it is sent is not sent for ever. Only a pass
+ * holding the month-end lease may call this. Returns how many went back to `pending`.
  */
-export function recoverInterrupted(db: Db, now: string): number {
-  return db.prepare(`UPDATE deliveries SET status = 'pending', next_attempt_at = NULL, updated_at = ?,
-      last_error = 'the pass sending it stopped before the result was recorded; sent again with the same Message-ID'
+export function recoverInterrupted(db: Db, now: string, maxAttempts: number): { recovered: number; failed: { tenantName: string; billingMonth: string; recipient: string; reason: string }[] } {
+  const stuck = db.prepare(`SELECT d.delivery_pk AS deliveryPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, d.attempts
+    FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
+    WHERE d.status = 'sending' AND d.attempts >= ? ORDER BY d.delivery_pk`).all(maxAttempts) as
+    { deliveryPk: number; tenantName: string; billingMonth: string; recipient: string; attempts: number }[];
+  const fail = db.prepare(`UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, updated_at = ?, last_error = ? WHERE delivery_pk = ? AND status = 'sending'`);
+  const failed = stuck.map((d) => {
+    const reason = `the pass sending it stopped before its result was recorded, ${d.attempts} times; not sent again automatically (resend sends it)`;
+    fail.run(now, reason, d.deliveryPk);
+    return { tenantName: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, reason };
+  });
+  const recovered = db.prepare(`UPDATE deliveries SET status = 'pending', next_attempt_at = NULL, updated_at = ?,
+      last_error = 'the pass sending it stopped before its result was recorded; sent again with the same Message-ID'
     WHERE status = 'sending'`).run(now).changes;
+  return { recovered, failed };
 }
 
 const DUE_SELECT = `SELECT d.delivery_pk AS deliveryPk, d.statement_pk AS statementPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth,
@@ -94,15 +108,15 @@ export function waitingForFiles(db: Db): number {
 
 /** Pending deliveries whose next attempt is later than now, soonest first. */
 export function waitingDeliveries(db: Db, now: string): WaitingDelivery[] {
-  return db.prepare(`SELECT t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, d.attempts,
+  return db.prepare(`SELECT d.delivery_pk AS deliveryPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, d.attempts,
       d.next_attempt_at AS nextAttemptAt, COALESCE(d.last_error, '') AS lastError
     FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
     WHERE d.status = 'pending' AND d.next_attempt_at > ? ORDER BY d.next_attempt_at, d.delivery_pk`).all(now) as WaitingDelivery[];
 }
 
-/** The earliest instant a pending delivery is due again, or null when none waits. */
-export function nextAttemptAt(db: Db): string | null {
-  return (db.prepare(`SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'`).pluck().get() as string | null) ?? null;
+/** The earliest instant after `now` at which a pending delivery is due again, or null when none waits. */
+export function nextAttemptAt(db: Db, now: string): string | null {
+  return (db.prepare(`SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND next_attempt_at > ?`).pluck().get(now) as string | null) ?? null;
 }
 
 /** Claims a pending delivery for one attempt (`pending` -> `sending`, attempts + 1); false when it was not pending. */
@@ -121,6 +135,15 @@ export function markSent(db: Db, deliveryPk: number, response: string, now: stri
 export function markRetry(db: Db, deliveryPk: number, reason: string, response: string | null, nextAt: string, now: string): void {
   db.prepare(`UPDATE deliveries SET status = 'pending', last_error = ?, smtp_response = ?, next_attempt_at = ?, updated_at = ?
     WHERE delivery_pk = ? AND status = 'sending'`).run(reason, response, nextAt, now, deliveryPk);
+}
+
+/**
+ * Records a failure of the session or the settings before the message was handed over (no
+ * connection, the login, TLS): pending again, due with the others, and the attempt not counted.
+ */
+export function markUntried(db: Db, deliveryPk: number, reason: string, response: string | null, now: string): void {
+  db.prepare(`UPDATE deliveries SET status = 'pending', attempts = attempts - 1, last_error = ?, smtp_response = ?, next_attempt_at = NULL, updated_at = ?
+    WHERE delivery_pk = ? AND status = 'sending'`).run(reason, response, now, deliveryPk);
 }
 
 /** Records a delivery that will not be tried again (a permanent error, or the last attempt). */

@@ -1,5 +1,5 @@
 /** A real SMTP server in the test process (smtp-server on 127.0.0.1), with hooks to refuse on purpose. */
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 
@@ -29,6 +29,11 @@ export interface TestSmtpOptions {
   dataDelayMs?: number | ((messageNumber: number) => number);
   /** Called when a client starts sending a message's data (after RCPT TO). */
   onDataStart?: (envelope: { mailFrom: string | null; rcptTo: string[] }) => void;
+  /**
+   * Resets the connection (the socket destroyed, no reply) when a message whose envelope this
+   * returns true for starts its data: a connection that breaks in the middle of a message.
+   */
+  resetDataOf?: (envelope: { mailFrom: string | null; rcptTo: string[] }) => boolean;
   /** Further smtp-server options (for example TLS), applied last. */
   server?: Partial<SMTPServerOptions>;
 }
@@ -56,6 +61,8 @@ export interface TestSmtpServer {
   rcptTo: string[];
   /** The most connections that were open at once. */
   readonly maxOpenConnections: number;
+  /** Connections reset during a message's data (`resetDataOf`). */
+  readonly resets: number;
   /** Sets (or, with null, removes) the reply to RCPT TO for an address while the server runs. */
   setRcptReply(address: string, reply: SmtpReply | null): void;
   close(): Promise<void>;
@@ -80,6 +87,9 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
   let connections = 0;
   let open = 0;
   let maxOpen = 0;
+  let resets = 0;
+  // The client sockets by their port, so that a connection can be reset from a session.
+  const sockets = new Map<number, Socket>();
   const rcptReplies = new Map(Object.entries(options.rcptReplies ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
 
   const server = new SMTPServer({
@@ -118,6 +128,14 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
     },
     onData(stream, session, callback) {
       options.onDataStart?.(envelopeOf(session));
+      const socket = sockets.get(session.remotePort);
+      if (socket !== undefined && options.resetDataOf?.(envelopeOf(session)) === true) {
+        resets += 1;
+        stream.on('error', () => undefined);
+        stream.resume();
+        socket.resetAndDestroy();
+        return;
+      }
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('error', callback);
@@ -147,6 +165,12 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
   });
   // Errors after the start (a client that drops its connection) are part of the tests.
   server.on('error', () => undefined);
+  server.server.on('connection', (socket: Socket) => {
+    const port = socket.remotePort;
+    if (port === undefined) return;
+    sockets.set(port, socket);
+    socket.once('close', () => sockets.delete(port));
+  });
   const port = (server.server.address() as AddressInfo).port;
   const credentials = options.auth ? `${encodeURIComponent(options.auth.user)}:${encodeURIComponent(options.auth.pass)}@` : '';
   return {
@@ -160,6 +184,9 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
     rcptTo,
     get maxOpenConnections() {
       return maxOpen;
+    },
+    get resets() {
+      return resets;
     },
     setRcptReply(address, reply) {
       if (reply === null) rcptReplies.delete(address.toLowerCase());

@@ -70,6 +70,8 @@ describe('configuration', () => {
     [{ SMTP_URL: 'not a url' }, 'SMTP_URL="not a url" (from environment): must be an smtp:// or smtps:// URL'],
     [{ MAIL_FROM: 'billing' }, 'MAIL_FROM="billing" (from environment): must be an e-mail address'],
     [{ MAIL_FROM: 'a@example.com\r\nBcc: x@example.com' }, 'MAIL_FROM='],
+    [{ MAIL_FROM: 'Billing\t<billing@example.com>' }, 'MAIL_FROM="Billing\\t<billing@example.com>" (from environment): must be an e-mail address, optionally as "Name <address>"'],
+    [{ MAIL_FROM: 'Bill\x7fing <billing@example.com>' }, 'MAIL_FROM="Bill\x7fing <billing@example.com>" (from environment): must be an e-mail address'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL="loud" (from environment): must be one of fatal, error, warn, info, debug, trace, silent'],
     [{ IMPORT_MAX_ERRORS: '0' }, 'IMPORT_MAX_ERRORS="0" (from environment): must be a whole number from 1 to 999999'],
     [{ DATA_DIR: '' }, 'DATA_DIR="" (from environment): must not be empty'],
@@ -101,6 +103,23 @@ describe('configuration', () => {
     const message = configError({ SMTP_URL: 'smtp://user:s3cret@', LOG_LEVEL: 'loud' });
     expect(message).not.toContain('s3cret');
     expect(redactUrl('smtps://user:s3cret@mail.example.com:465')).toBe('smtps://user:***@mail.example.com:465');
+  });
+
+  it('hides everything between the scheme and the last @ of a value that is not a URL', () => {
+    // A "/" in the password makes the value no URL at all (the host would be "user:pa").
+    const redacted = redactUrl('smtp://user:pa/ss@host');
+    expect(redacted).toBe('smtp://***@host');
+    expect(redacted).not.toContain('pa/ss');
+    expect(redactUrl('smtp://us@er:pa/ss@host:25')).toBe('smtp://***@host:25');
+    expect(configError({ SMTP_URL: 'smtp://user:pa/ss@host' })).not.toContain('pa/ss');
+    // Without `//` a value parses as a URL with no host: it is hidden the same way.
+    expect(redactUrl('mailer:s3cret@mail.example.com:587')).toBe('mailer:***@mail.example.com:587');
+    expect(redactUrl('smtp:mailer:s3cret@host')).toBe('smtp:***@host');
+    expect(configError({ SMTP_URL: 'mailer:s3cret@mail.example.com:587' })).not.toContain('s3cret');
+  });
+
+  it('refuses a MAIL_FROM with a line separator the mail composer would refuse', () => {
+    expect(configError({ MAIL_FROM: 'Billing\u2028<billing@example.com>' })).toContain('MAIL_FROM');
   });
 
   it('turns tax on by default for the ecl preset only, and sorts the tax rates', () => {

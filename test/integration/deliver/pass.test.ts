@@ -4,9 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { leasedPass, monthEndPass, passCounts, passFailed } from '../../../jobs/pass.ts';
+import { MONTH_END_LEASE } from '../../../jobs/with-lease.ts';
 import { UsageChargesError } from '../../../src/domain/errors.ts';
 import { openStore } from '../../../src/store/db.ts';
-import { ALL_RECIPIENTS, AS_OF, SEND_AT, countsByRecipient, deliveries, demoWorld, later, once, smtpServer } from './support.ts';
+import { acquireLease, getLease, listRuns, type AcquireResult } from '../../../src/store/lock.ts';
+import { ALL_RECIPIENTS, AS_OF, SEND_AT, countsByRecipient, deliveries, deliveryTo, demoWorld, later, once, smtpServer } from './support.ts';
 
 describe('the month-end pass', () => {
   it('closes, archives and mails the demo month in one pass; the next pass has nothing to do', async () => {
@@ -71,6 +73,54 @@ describe('two passes at once', () => {
       expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
       expect(server.messages).toHaveLength(5);
       expect(other.prepare('SELECT status FROM runs ORDER BY run_pk').pluck().all()).toEqual(['ok', 'ok']);
+    } finally {
+      other.close();
+    }
+  });
+});
+
+describe('a pass that loses its lease', () => {
+  it('while a message is in flight: the message is recorded, no further message is claimed, and the pass rejects with E_LEASE_LOST', async () => {
+    const first = 'billing@tenant01.example.jp';
+    let takeover: AcquireResult | null = null;
+    let takeOver = (): void => undefined;
+    // The first message's reply comes after a second: time for the lease to be taken over and for
+    // the pass's heartbeat (every third of the lease's time to live) to find it lost.
+    const server = await smtpServer({ dataDelayMs: (n) => (n === 1 ? 1200 : 0), onDataStart: () => takeOver() });
+    const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1', SMTP_TIMEOUT_SECONDS: '5' });
+    // A lease of one second, renewed every 333 ms (LOCK_TTL_SECONDS itself is at least 10).
+    const config = { ...w.config, lockTtlSeconds: 1 };
+    // Another process, on its own connection, whose clock says the lease has expired.
+    const other = openStore(w.dir);
+    try {
+      let owner = '';
+      takeOver = () => {
+        if (takeover !== null) return;
+        takeover = acquireLease(other, MONTH_END_LEASE, 'another-host:4242:cafe', 60_000, new Date(Date.now() + 10_000));
+      };
+      const outcome = await leasedPass(w.db, config, w.mailer, { asOf: AS_OF, now: () => SEND_AT, onStart: (held) => (owner = held.owner) }).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(takeover).toMatchObject({ acquired: true, tookOverFrom: owner });
+      expect(outcome).toBeInstanceOf(UsageChargesError);
+      expect((outcome as UsageChargesError).code).toBe('E_LEASE_LOST');
+      expect((outcome as UsageChargesError).message).toBe('the month-end lease was lost (it expired and another pass took it over); this pass stopped');
+
+      // The message the server accepted is recorded; nothing after it was claimed or sent.
+      expect(server.rcptTo).toEqual([first]);
+      expect(server.messages).toHaveLength(1);
+      expect(deliveryTo(w.db, first)).toMatchObject({ status: 'sent', attempts: 1, sent_at: SEND_AT.toISOString() });
+      const rest = deliveries(w.db).filter((d) => d.recipient !== first);
+      expect(rest.map((d) => [d.recipient, d.status, d.attempts, d.last_attempt_at])).toEqual(
+        rest.map((d) => [d.recipient, 'pending', 0, null]),
+      );
+      expect(rest).toHaveLength(4);
+      // The lease is the other process's (the lost pass did not release it), and the pass is recorded failed.
+      expect(getLease(w.db, MONTH_END_LEASE)?.owner).toBe('another-host:4242:cafe');
+      const [run] = listRuns(w.db, 1);
+      expect(run).toMatchObject({ owner, status: 'failed' });
+      expect(JSON.parse(run!.summary)).toEqual({ error: (outcome as Error).message });
     } finally {
       other.close();
     }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sendDue } from '../../../jobs/deliver.ts';
 import type { Mailer } from '../../../src/mail/transport.ts';
-import { claimDelivery } from '../../../src/store/outbox.ts';
+import { claimDelivery, recoverInterrupted } from '../../../src/store/outbox.ts';
 import {
   ALL_RECIPIENTS,
   SEND_AT,
@@ -87,6 +87,73 @@ describe('a pass that stopped mid-send', () => {
     expect(Buffer.compare(twice[0]!.parsed.attachments[0]!.content, twice[1]!.parsed.attachments[0]!.content)).toBe(0);
     expect(countsByRecipient(server)).toEqual({ ...once(ALL_RECIPIENTS), [victim.recipient]: 2 });
     expect(deliveryTo(w.db, victim.recipient)).toMatchObject({ status: 'sent', attempts: 2, message_id: victim.message_id });
+  });
+});
+
+describe('a delivery that stops the pass each time it is sent', () => {
+  const RESENT = 'the pass sending it stopped before its result was recorded; sent again with the same Message-ID';
+  const stoppedTimes = (n: number): string => `the pass sending it stopped before its result was recorded, ${n} times; not sent again automatically (resend sends it)`;
+
+  it('recoverInterrupted: `sending` with attempts >= MAIL_MAX_ATTEMPTS becomes failed, below goes back to pending; nothing else changes', async () => {
+    const w = await demoWorld();
+    await closeAndBuild(w);
+    const [below, at, over, pending] = ['billing@tenant01.example.jp', 'ap@rules.example.com', 'cfo@rules.example.com', 'finance@globex.example.sg'].map((r) => deliveryTo(w.db, r));
+    for (const d of [below!, at!, over!]) expect(claimDelivery(w.db, d.delivery_pk, SEND_AT.toISOString())).toBe(true);
+    w.db.prepare('UPDATE deliveries SET attempts = ? WHERE delivery_pk = ?').run(2, at!.delivery_pk);
+    w.db.prepare('UPDATE deliveries SET attempts = ? WHERE delivery_pk = ?').run(3, over!.delivery_pk);
+    const before = deliveries(w.db);
+
+    const now = later(SEND_AT, 600).toISOString();
+    expect(recoverInterrupted(w.db, now, 2)).toEqual({
+      recovered: 1,
+      failed: [at!, over!].map((d, i) => ({ tenantName: d.tenant_name, billingMonth: '2026-10', recipient: d.recipient, reason: stoppedTimes(2 + i) })),
+    });
+    const updatedAt = (pk: number): string => w.db.prepare('SELECT updated_at FROM deliveries WHERE delivery_pk = ?').pluck().get(pk) as string;
+    expect(deliveryTo(w.db, below!.recipient)).toMatchObject({ status: 'pending', attempts: 1, next_attempt_at: null, last_error: RESENT, message_id: below!.message_id });
+    expect(deliveryTo(w.db, at!.recipient)).toMatchObject({ status: 'failed', attempts: 2, next_attempt_at: null, last_error: stoppedTimes(2), sent_at: null });
+    expect(deliveryTo(w.db, over!.recipient)).toMatchObject({ status: 'failed', attempts: 3, next_attempt_at: null, last_error: stoppedTimes(3), sent_at: null });
+    for (const d of [below!, at!, over!]) expect(updatedAt(d.delivery_pk)).toBe(now);
+    // Rows that were not `sending` are left as they were.
+    const untouched = (rows: typeof before): typeof before => rows.filter((d) => ![below!, at!, over!].some((x) => x.delivery_pk === d.delivery_pk));
+    expect(untouched(deliveries(w.db))).toEqual(untouched(before));
+    expect(deliveryTo(w.db, pending!.recipient)).toMatchObject({ status: 'pending', attempts: 0, last_error: null });
+    // Nothing is left in `sending`: a second call changes nothing.
+    expect(recoverInterrupted(w.db, later(SEND_AT, 700).toISOString(), 2)).toEqual({ recovered: 0, failed: [] });
+    expect(updatedAt(at!.delivery_pk)).toBe(now);
+  });
+
+  it('is failed by the next step after MAIL_MAX_ATTEMPTS stopped passes and never sent again; one below the limit goes again with its Message-ID', async () => {
+    const server = await smtpServer();
+    const w = await demoWorld({ SMTP_URL: server.url, MAIL_MAX_ATTEMPTS: '2' });
+    await closeAndBuild(w);
+    const poison = deliveryTo(w.db, 'finance@globex.example.sg');
+    const victim = deliveryTo(w.db, 'cfo@rules.example.com');
+
+    // A pass claimed the poison message and died; the next one recovered it, claimed it and died
+    // again; that one had claimed the victim too.
+    expect(claimDelivery(w.db, poison.delivery_pk, SEND_AT.toISOString())).toBe(true);
+    expect(recoverInterrupted(w.db, later(SEND_AT, 60).toISOString(), 2)).toEqual({ recovered: 1, failed: [] });
+    expect(deliveryTo(w.db, poison.recipient)).toMatchObject({ status: 'pending', attempts: 1, last_error: RESENT });
+    expect(claimDelivery(w.db, poison.delivery_pk, later(SEND_AT, 60).toISOString())).toBe(true);
+    expect(claimDelivery(w.db, victim.delivery_pk, later(SEND_AT, 60).toISOString())).toBe(true);
+
+    const at = later(SEND_AT, 600);
+    const summary = await send(w, at);
+    expect(summary.recovered).toBe(1);
+    expect(summary.stopped).toBeNull();
+    expect(summary.sent.map((s) => s.recipient).sort()).toEqual(ALL_RECIPIENTS.filter((r) => r !== poison.recipient));
+    expect(summary.sent.find((s) => s.recipient === victim.recipient)?.messageId).toBe(victim.message_id);
+    expect(deliveryTo(w.db, poison.recipient)).toMatchObject({ status: 'failed', attempts: 2, last_error: stoppedTimes(2), next_attempt_at: null, sent_at: null });
+    expect(deliveryTo(w.db, victim.recipient)).toMatchObject({ status: 'sent', attempts: 2, message_id: victim.message_id, last_error: null, sent_at: at.toISOString() });
+    expect(messageTo(server, victim.recipient).parsed.messageId).toBe(victim.message_id);
+    expect(server.rcptTo).not.toContain(poison.recipient);
+    expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS.filter((r) => r !== poison.recipient)));
+
+    // Failed is final: later steps leave it.
+    const again = await send(w, later(at, 86_400));
+    expect(again.recovered).toBe(0);
+    expect(again.sent).toEqual([]);
+    expect(server.rcptTo).not.toContain(poison.recipient);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * Failed sends against a real SMTP server: a server that refuses connections stops the step and
- * every message still goes exactly once later; a 5xx fails its delivery at once; a 4xx is retried
+ * Failed sends against a real SMTP server: a server that refuses connections or the login stops the
+ * step without using up an attempt, and every message still goes exactly once later; a connection
+ * broken during a message counts as an attempt; a 5xx fails its delivery at once; a 4xx is retried
  * with exponential backoff until MAIL_MAX_ATTEMPTS; an operator's requeue sends a failed one again.
  */
 import { describe, expect, it } from 'vitest';
@@ -26,7 +27,7 @@ const REFUSAL = { code: 421, message: '4.3.2 service not available' };
 
 describe('a server that refuses connections', () => {
   // One connection at a time, so that "the rest" of the step is well defined.
-  it('stops the step at the first refusal; the refused delivery is retried after its backoff and every message goes once', async () => {
+  it('stops the step at the first refusal without counting it as an attempt; the next step sends every message once', async () => {
     const server = await smtpServer({ rejectConnections: 1, rejectReply: REFUSAL });
     const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1', MAIL_RETRY_BASE_SECONDS: '60' });
     await closeAndBuild(w);
@@ -35,35 +36,39 @@ describe('a server that refuses connections', () => {
     expect(first.sent).toEqual([]);
     expect(first.failed).toEqual([]);
     expect(first.stopped).toBe('421 4.3.2 service not available (the server refuses the session)');
-    expect(first.notAttempted).toBe(4);
+    expect(first.notAttempted).toBe(5);
+    // The refusal came before the message was handed over: not an attempt, no backoff.
     const refused = deliveryTo(w.db, FIRST);
-    expect(refused).toMatchObject({ status: 'pending', attempts: 1, next_attempt_at: later(SEND_AT, 60).toISOString(), last_attempt_at: SEND_AT.toISOString() });
+    expect(refused).toMatchObject({
+      status: 'pending', attempts: 0, next_attempt_at: null, last_attempt_at: SEND_AT.toISOString(), smtp_response: '421 4.3.2 service not available', sent_at: null,
+    });
     expect(refused.last_error).toBe(first.stopped);
-    expect(first.retrying).toEqual([{
-      tenantName: 'TNT00001', billingMonth: '2026-10', recipient: FIRST, attempts: 1, nextAttemptAt: later(SEND_AT, 60).toISOString(), lastError: first.stopped,
-    }]);
+    // Only deliveries with a later attempt time wait; this one is due with the others.
+    expect(first.retrying).toEqual([]);
     for (const d of deliveries(w.db).filter((x) => x.recipient !== FIRST)) {
-      expect(d).toMatchObject({ status: 'pending', attempts: 0, next_attempt_at: null, last_error: null });
+      expect(d).toMatchObject({ status: 'pending', attempts: 0, next_attempt_at: null, last_error: null, last_attempt_at: null });
     }
     expect(server.messages).toEqual([]);
 
-    // A minute on the others are due at once, and the refused one's backoff is over: all go.
-    const second = await send(w, later(SEND_AT, 59));
-    expect(second.sent.map((s) => s.recipient).sort()).toEqual(ALL_RECIPIENTS.filter((r) => r !== FIRST));
-    expect(second.retrying.map((r) => r.recipient)).toEqual([FIRST]);
-    const third = await send(w, later(SEND_AT, 60));
-    expect(third.sent.map((s) => s.recipient)).toEqual([FIRST]);
-    expect(third.stopped).toBeNull();
+    // The next step, at the same instant (MAIL_RETRY_BASE_SECONDS does not apply), sends all five.
+    const second = await send(w);
+    expect(second.stopped).toBeNull();
+    expect(second.failed).toEqual([]);
+    expect(second.retrying).toEqual([]);
+    expect(second.notAttempted).toBe(0);
+    expect(second.sent.map((s) => s.recipient).sort()).toEqual(ALL_RECIPIENTS);
 
     expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
-    expect(deliveryTo(w.db, FIRST)).toMatchObject({ status: 'sent', attempts: 2, last_error: null, next_attempt_at: null });
+    expect(deliveryTo(w.db, FIRST)).toMatchObject({ status: 'sent', attempts: 1, last_error: null, next_attempt_at: null, sent_at: SEND_AT.toISOString() });
     expect(messageTo(server, FIRST).parsed.messageId).toBe(refused.message_id);
-    expect(deliveries(w.db).every((d) => d.status === 'sent')).toBe(true);
+    expect(deliveries(w.db).every((d) => d.status === 'sent' && d.attempts === 1)).toBe(true);
+    expect((await send(w, later(SEND_AT, 60))).sent).toEqual([]);
+    expect(server.messages).toHaveLength(5);
   });
 
-  it('with MAIL_RETRY_BASE_SECONDS=0 each further step tries again at once, until all are delivered exactly once', async () => {
+  it('refused on more steps than MAIL_MAX_ATTEMPTS: each further step tries again at once, nothing fails, and all are delivered exactly once', async () => {
     const server = await smtpServer({ rejectConnections: 3, rejectReply: REFUSAL });
-    const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1', MAIL_RETRY_BASE_SECONDS: '0' });
+    const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1', MAIL_RETRY_BASE_SECONDS: '60', MAIL_MAX_ATTEMPTS: '2' });
     await closeAndBuild(w);
 
     const stopped: (string | null)[] = [];
@@ -71,17 +76,21 @@ describe('a server that refuses connections', () => {
       const s = await send(w);
       stopped.push(s.stopped);
       expect(s.sent).toEqual([]);
-      expect(s.notAttempted).toBe(4);
-      expect(deliveryTo(w.db, FIRST)).toMatchObject({ status: 'pending', attempts: step + 1, next_attempt_at: SEND_AT.toISOString() });
+      expect(s.failed).toEqual([]);
+      expect(s.retrying).toEqual([]);
+      expect(s.notAttempted).toBe(5);
+      expect(deliveryTo(w.db, FIRST)).toMatchObject({ status: 'pending', attempts: 0, next_attempt_at: null, last_error: s.stopped });
     }
     expect(stopped).toEqual(Array(3).fill('421 4.3.2 service not available (the server refuses the session)'));
+    expect(server.connections).toBe(3);
     const last = await send(w);
     expect(last.stopped).toBeNull();
+    expect(last.failed).toEqual([]);
     expect(last.sent).toHaveLength(5);
-    expect(server.connections).toBeGreaterThanOrEqual(4);
+    expect(server.connections).toBe(4);
     expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
-    expect(deliveries(w.db).map((d) => [d.recipient, d.status, d.attempts]).sort()).toEqual(
-      ALL_RECIPIENTS.map((r) => [r, 'sent', r === FIRST ? 4 : 1]),
+    expect(deliveries(w.db).map((d) => [d.recipient, d.status, d.attempts, d.last_error]).sort()).toEqual(
+      ALL_RECIPIENTS.map((r) => [r, 'sent', 1, null]),
     );
     expect((await send(w)).sent).toEqual([]);
     expect(server.messages).toHaveLength(5);
@@ -89,27 +98,70 @@ describe('a server that refuses connections', () => {
 });
 
 describe('a server that stays unusable', () => {
-  // docs/operations.md: the pass stops after the first failure "so that one outage does not use up
-  // the attempts of every delivery": only the delivery at the head of the queue spends attempts.
-  it('a login refused on every step never fails a delivery: the first stays pending (its attempts counted), the others untouched', async () => {
+  // docs/operations.md: a failure before the message was handed over (here the login) is not
+  // counted as an attempt, so a wrong setting never fails a delivery, however long it lasts.
+  it('a login refused on every step never fails a delivery: every delivery stays pending with no attempt counted', async () => {
     const server = await smtpServer({ auth: { user: 'billing', pass: 'right' } });
     const w = await demoWorld({ SMTP_URL: `smtp://billing:wrong@127.0.0.1:${server.port}`, SMTP_POOL_SIZE: '1', MAIL_MAX_ATTEMPTS: '3', MAIL_RETRY_BASE_SECONDS: '0' });
     await closeAndBuild(w);
     const refusal = 'login refused: 535 5.7.8 authentication credentials invalid (check the user and password of SMTP_URL)';
     // More steps than MAIL_MAX_ATTEMPTS: the operator's settings, not the delivery, are at fault.
     for (let step = 1; step <= 5; step++) {
-      const s = await send(w);
+      const s = await send(w, later(SEND_AT, step));
       expect(s.stopped).toBe(refusal);
       expect(s.sent).toEqual([]);
       expect(s.failed).toEqual([]);
-      expect(s.notAttempted).toBe(4);
+      expect(s.retrying).toEqual([]);
+      expect(s.notAttempted).toBe(5);
     }
-    expect(deliveries(w.db).map((d) => [d.recipient, d.status, d.attempts]).sort()).toEqual(
-      ALL_RECIPIENTS.map((r) => (r === FIRST ? [r, 'pending', 5] : [r, 'pending', 0])),
+    expect(deliveries(w.db).map((d) => [d.recipient, d.status, d.attempts, d.next_attempt_at]).sort()).toEqual(
+      ALL_RECIPIENTS.map((r) => [r, 'pending', 0, null]),
     );
-    expect(deliveryTo(w.db, FIRST)).toMatchObject({ last_error: refusal });
+    // Always the head of the queue was tried, and the last try is recorded.
+    expect(deliveryTo(w.db, FIRST)).toMatchObject({ last_error: refusal, last_attempt_at: later(SEND_AT, 5).toISOString() });
+    for (const d of deliveries(w.db).filter((x) => x.recipient !== FIRST)) expect(d).toMatchObject({ last_error: null, last_attempt_at: null });
     expect(server.logins).toEqual([]);
     expect(server.messages).toEqual([]);
+  });
+
+  it('a connection reset during DATA counts as an attempt: after MAIL_MAX_ATTEMPTS the delivery fails with "gave up after"; the others are sent once', async () => {
+    const server = await smtpServer({ resetDataOf: (envelope) => envelope.rcptTo.includes(FIRST) });
+    const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1', MAIL_MAX_ATTEMPTS: '3', MAIL_RETRY_BASE_SECONDS: '0' });
+    await closeAndBuild(w);
+
+    const reasons: string[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const at = later(SEND_AT, attempt);
+      const s = await send(w, at);
+      expect(s.sent).toEqual([]);
+      // A connection that breaks stops the step: the server may be going down.
+      expect(s.stopped).not.toBeNull();
+      expect(s.notAttempted).toBe(4);
+      const d = deliveryTo(w.db, FIRST);
+      if (attempt < 3) {
+        expect(s.failed).toEqual([]);
+        // MAIL_RETRY_BASE_SECONDS=0: due again at once.
+        expect(d).toMatchObject({ status: 'pending', attempts: attempt, next_attempt_at: at.toISOString(), last_attempt_at: at.toISOString(), last_error: s.stopped });
+      } else {
+        expect(s.failed).toEqual([{ tenant: 'TNT00001', billingMonth: '2026-10', recipient: FIRST, reason: `gave up after 3 attempts: ${s.stopped}` }]);
+        expect(d).toMatchObject({ status: 'failed', attempts: 3, next_attempt_at: null, last_attempt_at: at.toISOString(), last_error: `gave up after 3 attempts: ${s.stopped}`, sent_at: null });
+      }
+      reasons.push(s.stopped!);
+    }
+    // The reason names the broken connection (nodemailer reports the reset as a closed connection,
+    // or, depending on timing, as the socket's ECONNRESET).
+    for (const r of reasons) expect(r).toMatch(/^connection (failed \(ECONNECTION\): Connection closed unexpectedly|reset by the server)$/);
+    expect(server.resets).toBe(3);
+
+    const rest = await send(w, later(SEND_AT, 4));
+    expect(rest.stopped).toBeNull();
+    expect(rest.failed).toEqual([]);
+    expect(rest.sent.map((s) => s.recipient).sort()).toEqual(ALL_RECIPIENTS.filter((r) => r !== FIRST));
+    expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS.filter((r) => r !== FIRST)));
+    expect(server.rcptTo.filter((r) => r === FIRST)).toHaveLength(3);
+    // A failed delivery is final.
+    expect((await send(w, later(SEND_AT, 86_400))).sent).toEqual([]);
+    expect(server.rcptTo.filter((r) => r === FIRST)).toHaveLength(3);
   });
 });
 
@@ -194,7 +246,9 @@ describe('a transient refusal', () => {
       const early = await send(w, later(next, -1));
       expect(early.sent).toEqual([]);
       expect(early.failed).toEqual([]);
-      expect(early.retrying).toEqual([{ tenantName: 'TNT00003', billingMonth: '2026-10', recipient: busy, attempts: attempt, nextAttemptAt: next.toISOString(), lastError: d.last_error }]);
+      expect(early.retrying).toEqual([{
+        deliveryPk: d.delivery_pk, tenantName: 'TNT00003', billingMonth: '2026-10', recipient: busy, attempts: attempt, nextAttemptAt: next.toISOString(), lastError: d.last_error,
+      }]);
       expect(server.rcptTo.filter((r) => r === busy)).toHaveLength(attempt);
 
       at = next;

@@ -65,7 +65,7 @@ describe('composeMessage', () => {
   });
 
   it('refuses a sender with a line break', () => {
-    expect(code(() => composeMessage(MAIL, { ...ENVELOPE, from: 'Billing\r\nBcc: evil@example.com <billing@example.com>' }, ZIP))).toBe('E_MAIL_ADDRESS');
+    expect(code(() => composeMessage(MAIL, { ...ENVELOPE, from: 'Billing\r\nBcc: evil@example.com <billing@example.com>' }, ZIP))).toBe('E_MAIL_SENDER');
   });
 
   it('refuses a Message-ID that is not <id@domain>', () => {
