@@ -12,6 +12,9 @@ import { closeDue, type CloseSummary } from './close.ts';
 import { sendDue, type DeliverySummary } from './deliver.ts';
 import { withLease, type HeldLease } from './with-lease.ts';
 
+/** How often the lease is renewed during the (synchronous) close. */
+const CLOSE_HEARTBEAT_MS = 5000;
+
 /** The steps of a pass, in order. */
 export type PassStage = 'close' | 'files' | 'send';
 
@@ -72,7 +75,17 @@ export async function monthEndPass(db: Db, config: Config, mailer: Mailer, asOf:
   const log = hooks.log;
   log?.info({ asOf: asOf.toISOString(), mail: mailer.target }, 'pass started');
 
-  const close = closeDue(db, config, asOf, now, stop);
+  // The close is synchronous: the lease's timer cannot run during it, so the lease is renewed
+  // between tenants every few seconds (and a lost lease ends the pass there).
+  let beat = Date.now();
+  const stopOrBeat = (): boolean => {
+    if (Date.now() - beat >= CLOSE_HEARTBEAT_MS) {
+      hooks.heartbeat?.();
+      beat = Date.now();
+    }
+    return stop();
+  };
+  const close = closeDue(db, config, asOf, now, stopOrBeat);
   for (const c of close.closed) log?.info({ tenant: c.tenant, billingMonth: c.billingMonth, total: c.total, currency: c.currency, recipients: c.recipients }, 'statement finalized');
   for (const f of close.failed) log?.error({ tenant: f.tenant, billingMonth: f.billingMonth, reason: f.reason }, 'close failed');
   hooks.heartbeat?.();
