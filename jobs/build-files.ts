@@ -24,6 +24,9 @@ export interface FilesSummary {
   failed: { tenant: string; billingMonth: string; reason: string }[];
 }
 
+/** How many statements' zips are made at once. */
+const FILES_IN_FLIGHT = 4;
+
 /** The folder of a month's archived zips. */
 export function statementsDir(config: Config, billingMonth: string): string {
   return path.join(config.dataDir, 'statements', billingMonth.replace('-', ''));
@@ -55,9 +58,14 @@ export async function buildFiles(
   const record = db.prepare(`INSERT INTO statement_files (statement_pk, zip_name, zip_path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (statement_pk) DO NOTHING`);
   const owner = db.prepare('SELECT statement_pk FROM statement_files WHERE zip_path = ?').pluck();
-  for (const [i, s] of pending.entries()) {
-    if (hooks.shouldStop?.()) break;
-    hooks.onProgress?.(i, pending.length);
+  // Zips are made a few at a time: archiver's stream pipeline waits on itself, and the fsync of
+  // one file overlaps the deflating of the next. The paths being written are claimed here, so
+  // that two statements can never write one file even while both are in flight.
+  const inFlight = new Set<string>();
+  let next = 0;
+  let done = 0;
+  const writeOne = async (s: (typeof pending)[number]): Promise<void> => {
+    let claimed: string | null = null;
     try {
       const zip = await zipOf(loadStatementView(db, s.statement_pk), config);
       const dir = statementsDir(config, s.billing_month);
@@ -67,7 +75,11 @@ export async function buildFiles(
       // Never overwrite the archived zip of another statement (file names are unique by
       // construction; this guards the archive itself).
       const taken = owner.get(relative) as number | undefined;
-      if (taken !== undefined && taken !== s.statement_pk) throw new UsageChargesError('E_FILE_NAME', `${relative} already holds another statement's files`);
+      if ((taken !== undefined && taken !== s.statement_pk) || inFlight.has(relative)) {
+        throw new UsageChargesError('E_FILE_NAME', `${relative} already holds another statement's files`);
+      }
+      inFlight.add(relative);
+      claimed = relative;
       await writeFileAtomic(file, zip.bytes);
       const sha256 = sha256Of(zip.bytes);
       db.transaction(() => record.run(s.statement_pk, zip.name, relative, sha256, zip.bytes.length, now().toISOString())).immediate();
@@ -77,9 +89,24 @@ export async function buildFiles(
       const reason = err instanceof UsageChargesError || (err as NodeJS.ErrnoException).code ? (err as Error).message : `unexpected: ${(err as Error).message}`;
       recordAudit(db, now().toISOString(), 'files-failed', s.tenant_name, { billingMonth: s.billing_month, reason });
       summary.failed.push({ tenant: s.tenant_name, billingMonth: s.billing_month, reason });
+    } finally {
+      if (claimed !== null) inFlight.delete(claimed);
     }
-  }
-  hooks.onProgress?.(pending.length, pending.length);
+  };
+  const worker = async (): Promise<void> => {
+    while (next < pending.length && !hooks.shouldStop?.()) {
+      const s = pending[next++]!;
+      await writeOne(s);
+      hooks.onProgress?.(++done, pending.length);
+    }
+  };
+  hooks.onProgress?.(0, pending.length);
+  await Promise.all(Array.from({ length: Math.min(FILES_IN_FLIGHT, pending.length) }, worker));
+  // Reported in statement order, whatever order the zips finished in.
+  const order = new Map(pending.map((s, i) => [`${s.billing_month}/${s.tenant_name}`, i]));
+  const rank = (x: { tenant: string; billingMonth: string }): number => order.get(`${x.billingMonth}/${x.tenant}`) ?? 0;
+  summary.written.sort((a, b) => rank(a) - rank(b));
+  summary.failed.sort((a, b) => rank(a) - rank(b));
   return summary;
 }
 

@@ -6,13 +6,13 @@
  */
 import type { Config } from '../src/config.ts';
 import { localDate } from '../src/domain/calendar.ts';
-import { minorDigits } from '../src/domain/money.ts';
+import { Decimal, minorDigits } from '../src/domain/money.ts';
 import { UsageChargesError } from '../src/domain/errors.ts';
 import { classifySendError, type SendFailure } from '../src/mail/classify.ts';
 import { composeMessage } from '../src/mail/compose.ts';
 import type { StatementMail } from '../src/mail/render.ts';
 import type { Mailer } from '../src/mail/transport.ts';
-import { loadStatementView } from '../src/store/billing.ts';
+import { loadStatementSummary } from '../src/store/billing.ts';
 import type { Db } from '../src/store/db.ts';
 import {
   claimDelivery,
@@ -65,22 +65,22 @@ export function retryDelayMs(baseSeconds: number, attempts: number): number {
   return Math.min(MAX_RETRY_DELAY_MS, baseSeconds * 1000 * 2 ** Math.max(0, Math.min(attempts - 1, 30)));
 }
 
-/** What a statement's e-mail shows, from its frozen view. */
+/** What a statement's e-mail shows, from its frozen summary (the lines are not needed). */
 function mailOf(db: Db, d: DueDelivery): StatementMail {
-  const view = loadStatementView(db, d.statementPk);
-  const { period } = view.tree;
+  const summary = loadStatementSummary(db, d.statementPk);
+  const { period, tenant } = summary;
   return {
-    locale: view.tenant.locale,
+    locale: tenant.locale,
     kind: d.kind,
-    tenantName: view.tenant.name,
-    displayName: view.tenant.displayName,
+    tenantName: tenant.name,
+    displayName: tenant.displayName,
     billingMonth: period.billingMonth,
     periodFirstDay: localDate(period.start, period.timeZone),
     periodLastDay: localDate(period.end - 1, period.timeZone),
     // Shown with the currency's minor digits (1,234.50 USD), as the statement's totals are rounded to them.
-    total: view.tree.total.toFixed(minorDigits(view.tree.currency)),
-    currency: view.tree.currency,
-    finalStatement: view.tenant.deletedAt !== null,
+    total: new Decimal(summary.total).toFixed(minorDigits(tenant.currency)),
+    currency: tenant.currency,
+    finalStatement: tenant.deletedAt !== null,
     attachmentName: d.zipName,
   };
 }

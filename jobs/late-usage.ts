@@ -9,7 +9,7 @@ import { RatingError } from '../src/rating/errors.ts';
 import { ratePeriod } from '../src/rating/rate-period.ts';
 import type { Adjustment, RatingPolicy, UsageRecord } from '../src/rating/types.ts';
 import { toRecord, type billingReader, type TenantRow } from '../src/store/billing.ts';
-import type { Db } from '../src/store/db.ts';
+import { cachedStatement, type Db } from '../src/store/db.ts';
 
 /** The reason of every adjustment line made from usage booked late. */
 export const LATE_USAGE_REASON = 'usage booked late';
@@ -36,7 +36,7 @@ export function lateUsageAdjustments(
   policy: RatingPolicy,
 ): Adjustment[] {
   const rows = (month: string, op: '=' | '<'): UsageRecord[] =>
-    (db.prepare(`SELECT u.*, l.lplatform_id FROM usage_records u JOIN lplatforms l USING (lplatform_pk)
+    (cachedStatement(db, `SELECT u.*, l.lplatform_id FROM usage_records u JOIN lplatforms l USING (lplatform_pk)
       WHERE u.tenant_pk = ? AND u.booked_month IS NOT NULL AND u.booked_month ${op} ?`).all(tenant.tenant_pk, month) as Record<string, string | number | null>[]).map(toRecord);
   const booked = rows(billingMonth, '=');
   if (booked.length === 0) return [];

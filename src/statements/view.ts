@@ -32,11 +32,12 @@ export interface StatementFileOptions {
   currencySymbol: string;
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** A line as JSON: decimals as exact strings. */
-export function lineToJson(l: ChargeLine): Json {
-  return JSON.parse(JSON.stringify(l, (_k, v: unknown) => (Decimal.isDecimal(v) ? (v as Decimal).toFixed() : v))) as Json;
+/**
+ * A line as JSON text: decimals as exact strings (decimal.js's own `toJSON`, plain notation within
+ * the money Decimal's exponent range).
+ */
+export function lineToJson(l: ChargeLine): string {
+  return JSON.stringify(l);
 }
 
 const LINE_DECIMALS = ['unitPrice', 'clockPrice', 'clockGhz', 'sizeGb', 'multiplier', 'taxPercent', 'amount', 'charged'] as const;

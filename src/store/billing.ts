@@ -4,7 +4,7 @@ import type { Currency, Locale } from '../domain/vocabulary.ts';
 import type { BillingPeriod, TenantSchedule } from '../periods/periods.ts';
 import type { CatalogVersion, Coupon, RatingInput, RatingPolicy, UsageRecord } from '../rating/types.ts';
 import { lineFromJson, lineToJson, summarize, rebuild, type StatementView, type TreeSummary } from '../statements/view.ts';
-import type { Db } from './db.ts';
+import { cachedStatement, type Db } from './db.ts';
 import { recordAudit } from './audit.ts';
 
 /** A tenant row as the close reads it. */
@@ -125,28 +125,28 @@ export function billingReader(db: Db) {
 export function finalizeStatement(db: Db, t: TenantRow, view: StatementView, now: string): number | null {
   const { summary, lines } = summarize(view);
   const period = view.tree.period;
-  const existing = db.prepare('SELECT statement_pk, status FROM statements WHERE tenant_pk = ? AND billing_month = ?').get(t.tenant_pk, period.billingMonth) as
+  const existing = cachedStatement(db, 'SELECT statement_pk, status FROM statements WHERE tenant_pk = ? AND billing_month = ?').get(t.tenant_pk, period.billingMonth) as
     { statement_pk: number; status: string } | undefined;
   if (existing?.status === 'fixed') return null;
   let pk: number;
   if (existing) {
-    db.prepare('DELETE FROM charge_lines WHERE statement_pk = ?').run(existing.statement_pk);
-    db.prepare(`UPDATE statements SET period_start = ?, period_end = ?, currency = ?, updated_at = ? WHERE statement_pk = ?`)
+    cachedStatement(db, 'DELETE FROM charge_lines WHERE statement_pk = ?').run(existing.statement_pk);
+    cachedStatement(db, `UPDATE statements SET period_start = ?, period_end = ?, currency = ?, updated_at = ? WHERE statement_pk = ?`)
       .run(new Date(period.start).toISOString(), new Date(period.end).toISOString(), t.currency, now, existing.statement_pk);
     pk = existing.statement_pk;
   } else {
-    pk = Number(db.prepare(`INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
+    pk = Number(cachedStatement(db, `INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
       VALUES (?, ?, ?, ?, 'estimated', ?, ?, ?)`).run(t.tenant_pk, period.billingMonth, new Date(period.start).toISOString(), new Date(period.end).toISOString(), t.currency, now, now).lastInsertRowid);
   }
-  const insert = db.prepare(`INSERT INTO charge_lines (statement_pk, seq, line_kind, lplatform_id, resource_id, resource_name, resource_kind,
+  const insert = cachedStatement(db, `INSERT INTO charge_lines (statement_pk, seq, line_kind, lplatform_id, resource_id, resource_name, resource_kind,
     product_id, unit_price, amount, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   lines.forEach((l, i) => {
-    insert.run(pk, i + 1, l.kind, l.lplatformId ?? '', l.resourceId, l.resourceName, l.resourceKind, l.productId, l.unitPrice?.toFixed() ?? '', l.charged.toFixed(), JSON.stringify(lineToJson(l)));
+    insert.run(pk, i + 1, l.kind, l.lplatformId ?? '', l.resourceId, l.resourceName, l.resourceKind, l.productId, l.unitPrice?.toFixed() ?? '', l.charged.toFixed(), lineToJson(l));
   });
-  db.prepare(`UPDATE statements SET status = 'fixed', subtotal = ?, tax = ?, total = ?, finalized_at = ?, preset = ?, summary = ?, last_error = NULL, updated_at = ?
+  cachedStatement(db, `UPDATE statements SET status = 'fixed', subtotal = ?, tax = ?, total = ?, finalized_at = ?, preset = ?, summary = ?, last_error = NULL, updated_at = ?
     WHERE statement_pk = ?`).run(summary.subtotal, summary.tax, summary.total, new Date(view.madeAt).toISOString(), summary.preset, JSON.stringify(summary), now, pk);
   if (t.pending_cutoff_day !== null) {
-    db.prepare('UPDATE tenants SET cutoff_day = pending_cutoff_day, pending_cutoff_day = NULL, pending_cutoff_requested_at = NULL, updated_at = ? WHERE tenant_pk = ?').run(now, t.tenant_pk);
+    cachedStatement(db, 'UPDATE tenants SET cutoff_day = pending_cutoff_day, pending_cutoff_day = NULL, pending_cutoff_requested_at = NULL, updated_at = ? WHERE tenant_pk = ?').run(now, t.tenant_pk);
   }
   recordAudit(db, now, 'close', t.tenant_name, { billingMonth: period.billingMonth, total: summary.total, lines: lines.length });
   return pk;
@@ -159,6 +159,12 @@ export function recordCloseFailure(db: Db, t: TenantRow, period: BillingPeriod, 
     ON CONFLICT (tenant_pk, billing_month) DO UPDATE SET last_error = excluded.last_error, attempts = attempts + 1, updated_at = excluded.updated_at
     WHERE status <> 'fixed'`).run(t.tenant_pk, period.billingMonth, new Date(period.start).toISOString(), new Date(period.end).toISOString(), t.currency, reason, now, now);
   recordAudit(db, now, 'close-failed', t.tenant_name, { billingMonth: period.billingMonth, reason });
+}
+
+/** The frozen summary of a fixed statement (tenant, period, totals) without its lines. */
+export function loadStatementSummary(db: Db, statementPk: number): TreeSummary {
+  const summary = cachedStatement(db, "SELECT summary FROM statements WHERE statement_pk = ? AND status = 'fixed'").pluck().get(statementPk) as string;
+  return JSON.parse(summary) as TreeSummary;
 }
 
 /** A fixed statement rebuilt from its frozen lines, for its files. */

@@ -7,6 +7,26 @@ import { migrations, latestVersion, type Migration } from './migrations/index.ts
 
 export type Db = Database.Database;
 
+const statementCache = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * A prepared statement of this connection, made once per SQL text: the close and the sender run
+ * the same few statements for every tenant and message.
+ */
+export function cachedStatement(db: Db, sql: string): Database.Statement {
+  let cache = statementCache.get(db);
+  if (cache === undefined) {
+    cache = new Map();
+    statementCache.set(db, cache);
+  }
+  let statement = cache.get(sql);
+  if (statement === undefined) {
+    statement = db.prepare(sql);
+    cache.set(sql, statement);
+  }
+  return statement;
+}
+
 /** The database file's name inside the data dir. */
 export const DB_FILE_NAME = 'usage-charges.sqlite';
 

@@ -3,7 +3,7 @@
  * A row is claimed through a status check (`pending` -> `sending`), and ends `sent` or `failed`
  * with its reason. Every function takes "now" as a parameter: the store has no clock.
  */
-import type { Db } from './db.ts';
+import { cachedStatement, type Db } from './db.ts';
 
 /** A delivery as the sender reads it, with what it attaches. */
 export interface DueDelivery {
@@ -37,8 +37,8 @@ export interface WaitingDelivery {
  * Returns how many were created (0: the tenant has no recipient).
  */
 export function createStatementDeliveries(db: Db, statementPk: number, tenantPk: number, newMessageId: () => string, now: string): number {
-  const contacts = db.prepare('SELECT contact_pk, email FROM contacts WHERE tenant_pk = ? AND active = 1 ORDER BY email').all(tenantPk) as { contact_pk: number; email: string }[];
-  const insert = db.prepare(`INSERT INTO deliveries (statement_pk, contact_pk, recipient, kind, status, message_id, created_at, updated_at)
+  const contacts = cachedStatement(db, 'SELECT contact_pk, email FROM contacts WHERE tenant_pk = ? AND active = 1 ORDER BY email').all(tenantPk) as { contact_pk: number; email: string }[];
+  const insert = cachedStatement(db, `INSERT INTO deliveries (statement_pk, contact_pk, recipient, kind, status, message_id, created_at, updated_at)
     VALUES (?, ?, ?, 'statement', 'pending', ?, ?, ?) ON CONFLICT DO NOTHING`);
   let created = 0;
   for (const c of contacts) created += insert.run(statementPk, c.contact_pk, c.email, newMessageId(), now, now).changes;
@@ -55,7 +55,7 @@ export function createResendDeliveries(
   newMessageId: () => string,
   now: string,
 ): number[] {
-  const insert = db.prepare(`INSERT INTO deliveries (statement_pk, contact_pk, recipient, kind, status, message_id, reason, requested_by, created_at, updated_at)
+  const insert = cachedStatement(db, `INSERT INTO deliveries (statement_pk, contact_pk, recipient, kind, status, message_id, reason, requested_by, created_at, updated_at)
     VALUES (?, ?, ?, 'resend', 'pending', ?, ?, ?, ?, ?)`);
   return recipients.map((r) => Number(insert.run(statementPk, r.contactPk, r.email, newMessageId(), reason, requestedBy, now, now).lastInsertRowid));
 }
@@ -67,17 +67,17 @@ export function createResendDeliveries(
  * holding the month-end lease may call this. Returns how many went back to `pending`.
  */
 export function recoverInterrupted(db: Db, now: string, maxAttempts: number): { recovered: number; failed: { tenantName: string; billingMonth: string; recipient: string; reason: string }[] } {
-  const stuck = db.prepare(`SELECT d.delivery_pk AS deliveryPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, d.attempts
+  const stuck = cachedStatement(db, `SELECT d.delivery_pk AS deliveryPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, d.attempts
     FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
     WHERE d.status = 'sending' AND d.attempts >= ? ORDER BY d.delivery_pk`).all(maxAttempts) as
     { deliveryPk: number; tenantName: string; billingMonth: string; recipient: string; attempts: number }[];
-  const fail = db.prepare(`UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, updated_at = ?, last_error = ? WHERE delivery_pk = ? AND status = 'sending'`);
+  const fail = cachedStatement(db, `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, updated_at = ?, last_error = ? WHERE delivery_pk = ? AND status = 'sending'`);
   const failed = stuck.map((d) => {
     const reason = `the pass sending it stopped before its result was recorded, ${d.attempts} times; not sent again automatically (resend sends it)`;
     fail.run(now, reason, d.deliveryPk);
     return { tenantName: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, reason };
   });
-  const recovered = db.prepare(`UPDATE deliveries SET status = 'pending', next_attempt_at = NULL, updated_at = ?,
+  const recovered = cachedStatement(db, `UPDATE deliveries SET status = 'pending', next_attempt_at = NULL, updated_at = ?,
       last_error = 'the pass sending it stopped before its result was recorded; sent again with the same Message-ID'
     WHERE status = 'sending'`).run(now).changes;
   return { recovered, failed };
@@ -94,21 +94,21 @@ const DUE_SELECT = `SELECT d.delivery_pk AS deliveryPk, d.statement_pk AS statem
 export function dueDeliveries(db: Db, now: string, only?: readonly number[]): DueDelivery[] {
   const due = `d.status = 'pending' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)`;
   if (only !== undefined) {
-    const pick = db.prepare(`${DUE_SELECT} WHERE ${due} AND d.delivery_pk = ?`);
+    const pick = cachedStatement(db, `${DUE_SELECT} WHERE ${due} AND d.delivery_pk = ?`);
     return only.map((pk) => pick.get(now, pk) as DueDelivery | undefined).filter((d): d is DueDelivery => d !== undefined);
   }
-  return db.prepare(`${DUE_SELECT} WHERE ${due} ORDER BY s.billing_month, t.tenant_name, d.delivery_pk`).all(now) as DueDelivery[];
+  return cachedStatement(db, `${DUE_SELECT} WHERE ${due} ORDER BY s.billing_month, t.tenant_name, d.delivery_pk`).all(now) as DueDelivery[];
 }
 
 /** How many pending deliveries wait for their statement's files (which a failed build left unwritten). */
 export function waitingForFiles(db: Db): number {
-  return db.prepare(`SELECT COUNT(*) FROM deliveries d WHERE d.status = 'pending'
+  return cachedStatement(db, `SELECT COUNT(*) FROM deliveries d WHERE d.status = 'pending'
     AND NOT EXISTS (SELECT 1 FROM statement_files f WHERE f.statement_pk = d.statement_pk)`).pluck().get() as number;
 }
 
 /** Pending deliveries whose next attempt is later than now, soonest first. */
 export function waitingDeliveries(db: Db, now: string): WaitingDelivery[] {
-  return db.prepare(`SELECT d.delivery_pk AS deliveryPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, d.attempts,
+  return cachedStatement(db, `SELECT d.delivery_pk AS deliveryPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, d.attempts,
       d.next_attempt_at AS nextAttemptAt, COALESCE(d.last_error, '') AS lastError
     FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
     WHERE d.status = 'pending' AND d.next_attempt_at > ? ORDER BY d.next_attempt_at, d.delivery_pk`).all(now) as WaitingDelivery[];
@@ -116,24 +116,24 @@ export function waitingDeliveries(db: Db, now: string): WaitingDelivery[] {
 
 /** The earliest instant after `now` at which a pending delivery is due again, or null when none waits. */
 export function nextAttemptAt(db: Db, now: string): string | null {
-  return (db.prepare(`SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND next_attempt_at > ?`).pluck().get(now) as string | null) ?? null;
+  return (cachedStatement(db, `SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND next_attempt_at > ?`).pluck().get(now) as string | null) ?? null;
 }
 
 /** Claims a pending delivery for one attempt (`pending` -> `sending`, attempts + 1); false when it was not pending. */
 export function claimDelivery(db: Db, deliveryPk: number, now: string): boolean {
-  return db.prepare(`UPDATE deliveries SET status = 'sending', attempts = attempts + 1, last_attempt_at = ?, updated_at = ?
+  return cachedStatement(db, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, last_attempt_at = ?, updated_at = ?
     WHERE delivery_pk = ? AND status = 'pending'`).run(now, now, deliveryPk).changes === 1;
 }
 
 /** Records a delivery the server accepted. */
 export function markSent(db: Db, deliveryPk: number, response: string, now: string): void {
-  db.prepare(`UPDATE deliveries SET status = 'sent', smtp_response = ?, sent_at = ?, next_attempt_at = NULL, last_error = NULL, updated_at = ?
+  cachedStatement(db, `UPDATE deliveries SET status = 'sent', smtp_response = ?, sent_at = ?, next_attempt_at = NULL, last_error = NULL, updated_at = ?
     WHERE delivery_pk = ? AND status = 'sending'`).run(response, now, now, deliveryPk);
 }
 
 /** Records a transient failure: the delivery is pending again, due at `nextAt`. */
 export function markRetry(db: Db, deliveryPk: number, reason: string, response: string | null, nextAt: string, now: string): void {
-  db.prepare(`UPDATE deliveries SET status = 'pending', last_error = ?, smtp_response = ?, next_attempt_at = ?, updated_at = ?
+  cachedStatement(db, `UPDATE deliveries SET status = 'pending', last_error = ?, smtp_response = ?, next_attempt_at = ?, updated_at = ?
     WHERE delivery_pk = ? AND status = 'sending'`).run(reason, response, nextAt, now, deliveryPk);
 }
 
@@ -142,19 +142,19 @@ export function markRetry(db: Db, deliveryPk: number, reason: string, response: 
  * connection, the login, TLS): pending again, due with the others, and the attempt not counted.
  */
 export function markUntried(db: Db, deliveryPk: number, reason: string, response: string | null, now: string): void {
-  db.prepare(`UPDATE deliveries SET status = 'pending', attempts = attempts - 1, last_error = ?, smtp_response = ?, next_attempt_at = NULL, updated_at = ?
+  cachedStatement(db, `UPDATE deliveries SET status = 'pending', attempts = attempts - 1, last_error = ?, smtp_response = ?, next_attempt_at = NULL, updated_at = ?
     WHERE delivery_pk = ? AND status = 'sending'`).run(reason, response, now, deliveryPk);
 }
 
 /** Records a delivery that will not be tried again (a permanent error, or the last attempt). */
 export function markFailed(db: Db, deliveryPk: number, reason: string, response: string | null, now: string): void {
-  db.prepare(`UPDATE deliveries SET status = 'failed', last_error = ?, smtp_response = ?, next_attempt_at = NULL, updated_at = ?
+  cachedStatement(db, `UPDATE deliveries SET status = 'failed', last_error = ?, smtp_response = ?, next_attempt_at = NULL, updated_at = ?
     WHERE delivery_pk = ? AND status = 'sending'`).run(reason, response, now, deliveryPk);
 }
 
 /** Failed deliveries, optionally of one billing month. */
 export function failedDeliveries(db: Db, month: string | null): { deliveryPk: number; tenantName: string; billingMonth: string; recipient: string; lastError: string }[] {
-  return db.prepare(`SELECT d.delivery_pk AS deliveryPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, COALESCE(d.last_error, '') AS lastError
+  return cachedStatement(db, `SELECT d.delivery_pk AS deliveryPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, COALESCE(d.last_error, '') AS lastError
     FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
     WHERE d.status = 'failed' AND (? IS NULL OR s.billing_month = ?) ORDER BY s.billing_month, t.tenant_name, d.delivery_pk`).all(month, month) as
     { deliveryPk: number; tenantName: string; billingMonth: string; recipient: string; lastError: string }[];
@@ -165,7 +165,7 @@ export function failedDeliveries(db: Db, month: string | null): { deliveryPk: nu
  * attempts counted afresh; the Message-ID stays. Returns how many.
  */
 export function requeueFailed(db: Db, deliveryPks: readonly number[], now: string): number {
-  const requeue = db.prepare(`UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL,
+  const requeue = cachedStatement(db, `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL,
       last_error = 'requeued by an operator after: ' || COALESCE(last_error, ''), updated_at = ?
     WHERE delivery_pk = ? AND status = 'failed'`);
   let n = 0;
