@@ -16,7 +16,9 @@ import { loadStatementSummary } from '../src/store/billing.ts';
 import type { Db } from '../src/store/db.ts';
 import {
   claimDelivery,
+  countDue,
   dueDeliveries,
+  dueDeliveriesOf,
   markFailed,
   markRetry,
   markSent,
@@ -24,10 +26,14 @@ import {
   recoverInterrupted,
   waitingDeliveries,
   waitingForFiles,
+  type DueCursor,
   type DueDelivery,
   type WaitingDelivery,
 } from '../src/store/outbox.ts';
 import { archivedZip } from './build-files.ts';
+
+/** How many due deliveries are read at a time. */
+const DUE_PAGE_SIZE = 500;
 
 /** The longest wait between two attempts of one delivery. */
 export const MAX_RETRY_DELAY_MS = 6 * 60 * 60 * 1000;
@@ -51,6 +57,8 @@ export interface DeliverySummary {
 /** Hooks of a send step. */
 export interface DeliverOptions {
   now?: () => Date;
+  /** How many due deliveries are read at a time (default 500). */
+  pageSize?: number;
   /** Send only these deliveries (a resend). */
   only?: readonly number[];
   /** Asked before each message: true stops the step after the messages in flight (a shutdown). */
@@ -116,14 +124,36 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
       options.onOutcome?.({ deliveryPk: 0, tenant: f.tenantName, billingMonth: f.billingMonth, status: 'failed', detail: f.reason });
     }
   }
-  const due = dueDeliveries(db, now().toISOString(), options.only);
-
-  // One statement's deliveries go together (its zip is read and checked once); statements go in
-  // parallel up to the pool size.
-  const groups = new Map<number, DueDelivery[]>();
-  for (const d of due) groups.set(d.statementPk, [...(groups.get(d.statementPk) ?? []), d]);
-  const queue = [...groups.values()];
-  const total = due.length;
+  // The due deliveries come a page at a time; one statement's deliveries go together (its zip is
+  // read and checked once); statements go in parallel up to the pool size.
+  const startedAt = now().toISOString();
+  const pageSize = Math.max(1, options.pageSize ?? DUE_PAGE_SIZE);
+  const onlyDue = options.only === undefined ? null : dueDeliveriesOf(db, startedAt, options.only);
+  const total = onlyDue?.length ?? countDue(db, startedAt);
+  const queue: DueDelivery[][] = [];
+  let cursor: DueCursor | null = null;
+  let exhausted = false;
+  const enqueue = (rows: DueDelivery[]): void => {
+    for (const d of rows) {
+      const last = queue.at(-1);
+      if (last !== undefined && last[0]!.statementPk === d.statementPk) last.push(d);
+      else queue.push([d]);
+    }
+  };
+  if (onlyDue !== null) {
+    enqueue(onlyDue);
+    exhausted = true;
+  }
+  const nextGroup = (): DueDelivery[] | undefined => {
+    if (queue.length === 0 && !exhausted) {
+      const page = dueDeliveries(db, startedAt, cursor, pageSize);
+      if (page.length < pageSize) exhausted = true;
+      const last = page.at(-1);
+      if (last !== undefined) cursor = { billingMonth: last.billingMonth, tenantName: last.tenantName, deliveryPk: last.deliveryPk };
+      enqueue(page);
+    }
+    return queue.shift();
+  };
   let done = 0;
   // A store that cannot record a result stops every worker: nothing more is claimed, and the row
   // whose result was lost stays `sending`, to be sent again with its Message-ID by the next pass.
@@ -178,7 +208,7 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
   };
 
   const worker = async (): Promise<void> => {
-    for (let group = queue.shift(); group !== undefined; group = queue.shift()) {
+    for (let group = nextGroup(); group !== undefined; group = nextGroup()) {
       if (halted()) {
         summary.notAttempted += group.length;
         continue;
@@ -211,11 +241,11 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
   };
   const parallel = mailer.kind === 'smtp' ? config.mail.poolSize : 1;
   // Every worker finishes its message in flight before the step ends (and the lease is released).
-  await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(parallel, queue.length)) }, worker));
+  await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(parallel, total)) }, worker));
   if (fatal !== null) throw fatal;
 
   const waiting = waitingDeliveries(db, now().toISOString());
-  summary.retrying = options.only === undefined ? waiting : waiting.filter((w) => due.some((d) => d.deliveryPk === w.deliveryPk));
+  summary.retrying = onlyDue === null ? waiting : waiting.filter((w) => onlyDue.some((d) => d.deliveryPk === w.deliveryPk));
   summary.waitingForFiles = waitingForFiles(db);
   return summary;
 }

@@ -87,17 +87,37 @@ const DUE_SELECT = `SELECT d.delivery_pk AS deliveryPk, d.statement_pk AS statem
     d.recipient, d.kind, d.message_id AS messageId, d.attempts, f.zip_name AS zipName, f.zip_path AS zipPath, f.sha256
   FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) JOIN statement_files f ON f.statement_pk = d.statement_pk`;
 
+/** Where a page of due deliveries ends: the next page starts after it. */
+export interface DueCursor {
+  billingMonth: string;
+  tenantName: string;
+  deliveryPk: number;
+}
+
+const DUE_WHERE = `d.status = 'pending' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)`;
+
 /**
- * Pending deliveries whose next attempt is due, oldest first. A delivery whose statement has no
- * files yet waits (see `waitingForFiles`). With `only`, just those deliveries.
+ * Pending deliveries whose next attempt is due, by month, tenant and delivery, at most `limit`
+ * after `after` (keyset paging, so that a pass never holds the whole month's outbox in memory).
+ * A delivery whose statement has no files yet waits (see `waitingForFiles`).
  */
-export function dueDeliveries(db: Db, now: string, only?: readonly number[]): DueDelivery[] {
-  const due = `d.status = 'pending' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)`;
-  if (only !== undefined) {
-    const pick = cachedStatement(db, `${DUE_SELECT} WHERE ${due} AND d.delivery_pk = ?`);
-    return only.map((pk) => pick.get(now, pk) as DueDelivery | undefined).filter((d): d is DueDelivery => d !== undefined);
+export function dueDeliveries(db: Db, now: string, after: DueCursor | null, limit: number): DueDelivery[] {
+  if (after === null) {
+    return cachedStatement(db, `${DUE_SELECT} WHERE ${DUE_WHERE} ORDER BY s.billing_month, t.tenant_name, d.delivery_pk LIMIT ?`).all(now, limit) as DueDelivery[];
   }
-  return cachedStatement(db, `${DUE_SELECT} WHERE ${due} ORDER BY s.billing_month, t.tenant_name, d.delivery_pk`).all(now) as DueDelivery[];
+  return cachedStatement(db, `${DUE_SELECT} WHERE ${DUE_WHERE} AND (s.billing_month, t.tenant_name, d.delivery_pk) > (?, ?, ?)
+    ORDER BY s.billing_month, t.tenant_name, d.delivery_pk LIMIT ?`).all(now, after.billingMonth, after.tenantName, after.deliveryPk, limit) as DueDelivery[];
+}
+
+/** These deliveries, where pending and due (a resend's own). */
+export function dueDeliveriesOf(db: Db, now: string, only: readonly number[]): DueDelivery[] {
+  const pick = cachedStatement(db, `${DUE_SELECT} WHERE ${DUE_WHERE} AND d.delivery_pk = ?`);
+  return only.map((pk) => pick.get(now, pk) as DueDelivery | undefined).filter((d): d is DueDelivery => d !== undefined);
+}
+
+/** How many pending deliveries are due (for progress). */
+export function countDue(db: Db, now: string): number {
+  return cachedStatement(db, `SELECT COUNT(*) FROM deliveries d JOIN statement_files f ON f.statement_pk = d.statement_pk WHERE ${DUE_WHERE}`).pluck().get(now) as number;
 }
 
 /** How many pending deliveries wait for their statement's files (which a failed build left unwritten). */

@@ -217,3 +217,20 @@ describe('the SMTP pool', () => {
     expect(server.messages).toHaveLength(12);
   });
 });
+
+describe('the due deliveries are read a page at a time', () => {
+  it.each([1, 2, 3, 500])('with pages of %i, every delivery is sent exactly once, in month, tenant and delivery order', async (pageSize) => {
+    const server = await smtpServer();
+    const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1' });
+    await closeAndBuild(w);
+    const order = w.db.prepare(`SELECT d.recipient FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
+      ORDER BY s.billing_month, t.tenant_name, d.delivery_pk`).pluck().all() as string[];
+    const progress: [number, number][] = [];
+    const summary = await send(w, SEND_AT, { pageSize, onProgress: (done, total) => progress.push([done, total]) });
+    expect(summary.failed).toEqual([]);
+    expect(summary.sent.map((s) => s.recipient)).toEqual(order);
+    expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
+    expect(progress.at(-1)).toEqual([ALL_RECIPIENTS.length, ALL_RECIPIENTS.length]);
+    expect(deliveries(w.db).every((d) => d.status === 'sent' && d.attempts === 1)).toBe(true);
+  });
+});
