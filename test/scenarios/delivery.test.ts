@@ -236,6 +236,40 @@ describe('a pass killed while sending', () => {
   });
 });
 
+describe('a pass asked to stop (SIGTERM) while sending', () => {
+  it('finishes the message in flight, records it sent, sends no other, releases the lease; the next run sends the rest', async () => {
+    const env = seeded('sigterm');
+    const stalling = await controlledServer(2);
+    const first = startChild(['run', '--as-of', AS_OF], { ...env, SMTP_URL: stalling.url, SMTP_POOL_SIZE: '1' });
+    const inFlight = await stalling.stalled;
+    first.child.kill('SIGTERM');
+    // The stop is asked for while the second message waits for its reply; then the server answers.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    stalling.release();
+    const stopped = await first.exited;
+    expect(stopped.signal).toBeNull();
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toContain('stopped early on request; the next pass goes on from here');
+
+    const left = deliveries(env);
+    expect(left.filter((d) => d.status === 'sent').map((d) => d.recipient).sort())
+      .toEqual(stalling.messages.map((m) => m.envelope.rcptTo[0]).sort());
+    expect(left.filter((d) => d.status === 'sent').map((d) => d.recipient)).toContain(inFlight.envelope.rcptTo[0]);
+    expect(left.filter((d) => d.status === 'sent')).toHaveLength(2);
+    expect(left.filter((d) => d.status === 'pending')).toHaveLength(RECIPIENTS.length - 2);
+    expect(left.filter((d) => d.status === 'sending')).toEqual([]);
+    expect(inStore(env, (db) => db.prepare('SELECT COUNT(*) FROM run_lock').pluck().get())).toBe(0);
+    expect(runsOf(env).map((r) => r.status)).toEqual(['ok']);
+    await stalling.close();
+
+    const smtp = await smtpServer();
+    const second = await cliAsync(['run', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
+    expect(second.code).toBe(0);
+    expect(smtp.messages).toHaveLength(RECIPIENTS.length - 2);
+    expect(deliveries(env).map((d) => d.status)).toEqual(RECIPIENTS.map(() => 'sent'));
+  });
+});
+
 describe('two passes at once', () => {
   it('send each contact exactly one message; exactly one pass closes the statements', async () => {
     const env = seeded('race');
