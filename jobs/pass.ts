@@ -152,7 +152,7 @@ export async function leasedPass(db: Db, config: Config, mailer: Mailer, options
       const result = await monthEndPass(db, config, mailer, options.asOf, { ...options, heartbeat: () => held.heartbeat(), leaseLost: () => held.lost });
       // A lease lost during the last step: say so rather than report the pass as done.
       held.heartbeat();
-      return { result, status: passFailed(result) ? 'failed' : 'ok', summary: passCounts(result) };
+      return { result, status: passFailed(result) ? 'failed' : result.interrupted ? 'interrupted' : 'ok', summary: passCounts(result) };
     },
   );
 }

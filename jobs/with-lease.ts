@@ -16,7 +16,8 @@ export const DEFAULT_WAIT_LIMIT_MS = 60 * 60 * 1000;
 /** What a pass reports when it ends: `failed` when it did all it could but had failures. */
 export interface PassOutcome<T> {
   result: T;
-  status: 'ok' | 'failed';
+  /** `interrupted`: it stopped early on request (a shutdown); the next pass goes on from there. */
+  status: 'ok' | 'failed' | 'interrupted';
   summary: unknown;
 }
 

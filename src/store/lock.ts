@@ -123,7 +123,7 @@ export function startRun(db: Db, owner: string, asOf: Date, now: Date): number {
 }
 
 /** Records how a pass ended, with its summary. */
-export function finishRun(db: Db, runPk: number, status: 'ok' | 'failed', summary: unknown, now: Date): void {
+export function finishRun(db: Db, runPk: number, status: 'ok' | 'failed' | 'interrupted', summary: unknown, now: Date): void {
   db.prepare('UPDATE runs SET status = ?, summary = ?, finished_at = ? WHERE run_pk = ?').run(status, JSON.stringify(summary ?? {}), iso(now), runPk);
 }
 
