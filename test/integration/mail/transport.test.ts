@@ -10,8 +10,8 @@ import { buildZip } from '../../../src/archive/zip.ts';
 import { ConfigError } from '../../../src/domain/errors.ts';
 import { classifySendError, type SendFailure } from '../../../src/mail/classify.ts';
 import { composeMessage, newMessageId, type Envelope } from '../../../src/mail/compose.ts';
-import type { StatementMail } from '../../../src/mail/render.ts';
 import { createMailer, emlFileName, smtpOptions, type Mailer } from '../../../src/mail/transport.ts';
+import { statementMail } from '../../helpers/mail.ts';
 import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from '../../helpers/smtp.ts';
 
 const MAIL_FROM = 'Billing Desk <billing@example.com>';
@@ -45,19 +45,7 @@ async function server(options: TestSmtpOptions = {}): Promise<TestSmtpServer> {
   return s;
 }
 
-const STATEMENT: StatementMail = {
-  locale: 'ja',
-  kind: 'statement',
-  tenantName: 'acme',
-  displayName: '株式会社エクザンプル',
-  billingMonth: '2026-10',
-  periodFirstDay: '2026-10-01',
-  periodLastDay: '2026-10-31',
-  total: '12345',
-  currency: 'JPY',
-  finalStatement: false,
-  attachmentName: 'acme_202610.zip',
-};
+const STATEMENT = statementMail();
 
 let zipBytes: Buffer | undefined;
 async function zip(): Promise<{ name: string; bytes: Buffer }> {

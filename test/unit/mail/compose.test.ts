@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { UsageChargesError } from '../../../src/domain/errors.ts';
 import { composeMessage, newMessageId, parseSender, type Envelope } from '../../../src/mail/compose.ts';
-import { renderStatementMail, type StatementMail } from '../../../src/mail/render.ts';
+import { renderStatementMail } from '../../../src/mail/render.ts';
+import { statementMail } from '../../helpers/mail.ts';
 
-const MAIL: StatementMail = {
-  locale: 'en',
-  kind: 'statement',
-  tenantName: 'acme',
-  displayName: 'Example Corp',
-  billingMonth: '2026-10',
-  periodFirstDay: '2026-10-01',
-  periodLastDay: '2026-10-31',
-  total: '12345',
-  currency: 'JPY',
-  finalStatement: false,
-  attachmentName: 'acme_202610.zip',
-};
+const MAIL = statementMail({ locale: 'en', displayName: 'Example Corp' });
 const ENVELOPE: Envelope = { from: 'Billing Desk <billing@example.com>', to: 'contact@example.net', messageId: '<abc-123@example.com>' };
 const ZIP = { name: 'acme_202610.zip', bytes: Buffer.from('PK\u0003\u0004 not really a zip') };
 

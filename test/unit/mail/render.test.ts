@@ -2,23 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { UsageChargesError } from '../../../src/domain/errors.ts';
 import type { Currency } from '../../../src/domain/vocabulary.ts';
 import { formatAmount, oneLine, renderStatementMail, type StatementMail } from '../../../src/mail/render.ts';
+import { statementMail } from '../../helpers/mail.ts';
 
-function mail(overrides: Partial<StatementMail> = {}): StatementMail {
-  return {
-    locale: 'ja',
-    kind: 'statement',
-    tenantName: 'acme',
-    displayName: '株式会社エクザンプル',
-    billingMonth: '2026-10',
-    periodFirstDay: '2026-10-01',
-    periodLastDay: '2026-10-31',
-    total: '12345',
-    currency: 'JPY',
-    finalStatement: false,
-    attachmentName: 'acme_202610.zip',
-    ...overrides,
-  };
-}
+const mail = statementMail;
 
 const FINAL_JA = '本明細が最終のご利用料金明細となります';
 const FINAL_EN = 'this is your final statement';
