@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --tenants N --lplatforms M --servers K [--seed S] [--json FILE] [--keep] [--no-big-tenant]`:
+ * `npm run bench -- --tenants N --lplatforms M --servers K [--seed S] [--json FILE] [--keep] [--no-big-tenant] [--no-files-thread]`:
  * generates a synthetic cloud, imports it through the real import path and times each stage of a
  * real month-end pass on it (close, files, delivery to an in-process SMTP sink), then the
  * machine's own limit on the same data. The last line printed is `ratio=<x> peak_rss_mb=<y>`.
@@ -14,8 +14,8 @@ import type { AnyImportKind } from '../src/ingest/import-kind.ts';
 import { createMailer } from '../src/mail/transport.ts';
 import { ZIP_LEVEL } from '../src/archive/zip.ts';
 import { DB_FILE_NAME, openStore } from '../src/store/db.ts';
-import { closeDue } from '../jobs/close.ts';
-import { buildFiles } from '../jobs/build-files.ts';
+import type { CloseSummary } from '../jobs/close.ts';
+import { closeAndWriteFiles } from '../jobs/pass.ts';
 import { sendDue } from '../jobs/deliver.ts';
 import { AS_OF, BIG_TENANT, BIG_TENANT_SHAPE, REFERENCE_MONTH, writeCloud, type CloudOptions } from './generate.ts';
 import { timeDeflateOfZips, timeUsageScan } from './limits.ts';
@@ -28,6 +28,7 @@ const POOL_SIZE = 5;
 interface RunOptions extends CloudOptions {
   json?: string;
   keep: boolean;
+  filesThread: boolean;
 }
 
 function wholeNumber(min: number) {
@@ -47,10 +48,11 @@ function parseOptions(argv: readonly string[]): RunOptions {
     .option('--json <file>', 'also write the figures as JSON to this file')
     .option('--keep', 'keep the temporary folder (input files, store, zips) and print where it is')
     .option('--no-big-tenant', `leave out ${BIG_TENANT} (${BIG_TENANT_SHAPE.lplatforms} L-Platforms of ${BIG_TENANT_SHAPE.servers} servers)`)
+    .option('--no-files-thread', 'write every zip after the close, on the main thread (as a pass of fewer than FILES_THREAD_FROM statements does)')
     .allowExcessArguments(false)
     .parse([...argv]);
-  const o = program.opts<{ tenants: number; lplatforms: number; servers: number; seed: number; json?: string; keep?: boolean; bigTenant: boolean }>();
-  return { tenants: o.tenants, lplatforms: o.lplatforms, servers: o.servers, seed: o.seed, bigTenant: o.bigTenant, keep: o.keep === true, ...(o.json ? { json: o.json } : {}) };
+  const o = program.opts<{ tenants: number; lplatforms: number; servers: number; seed: number; json?: string; keep?: boolean; bigTenant: boolean; filesThread: boolean }>();
+  return { tenants: o.tenants, lplatforms: o.lplatforms, servers: o.servers, seed: o.seed, bigTenant: o.bigTenant, filesThread: o.filesThread, keep: o.keep === true, ...(o.json ? { json: o.json } : {}) };
 }
 
 /** The highest resident set size of the process so far, in MB (maxRSS is in kilobytes). */
@@ -74,6 +76,18 @@ async function timed<T>(label: string, work: () => T | Promise<T>): Promise<{ va
   windows[label] = { startUs: Number(started / 1000n), endUs: Number(ended / 1000n) };
   process.stderr.write(`bench: ${label}: ${seconds.toFixed(3)} s\n`);
   return { value, seconds, peakRssMbAfter: peakRssMb() };
+}
+
+/**
+ * One part of a timed stage that was cut in two at `cut`: `close` is from the stage's start to the
+ * cut, `files` from the cut to its end. Its window is recorded under its own name (for the profiler).
+ */
+function splitStage<T>(whole: { seconds: number; peakRssMbAfter: number }, part: 'close' | 'files', cut: { at: bigint; rss: number }, value: T): { value: T; seconds: number; peakRssMbAfter: number } {
+  const span = windows['close+files']!;
+  const cutUs = Number(cut.at / 1000n);
+  const window = part === 'close' ? { startUs: span.startUs, endUs: cutUs } : { startUs: cutUs, endUs: span.endUs };
+  windows[part] = window;
+  return { value, seconds: (window.endUs - window.startUs) / 1e6, peakRssMbAfter: part === 'close' ? cut.rss : whole.peakRssMbAfter };
 }
 
 async function main(): Promise<number> {
@@ -119,8 +133,15 @@ async function main(): Promise<number> {
     const importRows = Object.values(byKind).reduce((s, k) => s + k.rows, 0);
     const usageRows = byKind.usage?.rows ?? 0;
 
-    const closed = await timed('close', () => closeDue(db, config, asOf));
-    const files = await timed('files', () => buildFiles(db, config));
+    // The close and the files, as a pass makes them (the files of the statements just finalized
+    // are written on a second thread while the close goes on): the close stage ends when the last
+    // tenant is closed, the files stage when the last zip is written and recorded.
+    let closeEnd: { at: bigint; rss: number; value: CloseSummary } | null = null;
+    const both = await timed('close+files', () =>
+      closeAndWriteFiles(db, config, asOf, { now: () => new Date(), shouldStop: () => false, ...(options.filesThread ? {} : { filesThreadFrom: Number.POSITIVE_INFINITY }), onClosed: (value) => (closeEnd = { at: process.hrtime.bigint(), rss: peakRssMb(), value }) }),
+    );
+    const closed = splitStage(both, 'close', closeEnd!, both.value.close);
+    const files = splitStage(both, 'files', closeEnd!, both.value.files);
     const mailer = createMailer(config);
     const delivered = await timed('delivery', async () => {
       try {

@@ -13,7 +13,8 @@ import { recordAudit } from '../src/store/audit.ts';
 import { loadStatementView } from '../src/store/billing.ts';
 import { localParts } from '../src/domain/calendar.ts';
 import { monthText } from '../src/periods/periods.ts';
-import type { Db } from '../src/store/db.ts';
+import { cachedStatement, type Db } from '../src/store/db.ts';
+import { byText } from '../src/domain/text.ts';
 import { buildRorFiles, defaultCurrencySymbol } from '../src/statements/ror-files.ts';
 import type { StatementFileOptions, StatementView } from '../src/statements/view.ts';
 import type { Currency } from '../src/domain/vocabulary.ts';
@@ -38,10 +39,76 @@ export function fileOptions(config: Config, currency: Currency): StatementFileOp
 }
 
 /** The zip of a statement view, with its name: with the settings frozen with it, else the configured ones. */
-export async function zipOf(view: StatementView, config: Config): Promise<{ name: string; bytes: Buffer }> {
+export function zipOf(view: StatementView, config: Config): { name: string; bytes: Buffer } {
   const files = buildRorFiles(view, view.files ?? fileOptions(config, view.tenant.currency));
-  const bytes = await buildZip([files.listFile, ...files.detailFiles], new Date(view.madeAt));
+  const bytes = buildZip([files.listFile, ...files.detailFiles], new Date(view.madeAt));
   return { name: files.zipName, bytes };
+}
+
+/** A fixed statement whose zip is to be written. */
+export interface PendingStatement {
+  statement_pk: number;
+  billing_month: string;
+  tenant_name: string;
+}
+
+/** A zip written to the archive, not yet recorded in the store. */
+export interface WrittenZip {
+  statementPk: number;
+  name: string;
+  /** Its path relative to DATA_DIR. */
+  relative: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** The fixed statements without files, oldest month first. */
+export function pendingStatements(db: Db): PendingStatement[] {
+  return db.prepare(`SELECT s.statement_pk, s.billing_month, t.tenant_name FROM statements s JOIN tenants t USING (tenant_pk)
+    WHERE s.status = 'fixed' AND NOT EXISTS (SELECT 1 FROM statement_files f WHERE f.statement_pk = s.statement_pk)
+    ORDER BY s.billing_month, t.tenant_name`).all() as PendingStatement[];
+}
+
+/**
+ * Builds a statement's zip from its frozen lines and writes it atomically under the month's
+ * folder. `claimed` holds the paths being written or written but not yet recorded (by this
+ * writer): a path is claimed before it is written, so that two statements can never write one
+ * file, and stays claimed until the caller has recorded it or given up. Never overwrites the
+ * archived zip of another statement.
+ */
+export async function writeStatementZip(db: Db, config: Config, s: PendingStatement, claimed: Set<string>): Promise<WrittenZip> {
+  const zip = zipOf(loadStatementView(db, s.statement_pk), config);
+  const dir = statementsDir(config, s.billing_month);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, zip.name);
+  const relative = path.relative(config.dataDir, file);
+  const taken = cachedStatement(db, 'SELECT statement_pk FROM statement_files WHERE zip_path = ?').pluck().get(relative) as number | undefined;
+  if ((taken !== undefined && taken !== s.statement_pk) || claimed.has(relative)) {
+    throw new UsageChargesError('E_FILE_NAME', `${relative} already holds another statement's files`);
+  }
+  claimed.add(relative);
+  try {
+    await writeFileAtomic(file, zip.bytes);
+  } catch (err) {
+    claimed.delete(relative);
+    throw err;
+  }
+  return { statementPk: s.statement_pk, name: zip.name, relative, sha256: sha256Of(zip.bytes), bytes: zip.bytes.length };
+}
+
+/** Why a statement's files could not be written, as reported. */
+export function filesFailure(err: unknown): string {
+  return err instanceof UsageChargesError || (err as NodeJS.ErrnoException).code ? (err as Error).message : `unexpected: ${(err as Error).message}`;
+}
+
+/** Records written zips in the store (one transaction); a statement already recorded keeps its record. */
+export function recordWrittenZips(db: Db, zips: readonly WrittenZip[], at: string): void {
+  if (zips.length === 0) return;
+  const record = cachedStatement(db, `INSERT INTO statement_files (statement_pk, zip_name, zip_path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (statement_pk) DO NOTHING`);
+  db.transaction(() => {
+    for (const z of zips) record.run(z.statementPk, z.name, z.relative, z.sha256, z.bytes, at);
+  }).immediate();
 }
 
 /** Writes the files of every fixed statement that has none; one failure does not stop the others. */
@@ -49,48 +116,28 @@ export async function buildFiles(
   db: Db,
   config: Config,
   now: () => Date = () => new Date(),
-  hooks: { shouldStop?: () => boolean; onProgress?: (done: number, total: number) => void } = {},
+  hooks: { shouldStop?: () => boolean; onProgress?: (done: number, total: number) => void; skip?: ReadonlySet<number> } = {},
 ): Promise<FilesSummary> {
   const summary: FilesSummary = { written: [], failed: [] };
-  const pending = db.prepare(`SELECT s.statement_pk, s.billing_month, t.tenant_name FROM statements s JOIN tenants t USING (tenant_pk)
-    WHERE s.status = 'fixed' AND NOT EXISTS (SELECT 1 FROM statement_files f WHERE f.statement_pk = s.statement_pk)
-    ORDER BY s.billing_month, t.tenant_name`).all() as { statement_pk: number; billing_month: string; tenant_name: string }[];
-  const record = db.prepare(`INSERT INTO statement_files (statement_pk, zip_name, zip_path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)
-    ON CONFLICT (statement_pk) DO NOTHING`);
-  const owner = db.prepare('SELECT statement_pk FROM statement_files WHERE zip_path = ?').pluck();
-  // Zips are made a few at a time: archiver's stream pipeline waits on itself, and the fsync of
-  // one file overlaps the deflating of the next. The paths being written are claimed here, so
-  // that two statements can never write one file even while both are in flight.
-  const inFlight = new Set<string>();
+  const pending = pendingStatements(db).filter((s) => hooks.skip?.has(s.statement_pk) !== true);
+  // Zips are made a few at a time, so that the write and fsync of one (on libuv's threads)
+  // overlaps the building of the next.
+  const claimed = new Set<string>();
   let next = 0;
   let done = 0;
-  const writeOne = async (s: (typeof pending)[number]): Promise<void> => {
-    let claimed: string | null = null;
+  const writeOne = async (s: PendingStatement): Promise<void> => {
+    let written: WrittenZip | null = null;
     try {
-      const zip = await zipOf(loadStatementView(db, s.statement_pk), config);
-      const dir = statementsDir(config, s.billing_month);
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const file = path.join(dir, zip.name);
-      const relative = path.relative(config.dataDir, file);
-      // Never overwrite the archived zip of another statement (file names are unique by
-      // construction; this guards the archive itself).
-      const taken = owner.get(relative) as number | undefined;
-      if ((taken !== undefined && taken !== s.statement_pk) || inFlight.has(relative)) {
-        throw new UsageChargesError('E_FILE_NAME', `${relative} already holds another statement's files`);
-      }
-      inFlight.add(relative);
-      claimed = relative;
-      await writeFileAtomic(file, zip.bytes);
-      const sha256 = sha256Of(zip.bytes);
-      db.transaction(() => record.run(s.statement_pk, zip.name, relative, sha256, zip.bytes.length, now().toISOString())).immediate();
-      summary.written.push({ tenant: s.tenant_name, billingMonth: s.billing_month, zip: relative, bytes: zip.bytes.length });
+      written = await writeStatementZip(db, config, s, claimed);
+      recordWrittenZips(db, [written], now().toISOString());
+      summary.written.push({ tenant: s.tenant_name, billingMonth: s.billing_month, zip: written.relative, bytes: written.bytes });
     } catch (err) {
       // One statement that cannot be written does not stop the others; it is retried next run.
-      const reason = err instanceof UsageChargesError || (err as NodeJS.ErrnoException).code ? (err as Error).message : `unexpected: ${(err as Error).message}`;
+      const reason = filesFailure(err);
       recordAudit(db, now().toISOString(), 'files-failed', s.tenant_name, { billingMonth: s.billing_month, reason });
       summary.failed.push({ tenant: s.tenant_name, billingMonth: s.billing_month, reason });
     } finally {
-      if (claimed !== null) inFlight.delete(claimed);
+      if (written !== null) claimed.delete(written.relative);
     }
   };
   const worker = async (): Promise<void> => {
@@ -102,12 +149,24 @@ export async function buildFiles(
   };
   hooks.onProgress?.(0, pending.length);
   await Promise.all(Array.from({ length: Math.min(FILES_IN_FLIGHT, pending.length) }, worker));
-  // Reported in statement order, whatever order the zips finished in.
-  const order = new Map(pending.map((s, i) => [`${s.billing_month}/${s.tenant_name}`, i]));
-  const rank = (x: { tenant: string; billingMonth: string }): number => order.get(`${x.billingMonth}/${x.tenant}`) ?? 0;
-  summary.written.sort((a, b) => rank(a) - rank(b));
-  summary.failed.sort((a, b) => rank(a) - rank(b));
+  sortByStatement(summary, pending);
   return summary;
+}
+
+/** Orders what a build reports in statement order (month, tenant), whatever order the zips finished in. */
+export function sortByStatement(summary: FilesSummary, pending?: readonly PendingStatement[]): void {
+  const key = (x: { tenant: string; billingMonth: string }): string => `${x.billingMonth}/${x.tenant}`;
+  if (pending) {
+    const order = new Map(pending.map((s, i) => [`${s.billing_month}/${s.tenant_name}`, i]));
+    const rank = (x: { tenant: string; billingMonth: string }): number => order.get(key(x)) ?? 0;
+    summary.written.sort((a, b) => rank(a) - rank(b));
+    summary.failed.sort((a, b) => rank(a) - rank(b));
+    return;
+  }
+  const byKey = (a: { tenant: string; billingMonth: string }, b: { tenant: string; billingMonth: string }): number =>
+    a.billingMonth === b.billingMonth ? byText(a.tenant, b.tenant) : byText(a.billingMonth, b.billingMonth);
+  summary.written.sort(byKey);
+  summary.failed.sort(byKey);
 }
 
 /**
@@ -146,7 +205,7 @@ export async function archivedZip(db: Db, config: Config, statementPk: number): 
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageChargesError('E_ARCHIVE', `${f.zip_path} cannot be read: ${(err as Error).message}`);
   }
   if (bytes !== null && sha256Of(bytes) === f.sha256) return { name: f.zip_name, bytes, repaired: false };
-  const rebuilt = await zipOf(loadStatementView(db, statementPk), config);
+  const rebuilt = zipOf(loadStatementView(db, statementPk), config);
   if (sha256Of(rebuilt.bytes) !== f.sha256 || rebuilt.name !== f.zip_name) {
     throw new UsageChargesError('E_ARCHIVE', `${f.zip_path} ${bytes === null ? 'is missing' : 'does not match its recorded SHA-256'}, and the rebuild from the frozen lines does not give the recorded bytes either; nothing was sent`);
   }
@@ -157,6 +216,6 @@ export async function archivedZip(db: Db, config: Config, statementPk: number): 
   return { name: f.zip_name, bytes: rebuilt.bytes, repaired: bytes !== null || f.pruned_at === null };
 }
 
-function sha256Of(bytes: Uint8Array): string {
+export function sha256Of(bytes: Uint8Array): string {
   return crypto.createHash('sha256').update(bytes).digest('hex');
 }

@@ -30,9 +30,17 @@ export function findDue(db: Db, config: Config, asOf: Date): DuePeriod[] {
 /**
  * Closes every period due as of `asOf`, and creates each statement's deliveries in the same
  * transaction. A tenant whose earlier month fails is not closed for later months in this run (its
- * months are finalized in order). `shouldStop` is asked before each period (a graceful shutdown).
+ * months are finalized in order). `shouldStop` is asked before each period (a graceful shutdown);
+ * `onFinalized` is told of each statement once it is committed.
  */
-export function closeDue(db: Db, config: Config, asOf: Date, now: () => Date = () => new Date(), shouldStop: () => boolean = () => false): CloseSummary {
+export function closeDue(
+  db: Db,
+  config: Config,
+  asOf: Date,
+  now: () => Date = () => new Date(),
+  shouldStop: () => boolean = () => false,
+  onFinalized: (statement: { statement_pk: number; billing_month: string; tenant_name: string }) => void = () => undefined,
+): CloseSummary {
   const summary: CloseSummary = { closed: [], failed: [] };
   const policy = ratingPolicy(config);
   const reader = billingReader(db);
@@ -56,10 +64,11 @@ export function closeDue(db: Db, config: Config, asOf: Date, now: () => Date = (
         // commit cannot lose an e-mail, and one before it leaves neither.
         const recipients = createStatementDeliveries(db, statementPk, tenant.tenant_pk, () => newMessageId(config.mailFrom), at.toISOString());
         if (recipients === 0) recordAudit(db, at.toISOString(), 'no-recipient', tenant.tenant_name, { billingMonth: due.billingMonth });
-        return { tree, recipients };
+        return { tree, recipients, statementPk };
       }).immediate();
       if (closed) {
         summary.closed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, total: closed.tree.total.toFixed(), currency: closed.tree.currency, recipients: closed.recipients });
+        onFinalized({ statement_pk: closed.statementPk, billing_month: due.billingMonth, tenant_name: due.tenantName });
       }
     } catch (err) {
       // One tenant that cannot be closed does not stop the others; it is retried on the next run.

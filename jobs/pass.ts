@@ -7,7 +7,8 @@ import type { Config } from '../src/config.ts';
 import type { Logger } from '../src/log.ts';
 import type { Mailer } from '../src/mail/transport.ts';
 import type { Db } from '../src/store/db.ts';
-import { buildFiles, pruneFiles, type FilesSummary } from './build-files.ts';
+import { buildFiles, pruneFiles, sortByStatement, type FilesSummary } from './build-files.ts';
+import { FilesThread } from './files-thread.ts';
 import { closeDue, type CloseSummary } from './close.ts';
 import { sendDue, type DeliverySummary } from './deliver.ts';
 import { withLease, type HeldLease } from './with-lease.ts';
@@ -42,6 +43,8 @@ export interface PassHooks {
   heartbeat?: () => void;
   /** True once the lease was found lost: no more tenants closed or messages claimed. */
   leaseLost?: () => boolean;
+  /** The statements a close finalizes before their files go to a second thread (default FILES_THREAD_FROM). */
+  filesThreadFrom?: number;
 }
 
 /** Whether a pass had anything to report as failed (exit code 1): a close, a file or a delivery that failed, or an unusable mail server. */
@@ -68,6 +71,46 @@ export function passCounts(r: PassResult): Record<string, number | string | null
   };
 }
 
+/** Hooks of the close and files steps. */
+export interface CloseAndFilesHooks {
+  now: () => Date;
+  shouldStop: () => boolean;
+  log?: Logger;
+  /** The statements a close finalizes before their files go to a second thread (default FILES_THREAD_FROM). */
+  filesThreadFrom?: number;
+  /** The thread's entry module (tests of a thread that fails). */
+  filesThreadEntry?: URL;
+  /** Told when the close is over (the files of its last statements may still be being written). */
+  onClosed?: (close: CloseSummary) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * The first two steps of a pass: close every due period, and write the files of every fixed
+ * statement that has none. From the FILES_THREAD_FROM-th statement on, the zips of the statements
+ * just finalized are written on a second thread while the close goes on (jobs/files-thread.ts);
+ * the files step then writes whatever is left (usually nothing). `threaded`: the zips the thread wrote.
+ */
+export async function closeAndWriteFiles(db: Db, config: Config, asOf: Date, hooks: CloseAndFilesHooks): Promise<{ close: CloseSummary; files: FilesSummary; threaded: number }> {
+  const thread = new FilesThread(db, config, hooks.now, {
+    ...(hooks.filesThreadFrom !== undefined ? { startFrom: hooks.filesThreadFrom } : {}),
+    ...(hooks.filesThreadEntry ? { entry: hooks.filesThreadEntry } : {}),
+    ...(hooks.log ? { log: hooks.log } : {}),
+  });
+  const close = closeDue(db, config, asOf, hooks.now, hooks.shouldStop, (s) => thread.add(s));
+  hooks.onClosed?.(close);
+  const threaded = await thread.finish();
+  const done = threaded.written.length;
+  const rest = await buildFiles(db, config, hooks.now, {
+    shouldStop: hooks.shouldStop,
+    skip: thread.failedPks,
+    onProgress: (d, t) => hooks.onProgress?.(done + d, done + t),
+  });
+  const files: FilesSummary = { written: [...threaded.written, ...rest.written], failed: [...threaded.failed, ...rest.failed] };
+  sortByStatement(files);
+  return { close, files, threaded: threaded.written.length };
+}
+
 /** One month-end pass (the caller holds the month-end lease). */
 export async function monthEndPass(db: Db, config: Config, mailer: Mailer, asOf: Date, hooks: PassHooks = {}): Promise<PassResult> {
   const now = hooks.now ?? ((): Date => new Date());
@@ -85,12 +128,18 @@ export async function monthEndPass(db: Db, config: Config, mailer: Mailer, asOf:
     }
     return stop();
   };
-  const close = closeDue(db, config, asOf, now, stopOrBeat);
-  for (const c of close.closed) log?.info({ tenant: c.tenant, billingMonth: c.billingMonth, total: c.total, currency: c.currency, recipients: c.recipients }, 'statement finalized');
-  for (const f of close.failed) log?.error({ tenant: f.tenant, billingMonth: f.billingMonth, reason: f.reason }, 'close failed');
-  hooks.heartbeat?.();
-
-  const files = await buildFiles(db, config, now, { shouldStop: stop, onProgress: (d, t) => hooks.onProgress?.('files', d, t) });
+  const { close, files } = await closeAndWriteFiles(db, config, asOf, {
+    now,
+    shouldStop: stopOrBeat,
+    ...(log ? { log } : {}),
+    ...(hooks.filesThreadFrom !== undefined ? { filesThreadFrom: hooks.filesThreadFrom } : {}),
+    onClosed: (c) => {
+      for (const x of c.closed) log?.info({ tenant: x.tenant, billingMonth: x.billingMonth, total: x.total, currency: x.currency, recipients: x.recipients }, 'statement finalized');
+      for (const f of c.failed) log?.error({ tenant: f.tenant, billingMonth: f.billingMonth, reason: f.reason }, 'close failed');
+      hooks.heartbeat?.();
+    },
+    onProgress: (d, t) => hooks.onProgress?.('files', d, t),
+  });
   for (const w of files.written) log?.debug({ tenant: w.tenant, billingMonth: w.billingMonth, zip: w.zip, bytes: w.bytes }, 'statement files written');
   for (const f of files.failed) log?.error({ tenant: f.tenant, billingMonth: f.billingMonth, reason: f.reason }, 'statement files failed');
   hooks.heartbeat?.();

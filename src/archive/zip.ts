@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ZipArchive } from 'archiver';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { byText } from '../domain/text.ts';
 
 /** One file of a zip: a plain name (no folders) and its bytes. */
@@ -14,30 +14,96 @@ export interface ZipEntry {
 /** The deflate level of every entry: fixed, so that the same input always gives the same bytes. */
 export const ZIP_LEVEL = 9;
 
+// The layout is the one the zip files of this product have always had (they were first written
+// with archiver 8, and an archived zip rebuilt from its frozen lines must give the same bytes):
+// every entry has the data-descriptor flag, zeros for its CRC and sizes in the local header and a
+// descriptor after its data; an empty entry is stored, any other deflated; made by Unix, version
+// 4.5; version needed 2.0; mode 0644 as a regular file plus the DOS archive bit; no extra fields,
+// no comments, no zip64. test/unit/archive/zip-layout.test.ts checks it byte for byte.
+const SIG_LOCAL = 0x04034b50;
+const SIG_DESCRIPTOR = 0x08074b50;
+const SIG_CENTRAL = 0x02014b50;
+const SIG_END = 0x06054b50;
+const FLAG_DESCRIPTOR = 0x0008;
+const FLAG_UTF8 = 0x0800;
+const VERSION_NEEDED = 20;
+const VERSION_MADE_BY = (3 << 8) | 45;
+const EXTERNAL_ATTRIBUTES = ((0o100644 << 16) | 0x20) >>> 0;
+const MAX_32 = 0xffffffff;
+
+/** A date as DOS date and time in UTC, to the even second below (1980-2043; outside, the nearest end). */
+function dosTime(d: Date): number {
+  const year = d.getUTCFullYear();
+  if (year < 1980) return 2162688;
+  if (year >= 2044) return 2141175677;
+  return (((year - 1980) << 25) | ((d.getUTCMonth() + 1) << 21) | (d.getUTCDate() << 16) | (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | (d.getUTCSeconds() >> 1)) >>> 0;
+}
+
 /**
  * A zip of the entries, sorted by name, each dated `date` (stored as UTC DOS time, to the even
  * second below), mode 0644, deflated at level 9, no comment and no extra fields: the same entries
  * and date give the same bytes on any machine and in any time zone (with the same zlib).
- * Names must be plain file names; two entries may not share a name.
+ * Names must be plain file names; two entries may not share a name. Synchronous: a statement's
+ * zip is a few hundred kilobytes at most, and deflating it at once is far cheaper than a stream.
  */
-export async function buildZip(entries: readonly ZipEntry[], date: Date): Promise<Buffer> {
+export function buildZip(entries: readonly ZipEntry[], date: Date): Buffer {
   if (Number.isNaN(date.getTime())) throw new Error('the zip date is not a valid date');
   const sorted = [...entries].sort((a, b) => byText(a.name, b.name));
   sorted.forEach((e, i) => {
-    if (e.name === '' || e.name === '.' || e.name === '..' || /[/\\\0]/.test(e.name)) throw new Error(`zip entry name "${e.name}" is not a plain file name`);
+    if (e.name === '' || e.name === '.' || e.name === '..' || /[/\\\0]/.test(e.name) || /^\w+:/.test(e.name)) throw new Error(`zip entry name "${e.name}" is not a plain file name`);
     if (i > 0 && sorted[i - 1]!.name === e.name) throw new Error(`zip entry name "${e.name}" appears twice`);
   });
-  const zip = new ZipArchive({ zlib: { level: ZIP_LEVEL }, forceLocalTime: false });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    zip.on('data', (chunk: Buffer) => chunks.push(chunk));
-    zip.on('error', reject);
-    zip.on('warning', reject);
-    zip.on('end', () => resolve(Buffer.concat(chunks)));
-  });
-  for (const e of sorted) zip.append(e.bytes, { name: e.name, date, mode: 0o644 });
-  await zip.finalize();
-  return done;
+  if (sorted.length > 0xffff) throw new Error('a zip holds at most 65,535 entries');
+  const time = dosTime(date);
+  const parts: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const e of sorted) {
+    const name = Buffer.from(e.name, 'utf8');
+    const flags = FLAG_DESCRIPTOR | (name.length !== e.name.length ? FLAG_UTF8 : 0);
+    const method = e.bytes.length === 0 ? 0 : 8;
+    const data = method === 0 ? e.bytes : deflateRawSync(e.bytes, { level: ZIP_LEVEL });
+    const crc = e.bytes.length === 0 ? 0 : crc32(e.bytes);
+    if (e.bytes.length > MAX_32 || data.length > MAX_32 || offset > MAX_32) throw new Error('a zip larger than 4 GB is not supported');
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(SIG_LOCAL, 0);
+    local.writeUInt16LE(VERSION_NEEDED, 4);
+    local.writeUInt16LE(flags, 6);
+    local.writeUInt16LE(method, 8);
+    local.writeUInt32LE(time, 10);
+    // 14-25: CRC and sizes are in the descriptor.
+    local.writeUInt16LE(name.length, 26);
+    const descriptor = Buffer.alloc(16);
+    descriptor.writeUInt32LE(SIG_DESCRIPTOR, 0);
+    descriptor.writeUInt32LE(crc, 4);
+    descriptor.writeUInt32LE(data.length, 8);
+    descriptor.writeUInt32LE(e.bytes.length, 12);
+    const header = Buffer.alloc(46);
+    header.writeUInt32LE(SIG_CENTRAL, 0);
+    header.writeUInt16LE(VERSION_MADE_BY, 4);
+    header.writeUInt16LE(VERSION_NEEDED, 6);
+    header.writeUInt16LE(flags, 8);
+    header.writeUInt16LE(method, 10);
+    header.writeUInt32LE(time, 12);
+    header.writeUInt32LE(crc, 16);
+    header.writeUInt32LE(data.length, 20);
+    header.writeUInt32LE(e.bytes.length, 24);
+    header.writeUInt16LE(name.length, 28);
+    header.writeUInt32LE(EXTERNAL_ATTRIBUTES, 38);
+    header.writeUInt32LE(offset, 42);
+    parts.push(local, name, data, descriptor);
+    central.push(header, name);
+    offset += local.length + name.length + data.length + descriptor.length;
+  }
+  const centralLength = central.reduce((n, b) => n + b.length, 0);
+  if (offset + centralLength > MAX_32) throw new Error('a zip larger than 4 GB is not supported');
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(SIG_END, 0);
+  end.writeUInt16LE(sorted.length, 8);
+  end.writeUInt16LE(sorted.length, 10);
+  end.writeUInt32LE(centralLength, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, ...central, end]);
 }
 
 /**

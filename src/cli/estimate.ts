@@ -37,7 +37,7 @@ export function registerEstimate(program: Command, ctx: CliContext): void {
       const { view, period, usedUntil } = result;
       let zip: { name: string; bytes: Buffer };
       if (opts.format === 'ror') {
-        zip = await zipOf(view, config);
+        zip = zipOf(view, config);
         // An estimate's file is never mistaken for the statement of the same month.
         zip = { ...zip, name: zip.name.replace(/\.zip$/, '_estimate.zip') };
       } else {

@@ -74,8 +74,17 @@ describe('statement files', () => {
     await buildFiles(store.db, config, NOW);
     const rows = store.db.prepare('SELECT statement_pk, sha256 FROM statement_files').all() as { statement_pk: number; sha256: string }[];
     for (const r of rows) {
-      const again = await zipOf(loadStatementView(store.db, r.statement_pk), config);
+      const again = zipOf(loadStatementView(store.db, r.statement_pk), config);
       expect(crypto.createHash('sha256').update(again.bytes).digest('hex')).toBe(r.sha256);
+    }
+  });
+
+  it('writes the demo statements as the same bytes as the zips archived by earlier versions (test/fixtures/zip)', async () => {
+    const { written } = await buildFiles(store.db, config, NOW);
+    expect(written).toHaveLength(5);
+    for (const w of written) {
+      const expected = fs.readFileSync(path.join(import.meta.dirname, '../../fixtures/zip', path.basename(w.zip)));
+      expect(fs.readFileSync(path.join(store.dir, w.zip)).equals(expected), w.zip).toBe(true);
     }
   });
 

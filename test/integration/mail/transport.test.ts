@@ -49,7 +49,7 @@ const STATEMENT = statementMail();
 
 let zipBytes: Buffer | undefined;
 async function zip(): Promise<{ name: string; bytes: Buffer }> {
-  zipBytes ??= await buildZip([{ name: 'acme_202610_list.csv', bytes: Buffer.from('a,b\r\n1,2\r\n') }], new Date('2026-11-01T00:00:00Z'));
+  zipBytes ??= buildZip([{ name: 'acme_202610_list.csv', bytes: Buffer.from('a,b\r\n1,2\r\n') }], new Date('2026-11-01T00:00:00Z'));
   return { name: 'acme_202610.zip', bytes: zipBytes };
 }
 

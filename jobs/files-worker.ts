@@ -1,0 +1,61 @@
+/**
+ * The statement-files thread: builds and writes the zips of statements the close has just
+ * finalized, from their frozen lines, on its own read-only connection, while the main thread
+ * closes the next tenants. It writes files only; the main thread records them in the store.
+ */
+import path from 'node:path';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import type { Config } from '../src/config.ts';
+import { DB_FILE_NAME } from '../src/store/db.ts';
+import { filesFailure, writeStatementZip, type PendingStatement } from './build-files.ts';
+import type { FilesThreadReply, FilesThreadRequest } from './files-thread.ts';
+
+/** How many zips the thread has in flight (the fsync of one overlaps the building of the next). */
+const IN_FLIGHT = 4;
+
+const { config, replies } = workerData as { config: Config; replies: MessagePort };
+const db = new Database(path.join(config.dataDir, DB_FILE_NAME), { readonly: true, fileMustExist: true });
+db.pragma('busy_timeout = 60000');
+
+const queue: PendingStatement[] = [];
+// Paths written by this thread in this pass: the main thread records them later, so the store
+// does not know them yet.
+const claimed = new Set<string>();
+let running = 0;
+let ending = false;
+
+function reply(message: FilesThreadReply): void {
+  replies.postMessage(message);
+}
+
+async function writeOne(s: PendingStatement): Promise<void> {
+  try {
+    reply({ type: 'written', zip: await writeStatementZip(db, config, s, claimed) });
+  } catch (err) {
+    reply({ type: 'failed', statementPk: s.statement_pk, reason: filesFailure(err) });
+  }
+}
+
+function pump(): void {
+  while (running < IN_FLIGHT && queue.length > 0) {
+    const s = queue.shift()!;
+    running++;
+    void writeOne(s).finally(() => {
+      running--;
+      pump();
+    });
+  }
+  if (ending && running === 0 && queue.length === 0) {
+    db.close();
+    reply({ type: 'done' });
+    replies.close();
+    parentPort!.close();
+  }
+}
+
+parentPort!.on('message', (m: FilesThreadRequest) => {
+  if (m.type === 'end') ending = true;
+  else queue.push(m.statement);
+  pump();
+});

@@ -1,0 +1,88 @@
+/**
+ * The statement-files thread (jobs/files-thread.ts): the zips of the statements a close finalizes
+ * are written on a second thread while it goes on, and recorded by the main thread. Whatever the
+ * thread does not do is written by the files step after the close, as the same bytes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closeAndWriteFiles } from '../../../jobs/pass.ts';
+import { loadConfig, type Config } from '../../../src/config.ts';
+import { seedDemo } from '../../../src/ingest/demo.ts';
+import { tempStore } from '../../helpers/store.ts';
+
+let store: ReturnType<typeof tempStore>;
+let config: Config;
+const AS_OF = new Date('2026-11-03T00:00:00Z');
+const NOW = () => new Date('2026-11-03T00:05:00Z');
+const FIXTURES = path.join(import.meta.dirname, '../../fixtures');
+
+beforeEach(async () => {
+  store = tempStore();
+  config = loadConfig({ env: { DATA_DIR: store.dir }, cwd: store.dir });
+  await seedDemo(store.db, { now: '2026-11-02T00:00:00.000Z', defaultCurrency: 'JPY', defaultLocale: 'ja' }, AS_OF, 'UTC');
+});
+afterEach(() => store.close());
+
+/** Every recorded zip equals the archived fixture of the same name, and the file's SHA-256 is the recorded one. */
+function expectFixtureZips(): void {
+  const rows = store.db.prepare('SELECT zip_path, bytes FROM statement_files ORDER BY zip_path').all() as { zip_path: string; bytes: number }[];
+  expect(rows.map((r) => path.basename(r.zip_path))).toEqual(fs.readdirSync(path.join(FIXTURES, 'zip')).sort());
+  for (const r of rows) {
+    const bytes = fs.readFileSync(path.join(store.dir, r.zip_path));
+    expect(bytes.equals(fs.readFileSync(path.join(FIXTURES, 'zip', path.basename(r.zip_path)))), r.zip_path).toBe(true);
+    expect(bytes.length).toBe(r.bytes);
+  }
+}
+
+describe('statement files on a second thread', () => {
+  it('writes and records every zip from the thread, the same bytes as the files step', async () => {
+    const r = await closeAndWriteFiles(store.db, config, AS_OF, { now: NOW, shouldStop: () => false, filesThreadFrom: 1 });
+    expect(r.close.closed).toHaveLength(5);
+    expect(r.threaded).toBe(5);
+    expect(r.files.failed).toEqual([]);
+    expect(r.files.written.map((w) => w.tenant)).toEqual(['TNT00001', 'TNT00003', 'TNT00004', 'TNT00005', 'manual-tenant']);
+    expectFixtureZips();
+    // No temporary file is left beside the zips.
+    expect(fs.readdirSync(path.join(store.dir, 'statements/202610')).filter((f) => !f.endsWith('.zip'))).toEqual([]);
+  });
+
+  it('a thread that dies at start: the files step writes every zip', async () => {
+    const r = await closeAndWriteFiles(store.db, config, AS_OF, { now: NOW, shouldStop: () => false, filesThreadFrom: 1, filesThreadEntry: new URL('file://' + path.join(FIXTURES, 'workers/dies.js')) });
+    expect(r.threaded).toBe(0);
+    expect(r.files.failed).toEqual([]);
+    expect(r.files.written).toHaveLength(5);
+    expectFixtureZips();
+  });
+
+  it('a thread that dies while it holds statements: what it recorded stays, the files step writes the others', async () => {
+    const r = await closeAndWriteFiles(store.db, config, AS_OF, { now: NOW, shouldStop: () => false, filesThreadFrom: 1, filesThreadEntry: new URL('file://' + path.join(FIXTURES, 'workers/dies-after-one.js')) });
+    expect(r.threaded).toBeLessThan(5);
+    expect(r.files.failed).toEqual([]);
+    expect(r.files.written).toHaveLength(5);
+    expectFixtureZips();
+  });
+
+  it('a zip the thread cannot write is reported failed once, and written by the next pass', async () => {
+    // The month's folder is a file: nothing can be written under it.
+    fs.mkdirSync(path.join(store.dir, 'statements'), { recursive: true });
+    fs.writeFileSync(path.join(store.dir, 'statements/202610'), 'not a folder');
+    const r = await closeAndWriteFiles(store.db, config, AS_OF, { now: NOW, shouldStop: () => false, filesThreadFrom: 1 });
+    expect(r.files.written).toEqual([]);
+    expect(r.files.failed.map((f) => f.tenant)).toEqual(['TNT00001', 'TNT00003', 'TNT00004', 'TNT00005', 'manual-tenant']);
+    expect(store.db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'files-failed'").pluck().get()).toBe(5);
+    expect(store.db.prepare('SELECT COUNT(*) FROM statement_files').pluck().get()).toBe(0);
+    fs.rmSync(path.join(store.dir, 'statements/202610'));
+    const again = await closeAndWriteFiles(store.db, config, AS_OF, { now: NOW, shouldStop: () => false, filesThreadFrom: 1 });
+    expect(again.close.closed).toEqual([]);
+    expect(again.files.written).toHaveLength(5);
+    expectFixtureZips();
+  });
+
+  it('below the threshold no thread starts, and the files step writes the same zips', async () => {
+    const r = await closeAndWriteFiles(store.db, config, AS_OF, { now: NOW, shouldStop: () => false });
+    expect(r.threaded).toBe(0);
+    expect(r.files.written).toHaveLength(5);
+    expectFixtureZips();
+  });
+});
