@@ -193,7 +193,7 @@ async function main(): Promise<number> {
         tenantsPerSecond: perSecond(c.closed.length, closed.seconds), usageRowsPerSecond: perSecond(usageRows, closed.seconds),
       },
       files: {
-        seconds: files.seconds, peakRssMbAfter: files.peakRssMbAfter, zips: f.written.length, failed: f.failed.length, bytes, mb: mb(bytes),
+        seconds: files.seconds, peakRssMbAfter: files.peakRssMbAfter, zips: f.written.length, threaded: both.value.threaded, failed: f.failed.length, bytes, mb: mb(bytes),
         tenantsPerSecond: perSecond(f.written.length, files.seconds), largestZip: largest,
       },
       delivery: {

@@ -15,6 +15,7 @@ import { localParts } from '../src/domain/calendar.ts';
 import { monthText } from '../src/periods/periods.ts';
 import { cachedStatement, type Db } from '../src/store/db.ts';
 import { byText } from '../src/domain/text.ts';
+import { crashPoint } from '../src/testing/faults.ts';
 import { buildRorFiles, defaultCurrencySymbol } from '../src/statements/ror-files.ts';
 import type { StatementFileOptions, StatementView } from '../src/statements/view.ts';
 import type { Currency } from '../src/domain/vocabulary.ts';
@@ -104,6 +105,7 @@ export function filesFailure(err: unknown): string {
 /** Records written zips in the store (one transaction); a statement already recorded keeps its record. */
 export function recordWrittenZips(db: Db, zips: readonly WrittenZip[], at: string): void {
   if (zips.length === 0) return;
+  crashPoint('files-before-record');
   const record = cachedStatement(db, `INSERT INTO statement_files (statement_pk, zip_name, zip_path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (statement_pk) DO NOTHING`);
   db.transaction(() => {

@@ -14,6 +14,7 @@ import { lateUsageAdjustments } from './late-usage.ts';
 import { newMessageId } from '../src/mail/compose.ts';
 import { recordAudit } from '../src/store/audit.ts';
 import { createStatementDeliveries } from '../src/store/outbox.ts';
+import { crashPoint } from '../src/testing/faults.ts';
 
 /** What a close did. */
 export interface CloseSummary {
@@ -64,8 +65,10 @@ export function closeDue(
         // commit cannot lose an e-mail, and one before it leaves neither.
         const recipients = createStatementDeliveries(db, statementPk, tenant.tenant_pk, () => newMessageId(config.mailFrom), at.toISOString());
         if (recipients === 0) recordAudit(db, at.toISOString(), 'no-recipient', tenant.tenant_name, { billingMonth: due.billingMonth });
+        crashPoint('close-before-commit');
         return { tree, recipients, statementPk };
       }).immediate();
+      crashPoint('close-after-commit');
       if (closed) {
         summary.closed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, total: closed.tree.total.toFixed(), currency: closed.tree.currency, recipients: closed.recipients });
         onFinalized({ statement_pk: closed.statementPk, billing_month: due.billingMonth, tenant_name: due.tenantName });

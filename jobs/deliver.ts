@@ -31,6 +31,7 @@ import {
   type WaitingDelivery,
 } from '../src/store/outbox.ts';
 import { archivedZip } from './build-files.ts';
+import { crashPoint } from '../src/testing/faults.ts';
 
 /** How many due deliveries are read at a time. */
 const DUE_PAGE_SIZE = 500;
@@ -178,6 +179,7 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
       }
       if (response !== null) {
         // The server has the message: only `sent` may be recorded now, never a retry.
+        crashPoint('send-before-mark');
         storeWrite(() => markSent(db, d.deliveryPk, response, now().toISOString()));
         summary.sent.push({ tenant: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, kind: d.kind, messageId: d.messageId, response });
         options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'sent', detail: response });

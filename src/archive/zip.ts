@@ -4,6 +4,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { byText } from '../domain/text.ts';
+import { crashPoint } from '../testing/faults.ts';
 
 /** One file of a zip: a plain name (no folders) and its bytes. */
 export interface ZipEntry {
@@ -122,6 +123,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     } finally {
       await file.close();
     }
+    crashPoint('zip-before-rename');
     await rename(temp, path);
   } catch (err) {
     await unlink(temp).catch(() => undefined);

@@ -11,6 +11,7 @@ import { parseAsOf } from './options.ts';
 import { printPass } from './pass-report.ts';
 import { progressBar } from './progress.ts';
 import { onStopSignals } from './signals.ts';
+import { activeFaultHooks, testClock } from '../testing/faults.ts';
 
 export function registerRun(program: Command, ctx: CliContext): void {
   program
@@ -53,6 +54,9 @@ export function registerRun(program: Command, ctx: CliContext): void {
       }
 
       const mailer = createMailer(config);
+      const hooks = activeFaultHooks();
+      if (hooks.length > 0) log.warn({ hooks }, 'test fault hooks are set: never in production (docs/reliability.md)');
+      const clock = testClock();
       // SIGINT/SIGTERM: finish the message in flight, record it, release the lease, stop.
       const stop = onStopSignals((signal) => log.warn({ signal }, 'stop requested: finishing the message in flight'));
       try {
@@ -60,6 +64,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
           asOf,
           wait: opts.wait === true,
           log,
+          ...(clock ? { now: clock } : {}),
           onProgress,
           shouldStop: () => stop.requested,
           onWait: (holder, until) => out(`waiting for another usage-charges pass (owner ${holder}, lease until ${until}) to finish`),

@@ -1,0 +1,54 @@
+/**
+ * Fault hooks for the reliability proof suite (docs/reliability.md). They do nothing unless their
+ * environment variable is set, and must never be set in production:
+ *
+ * - `USAGE_CHARGES_CRASH_AT=<point>[#<n>]` kills the process (SIGKILL: no handler, no clean-up,
+ *   as a power cut or the OOM killer would) the n-th time (default: the first) it reaches `<point>`;
+ *   the points are in CRASH_POINTS.
+ * - `USAGE_CHARGES_TEST_NOW=<ISO instant>` is the clock of `run` (finalization, delivery and file
+ *   times), so that runs killed and resumed at different moments write the same bytes as one
+ *   uninterrupted run. The month-end lease keeps the real clock.
+ */
+
+/** Where a crash can be injected, in the order a pass reaches them. */
+export const CRASH_POINTS = [
+  /** Inside a tenant's close transaction: lines and deliveries written, not committed. */
+  'close-before-commit',
+  /** Right after a tenant's close transaction committed. */
+  'close-after-commit',
+  /** A zip's temporary file written and fsynced, not yet renamed to its name. */
+  'zip-before-rename',
+  /** Zips written under their names, not yet recorded in the store. */
+  'files-before-record',
+  /** A message accepted by the mail server (or written as .eml), its delivery not yet marked sent. */
+  'send-before-mark',
+] as const;
+
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+const seen = new Map<string, number>();
+
+/** Kills the process here when USAGE_CHARGES_CRASH_AT names this point (and this is its n-th time). */
+export function crashPoint(point: CrashPoint): void {
+  const spec = process.env.USAGE_CHARGES_CRASH_AT;
+  if (spec === undefined || spec === '') return;
+  const [name, nth] = spec.split('#');
+  if (name !== point) return;
+  const count = (seen.get(point) ?? 0) + 1;
+  seen.set(point, count);
+  if (count === Number(nth ?? '1')) process.kill(process.pid, 'SIGKILL');
+}
+
+/** The fixed clock USAGE_CHARGES_TEST_NOW asks for, or null. */
+export function testClock(): (() => Date) | null {
+  const spec = process.env.USAGE_CHARGES_TEST_NOW;
+  if (spec === undefined || spec === '') return null;
+  const at = new Date(spec);
+  if (Number.isNaN(at.getTime())) throw new Error(`USAGE_CHARGES_TEST_NOW: "${spec}" is not an ISO instant`);
+  return () => new Date(at.getTime());
+}
+
+/** The fault hooks that are set, to warn about at start-up. */
+export function activeFaultHooks(): string[] {
+  return ['USAGE_CHARGES_CRASH_AT', 'USAGE_CHARGES_TEST_NOW'].filter((k) => (process.env[k] ?? '') !== '');
+}
