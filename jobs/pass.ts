@@ -156,7 +156,7 @@ export async function monthEndPass(db: Db, config: Config, mailer: Mailer, asOf:
     },
   });
   if (deliveries.recovered > 0) log?.warn({ recovered: deliveries.recovered }, 'deliveries of a stopped pass are sent again with their Message-ID');
-  if (deliveries.stopped !== null) log?.error({ reason: deliveries.stopped, notAttempted: deliveries.notAttempted }, 'sending stopped: the mail server is unusable');
+  if (deliveries.stopped !== null) log?.error({ reason: deliveries.stopped, notAttempted: deliveries.notAttempted }, mailer.target.startsWith('smtp') ? 'sending stopped: the mail server is unusable' : 'sending stopped: the outbox cannot be written');
   hooks.heartbeat?.();
 
   const pruned = stop() ? 0 : pruneFiles(db, config, asOf, now);

@@ -4,7 +4,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { byText } from '../domain/text.ts';
-import { crashPoint } from '../testing/faults.ts';
+import { crashPoint, failPoint, type FailPoint } from '../testing/faults.ts';
 
 /** One file of a zip: a plain name (no folders) and its bytes. */
 export interface ZipEntry {
@@ -110,14 +110,16 @@ export function buildZip(entries: readonly ZipEntry[], date: Date): Buffer {
 /**
  * Writes bytes to `path` so that it holds either its old content or all of the new: a temporary
  * file in the same folder (mode 0600), fsync, rename over `path`, then fsync of the folder.
+ * `failAt` names the write for the test fault hook USAGE_CHARGES_FAIL_AT (src/testing/faults.ts).
  */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, bytes: Uint8Array, failAt: FailPoint = 'zip-write'): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const file = await open(temp, 'wx', 0o600);
   try {
     try {
       await file.chmod(0o600);
+      failPoint(failAt);
       await file.writeFile(bytes);
       await file.sync();
     } finally {

@@ -21,7 +21,10 @@ export function printPass(output: Output, r: PassResult, where: { dataDir: strin
   for (const f of r.close.failed) output.err(`  failed to close ${f.tenant} ${f.billingMonth}: ${f.reason}`);
   for (const f of r.files.failed) output.err(`  failed to write the files of ${f.tenant} ${f.billingMonth}: ${f.reason}`);
   for (const f of d.failed) output.err(`  failed to send ${f.tenant} ${f.billingMonth} to ${f.recipient}: ${f.reason}`);
-  if (d.stopped !== null) output.err(`  sending stopped, the mail server is unusable: ${d.stopped}; ${d.notAttempted} deliveries wait for the next pass`);
+  if (d.stopped !== null) {
+    const what = where.mailTarget.startsWith('smtp') ? 'the mail server is unusable' : 'the outbox cannot be written';
+    output.err(`  sending stopped, ${what}: ${d.stopped}; ${d.notAttempted} deliveries wait for the next pass`);
+  }
   if (r.interrupted) out('  stopped early on request; the next pass goes on from here');
   out(`statements: ${path.join(where.dataDir, 'statements')}`);
   out(`mails: ${where.mailTarget}`);

@@ -7,6 +7,7 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { sendDue } from '../../jobs/deliver.ts';
+import { archivedZip } from '../../jobs/build-files.ts';
 import { withLease } from '../../jobs/with-lease.ts';
 import { InputError, UsageChargesError } from '../domain/errors.ts';
 import { newMessageId } from '../mail/compose.ts';
@@ -63,6 +64,9 @@ export function registerResend(program: Command, ctx: CliContext): void {
       try {
         const summary = await withLease(db, { ttlMs: config.lockTtlSeconds * 1000, asOf: new Date(), wait: true,
           onWait: (holder) => ctx.output.out(`waiting for the pass of ${holder} to finish`) }, async () => {
+          // The archived zip must be the statement (or be rebuilt to it) before anything is queued:
+          // a resend that cannot send the recorded bytes says so now and leaves no delivery behind.
+          await archivedZip(db, config, statement.statement_pk);
           const at = new Date().toISOString();
           const by = operator();
           const pks = db.transaction(() => {

@@ -23,6 +23,21 @@ export interface SendFailure {
 const CONNECTION_CODES = new Set(['ECONNECTION', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EPIPE']);
 /** Codes of a connection that was never made (or whose TLS failed): nothing of a message was sent. */
 const BEFORE_SESSION_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EDNS', 'ETLS']);
+/**
+ * Node's certificate-check failures (the TLS handshake: nothing of a message was sent yet), besides
+ * any `ERR_SSL_*` and `ERR_TLS_*` code.
+ */
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_REVOKED', 'CERT_UNTRUSTED', 'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE', 'CERT_CHAIN_TOO_LONG', 'INVALID_CA', 'HOSTNAME_MISMATCH',
+]);
+
+/** A TLS handshake or certificate failure. */
+function tlsFailure(code: string | undefined): boolean {
+  return code !== undefined && (code === 'ETLS' || CERTIFICATE_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'));
+}
+
 /** SMTP commands of the session itself, before any message. */
 const SESSION_COMMANDS = new Set(['CONN', 'EHLO', 'HELO', 'LHLO']);
 /** Our own errors about one message's data: that message cannot go, the server is fine. */
@@ -92,9 +107,8 @@ function connectionReason(f: ErrorFacts): string {
     case 'EAI_AGAIN':
     case 'EDNS':
       return `server name not resolved: ${f.message}`;
-    case 'ETLS':
-      return `TLS failed: ${f.message}`;
     default:
+      if (tlsFailure(code) || tlsFailure(f.code)) return `TLS failed: ${f.message} (check SMTP_CA_FILE and SMTP_STARTTLS)`;
       return `connection failed (${code ?? 'no code'}): ${f.message}`;
   }
 }
@@ -107,6 +121,8 @@ function connectionReason(f: ErrorFacts): string {
 function beforeSession(f: ErrorFacts): boolean {
   const code = f.originalCode ?? f.code;
   if (code !== undefined && BEFORE_SESSION_CODES.has(code)) return true;
+  // A TLS handshake happens before any message: a certificate the client refuses is a setting.
+  if (tlsFailure(code) || tlsFailure(f.code)) return true;
   // The pool gave up on a server that closes every connection before its greeting.
   if (/maximum number of retries after connection was closed/i.test(f.message)) return true;
   if (f.code !== undefined && BEFORE_SESSION_CODES.has(f.code)) return true;
@@ -159,5 +175,5 @@ export function classifySendError(err: unknown): SendFailure {
     return verdict(false, true, connectionReason(f), beforeSession(f));
   }
   // Not an SMTP error (in .eml mode, a file that cannot be written): the environment, not the message.
-  return verdict(false, true, f.code !== undefined ? `${f.code}: ${f.message}` : f.message, true);
+  return verdict(false, true, f.code !== undefined && !f.message.startsWith(f.code) ? `${f.code}: ${f.message}` : f.message, true);
 }

@@ -162,7 +162,7 @@ function emlMailer(config: Config): Mailer {
       const info = await transporter.sendMail(message);
       const file = path.join(outbox, emlFileName(info.messageId));
       await mkdir(outbox, { recursive: true, mode: 0o700 });
-      await writeFileAtomic(file, info.message as Buffer);
+      await writeFileAtomic(file, info.message as Buffer, 'eml-write');
       return { response: `written ${path.relative(config.dataDir, file).split(path.sep).join('/')}`, file };
     },
     async verify() {

@@ -8,7 +8,12 @@
  * - `USAGE_CHARGES_TEST_NOW=<ISO instant>` is the clock of `run` (finalization, delivery and file
  *   times), so that runs killed and resumed at different moments write the same bytes as one
  *   uninterrupted run. The month-end lease keeps the real clock.
+ * - `USAGE_CHARGES_FAIL_AT=<point>[#<n>]:<CODE>` makes the n-th (default: the first) write at
+ *   `<point>` fail with an error whose `code` is CODE (`ENOSPC` for a full disk, `EIO`, `EDQUOT`...),
+ *   as the operating system would report it; only that one write fails (counted in each process and
+ *   thread). The points are in FAIL_POINTS.
  */
+import { getSystemErrorMap } from 'node:util';
 
 /** Where a crash can be injected, in the order a pass reaches them. */
 export const CRASH_POINTS = [
@@ -39,6 +44,41 @@ export function crashPoint(point: CrashPoint): void {
   if (count === Number(nth ?? '1')) process.kill(process.pid, 'SIGKILL');
 }
 
+/** Where a write error can be injected. */
+export const FAIL_POINTS = [
+  /**
+   * A file written by writeFileAtomic (a statement zip, a zip a resend repairs, an `--out` file):
+   * its temporary file created, its bytes not yet written.
+   */
+  'zip-write',
+  /** An `.eml` file's temporary file created in the outbox, before its bytes are written. */
+  'eml-write',
+] as const;
+
+export type FailPoint = (typeof FAIL_POINTS)[number];
+
+const failSeen = new Map<string, number>();
+
+/** The text the system gives for an error code (`ENOSPC` -> `no space left on device`). */
+function systemMessage(code: string): string {
+  for (const [name, message] of getSystemErrorMap().values()) if (name === code) return message;
+  return 'injected failure';
+}
+
+/** Throws here, as a failed write would, when USAGE_CHARGES_FAIL_AT names this point (and this is its n-th time). */
+export function failPoint(point: FailPoint): void {
+  const spec = process.env.USAGE_CHARGES_FAIL_AT;
+  if (spec === undefined || spec === '') return;
+  const m = /^([a-z-]+)(?:#(\d+))?:([A-Z][A-Z0-9_]*)$/.exec(spec);
+  if (m === null) throw new Error(`USAGE_CHARGES_FAIL_AT: "${spec}" is not <point>[#<n>]:<CODE>`);
+  if (m[1] !== point) return;
+  const count = (failSeen.get(point) ?? 0) + 1;
+  failSeen.set(point, count);
+  if (count !== Number(m[2] ?? '1')) return;
+  const code = m[3]!;
+  throw Object.assign(new Error(`${code}: ${systemMessage(code)}, write (injected at ${point})`), { code, syscall: 'write' });
+}
+
 /** The fixed clock USAGE_CHARGES_TEST_NOW asks for, or null. */
 export function testClock(): (() => Date) | null {
   const spec = process.env.USAGE_CHARGES_TEST_NOW;
@@ -50,5 +90,5 @@ export function testClock(): (() => Date) | null {
 
 /** The fault hooks that are set, to warn about at start-up. */
 export function activeFaultHooks(): string[] {
-  return ['USAGE_CHARGES_CRASH_AT', 'USAGE_CHARGES_TEST_NOW'].filter((k) => (process.env[k] ?? '') !== '');
+  return ['USAGE_CHARGES_CRASH_AT', 'USAGE_CHARGES_TEST_NOW', 'USAGE_CHARGES_FAIL_AT'].filter((k) => (process.env[k] ?? '') !== '');
 }
