@@ -1,11 +1,12 @@
 /**
  * Runs a month-end pass under the run lock (DESIGN invariant 6): the lease `month-end` is taken
  * first (or waited for), renewed on a timer while the pass works, and released at the end; the
- * pass is recorded in `runs`. A lease whose holder died is taken over once it has expired.
+ * pass is recorded in `runs`. A lease whose holder died is taken over once it has expired, or at
+ * once when the holder was a process of this host that no longer exists (a pass killed outright).
  */
 import { UsageChargesError } from '../src/domain/errors.ts';
 import type { Db } from '../src/store/db.ts';
-import { acquireLease, finishRun, newOwnerId, releaseLease, renewLease, startRun, type Lease } from '../src/store/lock.ts';
+import { acquireLease, finishRun, newOwnerId, releaseLease, renewLease, startRun, type Lease, type TakeOverReason } from '../src/store/lock.ts';
 
 /** The lease every month-end pass takes. */
 export const MONTH_END_LEASE = 'month-end';
@@ -47,8 +48,11 @@ export interface WithLeaseOptions {
   pollMs?: number;
   /** Told once when the pass has to wait for another one. */
   onWait?: (holder: string, expiresAt: string) => void;
-  /** Told when an expired lease of a holder that died is taken over. */
-  onTakeOver?: (previousOwner: string) => void;
+  /**
+   * Told when the lease of a holder that died is taken over: `expired` once its lease ran out,
+   * `holder-gone` at once because it was a process of this host that no longer exists.
+   */
+  onTakeOver?: (previousOwner: string, because: TakeOverReason) => void;
   /** With `wait`: asked while waiting; true gives up (a shutdown) with E_STOPPED. */
   shouldStop?: () => boolean;
   name?: string;
@@ -93,7 +97,7 @@ export async function withLease<T>(db: Db, options: WithLeaseOptions, pass: (hel
     await sleep(pollMs);
     taken = acquireLease(db, name, owner, ttlMs, now());
   }
-  if (taken.tookOverFrom !== null) options.onTakeOver?.(taken.tookOverFrom);
+  if (taken.tookOverFrom !== null) options.onTakeOver?.(taken.tookOverFrom, taken.tookOverBecause ?? 'expired');
 
   let lost = false;
   const renew = (): boolean => {

@@ -1,7 +1,8 @@
 /**
  * The run lock (DESIGN invariant 6): a lease row in `run_lock` that a pass takes before it works,
- * renews while it works and deletes when it is done. A lease whose holder died simply expires and
- * is then taken over. Every function takes "now" as a parameter: the store has no clock.
+ * renews while it works and deletes when it is done. A lease whose holder died is taken over once
+ * it has expired, or at once when its holder was a process of this host that no longer exists.
+ * Every function takes "now" as a parameter: the store has no clock.
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
@@ -16,14 +17,52 @@ export interface Lease {
   expiresAt: string;
 }
 
+/**
+ * Why a lease of another owner was taken over: it had expired, or its holder was a process of this
+ * host that no longer exists.
+ */
+export type TakeOverReason = 'expired' | 'holder-gone';
+
 /** What an attempt to take a lease found: the lease taken, or who holds it and until when. */
 export type AcquireResult =
-  | { acquired: true; lease: Lease; /** The owner of an expired lease taken over, if any. */ tookOverFrom: string | null }
+  | {
+    acquired: true;
+    lease: Lease;
+    /** The owner of the lease taken over (expired, or its process gone), if any. */
+    tookOverFrom: string | null;
+    /** Why it was taken over (null when nothing was). */
+    tookOverBecause: TakeOverReason | null;
+  }
   | { acquired: false; holder: string; expiresAt: string };
 
 /** An owner id that names this process: `hostname:pid:random`. */
 export function newOwnerId(): string {
   return `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
+}
+
+/** The host and pid an owner id names, or null when it is not of the form `hostname:pid:random`. */
+function ownerProcess(owner: string): { host: string; pid: number } | null {
+  const m = /^(.+):(\d{1,10}):[0-9a-f]+$/.exec(owner);
+  if (m === null) return null;
+  const pid = Number(m[2]);
+  return pid > 0 && Number.isSafeInteger(pid) ? { host: m[1]!, pid } : null;
+}
+
+/**
+ * True only when `owner` names a process of this host (the same host name) that no longer exists:
+ * signal 0 to its pid fails with ESRCH. Anything else counts as alive: another host, this very
+ * process, a pid that exists (EPERM: it belongs to another user), an owner id of another form.
+ * A pid reused by an unrelated process looks alive too: the lease is then left to expire.
+ */
+export function ownerProcessGone(owner: string, host: string = os.hostname()): boolean {
+  const p = ownerProcess(owner);
+  if (p === null || p.host !== host || p.pid === process.pid) return false;
+  try {
+    process.kill(p.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 function iso(at: Date, plusMs = 0): string {
@@ -42,8 +81,10 @@ function readLease(db: Db, name: string): Lease | undefined {
 
 /**
  * Takes the lease `name` for `owner` until `now + ttlMs` when it is absent, expired (its
- * `expires_at` is at or before `now`) or already held by `owner` (then it is extended, keeping its
- * `acquired_at`). One upsert under an IMMEDIATE transaction, so two processes never both take it.
+ * `expires_at` is at or before `now`), held by a process of this host that no longer exists
+ * (ownerProcessGone: a pass killed without a chance to release it) or already held by `owner`
+ * (then it is extended, keeping its `acquired_at`). One upsert under an IMMEDIATE transaction, so
+ * two processes never both take it.
  */
 export function acquireLease(db: Db, name: string, owner: string, ttlMs: number, now: Date): AcquireResult {
   checkTtl(ttlMs);
@@ -51,6 +92,10 @@ export function acquireLease(db: Db, name: string, owner: string, ttlMs: number,
   const until = iso(now, ttlMs);
   return db.transaction((): AcquireResult => {
     const before = readLease(db, name);
+    const expired = before !== undefined && before.expiresAt <= at;
+    // Asked only of a live lease of another owner: its process is looked up under the write lock,
+    // so the row cannot change between the look and the take-over.
+    const gone = before !== undefined && before.owner !== owner && !expired && ownerProcessGone(before.owner) ? before.owner : null;
     const r = db
       .prepare(
         `INSERT INTO run_lock (name, owner, acquired_at, heartbeat_at, expires_at) VALUES (@name, @owner, @at, @at, @until)
@@ -59,13 +104,14 @@ export function acquireLease(db: Db, name: string, owner: string, ttlMs: number,
            owner = excluded.owner,
            heartbeat_at = excluded.heartbeat_at,
            expires_at = excluded.expires_at
-         WHERE run_lock.owner = excluded.owner OR run_lock.expires_at <= excluded.heartbeat_at`,
+         WHERE run_lock.owner = excluded.owner OR run_lock.expires_at <= excluded.heartbeat_at OR run_lock.owner = @gone`,
       )
-      .run({ name, owner, at, until });
+      .run({ name, owner, at, until, gone });
     if (r.changes === 1) {
       const lease = readLease(db, name)!;
       const tookOverFrom = before !== undefined && before.owner !== owner ? before.owner : null;
-      return { acquired: true, lease, tookOverFrom };
+      const tookOverBecause: TakeOverReason | null = tookOverFrom === null ? null : gone !== null ? 'holder-gone' : 'expired';
+      return { acquired: true, lease, tookOverFrom, tookOverBecause };
     }
     const holder = readLease(db, name)!;
     return { acquired: false, holder: holder.owner, expiresAt: holder.expiresAt };

@@ -1,7 +1,12 @@
-/** The run lock on a real SQLite file: lease functions with explicit times, and a pass under the lease. */
+/**
+ * The run lock on a real SQLite file: lease functions with explicit times, the take-over of a
+ * lease whose holder process is gone (real processes), and a pass under the lease.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Db } from '../../../src/store/db.ts';
-import { acquireLease, getLease, listRuns, newOwnerId, releaseLease, renewLease } from '../../../src/store/lock.ts';
+import { acquireLease, getLease, listRuns, newOwnerId, ownerProcessGone, releaseLease, renewLease } from '../../../src/store/lock.ts';
 import { MONTH_END_LEASE, withLease } from '../../../jobs/with-lease.ts';
 import { UsageChargesError } from '../../../src/domain/errors.ts';
 import { tempStore } from '../../helpers/store.ts';
@@ -29,6 +34,7 @@ describe('acquireLease / renewLease / releaseLease', () => {
     expect(r).toEqual({
       acquired: true,
       tookOverFrom: null,
+      tookOverBecause: null,
       lease: { name: 'month-end', owner: A, acquiredAt: T0.toISOString(), heartbeatAt: T0.toISOString(), expiresAt: at(120).toISOString() },
     });
   });
@@ -47,7 +53,7 @@ describe('acquireLease / renewLease / releaseLease', () => {
     const { db } = store();
     acquireLease(db, 'month-end', A, TTL, T0);
     const r = acquireLease(db, 'month-end', A, TTL, at(30));
-    expect(r).toMatchObject({ acquired: true, tookOverFrom: null, lease: { acquiredAt: T0.toISOString(), heartbeatAt: at(30).toISOString(), expiresAt: at(150).toISOString() } });
+    expect(r).toMatchObject({ acquired: true, tookOverFrom: null, tookOverBecause: null, lease: { acquiredAt: T0.toISOString(), heartbeatAt: at(30).toISOString(), expiresAt: at(150).toISOString() } });
   });
 
   it('is taken over once it has expired (its holder died)', () => {
@@ -57,6 +63,7 @@ describe('acquireLease / renewLease / releaseLease', () => {
     expect(r).toEqual({
       acquired: true,
       tookOverFrom: A,
+      tookOverBecause: 'expired',
       lease: { name: 'month-end', owner: B, acquiredAt: at(120).toISOString(), heartbeatAt: at(120).toISOString(), expiresAt: at(240).toISOString() },
     });
     // The dead holder, back, can neither renew nor release it.
@@ -99,6 +106,100 @@ describe('acquireLease / renewLease / releaseLease', () => {
     const id = newOwnerId();
     expect(id).toMatch(new RegExp(`^.+:${process.pid}:[0-9a-f]{8}$`));
     expect(newOwnerId()).not.toBe(id);
+  });
+});
+
+/** The pid of a process that has surely ended: a short child, already reaped by spawnSync. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  expect(r.status).toBe(0);
+  expect(r.pid).toBeGreaterThan(0);
+  return r.pid!;
+}
+
+/** A child that lives until it is killed; `end()` kills it and resolves once it has been reaped. */
+function liveChild(): { pid: number; end: () => Promise<void> } {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  closers.push(() => child.kill('SIGKILL'));
+  return {
+    pid: child.pid!,
+    end: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+const HOST = os.hostname();
+
+describe('a lease whose holder process is gone', () => {
+  it('is taken over at once, before it expires, when its holder was a process of this host that has ended', () => {
+    const { db } = store();
+    const dead = `${HOST}:${deadPid()}:deadbeef`;
+    acquireLease(db, 'month-end', dead, TTL, T0);
+    const r = acquireLease(db, 'month-end', B, TTL, at(1));
+    expect(r).toEqual({
+      acquired: true,
+      tookOverFrom: dead,
+      tookOverBecause: 'holder-gone',
+      lease: { name: 'month-end', owner: B, acquiredAt: at(1).toISOString(), heartbeatAt: at(1).toISOString(), expiresAt: at(121).toISOString() },
+    });
+    // The dead holder can neither renew nor release it.
+    expect(renewLease(db, 'month-end', dead, TTL, at(2))).toBe(false);
+    expect(releaseLease(db, 'month-end', dead)).toBe(false);
+    expect(getLease(db, 'month-end')!.owner).toBe(B);
+  });
+
+  it('is left to its holder while that process lives, and taken over as soon as it has ended', async () => {
+    const { db } = store();
+    const child = liveChild();
+    const holder = `${HOST}:${child.pid}:0badcafe`;
+    acquireLease(db, 'month-end', holder, TTL, T0);
+    expect(acquireLease(db, 'month-end', B, TTL, at(1))).toEqual({ acquired: false, holder, expiresAt: at(120).toISOString() });
+    await child.end();
+    expect(acquireLease(db, 'month-end', B, TTL, at(2))).toMatchObject({ acquired: true, tookOverFrom: holder, tookOverBecause: 'holder-gone' });
+  });
+
+  it('is not taken before it expires when its pid is alive: this process under another owner id, or a process of another user', () => {
+    const { db } = store();
+    // Another owner id of this very process (a second lease user in one process).
+    const self = `${HOST}:${process.pid}:0badcafe`;
+    acquireLease(db, 'month-end', self, TTL, T0);
+    expect(acquireLease(db, 'month-end', B, TTL, at(119))).toEqual({ acquired: false, holder: self, expiresAt: at(120).toISOString() });
+    expect(acquireLease(db, 'month-end', B, TTL, at(120))).toMatchObject({ acquired: true, tookOverFrom: self, tookOverBecause: 'expired' });
+    // Pid 1 always exists: signal 0 to it succeeds (as root) or fails with EPERM, both "alive".
+    const init = `${HOST}:1:0badcafe`;
+    acquireLease(db, 'other', init, TTL, T0);
+    expect(acquireLease(db, 'other', B, TTL, at(119))).toMatchObject({ acquired: false, holder: init });
+  });
+
+  it('is not taken before it expires when its holder is on another host, even with a pid that does not exist here', () => {
+    const { db } = store();
+    const pid = deadPid();
+    const elsewhere = `not-${HOST}:${pid}:deadbeef`;
+    acquireLease(db, 'month-end', elsewhere, TTL, T0);
+    expect(acquireLease(db, 'month-end', B, TTL, at(119))).toEqual({ acquired: false, holder: elsewhere, expiresAt: at(120).toISOString() });
+    expect(acquireLease(db, 'month-end', B, TTL, at(120))).toMatchObject({ acquired: true, tookOverFrom: elsewhere, tookOverBecause: 'expired' });
+    // An owner id that does not name a pid is never taken before it expires either.
+    acquireLease(db, 'other', `${HOST}:not-a-pid`, TTL, T0);
+    expect(acquireLease(db, 'other', B, TTL, at(60)).acquired).toBe(false);
+    expect(acquireLease(db, 'other', B, TTL, at(120))).toMatchObject({ acquired: true, tookOverBecause: 'expired' });
+  });
+
+  it('ownerProcessGone: only a pid of this host that signal 0 finds missing (ESRCH)', () => {
+    const pid = deadPid();
+    expect(ownerProcessGone(`${HOST}:${pid}:deadbeef`)).toBe(true);
+    expect(ownerProcessGone(`${HOST}:${process.pid}:deadbeef`)).toBe(false);
+    expect(ownerProcessGone(newOwnerId())).toBe(false);
+    expect(ownerProcessGone(`${HOST}:1:deadbeef`)).toBe(false);
+    expect(ownerProcessGone(`other-host:${pid}:deadbeef`)).toBe(false);
+    // The host is compared whole; the pid must be a positive whole number.
+    expect(ownerProcessGone(`${HOST}:${pid}:deadbeef`, `${HOST}x`)).toBe(false);
+    expect(ownerProcessGone(`${HOST}:0:deadbeef`)).toBe(false);
+    expect(ownerProcessGone(`${HOST}:-${pid}:deadbeef`)).toBe(false);
+    expect(ownerProcessGone(`${HOST}:${pid}`)).toBe(false);
+    expect(ownerProcessGone('')).toBe(false);
   });
 });
 
@@ -163,12 +264,47 @@ describe('withLease', () => {
     // A pass of B started, then B died: its lease expires in 200 ms and is never renewed.
     db.prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')").run(new Date().toISOString(), asOf.toISOString(), B);
     acquireLease(db, MONTH_END_LEASE, B, 200, new Date());
-    const took: string[] = [];
-    await withLease(db, { ttlMs: 60_000, asOf, owner: A, wait: true, pollMs: 20, onTakeOver: (p) => took.push(p) }, () =>
+    const took: [string, string][] = [];
+    await withLease(db, { ttlMs: 60_000, asOf, owner: A, wait: true, pollMs: 20, onTakeOver: (p, because) => took.push([p, because]) }, () =>
       Promise.resolve({ result: null, status: 'ok', summary: {} }),
     );
-    expect(took).toEqual([B]);
+    expect(took).toEqual([[B, 'expired']]);
     expect(listRuns(db).map((r) => [r.owner, r.status])).toEqual([[A, 'ok'], [B, 'interrupted']]);
+  });
+
+  it('without wait, takes over at once the lease of a holder process of this host that has ended, marking its pass interrupted', async () => {
+    const { db } = store();
+    const dead = `${HOST}:${deadPid()}:deadbeef`;
+    db.prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')").run(new Date().toISOString(), asOf.toISOString(), dead);
+    acquireLease(db, MONTH_END_LEASE, dead, 600_000, new Date());
+    const took: [string, string][] = [];
+    const value = await withLease(db, { ttlMs: 60_000, asOf, owner: A, onTakeOver: (p, because) => took.push([p, because]) }, () =>
+      Promise.resolve({ result: 'done', status: 'ok', summary: {} }),
+    );
+    expect(value).toBe('done');
+    expect(took).toEqual([[dead, 'holder-gone']]);
+    expect(listRuns(db).map((r) => [r.owner, r.status])).toEqual([[A, 'ok'], [dead, 'interrupted']]);
+    expect(getLease(db, MONTH_END_LEASE)).toBeUndefined();
+  });
+
+  it('with wait, takes over as soon as the holder process ends, long before its lease would expire', async () => {
+    const { db } = store();
+    const child = liveChild();
+    const holder = `${HOST}:${child.pid}:0badcafe`;
+    acquireLease(db, MONTH_END_LEASE, holder, 600_000, new Date());
+    const waits: string[] = [];
+    const took: [string, string][] = [];
+    const pass = withLease(
+      db,
+      { ttlMs: 60_000, asOf, owner: A, wait: true, pollMs: 20, onWait: (h) => waits.push(h), onTakeOver: (p, because) => took.push([p, because]) },
+      () => Promise.resolve({ result: 'done', status: 'ok', summary: {} }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(waits).toEqual([holder]);
+    expect(took).toEqual([]);
+    await child.end();
+    expect(await pass).toBe('done');
+    expect(took).toEqual([[holder, 'holder-gone']]);
   });
 
   it('with wait, gives up after the wait limit with a message', async () => {
