@@ -20,7 +20,7 @@ export function parseDecimalText(text: string, rule: DecimalRule): ParseResult<s
   if (!m) return { ok: false, error: `"${text}" is not a decimal number (digits, an optional point and fraction; no exponent or separators)` };
   const [, , intPart, frac = ''] = m as unknown as [string, string, string, string | undefined];
   const value = new Decimal(text);
-  if (value.isNegative() && !value.isZero() && !rule.allowNegative) return { ok: false, error: `"${text}" must not be negative` };
+  if ((value.isNegative() || text.startsWith('-')) && !rule.allowNegative) return { ok: false, error: `"${text}" must not be negative` };
   const significantInt = intPart.replace(/^0+(?=\d)/, '');
   if (significantInt.length > rule.integerDigits) {
     return { ok: false, error: `"${text}" has more than ${rule.integerDigits} digits before the point` };
