@@ -20,10 +20,13 @@ describe('parseDecimalText: accepted', () => {
     ['+1.5', '1.5'],
     ['000123', '123'],
     ['00.01', '0.01'],
-    ['-0', '0'],
-    ['-0.00', '0'],
   ])('reads %j as %j within 3+2 digits', (text, value) => {
     expect(parseDecimalText(text, SMALL)).toEqual({ ok: true, value });
+  });
+
+  // Only `+` may come before a decimal where negatives are not allowed (docs/formats.md): `-0` too is refused.
+  it.each(['-0', '-0.00'])('refuses %j where negatives are not allowed', (text) => {
+    expect(parseDecimalText(text, SMALL)).toEqual({ ok: false, error: `"${text}" must not be negative` });
   });
 
   it.each([
