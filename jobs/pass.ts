@@ -7,6 +7,7 @@ import type { Config } from '../src/config.ts';
 import type { Logger } from '../src/log.ts';
 import type { Mailer } from '../src/mail/transport.ts';
 import type { Db } from '../src/store/db.ts';
+import type { TakeOverReason } from '../src/store/lock.ts';
 import { buildFiles, pruneFiles, sortByStatement, type FilesSummary } from './build-files.ts';
 import { FilesThread } from './files-thread.ts';
 import { closeDue, type CloseSummary } from './close.ts';
@@ -179,7 +180,8 @@ export interface LeasedPassOptions extends Omit<PassHooks, 'heartbeat' | 'leaseL
   asOf: Date;
   wait?: boolean;
   onWait?: (holder: string, until: string) => void;
-  onTakeOver?: (previous: string) => void;
+  /** Told when the lease of a pass that did not finish is taken over, and why. */
+  onTakeOver?: (previous: string, because: TakeOverReason) => void;
   /** Told when the lease is held and the pass begins. */
   onStart?: (held: HeldLease) => void;
 }

@@ -68,7 +68,12 @@ export function registerRun(program: Command, ctx: CliContext): void {
           onProgress,
           shouldStop: () => stop.requested,
           onWait: (holder, until) => out(`waiting for another usage-charges pass (owner ${holder}, lease until ${until}) to finish`),
-          onTakeOver: (previous) => out(`took over the month-end lease of ${previous}, which expired (its pass did not finish)`),
+          onTakeOver: (previous, because) =>
+            out(
+              because === 'holder-gone'
+                ? `took over the month-end lease of ${previous}, whose process is no longer running on this host (its pass did not finish)`
+                : `took over the month-end lease of ${previous}, which expired (its pass did not finish)`,
+            ),
         });
         progress.stop();
         if (printPass(ctx.output, result, { dataDir: config.dataDir, mailTarget: mailer.target })) ctx.failed = true;

@@ -1,8 +1,10 @@
 /**
  * `usage-charges run` under the month-end lease (DESIGN invariant 6): two runs at once never both
  * close; the second exits 1 with a message, or with `--wait` waits and closes nothing; a lease whose
- * holder died is taken over once it expires; every pass is recorded in `runs`.
+ * holder died is taken over once it expires, or at once when it was a process of this host that is gone; every pass is recorded in `runs`.
  */
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.ts';
@@ -121,5 +123,24 @@ describe('usage-charges run: one pass at a time', () => {
     const recorded: RunRecord[] = inStore(env, (db) => listRuns(db));
     expect(recorded.map((x) => [x.owner === dead, x.status])).toEqual([[false, 'ok'], [true, 'interrupted']]);
     expect(JSON.parse(recorded[0]!.summary)).toMatchObject({ closed: 5, closeFailed: 0, filesFailed: 0 });
+  });
+
+  it('a live lease of a process of this host that no longer exists is taken over at once (no --wait), and says why', () => {
+    const env = seeded('gone');
+    // The pid of a process that has exited: the holder is gone although its lease has an hour left.
+    const exited = spawnSync(process.execPath, ['-e', '0']);
+    expect(exited.status).toBe(0);
+    const gone = `${os.hostname()}:${exited.pid}:0badf00d`;
+    inStore(env, (db) => {
+      db.prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')").run(new Date().toISOString(), '2026-11-03T00:00:00.000Z', gone);
+      acquireLease(db, 'month-end', gone, 3_600_000, new Date());
+    });
+    const r = cli(['run', '--as-of', AS_OF], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`took over the month-end lease of ${gone}, whose process is no longer running on this host (its pass did not finish)\n`);
+    expect(r.stdout).not.toContain('which expired');
+    expect(closedCount(r)).toBe(5);
+    expect(inStore(env, (db) => listRuns(db)).map((x) => [x.owner === gone, x.status])).toEqual([[false, 'ok'], [true, 'interrupted']]);
   });
 });

@@ -94,6 +94,14 @@ describe('configuration', () => {
     expect(configError({}, cwd('BILLING_TZ=Nowhere\n'))).toContain('BILLING_TZ="Nowhere" (from .env)');
   });
 
+  it.each([
+    [{ LOCK_TTL_SECONDS: '2m' }],
+    [{ RETENTION_MONTHS: 'two years' }],
+    [{ SMTP_POOL_SIZE: 'four' }],
+  ])('names one problem, not two, for a value that is not a number: %j', (env) => {
+    expect(configError(env).split('\n')).toHaveLength(1);
+  });
+
   it('lists every bad value at once', () => {
     const message = configError({ BILLING_TZ: 'x', LOG_LEVEL: 'y' });
     expect(message.split('\n')).toHaveLength(2);
