@@ -12,6 +12,7 @@ import { localDate } from '../domain/calendar.ts';
 import { InputError } from '../domain/errors.ts';
 import type { CliContext } from './context.ts';
 import { parseAsOf, writeOutput } from './options.ts';
+import { shown } from './output.ts';
 
 /** The formats an estimate is written in: the ROR zip, or one of the ECL exports. */
 export const ESTIMATE_FORMATS = ['ror', ...ECL_FORMATS] as const;
@@ -49,7 +50,7 @@ export function registerEstimate(program: Command, ctx: CliContext): void {
       const tz = config.billingTimeZone;
       const tree = view.tree;
       const out = ctx.output.out;
-      out(`estimate of ${view.tenant.name} for ${period.billingMonth} as of ${asOf.toISOString()} (status estimated; nothing stored or sent)`);
+      out(`estimate of ${shown(view.tenant.name)} for ${period.billingMonth} as of ${asOf.toISOString()} (status estimated; nothing stored or sent)`);
       out(`  period: ${localDate(period.start, tz)} .. ${localDate(period.end - 1, tz)} (${tz})`);
       out(`  usage counted: ${usedUntil > period.start ? `${localDate(period.start, tz)} .. ${localDate(usedUntil - 1, tz)}` : 'none yet (the period\'s first day)'}`);
       out(`  amount so far: ${tree.total.toFixed()} ${tree.currency}`);

@@ -9,7 +9,7 @@ import { monthStatements } from '../../jobs/export.ts';
 import { InputError } from '../domain/errors.ts';
 import { ECL_FORMATS, buildEclFile, type EclFormat } from '../statements/ecl-files.ts';
 import type { CliContext } from './context.ts';
-import { processOutput } from './output.ts';
+import { processOutput, shown } from './output.ts';
 import { parseMonth, writeOutput } from './options.ts';
 
 export function registerExport(program: Command, ctx: CliContext): void {
@@ -44,11 +44,11 @@ export function registerExport(program: Command, ctx: CliContext): void {
         // The file itself goes to standard output, as bytes (cp932 stays cp932); notes go to stderr.
         if (ctx.output === processOutput) process.stdout.write(bytes);
         else ctx.output.out(iconv.decode(bytes, encoding === 'cp932' ? 'cp932' : 'utf8').replace(/\r\n$/, ''));
-        for (const s of skipped) ctx.output.err(`  skipped ${s.tenant}: ${s.reason}`);
+        for (const s of skipped) ctx.output.err(`  skipped ${shown(s.tenant)}: ${shown(s.reason)}`);
         return;
       }
       await writeOutput(file, bytes);
       ctx.output.out(`${summary}; wrote ${file} (${bytes.length} bytes)`);
-      for (const s of skipped) ctx.output.out(`  skipped ${s.tenant}: ${s.reason}`);
+      for (const s of skipped) ctx.output.out(`  skipped ${shown(s.tenant)}: ${shown(s.reason)}`);
     });
 }

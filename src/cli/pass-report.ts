@@ -1,7 +1,7 @@
 /** The summary a month-end pass prints: what was closed, written, sent, retried and failed, and why. */
 import path from 'node:path';
 import { passFailed, type PassResult } from '../../jobs/pass.ts';
-import type { Output } from './output.ts';
+import { shown, type Output } from './output.ts';
 
 /** Prints a pass's summary; failures go to stderr. Returns whether the pass had failures. */
 export function printPass(output: Output, r: PassResult, where: { dataDir: string; mailTarget: string; label?: string }): boolean {
@@ -11,19 +11,19 @@ export function printPass(output: Output, r: PassResult, where: { dataDir: strin
     + `${r.files.written.length} files written, ${r.files.failed.length} failed; `
     + `${d.sent.length} mails sent, ${d.retrying.length} retrying, ${d.failed.length} failed`
     + `${r.noRecipient.length ? `; ${r.noRecipient.length} without recipient` : ''}${r.pruned ? `; ${r.pruned} old files pruned` : ''}`);
-  for (const c of r.close.closed) out(`  closed ${c.tenant} ${c.billingMonth}: total ${c.total} ${c.currency}`);
-  for (const n of r.noRecipient) out(`  no recipient: ${n.tenant} ${n.billingMonth} has no active contact; its statement is archived, not mailed (resend --to ADDR sends it)`);
-  for (const w of r.files.written) out(`  wrote ${w.zip} (${w.bytes} bytes)`);
+  for (const c of r.close.closed) out(`  closed ${shown(c.tenant)} ${c.billingMonth}: total ${c.total} ${c.currency}`);
+  for (const n of r.noRecipient) out(`  no recipient: ${shown(n.tenant)} ${n.billingMonth} has no active contact; its statement is archived, not mailed (resend --to ADDR sends it)`);
+  for (const w of r.files.written) out(`  wrote ${shown(w.zip)} (${w.bytes} bytes)`);
   if (d.recovered > 0) out(`  ${d.recovered} deliveries a stopped pass left unfinished were sent again with their Message-ID`);
-  for (const s of d.sent) out(`  sent ${s.tenant} ${s.billingMonth} to ${s.recipient}${s.kind === 'resend' ? ' (resend)' : ''}: ${s.response}`);
-  for (const w of d.retrying) out(`  retrying ${w.tenantName} ${w.billingMonth} to ${w.recipient} at ${w.nextAttemptAt} (after ${w.attempts} attempts): ${w.lastError}`);
+  for (const s of d.sent) out(`  sent ${shown(s.tenant)} ${s.billingMonth} to ${shown(s.recipient)}${s.kind === 'resend' ? ' (resend)' : ''}: ${shown(s.response)}`);
+  for (const w of d.retrying) out(`  retrying ${shown(w.tenantName)} ${w.billingMonth} to ${shown(w.recipient)} at ${w.nextAttemptAt} (after ${w.attempts} attempts): ${shown(w.lastError)}`);
   if (d.waitingForFiles > 0) out(`  ${d.waitingForFiles} deliveries wait for their statement's files`);
-  for (const f of r.close.failed) output.err(`  failed to close ${f.tenant} ${f.billingMonth}: ${f.reason}`);
-  for (const f of r.files.failed) output.err(`  failed to write the files of ${f.tenant} ${f.billingMonth}: ${f.reason}`);
-  for (const f of d.failed) output.err(`  failed to send ${f.tenant} ${f.billingMonth} to ${f.recipient}: ${f.reason}`);
+  for (const f of r.close.failed) output.err(`  failed to close ${shown(f.tenant)} ${f.billingMonth}: ${shown(f.reason)}`);
+  for (const f of r.files.failed) output.err(`  failed to write the files of ${shown(f.tenant)} ${f.billingMonth}: ${shown(f.reason)}`);
+  for (const f of d.failed) output.err(`  failed to send ${shown(f.tenant)} ${f.billingMonth} to ${shown(f.recipient)}: ${shown(f.reason)}`);
   if (d.stopped !== null) {
     const what = where.mailTarget.startsWith('smtp') ? 'the mail server is unusable' : 'the outbox cannot be written';
-    output.err(`  sending stopped, ${what}: ${d.stopped}; ${d.notAttempted} deliveries wait for the next pass`);
+    output.err(`  sending stopped, ${what}: ${shown(d.stopped)}; ${d.notAttempted} deliveries wait for the next pass`);
   }
   if (r.interrupted) out('  stopped early on request; the next pass goes on from here');
   out(`statements: ${path.join(where.dataDir, 'statements')}`);

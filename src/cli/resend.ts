@@ -16,6 +16,7 @@ import { recordAudit } from '../store/audit.ts';
 import { createResendDeliveries, failedDeliveries, requeueFailed } from '../store/outbox.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
 import { parseMonth } from './options.ts';
+import { shown } from './output.ts';
 
 /** Who asked, as the audit log records it: the user and host of the process. */
 function operator(): string {
@@ -78,9 +79,9 @@ export function registerResend(program: Command, ctx: CliContext): void {
           const s = await sendDue(db, config, mailer, { only: pks });
           return { result: s, status: s.failed.length > 0 || s.stopped !== null ? 'failed' : 'ok', summary: { resend: pks.length, sent: s.sent.length, failed: s.failed.length } };
         });
-        for (const s of summary.sent) ctx.output.out(`resent ${opts.tenant} ${month} to ${s.recipient}: ${s.response} (Message-ID ${s.messageId})`);
-        for (const w of summary.retrying) ctx.output.out(`not sent yet to ${w.recipient}: ${w.lastError}; the next pass retries at ${w.nextAttemptAt}`);
-        for (const f of summary.failed) ctx.output.err(`failed to resend ${opts.tenant} ${month} to ${f.recipient}: ${f.reason}`);
+        for (const s of summary.sent) ctx.output.out(`resent ${opts.tenant} ${month} to ${shown(s.recipient)}: ${shown(s.response)} (Message-ID ${s.messageId})`);
+        for (const w of summary.retrying) ctx.output.out(`not sent yet to ${shown(w.recipient)}: ${shown(w.lastError)}; the next pass retries at ${w.nextAttemptAt}`);
+        for (const f of summary.failed) ctx.output.err(`failed to resend ${opts.tenant} ${month} to ${shown(f.recipient)}: ${shown(f.reason)}`);
         if (summary.stopped !== null) ctx.output.err(`the mail server is unusable: ${summary.stopped}; the next pass retries`);
         if (summary.failed.length > 0 || summary.stopped !== null) ctx.failed = true;
       } finally {
@@ -104,7 +105,7 @@ export function registerResend(program: Command, ctx: CliContext): void {
         if (count > 0) recordAudit(db, at, 'retry', month ?? '*', { billingMonth: month, deliveries: failed.map((f) => f.deliveryPk), by });
         return count;
       }).immediate();
-      for (const f of failed) ctx.output.out(`  requeued ${f.tenantName} ${f.billingMonth} to ${f.recipient} (was: ${f.lastError})`);
+      for (const f of failed) ctx.output.out(`  requeued ${shown(f.tenantName)} ${f.billingMonth} to ${shown(f.recipient)} (was: ${shown(f.lastError)})`);
       ctx.output.out(n === 0 ? `no failed deliveries${month ? ` of ${month}` : ''}` : `${n} deliveries requeued; the next pass sends them (\`usage-charges run\` to send them now)`);
     });
 }

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { domainToASCII } from 'node:url';
 import type { Options as MailOptions } from 'nodemailer/lib/mailer';
+import { encodeWord } from 'nodemailer/lib/mime-funcs';
 import { z } from 'zod';
 import { UsageChargesError } from '../domain/errors.ts';
 import { oneLine, renderStatementMail, type StatementMail } from './render.ts';
@@ -56,6 +57,16 @@ export function newMessageId(mailFrom: string): string {
 }
 
 /**
+ * A header text (the subject, the tenant header) as a value a mail client shows as it is. nodemailer passes a valid RFC 2047
+ * encoded word through unchanged, so a tenant name written like one (`=?UTF-8?Q?...?=`) would be
+ * decoded by the client into other text, a line break included; a subject holding `=?` is
+ * therefore sent as encoded words of its own text (base64 UTF-8), which decode to exactly it.
+ */
+function literalText(subject: string): string {
+  return subject.includes('=?') ? encodeWord(subject, 'B', 52) : subject;
+}
+
+/**
  * The nodemailer options of one statement mail: rendered subject, text and HTML, the zip under its
  * own name, and headers naming the tenant and month. Addresses go in as address objects so that
  * no value can add a header or a recipient; the Date header is left to nodemailer.
@@ -73,13 +84,13 @@ export function composeMessage(mail: StatementMail, envelope: Envelope, attachme
   return {
     from,
     to,
-    subject,
+    subject: literalText(subject),
     text,
     html,
     messageId: envelope.messageId,
     attachments: [{ filename: attachment.name, content: attachment.bytes, contentType: 'application/zip' }],
     headers: {
-      'X-Usage-Charges-Tenant': oneLine(mail.tenantName),
+      'X-Usage-Charges-Tenant': literalText(oneLine(mail.tenantName)),
       'X-Usage-Charges-Month': oneLine(mail.billingMonth),
     },
     // The content is in memory; nothing in a message may make nodemailer read a file or a URL.

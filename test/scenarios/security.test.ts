@@ -619,8 +619,7 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
     for (const m of messages) expectOneRecipient(m, m.envelope.rcptTo[0]!);
   });
 
-  // Known defect (docs/reliability.md, "Known defects"): when fixed this fails; make it `it`.
-  it.fails('a subject shows the display name as one line, as it is, also when the name is written like an RFC 2047 encoded word', () => {
+  it('a subject shows the display name as one line, as it is, also when the name is written like an RFC 2047 encoded word', () => {
     const shown = cloud.pass.filter((m) => m.envelope.rcptTo[0]!.startsWith('ap@hi')).map((m) => {
       const tenant = headerText(m, 'x-usage-charges-tenant');
       const subject = m.parsed.subject ?? '';
@@ -630,8 +629,7 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
     expect(shown.sort()).toEqual(HI.map((h) => [h.tenant, 'shown as it is']));
   });
 
-  // Known defect (docs/reliability.md, "Known defects"): when fixed this fails; make it `it`.
-  it.fails('the pass report prints a failed delivery on one line: a stored address cannot forge report lines', () => {
+  it('the pass report prints a failed delivery on one line: a stored address cannot forge report lines', () => {
     // stderr holds the report's failure lines and the log's JSON lines, nothing else.
     const lines = cloud.run.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('{'));
     expect(lines.filter((l) => l.startsWith('  failed to send '))).toHaveLength(BAD_ADDRESSES.length);

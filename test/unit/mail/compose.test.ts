@@ -1,3 +1,5 @@
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { UsageChargesError } from '../../../src/domain/errors.ts';
 import { composeMessage, newMessageId, parseSender, type Envelope } from '../../../src/mail/compose.ts';
@@ -31,6 +33,34 @@ describe('composeMessage', () => {
     expect(m.date).toBeUndefined();
     expect(m.attachments).toEqual([{ filename: 'acme_202610.zip', content: ZIP.bytes, contentType: 'application/zip' }]);
     expect(m.headers).toEqual({ 'X-Usage-Charges-Tenant': 'acme', 'X-Usage-Charges-Month': '2026-10' });
+  });
+
+  it.each([
+    ['an encoded word', '=?UTF-8?Q?Acme=0D=0ABcc:_evil@example.com?='],
+    ['two encoded words', '=?UTF-8?B?QWNtZQ==?= =?UTF-8?Q?=0ABcc:_evil@example.com?='],
+    ['an encoded word in Japanese text', '株式会社 =?ISO-2022-JP?B?GyRCJTUbKEI=?= 御中'],
+  ])('shows a display name written as %s in the subject as it is, on one line', async (_label, displayName) => {
+    const m = composeMessage({ ...MAIL, displayName }, ENVELOPE, ZIP);
+    const raw = await new MailComposer(m).compile().build();
+    const parsed = await simpleParser(raw);
+    expect(parsed.subject).toBe(renderStatementMail({ ...MAIL, displayName }).subject);
+    expect(parsed.subject).toContain(displayName);
+    expect(parsed.headers.get('x-usage-charges-tenant')).toBe('acme');
+    expect(raw.toString('latin1')).not.toMatch(/^bcc:/im);
+  });
+
+  it('leaves a subject without "=?" to nodemailer as it is', () => {
+    expect(composeMessage({ ...MAIL, displayName: 'Example = Corp?' }, ENVELOPE, ZIP).subject).toBe(renderStatementMail({ ...MAIL, displayName: 'Example = Corp?' }).subject);
+  });
+
+  it('sends a tenant name written as an encoded word in the tenant header as it is', async () => {
+    const tenantName = '=?UTF-8?Q?a=0D=0Ab?=';
+    const raw = await new MailComposer(composeMessage({ ...MAIL, tenantName }, ENVELOPE, ZIP)).compile().build();
+    // mailparser leaves an X- header as written: it is base64 encoded words whose bytes are the name.
+    const value = String((await simpleParser(raw)).headers.get('x-usage-charges-tenant'));
+    const words = value.split(/\s+/).map((w) => /^=\?UTF-8\?B\?([A-Za-z0-9+/=]+)\?=$/.exec(w));
+    expect(words.every((w) => w !== null), value).toBe(true);
+    expect(Buffer.concat(words.map((w) => Buffer.from(w![1]!, 'base64'))).toString('utf8')).toBe(tenantName);
   });
 
   it('makes the tenant header one line', () => {
