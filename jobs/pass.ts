@@ -3,9 +3,13 @@
  * all call: close every due period (with its deliveries), write the statement files, send what is
  * due, prune old zips. Each step picks up where an interrupted pass left off.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { removeStaleTemps } from '../src/archive/zip.ts';
 import type { Config } from '../src/config.ts';
+import { byText } from '../src/domain/text.ts';
 import type { Logger } from '../src/log.ts';
-import type { Mailer } from '../src/mail/transport.ts';
+import { OUTBOX_DIR, type Mailer } from '../src/mail/transport.ts';
 import type { Db } from '../src/store/db.ts';
 import type { TakeOverReason } from '../src/store/lock.ts';
 import { buildFiles, pruneFiles, sortByStatement, type FilesSummary } from './build-files.ts';
@@ -27,6 +31,8 @@ export interface PassResult {
   files: FilesSummary;
   deliveries: DeliverySummary;
   pruned: number;
+  /** Temporary files a killed pass left while writing, removed before the close (paths under DATA_DIR). */
+  removedTemps: string[];
   /** Statements closed in this pass whose tenant has no active contact: archived, not mailed. */
   noRecipient: { tenant: string; billingMonth: string }[];
   /** True when a shutdown was asked for and the pass stopped early. */
@@ -68,8 +74,35 @@ export function passCounts(r: PassResult): Record<string, number | string | null
     notAttempted: r.deliveries.notAttempted,
     noRecipient: r.noRecipient.length,
     pruned: r.pruned,
+    removedTemps: r.removedTemps.length,
     stopped: r.deliveries.stopped,
   };
+}
+
+/**
+ * Removes the temporary files a killed pass (or resend) left while writing a zip or an `.eml` file:
+ * those of processes of this host that no longer exist, in every month's statements folder and in
+ * the outbox (src/archive/zip.ts removeStaleTemps). Run under the month-end lease, before the close.
+ * Returns their paths relative to DATA_DIR; a folder that cannot be read is reported, not thrown.
+ */
+export function removeLeftTemps(config: Config): { removed: string[]; failed: { dir: string; reason: string }[] } {
+  const root = path.join(config.dataDir, 'statements');
+  let months: string[] = [];
+  try {
+    months = fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort(byText);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return { removed: [], failed: [{ dir: 'statements', reason: (err as Error).message }] };
+  }
+  const removed: string[] = [];
+  const failed: { dir: string; reason: string }[] = [];
+  for (const rel of [...months.map((m) => `statements/${m}`), OUTBOX_DIR]) {
+    try {
+      for (const name of removeStaleTemps(path.join(config.dataDir, rel))) removed.push(`${rel}/${name}`);
+    } catch (err) {
+      failed.push({ dir: rel, reason: (err as Error).message });
+    }
+  }
+  return { removed, failed };
 }
 
 /** Hooks of the close and files steps. */
@@ -118,6 +151,9 @@ export async function monthEndPass(db: Db, config: Config, mailer: Mailer, asOf:
   const stop = (): boolean => hooks.shouldStop?.() === true || hooks.leaseLost?.() === true;
   const log = hooks.log;
   log?.info({ asOf: asOf.toISOString(), mail: mailer.target }, 'pass started');
+  const temps = stop() ? { removed: [], failed: [] } : removeLeftTemps(config);
+  if (temps.removed.length > 0) log?.warn({ files: temps.removed }, 'removed the temporary files a killed pass left while writing');
+  for (const f of temps.failed) log?.warn({ dir: f.dir, reason: f.reason }, 'cannot look for temporary files a killed pass left');
 
   // The close is synchronous: the lease's timer cannot run during it, so the lease is renewed
   // between tenants every few seconds (and a lost lease ends the pass there).
@@ -167,6 +203,7 @@ export async function monthEndPass(db: Db, config: Config, mailer: Mailer, asOf:
     files,
     deliveries,
     pruned,
+    removedTemps: temps.removed,
     noRecipient: close.closed.filter((c) => c.recipients === 0).map((c) => ({ tenant: c.tenant, billingMonth: c.billingMonth })),
     interrupted: stop(),
   };

@@ -1,5 +1,6 @@
 /** Deterministic zips of statement files, and atomic writes of their bytes. */
 import { randomBytes } from 'node:crypto';
+import { readdirSync, rmSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
@@ -115,6 +116,7 @@ export function buildZip(entries: readonly ZipEntry[], date: Date): Buffer {
 export async function writeFileAtomic(path: string, bytes: Uint8Array, failAt: FailPoint = 'zip-write'): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  // (TEMP_NAME below reads this name back; keep the two in step.)
   const file = await open(temp, 'wx', 0o600);
   try {
     try {
@@ -132,6 +134,45 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array, failAt: F
     throw err;
   }
   await syncFolder(dir);
+}
+
+/** The temporary name writeFileAtomic gives a file while it writes it: `.<name>.<pid>.<12 hex digits>.tmp`. */
+const TEMP_NAME = /^\..+\.(\d{1,10})\.[0-9a-f]{12}\.tmp$/;
+
+/** Whether a process with this pid exists on this host (EPERM: it does, as another user's). */
+function processExists(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Removes the temporary files writeFileAtomic left in `dir` when its process was killed while
+ * writing (SIGKILL, OOM, a power cut: no chance to unlink them). A temporary file whose process
+ * still exists (this one, or another that is still writing) is left; so is one whose pid was given
+ * to a new process since, until that process ends. Returns the names removed; a missing folder has
+ * none. Call it only while holding the month-end lease, when no other pass writes here.
+ */
+export function removeStaleTemps(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (m === null || processExists(Number(m[1]))) continue;
+    rmSync(join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed.sort(byText);
 }
 
 /** Makes a rename durable. Windows cannot open a folder for fsync; there the rename stands as it is. */

@@ -11,6 +11,7 @@ export function printPass(output: Output, r: PassResult, where: { dataDir: strin
     + `${r.files.written.length} files written, ${r.files.failed.length} failed; `
     + `${d.sent.length} mails sent, ${d.retrying.length} retrying, ${d.failed.length} failed`
     + `${r.noRecipient.length ? `; ${r.noRecipient.length} without recipient` : ''}${r.pruned ? `; ${r.pruned} old files pruned` : ''}`);
+  if (r.removedTemps.length > 0) out(`  removed ${r.removedTemps.length} temporary files a killed pass left while writing`);
   for (const c of r.close.closed) out(`  closed ${shown(c.tenant)} ${c.billingMonth}: total ${c.total} ${c.currency}`);
   for (const n of r.noRecipient) out(`  no recipient: ${shown(n.tenant)} ${n.billingMonth} has no active contact; its statement is archived, not mailed (resend --to ADDR sends it)`);
   for (const w of r.files.written) out(`  wrote ${shown(w.zip)} (${w.bytes} bytes)`);
