@@ -41,6 +41,33 @@ function dosTime(d: Date): number {
   return (((year - 1980) << 25) | ((d.getUTCMonth() + 1) << 21) | (d.getUTCDate() << 16) | (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | (d.getUTCSeconds() >> 1)) >>> 0;
 }
 
+/** What the local header and the central directory header of an entry both hold. */
+interface EntryFields {
+  flags: number;
+  method: number;
+  time: number;
+  crc: number;
+  compressed: number;
+  size: number;
+  nameLength: number;
+}
+
+/**
+ * The run of fields the two headers of an entry share, in the same order (version needed, flags,
+ * method, DOS time, CRC, compressed and uncompressed size, name length): from offset 4 of a local
+ * header, from offset 6 of a central one. The extra-field length after them stays zero.
+ */
+function writeEntryFields(b: Buffer, at: number, f: EntryFields): void {
+  b.writeUInt16LE(VERSION_NEEDED, at);
+  b.writeUInt16LE(f.flags, at + 2);
+  b.writeUInt16LE(f.method, at + 4);
+  b.writeUInt32LE(f.time, at + 6);
+  b.writeUInt32LE(f.crc, at + 10);
+  b.writeUInt32LE(f.compressed, at + 14);
+  b.writeUInt32LE(f.size, at + 18);
+  b.writeUInt16LE(f.nameLength, at + 22);
+}
+
 /**
  * A zip of the entries, sorted by name, each dated `date` (stored as UTC DOS time, to the even
  * second below), mode 0644, deflated at level 9, no comment and no extra fields: the same entries
@@ -67,14 +94,11 @@ export function buildZip(entries: readonly ZipEntry[], date: Date): Buffer {
     const data = method === 0 ? e.bytes : deflateRawSync(e.bytes, { level: ZIP_LEVEL });
     const crc = e.bytes.length === 0 ? 0 : crc32(e.bytes);
     if (e.bytes.length > MAX_32 || data.length > MAX_32 || offset > MAX_32) throw new Error('a zip larger than 4 GB is not supported');
+    const fields = { flags, method, time, nameLength: name.length };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(SIG_LOCAL, 0);
-    local.writeUInt16LE(VERSION_NEEDED, 4);
-    local.writeUInt16LE(flags, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt32LE(time, 10);
-    // 14-25: CRC and sizes are in the descriptor.
-    local.writeUInt16LE(name.length, 26);
+    // CRC and sizes are zeros here; they are in the descriptor after the data.
+    writeEntryFields(local, 4, { ...fields, crc: 0, compressed: 0, size: 0 });
     const descriptor = Buffer.alloc(16);
     descriptor.writeUInt32LE(SIG_DESCRIPTOR, 0);
     descriptor.writeUInt32LE(crc, 4);
@@ -83,14 +107,7 @@ export function buildZip(entries: readonly ZipEntry[], date: Date): Buffer {
     const header = Buffer.alloc(46);
     header.writeUInt32LE(SIG_CENTRAL, 0);
     header.writeUInt16LE(VERSION_MADE_BY, 4);
-    header.writeUInt16LE(VERSION_NEEDED, 6);
-    header.writeUInt16LE(flags, 8);
-    header.writeUInt16LE(method, 10);
-    header.writeUInt32LE(time, 12);
-    header.writeUInt32LE(crc, 16);
-    header.writeUInt32LE(data.length, 20);
-    header.writeUInt32LE(e.bytes.length, 24);
-    header.writeUInt16LE(name.length, 28);
+    writeEntryFields(header, 6, { ...fields, crc, compressed: data.length, size: e.bytes.length });
     header.writeUInt32LE(EXTERNAL_ATTRIBUTES, 38);
     header.writeUInt32LE(offset, 42);
     parts.push(local, name, data, descriptor);
