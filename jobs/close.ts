@@ -50,6 +50,7 @@ export function closeDue(
     if (blocked.has(due.tenantName)) continue;
     if (shouldStop()) break;
     const at = now();
+    let finalized: Parameters<typeof onFinalized>[0] | null = null;
     try {
       // Read, rate and write under the write lock, so that no import lands between what was rated
       // and what is frozen.
@@ -71,7 +72,7 @@ export function closeDue(
       crashPoint('close-after-commit');
       if (closed) {
         summary.closed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, total: closed.tree.total.toFixed(), currency: closed.tree.currency, recipients: closed.recipients });
-        onFinalized({ statement_pk: closed.statementPk, billing_month: due.billingMonth, tenant_name: due.tenantName });
+        finalized = { statement_pk: closed.statementPk, billing_month: due.billingMonth, tenant_name: due.tenantName };
       }
     } catch (err) {
       // One tenant that cannot be closed does not stop the others; it is retried on the next run.
@@ -81,6 +82,9 @@ export function closeDue(
       summary.failed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, reason });
       blocked.add(due.tenantName);
     }
+    // Told after the statement's outcome is settled: what the listener does cannot make a
+    // committed statement look failed.
+    if (finalized !== null) onFinalized(finalized);
   }
   return summary;
 }

@@ -49,20 +49,45 @@ export class FilesThread {
     private readonly db: Db,
     private readonly config: Config,
     private readonly now: () => Date,
-    private readonly options: { startFrom?: number; log?: Logger; entry?: URL } = {},
+    private readonly options: { startFrom?: number; log?: Logger; entry?: URL; recordBatch?: number } = {},
   ) {}
 
-  /** A statement the close has just committed. */
+  /**
+   * A statement the close has just committed. Never throws: when recording the thread's zips
+   * fails (a busy store, say), the thread is given up and its unrecorded zips are left to the
+   * files step, which writes them again as the same bytes.
+   */
   add(statement: PendingStatement): void {
     if (this.startError !== null || this.exited) return;
-    if (this.worker === null) {
-      this.waiting.push(statement);
-      if (this.waiting.length >= (this.options.startFrom ?? FILES_THREAD_FROM)) this.start();
-      return;
+    try {
+      if (this.worker === null) {
+        this.waiting.push(statement);
+        if (this.waiting.length >= (this.options.startFrom ?? FILES_THREAD_FROM)) this.start();
+        return;
+      }
+      this.hand(statement);
+      this.take();
+      if (this.unrecorded.length >= (this.options.recordBatch ?? RECORD_BATCH)) this.record();
+    } catch (err) {
+      this.startError = (err as Error).message;
+      this.options.log?.warn({ reason: this.startError }, 'the statement-files thread is given up; the files step writes the rest');
+      this.unrecorded.length = 0;
+      void this.stop();
     }
-    this.hand(statement);
-    this.take();
-    if (this.unrecorded.length >= RECORD_BATCH) this.record();
+  }
+
+  /** Ends the thread at once, recording nothing more (a close that failed, a thread given up). */
+  async abort(): Promise<void> {
+    this.unrecorded.length = 0;
+    await this.stop();
+  }
+
+  private async stop(): Promise<void> {
+    const worker = this.worker;
+    this.replies?.close();
+    this.replies = null;
+    this.exited = true;
+    if (worker !== null) await worker.terminate();
   }
 
   private start(): void {
@@ -150,7 +175,13 @@ export class FilesThread {
       this.replies.close();
       await worker.terminate();
     }
-    this.record();
+    try {
+      this.record();
+    } catch (err) {
+      // Left without a record: the files step writes these zips again (the same bytes) and
+      // reports what it cannot do.
+      this.options.log?.warn({ reason: (err as Error).message }, 'the zips of the statement-files thread cannot be recorded; the files step writes them');
+    }
     return this.summary;
   }
 }

@@ -131,8 +131,16 @@ export async function closeAndWriteFiles(db: Db, config: Config, asOf: Date, hoo
     ...(hooks.filesThreadEntry ? { entry: hooks.filesThreadEntry } : {}),
     ...(hooks.log ? { log: hooks.log } : {}),
   });
-  const close = closeDue(db, config, asOf, hooks.now, hooks.shouldStop, (s) => thread.add(s));
-  hooks.onClosed?.(close);
+  let close: CloseSummary;
+  try {
+    close = closeDue(db, config, asOf, hooks.now, hooks.shouldStop, (s) => thread.add(s));
+    hooks.onClosed?.(close);
+  } catch (err) {
+    // A lost lease or a store that stays busy: the thread must not outlive the pass (nor keep the
+    // process alive); what it wrote is not recorded, and the next pass writes it again.
+    await thread.abort();
+    throw err;
+  }
   const threaded = await thread.finish();
   const done = threaded.written.length;
   const rest = await buildFiles(db, config, hooks.now, {

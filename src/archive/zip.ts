@@ -172,7 +172,8 @@ function processExists(pid: number): boolean {
  * writing (SIGKILL, OOM, a power cut: no chance to unlink them). A temporary file whose process
  * still exists (this one, or another that is still writing) is left; so is one whose pid was given
  * to a new process since, until that process ends. Returns the names removed; a missing folder has
- * none. Call it only while holding the month-end lease, when no other pass writes here.
+ * none. Call it only while holding the month-end lease: every writer of the statements folders and
+ * the outbox (a pass, a resend) holds it, so no temporary file there can be another live writer's.
  */
 export function removeStaleTemps(dir: string): string[] {
   let names: string[];

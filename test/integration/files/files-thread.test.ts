@@ -6,6 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildFiles } from '../../../jobs/build-files.ts';
+import { closeDue } from '../../../jobs/close.ts';
+import { FilesThread } from '../../../jobs/files-thread.ts';
 import { closeAndWriteFiles } from '../../../jobs/pass.ts';
 import { loadConfig, type Config } from '../../../src/config.ts';
 import { seedDemo } from '../../../src/ingest/demo.ts';
@@ -83,6 +86,61 @@ describe('statement files on a second thread', () => {
     const r = await closeAndWriteFiles(store.db, config, AS_OF, { now: NOW, shouldStop: () => false });
     expect(r.threaded).toBe(0);
     expect(r.files.written).toHaveLength(5);
+    expectFixtureZips();
+  });
+
+  it('a close that throws (a lost lease) ends the thread before the error goes on; the next pass writes every zip', async () => {
+    const beats = path.join(store.dir, 'beats');
+    process.env.USAGE_CHARGES_TEST_BEATS = beats;
+    let asked = 0;
+    const lost = new Error('the month-end lease was lost');
+    try {
+      const attempt = closeAndWriteFiles(store.db, config, AS_OF, {
+        now: NOW,
+        // Asked before each tenant: the third time, the lease is found lost.
+        shouldStop: () => {
+          if (++asked < 3) return false;
+          // Once the thread is running (it has beaten; the close's thread may wait for it).
+          const until = Date.now() + 20_000;
+          while (!fs.existsSync(beats) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+          throw lost;
+        },
+        filesThreadFrom: 1,
+        filesThreadEntry: new URL('file://' + path.join(FIXTURES, 'workers/beats.js')),
+      });
+      await expect(attempt).rejects.toBe(lost);
+    } finally {
+      delete process.env.USAGE_CHARGES_TEST_BEATS;
+    }
+    // The thread had started (it beat), and is gone: no beat comes any more.
+    expect(fs.existsSync(beats)).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    const after = fs.statSync(beats).size;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fs.statSync(beats).size).toBe(after);
+    // Two statements were committed; nothing the thread wrote was recorded.
+    expect(store.db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get()).toBe(2);
+    expect(store.db.prepare('SELECT COUNT(*) FROM statement_files').pluck().get()).toBe(0);
+    const again = await closeAndWriteFiles(store.db, config, AS_OF, { now: NOW, shouldStop: () => false, filesThreadFrom: 1 });
+    expect(again.close.closed).toHaveLength(3);
+    expect(again.files.written).toHaveLength(5);
+    expectFixtureZips();
+  });
+
+  it('recording the thread\'s zips fails during the close: every statement is still reported closed, none failed; the files step writes the zips', async () => {
+    // The store refuses every file record while the close runs (as a store kept busy would).
+    store.db.exec("CREATE TEMP TRIGGER refuse_files BEFORE INSERT ON statement_files BEGIN SELECT RAISE(ABORT, 'database is locked'); END");
+    const thread = new FilesThread(store.db, config, NOW, { startFrom: 1, recordBatch: 1 });
+    const close = closeDue(store.db, config, AS_OF, NOW, () => false, (s) => thread.add(s));
+    const threaded = await thread.finish();
+    expect(close.closed.map((c) => c.tenant).sort()).toEqual(['TNT00001', 'TNT00003', 'TNT00004', 'TNT00005', 'manual-tenant']);
+    expect(close.failed).toEqual([]);
+    expect(store.db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'close-failed'").pluck().get()).toBe(0);
+    expect(threaded.written).toEqual([]);
+    store.db.exec('DROP TRIGGER refuse_files');
+    const files = await buildFiles(store.db, config, NOW);
+    expect(files.failed).toEqual([]);
+    expect(files.written).toHaveLength(5);
     expectFixtureZips();
   });
 });
