@@ -1,7 +1,7 @@
 /** Streams an import file as validated UTF-8 CSV rows keyed by header name, with their line numbers. */
 import crypto from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { parse, CsvError } from 'csv-parse';
+import { parse, CsvError, type InfoRecord, type Options } from 'csv-parse';
 
 /** One data row: its first line in the file and its cells by column name. */
 export interface CsvRow {
@@ -29,9 +29,15 @@ class Utf8Guard extends Transform {
   private readonly hash = crypto.createHash('sha256');
   bytes = 0;
 
+  /** The last chunk ended in a CR: a line end, unless the next chunk begins with its LF. */
+  private pendingCr = false;
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk);
     this.bytes += chunk.length;
+    // A CR the last chunk ended in is a line end of its own unless this chunk begins with LF.
+    if (this.pendingCr && chunk.length > 0 && chunk[0] !== 0x0a) this.linesBefore++;
+    if (chunk.length > 0) this.pendingCr = false;
     let text: string;
     try {
       text = this.decoder.decode(chunk, { stream: true });
@@ -40,11 +46,17 @@ class Utf8Guard extends Transform {
       return;
     }
     this.tail = Buffer.from(unfinishedTail(Buffer.concat([this.tail, chunk])));
-    if (text.includes('\u0000')) {
-      done(new CsvStructureError(this.linesBefore + countNewlines(text.slice(0, text.indexOf('\u0000'))) + 1, '(encoding)', 'contains a NUL byte; is this a text file?'));
+    const nul = text.indexOf('\u0000');
+    if (nul >= 0) {
+      done(new CsvStructureError(this.linesBefore + lineEnds(text, nul) + 1, '(encoding)', 'contains a NUL byte; is this a text file?'));
       return;
     }
-    this.linesBefore += countNewlines(text);
+    if (text.endsWith('\r')) {
+      this.pendingCr = true;
+      this.linesBefore += lineEnds(text, text.length - 1);
+    } else {
+      this.linesBefore += lineEnds(text, text.length);
+    }
     done(null, chunk);
   }
 
@@ -64,14 +76,15 @@ class Utf8Guard extends Transform {
     const probe = new TextDecoder('utf-8', { fatal: true });
     let start = 0;
     while (start <= bytes.length) {
-      let end = bytes.indexOf(0x0a, start);
-      if (end < 0) end = bytes.length;
+      // The next line end: LF, CR LF or a CR alone (CR and LF never occur inside a UTF-8 sequence).
+      let end = start;
+      while (end < bytes.length && bytes[end] !== 0x0a && bytes[end] !== 0x0d) end++;
       try {
         probe.decode(bytes.subarray(start, end));
       } catch {
         break;
       }
-      start = end + 1;
+      start = bytes[end] === 0x0d && bytes[end + 1] === 0x0a ? end + 2 : end + 1;
       line++;
     }
     return new CsvStructureError(line, '(encoding)', 'is not valid UTF-8 (save the file as UTF-8; Shift_JIS/cp932 is not accepted for imports)');
@@ -82,16 +95,9 @@ class Utf8Guard extends Transform {
   }
 }
 
-/** Line breaks inside cells as a reader counts them (CR LF, CR or LF), and csv-parse's surplus. */
-function lineBreaks(cells: readonly unknown[]): { human: number; surplus: number } {
-  let human = 0;
-  let surplus = 0;
-  for (const cell of cells) {
-    if (typeof cell !== 'string') continue;
-    human += (cell.match(/\r\n|\r|\n/g) ?? []).length;
-    surplus += (cell.match(/\r\n/g) ?? []).length;
-  }
-  return { human, surplus };
+/** Line breaks as a reader counts them: CR LF, CR alone or LF each end one line. */
+function lineBreaks(text: string): number {
+  return (text.match(/\r\n|\r|\n/g) ?? []).length;
 }
 
 /** The last 1-3 bytes of `bytes` when they begin a UTF-8 character that has not ended yet. */
@@ -105,9 +111,14 @@ function unfinishedTail(bytes: Buffer): Buffer {
   return Buffer.alloc(0);
 }
 
-function countNewlines(text: string): number {
+/**
+ * The line ends in `text` before offset `end`, as an editor counts them: each LF, and each CR not
+ * followed by an LF (a CR just before `end` is looked at with the character at `end`).
+ */
+function lineEnds(text: string, end: number): number {
   let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) n++;
+  for (let i = text.indexOf('\r'); i >= 0 && i < end; i = text.indexOf('\r', i + 1)) if (text.charCodeAt(i + 1) !== 0x0a) n++;
   return n;
 }
 
@@ -115,6 +126,12 @@ function countNewlines(text: string): number {
 export interface ColumnSpec {
   required: readonly string[];
   optional: readonly string[];
+}
+
+/** A record as csv-parse reads it, with the line where it starts. */
+interface PlacedRecord {
+  record: string[];
+  line: number;
 }
 
 /** A parsed file: its rows as they stream, then its size and SHA-256 once fully read. */
@@ -130,51 +147,51 @@ export interface CsvSource {
  */
 export function readCsv(input: Readable, columns: ColumnSpec): CsvSource {
   const guard = new Utf8Guard();
+  // Where each record starts is counted here, not taken from csv-parse's `info.lines`: csv-parse
+  // counts the CR and the LF of a CR LF inside a quoted cell as two lines, and at the end of the
+  // file counts a last line break or not depending on how the bytes arrived. `on_record` runs as
+  // csv-parse reads each record (however far behind the reader of `rows` is), with the record's
+  // raw text: the blank lines skipped before it (one CR or LF each: csv-parse leaves out the LF of
+  // a CR LF ending a line), then the record itself and its line end (again without that LF).
+  /** Line breaks before the record being read: those of every record read and of the blank lines before them. */
+  let linesBefore = 0;
+  /** csv-parse's count of blank lines skipped, as it was at the last record read. */
+  let blankBefore = 0;
+  /** The line where the record now being read starts, after the `emptyLines` csv-parse has skipped so far. */
+  const recordStart = (emptyLines: number): number => linesBefore + (emptyLines - blankBefore) + 1;
+  const placeRecord = ({ record, raw }: { record: string[]; raw: string }, info: InfoRecord): PlacedRecord => {
+    const line = recordStart(info.empty_lines);
+    linesBefore = line - 1 + lineBreaks(raw.slice(info.empty_lines - blankBefore));
+    blankBefore = info.empty_lines;
+    return { record, line };
+  };
   const parser = parse({
     bom: true,
-    info: true,
     raw: true,
     skip_empty_lines: true,
     record_delimiter: ['\r\n', '\n'],
     max_record_size: 1_000_000,
+    // With `raw`, csv-parse hands `on_record` { record, raw } (its types do not say so).
+    on_record: placeRecord as unknown as Options['on_record'],
   });
   input.on('error', (err) => guard.destroy(err));
   guard.on('error', (err) => parser.destroy(err));
   input.pipe(guard).pipe(parser);
 
-  // csv-parse counts CR and LF apart inside quoted cells, so a CR LF there counts twice: `extra`
-  // keeps that surplus so far, and a record's first line is its last minus the breaks in its cells.
-  let extra = 0;
-  const startOf = (cells: readonly unknown[], parserLines: number): number => {
-    const { human, surplus } = lineBreaks(cells);
-    extra += surplus;
-    return parserLines - extra - human;
-  };
-  /** The line a structural error belongs to: where its record starts, where possible. */
-  const errorLine = (e: CsvError & { lines?: number; record?: unknown[]; raw?: string }): number => {
-    const lines = e.lines ?? 0;
-    if (Array.isArray(e.record)) return startOf(e.record, lines);
-    if (e.code === 'CSV_QUOTE_NOT_CLOSED' && typeof e.raw === 'string') {
-      // `raw` is everything after the last complete record: blank lines, then the open record.
-      const { human, surplus } = lineBreaks([e.raw]);
-      const leading = lineBreaks([/^[\r\n]*/.exec(e.raw)![0]]).human;
-      return lines - extra - human - surplus + 1 + leading;
-    }
-    return lines - extra;
-  };
+  /** The line a structural error belongs to: where the record it was found in starts. */
+  const errorLine = (e: CsvError & { empty_lines?: number }): number => recordStart(e.empty_lines ?? blankBefore);
 
   async function* rows(): AsyncGenerator<CsvRow> {
     let header: string[] | null = null;
     try {
-      for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-        const line = startOf(item.record, item.info.lines);
+      for await (const { record, line } of parser as AsyncIterable<PlacedRecord>) {
         if (header === null) {
-          header = checkHeader(item.record, columns, line);
+          header = checkHeader(record, columns, line);
           continue;
         }
         const cells: Record<string, string> = {};
         header.forEach((name, i) => {
-          cells[name] = item.record[i] ?? '';
+          cells[name] = record[i] ?? '';
         });
         yield { line, cells };
       }
@@ -185,7 +202,7 @@ export function readCsv(input: Readable, columns: ColumnSpec): CsvSource {
         throw new CsvStructureError(0, '', `cannot be read (${code})`);
       }
       if (err instanceof CsvError) {
-        throw fromCsvError(err, errorLine(err as CsvError & { lines?: number; record?: unknown[]; raw?: string }));
+        throw fromCsvError(err, errorLine(err));
       }
       throw err;
     }
@@ -219,6 +236,12 @@ function checkHeader(record: string[], columns: ColumnSpec, line: number): strin
   return names;
 }
 
+/** The 1-based column of the cell a csv-parse error is about (csv-parse counts from 0). */
+function column(err: CsvError): number {
+  const index = (err as CsvError & { index?: unknown }).index;
+  return typeof index === 'number' ? index + 1 : 1;
+}
+
 function fromCsvError(err: CsvError, line: number): CsvStructureError {
   const info = err as CsvError & { record?: unknown[] };
   switch (err.code) {
@@ -229,7 +252,14 @@ function fromCsvError(err: CsvError, line: number): CsvStructureError {
       return new CsvStructureError(line, '(csv)', 'a quoted field is not closed before the end of the file');
     case 'CSV_MAX_RECORD_SIZE':
       return new CsvStructureError(line, '(csv)', 'a record is larger than 1,000,000 characters');
+    case 'INVALID_OPENING_QUOTE':
+      return new CsvStructureError(line, '(csv)', `column ${column(err)}: a quote inside a cell not in quotes (after ${JSON.stringify(String((err as CsvError & { field?: unknown }).field ?? ''))}); put the cell in quotes and write each quote in it as ""`);
+    case 'CSV_INVALID_CLOSING_QUOTE': {
+      const got = /got "(.*?)"/.exec(err.message);
+      return new CsvStructureError(line, '(csv)', `column ${column(err)}: ${got ? JSON.stringify(got[1]) : 'text'} after the closing quote of a cell; a quote inside a cell in quotes is written as ""`);
+    }
     default:
-      return new CsvStructureError(line, '(csv)', err.message.replace(/^Invalid /, 'invalid '));
+      // csv-parse's own "at line N" counts lines its own way (see readCsv): the line is ours alone.
+      return new CsvStructureError(line, '(csv)', err.message.replace(/^Invalid /, 'invalid ').replace(/ (?:at|on) line \d+/g, ''));
   }
 }

@@ -2,10 +2,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/store/db.ts';
 import { IMPORT_KINDS, importFile } from '../../../src/ingest/index.ts';
 import type { AnyImportKind } from '../../../src/ingest/import-kind.ts';
+import { CsvStructureError, readCsv } from '../../../src/ingest/csv-source.ts';
 import { InputError, formatIssue } from '../../../src/domain/errors.ts';
 import { csv, importText, refused, seedBase, snapshot, tempStore } from '../../helpers/store.ts';
 import { expectRefused, useStore } from './support.ts';
@@ -195,16 +197,133 @@ describe('csv: fields and quotes', () => {
   });
 
   it('refuses a quote inside an unquoted cell', async () => {
-    await expectRefused(db, 'tenants', csv(HEADER, 'T1,One,31', 'T2,Tw"o,20'), /^tenants\.csv:3: \(csv\): invalid Opening Quote/);
+    await expectRefused(db, 'tenants', csv(HEADER, 'T1,One,31', 'T2,Tw"o,20'), /^tenants\.csv:3: \(csv\): column 2: a quote inside a cell not in quotes \(after "Tw"\); put the cell in quotes and write each quote in it as ""$/m);
   });
 
   it('refuses text after a closing quote', async () => {
-    await expectRefused(db, 'tenants', csv(HEADER, 'T1,"One"x,31'), /^tenants\.csv:2: \(csv\): invalid Closing Quote/);
+    await expectRefused(db, 'tenants', csv(HEADER, 'T1,"One"x,31'), /^tenants\.csv:2: \(csv\): column 2: "x" after the closing quote of a cell; a quote inside a cell in quotes is written as ""$/m);
   });
 
   it('refuses a record larger than 1,000,000 characters', async () => {
     const issues = await expectRefused(db, 'tenants', csv(HEADER, `T1,${'x'.repeat(1_000_001)},31`), /^tenants\.csv:\d+: \(csv\): a record is larger than 1,000,000 characters$/);
     expect(issues).toHaveLength(1);
+  });
+});
+
+describe('csv: the line of a structure error', () => {
+  // A structure error names the line on which its record starts, counting lines as a reader does
+  // (LF, CR LF or CR alone ends one), however the file ends and however its bytes arrive.
+  const OPEN = 'a quoted field is not closed before the end of the file';
+  const fields = (n: number): string => `has ${n} fields; the header line has a different number`;
+  const OPENING = 'column 2: a quote inside a cell not in quotes (after "Tw"); put the cell in quotes and write each quote in it as ""';
+  const CLOSING = 'column 2: "x" after the closing quote of a cell; a quote inside a cell in quotes is written as ""';
+  const BOM = '\uFEFF';
+
+  /** The structure error of reading `bytes` in chunks of `size` bytes (0: one chunk), as `line: field: message`. */
+  async function structureError(bytes: Buffer, size: number): Promise<string> {
+    const parts: Buffer[] = [];
+    if (size === 0) parts.push(bytes);
+    else for (let i = 0; i < bytes.length; i += size) parts.push(bytes.subarray(i, i + size));
+    const rows: number[] = [];
+    try {
+      for await (const row of readCsv(Readable.from(parts), IMPORT_KINDS.tenants.columns).rows) rows.push(row.line);
+    } catch (err) {
+      if (err instanceof CsvStructureError) return `${err.line}: ${err.field}: ${err.message}`;
+      throw err;
+    }
+    throw new Error(`expected a structure error, but rows were read on lines ${rows.join(', ')}`);
+  }
+
+  /**
+   * Expects `text` to fail on `expected` (`line: field: message`) read whole and in chunks of 1, 2
+   * and 7 bytes, and an import of it to be refused with that as its last problem (rows before it may
+   * have problems of their own).
+   */
+  async function expectStructureError(text: string, expected: string): Promise<void> {
+    const bytes = Buffer.from(text);
+    for (const size of [0, 1, 2, 7]) expect(await structureError(bytes, size), `in chunks of ${size || 'all'} bytes`).toBe(expected);
+    const issues = await refused(db, 'tenants', text);
+    expect(issues.at(-1)).toBe(`tenants.csv:${expected}`);
+  }
+
+  it.each([
+    ['LF, without a final line end', `${HEADER}\nT1,One,31\nT2,"Two,20`],
+    ['LF, with a final LF', `${HEADER}\nT1,One,31\nT2,"Two,20\n`],
+    ['CR LF, without a final line end', `${HEADER}\r\nT1,One,31\r\nT2,"Two,20`],
+    ['CR LF, with a final CR LF', `${HEADER}\r\nT1,One,31\r\nT2,"Two,20\r\n`],
+    ['CR LF, with a final CR LF and blank lines', `${HEADER}\r\nT1,One,31\r\nT2,"Two,20\r\n\r\n\r\n`],
+  ])('names line 3 for an unclosed quote on the last line (%s)', async (_how, text) => {
+    await expectStructureError(text, `3: (csv): ${OPEN}`);
+  });
+
+  it('names the line where the record starts for an unclosed quote in the middle, after blank lines', async () => {
+    await expectStructureError([HEADER, 'T1,One,31', '', '', 'T2,"Two,20', 'T3,Three,31', 'T4,Four,31', ''].join('\r\n'), `5: (csv): ${OPEN}`);
+    await expectStructureError(`${HEADER}\nT1,One,31\n\r\n\nT2,"Two,20\nT3,Three,31\n`, `5: (csv): ${OPEN}`);
+  });
+
+  it('names the line of an unclosed quote in the header', async () => {
+    await expectStructureError('tenant_name,"display_name,cutoff_day\nT1,One,31\n', `1: (csv): ${OPEN}`);
+  });
+
+  it('names the line of an unclosed quote after quoted cells holding CR LF', async () => {
+    await expectStructureError([HEADER, 'T1,"One\r\nline",31', 'T2,"Two\r\nlines",31', 'T3,"Three,31'].join('\r\n'), `6: (csv): ${OPEN}`);
+    await expectStructureError([HEADER, 'T1,"One\r\nline",31', 'T2,"Two\r\nlines",31', 'T3,"Three,31', ''].join('\n'), `6: (csv): ${OPEN}`);
+  });
+
+  it('names the line of a quote in an unquoted cell after a record whose quoted cell holds CR LF (CR LF file)', async () => {
+    await expectStructureError([HEADER, 'T1,"One\r\nline",31', 'T2,Tw"o,20', 'T3,Three,31', ''].join('\r\n'), `4: (csv): ${OPENING}`);
+  });
+
+  it('names the line of a quote in an unquoted cell after a record whose quoted cell holds CR LF (LF file)', async () => {
+    await expectStructureError(`${HEADER}\nT1,"One\r\nline",31\nT2,Tw"o,20\nT3,Three,31\n`, `4: (csv): ${OPENING}`);
+  });
+
+  it('names the line of a quote in an unquoted cell after a record whose quoted cell holds LF', async () => {
+    await expectStructureError(`${HEADER}\nT1,"One\nline",31\nT2,Tw"o,20\nT3,Three,31\n`, `4: (csv): ${OPENING}`);
+  });
+
+  it('counts every CR LF in the quoted cells of earlier records once', async () => {
+    await expectStructureError([HEADER, 'T1,"a\r\nb\r\nc","d\r\ne"', 'T2,"f\r\ng",31', 'T3,Tw"o,20', ''].join('\r\n'), `8: (csv): ${OPENING}`);
+  });
+
+  it('names the line of text after a closing quote after a record whose quoted cell holds CR LF', async () => {
+    await expectStructureError([HEADER, 'T1,"One\r\nline",31', 'T2,"Two"x,20', ''].join('\r\n'), `4: (csv): ${CLOSING}`);
+  });
+
+  it('names the line where a record spanning lines starts for a bad quote on its second line', async () => {
+    await expectStructureError(`${HEADER}\nT1,"One\r\nline",3"1\nT2,Two,31\n`, '2: (csv): column 3: a quote inside a cell not in quotes (after "3"); put the cell in quotes and write each quote in it as ""');
+  });
+
+  it('names the line of a wrong field count after multi-line quoted cells', async () => {
+    await expectStructureError(`${HEADER}\nT1,"One\r\nline",31\nT2,"Two\nlines",20\nT3,Three\nT4,Four,31\n`, `6: (csv): ${fields(2)}`);
+    await expectStructureError([HEADER, 'T1,"One\r\nline",31', 'T2,"Two\nlines",20', 'T3,Three,31,x'].join('\r\n'), `6: (csv): ${fields(4)}`);
+  });
+
+  it('names the lines of a file that starts with a byte order mark', async () => {
+    await expectStructureError(`${BOM}${HEADER}\nT1,"One,31`, `2: (csv): ${OPEN}`);
+    await expectStructureError(`${BOM}${HEADER}\r\nT1,"One,31\r\n`, `2: (csv): ${OPEN}`);
+    await expectStructureError(`${BOM}${HEADER}\r\n\r\nT1,One,31,x\r\n`, `3: (csv): ${fields(4)}`);
+    await expectStructureError(`${BOM}${HEADER}\nT1,"One\r\nline",31\nT2,Tw"o,20\n`, `4: (csv): ${OPENING}`);
+  });
+
+  // An encoding problem counts lines the same way as a structure problem: LF, CR LF, or a CR alone.
+  const NOT_UTF8 = 'is not valid UTF-8 (save the file as UTF-8; Shift_JIS/cp932 is not accepted for imports)';
+  const NUL = 'contains a NUL byte; is this a text file?';
+  const bytesOf = (...parts: (string | number[])[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+
+  it.each([
+    ['a CR alone in a quoted cell before it', bytesOf(`${HEADER}\nT1,"x\ry",31\nT2,`, [0xff], ',20\n'), 4],
+    ['CR LF line ends (a CR LF split between chunks is one line end)', bytesOf(`${HEADER}\r\nT1,One,31\r\nT2,`, [0xff], ',20\r\n'), 3],
+    ['CR LF and a CR alone in quoted cells before it', bytesOf(`${HEADER}\r\nT1,"a\r\nb\rc",31\r\nT2,`, [0xe3, 0x81], ',20\r\n'), 5],
+  ])('names the line of bytes that are not UTF-8 after %s', async (_how, bytes, line) => {
+    for (const size of [0, 1, 2, 7]) expect(await structureError(bytes, size), `in chunks of ${size || 'all'} bytes`).toBe(`${line}: (encoding): ${NOT_UTF8}`);
+  });
+
+  it('names the line of a NUL byte after a CR alone in a quoted cell, the line a structure error there gets', async () => {
+    for (const size of [0, 1, 2, 7]) {
+      expect(await structureError(Buffer.from(`${HEADER}\nT1,"x\ry",31\nT2,a\u0000b,20\n`), size), `in chunks of ${size || 'all'} bytes`).toBe(`4: (encoding): ${NUL}`);
+    }
+    await expectStructureError(`${HEADER}\nT1,"x\ry",31\nT2,Tw"o,20\n`, `4: (csv): ${OPENING}`);
   });
 });
 

@@ -353,10 +353,7 @@ describe.each(KINDS)('fuzzing %s files', (kind) => {
     expect(refusals).toBeGreaterThan(RUNS / 4);
   });
 
-  // Known defect (docs/reliability.md, "Known defects"): some CSV-structure errors are reported one
-  // or more lines too far (an unclosed quote on a last line without a line end; CR LF inside
-  // quoted cells before a structure error). When it is fixed this fails, and becomes a plain test.
-  it.fails('every problem of a refused mutation is on a line the file has', async () => {
+  it('every problem of a refused mutation is on a line the file has', async () => {
     await fc.assert(fc.asyncProperty(mutatedFileArb(kind), async ({ bytes, chunk, maxErrors }) => {
       await importChecked(kind, bytes, chunk, maxErrors, true);
     }), options);
