@@ -1,13 +1,17 @@
 /**
- * The demo store of the command-line scenario tests: seeded once (2026-10, UTC) and copied for
- * each test, read back read-only, and reduced to what a pass decides so that stores can be compared.
+ * The demo store of the command-line scenario tests: seeded (2026-10, UTC), or seeded once and
+ * copied for each test, read back read-only, and reduced to what a pass decides so that stores can
+ * be compared; and the test SMTP servers of those tests, stopped when each test ends.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
+import { killChildren } from './child.ts';
 import { cli } from './cli.ts';
+import { startControlledSmtpServer, type ControlledSmtpServer } from './smtp-control.ts';
+import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from './smtp.ts';
 
 export const AS_OF = '2026-11-03T00:00:00Z';
 export const MONTH = '2026-10';
@@ -28,12 +32,18 @@ export function demoEnv(dataDir: string): Record<string, string> {
   return { DATA_DIR: dataDir, BILLING_TZ: 'UTC', LOG_LEVEL: 'error' };
 }
 
+/** Seeds the demo into the data dir `dir/name` (through the command line); returns its settings. */
+export function seeded(dir: string, name: string): Record<string, string> {
+  const env = demoEnv(path.join(dir, name));
+  const seed = cli(['seed-demo', '--as-of', AS_OF], env);
+  expect(seed.stderr, `seed-demo wrote to stderr (exit ${seed.code}):\n${seed.stdout}`).toBe('');
+  expect(seed.code, `seed-demo failed:\n${seed.stdout}`).toBe(0);
+  return env;
+}
+
 /** Seeds the demo into `dir/template` (through the command line); returns its settings. */
 export function seedTemplate(dir: string): Record<string, string> {
-  const env = demoEnv(path.join(dir, 'template'));
-  const seed = cli(['seed-demo', '--as-of', AS_OF], env);
-  if (seed.code !== 0 || seed.stderr !== '') throw new Error(`seed-demo failed (${seed.code}):\n${seed.stdout}\n${seed.stderr}`);
-  return env;
+  return seeded(dir, 'template');
 }
 
 /** A copy of the seeded template's data dir under `dir/name`; returns its settings. */
@@ -67,10 +77,13 @@ export interface DeliveryRow {
   attempts: number;
   messageId: string;
   lastError: string | null;
+  /** The reason recorded with a resend (empty for a statement's own delivery). */
+  reason: string;
 }
 
 export function deliveries(env: Record<string, string>): DeliveryRow[] {
-  return inStore(env, (db) => db.prepare(`SELECT t.tenant_name AS tenant, d.recipient, d.kind, d.status, d.attempts, d.message_id AS messageId, d.last_error AS lastError
+  return inStore(env, (db) => db.prepare(`SELECT t.tenant_name AS tenant, d.recipient, d.kind, d.status, d.attempts, d.message_id AS messageId, d.last_error AS lastError,
+      d.reason
     FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) ORDER BY d.delivery_pk`).all() as DeliveryRow[]);
 }
 
@@ -150,4 +163,31 @@ export function tempFilesLeft(env: Record<string, string>): string[] {
     }
   }
   return found;
+}
+
+const cleanups: (() => unknown)[] = [];
+
+/** Runs `fn` when the current test ends (`endTest`), the last registered first. */
+export function afterTest(fn: () => unknown): void {
+  cleanups.push(fn);
+}
+
+/** The end of a test (each file's afterEach): its child processes killed, then what `afterTest` registered run. */
+export async function endTest(): Promise<void> {
+  await killChildren();
+  while (cleanups.length) await cleanups.pop()!();
+}
+
+/** A test SMTP server, closed when the test ends. */
+export async function smtpServer(options: TestSmtpOptions = {}): Promise<TestSmtpServer> {
+  const s = await startSmtpServer(options);
+  afterTest(() => s.close());
+  return s;
+}
+
+/** A test SMTP server whose `stallData`-th message waits for its reply, closed when the test ends. */
+export async function controlledServer(stallData: number): Promise<ControlledSmtpServer> {
+  const s = await startControlledSmtpServer({ stallData });
+  afterTest(() => s.close());
+  return s;
 }

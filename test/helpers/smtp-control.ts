@@ -3,9 +3,9 @@
  * whole and then left without a reply until the test releases it, so that a test can kill the
  * sender while a message is in flight.
  */
-import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { closeServer, envelopeOf, listenLocal, PLAIN_SERVER, readData } from './smtp-listen.ts';
 
 /** How the controllable server behaves. */
 export interface ControlledSmtpOptions {
@@ -47,22 +47,12 @@ export async function startControlledSmtpServer(options: ControlledSmtpOptions =
   let closing = false;
 
   const server = new SMTPServer({
-    logger: false,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    authOptional: true,
-    closeTimeout: 200,
+    ...PLAIN_SERVER,
     onData(stream, session, callback) {
       dataCount += 1;
       const stall = dataCount === options.stallData;
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('error', callback);
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks);
-        const envelope = {
-          mailFrom: session.envelope.mailFrom === false ? null : session.envelope.mailFrom.address,
-          rcptTo: session.envelope.rcptTo.map((r) => r.address),
-        };
+      readData(stream, (raw) => {
+        const envelope = envelopeOf(session);
         simpleParser(raw).then(
           async (parsed) => {
             const message: ControlledMessage = { envelope, raw, parsed, acknowledged: false };
@@ -78,19 +68,10 @@ export async function startControlledSmtpServer(options: ControlledSmtpOptions =
           },
           (err: Error) => callback(err),
         );
-      });
+      }, (err) => callback(err));
     },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  // A client killed mid-session is what these tests do on purpose.
-  server.on('error', () => undefined);
-  const port = (server.server.address() as AddressInfo).port;
+  const port = await listenLocal(server);
   return {
     port,
     url: `smtp://127.0.0.1:${port}`,
@@ -100,7 +81,7 @@ export async function startControlledSmtpServer(options: ControlledSmtpOptions =
     close: () => {
       closing = true;
       release();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
+      return closeServer(server);
     },
   };
 }

@@ -4,9 +4,9 @@
  * act on a message when its DATA starts or once it has been read whole, before the reply (kill the
  * sender there, or leave the message without a reply for good).
  */
-import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer } from 'smtp-server';
+import { closeServer, envelopeOf, listenLocal, PLAIN_SERVER, readData } from './smtp-listen.ts';
 
 /** One message a client started to send, in the order their DATA began. */
 export interface RecordedMessage {
@@ -42,57 +42,35 @@ export interface SmtpRecorder {
   close(): Promise<void>;
 }
 
-function envelopeOf(session: SMTPServerSession): RecordedMessage['envelope'] {
-  return {
-    mailFrom: session.envelope.mailFrom === false ? null : session.envelope.mailFrom.address,
-    rcptTo: session.envelope.rcptTo.map((r) => r.address),
-  };
-}
-
 /** Starts a recorder on 127.0.0.1 and a free port. */
 export async function startSmtpRecorder(options: SmtpRecorderOptions = {}): Promise<SmtpRecorder> {
   const messages: RecordedMessage[] = [];
   const server = new SMTPServer({
-    logger: false,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    authOptional: true,
-    closeTimeout: 200,
+    ...PLAIN_SERVER,
     onData(stream, session, callback) {
       const message: RecordedMessage = { number: messages.length + 1, envelope: envelopeOf(session), raw: Buffer.alloc(0), complete: false, parsed: null, acknowledged: false };
       messages.push(message);
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      // A client that goes away mid-message destroys the stream with an error: the message stays incomplete.
-      stream.on('error', (err) => {
-        message.raw = Buffer.concat(chunks);
-        callback(err);
-      });
-      stream.on('end', () => {
-        message.raw = Buffer.concat(chunks);
+      readData(stream, (raw) => {
+        message.raw = raw;
         message.complete = true;
         if (options.onDataEnd?.(message) === 'hold') return;
         message.acknowledged = true;
         callback(null);
+      }, (err, partial) => {
+        // A client that goes away mid-message: the message stays incomplete.
+        message.raw = partial;
+        callback(err);
       });
       options.onDataStart?.(message);
     },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  // Clients killed mid-session are what these tests do on purpose.
-  server.on('error', () => undefined);
-  const port = (server.server.address() as AddressInfo).port;
+  const port = await listenLocal(server);
   return {
     port,
     url: `smtp://127.0.0.1:${port}`,
     messages,
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
       for (const m of messages) if (m.complete && m.parsed === null) m.parsed = await simpleParser(m.raw);
     },
   };

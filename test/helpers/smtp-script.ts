@@ -6,7 +6,8 @@
  */
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer } from 'smtp-server';
+import { closeServer, envelopeOf, listenLocal, trackSockets } from './smtp-listen.ts';
 
 /** A reply the server gives instead of going on. */
 export interface ScriptReply {
@@ -77,13 +78,6 @@ export interface ScriptedSmtpServer {
 
 function refusal(reply: ScriptReply): Error {
   return Object.assign(new Error(reply.message), { responseCode: reply.code });
-}
-
-function envelopeOf(session: SMTPServerSession): { mailFrom: string | null; rcptTo: string[] } {
-  return {
-    mailFrom: session.envelope.mailFrom === false ? null : session.envelope.mailFrom.address,
-    rcptTo: session.envelope.rcptTo.map((r) => r.address),
-  };
 }
 
 function headerMessageId(head: string): string | null {
@@ -196,22 +190,8 @@ export async function startScriptedSmtpServer(options: ScriptedSmtpOptions = {})
       });
     },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  // Clients that drop or reset their connections (or give up on a slow server) are what these tests do.
-  server.on('error', () => undefined);
-  server.server.on('connection', (socket: Socket) => {
-    const port = socket.remotePort;
-    if (port === undefined) return;
-    sockets.set(port, socket);
-    socket.once('close', () => sockets.delete(port));
-  });
-  const port = (server.server.address() as AddressInfo).port;
+  const port = await listenLocal(server, options.port);
+  trackSockets(server, sockets);
   return {
     port,
     url: `smtp://127.0.0.1:${port}`,
@@ -225,7 +205,7 @@ export async function startScriptedSmtpServer(options: ScriptedSmtpOptions = {})
       for (const t of timers) clearTimeout(t);
       timers.clear();
       for (const s of sockets.values()) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
+      return closeServer(server);
     },
   };
 }

@@ -1,7 +1,8 @@
 /** A real SMTP server in the test process (smtp-server on 127.0.0.1), with hooks to refuse on purpose. */
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { closeServer, envelopeOf, listenLocal, readData, trackSockets } from './smtp-listen.ts';
 
 /** A reply the server gives instead of accepting. */
 export interface SmtpReply {
@@ -68,13 +69,6 @@ export interface TestSmtpServer {
   close(): Promise<void>;
 }
 
-function envelopeOf(session: SMTPServerSession): { mailFrom: string | null; rcptTo: string[] } {
-  return {
-    mailFrom: session.envelope.mailFrom === false ? null : session.envelope.mailFrom.address,
-    rcptTo: session.envelope.rcptTo.map((r) => r.address),
-  };
-}
-
 function replyError(reply: SmtpReply, fallback: string): Error {
   return Object.assign(new Error(reply.message ?? fallback), { responseCode: reply.code });
 }
@@ -136,11 +130,7 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
         socket.resetAndDestroy();
         return;
       }
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('error', callback);
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks);
+      readData(stream, (raw) => {
         const envelope = envelopeOf(session);
         simpleParser(raw).then(
           (parsed) => {
@@ -152,26 +142,12 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
           },
           (err: Error) => callback(err),
         );
-      });
+      }, (err) => callback(err));
     },
     ...options.server,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  // Errors after the start (a client that drops its connection) are part of the tests.
-  server.on('error', () => undefined);
-  server.server.on('connection', (socket: Socket) => {
-    const port = socket.remotePort;
-    if (port === undefined) return;
-    sockets.set(port, socket);
-    socket.once('close', () => sockets.delete(port));
-  });
-  const port = (server.server.address() as AddressInfo).port;
+  const port = await listenLocal(server);
+  trackSockets(server, sockets);
   const credentials = options.auth ? `${encodeURIComponent(options.auth.user)}:${encodeURIComponent(options.auth.pass)}@` : '';
   return {
     port,
@@ -192,6 +168,6 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
       if (reply === null) rcptReplies.delete(address.toLowerCase());
       else rcptReplies.set(address.toLowerCase(), reply);
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => closeServer(server),
   };
 }

@@ -8,24 +8,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { killChildren, startChild } from '../helpers/child.ts';
+import { startChild } from '../helpers/child.ts';
 import { cliAsync, hasStackTrace, type CliRun } from '../helpers/cli.ts';
 import {
   AS_OF,
   CONTACTS,
+  controlledServer,
   copyOf,
   deliveries,
+  endTest,
   expectSentAsAccepted,
   inStore,
   MONTH,
   passResults,
   RECIPIENTS,
   seedTemplate,
+  smtpServer,
   statementFiles,
   TENANTS,
 } from '../helpers/demo-store.ts';
-import { startControlledSmtpServer, type ControlledSmtpServer } from '../helpers/smtp-control.ts';
-import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
+import { startSmtpServer } from '../helpers/smtp.ts';
 import { tempDir } from '../helpers/store.ts';
 
 /** The clock of every pass here: finalization, file and delivery times are the same in every store. */
@@ -38,11 +40,7 @@ let template: Record<string, string>;
 /** What one run alone makes of the demo. */
 let reference: Record<string, unknown[]>;
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  await killChildren();
-  while (cleanups.length) await cleanups.pop()!();
-});
+afterEach(endTest);
 
 beforeAll(async () => {
   work = tempDir('uc-concurrency-');
@@ -58,18 +56,6 @@ beforeAll(async () => {
   reference = passResults(env);
 });
 afterAll(() => work.cleanup());
-
-async function smtpServer(): Promise<TestSmtpServer> {
-  const s = await startSmtpServer();
-  cleanups.push(() => s.close());
-  return s;
-}
-
-async function controlledServer(stallData: number): Promise<ControlledSmtpServer> {
-  const s = await startControlledSmtpServer({ stallData });
-  cleanups.push(() => s.close());
-  return s;
-}
 
 /** The tenants of the `  <verb> <tenant> ...` lines of a pass's output. */
 function tenantsOf(r: CliRun, verb: 'closed' | 'sent'): string[] {

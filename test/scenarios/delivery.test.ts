@@ -11,23 +11,23 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { AddressObject } from 'mailparser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { killChildren, startChild } from '../helpers/child.ts';
+import { startChild } from '../helpers/child.ts';
 import { cli, cliAsync, hasStackTrace, type CliRun } from '../helpers/cli.ts';
-import { startControlledSmtpServer, type ControlledSmtpServer } from '../helpers/smtp-control.ts';
-import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from '../helpers/smtp.ts';
+import {
+  afterTest,
+  AS_OF,
+  CONTACTS,
+  controlledServer,
+  deliveries,
+  endTest,
+  inStore,
+  MONTH,
+  RECIPIENTS,
+  seeded,
+  smtpServer,
+  TENANT_OF,
+} from '../helpers/demo-store.ts';
 import { snapshot, tempDir } from '../helpers/store.ts';
-
-const AS_OF = '2026-11-03T00:00:00Z';
-const MONTH = '2026-10';
-/** The active contacts of the demo, by tenant (TNT00005 has none; TNT00003's third one is inactive). */
-const CONTACTS: Record<string, string[]> = {
-  TNT00001: ['billing@tenant01.example.jp'],
-  TNT00003: ['ap@rules.example.com', 'cfo@rules.example.com'],
-  TNT00004: ['finance@globex.example.sg'],
-  'manual-tenant': ['owner@manual-tenant.example.jp'],
-};
-const RECIPIENTS = Object.values(CONTACTS).flat().sort();
-const TENANT_OF = new Map(Object.entries(CONTACTS).flatMap(([t, as]) => as.map((a) => [a, t] as const)));
 
 let work: { dir: string; cleanup: () => void };
 beforeAll(() => {
@@ -35,59 +35,7 @@ beforeAll(() => {
 });
 afterAll(() => work.cleanup());
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  await killChildren();
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function smtpServer(options: TestSmtpOptions = {}): Promise<TestSmtpServer> {
-  const s = await startSmtpServer(options);
-  cleanups.push(() => s.close());
-  return s;
-}
-
-async function controlledServer(stallData: number): Promise<ControlledSmtpServer> {
-  const s = await startControlledSmtpServer({ stallData });
-  cleanups.push(() => s.close());
-  return s;
-}
-
-/** A fresh data dir with the demo seeded for 2026-10; returns its settings. */
-function seeded(name: string): Record<string, string> {
-  const env = { DATA_DIR: path.join(work.dir, name), BILLING_TZ: 'UTC', LOG_LEVEL: 'error' };
-  const seed = cli(['seed-demo', '--as-of', AS_OF], env);
-  expect(seed.stderr).toBe('');
-  expect(seed.code).toBe(0);
-  return env;
-}
-
-/** Reads the store of a data dir (read-only, so that nothing here changes it). */
-function inStore<T>(env: Record<string, string>, read: (db: Database.Database) => T): T {
-  const db = new Database(path.join(env.DATA_DIR!, 'usage-charges.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
-}
-
-interface DeliveryRecord {
-  tenant: string;
-  recipient: string;
-  kind: string;
-  status: string;
-  attempts: number;
-  messageId: string;
-  lastError: string | null;
-  reason: string;
-}
-
-function deliveries(env: Record<string, string>): DeliveryRecord[] {
-  return inStore(env, (db) => db.prepare(`SELECT t.tenant_name AS tenant, d.recipient, d.kind, d.status, d.attempts, d.message_id AS messageId,
-      d.last_error AS lastError, d.reason
-    FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) ORDER BY d.delivery_pk`).all() as DeliveryRecord[]);
-}
+afterEach(endTest);
 
 function messageIdOf(env: Record<string, string>, recipient: string, kind = 'statement'): string {
   const d = deliveries(env).filter((x) => x.recipient === recipient && x.kind === kind);
@@ -130,7 +78,7 @@ function header(parsedHeader: unknown): string {
 
 describe('run with an SMTP server', () => {
   it('sends every active contact its statement once, lists the mails, and status shows them sent', async () => {
-    const env = seeded('send');
+    const env = seeded(work.dir, 'send');
     const smtp = await smtpServer();
     const r = await cliAsync(['run', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
     expect(r.stderr).toBe('');
@@ -178,7 +126,7 @@ describe('run with an SMTP server', () => {
 
 describe('a pass killed while sending', () => {
   it('is resumed by the next run --wait: every delivery ends sent, every contact has its statement, a message sent twice has one Message-ID', async () => {
-    const env = { ...seeded('killed'), LOCK_TTL_SECONDS: '10' };
+    const env = { ...seeded(work.dir, 'killed'), LOCK_TTL_SECONDS: '10' };
     // One connection, so that the messages go one after the other: the third one stalls.
     const stalling = await controlledServer(3);
     const first = startChild(['run', '--as-of', AS_OF], { ...env, SMTP_URL: stalling.url, SMTP_POOL_SIZE: '1' });
@@ -239,7 +187,7 @@ describe('a pass killed while sending', () => {
 
 describe('a pass asked to stop (SIGTERM) while sending', () => {
   it('finishes the message in flight, records it sent, sends no other, releases the lease; the next run sends the rest', async () => {
-    const env = seeded('sigterm');
+    const env = seeded(work.dir, 'sigterm');
     const stalling = await controlledServer(2);
     const first = startChild(['run', '--as-of', AS_OF], { ...env, SMTP_URL: stalling.url, SMTP_POOL_SIZE: '1' });
     const inFlight = await stalling.stalled;
@@ -274,7 +222,7 @@ describe('a pass asked to stop (SIGTERM) while sending', () => {
 
 describe('two passes at once', () => {
   it('send each contact exactly one message; exactly one pass closes the statements', async () => {
-    const env = seeded('race');
+    const env = seeded(work.dir, 'race');
     const smtp = await smtpServer();
     const runs = await Promise.all([
       cliAsync(['run', '--as-of', AS_OF, '--wait'], { ...env, SMTP_URL: smtp.url }),
@@ -296,7 +244,7 @@ describe('two passes at once', () => {
 
 describe('resend', () => {
   it('sends the archived zip again to each contact, audited, under new Message-IDs; --to sends only there; bad requests exit 2', async () => {
-    const env = seeded('resend');
+    const env = seeded(work.dir, 'resend');
     const smtp = await smtpServer();
     const smtpEnv = { ...env, SMTP_URL: smtp.url };
     expect((await cliAsync(['run', '--as-of', AS_OF], smtpEnv)).code).toBe(0);
@@ -390,7 +338,7 @@ describe('resend', () => {
 
 describe('retry --failed', () => {
   it('a 550 fails one delivery (run exits 1 and says why); retry --failed --month requeues it; the next run sends it with its Message-ID', async () => {
-    const env = seeded('retry');
+    const env = seeded(work.dir, 'retry');
     const refusing = await smtpServer({ rcptReplies: { 'cfo@rules.example.com': { code: 550, message: '5.1.1 mailbox unavailable' } } });
     const r = await cliAsync(['run', '--as-of', AS_OF], { ...env, SMTP_URL: refusing.url });
     expect(r.code).toBe(1);
@@ -431,7 +379,7 @@ describe('retry --failed', () => {
 
 describe('run --dry-run', () => {
   it('changes nothing in the store, sends nothing, and leaves the zips and .eml files in the folder it prints', async () => {
-    const env = seeded('dry');
+    const env = seeded(work.dir, 'dry');
     const smtp = await smtpServer();
     const smtpEnv = { ...env, SMTP_URL: smtp.url };
     const statusBefore = cli(['status', '--json'], env);
@@ -445,7 +393,7 @@ describe('run --dry-run', () => {
     expect(m, r.stdout).not.toBeNull();
     expect(m![1]).toBe(env.DATA_DIR);
     const dir = m![2]!;
-    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    afterTest(() => fs.rmSync(dir, { recursive: true, force: true }));
     expect(r.stdout).toMatch(/^dry run as of 2026-11-03T00:00:00\.000Z: 5 closed, 0 failed to close; 5 files written, 0 failed; 5 mails sent, 0 retrying, 0 failed; 1 without recipient$/m);
     expect(r.stdout).toContain(`mails: ${path.join(dir, 'outbox')}\n`);
 
@@ -480,7 +428,7 @@ describe('run --dry-run', () => {
 
 describe('backup', () => {
   it('writes a readable SQLite copy of the store, owner-only; an existing file is refused with exit 2', async () => {
-    const env = seeded('backup');
+    const env = seeded(work.dir, 'backup');
     expect(cli(['run', '--as-of', AS_OF], env).code).toBe(0);
     const file = path.join(work.dir, 'backup.sqlite');
     const r = cli(['backup', file], env);
@@ -510,7 +458,7 @@ describe('backup', () => {
 
 describe('logs', () => {
   it('at trace level in JSON hold no SMTP password and no mail body', async () => {
-    const env = seeded('logs');
+    const env = seeded(work.dir, 'logs');
     const smtp = await smtpServer({ auth: { user: 'user', pass: 's3cret-pw' } });
     expect(smtp.url).toBe(`smtp://user:s3cret-pw@127.0.0.1:${smtp.port}`);
     const r = await cliAsync(['run', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url, LOG_LEVEL: 'trace', LOG_FORMAT: 'json' });

@@ -10,13 +10,15 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { emlFileName } from '../../src/mail/transport.ts';
-import { killChildren, startChild } from '../helpers/child.ts';
+import { startChild } from '../helpers/child.ts';
 import { cli, cliAsync, hasStackTrace, type CliRun } from '../helpers/cli.ts';
 import {
   AS_OF,
   CONTACTS,
+  controlledServer,
   copyOf,
   deliveries,
+  endTest,
   expectSentAsAccepted,
   fileSha,
   inStore,
@@ -24,14 +26,14 @@ import {
   RECIPIENTS,
   seedTemplate,
   sha256,
+  smtpServer,
   statementFiles,
   storeFile,
   TENANT_OF,
   TENANTS,
   tempFilesLeft,
 } from '../helpers/demo-store.ts';
-import { startControlledSmtpServer, type ControlledSmtpServer } from '../helpers/smtp-control.ts';
-import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from '../helpers/smtp.ts';
+import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
 import { holdStoreLock } from '../helpers/store-lock.ts';
 import { snapshot, tempDir } from '../helpers/store.ts';
 
@@ -46,23 +48,7 @@ beforeAll(() => {
 });
 afterAll(() => work.cleanup());
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  await killChildren();
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function smtpServer(options: TestSmtpOptions = {}): Promise<TestSmtpServer> {
-  const s = await startSmtpServer(options);
-  cleanups.push(() => s.close());
-  return s;
-}
-
-async function controlledServer(stallData: number): Promise<ControlledSmtpServer> {
-  const s = await startControlledSmtpServer({ stallData });
-  cleanups.push(() => s.close());
-  return s;
-}
+afterEach(endTest);
 
 /** The accepted messages of the test server, as expectSentAsAccepted takes them. */
 function accepted(smtp: TestSmtpServer): { rcptTo: string[]; messageId: string | undefined }[] {

@@ -14,6 +14,7 @@ import {
   SEND_AT,
   archived,
   closeAndBuild,
+  closedWorld,
   countsByRecipient,
   deliveries,
   deliveryTo,
@@ -24,14 +25,11 @@ import {
   once,
   send,
   sha256,
-  smtpServer,
 } from './support.ts';
 
 describe('a pass that stopped mid-send', () => {
   it('a delivery left in `sending` before its message went out is sent by the next step, with the stored Message-ID', async () => {
-    const server = await smtpServer();
-    const w = await demoWorld({ SMTP_URL: server.url });
-    await closeAndBuild(w);
+    const { server, w } = await closedWorld();
     const victim = deliveryTo(w.db, 'cfo@rules.example.com');
     // The crashed pass claimed it and died before sending.
     expect(claimDelivery(w.db, victim.delivery_pk, SEND_AT.toISOString())).toBe(true);
@@ -54,9 +52,7 @@ describe('a pass that stopped mid-send', () => {
   });
 
   it('a message the server accepted before the pass died goes again under the same Message-ID (the one duplicate allowed)', async () => {
-    const server = await smtpServer();
-    const w = await demoWorld({ SMTP_URL: server.url });
-    await closeAndBuild(w);
+    const { server, w } = await closedWorld();
     const victim = deliveryTo(w.db, 'finance@globex.example.sg');
 
     // A pass whose process dies right after the server's 250: the result is never recorded.
@@ -123,9 +119,7 @@ describe('a delivery that stops the pass each time it is sent', () => {
   });
 
   it('is failed by the next step after MAIL_MAX_ATTEMPTS stopped passes and never sent again; one below the limit goes again with its Message-ID', async () => {
-    const server = await smtpServer();
-    const w = await demoWorld({ SMTP_URL: server.url, MAIL_MAX_ATTEMPTS: '2' });
-    await closeAndBuild(w);
+    const { server, w } = await closedWorld({}, { MAIL_MAX_ATTEMPTS: '2' });
     const poison = deliveryTo(w.db, 'finance@globex.example.sg');
     const victim = deliveryTo(w.db, 'cfo@rules.example.com');
 
@@ -159,9 +153,7 @@ describe('a delivery that stops the pass each time it is sent', () => {
 
 describe('the archived zip', () => {
   it('damaged or missing on disk: rebuilt from the frozen lines, sent with the recorded SHA-256, and repaired', async () => {
-    const server = await smtpServer();
-    const w = await demoWorld({ SMTP_URL: server.url });
-    await closeAndBuild(w);
+    const { server, w } = await closedWorld();
     const damaged = fileOf(w.db, 'TNT00003');
     const good = archived(w, damaged);
     const bad = Buffer.from(good);
@@ -194,9 +186,7 @@ describe('the archived zip', () => {
   });
 
   it('that the frozen lines cannot reproduce (the recorded SHA-256 altered) is never sent; the delivery ends failed with the reason', async () => {
-    const server = await smtpServer();
-    const w = await demoWorld({ SMTP_URL: server.url, MAIL_MAX_ATTEMPTS: '2', MAIL_RETRY_BASE_SECONDS: '60' });
-    await closeAndBuild(w);
+    const { server, w } = await closedWorld({}, { MAIL_MAX_ATTEMPTS: '2', MAIL_RETRY_BASE_SECONDS: '60' });
     const f = fileOf(w.db, 'TNT00004');
     const onDisk = archived(w, f);
     const altered = sha256(Buffer.from('not the statement'));

@@ -10,6 +10,7 @@ import {
   ALL_RECIPIENTS,
   SEND_AT,
   closeAndBuild,
+  closedWorld,
   countsByRecipient,
   deliveries,
   deliveryTo,
@@ -28,9 +29,7 @@ const REFUSAL = { code: 421, message: '4.3.2 service not available' };
 describe('a server that refuses connections', () => {
   // One connection at a time, so that "the rest" of the step is well defined.
   it('stops the step at the first refusal without counting it as an attempt; the next step sends every message once', async () => {
-    const server = await smtpServer({ rejectConnections: 1, rejectReply: REFUSAL });
-    const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1', MAIL_RETRY_BASE_SECONDS: '60' });
-    await closeAndBuild(w);
+    const { server, w } = await closedWorld({ rejectConnections: 1, rejectReply: REFUSAL }, { SMTP_POOL_SIZE: '1', MAIL_RETRY_BASE_SECONDS: '60' });
 
     const first = await send(w);
     expect(first.sent).toEqual([]);
@@ -67,9 +66,7 @@ describe('a server that refuses connections', () => {
   });
 
   it('refused on more steps than MAIL_MAX_ATTEMPTS: each further step tries again at once, nothing fails, and all are delivered exactly once', async () => {
-    const server = await smtpServer({ rejectConnections: 3, rejectReply: REFUSAL });
-    const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1', MAIL_RETRY_BASE_SECONDS: '60', MAIL_MAX_ATTEMPTS: '2' });
-    await closeAndBuild(w);
+    const { server, w } = await closedWorld({ rejectConnections: 3, rejectReply: REFUSAL }, { SMTP_POOL_SIZE: '1', MAIL_RETRY_BASE_SECONDS: '60', MAIL_MAX_ATTEMPTS: '2' });
 
     const stopped: (string | null)[] = [];
     for (let step = 0; step < 3; step++) {
@@ -125,9 +122,7 @@ describe('a server that stays unusable', () => {
   });
 
   it('a connection reset during DATA counts as an attempt: after MAIL_MAX_ATTEMPTS the delivery fails with "gave up after"; the others are sent once', async () => {
-    const server = await smtpServer({ resetDataOf: (envelope) => envelope.rcptTo.includes(FIRST) });
-    const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1', MAIL_MAX_ATTEMPTS: '3', MAIL_RETRY_BASE_SECONDS: '0' });
-    await closeAndBuild(w);
+    const { server, w } = await closedWorld({ resetDataOf: (envelope) => envelope.rcptTo.includes(FIRST) }, { SMTP_POOL_SIZE: '1', MAIL_MAX_ATTEMPTS: '3', MAIL_RETRY_BASE_SECONDS: '0' });
 
     const reasons: string[] = [];
     for (let attempt = 1; attempt <= 3; attempt++) {
@@ -168,9 +163,7 @@ describe('a server that stays unusable', () => {
 describe('a server that does not answer', () => {
   it('a reply later than SMTP_TIMEOUT_SECONDS stops the step; the message goes again later under the same Message-ID', async () => {
     // The first message's reply comes after the 1 s timeout; the server did get that message.
-    const server = await smtpServer({ dataDelayMs: (n) => (n === 1 ? 1500 : 0) });
-    const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1', SMTP_TIMEOUT_SECONDS: '1', MAIL_RETRY_BASE_SECONDS: '60' });
-    await closeAndBuild(w);
+    const { server, w } = await closedWorld({ dataDelayMs: (n) => (n === 1 ? 1500 : 0) }, { SMTP_POOL_SIZE: '1', SMTP_TIMEOUT_SECONDS: '1', MAIL_RETRY_BASE_SECONDS: '60' });
     const first = await send(w);
     expect(first.sent).toEqual([]);
     expect(first.stopped).toBe('timed out (socket timeout): Timeout');
@@ -191,9 +184,7 @@ describe('a server that does not answer', () => {
 describe('a permanent refusal', () => {
   it('550 for one address fails that delivery at once; every other one is sent', async () => {
     const gone = 'finance@globex.example.sg';
-    const server = await smtpServer({ rcptReplies: { [gone]: { code: 550, message: '5.1.1 mailbox unavailable' } } });
-    const w = await demoWorld({ SMTP_URL: server.url });
-    await closeAndBuild(w);
+    const { server, w } = await closedWorld({ rcptReplies: { [gone]: { code: 550, message: '5.1.1 mailbox unavailable' } } });
 
     const summary = await send(w);
     expect(summary.stopped).toBeNull();
@@ -224,9 +215,7 @@ describe('a permanent refusal', () => {
 describe('a transient refusal', () => {
   it('451 for one address is retried with backoff base, base x2, base x4, then fails after MAIL_MAX_ATTEMPTS', async () => {
     const busy = 'ap@rules.example.com';
-    const server = await smtpServer({ rcptReplies: { [busy]: { code: 451, message: '4.3.0 try again later' } } });
-    const w = await demoWorld({ SMTP_URL: server.url, MAIL_RETRY_BASE_SECONDS: '30', MAIL_MAX_ATTEMPTS: '4' });
-    await closeAndBuild(w);
+    const { server, w } = await closedWorld({ rcptReplies: { [busy]: { code: 451, message: '4.3.0 try again later' } } }, { MAIL_RETRY_BASE_SECONDS: '30', MAIL_MAX_ATTEMPTS: '4' });
 
     const first = await send(w);
     expect(first.sent.map((s) => s.recipient).sort()).toEqual(ALL_RECIPIENTS.filter((r) => r !== busy));
@@ -273,9 +262,7 @@ describe('a transient refusal', () => {
 describe('requeue of a failed delivery', () => {
   it('puts it back to pending with attempts 0 and the same Message-ID; the next step sends it', async () => {
     const gone = 'owner@manual-tenant.example.jp';
-    const server = await smtpServer({ rcptReplies: { [gone]: { code: 550, message: '5.1.1 mailbox unavailable' } } });
-    const w = await demoWorld({ SMTP_URL: server.url });
-    await closeAndBuild(w);
+    const { server, w } = await closedWorld({ rcptReplies: { [gone]: { code: 550, message: '5.1.1 mailbox unavailable' } } });
     await send(w);
     const failed = deliveryTo(w.db, gone);
     expect(failed).toMatchObject({ status: 'failed', attempts: 1 });

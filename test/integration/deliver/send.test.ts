@@ -14,6 +14,7 @@ import {
   SEND_AT,
   archived,
   closeAndBuild,
+  closedWorld,
   countsByRecipient,
   deliveries,
   deliveryTo,
@@ -28,9 +29,7 @@ import {
 
 describe('sending the demo month', () => {
   it('mails every active contact of every closed tenant once: the archived zip under the stored Message-ID', async () => {
-    const server = await smtpServer();
-    const w = await demoWorld({ SMTP_URL: server.url });
-    const close = await closeAndBuild(w);
+    const { server, w, close } = await closedWorld();
     expect(close.failed).toEqual([]);
     expect(close.closed.map((c) => [c.tenant, c.recipients]).sort()).toEqual([
       ['TNT00001', 1],
@@ -145,9 +144,7 @@ describe('the outbox rows are made with the statement', () => {
   });
 
   it('freezes the recipient address: a contact changed after the close still gets the mail at the old address', async () => {
-    const server = await smtpServer();
-    const w = await demoWorld({ SMTP_URL: server.url });
-    await closeAndBuild(w);
+    const { server, w } = await closedWorld();
     const before = deliveryTo(w.db, 'finance@globex.example.sg');
     w.db.prepare(`UPDATE contacts SET email = 'new-finance@globex.example.sg' WHERE email = 'finance@globex.example.sg'`).run();
 
@@ -220,9 +217,7 @@ describe('the SMTP pool', () => {
 
 describe('the due deliveries are read a page at a time', () => {
   it.each([1, 2, 3, 500])('with pages of %i, every delivery is sent exactly once, in month, tenant and delivery order', async (pageSize) => {
-    const server = await smtpServer();
-    const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1' });
-    await closeAndBuild(w);
+    const { server, w } = await closedWorld({}, { SMTP_POOL_SIZE: '1' });
     const order = w.db.prepare(`SELECT d.recipient FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
       ORDER BY s.billing_month, t.tenant_name, d.delivery_pk`).pluck().all() as string[];
     const progress: [number, number][] = [];

@@ -2,7 +2,6 @@
  * Shared pieces of the delivery tests: the demo cloud in a real SQLite store, closed for 2026-10,
  * a real SMTP server on 127.0.0.1, and readers of the outbox rows and the archived zips.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach } from 'vitest';
@@ -13,24 +12,22 @@ import { loadConfig, type Config } from '../../../src/config.ts';
 import { seedDemo } from '../../../src/ingest/demo.ts';
 import { createMailer, type Mailer } from '../../../src/mail/transport.ts';
 import type { Db } from '../../../src/store/db.ts';
-import { startSmtpServer, type ReceivedMessage, type TestSmtpOptions, type TestSmtpServer } from '../../helpers/smtp.ts';
+import { afterTest, AS_OF as DEMO_AS_OF, endTest, smtpServer } from '../../helpers/demo-store.ts';
+import type { ReceivedMessage, TestSmtpOptions, TestSmtpServer } from '../../helpers/smtp.ts';
 import { tempStore } from '../../helpers/store.ts';
 
+/**
+ * Shared with the scenario tests: the active contacts of the demo's closed tenants by tenant, all
+ * of them sorted, sha256, and a test SMTP server closed after the test.
+ */
+export { CONTACTS as DEMO_RECIPIENTS, RECIPIENTS as ALL_RECIPIENTS, sha256, smtpServer } from '../../helpers/demo-store.ts';
+
 /** The instant the demo month 2026-10 is closed as of, and the clock of the close. */
-export const AS_OF = new Date('2026-11-03T00:00:00Z');
+export const AS_OF = new Date(DEMO_AS_OF);
 export const CLOSED_AT = new Date('2026-11-03T00:05:00Z');
 /** The clock of the first send step (later ones add to it). */
 export const SEND_AT = new Date('2026-11-03T00:10:00Z');
 export const MAIL_FROM = 'Billing Desk <billing@example.com>';
-
-/** The active contacts of the demo's closed tenants (TNT00005 has none; TNT00003's third is inactive). */
-export const DEMO_RECIPIENTS: Record<string, string[]> = {
-  TNT00001: ['billing@tenant01.example.jp'],
-  TNT00003: ['ap@rules.example.com', 'cfo@rules.example.com'],
-  TNT00004: ['finance@globex.example.sg'],
-  'manual-tenant': ['owner@manual-tenant.example.jp'],
-};
-export const ALL_RECIPIENTS = Object.values(DEMO_RECIPIENTS).flat().sort();
 
 /** A delivery row with its tenant and its statement's file. */
 export interface DeliveryRow {
@@ -60,10 +57,7 @@ export interface FileRow {
   sha256: string;
 }
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+afterEach(endTest);
 
 /** A test's world: the store, its settings, and the mailer they ask for (closed after the test). */
 export interface World {
@@ -79,19 +73,12 @@ export interface World {
  */
 export async function demoWorld(env: Record<string, string> = {}): Promise<World> {
   const store = tempStore();
-  cleanups.push(() => store.close());
+  afterTest(() => store.close());
   await seedDemo(store.db, { now: '2026-11-02T00:00:00.000Z', defaultCurrency: 'JPY', defaultLocale: 'ja' }, AS_OF, 'UTC');
   const config = loadConfig({ env: { DATA_DIR: store.dir, BILLING_TZ: 'UTC', MAIL_FROM, SMTP_TIMEOUT_SECONDS: '2', ...env }, cwd: store.dir });
   const mailer = createMailer(config);
-  cleanups.push(() => mailer.close());
+  afterTest(() => mailer.close());
   return { db: store.db, dir: store.dir, config, mailer };
-}
-
-/** A test SMTP server, closed after the test. */
-export async function smtpServer(options: TestSmtpOptions = {}): Promise<TestSmtpServer> {
-  const server = await startSmtpServer(options);
-  cleanups.push(() => server.close());
-  return server;
 }
 
 /** The close and the file build of the demo month, as the month-end pass runs them. */
@@ -100,6 +87,17 @@ export async function closeAndBuild(w: World): Promise<CloseSummary> {
   const files = await buildFiles(w.db, w.config, () => CLOSED_AT);
   if (files.failed.length > 0) throw new Error(`files failed: ${JSON.stringify(files.failed)}`);
   return close;
+}
+
+/**
+ * A test SMTP server (`options`, closed after the test) and a demo world that mails it (`env` on
+ * top of its SMTP_URL), with the demo month closed and its files built.
+ */
+export async function closedWorld(options: TestSmtpOptions = {}, env: Record<string, string> = {}): Promise<{ server: TestSmtpServer; w: World; close: CloseSummary }> {
+  const server = await smtpServer(options);
+  const w = await demoWorld({ SMTP_URL: server.url, ...env });
+  const close = await closeAndBuild(w);
+  return { server, w, close };
 }
 
 /** A send step with its clock fixed at `at`. */
@@ -130,10 +128,6 @@ export function deliveryTo(db: Db, recipient: string): DeliveryRow {
 export function fileOf(db: Db, tenant: string): FileRow {
   return db.prepare(`SELECT f.statement_pk, t.tenant_name, f.zip_name, f.zip_path, f.sha256 FROM statement_files f
     JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) WHERE t.tenant_name = ? AND s.billing_month = '2026-10'`).get(tenant) as FileRow;
-}
-
-export function sha256(bytes: Uint8Array): string {
-  return crypto.createHash('sha256').update(bytes).digest('hex');
 }
 
 /** The bytes of an archived zip on disk. */
