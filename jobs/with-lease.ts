@@ -6,7 +6,7 @@
  */
 import { UsageChargesError } from '../src/domain/errors.ts';
 import type { Db } from '../src/store/db.ts';
-import { acquireLease, finishRun, newOwnerId, releaseLease, renewLease, startRun, type Lease, type TakeOverReason } from '../src/store/lock.ts';
+import { acquireLease, finishRun, newOwnerId, releaseLease, renewLease, startRun, type Lease, type RunKind, type TakeOverReason } from '../src/store/lock.ts';
 
 /** The lease every month-end pass takes. */
 export const MONTH_END_LEASE = 'month-end';
@@ -55,6 +55,8 @@ export interface WithLeaseOptions {
   onTakeOver?: (previousOwner: string, because: TakeOverReason) => void;
   /** With `wait`: asked while waiting; true gives up (a shutdown) with E_STOPPED. */
   shouldStop?: () => boolean;
+  /** What is recorded in `runs` (default `pass`). */
+  kind?: RunKind;
   name?: string;
   owner?: string;
   now?: () => Date;
@@ -126,7 +128,7 @@ export async function withLease<T>(db: Db, options: WithLeaseOptions, pass: (hel
     },
   };
   try {
-    const runPk = startRun(db, owner, options.asOf, now());
+    const runPk = startRun(db, owner, options.asOf, now(), options.kind ?? 'pass');
     try {
       const outcome = await pass(held);
       finishRun(db, runPk, outcome.status, outcome.summary, now());

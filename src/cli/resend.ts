@@ -63,7 +63,7 @@ export function registerResend(program: Command, ctx: CliContext): void {
 
       const mailer = createMailer(config);
       try {
-        const summary = await withLease(db, { ttlMs: config.lockTtlSeconds * 1000, asOf: new Date(), wait: true,
+        const summary = await withLease(db, { ttlMs: config.lockTtlSeconds * 1000, asOf: new Date(), wait: true, kind: 'resend',
           onWait: (holder) => ctx.output.out(`waiting for the pass of ${holder} to finish`) }, async () => {
           // The archived zip must be the statement (or be rebuilt to it) before anything is queued:
           // a resend that cannot send the recorded bytes says so now and leaves no delivery behind.

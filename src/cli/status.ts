@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import { InputError } from '../domain/errors.ts';
 import { localDate } from '../domain/calendar.ts';
-import { deliveryCounts, listTenants, monthDeliveries, monthStates, recentResends, recentRuns, summarizeStore, tenantHistory, type MonthMailState, type MonthState } from '../store/summary.ts';
+import { deliveryCounts, listTenants, monthDeliveries, monthStates, recentResends, summarizeStore, tenantHistory, type MonthMailState, type MonthState } from '../store/summary.ts';
 import { DB_FILE_NAME } from '../store/db.ts';
+import { listRuns } from '../store/lock.ts';
 import type { CliContext } from './context.ts';
 import { parseMonth } from './options.ts';
 import { table } from './output.ts';
@@ -29,9 +30,11 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       const out = ctx.output.out;
       const deliveries = deliveryCounts(db);
       const resends = recentResends(db, 10);
-      const runs = recentRuns(db, 1);
+      // The last month-end pass (a resend holds the lease too, and is recorded as one, but is not a pass).
+      const pass = listRuns(db, 1, 'pass')[0];
+      const last = pass ? { started_at: pass.startedAt, finished_at: pass.finishedAt, status: pass.status, as_of: pass.asOf, summary: pass.summary } : null;
       if (opts.json) {
-        out(JSON.stringify({ dataDir: config.dataDir, ...s, deliveries, recentResends: resends, lastRun: runs[0] ?? null, tenantList: tenants }, null, 2));
+        out(JSON.stringify({ dataDir: config.dataDir, ...s, deliveries, recentResends: resends, lastRun: last, tenantList: tenants }, null, 2));
         return;
       }
       out(`store: ${config.dataDir}/${DB_FILE_NAME} (schema version ${s.schemaVersion})`);
@@ -46,7 +49,6 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       out(`statements: ${st || 'none'}`);
       const dl = Object.entries(deliveries).map(([k, v]) => `${v} ${k}`).join(', ');
       out(`mails: ${dl || 'none'}${deliveries.failed ? ' (usage-charges status --month YYYY-MM shows why; retry --failed requeues them)' : ''}`);
-      const last = runs[0];
       if (last) out(`last pass: ${last.status}, started ${last.started_at}${last.finished_at ? `, finished ${last.finished_at}` : ''} (as of ${last.as_of})`);
       if (resends.length > 0) {
         out('');

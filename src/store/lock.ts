@@ -144,8 +144,12 @@ export function getLease(db: Db, name: string): Lease | undefined {
 export type RunStatus = 'running' | 'ok' | 'failed' | 'interrupted';
 
 /** One row of `runs`. */
+/** What holds the lease and is recorded in `runs`: a month-end pass or a resend. */
+export type RunKind = 'pass' | 'resend';
+
 export interface RunRecord {
   runPk: number;
+  kind: RunKind;
   startedAt: string;
   finishedAt: string | null;
   asOf: string;
@@ -158,12 +162,12 @@ export interface RunRecord {
  * Records the start of a pass (status `running`). Passes of other owners still marked `running`
  * can only be ones whose holder died (the caller holds the lease): they are marked `interrupted`.
  */
-export function startRun(db: Db, owner: string, asOf: Date, now: Date): number {
+export function startRun(db: Db, owner: string, asOf: Date, now: Date, kind: RunKind = 'pass'): number {
   return db.transaction(() => {
     db.prepare("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND owner <> ?").run(owner);
     const r = db
-      .prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')")
-      .run(iso(now), iso(asOf), owner);
+      .prepare("INSERT INTO runs (started_at, as_of, owner, status, kind) VALUES (?, ?, ?, 'running', ?)")
+      .run(iso(now), iso(asOf), owner, kind);
     return Number(r.lastInsertRowid);
   }).immediate();
 }
@@ -174,10 +178,11 @@ export function finishRun(db: Db, runPk: number, status: 'ok' | 'failed' | 'inte
 }
 
 /** The recorded passes, newest first. */
-export function listRuns(db: Db, limit = 20): RunRecord[] {
+export function listRuns(db: Db, limit = 20, kind?: RunKind): RunRecord[] {
   return db
     .prepare(
-      'SELECT run_pk AS runPk, started_at AS startedAt, finished_at AS finishedAt, as_of AS asOf, owner, status, summary FROM runs ORDER BY run_pk DESC LIMIT ?',
+      `SELECT run_pk AS runPk, kind, started_at AS startedAt, finished_at AS finishedAt, as_of AS asOf, owner, status, summary FROM runs
+       ${kind === undefined ? '' : 'WHERE kind = @kind'} ORDER BY run_pk DESC LIMIT @limit`,
     )
-    .all(limit) as RunRecord[];
+    .all({ limit, ...(kind === undefined ? {} : { kind }) }) as RunRecord[];
 }

@@ -148,12 +148,6 @@ export function recentResends(db: Db, limit: number): { at: string; tenant: stri
     });
 }
 
-/** The latest passes, newest first. */
-export function recentRuns(db: Db, limit: number): { started_at: string; finished_at: string | null; status: string; as_of: string; summary: string }[] {
-  return db.prepare('SELECT started_at, finished_at, status, as_of, summary FROM runs ORDER BY run_pk DESC LIMIT ?').all(limit) as
-    { started_at: string; finished_at: string | null; status: string; as_of: string; summary: string }[];
-}
-
 /** A tenant's statements, newest first, at most `months` of them. */
 export function tenantHistory(db: Db, tenantName: string, months: number): (MonthState & { period_start: string; period_end: string })[] {
   return db.prepare(`SELECT t.tenant_name, s.billing_month, s.period_start, s.period_end, s.status, s.total, s.currency, s.finalized_at, s.last_error, f.zip_name

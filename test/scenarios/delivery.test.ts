@@ -296,6 +296,12 @@ describe('resend', () => {
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('\nrecent resends:\n');
     expect(status.stdout).toMatch(/^\S+\s+TNT00003\s+2026-10\s+ap@rules\.example\.com cfo@rules\.example\.com\s+lost in spam\s+\S+@\S+$/m);
+    // The resend held the lease and is recorded as a resend; "last pass" is still the month-end pass.
+    const recorded = inStore(env, (db) => db.prepare('SELECT kind, status, as_of AS asOf FROM runs ORDER BY run_pk').all() as { kind: string; status: string; asOf: string }[]);
+    expect(recorded.map((x) => [x.kind, x.status])).toEqual([['pass', 'ok'], ['resend', 'ok']]);
+    expect(status.stdout).toContain(`\nlast pass: ok, started `);
+    expect(status.stdout).toContain(` (as of ${recorded[0]!.asOf})\n`);
+    expect(JSON.parse(cli(['status', '--json'], env).stdout).lastRun.as_of).toBe(recorded[0]!.asOf);
     const month = cli(['status', '--month', MONTH], env);
     expect(month.code).toBe(0);
     expectMonthMails(month.stdout, { ...ALL_SENT_ONCE, TNT00003: '4 sent (2 resent)' });
