@@ -64,7 +64,7 @@ export function registerResend(program: Command, ctx: CliContext): void {
       const mailer = createMailer(config);
       try {
         const summary = await withLease(db, { ttlMs: config.lockTtlSeconds * 1000, asOf: new Date(), wait: true, kind: 'resend',
-          onWait: (holder) => ctx.output.out(`waiting for the pass of ${holder} to finish`) }, async () => {
+          onWait: (holder) => ctx.output.out(`waiting for the pass of ${holder} to finish`) }, async (held) => {
           // The archived zip must be the statement (or be rebuilt to it) before anything is queued:
           // a resend that cannot send the recorded bytes says so now and leaves no delivery behind.
           await archivedZip(db, config, statement.statement_pk);
@@ -76,7 +76,9 @@ export function registerResend(program: Command, ctx: CliContext): void {
             return created;
           }).immediate();
           log.info({ tenant: opts.tenant, billingMonth: month, deliveries: pks.length, by }, 'resend requested');
-          const s = await sendDue(db, config, mailer, { only: pks });
+          // A lease lost meanwhile (a resend that ran longer than LOCK_TTL_SECONDS without a renewal)
+          // stops it before its next message; what it did not send is sent by the next pass.
+          const s = await sendDue(db, config, mailer, { only: pks, shouldStop: () => held.lost });
           return { result: s, status: s.failed.length > 0 || s.stopped !== null ? 'failed' : 'ok', summary: { resend: pks.length, sent: s.sent.length, failed: s.failed.length } };
         });
         for (const s of summary.sent) ctx.output.out(`resent ${opts.tenant} ${month} to ${shown(s.recipient)}: ${shown(s.response)} (Message-ID ${s.messageId})`);
