@@ -196,8 +196,9 @@ export function pruneFiles(db: Db, config: Config, asOf: Date, now: () => Date =
  * then replaced. Anything else is an E_ARCHIVE error: nothing is sent that is not the statement.
  */
 export async function archivedZip(db: Db, config: Config, statementPk: number): Promise<{ name: string; bytes: Buffer; repaired: boolean }> {
-  const f = db.prepare('SELECT zip_name, zip_path, sha256, pruned_at FROM statement_files WHERE statement_pk = ?').get(statementPk) as
-    { zip_name: string; zip_path: string; sha256: string; pruned_at: string | null } | undefined;
+  const f = db.prepare(`SELECT f.zip_name, f.zip_path, f.sha256, f.pruned_at, t.tenant_name, s.billing_month FROM statement_files f
+    JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) WHERE f.statement_pk = ?`).get(statementPk) as
+    { zip_name: string; zip_path: string; sha256: string; pruned_at: string | null; tenant_name: string; billing_month: string } | undefined;
   if (f === undefined) throw new UsageChargesError('E_ARCHIVE', 'the statement has no files yet (the next run writes them)');
   const file = path.join(config.dataDir, f.zip_path);
   let bytes: Buffer | null = null;
@@ -214,8 +215,10 @@ export async function archivedZip(db: Db, config: Config, statementPk: number): 
   if (f.pruned_at === null) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     await writeFileAtomic(file, rebuilt.bytes);
+    // An archive that was damaged or lost is worth an operator's look (the disk, a backup restore).
+    recordAudit(db, new Date().toISOString(), 'archive-repaired', f.tenant_name, { billingMonth: f.billing_month, zip: f.zip_path, was: bytes === null ? 'missing' : 'damaged' });
   }
-  return { name: f.zip_name, bytes: rebuilt.bytes, repaired: bytes !== null || f.pruned_at === null };
+  return { name: f.zip_name, bytes: rebuilt.bytes, repaired: f.pruned_at === null };
 }
 
 export function sha256Of(bytes: Uint8Array): string {

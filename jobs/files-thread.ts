@@ -154,6 +154,12 @@ export class FilesThread {
   /** Ends the thread once it has written what it was given; records and reports it. */
   async finish(): Promise<FilesSummary> {
     const worker = this.worker;
+    // A thread that died still left on the port the replies it sent before (zips it wrote).
+    if (this.exited && this.replies !== null) {
+      this.take();
+      this.replies.close();
+      this.replies = null;
+    }
     if (worker !== null && this.replies !== null && !this.exited) {
       const replies = this.replies;
       await new Promise<void>((resolve) => {

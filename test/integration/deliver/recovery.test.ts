@@ -179,8 +179,13 @@ describe('the archived zip', () => {
     expect(sha256(rebuilt.content)).toBe(missing.sha256);
     expect(Buffer.compare(rebuilt.content, missingBytes)).toBe(0);
 
-    // Both files are back on disk, byte for byte.
+    // Both files are back on disk, byte for byte, and the repairs are audited.
     expect(Buffer.compare(archived(w, damaged), good)).toBe(0);
+    const audit = w.db.prepare("SELECT subject, detail FROM audit_log WHERE action = 'archive-repaired' ORDER BY subject").all() as { subject: string; detail: string }[];
+    expect(audit.map((a) => [a.subject, JSON.parse(a.detail) as unknown])).toEqual([
+      ['TNT00003', { billingMonth: '2026-10', zip: damaged.zip_path, was: 'damaged' }],
+      ['TNT00004', { billingMonth: '2026-10', zip: missing.zip_path, was: 'missing' }],
+    ]);
     expect(Buffer.compare(archived(w, missing), missingBytes)).toBe(0);
     expect(fs.statSync(path.join(w.config.dataDir, damaged.zip_path)).mode & 0o777).toBe(0o600);
   });
