@@ -217,7 +217,7 @@ export function readCsv(input: Readable, columns: ColumnSpec): CsvSource {
 
 function checkHeader(record: string[], columns: ColumnSpec, line: number): string[] {
   if (record.some((name) => name.includes('\r'))) {
-    throw new CsvStructureError(1, '(csv)', 'ends its lines with CR alone (an old Mac format); save it with LF or CR LF line ends');
+    throw new CsvStructureError(line, '(csv)', 'ends its lines with CR alone (an old Mac format); save it with LF or CR LF line ends');
   }
   const names = record.map((name) => name.trim());
   const known = new Set([...columns.required, ...columns.optional]);

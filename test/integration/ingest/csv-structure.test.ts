@@ -319,6 +319,12 @@ describe('csv: the line of a structure error', () => {
     for (const size of [0, 1, 2, 7]) expect(await structureError(bytes, size), `in chunks of ${size || 'all'} bytes`).toBe(`${line}: (encoding): ${NOT_UTF8}`);
   });
 
+  it('names the line where the header starts for a file whose lines end with CR alone', async () => {
+    const MAC = 'ends its lines with CR alone (an old Mac format); save it with LF or CR LF line ends';
+    await expectStructureError(`${HEADER}\rT1,One,31\r`, `1: (csv): ${MAC}`);
+    await expectStructureError(`\n\r\n${HEADER}\rT1,One,31\r`, `3: (csv): ${MAC}`);
+  });
+
   it('names the line of a NUL byte after a CR alone in a quoted cell, the line a structure error there gets', async () => {
     for (const size of [0, 1, 2, 7]) {
       expect(await structureError(Buffer.from(`${HEADER}\nT1,"x\ry",31\nT2,a\u0000b,20\n`), size), `in chunks of ${size || 'all'} bytes`).toBe(`4: (encoding): ${NUL}`);
