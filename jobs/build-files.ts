@@ -26,8 +26,8 @@ export interface FilesSummary {
   failed: { tenant: string; billingMonth: string; reason: string }[];
 }
 
-/** How many statements' zips are made at once. */
-const FILES_IN_FLIGHT = 4;
+/** How many statements' zips are made at once (the fsync of one overlaps the building of the next). */
+export const FILES_IN_FLIGHT = 4;
 
 /** The folder of a month's archived zips. */
 export function statementsDir(config: Config, billingMonth: string): string {
@@ -151,24 +151,16 @@ export async function buildFiles(
   };
   hooks.onProgress?.(0, pending.length);
   await Promise.all(Array.from({ length: Math.min(FILES_IN_FLIGHT, pending.length) }, worker));
-  sortByStatement(summary, pending);
+  sortByStatement(summary);
   return summary;
 }
 
 /** Orders what a build reports in statement order (month, tenant), whatever order the zips finished in. */
-export function sortByStatement(summary: FilesSummary, pending?: readonly PendingStatement[]): void {
-  const key = (x: { tenant: string; billingMonth: string }): string => `${x.billingMonth}/${x.tenant}`;
-  if (pending) {
-    const order = new Map(pending.map((s, i) => [`${s.billing_month}/${s.tenant_name}`, i]));
-    const rank = (x: { tenant: string; billingMonth: string }): number => order.get(key(x)) ?? 0;
-    summary.written.sort((a, b) => rank(a) - rank(b));
-    summary.failed.sort((a, b) => rank(a) - rank(b));
-    return;
-  }
-  const byKey = (a: { tenant: string; billingMonth: string }, b: { tenant: string; billingMonth: string }): number =>
+export function sortByStatement(summary: FilesSummary): void {
+  const byStatement = (a: { tenant: string; billingMonth: string }, b: { tenant: string; billingMonth: string }): number =>
     a.billingMonth === b.billingMonth ? byText(a.tenant, b.tenant) : byText(a.billingMonth, b.billingMonth);
-  summary.written.sort(byKey);
-  summary.failed.sort(byKey);
+  summary.written.sort(byStatement);
+  summary.failed.sort(byStatement);
 }
 
 /**

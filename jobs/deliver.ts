@@ -166,29 +166,27 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
     const at = now().toISOString();
     if (!claimDelivery(db, d.deliveryPk, at)) return;
     const attempts = d.attempts + 1;
-    let failure: SendFailure;
+    // The server's reply to the message, or why it did not take it.
+    let tried: string | SendFailure;
     if ('bytes' in zip && mail !== null) {
-      let response: string | null = null;
       try {
-        const message = composeMessage(mail, { from: config.mailFrom, to: d.recipient, messageId: d.messageId }, zip);
-        response = (await mailer.send(message)).response;
+        tried = (await mailer.send(composeMessage(mail, { from: config.mailFrom, to: d.recipient, messageId: d.messageId }, zip))).response;
       } catch (err) {
-        failure = err instanceof UsageChargesError && err.code === 'E_MAIL_ADDRESS'
-          ? { permanent: true, serverDown: false, session: false, reason: err.message, response: null }
-          : classifySendError(err);
-      }
-      if (response !== null) {
-        // The server has the message: only `sent` may be recorded now, never a retry.
-        crashPoint('send-before-mark');
-        storeWrite(() => markSent(db, d.deliveryPk, response, now().toISOString()));
-        summary.sent.push({ tenant: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, kind: d.kind, messageId: d.messageId, response });
-        options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'sent', detail: response });
-        return;
+        tried = classifySendError(err);
       }
     } else {
-      failure = zip as SendFailure;
+      tried = zip as SendFailure;
     }
-    failure = failure!;
+    if (typeof tried === 'string') {
+      const response = tried;
+      // The server has the message: only `sent` may be recorded now, never a retry.
+      crashPoint('send-before-mark');
+      storeWrite(() => markSent(db, d.deliveryPk, response, now().toISOString()));
+      summary.sent.push({ tenant: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, kind: d.kind, messageId: d.messageId, response });
+      options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'sent', detail: response });
+      return;
+    }
+    const failure = tried;
     const end = now();
     if (failure.session) {
       // The session or the settings failed before the message was handed over (an outage, a

@@ -8,11 +8,8 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Config } from '../src/config.ts';
 import { DB_FILE_NAME } from '../src/store/db.ts';
-import { filesFailure, writeStatementZip, type PendingStatement } from './build-files.ts';
+import { FILES_IN_FLIGHT, filesFailure, writeStatementZip, type PendingStatement } from './build-files.ts';
 import type { FilesThreadReply, FilesThreadRequest } from './files-thread.ts';
-
-/** How many zips the thread has in flight (the fsync of one overlaps the building of the next). */
-const IN_FLIGHT = 4;
 
 const { config, replies } = workerData as { config: Config; replies: MessagePort };
 const db = new Database(path.join(config.dataDir, DB_FILE_NAME), { readonly: true, fileMustExist: true });
@@ -38,7 +35,7 @@ async function writeOne(s: PendingStatement): Promise<void> {
 }
 
 function pump(): void {
-  while (running < IN_FLIGHT && queue.length > 0) {
+  while (running < FILES_IN_FLIGHT && queue.length > 0) {
     const s = queue.shift()!;
     running++;
     void writeOne(s).finally(() => {

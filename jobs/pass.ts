@@ -9,7 +9,7 @@ import { removeStaleTemps } from '../src/archive/zip.ts';
 import type { Config } from '../src/config.ts';
 import { byText } from '../src/domain/text.ts';
 import type { Logger } from '../src/log.ts';
-import { OUTBOX_DIR, type Mailer } from '../src/mail/transport.ts';
+import { mailerUnusable, OUTBOX_DIR, type Mailer } from '../src/mail/transport.ts';
 import type { Db } from '../src/store/db.ts';
 import type { TakeOverReason } from '../src/store/lock.ts';
 import { buildFiles, pruneFiles, sortByStatement, type FilesSummary } from './build-files.ts';
@@ -201,7 +201,7 @@ export async function monthEndPass(db: Db, config: Config, mailer: Mailer, asOf:
     },
   });
   if (deliveries.recovered > 0) log?.warn({ recovered: deliveries.recovered }, 'deliveries of a stopped pass are sent again with their Message-ID');
-  if (deliveries.stopped !== null) log?.error({ reason: deliveries.stopped, notAttempted: deliveries.notAttempted }, mailer.target.startsWith('smtp') ? 'sending stopped: the mail server is unusable' : 'sending stopped: the outbox cannot be written');
+  if (deliveries.stopped !== null) log?.error({ reason: deliveries.stopped, notAttempted: deliveries.notAttempted }, `sending stopped: ${mailerUnusable(mailer)}`);
   hooks.heartbeat?.();
 
   const pruned = stop() ? 0 : pruneFiles(db, config, asOf, now);

@@ -128,7 +128,7 @@ function isSmtpUrl(value: string): boolean {
 }
 
 function wholeNumber(min: number, max: number): z.ZodType<string> {
-  return z.string().regex(/^\d{1,9}$/, 'must be a whole number').refine((v) => !/^\d+$/.test(v) || (Number(v) >= min && Number(v) <= max), `must be from ${min} to ${max}`);
+  return z.string().regex(/^\d{1,9}$/, { message: 'must be a whole number', abort: true }).refine((v) => Number(v) >= min && Number(v) <= max, `must be from ${min} to ${max}`);
 }
 
 const schema = z.object({
@@ -156,8 +156,8 @@ const schema = z.object({
     }
     return out;
   }),
-  RETENTION_MONTHS: z.string().regex(/^\d{1,4}$/, 'must be a whole number of months').refine((v) => !/^\d+$/.test(v) || Number(v) >= 24, 'must be at least 24 (statements are kept 24 months)'),
-  LOCK_TTL_SECONDS: z.string().regex(/^\d{1,6}$/, 'must be a whole number of seconds').refine((v) => !/^\d+$/.test(v) || Number(v) >= 10, 'must be at least 10 (the lease is renewed every third of it)'),
+  RETENTION_MONTHS: z.string().regex(/^\d{1,4}$/, { message: 'must be a whole number of months', abort: true }).refine((v) => Number(v) >= 24, 'must be at least 24 (statements are kept 24 months)'),
+  LOCK_TTL_SECONDS: z.string().regex(/^\d{1,6}$/, { message: 'must be a whole number of seconds', abort: true }).refine((v) => Number(v) >= 10, 'must be at least 10 (the lease is renewed every third of it)'),
   SMTP_STARTTLS: z.enum(['auto', 'require', 'off'], { error: 'must be auto, require or off' }),
   SMTP_POOL_SIZE: wholeNumber(1, 100),
   SMTP_RATE_LIMIT: wholeNumber(0, 100000),

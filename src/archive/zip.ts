@@ -5,6 +5,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { byText } from '../domain/text.ts';
+import { processGone } from '../process.ts';
 import { crashPoint, failPoint, type FailPoint } from '../testing/faults.ts';
 
 /** One file of a zip: a plain name (no folders) and its bytes. */
@@ -156,17 +157,6 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array, failAt: F
 /** The temporary name writeFileAtomic gives a file while it writes it: `.<name>.<pid>.<12 hex digits>.tmp`. */
 const TEMP_NAME = /^\..+\.(\d{1,10})\.[0-9a-f]{12}\.tmp$/;
 
-/** Whether a process with this pid exists on this host (EPERM: it does, as another user's). */
-function processExists(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
-
 /**
  * Removes the temporary files writeFileAtomic left in `dir` when its process was killed while
  * writing (SIGKILL, OOM, a power cut: no chance to unlink them). A temporary file whose process
@@ -186,7 +176,7 @@ export function removeStaleTemps(dir: string): string[] {
   const removed: string[] = [];
   for (const name of names) {
     const m = TEMP_NAME.exec(name);
-    if (m === null || processExists(Number(m[1]))) continue;
+    if (m === null || !processGone(Number(m[1]))) continue;
     rmSync(join(dir, name), { force: true });
     removed.push(name);
   }

@@ -1,10 +1,11 @@
 /** The summary a month-end pass prints: what was closed, written, sent, retried and failed, and why. */
 import path from 'node:path';
 import { passFailed, type PassResult } from '../../jobs/pass.ts';
+import { mailerUnusable, type Mailer } from '../mail/transport.ts';
 import { shown, type Output } from './output.ts';
 
 /** Prints a pass's summary; failures go to stderr. Returns whether the pass had failures. */
-export function printPass(output: Output, r: PassResult, where: { dataDir: string; mailTarget: string; label?: string }): boolean {
+export function printPass(output: Output, r: PassResult, where: { dataDir: string; mailer: Pick<Mailer, 'kind' | 'target'>; label?: string }): boolean {
   const out = output.out;
   const d = r.deliveries;
   out(`${where.label ?? 'run'} as of ${r.asOf}: ${r.close.closed.length} closed, ${r.close.failed.length} failed to close; `
@@ -23,11 +24,10 @@ export function printPass(output: Output, r: PassResult, where: { dataDir: strin
   for (const f of r.files.failed) output.err(`  failed to write the files of ${shown(f.tenant)} ${f.billingMonth}: ${shown(f.reason)}`);
   for (const f of d.failed) output.err(`  failed to send ${shown(f.tenant)} ${f.billingMonth} to ${shown(f.recipient)}: ${shown(f.reason)}`);
   if (d.stopped !== null) {
-    const what = where.mailTarget.startsWith('smtp') ? 'the mail server is unusable' : 'the outbox cannot be written';
-    output.err(`  sending stopped, ${what}: ${shown(d.stopped)}; ${d.notAttempted} deliveries wait for the next pass`);
+    output.err(`  sending stopped, ${mailerUnusable(where.mailer)}: ${shown(d.stopped)}; ${d.notAttempted} deliveries wait for the next pass`);
   }
   if (r.interrupted) out('  stopped early on request; the next pass goes on from here');
   out(`statements: ${path.join(where.dataDir, 'statements')}`);
-  out(`mails: ${where.mailTarget}`);
+  out(`mails: ${where.mailer.target}`);
   return passFailed(r);
 }

@@ -43,7 +43,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         try {
           const result = await monthEndPass(copy, dryConfig, mailer, asOf, { log: log.child({ dryRun: true }), onProgress });
           progress.stop();
-          if (printPass(ctx.output, result, { dataDir: dir, mailTarget: mailer.target, label: 'dry run' })) ctx.failed = true;
+          if (printPass(ctx.output, result, { dataDir: dir, mailer, label: 'dry run' })) ctx.failed = true;
           out(`dry run: nothing in ${config.dataDir} was changed and nothing was sent; what the pass would write and send is in ${dir}`);
         } finally {
           progress.stop();
@@ -76,7 +76,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
             ),
         });
         progress.stop();
-        if (printPass(ctx.output, result, { dataDir: config.dataDir, mailTarget: mailer.target })) ctx.failed = true;
+        if (printPass(ctx.output, result, { dataDir: config.dataDir, mailer })) ctx.failed = true;
       } finally {
         stop.dispose();
         progress.stop();

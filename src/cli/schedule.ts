@@ -35,7 +35,7 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
               const result = await leasedPass(db, config, mailer, { asOf: new Date(), wait: true, log, shouldStop: () => stop.requested });
               stopped = result.deliveries.stopped !== null;
               if (trigger !== 'retry' || result.deliveries.sent.length + result.deliveries.failed.length > 0 || result.close.closed.length > 0 || stopped) {
-                printPass(ctx.output, result, { dataDir: config.dataDir, mailTarget: mailer.target, label: trigger === 'start' ? 'catch-up pass' : trigger === 'retry' ? 'retry pass' : 'scheduled pass' });
+                printPass(ctx.output, result, { dataDir: config.dataDir, mailer, label: trigger === 'start' ? 'catch-up pass' : trigger === 'retry' ? 'retry pass' : 'scheduled pass' });
               }
             } catch (err) {
               if (err instanceof UsageChargesError && err.code === 'E_STOPPED') return { nextRetryAt: null };

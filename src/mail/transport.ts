@@ -21,6 +21,11 @@ export interface SendResult {
 }
 
 /** Sends composed messages; one per process, closed at the end. */
+/** What it means that a mailer cannot be used: for people and the log. */
+export function mailerUnusable(mailer: Pick<Mailer, 'kind'>): string {
+  return mailer.kind === 'smtp' ? 'the mail server is unusable' : 'the outbox cannot be written';
+}
+
 export interface Mailer {
   readonly kind: 'smtp' | 'eml';
   /** where mails go, safe to print (password redacted) */

@@ -6,6 +6,7 @@
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
+import { processGone } from '../process.ts';
 import type { Db } from './db.ts';
 
 /** A lease as stored: who holds it, since when, and until when it holds without a heartbeat. */
@@ -56,13 +57,7 @@ function ownerProcess(owner: string): { host: string; pid: number } | null {
  */
 export function ownerProcessGone(owner: string, host: string = os.hostname()): boolean {
   const p = ownerProcess(owner);
-  if (p === null || p.host !== host || p.pid === process.pid) return false;
-  try {
-    process.kill(p.pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return p !== null && p.host === host && processGone(p.pid);
 }
 
 function iso(at: Date, plusMs = 0): string {
@@ -143,10 +138,10 @@ export function getLease(db: Db, name: string): Lease | undefined {
 /** How a recorded pass ended. */
 export type RunStatus = 'running' | 'ok' | 'failed' | 'interrupted';
 
-/** One row of `runs`. */
 /** What holds the lease and is recorded in `runs`: a month-end pass or a resend. */
 export type RunKind = 'pass' | 'resend';
 
+/** One row of `runs`. */
 export interface RunRecord {
   runPk: number;
   kind: RunKind;
