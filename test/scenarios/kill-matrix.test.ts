@@ -21,6 +21,7 @@ import { DB_FILE_NAME } from '../../src/store/db.ts';
 import type { CrashPoint } from '../../src/testing/faults.ts';
 import { killChildren, startChild, type CliChild } from '../helpers/child.ts';
 import { cli } from '../helpers/cli.ts';
+import { inStore as readStore } from '../helpers/demo-store.ts';
 import { startSmtpRecorder, type RecordedMessage, type SmtpRecorder } from '../helpers/smtp-recorder.ts';
 import { tempDir } from '../helpers/store.ts';
 
@@ -181,14 +182,9 @@ function passEnv(dataDir: string, smtpUrl: string, poolSize: number, crash?: str
   };
 }
 
-/** Reads a data dir's store (read-only: nothing here changes it). */
+/** Reads a data dir's store, read-only (demo-store's inStore). */
 function inStore<T>(dataDir: string, read: (db: Database.Database) => T): T {
-  const db = new Database(path.join(dataDir, DB_FILE_NAME), { readonly: true, fileMustExist: true });
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
+  return readStore({ DATA_DIR: dataDir }, read);
 }
 
 type Row = Record<string, unknown>;

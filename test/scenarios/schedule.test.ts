@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killChildren, startChild, until, type CliChild } from '../helpers/child.ts';
 import { ROOT, cli, hasStackTrace } from '../helpers/cli.ts';
+import { inStore as readStore } from '../helpers/demo-store.ts';
 import { tempDir } from '../helpers/store.ts';
 
 let work: { dir: string; cleanup: () => void };
@@ -22,14 +23,9 @@ afterEach(async () => {
   await killChildren();
 });
 
-/** Reads the store of a data dir, read-only (the service may be writing to it). */
+/** Reads a data dir's store, read-only (demo-store's inStore). */
 function inStore<T>(dataDir: string, read: (db: Database.Database) => T): T {
-  const db = new Database(path.join(dataDir, 'usage-charges.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
+  return readStore({ DATA_DIR: dataDir }, read);
 }
 
 /** The whole report of the catch-up pass, up to its last line (`mails: ...`). */

@@ -25,7 +25,8 @@ import { AS_OF as CLOUD_AS_OF, FILE_KINDS, REFERENCE_MONTH, writeCloud } from '.
 import { safeFileName } from '../../src/statements/ror-files.ts';
 import { until } from '../helpers/child.ts';
 import { ROOT, cliAsync, hasStackTrace, type CliRun } from '../helpers/cli.ts';
-import { startSmtpServer, type ReceivedMessage, type TestSmtpOptions, type TestSmtpServer } from '../helpers/smtp.ts';
+import { afterTest, endTest, smtpServer } from '../helpers/demo-store.ts';
+import { startSmtpServer, type ReceivedMessage, type TestSmtpServer } from '../helpers/smtp.ts';
 import { snapshot, tempDir } from '../helpers/store.ts';
 import { parseCsv, readZip, type CsvCell } from '../helpers/zip-read.ts';
 
@@ -40,17 +41,7 @@ beforeAll(() => {
 });
 afterAll(() => work.cleanup());
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-/** A test SMTP server, closed after the test. */
-async function smtpServer(options: TestSmtpOptions = {}): Promise<TestSmtpServer> {
-  const s = await startSmtpServer(options);
-  cleanups.push(() => s.close());
-  return s;
-}
+afterEach(endTest);
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -934,7 +925,7 @@ describe('the SMTP password', () => {
     expect(dry.code, dry.stderr).toBe(0);
     const dryDir = /^dry run: .* what the pass would write and send is in (.+)$/m.exec(dry.stdout)?.[1];
     expect(dryDir, dry.stdout).toBeDefined();
-    cleanups.push(() => fs.rmSync(dryDir!, { recursive: true, force: true }));
+    afterTest(() => fs.rmSync(dryDir!, { recursive: true, force: true }));
     outputs.push(['dry run', dry]);
     expect(statusRefused.code).toBe(0);
     outputs.push(['status', statusRefused]);
@@ -976,7 +967,7 @@ function permissive(argv: string[], env: Record<string, string>): { child: Child
     child.on('error', reject);
     child.on('close', (code) => resolve(code));
   });
-  cleanups.push(async () => {
+  afterTest(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
       await exited;

@@ -11,20 +11,17 @@ import { ConfigError } from '../../../src/domain/errors.ts';
 import { classifySendError, type SendFailure } from '../../../src/mail/classify.ts';
 import { composeMessage, newMessageId, type Envelope } from '../../../src/mail/compose.ts';
 import { createMailer, emlFileName, smtpOptions, type Mailer } from '../../../src/mail/transport.ts';
+import { afterTest, endTest, smtpServer } from '../../helpers/demo-store.ts';
 import { statementMail } from '../../helpers/mail.ts';
-import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from '../../helpers/smtp.ts';
 
 const MAIL_FROM = 'Billing Desk <billing@example.com>';
 const RECIPIENT = 'contact@example.net';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+afterEach(endTest);
 
 function tempFolder(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uc-mail-'));
-  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterTest(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -35,15 +32,12 @@ function config(env: Record<string, string> = {}): Config {
 
 function mailer(cfg: Config): Mailer {
   const m = createMailer(cfg);
-  cleanups.push(() => m.close());
+  afterTest(() => m.close());
   return m;
 }
 
-async function server(options: TestSmtpOptions = {}): Promise<TestSmtpServer> {
-  const s = await startSmtpServer(options);
-  cleanups.push(() => s.close());
-  return s;
-}
+/** A test SMTP server, closed when the test ends. */
+const server = smtpServer;
 
 const STATEMENT = statementMail();
 
