@@ -17,7 +17,7 @@ import { cachedStatement, type Db } from '../src/store/db.ts';
 import { byText } from '../src/domain/text.ts';
 import { crashPoint } from '../src/testing/faults.ts';
 import { buildRorFiles, defaultCurrencySymbol } from '../src/statements/ror-files.ts';
-import type { StatementFileOptions, StatementView } from '../src/statements/view.ts';
+import { CURRENT_FILE_LAYOUT, type StatementFileOptions, type StatementView } from '../src/statements/view.ts';
 import type { Currency } from '../src/domain/vocabulary.ts';
 
 /** What a build did. */
@@ -36,7 +36,7 @@ export function statementsDir(config: Config, billingMonth: string): string {
 
 /** The file settings the configuration asks for, frozen with a statement when it is finalized. */
 export function fileOptions(config: Config, currency: Currency): StatementFileOptions {
-  return { encoding: config.csvEncoding, currencySymbol: config.currencySymbols[currency] ?? defaultCurrencySymbol(currency) };
+  return { encoding: config.csvEncoding, currencySymbol: config.currencySymbols[currency] ?? defaultCurrencySymbol(currency), layout: CURRENT_FILE_LAYOUT };
 }
 
 /** The zip of a statement view, with its name: with the settings frozen with it, else the configured ones. */

@@ -30,6 +30,21 @@ export interface StatementView {
 export interface StatementFileOptions {
   encoding: 'utf8' | 'cp932';
   currencySymbol: string;
+  /**
+   * The layout of the files, frozen with the statement: absent for statements finalized before
+   * layouts were numbered (layout 1), so that their archived zips rebuild to the same bytes; new
+   * statements are frozen with CURRENT_FILE_LAYOUT. Every change to the bytes that files are made
+   * of from the same frozen lines is tied to a layout number.
+   */
+  layout?: number;
+}
+
+/** The layout new statements are frozen with (see StatementFileOptions.layout). */
+export const CURRENT_FILE_LAYOUT = 2;
+
+/** The layout of a statement's files: 1 when none was frozen with it. */
+export function fileLayout(options: StatementFileOptions | undefined): number {
+  return options?.layout ?? 1;
 }
 
 /**
