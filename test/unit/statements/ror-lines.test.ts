@@ -123,6 +123,22 @@ describe('one line of every charge type and rule (layout 2)', () => {
     expect(lines.map(row)).toContainEqual([what, item2, item4, unitPrice, frequency, amount]);
   });
 
+  it('no label is said twice in ItemColumn2 (Free link: free: …, Monthly cap: monthly cap …)', () => {
+    for (const l of lines) {
+      const item2 = itemColumns(l, 2)[1];
+      const [label, rest] = [item2.split(/[: ]/)[0]!.toLowerCase(), item2.slice(item2.indexOf(':') + 1).toLowerCase()];
+      expect(rest.trim().startsWith(label) && item2.includes(':'), item2).toBe(false);
+      expect(item2).not.toMatch(/: free: /i);
+    }
+    // layout 1 (statements frozen before) said them twice, and keeps doing so
+    expect(lines.filter((l) => l.kind === 'cap' || l.kind === 'free_link' || l.kind === 'allowance').map((l) => itemColumns(l)[1]).sort()).toEqual([
+      'Free allowance: free allowance: 5 NET equivalents per L-Platform',
+      'Free link: free link: the first 1 link(s) of CIC-1G per L-Platform',
+      'Monthly cap: monthly cap 600',
+      'Monthly cap: two-stage cap: the largest monthly cap of the plans used, 14000',
+    ]);
+  });
+
   it('the table covers every line of the statement', () => {
     expect(lines).toHaveLength(26);
   });
