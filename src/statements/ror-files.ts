@@ -107,9 +107,10 @@ export function formatUnitPrice(line: ChargeLine, symbol: string, layout = 1): s
 /** A length of time in minutes as a product of `unit` counts it: `18h`, `18h3m`, `3739min`, `120s`. */
 function duration(minutes: Decimal, unit: string): string {
   if (unit === 'second') return `${minutes.times(60).toFixed()}s`;
-  if (unit === 'hour' && minutes.isInteger()) {
-    const m = minutes.toNumber();
-    return m % 60 === 0 ? `${m / 60}h` : `${Math.floor(m / 60)}h${m % 60}m`;
+  if (unit === 'hour') {
+    const hours = minutes.div(60).floor();
+    const rest = minutes.minus(hours.times(60));
+    return rest.isZero() ? `${hours.toFixed()}h` : `${hours.toFixed()}h${rest.toFixed()}m`;
   }
   return `${minutes.toFixed()}min`;
 }
