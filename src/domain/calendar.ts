@@ -7,6 +7,11 @@ export function roundedMinutes(ms: number): number {
   return Math.floor((ms + MINUTE / 2) / MINUTE);
 }
 
+/** Whole seconds of a duration: 500 ms or more count as one more second (half up), as minutes do. */
+export function roundedSeconds(ms: number): number {
+  return Math.floor((ms + 500) / 1000);
+}
+
 /** The part of [start, end) inside [from, to), or null when they do not meet. */
 export function clip(start: number, end: number, from: number, to: number): [number, number] | null {
   const s = Math.max(start, from);

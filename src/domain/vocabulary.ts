@@ -57,6 +57,17 @@ export const RULES = {
 export type RuleName = keyof typeof RULES;
 export const RULE_NAMES = Object.keys(RULES) as RuleName[];
 
+/**
+ * What a per-tenant ECL rule counts over, given as the optional parameter `scope`: `lplatform`
+ * (the default: ECL grants its free links and networks per ECL tenant, which is an L-Platform
+ * here) or `tenant` (the whole statement, every L-Platform together).
+ */
+export const RULE_SCOPES = ['lplatform', 'tenant'] as const;
+export type RuleScope = (typeof RULE_SCOPES)[number];
+export const DEFAULT_RULE_SCOPE: RuleScope = 'lplatform';
+/** The rules that take the optional `scope` parameter. */
+export const SCOPED_RULES: readonly RuleName[] = ['network_allowance', 'first_link_free'];
+
 /** Statement statuses: estimated until finalized, then fixed forever. */
 export const STATEMENT_STATUSES = ['estimated', 'fixed'] as const;
 export type StatementStatus = (typeof STATEMENT_STATUSES)[number];

@@ -32,16 +32,19 @@ export interface PricingContext {
 /** The one signature every charge type and group rule has. */
 export type ChargeFunction = (group: ChargeGroup, ctx: PricingContext) => ChargeLine[];
 
-/** The exact amount of `minutes` at `price` per `unit` (multiply first, divide last: pass the whole price). */
-export function timeAmount(price: Decimal, unit: string, minutes: number): Decimal {
-  const m = dec(minutes);
+/**
+ * The exact amount of a time at `price` per `unit` (multiply first, divide last: pass the whole
+ * price): `minutes` for hours and minutes, `seconds` for a price per second.
+ */
+export function timeAmount(price: Decimal, unit: string, time: { minutes: number; seconds: number }): Decimal {
+  const m = dec(time.minutes);
   switch (unit) {
     case 'hour':
       return price.times(m).div(60);
     case 'minute':
       return price.times(m);
     case 'second':
-      return price.times(m).times(60);
+      return price.times(time.seconds);
     default:
       throw new Error(`unit ${unit} is not a unit of time`);
   }

@@ -1,6 +1,6 @@
 /** What the rating engine takes and gives: plain data, no store, no clock. */
 import type { Decimal, RoundingMode } from '../domain/money.ts';
-import type { Category, ChargeType, Currency, RuleName, TimeBasis, TimeKind, UnitCode } from '../domain/vocabulary.ts';
+import type { Category, ChargeType, Currency, RuleName, RuleScope, TimeBasis, TimeKind, UnitCode } from '../domain/vocabulary.ts';
 
 /** One version of a priced product (a catalog row). Instants are epoch milliseconds. */
 export interface CatalogVersion {
@@ -21,6 +21,8 @@ export interface CatalogVersion {
   rule: RuleName | '';
   /** The rule's parameters: whole numbers and decimals, as the catalog import validated them. */
   ruleParams: Record<string, Decimal>;
+  /** What `network_allowance` and `first_link_free` count over; absent means `lplatform`. */
+  ruleScope?: RuleScope;
   currency: Currency;
   /** How the ECL exports show it: service, menu, sub-menu, plan and usage label (empty: not shown). */
   display: ProductDisplay;
@@ -128,6 +130,8 @@ export type LineKind = (typeof LINE_KINDS)[number];
 /** How much of something a line charges for. */
 export interface LineMeasure {
   minutes?: number;
+  /** Whole seconds, for a product priced per `second` (lines of statements before it had none: minutes). */
+  seconds?: number;
   runs?: number;
   days?: number;
   daysInPeriod?: number;

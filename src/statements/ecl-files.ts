@@ -68,10 +68,11 @@ const serviceOf = (l: ChargeLine): string => l.display.service || DEFAULT_SERVIC
 const menuOf = (l: ChargeLine): string => l.display.menu || l.productName;
 const submenuOf = (l: ChargeLine): string => l.display.submenu || (KIND_LABELS[l.resourceKind] ?? l.resourceKind) || l.productName;
 
-/** How much of its measure a line charged for, as a number and a unit (`min`, `day`, `month`, `unit`). */
+/** How much of its measure a line charged for, as a number and a unit (`min`, `sec`, `day`, `month`, `unit`). */
 function measureOf(line: ChargeLine): { value: string; unit: string } | null {
   const m = line.measure;
   if (m.minutes !== undefined) return { value: String(m.minutes), unit: 'min' };
+  if (m.seconds !== undefined) return { value: String(m.seconds), unit: 'sec' };
   if (m.days !== undefined) return { value: String(m.days), unit: 'day' };
   if (m.runs !== undefined) return { value: String(m.runs), unit: 'month' };
   if (m.units !== undefined) return { value: m.units.toFixed(), unit: 'unit' };
@@ -159,7 +160,7 @@ function byRankThenName(a: [string, ChargeLine[]], b: [string, ChargeLine[]]): n
 
 const sumOf = (lines: readonly ChargeLine[]): Decimal => sum(lines.map((l) => l.charged));
 
-/** `3739 Min` (or days, months, units) of the usage and fee lines; empty when they measure nothing. */
+/** `3739 Min` (or seconds, days, months, units) of the usage and fee lines; empty when they measure nothing. */
 function usageText(lines: readonly ChargeLine[]): string {
   const counted = lines.filter((l) => PRODUCT_KINDS.has(l.kind));
   const total = (pick: (l: ChargeLine) => Decimal | undefined): Decimal | null => {
@@ -169,6 +170,8 @@ function usageText(lines: readonly ChargeLine[]): string {
   const num = (n: number | undefined): Decimal | undefined => (n === undefined ? undefined : new Decimal(n));
   const minutes = total((l) => num(l.measure.minutes));
   if (minutes !== null) return `${minutes.toFixed()} Min`;
+  const seconds = total((l) => num(l.measure.seconds));
+  if (seconds !== null) return `${seconds.toFixed()} Sec`;
   const days = total((l) => num(l.measure.days));
   if (days !== null) return `${days.toFixed()} Day`;
   const runs = total((l) => num(l.measure.runs));

@@ -1,11 +1,11 @@
 /** The ROR usage-charge files (seed 003): the list CSV, one detail CSV per L-Platform, their names and bytes. Pure. */
 import { createHash } from 'node:crypto';
 import { localDate, localParts } from '../domain/calendar.ts';
-import { minorDigits, type Decimal } from '../domain/money.ts';
+import { Decimal, minorDigits } from '../domain/money.ts';
 import type { Currency } from '../domain/vocabulary.ts';
 import type { ChargeLine } from '../rating/types.ts';
 import { RorFileError, encodeCsv, linesOf, money } from './csv.ts';
-import type { StatementView } from './view.ts';
+import { fileLayout, type StatementView } from './view.ts';
 
 /** How the files are written. */
 export interface RorFileOptions {
@@ -13,6 +13,8 @@ export interface RorFileOptions {
   encoding: 'utf8' | 'cp932';
   /** Put before every unit price, e.g. `\` for yen as in the seed. */
   currencySymbol: string;
+  /** The statement's file layout (absent: 1, the bytes of statements frozen before layouts were numbered). */
+  layout?: number;
 }
 
 /** One file: its name inside the zip and its bytes. */
@@ -75,6 +77,9 @@ export function formatTimestamp(epoch: number, timeZone: string): string {
 
 const UNIT_SUFFIX: Record<string, string> = { hour: '/h', month: '/month', year: '/year', minute: '/min', second: '/s', unit: '/unit' };
 const CORRECTIONS = new Set(['cap', 'allowance', 'free_link', 'adjustment', 'coupon']);
+/** Layout 2: the corrections that show no price (what they take off is no price times a use). */
+const PRICELESS = new Set(['cap', 'adjustment', 'coupon']);
+const TIME_UNITS = new Set(['hour', 'minute', 'second']);
 
 /** A price with at least 4 decimals (more when it has more, as ECL's 6-decimal prices). */
 function price(p: Decimal): string {
@@ -83,32 +88,62 @@ function price(p: Decimal): string {
 
 /**
  * The UnitPrice of a line: symbol + price + `/h`, `/month`, `/year`, `/min`, `/s` or `/unit`; a CPU
- * shows its core price and its clock price (per 0.1 GHz), `\1.6667,\0.5560/h`. Corrections (caps,
- * allowances, free links, adjustments, coupons) show none.
+ * shows its core price and its clock price (per 0.1 GHz), `\1.6667,\0.5560/h`.
+ * Layout 1 (statements frozen before layouts were numbered): corrections show none, and a fee of a
+ * product priced per unit of time (Oracle's monthly fee) shows the product's unit.
+ * Layout 2: a fee is per `/month` (or `/year`) whatever the product's unit; a free link shows the
+ * link's monthly price and a free allowance the product's price (what they waive); caps,
+ * adjustments and coupons show none.
  */
-export function formatUnitPrice(line: ChargeLine, symbol: string): string {
-  if (line.unitPrice === null || CORRECTIONS.has(line.kind)) return '';
-  const suffix = UNIT_SUFFIX[line.unitCode] ?? (line.unitCode ? `/${line.unitCode}` : '');
+export function formatUnitPrice(line: ChargeLine, symbol: string, layout = 1): string {
+  if (line.unitPrice === null) return '';
+  if (layout < 2 ? CORRECTIONS.has(line.kind) : PRICELESS.has(line.kind)) return '';
+  const unit = layout >= 2 && (line.kind === 'fee' || line.kind === 'free_link') && TIME_UNITS.has(line.unitCode) ? 'month' : line.unitCode;
+  const suffix = UNIT_SUFFIX[unit] ?? (unit ? `/${unit}` : '');
   const clock = line.clockPrice === null ? '' : `,${symbol}${price(line.clockPrice)}`;
   return `${symbol}${price(line.unitPrice)}${clock}${suffix}`;
 }
 
+/** A length of time in minutes as a product of `unit` counts it: `18h`, `18h3m`, `3739min`, `120s`. */
+function duration(minutes: Decimal, unit: string): string {
+  if (unit === 'second') return `${minutes.times(60).toFixed()}s`;
+  if (unit === 'hour') {
+    const hours = minutes.div(60).floor();
+    const rest = minutes.minus(hours.times(60));
+    return rest.isZero() ? `${hours.toFixed()}h` : `${hours.toFixed()}h${rest.toFixed()}m`;
+  }
+  return `${minutes.toFixed()}min`;
+}
+
+/** `1 month`, `2 months` of a monthly price; `1/12 year`, `2/12 year` of a yearly one. */
+function months(runs: number, unit: string): string {
+  if (unit === 'year') return `${runs}/12 year`;
+  return `${runs} ${runs === 1 ? 'month' : 'months'}`;
+}
+
 /**
  * The UsedFrequency of a line: `18h` (whole hours) or `18h3m` for hourly products, `3739min` per
- * minute, `224340s` per second, `1 month`/`2 months` for monthly fees (each run of use), `10/31 days`
- * prorated by day, `1 unit`/`3 units` for quantities; corrections show none.
+ * minute, `90s` per second, `1 month`/`2 months` for monthly fees (each run of use), `10/31 days`
+ * prorated by day, `1 unit`/`3 units` for quantities. Layout 1: corrections show none, a yearly fee
+ * counts `1 month`. Layout 2: a yearly fee counts `1/12 year` (a day-prorated one
+ * `10/31 days x 1/12 year`), a free link the month it waives and a free allowance the time it made
+ * free; caps, adjustments and coupons show none.
  */
-export function formatUsedFrequency(line: ChargeLine): string {
+export function formatUsedFrequency(line: ChargeLine, layout = 1): string {
   const m = line.measure;
-  if (CORRECTIONS.has(line.kind)) return '';
+  if (layout < 2 ? CORRECTIONS.has(line.kind) : PRICELESS.has(line.kind)) return '';
   if (m.minutes !== undefined) {
-    if (line.unitCode === 'hour') return m.minutes % 60 === 0 ? `${m.minutes / 60}h` : `${Math.floor(m.minutes / 60)}h${m.minutes % 60}m`;
-    if (line.unitCode === 'second') return `${m.minutes * 60}s`;
-    return `${m.minutes}min`;
+    if (layout < 2 && line.unitCode === 'second') return `${m.minutes * 60}s`;
+    return duration(new Decimal(m.minutes), line.unitCode);
   }
-  if (m.days !== undefined && m.daysInPeriod !== undefined) return `${m.days}/${m.daysInPeriod} days`;
-  if (m.runs !== undefined) return `${m.runs} ${m.runs === 1 ? 'month' : 'months'}`;
-  if (m.units !== undefined) return `${m.units.toFixed()} ${m.units.equals(1) ? 'unit' : 'units'}`;
+  if (m.seconds !== undefined) return `${m.seconds}s`;
+  const year = layout >= 2 && line.unitCode === 'year';
+  if (m.days !== undefined && m.daysInPeriod !== undefined) return `${m.days}/${m.daysInPeriod} days${year ? ' x 1/12 year' : ''}`;
+  if (m.runs !== undefined) return layout >= 2 ? months(m.runs, line.unitCode) : `${m.runs} ${m.runs === 1 ? 'month' : 'months'}`;
+  if (m.units !== undefined) {
+    if (line.kind === 'allowance') return duration(m.units, line.unitCode);
+    return `${m.units.toFixed()} ${m.units.equals(1) ? 'unit' : 'units'}`;
+  }
   return '';
 }
 
@@ -119,9 +154,22 @@ export const KIND_LABELS: Record<string, string> = {
 };
 const CATEGORY_LABELS: Record<string, string> = { cpu: 'CPU', cpu_clock: 'CPU clock', memory: 'Memory capacity', disk: 'Disk Capacity', vm: '', pm: '', template: '' };
 const CORRECTION_LABELS: Record<string, string> = { cap: 'Monthly cap', allowance: 'Free allowance', free_link: 'Free link', adjustment: 'Adjustment', coupon: 'Coupon' };
+/** Layout 2: the corrections whose note already says what they are (`monthly cap 7000`, `free link: …`). */
+const SELF_NAMED = new Set(['cap', 'allowance', 'free_link', 'coupon']);
 
-/** ItemColumn1-4 of a line: what, which part, which pool/image/template, which configuration. */
-export function itemColumns(line: ChargeLine): [string, string, string, string] {
+/** ItemColumn2 of a correction: its label and its note, the label said once. */
+function correctionText(line: ChargeLine, label: string, layout: number): string {
+  if (!line.note) return label;
+  if (layout >= 2 && SELF_NAMED.has(line.kind)) return `${line.note.charAt(0).toUpperCase()}${line.note.slice(1)}`;
+  return `${label}: ${line.note}`;
+}
+
+/**
+ * ItemColumn1-4 of a line: what, which part, which pool/image/template, which configuration.
+ * Layout 2 shows a correction whose note names it (a cap, an allowance, a free link, a coupon) by
+ * its note alone, so that the label is not said twice (`Free link: the first 1 link(s) …`).
+ */
+export function itemColumns(line: ChargeLine, layout = 1): [string, string, string, string] {
   const item1 = line.resourceKind === 'template' || line.category === 'template'
     ? 'Template'
     : line.resourceId === ''
@@ -130,7 +178,7 @@ export function itemColumns(line: ChargeLine): [string, string, string, string] 
   const correction = CORRECTION_LABELS[line.kind];
   const category = CATEGORY_LABELS[line.category];
   const item2 = correction !== undefined
-    ? (line.note ? `${correction}: ${line.note}` : correction)
+    ? correctionText(line, correction, layout)
     : category ?? (line.note ? `${line.productName}: ${line.note}` : line.productName);
   return [item1, item2, line.resourceIdentifier, configuration(line)];
 }
@@ -162,6 +210,7 @@ export function buildRorFiles(view: StatementView, options: RorFileOptions): Ror
   const base = `${yyyymm}_${safeFileName(tenant.name)}${tenant.deletedAt === null ? '' : `_${localDate(tenant.deletedAt, tz).replaceAll('-', '')}`}`;
   const digits = minorDigits(tree.currency);
   const writer = { encoding: options.encoding, digits };
+  const layout = fileLayout(options);
   const when = (t: number | null): string => (t === null ? '' : formatTimestamp(t, tz));
 
   const listRows: Cell[][] = [[tenant.name, tenant.displayName, deleted, month, tree.total, FILE_VERSION, '', '', '', null]];
@@ -172,7 +221,7 @@ export function buildRorFiles(view: StatementView, options: RorFileOptions): Ror
     const name = `${yyyymm}_${safeFileName(lp.lplatformId)}.csv`;
     const rows: Cell[][] = [[tenant.name, tenant.displayName, deleted, lp.lplatformId, lp.lplatformName, when(lp.returnedAt), month, lp.amount, FILE_VERSION, '', '', '', '', '', '', null]];
     for (const line of linesOf(lp)) {
-      rows.push(['', '', '', '', '', '', '', null, '', ...itemColumns(line), formatUnitPrice(line, options.currencySymbol), formatUsedFrequency(line), line.charged]);
+      rows.push(['', '', '', '', '', '', '', null, '', ...itemColumns(line, layout), formatUnitPrice(line, options.currencySymbol, layout), formatUsedFrequency(line, layout), line.charged]);
     }
     return { name, bytes: encodeFile(name, DETAIL_HEADER, rows, writer) };
   });

@@ -1,6 +1,6 @@
 /** Reading what a close needs from the store, and writing a finalized statement. */
 import { dec } from '../domain/money.ts';
-import type { Currency, Locale } from '../domain/vocabulary.ts';
+import type { Currency, Locale, RuleScope } from '../domain/vocabulary.ts';
 import type { BillingPeriod, TenantSchedule } from '../periods/periods.ts';
 import type { CatalogVersion, Coupon, RatingInput, RatingPolicy, UsageRecord } from '../rating/types.ts';
 import { lineFromJson, lineToJson, summarize, rebuild, type StatementView, type TreeSummary } from '../statements/view.ts';
@@ -50,16 +50,18 @@ export function loadSchedules(db: Db): (TenantSchedule & { tenantPk: number })[]
 /** A catalog row as a rating version. */
 function toVersion(r: Record<string, string | number | null>): CatalogVersion {
   const params: Record<string, ReturnType<typeof dec>> = {};
+  let scope: RuleScope | undefined;
   for (const kv of String(r.rule_params ?? '').split(';').filter((x) => x !== '')) {
     const [k, v] = kv.split('=') as [string, string];
-    params[k] = dec(v);
+    if (k === 'scope') scope = v as RuleScope;
+    else params[k] = dec(v);
   }
   return {
     productId: String(r.product_id), priority: Number(r.priority), from: Date.parse(String(r.applicable_from)), to: ms(r.applicable_to as string | null),
     category: r.category as CatalogVersion['category'], resourceIdentifier: String(r.resource_identifier), unitCode: r.unit_code as CatalogVersion['unitCode'],
     unitPrice: dec(String(r.unit_price)), productName: String(r.product_name), chargeType: r.charge_type as CatalogVersion['chargeType'],
     timeBasis: r.time_basis as CatalogVersion['timeBasis'], monthlyCap: r.monthly_cap === null ? null : dec(String(r.monthly_cap)),
-    planGroup: String(r.plan_group), rule: r.rule as CatalogVersion['rule'], ruleParams: params, currency: r.currency as Currency,
+    planGroup: String(r.plan_group), rule: r.rule as CatalogVersion['rule'], ruleParams: params, ...(scope ? { ruleScope: scope } : {}), currency: r.currency as Currency,
     display: {
       description: String(r.description ?? ''), service: String(r.service ?? ''), menu: String(r.menu ?? ''),
       submenu: String(r.submenu ?? ''), plan: String(r.plan ?? ''), usageLabel: String(r.usage_label ?? ''),

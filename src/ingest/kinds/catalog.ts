@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import {
-  CATEGORIES, CHARGE_TYPES, CURRENCIES, RULE_NAMES, RULES, TIME_BASES, UNIT_CODES,
+  CATEGORIES, CHARGE_TYPES, CURRENCIES, DEFAULT_RULE_SCOPE, RULE_NAMES, RULE_SCOPES, RULES, SCOPED_RULES, TIME_BASES, UNIT_CODES,
   type ChargeType, type RuleName, type UnitCode,
 } from '../../domain/vocabulary.ts';
 import { parseDecimalText } from '../../domain/decimal-text.ts';
@@ -60,7 +60,11 @@ const RULE_CHARGE_TYPES: Record<RuleName, readonly ChargeType[]> = {
   plus_monthly_fixed: ['metered'],
 };
 
-/** Parses `key=value;key=value` against a rule's parameter list; returns the canonical text or an error. */
+/**
+ * Parses `key=value;key=value` against a rule's parameter list; returns the canonical text or an
+ * error. The rules in SCOPED_RULES also take an optional `scope=lplatform|tenant`; the default
+ * (`lplatform`) is left out of the canonical text, so that a row stating it equals one that does not.
+ */
 export function parseRuleParams(rule: RuleName, textValue: string): { ok: true; value: string } | { ok: false; error: string } {
   const expected = RULES[rule] as Record<string, 'int' | 'decimal'>;
   const given = new Map<string, string>();
@@ -85,6 +89,12 @@ export function parseRuleParams(rule: RuleName, textValue: string): { ok: true; 
       canonical.push(`${name}=${d.value}`);
     }
     given.delete(name);
+  }
+  const scope = given.get('scope');
+  if (scope !== undefined && SCOPED_RULES.includes(rule)) {
+    if (!(RULE_SCOPES as readonly string[]).includes(scope)) return { ok: false, error: `scope must be ${RULE_SCOPES.join(' or ')}, not "${scope}"` };
+    if (scope !== DEFAULT_RULE_SCOPE) canonical.push(`scope=${scope}`);
+    given.delete('scope');
   }
   if (given.size > 0) return { ok: false, error: `rule ${rule} takes no ${[...given.keys()].join(', ')}` };
   return { ok: true, value: canonical.join(';') };

@@ -1,6 +1,6 @@
 /** Metered: usage x price. Time is split wherever the price (or the CPU's clock price, or the tax) changes. */
 import { Decimal, dec, sum } from '../../domain/money.ts';
-import { clip, roundedMinutes } from '../../domain/calendar.ts';
+import { clip, roundedMinutes, roundedSeconds } from '../../domain/calendar.ts';
 import { splitAt } from '../catalog.ts';
 import { RatingError } from '../errors.ts';
 import { makeLine, multiplierOf, timeAmount, type ChargeFunction, type ChargeGroup, type PricingContext } from '../pricing.ts';
@@ -12,6 +12,8 @@ interface Bucket {
   record: UsageRecord;
   taxPercent: Decimal;
   minutes: number;
+  /** Whole seconds, counted for products priced per second only. */
+  seconds: number;
   units: Decimal;
 }
 
@@ -27,15 +29,16 @@ export const metered: ChargeFunction = (group, ctx) => meteredLines(group, ctx, 
 export function meteredLines(group: ChargeGroup, ctx: PricingContext, records: readonly UsageRecord[]): ChargeLine[] {
   const { catalog, period } = ctx;
   const buckets = new Map<string, Bucket>();
-  const add = (version: CatalogVersion, clock: CatalogVersion | null, r: UsageRecord, at: number, minutes: number, units: Decimal): void => {
+  const add = (version: CatalogVersion, clock: CatalogVersion | null, r: UsageRecord, at: number, minutes: number, seconds: number, units: Decimal): void => {
     const taxPercent = ctx.taxAt(at);
     const key = `${version.productId}|${version.priority}|${clock?.priority ?? ''}|${configKey(r)}|${taxPercent.toFixed()}`;
     const b = buckets.get(key);
     if (b) {
       b.minutes += minutes;
+      b.seconds += seconds;
       b.units = b.units.plus(units);
     } else {
-      buckets.set(key, { version, clock, record: r, taxPercent, minutes, units });
+      buckets.set(key, { version, clock, record: r, taxPercent, minutes, seconds, units });
     }
   };
 
@@ -49,7 +52,7 @@ export function meteredLines(group: ChargeGroup, ctx: PricingContext, records: r
     }
     if (r.end === null) {
       if (r.start < period.start || r.start >= period.end) continue;
-      add(catalog.at(r.productId, r.start), null, r, r.start, 0, r.quantity);
+      add(catalog.at(r.productId, r.start), null, r, r.start, 0, 0, r.quantity);
       continue;
     }
     const span = clip(r.start, r.end, period.start, period.end);
@@ -60,13 +63,18 @@ export function meteredLines(group: ChargeGroup, ctx: PricingContext, records: r
       ...(clockId ? catalog.changesWithin(clockId, span[0], span[1]) : []),
       ...ctx.taxCuts(span[0], span[1]),
     ];
-    // Minutes are rounded on the record's time counted from its own start; each piece (a part in
-    // this period, a part at one price) gets its share, so cutting never adds or loses a minute.
+    // Minutes (seconds for a price per second) are rounded on the record's time counted from its
+    // own start; each piece (a part in this period, a part at one price) gets its share, so
+    // cutting never adds or loses a minute or a second.
+    const perSecond = product.unitCode === 'second';
     let counted = roundedMinutes(span[0] - r.start);
+    let countedSeconds = perSecond ? roundedSeconds(span[0] - r.start) : 0;
     for (const [s, e] of splitAt(span[0], span[1], cuts)) {
       const upTo = roundedMinutes(e - r.start);
-      add(catalog.at(r.productId, s), clockId ? catalog.at(clockId, s) : null, r, s, upTo - counted, dec(0));
+      const upToSeconds = perSecond ? roundedSeconds(e - r.start) : 0;
+      add(catalog.at(r.productId, s), clockId ? catalog.at(clockId, s) : null, r, s, upTo - counted, upToSeconds - countedSeconds, dec(0));
       counted = upTo;
+      countedSeconds = upToSeconds;
     }
   }
 
@@ -83,13 +91,13 @@ export function meteredLines(group: ChargeGroup, ctx: PricingContext, records: r
       // ROR CPU: (CPU price + clock price x GHz / 0.1) per unit of time, x CPU count.
       const ghzSteps = (b.record.clockGhz ?? dec(0)).times(10);
       const perUnit = v.unitPrice.plus(timeAmountRatio(b.clock, v).times(b.clock.unitPrice).times(ghzSteps));
-      amount = timeAmount(perUnit.times(b.record.cpuCount ?? 1).times(multiplier), v.unitCode, b.minutes);
+      amount = timeAmount(perUnit.times(b.record.cpuCount ?? 1).times(multiplier), v.unitCode, b);
     } else {
-      amount = timeAmount(v.unitPrice.times(multiplier), v.unitCode, b.minutes);
+      amount = timeAmount(v.unitPrice.times(multiplier), v.unitCode, b);
     }
     lines.push(makeLine(group, v, b.record, {
       kind: 'usage',
-      measure: { minutes: b.minutes },
+      measure: v.unitCode === 'second' ? { seconds: b.seconds } : { minutes: b.minutes },
       multiplier: b.clock ? multiplier.times(b.record.cpuCount ?? 1) : multiplier,
       amount,
       taxPercent: b.taxPercent,

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/store/db.ts';
 import { CATEGORIES, CHARGE_TYPES, RULE_NAMES, UNIT_CODES } from '../../../src/domain/vocabulary.ts';
+import { billingReader } from '../../../src/store/billing.ts';
 import { importText, snapshot } from '../../helpers/store.ts';
 import { dataOnly, expectRefused, rows, useStore } from './support.ts';
 
@@ -72,6 +73,11 @@ describe('catalog: valid rows', () => {
     ['network_allowance', 'metered', 'free_units=3', 'free_units=3'],
     ['network_allowance', 'metered', ' free_units = 003 ', 'free_units=3'],
     ['first_link_free', 'monthly_fixed', 'free_links=1', 'free_links=1'],
+    ['network_allowance', 'metered', 'free_units=5;scope=tenant', 'free_units=5;scope=tenant'],
+    ['network_allowance', 'metered', 'scope=tenant;free_units=5', 'free_units=5;scope=tenant'],
+    ['first_link_free', 'monthly_fixed', 'free_links=1;scope=tenant', 'free_links=1;scope=tenant'],
+    // lplatform is the default: stated or not, the row is the same
+    ['first_link_free', 'monthly_fixed', 'free_links=1;scope=lplatform', 'free_links=1'],
     ['per_vm_flat', 'monthly_fixed', 'flat_price=66000.0;max_vms=07', 'max_vms=7;flat_price=66000'],
     ['largest_vcpu', 'monthly_fixed', '', ''],
     ['plus_monthly_fixed', 'metered', 'fixed_fee=1200.50', 'fixed_fee=1200.5'],
@@ -80,6 +86,19 @@ describe('catalog: valid rows', () => {
     const cap = chargeType === 'capped' ? '5000' : '';
     await importText(db, 'catalog', file({ rule, charge_type: chargeType, unit_code: unit, rule_params: params, monthly_cap: cap, plan_group: 'grp' }));
     expect(product('P9')).toMatchObject({ rule, rule_params: stored });
+  });
+
+  it('a rule\'s scope reaches the rating: tenant when stated, absent (lplatform) otherwise', async () => {
+    await importText(db, 'catalog', file(
+      { product_id: 'NET-T', unit_code: 'minute', rule: 'network_allowance', rule_params: 'free_units=5;scope=tenant' },
+      { product_id: 'NET-L', unit_code: 'minute', rule: 'network_allowance', rule_params: 'free_units=5;scope=lplatform' },
+    ));
+    const tenant = db.prepare('SELECT * FROM tenants LIMIT 1').get() as Parameters<ReturnType<typeof billingReader>['ratingInput']>[0];
+    const period = { start: Date.parse('2026-10-01T00:00:00Z'), end: Date.parse('2026-11-01T00:00:00Z'), billingMonth: '2026-10' };
+    const input = billingReader(db).ratingInput(tenant, period as never, 'UTC', { preset: 'ror', roundingMode: 'half-up', taxEnabled: false, taxRates: [] });
+    const of = (id: string) => input.catalog.find((v) => v.productId === id)!;
+    expect([of('NET-T').ruleScope, of('NET-T').ruleParams.free_units!.toFixed()]).toEqual(['tenant', '5']);
+    expect([of('NET-L').ruleScope, Object.keys(of('NET-L').ruleParams)]).toEqual([undefined, ['free_units']]);
   });
 
   it('accepts applicable_to after applicable_from, in any zone', async () => {
@@ -299,8 +318,12 @@ describe('catalog: rule and rule_params', () => {
     ['per_vm_flat', 'max_vms=7;flat_price=1e3', `flat_price: "1e3" ${NOT_DECIMAL}`],
     ['per_vm_flat', 'max_vms=7;flat_price=-1', 'flat_price: "-1" must not be negative'],
     ['plus_monthly_fixed', 'fixed_fee=0.1234567', 'fixed_fee: "0.1234567" has more than 6 digits after the point'],
+    ['network_allowance', 'free_units=5;scope=workspace', 'scope must be lplatform or tenant, not "workspace"'],
+    ['first_link_free', 'free_links=1;scope=Tenant', 'scope must be lplatform or tenant, not "Tenant"'],
+    ['first_link_free', 'free_links=1;scope=tenant;scope=lplatform', 'scope is given twice'],
+    ['per_vm_flat', 'max_vms=7;flat_price=1;scope=tenant', 'rule per_vm_flat takes no scope'],
   ])('refuses rule %s with parameters %j', async (rule, params, message) => {
-    const monthly = rule === 'per_vm_flat' || rule === 'largest_vcpu';
+    const monthly = rule === 'per_vm_flat' || rule === 'largest_vcpu' || rule === 'first_link_free';
     await refusesRow({ rule, rule_params: params, unit_code: monthly ? 'month' : 'hour', plan_group: 'g' }, 'rule_params', message);
   });
 

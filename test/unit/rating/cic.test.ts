@@ -1,10 +1,10 @@
-/** CIC (月額固定): the first 1 Gbps link of a tenant is free (rule first_link_free); 10 Gbps links never are. */
+/** CIC (月額固定): the first 1 Gbps link of an ECL tenant (an L-Platform) is free (rule first_link_free); 10 Gbps links never are. */
 import { describe, expect, it } from 'vitest';
 import { t, usage, version } from '../../helpers/rating.ts';
 import { linesOf, octDay, rate } from './support.ts';
 
 const catalog = [
-  // Colocation connection (1 Gbps): 54,000 yen a month, the first link per tenant free.
+  // Colocation connection (1 Gbps): 54,000 yen a month, the first link per L-Platform free.
   version({ productId: 'CIC-1G', category: 'cic', unitCode: 'month', unitPrice: '54000', chargeType: 'monthly_fixed', rule: 'first_link_free', ruleParams: { free_links: '1' } }),
   // Colocation connection (10 Gbps): 300,000 yen a month, no free link.
   version({ productId: 'CIC-10G', category: 'cic', unitCode: 'month', unitPrice: '300000', chargeType: 'monthly_fixed' }),
@@ -53,14 +53,30 @@ describe('CIC links', () => {
     expect(t(tree.subtotal)).toBe('54000');
   });
 
-  it('one link is free per tenant, not per L-Platform', () => {
-    const tree = rate({
-      catalog,
-      lplatforms: [{ id: 'LP1', name: 'one', returnedAt: null }, { id: 'LP2', name: 'two', returnedAt: null }],
-      usage: [...links('CIC-1G', 1, 'LP1'), ...links('CIC-1G', 1, 'LP2').map((r) => ({ ...r, resourceId: 'CIC-1G-other', start: r.start + 86_400_000 }))],
-    });
-    // LP1's link (first used on 10-01) is free: 0; LP2's link (first used on 10-02) pays 54000
-    expect(tree.lplatforms.map((l) => [l.lplatformId, t(l.amount)])).toEqual([['LP1', '0'], ['LP2', '54000']]);
+  const twoLplatforms = {
+    lplatforms: [{ id: 'LP1', name: 'one', returnedAt: null }, { id: 'LP2', name: 'two', returnedAt: null }],
+    usage: [...links('CIC-1G', 2, 'LP1'), ...links('CIC-1G', 1, 'LP2').map((r) => ({ ...r, resourceId: 'CIC-1G-other', start: r.start + 86_400_000 }))],
+  };
+
+  it('by default one link is free per L-Platform (an ECL tenant)', () => {
+    const tree = rate({ catalog, ...twoLplatforms });
+    // LP1: 2 links, the first free: 54000; LP2: its only link is its first: free, 0
+    expect(tree.lplatforms.map((l) => [l.lplatformId, t(l.amount)])).toEqual([['LP1', '54000'], ['LP2', '0']]);
+    expect(linesOf(tree).filter((l) => l.kind === 'free_link').map((l) => [l.resourceId, l.note])).toEqual([
+      ['CIC-1G-link1', 'free link: the first 1 link(s) of CIC-1G per L-Platform'],
+      ['CIC-1G-other', 'free link: the first 1 link(s) of CIC-1G per L-Platform'],
+    ]);
     expect(t(tree.subtotal)).toBe('54000');
+  });
+
+  it('with scope=tenant one link is free per tenant, not per L-Platform', () => {
+    const perTenant = [{ ...catalog[0]!, ruleScope: 'tenant' as const }, catalog[1]!];
+    const tree = rate({ catalog: perTenant, ...twoLplatforms });
+    // LP1's first link (first used on 10-01) is the tenant's only free link; LP2's link (10-02) pays 54000
+    expect(tree.lplatforms.map((l) => [l.lplatformId, t(l.amount)])).toEqual([['LP1', '54000'], ['LP2', '54000']]);
+    expect(linesOf(tree).filter((l) => l.kind === 'free_link').map((l) => [l.resourceId, l.note])).toEqual([
+      ['CIC-1G-link1', 'free link: the first 1 link(s) of CIC-1G per tenant'],
+    ]);
+    expect(t(tree.subtotal)).toBe('108000');
   });
 });

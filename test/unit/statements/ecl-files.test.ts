@@ -184,7 +184,7 @@ describe('ecl-detail', () => {
       '"usage","econ1000XXXXXX00001","econ1000XXXXXX","xxxxxxxxxx","manual-tenant","xxxxxxxxxx","EC-LB-VPX","Enterprise Cloud 2.0","Load Balancer","Load Balancer Instance","","NetScaler VPX 12.1-52.15 Standard_Edition (50Mbps 2CPU-8GB-4IF)","jp1","EC-LB-VPX","xxxxxxxxxxxxxxxxxxx",3725,"min",2586.807625,"JPY","total","2019-08","estimated"',
       '"usage","econ1000XXXXXX00001","econ1000XXXXXX","xxxxxxxxxx","manual-tenant","xxxxxxxxxx","EC-NET","Enterprise Cloud 2.0","Logical Network","Network","","","jp1","ロジカルネットワーク5本相当","xxxxxxxxxxxxxxxxxxx",3741,"min",278.349105,"JPY","total","2019-08","estimated"',
       '"usage","econ1000XXXXXX00001","econ1000XXXXXX","xxxxxxxxxx","manual-tenant","xxxxxxxxxx","EC-VOL-15G","Enterprise Cloud 2.0","Virtual Server","Volume","","15GB","jp1","EC-VOL-15G","xxxxxxxxxxxxxxxxxxx",3739,"min",55.640059,"JPY","total","2019-08","estimated"',
-      '"allowance","econ1000XXXXXX00001","econ1000XXXXXX","xxxxxxxxxx","manual-tenant","xxxxxxxxxx","EC-NET","Enterprise Cloud 2.0","Logical Network","Network","","","jp1","free allowance: 5 EC-NET equivalents per tenant","",,"",-278.349105,"JPY","total","2019-08","estimated"',
+      '"allowance","econ1000XXXXXX00001","econ1000XXXXXX","xxxxxxxxxx","manual-tenant","xxxxxxxxxx","EC-NET","Enterprise Cloud 2.0","Logical Network","Network","","","jp1","free allowance: 5 EC-NET equivalents per L-Platform","",,"",-278.349105,"JPY","total","2019-08","estimated"',
       '"tax","econ1000XXXXXX00001","econ1000XXXXXX","","","","","","","","","","","消費税相当額 税区分:合算 消費税率:8%","",5870,"JPY",469,"JPY","total","2019-08","estimated"',
     ]);
   });

@@ -124,6 +124,15 @@ describe('UsedFrequency', () => {
   ])('%s', (_title, l, expected) => {
     expect(formatUsedFrequency(l)).toBe(expected);
   });
+
+  it.each([
+    ['whole seconds (layout 2 and 1 alike)', line({ unitCode: 'second', measure: { seconds: 90 } }), '90s'],
+    ['an allowance of an hourly product, in hours and minutes', line({ kind: 'allowance', measure: { units: dec('1083.5') } }), '18h3.5m'],
+    ['an allowance of a per-second product, in seconds', line({ kind: 'allowance', unitCode: 'second', measure: { units: dec('1.5') } }), '90s'],
+    ['a cap shows none', line({ kind: 'cap', measure: {} }), ''],
+  ])('layout 2: %s', (_title, l, expected) => {
+    expect(formatUsedFrequency(l, 2)).toBe(expected);
+  });
 });
 
 describe('ItemColumn1-4', () => {
