@@ -57,6 +57,8 @@ export interface TemplateData {
   addressee: string[];
   /** Whom the greeting names (en: `Dear <greetingName>,`): the contact, else the company. */
   greetingName: string;
+  /** The company as the subject addresses it: ja `株式会社エクザンプル 御中`, en the display name. */
+  company: string;
   /** `2026年10月` or `October 2026`. */
   month: string;
   /** `2026年10月1日` or `2026-10-01`. */
@@ -195,6 +197,7 @@ export function templateData(mail: StatementMail): TemplateData {
     contactName,
     addressee: mail.locale === 'ja' ? jaAddressee(displayName, contactName) : contactName === '' ? [] : [displayName, `Attn: ${contactName}`],
     greetingName: contactName === '' ? displayName : contactName,
+    company: mail.locale === 'ja' ? jaAddressee(displayName, '')[0]! : displayName,
     month: formatMonth(mail.billingMonth, mail.locale),
     firstDay: formatDay(mail.periodFirstDay, mail.locale),
     lastDay: formatDay(mail.periodLastDay, mail.locale),

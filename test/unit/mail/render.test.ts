@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageChargesError } from '../../../src/domain/errors.ts';
 import type { Currency } from '../../../src/domain/vocabulary.ts';
 import { formatAmount, oneLine, renderStatementMail, type StatementMail } from '../../../src/mail/render.ts';
-import { SAMPLE_ISSUER, statementMail } from '../../helpers/mail.ts';
+import { SAMPLE_ISSUER, sampleMails, statementMail } from '../../helpers/mail.ts';
 
 const mail = statementMail;
 
@@ -117,7 +117,9 @@ describe('a mail a Japanese reader believes (ja)', () => {
   });
 
   it('does not repeat an honorific the display name already has', () => {
-    expect(renderStatementMail(mail({ displayName: '株式会社エクザンプル 御中' })).text.startsWith('株式会社エクザンプル 御中\n')).toBe(true);
+    const r = renderStatementMail(mail({ displayName: '株式会社エクザンプル 御中' }));
+    expect(r.text.startsWith('株式会社エクザンプル 御中\n')).toBe(true);
+    expect(r.subject).toBe('【ご利用料金のお知らせ】2026年10月分 株式会社エクザンプル 御中');
   });
 
   it('writes yen as 34,662円 and other currencies with their code', () => {
@@ -155,6 +157,7 @@ describe('a mail a Japanese reader believes (ja)', () => {
       expect(part).not.toContain('今後とも');
       expect(part).not.toContain('平素より');
       expect(part).toContain('これまで弊社クラウドサービスをご利用いただき、誠にありがとうございました');
+      expect(part).toContain('何卒よろしくお願い申し上げます。');
     }
   });
 });
@@ -187,6 +190,16 @@ describe('the issuer in every mail', () => {
       expect(none.text).not.toMatch(/――|--------|お問い合わせ：|Support:/);
     });
   }
+
+  it('leaves no run of empty lines in the text part of any variant', () => {
+    for (const { mail: m } of sampleMails()) {
+      for (const kind of ['statement', 'resend'] as const) {
+        for (const issuer of [m.issuer, { name: '', address: '', contact: '', url: '', invoiceNumber: '' }]) {
+          expect(renderStatementMail({ ...m, kind, issuer }).text).not.toMatch(/\n\s*\n\s*\n/);
+        }
+      }
+    }
+  });
 
   it('escapes the issuer in the HTML', () => {
     const r = renderStatementMail(mail({ issuer: { ...SAMPLE_ISSUER, name: 'A&B <Cloud>', url: 'https://example.com/?a=1&b="2"' } }));
