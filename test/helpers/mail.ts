@@ -44,7 +44,7 @@ export function sampleMails(): { name: string; mail: StatementMail }[] {
   return [
     { name: 'ja-normal', mail: ja({}) },
     // A long unbroken tenant name and file name, as an import may hold them.
-    { name: 'ja-deleted', mail: ja({ finalStatement: true, contactName: '', displayName: '株式会社ロングネームインターナショナルホールディングス', tenantName: 'TNT-LONG-NAME-WITHOUT-ANY-BREAK-0001', attachmentName: 'TNT-LONG-NAME-WITHOUT-ANY-BREAK-0001_202610.zip' }) },
+    { name: 'ja-deleted', mail: ja({ finalStatement: true, contactName: '', displayName: '株式会社ロングネームインターナショナルホールディングス', tenantName: 'TNT_LONG_NAME_WITHOUT_ANY_BREAK_OPPORTUNITY_0001', attachmentName: 'TNT_LONG_NAME_WITHOUT_ANY_BREAK_OPPORTUNITY_0001_202610.zip' }) },
     { name: 'en-normal', mail: en({}) },
     { name: 'en-deleted', mail: en({ finalStatement: true, contactName: '' }) },
   ];
