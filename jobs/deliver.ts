@@ -74,8 +74,11 @@ export function retryDelayMs(baseSeconds: number, attempts: number): number {
   return Math.min(MAX_RETRY_DELAY_MS, baseSeconds * 1000 * 2 ** Math.max(0, Math.min(attempts - 1, 30)));
 }
 
-/** What a statement's e-mail shows, from its frozen summary (the lines are not needed). */
-function mailOf(db: Db, d: DueDelivery): StatementMail {
+/**
+ * What a statement's e-mail shows, from its frozen summary (the lines are not needed) and the
+ * issuer settings; the recipient's name is each delivery's own (see `attempt`).
+ */
+function mailOf(db: Db, config: Config, d: DueDelivery): StatementMail {
   const summary = loadStatementSummary(db, d.statementPk);
   const { period, tenant } = summary;
   return {
@@ -83,14 +86,18 @@ function mailOf(db: Db, d: DueDelivery): StatementMail {
     kind: d.kind,
     tenantName: tenant.name,
     displayName: tenant.displayName,
+    contactName: d.contactName,
     billingMonth: period.billingMonth,
     periodFirstDay: localDate(period.start, period.timeZone),
     periodLastDay: localDate(period.end - 1, period.timeZone),
     // Shown with the currency's minor digits (1,234.50 USD), as the statement's totals are rounded to them.
     total: new Decimal(summary.total).toFixed(minorDigits(tenant.currency)),
     currency: tenant.currency,
+    // The statement's own tax lines say whether its total holds tax (a preset or TAX setting changed later does not).
+    taxes: summary.taxes.map((t) => ({ percent: t.percent, amount: new Decimal(t.amount).toFixed(minorDigits(tenant.currency)) })),
     finalStatement: tenant.deletedAt !== null,
     attachmentName: d.zipName,
+    issuer: config.issuer,
   };
 }
 
@@ -170,7 +177,7 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
     let tried: string | SendFailure;
     if ('bytes' in zip && mail !== null) {
       try {
-        tried = (await mailer.send(composeMessage(mail, { from: config.mailFrom, to: d.recipient, messageId: d.messageId }, zip))).response;
+        tried = (await mailer.send(composeMessage(mail, { from: config.mailFrom, to: d.recipient, messageId: d.messageId, replyTo: config.mail.replyTo }, zip))).response;
       } catch (err) {
         tried = classifySendError(err);
       }
@@ -218,7 +225,7 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
       let mail: StatementMail | null = null;
       try {
         zip = await archivedZip(db, config, group[0]!.statementPk);
-        mail = mailOf(db, group[0]!);
+        mail = mailOf(db, config, group[0]!);
       } catch (err) {
         const reason = err instanceof UsageChargesError ? err.message : `unexpected: ${(err as Error).message}`;
         zip = { permanent: false, serverDown: false, session: false, reason, response: null };
@@ -229,7 +236,7 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
           break;
         }
         try {
-          await attempt(d, zip, mail === null ? null : { ...mail, kind: d.kind });
+          await attempt(d, zip, mail === null ? null : { ...mail, kind: d.kind, contactName: d.contactName });
         } catch (err) {
           fatal ??= err;
           summary.notAttempted += group.length - i - 1;

@@ -1,6 +1,7 @@
 /** Configuration: the environment (and an optional `.env` file), validated once at start. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { domainToASCII } from 'node:url';
 import dotenv from 'dotenv';
 import cron from 'node-cron';
 import { z } from 'zod';
@@ -19,6 +20,8 @@ export interface Config {
   defaultLocale: Locale;
   smtpUrl: string | null;
   mailFrom: string;
+  /** Who issues the statements, shown in every mail; '' where not set. */
+  issuer: Issuer;
   logLevel: LogLevel;
   importMaxErrors: number;
   ratingPreset: RatingPreset;
@@ -42,8 +45,26 @@ export interface Config {
   logFormat: 'auto' | 'json' | 'pretty';
 }
 
+/** The company that issues the statements, as every mail shows it ('' where not set). */
+export interface Issuer {
+  /** ISSUER_NAME: the company name. */
+  name: string;
+  /** ISSUER_ADDRESS: the postal address, one line. */
+  address: string;
+  /** ISSUER_CONTACT: the support contact (a mail address, a phone number, or both). */
+  contact: string;
+  /** ISSUER_URL: an http(s) URL (the support page). */
+  url: string;
+  /** ISSUER_INVOICE_NUMBER: the qualified-invoice issuer registration number, `T` and 13 digits. */
+  invoiceNumber: string;
+}
+
 /** How statement mails are sent and retried. */
 export interface MailSettings {
+  /** MAIL_REPLY_TO: where replies go (an address or `Name <address>`), or null for none. */
+  replyTo: string | null;
+  /** SMTP_EHLO_NAME, else the domain of MAIL_FROM: the name the client gives in EHLO. */
+  ehloName: string;
   /** TLS on an smtp:// server: `auto` upgrades when offered, `require` refuses a plain session, `off` never upgrades. */
   starttls: 'auto' | 'require' | 'off';
   /** Connections kept open to the SMTP server at most. */
@@ -73,6 +94,12 @@ export const SETTINGS = {
   DEFAULT_LOCALE: 'ja',
   SMTP_URL: '',
   MAIL_FROM: 'usage-charges@localhost.localdomain',
+  MAIL_REPLY_TO: '',
+  ISSUER_NAME: '',
+  ISSUER_ADDRESS: '',
+  ISSUER_CONTACT: '',
+  ISSUER_URL: '',
+  ISSUER_INVOICE_NUMBER: '',
   LOG_LEVEL: 'info',
   IMPORT_MAX_ERRORS: '100',
   RATING_PRESET: 'ror',
@@ -88,6 +115,7 @@ export const SETTINGS = {
   SMTP_RATE_LIMIT: '0',
   SMTP_TIMEOUT_SECONDS: '60',
   SMTP_CA_FILE: '',
+  SMTP_EHLO_NAME: '',
   MAIL_MAX_ATTEMPTS: '8',
   MAIL_RETRY_BASE_SECONDS: '60',
   DKIM_DOMAIN: '',
@@ -127,6 +155,27 @@ function isSmtpUrl(value: string): boolean {
   return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '';
 }
 
+function isWebUrl(value: string): boolean {
+  if (/[\s\p{Cc}]/u.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+/** A DNS host name that is not an IPv4 address written as one. */
+function isHostName(value: string): boolean {
+  return HOST_NAME.test(value) && !/^[\d.]+$/.test(value);
+}
+
+/** An issuer text: one line (no control or line-separator characters), at most `max` characters. */
+function issuerText(max: number): z.ZodType<string> {
+  return z.string().refine((v) => !/[\p{Cc}\p{Zl}\p{Zp}]/u.test(v), 'must be one line (no control characters)').refine((v) => v.trim().length <= max, `must be at most ${max} characters`).transform((v) => v.trim());
+}
+
 function wholeNumber(min: number, max: number): z.ZodType<string> {
   return z.string().regex(/^\d{1,9}$/, { message: 'must be a whole number', abort: true }).refine((v) => Number(v) >= min && Number(v) <= max, `must be from ${min} to ${max}`);
 }
@@ -138,6 +187,12 @@ const schema = z.object({
   DEFAULT_LOCALE: z.enum(LOCALES, { error: `must be one of ${LOCALES.join(', ')}` }),
   SMTP_URL: z.string().refine((v) => v === '' || isSmtpUrl(v), 'must be an smtp:// or smtps:// URL with a host, or empty to write .eml files'),
   MAIL_FROM: z.string().refine(isSender, 'must be an e-mail address, optionally as "Name <address>"'),
+  MAIL_REPLY_TO: z.string().refine((v) => v === '' || isSender(v), 'must be an e-mail address, optionally as "Name <address>", or empty for no Reply-To'),
+  ISSUER_NAME: issuerText(200),
+  ISSUER_ADDRESS: issuerText(300),
+  ISSUER_CONTACT: issuerText(200),
+  ISSUER_URL: z.string().refine((v) => v === '' || isWebUrl(v), 'must be an http:// or https:// URL, or empty'),
+  ISSUER_INVOICE_NUMBER: z.string().refine((v) => v === '' || /^T\d{13}$/.test(v), 'must be the qualified-invoice registration number: T and 13 digits (for example T1234567890123), or empty'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
   IMPORT_MAX_ERRORS: z.string().regex(/^[1-9]\d{0,5}$/, 'must be a whole number from 1 to 999999'),
   RATING_PRESET: z.enum(RATING_PRESETS, { error: `must be ${RATING_PRESETS.join(' or ')}` }),
@@ -163,6 +218,7 @@ const schema = z.object({
   SMTP_RATE_LIMIT: wholeNumber(0, 100000),
   SMTP_TIMEOUT_SECONDS: wholeNumber(1, 3600),
   SMTP_CA_FILE: z.string(),
+  SMTP_EHLO_NAME: z.string().refine((v) => v === '' || isHostName(v), 'must be a host name (for example mail.example.com), not an IP address; empty: the domain of MAIL_FROM'),
   MAIL_MAX_ATTEMPTS: wholeNumber(1, 100),
   MAIL_RETRY_BASE_SECONDS: wholeNumber(0, 86400),
   DKIM_DOMAIN: z.string().refine((v) => v === '' || /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(v), 'must be a domain name'),
@@ -252,6 +308,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     defaultLocale: v.DEFAULT_LOCALE,
     smtpUrl: v.SMTP_URL === '' ? null : v.SMTP_URL,
     mailFrom: v.MAIL_FROM,
+    issuer: { name: v.ISSUER_NAME, address: v.ISSUER_ADDRESS, contact: v.ISSUER_CONTACT, url: v.ISSUER_URL, invoiceNumber: v.ISSUER_INVOICE_NUMBER },
     logLevel: v.LOG_LEVEL,
     importMaxErrors: Number(v.IMPORT_MAX_ERRORS),
     ratingPreset: v.RATING_PRESET,
@@ -263,6 +320,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     retentionMonths: Number(v.RETENTION_MONTHS),
     lockTtlSeconds: Number(v.LOCK_TTL_SECONDS),
     mail: {
+      replyTo: v.MAIL_REPLY_TO === '' ? null : v.MAIL_REPLY_TO,
+      ehloName: v.SMTP_EHLO_NAME === '' ? senderDomain(v.MAIL_FROM) : v.SMTP_EHLO_NAME,
       starttls: v.SMTP_STARTTLS,
       poolSize: Number(v.SMTP_POOL_SIZE),
       rateLimit: Number(v.SMTP_RATE_LIMIT),
@@ -276,6 +335,29 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     cronTimeZone: v.CRON_TZ === '' ? billingTimeZone : new Intl.DateTimeFormat('en-US', { timeZone: v.CRON_TZ }).resolvedOptions().timeZone,
     logFormat: v.LOG_FORMAT,
   };
+}
+
+/** The domain of a sender (`Name <user@example.com>` -> `example.com`), in ASCII (punycode). */
+export function senderDomain(from: string): string {
+  const m = /<([^<>]+)>\s*$/.exec(from);
+  const address = (m ? m[1]! : from).trim();
+  return domainToASCII(address.slice(address.lastIndexOf('@') + 1));
+}
+
+/**
+ * What the mail settings should make an operator look at before mails go out (printed at the start
+ * of `run` and `schedule`): a real mail server with the default sender, or no issuer name.
+ */
+export function mailSettingWarnings(config: Config): string[] {
+  if (config.smtpUrl === null) return [];
+  const warnings: string[] = [];
+  if (config.mailFrom === SETTINGS.MAIL_FROM) {
+    warnings.push(`MAIL_FROM is still the default (${SETTINGS.MAIL_FROM}) while SMTP_URL is set: set it to your billing address, or tenants get mail from a sender that looks like phishing and many servers refuse it`);
+  }
+  if (config.issuer.name === '') {
+    warnings.push('ISSUER_NAME is not set while SMTP_URL is set: statement mails do not say which company sends them (set ISSUER_NAME, ISSUER_ADDRESS, ISSUER_CONTACT and ISSUER_URL)');
+  }
+  return warnings;
 }
 
 /** An SMTP URL fit for messages and logs: the password is replaced by `***`. */

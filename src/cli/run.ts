@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { leasedPass, monthEndPass } from '../../jobs/pass.ts';
+import { mailSettingWarnings } from '../config.ts';
 import { createMailer } from '../mail/transport.ts';
 import { DB_FILE_NAME, openStore } from '../store/db.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
@@ -53,6 +54,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         return;
       }
 
+      for (const warning of mailSettingWarnings(config)) ctx.output.err(`warning: ${warning}`);
       const mailer = createMailer(config);
       const hooks = activeFaultHooks();
       if (hooks.length > 0) log.warn({ hooks }, 'test fault hooks are set: never in production (docs/reliability.md)');

@@ -4,6 +4,7 @@ import { retryDelayMs } from '../../jobs/deliver.ts';
 import { leasedPass } from '../../jobs/pass.ts';
 import { startScheduler } from '../../jobs/scheduler.ts';
 import { UsageChargesError } from '../domain/errors.ts';
+import { mailSettingWarnings } from '../config.ts';
 import { createMailer } from '../mail/transport.ts';
 import { nextAttemptAt } from '../store/outbox.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
@@ -21,6 +22,7 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
       // A pass's writes wait out an import (the result of a message already sent must be recorded).
       db.pragma(`busy_timeout = ${PASS_BUSY_TIMEOUT_MS}`);
       const log = ctx.logger();
+      for (const warning of mailSettingWarnings(config)) ctx.output.err(`warning: ${warning}`);
       const mailer = createMailer(config);
       let outages = 0;
       const stop = onStopSignals((signal) => log.info({ signal }, 'stop requested: finishing the message in flight'));

@@ -15,6 +15,8 @@ export interface Envelope {
   to: string;
   /** `<...@...>` */
   messageId: string;
+  /** MAIL_REPLY_TO: where replies go (an address, or `Name <address>`); null or absent: no Reply-To. */
+  replyTo?: string | null;
 }
 
 /** The zip a mail carries. */
@@ -27,9 +29,9 @@ const EMAIL = z.email();
 const CONTROL = /[\p{Cc}\p{Zl}\p{Zp}]/u;
 const MESSAGE_ID = /^<[\x21-\x3b\x3d\x3f\x41-\x7e]+@[\x21-\x3b\x3d\x3f\x41-\x7e]+>$/;
 
-function addressError(what: 'recipient' | 'sender', value: string): UsageChargesError {
-  // A bad recipient is that delivery's problem; a bad sender (MAIL_FROM) is the settings', the same for every message.
-  return new UsageChargesError(what === 'sender' ? 'E_MAIL_SENDER' : 'E_MAIL_ADDRESS', `${what} ${JSON.stringify(value)} is not one plain e-mail address`);
+function addressError(what: 'recipient' | 'sender' | 'reply-to', value: string): UsageChargesError {
+  // A bad recipient is that delivery's problem; a bad sender (MAIL_FROM, MAIL_REPLY_TO) is the settings', the same for every message.
+  return new UsageChargesError(what === 'recipient' ? 'E_MAIL_ADDRESS' : 'E_MAIL_SENDER', `${what} ${JSON.stringify(value)} is not one plain e-mail address`);
 }
 
 /** A recipient: exactly one bare address (no name, no list), or E_MAIL_ADDRESS. */
@@ -38,12 +40,12 @@ function recipient(to: string): { name: string; address: string } {
   return { name: '', address: to };
 }
 
-/** MAIL_FROM as an address object: `Name <address>` or a bare address, or E_MAIL_ADDRESS. */
-export function parseSender(from: string): { name: string; address: string } {
-  if (CONTROL.test(from)) throw addressError('sender', from);
+/** MAIL_FROM (or MAIL_REPLY_TO) as an address object: `Name <address>` or a bare address, or E_MAIL_SENDER. */
+export function parseSender(from: string, what: 'sender' | 'reply-to' = 'sender'): { name: string; address: string } {
+  if (CONTROL.test(from)) throw addressError(what, from);
   const m = /^\s*([^<>]*?)\s*<([^<>]+)>\s*$/.exec(from);
   const address = (m ? m[2]! : from).trim();
-  if (!EMAIL.safeParse(address).success) throw addressError('sender', from);
+  if (!EMAIL.safeParse(address).success) throw addressError(what, from);
   const name = m ? m[1]!.replace(/^"(.*)"$/, '$1') : '';
   return { name, address };
 }
@@ -68,8 +70,9 @@ function literalText(subject: string): string {
 
 /**
  * The nodemailer options of one statement mail: rendered subject, text and HTML, the zip under its
- * own name, and headers naming the tenant and month. Addresses go in as address objects so that
- * no value can add a header or a recipient; the Date header is left to nodemailer.
+ * own name, and headers naming the tenant and month; `Auto-Submitted: auto-generated` (RFC 3834:
+ * no vacation or out-of-office replies) and a Reply-To when one is configured. Addresses go in as
+ * address objects so that no value can add a header or a recipient; the Date header is left to nodemailer.
  */
 export function composeMessage(mail: StatementMail, envelope: Envelope, attachment: MailAttachment): MailOptions {
   const to = recipient(envelope.to);
@@ -80,16 +83,19 @@ export function composeMessage(mail: StatementMail, envelope: Envelope, attachme
   if (attachment.name === '' || CONTROL.test(attachment.name) || /[/\\]/.test(attachment.name)) {
     throw new UsageChargesError('E_MAIL_ATTACHMENT', `attachment name ${JSON.stringify(attachment.name)} is not a plain file name`);
   }
+  const replyTo = envelope.replyTo === undefined || envelope.replyTo === null ? null : parseSender(envelope.replyTo, 'reply-to');
   const { subject, text, html } = renderStatementMail(mail);
   return {
     from,
     to,
+    ...(replyTo === null ? {} : { replyTo }),
     subject: literalText(subject),
     text,
     html,
     messageId: envelope.messageId,
     attachments: [{ filename: attachment.name, content: attachment.bytes, contentType: 'application/zip' }],
     headers: {
+      'Auto-Submitted': 'auto-generated',
       'X-Usage-Charges-Tenant': literalText(oneLine(mail.tenantName)),
       'X-Usage-Charges-Month': oneLine(mail.billingMonth),
     },

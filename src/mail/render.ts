@@ -4,6 +4,9 @@ import path from 'node:path';
 import { Eta, type TemplateFunction } from 'eta';
 import { UsageChargesError } from '../domain/errors.ts';
 import type { Currency, Locale } from '../domain/vocabulary.ts';
+import type { Issuer } from '../config.ts';
+
+export type { Issuer };
 
 /** The facts one statement mail tells a tenant's contact. */
 export interface StatementMail {
@@ -11,6 +14,8 @@ export interface StatementMail {
   kind: 'statement' | 'resend';
   tenantName: string;
   displayName: string;
+  /** The recipient's name from the contacts file (`contact_name`), '' when it has none. */
+  contactName: string;
   /** YYYY-MM */
   billingMonth: string;
   /** YYYY-MM-DD */
@@ -20,9 +25,13 @@ export interface StatementMail {
   /** Decimal text, as frozen with the statement. */
   total: string;
   currency: Currency;
+  /** The consumption tax in the total, one entry per rate (decimal text); empty: the total holds no tax. */
+  taxes: { percent: string; amount: string }[];
   /** The tenant is deleted: this is its last statement. */
   finalStatement: boolean;
   attachmentName: string;
+  /** Who issues the statement (the ISSUER_* settings). */
+  issuer: Issuer;
 }
 
 /** A rendered mail. */
@@ -38,14 +47,34 @@ export interface TemplateData {
   finalStatement: boolean;
   tenantName: string;
   displayName: string;
+  /** The contact's name, '' when none. */
+  contactName: string;
+  /**
+   * The lines that address the mail. ja: `株式会社エクザンプル 御中` with no contact name, else the
+   * company then `山田 太郎 様` (a department such as `経理部` gets `御中`). en: the company and
+   * `Attn: <contact>` when there is a contact name, else none (the greeting names the company).
+   */
+  addressee: string[];
+  /** Whom the greeting names (en: `Dear <greetingName>,`): the contact, else the company. */
+  greetingName: string;
+  /** The company as the subject addresses it: ja `株式会社エクザンプル 御中`, en the display name. */
+  company: string;
   /** `2026年10月` or `October 2026`. */
   month: string;
   /** `2026年10月1日` or `2026-10-01`. */
   firstDay: string;
   lastDay: string;
-  /** `12,345 JPY`. */
+  /** The total: `12,345円` (ja, JPY) or `12,345 JPY`, `1,234.56 USD`. */
   amount: string;
+  /** The total holds consumption tax. */
+  taxIncluded: boolean;
+  /** The tax in the total by rate, formatted as `amount` (`10%`, `3,151円`). */
+  taxes: { rate: string; amount: string }[];
   attachmentName: string;
+  /** The issuer, each field one line, '' where not set. */
+  issuer: Issuer;
+  /** Any issuer field is set. */
+  hasIssuer: boolean;
 }
 
 const TEMPLATES_DIR = path.resolve(import.meta.dirname, '../../templates');
@@ -107,6 +136,24 @@ export function formatAmount(total: string, currency: Currency): string {
   return `${sign === '-' ? '-' : ''}${grouped}${fraction} ${currency}`;
 }
 
+/** An amount as the locale writes it: `34,662円` for yen in Japanese, else `formatAmount`. */
+export function localAmount(total: string, currency: Currency, locale: Locale): string {
+  const amount = formatAmount(total, currency);
+  return locale === 'ja' && currency === 'JPY' ? `${amount.slice(0, -' JPY'.length)}円` : amount;
+}
+
+/** Endings of a contact name that is a department or a desk, not a person: addressed with 御中. */
+const JA_ORGANIZATION = /(部|課|係|室|局|班|科|センター|グループ|チーム|窓口|事務所|本部|支店|営業所|御中)$/u;
+/** An honorific the contacts file may already carry; it is not repeated. */
+const JA_HONORIFIC = /\s*(御中|様|さま|殿)$/u;
+
+function jaAddressee(company: string, contact: string): string[] {
+  const name = company.replace(JA_HONORIFIC, '');
+  if (contact === '') return [`${name} 御中`];
+  const bare = contact.replace(JA_HONORIFIC, '');
+  return [name, `${bare} ${JA_ORGANIZATION.test(contact) ? '御中' : '様'}`];
+}
+
 const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
 function parseMonth(value: string): { year: string; month: number } {
@@ -133,17 +180,40 @@ function formatDay(value: string, locale: Locale): string {
 
 /** The data the templates see; every interpolated text is made one line first. */
 export function templateData(mail: StatementMail): TemplateData {
+  const displayName = oneLine(mail.displayName);
+  const contactName = oneLine(mail.contactName);
+  const issuer: Issuer = {
+    name: oneLine(mail.issuer.name),
+    address: oneLine(mail.issuer.address),
+    contact: oneLine(mail.issuer.contact),
+    url: oneLine(mail.issuer.url),
+    invoiceNumber: oneLine(mail.issuer.invoiceNumber),
+  };
   return {
     resend: mail.kind === 'resend',
     finalStatement: mail.finalStatement,
     tenantName: oneLine(mail.tenantName),
-    displayName: oneLine(mail.displayName),
+    displayName,
+    contactName,
+    addressee: mail.locale === 'ja' ? jaAddressee(displayName, contactName) : contactName === '' ? [] : [displayName, `Attn: ${contactName}`],
+    greetingName: contactName === '' ? displayName : contactName,
+    company: mail.locale === 'ja' ? jaAddressee(displayName, '')[0]! : displayName,
     month: formatMonth(mail.billingMonth, mail.locale),
     firstDay: formatDay(mail.periodFirstDay, mail.locale),
     lastDay: formatDay(mail.periodLastDay, mail.locale),
-    amount: formatAmount(mail.total, mail.currency),
+    amount: localAmount(mail.total, mail.currency, mail.locale),
+    taxIncluded: mail.taxes.length > 0,
+    taxes: mail.taxes.map((t) => ({ rate: `${rate(t.percent)}%`, amount: localAmount(t.amount, mail.currency, mail.locale) })),
     attachmentName: oneLine(mail.attachmentName),
+    issuer,
+    hasIssuer: Object.values(issuer).some((v) => v !== ''),
   };
+}
+
+/** A tax rate as decimal text without trailing zeros (`10.00` -> `10`, `8.5` -> `8.5`). */
+function rate(percent: string): string {
+  if (!/^\d+(\.\d+)?$/.test(percent)) throw new UsageChargesError('E_MAIL_DATA', `tax rate "${percent}" is not decimal text`);
+  return percent.includes('.') ? percent.replace(/\.?0+$/, '') : percent;
 }
 
 /**

@@ -96,6 +96,8 @@ export function smtpOptions(config: Config, smtpUrl: string): SMTPPoolOptions {
     maxConnections: config.mail.poolSize,
     maxMessages: 100,
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    // The EHLO name: nodemailer's default is this machine's host name, or an IP literal when it has no dot, which many servers score as spam.
+    ...(config.mail.ehloName === '' ? {} : { name: config.mail.ehloName }),
     port: url.port === '' ? (secure ? 465 : 587) : Number(url.port),
     secure,
     connectionTimeout: timeout,

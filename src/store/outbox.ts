@@ -12,6 +12,8 @@ export interface DueDelivery {
   tenantName: string;
   billingMonth: string;
   recipient: string;
+  /** The name the contacts file gives the recipient now ('' for none, or an address given to `resend --to`). */
+  contactName: string;
   kind: 'statement' | 'resend';
   messageId: string;
   attempts: number;
@@ -84,8 +86,9 @@ export function recoverInterrupted(db: Db, now: string, maxAttempts: number): { 
 }
 
 const DUE_SELECT = `SELECT d.delivery_pk AS deliveryPk, d.statement_pk AS statementPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth,
-    d.recipient, d.kind, d.message_id AS messageId, d.attempts, f.zip_name AS zipName, f.zip_path AS zipPath, f.sha256
-  FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) JOIN statement_files f ON f.statement_pk = d.statement_pk`;
+    d.recipient, COALESCE(c.contact_name, '') AS contactName, d.kind, d.message_id AS messageId, d.attempts, f.zip_name AS zipName, f.zip_path AS zipPath, f.sha256
+  FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) JOIN statement_files f ON f.statement_pk = d.statement_pk
+  LEFT JOIN contacts c ON c.contact_pk = d.contact_pk`;
 
 /** Where a page of due deliveries ends: the next page starts after it. */
 export interface DueCursor {

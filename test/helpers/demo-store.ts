@@ -27,9 +27,15 @@ export const CONTACTS: Record<string, string[]> = {
 export const RECIPIENTS = Object.values(CONTACTS).flat().sort();
 export const TENANT_OF = new Map(Object.entries(CONTACTS).flatMap(([t, as]) => as.map((a) => [a, t] as const)));
 
-/** The settings of a data dir: billing in UTC, only errors logged. */
+/**
+ * The sender and issuer of a configured install: with them, `run` and `schedule` print no warning
+ * at start when SMTP_URL is set.
+ */
+export const CONFIGURED_MAIL = { MAIL_FROM: 'Billing <billing@example.com>', ISSUER_NAME: 'Example Cloud K.K.' };
+
+/** The settings of a data dir: billing in UTC, only errors logged, a configured sender and issuer. */
 export function demoEnv(dataDir: string): Record<string, string> {
-  return { DATA_DIR: dataDir, BILLING_TZ: 'UTC', LOG_LEVEL: 'error' };
+  return { DATA_DIR: dataDir, BILLING_TZ: 'UTC', LOG_LEVEL: 'error', ...CONFIGURED_MAIL };
 }
 
 /** Seeds the demo into the data dir `dir/name` (through the command line); returns its settings. */

@@ -58,6 +58,8 @@ export interface TestSmtpServer {
   readonly connections: number;
   /** User names that logged in. */
   logins: string[];
+  /** The name each client gave in EHLO (or HELO), once per message, in order. */
+  ehloNames: string[];
   /** Every RCPT TO address the server was given, accepted or refused, in order. */
   rcptTo: string[];
   /** The most connections that were open at once. */
@@ -78,6 +80,7 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
   const messages: ReceivedMessage[] = [];
   const logins: string[] = [];
   const rcptTo: string[] = [];
+  const ehloNames: string[] = [];
   let connections = 0;
   let open = 0;
   let maxOpen = 0;
@@ -110,7 +113,8 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
       }
       callback(replyError({ code: 535 }, '5.7.8 authentication credentials invalid'));
     },
-    onMailFrom(address, _session, callback) {
+    onMailFrom(address, session, callback) {
+      ehloNames.push(session.hostNameAppearsAs);
       if (options.mailFromReply) return callback(replyError(options.mailFromReply, `sender ${address.address} refused`));
       callback();
     },
@@ -157,6 +161,7 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
       return connections;
     },
     logins,
+    ehloNames,
     rcptTo,
     get maxOpenConnections() {
       return maxOpen;

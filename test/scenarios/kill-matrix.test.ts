@@ -21,7 +21,7 @@ import { DB_FILE_NAME } from '../../src/store/db.ts';
 import type { CrashPoint } from '../../src/testing/faults.ts';
 import { killChildren, startChild, type CliChild } from '../helpers/child.ts';
 import { cli } from '../helpers/cli.ts';
-import { inStore as readStore } from '../helpers/demo-store.ts';
+import { CONFIGURED_MAIL, inStore as readStore } from '../helpers/demo-store.ts';
 import { startSmtpRecorder, type RecordedMessage, type SmtpRecorder } from '../helpers/smtp-recorder.ts';
 import { tempDir } from '../helpers/store.ts';
 
@@ -175,6 +175,7 @@ function passEnv(dataDir: string, smtpUrl: string, poolSize: number, crash?: str
     DATA_DIR: dataDir,
     BILLING_TZ: 'UTC',
     LOG_LEVEL: 'error',
+    ...CONFIGURED_MAIL,
     SMTP_URL: smtpUrl,
     SMTP_POOL_SIZE: String(poolSize),
     USAGE_CHARGES_TEST_NOW: TEST_NOW,

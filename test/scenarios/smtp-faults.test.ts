@@ -60,6 +60,7 @@ function demoStore(name: string): Record<string, string> {
     BILLING_TZ: 'UTC',
     LOG_LEVEL: 'error',
     MAIL_FROM: 'Billing <billing@example.com>',
+    ISSUER_NAME: 'Example Cloud K.K.',
     MAIL_RETRY_BASE_SECONDS: '60',
     SMTP_TIMEOUT_SECONDS: '10',
   };

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SETTINGS, loadConfig, redactUrl } from '../../src/config.ts';
+import { SETTINGS, loadConfig, mailSettingWarnings, redactUrl } from '../../src/config.ts';
 import { ConfigError } from '../../src/domain/errors.ts';
 import { tempDir } from '../helpers/store.ts';
 
@@ -37,6 +37,7 @@ describe('configuration', () => {
       defaultLocale: 'ja',
       smtpUrl: null,
       mailFrom: 'usage-charges@localhost.localdomain',
+      issuer: { name: '', address: '', contact: '', url: '', invoiceNumber: '' },
       logLevel: 'info',
       importMaxErrors: 100,
       ratingPreset: 'ror',
@@ -47,7 +48,7 @@ describe('configuration', () => {
       currencySymbols: {},
       retentionMonths: 24,
       lockTtlSeconds: 120,
-      mail: { starttls: 'auto', poolSize: 5, rateLimit: 0, timeoutSeconds: 60, maxAttempts: 8, retryBaseSeconds: 60, caFile: null, dkim: null },
+      mail: { replyTo: null, ehloName: 'localhost.localdomain', starttls: 'auto', poolSize: 5, rateLimit: 0, timeoutSeconds: 60, maxAttempts: 8, retryBaseSeconds: 60, caFile: null, dkim: null },
       cronSchedule: '0 2 * * *',
       cronTimeZone: 'UTC',
       logFormat: 'auto',
@@ -86,6 +87,19 @@ describe('configuration', () => {
     [{ RETENTION_MONTHS: '12' }, 'RETENTION_MONTHS="12" (from environment): must be at least 24 (statements are kept 24 months)'],
     [{ LOCK_TTL_SECONDS: '9' }, 'LOCK_TTL_SECONDS="9" (from environment): must be at least 10 (the lease is renewed every third of it)'],
     [{ LOCK_TTL_SECONDS: '2m' }, 'LOCK_TTL_SECONDS="2m" (from environment): must be a whole number of seconds'],
+    [{ ISSUER_INVOICE_NUMBER: '1234567890123' }, 'ISSUER_INVOICE_NUMBER="1234567890123" (from environment): must be the qualified-invoice registration number: T and 13 digits'],
+    [{ ISSUER_INVOICE_NUMBER: 'T123456789012' }, 'ISSUER_INVOICE_NUMBER="T123456789012" (from environment): must be the qualified-invoice registration number: T and 13 digits'],
+    [{ ISSUER_INVOICE_NUMBER: 'T12345678901234' }, 'ISSUER_INVOICE_NUMBER="T12345678901234" (from environment): must be the qualified-invoice registration number'],
+    [{ ISSUER_INVOICE_NUMBER: 't1234567890123' }, 'ISSUER_INVOICE_NUMBER="t1234567890123" (from environment): must be the qualified-invoice registration number'],
+    [{ ISSUER_INVOICE_NUMBER: 'Ｔ１２３４５６７８９０１２３' }, 'ISSUER_INVOICE_NUMBER="Ｔ１２３４５６７８９０１２３" (from environment): must be the qualified-invoice registration number'],
+    [{ ISSUER_URL: 'example.com/support' }, 'ISSUER_URL="example.com/support" (from environment): must be an http:// or https:// URL, or empty'],
+    [{ ISSUER_URL: 'javascript:alert(1)' }, 'ISSUER_URL="javascript:alert(1)" (from environment): must be an http:// or https:// URL'],
+    [{ ISSUER_NAME: 'Example\nBcc: x@example.com' }, 'ISSUER_NAME="Example\\nBcc: x@example.com" (from environment): must be one line'],
+    [{ ISSUER_ADDRESS: 'x'.repeat(301) }, 'ISSUER_ADDRESS="' + 'x'.repeat(301) + '" (from environment): must be at most 300 characters'],
+    [{ MAIL_REPLY_TO: 'support' }, 'MAIL_REPLY_TO="support" (from environment): must be an e-mail address, optionally as "Name <address>", or empty for no Reply-To'],
+    [{ SMTP_EHLO_NAME: '192.0.2.1' }, 'SMTP_EHLO_NAME="192.0.2.1" (from environment): must be a host name (for example mail.example.com), not an IP address'],
+    [{ SMTP_EHLO_NAME: '[192.0.2.1]' }, 'SMTP_EHLO_NAME="[192.0.2.1]" (from environment): must be a host name'],
+    [{ SMTP_EHLO_NAME: 'mail example.com' }, 'SMTP_EHLO_NAME="mail example.com" (from environment): must be a host name'],
   ])('refuses %j with a message naming the setting', (env, message) => {
     expect(configError(env)).toContain(`configuration: ${message}`);
   });
@@ -143,6 +157,37 @@ describe('configuration', () => {
     const c = loadConfig({ env: { SMTP_URL: 'smtps://user:pw@mail.example.com:465', MAIL_FROM: 'Billing <billing@example.com>', BILLING_TZ: 'Asia/Tokyo' }, cwd: cwd() });
     expect(c.smtpUrl).toBe('smtps://user:pw@mail.example.com:465');
     expect(c.mailFrom).toBe('Billing <billing@example.com>');
+  });
+
+  it('reads the issuer, the Reply-To and the EHLO name', () => {
+    const c = loadConfig({
+      env: {
+        ISSUER_NAME: ' 株式会社サンプルクラウド ', ISSUER_ADDRESS: '〒100-0005 東京都千代田区丸の内1-1-1', ISSUER_CONTACT: 'support@example.co.jp / 03-1234-5678',
+        ISSUER_URL: 'https://example.co.jp/support', ISSUER_INVOICE_NUMBER: 'T1234567890123', MAIL_REPLY_TO: 'Support <support@example.co.jp>', SMTP_EHLO_NAME: 'mta1.example.co.jp',
+      },
+      cwd: cwd(),
+    });
+    expect(c.issuer).toEqual({
+      name: '株式会社サンプルクラウド', address: '〒100-0005 東京都千代田区丸の内1-1-1', contact: 'support@example.co.jp / 03-1234-5678',
+      url: 'https://example.co.jp/support', invoiceNumber: 'T1234567890123',
+    });
+    expect(c.mail.replyTo).toBe('Support <support@example.co.jp>');
+    expect(c.mail.ehloName).toBe('mta1.example.co.jp');
+  });
+
+  it('says the EHLO name is the domain of MAIL_FROM unless SMTP_EHLO_NAME is set', () => {
+    expect(loadConfig({ env: { MAIL_FROM: 'Billing <billing@Example.COM>' }, cwd: cwd() }).mail.ehloName).toBe('example.com');
+  });
+
+  it('warns when a mail server is set and MAIL_FROM is the default, or no issuer is named', () => {
+    const smtp = { SMTP_URL: 'smtp://127.0.0.1:25' };
+    const warnings = mailSettingWarnings(loadConfig({ env: smtp, cwd: cwd() }));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toContain('MAIL_FROM is still the default (usage-charges@localhost.localdomain) while SMTP_URL is set');
+    expect(warnings[1]).toContain('ISSUER_NAME is not set');
+    expect(mailSettingWarnings(loadConfig({ env: { ...smtp, MAIL_FROM: 'billing@example.com', ISSUER_NAME: 'Example' }, cwd: cwd() }))).toEqual([]);
+    // No mail server: mails are written as .eml files, nothing goes to a tenant yet.
+    expect(mailSettingWarnings(loadConfig({ env: {}, cwd: cwd() }))).toEqual([]);
   });
 
   it('documents every setting in .env.example and the README', () => {

@@ -7,8 +7,8 @@ import { emlFileName } from '../../../src/mail/transport.ts';
 import { ALL_RECIPIENTS, DEMO_RECIPIENTS, SEND_AT, archived, closeAndBuild, deliveries, demoWorld, fileOf, later, send, sha256 } from './support.ts';
 
 const SUBJECTS: Record<string, string> = {
-  TNT00001: '【ご利用料金のお知らせ】2026年10月分 tenant01 様',
-  'manual-tenant': '【ご利用料金のお知らせ】2026年10月分 manual-tenant 様',
+  TNT00001: '【ご利用料金のお知らせ】2026年10月分 tenant01 御中',
+  'manual-tenant': '【ご利用料金のお知らせ】2026年10月分 manual-tenant 御中',
   TNT00003: 'Usage charges for October 2026 - Example Rules Co.',
   TNT00004: 'Usage charges for October 2026 - Globex Singapore',
 };

@@ -84,13 +84,13 @@ describe('SMTP mailer', () => {
     expect(s.messages).toHaveLength(1);
     const { parsed, envelope: smtpEnvelope, raw } = s.messages[0]!;
     expect(parsed.subject).toBe(message.subject);
-    expect(parsed.subject).toBe('【ご利用料金のお知らせ】2026年10月分 株式会社エクザンプル 様');
+    expect(parsed.subject).toBe('【ご利用料金のお知らせ】2026年10月分 株式会社エクザンプル 御中');
     expect(parsed.from?.value).toEqual([{ name: 'Billing Desk', address: 'billing@example.com' }]);
     expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.value : null).toEqual([{ name: '', address: RECIPIENT }]);
     expect(parsed.messageId).toBe(env.messageId);
     expect(parsed.date).toBeInstanceOf(Date);
-    expect(parsed.text).toContain('12,345 JPY');
-    expect(parsed.html).toContain('12,345 JPY');
+    expect(parsed.text).toContain('12,345円');
+    expect(parsed.html).toContain('12,345円');
     expect(parsed.headers.get('x-usage-charges-tenant')).toBe('acme');
     expect(parsed.headers.get('x-usage-charges-month')).toBe('2026-10');
     expect(parsed.attachments).toHaveLength(1);
@@ -99,6 +99,29 @@ describe('SMTP mailer', () => {
     expect(Buffer.compare(parsed.attachments[0]!.content, (await zip()).bytes)).toBe(0);
     expect(smtpEnvelope).toEqual({ mailFrom: 'billing@example.com', rcptTo: [RECIPIENT] });
     expect(raw.toString('latin1')).not.toMatch(/^X-Mailer:/im);
+  });
+
+  it('gives the domain of MAIL_FROM in EHLO, marks the mail auto-generated and sets no Reply-To by default', async () => {
+    const s = await server();
+    const m = mailer(config({ SMTP_URL: s.url }));
+    await m.send(composeMessage(STATEMENT, envelope(), await zip()));
+    expect(s.ehloNames).toEqual(['example.com']);
+    const { parsed } = s.messages[0]!;
+    expect(parsed.headers.get('auto-submitted')).toBe('auto-generated');
+    expect(parsed.replyTo).toBeUndefined();
+  });
+
+  it('gives SMTP_EHLO_NAME in EHLO and sends MAIL_REPLY_TO as the Reply-To', async () => {
+    const s = await server();
+    const cfg = config({ SMTP_URL: s.url, SMTP_EHLO_NAME: 'mta1.example.com', MAIL_REPLY_TO: 'Billing Support <support@example.com>' });
+    const m = mailer(cfg);
+    await m.send(composeMessage(STATEMENT, envelope({ replyTo: cfg.mail.replyTo }), await zip()));
+    expect(s.ehloNames).toEqual(['mta1.example.com']);
+    const { parsed, envelope: smtpEnvelope } = s.messages[0]!;
+    expect(parsed.replyTo?.value).toEqual([{ name: 'Billing Support', address: 'support@example.com' }]);
+    expect(parsed.headers.get('auto-submitted')).toBe('auto-generated');
+    // Replies go to the desk; the envelope sender stays MAIL_FROM's.
+    expect(smtpEnvelope.mailFrom).toBe('billing@example.com');
   });
 
   it('lets no display or tenant name add a header or a recipient', async () => {

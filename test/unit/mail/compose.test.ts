@@ -32,7 +32,18 @@ describe('composeMessage', () => {
     expect(m.messageId).toBe('<abc-123@example.com>');
     expect(m.date).toBeUndefined();
     expect(m.attachments).toEqual([{ filename: 'acme_202610.zip', content: ZIP.bytes, contentType: 'application/zip' }]);
-    expect(m.headers).toEqual({ 'X-Usage-Charges-Tenant': 'acme', 'X-Usage-Charges-Month': '2026-10' });
+    expect(m.headers).toEqual({ 'Auto-Submitted': 'auto-generated', 'X-Usage-Charges-Tenant': 'acme', 'X-Usage-Charges-Month': '2026-10' });
+    expect(m.replyTo).toBeUndefined();
+  });
+
+  it('sets the Reply-To it is given, as an address object', async () => {
+    const m = composeMessage(MAIL, { ...ENVELOPE, replyTo: 'Billing Support <support@example.com>' }, ZIP);
+    expect(m.replyTo).toEqual({ name: 'Billing Support', address: 'support@example.com' });
+    const parsed = await simpleParser(await new MailComposer(m).compile().build());
+    expect(parsed.replyTo?.value).toEqual([{ name: 'Billing Support', address: 'support@example.com' }]);
+    expect(parsed.headers.get('auto-submitted')).toBe('auto-generated');
+    expect(composeMessage(MAIL, { ...ENVELOPE, replyTo: null }, ZIP).replyTo).toBeUndefined();
+    expect(code(() => composeMessage(MAIL, { ...ENVELOPE, replyTo: 'support\r\nBcc: x@example.com' }, ZIP))).toBe('E_MAIL_SENDER');
   });
 
   it.each([

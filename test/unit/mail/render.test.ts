@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageChargesError } from '../../../src/domain/errors.ts';
 import type { Currency } from '../../../src/domain/vocabulary.ts';
 import { formatAmount, oneLine, renderStatementMail, type StatementMail } from '../../../src/mail/render.ts';
-import { statementMail } from '../../helpers/mail.ts';
+import { SAMPLE_ISSUER, sampleMails, statementMail } from '../../helpers/mail.ts';
 
 const mail = statementMail;
 
@@ -12,31 +12,33 @@ const FINAL_EN = 'this is your final statement';
 describe('renderStatementMail (ja)', () => {
   it('renders a statement notice', () => {
     const r = renderStatementMail(mail());
-    expect(r.subject).toBe('【ご利用料金のお知らせ】2026年10月分 株式会社エクザンプル 様');
+    expect(r.subject).toBe('【ご利用料金のお知らせ】2026年10月分 株式会社エクザンプル 御中');
     for (const part of [r.text, r.html]) {
-      expect(part).toContain('株式会社エクザンプル 様');
+      expect(part).toContain('株式会社エクザンプル 御中');
+      expect(part).not.toContain('様');
       expect(part).toContain('2026年10月分');
       expect(part).toContain('2026年10月1日〜2026年10月31日');
-      expect(part).toContain('12,345 JPY');
+      expect(part).toContain('12,345円');
+      expect(part).not.toContain('JPY');
       expect(part).toContain('acme_202610.zip');
       expect(part).toContain('確定');
       expect(part).toContain('お問い合わせ');
       expect(part).not.toContain(FINAL_JA);
       expect(part).not.toContain('再送');
     }
-    expect(r.text.startsWith('株式会社エクザンプル 様\n\n')).toBe(true);
+    expect(r.text.startsWith('株式会社エクザンプル 御中\n\n')).toBe(true);
   });
 
   it('says that a deleted tenant gets its final statement', () => {
     const r = renderStatementMail(mail({ finalStatement: true }));
-    expect(r.subject).toBe('【ご利用料金のお知らせ】2026年10月分 株式会社エクザンプル 様');
+    expect(r.subject).toBe('【ご利用料金のお知らせ】2026年10月分 株式会社エクザンプル 御中');
     expect(r.text).toContain(FINAL_JA);
     expect(r.html).toContain(FINAL_JA);
   });
 
   it('marks a resend in the subject and the body', () => {
     const r = renderStatementMail(mail({ kind: 'resend' }));
-    expect(r.subject).toBe('[再送] 【ご利用料金のお知らせ】2026年10月分 株式会社エクザンプル 様');
+    expect(r.subject).toBe('[再送] 【ご利用料金のお知らせ】2026年10月分 株式会社エクザンプル 御中');
     expect(r.text).toContain('再送');
     expect(r.html).toContain('再送');
   });
@@ -75,9 +77,135 @@ describe('renderStatementMail (en)', () => {
     expect(r.text).toContain('This is a resend');
   });
 
+  it('greets a named contact, and says whether tax is included', () => {
+    const r = renderStatementMail(en({ contactName: 'Accounts Payable', currency: 'JPY', total: '34662', taxes: [{ percent: '10', amount: '3151' }] }));
+    expect(r.text.startsWith('Example Corp\nAttn: Accounts Payable\n\nDear Accounts Payable,\n')).toBe(true);
+    for (const part of [r.text, r.html]) {
+      expect(part).toContain('34,662 JPY');
+      expect(part).toContain('tax included');
+      expect(part).toContain('consumption tax');
+      expect(part).toContain('3,151 JPY');
+    }
+    expect(renderStatementMail(en()).text).toContain('(tax not included)');
+    expect(renderStatementMail(en()).text).toContain('The total does not include consumption tax.');
+  });
+
   it('names every month in English', () => {
     expect(renderStatementMail(en({ billingMonth: '2027-01' })).subject).toBe('Usage charges for January 2027 - Example Corp');
     expect(renderStatementMail(en({ billingMonth: '2026-12' })).subject).toBe('Usage charges for December 2026 - Example Corp');
+  });
+});
+
+describe('a mail a Japanese reader believes (ja)', () => {
+  it('addresses a named contact with 様 under the company, a department with 御中', () => {
+    for (const [contactName, lines] of [
+      ['山田 太郎', ['株式会社エクザンプル', '山田 太郎 様']],
+      ['経理部 山田 太郎', ['株式会社エクザンプル', '経理部 山田 太郎 様']],
+      ['山田 太郎 様', ['株式会社エクザンプル', '山田 太郎 様']],
+      ['経理部', ['株式会社エクザンプル', '経理部 御中']],
+      ['経理課', ['株式会社エクザンプル', '経理課 御中']],
+      ['請求書受付窓口', ['株式会社エクザンプル', '請求書受付窓口 御中']],
+    ] as const) {
+      const r = renderStatementMail(mail({ contactName }));
+      expect(r.text.startsWith(`${lines.join('\n')}\n\n`), contactName).toBe(true);
+      expect(r.html).toContain(`${lines[0]}<br>${lines[1]}`);
+      expect(r.text).not.toContain('御中 様');
+      expect(r.text).not.toContain('様 様');
+      // The subject names the company, the same for every contact.
+      expect(r.subject).toBe('【ご利用料金のお知らせ】2026年10月分 株式会社エクザンプル 御中');
+    }
+  });
+
+  it('does not repeat an honorific the display name already has', () => {
+    const r = renderStatementMail(mail({ displayName: '株式会社エクザンプル 御中' }));
+    expect(r.text.startsWith('株式会社エクザンプル 御中\n')).toBe(true);
+    expect(r.subject).toBe('【ご利用料金のお知らせ】2026年10月分 株式会社エクザンプル 御中');
+  });
+
+  it('writes yen as 34,662円 and other currencies with their code', () => {
+    expect(renderStatementMail(mail({ total: '34662' })).text).toContain('ご利用料金　：34,662円');
+    expect(renderStatementMail(mail({ total: '1234567' })).html).toContain('1,234,567円');
+    expect(renderStatementMail(mail({ total: '1234.50', currency: 'USD' })).text).toContain('1,234.50 USD');
+  });
+
+  it('says whether tax is included, and how much, from the tax lines', () => {
+    const taxed = renderStatementMail(mail({ total: '34662', taxes: [{ percent: '10', amount: '3151' }] }));
+    for (const part of [taxed.text, taxed.html]) {
+      expect(part).toContain('税込');
+      expect(part).toContain('消費税を含む金額です');
+      expect(part).toContain('3,151円');
+      expect(part).toContain('10%対象');
+      expect(part).not.toContain('税抜');
+    }
+    const twoRates = renderStatementMail(mail({ taxes: [{ percent: '8.00', amount: '80' }, { percent: '10', amount: '1000' }] })).text;
+    expect(twoRates).toContain('うち消費税：80円（8%対象）');
+    expect(twoRates).toContain('うち消費税：1,000円（10%対象）');
+    const untaxed = renderStatementMail(mail({ taxes: [] }));
+    for (const part of [untaxed.text, untaxed.html]) {
+      expect(part).toContain('税抜');
+      expect(part).toContain('消費税は含まれておりません');
+      expect(part).not.toContain('税込');
+    }
+  });
+
+  it('does not wish a deleted tenant continued business', () => {
+    const normal = renderStatementMail(mail());
+    expect(normal.text).toContain('今後ともよろしく');
+    expect(normal.html).toContain('今後ともよろしく');
+    const final = renderStatementMail(mail({ finalStatement: true }));
+    for (const part of [final.text, final.html]) {
+      expect(part).not.toContain('今後とも');
+      expect(part).not.toContain('平素より');
+      expect(part).toContain('これまで弊社クラウドサービスをご利用いただき、誠にありがとうございました');
+      expect(part).toContain('何卒よろしくお願い申し上げます。');
+    }
+  });
+});
+
+describe('the issuer in every mail', () => {
+  for (const locale of ['ja', 'en'] as const) {
+    it(`shows every issuer setting in the text and the HTML (${locale})`, () => {
+      for (const finalStatement of [false, true]) {
+        for (const kind of ['statement', 'resend'] as const) {
+          const r = renderStatementMail(mail({ locale, finalStatement, kind, issuer: SAMPLE_ISSUER }));
+          for (const part of [r.text, r.html]) {
+            expect(part).toContain(SAMPLE_ISSUER.name);
+            expect(part).toContain(SAMPLE_ISSUER.address);
+            expect(part).toContain(SAMPLE_ISSUER.contact);
+            expect(part).toContain(SAMPLE_ISSUER.url);
+            expect(part).toContain(SAMPLE_ISSUER.invoiceNumber);
+            expect(part).toContain(locale === 'ja' ? '適格請求書発行事業者登録番号：T1234567890123' : 'Qualified invoice issuer registration number: T1234567890123');
+          }
+          expect(r.html).toContain(`<a href="${SAMPLE_ISSUER.url}"`);
+        }
+      }
+    });
+
+    it(`leaves out an issuer setting that is not set, and the block when none is (${locale})`, () => {
+      const r = renderStatementMail(mail({ locale, issuer: { ...SAMPLE_ISSUER, invoiceNumber: '', url: '' } }));
+      expect(r.text).toContain(SAMPLE_ISSUER.name);
+      expect(r.text).not.toMatch(/登録番号|registration number/);
+      expect(r.html).not.toContain('<a ');
+      const none = renderStatementMail(mail({ locale }));
+      expect(none.text).not.toMatch(/――|--------|お問い合わせ：|Support:/);
+    });
+  }
+
+  it('leaves no run of empty lines in the text part of any variant', () => {
+    for (const { mail: m } of sampleMails()) {
+      for (const kind of ['statement', 'resend'] as const) {
+        for (const issuer of [m.issuer, { name: '', address: '', contact: '', url: '', invoiceNumber: '' }]) {
+          expect(renderStatementMail({ ...m, kind, issuer }).text).not.toMatch(/\n\s*\n\s*\n/);
+        }
+      }
+    }
+  });
+
+  it('escapes the issuer in the HTML', () => {
+    const r = renderStatementMail(mail({ issuer: { ...SAMPLE_ISSUER, name: 'A&B <Cloud>', url: 'https://example.com/?a=1&b="2"' } }));
+    expect(r.html).toContain('A&amp;B &lt;Cloud&gt;');
+    expect(r.html).toContain('href="https://example.com/?a=1&amp;b=&quot;2&quot;"');
+    expect(r.text).toContain('A&B <Cloud>');
   });
 });
 
@@ -108,12 +236,12 @@ describe('values from the store cannot break a mail', () => {
   });
 
   it('trims and collapses the subject', () => {
-    expect(renderStatementMail(mail({ displayName: '\r\n  Example \n\n Corp  \u0000' })).subject).toBe('【ご利用料金のお知らせ】2026年10月分 Example Corp 様');
+    expect(renderStatementMail(mail({ displayName: '\r\n  Example \n\n Corp  \u0000' })).subject).toBe('【ご利用料金のお知らせ】2026年10月分 Example Corp 御中');
     expect(oneLine(' a\r\n\r\nb\u2028 ')).toBe('a b');
   });
 
   it('keeps an ideographic space inside a name', () => {
-    expect(renderStatementMail(mail({ displayName: '山田\u3000商店' })).subject).toContain('山田\u3000商店 様');
+    expect(renderStatementMail(mail({ displayName: '山田\u3000商店' })).subject).toContain('山田\u3000商店 御中');
   });
 
   it('refuses malformed facts with E_MAIL_DATA', () => {
