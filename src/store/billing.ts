@@ -5,6 +5,7 @@ import type { BillingPeriod, TenantSchedule } from '../periods/periods.ts';
 import type { CatalogVersion, Coupon, RatingInput, RatingPolicy, UsageRecord } from '../rating/types.ts';
 import { lineFromJson, lineToJson, summarize, rebuild, type StatementView, type TreeSummary } from '../statements/view.ts';
 import { cachedStatement, type Db } from './db.ts';
+import type { CsvEncoding } from '../statements/csv.ts';
 import { recordAudit } from './audit.ts';
 
 /** A tenant row as the close reads it. */
@@ -18,6 +19,8 @@ export interface TenantRow {
   currency: Currency;
   deleted_at: string | null;
   created_at: string;
+  /** The tenant's own encoding for its statement files (the tenants file's `csv_encoding`), or null. */
+  csv_encoding: CsvEncoding | null;
 }
 
 const ms = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));

@@ -394,7 +394,7 @@ const CONFIG_CASES: ConfigCase[] = [
   { title: 'BILLING_TZ: a misspelt zone stops a month-end pass before it closes anything', env: { BILLING_TZ: 'Asia/Tokio' }, args: RUN,
     problems: [['BILLING_TZ', 'Asia/Tokio', 'is not an IANA time zone (for example UTC or Asia/Tokyo)']] },
   { title: 'CSV_ENCODING: an encoding that is not offered', env: { CSV_ENCODING: 'shift_jis' }, args: RUN,
-    problems: [['CSV_ENCODING', 'shift_jis', 'must be utf8 or cp932']] },
+    problems: [['CSV_ENCODING', 'shift_jis', 'must be auto, utf8, utf8-bom or cp932']] },
   { title: 'LOCK_TTL_SECONDS: below 10', env: { LOCK_TTL_SECONDS: '5' }, args: RUN,
     problems: [['LOCK_TTL_SECONDS', '5', 'must be at least 10 (the lease is renewed every third of it)']] },
   { title: 'LOCK_TTL_SECONDS: not a number', env: { LOCK_TTL_SECONDS: '2m' },
