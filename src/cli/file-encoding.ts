@@ -31,8 +31,8 @@ export function registerFileEncoding(program: Command, ctx: CliContext): void {
       const at = new Date().toISOString();
       const by = operator();
       const from = db.transaction(() => {
-        const s = db.prepare(`SELECT s.statement_pk, s.status, s.summary FROM statements s JOIN tenants t USING (tenant_pk)
-          WHERE t.tenant_name = ? AND s.billing_month = ?`).get(opts.tenant, month) as { statement_pk: number; status: string; summary: string } | undefined;
+        const s = db.prepare(`SELECT s.statement_pk, s.status FROM statements s JOIN tenants t USING (tenant_pk)
+          WHERE t.tenant_name = ? AND s.billing_month = ?`).get(opts.tenant, month) as { statement_pk: number; status: string } | undefined;
         if (s?.status !== 'fixed') throw new InputError(`--month: ${opts.tenant} has no finalized statement for ${month}`);
         if (db.prepare('SELECT 1 FROM statement_files WHERE statement_pk = ?').get(s.statement_pk) !== undefined) {
           throw new InputError(`${opts.tenant} ${month}: its files are written already; the encoding of written files never changes`);
@@ -57,8 +57,9 @@ export function registerFileEncoding(program: Command, ctx: CliContext): void {
           if (err instanceof UsageChargesError) throw new InputError(`--encoding: its files cannot be written in ${encoding} either: ${err.message}`);
           throw err;
         }
-        const summary = JSON.parse(s.summary) as Record<string, unknown>;
-        db.prepare('UPDATE statements SET summary = ?, updated_at = ? WHERE statement_pk = ?').run(JSON.stringify({ ...summary, files: changed }), at, s.statement_pk);
+        // The statement stays as it was frozen; its file settings are replaced beside it.
+        db.prepare(`INSERT INTO statement_file_settings (statement_pk, files, changed_at) VALUES (?, ?, ?)
+          ON CONFLICT (statement_pk) DO UPDATE SET files = excluded.files, changed_at = excluded.changed_at`).run(s.statement_pk, JSON.stringify(changed), at);
         recordAudit(db, at, 'file-encoding-changed', opts.tenant, { billingMonth: month, from: frozen.encoding, to: encoding, reason: opts.reason, by });
         return frozen.encoding;
       }).immediate();
