@@ -31,12 +31,19 @@ export interface CloseSummary {
  * UsageChargesError whose message says so.
  */
 export function checkStatementFiles(view: StatementView): void {
+  const notFinalized = (code: string, message: string): UsageChargesError => new UsageChargesError(code, `its files cannot be written, so it was not finalized: ${message}`);
+  let names: string[];
   try {
     const { files } = filesOf(view, view.files!);
-    checkEntryNames([files.listFile, ...files.detailFiles].map((f) => f.name));
+    names = [files.listFile, ...files.detailFiles].map((f) => f.name);
   } catch (err) {
-    if (err instanceof UsageChargesError) throw new UsageChargesError(err.code, `its files cannot be written, so it was not finalized: ${err.message}`);
+    if (err instanceof UsageChargesError) throw notFinalized(err.code, err.message);
     throw err;
+  }
+  try {
+    checkEntryNames(names);
+  } catch (err) {
+    throw notFinalized('E_FILE_NAME', (err as Error).message);
   }
 }
 

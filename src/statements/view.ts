@@ -33,7 +33,7 @@ export interface StatementView {
 
 /** The settings a statement's files depend on. */
 export interface StatementFileOptions {
-  /** `utf8-bom` only from layout 2 on (statements frozen before could not have it). */
+  /** The tenant's encoding when it was finalized (statementEncoding). */
   encoding: CsvEncoding;
   currencySymbol: string;
   /**

@@ -3,7 +3,10 @@
  * the usual mapping) for tenants written in cp932, names that would clash inside a zip; the
  * tenants file's csv_encoding; import files in cp932.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { Readable } from 'node:stream';
+import { main } from '../../../src/main.ts';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/store/db.ts';
@@ -15,8 +18,10 @@ import { csv, importText, snapshot } from '../../helpers/store.ts';
 import { expectRefused, useStore } from './support.ts';
 
 let db: Db;
+let dir: string;
 useStore(true, (s) => {
   db = s.db;
+  dir = s.dir;
 });
 
 const TENANTS = 'tenant_name,display_name,cutoff_day,locale,csv_encoding';
@@ -122,5 +127,22 @@ describe('import --encoding cp932 (what Excel saves)', () => {
   it('a file that ends inside a double-byte character', async () => {
     const bytes = Buffer.concat([iconv.encode('tenant_name,display_name,cutoff_day\nT3,テ', 'cp932'), Buffer.from([0x83])]);
     expect(await cp932Issues('tenants', bytes)).toEqual(['tenants.csv:2: (encoding): the file ends inside a double-byte character: it is not valid cp932']);
+  });
+});
+
+describe('usage-charges import KIND FILE --encoding cp932', () => {
+  it('imports the Shift_JIS file Excel saved; a file not in the encoding given names its line; an unknown encoding is exit 2', async () => {
+    const out: string[] = [];
+    const run = (...args: string[]): Promise<number> => main(['node', 'usage-charges', ...args], { out: (l) => out.push(l), err: (l) => out.push(l) }, { DATA_DIR: dir, LOG_LEVEL: 'silent' });
+    const file = path.join(dir, 'tenants-excel.csv');
+    fs.writeFileSync(file, iconv.encode('tenant_name,display_name,cutoff_day\r\nT3,株式会社テナント三号,31\r\n', 'cp932'));
+    expect(await run('import', 'tenants', file)).toBe(2);
+    expect(out.join('\n')).toContain('tenants-excel.csv:2: (encoding): is not valid UTF-8 (save the file as UTF-8, or import a Shift_JIS/cp932 file with --encoding cp932)');
+    expect(await run('import', 'tenants', file, '--encoding', 'latin1')).toBe(2);
+    expect(out.join('\n')).toContain('--encoding: "latin1" must be utf8 or cp932');
+    out.length = 0;
+    expect(await run('import', 'tenants', file, '--encoding', 'cp932')).toBe(0);
+    expect(out).toEqual(['tenants: tenants-excel.csv: 1 row: 1 added, 0 updated, 0 unchanged']);
+    expect(db.prepare("SELECT display_name FROM tenants WHERE tenant_name = 'T3'").pluck().get()).toBe('株式会社テナント三号');
   });
 });
