@@ -16,9 +16,11 @@ import { monthText } from '../src/periods/periods.ts';
 import { cachedStatement, type Db } from '../src/store/db.ts';
 import { byText } from '../src/domain/text.ts';
 import { crashPoint } from '../src/testing/faults.ts';
-import { buildRorFiles, defaultCurrencySymbol } from '../src/statements/ror-files.ts';
-import { CURRENT_FILE_LAYOUT, type StatementFileOptions, type StatementView } from '../src/statements/view.ts';
-import type { Currency } from '../src/domain/vocabulary.ts';
+import { buildRorFiles, defaultCurrencySymbol, type RorFiles } from '../src/statements/ror-files.ts';
+import { CURRENT_FILE_LAYOUT, fileLayout, type StatementFileOptions, type StatementView } from '../src/statements/view.ts';
+import { statementEncoding, type CsvEncoding } from '../src/statements/csv.ts';
+import type { Currency, Locale } from '../src/domain/vocabulary.ts';
+import type { TenantRow } from '../src/store/billing.ts';
 
 /** What a build did. */
 export interface FilesSummary {
@@ -34,15 +36,54 @@ export function statementsDir(config: Config, billingMonth: string): string {
   return path.join(config.dataDir, 'statements', billingMonth.replace('-', ''));
 }
 
-/** The file settings the configuration asks for, frozen with a statement when it is finalized. */
-export function fileOptions(config: Config, currency: Currency): StatementFileOptions {
-  return { encoding: config.csvEncoding, currencySymbol: config.currencySymbols[currency] ?? defaultCurrencySymbol(currency), layout: CURRENT_FILE_LAYOUT };
+/** What the file settings of a tenant's statements depend on. */
+export interface FileTenant {
+  currency: Currency;
+  locale: Locale;
+  /** The tenant's own encoding (the tenants file's `csv_encoding`), or null. */
+  csvEncoding: CsvEncoding | null;
 }
 
-/** The zip of a statement view, with its name: with the settings frozen with it, else the configured ones. */
+/**
+ * The file settings the configuration and the tenant ask for, frozen with a statement when it is
+ * finalized: the tenant's encoding (statementEncoding), the currency symbol, the current layout.
+ */
+export function fileOptions(config: Config, tenant: FileTenant): StatementFileOptions {
+  return {
+    encoding: statementEncoding(tenant.csvEncoding, tenant.locale, config.csvEncoding),
+    currencySymbol: config.currencySymbols[tenant.currency] ?? defaultCurrencySymbol(tenant.currency),
+    layout: CURRENT_FILE_LAYOUT,
+  };
+}
+
+/** The file settings of a tenant row. */
+export function tenantFileOptions(config: Config, t: TenantRow): StatementFileOptions {
+  return fileOptions(config, { currency: t.currency, locale: t.locale, csvEncoding: t.csv_encoding ?? null });
+}
+
+/**
+ * The settings of a statement frozen without any (before they were frozen): layout 1, and the
+ * encoding the CSV_ENCODING setting names (`utf8`, its old default, when it is `auto`).
+ */
+export function unfrozenFileOptions(config: Config, currency: Currency): StatementFileOptions {
+  return { encoding: config.csvEncoding === 'auto' ? 'utf8' : config.csvEncoding, currencySymbol: config.currencySymbols[currency] ?? defaultCurrencySymbol(currency) };
+}
+
+/**
+ * The ROR files of a statement view and the time zone of its zip entries' dates, with the
+ * settings frozen with it (`fallback` when none were). Layout 1 dates the entries with the UTC
+ * wall time of `madeAt`; from layout 2 on with its wall time in the statement's billing time zone
+ * (frozen with its period), as a clerk's unzip shows them.
+ */
+export function filesOf(view: StatementView, fallback: StatementFileOptions): { files: RorFiles; zipTimeZone: string } {
+  const frozen = view.files ?? fallback;
+  return { files: buildRorFiles(view, frozen), zipTimeZone: fileLayout(frozen) >= 2 ? view.tree.period.timeZone : 'UTC' };
+}
+
+/** The zip of a statement view (a fixed one or an estimate), with its name. */
 export function zipOf(view: StatementView, config: Config): { name: string; bytes: Buffer } {
-  const files = buildRorFiles(view, view.files ?? fileOptions(config, view.tenant.currency));
-  const bytes = buildZip([files.listFile, ...files.detailFiles], new Date(view.madeAt));
+  const { files, zipTimeZone } = filesOf(view, unfrozenFileOptions(config, view.tenant.currency));
+  const bytes = buildZip([files.listFile, ...files.detailFiles], new Date(view.madeAt), zipTimeZone);
   return { name: files.zipName, bytes };
 }
 

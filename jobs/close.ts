@@ -8,7 +8,9 @@ import { duePeriods, type DuePeriod } from '../src/periods/periods.ts';
 import { ratePeriod } from '../src/rating/rate-period.ts';
 import { ratingPolicy } from '../src/rating/settings.ts';
 import { billingReader, finalizeStatement, loadSchedules, recordCloseFailure, statementTenant } from '../src/store/billing.ts';
-import { fileOptions } from './build-files.ts';
+import { filesOf, tenantFileOptions } from './build-files.ts';
+import { checkEntryNames } from '../src/archive/zip.ts';
+import type { StatementView } from '../src/statements/view.ts';
 import type { Db } from '../src/store/db.ts';
 import { lateUsageAdjustments } from './late-usage.ts';
 import { newMessageId } from '../src/mail/compose.ts';
@@ -21,6 +23,28 @@ export interface CloseSummary {
   /** `recipients`: the deliveries created with the statement (0: the tenant has no active contact). */
   closed: { tenant: string; billingMonth: string; total: string; currency: string; recipients: number }[];
   failed: { tenant: string; billingMonth: string; reason: string }[];
+}
+
+/**
+ * Builds a statement's ROR files (not the zip) and checks the zip's entry names, as the files job
+ * will: an unwritable character (E_ENCODING) or clashing file names (E_FILE_NAME) is thrown as a
+ * UsageChargesError whose message says so.
+ */
+export function checkStatementFiles(view: StatementView): void {
+  const notFinalized = (code: string, message: string): UsageChargesError => new UsageChargesError(code, `its files cannot be written, so it was not finalized: ${message}`);
+  let names: string[];
+  try {
+    const { files } = filesOf(view, view.files!);
+    names = [files.listFile, ...files.detailFiles].map((f) => f.name);
+  } catch (err) {
+    if (err instanceof UsageChargesError) throw notFinalized(err.code, err.message);
+    throw err;
+  }
+  try {
+    checkEntryNames(names);
+  } catch (err) {
+    throw notFinalized('E_FILE_NAME', (err as Error).message);
+  }
 }
 
 /** The due periods as of an instant (oldest first), without closing them. */
@@ -59,7 +83,12 @@ export function closeDue(
         // Usage booked late into this month (import --as-adjustment) comes in as adjustment lines.
         const adjustments = lateUsageAdjustments(db, reader, tenant, due.billingMonth, config.billingTimeZone, policy);
         const tree = ratePeriod({ ...reader.ratingInput(tenant, due, config.billingTimeZone, policy), adjustments });
-        const view = { tenant: statementTenant(tenant), status: 'fixed' as const, madeAt: at.getTime(), tree, files: fileOptions(config, tenant.currency) };
+        const view = { tenant: statementTenant(tenant), status: 'fixed' as const, madeAt: at.getTime(), tree, files: tenantFileOptions(config, tenant) };
+        // A statement is finalized only if its files can be written: its frozen names must be
+        // writable in its encoding and its file names distinct, or it would stay without files
+        // for good. Not finalized, it is reported and closed by a later pass once the data is
+        // corrected.
+        checkStatementFiles(view);
         const statementPk = finalizeStatement(db, tenant, view, at.toISOString());
         if (statementPk === null) return null;
         // The outbox rows are made with the statement (DESIGN invariant 4): a crash after this

@@ -11,6 +11,7 @@ import type { UsageRecord } from '../src/rating/types.ts';
 import { billingReader, loadSchedules, statementTenant } from '../src/store/billing.ts';
 import type { Db } from '../src/store/db.ts';
 import { lateUsageAdjustments } from './late-usage.ts';
+import { tenantFileOptions } from './build-files.ts';
 import type { StatementView } from '../src/statements/view.ts';
 
 /** An estimate, or why the tenant has none as of that instant. */
@@ -54,6 +55,8 @@ export function estimate(db: Db, config: Config, tenantName: string, asOf: Date)
     status: 'estimated',
     madeAt: asOf.getTime(),
     tree,
+    // The files of an estimate are written as the tenant's statement would be (its encoding).
+    files: tenantFileOptions(config, tenant),
   };
   return { ok: true, view, period, usedUntil };
 }

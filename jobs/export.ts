@@ -11,6 +11,7 @@ import { ratingPolicy } from '../src/rating/settings.ts';
 import { billingReader, loadSchedules, loadStatementView, statementTenant } from '../src/store/billing.ts';
 import type { Db } from '../src/store/db.ts';
 import { lateUsageAdjustments } from './late-usage.ts';
+import { tenantFileOptions } from './build-files.ts';
 import type { StatementView } from '../src/statements/view.ts';
 
 /** A month's statements in tenant-name order, and the tenants that have none (with why). */
@@ -56,6 +57,7 @@ export function monthStatements(db: Db, config: Config, month: string, tenantNam
         status: 'estimated',
         madeAt,
         tree,
+        files: tenantFileOptions(config, tenant),
       });
     } catch (err) {
       // One tenant that cannot be rated does not hide the others: it is listed as failed.

@@ -29,7 +29,8 @@ export interface Config {
   taxEnabled: boolean;
   /** Consumption-tax rates by the date (in the billing time zone) from which each applies, oldest first. */
   taxRates: { from: string; percent: string }[];
-  csvEncoding: 'utf8' | 'cp932';
+  /** The encoding of statement files for tenants without their own `csv_encoding`; `auto`: by locale (cp932 for ja, utf8-bom otherwise). */
+  csvEncoding: 'auto' | 'utf8' | 'utf8-bom' | 'cp932';
   /** Currency symbols that replace the defaults (JPY `\`, USD `$`, EUR `€`, SGD `S$`). */
   currencySymbols: Partial<Record<Currency, string>>;
   /** Months of archived zips kept (at least 24); older zips are deleted, their statements kept. */
@@ -106,7 +107,7 @@ export const SETTINGS = {
   ROUNDING_MODE: 'half-up',
   TAX: 'auto',
   TAX_RATES: '2014-04-01=8,2019-10-01=10',
-  CSV_ENCODING: 'utf8',
+  CSV_ENCODING: 'auto',
   CURRENCY_SYMBOLS: '',
   RETENTION_MONTHS: '24',
   LOCK_TTL_SECONDS: '120',
@@ -198,7 +199,7 @@ const schema = z.object({
   RATING_PRESET: z.enum(RATING_PRESETS, { error: `must be ${RATING_PRESETS.join(' or ')}` }),
   ROUNDING_MODE: z.enum(ROUNDING_MODES, { error: `must be ${ROUNDING_MODES.join(', ').replace(/, (?=[^,]*$)/, ' or ')}` }),
   TAX: z.enum(['auto', 'on', 'off'], { error: 'must be auto (on for ecl, off for ror), on or off' }),
-  CSV_ENCODING: z.enum(['utf8', 'cp932'], { error: 'must be utf8 or cp932' }),
+  CSV_ENCODING: z.enum(['auto', 'utf8', 'utf8-bom', 'cp932'], { error: 'must be auto, utf8, utf8-bom or cp932' }),
   CURRENCY_SYMBOLS: z.string().transform((v, ctx) => {
     const out: Partial<Record<Currency, string>> = {};
     for (const part of v.split(',').map((p) => p.trim()).filter((p) => p !== '')) {

@@ -4,6 +4,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
+import { localParts } from '../domain/calendar.ts';
 import { byText } from '../domain/text.ts';
 import { processGone } from '../process.ts';
 import { crashPoint, failPoint, type FailPoint } from '../testing/faults.ts';
@@ -34,12 +35,17 @@ const VERSION_MADE_BY = (3 << 8) | 45;
 const EXTERNAL_ATTRIBUTES = ((0o100644 << 16) | 0x20) >>> 0;
 const MAX_32 = 0xffffffff;
 
-/** A date as DOS date and time in UTC, to the even second below (1980-2043; outside, the nearest end). */
-function dosTime(d: Date): number {
-  const year = d.getUTCFullYear();
-  if (year < 1980) return 2162688;
-  if (year >= 2044) return 2141175677;
-  return (((year - 1980) << 25) | ((d.getUTCMonth() + 1) << 21) | (d.getUTCDate() << 16) | (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | (d.getUTCSeconds() >> 1)) >>> 0;
+/**
+ * A date as DOS date and time: its wall time in `timeZone` (UTC by default), to the even second
+ * below (1980-2043; outside, the nearest end).
+ */
+function dosTime(d: Date, timeZone: string): number {
+  const p = timeZone === 'UTC'
+    ? { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() }
+    : localParts(d.getTime(), timeZone);
+  if (p.year < 1980) return 2162688;
+  if (p.year >= 2044) return 2141175677;
+  return (((p.year - 1980) << 25) | (p.month << 21) | (p.day << 16) | (p.hour << 11) | (p.minute << 5) | (p.second >> 1)) >>> 0;
 }
 
 /** What the local header and the central directory header of an entry both hold. */
@@ -70,21 +76,30 @@ function writeEntryFields(b: Buffer, at: number, f: EntryFields): void {
 }
 
 /**
- * A zip of the entries, sorted by name, each dated `date` (stored as UTC DOS time, to the even
- * second below), mode 0644, deflated at level 9, no comment and no extra fields: the same entries
+ * Refuses names a zip may not hold: a name that is not a plain file name (empty, `.`, `..`, a
+ * folder or drive part, a NUL), or one that appears twice.
+ */
+export function checkEntryNames(names: readonly string[]): void {
+  const sorted = [...names].sort(byText);
+  sorted.forEach((name, i) => {
+    if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name) || /^\w+:/.test(name)) throw new Error(`zip entry name "${name}" is not a plain file name`);
+    if (i > 0 && sorted[i - 1] === name) throw new Error(`zip entry name "${name}" appears twice`);
+  });
+}
+
+/**
+ * A zip of the entries, sorted by name, each dated `date` (stored as DOS time: its wall time in
+ * `timeZone`, UTC unless given, to the even second below), mode 0644, deflated at level 9, no comment and no extra fields: the same entries
  * and date give the same bytes on any machine and in any time zone (with the same zlib).
  * Names must be plain file names; two entries may not share a name. Synchronous: a statement's
  * zip is a few hundred kilobytes at most, and deflating it at once is far cheaper than a stream.
  */
-export function buildZip(entries: readonly ZipEntry[], date: Date): Buffer {
+export function buildZip(entries: readonly ZipEntry[], date: Date, timeZone = 'UTC'): Buffer {
   if (Number.isNaN(date.getTime())) throw new Error('the zip date is not a valid date');
   const sorted = [...entries].sort((a, b) => byText(a.name, b.name));
-  sorted.forEach((e, i) => {
-    if (e.name === '' || e.name === '.' || e.name === '..' || /[/\\\0]/.test(e.name) || /^\w+:/.test(e.name)) throw new Error(`zip entry name "${e.name}" is not a plain file name`);
-    if (i > 0 && sorted[i - 1]!.name === e.name) throw new Error(`zip entry name "${e.name}" appears twice`);
-  });
+  checkEntryNames(sorted.map((e) => e.name));
   if (sorted.length > 0xffff) throw new Error('a zip holds at most 65,535 entries');
-  const time = dosTime(date);
+  const time = dosTime(date, timeZone);
   const parts: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;

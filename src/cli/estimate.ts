@@ -43,7 +43,7 @@ export function registerEstimate(program: Command, ctx: CliContext): void {
         zip = { ...zip, name: zip.name.replace(/\.zip$/, '_estimate.zip') };
       } else {
         const name = `${period.billingMonth.replace('-', '')}_${safeFileName(view.tenant.name)}_${opts.format}.csv`;
-        zip = { name, bytes: buildEclFile(opts.format as EclFormat, [view], { encoding: config.csvEncoding, fileName: name }) };
+        zip = { name, bytes: buildEclFile(opts.format as EclFormat, [view], { encoding: view.files!.encoding, fileName: name }) };
       }
       const file = path.resolve(opts.out ?? zip.name);
       await writeOutput(file, zip.bytes);

@@ -9,6 +9,18 @@ import { monthStatements } from '../../jobs/export.ts';
 import { InputError } from '../domain/errors.ts';
 import { ECL_FORMATS, buildEclFile, type EclFormat } from '../statements/ecl-files.ts';
 import type { CliContext } from './context.ts';
+import { CSV_ENCODINGS, type CsvEncoding } from '../statements/csv.ts';
+import type { StatementView } from '../statements/view.ts';
+
+/**
+ * The encoding of an export without --encoding: the one its statements' files are written in
+ * (frozen with a fixed statement, the tenant's for an estimate) when they all share it, else
+ * utf8-bom, which holds every character.
+ */
+export function exportEncoding(views: readonly StatementView[]): CsvEncoding {
+  const used = new Set(views.map((v) => v.files?.encoding ?? 'utf8'));
+  return used.size === 1 ? [...used][0]! : 'utf8-bom';
+}
 import { processOutput, shown } from './output.ts';
 import { parseMonth, writeOutput } from './options.ts';
 
@@ -20,14 +32,13 @@ export function registerExport(program: Command, ctx: CliContext): void {
     .requiredOption('--month <YYYY-MM>', 'the billing month')
     .option('--tenant <name>', 'only this tenant (default: every tenant with a statement for the month, in name order)')
     .option('--out <file>', 'write the file here (default: standard output)')
-    .option('--encoding <encoding>', 'utf8 or cp932 (default: the CSV_ENCODING setting)')
+    .option('--encoding <encoding>', "utf8, utf8-bom or cp932 (default: the encoding of the tenants' statement files; utf8-bom when they differ)")
     .action(async (opts: { format: string; month: string; tenant?: string; out?: string; encoding?: string }) => {
       if (!(ECL_FORMATS as readonly string[]).includes(opts.format)) throw new InputError(`--format: "${opts.format}" is not one of ${ECL_FORMATS.join(', ')}`);
       const format = opts.format as EclFormat;
       const month = parseMonth(opts.month);
-      if (opts.encoding !== undefined && opts.encoding !== 'utf8' && opts.encoding !== 'cp932') throw new InputError(`--encoding: "${opts.encoding}" must be utf8 or cp932`);
+      if (opts.encoding !== undefined && !(CSV_ENCODINGS as readonly string[]).includes(opts.encoding)) throw new InputError(`--encoding: "${opts.encoding}" must be ${CSV_ENCODINGS.join(', ')}`);
       const config = ctx.config();
-      const encoding = (opts.encoding ?? config.csvEncoding) as 'utf8' | 'cp932';
       const db = ctx.db();
       if (opts.tenant !== undefined && db.prepare('SELECT 1 FROM tenants WHERE tenant_name = ?').get(opts.tenant) === undefined) {
         throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
@@ -35,6 +46,7 @@ export function registerExport(program: Command, ctx: CliContext): void {
       const { views, skipped } = monthStatements(db, config, month, opts.tenant ?? null);
       if (opts.tenant !== undefined && views.length === 0) throw new InputError(`--tenant: tenant "${opts.tenant}" has no statement for ${month} (${skipped[0]?.reason ?? 'none'})`);
       if (skipped.some((s) => s.failed)) ctx.failed = true;
+      const encoding = (opts.encoding as CsvEncoding | undefined) ?? exportEncoding(views);
       const file = opts.out === undefined ? null : path.resolve(opts.out);
       const bytes = buildEclFile(format, views, { encoding, fileName: file === null ? `${format}.csv` : path.basename(file) });
 

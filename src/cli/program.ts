@@ -10,6 +10,7 @@ import { registerEstimate } from './estimate.ts';
 import { registerSchedule } from './schedule.ts';
 import { registerResend } from './resend.ts';
 import { registerBackup } from './backup.ts';
+import { registerFileEncoding } from './file-encoding.ts';
 
 /** Builds the program; verbs throw, and `main` maps what they throw to exit codes. */
 export function buildProgram(ctx: CliContext): Command {
@@ -32,6 +33,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerHistory(program, ctx);
   registerExport(program, ctx);
   registerBackup(program, ctx);
+  registerFileEncoding(program, ctx);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

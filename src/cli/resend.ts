@@ -19,7 +19,7 @@ import { parseMonth } from './options.ts';
 import { shown } from './output.ts';
 
 /** Who asked, as the audit log records it: the user and host of the process. */
-function operator(): string {
+export function operator(): string {
   let user = process.env.USER ?? process.env.LOGNAME ?? '';
   try {
     user = os.userInfo().username;

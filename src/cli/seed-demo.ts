@@ -21,7 +21,7 @@ export function registerSeedDemo(program: Command, ctx: CliContext): void {
       }
       const { month, results } = await seedDemo(
         db,
-        { now: new Date().toISOString(), defaultCurrency: config.defaultCurrency, defaultLocale: config.defaultLocale },
+        { now: new Date().toISOString(), defaultCurrency: config.defaultCurrency, defaultLocale: config.defaultLocale, csvEncoding: config.csvEncoding },
         asOf,
         config.billingTimeZone,
       );

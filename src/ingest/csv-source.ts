@@ -1,5 +1,6 @@
-/** Streams an import file as validated UTF-8 CSV rows keyed by header name, with their line numbers. */
+/** Streams an import file (UTF-8, or cp932 when asked) as validated CSV rows keyed by header name, with their line numbers. */
 import crypto from 'node:crypto';
+import iconv from 'iconv-lite';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { parse, CsvError, type InfoRecord, type Options } from 'csv-parse';
 
@@ -87,13 +88,71 @@ class Utf8Guard extends Transform {
       start = bytes[end] === 0x0d && bytes[end + 1] === 0x0a ? end + 2 : end + 1;
       line++;
     }
-    return new CsvStructureError(line, '(encoding)', 'is not valid UTF-8 (save the file as UTF-8; Shift_JIS/cp932 is not accepted for imports)');
+    return new CsvStructureError(line, '(encoding)', 'is not valid UTF-8 (save the file as UTF-8, or import a Shift_JIS/cp932 file with --encoding cp932)');
   }
 
   digest(): string {
     return this.hash.digest('hex');
   }
 }
+
+/**
+ * Decodes a cp932 (Shift_JIS as Windows and Excel write it) file to UTF-8 for the CSV reader,
+ * failing at the first byte sequence cp932 does not define (named by its line, counted as in a
+ * UTF-8 file: CR and LF never occur inside a cp932 character), and hashes the bytes as read.
+ */
+class Cp932Guard extends Transform {
+  private readonly decoder = iconv.getDecoder('cp932');
+  private linesBefore = 0;
+  /** The text decoded so far ended in a CR: a line end, unless the next text begins with its LF. */
+  private pendingCr = false;
+  private readonly hash = crypto.createHash('sha256');
+  bytes = 0;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    const problem = this.pass(this.decoder.write(chunk), false);
+    done(problem ?? null);
+  }
+
+  override _flush(done: TransformCallback): void {
+    done(this.pass(this.decoder.end() ?? '', true) ?? undefined);
+  }
+
+  /** Checks decoded text and hands it on as UTF-8; returns the problem, if any. */
+  private pass(text: string, last: boolean): CsvStructureError | null {
+    if (text === '') return null;
+    if (this.pendingCr && text[0] !== '\n') this.linesBefore++;
+    this.pendingCr = false;
+    // iconv-lite decodes a sequence cp932 does not define as U+FFFD, which no cp932 file can hold.
+    const bad = text.indexOf('\ufffd');
+    if (bad >= 0) {
+      const line = this.linesBefore + lineEnds(text, bad) + 1;
+      return new CsvStructureError(line, '(encoding)', last && bad === text.length - 1
+        ? 'the file ends inside a double-byte character: it is not valid cp932'
+        : 'is not valid cp932 (Shift_JIS): a byte sequence cp932 does not define');
+    }
+    const nul = text.indexOf('\u0000');
+    if (nul >= 0) return new CsvStructureError(this.linesBefore + lineEnds(text, nul) + 1, '(encoding)', 'contains a NUL byte; is this a text file?');
+    if (text.endsWith('\r')) {
+      this.pendingCr = true;
+      this.linesBefore += lineEnds(text, text.length - 1);
+    } else {
+      this.linesBefore += lineEnds(text, text.length);
+    }
+    this.push(Buffer.from(text, 'utf8'));
+    return null;
+  }
+
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+/** The encodings an import file may be read in. */
+export const IMPORT_ENCODINGS = ['utf8', 'cp932'] as const;
+export type ImportEncoding = (typeof IMPORT_ENCODINGS)[number];
 
 /** Line breaks as a reader counts them: CR LF, CR alone or LF each end one line. */
 function lineBreaks(text: string): number {
@@ -142,11 +201,12 @@ export interface CsvSource {
 }
 
 /**
- * Reads `input` as CSV: UTF-8 (a BOM is accepted), CRLF or LF line ends, a header line naming the
- * columns, blank lines skipped. Structural problems throw CsvStructureError with the line.
+ * Reads `input` as CSV: UTF-8 (a BOM is accepted) or, when asked, cp932; CRLF or LF line ends, a
+ * header line naming the columns, blank lines skipped. Structural problems throw CsvStructureError
+ * with the line.
  */
-export function readCsv(input: Readable, columns: ColumnSpec): CsvSource {
-  const guard = new Utf8Guard();
+export function readCsv(input: Readable, columns: ColumnSpec, encoding: ImportEncoding = 'utf8'): CsvSource {
+  const guard = encoding === 'cp932' ? new Cp932Guard() : new Utf8Guard();
   // Where each record starts is counted here, not taken from csv-parse's `info.lines`: csv-parse
   // counts the CR and the LF of a CR LF inside a quoted cell as two lines, and at the end of the
   // file counts a last line break or not depending on how the bytes arrived. `on_record` runs as

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputError, type InputIssue } from '../domain/errors.ts';
 import { CONTROL_CHARACTERS } from './fields.ts';
-import { CsvStructureError, readCsv } from './csv-source.ts';
+import { CsvStructureError, readCsv, type ImportEncoding } from './csv-source.ts';
 import type { ImportContext, ImportKind, Report } from './import-kind.ts';
 import { recordAudit } from '../store/audit.ts';
 
@@ -27,6 +27,8 @@ export type ImportInput = { path: string } | { stream: Readable; name: string };
 export interface ImportOptions {
   /** Stop collecting after this many problems (the file is refused either way). */
   maxErrors: number;
+  /** The file's encoding: UTF-8 (the default; a BOM is accepted) or cp932 (Shift_JIS, as Excel saves it). */
+  encoding?: ImportEncoding;
 }
 
 /**
@@ -65,7 +67,7 @@ export async function importFile<Row, Cells>(
   };
 
   const { db } = ctx;
-  const source = readCsv(stream, kind.columns);
+  const source = readCsv(stream, kind.columns, options.encoding ?? 'utf8');
   const schema = kind.schema(ctx);
   const allColumns = [...kind.columns.required, ...kind.columns.optional];
   const seenKeys = kind.key ? new Map<string, number>() : null;

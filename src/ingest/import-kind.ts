@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Db } from '../store/db.ts';
 import type { Currency, Locale } from '../domain/vocabulary.ts';
 import type { ColumnSpec } from './csv-source.ts';
+import type { CsvEncodingSetting } from '../statements/csv.ts';
 
 /** The outcome of applying one row to the store. */
 export type ApplyOutcome = 'inserted' | 'updated' | 'unchanged' | 'rejected';
@@ -17,6 +18,12 @@ export interface ImportContext {
   now: string;
   defaultCurrency: Currency;
   defaultLocale: Locale;
+  /**
+   * The CSV_ENCODING setting (default `auto`): with a tenant's own `csv_encoding` and locale it
+   * decides whether the tenant's statements are written in cp932, and so which characters its
+   * names may hold.
+   */
+  csvEncoding?: CsvEncodingSetting;
   /** `import usage --as-adjustment`: records of a finalized month are booked in the next open month. */
   asAdjustment?: boolean;
 }

@@ -6,6 +6,7 @@ import iconv from 'iconv-lite';
 import { UsageChargesError } from '../domain/errors.ts';
 import type { Decimal } from '../domain/money.ts';
 import type { ChargeLine, LplatformCharges } from '../rating/types.ts';
+import type { Locale } from '../domain/vocabulary.ts';
 
 /** A file that cannot be written: an unencodable character (with its place) or clashing file names. */
 export class RorFileError extends UsageChargesError {
@@ -44,29 +45,102 @@ export function linesOf(lp: LplatformCharges): ChargeLine[] {
 }
 
 /**
- * A file's bytes: the header line (if any), then its rows, CRLF after every line; in cp932 each
- * quoted cell is checked first, named by its line number and `columns` (or its position).
+ * How a statement CSV is written: `utf8` (no BOM), `utf8-bom` (UTF-8 after the byte order mark
+ * EF BB BF, which Excel needs to read UTF-8) or `cp932` (Shift_JIS as Windows and Excel read it).
  */
-export function encodeCsv(file: string, encoding: 'utf8' | 'cp932', header: string | null, columns: readonly string[], rows: readonly CsvCell[][]): Buffer {
+export type CsvEncoding = 'utf8' | 'utf8-bom' | 'cp932';
+export const CSV_ENCODINGS: readonly CsvEncoding[] = ['utf8', 'utf8-bom', 'cp932'];
+
+/** The CSV_ENCODING setting: an encoding for every tenant without its own, or `auto` (by locale). */
+export type CsvEncodingSetting = CsvEncoding | 'auto';
+
+/**
+ * The encoding a tenant's statements are written in: its own `csv_encoding` when it has one, else
+ * the CSV_ENCODING setting, else (`auto`) by its locale: cp932 for `ja` (what Japanese Excel opens
+ * by double-click), UTF-8 with a BOM otherwise.
+ */
+export function statementEncoding(own: CsvEncoding | null, locale: Locale, setting: CsvEncodingSetting): CsvEncoding {
+  if (own !== null) return own;
+  if (setting !== 'auto') return setting;
+  return locale === 'ja' ? 'cp932' : 'utf8-bom';
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * A file's bytes: the header line (if any), then its rows, CRLF after every line; in cp932 each
+ * quoted cell is mapped (CP932_MAP) and checked first, named by its line number and `columns` (or
+ * its position).
+ */
+export function encodeCsv(file: string, encoding: CsvEncoding, header: string | null, columns: readonly string[], rows: readonly CsvCell[][]): Buffer {
   const lines: string[] = header === null ? [] : [header];
   for (const row of rows) {
     const at = lines.length + 1;
     lines.push(row.map((cell, c) => {
       if (typeof cell === 'object' && 'bare' in cell) return cell.bare;
       const value = typeof cell === 'string' ? neutralizeFormula(cell) : cell.quoted;
-      const text = `"${value.replaceAll('"', '""')}"`;
-      if (encoding === 'cp932') checkCp932(text, { file, row: at, column: columns[c] ?? String(c + 1) });
+      let text = `"${value.replaceAll('"', '""')}"`;
+      if (encoding === 'cp932') {
+        text = toCp932Text(text);
+        checkCp932(text, { file, row: at, column: columns[c] ?? String(c + 1) });
+      }
       return text;
     }).join(','));
   }
   const text = lines.map((l) => `${l}\r\n`).join('');
-  return encoding === 'cp932' ? iconv.encode(text, 'cp932') : Buffer.from(text, 'utf8');
+  if (encoding === 'cp932') return iconv.encode(text, 'cp932');
+  return encoding === 'utf8-bom' ? Buffer.concat([UTF8_BOM, Buffer.from(text, 'utf8')]) : Buffer.from(text, 'utf8');
+}
+
+/**
+ * The characters Unicode and cp932 disagree on, mapped the way Japanese systems (Windows, Java's
+ * MS932, PHP's SJIS-win) do: the character a Mac, Linux or a JIS-based converter produces, to the
+ * one cp932 holds and shows the same. Each key is a character cp932 cannot hold (iconv-lite would
+ * write `?` or another character), each value one it round-trips; so the map changes only text
+ * that would otherwise be refused. docs/statements.md lists it.
+ */
+export const CP932_MAP: ReadonlyMap<string, string> = new Map([
+  ['\u301C', '\uFF5E'], // WAVE DASH -> FULLWIDTH TILDE
+  ['\u2212', '\uFF0D'], // MINUS SIGN -> FULLWIDTH HYPHEN-MINUS
+  ['\u2016', '\u2225'], // DOUBLE VERTICAL LINE -> PARALLEL TO
+  ['\u2014', '\u2015'], // EM DASH -> HORIZONTAL BAR
+  ['\u00A2', '\uFFE0'], // CENT SIGN -> FULLWIDTH CENT SIGN
+  ['\u00A3', '\uFFE1'], // POUND SIGN -> FULLWIDTH POUND SIGN
+  ['\u00AC', '\uFFE2'], // NOT SIGN -> FULLWIDTH NOT SIGN
+  ['\u00A6', '\uFFE4'], // BROKEN BAR -> FULLWIDTH BROKEN BAR
+  ['\u00A5', '\uFFE5'], // YEN SIGN -> FULLWIDTH YEN SIGN (cp932 0x5C reads back as a backslash)
+  ['\u203E', '\uFFE3'], // OVERLINE -> FULLWIDTH MACRON (cp932 0x7E reads back as a tilde)
+]);
+const CP932_MAPPED = new RegExp(`[${[...CP932_MAP.keys()].join('')}]`, 'gu');
+
+/** Text with the characters of CP932_MAP replaced (every other character as it is). */
+export function toCp932Text(text: string): string {
+  return text.replace(CP932_MAPPED, (ch) => CP932_MAP.get(ch)!);
+}
+
+/** Whether cp932 holds a character as it is. */
+function cp932Holds(ch: string): boolean {
+  return iconv.decode(iconv.encode(ch, 'cp932'), 'cp932') === ch;
+}
+
+/**
+ * The first character of `text` that cp932 cannot hold even after CP932_MAP, or null: what an
+ * import refuses for a tenant whose statements are written in cp932.
+ */
+export function firstNonCp932(text: string): string | null {
+  const mapped = toCp932Text(text);
+  if (iconv.decode(iconv.encode(mapped, 'cp932'), 'cp932') === mapped) return null;
+  return [...text].find((ch) => !cp932Holds(toCp932Text(ch))) ?? null;
+}
+
+/** `U+301C`: a character's code point as Unicode writes it. */
+export function codePoint(ch: string): string {
+  return `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 /** Refuses text that cp932 cannot hold (iconv-lite would write `?`), naming the first such character. */
 export function checkCp932(text: string, where: { file: string; row: number; column: string }): void {
   if (iconv.decode(iconv.encode(text, 'cp932'), 'cp932') === text) return;
-  const bad = [...text].find((ch) => iconv.decode(iconv.encode(ch, 'cp932'), 'cp932') !== ch) ?? text;
-  const code = `U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-  throw new RorFileError('E_ENCODING', `${where.file}: row ${where.row}, column ${where.column}: "${bad}" (${code}) cannot be written in cp932`, where);
+  const bad = [...text].find((ch) => !cp932Holds(ch)) ?? text;
+  throw new RorFileError('E_ENCODING', `${where.file}: row ${where.row}, column ${where.column}: "${bad}" (${codePoint(bad)}) cannot be written in cp932`, where);
 }

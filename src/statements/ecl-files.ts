@@ -2,7 +2,7 @@
 import { Decimal, ZERO, minorDigits, sum, truncate } from '../domain/money.ts';
 import { CATEGORIES, type Locale } from '../domain/vocabulary.ts';
 import type { ChargeLine, ChargeTree, LplatformCharges } from '../rating/types.ts';
-import { encodeCsv, linesOf, money, type CsvCell } from './csv.ts';
+import { encodeCsv, linesOf, money, type CsvCell, type CsvEncoding } from './csv.ts';
 import { KIND_LABELS, formatTimestamp } from './ror-files.ts';
 import type { StatementView } from './view.ts';
 
@@ -12,8 +12,8 @@ export type EclFormat = (typeof ECL_FORMATS)[number];
 
 /** How a file is written. */
 export interface EclFileOptions {
-  /** `utf8` (no BOM) or `cp932`, where a character cp932 cannot hold is an `E_ENCODING` error. */
-  encoding: 'utf8' | 'cp932';
+  /** `utf8` (no BOM), `utf8-bom` or `cp932`, where a character cp932 cannot hold is an `E_ENCODING` error. */
+  encoding: CsvEncoding;
   /** The name an encoding error names (default `<format>.csv`). */
   fileName?: string;
 }

@@ -4,13 +4,13 @@ import { localDate, localParts } from '../domain/calendar.ts';
 import { Decimal, minorDigits } from '../domain/money.ts';
 import type { Currency } from '../domain/vocabulary.ts';
 import type { ChargeLine } from '../rating/types.ts';
-import { RorFileError, encodeCsv, linesOf, money } from './csv.ts';
+import { RorFileError, encodeCsv, linesOf, money, type CsvEncoding } from './csv.ts';
 import { fileLayout, type StatementView } from './view.ts';
 
 /** How the files are written. */
 export interface RorFileOptions {
-  /** `utf8` (no BOM) or `cp932` (Shift_JIS as Windows and Excel read it). */
-  encoding: 'utf8' | 'cp932';
+  /** `utf8` (no BOM), `utf8-bom` or `cp932` (Shift_JIS as Windows and Excel read it). */
+  encoding: CsvEncoding;
   /** Put before every unit price, e.g. `\` for yen as in the seed. */
   currencySymbol: string;
   /** The statement's file layout (absent: 1, the bytes of statements frozen before layouts were numbered). */
@@ -61,10 +61,25 @@ const MAX_PART = 100;
  */
 export function safeFileName(part: string): string {
   if (SAFE_PART.test(part) && part.length <= MAX_PART && !RESERVED.test(part) && !LOOKS_CHANGED.test(part)) return part;
+  return changedName(part, part);
+}
+
+/** A part changed as safeFileName changes it, with the hash of `hashed`. */
+function changedName(part: string, hashed: string): string {
   let stem = part.replace(/[^A-Za-z0-9_-]/gu, '_');
   if (RESERVED.test(stem)) stem = `_${stem}`;
-  const hash = createHash('sha256').update(part, 'utf8').digest('hex').slice(0, 8);
+  const hash = createHash('sha256').update(hashed, 'utf8').digest('hex').slice(0, 8);
   return `${stem.slice(0, MAX_PART)}-${hash}`;
+}
+
+/**
+ * The name part of a detail file whose usual name another file of the zip has (in any letter
+ * case): the L-Platform ID changed as safeFileName changes a part, with the hash of
+ * `L-Platform <ID>` instead of the ID, so that it differs from every kept part and from the
+ * changed part of any tenant name or ID.
+ */
+export function distinctFileName(lplatformId: string): string {
+  return changedName(lplatformId, `L-Platform ${lplatformId}`);
 }
 
 /** `YYYY-MM-DD HH:mm:ss.SSS` of an instant in a time zone. */
@@ -217,22 +232,23 @@ export function buildRorFiles(view: StatementView, options: RorFileOptions): Ror
   for (const lp of tree.lplatforms) listRows.push(['', '', '', '', null, '', lp.lplatformId, lp.lplatformName, when(lp.returnedAt), lp.amount]);
   const listFile = { name: `${base}.csv`, bytes: encodeFile(`${base}.csv`, LIST_HEADER, listRows, writer) };
 
+  // Names that differ only by case would overwrite each other on Windows or macOS when unzipped.
+  const seen = new Map<string, string>([[listFile.name.toLowerCase(), listFile.name]]);
   const detailFiles = tree.lplatforms.map((lp) => {
-    const name = `${yyyymm}_${safeFileName(lp.lplatformId)}.csv`;
+    let name = `${yyyymm}_${safeFileName(lp.lplatformId)}.csv`;
+    // A detail name another file already has in some letter case (an L-Platform ID equal to its
+    // tenant's name, which imports refuse) takes its distinct form. Such files could never be
+    // written before, so no archived zip changes.
+    if (seen.has(name.toLowerCase())) name = `${yyyymm}_${distinctFileName(lp.lplatformId)}.csv`;
+    const other = seen.get(name.toLowerCase());
+    if (other !== undefined) throw new RorFileError('E_FILE_NAME', `${base}.zip: the files ${other} and ${name} would have the same name`, { file: name });
+    seen.set(name.toLowerCase(), name);
     const rows: Cell[][] = [[tenant.name, tenant.displayName, deleted, lp.lplatformId, lp.lplatformName, when(lp.returnedAt), month, lp.amount, FILE_VERSION, '', '', '', '', '', '', null]];
     for (const line of linesOf(lp)) {
       rows.push(['', '', '', '', '', '', '', null, '', ...itemColumns(line, layout), formatUnitPrice(line, options.currencySymbol, layout), formatUsedFrequency(line, layout), line.charged]);
     }
     return { name, bytes: encodeFile(name, DETAIL_HEADER, rows, writer) };
   });
-
-  // Names that differ only by case would overwrite each other on Windows or macOS when unzipped.
-  const seen = new Map<string, string>();
-  for (const { name } of [listFile, ...detailFiles]) {
-    const other = seen.get(name.toLowerCase());
-    if (other !== undefined) throw new RorFileError('E_FILE_NAME', `${base}.zip: the files ${other} and ${name} would have the same name`, { file: name });
-    seen.set(name.toLowerCase(), name);
-  }
   return { zipName: `${base}.zip`, listFile, detailFiles };
 }
 

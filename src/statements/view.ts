@@ -5,6 +5,7 @@
 import { Decimal } from '../domain/money.ts';
 import type { Currency, Locale } from '../domain/vocabulary.ts';
 import type { ChargeLine, ChargeTree, LplatformCharges, RatingPreset, TaxLine } from '../rating/types.ts';
+import type { CsvEncoding } from './csv.ts';
 
 /** The tenant facts a statement shows, as they were when it was made. */
 export interface StatementTenant {
@@ -19,7 +20,11 @@ export interface StatementTenant {
 export interface StatementView {
   tenant: StatementTenant;
   status: 'fixed' | 'estimated';
-  /** When it was finalized (fixed) or estimated; also the timestamp of every zip entry. */
+  /**
+   * When it was finalized (fixed) or estimated; also the timestamp of every zip entry: as UTC wall
+   * time for layout 1, as wall time in the frozen billing time zone (`tree.period.timeZone`) from
+   * layout 2 on.
+   */
   madeAt: number;
   tree: ChargeTree;
   /** How its files are written, frozen at finalization so that a rebuild is the same bytes. */
@@ -28,7 +33,8 @@ export interface StatementView {
 
 /** The settings a statement's files depend on. */
 export interface StatementFileOptions {
-  encoding: 'utf8' | 'cp932';
+  /** The tenant's encoding when it was finalized (statementEncoding). */
+  encoding: CsvEncoding;
   currencySymbol: string;
   /**
    * The layout of the files, frozen with the statement: absent for statements finalized before

@@ -3,8 +3,9 @@ import { dec } from '../domain/money.ts';
 import type { Currency, Locale, RuleScope } from '../domain/vocabulary.ts';
 import type { BillingPeriod, TenantSchedule } from '../periods/periods.ts';
 import type { CatalogVersion, Coupon, RatingInput, RatingPolicy, UsageRecord } from '../rating/types.ts';
-import { lineFromJson, lineToJson, summarize, rebuild, type StatementView, type TreeSummary } from '../statements/view.ts';
+import { lineFromJson, lineToJson, summarize, rebuild, type StatementFileOptions, type StatementView, type TreeSummary } from '../statements/view.ts';
 import { cachedStatement, type Db } from './db.ts';
+import type { CsvEncoding } from '../statements/csv.ts';
 import { recordAudit } from './audit.ts';
 
 /** A tenant row as the close reads it. */
@@ -18,6 +19,8 @@ export interface TenantRow {
   currency: Currency;
   deleted_at: string | null;
   created_at: string;
+  /** The tenant's own encoding for its statement files (the tenants file's `csv_encoding`), or null. */
+  csv_encoding: CsvEncoding | null;
 }
 
 const ms = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
@@ -169,9 +172,12 @@ export function loadStatementSummary(db: Db, statementPk: number): TreeSummary {
   return JSON.parse(summary) as TreeSummary;
 }
 
-/** A fixed statement rebuilt from its frozen lines, for its files. */
+/** A fixed statement rebuilt from its frozen lines (with its file settings, replaced or frozen), for its files. */
 export function loadStatementView(db: Db, statementPk: number): StatementView {
   const s = db.prepare('SELECT summary, finalized_at FROM statements WHERE statement_pk = ? AND status = \'fixed\'').get(statementPk) as { summary: string; finalized_at: string };
   const lines = (db.prepare('SELECT detail FROM charge_lines WHERE statement_pk = ? ORDER BY seq').pluck().all(statementPk) as string[]).map((d) => lineFromJson(JSON.parse(d) as Record<string, unknown>));
-  return rebuild(JSON.parse(s.summary) as TreeSummary, lines, 'fixed', Date.parse(s.finalized_at));
+  const view = rebuild(JSON.parse(s.summary) as TreeSummary, lines, 'fixed', Date.parse(s.finalized_at));
+  // File settings that replace the frozen ones (set-file-encoding, before any file was written).
+  const replaced = cachedStatement(db, 'SELECT files FROM statement_file_settings WHERE statement_pk = ?').pluck().get(statementPk) as string | undefined;
+  return replaced === undefined ? view : { ...view, files: JSON.parse(replaced) as StatementFileOptions };
 }

@@ -19,7 +19,7 @@ import { DB_FILE_NAME, openStore } from '../../src/store/db.ts';
 const PARALLEL = 4;
 
 const CONTROL = 'contains a control character (CR, LF, tab or similar), which no field may hold';
-const NOT_UTF8 = 'is not valid UTF-8 (save the file as UTF-8; Shift_JIS/cp932 is not accepted for imports)';
+const NOT_UTF8 = 'is not valid UTF-8 (save the file as UTF-8, or import a Shift_JIS/cp932 file with --encoding cp932)';
 const EMPTY = 'is empty: a header line naming the columns is expected';
 const NOT_DECIMAL = 'is not a decimal number (digits, an optional point and fraction; no exponent or separators)';
 const RECORD_ID_RULE = 'must be 1-128 letters, digits, "_", ".", ":" or "-", starting with a letter or digit';
@@ -110,7 +110,7 @@ const IMPORT_CASES: ImportCase[] = [
   // tenants
   { title: 'tenants: a required column missing from the header', kind: 'tenants', file: 'tenants-missing-column.csv',
     content: 'tenant_name,display_name,locale\nNEWT001,New Tenant,ja\n',
-    issues: [[1, '(header)', 'missing column "cutoff_day" (expected tenant_name,display_name,cutoff_day,[locale],[currency],[deleted_at])']] },
+    issues: [[1, '(header)', 'missing column "cutoff_day" (expected tenant_name,display_name,cutoff_day,[locale],[currency],[deleted_at],[csv_encoding])']] },
   { title: 'tenants: cut-off day 0', kind: 'tenants', file: 'tenants-cutoff-0.csv',
     content: tenants.file({}, {}, { cutoff_day: '0' }),
     issues: [[4, 'cutoff_day', 'must be a whole number from 1 to 31']] },
@@ -394,7 +394,7 @@ const CONFIG_CASES: ConfigCase[] = [
   { title: 'BILLING_TZ: a misspelt zone stops a month-end pass before it closes anything', env: { BILLING_TZ: 'Asia/Tokio' }, args: RUN,
     problems: [['BILLING_TZ', 'Asia/Tokio', 'is not an IANA time zone (for example UTC or Asia/Tokyo)']] },
   { title: 'CSV_ENCODING: an encoding that is not offered', env: { CSV_ENCODING: 'shift_jis' }, args: RUN,
-    problems: [['CSV_ENCODING', 'shift_jis', 'must be utf8 or cp932']] },
+    problems: [['CSV_ENCODING', 'shift_jis', 'must be auto, utf8, utf8-bom or cp932']] },
   { title: 'LOCK_TTL_SECONDS: below 10', env: { LOCK_TTL_SECONDS: '5' }, args: RUN,
     problems: [['LOCK_TTL_SECONDS', '5', 'must be at least 10 (the lease is renewed every third of it)']] },
   { title: 'LOCK_TTL_SECONDS: not a number', env: { LOCK_TTL_SECONDS: '2m' },

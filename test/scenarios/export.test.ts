@@ -15,7 +15,8 @@ let env: Record<string, string>;
 beforeAll(() => {
   work = tempDir('uc-export-');
   // The ecl preset: manual-tenant's month is the seed 000 example (5870, tax 10 % in 2026: 587, total 6457).
-  env = { DATA_DIR: path.join(work.dir, 'data'), BILLING_TZ: 'UTC', RATING_PRESET: 'ecl', LOG_LEVEL: 'error' };
+  // UTF-8 exports (the default follows each tenant's encoding: test/integration/files/encoding-dates.test.ts).
+  env = { DATA_DIR: path.join(work.dir, 'data'), BILLING_TZ: 'UTC', RATING_PRESET: 'ecl', LOG_LEVEL: 'error', CSV_ENCODING: 'utf8' };
   const seed = cli(['seed-demo', '--as-of', AS_OF], env);
   expect(seed.code).toBe(0);
 });
@@ -130,7 +131,7 @@ describe('usage-charges export', () => {
     [['--format', 'ecl-detail', '--month', '2026-13'], /--month: "2026-13" is not a month YYYY-MM/],
     [['--format', 'ecl-detail', '--month', '2026-10', '--tenant', 'nobody'], /--tenant: tenant "nobody" does not exist/],
     [['--format', 'ecl-detail', '--month', '2026-09', '--tenant', 'manual-tenant'], /--tenant: tenant "manual-tenant" has no statement for 2026-09 \(not billed yet in 2026-09\)/],
-    [['--format', 'ecl-detail', '--month', '2026-10', '--encoding', 'latin1'], /--encoding: "latin1" must be utf8 or cp932/],
+    [['--format', 'ecl-detail', '--month', '2026-10', '--encoding', 'latin1'], /--encoding: "latin1" must be utf8, utf8-bom, cp932/],
   ])('export %j exits 2 with a message', (args, message) => {
     const r = exportOf(...args);
     expect(r.code).toBe(2);

@@ -9,6 +9,7 @@ import {
 } from '../../domain/vocabulary.ts';
 import { parseDecimalText } from '../../domain/decimal-text.ts';
 import { decimalText, identifier, instant, oneOf, optional, required, text, wholeNumber, withDefault } from '../fields.ts';
+import { codePoint, firstNonCp932 } from '../../statements/csv.ts';
 import type { ImportContext, ImportKind } from '../import-kind.ts';
 import { firstDifference } from './shared.ts';
 
@@ -147,6 +148,12 @@ export const catalogKind: ImportKind<CatalogRow, CatalogCells> = {
     }
     if (!CHARGE_TYPE_UNITS[chargeType].includes(row.unit_code)) {
       issue('unit_code', `${row.unit_code} cannot be used with charge type ${chargeType} (use ${CHARGE_TYPE_UNITS[chargeType].join(' or ')})`);
+    }
+    // The catalog is shared by every tenant, and any tenant's statements may be written in cp932:
+    // what a statement file shows of a product must be writable there.
+    for (const field of ['product_name', 'resource_identifier'] as const) {
+      const bad = firstNonCp932(row[field]);
+      if (bad !== null) issue(field, `"${bad}" (${codePoint(bad)}) cannot be written in cp932, in which statement files that show this product may be written; use another character`);
     }
     const capped = chargeType === 'capped' || chargeType === 'capped_plan';
     if (capped && row.monthly_cap === undefined) issue('monthly_cap', `is required for charge type ${chargeType}`);

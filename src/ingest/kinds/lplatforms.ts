@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { fileSafeName, identifier, instant, optional, required, text } from '../fields.ts';
 import type { ImportKind } from '../import-kind.ts';
-import { requireTenant, tenantFinder } from './shared.ts';
+import { checkWritable, requireTenant, tenantEncoding, tenantFinder } from './shared.ts';
 
 /** A valid row of an L-Platforms file. */
 export interface LplatformRow {
@@ -29,7 +29,7 @@ export const lplatformsKind: ImportKind<LplatformRow> = {
       region: optional(identifier(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, '1-32 letters, digits, "_" or "-"')),
     }),
   key: (row) => `L-Platform ${row.lplatform_id}`,
-  prepare({ db, now }) {
+  prepare({ db, now, csvEncoding: ctxEncoding }) {
     const tenant = tenantFinder(db);
     const find = db.prepare('SELECT lplatform_pk, tenant_pk, lplatform_name, returned_at, region FROM lplatforms WHERE lplatform_id = ?');
     const sameButCase = db.prepare('SELECT lplatform_id FROM lplatforms WHERE lplatform_id = ? COLLATE NOCASE').pluck();
@@ -40,6 +40,13 @@ export const lplatformsKind: ImportKind<LplatformRow> = {
     return (row, report) => {
       const t = requireTenant(tenant, row.tenant_name, report);
       if (!t) return 'rejected';
+      // The list file is named after the tenant, a detail file after its L-Platform: the two may
+      // not be one name in any letter case (they would overwrite each other when unzipped).
+      if (row.lplatform_id.toLowerCase() === t.tenant_name.toLowerCase()) {
+        report('lplatform_id', `is the name of its tenant ${t.tenant_name}${row.lplatform_id === t.tenant_name ? '' : ' in another letter case'}; the detail file would have the list file's name`);
+        return 'rejected';
+      }
+      if (!checkWritable(tenantEncoding(t, ctxEncoding), row.lplatform_name, 'lplatform_name', `tenant ${t.tenant_name}'s`, report)) return 'rejected';
       const returnedAt = row.returned_at ?? null;
       const stored = find.get(row.lplatform_id) as { lplatform_pk: number; tenant_pk: number; lplatform_name: string; returned_at: string | null; region: string } | undefined;
       if (!stored) {

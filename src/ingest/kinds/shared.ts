@@ -1,18 +1,42 @@
 /** Look-ups the import kinds share: tenants and L-Platforms by their names. */
 import type { Db } from '../../store/db.ts';
 import type { Report } from '../import-kind.ts';
+import type { Locale } from '../../domain/vocabulary.ts';
+import { codePoint, firstNonCp932, statementEncoding, type CsvEncoding, type CsvEncodingSetting } from '../../statements/csv.ts';
 
 /** The stored facts about a tenant that imports check against. */
 export interface TenantRef {
   tenant_pk: number;
+  tenant_name: string;
   deleted_at: string | null;
   currency: string;
+  locale: Locale;
+  csv_encoding: CsvEncoding | null;
 }
 
 /** Returns a function finding a tenant by name (prepared once). */
 export function tenantFinder(db: Db): (name: string) => TenantRef | undefined {
-  const stmt = db.prepare('SELECT tenant_pk, deleted_at, currency FROM tenants WHERE tenant_name = ?');
+  const stmt = db.prepare('SELECT tenant_pk, tenant_name, deleted_at, currency, locale, csv_encoding FROM tenants WHERE tenant_name = ?');
   return (name) => stmt.get(name) as TenantRef | undefined;
+}
+
+/**
+ * Reports a text cell that the tenant's statement files cannot hold: in cp932, a character that
+ * stays unwritable after the usual mapping (CP932_MAP), named with its code point. Returns
+ * whether the cell is fine. Names that reach a statement file are checked at import, so that no
+ * accepted data can leave a month whose files cannot be written.
+ */
+export function checkWritable(encoding: CsvEncoding, value: string, field: string, whose: string, report: Report): boolean {
+  if (encoding !== 'cp932') return true;
+  const bad = firstNonCp932(value);
+  if (bad === null) return true;
+  report(field, `"${bad}" (${codePoint(bad)}) cannot be written in cp932, the encoding of ${whose} statement files; use another character`);
+  return false;
+}
+
+/** The encoding a stored tenant's statements are written in. */
+export function tenantEncoding(t: { locale: Locale; csv_encoding: CsvEncoding | null }, setting: CsvEncodingSetting | undefined): CsvEncoding {
+  return statementEncoding(t.csv_encoding, t.locale, setting ?? 'auto');
 }
 
 /** The first field in which an incoming row differs from the stored one, and how. */

@@ -7,7 +7,7 @@ import { RESOURCE_KINDS, TIME_KINDS, type TimeKind } from '../../domain/vocabula
 import { decimalText, fileSafeName, identifier, instant, oneOf, optional, required, text, wholeNumber, withDefault } from '../fields.ts';
 import type { ImportKind } from '../import-kind.ts';
 import { LPLATFORM_ID } from './lplatforms.ts';
-import { firstDifference, requireTenant, tenantFinder } from './shared.ts';
+import { checkWritable, firstDifference, requireTenant, tenantEncoding, tenantFinder } from './shared.ts';
 import { lateBooking } from '../../store/late-usage.ts';
 
 /** A valid row of a usage file, with defaults filled in. */
@@ -105,7 +105,7 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
       vcpu: row.vcpu ?? null,
     };
   },
-  prepare({ db, now, asAdjustment }) {
+  prepare({ db, now, asAdjustment, csvEncoding }) {
     const tenant = tenantFinder(db);
     const lplatform = db.prepare('SELECT lplatform_pk, tenant_pk, returned_at FROM lplatforms WHERE lplatform_id = ?');
     // Versions of a product share these columns (the catalog import checks it), so any row will do.
@@ -151,6 +151,7 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
         report('lplatform_id', `L-Platform "${row.lplatform_id}" does not belong to tenant ${row.tenant_name}`);
         return 'rejected';
       }
+      if (!checkWritable(tenantEncoding(t, csvEncoding), row.resource_name, 'resource_name', `tenant ${t.tenant_name}'s`, report)) return 'rejected';
       let p = productCache.get(row.product_id);
       if (p === undefined) {
         p = (product.get(row.product_id) as ProductFacts | undefined) ?? null;

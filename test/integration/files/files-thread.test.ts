@@ -23,7 +23,7 @@ const FIXTURES = path.join(import.meta.dirname, '../../fixtures');
 
 beforeEach(async () => {
   store = tempStore();
-  config = loadConfig({ env: { DATA_DIR: store.dir }, cwd: store.dir });
+  config = loadConfig({ env: { DATA_DIR: store.dir, CSV_ENCODING: 'utf8' }, cwd: store.dir });
   await seedDemo(store.db, { now: '2026-11-02T00:00:00.000Z', defaultCurrency: 'JPY', defaultLocale: 'ja' }, AS_OF, 'UTC');
 });
 afterEach(() => store.close());

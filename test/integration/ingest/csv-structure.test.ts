@@ -13,10 +13,10 @@ import { csv, importText, refused, seedBase, snapshot, tempStore } from '../../h
 import { expectRefused, useStore } from './support.ts';
 
 const HEADER = 'tenant_name,display_name,cutoff_day';
-const EXPECTED_COLUMNS = '(expected tenant_name,display_name,cutoff_day,[locale],[currency],[deleted_at])';
+const EXPECTED_COLUMNS = '(expected tenant_name,display_name,cutoff_day,[locale],[currency],[deleted_at],[csv_encoding])';
 const CONTROL = 'contains a control character (CR, LF, tab or similar), which no field may hold';
 const CUTOFF = 'must be a whole number from 1 to 31';
-const NOT_UTF8 = 'is not valid UTF-8 (save the file as UTF-8; Shift_JIS/cp932 is not accepted for imports)';
+const NOT_UTF8 = 'is not valid UTF-8 (save the file as UTF-8, or import a Shift_JIS/cp932 file with --encoding cp932)';
 
 let store: ReturnType<typeof tempStore>;
 let db: Db;
@@ -50,7 +50,8 @@ describe('csv: encoding', () => {
   });
 
   it('reads multi-byte UTF-8 text', async () => {
-    await importText(db, 'tenants', csv(HEADER, 'T1,経理部 テナント,31', 'T2,Café ü 😀,31'));
+    // T2's statements are written in UTF-8 (locale en): an emoji is fine there, not in cp932.
+    await importText(db, 'tenants', csv(`${HEADER},locale`, 'T1,経理部 テナント,31,ja', 'T2,Café ü 😀,31,en'));
     expect(displayNames()).toEqual({ T1: '経理部 テナント', T2: 'Café ü 😀' });
   });
 
@@ -307,7 +308,7 @@ describe('csv: the line of a structure error', () => {
   });
 
   // An encoding problem counts lines the same way as a structure problem: LF, CR LF, or a CR alone.
-  const NOT_UTF8 = 'is not valid UTF-8 (save the file as UTF-8; Shift_JIS/cp932 is not accepted for imports)';
+  const NOT_UTF8 = 'is not valid UTF-8 (save the file as UTF-8, or import a Shift_JIS/cp932 file with --encoding cp932)';
   const NUL = 'contains a NUL byte; is this a text file?';
   const bytesOf = (...parts: (string | number[])[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
 

@@ -67,7 +67,8 @@ describe('UTF-8 across read chunks', () => {
     for (let i = 0; i < bytes.length; i += size) parts.push(bytes.subarray(i, i + size));
     return Readable.from(parts);
   }
-  const lines = ['tenant_name,display_name,cutoff_day', ...Array.from({ length: 40 }, (_, i) => `T${i},テナント名前${i}🙂,31`)];
+  // Locale en: statements in UTF-8, which holds the emoji (cp932, the default for ja, does not).
+  const lines = ['tenant_name,display_name,cutoff_day,locale', ...Array.from({ length: 40 }, (_, i) => `T${i},テナント名前${i}🙂,31,en`)];
 
   it.each([1, 2, 3, 5, 7, 64])('accepts valid Japanese text split every %i bytes', async (size) => {
     const r = await importFile(tenantsKind, { stream: chunked(Buffer.from(lines.join('\n') + '\n'), size), name: 't.csv' }, { ...CTX, db }, { maxErrors: 10 });
@@ -78,7 +79,7 @@ describe('UTF-8 across read chunks', () => {
   it.each([1, 2, 3, 5, 7, 64])('places a Shift_JIS byte pair on its line when split every %i bytes', async (size) => {
     const bytes = Buffer.concat([
       Buffer.from(lines.slice(0, 31).join('\n') + '\n'),
-      Buffer.from('TX,', 'latin1'), Buffer.from([0x83, 0x65]), Buffer.from(',31\n'),
+      Buffer.from('TX,', 'latin1'), Buffer.from([0x83, 0x65]), Buffer.from(',31,en\n'),
       Buffer.from(lines.slice(31).join('\n') + '\n'),
     ]);
     const err = await importFile(tenantsKind, { stream: chunked(bytes, size), name: 't.csv' }, { ...CTX, db }, { maxErrors: 10 }).catch((e: unknown) => e);

@@ -37,6 +37,14 @@ describe('buildZip', () => {
     expect(buildZip(entries, new Date('2026-11-01T00:05:44.000Z')).equals(one)).toBe(false);
   });
 
+  it('dates its entries with the wall time in the time zone given (UTC by default), as DOS time', () => {
+    const dosTime = (zip: Buffer): [number, number] => [zip.readUInt16LE(10), zip.readUInt16LE(12)];
+    const at = new Date('2026-10-31T23:30:10.000Z'); // 2026-11-01 08:30:10 in Tokyo
+    expect(dosTime(buildZip(entries, at))).toEqual([(23 << 11) | (30 << 5) | 5, ((2026 - 1980) << 9) | (10 << 5) | 31]);
+    expect(dosTime(buildZip(entries, at, 'UTC'))).toEqual(dosTime(buildZip(entries, at)));
+    expect(dosTime(buildZip(entries, at, 'Asia/Tokyo'))).toEqual([(8 << 11) | (30 << 5) | 5, ((2026 - 1980) << 9) | (11 << 5) | 1]);
+  });
+
   it('does not depend on the machine time zone', () => {
     const saved = process.env.TZ;
     try {

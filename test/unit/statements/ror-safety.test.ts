@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { dec } from '../../../src/domain/money.ts';
-import { neutralizeFormula, RorFileError } from '../../../src/statements/csv.ts';
-import { buildRorFiles, safeFileName, type RorFileOptions } from '../../../src/statements/ror-files.ts';
+import { CP932_MAP, codePoint, neutralizeFormula, RorFileError, toCp932Text } from '../../../src/statements/csv.ts';
+import { buildRorFiles, distinctFileName, safeFileName, type RorFileOptions } from '../../../src/statements/ror-files.ts';
 import { line, lplatform, resource, seedDetailView, seedListView, view } from './support.ts';
 
 const UTF8: RorFileOptions = { encoding: 'utf8', currencySymbol: '\\' };
@@ -77,11 +77,17 @@ describe('safeFileName', () => {
     expect(a.zipName).not.toBe(b.zipName);
   });
 
-  it('refuses file names that clash inside one zip (the same name, or only the case differs)', () => {
+  it('a detail name another file has in some letter case takes its distinct form, never a clash (the old builder refused)', () => {
     const clash = view({ lplatforms: [lplatform('lp1', 'x', null, dec(1)), lplatform('LP1', 'y', null, dec(1))] });
-    expect(() => buildRorFiles(clash, UTF8)).toThrow(/201202_lp1\.csv and 201202_LP1\.csv/);
-    const listToo = view({ lplatforms: [lplatform('TNT00001', 'x', null, dec(1))] });
-    expect(() => buildRorFiles(listToo, UTF8)).toThrow(RorFileError);
+    const a = buildRorFiles(clash, UTF8);
+    expect(a.detailFiles.map((f) => f.name)).toEqual(['201202_lp1.csv', `201202_${distinctFileName('LP1')}.csv`]);
+    expect(distinctFileName('LP1')).toMatch(/^LP1-[0-9a-f]{8}$/);
+    const listToo = buildRorFiles(view({ lplatforms: [lplatform('tnt00001', 'x', null, dec(1)), lplatform('LP2', 'y', null, dec(1))] }), UTF8);
+    const names = [listToo.listFile.name, ...listToo.detailFiles.map((f) => f.name)];
+    expect(names).toEqual(['201202_TNT00001.csv', `201202_${distinctFileName('tnt00001')}.csv`, '201202_LP2.csv']);
+    expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(3);
+    // The distinct form differs from the changed form safeFileName gives the same ID.
+    expect(distinctFileName('CON')).not.toBe(safeFileName('CON'));
   });
 });
 
@@ -144,8 +150,30 @@ describe('encodings', () => {
     expect(() => buildRorFiles(v, UTF8)).not.toThrow();
   });
 
-  it('cp932: a character that would come back as another (¥ as \\, 〜) is refused too', () => {
-    expect(() => buildRorFiles(seedDetailView(), { encoding: 'cp932', currencySymbol: '¥' })).toThrow(/row 3, column UnitPrice: "¥" \(U\+00A5\)/);
-    expect(() => buildRorFiles(view({ tenant: { displayName: '〜' }, lplatforms: [] }), CP932)).toThrow(/row 2, column TenantDisplayName/);
+  it('cp932: the characters Unicode and cp932 disagree on are mapped as Japanese systems do (¥ is not written as \\)', () => {
+    const detail = buildRorFiles(seedDetailView(), { encoding: 'cp932', currencySymbol: '¥' }).detailFiles[0]!.bytes;
+    expect(iconv.decode(detail, 'cp932')).toContain('"￥');
+    const name = '東京〜大阪物流−‖—¢£¬¦¥‾';
+    const list = buildRorFiles(view({ tenant: { displayName: name }, lplatforms: [] }), CP932).listFile.bytes;
+    expect(iconv.decode(list, 'cp932')).toContain('"東京～大阪物流－∥―￠￡￢￤￥￣"');
+    expect(list.includes(Buffer.from([0x81, 0x60]))).toBe(true); // FULLWIDTH TILDE, as Windows writes 〜
+    for (const [from, to] of CP932_MAP) {
+      expect(iconv.decode(iconv.encode(from, 'cp932'), 'cp932'), `${codePoint(from)} is not held by cp932`).not.toBe(from);
+      expect(iconv.decode(iconv.encode(to, 'cp932'), 'cp932'), `${codePoint(to)} is held by cp932`).toBe(to);
+    }
+    // What cp932 holds is never changed: only text that was refused before is written differently.
+    expect(toCp932Text('～－∥―￠￡￢￤\\~ABCあ')).toBe('～－∥―￠￡￢￤\\~ABCあ');
+    expect(() => buildRorFiles(view({ tenant: { displayName: '𠮷野家' }, lplatforms: [] }), CP932)).toThrow(/row 2, column TenantDisplayName: "𠮷" \(U\+20BB7\)/);
+  });
+
+  it('utf8-bom: the UTF-8 bytes after EF BB BF; utf8 without', () => {
+    const v = view({ tenant: { displayName: '株式会社' }, lplatforms: [lplatform('LP1', 'x', null, dec(1))] });
+    const bom = buildRorFiles(v, { encoding: 'utf8-bom', currencySymbol: '\\' });
+    const plain = buildRorFiles(v, UTF8);
+    for (const [b, p] of [[bom.listFile, plain.listFile], [bom.detailFiles[0]!, plain.detailFiles[0]!]] as const) {
+      expect(b.bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+      expect(b.bytes.subarray(3).equals(p.bytes)).toBe(true);
+      expect(p.bytes[0]).toBe(0x23); // '#'
+    }
   });
 });
