@@ -1,5 +1,6 @@
 /** The `usage-charges` command line: one commander program, one module per verb. */
-import { Command } from 'commander';
+import fs from 'node:fs';
+import { Command, Help, type Option } from 'commander';
 import type { CliContext } from './context.ts';
 import { registerExport } from './export.ts';
 import { registerImport } from './import.ts';
@@ -11,10 +12,24 @@ import { registerSchedule } from './schedule.ts';
 import { registerResend } from './resend.ts';
 import { registerBackup } from './backup.ts';
 
+/** The version of this program, as package.json gives it. */
+export function programVersion(): string {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
+
 /** Builds the program; verbs throw, and `main` maps what they throw to exit codes. */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('usage-charges')
     .description('Closes a cloud\'s month: rates metered usage per tenant, finalizes statements, writes and mails the usage-charge files.')
+    .version(programVersion(), '-V, --version', 'print the version of usage-charges')
+    // Every verb's help marks the options it cannot run without (set before the verbs: they inherit it).
+    .configureHelp({
+      optionDescription(this: Help, option: Option): string {
+        const text = Help.prototype.optionDescription.call(this, option);
+        return option.mandatory ? `${text} (required)` : text;
+      },
+    })
     .showSuggestionAfterError()
     .configureOutput({
       writeOut: (s) => ctx.output.out(s.replace(/\n$/, '')),
