@@ -3,7 +3,6 @@
  * failing is recorded and reported, and does not stop the others; it is retried on the next run.
  */
 import type { Config } from '../src/config.ts';
-import { UsageChargesError } from '../src/domain/errors.ts';
 import { duePeriods, type DuePeriod } from '../src/periods/periods.ts';
 import { ratePeriod } from '../src/rating/rate-period.ts';
 import { ratingPolicy } from '../src/rating/settings.ts';
@@ -14,6 +13,7 @@ import { lateUsageAdjustments } from './late-usage.ts';
 import { newMessageId } from '../src/mail/compose.ts';
 import { recordAudit } from '../src/store/audit.ts';
 import { createStatementDeliveries } from '../src/store/outbox.ts';
+import { failureReason } from '../src/store/folders.ts';
 import { crashPoint } from '../src/testing/faults.ts';
 
 /** What a close did. */
@@ -76,7 +76,7 @@ export function closeDue(
       }
     } catch (err) {
       // One tenant that cannot be closed does not stop the others; it is retried on the next run.
-      const reason = err instanceof UsageChargesError ? err.message : `unexpected: ${(err as Error).message}`;
+      const reason = failureReason(err);
       const tenant = reader.tenant(due.tenantName);
       db.transaction(() => recordCloseFailure(db, tenant, due, reason, at.toISOString())).immediate();
       summary.failed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, reason });

@@ -12,6 +12,9 @@ import { registerSchedule } from './schedule.ts';
 import { registerResend } from './resend.ts';
 import { registerBackup } from './backup.ts';
 
+/** The verbs that create the data dir and the store when there is none. */
+export const STORE_CREATORS: ReadonlySet<string> = new Set(['import', 'seed-demo', 'run', 'schedule']);
+
 /** The version of this program, as package.json gives it. */
 export function programVersion(): string {
   const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
@@ -48,5 +51,9 @@ export function buildProgram(ctx: CliContext): Command {
   registerExport(program, ctx);
   registerBackup(program, ctx);
   for (const command of program.commands) command.exitOverride();
+  // Only these verbs make a store where there is none; the others read one that exists.
+  program.hook('preAction', (_program, verb) => {
+    ctx.createsStore = STORE_CREATORS.has(verb.name());
+  });
   return program;
 }
