@@ -48,15 +48,23 @@ export interface OpenOptions {
 /** The database file of the store in `dataDir`, when there is one (an empty file, left by a first open that died, is none). */
 export function existingStoreFile(dataDir: string): string | null {
   const file = path.join(dataDir, DB_FILE_NAME);
-  const stat = fs.statSync(file, { throwIfNoEntry: false });
-  return stat !== undefined && stat.size > 0 ? file : null;
+  try {
+    return fs.statSync(file).size > 0 ? file : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A DATA_DIR that exists and is not a folder is a ConfigError. */
+function checkNotAFile(dataDir: string): void {
+  if (fs.existsSync(dataDir) && !fs.statSync(dataDir).isDirectory()) {
+    throw new ConfigError(`DATA_DIR: ${dataDir} exists and is not a folder`);
+  }
 }
 
 /** Creates the data dir (owner-only) when missing and returns the database file's path. */
 export function prepareDataDir(dataDir: string): string {
-  if (fs.existsSync(dataDir) && !fs.statSync(dataDir).isDirectory()) {
-    throw new ConfigError(`DATA_DIR: ${dataDir} exists and is not a folder`);
-  }
+  checkNotAFile(dataDir);
   ensureFolder(dataDir, `DATA_DIR ${dataDir}`);
   const file = path.join(dataDir, DB_FILE_NAME);
   try {
@@ -72,6 +80,7 @@ const CANNOT_OPEN = /^SQLITE_(CANTOPEN|READONLY|PERM)/;
 
 /** Opens (and creates, when needed) the store in `dataDir` and brings its schema up to date. */
 export function openStore(dataDir: string, options: OpenOptions = {}): Db {
+  checkNotAFile(dataDir);
   if (options.create === false && existingStoreFile(dataDir) === null) {
     throw new ConfigError(`no store in DATA_DIR ${dataDir}: run \`usage-charges import\` or \`usage-charges seed-demo\` first`);
   }
