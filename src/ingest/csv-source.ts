@@ -226,7 +226,7 @@ export function readCsv(input: Readable, columns: ColumnSpec): CsvSource {
 }
 
 /** A header cell shown by name in a message: it reads as a column name, not as arbitrary text. */
-const NAME_LIKE = /^[\p{L}\p{N}_ .()-]{1,64}$/u;
+const NAME_LIKE = /^[\p{L}\p{N}_ .()-]{0,64}$/u;
 
 function checkHeader(record: string[], columns: ColumnSpec, line: number): string[] {
   const expected = `(expected ${[...columns.required, ...columns.optional.map((c) => `[${c}]`)].join(',')})`;
