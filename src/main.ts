@@ -4,7 +4,7 @@ import { ConfigError, InputError, UsageChargesError, formatIssue } from './domai
 import { createContext, type CliContext } from './cli/context.ts';
 import { processOutput, type Output } from './cli/output.ts';
 import { buildProgram } from './cli/program.ts';
-import { isDiskFull } from './store/folders.ts';
+import { isDiskFull, withCode } from './store/folders.ts';
 
 /** Exit codes: 0 ok, 1 failure, 2 bad input or usage. */
 export const EXIT = { ok: 0, failure: 1, input: 2 } as const;
@@ -68,7 +68,7 @@ function report(err: unknown, output: Output, debug: boolean, dataDir: string | 
     return EXIT.failure;
   }
   if (isDiskFull(err)) {
-    output.err(`error: the disk holding DATA_DIR${dataDir === null ? '' : ` ${dataDir}`} is full (${String(code)}: ${(err as Error).message}); `
+    output.err(`error: the disk holding DATA_DIR${dataDir === null ? '' : ` ${dataDir}`} is full (${withCode(err)}); `
       + 'what was being written was not kept: free some space, then run the command again');
     return EXIT.failure;
   }

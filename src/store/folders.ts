@@ -108,7 +108,14 @@ export function isDiskFull(err: unknown): boolean {
 
 /** `the disk holding DATA_DIR is full (CODE: message)` for a full disk's error, else null. */
 export function diskFullReason(err: unknown): string | null {
-  return isDiskFull(err) ? `the disk holding DATA_DIR is full (${codeOf(err)}: ${(err as Error).message})` : null;
+  return isDiskFull(err) ? `the disk holding DATA_DIR is full (${withCode(err)})` : null;
+}
+
+/** An error's message, led by its code (`SQLITE_FULL: database or disk is full`) when it does not begin with it. */
+export function withCode(err: unknown): string {
+  const code = codeOf(err);
+  const message = (err as Error).message;
+  return code === '' || message.startsWith(code) ? message : `${code}: ${message}`;
 }
 
 /** Why one item of a pass (a close, a statement's files) failed, as reported and recorded. */
