@@ -10,6 +10,7 @@ import { buildZip, writeFileAtomic } from '../src/archive/zip.ts';
 import type { Config } from '../src/config.ts';
 import { UsageChargesError } from '../src/domain/errors.ts';
 import { recordAudit } from '../src/store/audit.ts';
+import { diskFullReason, ensureFolder, notWritable } from '../src/store/folders.ts';
 import { loadStatementView } from '../src/store/billing.ts';
 import { localParts } from '../src/domain/calendar.ts';
 import { monthText } from '../src/periods/periods.ts';
@@ -121,7 +122,8 @@ export function pendingStatements(db: Db): PendingStatement[] {
 export async function writeStatementZip(db: Db, config: Config, s: PendingStatement, claimed: Set<string>): Promise<WrittenZip> {
   const zip = zipOf(loadStatementView(db, s.statement_pk), config);
   const dir = statementsDir(config, s.billing_month);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const label = `DATA_DIR/${path.relative(config.dataDir, dir).split(path.sep).join('/')}`;
+  ensureFolder(dir, label);
   const file = path.join(dir, zip.name);
   const relative = path.relative(config.dataDir, file);
   const taken = cachedStatement(db, 'SELECT statement_pk FROM statement_files WHERE zip_path = ?').pluck().get(relative) as number | undefined;
@@ -133,14 +135,14 @@ export async function writeStatementZip(db: Db, config: Config, s: PendingStatem
     await writeFileAtomic(file, zip.bytes);
   } catch (err) {
     claimed.delete(relative);
-    throw err;
+    throw notWritable(label, err) ?? err;
   }
   return { statementPk: s.statement_pk, name: zip.name, relative, sha256: sha256Of(zip.bytes), bytes: zip.bytes.length };
 }
 
 /** Why a statement's files could not be written, as reported. */
 export function filesFailure(err: unknown): string {
-  return err instanceof UsageChargesError || (err as NodeJS.ErrnoException).code ? (err as Error).message : `unexpected: ${(err as Error).message}`;
+  return diskFullReason(err) ?? (err instanceof UsageChargesError || (err as NodeJS.ErrnoException).code ? (err as Error).message : `unexpected: ${(err as Error).message}`);
 }
 
 /** Records written zips in the store (one transaction); a statement already recorded keeps its record. */

@@ -16,6 +16,7 @@ import { lateUsageAdjustments } from './late-usage.ts';
 import { newMessageId } from '../src/mail/compose.ts';
 import { recordAudit } from '../src/store/audit.ts';
 import { createStatementDeliveries } from '../src/store/outbox.ts';
+import { failureReason } from '../src/store/folders.ts';
 import { crashPoint } from '../src/testing/faults.ts';
 
 /** What a close did. */
@@ -105,7 +106,7 @@ export function closeDue(
       }
     } catch (err) {
       // One tenant that cannot be closed does not stop the others; it is retried on the next run.
-      const reason = err instanceof UsageChargesError ? err.message : `unexpected: ${(err as Error).message}`;
+      const reason = failureReason(err);
       const tenant = reader.tenant(due.tenantName);
       db.transaction(() => recordCloseFailure(db, tenant, due, reason, at.toISOString())).immediate();
       summary.failed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, reason });

@@ -44,6 +44,8 @@ export interface Config {
   cronTimeZone: string;
   /** `json` lines, or `pretty` (readable); `auto` is pretty on a terminal, else json. */
   logFormat: 'auto' | 'json' | 'pretty';
+  /** The `.env` file of the working directory and the settings taken from it (the environment did not set them), when any. */
+  dotEnv?: { file: string; settings: string[] };
 }
 
 /** The company that issues the statements, as every mail shows it ('' where not set). */
@@ -296,6 +298,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     throw new ConfigError(lines.join('\n'));
   }
   const v = parsed.data;
+  const fromFile = Object.keys(origin).filter((name) => origin[name] === '.env');
   const dkimParts = [v.DKIM_DOMAIN, v.DKIM_SELECTOR, v.DKIM_PRIVATE_KEY_FILE];
   if (dkimParts.some((x) => x !== '') && dkimParts.some((x) => x === '')) {
     throw new ConfigError('configuration: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE go together: set all three to sign mails, or none');
@@ -335,6 +338,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     cronSchedule: v.CRON_SCHEDULE,
     cronTimeZone: v.CRON_TZ === '' ? billingTimeZone : new Intl.DateTimeFormat('en-US', { timeZone: v.CRON_TZ }).resolvedOptions().timeZone,
     logFormat: v.LOG_FORMAT,
+    ...(fromFile.length > 0 ? { dotEnv: { file: envFile, settings: fromFile } } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import { ConfigError, InputError, UsageChargesError, formatIssue } from './domai
 import { createContext, type CliContext } from './cli/context.ts';
 import { processOutput, type Output } from './cli/output.ts';
 import { buildProgram } from './cli/program.ts';
+import { isDiskFull, withCode } from './store/folders.ts';
 
 /** Exit codes: 0 ok, 1 failure, 2 bad input or usage. */
 export const EXIT = { ok: 0, failure: 1, input: 2 } as const;
@@ -15,7 +16,7 @@ export async function main(argv: string[], output: Output = processOutput, env: 
     await buildProgram(ctx).parseAsync(argv);
     return ctx.failed ? EXIT.failure : EXIT.ok;
   } catch (err) {
-    return report(err, output, debugWanted(ctx, env));
+    return report(err, output, debugWanted(ctx, env), dataDirOf(ctx));
   } finally {
     ctx.close();
   }
@@ -32,7 +33,16 @@ function debugWanted(ctx: CliContext, env: NodeJS.ProcessEnv): boolean {
   return level === 'debug' || level === 'trace';
 }
 
-function report(err: unknown, output: Output, debug: boolean): number {
+/** The data dir, when the configuration loaded. */
+function dataDirOf(ctx: CliContext): string | null {
+  try {
+    return ctx.config().dataDir;
+  } catch {
+    return null;
+  }
+}
+
+function report(err: unknown, output: Output, debug: boolean, dataDir: string | null): number {
   if (err instanceof CommanderError) {
     // `--help` asked for is fine; help shown because no verb was given is a usage error.
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.ok;
@@ -55,6 +65,11 @@ function report(err: unknown, output: Output, debug: boolean): number {
   const code = (err as { code?: unknown })?.code;
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
     output.err('error: the store is busy: another usage-charges process is writing to it; nothing was changed, try again when it has finished');
+    return EXIT.failure;
+  }
+  if (isDiskFull(err)) {
+    output.err(`error: the disk holding DATA_DIR${dataDir === null ? '' : ` ${dataDir}`} is full (${withCode(err)}); `
+      + 'what was being written was not kept: free some space, then run the command again');
     return EXIT.failure;
   }
   const e = err as Error;

@@ -15,6 +15,12 @@ export interface CliContext {
   output: Output;
   /** Set by a verb that did all it could but had failures to report (exit code 1). */
   failed: boolean;
+  /**
+   * Whether db() may create the data dir and the store: set for the verbs that fill or run the
+   * store (import, seed-demo, run, schedule). The others, on a data dir without a store, stop with
+   * exit code 2 and create nothing.
+   */
+  createsStore: boolean;
   config(): Config;
   db(): Db;
   /** The process's logger (pino, stderr, LOG_LEVEL). */
@@ -30,13 +36,19 @@ export function createContext(output: Output, env: NodeJS.ProcessEnv = process.e
   return {
     output,
     failed: false,
+    createsStore: false,
     config: () => (config ??= loadConfig({ env })),
     db() {
-      db ??= openStore(this.config().dataDir);
+      db ??= openStore(this.config().dataDir, { create: this.createsStore });
       return db;
     },
     logger() {
-      logger ??= createLogger(this.config());
+      if (logger === undefined) {
+        const settings = this.config();
+        logger = createLogger(settings);
+        // Said once, where the service's log shows it: settings that came from a file, not the environment.
+        if (settings.dotEnv) logger.info({ file: settings.dotEnv.file, settings: settings.dotEnv.settings }, 'settings read from .env in the working directory (the environment did not set them)');
+      }
       return logger;
     },
     close() {

@@ -94,7 +94,7 @@ export function registerResend(program: Command, ctx: CliContext): void {
   program
     .command('retry')
     .description('put failed deliveries back in the queue (attempts counted afresh, same Message-ID); the next pass (`usage-charges run`) sends them')
-    .requiredOption('--failed', 'the failed deliveries (required: say what to retry)')
+    .requiredOption('--failed', 'the failed deliveries')
     .option('--month <YYYY-MM>', 'only those of this billing month')
     .action((opts: { failed: boolean; month?: string }) => {
       const month = opts.month === undefined ? null : parseMonth(opts.month);

@@ -1,4 +1,5 @@
 /** ISO 8601 instants and calendar dates: strict parsing, one canonical UTC form for storage. */
+import { quoted } from './text.ts';
 
 const INSTANT_RE =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:?\d{2})$/;
@@ -34,35 +35,35 @@ export function parseInstant(text: string): ParseResult<number> {
       : /\.\d{4,}/.test(text)
         ? ' (at most 3 fraction digits)'
         : '';
-    return { ok: false, error: `"${text}" is not an ISO 8601 instant with a time zone${hint}` };
+    return { ok: false, error: `${quoted(text)} is not an ISO 8601 instant with a time zone${hint}` };
   }
   const [, ys, mos, ds, hs, mis, ss, fs, zone] = m as unknown as string[];
   const y = Number(ys), mo = Number(mos), d = Number(ds), h = Number(hs), mi = Number(mis);
   const s = ss === undefined ? 0 : Number(ss);
   const ms = fs === undefined ? 0 : Number(fs.padEnd(3, '0'));
   const dateError = checkDate(y, mo, d);
-  if (dateError) return { ok: false, error: `"${text}": ${dateError}` };
-  if (h > 23 || mi > 59 || s > 59) return { ok: false, error: `"${text}": the time of day does not exist` };
+  if (dateError) return { ok: false, error: `${quoted(text)}: ${dateError}` };
+  if (h > 23 || mi > 59 || s > 59) return { ok: false, error: `${quoted(text)}: the time of day does not exist` };
   let offsetMinutes = 0;
   if (zone !== 'Z') {
     const sign = zone!.startsWith('-') ? -1 : 1;
     const digits = zone!.slice(1).replace(':', '');
     const oh = Number(digits.slice(0, 2)), om = Number(digits.slice(2));
-    if (oh > 18 || om > 59) return { ok: false, error: `"${text}": the offset ${zone} does not exist` };
+    if (oh > 18 || om > 59) return { ok: false, error: `${quoted(text)}: the offset ${zone} does not exist` };
     offsetMinutes = sign * (oh * 60 + om);
   }
   const epoch = Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMinutes * 60_000;
   const year = new Date(epoch).getUTCFullYear();
-  if (year < MIN_YEAR || year > MAX_YEAR) return { ok: false, error: `"${text}": outside ${MIN_YEAR}-${MAX_YEAR} in UTC` };
+  if (year < MIN_YEAR || year > MAX_YEAR) return { ok: false, error: `${quoted(text)}: outside ${MIN_YEAR}-${MAX_YEAR} in UTC` };
   return { ok: true, value: epoch };
 }
 
 /** Parses a calendar date `YYYY-MM-DD`. Returns the same text when valid. */
 export function parseDate(text: string): ParseResult<string> {
   const m = DATE_RE.exec(text);
-  if (!m) return { ok: false, error: `"${text}" is not a date in the form YYYY-MM-DD` };
+  if (!m) return { ok: false, error: `${quoted(text)} is not a date in the form YYYY-MM-DD` };
   const dateError = checkDate(Number(m[1]), Number(m[2]), Number(m[3]));
-  if (dateError) return { ok: false, error: `"${text}": ${dateError}` };
+  if (dateError) return { ok: false, error: `${quoted(text)}: ${dateError}` };
   return { ok: true, value: text };
 }
 

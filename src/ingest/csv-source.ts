@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import iconv from 'iconv-lite';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { parse, CsvError, type InfoRecord, type Options } from 'csv-parse';
+import { quoted } from '../domain/text.ts';
 
 /** One data row: its first line in the file and its cells by column name. */
 export interface CsvRow {
@@ -219,10 +220,13 @@ export function readCsv(input: Readable, columns: ColumnSpec, encoding: ImportEn
   let blankBefore = 0;
   /** The line where the record now being read starts, after the `emptyLines` csv-parse has skipped so far. */
   const recordStart = (emptyLines: number): number => linesBefore + (emptyLines - blankBefore) + 1;
+  /** The file's first record (its header) as soon as csv-parse has read it, ahead of the reader of `rows`. */
+  let first: PlacedRecord | null = null;
   const placeRecord = ({ record, raw }: { record: string[]; raw: string }, info: InfoRecord): PlacedRecord => {
     const line = recordStart(info.empty_lines);
     linesBefore = line - 1 + lineBreaks(raw.slice(info.empty_lines - blankBefore));
     blankBefore = info.empty_lines;
+    first ??= { record, line };
     return { record, line };
   };
   const parser = parse({
@@ -262,7 +266,13 @@ export function readCsv(input: Readable, columns: ColumnSpec, encoding: ImportEn
         throw new CsvStructureError(0, '', `cannot be read (${code})`);
       }
       if (err instanceof CsvError) {
-        throw fromCsvError(err, errorLine(err));
+        // csv-parse reads ahead of this loop: a record after the header may fail before the
+        // header is looked at here. A header that is not right is the first problem, and until a
+        // header is accepted the file may be anything (a settings file holding a password):
+        // nothing of its text is shown then.
+        const head = first as PlacedRecord | null;
+        if (header === null && head !== null && head.line < errorLine(err)) header = checkHeader(head.record, columns, head.line);
+        throw fromCsvError(err, errorLine(err), header !== null);
       }
       throw err;
     }
@@ -275,23 +285,33 @@ export function readCsv(input: Readable, columns: ColumnSpec, encoding: ImportEn
   };
 }
 
+/** A header cell shown by name in a message: it reads as a column name, not as arbitrary text. */
+const NAME_LIKE = /^[\p{L}\p{N}_ .()-]{0,64}$/u;
+
 function checkHeader(record: string[], columns: ColumnSpec, line: number): string[] {
+  const expected = `(expected ${[...columns.required, ...columns.optional.map((c) => `[${c}]`)].join(',')})`;
   if (record.some((name) => name.includes('\r'))) {
     throw new CsvStructureError(line, '(csv)', 'ends its lines with CR alone (an old Mac format); save it with LF or CR LF line ends');
   }
   const names = record.map((name) => name.trim());
   const known = new Set([...columns.required, ...columns.optional]);
+  if (!names.some((name) => known.has(name))) {
+    // Not a header of this kind at all (another kind's file, a settings file): none of its text
+    // is shown, since it may hold anything, a password too.
+    throw new CsvStructureError(line, '(header)', `names none of the columns of this kind of file ${expected}; is it the right file?`);
+  }
   const problems: string[] = [];
   const seen = new Set<string>();
-  for (const name of names) {
-    if (seen.has(name)) problems.push(`column "${name}" appears twice`);
+  names.forEach((name, i) => {
+    const shown = NAME_LIKE.test(name) ? `column ${quoted(name)}` : `column ${i + 1}`;
+    if (seen.has(name)) problems.push(`${shown} appears twice`);
     seen.add(name);
-    if (!known.has(name)) problems.push(`unknown column "${name}"`);
-  }
+    if (!known.has(name)) problems.push(NAME_LIKE.test(name) ? `unknown ${shown}` : `${shown} is not a column name`);
+  });
   const missing = columns.required.filter((name) => !seen.has(name));
   if (missing.length > 0) problems.push(`missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`);
   if (problems.length > 0) {
-    throw new CsvStructureError(line, '(header)', `${problems.join('; ')} (expected ${[...columns.required, ...columns.optional.map((c) => `[${c}]`)].join(',')})`);
+    throw new CsvStructureError(line, '(header)', `${problems.join('; ')} ${expected}`);
   }
   return names;
 }
@@ -302,7 +322,9 @@ function column(err: CsvError): number {
   return typeof index === 'number' ? index + 1 : 1;
 }
 
-function fromCsvError(err: CsvError, line: number): CsvStructureError {
+/** What a csv-parse error is about, as a message shows it: bounded and escaped, and only once the file is known to be of its kind. */
+function fromCsvError(err: CsvError, line: number, headerAccepted: boolean): CsvStructureError {
+  const show = (text: string, otherwise: string): string => (headerAccepted ? quoted(text) : otherwise);
   const info = err as CsvError & { record?: unknown[] };
   switch (err.code) {
     case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
@@ -313,10 +335,12 @@ function fromCsvError(err: CsvError, line: number): CsvStructureError {
     case 'CSV_MAX_RECORD_SIZE':
       return new CsvStructureError(line, '(csv)', 'a record is larger than 1,000,000 characters');
     case 'INVALID_OPENING_QUOTE':
-      return new CsvStructureError(line, '(csv)', `column ${column(err)}: a quote inside a cell not in quotes (after ${JSON.stringify(String((err as CsvError & { field?: unknown }).field ?? ''))}); put the cell in quotes and write each quote in it as ""`);
+      return new CsvStructureError(line, '(csv)', `column ${column(err)}: a quote inside a cell not in quotes${headerAccepted ? ` (after ${show(String((err as CsvError & { field?: unknown }).field ?? ''), '')})` : ''}; put the cell in quotes and write each quote in it as ""`);
     case 'CSV_INVALID_CLOSING_QUOTE': {
       const got = /got "(.*?)"/.exec(err.message);
-      return new CsvStructureError(line, '(csv)', `column ${column(err)}: ${got ? JSON.stringify(got[1]) : 'text'} after the closing quote of a cell; a quote inside a cell in quotes is written as ""`);
+      // csv-parse names one byte there: shown only when it is a whole character (printable ASCII).
+      const after = got && /^[\x21-\x7e]$/.test(got[1]!) ? show(got[1]!, 'text') : 'text';
+      return new CsvStructureError(line, '(csv)', `column ${column(err)}: ${after} after the closing quote of a cell; a quote inside a cell in quotes is written as ""`);
     }
     default:
       // csv-parse's own "at line N" counts lines its own way (see readCsv): the line is ours alone.

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { parseDate, parseInstant, toUtcIso, type ParseResult } from '../domain/instant.ts';
 import { parseDecimalText, type DecimalRule } from '../domain/decimal-text.ts';
+import { quoted } from '../domain/text.ts';
 
 /** A schema reading one cell; an empty cell is `''`. */
 export type CellSchema<T> = z.ZodType<T, string>;
@@ -87,7 +88,7 @@ export function flag(): CellSchema<boolean> {
     const t = v.toLowerCase();
     if (t === 'true' || t === 'yes' || t === '1') return true;
     if (t === 'false' || t === 'no' || t === '0') return false;
-    ctx.addIssue({ code: 'custom', message: `"${v}" must be true or false` });
+    ctx.addIssue({ code: 'custom', message: `${quoted(v)} must be true or false` });
     return z.NEVER;
   }) as unknown as CellSchema<boolean>;
 }
@@ -98,7 +99,7 @@ export function emailAddress(): CellSchema<string> {
   return z
     .string()
     .max(254, 'is longer than 254 characters')
-    .refine((v) => EMAIL.safeParse(v).success, { error: (iss) => `"${String(iss.input)}" is not an e-mail address` }) as unknown as CellSchema<string>;
+    .refine((v) => EMAIL.safeParse(v).success, { error: (iss) => `${quoted(String(iss.input))} is not an e-mail address` }) as unknown as CellSchema<string>;
 }
 
 /** Names that a file system reserves on some platform (compared case-insensitively, without extension). */
@@ -109,7 +110,7 @@ export function fileSafeName(max: number): CellSchema<string> {
   return z
     .string()
     .regex(new RegExp(`^[A-Za-z0-9][A-Za-z0-9_-]{0,${max - 1}}$`), `must be 1-${max} letters, digits, "_" or "-", starting with a letter or digit`)
-    .refine((v) => !RESERVED_NAMES.test(v), { error: (iss) => `"${String(iss.input)}" is a reserved device name` }) as unknown as CellSchema<string>;
+    .refine((v) => !RESERVED_NAMES.test(v), { error: (iss) => `${quoted(String(iss.input))} is a reserved device name` }) as unknown as CellSchema<string>;
 }
 
 /** The characters no cell may hold: C0 controls (CR, LF, tab, NUL, ...) and DEL. */

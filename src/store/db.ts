@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError, UsageChargesError } from '../domain/errors.ts';
+import { storeFault } from '../testing/faults.ts';
+import { ensureFolder, FolderError, whyNotMade } from './folders.ts';
 import { migrations, latestVersion, type Migration } from './migrations/index.ts';
 
 export type Db = Database.Database;
@@ -36,34 +38,78 @@ export interface OpenOptions {
   targetVersion?: number;
   /** Milliseconds to wait on a lock held by another process before failing. */
   busyTimeoutMs?: number;
+  /**
+   * Create the data dir and the store when there is none (the default); false: a data dir without
+   * a store is a ConfigError saying so, and nothing is created.
+   */
+  create?: boolean;
+}
+
+/** The database file of the store in `dataDir`, when there is one (an empty file, left by a first open that died, is none). */
+export function existingStoreFile(dataDir: string): string | null {
+  const file = path.join(dataDir, DB_FILE_NAME);
+  try {
+    return fs.statSync(file).size > 0 ? file : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A DATA_DIR that exists and is not a folder is a ConfigError. */
+function checkNotAFile(dataDir: string): void {
+  if (fs.existsSync(dataDir) && !fs.statSync(dataDir).isDirectory()) {
+    throw new ConfigError(`DATA_DIR: ${dataDir} exists and is not a folder`);
+  }
 }
 
 /** Creates the data dir (owner-only) when missing and returns the database file's path. */
 export function prepareDataDir(dataDir: string): string {
-  if (fs.existsSync(dataDir) && !fs.statSync(dataDir).isDirectory()) {
-    throw new ConfigError(`DATA_DIR: ${dataDir} exists and is not a folder`);
-  }
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  checkNotAFile(dataDir);
+  ensureFolder(dataDir, `DATA_DIR ${dataDir}`);
   const file = path.join(dataDir, DB_FILE_NAME);
-  if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
+  try {
+    if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
+  } catch (err) {
+    throw new FolderError(`DATA_DIR ${dataDir}: the store ${DB_FILE_NAME} cannot be created: ${whyNotMade(file, err)}`, err);
+  }
   return file;
 }
 
+/** SQLite's codes for a store file it cannot open or write. */
+const CANNOT_OPEN = /^SQLITE_(CANTOPEN|READONLY|PERM)/;
+
 /** Opens (and creates, when needed) the store in `dataDir` and brings its schema up to date. */
 export function openStore(dataDir: string, options: OpenOptions = {}): Db {
+  checkNotAFile(dataDir);
+  if (options.create === false && existingStoreFile(dataDir) === null) {
+    throw new ConfigError(`no store in DATA_DIR ${dataDir}: run \`usage-charges import\` or \`usage-charges seed-demo\` first`);
+  }
   const file = prepareDataDir(dataDir);
-  const db = new Database(file);
+  let db: Db;
+  try {
+    db = new Database(file);
+  } catch (err) {
+    throw cannotOpen(dataDir, err);
+  }
   try {
     db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
+    storeFault(db);
     migrate(db, options.targetVersion ?? latestVersion);
   } catch (err) {
     db.close();
-    throw err;
+    throw cannotOpen(dataDir, err);
   }
   return db;
+}
+
+/** An error of opening the store, naming DATA_DIR when SQLite cannot open or write its file. */
+function cannotOpen(dataDir: string, err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !CANNOT_OPEN.test(code)) return err;
+  return new FolderError(`DATA_DIR ${dataDir}: the store ${DB_FILE_NAME} cannot be opened for writing: ${code} (${(err as Error).message})`, err);
 }
 
 /** The versions already applied to this store, in order. */

@@ -11,7 +11,7 @@
  * - `USAGE_CHARGES_FAIL_AT=<point>[#<n>]:<CODE>` makes the n-th (default: the first) write at
  *   `<point>` fail with an error whose `code` is CODE (`ENOSPC` for a full disk, `EIO`, `EDQUOT`...),
  *   as the operating system would report it; only that one write fails (counted in each process and
- *   thread). The points are in FAIL_POINTS.
+ *   thread). The points are in FAIL_POINTS. `store:SQLITE_FULL` holds the store to its size (storeFault).
  */
 import { getSystemErrorMap } from 'node:util';
 
@@ -53,6 +53,8 @@ export const FAIL_POINTS = [
   'zip-write',
   /** An `.eml` file's temporary file created in the outbox, before its bytes are written. */
   'eml-write',
+  /** A folder the program makes (DATA_DIR, DATA_DIR/statements/YYYYMM) that does not exist yet, before mkdir. */
+  'folder-create',
 ] as const;
 
 export type FailPoint = (typeof FAIL_POINTS)[number];
@@ -76,7 +78,24 @@ export function failPoint(point: FailPoint): void {
   failSeen.set(point, count);
   if (count !== Number(m[2] ?? '1')) return;
   const code = m[3]!;
-  throw Object.assign(new Error(`${code}: ${systemMessage(code)}, write (injected at ${point})`), { code, syscall: 'write' });
+  const syscall = point === 'folder-create' ? 'mkdir' : 'write';
+  throw Object.assign(new Error(`${code}: ${systemMessage(code)}, ${syscall} (injected at ${point})`), { code, syscall });
+}
+
+/**
+ * `USAGE_CHARGES_FAIL_AT=store:SQLITE_FULL` holds the store to the size it has when it is opened,
+ * as a full disk would: every later write that needs more room fails with SQLite's SQLITE_FULL.
+ */
+export function storeFault(db: { pragma(source: string, options?: { simple: boolean }): unknown }): void {
+  if (process.env.USAGE_CHARGES_FAIL_AT !== 'store:SQLITE_FULL') return;
+  const pages = Number(db.pragma('page_count', { simple: true }));
+  db.pragma(`max_page_count = ${Math.max(1, pages)}`);
+}
+
+/** Forgets how often each point was reached (tests that run the program several times in one process). */
+export function resetFaultCounts(): void {
+  seen.clear();
+  failSeen.clear();
 }
 
 /** The fixed clock USAGE_CHARGES_TEST_NOW asks for, or null. */

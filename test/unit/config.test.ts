@@ -63,6 +63,13 @@ describe('configuration', () => {
     expect(c.billingTimeZone).toBe('Asia/Tokyo');
   });
 
+  it('says which settings came from .env (to be logged at start), and none when there is no .env', () => {
+    const dir = cwd('BILLING_TZ=Asia/Tokyo\nDEFAULT_CURRENCY=USD\n');
+    expect(loadConfig({ env: { DEFAULT_CURRENCY: 'EUR' }, cwd: dir }).dotEnv).toEqual({ file: path.join(dir, '.env'), settings: ['BILLING_TZ'] });
+    expect(loadConfig({ env: { BILLING_TZ: 'UTC', DEFAULT_CURRENCY: 'EUR' }, cwd: dir }).dotEnv).toBeUndefined();
+    expect(loadConfig({ env: {}, cwd: cwd() }).dotEnv).toBeUndefined();
+  });
+
   it.each([
     [{ BILLING_TZ: 'Mars/Olympus' }, 'BILLING_TZ="Mars/Olympus" (from environment): is not an IANA time zone'],
     [{ DEFAULT_CURRENCY: 'yen' }, 'DEFAULT_CURRENCY="yen" (from environment): must be one of JPY, USD, EUR, SGD'],

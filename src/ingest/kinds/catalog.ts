@@ -8,6 +8,7 @@ import {
   type ChargeType, type RuleName, type UnitCode,
 } from '../../domain/vocabulary.ts';
 import { parseDecimalText } from '../../domain/decimal-text.ts';
+import { quoted } from '../../domain/text.ts';
 import { decimalText, identifier, instant, oneOf, optional, required, text, wholeNumber, withDefault } from '../fields.ts';
 import { codePoint, firstNonCp932 } from '../../statements/csv.ts';
 import type { ImportContext, ImportKind } from '../import-kind.ts';
@@ -72,7 +73,7 @@ export function parseRuleParams(rule: RuleName, textValue: string): { ok: true; 
   if (textValue.trim() !== '') {
     for (const part of textValue.split(';')) {
       const m = /^\s*([a-z_]+)\s*=\s*(\S+)\s*$/.exec(part);
-      if (!m) return { ok: false, error: `"${part}" is not key=value` };
+      if (!m) return { ok: false, error: `${quoted(part)} is not key=value` };
       if (given.has(m[1]!)) return { ok: false, error: `${m[1]} is given twice` };
       given.set(m[1]!, m[2]!);
     }

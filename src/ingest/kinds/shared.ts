@@ -3,6 +3,7 @@ import type { Db } from '../../store/db.ts';
 import type { Report } from '../import-kind.ts';
 import type { Locale } from '../../domain/vocabulary.ts';
 import { codePoint, firstNonCp932, statementEncoding, type CsvEncoding, type CsvEncodingSetting } from '../../statements/csv.ts';
+import { quoted } from '../../domain/text.ts';
 
 /** The stored facts about a tenant that imports check against. */
 export interface TenantRef {
@@ -51,9 +52,14 @@ export function firstDifference(stored: Record<string, unknown>, incoming: Recor
   for (const [field, value] of Object.entries(incoming)) {
     const old = stored[field] ?? null;
     const now = value ?? null;
-    if (old !== now) return { field, text: `${field}: ${JSON.stringify(old)} -> ${JSON.stringify(now)}` };
+    if (old !== now) return { field, text: `${field}: ${shownValue(old)} -> ${shownValue(now)}` };
   }
   return null;
+}
+
+/** A stored or incoming value in a message: text quoted (bounded, escaped), anything else as JSON. */
+function shownValue(value: unknown): string {
+  return typeof value === 'string' ? quoted(value) : JSON.stringify(value);
 }
 
 /** Finds the tenant a row names, or reports that it does not exist. */
