@@ -46,6 +46,8 @@ export interface DeliverySummary {
   sent: { tenant: string; billingMonth: string; recipient: string; kind: string; messageId: string; response: string }[];
   /** Pending deliveries whose next attempt is later (this step's transient failures and older ones). */
   retrying: WaitingDelivery[];
+  /** Messages the server deferred in this step (a 4xx reply or a failure during the message): retried later. */
+  deferred: number;
   failed: { tenant: string; billingMonth: string; recipient: string; reason: string }[];
   /** Pending deliveries whose statement has no files yet. */
   waitingForFiles: number;
@@ -97,7 +99,7 @@ function mailOf(db: Db, d: DueDelivery): StatementMail {
 /** Sends every due delivery; one that fails does not stop the others, unless the server as a whole is down. */
 export async function sendDue(db: Db, config: Config, mailer: Mailer, options: DeliverOptions = {}): Promise<DeliverySummary> {
   const now = options.now ?? ((): Date => new Date());
-  const summary: DeliverySummary = { recovered: 0, sent: [], retrying: [], failed: [], waitingForFiles: 0, stopped: null, notAttempted: 0 };
+  const summary: DeliverySummary = { recovered: 0, sent: [], retrying: [], deferred: 0, failed: [], waitingForFiles: 0, stopped: null, notAttempted: 0 };
   if (options.only === undefined) {
     const r = await writeWhenFree(db, () => db.transaction(() => recoverInterrupted(db, now().toISOString(), config.mail.maxAttempts)).immediate());
     summary.recovered = r.recovered;
@@ -186,6 +188,7 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
     } else {
       const nextAt = new Date(end.getTime() + retryDelayMs(config.mail.retryBaseSeconds, attempts)).toISOString();
       await writeWhenFree(db, () => markRetry(db, d.deliveryPk, failure.reason, failure.response, nextAt, end.toISOString()));
+      summary.deferred += 1;
       options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'retrying', detail: `${failure.reason}; next attempt at ${nextAt}` });
     }
     if (failure.serverDown && summary.stopped === null) summary.stopped = failure.reason;

@@ -15,6 +15,8 @@ export interface CliContext {
   output: Output;
   /** Set by a verb that did all it could but had failures to report (exit code 1). */
   failed: boolean;
+  /** Set by a pass that delivered nothing because the server deferred every mail (exit code 3, unless it also failed). */
+  nothingDelivered: boolean;
   config(): Config;
   db(): Db;
   /** The process's logger (pino, stderr, LOG_LEVEL). */
@@ -30,6 +32,7 @@ export function createContext(output: Output, env: NodeJS.ProcessEnv = process.e
   return {
     output,
     failed: false,
+    nothingDelivered: false,
     config: () => (config ??= loadConfig({ env })),
     db() {
       db ??= openStore(this.config().dataDir);

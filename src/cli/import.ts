@@ -4,6 +4,7 @@ import { IMPORT_KIND_NAMES, IMPORT_KINDS, importFile, type ImportKindName, type 
 import { InputError } from '../domain/errors.ts';
 import type { AnyImportKind } from '../ingest/import-kind.ts';
 import type { CliContext } from './context.ts';
+import { importProgress } from './progress.ts';
 
 /** One line saying what an import did. */
 export function describeImport(r: ImportResult): string {
@@ -24,12 +25,18 @@ export function registerImport(program: Command, ctx: CliContext): void {
       }
       if (opts.asAdjustment && kind !== 'usage') throw new InputError(`--as-adjustment: only for kind usage, not ${kind}`);
       const config = ctx.config();
-      const result = await importFile(
-        IMPORT_KINDS[kind as ImportKindName] as AnyImportKind,
-        { path: file },
-        { db: ctx.db(), now: new Date().toISOString(), defaultCurrency: config.defaultCurrency, defaultLocale: config.defaultLocale, asAdjustment: opts.asAdjustment === true },
-        { maxErrors: config.importMaxErrors },
-      );
+      const progress = importProgress(kind, ctx.output.progress);
+      let result: ImportResult;
+      try {
+        result = await importFile(
+          IMPORT_KINDS[kind as ImportKindName] as AnyImportKind,
+          { path: file },
+          { db: ctx.db(), now: new Date().toISOString(), defaultCurrency: config.defaultCurrency, defaultLocale: config.defaultLocale, asAdjustment: opts.asAdjustment === true },
+          { maxErrors: config.importMaxErrors, onRow: (n) => progress.row(n) },
+        );
+      } finally {
+        progress.stop();
+      }
       ctx.output.out(describeImport(result));
     });
 }

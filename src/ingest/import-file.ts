@@ -27,6 +27,8 @@ export type ImportInput = { path: string } | { stream: Readable; name: string };
 export interface ImportOptions {
   /** Stop collecting after this many problems (the file is refused either way). */
   maxErrors: number;
+  /** Told of each row read (its count so far): progress on a terminal. */
+  onRow?: (rows: number) => void;
 }
 
 /**
@@ -80,6 +82,7 @@ export async function importFile<Row, Cells>(
     const apply = kind.prepare(ctx);
     for await (const { line, cells } of source.rows) {
       counts.rows++;
+      options.onRow?.(counts.rows);
       const full: Record<string, string> = {};
       const badFields = new Set<string>();
       for (const column of allColumns) {
