@@ -66,12 +66,17 @@ export function closeDue(
   now: () => Date = () => new Date(),
   shouldStop: () => boolean = () => false,
   onFinalized: (statement: { statement_pk: number; billing_month: string; tenant_name: string }) => void = () => undefined,
+  onProgress: (done: number, total: number) => void = () => undefined,
 ): CloseSummary {
   const summary: CloseSummary = { closed: [], failed: [] };
   const policy = ratingPolicy(config);
   const reader = billingReader(db);
   const blocked = new Set<string>();
-  for (const due of findDue(db, config, asOf)) {
+  const dues = findDue(db, config, asOf);
+  let done = 0;
+  onProgress(0, dues.length);
+  for (const due of dues) {
+    onProgress(done++, dues.length);
     if (blocked.has(due.tenantName)) continue;
     if (shouldStop()) break;
     const at = now();
@@ -116,5 +121,6 @@ export function closeDue(
     // committed statement look failed.
     if (finalized !== null) onFinalized(finalized);
   }
+  onProgress(done, dues.length);
   return summary;
 }

@@ -13,7 +13,7 @@ import { composeMessage } from '../src/mail/compose.ts';
 import type { StatementMail } from '../src/mail/render.ts';
 import type { Mailer } from '../src/mail/transport.ts';
 import { loadStatementSummary } from '../src/store/billing.ts';
-import type { Db } from '../src/store/db.ts';
+import { writeWhenFree, type Db } from '../src/store/db.ts';
 import {
   claimDelivery,
   countDue,
@@ -46,6 +46,8 @@ export interface DeliverySummary {
   sent: { tenant: string; billingMonth: string; recipient: string; kind: string; messageId: string; response: string }[];
   /** Pending deliveries whose next attempt is later (this step's transient failures and older ones). */
   retrying: WaitingDelivery[];
+  /** Messages the server deferred in this step (a 4xx reply or a failure during the message): retried later. */
+  deferred: number;
   failed: { tenant: string; billingMonth: string; recipient: string; reason: string }[];
   /** Pending deliveries whose statement has no files yet. */
   waitingForFiles: number;
@@ -101,31 +103,12 @@ function mailOf(db: Db, config: Config, d: DueDelivery): StatementMail {
   };
 }
 
-/** How often a store write is tried when another process holds the store's write lock. */
-const STORE_WRITE_TRIES = 3;
-
-/**
- * Runs a store write, trying again when the store is busy (an import holding the write lock).
- * The result of a message the server accepted must not be lost to a busy store.
- */
-function storeWrite(write: () => void): void {
-  for (let i = 1; ; i++) {
-    try {
-      write();
-      return;
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (i >= STORE_WRITE_TRIES || (code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED')) throw err;
-    }
-  }
-}
-
 /** Sends every due delivery; one that fails does not stop the others, unless the server as a whole is down. */
 export async function sendDue(db: Db, config: Config, mailer: Mailer, options: DeliverOptions = {}): Promise<DeliverySummary> {
   const now = options.now ?? ((): Date => new Date());
-  const summary: DeliverySummary = { recovered: 0, sent: [], retrying: [], failed: [], waitingForFiles: 0, stopped: null, notAttempted: 0 };
+  const summary: DeliverySummary = { recovered: 0, sent: [], retrying: [], deferred: 0, failed: [], waitingForFiles: 0, stopped: null, notAttempted: 0 };
   if (options.only === undefined) {
-    const r = db.transaction(() => recoverInterrupted(db, now().toISOString(), config.mail.maxAttempts)).immediate();
+    const r = await writeWhenFree(db, () => db.transaction(() => recoverInterrupted(db, now().toISOString(), config.mail.maxAttempts)).immediate());
     summary.recovered = r.recovered;
     for (const f of r.failed) {
       summary.failed.push({ tenant: f.tenantName, billingMonth: f.billingMonth, recipient: f.recipient, reason: f.reason });
@@ -171,7 +154,9 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
 
   const attempt = async (d: DueDelivery, zip: { name: string; bytes: Buffer } | SendFailure, mail: StatementMail | null): Promise<void> => {
     const at = now().toISOString();
-    if (!claimDelivery(db, d.deliveryPk, at)) return;
+    // Every store write of the send step waits for an import's lock without blocking the event
+    // loop: the other connections' replies are read, and their timeouts do not run out, meanwhile.
+    if (!(await writeWhenFree(db, () => claimDelivery(db, d.deliveryPk, at)))) return;
     const attempts = d.attempts + 1;
     // The server's reply to the message, or why it did not take it.
     let tried: string | SendFailure;
@@ -188,7 +173,8 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
       const response = tried;
       // The server has the message: only `sent` may be recorded now, never a retry.
       crashPoint('send-before-mark');
-      storeWrite(() => markSent(db, d.deliveryPk, response, now().toISOString()));
+      // The result of a message the server accepted must not be lost to a busy store.
+      await writeWhenFree(db, () => markSent(db, d.deliveryPk, response, now().toISOString()));
       summary.sent.push({ tenant: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, kind: d.kind, messageId: d.messageId, response });
       options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'sent', detail: response });
       return;
@@ -198,17 +184,18 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
     if (failure.session) {
       // The session or the settings failed before the message was handed over (an outage, a
       // wrong password): not this delivery's attempt; it waits with the others for the next pass.
-      storeWrite(() => markUntried(db, d.deliveryPk, failure.reason, failure.response, end.toISOString()));
+      await writeWhenFree(db, () => markUntried(db, d.deliveryPk, failure.reason, failure.response, end.toISOString()));
       summary.notAttempted += 1;
       options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'retrying', detail: failure.reason });
     } else if (failure.permanent || attempts >= config.mail.maxAttempts) {
       const reason = failure.permanent ? failure.reason : `gave up after ${attempts} attempts: ${failure.reason}`;
-      storeWrite(() => markFailed(db, d.deliveryPk, reason, failure.response, end.toISOString()));
+      await writeWhenFree(db, () => markFailed(db, d.deliveryPk, reason, failure.response, end.toISOString()));
       summary.failed.push({ tenant: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, reason });
       options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'failed', detail: reason });
     } else {
       const nextAt = new Date(end.getTime() + retryDelayMs(config.mail.retryBaseSeconds, attempts)).toISOString();
-      storeWrite(() => markRetry(db, d.deliveryPk, failure.reason, failure.response, nextAt, end.toISOString()));
+      await writeWhenFree(db, () => markRetry(db, d.deliveryPk, failure.reason, failure.response, nextAt, end.toISOString()));
+      summary.deferred += 1;
       options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'retrying', detail: `${failure.reason}; next attempt at ${nextAt}` });
     }
     if (failure.serverDown && summary.stopped === null) summary.stopped = failure.reason;

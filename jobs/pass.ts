@@ -59,6 +59,15 @@ export function passFailed(r: PassResult): boolean {
   return r.close.failed.length + r.files.failed.length + r.deliveries.failed.length > 0 || r.deliveries.stopped !== null;
 }
 
+/**
+ * Whether a pass delivered nothing although mails were due, because the server deferred every one
+ * it was given (4xx): no failure, but nothing reached anybody (exit code 3). A greylisting server
+ * does this once; a pass after pass of it means the mails are stuck.
+ */
+export function passDeferred(r: PassResult): boolean {
+  return !passFailed(r) && r.deliveries.deferred > 0 && r.deliveries.sent.length === 0;
+}
+
 /** The counts a pass records in `runs.summary`. */
 export function passCounts(r: PassResult): Record<string, number | string | null> {
   return {
@@ -68,6 +77,7 @@ export function passCounts(r: PassResult): Record<string, number | string | null
     filesFailed: r.files.failed.length,
     sent: r.deliveries.sent.length,
     retrying: r.deliveries.retrying.length,
+    deferred: r.deliveries.deferred,
     deliveriesFailed: r.deliveries.failed.length,
     recovered: r.deliveries.recovered,
     waitingForFiles: r.deliveries.waitingForFiles,
@@ -117,6 +127,8 @@ export interface CloseAndFilesHooks {
   /** Told when the close is over (the files of its last statements may still be being written). */
   onClosed?: (close: CloseSummary) => void;
   onProgress?: (done: number, total: number) => void;
+  /** Told of the close's progress (periods done of those due). */
+  onCloseProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -133,7 +145,7 @@ export async function closeAndWriteFiles(db: Db, config: Config, asOf: Date, hoo
   });
   let close: CloseSummary;
   try {
-    close = closeDue(db, config, asOf, hooks.now, hooks.shouldStop, (s) => thread.add(s));
+    close = closeDue(db, config, asOf, hooks.now, hooks.shouldStop, (s) => thread.add(s), hooks.onCloseProgress);
     hooks.onClosed?.(close);
   } catch (err) {
     // A lost lease or a store that stays busy: the thread must not outlive the pass (nor keep the
@@ -184,6 +196,7 @@ export async function monthEndPass(db: Db, config: Config, mailer: Mailer, asOf:
       hooks.heartbeat?.();
     },
     onProgress: (d, t) => hooks.onProgress?.('files', d, t),
+    onCloseProgress: (d, t) => hooks.onProgress?.('close', d, t),
   });
   for (const w of files.written) log?.debug({ tenant: w.tenant, billingMonth: w.billingMonth, zip: w.zip, bytes: w.bytes }, 'statement files written');
   for (const f of files.failed) log?.error({ tenant: f.tenant, billingMonth: f.billingMonth, reason: f.reason }, 'statement files failed');
@@ -201,6 +214,9 @@ export async function monthEndPass(db: Db, config: Config, mailer: Mailer, asOf:
     },
   });
   if (deliveries.recovered > 0) log?.warn({ recovered: deliveries.recovered }, 'deliveries of a stopped pass are sent again with their Message-ID');
+  if (deliveries.deferred > 0 && deliveries.sent.length === 0) {
+    log?.error({ deferred: deliveries.deferred, waiting: deliveries.retrying.length }, 'no mail delivered: the server deferred every mail it was given; they wait for their retry');
+  }
   if (deliveries.stopped !== null) log?.error({ reason: deliveries.stopped, notAttempted: deliveries.notAttempted }, `sending stopped: ${mailerUnusable(mailer)}`);
   hooks.heartbeat?.();
 

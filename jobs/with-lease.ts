@@ -5,7 +5,7 @@
  * once when the holder was a process of this host that no longer exists (a pass killed outright).
  */
 import { UsageChargesError } from '../src/domain/errors.ts';
-import type { Db } from '../src/store/db.ts';
+import { WRITE_TRY_BLOCK_MS, withBusyTimeout, type Db } from '../src/store/db.ts';
 import { acquireLease, finishRun, newOwnerId, releaseLease, renewLease, startRun, type Lease, type RunKind, type TakeOverReason } from '../src/store/lock.ts';
 
 /** The lease every month-end pass takes. */
@@ -108,7 +108,8 @@ export async function withLease<T>(db: Db, options: WithLeaseOptions, pass: (hel
   };
   const timer = setInterval(() => {
     try {
-      renew();
+      // Never held up by an import's lock (the sockets of the send step share this thread).
+      withBusyTimeout(db, WRITE_TRY_BLOCK_MS, renew);
     } catch {
       // A busy store: the next heartbeat tries again; the lease lasts ttl, three heartbeats.
     }

@@ -6,15 +6,15 @@ import { processOutput, type Output } from './cli/output.ts';
 import { buildProgram } from './cli/program.ts';
 import { isDiskFull, withCode } from './store/folders.ts';
 
-/** Exit codes: 0 ok, 1 failure, 2 bad input or usage. */
-export const EXIT = { ok: 0, failure: 1, input: 2 } as const;
+/** Exit codes: 0 ok, 1 failure, 2 bad input or usage, 3 a pass delivered nothing (every mail due was deferred). */
+export const EXIT = { ok: 0, failure: 1, input: 2, deferred: 3 } as const;
 
 /** Runs `argv` (as in process.argv) and returns the exit code; never throws. */
 export async function main(argv: string[], output: Output = processOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const ctx = createContext(output, env);
   try {
     await buildProgram(ctx).parseAsync(argv);
-    return ctx.failed ? EXIT.failure : EXIT.ok;
+    return ctx.failed ? EXIT.failure : ctx.nothingDelivered ? EXIT.deferred : EXIT.ok;
   } catch (err) {
     return report(err, output, debugWanted(ctx, env), dataDirOf(ctx));
   } finally {

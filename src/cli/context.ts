@@ -21,6 +21,8 @@ export interface CliContext {
    * exit code 2 and create nothing.
    */
   createsStore: boolean;
+  /** Set by a pass that delivered nothing because the server deferred every mail (exit code 3, unless it also failed). */
+  nothingDelivered: boolean;
   config(): Config;
   db(): Db;
   /** The process's logger (pino, stderr, LOG_LEVEL). */
@@ -37,6 +39,7 @@ export function createContext(output: Output, env: NodeJS.ProcessEnv = process.e
     output,
     failed: false,
     createsStore: false,
+    nothingDelivered: false,
     config: () => (config ??= loadConfig({ env })),
     db() {
       db ??= openStore(this.config().dataDir, { create: this.createsStore });

@@ -5,6 +5,7 @@ import { InputError } from '../domain/errors.ts';
 import type { AnyImportKind } from '../ingest/import-kind.ts';
 import type { CliContext } from './context.ts';
 import { IMPORT_ENCODINGS, type ImportEncoding } from '../ingest/csv-source.ts';
+import { importProgress } from './progress.ts';
 
 /** One line saying what an import did. */
 export function describeImport(r: ImportResult): string {
@@ -27,12 +28,18 @@ export function registerImport(program: Command, ctx: CliContext): void {
       if (!(IMPORT_ENCODINGS as readonly string[]).includes(opts.encoding)) throw new InputError(`--encoding: "${opts.encoding}" must be ${IMPORT_ENCODINGS.join(' or ')}`);
       if (opts.asAdjustment && kind !== 'usage') throw new InputError(`--as-adjustment: only for kind usage, not ${kind}`);
       const config = ctx.config();
-      const result = await importFile(
-        IMPORT_KINDS[kind as ImportKindName] as AnyImportKind,
-        { path: file },
-        { db: ctx.db(), now: new Date().toISOString(), defaultCurrency: config.defaultCurrency, defaultLocale: config.defaultLocale, csvEncoding: config.csvEncoding, asAdjustment: opts.asAdjustment === true },
-        { maxErrors: config.importMaxErrors, encoding: opts.encoding as ImportEncoding },
-      );
+      const progress = importProgress(kind, ctx.output.progress);
+      let result: ImportResult;
+      try {
+        result = await importFile(
+          IMPORT_KINDS[kind as ImportKindName] as AnyImportKind,
+          { path: file },
+          { db: ctx.db(), now: new Date().toISOString(), defaultCurrency: config.defaultCurrency, defaultLocale: config.defaultLocale, csvEncoding: config.csvEncoding, asAdjustment: opts.asAdjustment === true },
+          { maxErrors: config.importMaxErrors, encoding: opts.encoding as ImportEncoding, onRow: (n) => progress.row(n) },
+        );
+      } finally {
+        progress.stop();
+      }
       ctx.output.out(describeImport(result));
     });
 }

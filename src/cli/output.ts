@@ -4,6 +4,8 @@
 export interface Output {
   out(line: string): void;
   err(line: string): void;
+  /** Where progress bars go (default: stderr, and only when it is a terminal). */
+  progress?: NodeJS.WriteStream;
 }
 
 // A reader that goes away (`usage-charges status | head`) is not a failure: stop writing quietly.

@@ -40,7 +40,7 @@ export function buildProgram(ctx: CliContext): Command {
       writeErr: (s) => ctx.output.err(s.replace(/\n$/, '')),
     })
     .exitOverride()
-    .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 bad input or usage.\nSettings come from the environment or .env (see .env.example).');
+    .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 bad input or usage, 3 a pass delivered nothing (every mail due was deferred).\nSettings come from the environment or .env (see .env.example).');
   registerImport(program, ctx);
   registerSeedDemo(program, ctx);
   registerStatus(program, ctx);

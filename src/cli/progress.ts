@@ -1,8 +1,13 @@
-/** A progress bar on a terminal (stderr) during the long steps of a pass; nothing when not a terminal. */
+/**
+ * Progress bars on a terminal (stderr) during the long steps of a pass and during an import;
+ * nothing when the stream is not a terminal (a pipe, a log file, the service).
+ */
 import cliProgress from 'cli-progress';
 import type { PassStage } from '../../jobs/pass.ts';
 
 const LABELS: Record<PassStage, string> = { close: 'closing', files: 'writing files', send: 'sending mails' };
+/** What each step counts. */
+const UNITS: Record<PassStage, string> = { close: 'statements', files: 'files', send: 'mails' };
 
 /** Progress reporting of a pass: `update` per step, `stop` at the end. */
 export interface Progress {
@@ -10,7 +15,7 @@ export interface Progress {
   stop(): void;
 }
 
-/** A bar on stderr when it is a terminal, else a no-op. */
+/** A bar on the stream when it is a terminal, else a no-op. */
 export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!stream.isTTY) return { update: () => undefined, stop: () => undefined };
   let bar: cliProgress.SingleBar | null = null;
@@ -26,7 +31,7 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progre
       if (stage !== current) {
         stop();
         bar = new cliProgress.SingleBar(
-          { stream, format: `${LABELS[stage].padEnd(14)} [{bar}] {value}/{total}  {percentage}%  eta {eta_formatted}`, hideCursor: true, clearOnComplete: false },
+          { stream, format: `${LABELS[stage].padEnd(14)} [{bar}] {value}/{total} ${UNITS[stage]}  {percentage}%  eta {eta_formatted}`, hideCursor: true, clearOnComplete: false },
           cliProgress.Presets.shades_classic,
         );
         bar.start(total, done);
@@ -36,5 +41,42 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progre
       }
     },
     stop,
+  };
+}
+
+/** Progress of an import: rows read so far and rows per second. */
+export interface RowProgress {
+  row(rows: number): void;
+  stop(): void;
+}
+
+/** Rows and rows per second of an import on the stream when it is a terminal, else a no-op. */
+export function importProgress(label: string, stream: NodeJS.WriteStream = process.stderr, clock: () => number = Date.now): RowProgress {
+  if (!stream.isTTY) return { row: () => undefined, stop: () => undefined };
+  const started = clock();
+  let bar: cliProgress.SingleBar | null = null;
+  let rows = 0;
+  const rate = (): string => {
+    const seconds = (clock() - started) / 1000;
+    return seconds > 0 ? String(Math.round(rows / seconds)) : '-';
+  };
+  return {
+    row(n) {
+      rows = n;
+      if (bar === null) {
+        // The number of rows is not known before the end of the file: no bar, a count and a rate.
+        bar = new cliProgress.SingleBar({ stream, format: `importing ${label}  {value} rows  {rate} rows/s`, hideCursor: true, clearOnComplete: false });
+        bar.start(0, n, { rate: rate() });
+      } else {
+        bar.update(n, { rate: rate() });
+      }
+    },
+    stop() {
+      if (bar !== null) {
+        bar.update(rows, { rate: rate() });
+        bar.stop();
+      }
+      bar = null;
+    },
   };
 }

@@ -14,6 +14,7 @@ import { newMessageId } from '../mail/compose.ts';
 import { createMailer } from '../mail/transport.ts';
 import { recordAudit } from '../store/audit.ts';
 import { createResendDeliveries, failedDeliveries, requeueFailed } from '../store/outbox.ts';
+import { lastFilesFailure } from '../store/summary.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
 import { parseMonth } from './options.ts';
 import { shown } from './output.ts';
@@ -54,7 +55,11 @@ export function registerResend(program: Command, ctx: CliContext): void {
         { statement_pk: number; status: string } | undefined;
       if (statement?.status !== 'fixed') throw new InputError(`--month: ${opts.tenant} has no finalized statement for ${month} (only a finalized statement is sent)`);
       if (db.prepare('SELECT 1 FROM statement_files WHERE statement_pk = ?').get(statement.statement_pk) === undefined) {
-        throw new UsageChargesError('E_ARCHIVE', `the files of ${opts.tenant} ${month} are not written yet; \`usage-charges run\` writes them`);
+        // Not written yet: either no pass has come to them, or writing them failed (and says why).
+        const failure = lastFilesFailure(db, opts.tenant, month);
+        if (failure === null) throw new UsageChargesError('E_ARCHIVE', `the files of ${opts.tenant} ${month} are not written yet; \`usage-charges run\` writes them, then resend sends them`);
+        throw new UsageChargesError('E_ARCHIVE', `the files of ${opts.tenant} ${month} could not be written (last tried ${failure.at}): ${shown(failure.reason)}; `
+          + 'nothing can be sent before they are: fix that cause (docs/operations.md "When a statement\'s files fail"), run `usage-charges run`, which writes them, then resend');
       }
       const recipients = opts.to !== undefined
         ? [{ contactPk: null, email: opts.to }]
@@ -81,7 +86,11 @@ export function registerResend(program: Command, ctx: CliContext): void {
           const s = await sendDue(db, config, mailer, { only: pks, shouldStop: () => held.lost });
           return { result: s, status: s.failed.length > 0 || s.stopped !== null ? 'failed' : 'ok', summary: { resend: pks.length, sent: s.sent.length, failed: s.failed.length } };
         });
-        for (const s of summary.sent) ctx.output.out(`resent ${opts.tenant} ${month} to ${shown(s.recipient)}: ${shown(s.response)} (Message-ID ${s.messageId})`);
+        for (const s of summary.sent) {
+          ctx.output.out(mailer.kind === 'eml'
+            ? `wrote the resend of ${opts.tenant} ${month} to ${shown(s.recipient)} to the outbox: ${shown(s.response.replace(/^written /, ''))} (Message-ID ${s.messageId})`
+            : `resent ${opts.tenant} ${month} to ${shown(s.recipient)}: ${shown(s.response)} (Message-ID ${s.messageId})`);
+        }
         for (const w of summary.retrying) ctx.output.out(`not sent yet to ${shown(w.recipient)}: ${shown(w.lastError)}; the next pass retries at ${w.nextAttemptAt}`);
         for (const f of summary.failed) ctx.output.err(`failed to resend ${opts.tenant} ${month} to ${shown(f.recipient)}: ${shown(f.reason)}`);
         if (summary.stopped !== null) ctx.output.err(`the mail server is unusable: ${summary.stopped}; the next pass retries`);

@@ -9,7 +9,8 @@ import { createMailer } from '../mail/transport.ts';
 import { DB_FILE_NAME, openStore } from '../store/db.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
 import { parseAsOf } from './options.ts';
-import { printPass } from './pass-report.ts';
+import { printPass, type PassVerdict } from './pass-report.ts';
+import { deliveryBacklog } from '../store/summary.ts';
 import { progressBar } from './progress.ts';
 import { onStopSignals } from './signals.ts';
 import { activeFaultHooks, testClock } from '../testing/faults.ts';
@@ -22,7 +23,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--as-of <instant>', 'ISO 8601 instant with zone (default: now): periods that ended by then are due')
     .option('--wait', 'when another pass is running, wait for it to finish (up to an hour) instead of exiting with code 1')
     .option('--dry-run', 'do the whole pass on a copy of the store in a temporary folder, mails written there as .eml: nothing is changed or sent')
-    .action(async (opts: { asOf?: string; wait?: boolean; dryRun?: boolean }) => {
+    .option('--verbose', 'list every statement closed, file written and mail sent (the report shows counts and every failure)')
+    .action(async (opts: { asOf?: string; wait?: boolean; dryRun?: boolean; verbose?: boolean }) => {
       const asOf = parseAsOf(opts.asOf);
       const config = ctx.config();
       const db = ctx.db();
@@ -30,7 +32,12 @@ export function registerRun(program: Command, ctx: CliContext): void {
       db.pragma(`busy_timeout = ${PASS_BUSY_TIMEOUT_MS}`);
       const log = ctx.logger();
       const out = ctx.output.out;
-      const progress = progressBar();
+      const progress = progressBar(ctx.output.progress);
+      const verbose = opts.verbose === true;
+      const verdict = (v: PassVerdict): void => {
+        if (v === 'failed') ctx.failed = true;
+        if (v === 'deferred') ctx.nothingDelivered = true;
+      };
       const onProgress = (stage: Parameters<typeof progress.update>[0], done: number, total: number): void => progress.update(stage, done, total);
 
       if (opts.dryRun) {
@@ -44,7 +51,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         try {
           const result = await monthEndPass(copy, dryConfig, mailer, asOf, { log: log.child({ dryRun: true }), onProgress });
           progress.stop();
-          if (printPass(ctx.output, result, { dataDir: dir, mailer, label: 'dry run' })) ctx.failed = true;
+          verdict(printPass(ctx.output, result, { dataDir: dir, mailer, label: 'dry run', verbose, backlog: deliveryBacklog(copy) }));
           out(`dry run: nothing in ${config.dataDir} was changed and nothing was sent; what the pass would write and send is in ${dir}`);
         } finally {
           progress.stop();
@@ -78,7 +85,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
             ),
         });
         progress.stop();
-        if (printPass(ctx.output, result, { dataDir: config.dataDir, mailer })) ctx.failed = true;
+        verdict(printPass(ctx.output, result, { dataDir: config.dataDir, mailer, verbose, backlog: deliveryBacklog(db) }));
       } finally {
         stop.dispose();
         progress.stop();

@@ -2,11 +2,12 @@
 import type { Command } from 'commander';
 import { retryDelayMs } from '../../jobs/deliver.ts';
 import { leasedPass } from '../../jobs/pass.ts';
-import { startScheduler } from '../../jobs/scheduler.ts';
+import { startScheduler, type Scheduler } from '../../jobs/scheduler.ts';
 import { UsageChargesError } from '../domain/errors.ts';
 import { mailSettingWarnings } from '../config.ts';
 import { createMailer } from '../mail/transport.ts';
 import { nextAttemptAt } from '../store/outbox.ts';
+import { deliveryBacklog } from '../store/summary.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
 import { printPass } from './pass-report.ts';
 import { onStopSignals } from './signals.ts';
@@ -26,8 +27,15 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
       const mailer = createMailer(config);
       let outages = 0;
       const stop = onStopSignals((signal) => log.info({ signal }, 'stop requested: finishing the message in flight'));
+      let scheduler: Scheduler | undefined;
+      let announced = false;
+      const announce = (): void => {
+        if (announced || scheduler === undefined) return;
+        announced = true;
+        ctx.output.out(`usage-charges is running: the next pass is at ${scheduler.nextRun()?.toISOString() ?? 'never'} (CRON_SCHEDULE "${config.cronSchedule}" in ${config.cronTimeZone}); stop it with Ctrl-C or SIGTERM`);
+      };
       try {
-        const scheduler = startScheduler({
+        scheduler = startScheduler({
           expression: config.cronSchedule,
           timeZone: config.cronTimeZone,
           log,
@@ -36,8 +44,15 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
             try {
               const result = await leasedPass(db, config, mailer, { asOf: new Date(), wait: true, log, shouldStop: () => stop.requested });
               stopped = result.deliveries.stopped !== null;
-              if (trigger !== 'retry' || result.deliveries.sent.length + result.deliveries.failed.length > 0 || result.close.closed.length > 0 || stopped) {
-                printPass(ctx.output, result, { dataDir: config.dataDir, mailer, label: trigger === 'start' ? 'catch-up pass' : trigger === 'retry' ? 'retry pass' : 'scheduled pass' });
+              const d = result.deliveries;
+              // A retry pass that changed nothing says nothing; one whose mails were all deferred again says so.
+              if (trigger !== 'retry' || d.sent.length + d.failed.length + d.deferred > 0 || result.close.closed.length > 0 || stopped) {
+                printPass(ctx.output, result, {
+                  dataDir: config.dataDir,
+                  mailer,
+                  label: trigger === 'start' ? 'catch-up pass' : trigger === 'retry' ? 'retry pass' : 'scheduled pass',
+                  backlog: deliveryBacklog(db),
+                });
               }
             } catch (err) {
               if (err instanceof UsageChargesError && err.code === 'E_STOPPED') return { nextRetryAt: null };
@@ -45,6 +60,9 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
               stopped = true;
               log.error({ trigger, error: (err as Error).message }, 'pass failed; trying again later');
               ctx.output.err(`pass failed: ${(err as Error).message}`);
+            } finally {
+              // The service's first line about itself comes after the catch-up pass's report.
+              if (trigger === 'start') announce();
             }
             // A mail server that cannot be used is tried again after a growing wait (MAIL_RETRY_BASE_SECONDS
             // doubling, at most 6 hours), not at every due delivery's time.
@@ -55,7 +73,6 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
             return { nextRetryAt: next === null ? null : new Date(next) };
           },
         });
-        ctx.output.out(`usage-charges is running: the next pass is at ${scheduler.nextRun()?.toISOString() ?? 'never'} (CRON_SCHEDULE "${config.cronSchedule}" in ${config.cronTimeZone}); stop it with Ctrl-C or SIGTERM`);
         await stop.whenRequested;
         await scheduler.stop();
         ctx.output.out('usage-charges stopped');

@@ -2,12 +2,15 @@
 import type { Command } from 'commander';
 import { InputError } from '../domain/errors.ts';
 import { localDate } from '../domain/calendar.ts';
-import { deliveryCounts, listTenants, monthDeliveries, monthStates, recentResends, summarizeStore, tenantHistory, type MonthMailState, type MonthState } from '../store/summary.ts';
+import {
+  backlogLine, deliveryBacklog, deliveryCounts, filesFailures, listTenants, monthDeliveries, monthStates, recentResends, summarizeStore, tenantHistory,
+  type MonthMailState, type MonthState,
+} from '../store/summary.ts';
 import { DB_FILE_NAME } from '../store/db.ts';
 import { listRuns } from '../store/lock.ts';
 import type { CliContext } from './context.ts';
 import { parseMonth } from './options.ts';
-import { table } from './output.ts';
+import { shown, table } from './output.ts';
 
 export function registerStatus(program: Command, ctx: CliContext): void {
   program
@@ -29,12 +32,13 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       const tenants = listTenants(db, limit);
       const out = ctx.output.out;
       const deliveries = deliveryCounts(db);
+      const backlog = deliveryBacklog(db);
       const resends = recentResends(db, 10);
       // The last month-end pass (a resend holds the lease too, and is recorded as one, but is not a pass).
       const pass = listRuns(db, 1, 'pass')[0];
       const last = pass ? { started_at: pass.startedAt, finished_at: pass.finishedAt, status: pass.status, as_of: pass.asOf, summary: pass.summary } : null;
       if (opts.json) {
-        out(JSON.stringify({ dataDir: config.dataDir, ...s, deliveries, recentResends: resends, lastRun: last, tenantList: tenants }, null, 2));
+        out(JSON.stringify({ dataDir: config.dataDir, ...s, deliveries, deliveryBacklog: backlog, recentResends: resends, lastRun: last, tenantList: tenants }, null, 2));
         return;
       }
       out(`store: ${config.dataDir}/${DB_FILE_NAME} (schema version ${s.schemaVersion})`);
@@ -49,6 +53,9 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       out(`statements: ${st || 'none'}`);
       const dl = Object.entries(deliveries).map(([k, v]) => `${v} ${k}`).join(', ');
       out(`mails: ${dl || 'none'}${deliveries.failed ? ' (usage-charges status --month YYYY-MM shows why; retry --failed requeues them)' : ''}`);
+      // Mails that wait, and since when none was delivered: what an unattended operator watches.
+      const waiting = backlogLine(backlog);
+      if (waiting !== null) out(shown(waiting));
       if (last) out(`last pass: ${last.status}, started ${last.started_at}${last.finished_at ? `, finished ${last.finished_at}` : ''} (as of ${last.as_of})`);
       if (resends.length > 0) {
         out('');
@@ -94,7 +101,12 @@ function mailState(r: MonthMailState): string {
 
 function printMonth(ctx: CliContext, month: string, json: boolean): void {
   const db = ctx.db();
-  const rows = monthStates(db, month);
+  const failures = filesFailures(db, month);
+  // A fixed statement without files: why writing them failed (the latest `files-failed` record).
+  const rows = monthStates(db, month).map((r) => {
+    const failure = r.status === 'fixed' && r.zip_name === null ? failures.get(r.tenant_name) : undefined;
+    return { ...r, files_failed: failure ? `${failure.at}: ${failure.reason}` : null };
+  });
   const deliveries = monthDeliveries(db, month);
   if (json) {
     ctx.output.out(JSON.stringify({ statements: rows, deliveries }, null, 2));
@@ -102,7 +114,7 @@ function printMonth(ctx: CliContext, month: string, json: boolean): void {
   }
   ctx.output.out(`statements of ${month}:`);
   const lines = table(['tenant', 'state', 'total', 'currency', 'finalized at', 'file', 'mails', 'reason'],
-    rows.map((r) => [r.tenant_name, stateOf(r), r.total ?? '', r.currency, r.finalized_at ?? '', r.zip_name ?? '', mailState(r), r.last_error ?? '']));
+    rows.map((r) => [r.tenant_name, stateOf(r), r.total ?? '', r.currency, r.finalized_at ?? '', r.zip_name ?? '', mailState(r), r.files_failed !== null ? `files failed at ${r.files_failed}` : r.last_error ?? '']));
   for (const line of lines) ctx.output.out(line);
   const open = deliveries.filter((d) => d.status !== 'sent' || d.kind === 'resend');
   if (open.length > 0) {

@@ -29,6 +29,8 @@ export interface ImportOptions {
   maxErrors: number;
   /** The file's encoding: UTF-8 (the default; a BOM is accepted) or cp932 (Shift_JIS, as Excel saves it). */
   encoding?: ImportEncoding;
+  /** Told of each row read (its count so far): progress on a terminal. */
+  onRow?: (rows: number) => void;
 }
 
 /**
@@ -82,6 +84,7 @@ export async function importFile<Row, Cells>(
     const apply = kind.prepare(ctx);
     for await (const { line, cells } of source.rows) {
       counts.rows++;
+      options.onRow?.(counts.rows);
       const full: Record<string, string> = {};
       const badFields = new Set<string>();
       for (const column of allColumns) {

@@ -148,3 +148,45 @@ export function migrate(db: Db, target: number = latestVersion, list: readonly M
   }
   return done;
 }
+
+/** Whether an error is SQLite's "another connection holds the lock". */
+export function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}
+
+/** Runs `fn` with the connection's busy timeout set to `ms`, then puts the connection's own back. */
+export function withBusyTimeout<T>(db: Db, ms: number, fn: () => T): T {
+  const own = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma(`busy_timeout = ${Math.trunc(ms)}`);
+  try {
+    return fn();
+  } finally {
+    db.pragma(`busy_timeout = ${own}`);
+  }
+}
+
+/** How long one try of a store write may block the thread waiting for another process's lock. */
+export const WRITE_TRY_BLOCK_MS = 20;
+/** The longest pause between two tries of a store write that found the store busy. */
+const WRITE_RETRY_PAUSE_MS = 250;
+
+/**
+ * Runs a store write without holding up the event loop while another process (an import) holds
+ * the store's write lock: each try blocks for at most WRITE_TRY_BLOCK_MS, and a busy store is
+ * tried again after a timer, so that sockets, their timeouts and the lease's heartbeat go on
+ * meanwhile. Gives up with SQLite's busy error once the connection's own busy timeout (how long
+ * this process waits for the store) has passed.
+ */
+export async function writeWhenFree<T>(db: Db, write: () => T): Promise<T> {
+  const waitMs = db.pragma('busy_timeout', { simple: true }) as number;
+  const started = Date.now();
+  for (let pause = 10; ; pause = Math.min(WRITE_RETRY_PAUSE_MS, pause * 2)) {
+    try {
+      return withBusyTimeout(db, WRITE_TRY_BLOCK_MS, write);
+    } catch (err) {
+      if (!isBusy(err) || Date.now() - started >= waitMs) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}

@@ -154,3 +154,55 @@ export function tenantHistory(db: Db, tenantName: string, months: number): (Mont
     FROM statements s JOIN tenants t USING (tenant_pk) LEFT JOIN statement_files f ON f.statement_pk = s.statement_pk
     WHERE t.tenant_name = ? ORDER BY s.billing_month DESC LIMIT ?`).all(tenantName, months) as (MonthState & { period_start: string; period_end: string })[];
 }
+
+/** The mails not delivered yet, and when one was last delivered: what an unattended operator watches. */
+export interface DeliveryBacklog {
+  /** Deliveries pending or being sent. */
+  waiting: number;
+  /** When the oldest of them was made (its statement finalized, or the resend asked for). */
+  oldestSince: string | null;
+  /** When a message was last delivered (or written as `.eml`), or null. */
+  lastDeliveredAt: string | null;
+  /** The latest attempt among the waiting deliveries: when, and what the server said. */
+  lastAttemptAt: string | null;
+  lastError: string | null;
+  /** The soonest retry time among them, or null. */
+  nextAttemptAt: string | null;
+}
+
+export function deliveryBacklog(db: Db): DeliveryBacklog {
+  const w = db.prepare(`SELECT COUNT(*) AS waiting, MIN(created_at) AS oldestSince, MIN(next_attempt_at) AS nextAttemptAt
+    FROM deliveries WHERE status IN ('pending', 'sending')`).get() as { waiting: number; oldestSince: string | null; nextAttemptAt: string | null };
+  const last = db.prepare(`SELECT last_attempt_at AS lastAttemptAt, last_error AS lastError FROM deliveries
+    WHERE status IN ('pending', 'sending') AND last_attempt_at IS NOT NULL ORDER BY last_attempt_at DESC, delivery_pk DESC LIMIT 1`).get() as
+    { lastAttemptAt: string; lastError: string | null } | undefined;
+  const lastDeliveredAt = db.prepare(`SELECT MAX(sent_at) FROM deliveries WHERE status = 'sent'`).pluck().get() as string | null;
+  return { ...w, lastDeliveredAt, lastAttemptAt: last?.lastAttemptAt ?? null, lastError: last?.lastError ?? null };
+}
+
+/**
+ * The `status` and pass-report line about mails that wait, or null when none does:
+ * `mails waiting: 5, none delivered since T; last reply at T2: 451 ...; next attempt at T3`.
+ * "Since" is the last delivery when it came after the oldest waiting mail was made, else that mail's making.
+ */
+export function backlogLine(b: DeliveryBacklog): string | null {
+  if (b.waiting === 0) return null;
+  const since = b.lastDeliveredAt !== null && b.oldestSince !== null && b.lastDeliveredAt > b.oldestSince ? b.lastDeliveredAt : b.oldestSince;
+  return [
+    `mails waiting: ${b.waiting}, none delivered since ${since}`,
+    b.lastAttemptAt !== null ? `last reply at ${b.lastAttemptAt}: ${b.lastError ?? '(none recorded)'}` : 'not tried yet',
+    b.nextAttemptAt !== null ? `next attempt at ${b.nextAttemptAt}` : '',
+  ].filter((p) => p !== '').join('; ');
+}
+
+/** Why the files of a month's statements failed, by tenant: the latest `files-failed` record of each. */
+export function filesFailures(db: Db, month: string): Map<string, { at: string; reason: string }> {
+  const rows = db.prepare(`SELECT subject, at, json_extract(detail, '$.reason') AS reason FROM audit_log
+    WHERE action = 'files-failed' AND json_extract(detail, '$.billingMonth') = ? ORDER BY at, audit_pk`).all(month) as { subject: string; at: string; reason: string }[];
+  return new Map(rows.map((r) => [r.subject, { at: r.at, reason: r.reason }]));
+}
+
+/** The latest recorded reason why a statement's files could not be written, or null. */
+export function lastFilesFailure(db: Db, tenant: string, month: string): { at: string; reason: string } | null {
+  return filesFailures(db, month).get(tenant) ?? null;
+}

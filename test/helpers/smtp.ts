@@ -28,6 +28,8 @@ export interface TestSmtpOptions {
    * number for every message, or a function of the message's number (1 for the first received).
    */
   dataDelayMs?: number | ((messageNumber: number) => number);
+  /** The reply to a message's data waits for this promise (after `dataDelayMs`), given the message's number. */
+  replyAfter?: (messageNumber: number) => Promise<unknown>;
   /** Called when a client starts sending a message's data (after RCPT TO). */
   onDataStart?: (envelope: { mailFrom: string | null; rcptTo: string[] }) => void;
   /**
@@ -139,8 +141,13 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
         simpleParser(raw).then(
           (parsed) => {
             messages.push({ envelope, raw, parsed, refused: options.dataReply !== undefined });
-            const reply = (): void => callback(options.dataReply ? replyError(options.dataReply, 'message refused') : null);
-            const delay = typeof options.dataDelayMs === 'function' ? options.dataDelayMs(messages.length) : (options.dataDelayMs ?? 0);
+            const number = messages.length;
+            const answer = (): void => callback(options.dataReply ? replyError(options.dataReply, 'message refused') : null);
+            const reply = (): void => {
+              if (options.replyAfter) options.replyAfter(number).then(answer, (err: Error) => callback(err));
+              else answer();
+            };
+            const delay = typeof options.dataDelayMs === 'function' ? options.dataDelayMs(number) : (options.dataDelayMs ?? 0);
             if (delay > 0) setTimeout(reply, delay);
             else reply();
           },

@@ -46,3 +46,60 @@ export async function holdStoreLock(dataDir: string): Promise<StoreLock> {
     },
   };
 }
+
+/** The program of a lock-holding thread: on `{ holdMs }`, lock, say `locked`, wait, roll back, say `released`. */
+const THREAD = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require('better-sqlite3');
+const db = new Database(workerData.file, { fileMustExist: true });
+db.pragma('busy_timeout = 30000');
+parentPort.on('message', ({ holdMs }) => {
+  db.exec('BEGIN EXCLUSIVE');
+  parentPort.postMessage('locked');
+  setTimeout(() => {
+    db.exec('ROLLBACK');
+    db.close();
+    parentPort.postMessage('released');
+  }, holdMs);
+});
+parentPort.postMessage('ready');
+`;
+
+/** Another connection, on its own thread, ready to take the store's write lock for a while. */
+export interface ThreadLock {
+  /** Takes the write lock and holds it for `holdMs` (its own event loop times it); resolves once it is held. */
+  hold(holdMs: number): Promise<void>;
+  /** Resolves once the lock was released. */
+  released: Promise<void>;
+  terminate(): Promise<void>;
+}
+
+/** Starts a thread with its own connection to the store in `dataDir`; resolves once it is ready. */
+export async function lockThread(dataDir: string): Promise<ThreadLock> {
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(THREAD, { eval: true, workerData: { file: path.join(dataDir, 'usage-charges.sqlite') } });
+  const said = (word: string): Promise<void> => new Promise((resolve, reject) => {
+    const onMessage = (m: unknown): void => {
+      if (m === word) {
+        worker.off('message', onMessage);
+        resolve();
+      }
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+  });
+  await said('ready');
+  const released = said('released');
+  released.catch(() => undefined);
+  return {
+    async hold(holdMs) {
+      const locked = said('locked');
+      worker.postMessage({ holdMs });
+      await locked;
+    },
+    released,
+    async terminate() {
+      await worker.terminate();
+    },
+  };
+}

@@ -32,7 +32,7 @@ describe('usage-charges command line', () => {
     const r = cli(['--help'], { DATA_DIR: dataDir('help') });
     expect(r.code).toBe(0);
     for (const verb of ['import', 'seed-demo', 'status']) expect(r.stdout).toMatch(new RegExp(`^  ${verb}\\b`, 'm'));
-    expect(r.stdout).toContain('Exit codes: 0 ok, 1 failure, 2 bad input or usage.');
+    expect(r.stdout).toContain('Exit codes: 0 ok, 1 failure, 2 bad input or usage, 3 a pass delivered nothing (every mail due was deferred).');
     expect(fs.existsSync(dataDir('help'))).toBe(false);
   });
 

@@ -48,7 +48,7 @@ beforeAll(async () => {
   const env = copyOf(template, work.dir, 'reference');
   const smtp = await startSmtpServer();
   try {
-    const r = await cliAsync(['run', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url, USAGE_CHARGES_TEST_NOW: TEST_NOW });
+    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url, USAGE_CHARGES_TEST_NOW: TEST_NOW });
     if (r.code !== 0 || r.stderr !== '') throw new Error(`the reference run failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
   } finally {
     await smtp.close();
@@ -63,7 +63,7 @@ function tenantsOf(r: CliRun, verb: 'closed' | 'sent'): string[] {
 }
 
 function closedCount(r: CliRun): number {
-  const m = /^run as of \S+: (\d+) closed, /m.exec(r.stdout);
+  const m = /^run as of \S+: (\d+) statements? closed, /m.exec(r.stdout);
   return m ? Number(m[1]) : -1;
 }
 
@@ -85,7 +85,7 @@ describe('several runs started at once', () => {
   ])('%i runs (--wait: %s) end with what one run makes: one pass closes every statement, each contact gets one message', async (n, wait) => {
     const env = copyOf(template, work.dir, `race-${n}-${wait ? 'wait' : 'no-wait'}`);
     const smtp = await smtpServer();
-    const args = ['run', '--as-of', AS_OF, ...(wait ? ['--wait'] : [])];
+    const args = ['run', '--verbose', '--as-of', AS_OF, ...(wait ? ['--wait'] : [])];
     const runs = await Promise.all(Array.from({ length: n }, () => cliAsync(args, { ...env, SMTP_URL: smtp.url, USAGE_CHARGES_TEST_NOW: TEST_NOW })));
 
     for (const r of runs) expect(hasStackTrace(r.stdout + r.stderr)).toBe(false);
@@ -126,7 +126,7 @@ describe('an import during a pass', () => {
     const env = copyOf(template, work.dir, 'import-during-pass');
     // One connection; the second message's reply waits for the test: the pass is in the middle of sending.
     const stalling = await controlledServer(2);
-    const run = startChild(['run', '--as-of', AS_OF], { ...env, SMTP_URL: stalling.url, SMTP_POOL_SIZE: '1', USAGE_CHARGES_TEST_NOW: TEST_NOW });
+    const run = startChild(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: stalling.url, SMTP_POOL_SIZE: '1', USAGE_CHARGES_TEST_NOW: TEST_NOW });
     await stalling.stalled;
     expect(inStore(env, (db) => db.prepare('SELECT COUNT(*) FROM run_lock').pluck().get())).toBe(1);
     const usageBefore = inStore(env, (db) => db.prepare('SELECT COUNT(*) FROM usage_records').pluck().get() as number);
@@ -171,7 +171,7 @@ describe('a resend during a pass', () => {
   it('waits for the pass to release the lease, then sends its one message per contact, audited; nothing is sent twice', async () => {
     const env = copyOf(template, work.dir, 'resend-during-pass');
     const stalling = await controlledServer(2);
-    const run = startChild(['run', '--as-of', AS_OF], { ...env, SMTP_URL: stalling.url, SMTP_POOL_SIZE: '1', USAGE_CHARGES_TEST_NOW: TEST_NOW });
+    const run = startChild(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: stalling.url, SMTP_POOL_SIZE: '1', USAGE_CHARGES_TEST_NOW: TEST_NOW });
     await stalling.stalled;
 
     // The statement is finalized and archived already; the resend waits for the pass's lease.

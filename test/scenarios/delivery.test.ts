@@ -49,7 +49,7 @@ function runsOf(env: Record<string, string>): { owner: string; status: string; s
 }
 
 function closedCount(r: CliRun): number {
-  const m = /^run as of \S+: (\d+) closed, /m.exec(r.stdout);
+  const m = /^run as of \S+: (\d+) statements? closed, /m.exec(r.stdout);
   return m ? Number(m[1]) : -1;
 }
 
@@ -80,10 +80,10 @@ describe('run with an SMTP server', () => {
   it('sends every active contact its statement once, lists the mails, and status shows them sent', async () => {
     const env = seeded(work.dir, 'send');
     const smtp = await smtpServer();
-    const r = await cliAsync(['run', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
+    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^run as of 2026-11-03T00:00:00\.000Z: 5 closed, 0 failed to close; 5 files written, 0 failed; 5 mails sent, 0 retrying, 0 failed; 1 without recipient$/m);
+    expect(r.stdout).toMatch(/^run as of 2026-11-03T00:00:00\.000Z: 5 statements closed, 0 failed to close; 5 files written, 0 failed; 5 mails sent, 0 retrying, 0 failed; 1 without recipient$/m);
     expect(sentLines(r).map(([t, a]) => `${t} ${a}`).sort()).toEqual(RECIPIENTS.map((a) => `${TENANT_OF.get(a)} ${a}`).sort());
     expect(r.stdout).toContain(`mails: smtp://127.0.0.1:${smtp.port}\n`);
     expect(r.stdout).toContain('  no recipient: TNT00005 2026-10 has no active contact');
@@ -117,9 +117,9 @@ describe('run with an SMTP server', () => {
     expect(status.stdout).not.toContain('mails not sent yet');
 
     // A second pass sends nothing more.
-    const again = await cliAsync(['run', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
+    const again = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/: 0 closed, 0 failed to close; 0 files written, 0 failed; 0 mails sent, 0 retrying, 0 failed$/m);
+    expect(again.stdout).toMatch(/: 0 statements closed, 0 failed to close; 0 files written, 0 failed; 0 mails sent, 0 retrying, 0 failed$/m);
     expect(smtp.messages).toHaveLength(RECIPIENTS.length);
   });
 });
@@ -129,7 +129,7 @@ describe('a pass killed while sending', () => {
     const env = { ...seeded(work.dir, 'killed'), LOCK_TTL_SECONDS: '10' };
     // One connection, so that the messages go one after the other: the third one stalls.
     const stalling = await controlledServer(3);
-    const first = startChild(['run', '--as-of', AS_OF], { ...env, SMTP_URL: stalling.url, SMTP_POOL_SIZE: '1' });
+    const first = startChild(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: stalling.url, SMTP_POOL_SIZE: '1' });
     const inFlight = await stalling.stalled;
     first.child.kill('SIGKILL');
     const killed = await first.exited;
@@ -152,13 +152,13 @@ describe('a pass killed while sending', () => {
     await stalling.close();
 
     const smtp = await smtpServer();
-    const second = await cliAsync(['run', '--as-of', AS_OF, '--wait'], { ...env, SMTP_URL: smtp.url });
+    const second = await cliAsync(['run', '--verbose', '--as-of', AS_OF, '--wait'], { ...env, SMTP_URL: smtp.url });
     expect(second.stderr).toBe('');
     expect(second.code).toBe(0);
     // The killed pass was a process of this host: its lease is taken over at once, not after it expires.
     expect(second.stdout).toContain(`took over the month-end lease of ${deadOwner}, whose process is no longer running on this host (its pass did not finish)`);
-    expect(second.stdout).toMatch(/: 0 closed, 0 failed to close; 0 files written, 0 failed; 3 mails sent, 0 retrying, 0 failed$/m);
-    expect(second.stdout).toContain('  1 deliveries a stopped pass left unfinished were sent again with their Message-ID\n');
+    expect(second.stdout).toMatch(/: 0 statements closed, 0 failed to close; 0 files written, 0 failed; 3 mails sent, 0 retrying, 0 failed$/m);
+    expect(second.stdout).toContain('  1 delivery a stopped pass left unfinished was sent again with its Message-ID\n');
 
     // Every delivery ends sent; every contact has its statement (acknowledged by one server or the other).
     const end = deliveries(env);
@@ -189,7 +189,7 @@ describe('a pass asked to stop (SIGTERM) while sending', () => {
   it('finishes the message in flight, records it sent, sends no other, releases the lease; the next run sends the rest', async () => {
     const env = seeded(work.dir, 'sigterm');
     const stalling = await controlledServer(2);
-    const first = startChild(['run', '--as-of', AS_OF], { ...env, SMTP_URL: stalling.url, SMTP_POOL_SIZE: '1' });
+    const first = startChild(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: stalling.url, SMTP_POOL_SIZE: '1' });
     const inFlight = await stalling.stalled;
     first.child.kill('SIGTERM');
     // The stop is asked for while the second message waits for its reply; then the server answers.
@@ -213,7 +213,7 @@ describe('a pass asked to stop (SIGTERM) while sending', () => {
     await stalling.close();
 
     const smtp = await smtpServer();
-    const second = await cliAsync(['run', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
+    const second = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
     expect(second.code).toBe(0);
     expect(smtp.messages).toHaveLength(RECIPIENTS.length - 2);
     expect(deliveries(env).map((d) => d.status)).toEqual(RECIPIENTS.map(() => 'sent'));
@@ -225,8 +225,8 @@ describe('two passes at once', () => {
     const env = seeded(work.dir, 'race');
     const smtp = await smtpServer();
     const runs = await Promise.all([
-      cliAsync(['run', '--as-of', AS_OF, '--wait'], { ...env, SMTP_URL: smtp.url }),
-      cliAsync(['run', '--as-of', AS_OF, '--wait'], { ...env, SMTP_URL: smtp.url }),
+      cliAsync(['run', '--verbose', '--as-of', AS_OF, '--wait'], { ...env, SMTP_URL: smtp.url }),
+      cliAsync(['run', '--verbose', '--as-of', AS_OF, '--wait'], { ...env, SMTP_URL: smtp.url }),
     ]);
     for (const r of runs) {
       expect(r.stderr).toBe('');
@@ -247,7 +247,7 @@ describe('resend', () => {
     const env = seeded(work.dir, 'resend');
     const smtp = await smtpServer();
     const smtpEnv = { ...env, SMTP_URL: smtp.url };
-    expect((await cliAsync(['run', '--as-of', AS_OF], smtpEnv)).code).toBe(0);
+    expect((await cliAsync(['run', '--verbose', '--as-of', AS_OF], smtpEnv)).code).toBe(0);
     const originals = smtp.messages.filter((m) => TENANT_OF.get(m.envelope.rcptTo[0]!) === 'TNT00003');
     expect(originals).toHaveLength(2);
     smtp.messages.length = 0;
@@ -346,9 +346,9 @@ describe('retry --failed', () => {
   it('a 550 fails one delivery (run exits 1 and says why); retry --failed --month requeues it; the next run sends it with its Message-ID', async () => {
     const env = seeded(work.dir, 'retry');
     const refusing = await smtpServer({ rcptReplies: { 'cfo@rules.example.com': { code: 550, message: '5.1.1 mailbox unavailable' } } });
-    const r = await cliAsync(['run', '--as-of', AS_OF], { ...env, SMTP_URL: refusing.url });
+    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: refusing.url });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/: 5 closed, 0 failed to close; 5 files written, 0 failed; 4 mails sent, 0 retrying, 1 failed; 1 without recipient$/m);
+    expect(r.stdout).toMatch(/: 5 statements closed, 0 failed to close; 5 files written, 0 failed; 4 mails sent, 0 retrying, 1 failed; 1 without recipient$/m);
     const failedLine = /^ {2}failed to send TNT00003 2026-10 to cfo@rules\.example\.com: (.+)$/m.exec(r.stderr);
     expect(failedLine, r.stderr).not.toBeNull();
     expect(failedLine![1]).toContain('550 5.1.1 mailbox unavailable');
@@ -371,7 +371,7 @@ describe('retry --failed', () => {
     expect(inStore(env, (db) => db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'retry' AND subject = ?").pluck().get(MONTH))).toBe(1);
 
     const accepting = await smtpServer();
-    const next = await cliAsync(['run', '--as-of', AS_OF], { ...env, SMTP_URL: accepting.url });
+    const next = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: accepting.url });
     expect(next.stderr).toBe('');
     expect(next.code).toBe(0);
     expect(sentLines(next)).toEqual([['TNT00003', 'cfo@rules.example.com']]);
@@ -392,7 +392,7 @@ describe('run --dry-run', () => {
     const monthBefore = cli(['status', '--month', MONTH, '--json'], env);
     const before = inStore(env, (db) => snapshot(db));
 
-    const r = await cliAsync(['run', '--as-of', AS_OF, '--dry-run'], smtpEnv);
+    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF, '--dry-run'], smtpEnv);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const m = /^dry run: nothing in (.+) was changed and nothing was sent; what the pass would write and send is in (.+)$/m.exec(r.stdout);
@@ -400,7 +400,7 @@ describe('run --dry-run', () => {
     expect(m![1]).toBe(env.DATA_DIR);
     const dir = m![2]!;
     afterTest(() => fs.rmSync(dir, { recursive: true, force: true }));
-    expect(r.stdout).toMatch(/^dry run as of 2026-11-03T00:00:00\.000Z: 5 closed, 0 failed to close; 5 files written, 0 failed; 5 mails sent, 0 retrying, 0 failed; 1 without recipient$/m);
+    expect(r.stdout).toMatch(/^dry run as of 2026-11-03T00:00:00\.000Z: 5 statements closed, 0 failed to close; 5 files written, 0 failed; 5 mails written to the outbox, 0 retrying, 0 failed; 1 without recipient$/m);
     expect(r.stdout).toContain(`mails: ${path.join(dir, 'outbox')}\n`);
 
     // Nothing reached the server; the store, its status and the data dir are as they were.
@@ -425,7 +425,7 @@ describe('run --dry-run', () => {
     expect(to).toEqual(RECIPIENTS);
 
     // The real pass afterwards does everything once.
-    const real = await cliAsync(['run', '--as-of', AS_OF], smtpEnv);
+    const real = await cliAsync(['run', '--verbose', '--as-of', AS_OF], smtpEnv);
     expect(real.code).toBe(0);
     expect(closedCount(real)).toBe(5);
     expect(smtp.messages).toHaveLength(RECIPIENTS.length);
@@ -435,7 +435,7 @@ describe('run --dry-run', () => {
 describe('backup', () => {
   it('writes a readable SQLite copy of the store, owner-only; an existing file is refused with exit 2', async () => {
     const env = seeded(work.dir, 'backup');
-    expect(cli(['run', '--as-of', AS_OF], env).code).toBe(0);
+    expect(cli(['run', '--verbose', '--as-of', AS_OF], env).code).toBe(0);
     const file = path.join(work.dir, 'backup.sqlite');
     const r = cli(['backup', file], env);
     expect(r.stderr).toBe('');
@@ -467,7 +467,7 @@ describe('logs', () => {
     const env = seeded(work.dir, 'logs');
     const smtp = await smtpServer({ auth: { user: 'user', pass: 's3cret-pw' } });
     expect(smtp.url).toBe(`smtp://user:s3cret-pw@127.0.0.1:${smtp.port}`);
-    const r = await cliAsync(['run', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url, LOG_LEVEL: 'trace', LOG_FORMAT: 'json' });
+    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url, LOG_LEVEL: 'trace', LOG_FORMAT: 'json' });
     expect(r.code).toBe(0);
     // It did log in and send.
     expect(smtp.logins.length).toBeGreaterThan(0);

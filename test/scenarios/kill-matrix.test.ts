@@ -297,7 +297,7 @@ beforeAll(async () => {
   const run = await runPass(dataDir, 5, null);
   expect(run.end.stderr).toBe('');
   expect(run.end.code).toBe(0);
-  expect(run.end.stdout).toMatch(new RegExp(`: ${STATEMENTS} closed, 0 failed to close; ${STATEMENTS} files written, 0 failed; ${CONTACTS} mails sent, 0 retrying, 0 failed$`, 'm'));
+  expect(run.end.stdout).toMatch(new RegExp(`: ${STATEMENTS} statements closed, 0 failed to close; ${STATEMENTS} files written, 0 failed; ${CONTACTS} mails sent, 0 retrying, 0 failed$`, 'm'));
   reference = storeState(dataDir);
   referenceZips = new Map(reference.files.map((f) => [f.zip_path as string, fs.readFileSync(path.join(dataDir, f.zip_path as string))]));
   // The reference itself: every statement fixed with its zip, every active contact mailed once.
@@ -376,7 +376,7 @@ async function runTrial(trial: Trial): Promise<void> {
   // the last test of the file asks that none be left.
   for (const [zipPath, bytes] of referenceZips) expect(fs.readFileSync(path.join(dataDir, zipPath)).equals(bytes), `${plan}: ${zipPath}`).toBe(true);
   // A pass that removed a killed pass's temporary files says so.
-  const removedSaid = runs.slice(1).concat(last).some((r) => /^ {2}removed \d+ temporary files a killed pass left while writing$/m.test(r.end.stdout));
+  const removedSaid = runs.slice(1).concat(last).some((r) => /^ {2}removed \d+ temporary files? a killed pass left while writing$/m.test(r.end.stdout));
   if (tempsLeftByKills.some((t) => t.startsWith(`${plan}:`))) expect(removedSaid, `${plan}: the resumed pass reports the temporary files it removed`).toBe(true);
   const killedPids = runs.filter((r) => r.killed).map((r) => r.child.child.pid);
   for (const file of archiveFiles(dataDir).filter((f) => !referenceZips.has(f))) {

@@ -30,7 +30,7 @@ function seeded(name: string): Record<string, string> {
 }
 
 function closedCount(r: CliRun): number {
-  const m = /: (\d+) closed, /.exec(r.stdout);
+  const m = /: (\d+) statements? closed, /.exec(r.stdout);
   return m ? Number(m[1]) : -1;
 }
 

@@ -22,12 +22,12 @@ describe('usage-charges run', () => {
     expect(seed.code).toBe(0);
     expect(seed.stdout).toContain('seed-demo: demo usage in 2026-10');
 
-    const first = cli(['run', '--as-of', AS_OF], env);
+    const first = cli(['run', '--verbose', '--as-of', AS_OF], env);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     const lines = first.stdout.trimEnd().split('\n');
     // The summary line may go on (files written, ...); the close half is its first part.
-    expect(lines[0]).toMatch(/^run as of 2026-11-03T00:00:00\.000Z: 5 closed, 0 failed to close;/);
+    expect(lines[0]).toMatch(/^run as of 2026-11-03T00:00:00\.000Z: 5 statements closed, 0 failed to close;/);
     const closed = lines.filter((l) => l.startsWith('  closed '));
     expect(closed).toHaveLength(5);
     for (const line of closed) expect(line).toMatch(/^ {2}closed \S+ 2026-10: total -?\d+(\.\d+)? (JPY|USD|EUR|SGD)$/);
@@ -36,10 +36,10 @@ describe('usage-charges run', () => {
     expect(closed.find((l) => l.includes(' TNT00004 '))).toMatch(/ SGD$/);
     for (const t of DEMO_TENANTS.filter((x) => x !== 'TNT00004')) expect(closed.find((l) => l.includes(` ${t} `))).toMatch(/: total \d+ JPY$/);
 
-    const second = cli(['run', '--as-of', AS_OF], env);
+    const second = cli(['run', '--verbose', '--as-of', AS_OF], env);
     expect(second.code).toBe(0);
     expect(second.stderr).toBe('');
-    expect(second.stdout).toMatch(/^run as of 2026-11-03T00:00:00\.000Z: 0 closed, 0 failed to close;/);
+    expect(second.stdout).toMatch(/^run as of 2026-11-03T00:00:00\.000Z: 0 statements closed, 0 failed to close;/);
     expect(second.stdout).not.toMatch(/^ {2}closed /m);
     expect(hasStackTrace(first.stdout + second.stdout)).toBe(false);
   });
@@ -67,14 +67,14 @@ describe('usage-charges run with a tenant that cannot be closed', () => {
     const usage = 'record_id,tenant_name,lplatform_id,resource_id,resource_kind,product_id,time_kind,start_at,end_at\n'
       + 'late-1,TNT00005,TNT00005-LPlatform01,x1,other,LATE,deployed,2026-10-01T00:00:00Z,2026-10-01T01:00:00Z\n';
     expect(cli(['import', 'usage', write('late-usage.csv', usage)], envF).code).toBe(0);
-    const r = cli(['run', '--as-of', AS_OF], envF);
+    const r = cli(['run', '--verbose', '--as-of', AS_OF], envF);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/4 closed, 1 failed/);
+    expect(r.stdout).toMatch(/4 statements closed, 1 failed/);
     expect(r.stderr).toContain('failed to close TNT00005 2026-10: product LATE has no price in force at 2026-10-01T00:00:00.000Z');
     expect(hasStackTrace(r.stderr)).toBe(false);
     expect(cli(['import', 'catalog', write('late2.csv', `${head}\nLATE,1,2020-01-01T00:00:00Z,other,late,minute,1,Late product\n`)], envF).code).toBe(0);
-    const again = cli(['run', '--as-of', AS_OF], envF);
+    const again = cli(['run', '--verbose', '--as-of', AS_OF], envF);
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/1 closed, 0 failed/);
+    expect(again.stdout).toMatch(/1 statement closed, 0 failed/);
   });
 });

@@ -79,7 +79,10 @@ describe('usage-charges schedule', () => {
 
     // The catch-up pass closes the demo's month, writes its zips and mails it as .eml files.
     await service.waitForStdout(CATCH_UP_REPORT);
-    expect(service.stdout).toMatch(/^catch-up pass as of \S+: [1-9]\d* closed, 0 failed to close; [1-9]\d* files written, 0 failed; [1-9]\d* mails sent, 0 retrying, 0 failed/m);
+    expect(service.stdout).toMatch(/^catch-up pass as of \S+: [1-9]\d* statements closed, 0 failed to close; [1-9]\d* files written, 0 failed; [1-9]\d* mails written to the outbox, 0 retrying, 0 failed/m);
+    // The line about the service comes after the catch-up pass's report, not in the middle of it.
+    expect(service.stdout.indexOf('catch-up pass as of')).toBeLessThan(service.stdout.indexOf('usage-charges is running'));
+    expect(service.stdout.indexOf('mails: ')).toBeLessThan(service.stdout.indexOf('usage-charges is running'));
     const emls = await allMailsWritten(dataDir);
     const closed = inStore(dataDir, (db) => db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get() as number);
     expect(closed).toBeGreaterThan(0);
@@ -89,7 +92,7 @@ describe('usage-charges schedule', () => {
 
     // A later cron tick runs another pass, recorded in runs, which closes and sends nothing again.
     await until(() => (runs(dataDir).filter((r) => r.status !== 'running').length >= 2 ? true : undefined), 'a second pass');
-    await service.waitForStdout(/^scheduled pass as of \S+: 0 closed, 0 failed to close; 0 files written, 0 failed; 0 mails sent, 0 retrying, 0 failed$/m);
+    await service.waitForStdout(/^scheduled pass as of \S+: 0 statements closed, 0 failed to close; 0 files written, 0 failed; 0 mails written to the outbox, 0 retrying, 0 failed$/m);
     const later = runs(dataDir).filter((r) => r.status === 'ok').slice(1).map((r) => JSON.parse(r.summary) as { closed: number; sent: number });
     expect(later.length).toBeGreaterThan(0);
     expect(later.every((s) => s.closed === 0 && s.sent === 0)).toBe(true);
@@ -132,7 +135,7 @@ describe('npm start', () => {
     const service = startChild([], env, { command: scheduleCommand!.slice(1) });
     await service.waitForStdout(CATCH_UP_REPORT);
     expect(service.stdout).toMatch(new RegExp(`^statements: ${escape(path.join(dataDir, 'statements'))}\\nmails: ${escape(path.join(dataDir, 'outbox'))}$`, 'm'));
-    expect(service.stdout).toMatch(/^catch-up pass as of \S+: [1-9]\d* closed, /m);
+    expect(service.stdout).toMatch(/^catch-up pass as of \S+: [1-9]\d* statements closed, /m);
     await service.waitForStdout(/^usage-charges is running: the next pass is at \S+ \(CRON_SCHEDULE "0 2 \* \* \*" in UTC\); stop it with Ctrl-C or SIGTERM$/m);
     const emls = await allMailsWritten(dataDir);
     expect(emls.length).toBeGreaterThan(0);

@@ -494,7 +494,7 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
     const { run } = cloud;
     const sent = CONTACTS.length + 1;
     expect(run.code, run.stderr).toBe(1);
-    expect(run.stdout).toMatch(new RegExp(`^run as of \\S+: ${FINAL_TENANTS.length} closed, 0 failed to close; ${FINAL_TENANTS.length} files written, 0 failed; `
+    expect(run.stdout).toMatch(new RegExp(`^run as of \\S+: ${FINAL_TENANTS.length} statements closed, 0 failed to close; ${FINAL_TENANTS.length} files written, 0 failed; `
       + `${sent} mails sent, 0 retrying, ${BAD_ADDRESSES.length} failed$`, 'm'));
     expect(hasStackTrace(run.stderr)).toBe(false);
     expect([...cloud.zips.keys()].sort()).toEqual([...FINAL_TENANTS].sort());
@@ -789,7 +789,7 @@ describe('a tenant\'s files and mails hold that tenant\'s data only (1,000 tenan
     const r = await cliAsync(['run', '--as-of', CLOUD_AS_OF], { ...s.env, SMTP_URL: smtp.url });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`: 1000 closed, 0 failed to close; 1000 files written, 0 failed; ${generated.counts.activeContacts} mails sent, 0 retrying, 0 failed$`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`: 1000 statements closed, 0 failed to close; 1000 files written, 0 failed; ${generated.counts.activeContacts} mails sent, 0 retrying, 0 failed$`, 'm'));
 
     // The archive: one zip per tenant; every row's tenant and L-Platform are its own.
     const tenantOfZip = new Map<string, string>();

@@ -60,9 +60,11 @@ function summaryLine(r: CliRun): string {
   return /^run as of .*$/m.exec(r.stdout)?.[0] ?? `(no summary)\n${r.stdout}\n${r.stderr}`;
 }
 
-function summaryOf(closed: number, written: number, filesFailed: number, sent: number, withoutRecipient: boolean): string {
-  return `run as of 2026-11-03T00:00:00.000Z: ${closed} closed, 0 failed to close; ${written} files written, ${filesFailed} failed; `
-    + `${sent} mails sent, 0 retrying, 0 failed${withoutRecipient ? '; 1 without recipient' : ''}`;
+function summaryOf(closed: number, written: number, filesFailed: number, sent: number, withoutRecipient: boolean, mode: { eml?: boolean; waiting?: number } = {}): string {
+  const n = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
+  const waiting = mode.waiting ? `; ${n(mode.waiting, 'mail')} waiting because the outbox cannot be written` : '';
+  return `run as of 2026-11-03T00:00:00.000Z: ${n(closed, 'statement')} closed, 0 failed to close; ${n(written, 'file')} written, ${filesFailed} failed; `
+    + `${n(sent, 'mail')} ${mode.eml ? 'written to the outbox' : 'sent'}, 0 retrying, 0 failed${waiting}${withoutRecipient ? '; 1 without recipient' : ''}`;
 }
 
 /** The `  failed to write the files of T M: reason` lines, as [tenant, reason]. */
@@ -113,7 +115,7 @@ describe('the statements folder cannot be written', () => {
     fs.mkdirSync(path.dirname(blocker), { recursive: true });
     fs.writeFileSync(blocker, 'not a folder\n');
 
-    const r = await cliAsync(['run', '--as-of', AS_OF], smtpEnv);
+    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], smtpEnv);
     expect(r.code).toBe(1);
     expect(summaryLine(r)).toBe(summaryOf(5, 0, 5, 0, true));
     for (const t of TENANTS) expect(r.stdout).toMatch(new RegExp(`^  closed ${t} 2026-10: total \\S+ (JPY|SGD)$`, 'm'));
@@ -139,7 +141,7 @@ describe('the statements folder cannot be written', () => {
 
     // Fixed: the next run writes the five zips and sends each contact its statement once.
     fs.rmSync(blocker);
-    const next = await cliAsync(['run', '--as-of', AS_OF], smtpEnv);
+    const next = await cliAsync(['run', '--verbose', '--as-of', AS_OF], smtpEnv);
     expect(next.stderr).toBe('');
     expect(next.code).toBe(0);
     expect(summaryLine(next)).toBe(summaryOf(0, 5, 0, RECIPIENTS.length, false));
@@ -157,7 +159,7 @@ describe('a full disk (injected ENOSPC)', () => {
     const env = copyOf(template, work.dir, 'enospc-zip');
     const smtp = await smtpServer();
     const smtpEnv = { ...env, SMTP_URL: smtp.url };
-    const r = await cliAsync(['run', '--as-of', AS_OF], { ...smtpEnv, USAGE_CHARGES_FAIL_AT: 'zip-write#2:ENOSPC' });
+    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...smtpEnv, USAGE_CHARGES_FAIL_AT: 'zip-write#2:ENOSPC' });
     expect(r.code).toBe(1);
     const failed = filesFailedLines(r);
     // The zips are written four at a time: which one is the second to be written may vary.
@@ -186,7 +188,7 @@ describe('a full disk (injected ENOSPC)', () => {
     expectSentAsAccepted(env, accepted(smtp));
 
     // The next run (a disk with room again) writes it and sends it; each contact has one message in all.
-    const next = await cliAsync(['run', '--as-of', AS_OF], smtpEnv);
+    const next = await cliAsync(['run', '--verbose', '--as-of', AS_OF], smtpEnv);
     expect(next.stderr).toBe('');
     expect(next.code).toBe(0);
     expect(summaryLine(next)).toBe(summaryOf(0, 1, 0, victimContacts.length, false));
@@ -206,10 +208,10 @@ describe('a full disk (injected ENOSPC)', () => {
     const sentFiles = (): string[] => deliveries(env).filter((d) => d.status === 'sent').map((d) => emlFileName(d.messageId)).sort();
     const written = (): string[] => fs.readdirSync(outbox).sort();
 
-    const r = await cliAsync(['run', '--as-of', AS_OF], { ...env, USAGE_CHARGES_FAIL_AT: 'eml-write#2:ENOSPC' });
+    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, USAGE_CHARGES_FAIL_AT: 'eml-write#2:ENOSPC' });
     expect(r.code).toBe(1);
-    expect(summaryLine(r)).toBe(summaryOf(5, 5, 0, 1, true));
-    const stopped = /^ {2}sending stopped, (.+); (\d+) deliveries wait for the next pass$/m.exec(r.stderr);
+    expect(summaryLine(r)).toBe(summaryOf(5, 5, 0, 1, true, { eml: true, waiting: RECIPIENTS.length - 1 }));
+    const stopped = /^ {2}sending stopped, (.+); (\d+) mails? waits? for the next pass$/m.exec(r.stderr);
     expect(stopped, r.stderr).not.toBeNull();
     expect(stopped![1]).toContain('ENOSPC');
     expect(stopped![1]).toContain('no space left on device');
@@ -228,10 +230,10 @@ describe('a full disk (injected ENOSPC)', () => {
     expect(hit[0]).toMatchObject({ status: 'pending', attempts: 0 });
     expect(hit[0]!.lastError).toContain('no space left on device');
 
-    const next = await cliAsync(['run', '--as-of', AS_OF], env);
+    const next = await cliAsync(['run', '--verbose', '--as-of', AS_OF], env);
     expect(next.stderr).toBe('');
     expect(next.code).toBe(0);
-    expect(summaryLine(next)).toBe(summaryOf(0, 0, 0, RECIPIENTS.length - 1, false));
+    expect(summaryLine(next)).toBe(summaryOf(0, 0, 0, RECIPIENTS.length - 1, false, { eml: true }));
     expect(written()).toHaveLength(RECIPIENTS.length);
     expect(written()).toEqual(sentFiles());
     const to = written().map((f) => /^To: (.+)$/m.exec(fs.readFileSync(path.join(outbox, f), 'utf8'))?.[1]?.trim()).sort();
@@ -246,7 +248,7 @@ describe('a store locked by another process', () => {
     const env = copyOf(template, work.dir, 'locked-run');
     const smtp = await smtpServer();
     const lock = await holdStoreLock(env.DATA_DIR!);
-    const run = startChild(['run', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
+    const run = startChild(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
     await pause(2000);
     // Still waiting, and nothing was written or sent meanwhile (the store can still be read).
     expect(run.child.exitCode).toBeNull();
@@ -270,7 +272,7 @@ describe('a store locked by another process', () => {
     const env = copyOf(template, work.dir, 'locked-resend');
     const smtp = await smtpServer();
     const smtpEnv = { ...env, SMTP_URL: smtp.url };
-    expect((await cliAsync(['run', '--as-of', AS_OF], smtpEnv)).code).toBe(0);
+    expect((await cliAsync(['run', '--verbose', '--as-of', AS_OF], smtpEnv)).code).toBe(0);
     expect(smtp.messages).toHaveLength(RECIPIENTS.length);
 
     const lock = await holdStoreLock(env.DATA_DIR!);
@@ -298,7 +300,7 @@ describe('a store locked by another process', () => {
     const env = copyOf(template, work.dir, 'locked-mid-send');
     // One connection: the messages go one after the other; the second one's reply waits for the test.
     const stalling = await controlledServer(2);
-    const run = startChild(['run', '--as-of', AS_OF], { ...env, SMTP_URL: stalling.url, SMTP_POOL_SIZE: '1' });
+    const run = startChild(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: stalling.url, SMTP_POOL_SIZE: '1' });
     const inFlight = await stalling.stalled;
     const lock = await holdStoreLock(env.DATA_DIR!);
     stalling.release();
@@ -322,7 +324,7 @@ describe('a store locked by another process', () => {
   it('retry --failed against a held lock fails after its busy timeout with a clear message, exit 1, no stack trace, and changes nothing', async () => {
     const env = copyOf(template, work.dir, 'locked-retry');
     const smtp = await smtpServer({ rcptReplies: { 'cfo@rules.example.com': { code: 550, message: '5.1.1 mailbox unavailable' } } });
-    expect((await cliAsync(['run', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url })).code).toBe(1);
+    expect((await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url })).code).toBe(1);
     expect(deliveries(env).filter((d) => d.status === 'failed').map((d) => d.recipient)).toEqual(['cfo@rules.example.com']);
     expectSentAsAccepted(env, accepted(smtp));
 
@@ -352,7 +354,7 @@ describe('a damaged archive found by resend', () => {
     const env = copyOf(template, work.dir, 'garbage-zip');
     const smtp = await smtpServer();
     const smtpEnv = { ...env, SMTP_URL: smtp.url };
-    expect((await cliAsync(['run', '--as-of', AS_OF], smtpEnv)).code).toBe(0);
+    expect((await cliAsync(['run', '--verbose', '--as-of', AS_OF], smtpEnv)).code).toBe(0);
     const file = statementFiles(env).find((f) => f.tenant === 'TNT00003')!;
     const zip = path.join(env.DATA_DIR!, file.zipPath);
     const original = fs.readFileSync(zip);
@@ -387,7 +389,7 @@ describe('a damaged archive found by resend', () => {
       env = copyOf(template, work.dir, 'tampered-sha');
       smtp = await startSmtpServer();
       const smtpEnv = { ...env, SMTP_URL: smtp.url };
-      expect((await cliAsync(['run', '--as-of', AS_OF], smtpEnv)).code).toBe(0);
+      expect((await cliAsync(['run', '--verbose', '--as-of', AS_OF], smtpEnv)).code).toBe(0);
       zipPath = statementFiles(env).find((f) => f.tenant === 'TNT00003')!.zipPath;
       zipBefore = fs.readFileSync(path.join(env.DATA_DIR!, zipPath));
       const db = new Database(storeFile(env), { fileMustExist: true });
