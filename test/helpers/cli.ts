@@ -51,14 +51,5 @@ export function cliAsync(args: string[], env: Record<string, string>, cwd = ROOT
   });
 }
 
-/**
- * Runs `usage-charges ...args` in this process through main(), with exactly the given settings as
- * its environment (nothing inherited), and collects what it printed.
- */
-export async function runMain(args: string[], env: Record<string, string>): Promise<CliRun> {
-  const { main } = await import('../../src/main.ts');
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['node', 'usage-charges', ...args], { out: (line) => (stdout += `${line}\n`), err: (line) => (stderr += `${line}\n`) }, { ...env });
-  return { code, stdout, stderr };
-}
+/** In-process runs of the command line (through main()) live in main.ts. */
+export { runMain } from './main.ts';

@@ -63,7 +63,7 @@ describe('the close checks the files before it finalizes', () => {
   it('a name the tenant\'s cp932 files cannot hold (stored by an older version): not finalized, reported by run and status; a later pass closes it once corrected', async () => {
     // The import refuses this name now; a store an older version filled may hold it.
     db.prepare("UPDATE lplatforms SET lplatform_name = '本番 🚀' WHERE lplatform_id = 'LP1'").run();
-    const first = await cli('run', '--as-of', AS_OF);
+    const first = await cli('run', '--verbose', '--as-of', AS_OF);
     expect(first.code).toBe(1);
     const reason = 'its files cannot be written, so it was not finalized: 202610_ACME.csv: row 3, column LplatformName: "🚀" (U+1F680) cannot be written in cp932';
     expect(first.err).toContain(`failed to close ACME 2026-10: ${reason}`);
@@ -75,7 +75,7 @@ describe('the close checks the files before it finalizes', () => {
 
     // Corrected through the import (which now checks it), the next pass closes, writes and mails it.
     await importAt('lplatforms', csv('lplatform_id,tenant_name,lplatform_name', 'LP1,ACME,本番 ロケット'));
-    const second = await cli('run', '--as-of', AS_OF);
+    const second = await cli('run', '--verbose', '--as-of', AS_OF);
     expect(second.code).toBe(0);
     expect(second.out).toContain('closed ACME 2026-10');
     expect(state('ACME')).toMatchObject({ status: 'fixed', last_error: null });
@@ -86,7 +86,7 @@ describe('the close checks the files before it finalizes', () => {
 
   it('a frozen name is checked in the encoding frozen with it: the WAVE DASH a Mac types is written as cp932\'s FULLWIDTH TILDE', async () => {
     db.prepare("UPDATE tenants SET display_name = '東京〜大阪物流' WHERE tenant_name = 'ACME'").run();
-    expect((await cli('run', '--as-of', AS_OF)).code).toBe(0);
+    expect((await cli('run', '--verbose', '--as-of', AS_OF)).code).toBe(0);
     const list = readZip(zipOfMonth('202610_ACME.zip')).find((e) => e.name === '202610_ACME.csv')!;
     expect(iconv.decode(list.data, 'cp932')).toContain('"東京～大阪物流"');
   });
@@ -95,7 +95,7 @@ describe('the close checks the files before it finalizes', () => {
 describe('a statement stuck without files has a remedy', () => {
   it('an L-Platform ID equal to its tenant name (finalized by an older version): the next pass writes its detail file under a distinct name and mails it', async () => {
     db.prepare("UPDATE lplatforms SET lplatform_id = 'acme' WHERE lplatform_id = 'LP1'").run();
-    expect((await cli('run', '--as-of', AS_OF)).code).toBe(0);
+    expect((await cli('run', '--verbose', '--as-of', AS_OF)).code).toBe(0);
     const names = readZip(zipOfMonth('202610_ACME.zip')).map((e) => e.name);
     expect(names).toHaveLength(2);
     expect(names).toContain('202610_ACME.csv');
@@ -116,7 +116,7 @@ describe('a statement stuck without files has a remedy', () => {
     db.prepare("UPDATE statements SET summary = ? WHERE billing_month = '2026-10' AND tenant_pk = (SELECT tenant_pk FROM tenants WHERE tenant_name = 'ACME')").run(JSON.stringify(summary));
     db.exec(trigger);
 
-    const stuck = await cli('run', '--as-of', AS_OF);
+    const stuck = await cli('run', '--verbose', '--as-of', AS_OF);
     expect(stuck.code).toBe(1);
     expect(stuck.err).toContain('failed to write the files of ACME 2026-10: 202610_ACME.csv: row 2, column TenantDisplayName: "𠮷" (U+20BB7) cannot be written in cp932');
     expect(emls()).toHaveLength(1); // BETA's
@@ -131,7 +131,7 @@ describe('a statement stuck without files has a remedy', () => {
     const audit = db.prepare("SELECT detail FROM audit_log WHERE action = 'file-encoding-changed'").pluck().all() as string[];
     expect(audit.map((d) => JSON.parse(d) as Record<string, unknown>)).toEqual([expect.objectContaining({ billingMonth: '2026-10', from: 'cp932', to: 'utf8-bom', reason: 'name outside cp932' })]);
 
-    const after = await cli('run', '--as-of', AS_OF);
+    const after = await cli('run', '--verbose', '--as-of', AS_OF);
     expect(after.code).toBe(0);
     const list = readZip(zipOfMonth('202610_ACME.zip')).find((e) => e.name === '202610_ACME.csv')!;
     expect(list.data.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
