@@ -65,7 +65,7 @@ describe('--version and --help', () => {
   it('--version prints the version of package.json and exits 0', async () => {
     const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
     const r = await runMain(['--version'], { DATA_DIR: path.join(work.dir, 'version') });
-    expect(r).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
     expect(fs.existsSync(path.join(work.dir, 'version'))).toBe(false);
   });
 
