@@ -80,7 +80,7 @@ export function encodeCsv(file: string, encoding: CsvEncoding, header: string | 
       if (typeof cell === 'object' && 'bare' in cell) return cell.bare;
       const value = typeof cell === 'string' ? neutralizeFormula(cell) : cell.quoted;
       let text = `"${value.replaceAll('"', '""')}"`;
-      if (encoding === 'cp932') {
+      if (encoding === 'cp932' && BEYOND_ASCII.test(text)) {
         text = toCp932Text(text);
         checkCp932(text, { file, row: at, column: columns[c] ?? String(c + 1) });
       }
@@ -123,13 +123,30 @@ function cp932Holds(ch: string): boolean {
   return iconv.decode(iconv.encode(ch, 'cp932'), 'cp932') === ch;
 }
 
+/** Any character beyond ASCII (every UTF-16 unit above U+007F, surrogates included). */
+const BEYOND_ASCII = /[\u0080-\uFFFF]/;
+/** Texts beyond ASCII already found to round-trip (names and labels repeat on every statement). */
+const HELD = new Set<string>();
+const HELD_MAX = 50_000;
+
+/**
+ * Whether cp932 holds every character of `text` as it is. ASCII always round-trips, so only other
+ * text is encoded and decoded, and each such text once (a bounded cache).
+ */
+function cp932HoldsText(text: string): boolean {
+  if (!BEYOND_ASCII.test(text) || HELD.has(text)) return true;
+  if (iconv.decode(iconv.encode(text, 'cp932'), 'cp932') !== text) return false;
+  if (HELD.size >= HELD_MAX) HELD.clear();
+  HELD.add(text);
+  return true;
+}
+
 /**
  * The first character of `text` that cp932 cannot hold even after CP932_MAP, or null: what an
  * import refuses for a tenant whose statements are written in cp932.
  */
 export function firstNonCp932(text: string): string | null {
-  const mapped = toCp932Text(text);
-  if (iconv.decode(iconv.encode(mapped, 'cp932'), 'cp932') === mapped) return null;
+  if (cp932HoldsText(toCp932Text(text))) return null;
   return [...text].find((ch) => !cp932Holds(toCp932Text(ch))) ?? null;
 }
 
@@ -140,7 +157,7 @@ export function codePoint(ch: string): string {
 
 /** Refuses text that cp932 cannot hold (iconv-lite would write `?`), naming the first such character. */
 export function checkCp932(text: string, where: { file: string; row: number; column: string }): void {
-  if (iconv.decode(iconv.encode(text, 'cp932'), 'cp932') === text) return;
+  if (cp932HoldsText(text)) return;
   const bad = [...text].find((ch) => !cp932Holds(ch)) ?? text;
   throw new RorFileError('E_ENCODING', `${where.file}: row ${where.row}, column ${where.column}: "${bad}" (${codePoint(bad)}) cannot be written in cp932`, where);
 }
