@@ -19,7 +19,7 @@ import { byText } from '../src/domain/text.ts';
 import { crashPoint } from '../src/testing/faults.ts';
 import { buildRorFiles, defaultCurrencySymbol, type RorFiles } from '../src/statements/ror-files.ts';
 import { CURRENT_FILE_LAYOUT, fileLayout, type StatementFileOptions, type StatementView } from '../src/statements/view.ts';
-import { statementEncoding, type CsvEncoding } from '../src/statements/csv.ts';
+import { firstNonCp932, statementEncoding, type CsvEncoding } from '../src/statements/csv.ts';
 import type { Currency, Locale } from '../src/domain/vocabulary.ts';
 import type { TenantRow } from '../src/store/billing.ts';
 
@@ -50,11 +50,12 @@ export interface FileTenant {
  * finalized: the tenant's encoding (statementEncoding), the currency symbol, the current layout.
  */
 export function fileOptions(config: Config, tenant: FileTenant): StatementFileOptions {
-  return {
-    encoding: statementEncoding(tenant.csvEncoding, tenant.locale, config.csvEncoding),
-    currencySymbol: config.currencySymbols[tenant.currency] ?? defaultCurrencySymbol(tenant.currency),
-    layout: CURRENT_FILE_LAYOUT,
-  };
+  const encoding = statementEncoding(tenant.csvEncoding, tenant.locale, config.csvEncoding);
+  const symbol = config.currencySymbols[tenant.currency] ?? defaultCurrencySymbol(tenant.currency);
+  // A symbol cp932 cannot hold (the euro sign, or a configured one) would leave every statement of
+  // the tenant unwritable: cp932 files show the currency code instead (`EUR 12.5000/h`).
+  const currencySymbol = encoding === 'cp932' && firstNonCp932(symbol) !== null ? `${tenant.currency} ` : symbol;
+  return { encoding, currencySymbol, layout: CURRENT_FILE_LAYOUT };
 }
 
 /** The file settings of a tenant row. */
@@ -64,10 +65,11 @@ export function tenantFileOptions(config: Config, t: TenantRow): StatementFileOp
 
 /**
  * The settings of a statement frozen without any (before they were frozen): layout 1, and the
- * encoding the CSV_ENCODING setting names (`utf8`, its old default, when it is `auto`).
+ * encoding they were written in: `cp932` when CSV_ENCODING says so, else `utf8` (the only two
+ * encodings before settings were frozen; `auto` and `utf8-bom` came later).
  */
 export function unfrozenFileOptions(config: Config, currency: Currency): StatementFileOptions {
-  return { encoding: config.csvEncoding === 'auto' ? 'utf8' : config.csvEncoding, currencySymbol: config.currencySymbols[currency] ?? defaultCurrencySymbol(currency) };
+  return { encoding: config.csvEncoding === 'cp932' ? 'cp932' : 'utf8', currencySymbol: config.currencySymbols[currency] ?? defaultCurrencySymbol(currency) };
 }
 
 /**

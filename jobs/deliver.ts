@@ -160,7 +160,9 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
     const attempts = d.attempts + 1;
     // The server's reply to the message, or why it did not take it.
     let tried: string | SendFailure;
-    if ('bytes' in zip && mail !== null) {
+    // Whether the message reached the server at all (a local failure, such as a damaged archive, did not).
+    const handedOver = 'bytes' in zip && mail !== null;
+    if (handedOver) {
       try {
         tried = (await mailer.send(composeMessage(mail, { from: config.mailFrom, to: d.recipient, messageId: d.messageId, replyTo: config.mail.replyTo }, zip))).response;
       } catch (err) {
@@ -173,8 +175,9 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
       const response = tried;
       // The server has the message: only `sent` may be recorded now, never a retry.
       crashPoint('send-before-mark');
-      // The result of a message the server accepted must not be lost to a busy store.
-      await writeWhenFree(db, () => markSent(db, d.deliveryPk, response, now().toISOString()));
+      // The result of a message the server accepted must not be lost to a busy store: it waits for
+      // the store as long as it takes (the event loop, and so the other sockets, go on).
+      await writeWhenFree(db, () => markSent(db, d.deliveryPk, response, now().toISOString()), { untilWritten: true });
       summary.sent.push({ tenant: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, kind: d.kind, messageId: d.messageId, response });
       options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'sent', detail: response });
       return;
@@ -195,7 +198,8 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
     } else {
       const nextAt = new Date(end.getTime() + retryDelayMs(config.mail.retryBaseSeconds, attempts)).toISOString();
       await writeWhenFree(db, () => markRetry(db, d.deliveryPk, failure.reason, failure.response, nextAt, end.toISOString()));
-      summary.deferred += 1;
+      // Deferred by the server: only a message that reached it (exit code 3 says the server deferred all).
+      if (handedOver) summary.deferred += 1;
       options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'retrying', detail: `${failure.reason}; next attempt at ${nextAt}` });
     }
     if (failure.serverDown && summary.stopped === null) summary.stopped = failure.reason;

@@ -27,6 +27,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .action(async (opts: { asOf?: string; wait?: boolean; dryRun?: boolean; verbose?: boolean }) => {
       const asOf = parseAsOf(opts.asOf);
       const config = ctx.config();
+      // A dry run changes nothing: on a data dir without a store it creates none (exit 2, as status).
+      if (opts.dryRun === true) ctx.createsStore = false;
       const db = ctx.db();
       // A pass's writes wait out an import (the result of a message already sent must be recorded).
       db.pragma(`busy_timeout = ${PASS_BUSY_TIMEOUT_MS}`);

@@ -176,16 +176,18 @@ const WRITE_RETRY_PAUSE_MS = 250;
  * the store's write lock: each try blocks for at most WRITE_TRY_BLOCK_MS, and a busy store is
  * tried again after a timer, so that sockets, their timeouts and the lease's heartbeat go on
  * meanwhile. Gives up with SQLite's busy error once the connection's own busy timeout (how long
- * this process waits for the store) has passed.
+ * this process waits for the store) has passed; with `untilWritten`, never gives up on a busy store
+ * (a result that must not be lost, such as a message the server accepted, waits as long as an
+ * import holds the store).
  */
-export async function writeWhenFree<T>(db: Db, write: () => T): Promise<T> {
+export async function writeWhenFree<T>(db: Db, write: () => T, options: { untilWritten?: boolean } = {}): Promise<T> {
   const waitMs = db.pragma('busy_timeout', { simple: true }) as number;
   const started = Date.now();
   for (let pause = 10; ; pause = Math.min(WRITE_RETRY_PAUSE_MS, pause * 2)) {
     try {
       return withBusyTimeout(db, WRITE_TRY_BLOCK_MS, write);
     } catch (err) {
-      if (!isBusy(err) || Date.now() - started >= waitMs) throw err;
+      if (!isBusy(err) || (options.untilWritten !== true && Date.now() - started >= waitMs)) throw err;
     }
     await new Promise((resolve) => setTimeout(resolve, pause));
   }

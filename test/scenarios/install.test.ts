@@ -99,6 +99,8 @@ describe('a data dir without a store', () => {
     ['resend', ['resend', '--tenant', 'TNT00001', '--month', MONTH]],
     ['retry', ['retry', '--failed']],
     ['backup', ['backup', 'BACKUP']],
+    // A dry run changes nothing, so it creates no store either.
+    ['run --dry-run', ['run', '--dry-run']],
   ];
 
   it.each(READERS)('%s says there is no store, exits 2 and creates nothing (not even the folder)', async (_name, args) => {

@@ -60,6 +60,22 @@ const emls = (): string[] => {
 const zipOfMonth = (name: string): Buffer => fs.readFileSync(path.join(store.dir, 'statements/202610', name));
 
 describe('the close checks the files before it finalizes', () => {
+  it('a euro tenant written in cp932 is finalized and its files written, the prices with the currency code (the euro sign is not in cp932)', async () => {
+    await importAt('tenants', csv('tenant_name,display_name,cutoff_day,locale,currency', 'EURO,ユーロ株式会社,31,ja,EUR'));
+    await importAt('lplatforms', csv('lplatform_id,tenant_name,lplatform_name', 'LP3,EURO,本番'));
+    await importAt('catalog', csv('product_id,priority,applicable_from,category,resource_identifier,unit_code,unit_price,product_name,time_basis,currency',
+      'VM-E,0,2020-01-01T00:00:00Z,vm,image001,hour,1.2,Virtual server,operating,EUR'));
+    await importAt('usage', csv('record_id,tenant_name,lplatform_id,resource_id,resource_name,resource_kind,product_id,time_kind,start_at,end_at',
+      'e1,EURO,LP3,vm-3,web,virtual_server,VM-E,operating,2026-10-20T00:00:00Z,2026-10-20T10:00:00Z'));
+    const r = await cli('run', '--as-of', AS_OF);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(state('EURO')).toEqual({ status: 'fixed', last_error: null });
+    const entries = readZip(zipOfMonth('202610_EURO.zip'));
+    const detail = entries.find((e) => e.name.startsWith('202610_LP3'))!.data;
+    expect(iconv.decode(detail, 'cp932')).toContain('"EUR 1.2000/h"');
+  });
+
   it('a name the tenant\'s cp932 files cannot hold (stored by an older version): not finalized, reported by run and status; a later pass closes it once corrected', async () => {
     // The import refuses this name now; a store an older version filled may hold it.
     db.prepare("UPDATE lplatforms SET lplatform_name = '本番 🚀' WHERE lplatform_id = 'LP1'").run();

@@ -1,0 +1,48 @@
+/**
+ * writeWhenFree: a store write that finds another connection holding the write lock waits on a
+ * timer (the event loop goes on); it gives up after the connection's busy timeout, except a write
+ * that must not be lost (`untilWritten`: the record of a message the server accepted).
+ */
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeWhenFree } from '../../../src/store/db.ts';
+import { tempStore } from '../../helpers/store.ts';
+
+let store: ReturnType<typeof tempStore>;
+let other: Database.Database;
+beforeEach(() => {
+  store = tempStore();
+  store.db.exec('CREATE TABLE probe (n INTEGER)');
+  // Another process's import, as far as SQLite can tell: a second connection holding the write lock.
+  other = new Database(path.join(store.dir, 'usage-charges.sqlite'));
+  other.exec('BEGIN IMMEDIATE');
+  store.db.pragma('busy_timeout = 100');
+});
+afterEach(() => {
+  if (other.inTransaction) other.exec('ROLLBACK');
+  other.close();
+  store.close();
+});
+
+const write = (): void => void store.db.prepare('INSERT INTO probe (n) VALUES (1)').run();
+
+describe('writeWhenFree', () => {
+  it('gives up with the busy error once the connection\'s busy timeout has passed', async () => {
+    await expect(writeWhenFree(store.db, write)).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    expect(store.db.prepare('SELECT COUNT(*) FROM probe').pluck().get()).toBe(0);
+  });
+
+  it('with untilWritten, waits past the busy timeout for as long as the lock is held, then writes once', async () => {
+    let released = false;
+    // Released well after the 100 ms the connection would wait otherwise (later still on a busy machine).
+    const timer = setTimeout(() => {
+      other.exec('COMMIT');
+      released = true;
+    }, 600);
+    await writeWhenFree(store.db, write, { untilWritten: true });
+    clearTimeout(timer);
+    expect(released).toBe(true);
+    expect(store.db.prepare('SELECT COUNT(*) FROM probe').pluck().get()).toBe(1);
+  });
+});
