@@ -38,6 +38,11 @@ export function checkStatementFiles(view: StatementView): void {
     const { files } = filesOf(view, view.files!);
     names = [files.listFile, ...files.detailFiles].map((f) => f.name);
   } catch (err) {
+    // An unwritable character: say the two ways out (docs/reliability.md), since the name may
+    // have been accepted before the tenant's files became cp932 (a change of CSV_ENCODING).
+    if (err instanceof UsageChargesError && err.code === 'E_ENCODING') {
+      throw notFinalized(err.code, `${err.message} (correct the name with an import, or give the tenant another csv_encoding in the tenants file)`);
+    }
     if (err instanceof UsageChargesError) throw notFinalized(err.code, err.message);
     throw err;
   }

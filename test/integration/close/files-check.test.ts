@@ -81,7 +81,7 @@ describe('the close checks the files before it finalizes', () => {
     db.prepare("UPDATE lplatforms SET lplatform_name = '本番 🚀' WHERE lplatform_id = 'LP1'").run();
     const first = await cli('run', '--verbose', '--as-of', AS_OF);
     expect(first.code).toBe(1);
-    const reason = 'its files cannot be written, so it was not finalized: 202610_ACME.csv: row 3, column LplatformName: "🚀" (U+1F680) cannot be written in cp932';
+    const reason = 'its files cannot be written, so it was not finalized: 202610_ACME.csv: row 3, column LplatformName: "🚀" (U+1F680) cannot be written in cp932 (correct the name with an import, or give the tenant another csv_encoding in the tenants file)';
     expect(first.err).toContain(`failed to close ACME 2026-10: ${reason}`);
     expect(first.out).toContain('closed BETA 2026-10');
     expect(state('ACME')).toEqual({ status: 'estimated', last_error: reason });
