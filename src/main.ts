@@ -4,6 +4,7 @@ import { ConfigError, InputError, UsageChargesError, formatIssue } from './domai
 import { createContext, type CliContext } from './cli/context.ts';
 import { processOutput, type Output } from './cli/output.ts';
 import { buildProgram } from './cli/program.ts';
+import { isBusy } from './store/db.ts';
 import { isDiskFull, withCode } from './store/folders.ts';
 
 /** Exit codes: 0 ok, 1 failure, 2 bad input or usage, 3 a pass delivered nothing (every mail due was deferred). */
@@ -62,8 +63,7 @@ function report(err: unknown, output: Output, debug: boolean, dataDir: string | 
     output.err(`error: ${err.message}`);
     return EXIT.failure;
   }
-  const code = (err as { code?: unknown })?.code;
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+  if (isBusy(err)) {
     output.err('error: the store is busy: another usage-charges process is writing to it; nothing was changed, try again when it has finished');
     return EXIT.failure;
   }

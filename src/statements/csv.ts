@@ -157,7 +157,8 @@ export function codePoint(ch: string): string {
 
 /** Refuses text that cp932 cannot hold (iconv-lite would write `?`), naming the first such character. */
 export function checkCp932(text: string, where: { file: string; row: number; column: string }): void {
-  if (cp932HoldsText(text)) return;
-  const bad = [...text].find((ch) => !cp932Holds(ch)) ?? text;
+  // The text is mapped already; mapping it again changes nothing (no mapped-to character is a key).
+  const bad = firstNonCp932(text);
+  if (bad === null) return;
   throw new RorFileError('E_ENCODING', `${where.file}: row ${where.row}, column ${where.column}: "${bad}" (${codePoint(bad)}) cannot be written in cp932`, where);
 }
