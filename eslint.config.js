@@ -10,7 +10,10 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-globals': ['error', { name: 'parseFloat', message: 'Money and quantities are decimal.js values.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'parseFloat', message: 'Money and quantities are decimal.js values.' },
+      ],
     },
   },
 );

@@ -61,8 +61,10 @@ const HEADERS: Record<FileKind, string> = {
   tenants: 'tenant_name,display_name,cutoff_day,locale,currency,deleted_at',
   contacts: 'tenant_name,email,contact_name,active',
   lplatforms: 'lplatform_id,tenant_name,lplatform_name,returned_at,region',
-  catalog: 'product_id,priority,applicable_from,applicable_to,category,resource_identifier,unit_code,unit_price,product_name,description,charge_type,time_basis,monthly_cap,plan_group,rule,rule_params,currency,service,menu,submenu,plan,usage_label',
-  usage: 'record_id,tenant_name,lplatform_id,resource_id,resource_name,resource_kind,component,product_id,time_kind,start_at,end_at,quantity,cpu_count,clock_ghz,size_gb,vm_count,vcpu',
+  catalog:
+    'product_id,priority,applicable_from,applicable_to,category,resource_identifier,unit_code,unit_price,product_name,description,charge_type,time_basis,monthly_cap,plan_group,rule,rule_params,currency,service,menu,submenu,plan,usage_label',
+  usage:
+    'record_id,tenant_name,lplatform_id,resource_id,resource_name,resource_kind,component,product_id,time_kind,start_at,end_at,quantity,cpu_count,clock_ghz,size_gb,vm_count,vcpu',
   coupons: 'coupon_code,tenant_name,registered_at,discount_type,discount_value,valid_months,valid_until,description',
 };
 
@@ -103,9 +105,27 @@ interface ServerProducts {
   memory: string;
   disks: readonly string[];
 }
-const JPY_VIRTUAL: ServerProducts = { kind: 'virtual_server', images: ['VM-0001', 'VM-0003'], cpu: 'CPU-0001', memory: 'ME-0001', disks: ['DK-0001', 'DK-0002', 'DK-0003'] };
-const JPY_PHYSICAL: ServerProducts = { kind: 'physical_server', images: ['PM-0002'], cpu: 'CPU-0002', memory: 'ME-0002', disks: ['DK-0001'] };
-const USD_VIRTUAL: ServerProducts = { kind: 'virtual_server', images: ['VM-U001', 'VM-U003'], cpu: 'CPU-U001', memory: 'ME-U001', disks: ['DK-U001'] };
+const JPY_VIRTUAL: ServerProducts = {
+  kind: 'virtual_server',
+  images: ['VM-0001', 'VM-0003'],
+  cpu: 'CPU-0001',
+  memory: 'ME-0001',
+  disks: ['DK-0001', 'DK-0002', 'DK-0003'],
+};
+const JPY_PHYSICAL: ServerProducts = {
+  kind: 'physical_server',
+  images: ['PM-0002'],
+  cpu: 'CPU-0002',
+  memory: 'ME-0002',
+  disks: ['DK-0001'],
+};
+const USD_VIRTUAL: ServerProducts = {
+  kind: 'virtual_server',
+  images: ['VM-U001', 'VM-U003'],
+  cpu: 'CPU-U001',
+  memory: 'ME-U001',
+  disks: ['DK-U001'],
+};
 
 const MINUTE = 60_000;
 const CPU_COUNTS = [1, 2, 2, 4, 4, 8];
@@ -175,7 +195,8 @@ function emitTenant(t: TenantPlan, rng: Rng, emit: Emit, counts: CloudCounts): v
 
   const domain = `${t.name.toLowerCase()}.example.${locale === 'ja' ? 'jp' : 'com'}`;
   const contactCount = rng.int(1, 3);
-  const roles = locale === 'ja' ? ['経理部', '情報システム部', '購買部'] : ['Accounts Payable', 'IT Operations', 'Purchasing'];
+  const roles =
+    locale === 'ja' ? ['経理部', '情報システム部', '購買部'] : ['Accounts Payable', 'IT Operations', 'Purchasing'];
   for (let c = 0; c < contactCount; c++) {
     // The first address is always in use; a later one now and then is an old, inactive one.
     const active = c === 0 || !rng.chance(0.1);
@@ -185,7 +206,19 @@ function emitTenant(t: TenantPlan, rng: Rng, emit: Emit, counts: CloudCounts): v
   }
   if (t.variety && rng.chance(0.05)) {
     // Registered in the month before: in effect for the billed month.
-    emit('coupons', row([`BENCH${number.padStart(7, '0')}`, t.name, '2026-09-10T03:00:00Z', 'percent', rng.pick(['5', '10']), 3, '', 'bench coupon']));
+    emit(
+      'coupons',
+      row([
+        `BENCH${number.padStart(7, '0')}`,
+        t.name,
+        '2026-09-10T03:00:00Z',
+        'percent',
+        rng.pick(['5', '10']),
+        3,
+        '',
+        'bench coupon',
+      ]),
+    );
     counts.coupons++;
   }
 
@@ -203,13 +236,40 @@ function emitTenant(t: TenantPlan, rng: Rng, emit: Emit, counts: CloudCounts): v
     emit('lplatforms', row([lpId, t.name, `template-${lpId}`, returnedAt, rng.chance(0.5) ? 'jp1' : 'jp2']));
     counts.lplatforms++;
     let seq = 0;
-    const usage = (resource: string, kind: string, component: string, product: string, timeKind: string, from: number, to: number, config: { cpu?: number; clock?: string; size?: string } = {}): void => {
+    const usage = (
+      resource: string,
+      kind: string,
+      component: string,
+      product: string,
+      timeKind: string,
+      from: number,
+      to: number,
+      config: { cpu?: number; clock?: string; size?: string } = {},
+    ): void => {
       counts.usageRecords++;
       seq++;
-      emit('usage', row([
-        `${lpId}-u${String(seq).padStart(5, '0')}`, t.name, lpId, resource, resource, kind, component, product, timeKind,
-        iso(from), iso(to), '', config.cpu ?? '', config.clock ?? '', config.size ?? '', '', '',
-      ]));
+      emit(
+        'usage',
+        row([
+          `${lpId}-u${String(seq).padStart(5, '0')}`,
+          t.name,
+          lpId,
+          resource,
+          resource,
+          kind,
+          component,
+          product,
+          timeKind,
+          iso(from),
+          iso(to),
+          '',
+          config.cpu ?? '',
+          config.clock ?? '',
+          config.size ?? '',
+          '',
+          '',
+        ]),
+      );
     };
     usage(lpId, 'template', '', usd ? 'TE-U001' : 'TE-0001', 'deployed', lpStart, lpEnd);
 
@@ -224,7 +284,10 @@ function emitTenant(t: TenantPlan, rng: Rng, emit: Emit, counts: CloudCounts): v
         b = lpEnd;
       }
       counts.servers++;
-      usage(server, products.kind, '', products.cpu, 'deployed', a, b, { cpu: rng.pick(CPU_COUNTS), clock: rng.pick(CLOCKS) });
+      usage(server, products.kind, '', products.cpu, 'deployed', a, b, {
+        cpu: rng.pick(CPU_COUNTS),
+        clock: rng.pick(CLOCKS),
+      });
       usage(server, products.kind, '', products.memory, 'deployed', a, b, { size: rng.pick(MEMORY_GB) });
       usage(server, products.kind, 'disk001', rng.pick(products.disks), 'deployed', a, b, { size: rng.pick(DISK_GB) });
       // Operating time: 2-3 runs with restarts between them; now and then a plan change (a second
@@ -256,18 +319,37 @@ function emitCatalog(emit: Emit, counts: CloudCounts): void {
 
 /** Generates the whole cloud, line by line, into `emit`. */
 function emitCloud(options: CloudOptions, emit: Emit): CloudCounts {
-  for (const [name, n] of [['tenants', options.tenants], ['lplatforms', options.lplatforms], ['servers', options.servers]] as const) {
+  for (const [name, n] of [
+    ['tenants', options.tenants],
+    ['lplatforms', options.lplatforms],
+    ['servers', options.servers],
+  ] as const) {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`${name} must be a whole number of at least 1`);
   }
   const counts: CloudCounts = {
-    tenants: 0, deletedTenants: 0, usdTenants: 0, contacts: 0, activeContacts: 0, lplatforms: 0, returnedLplatforms: 0,
-    servers: 0, usageRecords: 0, coupons: 0, catalogRows: 0,
+    tenants: 0,
+    deletedTenants: 0,
+    usdTenants: 0,
+    contacts: 0,
+    activeContacts: 0,
+    lplatforms: 0,
+    returnedLplatforms: 0,
+    servers: 0,
+    usageRecords: 0,
+    coupons: 0,
+    catalogRows: 0,
   };
   for (const kind of FILE_KINDS) emit(kind, `${HEADERS[kind]}\n`);
   emitCatalog(emit, counts);
   for (let i = 1; i <= options.tenants; i++) {
     // Each tenant draws from its own stream: tenant i is the same whatever the number of tenants.
-    const plan: TenantPlan = { name: `BT${String(i).padStart(6, '0')}`, index: i, lplatforms: options.lplatforms, servers: options.servers, variety: true };
+    const plan: TenantPlan = {
+      name: `BT${String(i).padStart(6, '0')}`,
+      index: i,
+      lplatforms: options.lplatforms,
+      servers: options.servers,
+      variety: true,
+    };
     emitTenant(plan, mulberry32(mixSeed(options.seed, i)), emit, counts);
   }
   if (options.bigTenant) {
@@ -299,7 +381,10 @@ export interface WrittenCloud {
 export function writeCloud(options: CloudOptions, dir: string): WrittenCloud {
   fs.mkdirSync(dir, { recursive: true });
   const paths = Object.fromEntries(FILE_KINDS.map((k) => [k, path.join(dir, `${k}.csv`)])) as Record<FileKind, string>;
-  const fds = Object.fromEntries(FILE_KINDS.map((k) => [k, fs.openSync(paths[k], 'w', 0o600)])) as Record<FileKind, number>;
+  const fds = Object.fromEntries(FILE_KINDS.map((k) => [k, fs.openSync(paths[k], 'w', 0o600)])) as Record<
+    FileKind,
+    number
+  >;
   const pending = Object.fromEntries(FILE_KINDS.map((k) => [k, [] as string[]])) as Record<FileKind, string[]>;
   const size = Object.fromEntries(FILE_KINDS.map((k) => [k, 0])) as Record<FileKind, number>;
   const bytes = Object.fromEntries(FILE_KINDS.map((k) => [k, 0])) as Record<FileKind, number>;

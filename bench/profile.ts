@@ -162,9 +162,12 @@ function main(): void {
   let window: { startUs: number; endUs: number } | null = null;
   if (opts.stage !== undefined) {
     if (opts.benchJson === undefined) throw new Error('--stage needs --bench-json');
-    const bench = JSON.parse(fs.readFileSync(opts.benchJson, 'utf8')) as { windows?: Record<string, { startUs: number; endUs: number }> };
+    const bench = JSON.parse(fs.readFileSync(opts.benchJson, 'utf8')) as {
+      windows?: Record<string, { startUs: number; endUs: number }>;
+    };
     window = bench.windows?.[opts.stage] ?? null;
-    if (window === null) throw new Error(`the bench JSON has no stage "${opts.stage}" (${Object.keys(bench.windows ?? {}).join(', ')})`);
+    if (window === null)
+      throw new Error(`the bench JSON has no stage "${opts.stage}" (${Object.keys(bench.windows ?? {}).join(', ')})`);
   }
 
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -220,7 +223,11 @@ function main(): void {
   console.log(`profile: ${opts.stage ? `stage ${opts.stage}, ` : ''}${(total / 1e6).toFixed(2)} s of samples`);
   table('time by category (self time)', categories, 30);
   table('hottest functions (self time)', self, opts.top);
-  table('product functions: own time plus the library, Node and native work they call directly', nearestProduct, opts.top);
+  table(
+    'product functions: own time plus the library, Node and native work they call directly',
+    nearestProduct,
+    opts.top,
+  );
   table('product functions: inclusive time (everything under them)', inclusive, opts.top);
 }
 

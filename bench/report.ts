@@ -16,18 +16,54 @@ export interface BenchResult {
   machine: { cpus: number; memoryMb: number; node: string; platform: string };
   generated: CloudCounts & { csvBytes: number };
   generate: StageFigures;
-  import: StageFigures & { rows: number; usageRows: number; rowsPerSecond: number; usageRowsPerSecond: number; byKind: Record<string, { rows: number; seconds: number }> };
-  close: StageFigures & { tenants: number; failed: number; usageRows: number; tenantsPerSecond: number; usageRowsPerSecond: number };
+  import: StageFigures & {
+    rows: number;
+    usageRows: number;
+    rowsPerSecond: number;
+    usageRowsPerSecond: number;
+    byKind: Record<string, { rows: number; seconds: number }>;
+  };
+  close: StageFigures & {
+    tenants: number;
+    failed: number;
+    usageRows: number;
+    tenantsPerSecond: number;
+    usageRowsPerSecond: number;
+  };
   /**
    * The files stage is what is left after the close: the zips written on the files thread during
    * the close (`threaded`) are in `zips` but their time is in the close's.
    */
-  files: StageFigures & { zips: number; threaded?: number; failed: number; bytes: number; mb: number; tenantsPerSecond: number; largestZip: { tenant: string; bytes: number } | null };
-  delivery: StageFigures & { messages: number; expected: number; failed: number; retrying: number; notAttempted: number; messagesPerSecond: number; poolSize: number };
+  files: StageFigures & {
+    zips: number;
+    threaded?: number;
+    failed: number;
+    bytes: number;
+    mb: number;
+    tenantsPerSecond: number;
+    largestZip: { tenant: string; bytes: number } | null;
+  };
+  delivery: StageFigures & {
+    messages: number;
+    expected: number;
+    failed: number;
+    retrying: number;
+    notAttempted: number;
+    messagesPerSecond: number;
+    poolSize: number;
+  };
   /** (a): `SELECT * FROM usage_records`, iterated with plain better-sqlite3. */
   limitRead: { seconds: number; rows: number; rowsPerSecond: number };
   /** (b): zlib deflateRaw at ZIP_LEVEL over the uncompressed entries of every zip written. */
-  limitDeflate: { seconds: number; zips: number; entries: number; bytesIn: number; bytesOut: number; mbPerSecond: number; level: number };
+  limitDeflate: {
+    seconds: number;
+    zips: number;
+    entries: number;
+    bytesIn: number;
+    bytesOut: number;
+    mbPerSecond: number;
+    level: number;
+  };
   bigTenant: { tenant: string; lplatforms: number; servers: number; zipBytes: number } | null;
   /** (close + files) / (limit a + limit b). */
   ratio: number;
@@ -62,42 +98,84 @@ export function formatReport(r: BenchResult): string[] {
   const g = r.generated;
   const o = r.options;
   const lines: string[] = [];
-  lines.push(`usage-charges bench: seed ${o.seed}, ${int(o.tenants)} tenants x ${o.lplatforms} L-Platforms x ${o.servers} servers`
-    + `${o.bigTenant ? ' + big tenant' : ''}; billing month ${r.referenceMonth}, as of ${r.asOf}`);
-  lines.push(`machine: ${r.machine.cpus} CPUs, ${int(r.machine.memoryMb)} MB memory, Node ${r.machine.node} (${r.machine.platform})`);
-  lines.push(`generated: ${int(g.tenants)} tenants (${int(g.deletedTenants)} deleted, ${int(g.usdTenants)} USD), ${int(g.contacts)} contacts (${int(g.activeContacts)} active), `
-    + `${int(g.lplatforms)} L-Platforms (${int(g.returnedLplatforms)} returned), ${int(g.servers)} servers, ${int(g.usageRecords)} usage records, `
-    + `${g.coupons} coupons; ${n2.format(mb(g.csvBytes))} MB of CSV in ${secs(r.generate.seconds)} s`);
+  lines.push(
+    `usage-charges bench: seed ${o.seed}, ${int(o.tenants)} tenants x ${o.lplatforms} L-Platforms x ${o.servers} servers` +
+      `${o.bigTenant ? ' + big tenant' : ''}; billing month ${r.referenceMonth}, as of ${r.asOf}`,
+  );
+  lines.push(
+    `machine: ${r.machine.cpus} CPUs, ${int(r.machine.memoryMb)} MB memory, Node ${r.machine.node} (${r.machine.platform})`,
+  );
+  lines.push(
+    `generated: ${int(g.tenants)} tenants (${int(g.deletedTenants)} deleted, ${int(g.usdTenants)} USD), ${int(g.contacts)} contacts (${int(g.activeContacts)} active), ` +
+      `${int(g.lplatforms)} L-Platforms (${int(g.returnedLplatforms)} returned), ${int(g.servers)} servers, ${int(g.usageRecords)} usage records, ` +
+      `${g.coupons} coupons; ${n2.format(mb(g.csvBytes))} MB of CSV in ${secs(r.generate.seconds)} s`,
+  );
   lines.push('');
   const rows: [string, string, string, string][] = [
-    ['import', secs(r.import.seconds), `${int(r.import.rows)} rows (${int(r.import.usageRows)} usage)`,
-      `${int(r.import.rowsPerSecond)} rows/s; usage ${int(r.import.usageRowsPerSecond)} rows/s`],
-    ['close', secs(r.close.seconds), `${int(r.close.tenants)} tenants closed, ${r.close.failed} failed; ${int(r.close.usageRows)} usage rows`,
-      `${n1.format(r.close.tenantsPerSecond)} tenants/s; ${int(r.close.usageRowsPerSecond)} usage rows/s`],
+    [
+      'import',
+      secs(r.import.seconds),
+      `${int(r.import.rows)} rows (${int(r.import.usageRows)} usage)`,
+      `${int(r.import.rowsPerSecond)} rows/s; usage ${int(r.import.usageRowsPerSecond)} rows/s`,
+    ],
+    [
+      'close',
+      secs(r.close.seconds),
+      `${int(r.close.tenants)} tenants closed, ${r.close.failed} failed; ${int(r.close.usageRows)} usage rows`,
+      `${n1.format(r.close.tenantsPerSecond)} tenants/s; ${int(r.close.usageRowsPerSecond)} usage rows/s`,
+    ],
     (r.files.threaded ?? 0) > 0
-      ? ['files', secs(r.files.seconds), `${int(r.files.zips)} zips written (${int(r.files.threaded ?? 0)} on the files thread during the close), ${r.files.failed} failed; ${n2.format(r.files.mb)} MB`,
-        `close + files: ${n1.format(perSecond(r.files.zips, r.close.seconds + r.files.seconds))} tenants/s`]
-      : ['files', secs(r.files.seconds), `${int(r.files.zips)} zips written, ${r.files.failed} failed; ${n2.format(r.files.mb)} MB`,
-        `${n1.format(r.files.tenantsPerSecond)} tenants/s; ${n2.format(perSecond(r.files.mb, r.files.seconds))} MB/s`],
-    ['delivery', secs(r.delivery.seconds), `${int(r.delivery.messages)} messages delivered of ${int(r.delivery.expected)}, ${r.delivery.failed} failed (pool ${r.delivery.poolSize})`,
-      `${n1.format(r.delivery.messagesPerSecond)} messages/s`],
-    ['limit a: read usage', secs(r.limitRead.seconds), `${int(r.limitRead.rows)} usage rows (SELECT * FROM usage_records)`, `${int(r.limitRead.rowsPerSecond)} rows/s`],
-    ['limit b: deflate', secs(r.limitDeflate.seconds), `${int(r.limitDeflate.entries)} CSV files of ${int(r.limitDeflate.zips)} zips, ${n2.format(mb(r.limitDeflate.bytesIn))} MB -> ${n2.format(mb(r.limitDeflate.bytesOut))} MB (level ${r.limitDeflate.level})`,
-      `${n2.format(r.limitDeflate.mbPerSecond)} MB/s`],
+      ? [
+          'files',
+          secs(r.files.seconds),
+          `${int(r.files.zips)} zips written (${int(r.files.threaded ?? 0)} on the files thread during the close), ${r.files.failed} failed; ${n2.format(r.files.mb)} MB`,
+          `close + files: ${n1.format(perSecond(r.files.zips, r.close.seconds + r.files.seconds))} tenants/s`,
+        ]
+      : [
+          'files',
+          secs(r.files.seconds),
+          `${int(r.files.zips)} zips written, ${r.files.failed} failed; ${n2.format(r.files.mb)} MB`,
+          `${n1.format(r.files.tenantsPerSecond)} tenants/s; ${n2.format(perSecond(r.files.mb, r.files.seconds))} MB/s`,
+        ],
+    [
+      'delivery',
+      secs(r.delivery.seconds),
+      `${int(r.delivery.messages)} messages delivered of ${int(r.delivery.expected)}, ${r.delivery.failed} failed (pool ${r.delivery.poolSize})`,
+      `${n1.format(r.delivery.messagesPerSecond)} messages/s`,
+    ],
+    [
+      'limit a: read usage',
+      secs(r.limitRead.seconds),
+      `${int(r.limitRead.rows)} usage rows (SELECT * FROM usage_records)`,
+      `${int(r.limitRead.rowsPerSecond)} rows/s`,
+    ],
+    [
+      'limit b: deflate',
+      secs(r.limitDeflate.seconds),
+      `${int(r.limitDeflate.entries)} CSV files of ${int(r.limitDeflate.zips)} zips, ${n2.format(mb(r.limitDeflate.bytesIn))} MB -> ${n2.format(mb(r.limitDeflate.bytesOut))} MB (level ${r.limitDeflate.level})`,
+      `${n2.format(r.limitDeflate.mbPerSecond)} MB/s`,
+    ],
   ];
   const head: [string, string, string, string] = ['stage', 'wall s', 'count', 'rate'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
   lines.push(line(head));
   lines.push(`|${widths.map((w, i) => (i === 1 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`);
   for (const row of rows) lines.push(line(row));
   lines.push('');
   if (r.files.largestZip) lines.push(`largest zip: ${kb(r.files.largestZip.bytes)} (${r.files.largestZip.tenant})`);
   if (r.bigTenant) {
-    lines.push(`big tenant ${r.bigTenant.tenant} (${r.bigTenant.lplatforms} L-Platforms x ${r.bigTenant.servers} servers): zip ${kb(r.bigTenant.zipBytes)} (ROR documents about 160 KB)`);
+    lines.push(
+      `big tenant ${r.bigTenant.tenant} (${r.bigTenant.lplatforms} L-Platforms x ${r.bigTenant.servers} servers): zip ${kb(r.bigTenant.zipBytes)} (ROR documents about 160 KB)`,
+    );
   }
-  lines.push(`peak RSS: ${r.peakRssMb} MB (after import ${r.import.peakRssMbAfter}, close ${r.close.peakRssMbAfter}, files ${r.files.peakRssMbAfter}, delivery ${r.delivery.peakRssMbAfter})`);
-  lines.push(`ratio = (close + files) / (limit a + limit b) = (${secs(r.close.seconds)} + ${secs(r.files.seconds)}) / (${secs(r.limitRead.seconds)} + ${secs(r.limitDeflate.seconds)})`);
+  lines.push(
+    `peak RSS: ${r.peakRssMb} MB (after import ${r.import.peakRssMbAfter}, close ${r.close.peakRssMbAfter}, files ${r.files.peakRssMbAfter}, delivery ${r.delivery.peakRssMbAfter})`,
+  );
+  lines.push(
+    `ratio = (close + files) / (limit a + limit b) = (${secs(r.close.seconds)} + ${secs(r.files.seconds)}) / (${secs(r.limitRead.seconds)} + ${secs(r.limitDeflate.seconds)})`,
+  );
   for (const p of r.problems) lines.push(`problem: ${p}`);
   lines.push(`ratio=${r.ratio.toFixed(2)} peak_rss_mb=${r.peakRssMb}`);
   return lines;

@@ -33,26 +33,51 @@ interface RunOptions extends CloudOptions {
 
 function wholeNumber(min: number) {
   return (value: string): number => {
-    if (!/^\d{1,9}$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`must be a whole number of at least ${min}`);
+    if (!/^\d{1,9}$/.test(value) || Number(value) < min)
+      throw new InvalidArgumentError(`must be a whole number of at least ${min}`);
     return Number(value);
   };
 }
 
 function parseOptions(argv: readonly string[]): RunOptions {
   const program = new Command('bench')
-    .description('times a month-end pass over a synthetic cloud and compares it with the machine\'s own limit')
+    .description("times a month-end pass over a synthetic cloud and compares it with the machine's own limit")
     .requiredOption('--tenants <n>', 'tenants', wholeNumber(1))
     .requiredOption('--lplatforms <m>', 'L-Platforms per tenant', wholeNumber(1))
     .requiredOption('--servers <k>', 'servers per L-Platform', wholeNumber(1))
     .option('--seed <s>', 'seed of the generator (the same seed gives the same files)', wholeNumber(0), 1)
     .option('--json <file>', 'also write the figures as JSON to this file')
     .option('--keep', 'keep the temporary folder (input files, store, zips) and print where it is')
-    .option('--no-big-tenant', `leave out ${BIG_TENANT} (${BIG_TENANT_SHAPE.lplatforms} L-Platforms of ${BIG_TENANT_SHAPE.servers} servers)`)
-    .option('--no-files-thread', 'write every zip after the close, on the main thread (as a pass of fewer than FILES_THREAD_FROM statements does)')
+    .option(
+      '--no-big-tenant',
+      `leave out ${BIG_TENANT} (${BIG_TENANT_SHAPE.lplatforms} L-Platforms of ${BIG_TENANT_SHAPE.servers} servers)`,
+    )
+    .option(
+      '--no-files-thread',
+      'write every zip after the close, on the main thread (as a pass of fewer than FILES_THREAD_FROM statements does)',
+    )
     .allowExcessArguments(false)
     .parse([...argv]);
-  const o = program.opts<{ tenants: number; lplatforms: number; servers: number; seed: number; json?: string; keep?: boolean; bigTenant: boolean; filesThread: boolean }>();
-  return { tenants: o.tenants, lplatforms: o.lplatforms, servers: o.servers, seed: o.seed, bigTenant: o.bigTenant, filesThread: o.filesThread, keep: o.keep === true, ...(o.json ? { json: o.json } : {}) };
+  const o = program.opts<{
+    tenants: number;
+    lplatforms: number;
+    servers: number;
+    seed: number;
+    json?: string;
+    keep?: boolean;
+    bigTenant: boolean;
+    filesThread: boolean;
+  }>();
+  return {
+    tenants: o.tenants,
+    lplatforms: o.lplatforms,
+    servers: o.servers,
+    seed: o.seed,
+    bigTenant: o.bigTenant,
+    filesThread: o.filesThread,
+    keep: o.keep === true,
+    ...(o.json ? { json: o.json } : {}),
+  };
 }
 
 /** The highest resident set size of the process so far, in MB (maxRSS is in kilobytes). */
@@ -67,7 +92,10 @@ function peakRssMb(): number {
 const windows: Record<string, { startUs: number; endUs: number }> = {};
 
 /** Runs `work` and returns its result with the wall time in seconds. */
-async function timed<T>(label: string, work: () => T | Promise<T>): Promise<{ value: T; seconds: number; peakRssMbAfter: number }> {
+async function timed<T>(
+  label: string,
+  work: () => T | Promise<T>,
+): Promise<{ value: T; seconds: number; peakRssMbAfter: number }> {
   process.stderr.write(`bench: ${label}...\n`);
   const started = process.hrtime.bigint();
   const value = await work();
@@ -82,17 +110,32 @@ async function timed<T>(label: string, work: () => T | Promise<T>): Promise<{ va
  * One part of a timed stage that was cut in two at `cut`: `close` is from the stage's start to the
  * cut, `files` from the cut to its end. Its window is recorded under its own name (for the profiler).
  */
-function splitStage<T>(whole: { seconds: number; peakRssMbAfter: number }, part: 'close' | 'files', cut: { at: bigint; rss: number }, value: T): { value: T; seconds: number; peakRssMbAfter: number } {
+function splitStage<T>(
+  whole: { seconds: number; peakRssMbAfter: number },
+  part: 'close' | 'files',
+  cut: { at: bigint; rss: number },
+  value: T,
+): { value: T; seconds: number; peakRssMbAfter: number } {
   const span = windows['close+files']!;
   const cutUs = Number(cut.at / 1000n);
   const window = part === 'close' ? { startUs: span.startUs, endUs: cutUs } : { startUs: cutUs, endUs: span.endUs };
   windows[part] = window;
-  return { value, seconds: (window.endUs - window.startUs) / 1e6, peakRssMbAfter: part === 'close' ? cut.rss : whole.peakRssMbAfter };
+  return {
+    value,
+    seconds: (window.endUs - window.startUs) / 1e6,
+    peakRssMbAfter: part === 'close' ? cut.rss : whole.peakRssMbAfter,
+  };
 }
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv);
-  const cloudOptions: CloudOptions = { tenants: options.tenants, lplatforms: options.lplatforms, servers: options.servers, seed: options.seed, bigTenant: options.bigTenant };
+  const cloudOptions: CloudOptions = {
+    tenants: options.tenants,
+    lplatforms: options.lplatforms,
+    servers: options.servers,
+    seed: options.seed,
+    bigTenant: options.bigTenant,
+  };
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'usage-charges-bench-'));
   const problems: string[] = [];
   try {
@@ -124,7 +167,13 @@ async function main(): Promise<number> {
         const result = await importFile(
           IMPORT_KINDS[kind] as AnyImportKind,
           { path: cloud.paths[kind] },
-          { db, now: new Date().toISOString(), defaultCurrency: config.defaultCurrency, defaultLocale: config.defaultLocale, asAdjustment: false },
+          {
+            db,
+            now: new Date().toISOString(),
+            defaultCurrency: config.defaultCurrency,
+            defaultLocale: config.defaultLocale,
+            asAdjustment: false,
+          },
           { maxErrors: config.importMaxErrors },
         );
         byKind[kind] = { rows: result.rows, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
@@ -138,7 +187,12 @@ async function main(): Promise<number> {
     // tenant is closed, the files stage when the last zip is written and recorded.
     let closeEnd: { at: bigint; rss: number; value: CloseSummary } | null = null;
     const both = await timed('close+files', () =>
-      closeAndWriteFiles(db, config, asOf, { now: () => new Date(), shouldStop: () => false, ...(options.filesThread ? {} : { filesThreadFrom: Number.POSITIVE_INFINITY }), onClosed: (value) => (closeEnd = { at: process.hrtime.bigint(), rss: peakRssMb(), value }) }),
+      closeAndWriteFiles(db, config, asOf, {
+        now: () => new Date(),
+        shouldStop: () => false,
+        ...(options.filesThread ? {} : { filesThreadFrom: Number.POSITIVE_INFINITY }),
+        onClosed: (value) => (closeEnd = { at: process.hrtime.bigint(), rss: peakRssMb(), value }),
+      }),
     );
     const closed = splitStage(both, 'close', closeEnd!, both.value.close);
     const files = splitStage(both, 'files', closeEnd!, both.value.files);
@@ -157,7 +211,9 @@ async function main(): Promise<number> {
     const limitRead = await timed('limit a', () => timeUsageScan(path.join(config.dataDir, DB_FILE_NAME)));
     const zips = files.value.written.map((w) => path.join(config.dataDir, w.zip));
     const limitDeflate = await timed('limit b', () => timeDeflateOfZips(zips));
-    process.stderr.write(`bench: limit b: ${limitDeflate.value.seconds.toFixed(3)} s of it deflating (the rest reads the zips back)\n`);
+    process.stderr.write(
+      `bench: limit b: ${limitDeflate.value.seconds.toFixed(3)} s of it deflating (the rest reads the zips back)\n`,
+    );
 
     const counts = cloud.counts;
     const c = closed.value;
@@ -166,13 +222,20 @@ async function main(): Promise<number> {
     if (c.closed.length !== counts.tenants) problems.push(`${c.closed.length} tenants closed of ${counts.tenants}`);
     for (const x of c.failed) problems.push(`close failed: ${x.tenant} ${x.billingMonth}: ${x.reason}`);
     for (const x of f.failed) problems.push(`files failed: ${x.tenant} ${x.billingMonth}: ${x.reason}`);
-    for (const x of d.failed) problems.push(`delivery failed: ${x.tenant} ${x.billingMonth} ${x.recipient}: ${x.reason}`);
-    if (d.sent.length !== counts.activeContacts) problems.push(`${d.sent.length} messages delivered of ${counts.activeContacts} (active contacts)`);
-    if (sink.accepted !== d.sent.length) problems.push(`the sink accepted ${sink.accepted} messages, the outbox says ${d.sent.length} were sent`);
-    if (limitRead.value.rows !== usageRows) problems.push(`limit a read ${limitRead.value.rows} usage rows of ${usageRows}`);
+    for (const x of d.failed)
+      problems.push(`delivery failed: ${x.tenant} ${x.billingMonth} ${x.recipient}: ${x.reason}`);
+    if (d.sent.length !== counts.activeContacts)
+      problems.push(`${d.sent.length} messages delivered of ${counts.activeContacts} (active contacts)`);
+    if (sink.accepted !== d.sent.length)
+      problems.push(`the sink accepted ${sink.accepted} messages, the outbox says ${d.sent.length} were sent`);
+    if (limitRead.value.rows !== usageRows)
+      problems.push(`limit a read ${limitRead.value.rows} usage rows of ${usageRows}`);
 
     const bytes = f.written.reduce((s, w) => s + w.bytes, 0);
-    const largest = f.written.reduce<{ tenant: string; bytes: number } | null>((best, w) => (best === null || w.bytes > best.bytes ? { tenant: w.tenant, bytes: w.bytes } : best), null);
+    const largest = f.written.reduce<{ tenant: string; bytes: number } | null>(
+      (best, w) => (best === null || w.bytes > best.bytes ? { tenant: w.tenant, bytes: w.bytes } : best),
+      null,
+    );
     const big = options.bigTenant ? f.written.find((w) => w.tenant === BIG_TENANT) : undefined;
     if (options.bigTenant && big === undefined) problems.push(`no zip was written for ${BIG_TENANT}`);
     const limitSeconds = limitRead.value.seconds + limitDeflate.value.seconds;
@@ -181,27 +244,60 @@ async function main(): Promise<number> {
       options: cloudOptions,
       referenceMonth: REFERENCE_MONTH,
       asOf: asOf.toISOString(),
-      machine: { cpus: os.cpus().length, memoryMb: Math.round(os.totalmem() / 1024 / 1024), node: process.versions.node, platform: `${process.platform}-${process.arch}` },
+      machine: {
+        cpus: os.cpus().length,
+        memoryMb: Math.round(os.totalmem() / 1024 / 1024),
+        node: process.versions.node,
+        platform: `${process.platform}-${process.arch}`,
+      },
       generated: { ...counts, csvBytes: Object.values(cloud.bytes).reduce((s, b) => s + b, 0) },
       generate: { seconds: generated.seconds, peakRssMbAfter: generated.peakRssMbAfter },
       import: {
-        seconds: imported.seconds, peakRssMbAfter: imported.peakRssMbAfter, rows: importRows, usageRows,
-        rowsPerSecond: perSecond(importRows, imported.seconds), usageRowsPerSecond: perSecond(usageRows, byKind.usage?.seconds ?? 0), byKind,
+        seconds: imported.seconds,
+        peakRssMbAfter: imported.peakRssMbAfter,
+        rows: importRows,
+        usageRows,
+        rowsPerSecond: perSecond(importRows, imported.seconds),
+        usageRowsPerSecond: perSecond(usageRows, byKind.usage?.seconds ?? 0),
+        byKind,
       },
       close: {
-        seconds: closed.seconds, peakRssMbAfter: closed.peakRssMbAfter, tenants: c.closed.length, failed: c.failed.length, usageRows,
-        tenantsPerSecond: perSecond(c.closed.length, closed.seconds), usageRowsPerSecond: perSecond(usageRows, closed.seconds),
+        seconds: closed.seconds,
+        peakRssMbAfter: closed.peakRssMbAfter,
+        tenants: c.closed.length,
+        failed: c.failed.length,
+        usageRows,
+        tenantsPerSecond: perSecond(c.closed.length, closed.seconds),
+        usageRowsPerSecond: perSecond(usageRows, closed.seconds),
       },
       files: {
-        seconds: files.seconds, peakRssMbAfter: files.peakRssMbAfter, zips: f.written.length, threaded: both.value.threaded, failed: f.failed.length, bytes, mb: mb(bytes),
-        tenantsPerSecond: perSecond(f.written.length, files.seconds), largestZip: largest,
+        seconds: files.seconds,
+        peakRssMbAfter: files.peakRssMbAfter,
+        zips: f.written.length,
+        threaded: both.value.threaded,
+        failed: f.failed.length,
+        bytes,
+        mb: mb(bytes),
+        tenantsPerSecond: perSecond(f.written.length, files.seconds),
+        largestZip: largest,
       },
       delivery: {
-        seconds: delivered.seconds, peakRssMbAfter: delivered.peakRssMbAfter, messages: d.sent.length, expected: counts.activeContacts,
-        failed: d.failed.length, retrying: d.retrying.length, notAttempted: d.notAttempted, messagesPerSecond: perSecond(d.sent.length, delivered.seconds), poolSize: POOL_SIZE,
+        seconds: delivered.seconds,
+        peakRssMbAfter: delivered.peakRssMbAfter,
+        messages: d.sent.length,
+        expected: counts.activeContacts,
+        failed: d.failed.length,
+        retrying: d.retrying.length,
+        notAttempted: d.notAttempted,
+        messagesPerSecond: perSecond(d.sent.length, delivered.seconds),
+        poolSize: POOL_SIZE,
       },
       limitRead: { ...limitRead.value, rowsPerSecond: perSecond(limitRead.value.rows, limitRead.value.seconds) },
-      limitDeflate: { ...limitDeflate.value, mbPerSecond: perSecond(mb(limitDeflate.value.bytesIn), limitDeflate.value.seconds), level: ZIP_LEVEL },
+      limitDeflate: {
+        ...limitDeflate.value,
+        mbPerSecond: perSecond(mb(limitDeflate.value.bytesIn), limitDeflate.value.seconds),
+        level: ZIP_LEVEL,
+      },
       bigTenant: big === undefined ? null : { tenant: BIG_TENANT, ...BIG_TENANT_SHAPE, zipBytes: big.bytes },
       ratio: limitSeconds > 0 ? (closed.seconds + files.seconds) / limitSeconds : 0,
       peakRssMb: peakRssMb(),

@@ -18,7 +18,12 @@ import { cachedStatement, type Db } from '../src/store/db.ts';
 import { byText } from '../src/domain/text.ts';
 import { crashPoint } from '../src/testing/faults.ts';
 import { buildRorFiles, defaultCurrencySymbol, type RorFiles } from '../src/statements/ror-files.ts';
-import { CURRENT_FILE_LAYOUT, fileLayout, type StatementFileOptions, type StatementView } from '../src/statements/view.ts';
+import {
+  CURRENT_FILE_LAYOUT,
+  fileLayout,
+  type StatementFileOptions,
+  type StatementView,
+} from '../src/statements/view.ts';
 import { firstNonCp932, statementEncoding, type CsvEncoding } from '../src/statements/csv.ts';
 import type { Currency, Locale } from '../src/domain/vocabulary.ts';
 import type { TenantRow } from '../src/store/billing.ts';
@@ -69,7 +74,10 @@ export function tenantFileOptions(config: Config, t: TenantRow): StatementFileOp
  * encodings before settings were frozen; `auto` and `utf8-bom` came later).
  */
 export function unfrozenFileOptions(config: Config, currency: Currency): StatementFileOptions {
-  return { encoding: config.csvEncoding === 'cp932' ? 'cp932' : 'utf8', currencySymbol: config.currencySymbols[currency] ?? defaultCurrencySymbol(currency) };
+  return {
+    encoding: config.csvEncoding === 'cp932' ? 'cp932' : 'utf8',
+    currencySymbol: config.currencySymbols[currency] ?? defaultCurrencySymbol(currency),
+  };
 }
 
 /**
@@ -80,7 +88,10 @@ export function unfrozenFileOptions(config: Config, currency: Currency): Stateme
  */
 export function filesOf(view: StatementView, fallback: StatementFileOptions): { files: RorFiles; zipTimeZone: string } {
   const frozen = view.files ?? fallback;
-  return { files: buildRorFiles(view, frozen), zipTimeZone: fileLayout(frozen) >= 2 ? view.tree.period.timeZone : 'UTC' };
+  return {
+    files: buildRorFiles(view, frozen),
+    zipTimeZone: fileLayout(frozen) >= 2 ? view.tree.period.timeZone : 'UTC',
+  };
 }
 
 /** The zip of a statement view (a fixed one or an estimate), with its name. */
@@ -109,9 +120,13 @@ export interface WrittenZip {
 
 /** The fixed statements without files, oldest month first. */
 export function pendingStatements(db: Db): PendingStatement[] {
-  return db.prepare(`SELECT s.statement_pk, s.billing_month, t.tenant_name FROM statements s JOIN tenants t USING (tenant_pk)
+  return db
+    .prepare(
+      `SELECT s.statement_pk, s.billing_month, t.tenant_name FROM statements s JOIN tenants t USING (tenant_pk)
     WHERE s.status = 'fixed' AND NOT EXISTS (SELECT 1 FROM statement_files f WHERE f.statement_pk = s.statement_pk)
-    ORDER BY s.billing_month, t.tenant_name`).all() as PendingStatement[];
+    ORDER BY s.billing_month, t.tenant_name`,
+    )
+    .all() as PendingStatement[];
 }
 
 /**
@@ -121,14 +136,21 @@ export function pendingStatements(db: Db): PendingStatement[] {
  * file, and stays claimed until the caller has recorded it or given up. Never overwrites the
  * archived zip of another statement.
  */
-export async function writeStatementZip(db: Db, config: Config, s: PendingStatement, claimed: Set<string>): Promise<WrittenZip> {
+export async function writeStatementZip(
+  db: Db,
+  config: Config,
+  s: PendingStatement,
+  claimed: Set<string>,
+): Promise<WrittenZip> {
   const zip = zipOf(loadStatementView(db, s.statement_pk), config);
   const dir = statementsDir(config, s.billing_month);
   const label = `DATA_DIR/${path.relative(config.dataDir, dir).split(path.sep).join('/')}`;
   ensureFolder(dir, label);
   const file = path.join(dir, zip.name);
   const relative = path.relative(config.dataDir, file);
-  const taken = cachedStatement(db, 'SELECT statement_pk FROM statement_files WHERE zip_path = ?').pluck().get(relative) as number | undefined;
+  const taken = cachedStatement(db, 'SELECT statement_pk FROM statement_files WHERE zip_path = ?')
+    .pluck()
+    .get(relative) as number | undefined;
   if ((taken !== undefined && taken !== s.statement_pk) || claimed.has(relative)) {
     throw new UsageChargesError('E_FILE_NAME', `${relative} already holds another statement's files`);
   }
@@ -139,20 +161,34 @@ export async function writeStatementZip(db: Db, config: Config, s: PendingStatem
     claimed.delete(relative);
     throw notWritable(label, err) ?? err;
   }
-  return { statementPk: s.statement_pk, name: zip.name, relative, sha256: sha256Of(zip.bytes), bytes: zip.bytes.length };
+  return {
+    statementPk: s.statement_pk,
+    name: zip.name,
+    relative,
+    sha256: sha256Of(zip.bytes),
+    bytes: zip.bytes.length,
+  };
 }
 
 /** Why a statement's files could not be written, as reported. */
 export function filesFailure(err: unknown): string {
-  return diskFullReason(err) ?? (err instanceof UsageChargesError || (err as NodeJS.ErrnoException).code ? (err as Error).message : `unexpected: ${(err as Error).message}`);
+  return (
+    diskFullReason(err) ??
+    (err instanceof UsageChargesError || (err as NodeJS.ErrnoException).code
+      ? (err as Error).message
+      : `unexpected: ${(err as Error).message}`)
+  );
 }
 
 /** Records written zips in the store (one transaction); a statement already recorded keeps its record. */
 export function recordWrittenZips(db: Db, zips: readonly WrittenZip[], at: string): void {
   if (zips.length === 0) return;
   crashPoint('files-before-record');
-  const record = cachedStatement(db, `INSERT INTO statement_files (statement_pk, zip_name, zip_path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)
-    ON CONFLICT (statement_pk) DO NOTHING`);
+  const record = cachedStatement(
+    db,
+    `INSERT INTO statement_files (statement_pk, zip_name, zip_path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (statement_pk) DO NOTHING`,
+  );
   db.transaction(() => {
     for (const z of zips) record.run(z.statementPk, z.name, z.relative, z.sha256, z.bytes, at);
   }).immediate();
@@ -163,7 +199,11 @@ export async function buildFiles(
   db: Db,
   config: Config,
   now: () => Date = () => new Date(),
-  hooks: { shouldStop?: () => boolean; onProgress?: (done: number, total: number) => void; skip?: ReadonlySet<number> } = {},
+  hooks: {
+    shouldStop?: () => boolean;
+    onProgress?: (done: number, total: number) => void;
+    skip?: ReadonlySet<number>;
+  } = {},
 ): Promise<FilesSummary> {
   const summary: FilesSummary = { written: [], failed: [] };
   const pending = pendingStatements(db).filter((s) => hooks.skip?.has(s.statement_pk) !== true);
@@ -177,7 +217,12 @@ export async function buildFiles(
     try {
       written = await writeStatementZip(db, config, s, claimed);
       recordWrittenZips(db, [written], now().toISOString());
-      summary.written.push({ tenant: s.tenant_name, billingMonth: s.billing_month, zip: written.relative, bytes: written.bytes });
+      summary.written.push({
+        tenant: s.tenant_name,
+        billingMonth: s.billing_month,
+        zip: written.relative,
+        bytes: written.bytes,
+      });
     } catch (err) {
       // One statement that cannot be written does not stop the others; it is retried next run.
       const reason = filesFailure(err);
@@ -202,7 +247,10 @@ export async function buildFiles(
 
 /** Orders what a build reports in statement order (month, tenant), whatever order the zips finished in. */
 export function sortByStatement(summary: FilesSummary): void {
-  const byStatement = (a: { tenant: string; billingMonth: string }, b: { tenant: string; billingMonth: string }): number =>
+  const byStatement = (
+    a: { tenant: string; billingMonth: string },
+    b: { tenant: string; billingMonth: string },
+  ): number =>
     a.billingMonth === b.billingMonth ? byText(a.tenant, b.tenant) : byText(a.billingMonth, b.billingMonth);
   summary.written.sort(byStatement);
   summary.failed.sort(byStatement);
@@ -216,8 +264,12 @@ export function sortByStatement(summary: FilesSummary): void {
 export function pruneFiles(db: Db, config: Config, asOf: Date, now: () => Date = () => new Date()): number {
   const local = localParts(asOf.getTime(), config.billingTimeZone);
   const oldest = monthText(local.year * 12 + local.month - 1 - config.retentionMonths);
-  const old = db.prepare(`SELECT f.file_pk, f.zip_path FROM statement_files f JOIN statements s USING (statement_pk)
-    WHERE f.pruned_at IS NULL AND s.billing_month < ?`).all(oldest) as { file_pk: number; zip_path: string }[];
+  const old = db
+    .prepare(
+      `SELECT f.file_pk, f.zip_path FROM statement_files f JOIN statements s USING (statement_pk)
+    WHERE f.pruned_at IS NULL AND s.billing_month < ?`,
+    )
+    .all(oldest) as { file_pk: number; zip_path: string }[];
   const mark = db.prepare('UPDATE statement_files SET pruned_at = ? WHERE file_pk = ?');
   for (const f of old) {
     fs.rmSync(path.join(config.dataDir, f.zip_path), { force: true });
@@ -232,28 +284,53 @@ export function pruneFiles(db: Db, config: Config, asOf: Date, now: () => Date =
  * rebuilt from the frozen lines; the rebuild must give the recorded bytes, and a damaged file is
  * then replaced. Anything else is an E_ARCHIVE error: nothing is sent that is not the statement.
  */
-export async function archivedZip(db: Db, config: Config, statementPk: number): Promise<{ name: string; bytes: Buffer; repaired: boolean }> {
-  const f = db.prepare(`SELECT f.zip_name, f.zip_path, f.sha256, f.pruned_at, t.tenant_name, s.billing_month FROM statement_files f
-    JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) WHERE f.statement_pk = ?`).get(statementPk) as
-    { zip_name: string; zip_path: string; sha256: string; pruned_at: string | null; tenant_name: string; billing_month: string } | undefined;
-  if (f === undefined) throw new UsageChargesError('E_ARCHIVE', 'the statement has no files yet (the next run writes them)');
+export async function archivedZip(
+  db: Db,
+  config: Config,
+  statementPk: number,
+): Promise<{ name: string; bytes: Buffer; repaired: boolean }> {
+  const f = db
+    .prepare(
+      `SELECT f.zip_name, f.zip_path, f.sha256, f.pruned_at, t.tenant_name, s.billing_month FROM statement_files f
+    JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) WHERE f.statement_pk = ?`,
+    )
+    .get(statementPk) as
+    | {
+        zip_name: string;
+        zip_path: string;
+        sha256: string;
+        pruned_at: string | null;
+        tenant_name: string;
+        billing_month: string;
+      }
+    | undefined;
+  if (f === undefined)
+    throw new UsageChargesError('E_ARCHIVE', 'the statement has no files yet (the next run writes them)');
   const file = path.join(config.dataDir, f.zip_path);
   let bytes: Buffer | null = null;
   try {
     bytes = fs.readFileSync(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageChargesError('E_ARCHIVE', `${f.zip_path} cannot be read: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new UsageChargesError('E_ARCHIVE', `${f.zip_path} cannot be read: ${(err as Error).message}`);
   }
   if (bytes !== null && sha256Of(bytes) === f.sha256) return { name: f.zip_name, bytes, repaired: false };
   const rebuilt = zipOf(loadStatementView(db, statementPk), config);
   if (sha256Of(rebuilt.bytes) !== f.sha256 || rebuilt.name !== f.zip_name) {
-    throw new UsageChargesError('E_ARCHIVE', `${f.zip_path} ${bytes === null ? 'is missing' : 'does not match its recorded SHA-256'}, and the rebuild from the frozen lines does not give the recorded bytes either; nothing was sent`);
+    throw new UsageChargesError(
+      'E_ARCHIVE',
+      `${f.zip_path} ${bytes === null ? 'is missing' : 'does not match its recorded SHA-256'}, and the rebuild from the frozen lines does not give the recorded bytes either; nothing was sent`,
+    );
   }
   if (f.pruned_at === null) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     await writeFileAtomic(file, rebuilt.bytes);
     // An archive that was damaged or lost is worth an operator's look (the disk, a backup restore).
-    recordAudit(db, new Date().toISOString(), 'archive-repaired', f.tenant_name, { billingMonth: f.billing_month, zip: f.zip_path, was: bytes === null ? 'missing' : 'damaged' });
+    recordAudit(db, new Date().toISOString(), 'archive-repaired', f.tenant_name, {
+      billingMonth: f.billing_month,
+      zip: f.zip_path,
+      was: bytes === null ? 'missing' : 'damaged',
+    });
   }
   return { name: f.zip_name, bytes: rebuilt.bytes, repaired: f.pruned_at === null };
 }

@@ -7,7 +7,13 @@ import { UsageChargesError } from '../src/domain/errors.ts';
 import { duePeriods, type DuePeriod } from '../src/periods/periods.ts';
 import { ratePeriod } from '../src/rating/rate-period.ts';
 import { ratingPolicy } from '../src/rating/settings.ts';
-import { billingReader, finalizeStatement, loadSchedules, recordCloseFailure, statementTenant } from '../src/store/billing.ts';
+import {
+  billingReader,
+  finalizeStatement,
+  loadSchedules,
+  recordCloseFailure,
+  statementTenant,
+} from '../src/store/billing.ts';
 import { filesOf, tenantFileOptions } from './build-files.ts';
 import { checkEntryNames } from '../src/archive/zip.ts';
 import type { StatementView } from '../src/statements/view.ts';
@@ -32,7 +38,8 @@ export interface CloseSummary {
  * UsageChargesError whose message says so.
  */
 export function checkStatementFiles(view: StatementView): void {
-  const notFinalized = (code: string, message: string): UsageChargesError => new UsageChargesError(code, `its files cannot be written, so it was not finalized: ${message}`);
+  const notFinalized = (code: string, message: string): UsageChargesError =>
+    new UsageChargesError(code, `its files cannot be written, so it was not finalized: ${message}`);
   let names: string[];
   try {
     const { files } = filesOf(view, view.files!);
@@ -41,7 +48,10 @@ export function checkStatementFiles(view: StatementView): void {
     // An unwritable character: say the two ways out (docs/reliability.md), since the name may
     // have been accepted before the tenant's files became cp932 (a change of CSV_ENCODING).
     if (err instanceof UsageChargesError && err.code === 'E_ENCODING') {
-      throw notFinalized(err.code, `${err.message} (correct the name with an import, or give the tenant another csv_encoding in the tenants file)`);
+      throw notFinalized(
+        err.code,
+        `${err.message} (correct the name with an import, or give the tenant another csv_encoding in the tenants file)`,
+      );
     }
     if (err instanceof UsageChargesError) throw notFinalized(err.code, err.message);
     throw err;
@@ -70,7 +80,8 @@ export function closeDue(
   asOf: Date,
   now: () => Date = () => new Date(),
   shouldStop: () => boolean = () => false,
-  onFinalized: (statement: { statement_pk: number; billing_month: string; tenant_name: string }) => void = () => undefined,
+  onFinalized: (statement: { statement_pk: number; billing_month: string; tenant_name: string }) => void = () =>
+    undefined,
   onProgress: (done: number, total: number) => void = () => undefined,
 ): CloseSummary {
   const summary: CloseSummary = { closed: [], failed: [] };
@@ -89,29 +100,57 @@ export function closeDue(
     try {
       // Read, rate and write under the write lock, so that no import lands between what was rated
       // and what is frozen.
-      const closed = db.transaction(() => {
-        const tenant = reader.tenant(due.tenantName);
-        // Usage booked late into this month (import --as-adjustment) comes in as adjustment lines.
-        const adjustments = lateUsageAdjustments(db, reader, tenant, due.billingMonth, config.billingTimeZone, policy);
-        const tree = ratePeriod({ ...reader.ratingInput(tenant, due, config.billingTimeZone, policy), adjustments });
-        const view = { tenant: statementTenant(tenant), status: 'fixed' as const, madeAt: at.getTime(), tree, files: tenantFileOptions(config, tenant) };
-        // A statement is finalized only if its files can be written: its frozen names must be
-        // writable in its encoding and its file names distinct, or it would stay without files
-        // for good. Not finalized, it is reported and closed by a later pass once the data is
-        // corrected.
-        checkStatementFiles(view);
-        const statementPk = finalizeStatement(db, tenant, view, at.toISOString());
-        if (statementPk === null) return null;
-        // The outbox rows are made with the statement (DESIGN invariant 4): a crash after this
-        // commit cannot lose an e-mail, and one before it leaves neither.
-        const recipients = createStatementDeliveries(db, statementPk, tenant.tenant_pk, () => newMessageId(config.mailFrom), at.toISOString());
-        if (recipients === 0) recordAudit(db, at.toISOString(), 'no-recipient', tenant.tenant_name, { billingMonth: due.billingMonth });
-        crashPoint('close-before-commit');
-        return { tree, recipients, statementPk };
-      }).immediate();
+      const closed = db
+        .transaction(() => {
+          const tenant = reader.tenant(due.tenantName);
+          // Usage booked late into this month (import --as-adjustment) comes in as adjustment lines.
+          const adjustments = lateUsageAdjustments(
+            db,
+            reader,
+            tenant,
+            due.billingMonth,
+            config.billingTimeZone,
+            policy,
+          );
+          const tree = ratePeriod({ ...reader.ratingInput(tenant, due, config.billingTimeZone, policy), adjustments });
+          const view = {
+            tenant: statementTenant(tenant),
+            status: 'fixed' as const,
+            madeAt: at.getTime(),
+            tree,
+            files: tenantFileOptions(config, tenant),
+          };
+          // A statement is finalized only if its files can be written: its frozen names must be
+          // writable in its encoding and its file names distinct, or it would stay without files
+          // for good. Not finalized, it is reported and closed by a later pass once the data is
+          // corrected.
+          checkStatementFiles(view);
+          const statementPk = finalizeStatement(db, tenant, view, at.toISOString());
+          if (statementPk === null) return null;
+          // The outbox rows are made with the statement (DESIGN invariant 4): a crash after this
+          // commit cannot lose an e-mail, and one before it leaves neither.
+          const recipients = createStatementDeliveries(
+            db,
+            statementPk,
+            tenant.tenant_pk,
+            () => newMessageId(config.mailFrom),
+            at.toISOString(),
+          );
+          if (recipients === 0)
+            recordAudit(db, at.toISOString(), 'no-recipient', tenant.tenant_name, { billingMonth: due.billingMonth });
+          crashPoint('close-before-commit');
+          return { tree, recipients, statementPk };
+        })
+        .immediate();
       crashPoint('close-after-commit');
       if (closed) {
-        summary.closed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, total: closed.tree.total.toFixed(), currency: closed.tree.currency, recipients: closed.recipients });
+        summary.closed.push({
+          tenant: due.tenantName,
+          billingMonth: due.billingMonth,
+          total: closed.tree.total.toFixed(),
+          currency: closed.tree.currency,
+          recipients: closed.recipients,
+        });
         finalized = { statement_pk: closed.statementPk, billing_month: due.billingMonth, tenant_name: due.tenantName };
       }
     } catch (err) {

@@ -43,7 +43,14 @@ export const MAX_RETRY_DELAY_MS = 6 * 60 * 60 * 1000;
 export interface DeliverySummary {
   /** Deliveries found in `sending` (a pass stopped mid-send) and sent again with their Message-ID. */
   recovered: number;
-  sent: { tenant: string; billingMonth: string; recipient: string; kind: string; messageId: string; response: string }[];
+  sent: {
+    tenant: string;
+    billingMonth: string;
+    recipient: string;
+    kind: string;
+    messageId: string;
+    response: string;
+  }[];
   /** Pending deliveries whose next attempt is later (this step's transient failures and older ones). */
   retrying: WaitingDelivery[];
   /** Messages the server deferred in this step (a 4xx reply or a failure during the message): retried later. */
@@ -68,7 +75,13 @@ export interface DeliverOptions {
   shouldStop?: () => boolean;
   onProgress?: (done: number, total: number) => void;
   /** Told of each delivery's outcome (for the logs; never the body). */
-  onOutcome?: (outcome: { deliveryPk: number; tenant: string; billingMonth: string; status: 'sent' | 'retrying' | 'failed'; detail: string }) => void;
+  onOutcome?: (outcome: {
+    deliveryPk: number;
+    tenant: string;
+    billingMonth: string;
+    status: 'sent' | 'retrying' | 'failed';
+    detail: string;
+  }) => void;
 }
 
 /** The delay before the next attempt after `attempts` attempts: base x 2^(attempts-1), at most six hours. */
@@ -96,7 +109,10 @@ function mailOf(db: Db, config: Config, d: DueDelivery): StatementMail {
     total: new Decimal(summary.total).toFixed(minorDigits(tenant.currency)),
     currency: tenant.currency,
     // The statement's own tax lines say whether its total holds tax (a preset or TAX setting changed later does not).
-    taxes: summary.taxes.map((t) => ({ percent: t.percent, amount: new Decimal(t.amount).toFixed(minorDigits(tenant.currency)) })),
+    taxes: summary.taxes.map((t) => ({
+      percent: t.percent,
+      amount: new Decimal(t.amount).toFixed(minorDigits(tenant.currency)),
+    })),
     finalStatement: tenant.deletedAt !== null,
     attachmentName: d.zipName,
     issuer: config.issuer,
@@ -104,15 +120,42 @@ function mailOf(db: Db, config: Config, d: DueDelivery): StatementMail {
 }
 
 /** Sends every due delivery; one that fails does not stop the others, unless the server as a whole is down. */
-export async function sendDue(db: Db, config: Config, mailer: Mailer, options: DeliverOptions = {}): Promise<DeliverySummary> {
+export async function sendDue(
+  db: Db,
+  config: Config,
+  mailer: Mailer,
+  options: DeliverOptions = {},
+): Promise<DeliverySummary> {
   const now = options.now ?? ((): Date => new Date());
-  const summary: DeliverySummary = { recovered: 0, sent: [], retrying: [], deferred: 0, failed: [], waitingForFiles: 0, stopped: null, notAttempted: 0 };
+  const summary: DeliverySummary = {
+    recovered: 0,
+    sent: [],
+    retrying: [],
+    deferred: 0,
+    failed: [],
+    waitingForFiles: 0,
+    stopped: null,
+    notAttempted: 0,
+  };
   if (options.only === undefined) {
-    const r = await writeWhenFree(db, () => db.transaction(() => recoverInterrupted(db, now().toISOString(), config.mail.maxAttempts)).immediate());
+    const r = await writeWhenFree(db, () =>
+      db.transaction(() => recoverInterrupted(db, now().toISOString(), config.mail.maxAttempts)).immediate(),
+    );
     summary.recovered = r.recovered;
     for (const f of r.failed) {
-      summary.failed.push({ tenant: f.tenantName, billingMonth: f.billingMonth, recipient: f.recipient, reason: f.reason });
-      options.onOutcome?.({ deliveryPk: 0, tenant: f.tenantName, billingMonth: f.billingMonth, status: 'failed', detail: f.reason });
+      summary.failed.push({
+        tenant: f.tenantName,
+        billingMonth: f.billingMonth,
+        recipient: f.recipient,
+        reason: f.reason,
+      });
+      options.onOutcome?.({
+        deliveryPk: 0,
+        tenant: f.tenantName,
+        billingMonth: f.billingMonth,
+        status: 'failed',
+        detail: f.reason,
+      });
     }
   }
   // The due deliveries come a page at a time; one statement's deliveries go together (its zip is
@@ -140,7 +183,8 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
       const page = dueDeliveries(db, startedAt, cursor, pageSize);
       if (page.length < pageSize) exhausted = true;
       const last = page.at(-1);
-      if (last !== undefined) cursor = { billingMonth: last.billingMonth, tenantName: last.tenantName, deliveryPk: last.deliveryPk };
+      if (last !== undefined)
+        cursor = { billingMonth: last.billingMonth, tenantName: last.tenantName, deliveryPk: last.deliveryPk };
       enqueue(page);
     }
     return queue.shift();
@@ -152,7 +196,11 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
   const halted = (): boolean => fatal !== null || summary.stopped !== null || options.shouldStop?.() === true;
   options.onProgress?.(0, total);
 
-  const attempt = async (d: DueDelivery, zip: { name: string; bytes: Buffer } | SendFailure, mail: StatementMail | null): Promise<void> => {
+  const attempt = async (
+    d: DueDelivery,
+    zip: { name: string; bytes: Buffer } | SendFailure,
+    mail: StatementMail | null,
+  ): Promise<void> => {
     const at = now().toISOString();
     // Every store write of the send step waits for an import's lock without blocking the event
     // loop: the other connections' replies are read, and their timeouts do not run out, meanwhile.
@@ -164,7 +212,15 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
     const handedOver = 'bytes' in zip && mail !== null;
     if (handedOver) {
       try {
-        tried = (await mailer.send(composeMessage(mail, { from: config.mailFrom, to: d.recipient, messageId: d.messageId, replyTo: config.mail.replyTo }, zip))).response;
+        tried = (
+          await mailer.send(
+            composeMessage(
+              mail,
+              { from: config.mailFrom, to: d.recipient, messageId: d.messageId, replyTo: config.mail.replyTo },
+              zip,
+            ),
+          )
+        ).response;
       } catch (err) {
         tried = classifySendError(err);
       }
@@ -178,8 +234,21 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
       // The result of a message the server accepted must not be lost to a busy store: it waits for
       // the store as long as it takes (the event loop, and so the other sockets, go on).
       await writeWhenFree(db, () => markSent(db, d.deliveryPk, response, now().toISOString()), { untilWritten: true });
-      summary.sent.push({ tenant: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, kind: d.kind, messageId: d.messageId, response });
-      options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'sent', detail: response });
+      summary.sent.push({
+        tenant: d.tenantName,
+        billingMonth: d.billingMonth,
+        recipient: d.recipient,
+        kind: d.kind,
+        messageId: d.messageId,
+        response,
+      });
+      options.onOutcome?.({
+        deliveryPk: d.deliveryPk,
+        tenant: d.tenantName,
+        billingMonth: d.billingMonth,
+        status: 'sent',
+        detail: response,
+      });
       return;
     }
     const failure = tried;
@@ -189,18 +258,38 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
       // wrong password): not this delivery's attempt; it waits with the others for the next pass.
       await writeWhenFree(db, () => markUntried(db, d.deliveryPk, failure.reason, failure.response, end.toISOString()));
       summary.notAttempted += 1;
-      options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'retrying', detail: failure.reason });
+      options.onOutcome?.({
+        deliveryPk: d.deliveryPk,
+        tenant: d.tenantName,
+        billingMonth: d.billingMonth,
+        status: 'retrying',
+        detail: failure.reason,
+      });
     } else if (failure.permanent || attempts >= config.mail.maxAttempts) {
       const reason = failure.permanent ? failure.reason : `gave up after ${attempts} attempts: ${failure.reason}`;
       await writeWhenFree(db, () => markFailed(db, d.deliveryPk, reason, failure.response, end.toISOString()));
       summary.failed.push({ tenant: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, reason });
-      options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'failed', detail: reason });
+      options.onOutcome?.({
+        deliveryPk: d.deliveryPk,
+        tenant: d.tenantName,
+        billingMonth: d.billingMonth,
+        status: 'failed',
+        detail: reason,
+      });
     } else {
       const nextAt = new Date(end.getTime() + retryDelayMs(config.mail.retryBaseSeconds, attempts)).toISOString();
-      await writeWhenFree(db, () => markRetry(db, d.deliveryPk, failure.reason, failure.response, nextAt, end.toISOString()));
+      await writeWhenFree(db, () =>
+        markRetry(db, d.deliveryPk, failure.reason, failure.response, nextAt, end.toISOString()),
+      );
       // Deferred by the server: only a message that reached it (exit code 3 says the server deferred all).
       if (handedOver) summary.deferred += 1;
-      options.onOutcome?.({ deliveryPk: d.deliveryPk, tenant: d.tenantName, billingMonth: d.billingMonth, status: 'retrying', detail: `${failure.reason}; next attempt at ${nextAt}` });
+      options.onOutcome?.({
+        deliveryPk: d.deliveryPk,
+        tenant: d.tenantName,
+        billingMonth: d.billingMonth,
+        status: 'retrying',
+        detail: `${failure.reason}; next attempt at ${nextAt}`,
+      });
     }
     if (failure.serverDown && summary.stopped === null) summary.stopped = failure.reason;
   };
@@ -243,7 +332,8 @@ export async function sendDue(db: Db, config: Config, mailer: Mailer, options: D
   if (fatal !== null) throw fatal;
 
   const waiting = waitingDeliveries(db, now().toISOString());
-  summary.retrying = onlyDue === null ? waiting : waiting.filter((w) => onlyDue.some((d) => d.deliveryPk === w.deliveryPk));
+  summary.retrying =
+    onlyDue === null ? waiting : waiting.filter((w) => onlyDue.some((d) => d.deliveryPk === w.deliveryPk));
   summary.waitingForFiles = waitingForFiles(db);
   return summary;
 }

@@ -16,12 +16,13 @@ import type { StatementView } from '../src/statements/view.ts';
 
 /** An estimate, or why the tenant has none as of that instant. */
 export type EstimateOutcome =
-  | { ok: true; view: StatementView; period: BillingPeriod; usedUntil: number }
-  | { ok: false; reason: string };
+  { ok: true; view: StatementView; period: BillingPeriod; usedUntil: number } | { ok: false; reason: string };
 
 /** Usage up to `until`: records that start before it, intervals cut at it. */
 function usageBefore(records: readonly UsageRecord[], until: number): UsageRecord[] {
-  return records.filter((r) => r.start < until).map((r) => (r.end !== null && r.end > until ? { ...r, end: until } : r));
+  return records
+    .filter((r) => r.start < until)
+    .map((r) => (r.end !== null && r.end > until ? { ...r, end: until } : r));
 }
 
 /**
@@ -37,9 +38,10 @@ export function estimate(db: Db, config: Config, tenantName: string, asOf: Date)
   if (period === null) {
     return {
       ok: false,
-      reason: schedule.lastClosed !== null && asOf.getTime() < schedule.lastClosed.end
-        ? `${asOf.toISOString()} lies in a finalized month of tenant ${tenantName} (its last is ${schedule.lastClosed.billingMonth}); see history --tenant ${tenantName}`
-        : `tenant ${tenantName} was deleted; it has no open period at ${asOf.toISOString()}`,
+      reason:
+        schedule.lastClosed !== null && asOf.getTime() < schedule.lastClosed.end
+          ? `${asOf.toISOString()} lies in a finalized month of tenant ${tenantName} (its last is ${schedule.lastClosed.billingMonth}); see history --tenant ${tenantName}`
+          : `tenant ${tenantName} was deleted; it has no open period at ${asOf.toISOString()}`,
     };
   }
   const day = localParts(asOf.getTime(), tz);

@@ -27,11 +27,21 @@ export interface MonthStatements {
  * An estimate counts all usage stored for the period (and usage booked late into the month, as the
  * close will); `now` is its `madeAt`. A tenant whose usage cannot be rated is listed as failed.
  */
-export function monthStatements(db: Db, config: Config, month: string, tenantName: string | null, now: () => Date = () => new Date()): MonthStatements {
+export function monthStatements(
+  db: Db,
+  config: Config,
+  month: string,
+  tenantName: string | null,
+  now: () => Date = () => new Date(),
+): MonthStatements {
   const tz = config.billingTimeZone;
   const schedules = loadSchedules(db).filter((s) => tenantName === null || s.tenantName === tenantName);
-  const fixed = db.prepare(`SELECT s.statement_pk FROM statements s JOIN tenants t USING (tenant_pk)
-    WHERE t.tenant_name = ? AND s.billing_month = ? AND s.status = 'fixed'`).pluck();
+  const fixed = db
+    .prepare(
+      `SELECT s.statement_pk FROM statements s JOIN tenants t USING (tenant_pk)
+    WHERE t.tenant_name = ? AND s.billing_month = ? AND s.status = 'fixed'`,
+    )
+    .pluck();
   const reader = billingReader(db);
   const policy = ratingPolicy(config);
   const madeAt = now().getTime();
@@ -45,7 +55,10 @@ export function monthStatements(db: Db, config: Config, month: string, tenantNam
     }
     const open = openPeriodOfMonth(schedule, month, tz);
     if (!open.ok) {
-      out.skipped.push({ tenant: name, reason: open.reason === 'after-deletion' ? `deleted before ${month}` : `not billed yet in ${month}` });
+      out.skipped.push({
+        tenant: name,
+        reason: open.reason === 'after-deletion' ? `deleted before ${month}` : `not billed yet in ${month}`,
+      });
       continue;
     }
     const tenant = reader.tenant(name);

@@ -18,9 +18,7 @@ export type FilesThreadRequest = { type: 'statement'; statement: PendingStatemen
 
 /** A message from the thread. */
 export type FilesThreadReply =
-  | { type: 'written'; zip: WrittenZip }
-  | { type: 'failed'; statementPk: number; reason: string }
-  | { type: 'done' };
+  { type: 'written'; zip: WrittenZip } | { type: 'failed'; statementPk: number; reason: string } | { type: 'done' };
 
 /** The statements a pass closes before it starts the thread: below this, the files step alone is quicker. */
 export const FILES_THREAD_FROM = 32;
@@ -70,7 +68,10 @@ export class FilesThread {
       if (this.unrecorded.length >= (this.options.recordBatch ?? RECORD_BATCH)) this.record();
     } catch (err) {
       this.startError = (err as Error).message;
-      this.options.log?.warn({ reason: this.startError }, 'the statement-files thread is given up; the files step writes the rest');
+      this.options.log?.warn(
+        { reason: this.startError },
+        'the statement-files thread is given up; the files step writes the rest',
+      );
       this.unrecorded.length = 0;
       void this.stop();
     }
@@ -93,18 +94,27 @@ export class FilesThread {
   private start(): void {
     try {
       const { port1, port2 } = new MessageChannel();
-      this.worker = new Worker(this.options.entry ?? new URL('./files-worker.js', import.meta.url), { workerData: { config: this.config, replies: port2 }, transferList: [port2] });
+      this.worker = new Worker(this.options.entry ?? new URL('./files-worker.js', import.meta.url), {
+        workerData: { config: this.config, replies: port2 },
+        transferList: [port2],
+      });
       this.replies = port1;
       this.worker.on('error', (err) => {
         this.startError = err.message;
-        this.options.log?.warn({ reason: err.message }, 'the statement-files thread stopped; the files step writes the rest');
+        this.options.log?.warn(
+          { reason: err.message },
+          'the statement-files thread stopped; the files step writes the rest',
+        );
       });
       this.worker.on('exit', () => {
         this.exited = true;
       });
     } catch (err) {
       this.startError = (err as Error).message;
-      this.options.log?.warn({ reason: this.startError }, 'the statement-files thread could not start; the files step writes the files');
+      this.options.log?.warn(
+        { reason: this.startError },
+        'the statement-files thread could not start; the files step writes the files',
+      );
       return;
     }
     for (const s of this.waiting.splice(0)) this.hand(s);
@@ -134,7 +144,10 @@ export class FilesThread {
     this.handed.delete(reply.statementPk);
     if (s === undefined) return false;
     this.failedPks.add(s.statement_pk);
-    recordAudit(this.db, this.now().toISOString(), 'files-failed', s.tenant_name, { billingMonth: s.billing_month, reason: reply.reason });
+    recordAudit(this.db, this.now().toISOString(), 'files-failed', s.tenant_name, {
+      billingMonth: s.billing_month,
+      reason: reply.reason,
+    });
     this.summary.failed.push({ tenant: s.tenant_name, billingMonth: s.billing_month, reason: reply.reason });
     return false;
   }
@@ -147,7 +160,13 @@ export class FilesThread {
     for (const z of zips) {
       const s = this.handed.get(z.statementPk);
       this.handed.delete(z.statementPk);
-      if (s !== undefined) this.summary.written.push({ tenant: s.tenant_name, billingMonth: s.billing_month, zip: z.relative, bytes: z.bytes });
+      if (s !== undefined)
+        this.summary.written.push({
+          tenant: s.tenant_name,
+          billingMonth: s.billing_month,
+          zip: z.relative,
+          bytes: z.bytes,
+        });
     }
   }
 
@@ -186,7 +205,10 @@ export class FilesThread {
     } catch (err) {
       // Left without a record: the files step writes these zips again (the same bytes) and
       // reports what it cannot do.
-      this.options.log?.warn({ reason: (err as Error).message }, 'the zips of the statement-files thread cannot be recorded; the files step writes them');
+      this.options.log?.warn(
+        { reason: (err as Error).message },
+        'the zips of the statement-files thread cannot be recorded; the files step writes them',
+      );
     }
     return this.summary;
   }

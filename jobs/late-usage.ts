@@ -36,34 +36,61 @@ export function lateUsageAdjustments(
   policy: RatingPolicy,
 ): Adjustment[] {
   const rows = (month: string, op: '=' | '<'): UsageRecord[] =>
-    (cachedStatement(db, `SELECT u.*, l.lplatform_id FROM usage_records u JOIN lplatforms l USING (lplatform_pk)
-      WHERE u.tenant_pk = ? AND u.booked_month IS NOT NULL AND u.booked_month ${op} ?`).all(tenant.tenant_pk, month) as Record<string, string | number | null>[]).map(toRecord);
+    (
+      cachedStatement(
+        db,
+        `SELECT u.*, l.lplatform_id FROM usage_records u JOIN lplatforms l USING (lplatform_pk)
+      WHERE u.tenant_pk = ? AND u.booked_month IS NOT NULL AND u.booked_month ${op} ?`,
+      ).all(tenant.tenant_pk, month) as Record<string, string | number | null>[]
+    ).map(toRecord);
   const booked = rows(billingMonth, '=');
   if (booked.length === 0) return [];
   const earlier = rows(billingMonth, '<');
-  const months = db.prepare(`SELECT billing_month, period_start, period_end FROM statements
-    WHERE tenant_pk = ? AND status = 'fixed' AND billing_month < ? ORDER BY billing_month`).all(tenant.tenant_pk, billingMonth) as
-    { billing_month: string; period_start: string; period_end: string }[];
+  const months = db
+    .prepare(
+      `SELECT billing_month, period_start, period_end FROM statements
+    WHERE tenant_pk = ? AND status = 'fixed' AND billing_month < ? ORDER BY billing_month`,
+    )
+    .all(tenant.tenant_pk, billingMonth) as { billing_month: string; period_start: string; period_end: string }[];
   const adjustments: Adjustment[] = [];
   const rated = new Set<string>();
   for (const m of months) {
-    const period: BillingPeriod = { billingMonth: m.billing_month, start: Date.parse(m.period_start), end: Date.parse(m.period_end), cutoffDay: tenant.cutoff_day };
+    const period: BillingPeriod = {
+      billingMonth: m.billing_month,
+      start: Date.parse(m.period_start),
+      end: Date.parse(m.period_end),
+      cutoffDay: tenant.cutoff_day,
+    };
     const usage = booked.filter((r) => touches(r, period.start, period.end));
     if (usage.length === 0) continue;
     for (const r of usage) rated.add(r.recordId);
     const base = reader.ratingInput(tenant, period, timeZone, policy);
     const billed = [...base.usage, ...earlier.filter((r) => touches(r, period.start, period.end))];
     const amounts = (records: UsageRecord[]): Map<string, Decimal> =>
-      new Map(ratePeriod({ ...base, usage: records, coupons: [], adjustments: [] }).lplatforms.map((lp) => [lp.lplatformId, lp.amount]));
+      new Map(
+        ratePeriod({ ...base, usage: records, coupons: [], adjustments: [] }).lplatforms.map((lp) => [
+          lp.lplatformId,
+          lp.amount,
+        ]),
+      );
     const before = amounts(billed);
     const after = amounts([...billed, ...usage]);
     for (const [lplatformId, amount] of after) {
       const delta = amount.minus(before.get(lplatformId) ?? ZERO);
       if (delta.isZero()) continue;
-      adjustments.push({ id: `late:${m.billing_month}:${lplatformId}`, lplatformId, amount: delta, reason: LATE_USAGE_REASON, originalMonth: m.billing_month });
+      adjustments.push({
+        id: `late:${m.billing_month}:${lplatformId}`,
+        lplatformId,
+        amount: delta,
+        reason: LATE_USAGE_REASON,
+        originalMonth: m.billing_month,
+      });
     }
   }
   const lost = booked.find((r) => !rated.has(r.recordId));
-  if (lost) throw new RatingError(`usage record ${lost.recordId} is booked in ${billingMonth} but lies in no finalized month of tenant ${tenant.tenant_name}`);
+  if (lost)
+    throw new RatingError(
+      `usage record ${lost.recordId} is booked in ${billingMonth} but lies in no finalized month of tenant ${tenant.tenant_name}`,
+    );
   return adjustments;
 }

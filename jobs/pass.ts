@@ -56,7 +56,9 @@ export interface PassHooks {
 
 /** Whether a pass had anything to report as failed (exit code 1): a close, a file or a delivery that failed, or an unusable mail server. */
 export function passFailed(r: PassResult): boolean {
-  return r.close.failed.length + r.files.failed.length + r.deliveries.failed.length > 0 || r.deliveries.stopped !== null;
+  return (
+    r.close.failed.length + r.files.failed.length + r.deliveries.failed.length > 0 || r.deliveries.stopped !== null
+  );
 }
 
 /**
@@ -99,9 +101,14 @@ export function removeLeftTemps(config: Config): { removed: string[]; failed: { 
   const root = path.join(config.dataDir, 'statements');
   let months: string[] = [];
   try {
-    months = fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort(byText);
+    months = fs
+      .readdirSync(root, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort(byText);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return { removed: [], failed: [{ dir: 'statements', reason: (err as Error).message }] };
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      return { removed: [], failed: [{ dir: 'statements', reason: (err as Error).message }] };
   }
   const removed: string[] = [];
   const failed: { dir: string; reason: string }[] = [];
@@ -137,7 +144,12 @@ export interface CloseAndFilesHooks {
  * just finalized are written on a second thread while the close goes on (jobs/files-thread.ts);
  * the files step then writes whatever is left (usually nothing). `threaded`: the zips the thread wrote.
  */
-export async function closeAndWriteFiles(db: Db, config: Config, asOf: Date, hooks: CloseAndFilesHooks): Promise<{ close: CloseSummary; files: FilesSummary; threaded: number }> {
+export async function closeAndWriteFiles(
+  db: Db,
+  config: Config,
+  asOf: Date,
+  hooks: CloseAndFilesHooks,
+): Promise<{ close: CloseSummary; files: FilesSummary; threaded: number }> {
   const thread = new FilesThread(db, config, hooks.now, {
     ...(hooks.filesThreadFrom !== undefined ? { startFrom: hooks.filesThreadFrom } : {}),
     ...(hooks.filesThreadEntry ? { entry: hooks.filesThreadEntry } : {}),
@@ -160,20 +172,31 @@ export async function closeAndWriteFiles(db: Db, config: Config, asOf: Date, hoo
     skip: thread.failedPks,
     onProgress: (d, t) => hooks.onProgress?.(done + d, done + t),
   });
-  const files: FilesSummary = { written: [...threaded.written, ...rest.written], failed: [...threaded.failed, ...rest.failed] };
+  const files: FilesSummary = {
+    written: [...threaded.written, ...rest.written],
+    failed: [...threaded.failed, ...rest.failed],
+  };
   sortByStatement(files);
   return { close, files, threaded: threaded.written.length };
 }
 
 /** One month-end pass (the caller holds the month-end lease). */
-export async function monthEndPass(db: Db, config: Config, mailer: Mailer, asOf: Date, hooks: PassHooks = {}): Promise<PassResult> {
+export async function monthEndPass(
+  db: Db,
+  config: Config,
+  mailer: Mailer,
+  asOf: Date,
+  hooks: PassHooks = {},
+): Promise<PassResult> {
   const now = hooks.now ?? ((): Date => new Date());
   const stop = (): boolean => hooks.shouldStop?.() === true || hooks.leaseLost?.() === true;
   const log = hooks.log;
   log?.info({ asOf: asOf.toISOString(), mail: mailer.target }, 'pass started');
   const temps = stop() ? { removed: [], failed: [] } : removeLeftTemps(config);
-  if (temps.removed.length > 0) log?.warn({ files: temps.removed }, 'removed the temporary files a killed pass left while writing');
-  for (const f of temps.failed) log?.warn({ dir: f.dir, reason: f.reason }, 'cannot look for temporary files a killed pass left');
+  if (temps.removed.length > 0)
+    log?.warn({ files: temps.removed }, 'removed the temporary files a killed pass left while writing');
+  for (const f of temps.failed)
+    log?.warn({ dir: f.dir, reason: f.reason }, 'cannot look for temporary files a killed pass left');
 
   // The close is synchronous: the lease's timer cannot run during it, so the lease is renewed
   // between tenants every few seconds (and a lost lease ends the pass there).
@@ -191,15 +214,31 @@ export async function monthEndPass(db: Db, config: Config, mailer: Mailer, asOf:
     ...(log ? { log } : {}),
     ...(hooks.filesThreadFrom !== undefined ? { filesThreadFrom: hooks.filesThreadFrom } : {}),
     onClosed: (c) => {
-      for (const x of c.closed) log?.info({ tenant: x.tenant, billingMonth: x.billingMonth, total: x.total, currency: x.currency, recipients: x.recipients }, 'statement finalized');
-      for (const f of c.failed) log?.error({ tenant: f.tenant, billingMonth: f.billingMonth, reason: f.reason }, 'close failed');
+      for (const x of c.closed)
+        log?.info(
+          {
+            tenant: x.tenant,
+            billingMonth: x.billingMonth,
+            total: x.total,
+            currency: x.currency,
+            recipients: x.recipients,
+          },
+          'statement finalized',
+        );
+      for (const f of c.failed)
+        log?.error({ tenant: f.tenant, billingMonth: f.billingMonth, reason: f.reason }, 'close failed');
       hooks.heartbeat?.();
     },
     onProgress: (d, t) => hooks.onProgress?.('files', d, t),
     onCloseProgress: (d, t) => hooks.onProgress?.('close', d, t),
   });
-  for (const w of files.written) log?.debug({ tenant: w.tenant, billingMonth: w.billingMonth, zip: w.zip, bytes: w.bytes }, 'statement files written');
-  for (const f of files.failed) log?.error({ tenant: f.tenant, billingMonth: f.billingMonth, reason: f.reason }, 'statement files failed');
+  for (const w of files.written)
+    log?.debug(
+      { tenant: w.tenant, billingMonth: w.billingMonth, zip: w.zip, bytes: w.bytes },
+      'statement files written',
+    );
+  for (const f of files.failed)
+    log?.error({ tenant: f.tenant, billingMonth: f.billingMonth, reason: f.reason }, 'statement files failed');
   hooks.heartbeat?.();
 
   const deliveries = await sendDue(db, config, mailer, {
@@ -213,11 +252,19 @@ export async function monthEndPass(db: Db, config: Config, mailer: Mailer, asOf:
       else log?.error(fields, 'delivery failed');
     },
   });
-  if (deliveries.recovered > 0) log?.warn({ recovered: deliveries.recovered }, 'deliveries of a stopped pass are sent again with their Message-ID');
+  if (deliveries.recovered > 0)
+    log?.warn({ recovered: deliveries.recovered }, 'deliveries of a stopped pass are sent again with their Message-ID');
   if (deliveries.deferred > 0 && deliveries.sent.length === 0) {
-    log?.error({ deferred: deliveries.deferred, waiting: deliveries.retrying.length }, 'no mail delivered: the server deferred every mail it was given; they wait for their retry');
+    log?.error(
+      { deferred: deliveries.deferred, waiting: deliveries.retrying.length },
+      'no mail delivered: the server deferred every mail it was given; they wait for their retry',
+    );
   }
-  if (deliveries.stopped !== null) log?.error({ reason: deliveries.stopped, notAttempted: deliveries.notAttempted }, `sending stopped: ${mailerUnusable(mailer)}`);
+  if (deliveries.stopped !== null)
+    log?.error(
+      { reason: deliveries.stopped, notAttempted: deliveries.notAttempted },
+      `sending stopped: ${mailerUnusable(mailer)}`,
+    );
   hooks.heartbeat?.();
 
   const pruned = stop() ? 0 : pruneFiles(db, config, asOf, now);
@@ -228,10 +275,16 @@ export async function monthEndPass(db: Db, config: Config, mailer: Mailer, asOf:
     deliveries,
     pruned,
     removedTemps: temps.removed,
-    noRecipient: close.closed.filter((c) => c.recipients === 0).map((c) => ({ tenant: c.tenant, billingMonth: c.billingMonth })),
+    noRecipient: close.closed
+      .filter((c) => c.recipients === 0)
+      .map((c) => ({ tenant: c.tenant, billingMonth: c.billingMonth })),
     interrupted: stop(),
   };
-  for (const n of result.noRecipient) log?.warn({ tenant: n.tenant, billingMonth: n.billingMonth }, 'no recipient: the statement is archived but not mailed (the tenant has no active contact)');
+  for (const n of result.noRecipient)
+    log?.warn(
+      { tenant: n.tenant, billingMonth: n.billingMonth },
+      'no recipient: the statement is archived but not mailed (the tenant has no active contact)',
+    );
   log?.info(passCounts(result), 'pass finished');
   return result;
 }
@@ -248,7 +301,12 @@ export interface LeasedPassOptions extends Omit<PassHooks, 'heartbeat' | 'leaseL
 }
 
 /** A month-end pass under the month-end lease (DESIGN invariant 6), recorded in `runs`. */
-export async function leasedPass(db: Db, config: Config, mailer: Mailer, options: LeasedPassOptions): Promise<PassResult> {
+export async function leasedPass(
+  db: Db,
+  config: Config,
+  mailer: Mailer,
+  options: LeasedPassOptions,
+): Promise<PassResult> {
   return withLease(
     db,
     {
@@ -261,10 +319,18 @@ export async function leasedPass(db: Db, config: Config, mailer: Mailer, options
     },
     async (held) => {
       options.onStart?.(held);
-      const result = await monthEndPass(db, config, mailer, options.asOf, { ...options, heartbeat: () => held.heartbeat(), leaseLost: () => held.lost });
+      const result = await monthEndPass(db, config, mailer, options.asOf, {
+        ...options,
+        heartbeat: () => held.heartbeat(),
+        leaseLost: () => held.lost,
+      });
       // A lease lost during the last step: say so rather than report the pass as done.
       held.heartbeat();
-      return { result, status: passFailed(result) ? 'failed' : result.interrupted ? 'interrupted' : 'ok', summary: passCounts(result) };
+      return {
+        result,
+        status: passFailed(result) ? 'failed' : result.interrupted ? 'interrupted' : 'ok',
+        summary: passCounts(result),
+      };
     },
   );
 }

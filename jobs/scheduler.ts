@@ -63,11 +63,14 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     if (at === null || stopping) return;
     // At least a second: a retry time already past (a clock step) must not spin passes back to back.
     const delay = Math.max(MIN_RETRY_DELAY_MS, at.getTime() - now().getTime());
-    retryTimer = setTimeout(() => {
-      retryTimer = null;
-      if (delay > MAX_TIMER_MS) armRetry(at);
-      else trigger('retry');
-    }, Math.min(delay, MAX_TIMER_MS));
+    retryTimer = setTimeout(
+      () => {
+        retryTimer = null;
+        if (delay > MAX_TIMER_MS) armRetry(at);
+        else trigger('retry');
+      },
+      Math.min(delay, MAX_TIMER_MS),
+    );
   };
 
   const trigger = (why: Trigger): void => {
@@ -106,7 +109,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   const cronLog = {
     info: (m: string) => log?.debug({ source: 'node-cron' }, m),
     warn: (m: string) => log?.warn({ source: 'node-cron' }, m),
-    error: (m: string | Error, err?: Error) => log?.error({ source: 'node-cron', error: err?.message }, String(m instanceof Error ? m.message : m)),
+    error: (m: string | Error, err?: Error) =>
+      log?.error({ source: 'node-cron', error: err?.message }, String(m instanceof Error ? m.message : m)),
     debug: (m: string | Error) => log?.debug({ source: 'node-cron' }, String(m instanceof Error ? m.message : m)),
   };
   const task = cron.schedule(expressionOk(options.expression), () => trigger('schedule'), {

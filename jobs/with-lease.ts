@@ -6,7 +6,17 @@
  */
 import { UsageChargesError } from '../src/domain/errors.ts';
 import { WRITE_TRY_BLOCK_MS, withBusyTimeout, type Db } from '../src/store/db.ts';
-import { acquireLease, finishRun, newOwnerId, releaseLease, renewLease, startRun, type Lease, type RunKind, type TakeOverReason } from '../src/store/lock.ts';
+import {
+  acquireLease,
+  finishRun,
+  newOwnerId,
+  releaseLease,
+  renewLease,
+  startRun,
+  type Lease,
+  type RunKind,
+  type TakeOverReason,
+} from '../src/store/lock.ts';
 
 /** The lease every month-end pass takes. */
 export const MONTH_END_LEASE = 'month-end';
@@ -71,7 +81,11 @@ export function leaseHeldMessage(holder: string, expiresAt: string): string {
 }
 
 /** Takes the lease, renews it while `pass` runs, records the pass in `runs`, and releases it. */
-export async function withLease<T>(db: Db, options: WithLeaseOptions, pass: (held: HeldLease) => Promise<PassOutcome<T>>): Promise<T> {
+export async function withLease<T>(
+  db: Db,
+  options: WithLeaseOptions,
+  pass: (held: HeldLease) => Promise<PassOutcome<T>>,
+): Promise<T> {
   const name = options.name ?? MONTH_END_LEASE;
   const owner = options.owner ?? newOwnerId();
   const now = options.now ?? ((): Date => new Date());
@@ -106,14 +120,17 @@ export async function withLease<T>(db: Db, options: WithLeaseOptions, pass: (hel
     if (!lost && !renewLease(db, name, owner, ttlMs, now())) lost = true;
     return !lost;
   };
-  const timer = setInterval(() => {
-    try {
-      // Never held up by an import's lock (the sockets of the send step share this thread).
-      withBusyTimeout(db, WRITE_TRY_BLOCK_MS, renew);
-    } catch {
-      // A busy store: the next heartbeat tries again; the lease lasts ttl, three heartbeats.
-    }
-  }, Math.max(1, Math.floor(ttlMs / 3)));
+  const timer = setInterval(
+    () => {
+      try {
+        // Never held up by an import's lock (the sockets of the send step share this thread).
+        withBusyTimeout(db, WRITE_TRY_BLOCK_MS, renew);
+      } catch {
+        // A busy store: the next heartbeat tries again; the lease lasts ttl, three heartbeats.
+      }
+    },
+    Math.max(1, Math.floor(ttlMs / 3)),
+  );
   timer.unref();
 
   const held: HeldLease = {
@@ -124,7 +141,10 @@ export async function withLease<T>(db: Db, options: WithLeaseOptions, pass: (hel
     },
     heartbeat() {
       if (!renew()) {
-        throw new UsageChargesError('E_LEASE_LOST', `the ${name} lease was lost (it expired and another pass took it over); this pass stopped`);
+        throw new UsageChargesError(
+          'E_LEASE_LOST',
+          `the ${name} lease was lost (it expired and another pass took it over); this pass stopped`,
+        );
       }
     },
   };

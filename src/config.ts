@@ -176,35 +176,64 @@ function isHostName(value: string): boolean {
 
 /** An issuer text: one line (no control or line-separator characters), at most `max` characters. */
 function issuerText(max: number): z.ZodType<string> {
-  return z.string().refine((v) => !/[\p{Cc}\p{Zl}\p{Zp}]/u.test(v), 'must be one line (no control characters)').refine((v) => v.trim().length <= max, `must be at most ${max} characters`).transform((v) => v.trim());
+  return z
+    .string()
+    .refine((v) => !/[\p{Cc}\p{Zl}\p{Zp}]/u.test(v), 'must be one line (no control characters)')
+    .refine((v) => v.trim().length <= max, `must be at most ${max} characters`)
+    .transform((v) => v.trim());
 }
 
 function wholeNumber(min: number, max: number): z.ZodType<string> {
-  return z.string().regex(/^\d{1,9}$/, { message: 'must be a whole number', abort: true }).refine((v) => Number(v) >= min && Number(v) <= max, `must be from ${min} to ${max}`);
+  return z
+    .string()
+    .regex(/^\d{1,9}$/, { message: 'must be a whole number', abort: true })
+    .refine((v) => Number(v) >= min && Number(v) <= max, `must be from ${min} to ${max}`);
 }
 
 const schema = z.object({
   DATA_DIR: z.string().min(1, 'must not be empty'),
   BILLING_TZ: z.string().refine(isTimeZone, 'is not an IANA time zone (for example UTC or Asia/Tokyo)'),
-  DEFAULT_CURRENCY: z.enum(CURRENCIES as [Currency, ...Currency[]], { error: `must be one of ${CURRENCIES.join(', ')}` }),
+  DEFAULT_CURRENCY: z.enum(CURRENCIES as [Currency, ...Currency[]], {
+    error: `must be one of ${CURRENCIES.join(', ')}`,
+  }),
   DEFAULT_LOCALE: z.enum(LOCALES, { error: `must be one of ${LOCALES.join(', ')}` }),
-  SMTP_URL: z.string().refine((v) => v === '' || isSmtpUrl(v), 'must be an smtp:// or smtps:// URL with a host, or empty to write .eml files'),
+  SMTP_URL: z
+    .string()
+    .refine(
+      (v) => v === '' || isSmtpUrl(v),
+      'must be an smtp:// or smtps:// URL with a host, or empty to write .eml files',
+    ),
   MAIL_FROM: z.string().refine(isSender, 'must be an e-mail address, optionally as "Name <address>"'),
-  MAIL_REPLY_TO: z.string().refine((v) => v === '' || isSender(v), 'must be an e-mail address, optionally as "Name <address>", or empty for no Reply-To'),
+  MAIL_REPLY_TO: z
+    .string()
+    .refine(
+      (v) => v === '' || isSender(v),
+      'must be an e-mail address, optionally as "Name <address>", or empty for no Reply-To',
+    ),
   ISSUER_NAME: issuerText(200),
   ISSUER_ADDRESS: issuerText(300),
   ISSUER_CONTACT: issuerText(200),
   ISSUER_URL: z.string().refine((v) => v === '' || isWebUrl(v), 'must be an http:// or https:// URL, or empty'),
-  ISSUER_INVOICE_NUMBER: z.string().refine((v) => v === '' || /^T\d{13}$/.test(v), 'must be the qualified-invoice registration number: T and 13 digits (for example T1234567890123), or empty'),
+  ISSUER_INVOICE_NUMBER: z
+    .string()
+    .refine(
+      (v) => v === '' || /^T\d{13}$/.test(v),
+      'must be the qualified-invoice registration number: T and 13 digits (for example T1234567890123), or empty',
+    ),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
   IMPORT_MAX_ERRORS: z.string().regex(/^[1-9]\d{0,5}$/, 'must be a whole number from 1 to 999999'),
   RATING_PRESET: z.enum(RATING_PRESETS, { error: `must be ${RATING_PRESETS.join(' or ')}` }),
-  ROUNDING_MODE: z.enum(ROUNDING_MODES, { error: `must be ${ROUNDING_MODES.join(', ').replace(/, (?=[^,]*$)/, ' or ')}` }),
+  ROUNDING_MODE: z.enum(ROUNDING_MODES, {
+    error: `must be ${ROUNDING_MODES.join(', ').replace(/, (?=[^,]*$)/, ' or ')}`,
+  }),
   TAX: z.enum(['auto', 'on', 'off'], { error: 'must be auto (on for ecl, off for ror), on or off' }),
   CSV_ENCODING: z.enum(['auto', 'utf8', 'utf8-bom', 'cp932'], { error: 'must be auto, utf8, utf8-bom or cp932' }),
   CURRENCY_SYMBOLS: z.string().transform((v, ctx) => {
     const out: Partial<Record<Currency, string>> = {};
-    for (const part of v.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    for (const part of v
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== '')) {
       const m = /^(JPY|USD|EUR|SGD)=(\S{1,4})$/.exec(part);
       if (!m || /[",]/.test(m[2]!)) {
         ctx.addIssue({ code: 'custom', message: `"${part}" is not CURRENCY=SYMBOL (for example JPY=¥)` });
@@ -214,21 +243,49 @@ const schema = z.object({
     }
     return out;
   }),
-  RETENTION_MONTHS: z.string().regex(/^\d{1,4}$/, { message: 'must be a whole number of months', abort: true }).refine((v) => Number(v) >= 24, 'must be at least 24 (statements are kept 24 months)'),
-  LOCK_TTL_SECONDS: z.string().regex(/^\d{1,6}$/, { message: 'must be a whole number of seconds', abort: true }).refine((v) => Number(v) >= 10, 'must be at least 10 (the lease is renewed every third of it)'),
+  RETENTION_MONTHS: z
+    .string()
+    .regex(/^\d{1,4}$/, { message: 'must be a whole number of months', abort: true })
+    .refine((v) => Number(v) >= 24, 'must be at least 24 (statements are kept 24 months)'),
+  LOCK_TTL_SECONDS: z
+    .string()
+    .regex(/^\d{1,6}$/, { message: 'must be a whole number of seconds', abort: true })
+    .refine((v) => Number(v) >= 10, 'must be at least 10 (the lease is renewed every third of it)'),
   SMTP_STARTTLS: z.enum(['auto', 'require', 'off'], { error: 'must be auto, require or off' }),
   SMTP_POOL_SIZE: wholeNumber(1, 100),
   SMTP_RATE_LIMIT: wholeNumber(0, 100000),
   SMTP_TIMEOUT_SECONDS: wholeNumber(1, 3600),
   SMTP_CA_FILE: z.string(),
-  SMTP_EHLO_NAME: z.string().refine((v) => v === '' || isHostName(v), 'must be a host name (for example mail.example.com), not an IP address; empty: the domain of MAIL_FROM'),
+  SMTP_EHLO_NAME: z
+    .string()
+    .refine(
+      (v) => v === '' || isHostName(v),
+      'must be a host name (for example mail.example.com), not an IP address; empty: the domain of MAIL_FROM',
+    ),
   MAIL_MAX_ATTEMPTS: wholeNumber(1, 100),
   MAIL_RETRY_BASE_SECONDS: wholeNumber(0, 86400),
-  DKIM_DOMAIN: z.string().refine((v) => v === '' || /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(v), 'must be a domain name'),
-  DKIM_SELECTOR: z.string().refine((v) => v === '' || /^[a-z0-9](?:[a-z0-9._-]{0,62})$/i.test(v), 'must be a DKIM selector (letters, digits, dot, dash)'),
+  DKIM_DOMAIN: z
+    .string()
+    .refine(
+      (v) => v === '' || /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(v),
+      'must be a domain name',
+    ),
+  DKIM_SELECTOR: z
+    .string()
+    .refine(
+      (v) => v === '' || /^[a-z0-9](?:[a-z0-9._-]{0,62})$/i.test(v),
+      'must be a DKIM selector (letters, digits, dot, dash)',
+    ),
   DKIM_PRIVATE_KEY_FILE: z.string(),
-  CRON_SCHEDULE: z.string().refine((v) => cron.validate(v), 'is not a cron expression (five fields, or six with seconds; for example 0 2 * * *)'),
-  CRON_TZ: z.string().refine((v) => v === '' || isTimeZone(v), 'is not an IANA time zone (empty: the billing time zone)'),
+  CRON_SCHEDULE: z
+    .string()
+    .refine(
+      (v) => cron.validate(v),
+      'is not a cron expression (five fields, or six with seconds; for example 0 2 * * *)',
+    ),
+  CRON_TZ: z
+    .string()
+    .refine((v) => v === '' || isTimeZone(v), 'is not an IANA time zone (empty: the billing time zone)'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { error: 'must be auto, json or pretty' }),
   TAX_RATES: z.string().transform((v, ctx) => {
     const rates = parseTaxRates(v);
@@ -243,7 +300,10 @@ const schema = z.object({
 /** Parses `YYYY-MM-DD=percent,...` into rates in date order, or says what is wrong. */
 export function parseTaxRates(text: string): { from: string; percent: string }[] | string {
   const rates: { from: string; percent: string }[] = [];
-  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const m = /^(\d{4}-\d{2}-\d{2})=(\d{1,2}(?:\.\d{1,4})?)$/.exec(part);
     if (!m || !parseDate(m[1]!).ok) return `"${part}" is not DATE=PERCENT (for example 2019-10-01=10)`;
     rates.push({ from: m[1]!, percent: m[2]! });
@@ -301,9 +361,14 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const fromFile = Object.keys(origin).filter((name) => origin[name] === '.env');
   const dkimParts = [v.DKIM_DOMAIN, v.DKIM_SELECTOR, v.DKIM_PRIVATE_KEY_FILE];
   if (dkimParts.some((x) => x !== '') && dkimParts.some((x) => x === '')) {
-    throw new ConfigError('configuration: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE go together: set all three to sign mails, or none');
+    throw new ConfigError(
+      'configuration: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE go together: set all three to sign mails, or none',
+    );
   }
-  const dkim = v.DKIM_DOMAIN === '' ? null : { domainName: v.DKIM_DOMAIN, keySelector: v.DKIM_SELECTOR, privateKeyFile: v.DKIM_PRIVATE_KEY_FILE };
+  const dkim =
+    v.DKIM_DOMAIN === ''
+      ? null
+      : { domainName: v.DKIM_DOMAIN, keySelector: v.DKIM_SELECTOR, privateKeyFile: v.DKIM_PRIVATE_KEY_FILE };
   const billingTimeZone = new Intl.DateTimeFormat('en-US', { timeZone: v.BILLING_TZ }).resolvedOptions().timeZone;
   return {
     dataDir: path.resolve(cwd, v.DATA_DIR),
@@ -312,7 +377,13 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     defaultLocale: v.DEFAULT_LOCALE,
     smtpUrl: v.SMTP_URL === '' ? null : v.SMTP_URL,
     mailFrom: v.MAIL_FROM,
-    issuer: { name: v.ISSUER_NAME, address: v.ISSUER_ADDRESS, contact: v.ISSUER_CONTACT, url: v.ISSUER_URL, invoiceNumber: v.ISSUER_INVOICE_NUMBER },
+    issuer: {
+      name: v.ISSUER_NAME,
+      address: v.ISSUER_ADDRESS,
+      contact: v.ISSUER_CONTACT,
+      url: v.ISSUER_URL,
+      invoiceNumber: v.ISSUER_INVOICE_NUMBER,
+    },
     logLevel: v.LOG_LEVEL,
     importMaxErrors: Number(v.IMPORT_MAX_ERRORS),
     ratingPreset: v.RATING_PRESET,
@@ -336,7 +407,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       dkim: dkim === null ? null : { ...dkim, privateKeyFile: path.resolve(cwd, dkim.privateKeyFile) },
     },
     cronSchedule: v.CRON_SCHEDULE,
-    cronTimeZone: v.CRON_TZ === '' ? billingTimeZone : new Intl.DateTimeFormat('en-US', { timeZone: v.CRON_TZ }).resolvedOptions().timeZone,
+    cronTimeZone:
+      v.CRON_TZ === ''
+        ? billingTimeZone
+        : new Intl.DateTimeFormat('en-US', { timeZone: v.CRON_TZ }).resolvedOptions().timeZone,
     logFormat: v.LOG_FORMAT,
     ...(fromFile.length > 0 ? { dotEnv: { file: envFile, settings: fromFile } } : {}),
   };
@@ -357,10 +431,14 @@ export function mailSettingWarnings(config: Config): string[] {
   if (config.smtpUrl === null) return [];
   const warnings: string[] = [];
   if (config.mailFrom === SETTINGS.MAIL_FROM) {
-    warnings.push(`MAIL_FROM is still the default (${SETTINGS.MAIL_FROM}) while SMTP_URL is set: set it to your billing address, or tenants get mail from a sender that looks like phishing and many servers refuse it`);
+    warnings.push(
+      `MAIL_FROM is still the default (${SETTINGS.MAIL_FROM}) while SMTP_URL is set: set it to your billing address, or tenants get mail from a sender that looks like phishing and many servers refuse it`,
+    );
   }
   if (config.issuer.name === '') {
-    warnings.push('ISSUER_NAME is not set while SMTP_URL is set: statement mails do not say which company sends them (set ISSUER_NAME, ISSUER_ADDRESS, ISSUER_CONTACT and ISSUER_URL)');
+    warnings.push(
+      'ISSUER_NAME is not set while SMTP_URL is set: statement mails do not say which company sends them (set ISSUER_NAME, ISSUER_ADDRESS, ISSUER_CONTACT and ISSUER_URL)',
+    );
   }
   return warnings;
 }
@@ -375,6 +453,9 @@ export function redactUrl(value: string): string {
     return url.toString();
   } catch {
     // Not a URL: hide everything between the scheme and the last @, where a password would be.
-    return value.replace(/^([a-z][a-z0-9+.-]*:(?:\/\/)?)?.*@/i, (_m, scheme: string | undefined) => `${scheme ?? ''}***@`);
+    return value.replace(
+      /^([a-z][a-z0-9+.-]*:(?:\/\/)?)?.*@/i,
+      (_m, scheme: string | undefined) => `${scheme ?? ''}***@`,
+    );
   }
 }

@@ -13,14 +13,28 @@ export type { Logger } from 'pino';
 export const REDACTED_KEYS = ['password', 'pass', 'auth', 'smtpUrl', 'privateKey', 'text', 'html', 'content'] as const;
 
 /** The logger of a process, per the configuration; `stream` replaces stderr (tests). */
-export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, stream?: NodeJS.WritableStream, isTerminal = process.stderr.isTTY === true): Logger {
+export function createLogger(
+  config: Pick<Config, 'logLevel' | 'logFormat'>,
+  stream?: NodeJS.WritableStream,
+  isTerminal = process.stderr.isTTY === true,
+): Logger {
   const options = {
     level: config.logLevel,
     base: { pid: process.pid },
     redact: { paths: REDACTED_KEYS.flatMap((k) => [k, `*.${k}`]), censor: '[redacted]' },
   };
-  const wantPretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && isTerminal && stream === undefined);
-  if (wantPretty) return pino(options, pretty({ destination: stream ?? 2, sync: true, colorize: stream === undefined && isTerminal, ignore: 'pid,hostname' }));
+  const wantPretty =
+    config.logFormat === 'pretty' || (config.logFormat === 'auto' && isTerminal && stream === undefined);
+  if (wantPretty)
+    return pino(
+      options,
+      pretty({
+        destination: stream ?? 2,
+        sync: true,
+        colorize: stream === undefined && isTerminal,
+        ignore: 'pid,hostname',
+      }),
+    );
   return pino(options, stream ?? pino.destination({ dest: 2, sync: true }));
 }
 

@@ -11,7 +11,11 @@ import { isDiskFull, withCode } from './store/folders.ts';
 export const EXIT = { ok: 0, failure: 1, input: 2, deferred: 3 } as const;
 
 /** Runs `argv` (as in process.argv) and returns the exit code; never throws. */
-export async function main(argv: string[], output: Output = processOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(
+  argv: string[],
+  output: Output = processOutput,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const ctx = createContext(output, env);
   try {
     await buildProgram(ctx).parseAsync(argv);
@@ -64,12 +68,16 @@ function report(err: unknown, output: Output, debug: boolean, dataDir: string | 
     return EXIT.failure;
   }
   if (isBusy(err)) {
-    output.err('error: the store is busy: another usage-charges process is writing to it; nothing was changed, try again when it has finished');
+    output.err(
+      'error: the store is busy: another usage-charges process is writing to it; nothing was changed, try again when it has finished',
+    );
     return EXIT.failure;
   }
   if (isDiskFull(err)) {
-    output.err(`error: the disk holding DATA_DIR${dataDir === null ? '' : ` ${dataDir}`} is full (${withCode(err)}); `
-      + 'what was being written was not kept: free some space, then run the command again');
+    output.err(
+      `error: the disk holding DATA_DIR${dataDir === null ? '' : ` ${dataDir}`} is full (${withCode(err)}); ` +
+        'what was being written was not kept: free some space, then run the command again',
+    );
     return EXIT.failure;
   }
   const e = err as Error;

@@ -40,12 +40,23 @@ const MAX_32 = 0xffffffff;
  * below (1980-2043; outside, the nearest end).
  */
 function dosTime(d: Date, timeZone: string): number {
-  const p = timeZone === 'UTC'
-    ? { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() }
-    : localParts(d.getTime(), timeZone);
+  const p =
+    timeZone === 'UTC'
+      ? {
+          year: d.getUTCFullYear(),
+          month: d.getUTCMonth() + 1,
+          day: d.getUTCDate(),
+          hour: d.getUTCHours(),
+          minute: d.getUTCMinutes(),
+          second: d.getUTCSeconds(),
+        }
+      : localParts(d.getTime(), timeZone);
   if (p.year < 1980) return 2162688;
   if (p.year >= 2044) return 2141175677;
-  return (((p.year - 1980) << 25) | (p.month << 21) | (p.day << 16) | (p.hour << 11) | (p.minute << 5) | (p.second >> 1)) >>> 0;
+  return (
+    (((p.year - 1980) << 25) | (p.month << 21) | (p.day << 16) | (p.hour << 11) | (p.minute << 5) | (p.second >> 1)) >>>
+    0
+  );
 }
 
 /** What the local header and the central directory header of an entry both hold. */
@@ -82,7 +93,8 @@ function writeEntryFields(b: Buffer, at: number, f: EntryFields): void {
 export function checkEntryNames(names: readonly string[]): void {
   const sorted = [...names].sort(byText);
   sorted.forEach((name, i) => {
-    if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name) || /^\w+:/.test(name)) throw new Error(`zip entry name "${name}" is not a plain file name`);
+    if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name) || /^\w+:/.test(name))
+      throw new Error(`zip entry name "${name}" is not a plain file name`);
     if (i > 0 && sorted[i - 1] === name) throw new Error(`zip entry name "${name}" appears twice`);
   });
 }
@@ -109,7 +121,8 @@ export function buildZip(entries: readonly ZipEntry[], date: Date, timeZone = 'U
     const method = e.bytes.length === 0 ? 0 : 8;
     const data = method === 0 ? e.bytes : deflateRawSync(e.bytes, { level: ZIP_LEVEL });
     const crc = e.bytes.length === 0 ? 0 : crc32(e.bytes);
-    if (e.bytes.length > MAX_32 || data.length > MAX_32 || offset > MAX_32) throw new Error('a zip larger than 4 GB is not supported');
+    if (e.bytes.length > MAX_32 || data.length > MAX_32 || offset > MAX_32)
+      throw new Error('a zip larger than 4 GB is not supported');
     const fields = { flags, method, time, nameLength: name.length };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(SIG_LOCAL, 0);

@@ -8,12 +8,16 @@ import type { CliContext } from './context.ts';
 export function registerBackup(program: Command, ctx: CliContext): void {
   program
     .command('backup')
-    .description('copy the store to FILE while it is in use (SQLite online backup); FILE must not exist; readable by the owner only')
+    .description(
+      'copy the store to FILE while it is in use (SQLite online backup); FILE must not exist; readable by the owner only',
+    )
     .argument('<file>', 'the backup file to create')
     .action(async (file: string) => {
       const target = path.resolve(file);
-      if (fs.existsSync(target)) throw new InputError(`${file}: already exists; give a new file name (a backup never overwrites)`);
-      if (!fs.existsSync(path.dirname(target)) || !fs.statSync(path.dirname(target)).isDirectory()) throw new InputError(`${file}: the folder ${path.dirname(target)} does not exist`);
+      if (fs.existsSync(target))
+        throw new InputError(`${file}: already exists; give a new file name (a backup never overwrites)`);
+      if (!fs.existsSync(path.dirname(target)) || !fs.statSync(path.dirname(target)).isDirectory())
+        throw new InputError(`${file}: the folder ${path.dirname(target)} does not exist`);
       const db = ctx.db();
       const temp = `${target}.${process.pid}.partial`;
       try {

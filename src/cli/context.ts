@@ -50,7 +50,11 @@ export function createContext(output: Output, env: NodeJS.ProcessEnv = process.e
         const settings = this.config();
         logger = createLogger(settings);
         // Said once, where the service's log shows it: settings that came from a file, not the environment.
-        if (settings.dotEnv) logger.info({ file: settings.dotEnv.file, settings: settings.dotEnv.settings }, 'settings read from .env in the working directory (the environment did not set them)');
+        if (settings.dotEnv)
+          logger.info(
+            { file: settings.dotEnv.file, settings: settings.dotEnv.settings },
+            'settings read from .env in the working directory (the environment did not set them)',
+          );
       }
       return logger;
     },

@@ -20,19 +20,34 @@ export const ESTIMATE_FORMATS = ['ror', ...ECL_FORMATS] as const;
 export function registerEstimate(program: Command, ctx: CliContext): void {
   program
     .command('estimate')
-    .description("rate a tenant's open period with its usage up to the end of the previous day and write its statement files, status estimated; stores and sends nothing")
+    .description(
+      "rate a tenant's open period with its usage up to the end of the previous day and write its statement files, status estimated; stores and sends nothing",
+    )
     .requiredOption('--tenant <name>', 'the tenant')
-    .option('--as-of <instant>', 'ISO 8601 instant with zone (default: now): the open period containing it, usage before the start of its day')
-    .option('--out <path>', 'where to write the file (default: ./<zip name>_estimate.zip, or ./<YYYYMM>_<tenant>_<format>.csv for an ECL format)')
-    .option('--format <format>', `file format: ${ESTIMATE_FORMATS.join(', ')} (ror: the ROR list and detail CSVs, zipped)`, 'ror')
+    .option(
+      '--as-of <instant>',
+      'ISO 8601 instant with zone (default: now): the open period containing it, usage before the start of its day',
+    )
+    .option(
+      '--out <path>',
+      'where to write the file (default: ./<zip name>_estimate.zip, or ./<YYYYMM>_<tenant>_<format>.csv for an ECL format)',
+    )
+    .option(
+      '--format <format>',
+      `file format: ${ESTIMATE_FORMATS.join(', ')} (ror: the ROR list and detail CSVs, zipped)`,
+      'ror',
+    )
     .action(async (opts: { tenant: string; asOf?: string; out?: string; format: string }) => {
       const asOf = parseAsOf(opts.asOf);
       if (!(ESTIMATE_FORMATS as readonly string[]).includes(opts.format)) {
-        throw new InputError(`--format: "${opts.format}" is not a format estimate writes (${ESTIMATE_FORMATS.join(', ')})`);
+        throw new InputError(
+          `--format: "${opts.format}" is not a format estimate writes (${ESTIMATE_FORMATS.join(', ')})`,
+        );
       }
       const config = ctx.config();
       const db = ctx.db();
-      if (db.prepare('SELECT 1 FROM tenants WHERE tenant_name = ?').get(opts.tenant) === undefined) throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
+      if (db.prepare('SELECT 1 FROM tenants WHERE tenant_name = ?').get(opts.tenant) === undefined)
+        throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
       const result = estimate(db, config, opts.tenant, asOf);
       if (!result.ok) throw new InputError(`estimate: ${result.reason}`);
       const { view, period, usedUntil } = result;
@@ -43,16 +58,23 @@ export function registerEstimate(program: Command, ctx: CliContext): void {
         zip = { ...zip, name: zip.name.replace(/\.zip$/, '_estimate.zip') };
       } else {
         const name = `${period.billingMonth.replace('-', '')}_${safeFileName(view.tenant.name)}_${opts.format}.csv`;
-        zip = { name, bytes: buildEclFile(opts.format as EclFormat, [view], { encoding: view.files!.encoding, fileName: name }) };
+        zip = {
+          name,
+          bytes: buildEclFile(opts.format as EclFormat, [view], { encoding: view.files!.encoding, fileName: name }),
+        };
       }
       const file = path.resolve(opts.out ?? zip.name);
       await writeOutput(file, zip.bytes);
       const tz = config.billingTimeZone;
       const tree = view.tree;
       const out = ctx.output.out;
-      out(`estimate of ${shown(view.tenant.name)} for ${period.billingMonth} as of ${asOf.toISOString()} (status estimated; nothing stored or sent)`);
+      out(
+        `estimate of ${shown(view.tenant.name)} for ${period.billingMonth} as of ${asOf.toISOString()} (status estimated; nothing stored or sent)`,
+      );
       out(`  period: ${localDate(period.start, tz)} .. ${localDate(period.end - 1, tz)} (${tz})`);
-      out(`  usage counted: ${usedUntil > period.start ? `${localDate(period.start, tz)} .. ${localDate(usedUntil - 1, tz)}` : 'none yet (the period\'s first day)'}`);
+      out(
+        `  usage counted: ${usedUntil > period.start ? `${localDate(period.start, tz)} .. ${localDate(usedUntil - 1, tz)}` : "none yet (the period's first day)"}`,
+      );
       out(`  amount so far: ${tree.total.toFixed()} ${tree.currency}`);
       out(`  file: ${file} (${zip.bytes.length} bytes)`);
     });

@@ -27,28 +27,44 @@ import { parseMonth, writeOutput } from './options.ts';
 export function registerExport(program: Command, ctx: CliContext): void {
   program
     .command('export')
-    .description("write a billing month's statements in an ECL format: fixed for a finalized month, otherwise rated afresh as estimated; stores nothing")
+    .description(
+      "write a billing month's statements in an ECL format: fixed for a finalized month, otherwise rated afresh as estimated; stores nothing",
+    )
     .requiredOption('--format <format>', `${ECL_FORMATS.join(', ')}`)
     .requiredOption('--month <YYYY-MM>', 'the billing month')
     .option('--tenant <name>', 'only this tenant (default: every tenant with a statement for the month, in name order)')
     .option('--out <file>', 'write the file here (default: standard output)')
-    .option('--encoding <encoding>', "utf8, utf8-bom or cp932 (default: the encoding of the tenants' statement files; utf8-bom when they differ)")
+    .option(
+      '--encoding <encoding>',
+      "utf8, utf8-bom or cp932 (default: the encoding of the tenants' statement files; utf8-bom when they differ)",
+    )
     .action(async (opts: { format: string; month: string; tenant?: string; out?: string; encoding?: string }) => {
-      if (!(ECL_FORMATS as readonly string[]).includes(opts.format)) throw new InputError(`--format: "${opts.format}" is not one of ${ECL_FORMATS.join(', ')}`);
+      if (!(ECL_FORMATS as readonly string[]).includes(opts.format))
+        throw new InputError(`--format: "${opts.format}" is not one of ${ECL_FORMATS.join(', ')}`);
       const format = opts.format as EclFormat;
       const month = parseMonth(opts.month);
-      if (opts.encoding !== undefined && !(CSV_ENCODINGS as readonly string[]).includes(opts.encoding)) throw new InputError(`--encoding: "${opts.encoding}" must be ${CSV_ENCODINGS.join(', ')}`);
+      if (opts.encoding !== undefined && !(CSV_ENCODINGS as readonly string[]).includes(opts.encoding))
+        throw new InputError(`--encoding: "${opts.encoding}" must be ${CSV_ENCODINGS.join(', ')}`);
       const config = ctx.config();
       const db = ctx.db();
-      if (opts.tenant !== undefined && db.prepare('SELECT 1 FROM tenants WHERE tenant_name = ?').get(opts.tenant) === undefined) {
+      if (
+        opts.tenant !== undefined &&
+        db.prepare('SELECT 1 FROM tenants WHERE tenant_name = ?').get(opts.tenant) === undefined
+      ) {
         throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
       }
       const { views, skipped } = monthStatements(db, config, month, opts.tenant ?? null);
-      if (opts.tenant !== undefined && views.length === 0) throw new InputError(`--tenant: tenant "${opts.tenant}" has no statement for ${month} (${skipped[0]?.reason ?? 'none'})`);
+      if (opts.tenant !== undefined && views.length === 0)
+        throw new InputError(
+          `--tenant: tenant "${opts.tenant}" has no statement for ${month} (${skipped[0]?.reason ?? 'none'})`,
+        );
       if (skipped.some((s) => s.failed)) ctx.failed = true;
       const encoding = (opts.encoding as CsvEncoding | undefined) ?? exportEncoding(views);
       const file = opts.out === undefined ? null : path.resolve(opts.out);
-      const bytes = buildEclFile(format, views, { encoding, fileName: file === null ? `${format}.csv` : path.basename(file) });
+      const bytes = buildEclFile(format, views, {
+        encoding,
+        fileName: file === null ? `${format}.csv` : path.basename(file),
+      });
 
       const fixed = views.filter((v) => v.status === 'fixed').length;
       const summary = `export ${format} ${month}: ${views.length} statement(s), ${fixed} fixed, ${views.length - fixed} estimated`;

@@ -27,7 +27,8 @@ export async function writeOutput(file: string, bytes: Uint8Array): Promise<void
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === undefined) throw err;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') throw new InputError(`--out: cannot write ${file} (${code})`);
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
+      throw new InputError(`--out: cannot write ${file} (${code})`);
     throw new UsageChargesError('E_WRITE', `cannot write ${file} (${code})`, { cause: err });
   }
 }

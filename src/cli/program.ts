@@ -18,14 +18,18 @@ export const STORE_CREATORS: ReadonlySet<string> = new Set(['import', 'seed-demo
 
 /** The version of this program, as package.json gives it. */
 export function programVersion(): string {
-  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version?: unknown;
+  };
   return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
 /** Builds the program; verbs throw, and `main` maps what they throw to exit codes. */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('usage-charges')
-    .description('Closes a cloud\'s month: rates metered usage per tenant, finalizes statements, writes and mails the usage-charge files.')
+    .description(
+      "Closes a cloud's month: rates metered usage per tenant, finalizes statements, writes and mails the usage-charge files.",
+    )
     .version(programVersion(), '-V, --version', 'print the version of usage-charges')
     // Every verb's help marks the options it cannot run without (set before the verbs: they inherit it).
     .configureHelp({
@@ -40,7 +44,10 @@ export function buildProgram(ctx: CliContext): Command {
       writeErr: (s) => ctx.output.err(s.replace(/\n$/, '')),
     })
     .exitOverride()
-    .addHelpText('after', '\nExit codes: 0 ok, 1 failure, 2 bad input or usage, 3 a pass delivered nothing (every mail due was deferred).\nSettings come from the environment or .env (see .env.example).');
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 failure, 2 bad input or usage, 3 a pass delivered nothing (every mail due was deferred).\nSettings come from the environment or .env (see .env.example).',
+    );
   registerImport(program, ctx);
   registerSeedDemo(program, ctx);
   registerStatus(program, ctx);

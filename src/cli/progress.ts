@@ -31,7 +31,12 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progre
       if (stage !== current) {
         stop();
         bar = new cliProgress.SingleBar(
-          { stream, format: `${LABELS[stage].padEnd(14)} [{bar}] {value}/{total} ${UNITS[stage]}  {percentage}%  eta {eta_formatted}`, hideCursor: true, clearOnComplete: false },
+          {
+            stream,
+            format: `${LABELS[stage].padEnd(14)} [{bar}] {value}/{total} ${UNITS[stage]}  {percentage}%  eta {eta_formatted}`,
+            hideCursor: true,
+            clearOnComplete: false,
+          },
           cliProgress.Presets.shades_classic,
         );
         bar.start(total, done);
@@ -51,7 +56,11 @@ export interface RowProgress {
 }
 
 /** Rows and rows per second of an import on the stream when it is a terminal, else a no-op. */
-export function importProgress(label: string, stream: NodeJS.WriteStream = process.stderr, clock: () => number = Date.now): RowProgress {
+export function importProgress(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+  clock: () => number = Date.now,
+): RowProgress {
   if (!stream.isTTY) return { row: () => undefined, stop: () => undefined };
   const started = clock();
   let bar: cliProgress.SingleBar | null = null;
@@ -65,7 +74,12 @@ export function importProgress(label: string, stream: NodeJS.WriteStream = proce
       rows = n;
       if (bar === null) {
         // The number of rows is not known before the end of the file: no bar, a count and a rate.
-        bar = new cliProgress.SingleBar({ stream, format: `importing ${label}  {value} rows  {rate} rows/s`, hideCursor: true, clearOnComplete: false });
+        bar = new cliProgress.SingleBar({
+          stream,
+          format: `importing ${label}  {value} rows  {rate} rows/s`,
+          hideCursor: true,
+          clearOnComplete: false,
+        });
         bar.start(0, n, { rate: rate() });
       } else {
         bar.update(n, { rate: rate() });

@@ -18,12 +18,23 @@ import { activeFaultHooks, testClock } from '../testing/faults.ts';
 export function registerRun(program: Command, ctx: CliContext): void {
   program
     .command('run')
-    .description('one month-end pass: finalize every period whose cut-off day has ended (oldest first), write its statement files, '
-      + 'send every mail that is due (new statements and retries); one pass at a time (the month-end lease)')
+    .description(
+      'one month-end pass: finalize every period whose cut-off day has ended (oldest first), write its statement files, ' +
+        'send every mail that is due (new statements and retries); one pass at a time (the month-end lease)',
+    )
     .option('--as-of <instant>', 'ISO 8601 instant with zone (default: now): periods that ended by then are due')
-    .option('--wait', 'when another pass is running, wait for it to finish (up to an hour) instead of exiting with code 1')
-    .option('--dry-run', 'do the whole pass on a copy of the store in a temporary folder, mails written there as .eml: nothing is changed or sent')
-    .option('--verbose', 'list every statement closed, file written and mail sent (the report shows counts and every failure)')
+    .option(
+      '--wait',
+      'when another pass is running, wait for it to finish (up to an hour) instead of exiting with code 1',
+    )
+    .option(
+      '--dry-run',
+      'do the whole pass on a copy of the store in a temporary folder, mails written there as .eml: nothing is changed or sent',
+    )
+    .option(
+      '--verbose',
+      'list every statement closed, file written and mail sent (the report shows counts and every failure)',
+    )
     .action(async (opts: { asOf?: string; wait?: boolean; dryRun?: boolean; verbose?: boolean }) => {
       const asOf = parseAsOf(opts.asOf);
       const config = ctx.config();
@@ -40,7 +51,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
         if (v === 'failed') ctx.failed = true;
         if (v === 'deferred') ctx.nothingDelivered = true;
       };
-      const onProgress = (stage: Parameters<typeof progress.update>[0], done: number, total: number): void => progress.update(stage, done, total);
+      const onProgress = (stage: Parameters<typeof progress.update>[0], done: number, total: number): void =>
+        progress.update(stage, done, total);
 
       if (opts.dryRun) {
         // The same pass, on a snapshot of the store: what it would close, write and send, without
@@ -51,10 +63,23 @@ export function registerRun(program: Command, ctx: CliContext): void {
         const dryConfig = { ...config, dataDir: dir, smtpUrl: null };
         const mailer = createMailer(dryConfig);
         try {
-          const result = await monthEndPass(copy, dryConfig, mailer, asOf, { log: log.child({ dryRun: true }), onProgress });
+          const result = await monthEndPass(copy, dryConfig, mailer, asOf, {
+            log: log.child({ dryRun: true }),
+            onProgress,
+          });
           progress.stop();
-          verdict(printPass(ctx.output, result, { dataDir: dir, mailer, label: 'dry run', verbose, backlog: deliveryBacklog(copy) }));
-          out(`dry run: nothing in ${config.dataDir} was changed and nothing was sent; what the pass would write and send is in ${dir}`);
+          verdict(
+            printPass(ctx.output, result, {
+              dataDir: dir,
+              mailer,
+              label: 'dry run',
+              verbose,
+              backlog: deliveryBacklog(copy),
+            }),
+          );
+          out(
+            `dry run: nothing in ${config.dataDir} was changed and nothing was sent; what the pass would write and send is in ${dir}`,
+          );
         } finally {
           progress.stop();
           mailer.close();
@@ -78,7 +103,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
           ...(clock ? { now: clock } : {}),
           onProgress,
           shouldStop: () => stop.requested,
-          onWait: (holder, until) => out(`waiting for another usage-charges pass (owner ${holder}, lease until ${until}) to finish`),
+          onWait: (holder, until) =>
+            out(`waiting for another usage-charges pass (owner ${holder}, lease until ${until}) to finish`),
           onTakeOver: (previous, because) =>
             out(
               because === 'holder-gone'
@@ -87,7 +113,9 @@ export function registerRun(program: Command, ctx: CliContext): void {
             ),
         });
         progress.stop();
-        verdict(printPass(ctx.output, result, { dataDir: config.dataDir, mailer, verbose, backlog: deliveryBacklog(db) }));
+        verdict(
+          printPass(ctx.output, result, { dataDir: config.dataDir, mailer, verbose, backlog: deliveryBacklog(db) }),
+        );
       } finally {
         stop.dispose();
         progress.stop();

@@ -15,8 +15,10 @@ import { onStopSignals } from './signals.ts';
 export function registerSchedule(program: Command, ctx: CliContext): void {
   program
     .command('schedule')
-    .description('run as a service: one pass now (catching up on missed nights), then every night on CRON_SCHEDULE in CRON_TZ, '
-      + 'and again when a delivery retry is due; SIGINT/SIGTERM finish the message in flight and exit 0')
+    .description(
+      'run as a service: one pass now (catching up on missed nights), then every night on CRON_SCHEDULE in CRON_TZ, ' +
+        'and again when a delivery retry is due; SIGINT/SIGTERM finish the message in flight and exit 0',
+    )
     .action(async () => {
       const config = ctx.config();
       const db = ctx.db();
@@ -32,7 +34,9 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
       const announce = (): void => {
         if (announced || scheduler === undefined) return;
         announced = true;
-        ctx.output.out(`usage-charges is running: the next pass is at ${scheduler.nextRun()?.toISOString() ?? 'never'} (CRON_SCHEDULE "${config.cronSchedule}" in ${config.cronTimeZone}); stop it with Ctrl-C or SIGTERM`);
+        ctx.output.out(
+          `usage-charges is running: the next pass is at ${scheduler.nextRun()?.toISOString() ?? 'never'} (CRON_SCHEDULE "${config.cronSchedule}" in ${config.cronTimeZone}); stop it with Ctrl-C or SIGTERM`,
+        );
       };
       try {
         scheduler = startScheduler({
@@ -42,11 +46,21 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
           runPass: async (trigger) => {
             let stopped: boolean;
             try {
-              const result = await leasedPass(db, config, mailer, { asOf: new Date(), wait: true, log, shouldStop: () => stop.requested });
+              const result = await leasedPass(db, config, mailer, {
+                asOf: new Date(),
+                wait: true,
+                log,
+                shouldStop: () => stop.requested,
+              });
               stopped = result.deliveries.stopped !== null;
               const d = result.deliveries;
               // A retry pass that changed nothing says nothing; one whose mails were all deferred again says so.
-              if (trigger !== 'retry' || d.sent.length + d.failed.length + d.deferred > 0 || result.close.closed.length > 0 || stopped) {
+              if (
+                trigger !== 'retry' ||
+                d.sent.length + d.failed.length + d.deferred > 0 ||
+                result.close.closed.length > 0 ||
+                stopped
+              ) {
                 printPass(ctx.output, result, {
                   dataDir: config.dataDir,
                   mailer,
@@ -68,7 +82,12 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
             // doubling, at most 6 hours), not at every due delivery's time.
             outages = stopped ? outages + 1 : 0;
             const now = new Date();
-            if (stopped) return { nextRetryAt: new Date(now.getTime() + Math.max(1000, retryDelayMs(config.mail.retryBaseSeconds, outages))) };
+            if (stopped)
+              return {
+                nextRetryAt: new Date(
+                  now.getTime() + Math.max(1000, retryDelayMs(config.mail.retryBaseSeconds, outages)),
+                ),
+              };
             const next = nextAttemptAt(db, now.toISOString());
             return { nextRetryAt: next === null ? null : new Date(next) };
           },

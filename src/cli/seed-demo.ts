@@ -8,7 +8,9 @@ import { parseAsOf } from './options.ts';
 export function registerSeedDemo(program: Command, ctx: CliContext): void {
   program
     .command('seed-demo')
-    .description('load the demo tenants, contacts, L-Platforms, catalog, usage and coupons, with usage in the month before --as-of')
+    .description(
+      'load the demo tenants, contacts, L-Platforms, catalog, usage and coupons, with usage in the month before --as-of',
+    )
     .option('--as-of <instant>', 'ISO 8601 instant with zone (default: now); the usage falls in the month before it')
     .option('--if-empty', 'do nothing when the store already holds tenants')
     .action(async (opts: { asOf?: string; ifEmpty?: boolean }) => {
@@ -21,7 +23,12 @@ export function registerSeedDemo(program: Command, ctx: CliContext): void {
       }
       const { month, results } = await seedDemo(
         db,
-        { now: new Date().toISOString(), defaultCurrency: config.defaultCurrency, defaultLocale: config.defaultLocale, csvEncoding: config.csvEncoding },
+        {
+          now: new Date().toISOString(),
+          defaultCurrency: config.defaultCurrency,
+          defaultLocale: config.defaultLocale,
+          csvEncoding: config.csvEncoding,
+        },
         asOf,
         config.billingTimeZone,
       );

@@ -3,8 +3,18 @@ import type { Command } from 'commander';
 import { InputError } from '../domain/errors.ts';
 import { localDate } from '../domain/calendar.ts';
 import {
-  backlogLine, deliveryBacklog, deliveryCounts, filesFailures, listTenants, monthDeliveries, monthStates, recentResends, summarizeStore, tenantHistory,
-  type MonthMailState, type MonthState,
+  backlogLine,
+  deliveryBacklog,
+  deliveryCounts,
+  filesFailures,
+  listTenants,
+  monthDeliveries,
+  monthStates,
+  recentResends,
+  summarizeStore,
+  tenantHistory,
+  type MonthMailState,
+  type MonthState,
 } from '../store/summary.ts';
 import { DB_FILE_NAME } from '../store/db.ts';
 import { listRuns } from '../store/lock.ts';
@@ -36,9 +46,31 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       const resends = recentResends(db, 10);
       // The last month-end pass (a resend holds the lease too, and is recorded as one, but is not a pass).
       const pass = listRuns(db, 1, 'pass')[0];
-      const last = pass ? { started_at: pass.startedAt, finished_at: pass.finishedAt, status: pass.status, as_of: pass.asOf, summary: pass.summary } : null;
+      const last = pass
+        ? {
+            started_at: pass.startedAt,
+            finished_at: pass.finishedAt,
+            status: pass.status,
+            as_of: pass.asOf,
+            summary: pass.summary,
+          }
+        : null;
       if (opts.json) {
-        out(JSON.stringify({ dataDir: config.dataDir, ...s, deliveries, deliveryBacklog: backlog, recentResends: resends, lastRun: last, tenantList: tenants }, null, 2));
+        out(
+          JSON.stringify(
+            {
+              dataDir: config.dataDir,
+              ...s,
+              deliveries,
+              deliveryBacklog: backlog,
+              recentResends: resends,
+              lastRun: last,
+              tenantList: tenants,
+            },
+            null,
+            2,
+          ),
+        );
         return;
       }
       out(`store: ${config.dataDir}/${DB_FILE_NAME} (schema version ${s.schemaVersion})`);
@@ -49,18 +81,31 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       out(`catalog: ${s.catalogRows} rows, ${s.products} products`);
       out(`usage records: ${s.usageRecords}${s.usageFrom ? ` from ${s.usageFrom} to ${s.usageTo}` : ''}`);
       out(`coupons: ${s.coupons}`);
-      const st = Object.entries(s.statements).map(([k, v]) => `${v} ${k}`).join(', ');
+      const st = Object.entries(s.statements)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ');
       out(`statements: ${st || 'none'}`);
-      const dl = Object.entries(deliveries).map(([k, v]) => `${v} ${k}`).join(', ');
-      out(`mails: ${dl || 'none'}${deliveries.failed ? ' (usage-charges status --month YYYY-MM shows why; retry --failed requeues them)' : ''}`);
+      const dl = Object.entries(deliveries)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ');
+      out(
+        `mails: ${dl || 'none'}${deliveries.failed ? ' (usage-charges status --month YYYY-MM shows why; retry --failed requeues them)' : ''}`,
+      );
       // Mails that wait, and since when none was delivered: what an unattended operator watches.
       const waiting = backlogLine(backlog);
       if (waiting !== null) out(shown(waiting));
-      if (last) out(`last pass: ${last.status}, started ${last.started_at}${last.finished_at ? `, finished ${last.finished_at}` : ''} (as of ${last.as_of})`);
+      if (last)
+        out(
+          `last pass: ${last.status}, started ${last.started_at}${last.finished_at ? `, finished ${last.finished_at}` : ''} (as of ${last.as_of})`,
+        );
       if (resends.length > 0) {
         out('');
         out('recent resends:');
-        for (const line of table(['at', 'tenant', 'month', 'to', 'reason', 'by'], resends.map((r) => [r.at, r.tenant, r.billingMonth, r.to.join(' '), r.reason, r.by]))) out(line);
+        for (const line of table(
+          ['at', 'tenant', 'month', 'to', 'reason', 'by'],
+          resends.map((r) => [r.at, r.tenant, r.billingMonth, r.to.join(' '), r.reason, r.by]),
+        ))
+          out(line);
       }
       if (tenants.length > 0) {
         out('');
@@ -75,7 +120,11 @@ export function registerStatus(program: Command, ctx: CliContext): void {
           String(t.usage_records),
           t.deleted_at ?? '',
         ]);
-        for (const line of table(['tenant', 'display name', 'cut-off', 'locale', 'currency', 'contacts', 'L-Platforms', 'usage', 'deleted at'], rows)) out(line);
+        for (const line of table(
+          ['tenant', 'display name', 'cut-off', 'locale', 'currency', 'contacts', 'L-Platforms', 'usage', 'deleted at'],
+          rows,
+        ))
+          out(line);
         if (s.tenants > tenants.length) out(`... and ${s.tenants - tenants.length} more (--tenants N lists more)`);
       }
     });
@@ -113,16 +162,38 @@ function printMonth(ctx: CliContext, month: string, json: boolean): void {
     return;
   }
   ctx.output.out(`statements of ${month}:`);
-  const lines = table(['tenant', 'state', 'total', 'currency', 'finalized at', 'file', 'mails', 'reason'],
-    rows.map((r) => [r.tenant_name, stateOf(r), r.total ?? '', r.currency, r.finalized_at ?? '', r.zip_name ?? '', mailState(r), r.files_failed !== null ? `files failed at ${r.files_failed}` : r.last_error ?? '']));
+  const lines = table(
+    ['tenant', 'state', 'total', 'currency', 'finalized at', 'file', 'mails', 'reason'],
+    rows.map((r) => [
+      r.tenant_name,
+      stateOf(r),
+      r.total ?? '',
+      r.currency,
+      r.finalized_at ?? '',
+      r.zip_name ?? '',
+      mailState(r),
+      r.files_failed !== null ? `files failed at ${r.files_failed}` : (r.last_error ?? ''),
+    ]),
+  );
   for (const line of lines) ctx.output.out(line);
   const open = deliveries.filter((d) => d.status !== 'sent' || d.kind === 'resend');
   if (open.length > 0) {
     ctx.output.out('');
     ctx.output.out('mails not sent yet, failed, or resent:');
-    for (const line of table(['tenant', 'to', 'kind', 'status', 'attempts', 'next attempt', 'sent at', 'reason / last error', 'by'],
-      open.map((d) => [d.tenant_name, d.recipient, d.kind, d.status, String(d.attempts), d.next_attempt_at ?? '', d.sent_at ?? '',
-        d.kind === 'resend' ? [d.reason, d.last_error ?? ''].filter((x) => x !== '').join('; ') : d.last_error ?? '', d.requested_by]))) {
+    for (const line of table(
+      ['tenant', 'to', 'kind', 'status', 'attempts', 'next attempt', 'sent at', 'reason / last error', 'by'],
+      open.map((d) => [
+        d.tenant_name,
+        d.recipient,
+        d.kind,
+        d.status,
+        String(d.attempts),
+        d.next_attempt_at ?? '',
+        d.sent_at ?? '',
+        d.kind === 'resend' ? [d.reason, d.last_error ?? ''].filter((x) => x !== '').join('; ') : (d.last_error ?? ''),
+        d.requested_by,
+      ]),
+    )) {
       ctx.output.out(line);
     }
   }
@@ -137,9 +208,11 @@ export function registerHistory(program: Command, ctx: CliContext): void {
     .option('--months <n>', 'how many months', '24')
     .option('--json', 'print them as JSON')
     .action((opts: { tenant: string; months: string; json?: boolean }) => {
-      if (!/^\d{1,4}$/.test(opts.months) || Number(opts.months) < 1) throw new InputError(`--months: "${opts.months}" must be a whole number from 1`);
+      if (!/^\d{1,4}$/.test(opts.months) || Number(opts.months) < 1)
+        throw new InputError(`--months: "${opts.months}" must be a whole number from 1`);
       const db = ctx.db();
-      if (db.prepare('SELECT 1 FROM tenants WHERE tenant_name = ?').get(opts.tenant) === undefined) throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
+      if (db.prepare('SELECT 1 FROM tenants WHERE tenant_name = ?').get(opts.tenant) === undefined)
+        throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
       const rows = tenantHistory(db, opts.tenant, Number(opts.months));
       const tz = ctx.config().billingTimeZone;
       if (opts.json) {
@@ -147,8 +220,18 @@ export function registerHistory(program: Command, ctx: CliContext): void {
         return;
       }
       ctx.output.out(`statements of ${opts.tenant}: ${rows.length}`);
-      for (const line of table(['month', 'period', 'state', 'total', 'currency', 'finalized at', 'file'],
-        rows.map((r) => [r.billing_month ?? '', `${localDate(Date.parse(r.period_start), tz)} .. ${localDate(Date.parse(r.period_end) - 1, tz)}`, stateOf(r), r.total ?? '', r.currency, r.finalized_at ?? '', r.zip_name ?? '']))) {
+      for (const line of table(
+        ['month', 'period', 'state', 'total', 'currency', 'finalized at', 'file'],
+        rows.map((r) => [
+          r.billing_month ?? '',
+          `${localDate(Date.parse(r.period_start), tz)} .. ${localDate(Date.parse(r.period_end) - 1, tz)}`,
+          stateOf(r),
+          r.total ?? '',
+          r.currency,
+          r.finalized_at ?? '',
+          r.zip_name ?? '',
+        ]),
+      )) {
         ctx.output.out(line);
       }
     });

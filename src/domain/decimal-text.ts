@@ -18,10 +18,15 @@ const DECIMAL_RE = /^([+-]?)(\d+)(?:\.(\d+))?$/;
  */
 export function parseDecimalText(text: string, rule: DecimalRule): ParseResult<string> {
   const m = DECIMAL_RE.exec(text);
-  if (!m) return { ok: false, error: `${quoted(text)} is not a decimal number (digits, an optional point and fraction; no exponent or separators)` };
+  if (!m)
+    return {
+      ok: false,
+      error: `${quoted(text)} is not a decimal number (digits, an optional point and fraction; no exponent or separators)`,
+    };
   const [, , intPart, frac = ''] = m as unknown as [string, string, string, string | undefined];
   const value = new Decimal(text);
-  if ((value.isNegative() || text.startsWith('-')) && !rule.allowNegative) return { ok: false, error: `${quoted(text)} must not be negative` };
+  if ((value.isNegative() || text.startsWith('-')) && !rule.allowNegative)
+    return { ok: false, error: `${quoted(text)} must not be negative` };
   const significantInt = intPart.replace(/^0+(?=\d)/, '');
   if (significantInt.length > rule.integerDigits) {
     return { ok: false, error: `${quoted(text)} has more than ${rule.integerDigits} digits before the point` };

@@ -1,8 +1,7 @@
 /** ISO 8601 instants and calendar dates: strict parsing, one canonical UTC form for storage. */
 import { quoted } from './text.ts';
 
-const INSTANT_RE =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:?\d{2})$/;
+const INSTANT_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:?\d{2})$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** Lowest and highest years accepted anywhere, so stored text always sorts like time. */
@@ -38,7 +37,11 @@ export function parseInstant(text: string): ParseResult<number> {
     return { ok: false, error: `${quoted(text)} is not an ISO 8601 instant with a time zone${hint}` };
   }
   const [, ys, mos, ds, hs, mis, ss, fs, zone] = m as unknown as string[];
-  const y = Number(ys), mo = Number(mos), d = Number(ds), h = Number(hs), mi = Number(mis);
+  const y = Number(ys),
+    mo = Number(mos),
+    d = Number(ds),
+    h = Number(hs),
+    mi = Number(mis);
   const s = ss === undefined ? 0 : Number(ss);
   const ms = fs === undefined ? 0 : Number(fs.padEnd(3, '0'));
   const dateError = checkDate(y, mo, d);
@@ -48,13 +51,15 @@ export function parseInstant(text: string): ParseResult<number> {
   if (zone !== 'Z') {
     const sign = zone!.startsWith('-') ? -1 : 1;
     const digits = zone!.slice(1).replace(':', '');
-    const oh = Number(digits.slice(0, 2)), om = Number(digits.slice(2));
+    const oh = Number(digits.slice(0, 2)),
+      om = Number(digits.slice(2));
     if (oh > 18 || om > 59) return { ok: false, error: `${quoted(text)}: the offset ${zone} does not exist` };
     offsetMinutes = sign * (oh * 60 + om);
   }
   const epoch = Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMinutes * 60_000;
   const year = new Date(epoch).getUTCFullYear();
-  if (year < MIN_YEAR || year > MAX_YEAR) return { ok: false, error: `${quoted(text)}: outside ${MIN_YEAR}-${MAX_YEAR} in UTC` };
+  if (year < MIN_YEAR || year > MAX_YEAR)
+    return { ok: false, error: `${quoted(text)}: outside ${MIN_YEAR}-${MAX_YEAR} in UTC` };
   return { ok: true, value: epoch };
 }
 

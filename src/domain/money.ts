@@ -6,7 +6,12 @@ import { CURRENCY_MINOR_DIGITS, type Currency } from './vocabulary.ts';
  * The Decimal every amount, price and quantity uses: 50 significant digits, so that no product of
  * a 6-decimal price and a month of minutes, nor a division by 60, ever rounds on the way.
  */
-export const Decimal = BaseDecimal.clone({ precision: 50, rounding: BaseDecimal.ROUND_HALF_UP, toExpNeg: -30, toExpPos: 40 });
+export const Decimal = BaseDecimal.clone({
+  precision: 50,
+  rounding: BaseDecimal.ROUND_HALF_UP,
+  toExpNeg: -30,
+  toExpPos: 40,
+});
 export type Decimal = InstanceType<typeof Decimal>;
 
 export const ZERO = new Decimal(0);

@@ -10,9 +10,25 @@ export const CURRENCIES = Object.keys(CURRENCY_MINOR_DIGITS) as Currency[];
 
 /** Catalog category codes: the ROR accounting codes first, then the ECL menus. */
 export const CATEGORIES = [
-  'cpu', 'cpu_clock', 'memory', 'vm', 'pm', 'disk', 'template',
-  'compute', 'volume', 'network', 'firewall', 'load_balancer', 'cic', 'guest_image',
-  'license', 'monitoring', 'vpn', 'storage', 'other',
+  'cpu',
+  'cpu_clock',
+  'memory',
+  'vm',
+  'pm',
+  'disk',
+  'template',
+  'compute',
+  'volume',
+  'network',
+  'firewall',
+  'load_balancer',
+  'cic',
+  'guest_image',
+  'license',
+  'monitoring',
+  'vpn',
+  'storage',
+  'other',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
@@ -33,8 +49,21 @@ export const TIME_KINDS = ['deployed', 'operating', 'quantity'] as const;
 export type TimeKind = (typeof TIME_KINDS)[number];
 
 export const RESOURCE_KINDS = [
-  'virtual_server', 'physical_server', 'template', 'disk', 'volume', 'network', 'firewall',
-  'load_balancer', 'cic', 'guest_image', 'license', 'monitoring', 'vpn', 'storage', 'other',
+  'virtual_server',
+  'physical_server',
+  'template',
+  'disk',
+  'volume',
+  'network',
+  'firewall',
+  'load_balancer',
+  'cic',
+  'guest_image',
+  'license',
+  'monitoring',
+  'vpn',
+  'storage',
+  'other',
 ] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 

@@ -50,7 +50,13 @@ class Utf8Guard extends Transform {
     this.tail = Buffer.from(unfinishedTail(Buffer.concat([this.tail, chunk])));
     const nul = text.indexOf('\u0000');
     if (nul >= 0) {
-      done(new CsvStructureError(this.linesBefore + lineEnds(text, nul) + 1, '(encoding)', 'contains a NUL byte; is this a text file?'));
+      done(
+        new CsvStructureError(
+          this.linesBefore + lineEnds(text, nul) + 1,
+          '(encoding)',
+          'contains a NUL byte; is this a text file?',
+        ),
+      );
       return;
     }
     if (text.endsWith('\r')) {
@@ -66,7 +72,13 @@ class Utf8Guard extends Transform {
     try {
       this.decoder.decode();
     } catch {
-      done(new CsvStructureError(this.linesBefore + 1, '(encoding)', 'the file ends inside a multi-byte character: it is not valid UTF-8'));
+      done(
+        new CsvStructureError(
+          this.linesBefore + 1,
+          '(encoding)',
+          'the file ends inside a multi-byte character: it is not valid UTF-8',
+        ),
+      );
       return;
     }
     done();
@@ -89,7 +101,11 @@ class Utf8Guard extends Transform {
       start = bytes[end] === 0x0d && bytes[end + 1] === 0x0a ? end + 2 : end + 1;
       line++;
     }
-    return new CsvStructureError(line, '(encoding)', 'is not valid UTF-8 (save the file as UTF-8, or import a Shift_JIS/cp932 file with --encoding cp932)');
+    return new CsvStructureError(
+      line,
+      '(encoding)',
+      'is not valid UTF-8 (save the file as UTF-8, or import a Shift_JIS/cp932 file with --encoding cp932)',
+    );
   }
 
   digest(): string {
@@ -130,12 +146,21 @@ class Cp932Guard extends Transform {
     const bad = text.indexOf('\ufffd');
     if (bad >= 0) {
       const line = this.linesBefore + lineEnds(text, bad) + 1;
-      return new CsvStructureError(line, '(encoding)', last && bad === text.length - 1
-        ? 'the file ends inside a double-byte character: it is not valid cp932'
-        : 'is not valid cp932 (Shift_JIS): a byte sequence cp932 does not define');
+      return new CsvStructureError(
+        line,
+        '(encoding)',
+        last && bad === text.length - 1
+          ? 'the file ends inside a double-byte character: it is not valid cp932'
+          : 'is not valid cp932 (Shift_JIS): a byte sequence cp932 does not define',
+      );
     }
     const nul = text.indexOf('\u0000');
-    if (nul >= 0) return new CsvStructureError(this.linesBefore + lineEnds(text, nul) + 1, '(encoding)', 'contains a NUL byte; is this a text file?');
+    if (nul >= 0)
+      return new CsvStructureError(
+        this.linesBefore + lineEnds(text, nul) + 1,
+        '(encoding)',
+        'contains a NUL byte; is this a text file?',
+      );
     if (text.endsWith('\r')) {
       this.pendingCr = true;
       this.linesBefore += lineEnds(text, text.length - 1);
@@ -178,7 +203,8 @@ function unfinishedTail(bytes: Buffer): Buffer {
 function lineEnds(text: string, end: number): number {
   let n = 0;
   for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) n++;
-  for (let i = text.indexOf('\r'); i >= 0 && i < end; i = text.indexOf('\r', i + 1)) if (text.charCodeAt(i + 1) !== 0x0a) n++;
+  for (let i = text.indexOf('\r'); i >= 0 && i < end; i = text.indexOf('\r', i + 1))
+    if (text.charCodeAt(i + 1) !== 0x0a) n++;
   return n;
 }
 
@@ -271,7 +297,8 @@ export function readCsv(input: Readable, columns: ColumnSpec, encoding: ImportEn
         // header is accepted the file may be anything (a settings file holding a password):
         // nothing of its text is shown then.
         const head = first as PlacedRecord | null;
-        if (header === null && head !== null && head.line < errorLine(err)) header = checkHeader(head.record, columns, head.line);
+        if (header === null && head !== null && head.line < errorLine(err))
+          header = checkHeader(head.record, columns, head.line);
         throw fromCsvError(err, errorLine(err), header !== null);
       }
       throw err;
@@ -291,14 +318,22 @@ const NAME_LIKE = /^[\p{L}\p{N}_ .()-]{0,64}$/u;
 function checkHeader(record: string[], columns: ColumnSpec, line: number): string[] {
   const expected = `(expected ${[...columns.required, ...columns.optional.map((c) => `[${c}]`)].join(',')})`;
   if (record.some((name) => name.includes('\r'))) {
-    throw new CsvStructureError(line, '(csv)', 'ends its lines with CR alone (an old Mac format); save it with LF or CR LF line ends');
+    throw new CsvStructureError(
+      line,
+      '(csv)',
+      'ends its lines with CR alone (an old Mac format); save it with LF or CR LF line ends',
+    );
   }
   const names = record.map((name) => name.trim());
   const known = new Set([...columns.required, ...columns.optional]);
   if (!names.some((name) => known.has(name))) {
     // Not a header of this kind at all (another kind's file, a settings file): none of its text
     // is shown, since it may hold anything, a password too.
-    throw new CsvStructureError(line, '(header)', `names none of the columns of this kind of file ${expected}; is it the right file?`);
+    throw new CsvStructureError(
+      line,
+      '(header)',
+      `names none of the columns of this kind of file ${expected}; is it the right file?`,
+    );
   }
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -309,7 +344,8 @@ function checkHeader(record: string[], columns: ColumnSpec, line: number): strin
     if (!known.has(name)) problems.push(NAME_LIKE.test(name) ? `unknown ${shown}` : `${shown} is not a column name`);
   });
   const missing = columns.required.filter((name) => !seen.has(name));
-  if (missing.length > 0) problems.push(`missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`);
+  if (missing.length > 0)
+    problems.push(`missing column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')}`);
   if (problems.length > 0) {
     throw new CsvStructureError(line, '(header)', `${problems.join('; ')} ${expected}`);
   }
@@ -329,21 +365,37 @@ function fromCsvError(err: CsvError, line: number, headerAccepted: boolean): Csv
   switch (err.code) {
     case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
     case 'CSV_RECORD_INCONSISTENT_COLUMNS':
-      return new CsvStructureError(line, '(csv)', `has ${Array.isArray(info.record) ? info.record.length : 'a different number of'} fields; the header line has a different number`);
+      return new CsvStructureError(
+        line,
+        '(csv)',
+        `has ${Array.isArray(info.record) ? info.record.length : 'a different number of'} fields; the header line has a different number`,
+      );
     case 'CSV_QUOTE_NOT_CLOSED':
       return new CsvStructureError(line, '(csv)', 'a quoted field is not closed before the end of the file');
     case 'CSV_MAX_RECORD_SIZE':
       return new CsvStructureError(line, '(csv)', 'a record is larger than 1,000,000 characters');
     case 'INVALID_OPENING_QUOTE':
-      return new CsvStructureError(line, '(csv)', `column ${column(err)}: a quote inside a cell not in quotes${headerAccepted ? ` (after ${show(String((err as CsvError & { field?: unknown }).field ?? ''), '')})` : ''}; put the cell in quotes and write each quote in it as ""`);
+      return new CsvStructureError(
+        line,
+        '(csv)',
+        `column ${column(err)}: a quote inside a cell not in quotes${headerAccepted ? ` (after ${show(String((err as CsvError & { field?: unknown }).field ?? ''), '')})` : ''}; put the cell in quotes and write each quote in it as ""`,
+      );
     case 'CSV_INVALID_CLOSING_QUOTE': {
       const got = /got "(.*?)"/.exec(err.message);
       // csv-parse names one byte there: shown only when it is a whole character (printable ASCII).
       const after = got && /^[\x21-\x7e]$/.test(got[1]!) ? show(got[1]!, 'text') : 'text';
-      return new CsvStructureError(line, '(csv)', `column ${column(err)}: ${after} after the closing quote of a cell; a quote inside a cell in quotes is written as ""`);
+      return new CsvStructureError(
+        line,
+        '(csv)',
+        `column ${column(err)}: ${after} after the closing quote of a cell; a quote inside a cell in quotes is written as ""`,
+      );
     }
     default:
       // csv-parse's own "at line N" counts lines its own way (see readCsv): the line is ours alone.
-      return new CsvStructureError(line, '(csv)', err.message.replace(/^Invalid /, 'invalid ').replace(/ (?:at|on) line \d+/g, ''));
+      return new CsvStructureError(
+        line,
+        '(csv)',
+        err.message.replace(/^Invalid /, 'invalid ').replace(/ (?:at|on) line \d+/g, ''),
+      );
   }
 }

@@ -40,7 +40,7 @@ export function addMonths(month: string, months: number): string {
 export function monthsBetween(from: string, to: string): number {
   const [fy, fm] = from.split('-').map(Number) as [number, number];
   const [ty, tm] = to.split('-').map(Number) as [number, number];
-  return (ty * 12 + tm) - (fy * 12 + fm);
+  return ty * 12 + tm - (fy * 12 + fm);
 }
 
 /**
@@ -71,7 +71,9 @@ export function shiftedDemoFile(kind: string, months: number): string {
   const rows = parse(text, { bom: true, skip_empty_lines: true }) as string[][];
   const header = rows[0] ?? [];
   const shiftAt = header.map((name) => (DATE_COLUMNS[kind] ?? []).includes(name));
-  const shifted = rows.map((row, i) => (i === 0 ? row : row.map((cell, c) => (shiftAt[c] && cell !== '' ? shiftText(cell, months) : cell))));
+  const shifted = rows.map((row, i) =>
+    i === 0 ? row : row.map((cell, c) => (shiftAt[c] && cell !== '' ? shiftText(cell, months) : cell)),
+  );
   return stringify(shifted, { record_delimiter: '\n' });
 }
 
@@ -85,14 +87,23 @@ export interface SeedResult {
  * Imports the demo into the store with its usage in the month before `asOf`. Running it again
  * for the same month changes nothing; a store seeded for another month is refused.
  */
-export async function seedDemo(db: Db, ctx: Omit<ImportContext, 'db'>, asOf: Date, timeZone: string): Promise<SeedResult> {
+export async function seedDemo(
+  db: Db,
+  ctx: Omit<ImportContext, 'db'>,
+  asOf: Date,
+  timeZone: string,
+): Promise<SeedResult> {
   const month = previousMonth(asOf, timeZone);
   const earlier = db
-    .prepare("SELECT json_extract(detail, '$.month') FROM audit_log WHERE action = 'seed-demo' ORDER BY audit_pk DESC LIMIT 1")
+    .prepare(
+      "SELECT json_extract(detail, '$.month') FROM audit_log WHERE action = 'seed-demo' ORDER BY audit_pk DESC LIMIT 1",
+    )
     .pluck()
     .get() as string | undefined;
   if (earlier !== undefined && earlier !== month) {
-    throw new InputError(`seed-demo: this store already holds the demo for ${earlier}; use an empty DATA_DIR for ${month}`);
+    throw new InputError(
+      `seed-demo: this store already holds the demo for ${earlier}; use an empty DATA_DIR for ${month}`,
+    );
   }
   const shift = monthsBetween(DEMO_REFERENCE_MONTH, month);
   const results: ImportResult[] = [];
@@ -115,7 +126,10 @@ export async function seedDemo(db: Db, ctx: Omit<ImportContext, 'db'>, asOf: Dat
   } catch (err) {
     if (db.inTransaction) db.exec('ROLLBACK');
     if (err instanceof InputError) {
-      throw new UsageChargesError('E_DEMO', `the demo data does not import for ${month}:\n${err.issues.map(formatIssue).join('\n')}`);
+      throw new UsageChargesError(
+        'E_DEMO',
+        `the demo data does not import for ${month}:\n${err.issues.map(formatIssue).join('\n')}`,
+      );
     }
     throw err;
   }

@@ -49,7 +49,10 @@ export function wholeNumber(min: number, max: number): CellSchema<number> {
     .string()
     .regex(/^\d{1,9}$/, `must be a whole number from ${min} to ${max}`)
     .transform(Number)
-    .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`) as unknown as CellSchema<number>;
+    .refine(
+      (n) => n >= min && n <= max,
+      `must be a whole number from ${min} to ${max}`,
+    ) as unknown as CellSchema<number>;
 }
 
 /** A cell read by one of the domain's parsers, whose error text becomes the message. */
@@ -99,7 +102,9 @@ export function emailAddress(): CellSchema<string> {
   return z
     .string()
     .max(254, 'is longer than 254 characters')
-    .refine((v) => EMAIL.safeParse(v).success, { error: (iss) => `${quoted(String(iss.input))} is not an e-mail address` }) as unknown as CellSchema<string>;
+    .refine((v) => EMAIL.safeParse(v).success, {
+      error: (iss) => `${quoted(String(iss.input))} is not an e-mail address`,
+    }) as unknown as CellSchema<string>;
 }
 
 /** Names that a file system reserves on some platform (compared case-insensitively, without extension). */
@@ -109,8 +114,13 @@ const RESERVED_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
 export function fileSafeName(max: number): CellSchema<string> {
   return z
     .string()
-    .regex(new RegExp(`^[A-Za-z0-9][A-Za-z0-9_-]{0,${max - 1}}$`), `must be 1-${max} letters, digits, "_" or "-", starting with a letter or digit`)
-    .refine((v) => !RESERVED_NAMES.test(v), { error: (iss) => `${quoted(String(iss.input))} is a reserved device name` }) as unknown as CellSchema<string>;
+    .regex(
+      new RegExp(`^[A-Za-z0-9][A-Za-z0-9_-]{0,${max - 1}}$`),
+      `must be 1-${max} letters, digits, "_" or "-", starting with a letter or digit`,
+    )
+    .refine((v) => !RESERVED_NAMES.test(v), {
+      error: (iss) => `${quoted(String(iss.input))} is a reserved device name`,
+    }) as unknown as CellSchema<string>;
 }
 
 /** The characters no cell may hold: C0 controls (CR, LF, tab, NUL, ...) and DEL. */

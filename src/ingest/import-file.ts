@@ -149,5 +149,9 @@ export async function importFile<Row, Cells>(
     if (!committed) stream.destroy();
   }
   const shown = issues.length + (truncated ? '+' : '');
-  throw new InputError(`${fileName}: refused, ${shown} problem${issues.length === 1 && !truncated ? '' : 's'}; nothing was imported`, issues, truncated);
+  throw new InputError(
+    `${fileName}: refused, ${shown} problem${issues.length === 1 && !truncated ? '' : 's'}; nothing was imported`,
+    issues,
+    truncated,
+  );
 }

@@ -20,22 +20,53 @@ export interface SendFailure {
 }
 
 /** Codes of a connection that could not be made or did not last. */
-const CONNECTION_CODES = new Set(['ECONNECTION', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EPIPE']);
+const CONNECTION_CODES = new Set([
+  'ECONNECTION',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'EDNS',
+  'ETLS',
+  'EPIPE',
+]);
 /** Codes of a connection that was never made (or whose TLS failed): nothing of a message was sent. */
-const BEFORE_SESSION_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EDNS', 'ETLS']);
+const BEFORE_SESSION_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EDNS',
+  'ETLS',
+]);
 /**
  * Node's certificate-check failures (the TLS handshake: nothing of a message was sent yet), besides
  * any `ERR_SSL_*` and `ERR_TLS_*` code.
  */
 const CERTIFICATE_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_REVOKED', 'CERT_UNTRUSTED', 'CERT_REJECTED',
-  'CERT_SIGNATURE_FAILURE', 'CERT_CHAIN_TOO_LONG', 'INVALID_CA', 'HOSTNAME_MISMATCH',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_CHAIN_TOO_LONG',
+  'INVALID_CA',
+  'HOSTNAME_MISMATCH',
 ]);
 
 /** A TLS handshake or certificate failure. */
 function tlsFailure(code: string | undefined): boolean {
-  return code !== undefined && (code === 'ETLS' || CERTIFICATE_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'));
+  return (
+    code !== undefined &&
+    (code === 'ETLS' || CERTIFICATE_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))
+  );
 }
 
 /** SMTP commands of the session itself, before any message. */
@@ -65,7 +96,7 @@ function facts(err: unknown): ErrorFacts {
     originalCode: text(e.originalCode),
     responseCode: typeof e.responseCode === 'number' ? e.responseCode : undefined,
     response: text(e.response),
-    message: err instanceof Error ? err.message : text(err) ?? String(err),
+    message: err instanceof Error ? err.message : (text(err) ?? String(err)),
     address: text(e.address),
     port: typeof e.port === 'number' ? e.port : undefined,
     timeoutType: text(e.timeoutType),
@@ -108,7 +139,8 @@ function connectionReason(f: ErrorFacts): string {
     case 'EDNS':
       return `server name not resolved: ${f.message}`;
     default:
-      if (tlsFailure(code) || tlsFailure(f.code)) return `TLS failed: ${f.message} (check SMTP_CA_FILE and SMTP_STARTTLS)`;
+      if (tlsFailure(code) || tlsFailure(f.code))
+        return `TLS failed: ${f.message} (check SMTP_CA_FILE and SMTP_STARTTLS)`;
       return `connection failed (${code ?? 'no code'}): ${f.message}`;
   }
 }
@@ -126,12 +158,16 @@ function beforeSession(f: ErrorFacts): boolean {
   // The pool gave up on a server that closes every connection before its greeting.
   if (/maximum number of retries after connection was closed/i.test(f.message)) return true;
   if (f.code !== undefined && BEFORE_SESSION_CODES.has(f.code)) return true;
-  return f.timeoutType === 'CONNECT_TIMEOUT' || f.timeoutType === 'GREETING_TIMEOUT' || f.timeoutType === 'UPGRADE_TIMEOUT';
+  return (
+    f.timeoutType === 'CONNECT_TIMEOUT' || f.timeoutType === 'GREETING_TIMEOUT' || f.timeoutType === 'UPGRADE_TIMEOUT'
+  );
 }
 
 /** A TLS-required refusal: the settings do not fit the server, every message would get it. */
 function needsTls(f: ErrorFacts): boolean {
-  return f.responseCode === 530 || /\bSTARTTLS\b|\bTLS\b.*\brequired\b|\brequire[sd]?\b.*\bTLS\b/i.test(f.response ?? '');
+  return (
+    f.responseCode === 530 || /\bSTARTTLS\b|\bTLS\b.*\brequired\b|\brequire[sd]?\b.*\bTLS\b/i.test(f.response ?? '')
+  );
 }
 
 /**
@@ -146,7 +182,13 @@ function needsTls(f: ErrorFacts): boolean {
 export function classifySendError(err: unknown): SendFailure {
   const f = facts(err);
   const response = f.response === undefined ? null : safeText(f.response);
-  const verdict = (permanent: boolean, serverDown: boolean, reason: string, session = false): SendFailure => ({ permanent, serverDown, session, reason: safeText(reason), response });
+  const verdict = (permanent: boolean, serverDown: boolean, reason: string, session = false): SendFailure => ({
+    permanent,
+    serverDown,
+    session,
+    reason: safeText(reason),
+    response,
+  });
 
   if (err instanceof UsageChargesError) {
     if (err.code === 'E_MAIL_ADDRESS') return verdict(true, false, err.message);
@@ -157,9 +199,15 @@ export function classifySendError(err: unknown): SendFailure {
   const rc = f.responseCode;
   if (rc !== undefined && rc >= 400 && rc < 600) {
     // Replies before MAIL FROM concern the session (greeting, EHLO, TLS, login): every message would get them.
-    if (f.code === 'EAUTH' || f.command.startsWith('AUTH')) return verdict(false, true, `login refused: ${reply} (check the user and password of SMTP_URL)`, true);
+    if (f.code === 'EAUTH' || f.command.startsWith('AUTH'))
+      return verdict(false, true, `login refused: ${reply} (check the user and password of SMTP_URL)`, true);
     if (f.code === 'ETLS' || f.command === 'STARTTLS' || (rc >= 500 && needsTls(f))) {
-      return verdict(false, true, `${reply} (the server wants TLS or a login, or offers no STARTTLS: check SMTP_URL and SMTP_STARTTLS)`, true);
+      return verdict(
+        false,
+        true,
+        `${reply} (the server wants TLS or a login, or offers no STARTTLS: check SMTP_URL and SMTP_STARTTLS)`,
+        true,
+      );
     }
     if (SESSION_COMMANDS.has(f.command)) return verdict(false, true, `${reply} (the server refuses the session)`, true);
     if (rc === 421) return verdict(false, true, `${reply} (server unavailable)`);
@@ -167,13 +215,23 @@ export function classifySendError(err: unknown): SendFailure {
     // 503 is a command out of sequence: the session, not the message, was refused.
     if (rc === 503) return verdict(false, false, `${reply} (transient)`);
     // A refused sender is MAIL_FROM's problem, the same for every message; 552 there is the message's size.
-    if (f.command === 'MAIL FROM' && rc !== 552) return verdict(false, true, `${reply} (the server refuses the sender: check MAIL_FROM)`, true);
+    if (f.command === 'MAIL FROM' && rc !== 552)
+      return verdict(false, true, `${reply} (the server refuses the sender: check MAIL_FROM)`, true);
     return verdict(true, false, `${reply} (permanent)`);
   }
-  if (f.code === 'EAUTH' || f.code === 'ENOAUTH') return verdict(false, true, `login failed: ${f.message} (check the user and password of SMTP_URL)`, true);
-  if ((f.code !== undefined && CONNECTION_CODES.has(f.code)) || (f.originalCode !== undefined && CONNECTION_CODES.has(f.originalCode))) {
+  if (f.code === 'EAUTH' || f.code === 'ENOAUTH')
+    return verdict(false, true, `login failed: ${f.message} (check the user and password of SMTP_URL)`, true);
+  if (
+    (f.code !== undefined && CONNECTION_CODES.has(f.code)) ||
+    (f.originalCode !== undefined && CONNECTION_CODES.has(f.originalCode))
+  ) {
     return verdict(false, true, connectionReason(f), beforeSession(f));
   }
   // Not an SMTP error (in .eml mode, a file that cannot be written): the environment, not the message.
-  return verdict(false, true, f.code !== undefined && !f.message.startsWith(f.code) ? `${f.code}: ${f.message}` : f.message, true);
+  return verdict(
+    false,
+    true,
+    f.code !== undefined && !f.message.startsWith(f.code) ? `${f.code}: ${f.message}` : f.message,
+    true,
+  );
 }

@@ -31,12 +31,16 @@ const MESSAGE_ID = /^<[\x21-\x3b\x3d\x3f\x41-\x7e]+@[\x21-\x3b\x3d\x3f\x41-\x7e]
 
 function addressError(what: 'recipient' | 'sender' | 'reply-to', value: string): UsageChargesError {
   // A bad recipient is that delivery's problem; a bad sender (MAIL_FROM, MAIL_REPLY_TO) is the settings', the same for every message.
-  return new UsageChargesError(what === 'recipient' ? 'E_MAIL_ADDRESS' : 'E_MAIL_SENDER', `${what} ${JSON.stringify(value)} is not one plain e-mail address`);
+  return new UsageChargesError(
+    what === 'recipient' ? 'E_MAIL_ADDRESS' : 'E_MAIL_SENDER',
+    `${what} ${JSON.stringify(value)} is not one plain e-mail address`,
+  );
 }
 
 /** A recipient: exactly one bare address (no name, no list), or E_MAIL_ADDRESS. */
 function recipient(to: string): { name: string; address: string } {
-  if (typeof to !== 'string' || CONTROL.test(to) || to.length > 254 || !EMAIL.safeParse(to).success) throw addressError('recipient', String(to));
+  if (typeof to !== 'string' || CONTROL.test(to) || to.length > 254 || !EMAIL.safeParse(to).success)
+    throw addressError('recipient', String(to));
   return { name: '', address: to };
 }
 
@@ -78,12 +82,19 @@ export function composeMessage(mail: StatementMail, envelope: Envelope, attachme
   const to = recipient(envelope.to);
   const from = parseSender(envelope.from);
   if (!MESSAGE_ID.test(envelope.messageId)) {
-    throw new UsageChargesError('E_MAIL_MESSAGE_ID', `Message-ID ${JSON.stringify(envelope.messageId)} is not <id@domain>`);
+    throw new UsageChargesError(
+      'E_MAIL_MESSAGE_ID',
+      `Message-ID ${JSON.stringify(envelope.messageId)} is not <id@domain>`,
+    );
   }
   if (attachment.name === '' || CONTROL.test(attachment.name) || /[/\\]/.test(attachment.name)) {
-    throw new UsageChargesError('E_MAIL_ATTACHMENT', `attachment name ${JSON.stringify(attachment.name)} is not a plain file name`);
+    throw new UsageChargesError(
+      'E_MAIL_ATTACHMENT',
+      `attachment name ${JSON.stringify(attachment.name)} is not a plain file name`,
+    );
   }
-  const replyTo = envelope.replyTo === undefined || envelope.replyTo === null ? null : parseSender(envelope.replyTo, 'reply-to');
+  const replyTo =
+    envelope.replyTo === undefined || envelope.replyTo === null ? null : parseSender(envelope.replyTo, 'reply-to');
   const { subject, text, html } = renderStatementMail(mail);
   return {
     from,

@@ -98,12 +98,16 @@ function template(locale: Locale, part: Part): TemplateFunction {
     try {
       source = fs.readFileSync(file, 'utf8');
     } catch (err) {
-      throw new UsageChargesError('E_MAIL_TEMPLATE', `mail template templates/${key}.eta cannot be read`, { cause: err });
+      throw new UsageChargesError('E_MAIL_TEMPLATE', `mail template templates/${key}.eta cannot be read`, {
+        cause: err,
+      });
     }
     try {
       fn = engine(part).compile(source);
     } catch (err) {
-      throw new UsageChargesError('E_MAIL_TEMPLATE', `mail template templates/${key}.eta: ${(err as Error).message}`, { cause: err });
+      throw new UsageChargesError('E_MAIL_TEMPLATE', `mail template templates/${key}.eta: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     compiled.set(key, fn);
   }
@@ -154,7 +158,20 @@ function jaAddressee(company: string, contact: string): string[] {
   return [name, `${bare} ${JA_ORGANIZATION.test(contact) ? '御中' : '様'}`];
 }
 
-const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 function parseMonth(value: string): { year: string; month: number } {
   const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(value);
@@ -195,7 +212,12 @@ export function templateData(mail: StatementMail): TemplateData {
     tenantName: oneLine(mail.tenantName),
     displayName,
     contactName,
-    addressee: mail.locale === 'ja' ? jaAddressee(displayName, contactName) : contactName === '' ? [] : [displayName, `Attn: ${contactName}`],
+    addressee:
+      mail.locale === 'ja'
+        ? jaAddressee(displayName, contactName)
+        : contactName === ''
+          ? []
+          : [displayName, `Attn: ${contactName}`],
     greetingName: contactName === '' ? displayName : contactName,
     company: mail.locale === 'ja' ? jaAddressee(displayName, '')[0]! : displayName,
     month: formatMonth(mail.billingMonth, mail.locale),
@@ -203,7 +225,10 @@ export function templateData(mail: StatementMail): TemplateData {
     lastDay: formatDay(mail.periodLastDay, mail.locale),
     amount: localAmount(mail.total, mail.currency, mail.locale),
     taxIncluded: mail.taxes.length > 0,
-    taxes: mail.taxes.map((t) => ({ rate: `${rate(t.percent)}%`, amount: localAmount(t.amount, mail.currency, mail.locale) })),
+    taxes: mail.taxes.map((t) => ({
+      rate: `${rate(t.percent)}%`,
+      amount: localAmount(t.amount, mail.currency, mail.locale),
+    })),
     attachmentName: oneLine(mail.attachmentName),
     issuer,
     hasIssuer: Object.values(issuer).some((v) => v !== ''),
@@ -212,7 +237,8 @@ export function templateData(mail: StatementMail): TemplateData {
 
 /** A tax rate as decimal text without trailing zeros (`10.00` -> `10`, `8.5` -> `8.5`). */
 function rate(percent: string): string {
-  if (!/^\d+(\.\d+)?$/.test(percent)) throw new UsageChargesError('E_MAIL_DATA', `tax rate "${percent}" is not decimal text`);
+  if (!/^\d+(\.\d+)?$/.test(percent))
+    throw new UsageChargesError('E_MAIL_DATA', `tax rate "${percent}" is not decimal text`);
   return percent.includes('.') ? percent.replace(/\.?0+$/, '') : percent;
 }
 
@@ -227,7 +253,11 @@ export function renderStatementMail(mail: StatementMail): RenderedMail {
       return engine(part).render(template(mail.locale, part), data);
     } catch (err) {
       if (err instanceof UsageChargesError) throw err;
-      throw new UsageChargesError('E_MAIL_TEMPLATE', `mail template templates/${mail.locale}/${part}.eta: ${(err as Error).message}`, { cause: err });
+      throw new UsageChargesError(
+        'E_MAIL_TEMPLATE',
+        `mail template templates/${mail.locale}/${part}.eta: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   };
   return { subject: oneLine(run('subject')), text: run('text'), html: run('html') };

@@ -54,12 +54,16 @@ function readDkim(config: Config): DkimOption | undefined {
   try {
     privateKey = fs.readFileSync(dkim.privateKeyFile, 'utf8');
   } catch (err) {
-    throw new ConfigError(`configuration: DKIM_PRIVATE_KEY_FILE=${JSON.stringify(dkim.privateKeyFile)}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new ConfigError(
+      `configuration: DKIM_PRIVATE_KEY_FILE=${JSON.stringify(dkim.privateKeyFile)}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   try {
     createPrivateKey(privateKey);
   } catch {
-    throw new ConfigError(`configuration: DKIM_PRIVATE_KEY_FILE=${JSON.stringify(dkim.privateKeyFile)}: is not a PEM private key`);
+    throw new ConfigError(
+      `configuration: DKIM_PRIVATE_KEY_FILE=${JSON.stringify(dkim.privateKeyFile)}: is not a PEM private key`,
+    );
   }
   return { domainName: dkim.domainName, keySelector: dkim.keySelector, privateKey };
 }
@@ -69,9 +73,12 @@ function readCa(file: string): string {
   try {
     pem = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`configuration: SMTP_CA_FILE=${JSON.stringify(file)}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new ConfigError(
+      `configuration: SMTP_CA_FILE=${JSON.stringify(file)}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`configuration: SMTP_CA_FILE=${JSON.stringify(file)}: holds no PEM certificate`);
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new ConfigError(`configuration: SMTP_CA_FILE=${JSON.stringify(file)}: holds no PEM certificate`);
   return pem;
 }
 
@@ -79,7 +86,9 @@ function credentials(url: URL): { user: string; pass: string } {
   try {
     return { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) };
   } catch {
-    throw new ConfigError('configuration: SMTP_URL: the user or password has a bad %-escape (write special characters as %XX)');
+    throw new ConfigError(
+      'configuration: SMTP_URL: the user or password has a bad %-escape (write special characters as %XX)',
+    );
   }
 }
 
@@ -143,8 +152,12 @@ function smtpMailer(config: Config, smtpUrl: string): Mailer {
 /** The file name of a Message-ID: `<abc@host>` -> `abc@host.eml`; the same ID always gives the same name. */
 export function emlFileName(messageId: string): string {
   const bare = messageId.trim().replace(/^<|>$/g, '');
-  const safe = bare.replace(/[^A-Za-z0-9._@+=-]/g, '_').replace(/^\.+/, '_').slice(0, 200);
-  if (safe === '') throw new UsageChargesError('E_MAIL_MESSAGE_ID', `Message-ID ${JSON.stringify(messageId)} gives no file name`);
+  const safe = bare
+    .replace(/[^A-Za-z0-9._@+=-]/g, '_')
+    .replace(/^\.+/, '_')
+    .slice(0, 200);
+  if (safe === '')
+    throw new UsageChargesError('E_MAIL_MESSAGE_ID', `Message-ID ${JSON.stringify(messageId)} gives no file name`);
   return `${safe}.eml`;
 }
 
@@ -165,7 +178,11 @@ function emlMailer(config: Config): Mailer {
     kind: 'eml',
     target: outbox,
     async send(message) {
-      if (!message.messageId) throw new UsageChargesError('E_MAIL_MESSAGE_ID', 'a message written to the outbox needs a Message-ID (a resend must replace the same file)');
+      if (!message.messageId)
+        throw new UsageChargesError(
+          'E_MAIL_MESSAGE_ID',
+          'a message written to the outbox needs a Message-ID (a resend must replace the same file)',
+        );
       const info = await transporter.sendMail(message);
       const file = path.join(outbox, emlFileName(info.messageId));
       await mkdir(outbox, { recursive: true, mode: 0o700 });

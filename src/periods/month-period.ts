@@ -2,7 +2,8 @@
 import { monthNumber, periodAfter, periodContaining, type BillingPeriod, type TenantSchedule } from './periods.ts';
 
 /** A tenant's period of a billing month, or why it has none that is still open. */
-export type MonthPeriod = { ok: true; period: BillingPeriod } | { ok: false; reason: 'finalized' | 'before-first' | 'after-deletion' };
+export type MonthPeriod =
+  { ok: true; period: BillingPeriod } | { ok: false; reason: 'finalized' | 'before-first' | 'after-deletion' };
 
 /**
  * The period with billing month `month` that the close will finalize for the tenant: after its
@@ -20,7 +21,8 @@ export function openPeriodOfMonth(t: TenantSchedule, month: string, timeZone: st
     : periodContaining(t.billingFrom, t.cutoffDay, timeZone);
   if (monthNumber(period.billingMonth) > target) return { ok: false, reason: 'before-first' };
   const later = t.pendingCutoffDay ?? t.cutoffDay;
-  while (monthNumber(period.billingMonth) < target) period = periodAfter(period.end, period.billingMonth, later, timeZone);
+  while (monthNumber(period.billingMonth) < target)
+    period = periodAfter(period.end, period.billingMonth, later, timeZone);
   // periodAfter never skips a billing month, so the walk stops on `month` itself.
   if (period.billingMonth !== month) return { ok: false, reason: 'before-first' };
   if (t.deletedAt !== null && period.start > t.deletedAt) return { ok: false, reason: 'after-deletion' };

@@ -43,7 +43,12 @@ export function periodContaining(t: number, cutoffDay: number, timeZone: string)
   const p = localParts(t, timeZone);
   let m = p.year * 12 + p.month - 1 - 1;
   while (periodEndOf(m, cutoffDay, timeZone) <= t) m++;
-  return { billingMonth: monthText(m), start: periodEndOf(m - 1, cutoffDay, timeZone), end: periodEndOf(m, cutoffDay, timeZone), cutoffDay };
+  return {
+    billingMonth: monthText(m),
+    start: periodEndOf(m - 1, cutoffDay, timeZone),
+    end: periodEndOf(m, cutoffDay, timeZone),
+    cutoffDay,
+  };
 }
 
 /**

@@ -62,7 +62,10 @@ export class Catalog {
   /** The cpu_clock product that prices the clock of a CPU product's pool. */
   clockFor(cpu: CatalogVersion): string {
     const id = this.clocks.get(`${cpu.currency}|${cpu.resourceIdentifier}`);
-    if (!id) throw new RatingError(`product ${cpu.productId} (cpu, ${cpu.resourceIdentifier}) has no cpu_clock product for its pool`);
+    if (!id)
+      throw new RatingError(
+        `product ${cpu.productId} (cpu, ${cpu.resourceIdentifier}) has no cpu_clock product for its pool`,
+      );
     return id;
   }
 }

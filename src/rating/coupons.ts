@@ -19,21 +19,28 @@ function monthStartAfter(t: number, months: number, timeZone: string): number {
  */
 export function couponApplies(c: Coupon, period: Period): boolean {
   if (period.start < monthStartAfter(c.registeredAt, 1, period.timeZone)) return false;
-  if (c.validMonths !== null && period.start >= monthStartAfter(c.registeredAt, 1 + c.validMonths, period.timeZone)) return false;
+  if (c.validMonths !== null && period.start >= monthStartAfter(c.registeredAt, 1 + c.validMonths, period.timeZone))
+    return false;
   if (c.validUntil !== null && localDate(period.start, period.timeZone) > c.validUntil) return false;
   return true;
 }
 
 /** The coupons that apply, in the order they were registered. */
 export function applicableCoupons(coupons: readonly Coupon[], period: Period): Coupon[] {
-  return coupons.filter((c) => couponApplies(c, period)).sort((a, b) => a.registeredAt - b.registeredAt || byText(a.code, b.code));
+  return coupons
+    .filter((c) => couponApplies(c, period))
+    .sort((a, b) => a.registeredAt - b.registeredAt || byText(a.code, b.code));
 }
 
 /**
  * The discount of each coupon against what is left of `base`, rounded by `round` (to the currency
  * unit): never more than what is left, so the subtotal never goes below zero.
  */
-export function discounts(coupons: readonly Coupon[], base: Decimal, round: (d: Decimal) => Decimal): { coupon: Coupon; amount: Decimal }[] {
+export function discounts(
+  coupons: readonly Coupon[],
+  base: Decimal,
+  round: (d: Decimal) => Decimal,
+): { coupon: Coupon; amount: Decimal }[] {
   let left = Decimal.max(base, ZERO);
   return coupons.map((coupon) => {
     const wanted = coupon.discountType === 'amount' ? coupon.discountValue : left.times(coupon.discountValue).div(100);

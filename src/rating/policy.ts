@@ -28,7 +28,13 @@ export function roundingFor(policy: RatingPolicy, currency: Currency): Rounding 
   const lineDigits = policy.preset === 'ecl' ? 6 : digits;
   const floorLine = (a: Decimal): Decimal => floorTo(a, lineDigits);
   if (policy.preset === 'ecl') {
-    return { line: (a) => roundTo(a, 6, 'half-up'), floorLine, lplatform: (s) => truncate(s, digits), money: (a) => truncate(a, digits), tax };
+    return {
+      line: (a) => roundTo(a, 6, 'half-up'),
+      floorLine,
+      lplatform: (s) => truncate(s, digits),
+      money: (a) => truncate(a, digits),
+      tax,
+    };
   }
   return {
     line: (a) => roundTo(a, digits, policy.roundingMode),
@@ -44,7 +50,12 @@ export function roundingFor(policy: RatingPolicy, currency: Currency): Rounding 
  * what L-Platform truncation left over goes to the largest base, and the coupons' discount is
  * spread over the positive bases in proportion, never taking a base below zero.
  */
-export function taxBases(lines: readonly ChargeLine[], subtotal: Decimal, discount: Decimal, rounding: Rounding): { percent: Decimal; base: Decimal }[] {
+export function taxBases(
+  lines: readonly ChargeLine[],
+  subtotal: Decimal,
+  discount: Decimal,
+  rounding: Rounding,
+): { percent: Decimal; base: Decimal }[] {
   const byRate = new Map<string, Decimal>();
   for (const l of lines) {
     if (l.kind === 'coupon') continue;
@@ -52,7 +63,8 @@ export function taxBases(lines: readonly ChargeLine[], subtotal: Decimal, discou
   }
   if (byRate.size === 0) return [];
   const bases = [...byRate].map(([percent, raw]) => ({ percent: new Decimal(percent), base: rounding.money(raw) }));
-  const largestFirst = (): typeof bases => [...bases].sort((a, b) => b.base.comparedTo(a.base) || b.percent.comparedTo(a.percent));
+  const largestFirst = (): typeof bases =>
+    [...bases].sort((a, b) => b.base.comparedTo(a.base) || b.percent.comparedTo(a.percent));
   // The bases add up to the subtotal before coupons: the truncation remainder goes to the largest.
   largestFirst()[0]!.base = largestFirst()[0]!.base.plus(subtotal.plus(discount).minus(sum(bases.map((b) => b.base))));
   const positive = bases.filter((b) => b.base.greaterThan(0));

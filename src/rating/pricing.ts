@@ -116,13 +116,21 @@ export function makeLine(
  * A line that corrects a group's charged lines (a cap, a free link, an allowance): descriptive
  * fields copied from `like`; the amount is already on the policy's grid, so charged = amount.
  */
-export function correctionLine(like: ChargeLine, kind: LineKind, amount: Decimal, note: string, measure: LineMeasure = {}): ChargeLine {
+export function correctionLine(
+  like: ChargeLine,
+  kind: LineKind,
+  amount: Decimal,
+  note: string,
+  measure: LineMeasure = {},
+): ChargeLine {
   return { ...like, kind, amount, charged: amount, note, measure, multiplier: dec(1) };
 }
 
 /** The records of a group that overlap the period (intervals) or lie in it (quantities). */
 export function inPeriod(records: readonly UsageRecord[], period: Period): UsageRecord[] {
-  return records.filter((r) => (r.end === null ? r.start >= period.start && r.start < period.end : r.start < period.end && r.end > period.start));
+  return records.filter((r) =>
+    r.end === null ? r.start >= period.start && r.start < period.end : r.start < period.end && r.end > period.start,
+  );
 }
 
 /** The largest of a value over records (quantity, VM count). */
@@ -146,12 +154,40 @@ export function taxChanges(rates: readonly TaxRate[], start: number, end: number
 }
 
 /** A line that belongs to no product (an adjustment, a coupon). */
-export function bareLine(kind: LineKind, lplatformId: string | null, amount: Decimal, note: string, taxPercent: Decimal): ChargeLine {
+export function bareLine(
+  kind: LineKind,
+  lplatformId: string | null,
+  amount: Decimal,
+  note: string,
+  taxPercent: Decimal,
+): ChargeLine {
   return {
-    kind, lplatformId, resourceId: '', resourceName: '', resourceKind: '', component: '', productId: '', productName: '',
-    priority: null, category: '', resourceIdentifier: '', unitCode: '', chargeType: '', unitPrice: null, clockPrice: null,
-    cpuCount: null, clockGhz: null, sizeGb: null, vmCount: null, vcpu: null, measure: {}, multiplier: dec(1),
-    taxPercent, note, amount, charged: amount,
+    kind,
+    lplatformId,
+    resourceId: '',
+    resourceName: '',
+    resourceKind: '',
+    component: '',
+    productId: '',
+    productName: '',
+    priority: null,
+    category: '',
+    resourceIdentifier: '',
+    unitCode: '',
+    chargeType: '',
+    unitPrice: null,
+    clockPrice: null,
+    cpuCount: null,
+    clockGhz: null,
+    sizeGb: null,
+    vmCount: null,
+    vcpu: null,
+    measure: {},
+    multiplier: dec(1),
+    taxPercent,
+    note,
+    amount,
+    charged: amount,
     display: { description: '', service: '', menu: '', submenu: '', plan: '', usageLabel: '' },
   };
 }

@@ -12,11 +12,16 @@ import { GROUP_RULES } from './rules/index.ts';
 import { firstLinkFree, networkAllowance, type PricedGroup } from './rules/tenant-rules.ts';
 import type { ChargeLine, ChargeTree, LplatformCharges, RatingInput, ResourceCharges, UsageRecord } from './types.ts';
 
-
 /** A total order of records, so that the result never depends on the order they came in. */
 function compareRecords(a: UsageRecord, b: UsageRecord): number {
-  return byText(a.lplatformId, b.lplatformId) || byText(a.resourceId, b.resourceId) || byText(a.component, b.component)
-    || byText(a.productId, b.productId) || a.start - b.start || byText(a.recordId, b.recordId);
+  return (
+    byText(a.lplatformId, b.lplatformId) ||
+    byText(a.resourceId, b.resourceId) ||
+    byText(a.component, b.component) ||
+    byText(a.productId, b.productId) ||
+    a.start - b.start ||
+    byText(a.recordId, b.recordId)
+  );
 }
 
 /** The group a record is priced in: its product, or its plan group for rules that span plans. */
@@ -28,12 +33,16 @@ function groupKey(catalog: Catalog, r: UsageRecord): string {
 /** Refuses records of one resource, component and product (or plan group) whose times overlap. */
 function checkOverlaps(records: readonly UsageRecord[], catalog: Catalog): void {
   const last = new Map<string, UsageRecord>();
-  const sorted = records.filter((r) => r.end !== null).sort((a, b) => a.start - b.start || byText(a.recordId, b.recordId));
+  const sorted = records
+    .filter((r) => r.end !== null)
+    .sort((a, b) => a.start - b.start || byText(a.recordId, b.recordId));
   for (const r of sorted) {
     const slot = `${r.lplatformId}|${r.resourceId}|${r.component}|${groupKey(catalog, r)}|${r.timeKind}`;
     const prev = last.get(slot);
     if (prev && r.start < prev.end!) {
-      throw new RatingError(`usage records ${prev.recordId} and ${r.recordId} of resource ${r.resourceId} overlap; usage is never counted twice`);
+      throw new RatingError(
+        `usage records ${prev.recordId} and ${r.recordId} of resource ${r.resourceId} overlap; usage is never counted twice`,
+      );
     }
     if (!prev || r.end! > prev.end!) last.set(slot, r);
   }
@@ -42,7 +51,8 @@ function checkOverlaps(records: readonly UsageRecord[], catalog: Catalog): void 
 /** Rates a tenant's period. Pure: the same input always gives the same tree. */
 export function ratePeriod(input: RatingInput): ChargeTree {
   const { period, policy, currency } = input;
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period.billingMonth)) throw new RatingError(`billing month "${period.billingMonth}" is not YYYY-MM`);
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period.billingMonth))
+    throw new RatingError(`billing month "${period.billingMonth}" is not YYYY-MM`);
   if (!(period.end > period.start)) throw new RatingError('the period ends before it starts');
   const catalog = new Catalog(input.catalog);
   const rounding = roundingFor(policy, currency);
@@ -58,7 +68,10 @@ export function ratePeriod(input: RatingInput): ChargeTree {
   const records = [...input.usage].sort(compareRecords);
   for (const r of records) {
     const p = catalog.describe(r.productId);
-    if (p.currency !== currency) throw new RatingError(`product ${r.productId} is priced in ${p.currency}; tenant ${input.tenantName} is billed in ${currency}`);
+    if (p.currency !== currency)
+      throw new RatingError(
+        `product ${r.productId} is priced in ${p.currency}; tenant ${input.tenantName} is billed in ${currency}`,
+      );
   }
   checkOverlaps(records, catalog);
 
@@ -68,7 +81,15 @@ export function ratePeriod(input: RatingInput): ChargeTree {
     const id = `${r.lplatformId}|${r.resourceId}|${r.component}|${key}`;
     let g = groups.get(id);
     if (!g) {
-      g = { lplatformId: r.lplatformId, resourceId: r.resourceId, resourceName: r.resourceName, resourceKind: r.resourceKind, component: r.component, key, records: [] };
+      g = {
+        lplatformId: r.lplatformId,
+        resourceId: r.resourceId,
+        resourceName: r.resourceName,
+        resourceKind: r.resourceKind,
+        component: r.component,
+        key,
+        records: [],
+      };
       groups.set(id, g);
     }
     g.records.push(r);
@@ -77,7 +98,8 @@ export function ratePeriod(input: RatingInput): ChargeTree {
 
   const priced: PricedGroup[] = [...groups.values()].map((group) => {
     const p = catalog.describe(group.records[0]!.productId);
-    if (p.rule !== '' && !(RULE_NAMES as string[]).includes(p.rule)) throw new RatingError(`product ${p.productId} has an unknown rule "${p.rule}"`);
+    if (p.rule !== '' && !(RULE_NAMES as string[]).includes(p.rule))
+      throw new RatingError(`product ${p.productId} has an unknown rule "${p.rule}"`);
     const fn = (p.rule !== '' ? GROUP_RULES[p.rule] : undefined) ?? chargeFunction(p.chargeType);
     const lines = fn(group, ctx);
     // Every line is rounded where it is made; corrections (caps) were computed on rounded lines.
@@ -94,7 +116,17 @@ export function ratePeriod(input: RatingInput): ChargeTree {
     let lp = lplatforms.get(id);
     if (!lp) {
       const known = names.get(id);
-      lp = { lplatformId: id, lplatformName: known?.name ?? id, returnedAt: known?.returnedAt ?? null, region: known?.region ?? '', resources: [], lines: [], sum: ZERO, amount: ZERO, byResource: new Map() };
+      lp = {
+        lplatformId: id,
+        lplatformName: known?.name ?? id,
+        returnedAt: known?.returnedAt ?? null,
+        region: known?.region ?? '',
+        resources: [],
+        lines: [],
+        sum: ZERO,
+        amount: ZERO,
+        byResource: new Map(),
+      };
       lplatforms.set(id, lp);
     }
     return lp;
@@ -104,7 +136,13 @@ export function ratePeriod(input: RatingInput): ChargeTree {
     const lp = lplatformOf(group.lplatformId);
     let res = lp.byResource.get(group.resourceId);
     if (!res) {
-      res = { resourceId: group.resourceId, resourceName: group.resourceName, resourceKind: group.resourceKind, lines: [], amount: ZERO };
+      res = {
+        resourceId: group.resourceId,
+        resourceName: group.resourceName,
+        resourceKind: group.resourceKind,
+        lines: [],
+        amount: ZERO,
+      };
       lp.byResource.set(group.resourceId, res);
     }
     res.lines.push(...lines);
@@ -139,7 +177,11 @@ export function ratePeriod(input: RatingInput): ChargeTree {
   allLines.push(...tenantLines);
 
   const beforeDiscount = sum(out.map((l) => l.amount)).plus(tenantAdjustments);
-  for (const { coupon, amount } of discounts(applicableCoupons(input.coupons, period), beforeDiscount, rounding.money)) {
+  for (const { coupon, amount } of discounts(
+    applicableCoupons(input.coupons, period),
+    beforeDiscount,
+    rounding.money,
+  )) {
     if (amount.isZero()) continue;
     tenantLines.push(bareLine('coupon', null, amount.negated(), `coupon ${coupon.code}`, closingTax));
   }

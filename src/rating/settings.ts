@@ -4,7 +4,9 @@ import { dec } from '../domain/money.ts';
 import { startOfLocalDay } from '../domain/calendar.ts';
 import type { RatingPolicy } from './types.ts';
 
-export function ratingPolicy(config: Pick<Config, 'ratingPreset' | 'roundingMode' | 'taxEnabled' | 'taxRates' | 'billingTimeZone'>): RatingPolicy {
+export function ratingPolicy(
+  config: Pick<Config, 'ratingPreset' | 'roundingMode' | 'taxEnabled' | 'taxRates' | 'billingTimeZone'>,
+): RatingPolicy {
   return {
     preset: config.ratingPreset,
     roundingMode: config.roundingMode,

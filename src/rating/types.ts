@@ -1,6 +1,15 @@
 /** What the rating engine takes and gives: plain data, no store, no clock. */
 import type { Decimal, RoundingMode } from '../domain/money.ts';
-import type { Category, ChargeType, Currency, RuleName, RuleScope, TimeBasis, TimeKind, UnitCode } from '../domain/vocabulary.ts';
+import type {
+  Category,
+  ChargeType,
+  Currency,
+  RuleName,
+  RuleScope,
+  TimeBasis,
+  TimeKind,
+  UnitCode,
+} from '../domain/vocabulary.ts';
 
 /** One version of a priced product (a catalog row). Instants are epoch milliseconds. */
 export interface CatalogVersion {

@@ -13,7 +13,11 @@ export class RorFileError extends UsageChargesError {
   readonly file: string;
   readonly row: number | null;
   readonly column: string | null;
-  constructor(code: 'E_ENCODING' | 'E_FILE_NAME', message: string, where: { file: string; row?: number; column?: string }) {
+  constructor(
+    code: 'E_ENCODING' | 'E_FILE_NAME',
+    message: string,
+    where: { file: string; row?: number; column?: string },
+  ) {
     super(code, message);
     this.file = where.file;
     this.row = where.row ?? null;
@@ -72,20 +76,30 @@ const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  * quoted cell is mapped (CP932_MAP) and checked first, named by its line number and `columns` (or
  * its position).
  */
-export function encodeCsv(file: string, encoding: CsvEncoding, header: string | null, columns: readonly string[], rows: readonly CsvCell[][]): Buffer {
+export function encodeCsv(
+  file: string,
+  encoding: CsvEncoding,
+  header: string | null,
+  columns: readonly string[],
+  rows: readonly CsvCell[][],
+): Buffer {
   const lines: string[] = header === null ? [] : [header];
   for (const row of rows) {
     const at = lines.length + 1;
-    lines.push(row.map((cell, c) => {
-      if (typeof cell === 'object' && 'bare' in cell) return cell.bare;
-      const value = typeof cell === 'string' ? neutralizeFormula(cell) : cell.quoted;
-      let text = `"${value.replaceAll('"', '""')}"`;
-      if (encoding === 'cp932' && BEYOND_ASCII.test(text)) {
-        text = toCp932Text(text);
-        checkCp932(text, { file, row: at, column: columns[c] ?? String(c + 1) });
-      }
-      return text;
-    }).join(','));
+    lines.push(
+      row
+        .map((cell, c) => {
+          if (typeof cell === 'object' && 'bare' in cell) return cell.bare;
+          const value = typeof cell === 'string' ? neutralizeFormula(cell) : cell.quoted;
+          let text = `"${value.replaceAll('"', '""')}"`;
+          if (encoding === 'cp932' && BEYOND_ASCII.test(text)) {
+            text = toCp932Text(text);
+            checkCp932(text, { file, row: at, column: columns[c] ?? String(c + 1) });
+          }
+          return text;
+        })
+        .join(','),
+    );
   }
   const text = lines.map((l) => `${l}\r\n`).join('');
   if (encoding === 'cp932') return iconv.encode(text, 'cp932');
@@ -160,5 +174,9 @@ export function checkCp932(text: string, where: { file: string; row: number; col
   // The text is mapped already; mapping it again changes nothing (no mapped-to character is a key).
   const bad = firstNonCp932(text);
   if (bad === null) return;
-  throw new RorFileError('E_ENCODING', `${where.file}: row ${where.row}, column ${where.column}: "${bad}" (${codePoint(bad)}) cannot be written in cp932`, where);
+  throw new RorFileError(
+    'E_ENCODING',
+    `${where.file}: row ${where.row}, column ${where.column}: "${bad}" (${codePoint(bad)}) cannot be written in cp932`,
+    where,
+  );
 }

@@ -30,9 +30,11 @@ export interface RorFiles {
   detailFiles: RorFile[];
 }
 
-export const LIST_HEADER = '#TenantName,TenantDisplayName,TenantDeletedDate,Date,TotalChargeAmount,FileVersion,LplatformId,LplatformName,LplatformDeletedDate,ChargeAmount';
+export const LIST_HEADER =
+  '#TenantName,TenantDisplayName,TenantDeletedDate,Date,TotalChargeAmount,FileVersion,LplatformId,LplatformName,LplatformDeletedDate,ChargeAmount';
 /** The seed's header, with its spelling `LplatformDeleteDate`. */
-export const DETAIL_HEADER = '#TenantName,TenantDisplayName,TenantDeletedDate,LplatformId,LplatformName,LplatformDeleteDate,Date,ChargeAmount,FileVersion,ItemColumn1,ItemColumn2,ItemColumn3,ItemColumn4,UnitPrice,UsedFrequency,ItemAmount';
+export const DETAIL_HEADER =
+  '#TenantName,TenantDisplayName,TenantDeletedDate,LplatformId,LplatformName,LplatformDeleteDate,Date,ChargeAmount,FileVersion,ItemColumn1,ItemColumn2,ItemColumn3,ItemColumn4,UnitPrice,UsedFrequency,ItemAmount';
 export const FILE_VERSION = '1.0';
 
 /** The symbol shown before prices when none is configured: `\` for yen as in the seed. */
@@ -90,7 +92,14 @@ export function formatTimestamp(epoch: number, timeZone: string): string {
   return `${localDate(epoch, timeZone)} ${two(p.hour)}:${two(p.minute)}:${two(p.second)}.${ms}`;
 }
 
-const UNIT_SUFFIX: Record<string, string> = { hour: '/h', month: '/month', year: '/year', minute: '/min', second: '/s', unit: '/unit' };
+const UNIT_SUFFIX: Record<string, string> = {
+  hour: '/h',
+  month: '/month',
+  year: '/year',
+  minute: '/min',
+  second: '/s',
+  unit: '/unit',
+};
 const CORRECTIONS = new Set(['cap', 'allowance', 'free_link', 'adjustment', 'coupon']);
 /** Layout 2: the corrections that show no price (what they take off is no price times a use). */
 const PRICELESS = new Set(['cap', 'adjustment', 'coupon']);
@@ -113,7 +122,10 @@ function price(p: Decimal): string {
 export function formatUnitPrice(line: ChargeLine, symbol: string, layout = 1): string {
   if (line.unitPrice === null) return '';
   if (layout < 2 ? CORRECTIONS.has(line.kind) : PRICELESS.has(line.kind)) return '';
-  const unit = layout >= 2 && (line.kind === 'fee' || line.kind === 'free_link') && TIME_UNITS.has(line.unitCode) ? 'month' : line.unitCode;
+  const unit =
+    layout >= 2 && (line.kind === 'fee' || line.kind === 'free_link') && TIME_UNITS.has(line.unitCode)
+      ? 'month'
+      : line.unitCode;
   const suffix = UNIT_SUFFIX[unit] ?? (unit ? `/${unit}` : '');
   const clock = line.clockPrice === null ? '' : `,${symbol}${price(line.clockPrice)}`;
   return `${symbol}${price(line.unitPrice)}${clock}${suffix}`;
@@ -153,8 +165,10 @@ export function formatUsedFrequency(line: ChargeLine, layout = 1): string {
   }
   if (m.seconds !== undefined) return `${m.seconds}s`;
   const year = layout >= 2 && line.unitCode === 'year';
-  if (m.days !== undefined && m.daysInPeriod !== undefined) return `${m.days}/${m.daysInPeriod} days${year ? ' x 1/12 year' : ''}`;
-  if (m.runs !== undefined) return layout >= 2 ? months(m.runs, line.unitCode) : `${m.runs} ${m.runs === 1 ? 'month' : 'months'}`;
+  if (m.days !== undefined && m.daysInPeriod !== undefined)
+    return `${m.days}/${m.daysInPeriod} days${year ? ' x 1/12 year' : ''}`;
+  if (m.runs !== undefined)
+    return layout >= 2 ? months(m.runs, line.unitCode) : `${m.runs} ${m.runs === 1 ? 'month' : 'months'}`;
   if (m.units !== undefined) {
     if (line.kind === 'allowance') return duration(m.units, line.unitCode);
     return `${m.units.toFixed()} ${m.units.equals(1) ? 'unit' : 'units'}`;
@@ -163,12 +177,37 @@ export function formatUsedFrequency(line: ChargeLine, layout = 1): string {
 }
 
 export const KIND_LABELS: Record<string, string> = {
-  virtual_server: 'Virtual server', physical_server: 'Physical server', disk: 'Disk', volume: 'Volume', network: 'Network',
-  firewall: 'Firewall', load_balancer: 'Load balancer', cic: 'CIC', guest_image: 'Guest image', license: 'License',
-  monitoring: 'Monitoring', vpn: 'VPN', storage: 'Storage', other: 'Other',
+  virtual_server: 'Virtual server',
+  physical_server: 'Physical server',
+  disk: 'Disk',
+  volume: 'Volume',
+  network: 'Network',
+  firewall: 'Firewall',
+  load_balancer: 'Load balancer',
+  cic: 'CIC',
+  guest_image: 'Guest image',
+  license: 'License',
+  monitoring: 'Monitoring',
+  vpn: 'VPN',
+  storage: 'Storage',
+  other: 'Other',
 };
-const CATEGORY_LABELS: Record<string, string> = { cpu: 'CPU', cpu_clock: 'CPU clock', memory: 'Memory capacity', disk: 'Disk Capacity', vm: '', pm: '', template: '' };
-const CORRECTION_LABELS: Record<string, string> = { cap: 'Monthly cap', allowance: 'Free allowance', free_link: 'Free link', adjustment: 'Adjustment', coupon: 'Coupon' };
+const CATEGORY_LABELS: Record<string, string> = {
+  cpu: 'CPU',
+  cpu_clock: 'CPU clock',
+  memory: 'Memory capacity',
+  disk: 'Disk Capacity',
+  vm: '',
+  pm: '',
+  template: '',
+};
+const CORRECTION_LABELS: Record<string, string> = {
+  cap: 'Monthly cap',
+  allowance: 'Free allowance',
+  free_link: 'Free link',
+  adjustment: 'Adjustment',
+  coupon: 'Coupon',
+};
 /** Layout 2: the corrections whose note already says what they are (`monthly cap 7000`, `free link: …`). */
 const SELF_NAMED = new Set(['cap', 'allowance', 'free_link', 'coupon']);
 
@@ -185,29 +224,33 @@ function correctionText(line: ChargeLine, label: string, layout: number): string
  * its note alone, so that the label is not said twice (`Free link: the first 1 link(s) …`).
  */
 export function itemColumns(line: ChargeLine, layout = 1): [string, string, string, string] {
-  const item1 = line.resourceKind === 'template' || line.category === 'template'
-    ? 'Template'
-    : line.resourceId === ''
-      ? 'L-Platform'
-      : `${KIND_LABELS[line.resourceKind] ?? line.resourceKind}(${line.resourceName || line.resourceId})`;
+  const item1 =
+    line.resourceKind === 'template' || line.category === 'template'
+      ? 'Template'
+      : line.resourceId === ''
+        ? 'L-Platform'
+        : `${KIND_LABELS[line.resourceKind] ?? line.resourceKind}(${line.resourceName || line.resourceId})`;
   const correction = CORRECTION_LABELS[line.kind];
   const category = CATEGORY_LABELS[line.category];
-  const item2 = correction !== undefined
-    ? correctionText(line, correction, layout)
-    : category ?? (line.note ? `${line.productName}: ${line.note}` : line.productName);
+  const item2 =
+    correction !== undefined
+      ? correctionText(line, correction, layout)
+      : (category ?? (line.note ? `${line.productName}: ${line.note}` : line.productName));
   return [item1, item2, line.resourceIdentifier, configuration(line)];
 }
 
 /** `1core,10GHz`, `10GB`, `8vCPU`, then `xN` when the line is for N of it; `-` when there is nothing to say. */
 function configuration(line: ChargeLine): string {
   const parts: string[] = [];
-  if (line.cpuCount !== null && line.clockGhz !== null) parts.push(`${line.cpuCount}core,${line.clockGhz.toFixed()}GHz`);
+  if (line.cpuCount !== null && line.clockGhz !== null)
+    parts.push(`${line.cpuCount}core,${line.clockGhz.toFixed()}GHz`);
   if (line.sizeGb !== null) parts.push(`${line.sizeGb.toFixed()}GB`);
   if (line.vcpu !== null) parts.push(`${line.vcpu}vCPU`);
   if (!CORRECTIONS.has(line.kind) && line.unitCode !== 'unit') {
     // The multiplier holds the GB of memory and disks and the CPU count; what is left is a quantity.
     let quantity = line.multiplier;
-    if ((line.category === 'memory' || line.category === 'disk') && line.sizeGb !== null && !line.sizeGb.isZero()) quantity = quantity.div(line.sizeGb);
+    if ((line.category === 'memory' || line.category === 'disk') && line.sizeGb !== null && !line.sizeGb.isZero())
+      quantity = quantity.div(line.sizeGb);
     if (line.clockPrice !== null && line.cpuCount) quantity = quantity.div(line.cpuCount);
     if (!quantity.equals(1)) parts.push(`x${quantity.toFixed()}`);
   }
@@ -218,7 +261,8 @@ function configuration(line: ChargeLine): string {
 export function buildRorFiles(view: StatementView, options: RorFileOptions): RorFiles {
   const { tenant, tree } = view;
   const tz = tree.period.timeZone;
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(tree.period.billingMonth)) throw new Error(`billing month "${tree.period.billingMonth}" is not YYYY-MM`);
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(tree.period.billingMonth))
+    throw new Error(`billing month "${tree.period.billingMonth}" is not YYYY-MM`);
   const month = tree.period.billingMonth;
   const yyyymm = month.replace('-', '');
   const deleted = tenant.deletedAt === null ? '' : formatTimestamp(tenant.deletedAt, tz);
@@ -228,8 +272,11 @@ export function buildRorFiles(view: StatementView, options: RorFileOptions): Ror
   const layout = fileLayout(options);
   const when = (t: number | null): string => (t === null ? '' : formatTimestamp(t, tz));
 
-  const listRows: Cell[][] = [[tenant.name, tenant.displayName, deleted, month, tree.total, FILE_VERSION, '', '', '', null]];
-  for (const lp of tree.lplatforms) listRows.push(['', '', '', '', null, '', lp.lplatformId, lp.lplatformName, when(lp.returnedAt), lp.amount]);
+  const listRows: Cell[][] = [
+    [tenant.name, tenant.displayName, deleted, month, tree.total, FILE_VERSION, '', '', '', null],
+  ];
+  for (const lp of tree.lplatforms)
+    listRows.push(['', '', '', '', null, '', lp.lplatformId, lp.lplatformName, when(lp.returnedAt), lp.amount]);
   const listFile = { name: `${base}.csv`, bytes: encodeFile(`${base}.csv`, LIST_HEADER, listRows, writer) };
 
   // Names that differ only by case would overwrite each other on Windows or macOS when unzipped.
@@ -241,11 +288,47 @@ export function buildRorFiles(view: StatementView, options: RorFileOptions): Ror
     // written before, so no archived zip changes.
     if (seen.has(name.toLowerCase())) name = `${yyyymm}_${distinctFileName(lp.lplatformId)}.csv`;
     const other = seen.get(name.toLowerCase());
-    if (other !== undefined) throw new RorFileError('E_FILE_NAME', `${base}.zip: the files ${other} and ${name} would have the same name`, { file: name });
+    if (other !== undefined)
+      throw new RorFileError('E_FILE_NAME', `${base}.zip: the files ${other} and ${name} would have the same name`, {
+        file: name,
+      });
     seen.set(name.toLowerCase(), name);
-    const rows: Cell[][] = [[tenant.name, tenant.displayName, deleted, lp.lplatformId, lp.lplatformName, when(lp.returnedAt), month, lp.amount, FILE_VERSION, '', '', '', '', '', '', null]];
+    const rows: Cell[][] = [
+      [
+        tenant.name,
+        tenant.displayName,
+        deleted,
+        lp.lplatformId,
+        lp.lplatformName,
+        when(lp.returnedAt),
+        month,
+        lp.amount,
+        FILE_VERSION,
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        null,
+      ],
+    ];
     for (const line of linesOf(lp)) {
-      rows.push(['', '', '', '', '', '', '', null, '', ...itemColumns(line, layout), formatUnitPrice(line, options.currencySymbol, layout), formatUsedFrequency(line, layout), line.charged]);
+      rows.push([
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        null,
+        '',
+        ...itemColumns(line, layout),
+        formatUnitPrice(line, options.currencySymbol, layout),
+        formatUsedFrequency(line, layout),
+        line.charged,
+      ]);
     }
     return { name, bytes: encodeFile(name, DETAIL_HEADER, rows, writer) };
   });
@@ -253,7 +336,16 @@ export function buildRorFiles(view: StatementView, options: RorFileOptions): Ror
 }
 
 /** A file's bytes: the header, then its rows (amounts bare with the currency's digits, empty amounts as nothing). */
-function encodeFile(file: string, header: string, rows: readonly Cell[][], w: { encoding: RorFileOptions['encoding']; digits: number }): Buffer {
-  const cells = rows.map((row) => row.map((cell) => (cell === null ? { bare: '' } : typeof cell === 'string' ? cell : { bare: money(cell, w.digits) })));
+function encodeFile(
+  file: string,
+  header: string,
+  rows: readonly Cell[][],
+  w: { encoding: RorFileOptions['encoding']; digits: number },
+): Buffer {
+  const cells = rows.map((row) =>
+    row.map((cell) =>
+      cell === null ? { bare: '' } : typeof cell === 'string' ? cell : { bare: money(cell, w.digits) },
+    ),
+  );
   return encodeCsv(file, w.encoding, header, header.slice(1).split(','), cells);
 }

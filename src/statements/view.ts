@@ -61,12 +61,22 @@ export function lineToJson(l: ChargeLine): string {
   return JSON.stringify(l);
 }
 
-const LINE_DECIMALS = ['unitPrice', 'clockPrice', 'clockGhz', 'sizeGb', 'multiplier', 'taxPercent', 'amount', 'charged'] as const;
+const LINE_DECIMALS = [
+  'unitPrice',
+  'clockPrice',
+  'clockGhz',
+  'sizeGb',
+  'multiplier',
+  'taxPercent',
+  'amount',
+  'charged',
+] as const;
 
 /** A line from its JSON form. */
 export function lineFromJson(j: Record<string, unknown>): ChargeLine {
   const line = { ...j } as Record<string, unknown>;
-  for (const k of LINE_DECIMALS) line[k] = line[k] === null || line[k] === undefined ? null : new Decimal(line[k] as string);
+  for (const k of LINE_DECIMALS)
+    line[k] = line[k] === null || line[k] === undefined ? null : new Decimal(line[k] as string);
   const measure = { ...(line.measure as Record<string, unknown>) };
   if (typeof measure.units === 'string') measure.units = new Decimal(measure.units);
   line.measure = measure;
@@ -78,7 +88,15 @@ export interface TreeSummary {
   tenant: StatementTenant;
   preset: RatingPreset;
   period: ChargeTree['period'];
-  lplatforms: { lplatformId: string; lplatformName: string; returnedAt: number | null; region?: string; sum: string; amount: string; resources: { resourceId: string; resourceName: string; resourceKind: string; amount: string }[] }[];
+  lplatforms: {
+    lplatformId: string;
+    lplatformName: string;
+    returnedAt: number | null;
+    region?: string;
+    sum: string;
+    amount: string;
+    resources: { resourceId: string; resourceName: string; resourceKind: string; amount: string }[];
+  }[];
   beforeDiscount: string;
   discount: string;
   subtotal: string;
@@ -103,8 +121,18 @@ export function summarize(view: StatementView): { summary: TreeSummary; lines: C
       preset: t.preset,
       period: t.period,
       lplatforms: t.lplatforms.map((lp) => ({
-        lplatformId: lp.lplatformId, lplatformName: lp.lplatformName, returnedAt: lp.returnedAt, region: lp.region, sum: lp.sum.toFixed(), amount: lp.amount.toFixed(),
-        resources: lp.resources.map((r) => ({ resourceId: r.resourceId, resourceName: r.resourceName, resourceKind: r.resourceKind, amount: r.amount.toFixed() })),
+        lplatformId: lp.lplatformId,
+        lplatformName: lp.lplatformName,
+        returnedAt: lp.returnedAt,
+        region: lp.region,
+        sum: lp.sum.toFixed(),
+        amount: lp.amount.toFixed(),
+        resources: lp.resources.map((r) => ({
+          resourceId: r.resourceId,
+          resourceName: r.resourceName,
+          resourceKind: r.resourceKind,
+          amount: r.amount.toFixed(),
+        })),
       })),
       beforeDiscount: t.beforeDiscount.toFixed(),
       discount: t.discount.toFixed(),
@@ -119,11 +147,27 @@ export function summarize(view: StatementView): { summary: TreeSummary; lines: C
 }
 
 /** Rebuilds a view from a stored summary and its lines (in their stored order). */
-export function rebuild(summary: TreeSummary, lines: readonly ChargeLine[], status: StatementView['status'], madeAt: number): StatementView {
+export function rebuild(
+  summary: TreeSummary,
+  lines: readonly ChargeLine[],
+  status: StatementView['status'],
+  madeAt: number,
+): StatementView {
   const lplatforms: LplatformCharges[] = summary.lplatforms.map((lp) => ({
-    lplatformId: lp.lplatformId, lplatformName: lp.lplatformName, returnedAt: lp.returnedAt, region: lp.region ?? '',
-    sum: new Decimal(lp.sum), amount: new Decimal(lp.amount), lines: [],
-    resources: lp.resources.map((r) => ({ resourceId: r.resourceId, resourceName: r.resourceName, resourceKind: r.resourceKind, amount: new Decimal(r.amount), lines: [] as ChargeLine[] })),
+    lplatformId: lp.lplatformId,
+    lplatformName: lp.lplatformName,
+    returnedAt: lp.returnedAt,
+    region: lp.region ?? '',
+    sum: new Decimal(lp.sum),
+    amount: new Decimal(lp.amount),
+    lines: [],
+    resources: lp.resources.map((r) => ({
+      resourceId: r.resourceId,
+      resourceName: r.resourceName,
+      resourceKind: r.resourceKind,
+      amount: new Decimal(r.amount),
+      lines: [] as ChargeLine[],
+    })),
   }));
   const byId = new Map(lplatforms.map((lp) => [lp.lplatformId, lp]));
   const tenantLines: ChargeLine[] = [];
@@ -133,16 +177,29 @@ export function rebuild(summary: TreeSummary, lines: readonly ChargeLine[], stat
     else if (l.resourceId === '') lp.lines.push(l);
     else lp.resources.find((r) => r.resourceId === l.resourceId)!.lines.push(l);
   }
-  const taxes: TaxLine[] = summary.taxes.map((x) => ({ percent: new Decimal(x.percent), base: new Decimal(x.base), amount: new Decimal(x.amount) }));
+  const taxes: TaxLine[] = summary.taxes.map((x) => ({
+    percent: new Decimal(x.percent),
+    base: new Decimal(x.base),
+    amount: new Decimal(x.amount),
+  }));
   return {
     tenant: summary.tenant,
     status,
     madeAt,
     ...(summary.files ? { files: summary.files } : {}),
     tree: {
-      tenantName: summary.tenant.name, currency: summary.tenant.currency, period: summary.period, preset: summary.preset, lplatforms, tenantLines,
-      beforeDiscount: new Decimal(summary.beforeDiscount), discount: new Decimal(summary.discount), subtotal: new Decimal(summary.subtotal),
-      taxes, tax: new Decimal(summary.tax), total: new Decimal(summary.total),
+      tenantName: summary.tenant.name,
+      currency: summary.tenant.currency,
+      period: summary.period,
+      preset: summary.preset,
+      lplatforms,
+      tenantLines,
+      beforeDiscount: new Decimal(summary.beforeDiscount),
+      discount: new Decimal(summary.discount),
+      subtotal: new Decimal(summary.subtotal),
+      taxes,
+      tax: new Decimal(summary.tax),
+      total: new Decimal(summary.total),
     },
   };
 }

@@ -3,7 +3,15 @@ import { dec } from '../domain/money.ts';
 import type { Currency, Locale, RuleScope } from '../domain/vocabulary.ts';
 import type { BillingPeriod, TenantSchedule } from '../periods/periods.ts';
 import type { CatalogVersion, Coupon, RatingInput, RatingPolicy, UsageRecord } from '../rating/types.ts';
-import { lineFromJson, lineToJson, summarize, rebuild, type StatementFileOptions, type StatementView, type TreeSummary } from '../statements/view.ts';
+import {
+  lineFromJson,
+  lineToJson,
+  summarize,
+  rebuild,
+  type StatementFileOptions,
+  type StatementView,
+  type TreeSummary,
+} from '../statements/view.ts';
 import { cachedStatement, type Db } from './db.ts';
 import type { CsvEncoding } from '../statements/csv.ts';
 import { recordAudit } from './audit.ts';
@@ -27,16 +35,26 @@ const ms = (iso: string | null): number | null => (iso === null ? null : Date.pa
 
 /** The tenant facts a statement shows, from its row. */
 export function statementTenant(t: TenantRow): StatementView['tenant'] {
-  return { name: t.tenant_name, displayName: t.display_name, deletedAt: ms(t.deleted_at), locale: t.locale, currency: t.currency };
+  return {
+    name: t.tenant_name,
+    displayName: t.display_name,
+    deletedAt: ms(t.deleted_at),
+    locale: t.locale,
+    currency: t.currency,
+  };
 }
 
 /** Every tenant's schedule: cut-off days, deletion, first instant to bill and last finalized period. */
 export function loadSchedules(db: Db): (TenantSchedule & { tenantPk: number })[] {
-  const rows = db.prepare(`SELECT t.tenant_pk, t.tenant_name, t.cutoff_day, t.pending_cutoff_day, t.deleted_at, t.created_at,
+  const rows = db
+    .prepare(
+      `SELECT t.tenant_pk, t.tenant_name, t.cutoff_day, t.pending_cutoff_day, t.deleted_at, t.created_at,
       (SELECT MIN(start_at) FROM usage_records u WHERE u.tenant_pk = t.tenant_pk) AS first_usage,
       (SELECT billing_month FROM statements s WHERE s.tenant_pk = t.tenant_pk AND s.status = 'fixed' ORDER BY billing_month DESC LIMIT 1) AS last_month,
       (SELECT period_end FROM statements s WHERE s.tenant_pk = t.tenant_pk AND s.status = 'fixed' ORDER BY billing_month DESC LIMIT 1) AS last_end
-    FROM tenants t ORDER BY t.tenant_name`).all() as (TenantRow & { first_usage: string | null; last_month: string | null; last_end: string | null })[];
+    FROM tenants t ORDER BY t.tenant_name`,
+    )
+    .all() as (TenantRow & { first_usage: string | null; last_month: string | null; last_end: string | null })[];
   return rows.map((r) => ({
     tenantPk: r.tenant_pk,
     tenantName: r.tenant_name,
@@ -45,7 +63,10 @@ export function loadSchedules(db: Db): (TenantSchedule & { tenantPk: number })[]
     deletedAt: ms(r.deleted_at),
     // Billing starts with the first usage; a tenant that never had any is billed from its
     // registration (or its deletion, when that came first: it still gets its last statement).
-    billingFrom: r.first_usage !== null ? Date.parse(r.first_usage) : Math.min(Date.parse(r.created_at), ms(r.deleted_at) ?? Number.POSITIVE_INFINITY),
+    billingFrom:
+      r.first_usage !== null
+        ? Date.parse(r.first_usage)
+        : Math.min(Date.parse(r.created_at), ms(r.deleted_at) ?? Number.POSITIVE_INFINITY),
     lastClosed: r.last_month === null ? null : { billingMonth: r.last_month, end: Date.parse(r.last_end!) },
   }));
 }
@@ -54,20 +75,38 @@ export function loadSchedules(db: Db): (TenantSchedule & { tenantPk: number })[]
 function toVersion(r: Record<string, string | number | null>): CatalogVersion {
   const params: Record<string, ReturnType<typeof dec>> = {};
   let scope: RuleScope | undefined;
-  for (const kv of String(r.rule_params ?? '').split(';').filter((x) => x !== '')) {
+  for (const kv of String(r.rule_params ?? '')
+    .split(';')
+    .filter((x) => x !== '')) {
     const [k, v] = kv.split('=') as [string, string];
     if (k === 'scope') scope = v as RuleScope;
     else params[k] = dec(v);
   }
   return {
-    productId: String(r.product_id), priority: Number(r.priority), from: Date.parse(String(r.applicable_from)), to: ms(r.applicable_to as string | null),
-    category: r.category as CatalogVersion['category'], resourceIdentifier: String(r.resource_identifier), unitCode: r.unit_code as CatalogVersion['unitCode'],
-    unitPrice: dec(String(r.unit_price)), productName: String(r.product_name), chargeType: r.charge_type as CatalogVersion['chargeType'],
-    timeBasis: r.time_basis as CatalogVersion['timeBasis'], monthlyCap: r.monthly_cap === null ? null : dec(String(r.monthly_cap)),
-    planGroup: String(r.plan_group), rule: r.rule as CatalogVersion['rule'], ruleParams: params, ...(scope ? { ruleScope: scope } : {}), currency: r.currency as Currency,
+    productId: String(r.product_id),
+    priority: Number(r.priority),
+    from: Date.parse(String(r.applicable_from)),
+    to: ms(r.applicable_to as string | null),
+    category: r.category as CatalogVersion['category'],
+    resourceIdentifier: String(r.resource_identifier),
+    unitCode: r.unit_code as CatalogVersion['unitCode'],
+    unitPrice: dec(String(r.unit_price)),
+    productName: String(r.product_name),
+    chargeType: r.charge_type as CatalogVersion['chargeType'],
+    timeBasis: r.time_basis as CatalogVersion['timeBasis'],
+    monthlyCap: r.monthly_cap === null ? null : dec(String(r.monthly_cap)),
+    planGroup: String(r.plan_group),
+    rule: r.rule as CatalogVersion['rule'],
+    ruleParams: params,
+    ...(scope ? { ruleScope: scope } : {}),
+    currency: r.currency as Currency,
     display: {
-      description: String(r.description ?? ''), service: String(r.service ?? ''), menu: String(r.menu ?? ''),
-      submenu: String(r.submenu ?? ''), plan: String(r.plan ?? ''), usageLabel: String(r.usage_label ?? ''),
+      description: String(r.description ?? ''),
+      service: String(r.service ?? ''),
+      menu: String(r.menu ?? ''),
+      submenu: String(r.submenu ?? ''),
+      plan: String(r.plan ?? ''),
+      usageLabel: String(r.usage_label ?? ''),
     },
   };
 }
@@ -75,11 +114,22 @@ function toVersion(r: Record<string, string | number | null>): CatalogVersion {
 /** A usage row as a rating record. */
 export function toRecord(u: Record<string, string | number | null>): UsageRecord {
   return {
-    recordId: String(u.record_id), lplatformId: String(u.lplatform_id), resourceId: String(u.resource_id), resourceName: String(u.resource_name),
-    resourceKind: String(u.resource_kind), component: String(u.component), productId: String(u.product_id), timeKind: u.time_kind as UsageRecord['timeKind'],
-    start: Date.parse(String(u.start_at)), end: ms(u.end_at as string | null), quantity: dec(String(u.quantity)),
-    cpuCount: u.cpu_count as number | null, clockGhz: u.clock_ghz === null ? null : dec(String(u.clock_ghz)),
-    sizeGb: u.size_gb === null ? null : dec(String(u.size_gb)), vmCount: u.vm_count as number | null, vcpu: u.vcpu as number | null,
+    recordId: String(u.record_id),
+    lplatformId: String(u.lplatform_id),
+    resourceId: String(u.resource_id),
+    resourceName: String(u.resource_name),
+    resourceKind: String(u.resource_kind),
+    component: String(u.component),
+    productId: String(u.product_id),
+    timeKind: u.time_kind as UsageRecord['timeKind'],
+    start: Date.parse(String(u.start_at)),
+    end: ms(u.end_at as string | null),
+    quantity: dec(String(u.quantity)),
+    cpuCount: u.cpu_count as number | null,
+    clockGhz: u.clock_ghz === null ? null : dec(String(u.clock_ghz)),
+    sizeGb: u.size_gb === null ? null : dec(String(u.size_gb)),
+    vmCount: u.vm_count as number | null,
+    vcpu: u.vcpu as number | null,
   };
 }
 
@@ -87,7 +137,9 @@ export function toRecord(u: Record<string, string | number | null>): UsageRecord
 export function billingReader(db: Db) {
   const tenant = db.prepare('SELECT * FROM tenants WHERE tenant_name = ?');
   const catalog = db.prepare('SELECT * FROM catalog_products WHERE currency = ?');
-  const lplatforms = db.prepare('SELECT lplatform_id, lplatform_name, returned_at, region FROM lplatforms WHERE tenant_pk = ? ORDER BY lplatform_id');
+  const lplatforms = db.prepare(
+    'SELECT lplatform_id, lplatform_name, returned_at, region FROM lplatforms WHERE tenant_pk = ? ORDER BY lplatform_id',
+  );
   const usage = db.prepare(`SELECT u.*, l.lplatform_id FROM usage_records u JOIN lplatforms l USING (lplatform_pk)
     WHERE u.tenant_pk = ? AND u.booked_month IS NULL AND u.start_at < ? AND COALESCE(u.end_at, u.start_at) >= ?`);
   const coupons = db.prepare('SELECT * FROM coupons WHERE tenant_pk = ?');
@@ -110,12 +162,22 @@ export function billingReader(db: Db) {
         catalog: versions,
         usage: (usage.all(t.tenant_pk, end, start) as Record<string, string | number | null>[]).map(toRecord),
         coupons: (coupons.all(t.tenant_pk) as Record<string, string | number | null>[]).map((c): Coupon => ({
-          code: String(c.coupon_code), registeredAt: Date.parse(String(c.registered_at)), discountType: c.discount_type as Coupon['discountType'],
-          discountValue: dec(String(c.discount_value)), validMonths: c.valid_months as number | null, validUntil: c.valid_until as string | null,
+          code: String(c.coupon_code),
+          registeredAt: Date.parse(String(c.registered_at)),
+          discountType: c.discount_type as Coupon['discountType'],
+          discountValue: dec(String(c.discount_value)),
+          validMonths: c.valid_months as number | null,
+          validUntil: c.valid_until as string | null,
         })),
         adjustments: [],
-        lplatforms: (lplatforms.all(t.tenant_pk) as { lplatform_id: string; lplatform_name: string; returned_at: string | null; region: string }[])
-          .map((l) => ({ id: l.lplatform_id, name: l.lplatform_name, returnedAt: ms(l.returned_at), region: l.region })),
+        lplatforms: (
+          lplatforms.all(t.tenant_pk) as {
+            lplatform_id: string;
+            lplatform_name: string;
+            returned_at: string | null;
+            region: string;
+          }[]
+        ).map((l) => ({ id: l.lplatform_id, name: l.lplatform_name, returnedAt: ms(l.returned_at), region: l.region })),
         policy,
       };
     },
@@ -130,54 +192,133 @@ export function billingReader(db: Db) {
 export function finalizeStatement(db: Db, t: TenantRow, view: StatementView, now: string): number | null {
   const { summary, lines } = summarize(view);
   const period = view.tree.period;
-  const existing = cachedStatement(db, 'SELECT statement_pk, status FROM statements WHERE tenant_pk = ? AND billing_month = ?').get(t.tenant_pk, period.billingMonth) as
-    { statement_pk: number; status: string } | undefined;
+  const existing = cachedStatement(
+    db,
+    'SELECT statement_pk, status FROM statements WHERE tenant_pk = ? AND billing_month = ?',
+  ).get(t.tenant_pk, period.billingMonth) as { statement_pk: number; status: string } | undefined;
   if (existing?.status === 'fixed') return null;
   let pk: number;
   if (existing) {
     cachedStatement(db, 'DELETE FROM charge_lines WHERE statement_pk = ?').run(existing.statement_pk);
-    cachedStatement(db, `UPDATE statements SET period_start = ?, period_end = ?, currency = ?, updated_at = ? WHERE statement_pk = ?`)
-      .run(new Date(period.start).toISOString(), new Date(period.end).toISOString(), t.currency, now, existing.statement_pk);
+    cachedStatement(
+      db,
+      `UPDATE statements SET period_start = ?, period_end = ?, currency = ?, updated_at = ? WHERE statement_pk = ?`,
+    ).run(
+      new Date(period.start).toISOString(),
+      new Date(period.end).toISOString(),
+      t.currency,
+      now,
+      existing.statement_pk,
+    );
     pk = existing.statement_pk;
   } else {
-    pk = Number(cachedStatement(db, `INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
-      VALUES (?, ?, ?, ?, 'estimated', ?, ?, ?)`).run(t.tenant_pk, period.billingMonth, new Date(period.start).toISOString(), new Date(period.end).toISOString(), t.currency, now, now).lastInsertRowid);
+    pk = Number(
+      cachedStatement(
+        db,
+        `INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
+      VALUES (?, ?, ?, ?, 'estimated', ?, ?, ?)`,
+      ).run(
+        t.tenant_pk,
+        period.billingMonth,
+        new Date(period.start).toISOString(),
+        new Date(period.end).toISOString(),
+        t.currency,
+        now,
+        now,
+      ).lastInsertRowid,
+    );
   }
-  const insert = cachedStatement(db, `INSERT INTO charge_lines (statement_pk, seq, line_kind, lplatform_id, resource_id, resource_name, resource_kind,
-    product_id, unit_price, amount, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const insert = cachedStatement(
+    db,
+    `INSERT INTO charge_lines (statement_pk, seq, line_kind, lplatform_id, resource_id, resource_name, resource_kind,
+    product_id, unit_price, amount, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
   lines.forEach((l, i) => {
-    insert.run(pk, i + 1, l.kind, l.lplatformId ?? '', l.resourceId, l.resourceName, l.resourceKind, l.productId, l.unitPrice?.toFixed() ?? '', l.charged.toFixed(), lineToJson(l));
+    insert.run(
+      pk,
+      i + 1,
+      l.kind,
+      l.lplatformId ?? '',
+      l.resourceId,
+      l.resourceName,
+      l.resourceKind,
+      l.productId,
+      l.unitPrice?.toFixed() ?? '',
+      l.charged.toFixed(),
+      lineToJson(l),
+    );
   });
-  cachedStatement(db, `UPDATE statements SET status = 'fixed', subtotal = ?, tax = ?, total = ?, finalized_at = ?, preset = ?, summary = ?, last_error = NULL, updated_at = ?
-    WHERE statement_pk = ?`).run(summary.subtotal, summary.tax, summary.total, new Date(view.madeAt).toISOString(), summary.preset, JSON.stringify(summary), now, pk);
+  cachedStatement(
+    db,
+    `UPDATE statements SET status = 'fixed', subtotal = ?, tax = ?, total = ?, finalized_at = ?, preset = ?, summary = ?, last_error = NULL, updated_at = ?
+    WHERE statement_pk = ?`,
+  ).run(
+    summary.subtotal,
+    summary.tax,
+    summary.total,
+    new Date(view.madeAt).toISOString(),
+    summary.preset,
+    JSON.stringify(summary),
+    now,
+    pk,
+  );
   if (t.pending_cutoff_day !== null) {
-    cachedStatement(db, 'UPDATE tenants SET cutoff_day = pending_cutoff_day, pending_cutoff_day = NULL, pending_cutoff_requested_at = NULL, updated_at = ? WHERE tenant_pk = ?').run(now, t.tenant_pk);
+    cachedStatement(
+      db,
+      'UPDATE tenants SET cutoff_day = pending_cutoff_day, pending_cutoff_day = NULL, pending_cutoff_requested_at = NULL, updated_at = ? WHERE tenant_pk = ?',
+    ).run(now, t.tenant_pk);
   }
-  recordAudit(db, now, 'close', t.tenant_name, { billingMonth: period.billingMonth, total: summary.total, lines: lines.length });
+  recordAudit(db, now, 'close', t.tenant_name, {
+    billingMonth: period.billingMonth,
+    total: summary.total,
+    lines: lines.length,
+  });
   return pk;
 }
 
 /** Records why a period could not be closed; it stays open and is retried on the next run. */
 export function recordCloseFailure(db: Db, t: TenantRow, period: BillingPeriod, reason: string, now: string): void {
-  db.prepare(`INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, last_error, attempts, created_at, updated_at)
+  db.prepare(
+    `INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, last_error, attempts, created_at, updated_at)
     VALUES (?, ?, ?, ?, 'estimated', ?, ?, 1, ?, ?)
     ON CONFLICT (tenant_pk, billing_month) DO UPDATE SET last_error = excluded.last_error, attempts = attempts + 1, updated_at = excluded.updated_at
-    WHERE status <> 'fixed'`).run(t.tenant_pk, period.billingMonth, new Date(period.start).toISOString(), new Date(period.end).toISOString(), t.currency, reason, now, now);
+    WHERE status <> 'fixed'`,
+  ).run(
+    t.tenant_pk,
+    period.billingMonth,
+    new Date(period.start).toISOString(),
+    new Date(period.end).toISOString(),
+    t.currency,
+    reason,
+    now,
+    now,
+  );
   recordAudit(db, now, 'close-failed', t.tenant_name, { billingMonth: period.billingMonth, reason });
 }
 
 /** The frozen summary of a fixed statement (tenant, period, totals) without its lines. */
 export function loadStatementSummary(db: Db, statementPk: number): TreeSummary {
-  const summary = cachedStatement(db, "SELECT summary FROM statements WHERE statement_pk = ? AND status = 'fixed'").pluck().get(statementPk) as string;
+  const summary = cachedStatement(db, "SELECT summary FROM statements WHERE statement_pk = ? AND status = 'fixed'")
+    .pluck()
+    .get(statementPk) as string;
   return JSON.parse(summary) as TreeSummary;
 }
 
 /** A fixed statement rebuilt from its frozen lines (with its file settings, replaced or frozen), for its files. */
 export function loadStatementView(db: Db, statementPk: number): StatementView {
-  const s = db.prepare('SELECT summary, finalized_at FROM statements WHERE statement_pk = ? AND status = \'fixed\'').get(statementPk) as { summary: string; finalized_at: string };
-  const lines = (db.prepare('SELECT detail FROM charge_lines WHERE statement_pk = ? ORDER BY seq').pluck().all(statementPk) as string[]).map((d) => lineFromJson(JSON.parse(d) as Record<string, unknown>));
+  const s = db
+    .prepare("SELECT summary, finalized_at FROM statements WHERE statement_pk = ? AND status = 'fixed'")
+    .get(statementPk) as { summary: string; finalized_at: string };
+  const lines = (
+    db
+      .prepare('SELECT detail FROM charge_lines WHERE statement_pk = ? ORDER BY seq')
+      .pluck()
+      .all(statementPk) as string[]
+  ).map((d) => lineFromJson(JSON.parse(d) as Record<string, unknown>));
   const view = rebuild(JSON.parse(s.summary) as TreeSummary, lines, 'fixed', Date.parse(s.finalized_at));
   // File settings that replace the frozen ones (set-file-encoding, before any file was written).
-  const replaced = cachedStatement(db, 'SELECT files FROM statement_file_settings WHERE statement_pk = ?').pluck().get(statementPk) as string | undefined;
+  const replaced = cachedStatement(db, 'SELECT files FROM statement_file_settings WHERE statement_pk = ?')
+    .pluck()
+    .get(statementPk) as string | undefined;
   return replaced === undefined ? view : { ...view, files: JSON.parse(replaced) as StatementFileOptions };
 }

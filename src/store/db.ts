@@ -70,7 +70,10 @@ export function prepareDataDir(dataDir: string): string {
   try {
     if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
   } catch (err) {
-    throw new FolderError(`DATA_DIR ${dataDir}: the store ${DB_FILE_NAME} cannot be created: ${whyNotMade(file, err)}`, err);
+    throw new FolderError(
+      `DATA_DIR ${dataDir}: the store ${DB_FILE_NAME} cannot be created: ${whyNotMade(file, err)}`,
+      err,
+    );
   }
   return file;
 }
@@ -82,7 +85,9 @@ const CANNOT_OPEN = /^SQLITE_(CANTOPEN|READONLY|PERM)/;
 export function openStore(dataDir: string, options: OpenOptions = {}): Db {
   checkNotAFile(dataDir);
   if (options.create === false && existingStoreFile(dataDir) === null) {
-    throw new ConfigError(`no store in DATA_DIR ${dataDir}: run \`usage-charges import\` or \`usage-charges seed-demo\` first`);
+    throw new ConfigError(
+      `no store in DATA_DIR ${dataDir}: run \`usage-charges import\` or \`usage-charges seed-demo\` first`,
+    );
   }
   const file = prepareDataDir(dataDir);
   let db: Db;
@@ -109,7 +114,10 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Db {
 function cannotOpen(dataDir: string, err: unknown): unknown {
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string' || !CANNOT_OPEN.test(code)) return err;
-  return new FolderError(`DATA_DIR ${dataDir}: the store ${DB_FILE_NAME} cannot be opened for writing: ${code} (${(err as Error).message})`, err);
+  return new FolderError(
+    `DATA_DIR ${dataDir}: the store ${DB_FILE_NAME} cannot be opened for writing: ${code} (${(err as Error).message})`,
+    err,
+  );
 }
 
 /** The versions already applied to this store, in order. */
@@ -138,12 +146,14 @@ export function migrate(db: Db, target: number = latestVersion, list: readonly M
   for (const m of list) {
     if (m.version > target || applied.has(m.version)) continue;
     // Another process may have applied it since the versions were read: look again under the lock.
-    const ran = db.transaction(() => {
-      if (isApplied.get(m.version) !== undefined) return false;
-      db.exec(m.sql);
-      record.run(m.version, m.name, new Date().toISOString());
-      return true;
-    }).immediate();
+    const ran = db
+      .transaction(() => {
+        if (isApplied.get(m.version) !== undefined) return false;
+        db.exec(m.sql);
+        record.run(m.version, m.name, new Date().toISOString());
+        return true;
+      })
+      .immediate();
     if (ran) done.push(m.version);
   }
   return done;

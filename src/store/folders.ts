@@ -120,5 +120,7 @@ export function withCode(err: unknown): string {
 
 /** Why one item of a pass (a close, a statement's files) failed, as reported and recorded. */
 export function failureReason(err: unknown): string {
-  return diskFullReason(err) ?? (err instanceof UsageChargesError ? err.message : `unexpected: ${(err as Error).message}`);
+  return (
+    diskFullReason(err) ?? (err instanceof UsageChargesError ? err.message : `unexpected: ${(err as Error).message}`)
+  );
 }

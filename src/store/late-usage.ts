@@ -16,20 +16,37 @@ export type Booking = { month: string } | { field: 'start_at' | 'end_at'; proble
  * part outside them would be billed nowhere), and a deleted tenant whose last month is finalized
  * has no open month left.
  */
-export function lateBooking(db: Db): (tenant: { tenant_pk: number; deleted_at: string | null }, startAt: string, endAt: string | null) => Booking {
-  const fixed = db.prepare(`SELECT MIN(period_start) AS first_start, MAX(period_end) AS last_end, MAX(billing_month) AS last_month
+export function lateBooking(
+  db: Db,
+): (tenant: { tenant_pk: number; deleted_at: string | null }, startAt: string, endAt: string | null) => Booking {
+  const fixed =
+    db.prepare(`SELECT MIN(period_start) AS first_start, MAX(period_end) AS last_end, MAX(billing_month) AS last_month
     FROM statements WHERE tenant_pk = ? AND status = 'fixed'`);
   return (tenant, startAt, endAt) => {
-    const r = fixed.get(tenant.tenant_pk) as { first_start: string | null; last_end: string | null; last_month: string | null };
-    if (r.first_start === null || r.last_end === null || r.last_month === null) throw new Error('lateBooking: the tenant has no finalized month');
+    const r = fixed.get(tenant.tenant_pk) as {
+      first_start: string | null;
+      last_end: string | null;
+      last_month: string | null;
+    };
+    if (r.first_start === null || r.last_end === null || r.last_month === null)
+      throw new Error('lateBooking: the tenant has no finalized month');
     if (startAt < r.first_start) {
-      return { field: 'start_at', problem: `starts before ${r.first_start}, where the tenant's first finalized month begins; split the record there and import the earlier part separately` };
+      return {
+        field: 'start_at',
+        problem: `starts before ${r.first_start}, where the tenant's first finalized month begins; split the record there and import the earlier part separately`,
+      };
     }
     if (endAt !== null && endAt > r.last_end) {
-      return { field: 'end_at', problem: `reaches past ${r.last_end}, where the last finalized month (${r.last_month}) ends; split the record there: the later part imports as ordinary usage` };
+      return {
+        field: 'end_at',
+        problem: `reaches past ${r.last_end}, where the last finalized month (${r.last_month}) ends; split the record there: the later part imports as ordinary usage`,
+      };
     }
     if (tenant.deleted_at !== null && r.last_end > tenant.deleted_at) {
-      return { field: 'start_at', problem: `the tenant was deleted at ${tenant.deleted_at} and its last month (${r.last_month}) is finalized: there is no open month to book it in` };
+      return {
+        field: 'start_at',
+        problem: `the tenant was deleted at ${tenant.deleted_at} and its last month (${r.last_month}) is finalized: there is no open month to book it in`,
+      };
     }
     // A period ends at the latest at the start of the 1st of the next month and the next one ends
     // on a cut-off date in it, so the period after the last finalized one is always that month + 1

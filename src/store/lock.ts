@@ -27,13 +27,13 @@ export type TakeOverReason = 'expired' | 'holder-gone';
 /** What an attempt to take a lease found: the lease taken, or who holds it and until when. */
 export type AcquireResult =
   | {
-    acquired: true;
-    lease: Lease;
-    /** The owner of the lease taken over (expired, or its process gone), if any. */
-    tookOverFrom: string | null;
-    /** Why it was taken over (null when nothing was). */
-    tookOverBecause: TakeOverReason | null;
-  }
+      acquired: true;
+      lease: Lease;
+      /** The owner of the lease taken over (expired, or its process gone), if any. */
+      tookOverFrom: string | null;
+      /** Why it was taken over (null when nothing was). */
+      tookOverBecause: TakeOverReason | null;
+    }
   | { acquired: false; holder: string; expiresAt: string };
 
 /** An owner id that names this process: `hostname:pid:random`. */
@@ -65,12 +65,15 @@ function iso(at: Date, plusMs = 0): string {
 }
 
 function checkTtl(ttlMs: number): void {
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`lease ttl must be a positive number of milliseconds, not ${ttlMs}`);
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0)
+    throw new RangeError(`lease ttl must be a positive number of milliseconds, not ${ttlMs}`);
 }
 
 function readLease(db: Db, name: string): Lease | undefined {
   return db
-    .prepare('SELECT name, owner, acquired_at AS acquiredAt, heartbeat_at AS heartbeatAt, expires_at AS expiresAt FROM run_lock WHERE name = ?')
+    .prepare(
+      'SELECT name, owner, acquired_at AS acquiredAt, heartbeat_at AS heartbeatAt, expires_at AS expiresAt FROM run_lock WHERE name = ?',
+    )
     .get(name) as Lease | undefined;
 }
 
@@ -85,32 +88,38 @@ export function acquireLease(db: Db, name: string, owner: string, ttlMs: number,
   checkTtl(ttlMs);
   const at = iso(now);
   const until = iso(now, ttlMs);
-  return db.transaction((): AcquireResult => {
-    const before = readLease(db, name);
-    const expired = before !== undefined && before.expiresAt <= at;
-    // Asked only of a live lease of another owner: its process is looked up under the write lock,
-    // so the row cannot change between the look and the take-over.
-    const gone = before !== undefined && before.owner !== owner && !expired && ownerProcessGone(before.owner) ? before.owner : null;
-    const r = db
-      .prepare(
-        `INSERT INTO run_lock (name, owner, acquired_at, heartbeat_at, expires_at) VALUES (@name, @owner, @at, @at, @until)
+  return db
+    .transaction((): AcquireResult => {
+      const before = readLease(db, name);
+      const expired = before !== undefined && before.expiresAt <= at;
+      // Asked only of a live lease of another owner: its process is looked up under the write lock,
+      // so the row cannot change between the look and the take-over.
+      const gone =
+        before !== undefined && before.owner !== owner && !expired && ownerProcessGone(before.owner)
+          ? before.owner
+          : null;
+      const r = db
+        .prepare(
+          `INSERT INTO run_lock (name, owner, acquired_at, heartbeat_at, expires_at) VALUES (@name, @owner, @at, @at, @until)
          ON CONFLICT (name) DO UPDATE SET
            acquired_at = CASE WHEN run_lock.owner = excluded.owner THEN run_lock.acquired_at ELSE excluded.acquired_at END,
            owner = excluded.owner,
            heartbeat_at = excluded.heartbeat_at,
            expires_at = excluded.expires_at
          WHERE run_lock.owner = excluded.owner OR run_lock.expires_at <= excluded.heartbeat_at OR run_lock.owner = @gone`,
-      )
-      .run({ name, owner, at, until, gone });
-    if (r.changes === 1) {
-      const lease = readLease(db, name)!;
-      const tookOverFrom = before !== undefined && before.owner !== owner ? before.owner : null;
-      const tookOverBecause: TakeOverReason | null = tookOverFrom === null ? null : gone !== null ? 'holder-gone' : 'expired';
-      return { acquired: true, lease, tookOverFrom, tookOverBecause };
-    }
-    const holder = readLease(db, name)!;
-    return { acquired: false, holder: holder.owner, expiresAt: holder.expiresAt };
-  }).immediate();
+        )
+        .run({ name, owner, at, until, gone });
+      if (r.changes === 1) {
+        const lease = readLease(db, name)!;
+        const tookOverFrom = before !== undefined && before.owner !== owner ? before.owner : null;
+        const tookOverBecause: TakeOverReason | null =
+          tookOverFrom === null ? null : gone !== null ? 'holder-gone' : 'expired';
+        return { acquired: true, lease, tookOverFrom, tookOverBecause };
+      }
+      const holder = readLease(db, name)!;
+      return { acquired: false, holder: holder.owner, expiresAt: holder.expiresAt };
+    })
+    .immediate();
 }
 
 /**
@@ -158,18 +167,31 @@ export interface RunRecord {
  * can only be ones whose holder died (the caller holds the lease): they are marked `interrupted`.
  */
 export function startRun(db: Db, owner: string, asOf: Date, now: Date, kind: RunKind = 'pass'): number {
-  return db.transaction(() => {
-    db.prepare("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND owner <> ?").run(owner);
-    const r = db
-      .prepare("INSERT INTO runs (started_at, as_of, owner, status, kind) VALUES (?, ?, ?, 'running', ?)")
-      .run(iso(now), iso(asOf), owner, kind);
-    return Number(r.lastInsertRowid);
-  }).immediate();
+  return db
+    .transaction(() => {
+      db.prepare("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND owner <> ?").run(owner);
+      const r = db
+        .prepare("INSERT INTO runs (started_at, as_of, owner, status, kind) VALUES (?, ?, ?, 'running', ?)")
+        .run(iso(now), iso(asOf), owner, kind);
+      return Number(r.lastInsertRowid);
+    })
+    .immediate();
 }
 
 /** Records how a pass ended, with its summary. */
-export function finishRun(db: Db, runPk: number, status: 'ok' | 'failed' | 'interrupted', summary: unknown, now: Date): void {
-  db.prepare('UPDATE runs SET status = ?, summary = ?, finished_at = ? WHERE run_pk = ?').run(status, JSON.stringify(summary ?? {}), iso(now), runPk);
+export function finishRun(
+  db: Db,
+  runPk: number,
+  status: 'ok' | 'failed' | 'interrupted',
+  summary: unknown,
+  now: Date,
+): void {
+  db.prepare('UPDATE runs SET status = ?, summary = ?, finished_at = ? WHERE run_pk = ?').run(
+    status,
+    JSON.stringify(summary ?? {}),
+    iso(now),
+    runPk,
+  );
 }
 
 /** The recorded passes, newest first. */

@@ -38,10 +38,22 @@ export interface WaitingDelivery {
  * with the recipient address frozen as it is now. A contact that already has one is skipped.
  * Returns how many were created (0: the tenant has no recipient).
  */
-export function createStatementDeliveries(db: Db, statementPk: number, tenantPk: number, newMessageId: () => string, now: string): number {
-  const contacts = cachedStatement(db, 'SELECT contact_pk, email FROM contacts WHERE tenant_pk = ? AND active = 1 ORDER BY email').all(tenantPk) as { contact_pk: number; email: string }[];
-  const insert = cachedStatement(db, `INSERT INTO deliveries (statement_pk, contact_pk, recipient, kind, status, message_id, created_at, updated_at)
-    VALUES (?, ?, ?, 'statement', 'pending', ?, ?, ?) ON CONFLICT DO NOTHING`);
+export function createStatementDeliveries(
+  db: Db,
+  statementPk: number,
+  tenantPk: number,
+  newMessageId: () => string,
+  now: string,
+): number {
+  const contacts = cachedStatement(
+    db,
+    'SELECT contact_pk, email FROM contacts WHERE tenant_pk = ? AND active = 1 ORDER BY email',
+  ).all(tenantPk) as { contact_pk: number; email: string }[];
+  const insert = cachedStatement(
+    db,
+    `INSERT INTO deliveries (statement_pk, contact_pk, recipient, kind, status, message_id, created_at, updated_at)
+    VALUES (?, ?, ?, 'statement', 'pending', ?, ?, ?) ON CONFLICT DO NOTHING`,
+  );
   let created = 0;
   for (const c of contacts) created += insert.run(statementPk, c.contact_pk, c.email, newMessageId(), now, now).changes;
   return created;
@@ -57,9 +69,16 @@ export function createResendDeliveries(
   newMessageId: () => string,
   now: string,
 ): number[] {
-  const insert = cachedStatement(db, `INSERT INTO deliveries (statement_pk, contact_pk, recipient, kind, status, message_id, reason, requested_by, created_at, updated_at)
-    VALUES (?, ?, ?, 'resend', 'pending', ?, ?, ?, ?, ?)`);
-  return recipients.map((r) => Number(insert.run(statementPk, r.contactPk, r.email, newMessageId(), reason, requestedBy, now, now).lastInsertRowid));
+  const insert = cachedStatement(
+    db,
+    `INSERT INTO deliveries (statement_pk, contact_pk, recipient, kind, status, message_id, reason, requested_by, created_at, updated_at)
+    VALUES (?, ?, ?, 'resend', 'pending', ?, ?, ?, ?, ?)`,
+  );
+  return recipients.map((r) =>
+    Number(
+      insert.run(statementPk, r.contactPk, r.email, newMessageId(), reason, requestedBy, now, now).lastInsertRowid,
+    ),
+  );
 }
 
 /**
@@ -68,20 +87,38 @@ export function createResendDeliveries(
  * instead: a message that stops the process each time it is sent is not sent for ever. Only a pass
  * holding the month-end lease may call this. Returns how many went back to `pending`.
  */
-export function recoverInterrupted(db: Db, now: string, maxAttempts: number): { recovered: number; failed: { tenantName: string; billingMonth: string; recipient: string; reason: string }[] } {
-  const stuck = cachedStatement(db, `SELECT d.delivery_pk AS deliveryPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, d.attempts
+export function recoverInterrupted(
+  db: Db,
+  now: string,
+  maxAttempts: number,
+): { recovered: number; failed: { tenantName: string; billingMonth: string; recipient: string; reason: string }[] } {
+  const stuck = cachedStatement(
+    db,
+    `SELECT d.delivery_pk AS deliveryPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, d.attempts
     FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
-    WHERE d.status = 'sending' AND d.attempts >= ? ORDER BY d.delivery_pk`).all(maxAttempts) as
-    { deliveryPk: number; tenantName: string; billingMonth: string; recipient: string; attempts: number }[];
-  const fail = cachedStatement(db, `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, updated_at = ?, last_error = ? WHERE delivery_pk = ? AND status = 'sending'`);
+    WHERE d.status = 'sending' AND d.attempts >= ? ORDER BY d.delivery_pk`,
+  ).all(maxAttempts) as {
+    deliveryPk: number;
+    tenantName: string;
+    billingMonth: string;
+    recipient: string;
+    attempts: number;
+  }[];
+  const fail = cachedStatement(
+    db,
+    `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, updated_at = ?, last_error = ? WHERE delivery_pk = ? AND status = 'sending'`,
+  );
   const failed = stuck.map((d) => {
     const reason = `the pass sending it stopped before its result was recorded, ${d.attempts} times; not sent again automatically (resend sends it)`;
     fail.run(now, reason, d.deliveryPk);
     return { tenantName: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, reason };
   });
-  const recovered = cachedStatement(db, `UPDATE deliveries SET status = 'pending', next_attempt_at = NULL, updated_at = ?,
+  const recovered = cachedStatement(
+    db,
+    `UPDATE deliveries SET status = 'pending', next_attempt_at = NULL, updated_at = ?,
       last_error = 'the pass sending it stopped before its result was recorded; sent again with the same Message-ID'
-    WHERE status = 'sending'`).run(now).changes;
+    WHERE status = 'sending'`,
+  ).run(now).changes;
   return { recovered, failed };
 }
 
@@ -106,58 +143,101 @@ const DUE_WHERE = `d.status = 'pending' AND (d.next_attempt_at IS NULL OR d.next
  */
 export function dueDeliveries(db: Db, now: string, after: DueCursor | null, limit: number): DueDelivery[] {
   if (after === null) {
-    return cachedStatement(db, `${DUE_SELECT} WHERE ${DUE_WHERE} ORDER BY s.billing_month, t.tenant_name, d.delivery_pk LIMIT ?`).all(now, limit) as DueDelivery[];
+    return cachedStatement(
+      db,
+      `${DUE_SELECT} WHERE ${DUE_WHERE} ORDER BY s.billing_month, t.tenant_name, d.delivery_pk LIMIT ?`,
+    ).all(now, limit) as DueDelivery[];
   }
-  return cachedStatement(db, `${DUE_SELECT} WHERE ${DUE_WHERE} AND (s.billing_month, t.tenant_name, d.delivery_pk) > (?, ?, ?)
-    ORDER BY s.billing_month, t.tenant_name, d.delivery_pk LIMIT ?`).all(now, after.billingMonth, after.tenantName, after.deliveryPk, limit) as DueDelivery[];
+  return cachedStatement(
+    db,
+    `${DUE_SELECT} WHERE ${DUE_WHERE} AND (s.billing_month, t.tenant_name, d.delivery_pk) > (?, ?, ?)
+    ORDER BY s.billing_month, t.tenant_name, d.delivery_pk LIMIT ?`,
+  ).all(now, after.billingMonth, after.tenantName, after.deliveryPk, limit) as DueDelivery[];
 }
 
 /** These deliveries, where pending and due (a resend's own). */
 export function dueDeliveriesOf(db: Db, now: string, only: readonly number[]): DueDelivery[] {
   const pick = cachedStatement(db, `${DUE_SELECT} WHERE ${DUE_WHERE} AND d.delivery_pk = ?`);
-  return only.map((pk) => pick.get(now, pk) as DueDelivery | undefined).filter((d): d is DueDelivery => d !== undefined);
+  return only
+    .map((pk) => pick.get(now, pk) as DueDelivery | undefined)
+    .filter((d): d is DueDelivery => d !== undefined);
 }
 
 /** How many pending deliveries are due (for progress). */
 export function countDue(db: Db, now: string): number {
-  return cachedStatement(db, `SELECT COUNT(*) FROM deliveries d JOIN statement_files f ON f.statement_pk = d.statement_pk WHERE ${DUE_WHERE}`).pluck().get(now) as number;
+  return cachedStatement(
+    db,
+    `SELECT COUNT(*) FROM deliveries d JOIN statement_files f ON f.statement_pk = d.statement_pk WHERE ${DUE_WHERE}`,
+  )
+    .pluck()
+    .get(now) as number;
 }
 
 /** How many pending deliveries wait for their statement's files (which a failed build left unwritten). */
 export function waitingForFiles(db: Db): number {
-  return cachedStatement(db, `SELECT COUNT(*) FROM deliveries d WHERE d.status = 'pending'
-    AND NOT EXISTS (SELECT 1 FROM statement_files f WHERE f.statement_pk = d.statement_pk)`).pluck().get() as number;
+  return cachedStatement(
+    db,
+    `SELECT COUNT(*) FROM deliveries d WHERE d.status = 'pending'
+    AND NOT EXISTS (SELECT 1 FROM statement_files f WHERE f.statement_pk = d.statement_pk)`,
+  )
+    .pluck()
+    .get() as number;
 }
 
 /** Pending deliveries whose next attempt is later than now, soonest first. */
 export function waitingDeliveries(db: Db, now: string): WaitingDelivery[] {
-  return cachedStatement(db, `SELECT d.delivery_pk AS deliveryPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, d.attempts,
+  return cachedStatement(
+    db,
+    `SELECT d.delivery_pk AS deliveryPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, d.attempts,
       d.next_attempt_at AS nextAttemptAt, COALESCE(d.last_error, '') AS lastError
     FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
-    WHERE d.status = 'pending' AND d.next_attempt_at > ? ORDER BY d.next_attempt_at, d.delivery_pk`).all(now) as WaitingDelivery[];
+    WHERE d.status = 'pending' AND d.next_attempt_at > ? ORDER BY d.next_attempt_at, d.delivery_pk`,
+  ).all(now) as WaitingDelivery[];
 }
 
 /** The earliest instant after `now` at which a pending delivery is due again, or null when none waits. */
 export function nextAttemptAt(db: Db, now: string): string | null {
-  return (cachedStatement(db, `SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND next_attempt_at > ?`).pluck().get(now) as string | null) ?? null;
+  return (
+    (cachedStatement(db, `SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' AND next_attempt_at > ?`)
+      .pluck()
+      .get(now) as string | null) ?? null
+  );
 }
 
 /** Claims a pending delivery for one attempt (`pending` -> `sending`, attempts + 1); false when it was not pending. */
 export function claimDelivery(db: Db, deliveryPk: number, now: string): boolean {
-  return cachedStatement(db, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, last_attempt_at = ?, updated_at = ?
-    WHERE delivery_pk = ? AND status = 'pending'`).run(now, now, deliveryPk).changes === 1;
+  return (
+    cachedStatement(
+      db,
+      `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, last_attempt_at = ?, updated_at = ?
+    WHERE delivery_pk = ? AND status = 'pending'`,
+    ).run(now, now, deliveryPk).changes === 1
+  );
 }
 
 /** Records a delivery the server accepted. */
 export function markSent(db: Db, deliveryPk: number, response: string, now: string): void {
-  cachedStatement(db, `UPDATE deliveries SET status = 'sent', smtp_response = ?, sent_at = ?, next_attempt_at = NULL, last_error = NULL, updated_at = ?
-    WHERE delivery_pk = ? AND status = 'sending'`).run(response, now, now, deliveryPk);
+  cachedStatement(
+    db,
+    `UPDATE deliveries SET status = 'sent', smtp_response = ?, sent_at = ?, next_attempt_at = NULL, last_error = NULL, updated_at = ?
+    WHERE delivery_pk = ? AND status = 'sending'`,
+  ).run(response, now, now, deliveryPk);
 }
 
 /** Records a transient failure: the delivery is pending again, due at `nextAt`. */
-export function markRetry(db: Db, deliveryPk: number, reason: string, response: string | null, nextAt: string, now: string): void {
-  cachedStatement(db, `UPDATE deliveries SET status = 'pending', last_error = ?, smtp_response = ?, next_attempt_at = ?, updated_at = ?
-    WHERE delivery_pk = ? AND status = 'sending'`).run(reason, response, nextAt, now, deliveryPk);
+export function markRetry(
+  db: Db,
+  deliveryPk: number,
+  reason: string,
+  response: string | null,
+  nextAt: string,
+  now: string,
+): void {
+  cachedStatement(
+    db,
+    `UPDATE deliveries SET status = 'pending', last_error = ?, smtp_response = ?, next_attempt_at = ?, updated_at = ?
+    WHERE delivery_pk = ? AND status = 'sending'`,
+  ).run(reason, response, nextAt, now, deliveryPk);
 }
 
 /**
@@ -165,22 +245,39 @@ export function markRetry(db: Db, deliveryPk: number, reason: string, response: 
  * connection, the login, TLS): pending again, due with the others, and the attempt not counted.
  */
 export function markUntried(db: Db, deliveryPk: number, reason: string, response: string | null, now: string): void {
-  cachedStatement(db, `UPDATE deliveries SET status = 'pending', attempts = attempts - 1, last_error = ?, smtp_response = ?, next_attempt_at = NULL, updated_at = ?
-    WHERE delivery_pk = ? AND status = 'sending'`).run(reason, response, now, deliveryPk);
+  cachedStatement(
+    db,
+    `UPDATE deliveries SET status = 'pending', attempts = attempts - 1, last_error = ?, smtp_response = ?, next_attempt_at = NULL, updated_at = ?
+    WHERE delivery_pk = ? AND status = 'sending'`,
+  ).run(reason, response, now, deliveryPk);
 }
 
 /** Records a delivery that will not be tried again (a permanent error, or the last attempt). */
 export function markFailed(db: Db, deliveryPk: number, reason: string, response: string | null, now: string): void {
-  cachedStatement(db, `UPDATE deliveries SET status = 'failed', last_error = ?, smtp_response = ?, next_attempt_at = NULL, updated_at = ?
-    WHERE delivery_pk = ? AND status = 'sending'`).run(reason, response, now, deliveryPk);
+  cachedStatement(
+    db,
+    `UPDATE deliveries SET status = 'failed', last_error = ?, smtp_response = ?, next_attempt_at = NULL, updated_at = ?
+    WHERE delivery_pk = ? AND status = 'sending'`,
+  ).run(reason, response, now, deliveryPk);
 }
 
 /** Failed deliveries, optionally of one billing month. */
-export function failedDeliveries(db: Db, month: string | null): { deliveryPk: number; tenantName: string; billingMonth: string; recipient: string; lastError: string }[] {
-  return cachedStatement(db, `SELECT d.delivery_pk AS deliveryPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, COALESCE(d.last_error, '') AS lastError
+export function failedDeliveries(
+  db: Db,
+  month: string | null,
+): { deliveryPk: number; tenantName: string; billingMonth: string; recipient: string; lastError: string }[] {
+  return cachedStatement(
+    db,
+    `SELECT d.delivery_pk AS deliveryPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, COALESCE(d.last_error, '') AS lastError
     FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
-    WHERE d.status = 'failed' AND (? IS NULL OR s.billing_month = ?) ORDER BY s.billing_month, t.tenant_name, d.delivery_pk`).all(month, month) as
-    { deliveryPk: number; tenantName: string; billingMonth: string; recipient: string; lastError: string }[];
+    WHERE d.status = 'failed' AND (? IS NULL OR s.billing_month = ?) ORDER BY s.billing_month, t.tenant_name, d.delivery_pk`,
+  ).all(month, month) as {
+    deliveryPk: number;
+    tenantName: string;
+    billingMonth: string;
+    recipient: string;
+    lastError: string;
+  }[];
 }
 
 /**
@@ -188,9 +285,12 @@ export function failedDeliveries(db: Db, month: string | null): { deliveryPk: nu
  * attempts counted afresh; the Message-ID stays. Returns how many.
  */
 export function requeueFailed(db: Db, deliveryPks: readonly number[], now: string): number {
-  const requeue = cachedStatement(db, `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL,
+  const requeue = cachedStatement(
+    db,
+    `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL,
       last_error = 'requeued by an operator after: ' || COALESCE(last_error, ''), updated_at = ?
-    WHERE delivery_pk = ? AND status = 'failed'`);
+    WHERE delivery_pk = ? AND status = 'failed'`,
+  );
   let n = 0;
   for (const pk of deliveryPks) n += requeue.run(now, pk).changes;
   return n;

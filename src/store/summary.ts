@@ -35,12 +35,17 @@ export interface TenantSummary {
 
 export function summarizeStore(db: Db): StoreSummary {
   const one = (sql: string): number => db.prepare(sql).pluck().get() as number;
-  const span = db.prepare('SELECT MIN(start_at) AS usageFrom, MAX(COALESCE(end_at, start_at)) AS usageTo FROM usage_records').get() as {
+  const span = db
+    .prepare('SELECT MIN(start_at) AS usageFrom, MAX(COALESCE(end_at, start_at)) AS usageTo FROM usage_records')
+    .get() as {
     usageFrom: string | null;
     usageTo: string | null;
   };
   const statements: Record<string, number> = {};
-  for (const row of db.prepare('SELECT status, COUNT(*) AS n FROM statements GROUP BY status').all() as { status: string; n: number }[]) {
+  for (const row of db.prepare('SELECT status, COUNT(*) AS n FROM statements GROUP BY status').all() as {
+    status: string;
+    n: number;
+  }[]) {
     statements[row.status] = row.n;
   }
   return {
@@ -96,14 +101,18 @@ export interface MonthMailState extends MonthState {
 
 /** Every tenant with its statement of `month`, if any, and its deliveries. */
 export function monthStates(db: Db, month: string): MonthMailState[] {
-  return db.prepare(`SELECT t.tenant_name, s.billing_month, s.status, s.total, t.currency, s.finalized_at, s.last_error, f.zip_name,
+  return db
+    .prepare(
+      `SELECT t.tenant_name, s.billing_month, s.status, s.total, t.currency, s.finalized_at, s.last_error, f.zip_name,
       (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'sent') AS mails_sent,
       (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'pending') AS mails_pending,
       (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'sending') AS mails_sending,
       (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'failed') AS mails_failed,
       (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.kind = 'resend') AS resends
     FROM tenants t LEFT JOIN statements s ON s.tenant_pk = t.tenant_pk AND s.billing_month = ?
-    LEFT JOIN statement_files f ON f.statement_pk = s.statement_pk ORDER BY t.tenant_name`).all(month) as MonthMailState[];
+    LEFT JOIN statement_files f ON f.statement_pk = s.statement_pk ORDER BY t.tenant_name`,
+    )
+    .all(month) as MonthMailState[];
 }
 
 /** One delivery as `status` lists it. */
@@ -125,34 +134,56 @@ export interface DeliveryRow {
 
 /** The deliveries of a month (or of every month), failed and pending first. */
 export function monthDeliveries(db: Db, month: string | null): DeliveryRow[] {
-  return db.prepare(`SELECT t.tenant_name, s.billing_month, d.recipient, d.kind, d.status, d.attempts, d.next_attempt_at, d.last_error, d.sent_at,
+  return db
+    .prepare(
+      `SELECT t.tenant_name, s.billing_month, d.recipient, d.kind, d.status, d.attempts, d.next_attempt_at, d.last_error, d.sent_at,
       d.message_id, d.reason, d.requested_by, d.created_at
     FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
     WHERE (? IS NULL OR s.billing_month = ?)
-    ORDER BY CASE d.status WHEN 'failed' THEN 0 WHEN 'sending' THEN 1 WHEN 'pending' THEN 2 ELSE 3 END, s.billing_month, t.tenant_name, d.delivery_pk`).all(month, month) as DeliveryRow[];
+    ORDER BY CASE d.status WHEN 'failed' THEN 0 WHEN 'sending' THEN 1 WHEN 'pending' THEN 2 ELSE 3 END, s.billing_month, t.tenant_name, d.delivery_pk`,
+    )
+    .all(month, month) as DeliveryRow[];
 }
 
 /** Deliveries counted by status. */
 export function deliveryCounts(db: Db): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const r of db.prepare('SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status ORDER BY status').all() as { status: string; n: number }[]) out[r.status] = r.n;
+  for (const r of db.prepare('SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status ORDER BY status').all() as {
+    status: string;
+    n: number;
+  }[])
+    out[r.status] = r.n;
   return out;
 }
 
 /** The latest resends (from the audit log), newest first. */
-export function recentResends(db: Db, limit: number): { at: string; tenant: string; billingMonth: string; to: string[]; reason: string; by: string }[] {
-  return (db.prepare(`SELECT at, subject, detail FROM audit_log WHERE action = 'resend' ORDER BY at DESC, rowid DESC LIMIT ?`).all(limit) as { at: string; subject: string; detail: string }[])
-    .map((r) => {
-      const d = JSON.parse(r.detail) as { billingMonth: string; to: string[]; reason: string; by: string };
-      return { at: r.at, tenant: r.subject, billingMonth: d.billingMonth, to: d.to, reason: d.reason, by: d.by };
-    });
+export function recentResends(
+  db: Db,
+  limit: number,
+): { at: string; tenant: string; billingMonth: string; to: string[]; reason: string; by: string }[] {
+  return (
+    db
+      .prepare(`SELECT at, subject, detail FROM audit_log WHERE action = 'resend' ORDER BY at DESC, rowid DESC LIMIT ?`)
+      .all(limit) as { at: string; subject: string; detail: string }[]
+  ).map((r) => {
+    const d = JSON.parse(r.detail) as { billingMonth: string; to: string[]; reason: string; by: string };
+    return { at: r.at, tenant: r.subject, billingMonth: d.billingMonth, to: d.to, reason: d.reason, by: d.by };
+  });
 }
 
 /** A tenant's statements, newest first, at most `months` of them. */
-export function tenantHistory(db: Db, tenantName: string, months: number): (MonthState & { period_start: string; period_end: string })[] {
-  return db.prepare(`SELECT t.tenant_name, s.billing_month, s.period_start, s.period_end, s.status, s.total, s.currency, s.finalized_at, s.last_error, f.zip_name
+export function tenantHistory(
+  db: Db,
+  tenantName: string,
+  months: number,
+): (MonthState & { period_start: string; period_end: string })[] {
+  return db
+    .prepare(
+      `SELECT t.tenant_name, s.billing_month, s.period_start, s.period_end, s.status, s.total, s.currency, s.finalized_at, s.last_error, f.zip_name
     FROM statements s JOIN tenants t USING (tenant_pk) LEFT JOIN statement_files f ON f.statement_pk = s.statement_pk
-    WHERE t.tenant_name = ? ORDER BY s.billing_month DESC LIMIT ?`).all(tenantName, months) as (MonthState & { period_start: string; period_end: string })[];
+    WHERE t.tenant_name = ? ORDER BY s.billing_month DESC LIMIT ?`,
+    )
+    .all(tenantName, months) as (MonthState & { period_start: string; period_end: string })[];
 }
 
 /** The mails not delivered yet, and when one was last delivered: what an unattended operator watches. */
@@ -171,12 +202,20 @@ export interface DeliveryBacklog {
 }
 
 export function deliveryBacklog(db: Db): DeliveryBacklog {
-  const w = db.prepare(`SELECT COUNT(*) AS waiting, MIN(created_at) AS oldestSince, MIN(next_attempt_at) AS nextAttemptAt
-    FROM deliveries WHERE status IN ('pending', 'sending')`).get() as { waiting: number; oldestSince: string | null; nextAttemptAt: string | null };
-  const last = db.prepare(`SELECT last_attempt_at AS lastAttemptAt, last_error AS lastError FROM deliveries
-    WHERE status IN ('pending', 'sending') AND last_attempt_at IS NOT NULL ORDER BY last_attempt_at DESC, delivery_pk DESC LIMIT 1`).get() as
-    { lastAttemptAt: string; lastError: string | null } | undefined;
-  const lastDeliveredAt = db.prepare(`SELECT MAX(sent_at) FROM deliveries WHERE status = 'sent'`).pluck().get() as string | null;
+  const w = db
+    .prepare(
+      `SELECT COUNT(*) AS waiting, MIN(created_at) AS oldestSince, MIN(next_attempt_at) AS nextAttemptAt
+    FROM deliveries WHERE status IN ('pending', 'sending')`,
+    )
+    .get() as { waiting: number; oldestSince: string | null; nextAttemptAt: string | null };
+  const last = db
+    .prepare(
+      `SELECT last_attempt_at AS lastAttemptAt, last_error AS lastError FROM deliveries
+    WHERE status IN ('pending', 'sending') AND last_attempt_at IS NOT NULL ORDER BY last_attempt_at DESC, delivery_pk DESC LIMIT 1`,
+    )
+    .get() as { lastAttemptAt: string; lastError: string | null } | undefined;
+  const lastDeliveredAt = db.prepare(`SELECT MAX(sent_at) FROM deliveries WHERE status = 'sent'`).pluck().get() as
+    string | null;
   return { ...w, lastDeliveredAt, lastAttemptAt: last?.lastAttemptAt ?? null, lastError: last?.lastError ?? null };
 }
 
@@ -187,18 +226,29 @@ export function deliveryBacklog(db: Db): DeliveryBacklog {
  */
 export function backlogLine(b: DeliveryBacklog): string | null {
   if (b.waiting === 0) return null;
-  const since = b.lastDeliveredAt !== null && b.oldestSince !== null && b.lastDeliveredAt > b.oldestSince ? b.lastDeliveredAt : b.oldestSince;
+  const since =
+    b.lastDeliveredAt !== null && b.oldestSince !== null && b.lastDeliveredAt > b.oldestSince
+      ? b.lastDeliveredAt
+      : b.oldestSince;
   return [
     `mails waiting: ${b.waiting}, none delivered since ${since}`,
-    b.lastAttemptAt !== null ? `last reply at ${b.lastAttemptAt}: ${b.lastError ?? '(none recorded)'}` : 'not tried yet',
+    b.lastAttemptAt !== null
+      ? `last reply at ${b.lastAttemptAt}: ${b.lastError ?? '(none recorded)'}`
+      : 'not tried yet',
     b.nextAttemptAt !== null ? `next attempt at ${b.nextAttemptAt}` : '',
-  ].filter((p) => p !== '').join('; ');
+  ]
+    .filter((p) => p !== '')
+    .join('; ');
 }
 
 /** Why the files of a month's statements failed, by tenant: the latest `files-failed` record of each. */
 export function filesFailures(db: Db, month: string): Map<string, { at: string; reason: string }> {
-  const rows = db.prepare(`SELECT subject, at, json_extract(detail, '$.reason') AS reason FROM audit_log
-    WHERE action = 'files-failed' AND json_extract(detail, '$.billingMonth') = ? ORDER BY at, audit_pk`).all(month) as { subject: string; at: string; reason: string }[];
+  const rows = db
+    .prepare(
+      `SELECT subject, at, json_extract(detail, '$.reason') AS reason FROM audit_log
+    WHERE action = 'files-failed' AND json_extract(detail, '$.billingMonth') = ? ORDER BY at, audit_pk`,
+    )
+    .all(month) as { subject: string; at: string; reason: string }[];
   return new Map(rows.map((r) => [r.subject, { at: r.at, reason: r.reason }]));
 }
 

@@ -79,7 +79,10 @@ export function failPoint(point: FailPoint): void {
   if (count !== Number(m[2] ?? '1')) return;
   const code = m[3]!;
   const syscall = point === 'folder-create' ? 'mkdir' : 'write';
-  throw Object.assign(new Error(`${code}: ${systemMessage(code)}, ${syscall} (injected at ${point})`), { code, syscall });
+  throw Object.assign(new Error(`${code}: ${systemMessage(code)}, ${syscall} (injected at ${point})`), {
+    code,
+    syscall,
+  });
 }
 
 /**
@@ -109,5 +112,7 @@ export function testClock(): (() => Date) | null {
 
 /** The fault hooks that are set, to warn about at start-up. */
 export function activeFaultHooks(): string[] {
-  return ['USAGE_CHARGES_CRASH_AT', 'USAGE_CHARGES_TEST_NOW', 'USAGE_CHARGES_FAIL_AT'].filter((k) => (process.env[k] ?? '') !== '');
+  return ['USAGE_CHARGES_CRASH_AT', 'USAGE_CHARGES_TEST_NOW', 'USAGE_CHARGES_FAIL_AT'].filter(
+    (k) => (process.env[k] ?? '') !== '',
+  );
 }

@@ -19,7 +19,11 @@ export interface CliChild {
 const started = new Set<ChildProcessWithoutNullStreams>();
 
 /** Starts `node <args>` (default: the usage-charges command) with only `env` plus PATH and HOME. */
-export function startChild(args: string[], env: Record<string, string>, options: { command?: string[]; cwd?: string } = {}): CliChild {
+export function startChild(
+  args: string[],
+  env: Record<string, string>,
+  options: { command?: string[]; cwd?: string } = {},
+): CliChild {
   const argv = options.command ?? [BIN];
   const child = spawn(process.execPath, [...argv, ...args], {
     cwd: options.cwd ?? ROOT,
@@ -43,7 +47,10 @@ export function startChild(args: string[], env: Record<string, string>, options:
     });
   });
   let done = false;
-  void exited.then(() => (done = true), () => (done = true));
+  void exited.then(
+    () => (done = true),
+    () => (done = true),
+  );
   return {
     child,
     get stdout() {
@@ -57,9 +64,13 @@ export function startChild(args: string[], env: Record<string, string>, options:
       return new Promise<void>((resolve, reject) => {
         const check = (): void => {
           if (pattern.test(stdout)) finish(null);
-          else if (done) finish(new Error(`the process exited before its output matched ${pattern}:\n${stdout}\n${stderr}`));
+          else if (done)
+            finish(new Error(`the process exited before its output matched ${pattern}:\n${stdout}\n${stderr}`));
         };
-        const timer = setTimeout(() => finish(new Error(`no output matching ${pattern} after ${timeoutMs} ms:\n${stdout}\n${stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () => finish(new Error(`no output matching ${pattern} after ${timeoutMs} ms:\n${stdout}\n${stderr}`)),
+          timeoutMs,
+        );
         const finish = (err: Error | null): void => {
           clearTimeout(timer);
           listeners.delete(check);
@@ -76,19 +87,29 @@ export function startChild(args: string[], env: Record<string, string>, options:
 /** Kills (SIGKILL) every child still running and waits until they are gone; for afterEach. */
 export async function killChildren(): Promise<void> {
   const running = [...started];
-  await Promise.all(running.map((c) => new Promise<void>((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) {
-      started.delete(c);
-      resolve();
-      return;
-    }
-    c.once('close', () => resolve());
-    c.kill('SIGKILL');
-  })));
+  await Promise.all(
+    running.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) {
+            started.delete(c);
+            resolve();
+            return;
+          }
+          c.once('close', () => resolve());
+          c.kill('SIGKILL');
+        }),
+    ),
+  );
 }
 
 /** Polls `check` every `intervalMs` until it returns a value other than undefined (or `timeoutMs` passes). */
-export async function until<T>(check: () => T | undefined, what: string, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+export async function until<T>(
+  check: () => T | undefined,
+  what: string,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = check();

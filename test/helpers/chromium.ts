@@ -31,7 +31,9 @@ export interface Browser {
 /** Starts chromium; fails with what to install when it is missing (never skips). */
 export async function launchChromium(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM_PATH)) {
-    throw new Error(`${CHROMIUM_PATH} is missing: the mail layout is checked in Debian's chromium; install it with "apt-get update && apt-get install -y chromium" (as root)`);
+    throw new Error(
+      `${CHROMIUM_PATH} is missing: the mail layout is checked in Debian's chromium; install it with "apt-get update && apt-get install -y chromium" (as root)`,
+    );
   }
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'usage-charges-chromium-'));
   let context: BrowserContext;
@@ -66,7 +68,10 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** What a rendered page measures: the document's scroll width and the text a reader sees. */
-export async function measure(page: Page, html: string): Promise<{ scrollWidth: number; clientWidth: number; text: string; smallestFontPx: number }> {
+export async function measure(
+  page: Page,
+  html: string,
+): Promise<{ scrollWidth: number; clientWidth: number; text: string; smallestFontPx: number }> {
   await page.setContent(html, { waitUntil: 'load' });
   // Evaluated as text: the project's TypeScript has no DOM types.
   return (await page.evaluate(`(() => {

@@ -88,9 +88,17 @@ export interface DeliveryRow {
 }
 
 export function deliveries(env: Record<string, string>): DeliveryRow[] {
-  return inStore(env, (db) => db.prepare(`SELECT t.tenant_name AS tenant, d.recipient, d.kind, d.status, d.attempts, d.message_id AS messageId, d.last_error AS lastError,
+  return inStore(
+    env,
+    (db) =>
+      db
+        .prepare(
+          `SELECT t.tenant_name AS tenant, d.recipient, d.kind, d.status, d.attempts, d.message_id AS messageId, d.last_error AS lastError,
       d.reason
-    FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) ORDER BY d.delivery_pk`).all() as DeliveryRow[]);
+    FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) ORDER BY d.delivery_pk`,
+        )
+        .all() as DeliveryRow[],
+  );
 }
 
 /** One recorded statement file, with its tenant. */
@@ -102,8 +110,16 @@ export interface FileRow {
 }
 
 export function statementFiles(env: Record<string, string>): FileRow[] {
-  return inStore(env, (db) => db.prepare(`SELECT t.tenant_name AS tenant, f.zip_name AS zipName, f.zip_path AS zipPath, f.sha256
-    FROM statement_files f JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) ORDER BY t.tenant_name`).all() as FileRow[]);
+  return inStore(
+    env,
+    (db) =>
+      db
+        .prepare(
+          `SELECT t.tenant_name AS tenant, f.zip_name AS zipName, f.zip_path AS zipPath, f.sha256
+    FROM statement_files f JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) ORDER BY t.tenant_name`,
+        )
+        .all() as FileRow[],
+  );
 }
 
 export function sha256(bytes: Uint8Array): string {
@@ -130,14 +146,20 @@ export function passResults(env: Record<string, string>): Record<string, unknown
     };
     const rows = (sql: string): Record<string, unknown>[] => db.prepare(sql).all() as Record<string, unknown>[];
     return {
-      statements: rows(`SELECT t.tenant_name, s.* FROM statements s JOIN tenants t USING (tenant_pk) ORDER BY t.tenant_name, s.billing_month`)
-        .map((r) => drop(r, 'statement_pk', 'tenant_pk')),
-      lines: rows(`SELECT t.tenant_name, s.billing_month, l.* FROM charge_lines l JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
+      statements: rows(
+        `SELECT t.tenant_name, s.* FROM statements s JOIN tenants t USING (tenant_pk) ORDER BY t.tenant_name, s.billing_month`,
+      ).map((r) => drop(r, 'statement_pk', 'tenant_pk')),
+      lines:
+        rows(`SELECT t.tenant_name, s.billing_month, l.* FROM charge_lines l JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
         ORDER BY t.tenant_name, s.billing_month, l.seq`).map((r) => drop(r, 'line_pk', 'statement_pk')),
-      files: rows(`SELECT t.tenant_name, f.* FROM statement_files f JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) ORDER BY t.tenant_name`)
-        .map((r) => ({ ...drop(r, 'file_pk', 'statement_pk'), onDisk: fileSha(env, r.zip_path as string) })),
-      deliveries: rows(`SELECT t.tenant_name, d.* FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
-        ORDER BY t.tenant_name, d.recipient, d.kind`).map((r) => drop(r, 'delivery_pk', 'statement_pk', 'contact_pk', 'message_id')),
+      files: rows(
+        `SELECT t.tenant_name, f.* FROM statement_files f JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) ORDER BY t.tenant_name`,
+      ).map((r) => ({ ...drop(r, 'file_pk', 'statement_pk'), onDisk: fileSha(env, r.zip_path as string) })),
+      deliveries:
+        rows(`SELECT t.tenant_name, d.* FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
+        ORDER BY t.tenant_name, d.recipient, d.kind`).map((r) =>
+          drop(r, 'delivery_pk', 'statement_pk', 'contact_pk', 'message_id'),
+        ),
       audit: rows('SELECT action, subject, detail FROM audit_log ORDER BY audit_pk'),
     };
   });
@@ -154,7 +176,10 @@ export interface AcceptedMessage {
  * (recipient, Message-ID) pairs, none more, none fewer.
  */
 export function expectSentAsAccepted(env: Record<string, string>, accepted: readonly AcceptedMessage[]): void {
-  const sent = deliveries(env).filter((d) => d.status === 'sent').map((d) => `${d.recipient} ${d.messageId}`).sort();
+  const sent = deliveries(env)
+    .filter((d) => d.status === 'sent')
+    .map((d) => `${d.recipient} ${d.messageId}`)
+    .sort();
   expect(sent).toEqual(accepted.map((m) => `${m.rcptTo.join(',')} ${m.messageId ?? '(none)'}`).sort());
 }
 

@@ -33,18 +33,43 @@ export const SAMPLE_ISSUER = {
 /** The mails the layout checks and the screenshots show: ja and en, a tenant as usual and a deleted one. */
 export function sampleMails(): { name: string; mail: StatementMail }[] {
   const ja = (o: Partial<StatementMail>): StatementMail =>
-    statementMail({ contactName: '経理部 山田 太郎', total: '34662', taxes: [{ percent: '10', amount: '3151' }], issuer: SAMPLE_ISSUER, ...o });
+    statementMail({
+      contactName: '経理部 山田 太郎',
+      total: '34662',
+      taxes: [{ percent: '10', amount: '3151' }],
+      issuer: SAMPLE_ISSUER,
+      ...o,
+    });
   const en = (o: Partial<StatementMail>): StatementMail =>
     statementMail({
-      locale: 'en', displayName: 'Globex Singapore Pte. Ltd.', contactName: 'Accounts Payable', tenantName: 'TNT00004', total: '1234567.89', currency: 'SGD',
+      locale: 'en',
+      displayName: 'Globex Singapore Pte. Ltd.',
+      contactName: 'Accounts Payable',
+      tenantName: 'TNT00004',
+      total: '1234567.89',
+      currency: 'SGD',
       attachmentName: 'TNT00004_202610.zip',
-      issuer: { ...SAMPLE_ISSUER, name: 'Sample Cloud K.K.', address: 'Sample Bldg. 12F, 1-1-1 Marunouchi, Chiyoda-ku, Tokyo 100-0005, Japan', contact: 'support@cloud.example.co.jp / +81 3 1234 5678' },
+      issuer: {
+        ...SAMPLE_ISSUER,
+        name: 'Sample Cloud K.K.',
+        address: 'Sample Bldg. 12F, 1-1-1 Marunouchi, Chiyoda-ku, Tokyo 100-0005, Japan',
+        contact: 'support@cloud.example.co.jp / +81 3 1234 5678',
+      },
       ...o,
     });
   return [
     { name: 'ja-normal', mail: ja({}) },
     // A long unbroken tenant name and file name, as an import may hold them.
-    { name: 'ja-deleted', mail: ja({ finalStatement: true, contactName: '', displayName: '株式会社ロングネームインターナショナルホールディングス', tenantName: 'TNT_LONG_NAME_WITHOUT_ANY_BREAK_OPPORTUNITY_0001', attachmentName: 'TNT_LONG_NAME_WITHOUT_ANY_BREAK_OPPORTUNITY_0001_202610.zip' }) },
+    {
+      name: 'ja-deleted',
+      mail: ja({
+        finalStatement: true,
+        contactName: '',
+        displayName: '株式会社ロングネームインターナショナルホールディングス',
+        tenantName: 'TNT_LONG_NAME_WITHOUT_ANY_BREAK_OPPORTUNITY_0001',
+        attachmentName: 'TNT_LONG_NAME_WITHOUT_ANY_BREAK_OPPORTUNITY_0001_202610.zip',
+      }),
+    },
     { name: 'en-normal', mail: en({}) },
     { name: 'en-deleted', mail: en({ finalStatement: true, contactName: '' }) },
   ];

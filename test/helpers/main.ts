@@ -45,7 +45,11 @@ export function fakeTerminal(): NodeJS.WriteStream & { written: string } {
 }
 
 /** Runs `usage-charges ...args` in this process with exactly these settings. */
-export async function runMain(args: string[], env: Record<string, string>, options: { progress?: NodeJS.WriteStream & { written?: string } } = {}): Promise<MainRun> {
+export async function runMain(
+  args: string[],
+  env: Record<string, string>,
+  options: { progress?: NodeJS.WriteStream & { written?: string } } = {},
+): Promise<MainRun> {
   const out: string[] = [];
   const err: string[] = [];
   const output: Output = {

@@ -6,12 +6,14 @@ import type { CatalogVersion, Coupon, RatingInput, RatingPolicy, UsageRecord } f
 export const at = (iso: string): number => Date.parse(iso);
 
 /** A catalog version; prices and caps are given as text. */
-export function version(p: Partial<Omit<CatalogVersion, 'unitPrice' | 'monthlyCap' | 'ruleParams'>> & {
-  productId: string;
-  unitPrice: string;
-  monthlyCap?: string;
-  ruleParams?: Record<string, string>;
-}): CatalogVersion {
+export function version(
+  p: Partial<Omit<CatalogVersion, 'unitPrice' | 'monthlyCap' | 'ruleParams'>> & {
+    productId: string;
+    unitPrice: string;
+    monthlyCap?: string;
+    ruleParams?: Record<string, string>;
+  },
+): CatalogVersion {
   return {
     priority: 0,
     from: at('2000-01-01T00:00:00Z'),
@@ -35,14 +37,16 @@ export function version(p: Partial<Omit<CatalogVersion, 'unitPrice' | 'monthlyCa
 
 let counter = 0;
 /** A usage interval (or a quantity when `end` is null); instants as ISO text. */
-export function usage(p: Partial<Omit<UsageRecord, 'start' | 'end' | 'quantity' | 'clockGhz' | 'sizeGb'>> & {
-  productId: string;
-  start: string;
-  end: string | null;
-  quantity?: string;
-  clockGhz?: string;
-  sizeGb?: string;
-}): UsageRecord {
+export function usage(
+  p: Partial<Omit<UsageRecord, 'start' | 'end' | 'quantity' | 'clockGhz' | 'sizeGb'>> & {
+    productId: string;
+    start: string;
+    end: string | null;
+    quantity?: string;
+    clockGhz?: string;
+    sizeGb?: string;
+  },
+): UsageRecord {
   counter++;
   return {
     recordId: `r${String(counter).padStart(6, '0')}`,
@@ -65,8 +69,18 @@ export function usage(p: Partial<Omit<UsageRecord, 'start' | 'end' | 'quantity' 
 }
 
 /** A coupon. */
-export function coupon(p: Partial<Omit<Coupon, 'registeredAt' | 'discountValue'>> & { registeredAt: string; discountValue: string }): Coupon {
-  return { code: 'ABCDEFGHJK12', discountType: 'amount', validMonths: 3, validUntil: null, ...p, registeredAt: at(p.registeredAt), discountValue: dec(p.discountValue) };
+export function coupon(
+  p: Partial<Omit<Coupon, 'registeredAt' | 'discountValue'>> & { registeredAt: string; discountValue: string },
+): Coupon {
+  return {
+    code: 'ABCDEFGHJK12',
+    discountType: 'amount',
+    validMonths: 3,
+    validUntil: null,
+    ...p,
+    registeredAt: at(p.registeredAt),
+    discountValue: dec(p.discountValue),
+  };
 }
 
 export const ECL: RatingPolicy = {
@@ -85,7 +99,12 @@ export function input(p: Partial<RatingInput> & { catalog: CatalogVersion[]; usa
   return {
     tenantName: 'T1',
     currency: 'JPY',
-    period: { start: at('2026-10-01T00:00:00Z'), end: at('2026-11-01T00:00:00Z'), billingMonth: '2026-10', timeZone: 'UTC' },
+    period: {
+      start: at('2026-10-01T00:00:00Z'),
+      end: at('2026-11-01T00:00:00Z'),
+      billingMonth: '2026-10',
+      timeZone: 'UTC',
+    },
     coupons: [],
     adjustments: [],
     lplatforms: [{ id: 'LP1', name: 'platform one', returnedAt: null }],

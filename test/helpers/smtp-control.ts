@@ -51,24 +51,28 @@ export async function startControlledSmtpServer(options: ControlledSmtpOptions =
     onData(stream, session, callback) {
       dataCount += 1;
       const stall = dataCount === options.stallData;
-      readData(stream, (raw) => {
-        const envelope = envelopeOf(session);
-        simpleParser(raw).then(
-          async (parsed) => {
-            const message: ControlledMessage = { envelope, raw, parsed, acknowledged: false };
-            messages.push(message);
-            if (stall) {
-              onStalled(message);
-              await released;
-              // Closed while stalled: the message never got its reply.
-              if (closing) return callback(Object.assign(new Error('server closing'), { responseCode: 421 }));
-            }
-            message.acknowledged = true;
-            callback(null);
-          },
-          (err: Error) => callback(err),
-        );
-      }, (err) => callback(err));
+      readData(
+        stream,
+        (raw) => {
+          const envelope = envelopeOf(session);
+          simpleParser(raw).then(
+            async (parsed) => {
+              const message: ControlledMessage = { envelope, raw, parsed, acknowledged: false };
+              messages.push(message);
+              if (stall) {
+                onStalled(message);
+                await released;
+                // Closed while stalled: the message never got its reply.
+                if (closing) return callback(Object.assign(new Error('server closing'), { responseCode: 421 }));
+              }
+              message.acknowledged = true;
+              callback(null);
+            },
+            (err: Error) => callback(err),
+          );
+        },
+        (err) => callback(err),
+      );
     },
   });
   const port = await listenLocal(server);

@@ -30,7 +30,11 @@ export function envelopeOf(session: SMTPServerSession): Envelope {
  * Reads a message's data whole: `onEnd` gets its bytes; `onError` gets the stream's error and the
  * bytes read until then (a client that goes away mid-message destroys the stream with an error).
  */
-export function readData(stream: SMTPServerDataStream, onEnd: (raw: Buffer) => void, onError: (err: Error, partial: Buffer) => void): void {
+export function readData(
+  stream: SMTPServerDataStream,
+  onEnd: (raw: Buffer) => void,
+  onError: (err: Error, partial: Buffer) => void,
+): void {
   const chunks: Buffer[] = [];
   stream.on('data', (chunk: Buffer) => chunks.push(chunk));
   stream.on('error', (err: Error) => onError(err, Buffer.concat(chunks)));

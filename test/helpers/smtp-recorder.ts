@@ -48,19 +48,30 @@ export async function startSmtpRecorder(options: SmtpRecorderOptions = {}): Prom
   const server = new SMTPServer({
     ...PLAIN_SERVER,
     onData(stream, session, callback) {
-      const message: RecordedMessage = { number: messages.length + 1, envelope: envelopeOf(session), raw: Buffer.alloc(0), complete: false, parsed: null, acknowledged: false };
+      const message: RecordedMessage = {
+        number: messages.length + 1,
+        envelope: envelopeOf(session),
+        raw: Buffer.alloc(0),
+        complete: false,
+        parsed: null,
+        acknowledged: false,
+      };
       messages.push(message);
-      readData(stream, (raw) => {
-        message.raw = raw;
-        message.complete = true;
-        if (options.onDataEnd?.(message) === 'hold') return;
-        message.acknowledged = true;
-        callback(null);
-      }, (err, partial) => {
-        // A client that goes away mid-message: the message stays incomplete.
-        message.raw = partial;
-        callback(err);
-      });
+      readData(
+        stream,
+        (raw) => {
+          message.raw = raw;
+          message.complete = true;
+          if (options.onDataEnd?.(message) === 'hold') return;
+          message.acknowledged = true;
+          callback(null);
+        },
+        (err, partial) => {
+          // A client that goes away mid-message: the message stays incomplete.
+          message.raw = partial;
+          callback(err);
+        },
+      );
       options.onDataStart?.(message);
     },
   });

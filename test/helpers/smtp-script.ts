@@ -156,10 +156,22 @@ export async function startScriptedSmtpServer(options: ScriptedSmtpOptions = {})
         const head = Buffer.concat(chunks).toString('latin1');
         const end = head.indexOf('\r\n\r\n');
         if (end < 0) return;
-        action = options.data?.({ envelope, messageId: headerMessageId(head.slice(0, end)), attempt, secure: session.secure });
+        action = options.data?.({
+          envelope,
+          messageId: headerMessageId(head.slice(0, end)),
+          attempt,
+          secure: session.secure,
+        });
         if (action !== undefined && 'reset' in action) {
           cut = true;
-          messages.push({ envelope, messageId: headerMessageId(head.slice(0, end)), attempt, secure: session.secure, outcome: 'cut', parsed: null });
+          messages.push({
+            envelope,
+            messageId: headerMessageId(head.slice(0, end)),
+            attempt,
+            secure: session.secure,
+            outcome: 'cut',
+            parsed: null,
+          });
           stream.on('error', () => undefined);
           stream.resume();
           sockets.get(session.remotePort)?.resetAndDestroy();
@@ -179,8 +191,22 @@ export async function startScriptedSmtpServer(options: ScriptedSmtpOptions = {})
         const chosen = action;
         simpleParser(Buffer.concat(chunks)).then(
           (parsed) => {
-            const outcome = chosen === undefined ? 'accepted' : 'reply' in chosen ? 'refused' : 'delayMs' in chosen ? 'late' : 'accepted';
-            messages.push({ envelope, messageId: parsed.messageId ?? null, attempt, secure: session.secure, outcome, parsed });
+            const outcome =
+              chosen === undefined
+                ? 'accepted'
+                : 'reply' in chosen
+                  ? 'refused'
+                  : 'delayMs' in chosen
+                    ? 'late'
+                    : 'accepted';
+            messages.push({
+              envelope,
+              messageId: parsed.messageId ?? null,
+              attempt,
+              secure: session.secure,
+              outcome,
+              parsed,
+            });
             if (chosen !== undefined && 'reply' in chosen) callback(refusal(chosen.reply));
             else if (chosen !== undefined && 'delayMs' in chosen) later(chosen.delayMs, () => callback(null));
             else callback(null);

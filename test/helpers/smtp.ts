@@ -101,7 +101,8 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
       connections += 1;
       open += 1;
       maxOpen = Math.max(maxOpen, open);
-      if (connections <= (options.rejectConnections ?? 0)) return callback(replyError(options.rejectReply ?? { code: 421 }, 'try again later'));
+      if (connections <= (options.rejectConnections ?? 0))
+        return callback(replyError(options.rejectReply ?? { code: 421 }, 'try again later'));
       callback();
     },
     onClose() {
@@ -117,7 +118,8 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
     },
     onMailFrom(address, session, callback) {
       ehloNames.push(session.hostNameAppearsAs);
-      if (options.mailFromReply) return callback(replyError(options.mailFromReply, `sender ${address.address} refused`));
+      if (options.mailFromReply)
+        return callback(replyError(options.mailFromReply, `sender ${address.address} refused`));
       callback();
     },
     onRcptTo(address, _session, callback) {
@@ -136,30 +138,38 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
         socket.resetAndDestroy();
         return;
       }
-      readData(stream, (raw) => {
-        const envelope = envelopeOf(session);
-        simpleParser(raw).then(
-          (parsed) => {
-            messages.push({ envelope, raw, parsed, refused: options.dataReply !== undefined });
-            const number = messages.length;
-            const answer = (): void => callback(options.dataReply ? replyError(options.dataReply, 'message refused') : null);
-            const reply = (): void => {
-              if (options.replyAfter) options.replyAfter(number).then(answer, (err: Error) => callback(err));
-              else answer();
-            };
-            const delay = typeof options.dataDelayMs === 'function' ? options.dataDelayMs(number) : (options.dataDelayMs ?? 0);
-            if (delay > 0) setTimeout(reply, delay);
-            else reply();
-          },
-          (err: Error) => callback(err),
-        );
-      }, (err) => callback(err));
+      readData(
+        stream,
+        (raw) => {
+          const envelope = envelopeOf(session);
+          simpleParser(raw).then(
+            (parsed) => {
+              messages.push({ envelope, raw, parsed, refused: options.dataReply !== undefined });
+              const number = messages.length;
+              const answer = (): void =>
+                callback(options.dataReply ? replyError(options.dataReply, 'message refused') : null);
+              const reply = (): void => {
+                if (options.replyAfter) options.replyAfter(number).then(answer, (err: Error) => callback(err));
+                else answer();
+              };
+              const delay =
+                typeof options.dataDelayMs === 'function' ? options.dataDelayMs(number) : (options.dataDelayMs ?? 0);
+              if (delay > 0) setTimeout(reply, delay);
+              else reply();
+            },
+            (err: Error) => callback(err),
+          );
+        },
+        (err) => callback(err),
+      );
     },
     ...options.server,
   });
   const port = await listenLocal(server);
   trackSockets(server, sockets);
-  const credentials = options.auth ? `${encodeURIComponent(options.auth.user)}:${encodeURIComponent(options.auth.pass)}@` : '';
+  const credentials = options.auth
+    ? `${encodeURIComponent(options.auth.user)}:${encodeURIComponent(options.auth.pass)}@`
+    : '';
   return {
     port,
     url: `smtp://${credentials}127.0.0.1:${port}`,

@@ -42,7 +42,8 @@ export async function holdStoreLock(dataDir: string): Promise<StoreLock> {
     async release() {
       child.child.stdin.write('release\n');
       const end = await child.exited;
-      if (end.code !== 0 || !/^released$/m.test(end.stdout)) throw new Error(`the lock holder did not end cleanly (${end.code}):\n${end.stdout}\n${end.stderr}`);
+      if (end.code !== 0 || !/^released$/m.test(end.stdout))
+        throw new Error(`the lock holder did not end cleanly (${end.code}):\n${end.stdout}\n${end.stderr}`);
     },
   };
 }
@@ -78,16 +79,17 @@ export interface ThreadLock {
 export async function lockThread(dataDir: string): Promise<ThreadLock> {
   const { Worker } = await import('node:worker_threads');
   const worker = new Worker(THREAD, { eval: true, workerData: { file: path.join(dataDir, 'usage-charges.sqlite') } });
-  const said = (word: string): Promise<void> => new Promise((resolve, reject) => {
-    const onMessage = (m: unknown): void => {
-      if (m === word) {
-        worker.off('message', onMessage);
-        resolve();
-      }
-    };
-    worker.on('message', onMessage);
-    worker.once('error', reject);
-  });
+  const said = (word: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const onMessage = (m: unknown): void => {
+        if (m === word) {
+          worker.off('message', onMessage);
+          resolve();
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+    });
   await said('ready');
   const released = said('released');
   released.catch(() => undefined);

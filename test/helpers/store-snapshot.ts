@@ -4,8 +4,15 @@ import type { Db } from '../../src/store/db.ts';
 
 /** The schema and every row of every table, sqlite_sequence included, each table in rowid order. */
 export function fullSnapshot(db: Db): Record<string, unknown[]> {
-  const schema = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex_%' ORDER BY type, name").all();
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+  const schema = db
+    .prepare(
+      "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex_%' ORDER BY type, name",
+    )
+    .all();
+  const tables = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .pluck()
+    .all() as string[];
   const out: Record<string, unknown[]> = { '(schema)': schema };
   for (const t of tables) out[t] = db.prepare(`SELECT * FROM "${t.replaceAll('"', '""')}" ORDER BY rowid`).all();
   return out;

@@ -29,7 +29,13 @@ export function tempStore(): { db: Db; dir: string; close: () => void } {
 }
 
 /** Imports CSV text as a file named `name` (default `<kind>.csv`); throws InputError on refusal. */
-export async function importText(db: Db, kind: ImportKindName, csv: string | Buffer, name = `${kind}.csv`, maxErrors = 100): Promise<ImportResult> {
+export async function importText(
+  db: Db,
+  kind: ImportKindName,
+  csv: string | Buffer,
+  name = `${kind}.csv`,
+  maxErrors = 100,
+): Promise<ImportResult> {
   return importFile(
     IMPORT_KINDS[kind] as AnyImportKind,
     { stream: Readable.from([typeof csv === 'string' ? Buffer.from(csv) : csv]), name },
@@ -39,7 +45,12 @@ export async function importText(db: Db, kind: ImportKindName, csv: string | Buf
 }
 
 /** Imports and expects a refusal; returns the `file:line: field: message` lines. */
-export async function refused(db: Db, kind: ImportKindName, csv: string | Buffer, name = `${kind}.csv`): Promise<string[]> {
+export async function refused(
+  db: Db,
+  kind: ImportKindName,
+  csv: string | Buffer,
+  name = `${kind}.csv`,
+): Promise<string[]> {
   try {
     await importText(db, kind, csv, name);
   } catch (err) {
@@ -51,7 +62,10 @@ export async function refused(db: Db, kind: ImportKindName, csv: string | Buffer
 
 /** Every row of every data table, to compare a store before and after a refused import. */
 export function snapshot(db: Db): Record<string, unknown[]> {
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
+  const tables = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .pluck()
+    .all() as string[];
   const out: Record<string, unknown[]> = {};
   for (const t of tables) out[t] = db.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all();
   return out;
@@ -64,8 +78,16 @@ export function csv(header: string, ...rows: string[]): string {
 
 /** A minimal valid base: tenants T1 (JPY) and T2, L-Platforms LP1 (T1) and LP2 (T2), a few products. */
 export async function seedBase(db: Db): Promise<void> {
-  await importText(db, 'tenants', csv('tenant_name,display_name,cutoff_day,locale,currency', 'T1,Tenant One,31,ja,JPY', 'T2,Tenant Two,20,en,USD'));
-  await importText(db, 'lplatforms', csv('lplatform_id,tenant_name,lplatform_name', 'LP1,T1,platform one', 'LP2,T2,platform two'));
+  await importText(
+    db,
+    'tenants',
+    csv('tenant_name,display_name,cutoff_day,locale,currency', 'T1,Tenant One,31,ja,JPY', 'T2,Tenant Two,20,en,USD'),
+  );
+  await importText(
+    db,
+    'lplatforms',
+    csv('lplatform_id,tenant_name,lplatform_name', 'LP1,T1,platform one', 'LP2,T2,platform two'),
+  );
   await importText(
     db,
     'catalog',

@@ -56,7 +56,10 @@ function time(at: Date): Buffer {
 const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
 
 /** Makes a P-256 key and a self-signed certificate naming 127.0.0.1 (and localhost), valid from yesterday for `days`. */
-export function selfSignedCertificate(commonName = 'usage-charges test SMTP server (test only)', days = 2): TestCertificate {
+export function selfSignedCertificate(
+  commonName = 'usage-charges test SMTP server (test only)',
+  days = 2,
+): TestCertificate {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const name = sequence(set(sequence(oid('2.5.4.3'), tlv(0x0c, Buffer.from(commonName, 'utf8')))));
   const serial = crypto.randomBytes(16);
@@ -67,7 +70,10 @@ export function selfSignedCertificate(commonName = 'usage-charges test SMTP serv
     // basicConstraints: CA (critical), so that the certificate can be its own trust anchor.
     sequence(oid('2.5.29.19'), TRUE, octets(sequence(TRUE))),
     // subjectAltName: IP 127.0.0.1 and DNS localhost.
-    sequence(oid('2.5.29.17'), octets(sequence(tlv(0x87, Buffer.from([127, 0, 0, 1])), tlv(0x82, Buffer.from('localhost'))))),
+    sequence(
+      oid('2.5.29.17'),
+      octets(sequence(tlv(0x87, Buffer.from([127, 0, 0, 1])), tlv(0x82, Buffer.from('localhost')))),
+    ),
   );
   const tbs = sequence(
     tlv(0xa0, integer(Buffer.from([2]))),
@@ -85,6 +91,7 @@ export function selfSignedCertificate(commonName = 'usage-charges test SMTP serv
   const cert = `-----BEGIN CERTIFICATE-----\n${base64}-----END CERTIFICATE-----\n`;
   // A certificate that does not parse, or is not signed by its own key, is a bug here, not in the test.
   const x509 = new crypto.X509Certificate(cert);
-  if (!x509.verify(publicKey) || x509.checkIP('127.0.0.1') === undefined) throw new Error('the test certificate does not check out');
+  if (!x509.verify(publicKey) || x509.checkIP('127.0.0.1') === undefined)
+    throw new Error('the test certificate does not check out');
   return { key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, cert };
 }

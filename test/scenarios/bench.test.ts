@@ -10,7 +10,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AS_OF, FILE_KINDS, REFERENCE_MONTH, generateCloud, writeCloud, type CloudOptions } from '../../bench/generate.ts';
+import {
+  AS_OF,
+  FILE_KINDS,
+  REFERENCE_MONTH,
+  generateCloud,
+  writeCloud,
+  type CloudOptions,
+} from '../../bench/generate.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/store.ts';
 
@@ -26,7 +33,9 @@ afterAll(() => work.cleanup());
 
 /** A file's bytes as their SHA-256 (byte-identical files, compared quickly and shown briefly). */
 function digest(bytes: string | Buffer): string {
-  return createHash('sha256').update(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes).digest('hex');
+  return createHash('sha256')
+    .update(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes)
+    .digest('hex');
 }
 
 /** The rows of a generated CSV file as objects keyed by its header. */
@@ -37,12 +46,28 @@ function rowsOf(text: string): Record<string, string>[] {
 describe('npm run bench', () => {
   it('runs a small cloud: exit 0, every stage in the table with its counts, the ratio line last', () => {
     const json = path.join(work.dir, 'bench.json');
-    const r = spawnSync(process.execPath, [TSX_CLI, 'bench/run.ts', '--tenants', '50', '--lplatforms', '5', '--servers', '2', '--no-big-tenant', '--json', json], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: work.dir },
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        TSX_CLI,
+        'bench/run.ts',
+        '--tenants',
+        '50',
+        '--lplatforms',
+        '5',
+        '--servers',
+        '2',
+        '--no-big-tenant',
+        '--json',
+        json,
+      ],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: work.dir },
+        encoding: 'utf8',
+        timeout: 240_000,
+      },
+    );
     expect(r.stderr).not.toMatch(/Error|problem/);
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
@@ -54,19 +79,31 @@ describe('npm run bench', () => {
       expect(found, `the table has a row for ${stage}`).toBeDefined();
       return found!;
     };
-    const imported = counts.tenants + counts.contacts + counts.lplatforms + counts.catalogRows + counts.usageRecords + counts.coupons;
-    expect(row('import')).toContain(`| ${imported.toLocaleString('en-US')} rows (${counts.usageRecords.toLocaleString('en-US')} usage)`);
+    const imported =
+      counts.tenants + counts.contacts + counts.lplatforms + counts.catalogRows + counts.usageRecords + counts.coupons;
+    expect(row('import')).toContain(
+      `| ${imported.toLocaleString('en-US')} rows (${counts.usageRecords.toLocaleString('en-US')} usage)`,
+    );
     expect(row('close')).toContain('| 50 tenants closed, 0 failed;');
     // 50 statements: from the 32nd on, the pass writes the zips on its files thread (all of them, handed over then).
     expect(row('files')).toContain('| 50 zips written (50 on the files thread during the close), 0 failed;');
     expect(counts.activeContacts).toBeGreaterThan(50);
-    expect(row('delivery')).toContain(`| ${counts.activeContacts} messages delivered of ${counts.activeContacts}, 0 failed`);
+    expect(row('delivery')).toContain(
+      `| ${counts.activeContacts} messages delivered of ${counts.activeContacts}, 0 failed`,
+    );
     expect(row('limit a: read usage')).toContain(`| ${counts.usageRecords.toLocaleString('en-US')} usage rows`);
     expect(row('limit b: deflate')).toMatch(/\| [\d,]+ CSV files of 50 zips,/);
     expect(r.stdout).not.toMatch(/^problem:/m);
     expect(r.stdout).not.toMatch(/big tenant/);
 
-    const figures = JSON.parse(fs.readFileSync(json, 'utf8')) as { ratio: number; peakRssMb: number; close: { tenants: number }; files: { zips: number; threaded: number }; delivery: { messages: number }; problems: string[] };
+    const figures = JSON.parse(fs.readFileSync(json, 'utf8')) as {
+      ratio: number;
+      peakRssMb: number;
+      close: { tenants: number };
+      files: { zips: number; threaded: number };
+      delivery: { messages: number };
+      problems: string[];
+    };
     expect(figures.close.tenants).toBe(50);
     expect(figures.files).toMatchObject({ zips: 50, threaded: 50 });
     expect(figures.delivery.messages).toBe(counts.activeContacts);
@@ -77,7 +114,11 @@ describe('npm run bench', () => {
   }, 300_000);
 
   it('refuses a missing size with exit 1 and a message', () => {
-    const r = spawnSync(process.execPath, [TSX_CLI, 'bench/run.ts', '--tenants', '5'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [TSX_CLI, 'bench/run.ts', '--tenants', '5'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/required option '--lplatforms <m>' not specified/);
   }, 60_000);
@@ -90,7 +131,8 @@ describe('generateCloud', () => {
     for (const kind of FILE_KINDS) expect(digest(b.files[kind]), kind).toBe(digest(a.files[kind]));
     expect(a.counts).toEqual(b.counts);
     const written = writeCloud(SMALL, path.join(work.dir, 'written'));
-    for (const kind of FILE_KINDS) expect(digest(fs.readFileSync(written.paths[kind])), kind).toBe(digest(a.files[kind]));
+    for (const kind of FILE_KINDS)
+      expect(digest(fs.readFileSync(written.paths[kind])), kind).toBe(digest(a.files[kind]));
     expect(written.counts).toEqual(a.counts);
   });
 
@@ -98,12 +140,16 @@ describe('generateCloud', () => {
     const a = generateCloud(SMALL);
     expect(generateCloud({ ...SMALL, seed: 2 }).files.usage).not.toBe(a.files.usage);
     const fewer = generateCloud({ ...SMALL, tenants: 10 });
-    const tenant = (text: string, name: string): string => text.split('\n').filter((l) => l.includes(`${name}-`) || l.startsWith(`${name},`)).join('\n');
+    const tenant = (text: string, name: string): string =>
+      text
+        .split('\n')
+        .filter((l) => l.includes(`${name}-`) || l.startsWith(`${name},`))
+        .join('\n');
     expect(tenant(fewer.files.usage, 'BT000007')).toBe(tenant(a.files.usage, 'BT000007'));
     expect(tenant(fewer.files.tenants, 'BT000007')).toBe(tenant(a.files.tenants, 'BT000007'));
   });
 
-  it('counts what it writes, and puts every usage record inside its tenant\'s first period', () => {
+  it("counts what it writes, and puts every usage record inside its tenant's first period", () => {
     const { files, counts } = generateCloud({ ...SMALL, tenants: 300, bigTenant: true });
     const tenants = rowsOf(files.tenants);
     const contacts = rowsOf(files.contacts);

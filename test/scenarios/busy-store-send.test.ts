@@ -41,6 +41,10 @@ describe('a pass sending while an import holds the store', () => {
     // Every recipient got exactly one message, each with its own Message-ID, and the store says sent.
     expect(server.messages.map((m) => m.envelope.rcptTo.join(',')).sort()).toEqual(RECIPIENTS);
     expect(new Set(server.messages.map((m) => m.parsed.messageId)).size).toBe(RECIPIENTS.length);
-    expect(deliveries(env).map((d) => `${d.recipient} ${d.status} ${d.attempts}`).sort()).toEqual(RECIPIENTS.map((r) => `${r} sent 1`));
+    expect(
+      deliveries(env)
+        .map((d) => `${d.recipient} ${d.status} ${d.attempts}`)
+        .sort(),
+    ).toEqual(RECIPIENTS.map((r) => `${r} sent 1`));
   });
 });

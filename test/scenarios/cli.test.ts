@@ -32,7 +32,9 @@ describe('usage-charges command line', () => {
     const r = cli(['--help'], { DATA_DIR: dataDir('help') });
     expect(r.code).toBe(0);
     for (const verb of ['import', 'seed-demo', 'status']) expect(r.stdout).toMatch(new RegExp(`^  ${verb}\\b`, 'm'));
-    expect(r.stdout).toContain('Exit codes: 0 ok, 1 failure, 2 bad input or usage, 3 a pass delivered nothing (every mail due was deferred).');
+    expect(r.stdout).toContain(
+      'Exit codes: 0 ok, 1 failure, 2 bad input or usage, 3 a pass delivered nothing (every mail due was deferred).',
+    );
     expect(fs.existsSync(dataDir('help'))).toBe(false);
   });
 
@@ -45,7 +47,10 @@ describe('usage-charges command line', () => {
   it.each([
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['import', 'tenants'], /missing required argument 'file'/],
-    [['import', 'invoices', 'x.csv'], /unknown kind "invoices" \(one of tenants, contacts, lplatforms, catalog, usage, coupons\)/],
+    [
+      ['import', 'invoices', 'x.csv'],
+      /unknown kind "invoices" \(one of tenants, contacts, lplatforms, catalog, usage, coupons\)/,
+    ],
     [['status', '--tenants', 'many'], /--tenants: "many" must be a whole number/],
     [['seed-demo', '--as-of', '2026-11-01'], /--as-of: "2026-11-01" is not an ISO 8601 instant with a time zone/],
   ])('usage error %j exits 2 with a message and no stack trace', (args, message) => {
@@ -58,7 +63,9 @@ describe('usage-charges command line', () => {
   it('a bad setting exits 2 naming it, before touching the store', () => {
     const r = cli(['status'], { DATA_DIR: dataDir('bad-setting'), BILLING_TZ: 'Atlantis/Capital' });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('configuration: BILLING_TZ="Atlantis/Capital" (from environment): is not an IANA time zone');
+    expect(r.stderr).toContain(
+      'configuration: BILLING_TZ="Atlantis/Capital" (from environment): is not an IANA time zone',
+    );
     expect(hasStackTrace(r.stderr)).toBe(false);
     expect(fs.existsSync(dataDir('bad-setting'))).toBe(false);
   });
@@ -94,7 +101,17 @@ describe('usage-charges command line', () => {
     const header = 'record_id,tenant_name,lplatform_id,resource_id,resource_kind,product_id,time_kind,start_at,end_at';
     const good = (n: number): string =>
       `m-${n},manual-tenant,manual-tenant-jp1,extra-srv-${n},virtual_server,EC-CMP-1C4G,operating,2026-10-10T00:00:00Z,2026-10-10T01:00:00Z`;
-    const file = write('usage-bad.csv', [header, good(1), good(2), good(3), 'm-4,manual-tenant,manual-tenant-jp1,x,virtual_server,EC-CMP-1C4G,operating,2026-10-10T05:00:00Z,2026-10-10T04:00:00Z', ''].join('\n'));
+    const file = write(
+      'usage-bad.csv',
+      [
+        header,
+        good(1),
+        good(2),
+        good(3),
+        'm-4,manual-tenant,manual-tenant-jp1,x,virtual_server,EC-CMP-1C4G,operating,2026-10-10T05:00:00Z,2026-10-10T04:00:00Z',
+        '',
+      ].join('\n'),
+    );
     const r = cli(['import', 'usage', file], env);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('usage-bad.csv: refused, 1 problem; nothing was imported');
@@ -137,19 +154,28 @@ describe('a store locked by another process', () => {
   it('an import waits for the lock, then fails with a clear message, exit 1, and changes nothing', async () => {
     const { openStore } = await import('../../src/store/db.ts');
     const env = { DATA_DIR: dataDir('locked') };
-    expect(cli(['import', 'tenants', write('t-locked.csv', 'tenant_name,display_name,cutoff_day\nT1,One,31\n')], env).code).toBe(0);
+    expect(
+      cli(['import', 'tenants', write('t-locked.csv', 'tenant_name,display_name,cutoff_day\nT1,One,31\n')], env).code,
+    ).toBe(0);
     const holder = openStore(env.DATA_DIR);
     holder.exec('BEGIN IMMEDIATE');
     try {
-      const r = cli(['import', 'tenants', write('t-locked2.csv', 'tenant_name,display_name,cutoff_day\nT2,Two,31\n')], env);
+      const r = cli(
+        ['import', 'tenants', write('t-locked2.csv', 'tenant_name,display_name,cutoff_day\nT2,Two,31\n')],
+        env,
+      );
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain('the store is busy: another usage-charges process is writing to it; nothing was changed');
+      expect(r.stderr).toContain(
+        'the store is busy: another usage-charges process is writing to it; nothing was changed',
+      );
       expect(hasStackTrace(r.stderr)).toBe(false);
     } finally {
       holder.exec('ROLLBACK');
       holder.close();
     }
-    const names = JSON.parse(cli(['status', '--json'], env).stdout).tenantList.map((t: { tenant_name: string }) => t.tenant_name);
+    const names = JSON.parse(cli(['status', '--json'], env).stdout).tenantList.map(
+      (t: { tenant_name: string }) => t.tenant_name,
+    );
     expect(names).toEqual(['T1']);
   });
 });
@@ -178,7 +204,11 @@ describe('start-up edge cases', () => {
       const run = (): Promise<{ code: number | null; stderr: string }> =>
         new Promise((resolve) => {
           // (import creates the store; status only reads one that exists)
-          const child = spawn(process.execPath, [path.join(ROOT, 'bin/usage-charges.js'), 'import', 'tenants', 'data/demo/tenants.csv'], { cwd: ROOT, env });
+          const child = spawn(
+            process.execPath,
+            [path.join(ROOT, 'bin/usage-charges.js'), 'import', 'tenants', 'data/demo/tenants.csv'],
+            { cwd: ROOT, env },
+          );
           let stderr = '';
           child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
           child.on('close', (code) => resolve({ code, stderr }));

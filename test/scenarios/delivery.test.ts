@@ -44,8 +44,15 @@ function messageIdOf(env: Record<string, string>, recipient: string, kind = 'sta
 }
 
 function runsOf(env: Record<string, string>): { owner: string; status: string; summary: Record<string, unknown> }[] {
-  return inStore(env, (db) => (db.prepare('SELECT owner, status, summary FROM runs ORDER BY run_pk').all() as { owner: string; status: string; summary: string }[])
-    .map((r) => ({ ...r, summary: JSON.parse(r.summary) as Record<string, unknown> })));
+  return inStore(env, (db) =>
+    (
+      db.prepare('SELECT owner, status, summary FROM runs ORDER BY run_pk').all() as {
+        owner: string;
+        status: string;
+        summary: string;
+      }[]
+    ).map((r) => ({ ...r, summary: JSON.parse(r.summary) as Record<string, unknown> })),
+  );
 }
 
 function closedCount(r: CliRun): number {
@@ -55,22 +62,35 @@ function closedCount(r: CliRun): number {
 
 /** The `  sent T M to ADDR: reply` lines of a pass, as [tenant, recipient]. */
 function sentLines(r: CliRun): [string, string][] {
-  return r.stdout.split('\n').filter((l) => l.startsWith('  sent ')).map((l) => {
-    const m = /^ {2}sent (\S+) 2026-10 to (\S+): 250 /.exec(l);
-    expect(m, l).not.toBeNull();
-    return [m![1]!, m![2]!];
-  });
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('  sent '))
+    .map((l) => {
+      const m = /^ {2}sent (\S+) 2026-10 to (\S+): 250 /.exec(l);
+      expect(m, l).not.toBeNull();
+      return [m![1]!, m![2]!];
+    });
 }
 
 /** The line of `status --month` for a tenant, with its mails column. */
 function expectMonthMails(status: string, expected: Record<string, string>): void {
   for (const [tenant, mails] of Object.entries(expected)) {
     const row = status.split('\n').find((l) => l.startsWith(`${tenant} `));
-    expect(row, tenant).toMatch(new RegExp(`^${tenant}\\s+fixed\\s+\\S+\\s+(JPY|SGD)\\s+\\S+\\s+202610_${tenant}(_\\d{8})?\\.zip\\s+${mails.replace(/[()]/g, '\\$&')}$`));
+    expect(row, tenant).toMatch(
+      new RegExp(
+        `^${tenant}\\s+fixed\\s+\\S+\\s+(JPY|SGD)\\s+\\S+\\s+202610_${tenant}(_\\d{8})?\\.zip\\s+${mails.replace(/[()]/g, '\\$&')}$`,
+      ),
+    );
   }
 }
 
-const ALL_SENT_ONCE = { TNT00001: '1 sent', TNT00003: '2 sent', TNT00004: '1 sent', TNT00005: 'no recipient', 'manual-tenant': '1 sent' };
+const ALL_SENT_ONCE = {
+  TNT00001: '1 sent',
+  TNT00003: '2 sent',
+  TNT00004: '1 sent',
+  TNT00005: 'no recipient',
+  'manual-tenant': '1 sent',
+};
 
 function header(parsedHeader: unknown): string {
   return typeof parsedHeader === 'string' ? parsedHeader : String(parsedHeader);
@@ -83,16 +103,30 @@ describe('run with an SMTP server', () => {
     const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^run as of 2026-11-03T00:00:00\.000Z: 5 statements closed, 0 failed to close; 5 files written, 0 failed; 5 mails sent, 0 retrying, 0 failed; 1 without recipient$/m);
-    expect(sentLines(r).map(([t, a]) => `${t} ${a}`).sort()).toEqual(RECIPIENTS.map((a) => `${TENANT_OF.get(a)} ${a}`).sort());
+    expect(r.stdout).toMatch(
+      /^run as of 2026-11-03T00:00:00\.000Z: 5 statements closed, 0 failed to close; 5 files written, 0 failed; 5 mails sent, 0 retrying, 0 failed; 1 without recipient$/m,
+    );
+    expect(
+      sentLines(r)
+        .map(([t, a]) => `${t} ${a}`)
+        .sort(),
+    ).toEqual(RECIPIENTS.map((a) => `${TENANT_OF.get(a)} ${a}`).sort());
     expect(r.stdout).toContain(`mails: smtp://127.0.0.1:${smtp.port}\n`);
     expect(r.stdout).toContain('  no recipient: TNT00005 2026-10 has no active contact');
 
     // The server got one message per contact, each to that contact alone, under the Message-ID the store holds.
     expect(smtp.messages.map((m) => m.envelope.rcptTo)).toHaveLength(RECIPIENTS.length);
     expect(smtp.messages.map((m) => m.envelope.rcptTo.join(',')).sort()).toEqual(RECIPIENTS);
-    const files = inStore(env, (db) => db.prepare(`SELECT t.tenant_name AS tenant, f.zip_name AS zipName, f.zip_path AS zipPath FROM statement_files f
-      JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)`).all() as { tenant: string; zipName: string; zipPath: string }[]);
+    const files = inStore(
+      env,
+      (db) =>
+        db
+          .prepare(
+            `SELECT t.tenant_name AS tenant, f.zip_name AS zipName, f.zip_path AS zipPath FROM statement_files f
+      JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)`,
+          )
+          .all() as { tenant: string; zipName: string; zipPath: string }[],
+    );
     for (const m of smtp.messages) {
       const to = m.envelope.rcptTo[0]!;
       const tenant = TENANT_OF.get(to)!;
@@ -102,7 +136,9 @@ describe('run with an SMTP server', () => {
       expect(header(m.parsed.headers.get('x-usage-charges-month'))).toBe(MONTH);
       const file = files.find((f) => f.tenant === tenant)!;
       expect(m.parsed.attachments.map((a) => a.filename)).toEqual([file.zipName]);
-      expect(m.parsed.attachments[0]!.content.equals(fs.readFileSync(path.join(env.DATA_DIR!, file.zipPath)))).toBe(true);
+      expect(m.parsed.attachments[0]!.content.equals(fs.readFileSync(path.join(env.DATA_DIR!, file.zipPath)))).toBe(
+        true,
+      );
     }
     expect(new Set(smtp.messages.map((m) => m.parsed.messageId)).size).toBe(RECIPIENTS.length);
     expect(deliveries(env).map((d) => [d.recipient, d.kind, d.status, d.attempts])).toEqual(
@@ -119,7 +155,9 @@ describe('run with an SMTP server', () => {
     // A second pass sends nothing more.
     const again = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/: 0 statements closed, 0 failed to close; 0 files written, 0 failed; 0 mails sent, 0 retrying, 0 failed$/m);
+    expect(again.stdout).toMatch(
+      /: 0 statements closed, 0 failed to close; 0 files written, 0 failed; 0 mails sent, 0 retrying, 0 failed$/m,
+    );
     expect(smtp.messages).toHaveLength(RECIPIENTS.length);
   });
 });
@@ -129,7 +167,11 @@ describe('a pass killed while sending', () => {
     const env = { ...seeded(work.dir, 'killed'), LOCK_TTL_SECONDS: '10' };
     // One connection, so that the messages go one after the other: the third one stalls.
     const stalling = await controlledServer(3);
-    const first = startChild(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: stalling.url, SMTP_POOL_SIZE: '1' });
+    const first = startChild(['run', '--verbose', '--as-of', AS_OF], {
+      ...env,
+      SMTP_URL: stalling.url,
+      SMTP_POOL_SIZE: '1',
+    });
     const inFlight = await stalling.stalled;
     first.child.kill('SIGKILL');
     const killed = await first.exited;
@@ -140,8 +182,17 @@ describe('a pass killed while sending', () => {
     // What the killed pass left: two sent, the one in flight `sending`, the rest pending; its run `running` and its lease.
     const left = deliveries(env);
     expect(left).toHaveLength(RECIPIENTS.length);
-    expect(left.filter((d) => d.status === 'sent').map((d) => d.recipient).sort())
-      .toEqual(stalling.messages.filter((m) => m.acknowledged).map((m) => m.envelope.rcptTo[0]).sort());
+    expect(
+      left
+        .filter((d) => d.status === 'sent')
+        .map((d) => d.recipient)
+        .sort(),
+    ).toEqual(
+      stalling.messages
+        .filter((m) => m.acknowledged)
+        .map((m) => m.envelope.rcptTo[0])
+        .sort(),
+    );
     expect(left.filter((d) => d.status === 'sent')).toHaveLength(2);
     expect(left.filter((d) => d.status === 'sending').map((d) => d.recipient)).toEqual(stalledTo);
     expect(left.filter((d) => d.status === 'pending')).toHaveLength(2);
@@ -156,8 +207,12 @@ describe('a pass killed while sending', () => {
     expect(second.stderr).toBe('');
     expect(second.code).toBe(0);
     // The killed pass was a process of this host: its lease is taken over at once, not after it expires.
-    expect(second.stdout).toContain(`took over the month-end lease of ${deadOwner}, whose process is no longer running on this host (its pass did not finish)`);
-    expect(second.stdout).toMatch(/: 0 statements closed, 0 failed to close; 0 files written, 0 failed; 3 mails sent, 0 retrying, 0 failed$/m);
+    expect(second.stdout).toContain(
+      `took over the month-end lease of ${deadOwner}, whose process is no longer running on this host (its pass did not finish)`,
+    );
+    expect(second.stdout).toMatch(
+      /: 0 statements closed, 0 failed to close; 0 files written, 0 failed; 3 mails sent, 0 retrying, 0 failed$/m,
+    );
     expect(second.stdout).toContain('  1 delivery a stopped pass left unfinished was sent again with its Message-ID\n');
 
     // Every delivery ends sent; every contact has its statement (acknowledged by one server or the other).
@@ -168,7 +223,11 @@ describe('a pass killed while sending', () => {
     // Counting the stalled message too, only its recipient got two, both with its one Message-ID.
     const all = [...stalling.messages, ...smtp.messages];
     const byRecipient = new Map<string, string[]>();
-    for (const m of all) byRecipient.set(m.envelope.rcptTo[0]!, [...(byRecipient.get(m.envelope.rcptTo[0]!) ?? []), m.parsed.messageId ?? '']);
+    for (const m of all)
+      byRecipient.set(m.envelope.rcptTo[0]!, [
+        ...(byRecipient.get(m.envelope.rcptTo[0]!) ?? []),
+        m.parsed.messageId ?? '',
+      ]);
     expect([...byRecipient.keys()].sort()).toEqual(RECIPIENTS);
     for (const [to, ids] of byRecipient) {
       expect(new Set(ids).size, to).toBe(1);
@@ -178,7 +237,10 @@ describe('a pass killed while sending', () => {
 
     // The killed pass is marked interrupted by the one that took over; the lease is released.
     const runs = runsOf(env);
-    expect(runs.map((r) => [r.owner === deadOwner, r.status])).toEqual([[true, 'interrupted'], [false, 'ok']]);
+    expect(runs.map((r) => [r.owner === deadOwner, r.status])).toEqual([
+      [true, 'interrupted'],
+      [false, 'ok'],
+    ]);
     expect(runs[1]!.summary).toMatchObject({ closed: 0, sent: 3, recovered: 1, deliveriesFailed: 0 });
     expect(inStore(env, (db) => db.prepare('SELECT COUNT(*) FROM run_lock').pluck().get())).toBe(0);
     expectMonthMails(cli(['status', '--month', MONTH], env).stdout, ALL_SENT_ONCE);
@@ -189,7 +251,11 @@ describe('a pass asked to stop (SIGTERM) while sending', () => {
   it('finishes the message in flight, records it sent, sends no other, releases the lease; the next run sends the rest', async () => {
     const env = seeded(work.dir, 'sigterm');
     const stalling = await controlledServer(2);
-    const first = startChild(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: stalling.url, SMTP_POOL_SIZE: '1' });
+    const first = startChild(['run', '--verbose', '--as-of', AS_OF], {
+      ...env,
+      SMTP_URL: stalling.url,
+      SMTP_POOL_SIZE: '1',
+    });
     const inFlight = await stalling.stalled;
     first.child.kill('SIGTERM');
     // The stop is asked for while the second message waits for its reply; then the server answers.
@@ -201,8 +267,12 @@ describe('a pass asked to stop (SIGTERM) while sending', () => {
     expect(stopped.stdout).toContain('stopped early on request; the next pass goes on from here');
 
     const left = deliveries(env);
-    expect(left.filter((d) => d.status === 'sent').map((d) => d.recipient).sort())
-      .toEqual(stalling.messages.map((m) => m.envelope.rcptTo[0]).sort());
+    expect(
+      left
+        .filter((d) => d.status === 'sent')
+        .map((d) => d.recipient)
+        .sort(),
+    ).toEqual(stalling.messages.map((m) => m.envelope.rcptTo[0]).sort());
     expect(left.filter((d) => d.status === 'sent').map((d) => d.recipient)).toContain(inFlight.envelope.rcptTo[0]);
     expect(left.filter((d) => d.status === 'sent')).toHaveLength(2);
     expect(left.filter((d) => d.status === 'pending')).toHaveLength(RECIPIENTS.length - 2);
@@ -236,8 +306,17 @@ describe('two passes at once', () => {
     expect(runs.map((r) => sentLines(r).length).sort()).toEqual([0, RECIPIENTS.length]);
     expect(smtp.messages.map((m) => m.envelope.rcptTo.join(',')).sort()).toEqual(RECIPIENTS);
     expect(new Set(smtp.messages.map((m) => m.parsed.messageId)).size).toBe(RECIPIENTS.length);
-    expect(inStore(env, (db) => db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get())).toBe(5);
-    expect(runsOf(env).map((r) => [r.status, r.summary.closed]).sort()).toEqual([['ok', 0], ['ok', 5]]);
+    expect(
+      inStore(env, (db) => db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get()),
+    ).toBe(5);
+    expect(
+      runsOf(env)
+        .map((r) => [r.status, r.summary.closed])
+        .sort(),
+    ).toEqual([
+      ['ok', 0],
+      ['ok', 5],
+    ]);
     expect(deliveries(env).map((d) => d.status)).toEqual(RECIPIENTS.map(() => 'sent'));
   });
 });
@@ -258,14 +337,23 @@ describe('resend', () => {
     const resent = r.stdout.trimEnd().split('\n');
     expect(resent).toHaveLength(2);
     for (const [i, to] of CONTACTS.TNT00003!.entries()) {
-      expect(resent[i]).toBe(`resent TNT00003 2026-10 to ${to}: 250 OK: message queued (Message-ID ${messageIdOf(env, to, 'resend')})`);
+      expect(resent[i]).toBe(
+        `resent TNT00003 2026-10 to ${to}: 250 OK: message queued (Message-ID ${messageIdOf(env, to, 'resend')})`,
+      );
     }
 
     // Each contact got one new message: the archived bytes, whose SHA-256 is the stored one.
     expect(smtp.messages.map((m) => m.envelope.rcptTo.join(',')).sort()).toEqual(CONTACTS.TNT00003);
-    const file = inStore(env, (db) => db.prepare(`SELECT f.zip_name AS zipName, f.zip_path AS zipPath, f.sha256 FROM statement_files f
-      JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) WHERE t.tenant_name = 'TNT00003' AND s.billing_month = ?`).get(MONTH) as
-      { zipName: string; zipPath: string; sha256: string });
+    const file = inStore(
+      env,
+      (db) =>
+        db
+          .prepare(
+            `SELECT f.zip_name AS zipName, f.zip_path AS zipPath, f.sha256 FROM statement_files f
+      JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) WHERE t.tenant_name = 'TNT00003' AND s.billing_month = ?`,
+          )
+          .get(MONTH) as { zipName: string; zipPath: string; sha256: string },
+    );
     const archived = fs.readFileSync(path.join(env.DATA_DIR!, file.zipPath));
     expect(crypto.createHash('sha256').update(archived).digest('hex')).toBe(file.sha256);
     for (const m of smtp.messages) {
@@ -285,20 +373,50 @@ describe('resend', () => {
     expect(new Set(smtp.messages.map((m) => m.parsed.messageId)).size).toBe(2);
 
     // The audit log has the resend with its reason.
-    const audit = inStore(env, (db) => db.prepare("SELECT action, subject, detail FROM audit_log WHERE action = 'resend'").all() as { action: string; subject: string; detail: string }[]);
+    const audit = inStore(
+      env,
+      (db) =>
+        db.prepare("SELECT action, subject, detail FROM audit_log WHERE action = 'resend'").all() as {
+          action: string;
+          subject: string;
+          detail: string;
+        }[],
+    );
     expect(audit).toHaveLength(1);
     expect(audit[0]!.subject).toBe('TNT00003');
-    expect(JSON.parse(audit[0]!.detail)).toMatchObject({ billingMonth: MONTH, to: CONTACTS.TNT00003, reason: 'lost in spam', by: expect.stringMatching(/^\S+@\S+$/) });
-    expect(deliveries(env).filter((d) => d.kind === 'resend').map((d) => [d.recipient, d.status, d.reason])).toEqual(CONTACTS.TNT00003!.map((a) => [a, 'sent', 'lost in spam']));
+    expect(JSON.parse(audit[0]!.detail)).toMatchObject({
+      billingMonth: MONTH,
+      to: CONTACTS.TNT00003,
+      reason: 'lost in spam',
+      by: expect.stringMatching(/^\S+@\S+$/),
+    });
+    expect(
+      deliveries(env)
+        .filter((d) => d.kind === 'resend')
+        .map((d) => [d.recipient, d.status, d.reason]),
+    ).toEqual(CONTACTS.TNT00003!.map((a) => [a, 'sent', 'lost in spam']));
 
     // status shows it under recent resends; status --month lists each resend with its reason.
     const status = cli(['status'], env);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('\nrecent resends:\n');
-    expect(status.stdout).toMatch(/^\S+\s+TNT00003\s+2026-10\s+ap@rules\.example\.com cfo@rules\.example\.com\s+lost in spam\s+\S+@\S+$/m);
+    expect(status.stdout).toMatch(
+      /^\S+\s+TNT00003\s+2026-10\s+ap@rules\.example\.com cfo@rules\.example\.com\s+lost in spam\s+\S+@\S+$/m,
+    );
     // The resend held the lease and is recorded as a resend; "last pass" is still the month-end pass.
-    const recorded = inStore(env, (db) => db.prepare('SELECT kind, status, as_of AS asOf FROM runs ORDER BY run_pk').all() as { kind: string; status: string; asOf: string }[]);
-    expect(recorded.map((x) => [x.kind, x.status])).toEqual([['pass', 'ok'], ['resend', 'ok']]);
+    const recorded = inStore(
+      env,
+      (db) =>
+        db.prepare('SELECT kind, status, as_of AS asOf FROM runs ORDER BY run_pk').all() as {
+          kind: string;
+          status: string;
+          asOf: string;
+        }[],
+    );
+    expect(recorded.map((x) => [x.kind, x.status])).toEqual([
+      ['pass', 'ok'],
+      ['resend', 'ok'],
+    ]);
     expect(status.stdout).toContain(`\nlast pass: ok, started `);
     expect(status.stdout).toContain(` (as of ${recorded[0]!.asOf})\n`);
     expect(JSON.parse(cli(['status', '--json'], env).stdout).lastRun.as_of).toBe(recorded[0]!.asOf);
@@ -307,15 +425,25 @@ describe('resend', () => {
     expectMonthMails(month.stdout, { ...ALL_SENT_ONCE, TNT00003: '4 sent (2 resent)' });
     expect(month.stdout).toContain('\nmails not sent yet, failed, or resent:\n');
     for (const to of CONTACTS.TNT00003!) {
-      expect(month.stdout).toMatch(new RegExp(`^TNT00003\\s+${to.replace(/\./g, '\\.')}\\s+resend\\s+sent\\s+1\\s+\\S+\\s+lost in spam\\s+\\S+@\\S+$`, 'm'));
+      expect(month.stdout).toMatch(
+        new RegExp(
+          `^TNT00003\\s+${to.replace(/\./g, '\\.')}\\s+resend\\s+sent\\s+1\\s+\\S+\\s+lost in spam\\s+\\S+@\\S+$`,
+          'm',
+        ),
+      );
     }
 
     // --to: only that address.
     smtp.messages.length = 0;
-    const to = await cliAsync(['resend', '--tenant', 'TNT00003', '--month', MONTH, '--to', 'other@example.com'], smtpEnv);
+    const to = await cliAsync(
+      ['resend', '--tenant', 'TNT00003', '--month', MONTH, '--to', 'other@example.com'],
+      smtpEnv,
+    );
     expect(to.stderr).toBe('');
     expect(to.code).toBe(0);
-    expect(to.stdout).toMatch(/^resent TNT00003 2026-10 to other@example\.com: 250 OK: message queued \(Message-ID <[^>]+>\)\n$/);
+    expect(to.stdout).toMatch(
+      /^resent TNT00003 2026-10 to other@example\.com: 250 OK: message queued \(Message-ID <[^>]+>\)\n$/,
+    );
     expect(smtp.messages.map((m) => m.envelope.rcptTo)).toEqual([['other@example.com']]);
     expect((smtp.messages[0]!.parsed.to as AddressObject).text).toBe('other@example.com');
     expect(smtp.messages[0]!.parsed.attachments[0]!.content.equals(archived)).toBe(true);
@@ -325,9 +453,18 @@ describe('resend', () => {
     const before = inStore(env, (db) => snapshot(db));
     const bad: [string[], RegExp][] = [
       [['resend', '--tenant', 'NOPE', '--month', MONTH], /^error: --tenant: tenant "NOPE" does not exist\n$/],
-      [['resend', '--tenant', 'TNT00003', '--month', '2026-09'], /^error: --month: TNT00003 has no finalized statement for 2026-09 \(only a finalized statement is sent\)\n$/],
-      [['resend', '--tenant', 'TNT00003', '--month', MONTH, '--to', 'a@b\r\nBcc: x@y'], /^error: --to: .* is not an e-mail address\n$/s],
-      [['resend', '--tenant', 'TNT00005', '--month', MONTH], /^error: --to: TNT00005 has no active contact; give the address with --to\n$/],
+      [
+        ['resend', '--tenant', 'TNT00003', '--month', '2026-09'],
+        /^error: --month: TNT00003 has no finalized statement for 2026-09 \(only a finalized statement is sent\)\n$/,
+      ],
+      [
+        ['resend', '--tenant', 'TNT00003', '--month', MONTH, '--to', 'a@b\r\nBcc: x@y'],
+        /^error: --to: .* is not an e-mail address\n$/s,
+      ],
+      [
+        ['resend', '--tenant', 'TNT00005', '--month', MONTH],
+        /^error: --to: TNT00005 has no active contact; give the address with --to\n$/,
+      ],
     ];
     const results = await Promise.all(bad.map(([args]) => cliAsync(args, smtpEnv)));
     for (const [i, [args, message]] of bad.entries()) {
@@ -345,16 +482,22 @@ describe('resend', () => {
 describe('retry --failed', () => {
   it('a 550 fails one delivery (run exits 1 and says why); retry --failed --month requeues it; the next run sends it with its Message-ID', async () => {
     const env = seeded(work.dir, 'retry');
-    const refusing = await smtpServer({ rcptReplies: { 'cfo@rules.example.com': { code: 550, message: '5.1.1 mailbox unavailable' } } });
+    const refusing = await smtpServer({
+      rcptReplies: { 'cfo@rules.example.com': { code: 550, message: '5.1.1 mailbox unavailable' } },
+    });
     const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: refusing.url });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/: 5 statements closed, 0 failed to close; 5 files written, 0 failed; 4 mails sent, 0 retrying, 1 failed; 1 without recipient$/m);
+    expect(r.stdout).toMatch(
+      /: 5 statements closed, 0 failed to close; 5 files written, 0 failed; 4 mails sent, 0 retrying, 1 failed; 1 without recipient$/m,
+    );
     const failedLine = /^ {2}failed to send TNT00003 2026-10 to cfo@rules\.example\.com: (.+)$/m.exec(r.stderr);
     expect(failedLine, r.stderr).not.toBeNull();
     expect(failedLine![1]).toContain('550 5.1.1 mailbox unavailable');
     expect(failedLine![1]).toMatch(/\(permanent\)$/);
     expect(hasStackTrace(r.stderr)).toBe(false);
-    expect(refusing.messages.map((m) => m.envelope.rcptTo.join(',')).sort()).toEqual(RECIPIENTS.filter((a) => a !== 'cfo@rules.example.com'));
+    expect(refusing.messages.map((m) => m.envelope.rcptTo.join(',')).sort()).toEqual(
+      RECIPIENTS.filter((a) => a !== 'cfo@rules.example.com'),
+    );
     const failed = deliveries(env).find((d) => d.recipient === 'cfo@rules.example.com')!;
     expect(failed).toMatchObject({ status: 'failed', attempts: 1, lastError: failedLine![1] });
     expectMonthMails(cli(['status', '--month', MONTH], env).stdout, { ...ALL_SENT_ONCE, TNT00003: '1 sent, 1 failed' });
@@ -365,10 +508,20 @@ describe('retry --failed', () => {
     const retry = cli(['retry', '--failed', '--month', MONTH], env);
     expect(retry.stderr).toBe('');
     expect(retry.code).toBe(0);
-    expect(retry.stdout).toBe(`  requeued TNT00003 2026-10 to cfo@rules.example.com (was: ${failedLine![1]})\n`
-      + '1 deliveries requeued; the next pass sends them (`usage-charges run` to send them now)\n');
-    expect(deliveries(env).find((d) => d.recipient === 'cfo@rules.example.com')).toMatchObject({ status: 'pending', attempts: 0, messageId: failed.messageId });
-    expect(inStore(env, (db) => db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'retry' AND subject = ?").pluck().get(MONTH))).toBe(1);
+    expect(retry.stdout).toBe(
+      `  requeued TNT00003 2026-10 to cfo@rules.example.com (was: ${failedLine![1]})\n` +
+        '1 deliveries requeued; the next pass sends them (`usage-charges run` to send them now)\n',
+    );
+    expect(deliveries(env).find((d) => d.recipient === 'cfo@rules.example.com')).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+      messageId: failed.messageId,
+    });
+    expect(
+      inStore(env, (db) =>
+        db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'retry' AND subject = ?").pluck().get(MONTH),
+      ),
+    ).toBe(1);
 
     const accepting = await smtpServer();
     const next = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: accepting.url });
@@ -395,12 +548,17 @@ describe('run --dry-run', () => {
     const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF, '--dry-run'], smtpEnv);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const m = /^dry run: nothing in (.+) was changed and nothing was sent; what the pass would write and send is in (.+)$/m.exec(r.stdout);
+    const m =
+      /^dry run: nothing in (.+) was changed and nothing was sent; what the pass would write and send is in (.+)$/m.exec(
+        r.stdout,
+      );
     expect(m, r.stdout).not.toBeNull();
     expect(m![1]).toBe(env.DATA_DIR);
     const dir = m![2]!;
     afterTest(() => fs.rmSync(dir, { recursive: true, force: true }));
-    expect(r.stdout).toMatch(/^dry run as of 2026-11-03T00:00:00\.000Z: 5 statements closed, 0 failed to close; 5 files written, 0 failed; 5 mails written to the outbox, 0 retrying, 0 failed; 1 without recipient$/m);
+    expect(r.stdout).toMatch(
+      /^dry run as of 2026-11-03T00:00:00\.000Z: 5 statements closed, 0 failed to close; 5 files written, 0 failed; 5 mails written to the outbox, 0 retrying, 0 failed; 1 without recipient$/m,
+    );
     expect(r.stdout).toContain(`mails: ${path.join(dir, 'outbox')}\n`);
 
     // Nothing reached the server; the store, its status and the data dir are as they were.
@@ -415,13 +573,19 @@ describe('run --dry-run', () => {
     expect(fs.existsSync(path.join(env.DATA_DIR!, 'outbox'))).toBe(false);
 
     // The printed folder holds what the pass would have written and sent.
-    expect(fs.readdirSync(path.join(dir, 'statements', '202610')).sort()).toEqual(
-      ['202610_TNT00001_20261028.zip', '202610_TNT00003.zip', '202610_TNT00004.zip', '202610_TNT00005.zip', '202610_manual-tenant.zip'],
-    );
+    expect(fs.readdirSync(path.join(dir, 'statements', '202610')).sort()).toEqual([
+      '202610_TNT00001_20261028.zip',
+      '202610_TNT00003.zip',
+      '202610_TNT00004.zip',
+      '202610_TNT00005.zip',
+      '202610_manual-tenant.zip',
+    ]);
     const emls = fs.readdirSync(path.join(dir, 'outbox'));
     expect(emls).toHaveLength(RECIPIENTS.length);
     expect(emls.every((f) => f.endsWith('.eml'))).toBe(true);
-    const to = emls.map((f) => /^To: (.+)$/m.exec(fs.readFileSync(path.join(dir, 'outbox', f), 'utf8'))?.[1]?.trim()).sort();
+    const to = emls
+      .map((f) => /^To: (.+)$/m.exec(fs.readFileSync(path.join(dir, 'outbox', f), 'utf8'))?.[1]?.trim())
+      .sort();
     expect(to).toEqual(RECIPIENTS);
 
     // The real pass afterwards does everything once.
@@ -440,7 +604,9 @@ describe('backup', () => {
     const r = cli(['backup', file], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^backed up the store to ${file.replace(/[.\\]/g, '\\$&')} \\(\\d+ bytes\\)\\n$`));
+    expect(r.stdout).toMatch(
+      new RegExp(`^backed up the store to ${file.replace(/[.\\]/g, '\\$&')} \\(\\d+ bytes\\)\\n$`),
+    );
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(fs.readdirSync(work.dir).filter((f) => f.includes('.partial'))).toEqual([]);
     const copy = new Database(file, { readonly: true, fileMustExist: true });
@@ -467,13 +633,20 @@ describe('logs', () => {
     const env = seeded(work.dir, 'logs');
     const smtp = await smtpServer({ auth: { user: 'user', pass: 's3cret-pw' } });
     expect(smtp.url).toBe(`smtp://user:s3cret-pw@127.0.0.1:${smtp.port}`);
-    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url, LOG_LEVEL: 'trace', LOG_FORMAT: 'json' });
+    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], {
+      ...env,
+      SMTP_URL: smtp.url,
+      LOG_LEVEL: 'trace',
+      LOG_FORMAT: 'json',
+    });
     expect(r.code).toBe(0);
     // It did log in and send.
     expect(smtp.logins.length).toBeGreaterThan(0);
     expect(smtp.logins.every((u) => u === 'user')).toBe(true);
     expect(smtp.messages).toHaveLength(RECIPIENTS.length);
-    expect(smtp.messages.some((m) => (m.parsed.text ?? '').includes('平素より弊社クラウドサービスをご利用いただき'))).toBe(true);
+    expect(
+      smtp.messages.some((m) => (m.parsed.text ?? '').includes('平素より弊社クラウドサービスをご利用いただき')),
+    ).toBe(true);
 
     const output = r.stdout + r.stderr;
     expect(r.stdout).toContain(`mails: smtp://user:***@127.0.0.1:${smtp.port}\n`);
@@ -482,10 +655,18 @@ describe('logs', () => {
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('{'));
     expect(lines.length).toBeGreaterThan(5);
     const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(entries.map((e) => e.msg)).toEqual(expect.arrayContaining(['pass started', 'statement finalized', 'delivery sent', 'pass finished']));
+    expect(entries.map((e) => e.msg)).toEqual(
+      expect.arrayContaining(['pass started', 'statement finalized', 'delivery sent', 'pass finished']),
+    );
     expect(entries.every((e) => typeof e.level === 'number' && typeof e.time === 'number')).toBe(true);
     // No body text of either locale, nor the HTML, reaches the logs.
-    for (const body of ['平素より弊社クラウドサービスをご利用いただき', 'ご利用料金が確定いたしましたので', 'Thank you for using our cloud services', 'Please find the statement attached', '<html']) {
+    for (const body of [
+      '平素より弊社クラウドサービスをご利用いただき',
+      'ご利用料金が確定いたしましたので',
+      'Thank you for using our cloud services',
+      'Please find the statement attached',
+      '<html',
+    ]) {
       expect(r.stderr).not.toContain(body);
     }
     expect(hasStackTrace(output)).toBe(false);

@@ -55,14 +55,16 @@ describe('usage-charges estimate', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const zip = path.join(work.dir, '202610_TNT00004_estimate.zip');
-    expect(r.stdout).toBe([
-      'estimate of TNT00004 for 2026-10 as of 2026-10-15T12:00:00.000Z (status estimated; nothing stored or sent)',
-      '  period: 2026-09-21 .. 2026-10-20 (UTC)',
-      '  usage counted: 2026-09-21 .. 2026-10-14',
-      `  amount so far: ${amountOf(r.stdout)} SGD`,
-      `  file: ${zip} (${fs.statSync(zip).size} bytes)`,
-      '',
-    ].join('\n'));
+    expect(r.stdout).toBe(
+      [
+        'estimate of TNT00004 for 2026-10 as of 2026-10-15T12:00:00.000Z (status estimated; nothing stored or sent)',
+        '  period: 2026-09-21 .. 2026-10-20 (UTC)',
+        '  usage counted: 2026-09-21 .. 2026-10-14',
+        `  amount so far: ${amountOf(r.stdout)} SGD`,
+        `  file: ${zip} (${fs.statSync(zip).size} bytes)`,
+        '',
+      ].join('\n'),
+    );
     const list = (await entryText(zip, '202610_TNT00004.csv')).split('\r\n');
     const tenantRow = list[1]!.split(',');
     expect(tenantRow.slice(0, 5)).toEqual(['"TNT00004"', '"Globex Singapore"', '""', '"2026-10"', amountOf(r.stdout)]);
@@ -70,7 +72,11 @@ describe('usage-charges estimate', () => {
 
     // Five more days of usage make a larger estimate; --out names the file.
     const out = path.join(work.dir, 'later.zip');
-    const later = cli(['estimate', '--tenant', 'TNT00004', '--as-of', '2026-10-20T12:00:00Z', '--out', out], env, work.dir);
+    const later = cli(
+      ['estimate', '--tenant', 'TNT00004', '--as-of', '2026-10-20T12:00:00Z', '--out', out],
+      env,
+      work.dir,
+    );
     expect(later.code).toBe(0);
     expect(later.stdout).toContain('  usage counted: 2026-09-21 .. 2026-10-19\n');
     expect(later.stdout).toContain(`  file: ${out} (`);
@@ -84,7 +90,11 @@ describe('usage-charges estimate', () => {
 
   it.each(['ecl-detail', 'ecl-summary', 'ecl-tiered'])('writes the %s export with status estimated', (format) => {
     const out = path.join(work.dir, `estimate-${format}.csv`);
-    const r = cli(['estimate', '--tenant', 'manual-tenant', '--as-of', '2026-10-20T00:00:00Z', '--format', format, '--out', out], env, work.dir);
+    const r = cli(
+      ['estimate', '--tenant', 'manual-tenant', '--as-of', '2026-10-20T00:00:00Z', '--format', format, '--out', out],
+      env,
+      work.dir,
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const text = fs.readFileSync(out, 'utf8');
@@ -96,8 +106,14 @@ describe('usage-charges estimate', () => {
   it('an unknown tenant, a bad --as-of or an unknown --format exits 2 with a message and no stack trace', () => {
     const cases: [string[], RegExp][] = [
       [['estimate', '--tenant', 'nobody'], /^error: --tenant: tenant "nobody" does not exist$/m],
-      [['estimate', '--tenant', 'TNT00004', '--as-of', '2026-10-15'], /^error: --as-of: "2026-10-15" is not an ISO 8601 instant/m],
-      [['estimate', '--tenant', 'TNT00004', '--format', 'pdf'], /^error: --format: "pdf" is not a format estimate writes \(ror, ecl-detail, ecl-summary, ecl-tiered\)$/m],
+      [
+        ['estimate', '--tenant', 'TNT00004', '--as-of', '2026-10-15'],
+        /^error: --as-of: "2026-10-15" is not an ISO 8601 instant/m,
+      ],
+      [
+        ['estimate', '--tenant', 'TNT00004', '--format', 'pdf'],
+        /^error: --format: "pdf" is not a format estimate writes \(ror, ecl-detail, ecl-summary, ecl-tiered\)$/m,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = cli(args, env, work.dir);

@@ -7,8 +7,10 @@ import { cli, hasStackTrace } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/store.ts';
 
 const AS_OF = '2026-11-03T00:00:00Z';
-const DETAIL_HEADER = 'ChargeType,ContractId,ExternalContractId,WorkspaceId,WorkspaceName,TenantId,CalculationUnitId,Category,Subcategory,Menu,DetailedMenu,Plan,Region,Description,ResourceId,Usage,Unit,Amount,Currency,TaxClassification,TargetMonth,Status';
-const SUMMARY_HEADER = 'RowType,ContractId,ExternalContractId,WorkspaceId,WorkspaceName,TenantId,Region,Description,Amount,Currency,TargetMonth,Status';
+const DETAIL_HEADER =
+  'ChargeType,ContractId,ExternalContractId,WorkspaceId,WorkspaceName,TenantId,CalculationUnitId,Category,Subcategory,Menu,DetailedMenu,Plan,Region,Description,ResourceId,Usage,Unit,Amount,Currency,TaxClassification,TargetMonth,Status';
+const SUMMARY_HEADER =
+  'RowType,ContractId,ExternalContractId,WorkspaceId,WorkspaceName,TenantId,Region,Description,Amount,Currency,TargetMonth,Status';
 
 let work: { dir: string; cleanup: () => void };
 let env: Record<string, string>;
@@ -16,7 +18,13 @@ beforeAll(() => {
   work = tempDir('uc-export-');
   // The ecl preset: manual-tenant's month is the seed 000 example (5870, tax 10 % in 2026: 587, total 6457).
   // UTF-8 exports (the default follows each tenant's encoding: test/integration/files/encoding-dates.test.ts).
-  env = { DATA_DIR: path.join(work.dir, 'data'), BILLING_TZ: 'UTC', RATING_PRESET: 'ecl', LOG_LEVEL: 'error', CSV_ENCODING: 'utf8' };
+  env = {
+    DATA_DIR: path.join(work.dir, 'data'),
+    BILLING_TZ: 'UTC',
+    RATING_PRESET: 'ecl',
+    LOG_LEVEL: 'error',
+    CSV_ENCODING: 'utf8',
+  };
   const seed = cli(['seed-demo', '--as-of', AS_OF], env);
   expect(seed.code).toBe(0);
 });
@@ -40,7 +48,11 @@ describe('usage-charges export', () => {
       '"total","manual-tenant","manual-tenant","","","","","",6457,"JPY","2026-10","estimated"',
     ]);
     const status = cli(['status', '--month', '2026-10', '--json'], env);
-    expect((JSON.parse(status.stdout) as { statements: { status: string | null }[] }).statements.every((s) => s.status === null)).toBe(true);
+    expect(
+      (JSON.parse(status.stdout) as { statements: { status: string | null }[] }).statements.every(
+        (s) => s.status === null,
+      ),
+    ).toBe(true);
   });
 
   it('after the close, writes each format for 2026-10 from the frozen statements, status fixed', () => {
@@ -56,22 +68,43 @@ describe('usage-charges export', () => {
     expect(rows.filter((r) => r === DETAIL_HEADER)).toHaveLength(1);
     expect(rows.slice(1).every((r) => r.endsWith(',"2026-10","fixed"'))).toBe(true);
     const manual = rows.filter((r) => r.includes('"manual-tenant-jp1"') || r.startsWith('"tax","manual-tenant"'));
-    expect(manual.map((r) => r.split(',')[0])).toEqual(['"usage"', '"usage"', '"fee"', '"usage"', '"usage"', '"usage"', '"allowance"', '"tax"']);
-    expect(manual).toContain('"usage","manual-tenant","manual-tenant","manual-tenant-jp1","manual-tenant jp1","manual-tenant-jp1","EC-CMP-1C4G","Enterprise Cloud 2.0","Virtual Server","Compute","Running","Flavor (1CPU-4GB)","jp1","Virtual Server / Compute","srv-0001",3739,"min",649.135268,"JPY","total","2026-10","fixed"');
-    expect(manual.at(-1)).toBe('"tax","manual-tenant","manual-tenant","","","","","","","","","","","消費税相当額 税区分:合算 消費税率:10%","",5870,"JPY",587,"JPY","total","2026-10","fixed"');
+    expect(manual.map((r) => r.split(',')[0])).toEqual([
+      '"usage"',
+      '"usage"',
+      '"fee"',
+      '"usage"',
+      '"usage"',
+      '"usage"',
+      '"allowance"',
+      '"tax"',
+    ]);
+    expect(manual).toContain(
+      '"usage","manual-tenant","manual-tenant","manual-tenant-jp1","manual-tenant jp1","manual-tenant-jp1","EC-CMP-1C4G","Enterprise Cloud 2.0","Virtual Server","Compute","Running","Flavor (1CPU-4GB)","jp1","Virtual Server / Compute","srv-0001",3739,"min",649.135268,"JPY","total","2026-10","fixed"',
+    );
+    expect(manual.at(-1)).toBe(
+      '"tax","manual-tenant","manual-tenant","","","","","","","","","","","消費税相当額 税区分:合算 消費税率:10%","",5870,"JPY",587,"JPY","total","2026-10","fixed"',
+    );
 
     const summary = exportOf('--format', 'ecl-summary', '--month', '2026-10');
     expect(summary.code).toBe(0);
     const srows = rowsOf(summary.stdout);
     expect(srows[0]).toBe(SUMMARY_HEADER);
-    expect(srows.filter((r) => r.startsWith('"total",')).map((r) => r.split(',')[1])).toEqual(['"TNT00001"', '"TNT00003"', '"TNT00004"', '"TNT00005"', '"manual-tenant"']);
+    expect(srows.filter((r) => r.startsWith('"total",')).map((r) => r.split(',')[1])).toEqual([
+      '"TNT00001"',
+      '"TNT00003"',
+      '"TNT00004"',
+      '"TNT00005"',
+      '"manual-tenant"',
+    ]);
     expect(srows).toContain('"total","manual-tenant","manual-tenant","","","","","",6457,"JPY","2026-10","fixed"');
 
     const out = path.join(work.dir, 'tiered.csv');
     const tiered = exportOf('--format', 'ecl-tiered', '--month', '2026-10', '--out', out);
     expect(tiered.stderr).toBe('');
     expect(tiered.code).toBe(0);
-    expect(tiered.stdout).toMatch(/^export ecl-tiered 2026-10: 5 statement\(s\), 5 fixed, 0 estimated; wrote .*tiered\.csv \(\d+ bytes\)$/m);
+    expect(tiered.stdout).toMatch(
+      /^export ecl-tiered 2026-10: 5 statement\(s\), 5 fixed, 0 estimated; wrote .*tiered\.csv \(\d+ bytes\)$/m,
+    );
     const lines = rowsOf(fs.readFileSync(out, 'utf8'));
     expect(lines.filter((l) => l.startsWith('1,1,"Billing Month","2026-10"'))).toHaveLength(5);
     expect(lines.filter((l) => /^\d+,4,"Billing Status","fixed"/.test(l))).toHaveLength(5);
@@ -122,16 +155,30 @@ describe('usage-charges export', () => {
     expect(r.stderr).toContain('skipped TNT00001: deleted before 2026-11');
     const tiered = exportOf('--format', 'ecl-tiered', '--month', '2026-11', '--tenant', 'TNT00004');
     expect(tiered.code).toBe(0);
-    expect(rowsOf(tiered.stdout).filter((l) => /^\d+,4,"Billing Status","estimated","","",""$/.test(l))).toHaveLength(1);
+    expect(rowsOf(tiered.stdout).filter((l) => /^\d+,4,"Billing Status","estimated","","",""$/.test(l))).toHaveLength(
+      1,
+    );
   });
 
   it.each([
-    [['--format', 'ecl-pdf', '--month', '2026-10'], /--format: "ecl-pdf" is not one of ecl-detail, ecl-summary, ecl-tiered/],
+    [
+      ['--format', 'ecl-pdf', '--month', '2026-10'],
+      /--format: "ecl-pdf" is not one of ecl-detail, ecl-summary, ecl-tiered/,
+    ],
     [['--month', '2026-10'], /required option '--format <format>' not specified/],
     [['--format', 'ecl-detail', '--month', '2026-13'], /--month: "2026-13" is not a month YYYY-MM/],
-    [['--format', 'ecl-detail', '--month', '2026-10', '--tenant', 'nobody'], /--tenant: tenant "nobody" does not exist/],
-    [['--format', 'ecl-detail', '--month', '2026-09', '--tenant', 'manual-tenant'], /--tenant: tenant "manual-tenant" has no statement for 2026-09 \(not billed yet in 2026-09\)/],
-    [['--format', 'ecl-detail', '--month', '2026-10', '--encoding', 'latin1'], /--encoding: "latin1" must be utf8, utf8-bom, cp932/],
+    [
+      ['--format', 'ecl-detail', '--month', '2026-10', '--tenant', 'nobody'],
+      /--tenant: tenant "nobody" does not exist/,
+    ],
+    [
+      ['--format', 'ecl-detail', '--month', '2026-09', '--tenant', 'manual-tenant'],
+      /--tenant: tenant "manual-tenant" has no statement for 2026-09 \(not billed yet in 2026-09\)/,
+    ],
+    [
+      ['--format', 'ecl-detail', '--month', '2026-10', '--encoding', 'latin1'],
+      /--encoding: "latin1" must be utf8, utf8-bom, cp932/,
+    ],
   ])('export %j exits 2 with a message', (args, message) => {
     const r = exportOf(...args);
     expect(r.code).toBe(2);

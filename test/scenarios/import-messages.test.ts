@@ -35,34 +35,45 @@ function quotedAfter(line: string, after: string): string {
 
 const SETTINGS_FILES: [string, string][] = [
   ['its first line', 'SMTP_URL=smtps://billing:secret@mail.example.com:465\nDATA_DIR=/var/lib/usage-charges\n'],
-  ['a later line, after comments', '# usage-charges settings\nDATA_DIR=/var/lib/usage-charges\nSMTP_URL=smtps://billing:secret@mail.example.com:465\nMAIL_FROM=Billing <billing@example.com>\n'],
+  [
+    'a later line, after comments',
+    '# usage-charges settings\nDATA_DIR=/var/lib/usage-charges\nSMTP_URL=smtps://billing:secret@mail.example.com:465\nMAIL_FROM=Billing <billing@example.com>\n',
+  ],
   ['a quoted value', 'DATA_DIR=/var/lib/usage-charges\nSMTP_URL="smtps://billing:secret@mail.example.com:465"\n'],
   ['a line with commas and quotes', 'SMTP_URL=smtps://billing:secret@mail.example.com:465,"x"y\nA,B\n'],
-  ['a line that looks like a header with one known column', 'tenant_name,SMTP_URL=smtps://billing:secret@mail.example.com:465\nT1,x\n'],
+  [
+    'a line that looks like a header with one known column',
+    'tenant_name,SMTP_URL=smtps://billing:secret@mail.example.com:465\nT1,x\n',
+  ],
 ];
 
 describe('importing a file that is not a CSV of its kind', () => {
-  it.each(SETTINGS_FILES)('a settings file with the password in %s is refused without printing any of it, as every kind, and through a symlink', async (name, text) => {
-    const file = write(`.env-${name.replace(/\W+/g, '-')}`, text);
-    const link = path.join(work.dir, `link-${name.replace(/\W+/g, '-')}.csv`);
-    fs.symlinkSync(file, link);
-    for (const target of [file, link]) {
-      for (const kind of IMPORT_KIND_NAMES) {
-        const r = await runMain(['import', kind, target], env);
-        expect(r.code, `${kind}: ${r.stderr}`).toBe(2);
-        expect(r.stdout + r.stderr, kind).not.toContain('secret');
-        expect(r.stdout + r.stderr, kind).not.toContain('mail.example.com');
-        expect(r.stderr).toMatch(/^error: .+: refused, 1 problem; nothing was imported\n.+:\d+: \((header|csv)\): /);
-        expect(hasStackTrace(r.stderr)).toBe(false);
+  it.each(SETTINGS_FILES)(
+    'a settings file with the password in %s is refused without printing any of it, as every kind, and through a symlink',
+    async (name, text) => {
+      const file = write(`.env-${name.replace(/\W+/g, '-')}`, text);
+      const link = path.join(work.dir, `link-${name.replace(/\W+/g, '-')}.csv`);
+      fs.symlinkSync(file, link);
+      for (const target of [file, link]) {
+        for (const kind of IMPORT_KIND_NAMES) {
+          const r = await runMain(['import', kind, target], env);
+          expect(r.code, `${kind}: ${r.stderr}`).toBe(2);
+          expect(r.stdout + r.stderr, kind).not.toContain('secret');
+          expect(r.stdout + r.stderr, kind).not.toContain('mail.example.com');
+          expect(r.stderr).toMatch(/^error: .+: refused, 1 problem; nothing was imported\n.+:\d+: \((header|csv)\): /);
+          expect(hasStackTrace(r.stderr)).toBe(false);
+        }
       }
-    }
-  });
+    },
+  );
 
   it('a header naming no column of the kind says so, without echoing it', async () => {
     const file = write('not-usage.csv', 'SMTP_URL=smtps://billing:secret@mail.example.com:465\n');
     const r = await runMain(['import', 'tenants', file], env);
-    expect(r.stderr).toBe(`error: ${file}: refused, 1 problem; nothing was imported\n`
-      + `${file}:1: (header): names none of the columns of this kind of file (expected tenant_name,display_name,cutoff_day,[locale],[currency],[deleted_at],[csv_encoding]); is it the right file?\n`);
+    expect(r.stderr).toBe(
+      `error: ${file}: refused, 1 problem; nothing was imported\n` +
+        `${file}:1: (header): names none of the columns of this kind of file (expected tenant_name,display_name,cutoff_day,[locale],[currency],[deleted_at],[csv_encoding]); is it the right file?\n`,
+    );
   });
 });
 
@@ -82,11 +93,14 @@ describe('a quoted cell or header in an import error', () => {
 
   it('a long cell with hidden characters is cut to ~80 characters and escaped, in every message that quotes it', async () => {
     const cell = `2026-10-01${'\u202e'}${'9'.repeat(500)}\u0085end`;
-    const file = write('long-cells.csv', [
-      'tenant_name,display_name,cutoff_day,deleted_at',
-      `T3,Three,31,${cell}`,
-      `T4,"Four""x${'y'.repeat(300)}",31,`,
-    ].join('\n') + '\n');
+    const file = write(
+      'long-cells.csv',
+      [
+        'tenant_name,display_name,cutoff_day,deleted_at',
+        `T3,Three,31,${cell}`,
+        `T4,"Four""x${'y'.repeat(300)}",31,`,
+      ].join('\n') + '\n',
+    );
     const r = await runMain(['import', 'tenants', file], env);
     expect(r.code).toBe(2);
     const lines = r.stderr.trimEnd().split('\n').slice(1);
@@ -100,7 +114,10 @@ describe('a quoted cell or header in an import error', () => {
   });
 
   it('text after a closing quote is shown only as a whole character', async () => {
-    const file = write('closing-quote.csv', `tenant_name,display_name,cutoff_day\nT5,"Five"\u202e${'z'.repeat(400)},31\n`);
+    const file = write(
+      'closing-quote.csv',
+      `tenant_name,display_name,cutoff_day\nT5,"Five"\u202e${'z'.repeat(400)},31\n`,
+    );
     const r = await runMain(['import', 'tenants', file], env);
     expect(r.code).toBe(2);
     const line = r.stderr.split('\n')[1]!;

@@ -65,7 +65,11 @@ describe('--version and --help', () => {
   it('--version prints the version of package.json and exits 0', async () => {
     const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
     const r = await runMain(['--version'], { DATA_DIR: path.join(work.dir, 'version') });
-    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({
+      code: 0,
+      stdout: `${version}\n`,
+      stderr: '',
+    });
     expect(fs.existsSync(path.join(work.dir, 'version'))).toBe(false);
   });
 
@@ -103,27 +107,38 @@ describe('a data dir without a store', () => {
     ['run --dry-run', ['run', '--dry-run']],
   ];
 
-  it.each(READERS)('%s says there is no store, exits 2 and creates nothing (not even the folder)', async (_name, args) => {
-    for (const existing of [false, true]) {
-      const dataDir = path.join(work.dir, `no-store-${_name.replace(/\W+/g, '-')}-${existing}`);
-      if (existing) fs.mkdirSync(dataDir);
-      const backup = path.join(work.dir, `backup-${existing}.sqlite`);
-      const r = await runMain(args.map((a) => (a === 'BACKUP' ? backup : a)), { DATA_DIR: dataDir, LOG_LEVEL: 'error' });
-      expect(r.stderr).toBe(`error: no store in DATA_DIR ${dataDir}: run \`usage-charges import\` or \`usage-charges seed-demo\` first\n`);
-      expect(r.code).toBe(2);
-      expect(r.stdout).toBe('');
-      expect(fs.existsSync(dataDir)).toBe(existing);
-      expect(tree(dataDir)).toEqual([]);
-      expect(fs.existsSync(backup)).toBe(false);
-    }
-  });
+  it.each(READERS)(
+    '%s says there is no store, exits 2 and creates nothing (not even the folder)',
+    async (_name, args) => {
+      for (const existing of [false, true]) {
+        const dataDir = path.join(work.dir, `no-store-${_name.replace(/\W+/g, '-')}-${existing}`);
+        if (existing) fs.mkdirSync(dataDir);
+        const backup = path.join(work.dir, `backup-${existing}.sqlite`);
+        const r = await runMain(
+          args.map((a) => (a === 'BACKUP' ? backup : a)),
+          { DATA_DIR: dataDir, LOG_LEVEL: 'error' },
+        );
+        expect(r.stderr).toBe(
+          `error: no store in DATA_DIR ${dataDir}: run \`usage-charges import\` or \`usage-charges seed-demo\` first\n`,
+        );
+        expect(r.code).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(fs.existsSync(dataDir)).toBe(existing);
+        expect(tree(dataDir)).toEqual([]);
+        expect(fs.existsSync(backup)).toBe(false);
+      }
+    },
+  );
 
   it('import, seed-demo and run create the store; then status reads it', async () => {
     const env = demoEnv(path.join(work.dir, 'creators', 'data'));
     const tenants = path.join(ROOT, 'data', 'demo', 'tenants.csv');
     expect((await runMain(['import', 'tenants', tenants], env)).code).toBe(0);
     expect(tree(env.DATA_DIR!)).toContain('usage-charges.sqlite');
-    for (const args of [['seed-demo', '--as-of', AS_OF], ['run', '--as-of', AS_OF]]) {
+    for (const args of [
+      ['seed-demo', '--as-of', AS_OF],
+      ['run', '--as-of', AS_OF],
+    ]) {
       const dataDir = path.join(work.dir, 'creators', args[0]!);
       const r = await runMain(args, demoEnv(dataDir));
       expect(r.stderr, args[0]).toBe('');
@@ -139,7 +154,10 @@ describe('a data dir without a store', () => {
 describe('a folder that cannot be made', () => {
   it('a DATA_DIR that cannot be created (EACCES) is named with the reason; exit 2, no stack trace', async () => {
     const dataDir = path.join(work.dir, 'eacces', 'data');
-    const r = await withFault('folder-create:EACCES', ['seed-demo', '--as-of', AS_OF], { DATA_DIR: dataDir, LOG_LEVEL: 'error' });
+    const r = await withFault('folder-create:EACCES', ['seed-demo', '--as-of', AS_OF], {
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'error',
+    });
     expect(r.stderr).toBe(`error: DATA_DIR ${dataDir} cannot be created: EACCES (permission denied)\n`);
     expect(r.code).toBe(2);
     expect(fs.existsSync(dataDir)).toBe(false);
@@ -149,13 +167,16 @@ describe('a folder that cannot be made', () => {
     const file = path.join(work.dir, 'a-file');
     fs.writeFileSync(file, 'not a folder\n');
     const dataDir = path.join(file, 'data');
-    const r = await runMain(['import', 'tenants', path.join(ROOT, 'data', 'demo', 'tenants.csv')], { DATA_DIR: dataDir, LOG_LEVEL: 'error' });
+    const r = await runMain(['import', 'tenants', path.join(ROOT, 'data', 'demo', 'tenants.csv')], {
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'error',
+    });
     expect(r.stderr).toBe(`error: DATA_DIR ${dataDir} cannot be created: ENOTDIR (${file} is a file, not a folder)\n`);
     expect(r.code).toBe(2);
     expect(hasStackTrace(r.stderr)).toBe(false);
   });
 
-  it('a statements folder that cannot be made (EACCES) or written (EROFS) is named as such in the failed statement\'s reason', async () => {
+  it("a statements folder that cannot be made (EACCES) or written (EROFS) is named as such in the failed statement's reason", async () => {
     for (const [spec, reason] of [
       ['folder-create:EACCES', 'DATA_DIR/statements/202610 cannot be created: EACCES (permission denied)'],
       ['zip-write:EROFS', 'DATA_DIR/statements/202610 is not writable: EROFS (a read-only file system)'],
@@ -175,7 +196,8 @@ describe('a folder that cannot be made', () => {
 });
 
 describe('a full disk under the store', () => {
-  const FULL = /^error: the disk holding DATA_DIR (\S+) is full \(SQLITE_FULL: database or disk is full\); what was being written was not kept: free some space, then run the command again\n$/;
+  const FULL =
+    /^error: the disk holding DATA_DIR (\S+) is full \(SQLITE_FULL: database or disk is full\); what was being written was not kept: free some space, then run the command again\n$/;
 
   it('an import that fills the disk says so, exits 1 and keeps nothing of the file (not "an unexpected failure")', async () => {
     const env = demoEnv(path.join(work.dir, 'full-import'));
@@ -183,7 +205,10 @@ describe('a full disk under the store', () => {
     fs.writeFileSync(first, 'tenant_name,display_name,cutoff_day\nT0,Zero,31\n');
     expect((await runMain(['import', 'tenants', first], env)).code).toBe(0);
     const many = path.join(work.dir, 'many-tenants.csv');
-    fs.writeFileSync(many, `tenant_name,display_name,cutoff_day\n${Array.from({ length: 3000 }, (_, i) => `T${i + 1},Tenant number ${i + 1} with a long display name,31`).join('\n')}\n`);
+    fs.writeFileSync(
+      many,
+      `tenant_name,display_name,cutoff_day\n${Array.from({ length: 3000 }, (_, i) => `T${i + 1},Tenant number ${i + 1} with a long display name,31`).join('\n')}\n`,
+    );
     const r = await withFault('store:SQLITE_FULL', ['import', 'tenants', many], env);
     expect(r.stderr).toMatch(FULL);
     expect(FULL.exec(r.stderr)![1]).toBe(env.DATA_DIR);
@@ -198,7 +223,10 @@ describe('a full disk under the store', () => {
     expect(r.code).toBe(1);
     const failed = r.stderr.split('\n').filter((l) => l.startsWith('  failed to close '));
     expect(failed.length, r.stderr).toBeGreaterThan(0);
-    for (const line of failed) expect(line).toMatch(/^ {2}failed to close \S+ 2026-10: the disk holding DATA_DIR is full \(SQLITE_FULL: database or disk is full\)$/);
+    for (const line of failed)
+      expect(line).toMatch(
+        /^ {2}failed to close \S+ 2026-10: the disk holding DATA_DIR is full \(SQLITE_FULL: database or disk is full\)$/,
+      );
     expect(r.stdout + r.stderr).not.toContain('unexpected');
     expect(hasStackTrace(r.stdout + r.stderr)).toBe(false);
   });

@@ -42,7 +42,8 @@ const MONTH = REFERENCE_MONTH;
 function trialCount(): number {
   const v = process.env.USAGE_CHARGES_SOAK_TRIALS;
   if (v === undefined || v === '') return DEFAULT_TRIALS;
-  if (!/^\d{1,6}$/.test(v) || Number(v) < 1) throw new Error(`USAGE_CHARGES_SOAK_TRIALS must be a whole number of at least 1, not "${v}"`);
+  if (!/^\d{1,6}$/.test(v) || Number(v) < 1)
+    throw new Error(`USAGE_CHARGES_SOAK_TRIALS must be a whole number of at least 1, not "${v}"`);
   return Number(v);
 }
 
@@ -51,15 +52,16 @@ const STATEMENTS = cloud.counts.tenants;
 const CONTACTS = cloud.counts.activeContacts;
 /** The addresses of the generated cloud's active contacts: each must get its tenant's statement. */
 const ACTIVE_CONTACTS = (parse(cloud.files.contacts, { columns: true }) as { email: string; active: string }[])
-  .filter((c) => c.active === 'true').map((c) => c.email).sort();
+  .filter((c) => c.active === 'true')
+  .map((c) => c.email)
+  .sort();
 
 // ---------------------------------------------------------------------------------------------
 // The kill points
 
 /** Where a run is killed: a crash point of the product (it kills itself), or the test killing it from the mail server. */
 type Kill =
-  | { by: 'crash'; point: CrashPoint; nth: number }
-  | { by: 'smtp'; at: 'data-start' | 'data-end'; nth: number };
+  { by: 'crash'; point: CrashPoint; nth: number } | { by: 'smtp'; at: 'data-start' | 'data-end'; nth: number };
 
 /**
  * The kinds of kill a trial draws from: the step of the pass they are in (0 close, 1 zips, 2 their
@@ -67,20 +69,64 @@ type Kill =
  * run may (it has less left to do: it may not get there).
  */
 const FAMILIES: { name: string; step: number; reached: number; later: number; make: (nth: number) => Kill }[] = [
-  { name: 'close-before-commit', step: 0, reached: STATEMENTS, later: STATEMENTS, make: (nth) => ({ by: 'crash', point: 'close-before-commit', nth }) },
-  { name: 'close-after-commit', step: 0, reached: STATEMENTS, later: STATEMENTS, make: (nth) => ({ by: 'crash', point: 'close-after-commit', nth }) },
+  {
+    name: 'close-before-commit',
+    step: 0,
+    reached: STATEMENTS,
+    later: STATEMENTS,
+    make: (nth) => ({ by: 'crash', point: 'close-before-commit', nth }),
+  },
+  {
+    name: 'close-after-commit',
+    step: 0,
+    reached: STATEMENTS,
+    later: STATEMENTS,
+    make: (nth) => ({ by: 'crash', point: 'close-after-commit', nth }),
+  },
   // 50 statements: the zips are written on the files thread, which reaches the point once per zip.
-  { name: 'zip-before-rename', step: 1, reached: STATEMENTS, later: STATEMENTS, make: (nth) => ({ by: 'crash', point: 'zip-before-rename', nth }) },
+  {
+    name: 'zip-before-rename',
+    step: 1,
+    reached: STATEMENTS,
+    later: STATEMENTS,
+    make: (nth) => ({ by: 'crash', point: 'zip-before-rename', nth }),
+  },
   // The thread's zips are recorded together once the close is over (in a later run, one by one).
-  { name: 'files-before-record', step: 2, reached: 1, later: STATEMENTS, make: (nth) => ({ by: 'crash', point: 'files-before-record', nth }) },
-  { name: 'send-before-mark', step: 3, reached: CONTACTS, later: CONTACTS, make: (nth) => ({ by: 'crash', point: 'send-before-mark', nth }) },
-  { name: 'smtp-data-start', step: 3, reached: CONTACTS, later: CONTACTS, make: (nth) => ({ by: 'smtp', at: 'data-start', nth }) },
-  { name: 'smtp-data-end', step: 3, reached: CONTACTS, later: CONTACTS, make: (nth) => ({ by: 'smtp', at: 'data-end', nth }) },
+  {
+    name: 'files-before-record',
+    step: 2,
+    reached: 1,
+    later: STATEMENTS,
+    make: (nth) => ({ by: 'crash', point: 'files-before-record', nth }),
+  },
+  {
+    name: 'send-before-mark',
+    step: 3,
+    reached: CONTACTS,
+    later: CONTACTS,
+    make: (nth) => ({ by: 'crash', point: 'send-before-mark', nth }),
+  },
+  {
+    name: 'smtp-data-start',
+    step: 3,
+    reached: CONTACTS,
+    later: CONTACTS,
+    make: (nth) => ({ by: 'smtp', at: 'data-start', nth }),
+  },
+  {
+    name: 'smtp-data-end',
+    step: 3,
+    reached: CONTACTS,
+    later: CONTACTS,
+    make: (nth) => ({ by: 'smtp', at: 'data-end', nth }),
+  },
 ];
 
 function describeKill(k: Kill): string {
   if (k.by === 'crash') return `${k.point}#${k.nth}`;
-  return k.at === 'data-start' ? `SIGKILL at the start of DATA of message ${k.nth}` : `SIGKILL once message ${k.nth} was read whole, before its reply`;
+  return k.at === 'data-start'
+    ? `SIGKILL at the start of DATA of message ${k.nth}`
+    : `SIGKILL once message ${k.nth} was read whole, before its reply`;
 }
 
 /** One trial: the runs it kills (the first always reaches its point; a second may not), then a run to completion. */
@@ -204,23 +250,66 @@ interface StoreState {
 
 function storeState(dataDir: string): StoreState {
   return inStore(dataDir, (db) => ({
-    statements: without(db.prepare(`SELECT t.tenant_name, s.* FROM statements s JOIN tenants t USING (tenant_pk)
-      ORDER BY t.tenant_name, s.billing_month`).all() as Row[], 'statement_pk', 'tenant_pk'),
-    lines: without(db.prepare(`SELECT t.tenant_name, s.billing_month, l.* FROM charge_lines l JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
-      ORDER BY t.tenant_name, s.billing_month, l.seq`).all() as Row[], 'line_pk', 'statement_pk'),
-    files: without(db.prepare(`SELECT t.tenant_name, s.billing_month, f.* FROM statement_files f JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
-      ORDER BY t.tenant_name, s.billing_month`).all() as Row[], 'file_pk', 'statement_pk'),
-    deliveries: db.prepare(`SELECT t.tenant_name, s.billing_month, d.recipient, d.contact_pk, d.kind, d.status, d.reason, d.sent_at IS NOT NULL AS has_sent_at
+    statements: without(
+      db
+        .prepare(
+          `SELECT t.tenant_name, s.* FROM statements s JOIN tenants t USING (tenant_pk)
+      ORDER BY t.tenant_name, s.billing_month`,
+        )
+        .all() as Row[],
+      'statement_pk',
+      'tenant_pk',
+    ),
+    lines: without(
+      db
+        .prepare(
+          `SELECT t.tenant_name, s.billing_month, l.* FROM charge_lines l JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
+      ORDER BY t.tenant_name, s.billing_month, l.seq`,
+        )
+        .all() as Row[],
+      'line_pk',
+      'statement_pk',
+    ),
+    files: without(
+      db
+        .prepare(
+          `SELECT t.tenant_name, s.billing_month, f.* FROM statement_files f JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
+      ORDER BY t.tenant_name, s.billing_month`,
+        )
+        .all() as Row[],
+      'file_pk',
+      'statement_pk',
+    ),
+    deliveries: db
+      .prepare(
+        `SELECT t.tenant_name, s.billing_month, d.recipient, d.contact_pk, d.kind, d.status, d.reason, d.sent_at IS NOT NULL AS has_sent_at
       FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
-      ORDER BY t.tenant_name, s.billing_month, d.recipient`).all() as Row[],
+      ORDER BY t.tenant_name, s.billing_month, d.recipient`,
+      )
+      .all() as Row[],
   }));
 }
 
 /** The statement deliveries by recipient: Message-ID, status, and the zip its message attaches. */
-function deliveriesByRecipient(dataDir: string): Map<string, { messageId: string; status: string; zipName: string | null; zipPath: string | null }> {
-  const rows = inStore(dataDir, (db) => db.prepare(`SELECT d.recipient, d.message_id AS messageId, d.status, f.zip_name AS zipName, f.zip_path AS zipPath
-    FROM deliveries d LEFT JOIN statement_files f USING (statement_pk) WHERE d.kind = 'statement'`).all() as
-    { recipient: string; messageId: string; status: string; zipName: string | null; zipPath: string | null }[]);
+function deliveriesByRecipient(
+  dataDir: string,
+): Map<string, { messageId: string; status: string; zipName: string | null; zipPath: string | null }> {
+  const rows = inStore(
+    dataDir,
+    (db) =>
+      db
+        .prepare(
+          `SELECT d.recipient, d.message_id AS messageId, d.status, f.zip_name AS zipName, f.zip_path AS zipPath
+    FROM deliveries d LEFT JOIN statement_files f USING (statement_pk) WHERE d.kind = 'statement'`,
+        )
+        .all() as {
+        recipient: string;
+        messageId: string;
+        status: string;
+        zipName: string | null;
+        zipPath: string | null;
+      }[],
+  );
   const out = new Map<string, (typeof rows)[number]>();
   for (const r of rows) {
     expect(out.has(r.recipient), `one statement delivery per recipient: ${r.recipient}`).toBe(false);
@@ -266,7 +355,10 @@ async function runPass(dataDir: string, poolSize: number, kill: Kill | null): Pr
     onDataEnd: (m) => (killAt(m, 'data-end') ? 'hold' : 'reply'),
   });
   try {
-    child = startChild(['run', '--as-of', AS_OF], passEnv(dataDir, server.url, poolSize, kill?.by === 'crash' ? `${kill.point}#${kill.nth}` : undefined));
+    child = startChild(
+      ['run', '--as-of', AS_OF],
+      passEnv(dataDir, server.url, poolSize, kill?.by === 'crash' ? `${kill.point}#${kill.nth}` : undefined),
+    );
     const end = await child.exited;
     return { child, end, server, killed: end.signal === 'SIGKILL' };
   } finally {
@@ -297,9 +389,16 @@ beforeAll(async () => {
   const run = await runPass(dataDir, 5, null);
   expect(run.end.stderr).toBe('');
   expect(run.end.code).toBe(0);
-  expect(run.end.stdout).toMatch(new RegExp(`: ${STATEMENTS} statements closed, 0 failed to close; ${STATEMENTS} files written, 0 failed; ${CONTACTS} mails sent, 0 retrying, 0 failed$`, 'm'));
+  expect(run.end.stdout).toMatch(
+    new RegExp(
+      `: ${STATEMENTS} statements closed, 0 failed to close; ${STATEMENTS} files written, 0 failed; ${CONTACTS} mails sent, 0 retrying, 0 failed$`,
+      'm',
+    ),
+  );
   reference = storeState(dataDir);
-  referenceZips = new Map(reference.files.map((f) => [f.zip_path as string, fs.readFileSync(path.join(dataDir, f.zip_path as string))]));
+  referenceZips = new Map(
+    reference.files.map((f) => [f.zip_path as string, fs.readFileSync(path.join(dataDir, f.zip_path as string))]),
+  );
   // The reference itself: every statement fixed with its zip, every active contact mailed once.
   expect(reference.statements).toHaveLength(STATEMENTS);
   expect(reference.statements.every((s) => s.status === 'fixed' && s.billing_month === MONTH)).toBe(true);
@@ -307,7 +406,9 @@ beforeAll(async () => {
   expect(reference.files).toHaveLength(STATEMENTS);
   expect(reference.deliveries.map((d) => d.recipient as string).sort()).toEqual(ACTIVE_CONTACTS);
   expect(reference.deliveries.every((d) => d.status === 'sent' && d.kind === 'statement')).toBe(true);
-  expect(run.server.messages.map((m) => [m.envelope.rcptTo.join(','), m.acknowledged]).sort()).toEqual(ACTIVE_CONTACTS.map((a) => [a, true]));
+  expect(run.server.messages.map((m) => [m.envelope.rcptTo.join(','), m.acknowledged]).sort()).toEqual(
+    ACTIVE_CONTACTS.map((a) => [a, true]),
+  );
   expect(archiveFiles(dataDir)).toEqual([...referenceZips.keys()].sort());
 }, SETUP_TIMEOUT_MS);
 
@@ -352,7 +453,9 @@ async function runTrial(trial: Trial): Promise<void> {
       expect(run.end.code, `${plan}: ${run.end.stderr}`).toBe(0);
       killedOwner = null;
     }
-    sentAfter.push(new Set([...deliveriesByRecipient(dataDir)].filter(([, d]) => d.status === 'sent').map(([to]) => to)));
+    sentAfter.push(
+      new Set([...deliveriesByRecipient(dataDir)].filter(([, d]) => d.status === 'sent').map(([to]) => to)),
+    );
   }
 
   // Run again, to completion: the lease of the killed pass is taken over at once (no --wait).
@@ -366,7 +469,10 @@ async function runTrial(trial: Trial): Promise<void> {
   // The store: exactly the reference's statements (one per tenant and month), lines, files and deliveries.
   const state = storeState(dataDir);
   expect(state.statements, plan).toEqual(reference.statements);
-  expect(new Set(state.statements.map((s) => `${s.tenant_name as string}/${s.billing_month as string}`)).size, plan).toBe(STATEMENTS);
+  expect(
+    new Set(state.statements.map((s) => `${s.tenant_name as string}/${s.billing_month as string}`)).size,
+    plan,
+  ).toBe(STATEMENTS);
   expect(state.lines, plan).toEqual(reference.lines);
   expect(state.files, plan).toEqual(reference.files);
   expect(state.deliveries, plan).toEqual(reference.deliveries);
@@ -374,10 +480,15 @@ async function runTrial(trial: Trial): Promise<void> {
   // The archive: the reference's zips, byte for byte, under their names. Anything else may only be
   // the temporary file of a zip a killed pass was writing (never recorded; never attached, below);
   // the last test of the file asks that none be left.
-  for (const [zipPath, bytes] of referenceZips) expect(fs.readFileSync(path.join(dataDir, zipPath)).equals(bytes), `${plan}: ${zipPath}`).toBe(true);
+  for (const [zipPath, bytes] of referenceZips)
+    expect(fs.readFileSync(path.join(dataDir, zipPath)).equals(bytes), `${plan}: ${zipPath}`).toBe(true);
   // A pass that removed a killed pass's temporary files says so.
-  const removedSaid = runs.slice(1).concat(last).some((r) => /^ {2}removed \d+ temporary files? a killed pass left while writing$/m.test(r.end.stdout));
-  if (tempsLeftByKills.some((t) => t.startsWith(`${plan}:`))) expect(removedSaid, `${plan}: the resumed pass reports the temporary files it removed`).toBe(true);
+  const removedSaid = runs
+    .slice(1)
+    .concat(last)
+    .some((r) => /^ {2}removed \d+ temporary files? a killed pass left while writing$/m.test(r.end.stdout));
+  if (tempsLeftByKills.some((t) => t.startsWith(`${plan}:`)))
+    expect(removedSaid, `${plan}: the resumed pass reports the temporary files it removed`).toBe(true);
   const killedPids = runs.filter((r) => r.killed).map((r) => r.child.child.pid);
   for (const file of archiveFiles(dataDir).filter((f) => !referenceZips.has(f))) {
     const temp = TEMP_FILE.exec(path.basename(file));
@@ -399,23 +510,33 @@ async function runTrial(trial: Trial): Promise<void> {
   const store = deliveriesByRecipient(dataDir);
   const everyone = [...store.keys()].sort();
   expect(everyone, plan).toEqual(ACTIVE_CONTACTS);
-  const acknowledged = runs.flatMap((r) => r.server.messages.filter((m) => m.acknowledged).map((m) => m.envelope.rcptTo.join(',')));
+  const acknowledged = runs.flatMap((r) =>
+    r.server.messages.filter((m) => m.acknowledged).map((m) => m.envelope.rcptTo.join(',')),
+  );
   expect([...new Set(acknowledged)].sort(), plan).toEqual(everyone);
   for (const [i, run] of runs.entries()) {
     const before = i === 0 ? new Set<string>() : sentAfter[i - 1]!;
     const to = run.server.messages.map((m) => m.envelope.rcptTo.join(','));
     // A run sends each delivery at most once, and never one the store already had as sent.
     expect(new Set(to).size, `${plan}, run ${i + 1}: a recipient twice`).toBe(to.length);
-    expect(to.filter((a) => before.has(a)), `${plan}, run ${i + 1}: sent again after it was recorded sent`).toEqual([]);
+    expect(
+      to.filter((a) => before.has(a)),
+      `${plan}, run ${i + 1}: sent again after it was recorded sent`,
+    ).toEqual([]);
     // Whatever a run recorded sent, its server accepted.
     const newlySent = [...sentAfter[i]!].filter((a) => !before.has(a)).sort();
     const accepted = new Set(run.server.messages.filter((m) => m.acknowledged).map((m) => m.envelope.rcptTo.join(',')));
-    expect(newlySent.filter((a) => !accepted.has(a)), `${plan}, run ${i + 1}: recorded sent, not accepted`).toEqual([]);
+    expect(
+      newlySent.filter((a) => !accepted.has(a)),
+      `${plan}, run ${i + 1}: recorded sent, not accepted`,
+    ).toEqual([]);
   }
   // The last run sent exactly what was not recorded sent before it, each message whole and accepted.
   const lastBefore = sentAfter[runs.length - 2]!;
-  expect(last.server.messages.map((m) => [m.envelope.rcptTo.join(','), m.complete, m.acknowledged]).sort(), plan)
-    .toEqual(everyone.filter((a) => !lastBefore.has(a)).map((a) => [a, true, true]));
+  expect(
+    last.server.messages.map((m) => [m.envelope.rcptTo.join(','), m.complete, m.acknowledged]).sort(),
+    plan,
+  ).toEqual(everyone.filter((a) => !lastBefore.has(a)).map((a) => [a, true, true]));
   // Every message (a duplicate or a message cut off included) carries its delivery's one Message-ID;
   // every message read whole attaches its statement's archived zip, byte for byte.
   for (const m of runs.flatMap((r) => r.server.messages)) {
@@ -425,8 +546,14 @@ async function runTrial(trial: Trial): Promise<void> {
     const id = messageIdIn(m);
     if (m.complete || id !== null) expect(id, `${plan}: Message-ID to ${m.envelope.rcptTo[0]}`).toBe(d!.messageId);
     if (m.parsed === null) continue;
-    expect(m.parsed.attachments.map((a) => a.filename), plan).toEqual([d!.zipName]);
-    expect(m.parsed.attachments[0]!.content.equals(referenceZips.get(d!.zipPath!)!), `${plan}: attachment to ${m.envelope.rcptTo[0]}`).toBe(true);
+    expect(
+      m.parsed.attachments.map((a) => a.filename),
+      plan,
+    ).toEqual([d!.zipName]);
+    expect(
+      m.parsed.attachments[0]!.content.equals(referenceZips.get(d!.zipPath!)!),
+      `${plan}: attachment to ${m.envelope.rcptTo[0]}`,
+    ).toBe(true);
   }
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
@@ -458,7 +585,8 @@ describe('kill matrix: a pass killed anywhere, then run again, ends as an uninte
   // in DATA_DIR/statements (it holds a tenant's statement, is copied by backups, and is never pruned).
   // A SIGKILL while a zip is being written leaves its `.tmp` file; the next pass removes it.
   it('no trial leaves a temporary file in DATA_DIR/statements once the pass has been run again to completion', () => {
-    if (TRIALS.some((t) => t.kills.some((k) => k.by === 'crash' && k.point === 'zip-before-rename'))) expect(tempsLeftByKills.length).toBeGreaterThan(0);
+    if (TRIALS.some((t) => t.kills.some((k) => k.by === 'crash' && k.point === 'zip-before-rename')))
+      expect(tempsLeftByKills.length).toBeGreaterThan(0);
     expect(leftovers).toEqual([]);
   });
 });

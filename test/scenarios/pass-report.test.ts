@@ -8,7 +8,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AS_OF as CLOUD_AS_OF, FILE_KINDS, writeCloud } from '../../bench/generate.ts';
-import { AS_OF, RECIPIENTS, TENANTS, deliveries, demoEnv, endTest, inStore, smtpServer } from '../helpers/demo-store.ts';
+import {
+  AS_OF,
+  RECIPIENTS,
+  TENANTS,
+  deliveries,
+  demoEnv,
+  endTest,
+  inStore,
+  smtpServer,
+} from '../helpers/demo-store.ts';
 import { fakeTerminal, runMain, type MainRun } from '../helpers/main.ts';
 import { unusedPort } from '../helpers/smtp-script.ts';
 import { tempDir } from '../helpers/store.ts';
@@ -32,7 +41,8 @@ function demo(name: string): Record<string, string> {
   return { ...template, DATA_DIR: dataDir };
 }
 
-const summary = (r: MainRun): string => /^(run|dry run) as of .*$/m.exec(r.stdout)?.[0] ?? `(no summary)\n${r.stdout}\n${r.stderr}`;
+const summary = (r: MainRun): string =>
+  /^(run|dry run) as of .*$/m.exec(r.stdout)?.[0] ?? `(no summary)\n${r.stdout}\n${r.stderr}`;
 
 describe('files that failed', () => {
   /** A copy of the demo whose statements folder cannot be made (a file where the month's folder must be). */
@@ -49,22 +59,36 @@ describe('files that failed', () => {
     const r = await runMain(['run', '--as-of', AS_OF], env);
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).not.toContain('archived, not mailed');
-    expect(r.stdout).toContain('\n  1 statement without recipient whose files failed (above): nothing archived or mailed yet\n');
+    expect(r.stdout).toContain(
+      '\n  1 statement without recipient whose files failed (above): nothing archived or mailed yet\n',
+    );
     const other = blocked('files-failed-verbose').env;
     const verbose = await runMain(['run', '--as-of', AS_OF, '--verbose'], other);
-    expect(verbose.stdout).toContain('\n  no recipient: TNT00005 2026-10 has no active contact, and its files failed (above): nothing is archived or mailed yet\n');
+    expect(verbose.stdout).toContain(
+      '\n  no recipient: TNT00005 2026-10 has no active contact, and its files failed (above): nothing is archived or mailed yet\n',
+    );
     expect(verbose.stdout + verbose.stderr).not.toContain('archived, not mailed');
 
     const resend = await runMain(['resend', '--tenant', 'TNT00001', '--month', '2026-10'], env);
     expect(resend.code).toBe(1);
     expect(resend.stderr).not.toContain('are not written yet');
-    expect(resend.stderr).toMatch(/^error: the files of TNT00001 2026-10 could not be written \(last tried \S+\): .*(EEXIST|ENOTDIR).*; nothing can be sent before they are: fix that cause/m);
+    expect(resend.stderr).toMatch(
+      /^error: the files of TNT00001 2026-10 could not be written \(last tried \S+\): .*(EEXIST|ENOTDIR).*; nothing can be sent before they are: fix that cause/m,
+    );
     expect(resend.stderr).toContain('DATA_DIR/statements/202610 cannot be created');
 
     const status = await runMain(['status', '--month', '2026-10'], env);
     expect(status.code).toBe(0);
-    for (const t of TENANTS) expect(status.stdout).toMatch(new RegExp(`^${t} .* files failed at \\S+: .*DATA_DIR/statements/202610 cannot be created: (EEXIST|ENOTDIR)`, 'm'));
-    const json = JSON.parse((await runMain(['status', '--month', '2026-10', '--json'], env)).stdout) as { statements: { files_failed: string | null }[] };
+    for (const t of TENANTS)
+      expect(status.stdout).toMatch(
+        new RegExp(
+          `^${t} .* files failed at \\S+: .*DATA_DIR/statements/202610 cannot be created: (EEXIST|ENOTDIR)`,
+          'm',
+        ),
+      );
+    const json = JSON.parse((await runMain(['status', '--month', '2026-10', '--json'], env)).stdout) as {
+      statements: { files_failed: string | null }[];
+    };
     expect(json.statements.every((s) => s.files_failed !== null)).toBe(true);
   });
 });
@@ -74,14 +98,20 @@ describe('words and counts', () => {
     const env = demo('eml');
     const r = await runMain(['run', '--as-of', AS_OF, '--verbose'], env);
     expect(r.code, r.stderr).toBe(0);
-    expect(summary(r)).toBe('run as of 2026-11-03T00:00:00.000Z: 5 statements closed, 0 failed to close; 5 files written, 0 failed; 5 mails written to the outbox, 0 retrying, 0 failed; 1 without recipient');
+    expect(summary(r)).toBe(
+      'run as of 2026-11-03T00:00:00.000Z: 5 statements closed, 0 failed to close; 5 files written, 0 failed; 5 mails written to the outbox, 0 retrying, 0 failed; 1 without recipient',
+    );
     expect(r.stdout).not.toMatch(/\bsent\b/);
-    expect(r.stdout).toMatch(/^ {2}wrote the mail of TNT00001 2026-10 to billing@tenant01\.example\.jp: outbox\/\S+\.eml$/m);
+    expect(r.stdout).toMatch(
+      /^ {2}wrote the mail of TNT00001 2026-10 to billing@tenant01\.example\.jp: outbox\/\S+\.eml$/m,
+    );
   });
 
   it('one of a thing is singular: 1 mail sent, 1 statement, 1 file', async () => {
     const env = demo('plural');
-    const smtp = await smtpServer({ rcptReplies: { 'ap@rules.example.com': { code: 550, message: 'mailbox unavailable' } } });
+    const smtp = await smtpServer({
+      rcptReplies: { 'ap@rules.example.com': { code: 550, message: 'mailbox unavailable' } },
+    });
     const smtpEnv = { ...env, SMTP_URL: smtp.url };
     const first = await runMain(['run', '--as-of', AS_OF], smtpEnv);
     expect(first.code).toBe(1);
@@ -89,15 +119,19 @@ describe('words and counts', () => {
     expect((await runMain(['retry', '--failed'], env)).code).toBe(0);
     const second = await runMain(['run', '--as-of', AS_OF], smtpEnv);
     expect(second.code, second.stderr).toBe(0);
-    expect(summary(second)).toBe('run as of 2026-11-03T00:00:00.000Z: 0 statements closed, 0 failed to close; 0 files written, 0 failed; 1 mail sent, 0 retrying, 0 failed');
+    expect(summary(second)).toBe(
+      'run as of 2026-11-03T00:00:00.000Z: 0 statements closed, 0 failed to close; 0 files written, 0 failed; 1 mail sent, 0 retrying, 0 failed',
+    );
   });
 
   it('the summary counts the mails waiting because the mail server is unusable', async () => {
     const env = { ...demo('down'), SMTP_URL: `smtp://127.0.0.1:${await unusedPort()}` };
     const r = await runMain(['run', '--as-of', AS_OF], env);
     expect(r.code).toBe(1);
-    expect(summary(r)).toBe('run as of 2026-11-03T00:00:00.000Z: 5 statements closed, 0 failed to close; 5 files written, 0 failed; '
-      + `0 mails sent, 0 retrying, 0 failed; ${RECIPIENTS.length} mails waiting because the mail server is unusable; 1 without recipient`);
+    expect(summary(r)).toBe(
+      'run as of 2026-11-03T00:00:00.000Z: 5 statements closed, 0 failed to close; 5 files written, 0 failed; ' +
+        `0 mails sent, 0 retrying, 0 failed; ${RECIPIENTS.length} mails waiting because the mail server is unusable; 1 without recipient`,
+    );
   });
 });
 
@@ -108,15 +142,20 @@ describe('a pass where every mail is deferred', () => {
     const r = await runMain(['run', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(3);
     expect(summary(r)).toMatch(/; 0 mails sent, 5 retrying, 0 failed; 1 without recipient$/);
-    expect(r.stderr).toMatch(/^ {2}nothing delivered: the mail server deferred every mail it was given \(5 mails\); they wait for their retry$/m);
-    expect(r.stderr).toMatch(/^ {2}mails waiting: 5, none delivered since \S+; last reply at \S+: 451 4\.7\.1 greylisted, try again later \(transient\); next attempt at \S+$/m);
+    expect(r.stderr).toMatch(
+      /^ {2}nothing delivered: the mail server deferred every mail it was given \(5 mails\); they wait for their retry$/m,
+    );
+    expect(r.stderr).toMatch(
+      /^ {2}mails waiting: 5, none delivered since \S+; last reply at \S+: 451 4\.7\.1 greylisted, try again later \(transient\); next attempt at \S+$/m,
+    );
     expect(deliveries(env).every((d) => d.status === 'pending' && d.attempts === 1)).toBe(true);
 
     const status = await runMain(['status'], env);
-    expect(status.stdout).toMatch(/^mails waiting: 5, none delivered since \S+; last reply at \S+: 451 4\.7\.1 greylisted, try again later \(transient\); next attempt at \S+$/m);
+    expect(status.stdout).toMatch(
+      /^mails waiting: 5, none delivered since \S+; last reply at \S+: 451 4\.7\.1 greylisted, try again later \(transient\); next attempt at \S+$/m,
+    );
     const since = /none delivered since (\S+);/.exec(status.stdout)![1]!;
-    expect(since).toBe(inStore(env, (db) => db.prepare("SELECT MIN(created_at) FROM deliveries").pluck().get()));
-
+    expect(since).toBe(inStore(env, (db) => db.prepare('SELECT MIN(created_at) FROM deliveries').pluck().get()));
   });
 });
 
@@ -124,8 +163,12 @@ describe('progress on a terminal', () => {
   it('import shows rows and rows/s, the close shows statements closed; nothing without a terminal', async () => {
     const env = demo('progress');
     const file = path.join(work.dir, 'tenants-more.csv');
-    fs.writeFileSync(file, 'tenant_name,display_name,cutoff_day,locale,currency,deleted_at\n'
-      + Array.from({ length: 50 }, (_, i) => `EXTRA${String(i).padStart(3, '0')},Extra ${i},31,en,JPY,`).join('\n') + '\n');
+    fs.writeFileSync(
+      file,
+      'tenant_name,display_name,cutoff_day,locale,currency,deleted_at\n' +
+        Array.from({ length: 50 }, (_, i) => `EXTRA${String(i).padStart(3, '0')},Extra ${i},31,en,JPY,`).join('\n') +
+        '\n',
+    );
     const tty = fakeTerminal();
     const imported = await runMain(['import', 'tenants', file], env, { progress: tty });
     expect(imported.code, imported.stderr).toBe(0);
@@ -145,7 +188,10 @@ describe('progress on a terminal', () => {
 describe('a pass at many tenants', () => {
   it('prints a summary and every failure in a few lines; --verbose lists every statement, file and mail', async () => {
     const dir = path.join(work.dir, 'many');
-    const generated = writeCloud({ tenants: 300, lplatforms: 1, servers: 1, seed: 20261101, bigTenant: false }, path.join(dir, 'inputs'));
+    const generated = writeCloud(
+      { tenants: 300, lplatforms: 1, servers: 1, seed: 20261101, bigTenant: false },
+      path.join(dir, 'inputs'),
+    );
     const env = demoEnv(path.join(dir, 'data'));
     for (const kind of FILE_KINDS) {
       const r = await runMain(['import', kind, generated.paths[kind]], env);
@@ -153,25 +199,39 @@ describe('a pass at many tenants', () => {
     }
     const copy = { ...env, DATA_DIR: path.join(dir, 'data-copy') };
     fs.cpSync(env.DATA_DIR!, copy.DATA_DIR, { recursive: true });
-    const smtp = await smtpServer({ rcptReplies: { [firstContact(generated.paths.contacts)]: { code: 550, message: 'mailbox unavailable' } } });
+    const smtp = await smtpServer({
+      rcptReplies: { [firstContact(generated.paths.contacts)]: { code: 550, message: 'mailbox unavailable' } },
+    });
 
     const r = await runMain(['run', '--as-of', CLOUD_AS_OF], { ...env, SMTP_URL: smtp.url });
     expect(r.code).toBe(1);
     const closed = generated.counts.tenants;
-    expect(summary(r)).toMatch(new RegExp(`: ${closed} statements closed, 0 failed to close; ${closed} files written, 0 failed; ${generated.counts.activeContacts - 1} mails sent, 0 retrying, 1 failed`));
+    expect(summary(r)).toMatch(
+      new RegExp(
+        `: ${closed} statements closed, 0 failed to close; ${closed} files written, 0 failed; ${generated.counts.activeContacts - 1} mails sent, 0 retrying, 1 failed`,
+      ),
+    );
     // A handful of lines, whatever the number of tenants; the one failure is there.
     expect(r.stdout.trimEnd().split('\n').length).toBeLessThanOrEqual(6);
-    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^ {2}failed to send \S+ 2026-10 to \S+: 550 mailbox unavailable/)]);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^ {2}failed to send \S+ 2026-10 to \S+: 550 mailbox unavailable/),
+    ]);
 
     const v = await runMain(['run', '--as-of', CLOUD_AS_OF, '--verbose'], { ...copy, SMTP_URL: smtp.url });
     expect(v.stdout.split('\n').filter((l) => l.startsWith('  closed '))).toHaveLength(closed);
     expect(v.stdout.split('\n').filter((l) => l.startsWith('  wrote statements/'))).toHaveLength(closed);
-    expect(v.stdout.split('\n').filter((l) => l.startsWith('  sent '))).toHaveLength(generated.counts.activeContacts - 1);
+    expect(v.stdout.split('\n').filter((l) => l.startsWith('  sent '))).toHaveLength(
+      generated.counts.activeContacts - 1,
+    );
   });
 });
 
 /** The first active contact of a generated contacts file. */
 function firstContact(file: string): string {
-  const line = fs.readFileSync(file, 'utf8').split('\n').slice(1).find((l) => l.endsWith(',true'))!;
+  const line = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .slice(1)
+    .find((l) => l.endsWith(',true'))!;
   return line.split(',')[1]!;
 }

@@ -13,7 +13,8 @@ import { cli, cliAsync, hasStackTrace, type CliRun } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/store.ts';
 
 const AS_OF = '2026-11-03T00:00:00Z';
-const LEASE_MESSAGE = /^error: another usage-charges pass \(owner \S+:\d+:[0-9a-f]{8}\) holds the month-end lease until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z; try again later or use --wait$/m;
+const LEASE_MESSAGE =
+  /^error: another usage-charges pass \(owner \S+:\d+:[0-9a-f]{8}\) holds the month-end lease until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z; try again later or use --wait$/m;
 
 let work: { dir: string; cleanup: () => void };
 beforeAll(() => {
@@ -45,13 +46,19 @@ function inStore<T>(env: Record<string, string>, read: (db: ReturnType<typeof op
 }
 
 function fixedStatements(env: Record<string, string>): number {
-  return inStore(env, (db) => db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get() as number);
+  return inStore(
+    env,
+    (db) => db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get() as number,
+  );
 }
 
 describe('usage-charges run: one pass at a time', () => {
   it('two runs at once: exactly one closes the five statements; the other exits 1 with the lease message or (if it came after) closes nothing', async () => {
     const env = seeded('race');
-    const [a, b] = await Promise.all([cliAsync(['run', '--as-of', AS_OF], env), cliAsync(['run', '--as-of', AS_OF], env)]);
+    const [a, b] = await Promise.all([
+      cliAsync(['run', '--as-of', AS_OF], env),
+      cliAsync(['run', '--as-of', AS_OF], env),
+    ]);
     const runs = [a, b];
     const winner = runs.filter((r) => closedCount(r) === 5);
     expect(winner).toHaveLength(1);
@@ -73,13 +80,23 @@ describe('usage-charges run: one pass at a time', () => {
       return listRuns(db);
     });
     expect(recorded.length).toBe(other.code === 1 ? 1 : 2);
-    expect(recorded.every((r) => r.status === 'ok' && r.finishedAt !== null && r.asOf === '2026-11-03T00:00:00.000Z')).toBe(true);
-    expect(recorded.map((r) => JSON.parse(r.summary) as { closed: number }).map((s) => s.closed).sort()).toEqual(other.code === 1 ? [5] : [0, 5]);
+    expect(
+      recorded.every((r) => r.status === 'ok' && r.finishedAt !== null && r.asOf === '2026-11-03T00:00:00.000Z'),
+    ).toBe(true);
+    expect(
+      recorded
+        .map((r) => JSON.parse(r.summary) as { closed: number })
+        .map((s) => s.closed)
+        .sort(),
+    ).toEqual(other.code === 1 ? [5] : [0, 5]);
   });
 
   it('two runs at once with --wait: both exit 0, one closes the five statements and the other closes nothing', async () => {
     const env = seeded('race-wait');
-    const runs = await Promise.all([cliAsync(['run', '--as-of', AS_OF, '--wait'], env), cliAsync(['run', '--as-of', AS_OF, '--wait'], env)]);
+    const runs = await Promise.all([
+      cliAsync(['run', '--as-of', AS_OF, '--wait'], env),
+      cliAsync(['run', '--as-of', AS_OF, '--wait'], env),
+    ]);
     for (const r of runs) {
       expect(r.code).toBe(0);
       expect(r.stderr).toBe('');
@@ -102,7 +119,9 @@ describe('usage-charges run: one pass at a time', () => {
     const r = cli(['run', '--as-of', AS_OF], env);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`error: another usage-charges pass (owner ${holder}) holds the month-end lease until ${until}; try again later or use --wait\n`);
+    expect(r.stderr).toBe(
+      `error: another usage-charges pass (owner ${holder}) holds the month-end lease until ${until}; try again later or use --wait\n`,
+    );
     expect(fixedStatements(env)).toBe(0);
     expect(inStore(env, (db) => listRuns(db))).toEqual([]);
   });
@@ -111,7 +130,11 @@ describe('usage-charges run: one pass at a time', () => {
     const env = seeded('dead');
     const dead = 'other-host:4243:deadbeef';
     inStore(env, (db) => {
-      db.prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')").run(new Date().toISOString(), '2026-11-03T00:00:00.000Z', dead);
+      db.prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')").run(
+        new Date().toISOString(),
+        '2026-11-03T00:00:00.000Z',
+        dead,
+      );
       // Its last heartbeat gave it 1.5 s more; it will never renew it.
       acquireLease(db, 'month-end', dead, 1500, new Date());
     });
@@ -121,7 +144,10 @@ describe('usage-charges run: one pass at a time', () => {
     expect(r.stdout).toContain(`took over the month-end lease of ${dead}, which expired`);
     expect(closedCount(r)).toBe(5);
     const recorded: RunRecord[] = inStore(env, (db) => listRuns(db));
-    expect(recorded.map((x) => [x.owner === dead, x.status])).toEqual([[false, 'ok'], [true, 'interrupted']]);
+    expect(recorded.map((x) => [x.owner === dead, x.status])).toEqual([
+      [false, 'ok'],
+      [true, 'interrupted'],
+    ]);
     expect(JSON.parse(recorded[0]!.summary)).toMatchObject({ closed: 5, closeFailed: 0, filesFailed: 0 });
   });
 
@@ -132,15 +158,24 @@ describe('usage-charges run: one pass at a time', () => {
     expect(exited.status).toBe(0);
     const gone = `${os.hostname()}:${exited.pid}:0badf00d`;
     inStore(env, (db) => {
-      db.prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')").run(new Date().toISOString(), '2026-11-03T00:00:00.000Z', gone);
+      db.prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')").run(
+        new Date().toISOString(),
+        '2026-11-03T00:00:00.000Z',
+        gone,
+      );
       acquireLease(db, 'month-end', gone, 3_600_000, new Date());
     });
     const r = cli(['run', '--as-of', AS_OF], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`took over the month-end lease of ${gone}, whose process is no longer running on this host (its pass did not finish)\n`);
+    expect(r.stdout).toContain(
+      `took over the month-end lease of ${gone}, whose process is no longer running on this host (its pass did not finish)\n`,
+    );
     expect(r.stdout).not.toContain('which expired');
     expect(closedCount(r)).toBe(5);
-    expect(inStore(env, (db) => listRuns(db)).map((x) => [x.owner === gone, x.status])).toEqual([[false, 'ok'], [true, 'interrupted']]);
+    expect(inStore(env, (db) => listRuns(db)).map((x) => [x.owner === gone, x.status])).toEqual([
+      [false, 'ok'],
+      [true, 'interrupted'],
+    ]);
   });
 });

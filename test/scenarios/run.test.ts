@@ -34,7 +34,8 @@ describe('usage-charges run', () => {
     expect(closed.map((l) => l.split(' ')[3]).sort()).toEqual([...DEMO_TENANTS].sort());
     // The SGD tenant is reported in its currency, the others in yen without decimals.
     expect(closed.find((l) => l.includes(' TNT00004 '))).toMatch(/ SGD$/);
-    for (const t of DEMO_TENANTS.filter((x) => x !== 'TNT00004')) expect(closed.find((l) => l.includes(` ${t} `))).toMatch(/: total \d+ JPY$/);
+    for (const t of DEMO_TENANTS.filter((x) => x !== 'TNT00004'))
+      expect(closed.find((l) => l.includes(` ${t} `))).toMatch(/: total \d+ JPY$/);
 
     const second = cli(['run', '--verbose', '--as-of', AS_OF], env);
     expect(second.code).toBe(0);
@@ -63,16 +64,37 @@ describe('usage-charges run with a tenant that cannot be closed', () => {
       return f;
     };
     const head = 'product_id,priority,applicable_from,category,resource_identifier,unit_code,unit_price,product_name';
-    expect(cli(['import', 'catalog', write('late.csv', `${head}\nLATE,0,2027-01-01T00:00:00Z,other,late,minute,1,Late product\n`)], envF).code).toBe(0);
-    const usage = 'record_id,tenant_name,lplatform_id,resource_id,resource_kind,product_id,time_kind,start_at,end_at\n'
-      + 'late-1,TNT00005,TNT00005-LPlatform01,x1,other,LATE,deployed,2026-10-01T00:00:00Z,2026-10-01T01:00:00Z\n';
+    expect(
+      cli(
+        [
+          'import',
+          'catalog',
+          write('late.csv', `${head}\nLATE,0,2027-01-01T00:00:00Z,other,late,minute,1,Late product\n`),
+        ],
+        envF,
+      ).code,
+    ).toBe(0);
+    const usage =
+      'record_id,tenant_name,lplatform_id,resource_id,resource_kind,product_id,time_kind,start_at,end_at\n' +
+      'late-1,TNT00005,TNT00005-LPlatform01,x1,other,LATE,deployed,2026-10-01T00:00:00Z,2026-10-01T01:00:00Z\n';
     expect(cli(['import', 'usage', write('late-usage.csv', usage)], envF).code).toBe(0);
     const r = cli(['run', '--verbose', '--as-of', AS_OF], envF);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/4 statements closed, 1 failed/);
-    expect(r.stderr).toContain('failed to close TNT00005 2026-10: product LATE has no price in force at 2026-10-01T00:00:00.000Z');
+    expect(r.stderr).toContain(
+      'failed to close TNT00005 2026-10: product LATE has no price in force at 2026-10-01T00:00:00.000Z',
+    );
     expect(hasStackTrace(r.stderr)).toBe(false);
-    expect(cli(['import', 'catalog', write('late2.csv', `${head}\nLATE,1,2020-01-01T00:00:00Z,other,late,minute,1,Late product\n`)], envF).code).toBe(0);
+    expect(
+      cli(
+        [
+          'import',
+          'catalog',
+          write('late2.csv', `${head}\nLATE,1,2020-01-01T00:00:00Z,other,late,minute,1,Late product\n`),
+        ],
+        envF,
+      ).code,
+    ).toBe(0);
     const again = cli(['run', '--verbose', '--as-of', AS_OF], envF);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/1 statement closed, 0 failed/);

@@ -32,7 +32,11 @@ function inStore<T>(dataDir: string, read: (db: Database.Database) => T): T {
 const CATCH_UP_REPORT = /^catch-up pass as of [^\n]+\n(?: {2}[^\n]*\n)*statements: [^\n]+\nmails: [^\n]+\n/m;
 
 function runs(dataDir: string): { status: string; summary: string }[] {
-  return inStore(dataDir, (db) => db.prepare('SELECT status, summary FROM runs ORDER BY run_pk').all() as { status: string; summary: string }[]);
+  return inStore(
+    dataDir,
+    (db) =>
+      db.prepare('SELECT status, summary FROM runs ORDER BY run_pk').all() as { status: string; summary: string }[],
+  );
 }
 
 function files(dir: string, ext: string): string[] {
@@ -45,7 +49,14 @@ async function allMailsWritten(dataDir: string): Promise<string[]> {
   return until(() => {
     const emls = files(path.join(dataDir, 'outbox'), '.eml');
     if (emls.length === 0 || !fs.existsSync(path.join(dataDir, 'usage-charges.sqlite'))) return undefined;
-    const d = inStore(dataDir, (db) => db.prepare("SELECT COUNT(*) AS n, SUM(status = 'sent') AS sent FROM deliveries").get() as { n: number; sent: number | null });
+    const d = inStore(
+      dataDir,
+      (db) =>
+        db.prepare("SELECT COUNT(*) AS n, SUM(status = 'sent') AS sent FROM deliveries").get() as {
+          n: number;
+          sent: number | null;
+        },
+    );
     return d.n > 0 && d.sent === d.n && emls.length === d.n ? emls : undefined;
   }, 'the .eml files of every delivery');
 }
@@ -69,31 +80,54 @@ function expectNoErrorLogs(stderr: string): void {
 describe('usage-charges schedule', () => {
   it('catches up at start, runs again on cron ticks, and on SIGTERM exits 0 with the lease released and no pass left running', async () => {
     const dataDir = path.join(work.dir, 'service');
-    const env = { DATA_DIR: dataDir, BILLING_TZ: 'UTC', LOG_LEVEL: 'info', LOG_FORMAT: 'json', CRON_SCHEDULE: '*/2 * * * * *' };
+    const env = {
+      DATA_DIR: dataDir,
+      BILLING_TZ: 'UTC',
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+      CRON_SCHEDULE: '*/2 * * * * *',
+    };
     // The demo usage in the month before now: the service's passes run as of now.
     const seed = cli(['seed-demo'], env);
     expect(seed.code).toBe(0);
 
     const service = startChild(['schedule'], env);
-    await service.waitForStdout(/^usage-charges is running: the next pass is at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z \(CRON_SCHEDULE "\*\/2 \* \* \* \* \*" in UTC\); stop it with Ctrl-C or SIGTERM$/m);
+    await service.waitForStdout(
+      /^usage-charges is running: the next pass is at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z \(CRON_SCHEDULE "\*\/2 \* \* \* \* \*" in UTC\); stop it with Ctrl-C or SIGTERM$/m,
+    );
 
     // The catch-up pass closes the demo's month, writes its zips and mails it as .eml files.
     await service.waitForStdout(CATCH_UP_REPORT);
-    expect(service.stdout).toMatch(/^catch-up pass as of \S+: [1-9]\d* statements closed, 0 failed to close; [1-9]\d* files written, 0 failed; [1-9]\d* mails written to the outbox, 0 retrying, 0 failed/m);
+    expect(service.stdout).toMatch(
+      /^catch-up pass as of \S+: [1-9]\d* statements closed, 0 failed to close; [1-9]\d* files written, 0 failed; [1-9]\d* mails written to the outbox, 0 retrying, 0 failed/m,
+    );
     // The line about the service comes after the catch-up pass's report, not in the middle of it.
-    expect(service.stdout.indexOf('catch-up pass as of')).toBeLessThan(service.stdout.indexOf('usage-charges is running'));
+    expect(service.stdout.indexOf('catch-up pass as of')).toBeLessThan(
+      service.stdout.indexOf('usage-charges is running'),
+    );
     expect(service.stdout.indexOf('mails: ')).toBeLessThan(service.stdout.indexOf('usage-charges is running'));
     const emls = await allMailsWritten(dataDir);
-    const closed = inStore(dataDir, (db) => db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get() as number);
+    const closed = inStore(
+      dataDir,
+      (db) => db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get() as number,
+    );
     expect(closed).toBeGreaterThan(0);
     expect(files(path.join(dataDir, 'statements'), '.zip')).toHaveLength(closed);
     expect(service.stdout).toContain(`statements: ${path.join(dataDir, 'statements')}\n`);
     expect(service.stdout).toContain(`mails: ${path.join(dataDir, 'outbox')}\n`);
 
     // A later cron tick runs another pass, recorded in runs, which closes and sends nothing again.
-    await until(() => (runs(dataDir).filter((r) => r.status !== 'running').length >= 2 ? true : undefined), 'a second pass');
-    await service.waitForStdout(/^scheduled pass as of \S+: 0 statements closed, 0 failed to close; 0 files written, 0 failed; 0 mails written to the outbox, 0 retrying, 0 failed$/m);
-    const later = runs(dataDir).filter((r) => r.status === 'ok').slice(1).map((r) => JSON.parse(r.summary) as { closed: number; sent: number });
+    await until(
+      () => (runs(dataDir).filter((r) => r.status !== 'running').length >= 2 ? true : undefined),
+      'a second pass',
+    );
+    await service.waitForStdout(
+      /^scheduled pass as of \S+: 0 statements closed, 0 failed to close; 0 files written, 0 failed; 0 mails written to the outbox, 0 retrying, 0 failed$/m,
+    );
+    const later = runs(dataDir)
+      .filter((r) => r.status === 'ok')
+      .slice(1)
+      .map((r) => JSON.parse(r.summary) as { closed: number; sent: number });
     expect(later.length).toBeGreaterThan(0);
     expect(later.every((s) => s.closed === 0 && s.sent === 0)).toBe(true);
 
@@ -116,7 +150,9 @@ describe('usage-charges schedule', () => {
 
 describe('npm start', () => {
   it('is seed-demo --if-empty then schedule; on a fresh data dir it writes the statements and .eml mails, says where, and stops on SIGTERM', async () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     const start = pkg.scripts.start ?? '';
     expect(start).toBe('node bin/usage-charges.js seed-demo --if-empty && node bin/usage-charges.js schedule');
     // Run exactly those commands (with this node), as npm start would, in the project folder.
@@ -127,16 +163,28 @@ describe('npm start', () => {
     const dataDir = path.join(work.dir, 'npm-start');
     // What a fresh checkout has: no SMTP_URL, the default schedule; only the data dir is moved to a temp folder.
     const env = { DATA_DIR: dataDir, PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
-    const seed = spawnSync(process.execPath, seedCommand!.slice(1), { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+    const seed = spawnSync(process.execPath, seedCommand!.slice(1), {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(seed.stderr).toBe('');
     expect(seed.status).toBe(0);
     expect(seed.stdout).toMatch(/^seed-demo: demo usage in \d{4}-\d\d \(billing time zone UTC\)\n/);
 
     const service = startChild([], env, { command: scheduleCommand!.slice(1) });
     await service.waitForStdout(CATCH_UP_REPORT);
-    expect(service.stdout).toMatch(new RegExp(`^statements: ${escape(path.join(dataDir, 'statements'))}\\nmails: ${escape(path.join(dataDir, 'outbox'))}$`, 'm'));
+    expect(service.stdout).toMatch(
+      new RegExp(
+        `^statements: ${escape(path.join(dataDir, 'statements'))}\\nmails: ${escape(path.join(dataDir, 'outbox'))}$`,
+        'm',
+      ),
+    );
     expect(service.stdout).toMatch(/^catch-up pass as of \S+: [1-9]\d* statements closed, /m);
-    await service.waitForStdout(/^usage-charges is running: the next pass is at \S+ \(CRON_SCHEDULE "0 2 \* \* \*" in UTC\); stop it with Ctrl-C or SIGTERM$/m);
+    await service.waitForStdout(
+      /^usage-charges is running: the next pass is at \S+ \(CRON_SCHEDULE "0 2 \* \* \*" in UTC\); stop it with Ctrl-C or SIGTERM$/m,
+    );
     const emls = await allMailsWritten(dataDir);
     expect(emls.length).toBeGreaterThan(0);
     const zips = files(path.join(dataDir, 'statements'), '.zip');
@@ -149,7 +197,12 @@ describe('npm start', () => {
     expectNoErrorLogs(end.stderr);
 
     // Started again, npm start loads nothing more.
-    const again = spawnSync(process.execPath, seedCommand!.slice(1), { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+    const again = spawnSync(process.execPath, seedCommand!.slice(1), {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(again.status).toBe(0);
     expect(again.stdout).toBe('seed-demo: the store already holds tenants; nothing loaded\n');
   });

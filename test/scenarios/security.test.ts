@@ -67,21 +67,50 @@ function lineOf(rows: readonly (readonly string[])[], i: number): number {
 const TENANTS_HEADER = 'tenant_name,display_name,cutoff_day,locale';
 const CONTACTS_HEADER = 'tenant_name,email,contact_name,active';
 const LPLATFORMS_HEADER = 'lplatform_id,tenant_name,lplatform_name';
-const USAGE_HEADER = 'record_id,tenant_name,lplatform_id,resource_id,resource_name,resource_kind,product_id,time_kind,start_at,end_at';
-const CATALOG_HEADER = 'product_id,priority,applicable_from,category,resource_identifier,unit_code,unit_price,product_name,description,charge_type,time_basis';
+const USAGE_HEADER =
+  'record_id,tenant_name,lplatform_id,resource_id,resource_name,resource_kind,product_id,time_kind,start_at,end_at';
+const CATALOG_HEADER =
+  'product_id,priority,applicable_from,category,resource_identifier,unit_code,unit_price,product_name,description,charge_type,time_basis';
 
 /** The usage of one L-Platform: its template for the month, a server running 10 hours, and `extra` rows. */
-function lplatformUsage(tenant: string, lp: string, serverName: string, extra: readonly (readonly string[])[] = []): string[][] {
+function lplatformUsage(
+  tenant: string,
+  lp: string,
+  serverName: string,
+  extra: readonly (readonly string[])[] = [],
+): string[][] {
   return [
     [`${lp}-u1`, tenant, lp, lp, lp, 'template', 'TE-0001', 'deployed', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z'],
-    [`${lp}-u2`, tenant, lp, `${lp}-srv1`, serverName, 'virtual_server', 'VM-0001', 'operating', '2026-10-02T00:00:00Z', '2026-10-02T10:00:00Z'],
+    [
+      `${lp}-u2`,
+      tenant,
+      lp,
+      `${lp}-srv1`,
+      serverName,
+      'virtual_server',
+      'VM-0001',
+      'operating',
+      '2026-10-02T00:00:00Z',
+      '2026-10-02T10:00:00Z',
+    ],
     ...extra.map((r) => [...r]),
   ];
 }
 
 /** A license used for the whole month (a monthly fee), on a resource of its own. */
 function licenseUsage(tenant: string, lp: string, resourceName: string, product: string): string[] {
-  return [`${lp}-u3`, tenant, lp, `${lp}-lic`, resourceName, 'license', product, 'deployed', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z'];
+  return [
+    `${lp}-u3`,
+    tenant,
+    lp,
+    `${lp}-lic`,
+    resourceName,
+    'license',
+    product,
+    'deployed',
+    '2026-10-01T00:00:00Z',
+    '2026-11-01T00:00:00Z',
+  ];
 }
 
 /** A scenario's folder under the work dir: its data dir (not created yet) and its input folder. */
@@ -91,7 +120,18 @@ function scenario(name: string, extra: Record<string, string> = {}): { root: str
   fs.mkdirSync(inputs, { recursive: true });
   // Statements in UTF-8: the hostile names include characters cp932 cannot hold (the imports
   // refuse those for tenants written in cp932: test/integration/ingest/encoding.test.ts).
-  return { root, inputs, env: { DATA_DIR: path.join(root, 'data'), BILLING_TZ: 'UTC', LOG_LEVEL: 'error', CSV_ENCODING: 'utf8', ...CONFIGURED_MAIL, ...extra } };
+  return {
+    root,
+    inputs,
+    env: {
+      DATA_DIR: path.join(root, 'data'),
+      BILLING_TZ: 'UTC',
+      LOG_LEVEL: 'error',
+      CSV_ENCODING: 'utf8',
+      ...CONFIGURED_MAIL,
+      ...extra,
+    },
+  };
 }
 
 /** Writes `text` as `<dir>/<name>` and returns its path. */
@@ -106,13 +146,19 @@ function expectRefusal(refusal: { file: string; run: CliRun }): string {
   const { file, run } = refusal;
   expect(run.code, run.stderr).toBe(2);
   expect(run.stdout).toBe('');
-  expect(run.stderr).toMatch(new RegExp(`^error: ${escapeRegExp(file)}: refused, \\d+ problems?; nothing was imported\\n`));
+  expect(run.stderr).toMatch(
+    new RegExp(`^error: ${escapeRegExp(file)}: refused, \\d+ problems?; nothing was imported\\n`),
+  );
   expect(hasStackTrace(run.stderr)).toBe(false);
   return run.stderr;
 }
 
 /** The refusal names each of these rows of its file (by the line it starts on) with the field. */
-function expectRowsNamed(refusal: { file: string; run: CliRun; rows: readonly (readonly string[])[] }, rows: readonly (readonly string[])[], field: string): void {
+function expectRowsNamed(
+  refusal: { file: string; run: CliRun; rows: readonly (readonly string[])[] },
+  rows: readonly (readonly string[])[],
+  field: string,
+): void {
   const stderr = expectRefusal(refusal);
   expect(rows.length).toBeGreaterThan(0);
   for (const row of rows) {
@@ -161,7 +207,12 @@ function zipCsvs(zip: Buffer): Map<string, CsvCell[][]> {
 /** The archived zips of the month, by file name. */
 function archivedZips(env: Env): Map<string, Buffer> {
   const dir = path.join(env.DATA_DIR, 'statements', YYYYMM);
-  return new Map(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+  return new Map(
+    fs
+      .readdirSync(dir)
+      .sort()
+      .map((f) => [f, fs.readFileSync(path.join(dir, f))]),
+  );
 }
 
 function sha256(bytes: Buffer): string {
@@ -179,7 +230,10 @@ function rawHeaderLines(raw: Buffer): string[] {
   const text = raw.toString('latin1');
   const end = text.indexOf('\r\n\r\n');
   expect(end).toBeGreaterThan(0);
-  return text.slice(0, end).replace(/\r\n[ \t]/g, ' ').split('\r\n');
+  return text
+    .slice(0, end)
+    .replace(/\r\n[ \t]/g, ' ')
+    .split('\r\n');
 }
 
 /**
@@ -195,8 +249,13 @@ function expectOneRecipient(m: ReceivedMessage, to: string): void {
     expect(l, JSON.stringify(l)).toMatch(/^[\x21-\x39\x3b-\x7e]+: ?[^\r\n]*$/);
     return l.slice(0, l.indexOf(':')).toLowerCase();
   });
-  for (const banned of ['bcc', 'cc', 'resent-to', 'resent-cc', 'resent-bcc', 'reply-to', 'sender', 'x-evil']) expect(names, banned).not.toContain(banned);
-  for (const once of ['to', 'from', 'subject', 'message-id', 'x-usage-charges-tenant']) expect(names.filter((n) => n === once), once).toHaveLength(1);
+  for (const banned of ['bcc', 'cc', 'resent-to', 'resent-cc', 'resent-bcc', 'reply-to', 'sender', 'x-evil'])
+    expect(names, banned).not.toContain(banned);
+  for (const once of ['to', 'from', 'subject', 'message-id', 'x-usage-charges-tenant'])
+    expect(
+      names.filter((n) => n === once),
+      once,
+    ).toHaveLength(1);
   expect(headerText(m, 'x-usage-charges-tenant')).not.toMatch(/[\0\r\n]/);
 }
 
@@ -222,21 +281,74 @@ const LICENSES = [
   { id: 'LIC-AT', name: '＠SUM(1,1)', ident: '－lic-ident' },
 ];
 /** Names as imported; the last two tenants then get a tab and a CR at the start, as another source could store them. */
-const FX_NAMES = new Map(FX.map((t, i) => [t, { display: FORMULAS[i] ?? `plain display ${i}`, lpName: FORMULAS[(i + 3) % FORMULAS.length]! }]));
-const FX_STORED = [{ tenant: 'FX09', display: '\t=1+1', lpName: '\t@SUM(A1)' }, { tenant: 'FX10', display: '\r=1+1', lpName: '\r+1' }];
-const FX_REFUSED = [['FXT1', '\t=1+1', '31', 'en'], ['FXT2', '\r=1+1', '31', 'en']];
+const FX_NAMES = new Map(
+  FX.map((t, i) => [t, { display: FORMULAS[i] ?? `plain display ${i}`, lpName: FORMULAS[(i + 3) % FORMULAS.length]! }]),
+);
+const FX_STORED = [
+  { tenant: 'FX09', display: '\t=1+1', lpName: '\t@SUM(A1)' },
+  { tenant: 'FX10', display: '\r=1+1', lpName: '\r+1' },
+];
+const FX_REFUSED = [
+  ['FXT1', '\t=1+1', '31', 'en'],
+  ['FXT2', '\r=1+1', '31', 'en'],
+];
 
 const EVIL = 'evil@evil.example';
 /** Display and contact names that look like headers, and how a subject line shows the display name. */
 const HI = [
-  { tenant: 'HI01', display: `Bcc: ${EVIL}`, locale: 'en', contacts: [['ap@hi01.example.com', `Boss\u2028Bcc: ${EVIL}`], ["o'brien+x@hi01.example.com", `"Evil" <${EVIL}>`]], shown: `Bcc: ${EVIL}` },
-  { tenant: 'HI02', display: `x <${EVIL}>, evil2@evil.example`, locale: 'en', contacts: [['ap@hi02.example.com', `x\u0085To: ${EVIL}`]], shown: `x <${EVIL}>, evil2@evil.example` },
-  { tenant: 'HI03', display: `=?UTF-8?Q?Acme=0D=0ABcc:_${EVIL}?=`, locale: 'en', contacts: [['ap@hi03.example.com', `=?UTF-8?Q?=0D=0ABcc:_${EVIL}?=`]], shown: `=?UTF-8?Q?Acme=0D=0ABcc:_${EVIL}?=` },
-  { tenant: 'HI04', display: `Acme\u0085Bcc: ${EVIL}`, locale: 'ja', contacts: [['ap@hi04.example.com', '']], shown: `Acme Bcc: ${EVIL}` },
-  { tenant: 'HI05', display: `Acme\u2028Bcc: ${EVIL}\u2029Cc: ${EVIL}`, locale: 'en', contacts: [['ap@hi05.example.com', `Bcc: ${EVIL}`]], shown: `Acme Bcc: ${EVIL} Cc: ${EVIL}` },
-  { tenant: 'HI06', display: `Acme%0d%0aBcc: ${EVIL}`, locale: 'ja', contacts: [['ap@hi06.example.com', '']], shown: `Acme%0d%0aBcc: ${EVIL}` },
+  {
+    tenant: 'HI01',
+    display: `Bcc: ${EVIL}`,
+    locale: 'en',
+    contacts: [
+      ['ap@hi01.example.com', `Boss\u2028Bcc: ${EVIL}`],
+      ["o'brien+x@hi01.example.com", `"Evil" <${EVIL}>`],
+    ],
+    shown: `Bcc: ${EVIL}`,
+  },
+  {
+    tenant: 'HI02',
+    display: `x <${EVIL}>, evil2@evil.example`,
+    locale: 'en',
+    contacts: [['ap@hi02.example.com', `x\u0085To: ${EVIL}`]],
+    shown: `x <${EVIL}>, evil2@evil.example`,
+  },
+  {
+    tenant: 'HI03',
+    display: `=?UTF-8?Q?Acme=0D=0ABcc:_${EVIL}?=`,
+    locale: 'en',
+    contacts: [['ap@hi03.example.com', `=?UTF-8?Q?=0D=0ABcc:_${EVIL}?=`]],
+    shown: `=?UTF-8?Q?Acme=0D=0ABcc:_${EVIL}?=`,
+  },
+  {
+    tenant: 'HI04',
+    display: `Acme\u0085Bcc: ${EVIL}`,
+    locale: 'ja',
+    contacts: [['ap@hi04.example.com', '']],
+    shown: `Acme Bcc: ${EVIL}`,
+  },
+  {
+    tenant: 'HI05',
+    display: `Acme\u2028Bcc: ${EVIL}\u2029Cc: ${EVIL}`,
+    locale: 'en',
+    contacts: [['ap@hi05.example.com', `Bcc: ${EVIL}`]],
+    shown: `Acme Bcc: ${EVIL} Cc: ${EVIL}`,
+  },
+  {
+    tenant: 'HI06',
+    display: `Acme%0d%0aBcc: ${EVIL}`,
+    locale: 'ja',
+    contacts: [['ap@hi06.example.com', '']],
+    shown: `Acme%0d%0aBcc: ${EVIL}`,
+  },
   // Imported plain; then stored with CRLF in its name and with every address the import refuses.
-  { tenant: 'HI07', display: 'Acme seven', locale: 'en', contacts: [['ap@hi07.example.com', '']], shown: `Acme Bcc: ${EVIL} body` },
+  {
+    tenant: 'HI07',
+    display: 'Acme seven',
+    locale: 'en',
+    contacts: [['ap@hi07.example.com', '']],
+    shown: `Acme Bcc: ${EVIL} body`,
+  },
 ];
 const HI07_STORED_DISPLAY = `Acme\r\nBcc: ${EVIL}\r\n\r\nbody`;
 /** Addresses that are not one plain address (`@hi.` stands for the tenant's domain). */
@@ -253,13 +365,44 @@ const BAD_ADDRESSES = [
 ];
 /** A contact whose name holds CRLF and header lines, stored as another source could (a plain address). */
 const STORED_CONTACT = { tenant: 'HI06', email: 'ap2@hi06.example.com', name: `Boss\r\nBcc: ${EVIL}\r\nX-Evil: 1` };
-const HX_REFUSED = [['HX1', `Acme\r\nBcc: ${EVIL}`, '31', 'en'], ['HX2', `Acme\nBcc: ${EVIL}`, '31', 'en'], ['HX3', `Acme\rBcc: ${EVIL}`, '31', 'en']];
+const HX_REFUSED = [
+  ['HX1', `Acme\r\nBcc: ${EVIL}`, '31', 'en'],
+  ['HX2', `Acme\nBcc: ${EVIL}`, '31', 'en'],
+  ['HX3', `Acme\rBcc: ${EVIL}`, '31', 'en'],
+];
 
 /** Tenant names and L-Platform IDs the imports accept although they look odd. */
 const KEPT_TENANTS = ['PA-deadbeef', 'PA_20261120', `P${'A'.repeat(31)}`, 'COM10', 'con1'];
 const KEPT_LPS = ['CON', 'nul', 'Aux', 'LPT1', 'COM0', 'x-0123abcd', 'y_20261120', `Q${'q'.repeat(63)}`];
-const ESCAPE_NAMES = ['../x', '..\\x', '/etc/passwd', 'C:\\x', 'CON', 'con', 'nul.txt', 'LPT1', '.', '..', '-x', 'L'.repeat(33), 'x'.repeat(300), 'a b', 'テナント'];
-const ESCAPE_IDS = ['../../lp', '..\\lp', '/etc/lp', 'C:\\lp', 'lp.csv', '.', '..', `Q${'q'.repeat(64)}`, '-lp', 'lp/x'];
+const ESCAPE_NAMES = [
+  '../x',
+  '..\\x',
+  '/etc/passwd',
+  'C:\\x',
+  'CON',
+  'con',
+  'nul.txt',
+  'LPT1',
+  '.',
+  '..',
+  '-x',
+  'L'.repeat(33),
+  'x'.repeat(300),
+  'a b',
+  'テナント',
+];
+const ESCAPE_IDS = [
+  '../../lp',
+  '..\\lp',
+  '/etc/lp',
+  'C:\\lp',
+  'lp.csv',
+  '.',
+  '..',
+  `Q${'q'.repeat(64)}`,
+  '-lp',
+  'lp/x',
+];
 /** Names the imports refuse, stored in place of plain ones (PH01...) as another source could. */
 const HOSTILE = [
   { tenant: '../x', lp: '../../../../lp-escape' },
@@ -281,15 +424,45 @@ const P_LPS = new Map<string, string[]>([
   ...HOSTILE.map((h) => [h.plain, [`${h.plain}-LP1`]] as [string, string[]]),
 ]);
 
-const SQL = ["'; DROP TABLE tenants; --", '" OR 1=1', "Robert'); --", "Robert'); DROP TABLE usage_records; --", "' OR '1'='1"];
+const SQL = [
+  "'; DROP TABLE tenants; --",
+  '" OR 1=1',
+  "Robert'); --",
+  "Robert'); DROP TABLE usage_records; --",
+  "' OR '1'='1",
+];
 const SQ = ['SQ1', 'SQ2', 'SQ3'];
-const SQL_PRODUCT = { id: 'SQL-1', name: "x'); DELETE FROM catalog_products; --", description: '" OR ""="', ident: SQL[4]! };
+const SQL_PRODUCT = {
+  id: 'SQL-1',
+  name: "x'); DELETE FROM catalog_products; --",
+  description: '" OR ""="',
+  ident: SQL[4]!,
+};
 const SQL_CONTACT = "o'hara'--@sq1.example.com";
 const SQL_REASON = "'); DROP TABLE audit_log; --";
 const SQL_REFUSED = {
-  tenants: [[SQL[0]!, 'x', '31', 'en'], ["SQ4' OR '1'='1", 'x', '31', 'en']],
-  lplatforms: [["LP' OR '1'='1", 'SQ1', 'x'], ['LP2', "SQ1'--", 'x']],
-  usage: [["r'); DROP TABLE usage_records; --", 'SQ1', 'SQ1-LP1', 'srv', 'x', 'virtual_server', 'VM-0001', 'operating', '2026-10-03T00:00:00Z', '2026-10-03T01:00:00Z']],
+  tenants: [
+    [SQL[0]!, 'x', '31', 'en'],
+    ["SQ4' OR '1'='1", 'x', '31', 'en'],
+  ],
+  lplatforms: [
+    ["LP' OR '1'='1", 'SQ1', 'x'],
+    ['LP2', "SQ1'--", 'x'],
+  ],
+  usage: [
+    [
+      "r'); DROP TABLE usage_records; --",
+      'SQ1',
+      'SQ1-LP1',
+      'srv',
+      'x',
+      'virtual_server',
+      'VM-0001',
+      'operating',
+      '2026-10-03T00:00:00Z',
+      '2026-10-03T01:00:00Z',
+    ],
+  ],
 };
 
 /** Every tenant of the cloud as imported. */
@@ -320,16 +493,58 @@ function cloudInputs(): Record<'tenants' | 'contacts' | 'lplatforms' | 'catalog'
   ];
   const products = [
     ['TE-0001', '0', '2020-01-01T00:00:00Z', 'template', 'TE_01', 'month', '200', 'Template', 'Template', '', ''],
-    ['VM-0001', '0', '2020-01-01T00:00:00Z', 'vm', 'image001', 'hour', '1.2', 'Virtual server image001', 'Virtual L-Server image', '', 'operating'],
-    ...LICENSES.map((p) => [p.id, '0', '2020-01-01T00:00:00Z', 'license', p.ident, 'month', '1000', p.name, '=cmd description', 'monthly_fixed', '']),
-    [SQL_PRODUCT.id, '0', '2020-01-01T00:00:00Z', 'license', SQL_PRODUCT.ident, 'month', '1000', SQL_PRODUCT.name, SQL_PRODUCT.description, 'monthly_fixed', ''],
+    [
+      'VM-0001',
+      '0',
+      '2020-01-01T00:00:00Z',
+      'vm',
+      'image001',
+      'hour',
+      '1.2',
+      'Virtual server image001',
+      'Virtual L-Server image',
+      '',
+      'operating',
+    ],
+    ...LICENSES.map((p) => [
+      p.id,
+      '0',
+      '2020-01-01T00:00:00Z',
+      'license',
+      p.ident,
+      'month',
+      '1000',
+      p.name,
+      '=cmd description',
+      'monthly_fixed',
+      '',
+    ]),
+    [
+      SQL_PRODUCT.id,
+      '0',
+      '2020-01-01T00:00:00Z',
+      'license',
+      SQL_PRODUCT.ident,
+      'month',
+      '1000',
+      SQL_PRODUCT.name,
+      SQL_PRODUCT.description,
+      'monthly_fixed',
+      '',
+    ],
   ];
   const usage = [
-    ...FX.flatMap((t, i) => lplatformUsage(t, `${t}-LP1`, fxServerName(i), [licenseUsage(t, `${t}-LP1`, fxServerName(i), LICENSES[i % 2]!.id)])),
+    ...FX.flatMap((t, i) =>
+      lplatformUsage(t, `${t}-LP1`, fxServerName(i), [
+        licenseUsage(t, `${t}-LP1`, fxServerName(i), LICENSES[i % 2]!.id),
+      ]),
+    ),
     ...lplatformUsage('FX01', 'FX01-LP2', 'plain'),
     ...HI.flatMap((h) => lplatformUsage(h.tenant, `${h.tenant}-LP1`, `srv\u2028Bcc: ${EVIL}`)),
     ...[...P_LPS].flatMap(([t, lps]) => lps.flatMap((lp) => lplatformUsage(t, lp, 'srv'))),
-    ...SQ.flatMap((t, i) => lplatformUsage(t, `${t}-LP1`, SQL[(i + 3) % SQL.length]!, [licenseUsage(t, `${t}-LP1`, SQL[3]!, SQL_PRODUCT.id)])),
+    ...SQ.flatMap((t, i) =>
+      lplatformUsage(t, `${t}-LP1`, SQL[(i + 3) % SQL.length]!, [licenseUsage(t, `${t}-LP1`, SQL[3]!, SQL_PRODUCT.id)]),
+    ),
   ];
   return {
     tenants: csvText(TENANTS_HEADER, tenants),
@@ -341,7 +556,10 @@ function cloudInputs(): Record<'tenants' | 'contacts' | 'lplatforms' | 'catalog'
 }
 
 /** Contact names with line breaks (the import refuses them). */
-const CONTACT_NAMES_REFUSED = [['HI01', 'boss@hi01.example.com', `Boss\r\nBcc: ${EVIL}`, 'true'], ['HI01', 'boss2@hi01.example.com', `Boss\nBcc: ${EVIL}`, 'true']];
+const CONTACT_NAMES_REFUSED = [
+  ['HI01', 'boss@hi01.example.com', `Boss\r\nBcc: ${EVIL}`, 'true'],
+  ['HI01', 'boss2@hi01.example.com', `Boss\nBcc: ${EVIL}`, 'true'],
+];
 /** The refused files: rows of every concern, each kind in one file (a refused file lists every problem). */
 const REFUSED_ROWS = {
   tenants: [...SQL_REFUSED.tenants, ...ESCAPE_NAMES.map((n) => [n, 'x', '31', 'en']), ...FX_REFUSED, ...HX_REFUSED],
@@ -379,7 +597,9 @@ let cloud: HostileCloud;
 let hostileSmtp: TestSmtpServer | undefined;
 
 function schemaOf(env: Env): unknown[] {
-  return withStore(env, (db) => db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name').all());
+  return withStore(env, (db) =>
+    db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name').all(),
+  );
 }
 
 /** The tenant names as the store holds them when the pass runs. */
@@ -409,45 +629,80 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
     };
     const [tenants, nul, contacts, lplatforms, usage] = await Promise.all([
       refuse('tenants', 'tenants-refused.csv', csvText(TENANTS_HEADER, REFUSED_ROWS.tenants), REFUSED_ROWS.tenants),
-      refuse('tenants', 'tenants-nul.csv', Buffer.from(`${TENANTS_HEADER}\na\0b,x,31,en\n`), [['a\0b', 'x', '31', 'en']]),
-      refuse('contacts', 'contacts-refused.csv', csvText(CONTACTS_HEADER, REFUSED_ROWS.contacts), REFUSED_ROWS.contacts),
-      refuse('lplatforms', 'lplatforms-refused.csv', csvText(LPLATFORMS_HEADER, REFUSED_ROWS.lplatforms), REFUSED_ROWS.lplatforms),
+      refuse('tenants', 'tenants-nul.csv', Buffer.from(`${TENANTS_HEADER}\na\0b,x,31,en\n`), [
+        ['a\0b', 'x', '31', 'en'],
+      ]),
+      refuse(
+        'contacts',
+        'contacts-refused.csv',
+        csvText(CONTACTS_HEADER, REFUSED_ROWS.contacts),
+        REFUSED_ROWS.contacts,
+      ),
+      refuse(
+        'lplatforms',
+        'lplatforms-refused.csv',
+        csvText(LPLATFORMS_HEADER, REFUSED_ROWS.lplatforms),
+        REFUSED_ROWS.lplatforms,
+      ),
       refuse('usage', 'usage-refused.csv', csvText(USAGE_HEADER, REFUSED_ROWS.usage), REFUSED_ROWS.usage),
     ]);
     const after = withStore(s.env, (db) => snapshot(db));
 
     // What another source could have stored: names and addresses the imports refuse.
-    withStore(s.env, (db) => {
-      const rename = db.prepare('UPDATE tenants SET tenant_name = ? WHERE tenant_name = ?');
-      const renameLp = db.prepare('UPDATE lplatforms SET lplatform_id = ? WHERE lplatform_id = ?');
-      for (const h of HOSTILE) {
-        expect(rename.run(h.tenant, h.plain).changes).toBe(1);
-        expect(renameLp.run(h.lp, `${h.plain}-LP1`).changes).toBe(1);
-      }
-      for (const f of FX_STORED) {
-        expect(db.prepare('UPDATE tenants SET display_name = ? WHERE tenant_name = ?').run(f.display, f.tenant).changes).toBe(1);
-        expect(db.prepare('UPDATE lplatforms SET lplatform_name = ? WHERE lplatform_id = ?').run(f.lpName, `${f.tenant}-LP1`).changes).toBe(1);
-      }
-      const hi07 = db.prepare("SELECT tenant_pk FROM tenants WHERE tenant_name = 'HI07'").pluck().get() as number;
-      db.prepare('UPDATE tenants SET display_name = ? WHERE tenant_pk = ?').run(HI07_STORED_DISPLAY, hi07);
-      const add = db.prepare(`INSERT INTO contacts (tenant_pk, email, contact_name, active, created_at, updated_at)
+    withStore(
+      s.env,
+      (db) => {
+        const rename = db.prepare('UPDATE tenants SET tenant_name = ? WHERE tenant_name = ?');
+        const renameLp = db.prepare('UPDATE lplatforms SET lplatform_id = ? WHERE lplatform_id = ?');
+        for (const h of HOSTILE) {
+          expect(rename.run(h.tenant, h.plain).changes).toBe(1);
+          expect(renameLp.run(h.lp, `${h.plain}-LP1`).changes).toBe(1);
+        }
+        for (const f of FX_STORED) {
+          expect(
+            db.prepare('UPDATE tenants SET display_name = ? WHERE tenant_name = ?').run(f.display, f.tenant).changes,
+          ).toBe(1);
+          expect(
+            db
+              .prepare('UPDATE lplatforms SET lplatform_name = ? WHERE lplatform_id = ?')
+              .run(f.lpName, `${f.tenant}-LP1`).changes,
+          ).toBe(1);
+        }
+        const hi07 = db.prepare("SELECT tenant_pk FROM tenants WHERE tenant_name = 'HI07'").pluck().get() as number;
+        db.prepare('UPDATE tenants SET display_name = ? WHERE tenant_pk = ?').run(HI07_STORED_DISPLAY, hi07);
+        const add = db.prepare(`INSERT INTO contacts (tenant_pk, email, contact_name, active, created_at, updated_at)
         VALUES (?, ?, ?, 1, '2026-10-01T00:00:00.000Z', '2026-10-01T00:00:00.000Z')`);
-      for (const a of BAD_ADDRESSES) add.run(hi07, a.replace('@hi.', '@hi07.'), `x\r\nBcc: ${EVIL}`);
-      const hi06 = db.prepare('SELECT tenant_pk FROM tenants WHERE tenant_name = ?').pluck().get(STORED_CONTACT.tenant) as number;
-      add.run(hi06, STORED_CONTACT.email, STORED_CONTACT.name);
-    }, true);
+        for (const a of BAD_ADDRESSES) add.run(hi07, a.replace('@hi.', '@hi07.'), `x\r\nBcc: ${EVIL}`);
+        const hi06 = db
+          .prepare('SELECT tenant_pk FROM tenants WHERE tenant_name = ?')
+          .pluck()
+          .get(STORED_CONTACT.tenant) as number;
+        add.run(hi06, STORED_CONTACT.email, STORED_CONTACT.name);
+      },
+      true,
+    );
 
     const smtp = await startSmtpServer();
     hostileSmtp = smtp;
     const env = { ...s.env, SMTP_URL: smtp.url };
     const run = await cliAsync(['run', '--as-of', AS_OF], env);
     const pass = [...smtp.messages];
-    const stored = withStore(s.env, (db) => db.prepare(`SELECT t.tenant_name AS tenant, f.zip_name AS zipName, f.zip_path AS zipPath
-      FROM statement_files f JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)`).all() as { tenant: string; zipName: string; zipPath: string }[]);
-    const zips = new Map(stored.map((f) => {
-      expect(f.zipPath.split(path.sep).join('/')).toBe(`statements/${YYYYMM}/${f.zipName}`);
-      return [f.tenant, { name: f.zipName, bytes: fs.readFileSync(path.join(s.env.DATA_DIR, f.zipPath)) }];
-    }));
+    const stored = withStore(
+      s.env,
+      (db) =>
+        db
+          .prepare(
+            `SELECT t.tenant_name AS tenant, f.zip_name AS zipName, f.zip_path AS zipPath
+      FROM statement_files f JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)`,
+          )
+          .all() as { tenant: string; zipName: string; zipPath: string }[],
+    );
+    const zips = new Map(
+      stored.map((f) => {
+        expect(f.zipPath.split(path.sep).join('/')).toBe(`statements/${YYYYMM}/${f.zipName}`);
+        return [f.tenant, { name: f.zipName, bytes: fs.readFileSync(path.join(s.env.DATA_DIR, f.zipPath)) }];
+      }),
+    );
 
     // Hostile values given to commands: all refused, together.
     const asked = [
@@ -457,7 +712,13 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
       ['status', '--month', `${MONTH}' OR '1'='1`],
       ['export', '--format', 'ecl-detail', '--month', MONTH, '--tenant', SQL[2]!],
     ];
-    const tos = [`a@hi01.example.com\r\nBcc: ${EVIL}`, `a@hi01.example.com\nBcc: ${EVIL}`, `a@hi01.example.com, ${EVIL}`, `Evil <${EVIL}>`, `a@hi01.example.com\u2028Bcc: ${EVIL}`];
+    const tos = [
+      `a@hi01.example.com\r\nBcc: ${EVIL}`,
+      `a@hi01.example.com\nBcc: ${EVIL}`,
+      `a@hi01.example.com, ${EVIL}`,
+      `Evil <${EVIL}>`,
+      `a@hi01.example.com\u2028Bcc: ${EVIL}`,
+    ];
     const beforeAsked = withStore(s.env, (db) => snapshot(db));
     const answers = await Promise.all([
       ...asked.map((a) => cliAsync(a, s.env, s.root)),
@@ -467,7 +728,10 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
     const afterAsked = withStore(s.env, (db) => snapshot(db));
 
     // Resends to the contacts (each a new delivery, audited).
-    const resend = async (tenant: 'HI01' | 'SQ1', reason: string): Promise<{ run: CliRun; messages: ReceivedMessage[] }> => {
+    const resend = async (
+      tenant: 'HI01' | 'SQ1',
+      reason: string,
+    ): Promise<{ run: CliRun; messages: ReceivedMessage[] }> => {
       const mark = smtp.messages.length;
       const r = await cliAsync(['resend', '--tenant', tenant, '--month', MONTH, '--reason', reason], env);
       return { run: r, messages: smtp.messages.slice(mark) };
@@ -475,9 +739,14 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
     const resends = { HI01: await resend('HI01', `Bcc: ${EVIL}`), SQ1: await resend('SQ1', SQL_REASON) };
 
     cloud = {
-      s, smtp, schemaAfterImport, aroundRefusals: [before, after],
+      s,
+      smtp,
+      schemaAfterImport,
+      aroundRefusals: [before, after],
       refusals: { tenants, nul, contacts, lplatforms, usage },
-      run, pass, zips,
+      run,
+      pass,
+      zips,
       asked: asked.map((args, i) => ({ args, run: answers[i]! })),
       aroundAsked: [beforeAsked, afterAsked],
       resendTo: tos.map((to, i) => ({ to, run: answers[asked.length + i]! })),
@@ -494,8 +763,13 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
     const { run } = cloud;
     const sent = CONTACTS.length + 1;
     expect(run.code, run.stderr).toBe(1);
-    expect(run.stdout).toMatch(new RegExp(`^run as of \\S+: ${FINAL_TENANTS.length} statements closed, 0 failed to close; ${FINAL_TENANTS.length} files written, 0 failed; `
-      + `${sent} mails sent, 0 retrying, ${BAD_ADDRESSES.length} failed$`, 'm'));
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^run as of \\S+: ${FINAL_TENANTS.length} statements closed, 0 failed to close; ${FINAL_TENANTS.length} files written, 0 failed; ` +
+          `${sent} mails sent, 0 retrying, ${BAD_ADDRESSES.length} failed$`,
+        'm',
+      ),
+    );
     expect(hasStackTrace(run.stderr)).toBe(false);
     expect([...cloud.zips.keys()].sort()).toEqual([...FINAL_TENANTS].sort());
     expect(cloud.pass).toHaveLength(sent);
@@ -540,7 +814,10 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
       expect(detail![1]![4]!.value, where).toBe(`'${lpName}`);
       // A resource name is shown after its kind's label, so it never starts a cell; it is there as it was.
       const items = detail!.slice(2);
-      expect(items.map((row) => row[9]!.value), where).toContain(`Virtual server(${fxServerName(i)})`);
+      expect(
+        items.map((row) => row[9]!.value),
+        where,
+      ).toContain(`Virtual server(${fxServerName(i)})`);
       // The product's name and identifier (ItemColumn2 and 3 of its line).
       const product = LICENSES[i % 2]!;
       const line = items.find((row) => row[10]!.value === `'${product.name}`);
@@ -562,7 +839,8 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
       check(`mailed ${tenant}`, tenant, m.parsed.attachments[0]!.content);
     }
     // No zip of the whole cloud has a cell a spreadsheet would run.
-    for (const [t, z] of cloud.zips) for (const [name, rows] of zipCsvs(z.bytes)) expectNeutralized(`${JSON.stringify(t)} ${name}`, rows);
+    for (const [t, z] of cloud.zips)
+      for (const [name, rows] of zipCsvs(z.bytes)) expectNeutralized(`${JSON.stringify(t)} ${name}`, rows);
   });
 
   // -------------------------------------------------------------------------------------------
@@ -570,12 +848,24 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
 
   it('addresses with line breaks or lists are refused by the import, fail alone when stored another way, and are refused by resend --to', () => {
     expectRowsNamed(cloud.refusals.tenants, HX_REFUSED, 'display_name');
-    expectRowsNamed(cloud.refusals.contacts, REFUSED_ROWS.contacts.filter((r) => !CONTACT_NAMES_REFUSED.includes(r)), 'email');
+    expectRowsNamed(
+      cloud.refusals.contacts,
+      REFUSED_ROWS.contacts.filter((r) => !CONTACT_NAMES_REFUSED.includes(r)),
+      'email',
+    );
     expectRowsNamed(cloud.refusals.contacts, CONTACT_NAMES_REFUSED, 'contact_name');
     expect(cloud.aroundRefusals[1]).toEqual(cloud.aroundRefusals[0]);
 
-    const failed = withStore(cloud.s.env, (db) => db.prepare(`SELECT recipient, status, last_error AS lastError FROM deliveries
-      WHERE status <> 'sent'`).all() as { recipient: string; status: string; lastError: string }[]);
+    const failed = withStore(
+      cloud.s.env,
+      (db) =>
+        db
+          .prepare(
+            `SELECT recipient, status, last_error AS lastError FROM deliveries
+      WHERE status <> 'sent'`,
+          )
+          .all() as { recipient: string; status: string; lastError: string }[],
+    );
     expect(failed.map((d) => d.recipient).sort()).toEqual(BAD_ADDRESSES.map((a) => a.replace('@hi.', '@hi07.')).sort());
     for (const d of failed) {
       expect(d.status).toBe('failed');
@@ -597,29 +887,46 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
   it('names that look like headers add no header and no recipient: each mail has one recipient, in the envelope and the To header', () => {
     const tenants = HI.map((h) => h.tenant);
     const mailed = cloud.pass.filter((m) => tenants.includes(headerText(m, 'x-usage-charges-tenant')));
-    expect(mailed.map((m) => m.envelope.rcptTo[0]).sort()).toEqual([...HI.flatMap((h) => h.contacts.map((c) => c[0]!)), STORED_CONTACT.email].sort());
+    expect(mailed.map((m) => m.envelope.rcptTo[0]).sort()).toEqual(
+      [...HI.flatMap((h) => h.contacts.map((c) => c[0]!)), STORED_CONTACT.email].sort(),
+    );
     for (const m of mailed) {
       const to = m.envelope.rcptTo[0]!;
       expectOneRecipient(m, to);
       const tenant = headerText(m, 'x-usage-charges-tenant');
-      expect([...HI.find((h) => h.tenant === tenant)!.contacts.map((c) => c[0]), ...(tenant === STORED_CONTACT.tenant ? [STORED_CONTACT.email] : [])]).toContain(to);
+      expect([
+        ...HI.find((h) => h.tenant === tenant)!.contacts.map((c) => c[0]),
+        ...(tenant === STORED_CONTACT.tenant ? [STORED_CONTACT.email] : []),
+      ]).toContain(to);
       // The header block (a body line may show a display name that reads like a header).
       expect(m.raw.toString('latin1').split('\r\n\r\n')[0]).not.toMatch(/^(bcc|cc|to):.*evil/im);
     }
     const { run, messages } = cloud.resends.HI01;
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(messages.map((m) => m.envelope.rcptTo[0]).sort()).toEqual(['ap@hi01.example.com', "o'brien+x@hi01.example.com"]);
+    expect(messages.map((m) => m.envelope.rcptTo[0]).sort()).toEqual([
+      'ap@hi01.example.com',
+      "o'brien+x@hi01.example.com",
+    ]);
     for (const m of messages) expectOneRecipient(m, m.envelope.rcptTo[0]!);
   });
 
   it('a subject shows the display name as one line, as it is, also when the name is written like an RFC 2047 encoded word', () => {
-    const shown = cloud.pass.filter((m) => m.envelope.rcptTo[0]!.startsWith('ap@hi')).map((m) => {
-      const tenant = headerText(m, 'x-usage-charges-tenant');
-      const subject = m.parsed.subject ?? '';
-      const expected = HI.find((h) => h.tenant === tenant)!.shown;
-      return [tenant, /[\r\n]/.test(subject) ? `line break in ${JSON.stringify(subject)}` : subject.includes(expected) ? 'shown as it is' : JSON.stringify(subject)];
-    });
+    const shown = cloud.pass
+      .filter((m) => m.envelope.rcptTo[0]!.startsWith('ap@hi'))
+      .map((m) => {
+        const tenant = headerText(m, 'x-usage-charges-tenant');
+        const subject = m.parsed.subject ?? '';
+        const expected = HI.find((h) => h.tenant === tenant)!.shown;
+        return [
+          tenant,
+          /[\r\n]/.test(subject)
+            ? `line break in ${JSON.stringify(subject)}`
+            : subject.includes(expected)
+              ? 'shown as it is'
+              : JSON.stringify(subject),
+        ];
+      });
     expect(shown.sort()).toEqual(HI.map((h) => [h.tenant, 'shown as it is']));
   });
 
@@ -634,9 +941,17 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
   // 3. Names built to leave the archive folder
 
   it('tenant names and L-Platform IDs built to escape are refused by the imports with exit 2', () => {
-    expectRowsNamed(cloud.refusals.tenants, REFUSED_ROWS.tenants.filter((r) => ESCAPE_NAMES.includes(r[0]!)), 'tenant_name');
+    expectRowsNamed(
+      cloud.refusals.tenants,
+      REFUSED_ROWS.tenants.filter((r) => ESCAPE_NAMES.includes(r[0]!)),
+      'tenant_name',
+    );
     expectRowsNamed(cloud.refusals.nul, cloud.refusals.nul.rows, '(encoding)');
-    expectRowsNamed(cloud.refusals.lplatforms, REFUSED_ROWS.lplatforms.filter((r) => ESCAPE_IDS.includes(r[0]!)), 'lplatform_id');
+    expectRowsNamed(
+      cloud.refusals.lplatforms,
+      REFUSED_ROWS.lplatforms.filter((r) => ESCAPE_IDS.includes(r[0]!)),
+      'lplatform_id',
+    );
   });
 
   it('the names the imports accept, and those stored another way, give plain file names: every file inside DATA_DIR/statements/<month>/, every zip entry a plain name', () => {
@@ -646,15 +961,22 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
     const all = walk(s.env.DATA_DIR);
     expect(all.filter((e) => e.dir).map((e) => e.rel)).toEqual(['statements', `statements/${YYYYMM}`]);
     const outside = all.filter((e) => !e.dir && !e.rel.startsWith('statements/')).map((e) => e.rel);
-    expect(outside.every((f) => /^usage-charges\.sqlite(-wal|-shm)?$/.test(f)), outside.join(', ')).toBe(true);
-    const zips = all.filter((e) => !e.dir && e.rel.startsWith('statements/')).map((e) => e.rel.slice(`statements/${YYYYMM}/`.length));
+    expect(
+      outside.every((f) => /^usage-charges\.sqlite(-wal|-shm)?$/.test(f)),
+      outside.join(', '),
+    ).toBe(true);
+    const zips = all
+      .filter((e) => !e.dir && e.rel.startsWith('statements/'))
+      .map((e) => e.rel.slice(`statements/${YYYYMM}/`.length));
     const expected = FINAL_TENANTS.map(zipNameOf).sort();
     expect(new Set(expected).size).toBe(FINAL_TENANTS.length);
     expect(zips).toEqual(expected);
     for (const z of zips) expect(z).toMatch(/^202610_[A-Za-z0-9_-]{1,109}\.zip$/);
     for (const t of FINAL_TENANTS) expect(cloud.zips.get(t)!.name, JSON.stringify(t)).toBe(zipNameOf(t));
     // The odd names the imports accept: kept where the rule keeps them, changed (with a hash) where not.
-    expect(zips).toEqual(expect.arrayContaining([`${YYYYMM}_COM10.zip`, `${YYYYMM}_con1.zip`, `${YYYYMM}_P${'A'.repeat(31)}.zip`]));
+    expect(zips).toEqual(
+      expect.arrayContaining([`${YYYYMM}_COM10.zip`, `${YYYYMM}_con1.zip`, `${YYYYMM}_P${'A'.repeat(31)}.zip`]),
+    );
     expect(zips.filter((z) => /^202610_(PA-deadbeef|PA_20261120)-[0-9a-f]{8}\.zip$/.test(z))).toHaveLength(2);
 
     // Every zip: flat, plain entry names, the list file and one detail file per L-Platform; the names inside as they were.
@@ -662,14 +984,23 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
       const entries = readZip(cloud.zips.get(t)!.bytes);
       for (const e of entries) expectPlainEntryName(e.name, e.nameBytes);
       const listName = `${YYYYMM}_${safeFileName(t)}.csv`;
-      expect(entries.map((e) => e.name), JSON.stringify(t)).toEqual([listName, ...finalLps(t).map((lp) => `${YYYYMM}_${safeFileName(lp)}.csv`)].sort());
+      expect(
+        entries.map((e) => e.name),
+        JSON.stringify(t),
+      ).toEqual([listName, ...finalLps(t).map((lp) => `${YYYYMM}_${safeFileName(lp)}.csv`)].sort());
       const list = parseCsv(entries.find((e) => e.name === listName)!.data.toString('utf8'));
       expect(list[1]![0]!.value).toBe(t);
-      expect(list.slice(2).map((row) => row[6]!.value).sort()).toEqual([...finalLps(t)].sort());
+      expect(
+        list
+          .slice(2)
+          .map((row) => row[6]!.value)
+          .sort(),
+      ).toEqual([...finalLps(t)].sort());
     }
     expect(zips.filter((z) => /^202610__CON-[0-9a-f]{8}\.zip$/.test(z))).toHaveLength(1);
     // Mails carry the zip under its plain name.
-    for (const m of cloud.pass) expect(m.parsed.attachments[0]!.filename ?? '').toMatch(/^202610_[A-Za-z0-9_-]{1,109}\.zip$/);
+    for (const m of cloud.pass)
+      expect(m.parsed.attachments[0]!.filename ?? '').toMatch(/^202610_[A-Za-z0-9_-]{1,109}\.zip$/);
   });
 
   // -------------------------------------------------------------------------------------------
@@ -694,24 +1025,61 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
     expect(cloud.schemaAtEnd).toEqual(cloud.schemaAfterImport);
     withStore(s.env, (db) => {
       const tenantsIn = `(${SQ.map(() => '?').join(',')})`;
-      expect(db.prepare(`SELECT tenant_name, display_name FROM tenants WHERE tenant_name IN ${tenantsIn} ORDER BY tenant_name`).all(...SQ))
-        .toEqual(SQ.map((t, i) => ({ tenant_name: t, display_name: SQL[i] })));
-      expect(db.prepare(`SELECT l.lplatform_id, l.lplatform_name FROM lplatforms l JOIN tenants t USING (tenant_pk) WHERE t.tenant_name IN ${tenantsIn} ORDER BY l.lplatform_id`).all(...SQ))
-        .toEqual(SQ.map((t, i) => ({ lplatform_id: `${t}-LP1`, lplatform_name: SQL[(i + 2) % SQL.length] })));
-      expect(db.prepare(`SELECT c.email, c.contact_name FROM contacts c JOIN tenants t USING (tenant_pk) WHERE t.tenant_name IN ${tenantsIn} ORDER BY c.contact_pk`).all(...SQ)).toEqual([
+      expect(
+        db
+          .prepare(
+            `SELECT tenant_name, display_name FROM tenants WHERE tenant_name IN ${tenantsIn} ORDER BY tenant_name`,
+          )
+          .all(...SQ),
+      ).toEqual(SQ.map((t, i) => ({ tenant_name: t, display_name: SQL[i] })));
+      expect(
+        db
+          .prepare(
+            `SELECT l.lplatform_id, l.lplatform_name FROM lplatforms l JOIN tenants t USING (tenant_pk) WHERE t.tenant_name IN ${tenantsIn} ORDER BY l.lplatform_id`,
+          )
+          .all(...SQ),
+      ).toEqual(SQ.map((t, i) => ({ lplatform_id: `${t}-LP1`, lplatform_name: SQL[(i + 2) % SQL.length] })));
+      expect(
+        db
+          .prepare(
+            `SELECT c.email, c.contact_name FROM contacts c JOIN tenants t USING (tenant_pk) WHERE t.tenant_name IN ${tenantsIn} ORDER BY c.contact_pk`,
+          )
+          .all(...SQ),
+      ).toEqual([
         ...SQ.map((t, i) => ({ email: `ap@${t.toLowerCase()}.example.com`, contact_name: SQL[(i + 1) % SQL.length] })),
         { email: SQL_CONTACT, contact_name: SQL[4] },
       ]);
-      expect(db.prepare("SELECT resource_name FROM usage_records WHERE record_id GLOB 'SQ?-LP1-u2' ORDER BY record_id").pluck().all()).toEqual(SQ.map((_, i) => SQL[(i + 3) % SQL.length]));
-      expect(db.prepare('SELECT product_name, description, resource_identifier FROM catalog_products WHERE product_id = ?').get(SQL_PRODUCT.id))
-        .toEqual({ product_name: SQL_PRODUCT.name, description: SQL_PRODUCT.description, resource_identifier: SQL_PRODUCT.ident });
+      expect(
+        db
+          .prepare("SELECT resource_name FROM usage_records WHERE record_id GLOB 'SQ?-LP1-u2' ORDER BY record_id")
+          .pluck()
+          .all(),
+      ).toEqual(SQ.map((_, i) => SQL[(i + 3) % SQL.length]));
+      expect(
+        db
+          .prepare('SELECT product_name, description, resource_identifier FROM catalog_products WHERE product_id = ?')
+          .get(SQL_PRODUCT.id),
+      ).toEqual({
+        product_name: SQL_PRODUCT.name,
+        description: SQL_PRODUCT.description,
+        resource_identifier: SQL_PRODUCT.ident,
+      });
       // Nothing else changed: every tenant, contact, L-Platform, product and usage record of the imports is there.
       expect(db.prepare('SELECT COUNT(*) FROM tenants').pluck().get()).toBe(CLOUD_TENANTS.length);
-      expect(db.prepare('SELECT COUNT(*) FROM contacts').pluck().get()).toBe(CONTACTS.length + BAD_ADDRESSES.length + 1);
+      expect(db.prepare('SELECT COUNT(*) FROM contacts').pluck().get()).toBe(
+        CONTACTS.length + BAD_ADDRESSES.length + 1,
+      );
       expect(db.prepare('SELECT COUNT(*) FROM catalog_products').pluck().get()).toBe(2 + LICENSES.length + 1);
-      expect(db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get()).toBe(CLOUD_TENANTS.length);
-      const audit = db.prepare("SELECT subject, detail FROM audit_log WHERE action = 'resend' ORDER BY audit_pk").all() as { subject: string; detail: string }[];
-      expect(audit.map((a) => [a.subject, (JSON.parse(a.detail) as { reason: string }).reason])).toEqual([['HI01', `Bcc: ${EVIL}`], ['SQ1', SQL_REASON]]);
+      expect(db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get()).toBe(
+        CLOUD_TENANTS.length,
+      );
+      const audit = db
+        .prepare("SELECT subject, detail FROM audit_log WHERE action = 'resend' ORDER BY audit_pk")
+        .all() as { subject: string; detail: string }[];
+      expect(audit.map((a) => [a.subject, (JSON.parse(a.detail) as { reason: string }).reason])).toEqual([
+        ['HI01', `Bcc: ${EVIL}`],
+        ['SQ1', SQL_REASON],
+      ]);
     });
 
     // The CSVs hold the names verbatim (text in quotes, quotes doubled, read back the same).
@@ -758,7 +1126,8 @@ function expectNeutralized(where: string, rows: CsvCell[][]): void {
 /** A zip entry's name is one plain file name: no separator, NUL, drive letter, or dot-dot. */
 function expectPlainEntryName(name: string, nameBytes: Buffer): void {
   expect(name).toMatch(/^202610_[A-Za-z0-9_-]{1,109}\.csv$/);
-  for (const b of ['/', '\\', '\0', ':']) expect(nameBytes.includes(b), `${JSON.stringify(name)} holds ${JSON.stringify(b)}`).toBe(false);
+  for (const b of ['/', '\\', '\0', ':'])
+    expect(nameBytes.includes(b), `${JSON.stringify(name)} holds ${JSON.stringify(b)}`).toBe(false);
   expect(name.split('.')).toHaveLength(2);
   expect(nameBytes.equals(Buffer.from(name, 'utf8'))).toBe(true);
 }
@@ -766,17 +1135,24 @@ function expectPlainEntryName(name: string, nameBytes: Buffer): void {
 // ---------------------------------------------------------------------------------------------
 // 5. A thousand tenants: each sees its own data only
 
-describe('a tenant\'s files and mails hold that tenant\'s data only (1,000 tenants)', () => {
-  it('every zip holds its own tenant\'s rows and L-Platforms only; every mail goes to a contact of the tenant whose zip it carries', async () => {
+describe("a tenant's files and mails hold that tenant's data only (1,000 tenants)", () => {
+  it("every zip holds its own tenant's rows and L-Platforms only; every mail goes to a contact of the tenant whose zip it carries", async () => {
     const s = scenario('isolation');
-    const generated = writeCloud({ tenants: 1000, lplatforms: 1, servers: 1, seed: 20261101, bigTenant: false }, s.inputs);
+    const generated = writeCloud(
+      { tenants: 1000, lplatforms: 1, servers: 1, seed: 20261101, bigTenant: false },
+      s.inputs,
+    );
     expect(REFERENCE_MONTH).toBe(MONTH);
     for (const kind of FILE_KINDS) {
       const r = await cliAsync(['import', kind, generated.paths[kind]], s.env);
       expect(r.stderr, kind).toBe('');
       expect(r.code, kind).toBe(0);
     }
-    const rows = (kind: (typeof FILE_KINDS)[number]): Record<string, string>[] => parse(fs.readFileSync(generated.paths[kind], 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+    const rows = (kind: (typeof FILE_KINDS)[number]): Record<string, string>[] =>
+      parse(fs.readFileSync(generated.paths[kind], 'utf8'), { columns: true, skip_empty_lines: true }) as Record<
+        string,
+        string
+      >[];
     const tenants = new Set(rows('tenants').map((t) => t.tenant_name!));
     const lpTenant = new Map(rows('lplatforms').map((l) => [l.lplatform_id!, l.tenant_name!]));
     const contactsOf = new Map<string, Set<string>>();
@@ -790,7 +1166,12 @@ describe('a tenant\'s files and mails hold that tenant\'s data only (1,000 tenan
     const r = await cliAsync(['run', '--as-of', CLOUD_AS_OF], { ...s.env, SMTP_URL: smtp.url });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`: 1000 statements closed, 0 failed to close; 1000 files written, 0 failed; ${generated.counts.activeContacts} mails sent, 0 retrying, 0 failed$`, 'm'));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `: 1000 statements closed, 0 failed to close; 1000 files written, 0 failed; ${generated.counts.activeContacts} mails sent, 0 retrying, 0 failed$`,
+        'm',
+      ),
+    );
 
     // The archive: one zip per tenant; every row's tenant and L-Platform are its own.
     const tenantOfZip = new Map<string, string>();
@@ -839,7 +1220,10 @@ describe('a tenant\'s files and mails hold that tenant\'s data only (1,000 tenan
       expect((m.parsed.to as AddressObject).value.map((a) => a.address)).toEqual([to]);
       // The subject and body name no other tenant.
       const named = `${m.parsed.subject ?? ''}\n${m.parsed.text ?? ''}\n${m.parsed.html || ''}`.match(/BT\d{6}/g) ?? [];
-      expect(named.filter((x) => x !== tenant), to).toEqual([]);
+      expect(
+        named.filter((x) => x !== tenant),
+        to,
+      ).toEqual([]);
       expect(reached.has(to), `${to} twice`).toBe(false);
       reached.add(to);
     }
@@ -867,8 +1251,11 @@ const PASSWORD_FORMS = [
 /** Fails if any form of the password is in `text` (or bytes). */
 function expectNoPassword(where: string, data: string | Buffer): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  for (const form of PASSWORD_FORMS) expect(bytes.includes(Buffer.from(form, 'latin1')), `${where} holds ${JSON.stringify(form)}`).toBe(false);
-  expect(bytes.toString('utf8').toLowerCase().includes(PASSWORD.toLowerCase()), `${where} holds the password`).toBe(false);
+  for (const form of PASSWORD_FORMS)
+    expect(bytes.includes(Buffer.from(form, 'latin1')), `${where} holds ${JSON.stringify(form)}`).toBe(false);
+  expect(bytes.toString('utf8').toLowerCase().includes(PASSWORD.toLowerCase()), `${where} holds the password`).toBe(
+    false,
+  );
 }
 
 /** A port on 127.0.0.1 that nothing listens on (taken and released). */
@@ -891,7 +1278,12 @@ describe('the SMTP password', () => {
       { name: 'pw-refused', port: refusing.port, code: 1 },
       { name: 'pw-absent', port: absent, code: 1 },
     ];
-    const envs = cases.map((c) => ({ ...scenario(c.name).env, LOG_LEVEL: 'trace', LOG_FORMAT: 'json', SMTP_URL: `smtp://${USER}:${PASSWORD_IN_URL}@127.0.0.1:${c.port}` }));
+    const envs = cases.map((c) => ({
+      ...scenario(c.name).env,
+      LOG_LEVEL: 'trace',
+      LOG_FORMAT: 'json',
+      SMTP_URL: `smtp://${USER}:${PASSWORD_IN_URL}@127.0.0.1:${c.port}`,
+    }));
     const outputs: [string, CliRun][] = [];
     // One seeded store, copied for the other two cases (no process has it open).
     const seed = await cliAsync(['seed-demo', '--as-of', AS_OF], envs[0]!);
@@ -916,14 +1308,20 @@ describe('the SMTP password', () => {
     expect(runs[2]!.stderr + runs[2]!.stdout).toMatch(/ECONNREFUSED|refused|connect/i);
 
     // Further commands with the password configured: a resend, the status, a bad setting holding the password.
-    outputs.push(['resend', await cliAsync(['resend', '--tenant', 'TNT00003', '--month', MONTH, '--reason', 'copy'], envs[0]!)]);
+    outputs.push([
+      'resend',
+      await cliAsync(['resend', '--tenant', 'TNT00003', '--month', MONTH, '--reason', 'copy'], envs[0]!),
+    ]);
     expect(outputs.at(-1)![1].code).toBe(0);
     // A dry run of the pass that could not reach its server writes its mails as .eml files in a temporary folder.
     const [dry, statusRefused, badPort, badEscape] = await Promise.all([
       cliAsync(['run', '--as-of', AS_OF, '--dry-run'], envs[2]!),
       cliAsync(['status', '--month', MONTH], envs[1]!),
       cliAsync(['status'], { ...envs[0]!, SMTP_URL: `smtp://${USER}:${PASSWORD_IN_URL}@127.0.0.1:99999` }),
-      cliAsync(['run', '--as-of', AS_OF], { ...envs[0]!, SMTP_URL: `smtp://${USER}:${PASSWORD_IN_URL}%zz@127.0.0.1:25` }),
+      cliAsync(['run', '--as-of', AS_OF], {
+        ...envs[0]!,
+        SMTP_URL: `smtp://${USER}:${PASSWORD_IN_URL}%zz@127.0.0.1:25`,
+      }),
     ]);
     expect(dry.code, dry.stderr).toBe(0);
     const dryDir = /^dry run: .* what the pass would write and send is in (.+)$/m.exec(dry.stdout)?.[1];
@@ -958,7 +1356,10 @@ describe('the SMTP password', () => {
 // 7. Owner-only files
 
 /** `node ...argv` started by `sh` with umask 000 (the most permissive): `sh -c 'umask 000; exec node ...'`. */
-function permissive(argv: string[], env: Record<string, string>): { child: ChildProcessWithoutNullStreams; out: { stdout: string; stderr: string }; exited: Promise<number | null> } {
+function permissive(
+  argv: string[],
+  env: Record<string, string>,
+): { child: ChildProcessWithoutNullStreams; out: { stdout: string; stderr: string }; exited: Promise<number | null> } {
   const child = spawn('sh', ['-c', 'umask 000; exec "$@"', 'sh', process.execPath, ...argv], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
@@ -989,41 +1390,61 @@ async function permissiveRun(args: string[], env: Record<string, string>): Promi
 function expectOwnerOnly(dataDir: string): string[] {
   expect(fs.statSync(dataDir).mode & 0o777, dataDir).toBe(0o700);
   const entries = walk(dataDir);
-  for (const e of entries) expect((fs.statSync(path.join(dataDir, e.rel)).mode & 0o777).toString(8), e.rel).toBe(e.dir ? '700' : '600');
+  for (const e of entries)
+    expect((fs.statSync(path.join(dataDir, e.rel)).mode & 0o777).toString(8), e.rel).toBe(e.dir ? '700' : '600');
   return entries.map((e) => e.rel);
 }
 
-describe('files are the owner\'s only', () => {
-  it.skipIf(process.platform === 'win32')('with umask 000 in the parent: the data dir and its folders 0700; the store, its WAL files, zips and .eml files 0600 (seed-demo, run, schedule)', async () => {
-    const s = scenario('umask');
-    const env = { ...s.env, LOG_LEVEL: 'warn' };
-    // The shell really is permissive: what it starts inherits umask 000.
-    const probe = permissive(['-p', 'process.umask().toString(8)'], {});
-    expect(await probe.exited).toBe(0);
-    expect(probe.out.stdout).toBe('0\n');
+describe("files are the owner's only", () => {
+  it.skipIf(process.platform === 'win32')(
+    'with umask 000 in the parent: the data dir and its folders 0700; the store, its WAL files, zips and .eml files 0600 (seed-demo, run, schedule)',
+    async () => {
+      const s = scenario('umask');
+      const env = { ...s.env, LOG_LEVEL: 'warn' };
+      // The shell really is permissive: what it starts inherits umask 000.
+      const probe = permissive(['-p', 'process.umask().toString(8)'], {});
+      expect(await probe.exited).toBe(0);
+      expect(probe.out.stdout).toBe('0\n');
 
-    // `npm start` does seed-demo --if-empty, then the service; here a `run` first, then the service.
-    const seed = await permissiveRun(['seed-demo', '--if-empty'], env);
-    expect(seed.code, seed.stderr).toBe(0);
-    const run = await permissiveRun(['run'], env);
-    expect(run.code, run.stderr).toBe(0);
-    const afterRun = expectOwnerOnly(env.DATA_DIR);
-    expect(afterRun).toContain('usage-charges.sqlite');
-    const zips = afterRun.filter((f) => /^statements\/\d{6}\/[^/]+\.zip$/.test(f));
-    expect(zips.length).toBeGreaterThanOrEqual(5);
-    expect(afterRun.filter((f) => /^outbox\/[^/]+\.eml$/.test(f)).length).toBeGreaterThanOrEqual(5);
-    expect(afterRun.filter((f) => f.startsWith('statements/') && !zips.includes(f)).every((f) => /^statements\/\d{6}$/.test(f))).toBe(true);
+      // `npm start` does seed-demo --if-empty, then the service; here a `run` first, then the service.
+      const seed = await permissiveRun(['seed-demo', '--if-empty'], env);
+      expect(seed.code, seed.stderr).toBe(0);
+      const run = await permissiveRun(['run'], env);
+      expect(run.code, run.stderr).toBe(0);
+      const afterRun = expectOwnerOnly(env.DATA_DIR);
+      expect(afterRun).toContain('usage-charges.sqlite');
+      const zips = afterRun.filter((f) => /^statements\/\d{6}\/[^/]+\.zip$/.test(f));
+      expect(zips.length).toBeGreaterThanOrEqual(5);
+      expect(afterRun.filter((f) => /^outbox\/[^/]+\.eml$/.test(f)).length).toBeGreaterThanOrEqual(5);
+      expect(
+        afterRun
+          .filter((f) => f.startsWith('statements/') && !zips.includes(f))
+          .every((f) => /^statements\/\d{6}$/.test(f)),
+      ).toBe(true);
 
-    // While the service runs, the store's -wal and -shm files exist: owner-only too.
-    const service = permissive([BIN, 'schedule'], { ...env, CRON_SCHEDULE: '0 0 1 1 *' });
-    const files = await until(() => {
-      const names = fs.readdirSync(env.DATA_DIR);
-      return /catch-up pass as of/.test(service.out.stdout) && names.includes('usage-charges.sqlite-wal') && names.includes('usage-charges.sqlite-shm') ? names : undefined;
-    }, `the service's catch-up pass: ${service.out.stdout}${service.out.stderr}`);
-    expect(files).toEqual(expect.arrayContaining(['usage-charges.sqlite', 'usage-charges.sqlite-wal', 'usage-charges.sqlite-shm', 'statements', 'outbox']));
-    expectOwnerOnly(env.DATA_DIR);
-    service.child.kill('SIGTERM');
-    expect(await service.exited).toBe(0);
-    expectOwnerOnly(env.DATA_DIR);
-  });
+      // While the service runs, the store's -wal and -shm files exist: owner-only too.
+      const service = permissive([BIN, 'schedule'], { ...env, CRON_SCHEDULE: '0 0 1 1 *' });
+      const files = await until(() => {
+        const names = fs.readdirSync(env.DATA_DIR);
+        return /catch-up pass as of/.test(service.out.stdout) &&
+          names.includes('usage-charges.sqlite-wal') &&
+          names.includes('usage-charges.sqlite-shm')
+          ? names
+          : undefined;
+      }, `the service's catch-up pass: ${service.out.stdout}${service.out.stderr}`);
+      expect(files).toEqual(
+        expect.arrayContaining([
+          'usage-charges.sqlite',
+          'usage-charges.sqlite-wal',
+          'usage-charges.sqlite-shm',
+          'statements',
+          'outbox',
+        ]),
+      );
+      expectOwnerOnly(env.DATA_DIR);
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toBe(0);
+      expectOwnerOnly(env.DATA_DIR);
+    },
+  );
 });

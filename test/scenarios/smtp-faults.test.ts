@@ -11,7 +11,12 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { cli, cliAsync, hasStackTrace, type CliRun } from '../helpers/cli.ts';
-import { startScriptedSmtpServer, unusedPort, type ScriptedSmtpOptions, type ScriptedSmtpServer } from '../helpers/smtp-script.ts';
+import {
+  startScriptedSmtpServer,
+  unusedPort,
+  type ScriptedSmtpOptions,
+  type ScriptedSmtpServer,
+} from '../helpers/smtp-script.ts';
 import { tempDir } from '../helpers/store.ts';
 import { selfSignedCertificate } from '../helpers/tls-cert.ts';
 
@@ -22,7 +27,13 @@ const T0 = Date.parse('2026-11-03T00:10:00.000Z');
 const at = (seconds: number): string => new Date(T0 + seconds * 1000).toISOString();
 
 /** The demo's active contacts in the order a pass sends them (month, tenant name, delivery). */
-const SEND_ORDER = ['billing@tenant01.example.jp', 'ap@rules.example.com', 'cfo@rules.example.com', 'finance@globex.example.sg', 'owner@manual-tenant.example.jp'];
+const SEND_ORDER = [
+  'billing@tenant01.example.jp',
+  'ap@rules.example.com',
+  'cfo@rules.example.com',
+  'finance@globex.example.sg',
+  'owner@manual-tenant.example.jp',
+];
 const TENANT_OF: Record<string, string> = {
   'billing@tenant01.example.jp': 'TNT00001',
   'ap@rules.example.com': 'TNT00003',
@@ -30,7 +41,13 @@ const TENANT_OF: Record<string, string> = {
   'finance@globex.example.sg': 'TNT00004',
   'owner@manual-tenant.example.jp': 'manual-tenant',
 };
-const ALL_SENT_ONCE = { TNT00001: '1 sent', TNT00003: '2 sent', TNT00004: '1 sent', TNT00005: 'no recipient', 'manual-tenant': '1 sent' };
+const ALL_SENT_ONCE = {
+  TNT00001: '1 sent',
+  TNT00003: '2 sent',
+  TNT00004: '1 sent',
+  TNT00005: 'no recipient',
+  'manual-tenant': '1 sent',
+};
 
 let work: { dir: string; cleanup: () => void };
 /** A data dir with the demo seeded for 2026-10 (nothing closed yet), copied for each case. */
@@ -92,8 +109,18 @@ async function command(args: string[], env: Record<string, string>): Promise<Cli
 }
 
 /** One `run` of the demo month with its clock at T0 + `seconds`. */
-function runAt(env: Record<string, string>, smtpUrl: string, seconds: number, extra: Record<string, string> = {}): Promise<CliRun> {
-  return command(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtpUrl, USAGE_CHARGES_TEST_NOW: at(seconds), ...extra });
+function runAt(
+  env: Record<string, string>,
+  smtpUrl: string,
+  seconds: number,
+  extra: Record<string, string> = {},
+): Promise<CliRun> {
+  return command(['run', '--verbose', '--as-of', AS_OF], {
+    ...env,
+    SMTP_URL: smtpUrl,
+    USAGE_CHARGES_TEST_NOW: at(seconds),
+    ...extra,
+  });
 }
 
 interface Counts {
@@ -105,23 +132,31 @@ interface Counts {
 
 /** The counts of a pass's summary line. */
 function counts(r: CliRun): Counts {
-  const m = /^run as of \S+: (\d+) statements? closed, 0 failed to close; \d+ files? written, 0 failed; (\d+) mails? sent, (\d+) retrying, (\d+) failed/m.exec(r.stdout);
+  const m =
+    /^run as of \S+: (\d+) statements? closed, 0 failed to close; \d+ files? written, 0 failed; (\d+) mails? sent, (\d+) retrying, (\d+) failed/m.exec(
+      r.stdout,
+    );
   expect(m, `${r.stdout}\n${r.stderr}`).not.toBeNull();
   return { closed: Number(m![1]), sent: Number(m![2]), retrying: Number(m![3]), failed: Number(m![4]) };
 }
 
 /** The recipients of a pass's `  sent ...` lines, sorted. */
 function sentTo(r: CliRun): string[] {
-  return r.stdout.split('\n').flatMap((l) => {
-    const m = /^ {2}sent (\S+) 2026-10 to (\S+): 250 /.exec(l);
-    if (m) expect(m[1]).toBe(TENANT_OF[m[2]!]);
-    return m ? [m[2]!] : [];
-  }).sort();
+  return r.stdout
+    .split('\n')
+    .flatMap((l) => {
+      const m = /^ {2}sent (\S+) 2026-10 to (\S+): 250 /.exec(l);
+      if (m) expect(m[1]).toBe(TENANT_OF[m[2]!]);
+      return m ? [m[2]!] : [];
+    })
+    .sort();
 }
 
 /** The `  retrying ...` lines of a pass: [recipient, next attempt, attempts, last error]. */
 function retrying(r: CliRun): [string, string, number, string][] {
-  return [...r.stdout.matchAll(/^ {2}retrying \S+ 2026-10 to (\S+) at (\S+) \(after (\d+) attempts?\): (.+)$/gm)].map((m) => [m[1]!, m[2]!, Number(m[3]), m[4]!]);
+  return [...r.stdout.matchAll(/^ {2}retrying \S+ 2026-10 to (\S+) at (\S+) \(after (\d+) attempts?\): (.+)$/gm)].map(
+    (m) => [m[1]!, m[2]!, Number(m[3]), m[4]!],
+  );
 }
 
 /** The `  failed to send ...` lines of a pass (stderr): [recipient, reason]. */
@@ -131,7 +166,9 @@ function failedSends(r: CliRun): [string, string][] {
 
 /** The reason a pass stopped sending (stderr), and how many deliveries it left for the next one; null if it did not stop. */
 function stopped(r: CliRun): { reason: string; waiting: number } | null {
-  const m = /^ {2}sending stopped, the mail server is unusable: (.+); (\d+) mails? waits? for the next pass$/m.exec(r.stderr);
+  const m = /^ {2}sending stopped, the mail server is unusable: (.+); (\d+) mails? waits? for the next pass$/m.exec(
+    r.stderr,
+  );
   return m ? { reason: m[1]!, waiting: Number(m[2]) } : null;
 }
 
@@ -150,9 +187,13 @@ interface DeliveryRecord {
 function deliveries(env: Record<string, string>): Record<string, DeliveryRecord> {
   const db = new Database(path.join(env.DATA_DIR!, 'usage-charges.sqlite'), { readonly: true, fileMustExist: true });
   try {
-    const rows = db.prepare(`SELECT t.tenant_name AS tenant, d.recipient, d.status, d.attempts, d.message_id AS messageId, d.last_error AS lastError,
+    const rows = db
+      .prepare(
+        `SELECT t.tenant_name AS tenant, d.recipient, d.status, d.attempts, d.message_id AS messageId, d.last_error AS lastError,
         d.next_attempt_at AS nextAttemptAt, d.smtp_response AS smtpResponse
-      FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) WHERE d.kind = 'statement' ORDER BY d.delivery_pk`).all() as DeliveryRecord[];
+      FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) WHERE d.kind = 'statement' ORDER BY d.delivery_pk`,
+      )
+      .all() as DeliveryRecord[];
     expect(rows.map((d) => d.recipient).sort()).toEqual([...SEND_ORDER].sort());
     return Object.fromEntries(rows.map((d) => [d.recipient, d]));
   } finally {
@@ -185,8 +226,20 @@ function openRow(status: string, recipient: string): string | undefined {
 }
 
 /** Asserts a delivery's open row: status, attempts, next attempt (if any) and last error (if any). */
-function expectOpenRow(status: string, recipient: string, row: { status: string; attempts: number; next?: string; error?: string }): void {
-  const parts = [TENANT_OF[recipient]!, recipient, 'statement', row.status, String(row.attempts), ...(row.next ? [row.next] : []), ...(row.error ? [row.error] : [])];
+function expectOpenRow(
+  status: string,
+  recipient: string,
+  row: { status: string; attempts: number; next?: string; error?: string },
+): void {
+  const parts = [
+    TENANT_OF[recipient]!,
+    recipient,
+    'statement',
+    row.status,
+    String(row.attempts),
+    ...(row.next ? [row.next] : []),
+    ...(row.error ? [row.error] : []),
+  ];
   expect(openRow(status, recipient), recipient).toMatch(new RegExp(`^${parts.map(escape).join('\\s+')}$`));
 }
 
@@ -196,7 +249,11 @@ function expectOpenRow(status: string, recipient: string, row: { status: string;
  * none for a failed one, and whatever reached a server for a recipient (accepted, refused, cut off
  * or answered too late) carries that delivery's one Message-ID.
  */
-function expectEnd(env: Record<string, string>, servers: ScriptedSmtpServer[], expected: Record<string, { status: 'sent' | 'failed'; attempts: number }>): void {
+function expectEnd(
+  env: Record<string, string>,
+  servers: ScriptedSmtpServer[],
+  expected: Record<string, { status: 'sent' | 'failed'; attempts: number }>,
+): void {
   const rows = deliveries(env);
   for (const recipient of SEND_ORDER) {
     const want = expected[recipient] ?? { status: 'sent', attempts: 1 };
@@ -212,7 +269,10 @@ function expectEnd(env: Record<string, string>, servers: ScriptedSmtpServer[], e
       expect(m.envelope.rcptTo, recipient).toEqual([recipient]);
       expect(m.messageId, recipient).toBe(d.messageId);
     }
-    expect(reached.filter((m) => m.outcome === 'accepted'), recipient).toHaveLength(want.status === 'sent' ? 1 : 0);
+    expect(
+      reached.filter((m) => m.outcome === 'accepted'),
+      recipient,
+    ).toHaveLength(want.status === 'sent' ? 1 : 0);
   }
   expect(new Set(Object.values(rows).map((d) => d.messageId)).size).toBe(SEND_ORDER.length);
 }
@@ -227,7 +287,8 @@ function expectUnusable(env: Record<string, string>, r: CliRun, reason: string |
   else expect(stop!.reason).toMatch(reason);
   // Not an attempt of any delivery: all pending, due at once, none counted, none failed.
   const rows = Object.values(deliveries(env));
-  for (const d of rows) expect([d.recipient, d.status, d.attempts, d.nextAttemptAt]).toEqual([d.recipient, 'pending', 0, null]);
+  for (const d of rows)
+    expect([d.recipient, d.status, d.attempts, d.nextAttemptAt]).toEqual([d.recipient, 'pending', 0, null]);
   // What the pass tried carries why (the workers of the pool may each have met the server differently).
   expect(rows.some((d) => d.lastError === stop!.reason)).toBe(true);
   expect(stop!.waiting).toBe(SEND_ORDER.length);
@@ -248,12 +309,26 @@ describe.concurrent('SMTP faults through `usage-charges run`', { timeout: 180_00
     expect(counts(down)).toMatchObject({ closed: 5 });
     expectUnusable(env, down, `connection refused by 127.0.0.1:${port}`);
     const status = await monthStatus(env);
-    expectMonthMails(status, { TNT00001: '1 pending', TNT00003: '2 pending', TNT00004: '1 pending', TNT00005: 'no recipient', 'manual-tenant': '1 pending' });
-    for (const to of SEND_ORDER) expect(openRow(status, to), to).toMatch(new RegExp(`^${escape(TENANT_OF[to]!)}\\s+${escape(to)}\\s+statement\\s+pending\\s+0(\\s+connection refused by 127\\.0\\.0\\.1:${port})?$`));
+    expectMonthMails(status, {
+      TNT00001: '1 pending',
+      TNT00003: '2 pending',
+      TNT00004: '1 pending',
+      TNT00005: 'no recipient',
+      'manual-tenant': '1 pending',
+    });
+    for (const to of SEND_ORDER)
+      expect(openRow(status, to), to).toMatch(
+        new RegExp(
+          `^${escape(TENANT_OF[to]!)}\\s+${escape(to)}\\s+statement\\s+pending\\s+0(\\s+connection refused by 127\\.0\\.0\\.1:${port})?$`,
+        ),
+      );
 
     // The server comes up but refuses every session at its greeting.
     let refusing = true;
-    const server = await scripted(test, { port, greeting: () => (refusing ? { reply: { code: 421, message: '4.3.2 service not available' } } : undefined) });
+    const server = await scripted(test, {
+      port,
+      greeting: () => (refusing ? { reply: { code: 421, message: '4.3.2 service not available' } } : undefined),
+    });
     const refused = await runAt(env, url, 60);
     expect(counts(refused)).toMatchObject({ closed: 0 });
     expectUnusable(env, refused, '421 4.3.2 service not available (the server refuses the session)');
@@ -277,7 +352,10 @@ describe.concurrent('SMTP faults through `usage-charges run`', { timeout: 180_00
     const env = demoStore('greylist');
     const grey = 'cfo@rules.example.com';
     const reply = '450 4.7.1 greylisted, try again later';
-    const server = await scripted(test, { rcptTo: (to, attempt) => (to === grey && attempt <= 2 ? { code: 450, message: '4.7.1 greylisted, try again later' } : undefined) });
+    const server = await scripted(test, {
+      rcptTo: (to, attempt) =>
+        to === grey && attempt <= 2 ? { code: 450, message: '4.7.1 greylisted, try again later' } : undefined,
+    });
 
     const first = await runAt(env, server.url, 0);
     expect(first.stderr).toBe('');
@@ -285,7 +363,13 @@ describe.concurrent('SMTP faults through `usage-charges run`', { timeout: 180_00
     expect(counts(first)).toEqual({ closed: 5, sent: 4, retrying: 1, failed: 0 });
     expect(sentTo(first)).toEqual(SEND_ORDER.filter((r) => r !== grey).sort());
     expect(retrying(first)).toEqual([[grey, at(60), 1, `${reply} (transient)`]]);
-    expect(deliveries(env)[grey]).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: at(60), lastError: `${reply} (transient)`, smtpResponse: reply });
+    expect(deliveries(env)[grey]).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      nextAttemptAt: at(60),
+      lastError: `${reply} (transient)`,
+      smtpResponse: reply,
+    });
     const status = await monthStatus(env);
     expectMonthMails(status, { ...ALL_SENT_ONCE, TNT00003: '1 sent, 1 pending' });
     expectOpenRow(status, grey, { status: 'pending', attempts: 1, next: at(60), error: `${reply} (transient)` });
@@ -300,7 +384,9 @@ describe.concurrent('SMTP faults through `usage-charges run`', { timeout: 180_00
     // The one mail due is deferred again: nothing was delivered, which the exit code says (3).
     const second = await runAt(env, server.url, 60);
     expect(second.code).toBe(3);
-    expect(second.stderr).toMatch(/^ {2}nothing delivered: the mail server deferred every mail it was given \(1 mail\); they wait for their retry$/m);
+    expect(second.stderr).toMatch(
+      /^ {2}nothing delivered: the mail server deferred every mail it was given \(1 mail\); they wait for their retry$/m,
+    );
     expect(counts(second)).toEqual({ closed: 0, sent: 0, retrying: 1, failed: 0 });
     expect(retrying(second)).toEqual([[grey, at(60 + 120), 2, `${reply} (transient)`]]);
 
@@ -319,7 +405,10 @@ describe.concurrent('SMTP faults through `usage-charges run`', { timeout: 180_00
     const target = 'ap@rules.example.com';
     const reply = '421 4.4.2 closing connection, try again later';
     const server = await scripted(test, {
-      data: (step) => (step.envelope.rcptTo[0] === target && step.attempt === 1 ? { reply: { code: 421, message: '4.4.2 closing connection, try again later' } } : undefined),
+      data: (step) =>
+        step.envelope.rcptTo[0] === target && step.attempt === 1
+          ? { reply: { code: 421, message: '4.4.2 closing connection, try again later' } }
+          : undefined,
     });
 
     // The 421 answers the end of the data. (A 421 to RCPT TO on a connection that already carried a
@@ -335,10 +424,21 @@ describe.concurrent('SMTP faults through `usage-charges run`', { timeout: 180_00
     expect(retrying(first)).toEqual([[target, at(60), 1, `${reply} (server unavailable)`]]);
     const left = deliveries(env);
     expect(left[target]).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: at(60), smtpResponse: reply });
-    for (const r of SEND_ORDER.slice(2)) expect(left[r]).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: null, lastError: null });
+    for (const r of SEND_ORDER.slice(2))
+      expect(left[r]).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: null, lastError: null });
     const status = await monthStatus(env);
-    expectMonthMails(status, { ...ALL_SENT_ONCE, TNT00003: '2 pending', TNT00004: '1 pending', 'manual-tenant': '1 pending' });
-    expectOpenRow(status, target, { status: 'pending', attempts: 1, next: at(60), error: `${reply} (server unavailable)` });
+    expectMonthMails(status, {
+      ...ALL_SENT_ONCE,
+      TNT00003: '2 pending',
+      TNT00004: '1 pending',
+      'manual-tenant': '1 pending',
+    });
+    expectOpenRow(status, target, {
+      status: 'pending',
+      attempts: 1,
+      next: at(60),
+      error: `${reply} (server unavailable)`,
+    });
     expectOpenRow(status, 'finance@globex.example.sg', { status: 'pending', attempts: 0 });
 
     const second = await runAt(env, server.url, 60);
@@ -346,18 +446,25 @@ describe.concurrent('SMTP faults through `usage-charges run`', { timeout: 180_00
     expect(second.code).toBe(0);
     expect(counts(second)).toEqual({ closed: 0, sent: 4, retrying: 0, failed: 0 });
     expect(sentTo(second)).toEqual(SEND_ORDER.slice(1).sort());
-    expect(server.messages.filter((m) => m.envelope.rcptTo.includes(target)).map((m) => m.outcome)).toEqual(['refused', 'accepted']);
+    expect(server.messages.filter((m) => m.envelope.rcptTo.includes(target)).map((m) => m.outcome)).toEqual([
+      'refused',
+      'accepted',
+    ]);
     expectEnd(env, [server], { [target]: { status: 'sent', attempts: 2 } });
     expectMonthMails(await monthStatus(env), ALL_SENT_ONCE);
   });
 
-  it('550 to RCPT TO of one recipient and 552 to the DATA of another: both fail at once with the server\'s reply, run exits 1, the others are sent', async (test) => {
+  it("550 to RCPT TO of one recipient and 552 to the DATA of another: both fail at once with the server's reply, run exits 1, the others are sent", async (test) => {
     const env = demoStore('permanent');
     const gone = 'finance@globex.example.sg';
     const big = 'owner@manual-tenant.example.jp';
     const server = await scripted(test, {
-      rcptTo: (to) => (to === gone ? { code: 550, message: '5.1.1 <finance@globex.example.sg>: mailbox unavailable' } : undefined),
-      data: (step) => (step.envelope.rcptTo[0] === big ? { reply: { code: 552, message: '5.3.4 message size exceeds fixed maximum message size' } } : undefined),
+      rcptTo: (to) =>
+        to === gone ? { code: 550, message: '5.1.1 <finance@globex.example.sg>: mailbox unavailable' } : undefined,
+      data: (step) =>
+        step.envelope.rcptTo[0] === big
+          ? { reply: { code: 552, message: '5.3.4 message size exceeds fixed maximum message size' } }
+          : undefined,
     });
     const goneReason = '550 5.1.1 <finance@globex.example.sg>: mailbox unavailable (permanent)';
     const bigReason = '552 5.3.4 message size exceeds fixed maximum message size (permanent)';
@@ -368,10 +475,25 @@ describe.concurrent('SMTP faults through `usage-charges run`', { timeout: 180_00
     expect(counts(r)).toEqual({ closed: 5, sent: 3, retrying: 0, failed: 2 });
     expect(stopped(r)).toBeNull();
     expect(sentTo(r)).toEqual(SEND_ORDER.filter((x) => x !== gone && x !== big).sort());
-    expect(failedSends(r).sort()).toEqual([[gone, goneReason], [big, bigReason]].sort());
+    expect(failedSends(r).sort()).toEqual(
+      [
+        [gone, goneReason],
+        [big, bigReason],
+      ].sort(),
+    );
     const rows = deliveries(env);
-    expect(rows[gone]).toMatchObject({ status: 'failed', attempts: 1, lastError: goneReason, smtpResponse: goneReason.replace(/ \(permanent\)$/, '') });
-    expect(rows[big]).toMatchObject({ status: 'failed', attempts: 1, lastError: bigReason, smtpResponse: bigReason.replace(/ \(permanent\)$/, '') });
+    expect(rows[gone]).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: goneReason,
+      smtpResponse: goneReason.replace(/ \(permanent\)$/, ''),
+    });
+    expect(rows[big]).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: bigReason,
+      smtpResponse: bigReason.replace(/ \(permanent\)$/, ''),
+    });
     const status = await monthStatus(env);
     expectMonthMails(status, { ...ALL_SENT_ONCE, TNT00004: '1 failed', 'manual-tenant': '1 failed' });
     expectOpenRow(status, gone, { status: 'failed', attempts: 1, error: goneReason });
@@ -390,7 +512,9 @@ describe.concurrent('SMTP faults through `usage-charges run`', { timeout: 180_00
   it('a connection reset during DATA: that delivery is retried by the next pass under the same Message-ID and sent; the others go once', async (test) => {
     const env = { ...demoStore('reset'), SMTP_POOL_SIZE: '1' };
     const target = 'finance@globex.example.sg';
-    const server = await scripted(test, { data: (step) => (step.envelope.rcptTo[0] === target && step.attempt === 1 ? { reset: true } : undefined) });
+    const server = await scripted(test, {
+      data: (step) => (step.envelope.rcptTo[0] === target && step.attempt === 1 ? { reset: true } : undefined),
+    });
 
     const first = await runAt(env, server.url, 0);
     expect(first.code).toBe(1);
@@ -400,20 +524,35 @@ describe.concurrent('SMTP faults through `usage-charges run`', { timeout: 180_00
     const stop = stopped(first);
     expect(stop?.waiting).toBe(1);
     // nodemailer reports the reset as a closed connection or, depending on timing, as ECONNRESET.
-    expect(stop?.reason).toMatch(/^connection (failed \(ECONNECTION\): Connection closed unexpectedly|reset by (the server|127\.0\.0\.1:\d+))$/);
+    expect(stop?.reason).toMatch(
+      /^connection (failed \(ECONNECTION\): Connection closed unexpectedly|reset by (the server|127\.0\.0\.1:\d+))$/,
+    );
     expect(retrying(first)).toEqual([[target, at(60), 1, stop!.reason]]);
     const cut = server.messages.filter((m) => m.outcome === 'cut');
     expect(cut.map((m) => m.envelope.rcptTo)).toEqual([[target]]);
     expect(cut[0]!.messageId).toBe(deliveries(env)[target]!.messageId);
-    expect(deliveries(env)[target]).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: at(60), lastError: stop!.reason });
-    expectOpenRow(await monthStatus(env), target, { status: 'pending', attempts: 1, next: at(60), error: stop!.reason });
+    expect(deliveries(env)[target]).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      nextAttemptAt: at(60),
+      lastError: stop!.reason,
+    });
+    expectOpenRow(await monthStatus(env), target, {
+      status: 'pending',
+      attempts: 1,
+      next: at(60),
+      error: stop!.reason,
+    });
 
     const second = await runAt(env, server.url, 60);
     expect(second.stderr).toBe('');
     expect(second.code).toBe(0);
     expect(counts(second)).toEqual({ closed: 0, sent: 2, retrying: 0, failed: 0 });
     expect(sentTo(second)).toEqual(SEND_ORDER.slice(3).sort());
-    expect(server.messages.filter((m) => m.envelope.rcptTo.includes(target)).map((m) => m.outcome)).toEqual(['cut', 'accepted']);
+    expect(server.messages.filter((m) => m.envelope.rcptTo.includes(target)).map((m) => m.outcome)).toEqual([
+      'cut',
+      'accepted',
+    ]);
     expectEnd(env, [server], { [target]: { status: 'sent', attempts: 2 } });
     expectMonthMails(await monthStatus(env), ALL_SENT_ONCE);
   });
@@ -438,7 +577,9 @@ describe.concurrent('SMTP faults through `usage-charges run`', { timeout: 180_00
   it('a DATA reply slower than SMTP_TIMEOUT_SECONDS: an attempt, retried; the next run against a normal server sends it under the same Message-ID', async (test) => {
     const env = { ...demoStore('slow-data'), SMTP_POOL_SIZE: '1' };
     const target = SEND_ORDER[0]!;
-    const slow = await scripted(test, { data: (step) => (step.envelope.rcptTo[0] === target ? { delayMs: 8000 } : undefined) });
+    const slow = await scripted(test, {
+      data: (step) => (step.envelope.rcptTo[0] === target ? { delayMs: 8000 } : undefined),
+    });
     const r = await runAt(env, slow.url, 0, { SMTP_TIMEOUT_SECONDS: '2' });
     expect(r.code).toBe(1);
     expect(hasStackTrace(r.stderr)).toBe(false);
@@ -450,8 +591,14 @@ describe.concurrent('SMTP faults through `usage-charges run`', { timeout: 180_00
     expect(slow.messages.map((m) => [m.envelope.rcptTo, m.outcome])).toEqual([[[target], 'late']]);
     const left = deliveries(env);
     expect(left[target]).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: at(60) });
-    for (const x of SEND_ORDER.slice(1)) expect(left[x]).toMatchObject({ status: 'pending', attempts: 0, lastError: null });
-    expectOpenRow(await monthStatus(env), target, { status: 'pending', attempts: 1, next: at(60), error: stop!.reason });
+    for (const x of SEND_ORDER.slice(1))
+      expect(left[x]).toMatchObject({ status: 'pending', attempts: 0, lastError: null });
+    expectOpenRow(await monthStatus(env), target, {
+      status: 'pending',
+      attempts: 1,
+      next: at(60),
+      error: stop!.reason,
+    });
 
     const normal = await scripted(test);
     const next = await runAt(env, normal.url, 60);
@@ -459,7 +606,9 @@ describe.concurrent('SMTP faults through `usage-charges run`', { timeout: 180_00
     expect(next.code).toBe(0);
     expect(counts(next)).toEqual({ closed: 0, sent: 5, retrying: 0, failed: 0 });
     // Both copies of the slow one carry its Message-ID (expectEnd checks every message that reached a server).
-    expect([...slow.messages, ...normal.messages].filter((m) => m.envelope.rcptTo.includes(target)).map((m) => m.outcome)).toEqual(['late', 'accepted']);
+    expect(
+      [...slow.messages, ...normal.messages].filter((m) => m.envelope.rcptTo.includes(target)).map((m) => m.outcome),
+    ).toEqual(['late', 'accepted']);
     expectEnd(env, [slow, normal], { [target]: { status: 'sent', attempts: 2 } });
     expectMonthMails(await monthStatus(env), ALL_SENT_ONCE);
   });
@@ -468,18 +617,29 @@ describe.concurrent('SMTP faults through `usage-charges run`', { timeout: 180_00
     const env = demoStore('tls');
     const server = await scripted(test, {
       tls: tlsKey,
-      mailFrom: (step) => (step.secure ? undefined : { code: 530, message: '5.7.0 Must issue a STARTTLS command first' }),
+      mailFrom: (step) =>
+        step.secure ? undefined : { code: 530, message: '5.7.0 Must issue a STARTTLS command first' },
     });
 
     // TLS switched off: the server refuses the sender on the plain session.
     const off = await runAt(env, server.url, 0, { SMTP_STARTTLS: 'off' });
     expect(counts(off)).toMatchObject({ closed: 5 });
-    expectUnusable(env, off, '530 5.7.0 Must issue a STARTTLS command first (the server wants TLS or a login, or offers no STARTTLS: check SMTP_URL and SMTP_STARTTLS)');
+    expectUnusable(
+      env,
+      off,
+      '530 5.7.0 Must issue a STARTTLS command first (the server wants TLS or a login, or offers no STARTTLS: check SMTP_URL and SMTP_STARTTLS)',
+    );
     expect(server.mailFroms.length).toBeGreaterThan(0);
     expect(server.mailFroms.every((m) => !m.secure && m.code === 530)).toBe(true);
     expect(server.messages).toEqual([]);
     const tried = server.mailFroms.length;
-    expectMonthMails(await monthStatus(env), { TNT00001: '1 pending', TNT00003: '2 pending', TNT00004: '1 pending', TNT00005: 'no recipient', 'manual-tenant': '1 pending' });
+    expectMonthMails(await monthStatus(env), {
+      TNT00001: '1 pending',
+      TNT00003: '2 pending',
+      TNT00004: '1 pending',
+      TNT00005: 'no recipient',
+      'manual-tenant': '1 pending',
+    });
 
     // With the certificate as SMTP_CA_FILE: every mail goes, each in a TLS session.
     const secure = await runAt(env, server.url, 60, { SMTP_STARTTLS: 'require', SMTP_CA_FILE: caFile });
@@ -497,7 +657,8 @@ describe.concurrent('SMTP faults through `usage-charges run`', { timeout: 180_00
     const env = demoStore('tls-untrusted');
     const server = await scripted(test, {
       tls: tlsKey,
-      mailFrom: (step) => (step.secure ? undefined : { code: 530, message: '5.7.0 Must issue a STARTTLS command first' }),
+      mailFrom: (step) =>
+        step.secure ? undefined : { code: 530, message: '5.7.0 Must issue a STARTTLS command first' },
     });
 
     // docs/operations.md: a server "rejecting the login or TLS" is unusable, and a failure before

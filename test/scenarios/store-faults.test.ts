@@ -37,8 +37,10 @@ import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
 import { holdStoreLock } from '../helpers/store-lock.ts';
 import { snapshot, tempDir } from '../helpers/store.ts';
 
-const ENOSPC_REASON = 'the disk holding DATA_DIR is full (ENOSPC: no space left on device, write (injected at zip-write))';
-const BUSY_MESSAGE = 'error: the store is busy: another usage-charges process is writing to it; nothing was changed, try again when it has finished\n';
+const ENOSPC_REASON =
+  'the disk holding DATA_DIR is full (ENOSPC: no space left on device, write (injected at zip-write))';
+const BUSY_MESSAGE =
+  'error: the store is busy: another usage-charges process is writing to it; nothing was changed, try again when it has finished\n';
 
 let work: { dir: string; cleanup: () => void };
 let template: Record<string, string>;
@@ -52,7 +54,9 @@ afterEach(endTest);
 
 /** The accepted messages of the test server, as expectSentAsAccepted takes them. */
 function accepted(smtp: TestSmtpServer): { rcptTo: string[]; messageId: string | undefined }[] {
-  return smtp.messages.filter((m) => !m.refused).map((m) => ({ rcptTo: m.envelope.rcptTo, messageId: m.parsed.messageId }));
+  return smtp.messages
+    .filter((m) => !m.refused)
+    .map((m) => ({ rcptTo: m.envelope.rcptTo, messageId: m.parsed.messageId }));
 }
 
 /** The first line of a pass's summary. */
@@ -60,29 +64,51 @@ function summaryLine(r: CliRun): string {
   return /^run as of .*$/m.exec(r.stdout)?.[0] ?? `(no summary)\n${r.stdout}\n${r.stderr}`;
 }
 
-function summaryOf(closed: number, written: number, filesFailed: number, sent: number, withoutRecipient: boolean, mode: { eml?: boolean; waiting?: number } = {}): string {
+function summaryOf(
+  closed: number,
+  written: number,
+  filesFailed: number,
+  sent: number,
+  withoutRecipient: boolean,
+  mode: { eml?: boolean; waiting?: number } = {},
+): string {
   const n = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
   const waiting = mode.waiting ? `; ${n(mode.waiting, 'mail')} waiting because the outbox cannot be written` : '';
-  return `run as of 2026-11-03T00:00:00.000Z: ${n(closed, 'statement')} closed, 0 failed to close; ${n(written, 'file')} written, ${filesFailed} failed; `
-    + `${n(sent, 'mail')} ${mode.eml ? 'written to the outbox' : 'sent'}, 0 retrying, 0 failed${waiting}${withoutRecipient ? '; 1 without recipient' : ''}`;
+  return (
+    `run as of 2026-11-03T00:00:00.000Z: ${n(closed, 'statement')} closed, 0 failed to close; ${n(written, 'file')} written, ${filesFailed} failed; ` +
+    `${n(sent, 'mail')} ${mode.eml ? 'written to the outbox' : 'sent'}, 0 retrying, 0 failed${waiting}${withoutRecipient ? '; 1 without recipient' : ''}`
+  );
 }
 
 /** The `  failed to write the files of T M: reason` lines, as [tenant, reason]. */
 function filesFailedLines(r: CliRun): [string, string][] {
-  return r.stderr.split('\n').filter((l) => l.startsWith('  failed to write the files of ')).map((l) => {
-    const m = /^ {2}failed to write the files of (\S+) 2026-10: (.+)$/.exec(l);
-    expect(m, l).not.toBeNull();
-    return [m![1]!, m![2]!];
-  });
+  return r.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('  failed to write the files of '))
+    .map((l) => {
+      const m = /^ {2}failed to write the files of (\S+) 2026-10: (.+)$/.exec(l);
+      expect(m, l).not.toBeNull();
+      return [m![1]!, m![2]!];
+    });
 }
 
 function runsOf(env: Record<string, string>): { status: string; summary: Record<string, unknown> }[] {
-  return inStore(env, (db) => (db.prepare('SELECT status, summary FROM runs ORDER BY run_pk').all() as { status: string; summary: string }[])
-    .map((r) => ({ status: r.status, summary: JSON.parse(r.summary) as Record<string, unknown> })));
+  return inStore(env, (db) =>
+    (db.prepare('SELECT status, summary FROM runs ORDER BY run_pk').all() as { status: string; summary: string }[]).map(
+      (r) => ({ status: r.status, summary: JSON.parse(r.summary) as Record<string, unknown> }),
+    ),
+  );
 }
 
 function count(env: Record<string, string>, sql: string, ...params: unknown[]): number {
-  return inStore(env, (db) => db.prepare(sql).pluck().get(...params) as number);
+  return inStore(
+    env,
+    (db) =>
+      db
+        .prepare(sql)
+        .pluck()
+        .get(...params) as number,
+  );
 }
 
 /** How many messages each recipient received. */
@@ -124,7 +150,9 @@ describe('the statements folder cannot be written', () => {
     expect(failed.map(([t]) => t)).toEqual(TENANTS);
     for (const [tenant, reason] of failed) {
       // The reason names the folder by its setting, the system's error and what it means.
-      expect(reason, tenant).toBe('DATA_DIR/statements/202610 cannot be created: EEXIST (a file of that name is in the way)');
+      expect(reason, tenant).toBe(
+        'DATA_DIR/statements/202610 cannot be created: EEXIST (a file of that name is in the way)',
+      );
     }
     expect(hasStackTrace(r.stdout + r.stderr)).toBe(false);
 
@@ -132,11 +160,35 @@ describe('the statements folder cannot be written', () => {
     expect(count(env, "SELECT COUNT(*) FROM statements WHERE status = 'fixed'")).toBe(5);
     expect(statementFiles(env)).toEqual([]);
     expect(smtp.messages).toHaveLength(0);
-    expect(deliveries(env).map((d) => [d.recipient, d.status, d.attempts]).sort()).toEqual(RECIPIENTS.map((a) => [a, 'pending', 0]));
+    expect(
+      deliveries(env)
+        .map((d) => [d.recipient, d.status, d.attempts])
+        .sort(),
+    ).toEqual(RECIPIENTS.map((a) => [a, 'pending', 0]));
     expectSentAsAccepted(env, accepted(smtp));
-    const audit = inStore(env, (db) => db.prepare("SELECT subject, detail FROM audit_log WHERE action = 'files-failed' ORDER BY subject").all() as { subject: string; detail: string }[]);
-    expect(audit.map((a) => [a.subject, JSON.parse(a.detail) as unknown])).toEqual(failed.map(([t, reason]) => [t, { billingMonth: MONTH, reason }]).sort());
-    expect(runsOf(env)).toEqual([{ status: 'failed', summary: expect.objectContaining({ closed: 5, filesWritten: 0, filesFailed: 5, sent: 0, waitingForFiles: RECIPIENTS.length }) }]);
+    const audit = inStore(
+      env,
+      (db) =>
+        db.prepare("SELECT subject, detail FROM audit_log WHERE action = 'files-failed' ORDER BY subject").all() as {
+          subject: string;
+          detail: string;
+        }[],
+    );
+    expect(audit.map((a) => [a.subject, JSON.parse(a.detail) as unknown])).toEqual(
+      failed.map(([t, reason]) => [t, { billingMonth: MONTH, reason }]).sort(),
+    );
+    expect(runsOf(env)).toEqual([
+      {
+        status: 'failed',
+        summary: expect.objectContaining({
+          closed: 5,
+          filesWritten: 0,
+          filesFailed: 5,
+          sent: 0,
+          waitingForFiles: RECIPIENTS.length,
+        }),
+      },
+    ]);
     expect(fs.statSync(blocker).isFile()).toBe(true);
 
     // Fixed: the next run writes the five zips and sends each contact its statement once.
@@ -155,11 +207,14 @@ describe('the statements folder cannot be written', () => {
 });
 
 describe('a full disk (injected ENOSPC)', () => {
-  it('at the second zip: that statement\'s files fail with the reason, no temporary or partial zip is left and nothing is sent for it; the others are written and sent; the next run completes it', async () => {
+  it("at the second zip: that statement's files fail with the reason, no temporary or partial zip is left and nothing is sent for it; the others are written and sent; the next run completes it", async () => {
     const env = copyOf(template, work.dir, 'enospc-zip');
     const smtp = await smtpServer();
     const smtpEnv = { ...env, SMTP_URL: smtp.url };
-    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...smtpEnv, USAGE_CHARGES_FAIL_AT: 'zip-write#2:ENOSPC' });
+    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], {
+      ...smtpEnv,
+      USAGE_CHARGES_FAIL_AT: 'zip-write#2:ENOSPC',
+    });
     expect(r.code).toBe(1);
     const failed = filesFailedLines(r);
     // The zips are written four at a time: which one is the second to be written may vary.
@@ -176,15 +231,22 @@ describe('a full disk (injected ENOSPC)', () => {
     const files = statementFiles(env);
     expect(files.map((f) => f.tenant)).toEqual(TENANTS.filter((t) => t !== victim));
     for (const f of files) expect(fileSha(env, f.zipPath), f.tenant).toBe(f.sha256);
-    expect(fs.readdirSync(path.join(env.DATA_DIR!, 'statements', '202610')).sort()).toEqual(files.map((f) => f.zipName).sort());
+    expect(fs.readdirSync(path.join(env.DATA_DIR!, 'statements', '202610')).sort()).toEqual(
+      files.map((f) => f.zipName).sort(),
+    );
     expect(tempFilesLeft(env)).toEqual([]);
-    expect(inStore(env, (db) => db.prepare("SELECT subject, detail FROM audit_log WHERE action = 'files-failed'").all()))
-      .toEqual([{ subject: victim, detail: JSON.stringify({ billingMonth: MONTH, reason: ENOSPC_REASON }) }]);
+    expect(
+      inStore(env, (db) => db.prepare("SELECT subject, detail FROM audit_log WHERE action = 'files-failed'").all()),
+    ).toEqual([{ subject: victim, detail: JSON.stringify({ billingMonth: MONTH, reason: ENOSPC_REASON }) }]);
 
     // The others' contacts got their statement; the failed statement's deliveries wait, untried.
     expect(smtp.messages.map((m) => m.envelope.rcptTo.join(',')).sort()).toEqual(others);
     expectAttachmentsArchived(env, smtp);
-    expect(deliveries(env).filter((d) => d.tenant === victim).map((d) => [d.status, d.attempts])).toEqual(victimContacts.map(() => ['pending', 0]));
+    expect(
+      deliveries(env)
+        .filter((d) => d.tenant === victim)
+        .map((d) => [d.status, d.attempts]),
+    ).toEqual(victimContacts.map(() => ['pending', 0]));
     expectSentAsAccepted(env, accepted(smtp));
 
     // The next run (a disk with room again) writes it and sends it; each contact has one message in all.
@@ -192,7 +254,9 @@ describe('a full disk (injected ENOSPC)', () => {
     expect(next.stderr).toBe('');
     expect(next.code).toBe(0);
     expect(summaryLine(next)).toBe(summaryOf(0, 1, 0, victimContacts.length, false));
-    expect(next.stdout).toMatch(new RegExp(`^  wrote statements/202610/202610_${victim}(_\\d{8})?\\.zip \\(\\d+ bytes\\)$`, 'm'));
+    expect(next.stdout).toMatch(
+      new RegExp(`^  wrote statements/202610/202610_${victim}(_\\d{8})?\\.zip \\(\\d+ bytes\\)$`, 'm'),
+    );
     expect(smtp.messages.map((m) => m.envelope.rcptTo.join(',')).sort()).toEqual(RECIPIENTS);
     expect(statementFiles(env).map((f) => f.tenant)).toEqual(TENANTS);
     expectAttachmentsArchived(env, smtp);
@@ -205,10 +269,17 @@ describe('a full disk (injected ENOSPC)', () => {
     const env = copyOf(template, work.dir, 'enospc-eml');
     const outbox = path.join(env.DATA_DIR!, 'outbox');
     /** The .eml files of the outbox, and the deliveries recorded sent, by file name. */
-    const sentFiles = (): string[] => deliveries(env).filter((d) => d.status === 'sent').map((d) => emlFileName(d.messageId)).sort();
+    const sentFiles = (): string[] =>
+      deliveries(env)
+        .filter((d) => d.status === 'sent')
+        .map((d) => emlFileName(d.messageId))
+        .sort();
     const written = (): string[] => fs.readdirSync(outbox).sort();
 
-    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, USAGE_CHARGES_FAIL_AT: 'eml-write#2:ENOSPC' });
+    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], {
+      ...env,
+      USAGE_CHARGES_FAIL_AT: 'eml-write#2:ENOSPC',
+    });
     expect(r.code).toBe(1);
     expect(summaryLine(r)).toBe(summaryOf(5, 5, 0, 1, true, { eml: true, waiting: RECIPIENTS.length - 1 }));
     const stopped = /^ {2}sending stopped, (.+); (\d+) mails? waits? for the next pass$/m.exec(r.stderr);
@@ -236,7 +307,9 @@ describe('a full disk (injected ENOSPC)', () => {
     expect(summaryLine(next)).toBe(summaryOf(0, 0, 0, RECIPIENTS.length - 1, false, { eml: true }));
     expect(written()).toHaveLength(RECIPIENTS.length);
     expect(written()).toEqual(sentFiles());
-    const to = written().map((f) => /^To: (.+)$/m.exec(fs.readFileSync(path.join(outbox, f), 'utf8'))?.[1]?.trim()).sort();
+    const to = written()
+      .map((f) => /^To: (.+)$/m.exec(fs.readFileSync(path.join(outbox, f), 'utf8'))?.[1]?.trim())
+      .sort();
     expect(to).toEqual(RECIPIENTS);
     expect(deliveries(env).map((d) => d.status)).toEqual(RECIPIENTS.map(() => 'sent'));
     expect(tempFilesLeft(env)).toEqual([]);
@@ -276,7 +349,10 @@ describe('a store locked by another process', () => {
     expect(smtp.messages).toHaveLength(RECIPIENTS.length);
 
     const lock = await holdStoreLock(env.DATA_DIR!);
-    const resend = startChild(['resend', '--tenant', 'TNT00003', '--month', MONTH, '--reason', 'store was locked'], smtpEnv);
+    const resend = startChild(
+      ['resend', '--tenant', 'TNT00003', '--month', MONTH, '--reason', 'store was locked'],
+      smtpEnv,
+    );
     await pause(2000);
     expect(resend.child.exitCode).toBeNull();
     expect(count(env, "SELECT COUNT(*) FROM deliveries WHERE kind = 'resend'")).toBe(0);
@@ -287,20 +363,33 @@ describe('a store locked by another process', () => {
     const r = await resend.exited;
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout.trimEnd().split('\n').map((l) => l.replace(/:.*$/, ''))).toEqual(CONTACTS.TNT00003!.map((a) => `resent TNT00003 2026-10 to ${a}`));
+    expect(
+      r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.replace(/:.*$/, '')),
+    ).toEqual(CONTACTS.TNT00003!.map((a) => `resent TNT00003 2026-10 to ${a}`));
     expect(smtp.messages.slice(RECIPIENTS.length).map((m) => m.envelope.rcptTo.join(','))).toEqual(CONTACTS.TNT00003);
     expect([...receivedBy(smtp)].sort()).toEqual(RECIPIENTS.map((a) => [a, TENANT_OF.get(a) === 'TNT00003' ? 2 : 1]));
     expectAttachmentsArchived(env, smtp);
     expectSentAsAccepted(env, accepted(smtp));
     expect(count(env, "SELECT COUNT(*) FROM audit_log WHERE action = 'resend' AND subject = 'TNT00003'")).toBe(1);
-    expect(deliveries(env).filter((d) => d.kind === 'resend').map((d) => [d.recipient, d.status])).toEqual(CONTACTS.TNT00003!.map((a) => [a, 'sent']));
+    expect(
+      deliveries(env)
+        .filter((d) => d.kind === 'resend')
+        .map((d) => [d.recipient, d.status]),
+    ).toEqual(CONTACTS.TNT00003!.map((a) => [a, 'sent']));
   });
 
   it('a message the server accepts while another process holds the lock is recorded sent once the lock is gone, and sent only once', async () => {
     const env = copyOf(template, work.dir, 'locked-mid-send');
     // One connection: the messages go one after the other; the second one's reply waits for the test.
     const stalling = await controlledServer(2);
-    const run = startChild(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: stalling.url, SMTP_POOL_SIZE: '1' });
+    const run = startChild(['run', '--verbose', '--as-of', AS_OF], {
+      ...env,
+      SMTP_URL: stalling.url,
+      SMTP_POOL_SIZE: '1',
+    });
     const inFlight = await stalling.stalled;
     const lock = await holdStoreLock(env.DATA_DIR!);
     stalling.release();
@@ -308,7 +397,10 @@ describe('a store locked by another process', () => {
     // The server has accepted it; the pass cannot record it yet: it is still `sending`, and no other message went.
     expect(run.child.exitCode).toBeNull();
     expect(stalling.messages).toHaveLength(2);
-    expect(deliveries(env).find((d) => d.recipient === inFlight.envelope.rcptTo[0])).toMatchObject({ status: 'sending', attempts: 1 });
+    expect(deliveries(env).find((d) => d.recipient === inFlight.envelope.rcptTo[0])).toMatchObject({
+      status: 'sending',
+      attempts: 1,
+    });
     await lock.release();
 
     const r = await run.exited;
@@ -318,14 +410,25 @@ describe('a store locked by another process', () => {
     expect(stalling.messages.map((m) => m.envelope.rcptTo.join(',')).sort()).toEqual(RECIPIENTS);
     expect(stalling.messages.every((m) => m.acknowledged)).toBe(true);
     expect(deliveries(env).map((d) => [d.status, d.attempts])).toEqual(RECIPIENTS.map(() => ['sent', 1]));
-    expectSentAsAccepted(env, stalling.messages.filter((m) => m.acknowledged).map((m) => ({ rcptTo: m.envelope.rcptTo, messageId: m.parsed.messageId })));
+    expectSentAsAccepted(
+      env,
+      stalling.messages
+        .filter((m) => m.acknowledged)
+        .map((m) => ({ rcptTo: m.envelope.rcptTo, messageId: m.parsed.messageId })),
+    );
   });
 
   it('retry --failed against a held lock fails after its busy timeout with a clear message, exit 1, no stack trace, and changes nothing', async () => {
     const env = copyOf(template, work.dir, 'locked-retry');
-    const smtp = await smtpServer({ rcptReplies: { 'cfo@rules.example.com': { code: 550, message: '5.1.1 mailbox unavailable' } } });
+    const smtp = await smtpServer({
+      rcptReplies: { 'cfo@rules.example.com': { code: 550, message: '5.1.1 mailbox unavailable' } },
+    });
     expect((await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url })).code).toBe(1);
-    expect(deliveries(env).filter((d) => d.status === 'failed').map((d) => d.recipient)).toEqual(['cfo@rules.example.com']);
+    expect(
+      deliveries(env)
+        .filter((d) => d.status === 'failed')
+        .map((d) => d.recipient),
+    ).toEqual(['cfo@rules.example.com']);
     expectSentAsAccepted(env, accepted(smtp));
 
     const before = inStore(env, (db) => snapshot(db));
@@ -345,7 +448,10 @@ describe('a store locked by another process', () => {
     // With the lock gone, the same command works.
     const again = cli(['retry', '--failed', '--month', MONTH], env);
     expect(again.code).toBe(0);
-    expect(deliveries(env).find((d) => d.recipient === 'cfo@rules.example.com')).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(deliveries(env).find((d) => d.recipient === 'cfo@rules.example.com')).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+    });
   });
 });
 
@@ -362,7 +468,10 @@ describe('a damaged archive found by resend', () => {
     fs.writeFileSync(zip, Buffer.from('PK\u0003\u0004 this is not the statement any more'));
     expect(fileSha(env, file.zipPath)).not.toBe(file.sha256);
 
-    const r = await cliAsync(['resend', '--tenant', 'TNT00003', '--month', MONTH, '--reason', 'damaged archive'], smtpEnv);
+    const r = await cliAsync(
+      ['resend', '--tenant', 'TNT00003', '--month', MONTH, '--reason', 'damaged archive'],
+      smtpEnv,
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const resent = smtp.messages.slice(RECIPIENTS.length);
@@ -376,7 +485,11 @@ describe('a damaged archive found by resend', () => {
     expect(statementFiles(env).find((f) => f.tenant === 'TNT00003')).toEqual(file);
     expect(tempFilesLeft(env)).toEqual([]);
     expectSentAsAccepted(env, accepted(smtp));
-    expect(deliveries(env).filter((d) => d.kind === 'resend').map((d) => [d.recipient, d.status])).toEqual(CONTACTS.TNT00003!.map((a) => [a, 'sent']));
+    expect(
+      deliveries(env)
+        .filter((d) => d.kind === 'resend')
+        .map((d) => [d.recipient, d.status]),
+    ).toEqual(CONTACTS.TNT00003!.map((a) => [a, 'sent']));
   });
 
   describe('when the recorded SHA-256 cannot be matched (the record tampered with)', () => {
@@ -394,7 +507,7 @@ describe('a damaged archive found by resend', () => {
       zipBefore = fs.readFileSync(path.join(env.DATA_DIR!, zipPath));
       const db = new Database(storeFile(env), { fileMustExist: true });
       try {
-        db.prepare("UPDATE statement_files SET sha256 = ? WHERE zip_path = ?").run('0'.repeat(64), zipPath);
+        db.prepare('UPDATE statement_files SET sha256 = ? WHERE zip_path = ?').run('0'.repeat(64), zipPath);
       } finally {
         db.close();
       }
@@ -408,7 +521,9 @@ describe('a damaged archive found by resend', () => {
       expect(deliveries(env).filter((d) => d.kind === 'resend' && d.status === 'sent')).toEqual([]);
       expect(fs.readFileSync(path.join(env.DATA_DIR!, zipPath)).equals(zipBefore)).toBe(true);
       expect(tempFilesLeft(env)).toEqual([]);
-      expect(r.stdout + r.stderr).toContain(`${zipPath} does not match its recorded SHA-256, and the rebuild from the frozen lines does not give the recorded bytes either; nothing was sent`);
+      expect(r.stdout + r.stderr).toContain(
+        `${zipPath} does not match its recorded SHA-256, and the rebuild from the frozen lines does not give the recorded bytes either; nothing was sent`,
+      );
       expect(hasStackTrace(r.stdout + r.stderr)).toBe(false);
     });
 

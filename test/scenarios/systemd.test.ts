@@ -29,7 +29,10 @@ function words(value: string): string[] {
 function serviceDirectives(text: string): [string, string][] {
   const out: [string, string][] = [];
   let section = '';
-  for (const line of text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim())) {
+  for (const line of text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())) {
     if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
     const header = /^\[(.+)\]$/.exec(line);
     if (header) {
@@ -77,7 +80,7 @@ describe('the systemd unit with .env.example as its EnvironmentFile', () => {
     }
   });
 
-  it('started as the unit starts it, from its working directory, the program uses the unit\'s DATA_DIR and runs', () => {
+  it("started as the unit starts it, from its working directory, the program uses the unit's DATA_DIR and runs", () => {
     const unitText = fs.readFileSync(UNIT, 'utf8');
     const directives = serviceDirectives(unitText);
     // The machine's paths, moved under a temp folder (the test cannot write /var/lib or /opt).

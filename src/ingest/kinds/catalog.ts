@@ -4,12 +4,33 @@
  */
 import { z } from 'zod';
 import {
-  CATEGORIES, CHARGE_TYPES, CURRENCIES, DEFAULT_RULE_SCOPE, RULE_NAMES, RULE_SCOPES, RULES, SCOPED_RULES, TIME_BASES, UNIT_CODES,
-  type ChargeType, type RuleName, type UnitCode,
+  CATEGORIES,
+  CHARGE_TYPES,
+  CURRENCIES,
+  DEFAULT_RULE_SCOPE,
+  RULE_NAMES,
+  RULE_SCOPES,
+  RULES,
+  SCOPED_RULES,
+  TIME_BASES,
+  UNIT_CODES,
+  type ChargeType,
+  type RuleName,
+  type UnitCode,
 } from '../../domain/vocabulary.ts';
 import { parseDecimalText } from '../../domain/decimal-text.ts';
 import { quoted } from '../../domain/text.ts';
-import { decimalText, identifier, instant, oneOf, optional, required, text, wholeNumber, withDefault } from '../fields.ts';
+import {
+  decimalText,
+  identifier,
+  instant,
+  oneOf,
+  optional,
+  required,
+  text,
+  wholeNumber,
+  withDefault,
+} from '../fields.ts';
 import { codePoint, firstNonCp932 } from '../../statements/csv.ts';
 import type { ImportContext, ImportKind } from '../import-kind.ts';
 import { firstDifference } from './shared.ts';
@@ -67,7 +88,10 @@ const RULE_CHARGE_TYPES: Record<RuleName, readonly ChargeType[]> = {
  * error. The rules in SCOPED_RULES also take an optional `scope=lplatform|tenant`; the default
  * (`lplatform`) is left out of the canonical text, so that a row stating it equals one that does not.
  */
-export function parseRuleParams(rule: RuleName, textValue: string): { ok: true; value: string } | { ok: false; error: string } {
+export function parseRuleParams(
+  rule: RuleName,
+  textValue: string,
+): { ok: true; value: string } | { ok: false; error: string } {
   const expected = RULES[rule] as Record<string, 'int' | 'decimal'>;
   const given = new Map<string, string>();
   if (textValue.trim() !== '') {
@@ -81,7 +105,8 @@ export function parseRuleParams(rule: RuleName, textValue: string): { ok: true; 
   const canonical: string[] = [];
   for (const [name, type] of Object.entries(expected)) {
     const raw = given.get(name);
-    if (raw === undefined) return { ok: false, error: `rule ${rule} needs ${name}=<${type === 'int' ? 'whole number' : 'decimal'}>` };
+    if (raw === undefined)
+      return { ok: false, error: `rule ${rule} needs ${name}=<${type === 'int' ? 'whole number' : 'decimal'}>` };
     if (type === 'int') {
       if (!/^\d{1,6}$/.test(raw)) return { ok: false, error: `${name} must be a whole number` };
       canonical.push(`${name}=${Number(raw)}`);
@@ -94,7 +119,8 @@ export function parseRuleParams(rule: RuleName, textValue: string): { ok: true; 
   }
   const scope = given.get('scope');
   if (scope !== undefined && SCOPED_RULES.includes(rule)) {
-    if (!(RULE_SCOPES as readonly string[]).includes(scope)) return { ok: false, error: `scope must be ${RULE_SCOPES.join(' or ')}, not "${scope}"` };
+    if (!(RULE_SCOPES as readonly string[]).includes(scope))
+      return { ok: false, error: `scope must be ${RULE_SCOPES.join(' or ')}, not "${scope}"` };
     if (scope !== DEFAULT_RULE_SCOPE) canonical.push(`scope=${scope}`);
     given.delete('scope');
   }
@@ -137,36 +163,75 @@ type CatalogCells = z.output<ReturnType<typeof catalogCells>>;
 export const catalogKind: ImportKind<CatalogRow, CatalogCells> = {
   name: 'catalog',
   columns: {
-    required: ['product_id', 'priority', 'applicable_from', 'category', 'resource_identifier', 'unit_code', 'unit_price', 'product_name'],
-    optional: ['applicable_to', 'description', 'charge_type', 'time_basis', 'monthly_cap', 'plan_group', 'rule', 'rule_params', 'currency',
-      'service', 'menu', 'submenu', 'plan', 'usage_label'],
+    required: [
+      'product_id',
+      'priority',
+      'applicable_from',
+      'category',
+      'resource_identifier',
+      'unit_code',
+      'unit_price',
+      'product_name',
+    ],
+    optional: [
+      'applicable_to',
+      'description',
+      'charge_type',
+      'time_basis',
+      'monthly_cap',
+      'plan_group',
+      'rule',
+      'rule_params',
+      'currency',
+      'service',
+      'menu',
+      'submenu',
+      'plan',
+      'usage_label',
+    ],
   },
   schema: catalogCells,
   combine(row: CatalogCells, issue): CatalogRow {
-    const chargeType: ChargeType = row.charge_type ?? (MONTH_UNITS.includes(row.unit_code) ? 'monthly_fixed' : 'metered');
+    const chargeType: ChargeType =
+      row.charge_type ?? (MONTH_UNITS.includes(row.unit_code) ? 'monthly_fixed' : 'metered');
     if (row.applicable_to !== undefined && row.applicable_to <= row.applicable_from) {
       issue('applicable_to', 'must be after applicable_from');
     }
     if (!CHARGE_TYPE_UNITS[chargeType].includes(row.unit_code)) {
-      issue('unit_code', `${row.unit_code} cannot be used with charge type ${chargeType} (use ${CHARGE_TYPE_UNITS[chargeType].join(' or ')})`);
+      issue(
+        'unit_code',
+        `${row.unit_code} cannot be used with charge type ${chargeType} (use ${CHARGE_TYPE_UNITS[chargeType].join(' or ')})`,
+      );
     }
     // The catalog is shared by every tenant, and any tenant's statements may be written in cp932:
     // what a statement file shows of a product must be writable there.
     for (const field of ['product_name', 'resource_identifier'] as const) {
       const bad = firstNonCp932(row[field]);
-      if (bad !== null) issue(field, `"${bad}" (${codePoint(bad)}) cannot be written in cp932, in which statement files that show this product may be written; use another character`);
+      if (bad !== null)
+        issue(
+          field,
+          `"${bad}" (${codePoint(bad)}) cannot be written in cp932, in which statement files that show this product may be written; use another character`,
+        );
     }
     const capped = chargeType === 'capped' || chargeType === 'capped_plan';
     if (capped && row.monthly_cap === undefined) issue('monthly_cap', `is required for charge type ${chargeType}`);
-    if (!capped && row.monthly_cap !== undefined) issue('monthly_cap', `applies only to capped charge types, not ${chargeType}`);
+    if (!capped && row.monthly_cap !== undefined)
+      issue('monthly_cap', `applies only to capped charge types, not ${chargeType}`);
     const needsGroup = chargeType === 'capped_plan' || row.rule === 'largest_vcpu';
-    if (needsGroup && row.plan_group === '') issue('plan_group', `is required for ${row.rule === 'largest_vcpu' ? 'rule largest_vcpu' : 'charge type capped_plan'}`);
+    if (needsGroup && row.plan_group === '')
+      issue(
+        'plan_group',
+        `is required for ${row.rule === 'largest_vcpu' ? 'rule largest_vcpu' : 'charge type capped_plan'}`,
+      );
     let ruleParams = '';
     if (row.rule === '') {
       if (row.rule_params !== '') issue('rule_params', 'must be empty when no rule is given');
     } else {
       if (!RULE_CHARGE_TYPES[row.rule].includes(chargeType)) {
-        issue('rule', `${row.rule} applies to charge type ${RULE_CHARGE_TYPES[row.rule].join(' or ')}, not ${chargeType}`);
+        issue(
+          'rule',
+          `${row.rule} applies to charge type ${RULE_CHARGE_TYPES[row.rule].join(' or ')}, not ${chargeType}`,
+        );
       }
       const params = parseRuleParams(row.rule, row.rule_params);
       if (params.ok) ruleParams = params.value;
@@ -184,8 +249,11 @@ export const catalogKind: ImportKind<CatalogRow, CatalogCells> = {
   keyField: 'priority',
   prepare({ db, now }) {
     const find = db.prepare('SELECT * FROM catalog_products WHERE product_id = ? AND priority = ?');
-    const others = db.prepare('SELECT priority, category, resource_identifier, unit_code, charge_type, time_basis, plan_group, rule, currency FROM catalog_products WHERE product_id = ? AND priority <> ? LIMIT 1');
-    const insert = db.prepare(`INSERT INTO catalog_products (product_id, priority, applicable_from, applicable_to, category,
+    const others = db.prepare(
+      'SELECT priority, category, resource_identifier, unit_code, charge_type, time_basis, plan_group, rule, currency FROM catalog_products WHERE product_id = ? AND priority <> ? LIMIT 1',
+    );
+    const insert =
+      db.prepare(`INSERT INTO catalog_products (product_id, priority, applicable_from, applicable_to, category,
       resource_identifier, unit_code, unit_price, product_name, description, charge_type, time_basis, monthly_cap,
       plan_group, rule, rule_params, currency, service, menu, submenu, plan, usage_label, created_at)
       VALUES (@product_id, @priority, @applicable_from, @applicable_to, @category, @resource_identifier, @unit_code,
@@ -196,18 +264,30 @@ export const catalogKind: ImportKind<CatalogRow, CatalogCells> = {
       if (stored) {
         const diff = firstDifference(stored, { ...row });
         if (diff === null) return 'unchanged';
-        report('priority', `product ${row.product_id} priority ${row.priority} exists with other content (${diff.text}); catalog rows never change: add a row with another priority`);
+        report(
+          'priority',
+          `product ${row.product_id} priority ${row.priority} exists with other content (${diff.text}); catalog rows never change: add a row with another priority`,
+        );
         return 'rejected';
       }
       const sibling = others.get(row.product_id, row.priority) as Record<string, unknown> | undefined;
       if (sibling) {
         const { priority, ...shared } = sibling;
         const diff = firstDifference(shared, {
-          category: row.category, resource_identifier: row.resource_identifier, unit_code: row.unit_code, charge_type: row.charge_type,
-          time_basis: row.time_basis, plan_group: row.plan_group, rule: row.rule, currency: row.currency,
+          category: row.category,
+          resource_identifier: row.resource_identifier,
+          unit_code: row.unit_code,
+          charge_type: row.charge_type,
+          time_basis: row.time_basis,
+          plan_group: row.plan_group,
+          rule: row.rule,
+          currency: row.currency,
         });
         if (diff !== null) {
-          report(diff.field, `differs from product ${row.product_id} priority ${String(priority)} (${diff.text}); versions of a product share everything but prices, caps, rule parameters, names and dates`);
+          report(
+            diff.field,
+            `differs from product ${row.product_id} priority ${String(priority)} (${diff.text}); versions of a product share everything but prices, caps, rule parameters, names and dates`,
+          );
           return 'rejected';
         }
       }

@@ -27,14 +27,19 @@ export const contactsKind: ImportKind<ContactRow> = {
   keyField: 'email',
   prepare({ db, now }) {
     const tenant = tenantFinder(db);
-    const find = db.prepare('SELECT contact_pk, email, contact_name, active FROM contacts WHERE tenant_pk = ? AND email = ?');
+    const find = db.prepare(
+      'SELECT contact_pk, email, contact_name, active FROM contacts WHERE tenant_pk = ? AND email = ?',
+    );
     const insert = db.prepare(`INSERT INTO contacts (tenant_pk, email, contact_name, active, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?)`);
-    const update = db.prepare('UPDATE contacts SET email = ?, contact_name = ?, active = ?, updated_at = ? WHERE contact_pk = ?');
+    const update = db.prepare(
+      'UPDATE contacts SET email = ?, contact_name = ?, active = ?, updated_at = ? WHERE contact_pk = ?',
+    );
     return (row, report) => {
       const t = requireTenant(tenant, row.tenant_name, report);
       if (!t) return 'rejected';
-      const stored = find.get(t.tenant_pk, row.email) as { contact_pk: number; email: string; contact_name: string; active: number } | undefined;
+      const stored = find.get(t.tenant_pk, row.email) as
+        { contact_pk: number; email: string; contact_name: string; active: number } | undefined;
       const name = row.contact_name ?? stored?.contact_name ?? '';
       const active = row.active === undefined ? (stored?.active ?? 1) : row.active ? 1 : 0;
       if (!stored) {

@@ -1,6 +1,18 @@
 /** Import kind `coupons`: 12-character codes registered by a tenant, effective from the next month. */
 import { z } from 'zod';
-import { calendarDate, decimalText, fileSafeName, identifier, instant, oneOf, optional, required, text, wholeNumber, withDefault } from '../fields.ts';
+import {
+  calendarDate,
+  decimalText,
+  fileSafeName,
+  identifier,
+  instant,
+  oneOf,
+  optional,
+  required,
+  text,
+  wholeNumber,
+  withDefault,
+} from '../fields.ts';
 import type { ImportKind } from '../import-kind.ts';
 import { PRICE_DIGITS } from './catalog.ts';
 import { firstDifference, requireTenant, tenantFinder } from './shared.ts';
@@ -55,8 +67,11 @@ export const couponsKind: ImportKind<CouponRow, CouponsCells> = {
   key: (row) => `coupon ${row.coupon_code}`,
   prepare({ db, now }) {
     const tenant = tenantFinder(db);
-    const existing = db.prepare(`SELECT c.*, t.tenant_name FROM coupons c JOIN tenants t USING (tenant_pk) WHERE c.coupon_code = ?`);
-    const insert = db.prepare(`INSERT INTO coupons (coupon_code, tenant_pk, registered_at, discount_type, discount_value,
+    const existing = db.prepare(
+      `SELECT c.*, t.tenant_name FROM coupons c JOIN tenants t USING (tenant_pk) WHERE c.coupon_code = ?`,
+    );
+    const insert =
+      db.prepare(`INSERT INTO coupons (coupon_code, tenant_pk, registered_at, discount_type, discount_value,
       valid_months, valid_until, description, created_at)
       VALUES (@coupon_code, @tenant_pk, @registered_at, @discount_type, @discount_value, @valid_months, @valid_until, @description, @now)`);
     return (row, report) => {
@@ -64,7 +79,10 @@ export const couponsKind: ImportKind<CouponRow, CouponsCells> = {
       if (stored) {
         const diff = firstDifference(stored, { ...row });
         if (diff === null) return 'unchanged';
-        report('coupon_code', `coupon ${row.coupon_code} was registered before with other content (${diff.text}); a coupon code is used once`);
+        report(
+          'coupon_code',
+          `coupon ${row.coupon_code} was registered before with other content (${diff.text}); a coupon code is used once`,
+        );
         return 'rejected';
       }
       const t = requireTenant(tenant, row.tenant_name, report);

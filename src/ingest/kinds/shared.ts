@@ -2,7 +2,13 @@
 import type { Db } from '../../store/db.ts';
 import type { Report } from '../import-kind.ts';
 import type { Locale } from '../../domain/vocabulary.ts';
-import { codePoint, firstNonCp932, statementEncoding, type CsvEncoding, type CsvEncodingSetting } from '../../statements/csv.ts';
+import {
+  codePoint,
+  firstNonCp932,
+  statementEncoding,
+  type CsvEncoding,
+  type CsvEncodingSetting,
+} from '../../statements/csv.ts';
 import { quoted } from '../../domain/text.ts';
 
 /** The stored facts about a tenant that imports check against. */
@@ -17,7 +23,9 @@ export interface TenantRef {
 
 /** Returns a function finding a tenant by name (prepared once). */
 export function tenantFinder(db: Db): (name: string) => TenantRef | undefined {
-  const stmt = db.prepare('SELECT tenant_pk, tenant_name, deleted_at, currency, locale, csv_encoding FROM tenants WHERE tenant_name = ?');
+  const stmt = db.prepare(
+    'SELECT tenant_pk, tenant_name, deleted_at, currency, locale, csv_encoding FROM tenants WHERE tenant_name = ?',
+  );
   return (name) => stmt.get(name) as TenantRef | undefined;
 }
 
@@ -27,16 +35,28 @@ export function tenantFinder(db: Db): (name: string) => TenantRef | undefined {
  * whether the cell is fine. Names that reach a statement file are checked at import, so that no
  * accepted data can leave a month whose files cannot be written.
  */
-export function checkWritable(encoding: CsvEncoding, value: string, field: string, whose: string, report: Report): boolean {
+export function checkWritable(
+  encoding: CsvEncoding,
+  value: string,
+  field: string,
+  whose: string,
+  report: Report,
+): boolean {
   if (encoding !== 'cp932') return true;
   const bad = firstNonCp932(value);
   if (bad === null) return true;
-  report(field, `"${bad}" (${codePoint(bad)}) cannot be written in cp932, the encoding of ${whose} statement files; use another character`);
+  report(
+    field,
+    `"${bad}" (${codePoint(bad)}) cannot be written in cp932, the encoding of ${whose} statement files; use another character`,
+  );
   return false;
 }
 
 /** The encoding a stored tenant's statements are written in. */
-export function tenantEncoding(t: { locale: Locale; csv_encoding: CsvEncoding | null }, setting: CsvEncodingSetting | undefined): CsvEncoding {
+export function tenantEncoding(
+  t: { locale: Locale; csv_encoding: CsvEncoding | null },
+  setting: CsvEncodingSetting | undefined,
+): CsvEncoding {
   return statementEncoding(t.csv_encoding, t.locale, setting ?? 'auto');
 }
 
@@ -63,7 +83,11 @@ function shownValue(value: unknown): string {
 }
 
 /** Finds the tenant a row names, or reports that it does not exist. */
-export function requireTenant(find: (name: string) => TenantRef | undefined, name: string, report: Report): TenantRef | undefined {
+export function requireTenant(
+  find: (name: string) => TenantRef | undefined,
+  name: string,
+  report: Report,
+): TenantRef | undefined {
   const tenant = find(name);
   if (!tenant) report('tenant_name', `tenant "${name}" does not exist (import tenants first)`);
   return tenant;

@@ -34,7 +34,10 @@ interface StoredTenant {
 
 export const tenantsKind: ImportKind<TenantRow> = {
   name: 'tenants',
-  columns: { required: ['tenant_name', 'display_name', 'cutoff_day'], optional: ['locale', 'currency', 'deleted_at', 'csv_encoding'] },
+  columns: {
+    required: ['tenant_name', 'display_name', 'cutoff_day'],
+    optional: ['locale', 'currency', 'deleted_at', 'csv_encoding'],
+  },
   schema: () =>
     z.object({
       tenant_name: required(fileSafeName(32)),
@@ -48,11 +51,14 @@ export const tenantsKind: ImportKind<TenantRow> = {
   key: (row) => `tenant ${row.tenant_name}`,
   prepare(ctx) {
     const { db, now, defaultLocale, defaultCurrency } = ctx;
-    const find = db.prepare(`SELECT tenant_pk, display_name, cutoff_day, pending_cutoff_day, pending_cutoff_requested_at,
+    const find =
+      db.prepare(`SELECT tenant_pk, display_name, cutoff_day, pending_cutoff_day, pending_cutoff_requested_at,
       locale, currency, deleted_at, csv_encoding FROM tenants WHERE tenant_name = ?`);
     // The names an open month of a tenant may still write: those of its L-Platforms not returned
     // before its last finalized month ended, and of its resources with usage since then.
-    const lastEnd = db.prepare("SELECT COALESCE(MAX(period_end), '') FROM statements WHERE tenant_pk = ? AND status = 'fixed'").pluck();
+    const lastEnd = db
+      .prepare("SELECT COALESCE(MAX(period_end), '') FROM statements WHERE tenant_pk = ? AND status = 'fixed'")
+      .pluck();
     const openLplatforms = db.prepare(`SELECT lplatform_id, lplatform_name FROM lplatforms WHERE tenant_pk = ?
       AND (returned_at IS NULL OR returned_at > ?) ORDER BY lplatform_id`);
     const openResources = db.prepare(`SELECT DISTINCT resource_id, resource_name FROM usage_records WHERE tenant_pk = ?
@@ -62,7 +68,8 @@ export const tenantsKind: ImportKind<TenantRow> = {
     const latestUsageStart = db.prepare('SELECT MAX(start_at) FROM usage_records WHERE tenant_pk = ?').pluck();
     const sameButCase = db.prepare('SELECT tenant_name FROM tenants WHERE tenant_name = ? COLLATE NOCASE').pluck();
     const hasFixed = db.prepare("SELECT 1 FROM statements WHERE tenant_pk = ? AND status = 'fixed' LIMIT 1").pluck();
-    const insert = db.prepare(`INSERT INTO tenants (tenant_name, display_name, cutoff_day, locale, currency, deleted_at, csv_encoding, created_at, updated_at)
+    const insert =
+      db.prepare(`INSERT INTO tenants (tenant_name, display_name, cutoff_day, locale, currency, deleted_at, csv_encoding, created_at, updated_at)
       VALUES (@tenant_name, @display_name, @cutoff_day, @locale, @currency, @deleted_at, @csv_encoding, @now, @now)`);
     const update = db.prepare(`UPDATE tenants SET display_name = @display_name, cutoff_day = @cutoff_day,
       pending_cutoff_day = @pending_cutoff_day, pending_cutoff_requested_at = @pending_at, locale = @locale,
@@ -72,21 +79,40 @@ export const tenantsKind: ImportKind<TenantRow> = {
      * Whether the tenant's names can be written in the encoding its statements will have: its
      * display name, and (when that encoding becomes cp932) the names its open months still write.
      */
-    const writable = (row: TenantRow, locale: Locale, own: CsvEncoding | null, stored: StoredTenant | undefined, report: Report): boolean => {
+    const writable = (
+      row: TenantRow,
+      locale: Locale,
+      own: CsvEncoding | null,
+      stored: StoredTenant | undefined,
+      report: Report,
+    ): boolean => {
       const encoding = tenantEncoding({ locale, csv_encoding: own }, ctx.csvEncoding);
       const whose = `tenant ${row.tenant_name}'s`;
       if (!checkWritable(encoding, row.display_name, 'display_name', whose, report)) return false;
-      if (stored === undefined || encoding !== 'cp932' || tenantEncoding({ locale: stored.locale as Locale, csv_encoding: stored.csv_encoding }, ctx.csvEncoding) === 'cp932') return true;
+      if (
+        stored === undefined ||
+        encoding !== 'cp932' ||
+        tenantEncoding({ locale: stored.locale as Locale, csv_encoding: stored.csv_encoding }, ctx.csvEncoding) ===
+          'cp932'
+      )
+        return true;
       const field = row.csv_encoding !== undefined ? 'csv_encoding' : 'locale';
       const since = lastEnd.get(stored.tenant_pk) as string;
       const names = [
-        ...(openLplatforms.all(stored.tenant_pk, since) as { lplatform_id: string; lplatform_name: string }[]).map((l) => ({ text: l.lplatform_name, what: `the name of L-Platform ${l.lplatform_id}` })),
-        ...(openResources.all(stored.tenant_pk, since) as { resource_id: string; resource_name: string }[]).map((r) => ({ text: r.resource_name, what: `the name of resource ${r.resource_id}` })),
+        ...(openLplatforms.all(stored.tenant_pk, since) as { lplatform_id: string; lplatform_name: string }[]).map(
+          (l) => ({ text: l.lplatform_name, what: `the name of L-Platform ${l.lplatform_id}` }),
+        ),
+        ...(openResources.all(stored.tenant_pk, since) as { resource_id: string; resource_name: string }[]).map(
+          (r) => ({ text: r.resource_name, what: `the name of resource ${r.resource_id}` }),
+        ),
       ];
       for (const n of names) {
         const bad = firstNonCp932(n.text);
         if (bad === null) continue;
-        report(field, `tenant ${row.tenant_name}'s statement files would be written in cp932, which cannot hold "${bad}" (${codePoint(bad)}) in ${n.what}; correct that name first, or keep another encoding`);
+        report(
+          field,
+          `tenant ${row.tenant_name}'s statement files would be written in cp932, which cannot hold "${bad}" (${codePoint(bad)}) in ${n.what}; correct that name first, or keep another encoding`,
+        );
         return false;
       }
       return true;
@@ -100,13 +126,23 @@ export const tenantsKind: ImportKind<TenantRow> = {
       if (!stored) {
         const other = sameButCase.get(row.tenant_name) as string | undefined;
         if (other !== undefined) {
-          report('tenant_name', `tenant "${other}" exists; names that differ only in letter case would share statement file names`);
+          report(
+            'tenant_name',
+            `tenant "${other}" exists; names that differ only in letter case would share statement file names`,
+          );
           return 'rejected';
         }
         const newLocale = row.locale ?? defaultLocale;
         const newEncoding = ownEncoding(row.csv_encoding, null);
         if (!writable(row, newLocale as Locale, newEncoding, undefined, report)) return 'rejected';
-        insert.run({ ...row, locale: newLocale, currency: row.currency ?? defaultCurrency, deleted_at: deletedAt, csv_encoding: newEncoding, now });
+        insert.run({
+          ...row,
+          locale: newLocale,
+          currency: row.currency ?? defaultCurrency,
+          deleted_at: deletedAt,
+          csv_encoding: newEncoding,
+          now,
+        });
         return 'inserted';
       }
       const locale = row.locale ?? stored.locale;
@@ -115,17 +151,26 @@ export const tenantsKind: ImportKind<TenantRow> = {
       const currency = row.currency ?? stored.currency;
       const finalized = hasFixed.get(stored.tenant_pk) !== undefined;
       if (currency !== stored.currency && (finalized || hasUsage.get(stored.tenant_pk) !== undefined)) {
-        report('currency', `tenant ${row.tenant_name} is billed in ${stored.currency} and has usage priced in it; its currency cannot change`);
+        report(
+          'currency',
+          `tenant ${row.tenant_name} is billed in ${stored.currency} and has usage priced in it; its currency cannot change`,
+        );
         return 'rejected';
       }
       if (stored.deleted_at !== null && stored.deleted_at !== deletedAt) {
-        report('deleted_at', `tenant ${row.tenant_name} was deleted at ${stored.deleted_at}; a deletion cannot be changed or undone`);
+        report(
+          'deleted_at',
+          `tenant ${row.tenant_name} was deleted at ${stored.deleted_at}; a deletion cannot be changed or undone`,
+        );
         return 'rejected';
       }
       if (stored.deleted_at === null && deletedAt !== null) {
         const latest = latestUsageStart.get(stored.tenant_pk) as string | null;
         if (latest !== null && deletedAt <= latest) {
-          report('deleted_at', `tenant ${row.tenant_name} has usage starting at ${latest}; it cannot have been deleted before that`);
+          report(
+            'deleted_at',
+            `tenant ${row.tenant_name} has usage starting at ${latest}; it cannot have been deleted before that`,
+          );
           return 'rejected';
         }
       }
@@ -137,14 +182,27 @@ export const tenantsKind: ImportKind<TenantRow> = {
         else cutoff = row.cutoff_day;
       }
       const same =
-        stored.display_name === row.display_name && stored.cutoff_day === cutoff && stored.pending_cutoff_day === pending &&
-        stored.locale === locale && stored.currency === currency && stored.deleted_at === deletedAt && stored.csv_encoding === csvEncoding;
+        stored.display_name === row.display_name &&
+        stored.cutoff_day === cutoff &&
+        stored.pending_cutoff_day === pending &&
+        stored.locale === locale &&
+        stored.currency === currency &&
+        stored.deleted_at === deletedAt &&
+        stored.csv_encoding === csvEncoding;
       if (same) return 'unchanged';
       update.run({
-        ...row, locale, currency, tenant_pk: stored.tenant_pk, cutoff_day: cutoff, pending_cutoff_day: pending,
+        ...row,
+        locale,
+        currency,
+        tenant_pk: stored.tenant_pk,
+        cutoff_day: cutoff,
+        pending_cutoff_day: pending,
         // The request time of a pending change moves only when the pending day itself changes.
-        pending_at: pending === null ? null : pending === stored.pending_cutoff_day ? stored.pending_cutoff_requested_at : now,
-        deleted_at: deletedAt, csv_encoding: csvEncoding, now,
+        pending_at:
+          pending === null ? null : pending === stored.pending_cutoff_day ? stored.pending_cutoff_requested_at : now,
+        deleted_at: deletedAt,
+        csv_encoding: csvEncoding,
+        now,
       });
       return 'updated';
     };

@@ -4,7 +4,18 @@
  */
 import { z } from 'zod';
 import { RESOURCE_KINDS, TIME_KINDS, type TimeKind } from '../../domain/vocabulary.ts';
-import { decimalText, fileSafeName, identifier, instant, oneOf, optional, required, text, wholeNumber, withDefault } from '../fields.ts';
+import {
+  decimalText,
+  fileSafeName,
+  identifier,
+  instant,
+  oneOf,
+  optional,
+  required,
+  text,
+  wholeNumber,
+  withDefault,
+} from '../fields.ts';
 import type { ImportKind } from '../import-kind.ts';
 import { LPLATFORM_ID } from './lplatforms.ts';
 import { checkWritable, firstDifference, requireTenant, tenantEncoding, tenantFinder } from './shared.ts';
@@ -57,10 +68,16 @@ function neededConfig(category: string, rule: string): (keyof UsageRow)[] {
 /** The cells of one usage row, each checked on its own. */
 function usageCells() {
   return z.object({
-    record_id: required(identifier(RECORD_ID, '1-128 letters, digits, "_", ".", ":" or "-", starting with a letter or digit')),
+    record_id: required(
+      identifier(RECORD_ID, '1-128 letters, digits, "_", ".", ":" or "-", starting with a letter or digit'),
+    ),
     tenant_name: required(fileSafeName(32)),
-    lplatform_id: required(identifier(LPLATFORM_ID, '1-64 letters, digits, "_" or "-", starting with a letter or digit')),
-    resource_id: required(identifier(RESOURCE_ID, '1-128 letters, digits, "_", ".", ":", "/" or "-", starting with a letter or digit')),
+    lplatform_id: required(
+      identifier(LPLATFORM_ID, '1-64 letters, digits, "_" or "-", starting with a letter or digit'),
+    ),
+    resource_id: required(
+      identifier(RESOURCE_ID, '1-128 letters, digits, "_", ".", ":", "/" or "-", starting with a letter or digit'),
+    ),
     resource_name: withDefault(text(128), ''),
     resource_kind: required(oneOf(RESOURCE_KINDS)),
     component: withDefault(identifier(RESOURCE_ID, '1-128 letters, digits, "_", ".", ":", "/" or "-"'), ''),
@@ -81,8 +98,27 @@ type UsageCells = z.output<ReturnType<typeof usageCells>>;
 export const usageKind: ImportKind<UsageRow, UsageCells> = {
   name: 'usage',
   columns: {
-    required: ['record_id', 'tenant_name', 'lplatform_id', 'resource_id', 'resource_kind', 'product_id', 'time_kind', 'start_at'],
-    optional: ['resource_name', 'component', 'end_at', 'quantity', 'cpu_count', 'clock_ghz', 'size_gb', 'vm_count', 'vcpu'],
+    required: [
+      'record_id',
+      'tenant_name',
+      'lplatform_id',
+      'resource_id',
+      'resource_kind',
+      'product_id',
+      'time_kind',
+      'start_at',
+    ],
+    optional: [
+      'resource_name',
+      'component',
+      'end_at',
+      'quantity',
+      'cpu_count',
+      'clock_ghz',
+      'size_gb',
+      'vm_count',
+      'vcpu',
+    ],
   },
   schema: usageCells,
   combine(row: UsageCells, issue): UsageRow {
@@ -109,27 +145,42 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
     const tenant = tenantFinder(db);
     const lplatform = db.prepare('SELECT lplatform_pk, tenant_pk, returned_at FROM lplatforms WHERE lplatform_id = ?');
     // Versions of a product share these columns (the catalog import checks it), so any row will do.
-    const product = db.prepare('SELECT category, unit_code, rule, time_basis, currency FROM catalog_products WHERE product_id = ? LIMIT 1');
+    const product = db.prepare(
+      'SELECT category, unit_code, rule, time_basis, currency FROM catalog_products WHERE product_id = ? LIMIT 1',
+    );
     const existing = db.prepare(`SELECT u.*, t.tenant_name, l.lplatform_id FROM usage_records u
       JOIN tenants t USING (tenant_pk) JOIN lplatforms l USING (lplatform_pk) WHERE u.record_id = ?`);
     // Periods are half-open [period_start, period_end): an interval overlaps when it starts before
     // the end and ends after the start; an instant when it lies inside.
-    const fixedOverlap = db.prepare(`SELECT billing_month FROM statements WHERE tenant_pk = ? AND status = 'fixed'
-      AND period_start < ? AND period_end > ? ORDER BY billing_month LIMIT 1`).pluck();
-    const fixedAt = db.prepare(`SELECT billing_month FROM statements WHERE tenant_pk = ? AND status = 'fixed'
-      AND period_start <= ? AND period_end > ? LIMIT 1`).pluck();
+    const fixedOverlap = db
+      .prepare(
+        `SELECT billing_month FROM statements WHERE tenant_pk = ? AND status = 'fixed'
+      AND period_start < ? AND period_end > ? ORDER BY billing_month LIMIT 1`,
+      )
+      .pluck();
+    const fixedAt = db
+      .prepare(
+        `SELECT billing_month FROM statements WHERE tenant_pk = ? AND status = 'fixed'
+      AND period_start <= ? AND period_end > ? LIMIT 1`,
+      )
+      .pluck();
     // Stored records of one slot never overlap, so sorted by start their ends are sorted too: only
     // the latest one starting before the new end can reach past the new start (one index probe).
     const latestBefore = db.prepare(`SELECT record_id, end_at FROM usage_records WHERE tenant_pk = ? AND resource_id = ?
       AND component = ? AND product_id = ? AND time_kind = ? AND start_at < ? ORDER BY start_at DESC LIMIT 1`);
-    const insert = db.prepare(`INSERT INTO usage_records (record_id, tenant_pk, lplatform_pk, resource_id, resource_name,
+    const insert =
+      db.prepare(`INSERT INTO usage_records (record_id, tenant_pk, lplatform_pk, resource_id, resource_name,
       resource_kind, component, product_id, time_kind, start_at, end_at, quantity, cpu_count, clock_ghz, size_gb,
       vm_count, vcpu, booked_month, created_at)
       VALUES (@record_id, @tenant_pk, @lplatform_pk, @resource_id, @resource_name, @resource_kind, @component,
       @product_id, @time_kind, @start_at, @end_at, @quantity, @cpu_count, @clock_ghz, @size_gb, @vm_count, @vcpu, @booked_month, @now)`);
     const booking = asAdjustment ? lateBooking(db) : null;
-    const beforeFirst = db.prepare(`SELECT MIN(period_start) FROM statements WHERE tenant_pk = ? AND status = 'fixed'
-      HAVING MIN(period_start) > ?`).pluck();
+    const beforeFirst = db
+      .prepare(
+        `SELECT MIN(period_start) FROM statements WHERE tenant_pk = ? AND status = 'fixed'
+      HAVING MIN(period_start) > ?`,
+      )
+      .pluck();
     const productCache = new Map<string, ProductFacts | null>();
 
     return (row, report) => {
@@ -137,12 +188,16 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
       if (stored) {
         const diff = firstDifference(stored, { ...row });
         if (diff === null) return 'unchanged';
-        report('record_id', `record ${row.record_id} was imported before, or appears earlier in this file, with other content (${diff.text}); a record ID cannot be re-used`);
+        report(
+          'record_id',
+          `record ${row.record_id} was imported before, or appears earlier in this file, with other content (${diff.text}); a record ID cannot be re-used`,
+        );
         return 'rejected';
       }
       const t = requireTenant(tenant, row.tenant_name, report);
       if (!t) return 'rejected';
-      const l = lplatform.get(row.lplatform_id) as { lplatform_pk: number; tenant_pk: number; returned_at: string | null } | undefined;
+      const l = lplatform.get(row.lplatform_id) as
+        { lplatform_pk: number; tenant_pk: number; returned_at: string | null } | undefined;
       if (!l) {
         report('lplatform_id', `L-Platform "${row.lplatform_id}" does not exist (import lplatforms first)`);
         return 'rejected';
@@ -151,7 +206,16 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
         report('lplatform_id', `L-Platform "${row.lplatform_id}" does not belong to tenant ${row.tenant_name}`);
         return 'rejected';
       }
-      if (!checkWritable(tenantEncoding(t, csvEncoding), row.resource_name, 'resource_name', `tenant ${t.tenant_name}'s`, report)) return 'rejected';
+      if (
+        !checkWritable(
+          tenantEncoding(t, csvEncoding),
+          row.resource_name,
+          'resource_name',
+          `tenant ${t.tenant_name}'s`,
+          report,
+        )
+      )
+        return 'rejected';
       let p = productCache.get(row.product_id);
       if (p === undefined) {
         p = (product.get(row.product_id) as ProductFacts | undefined) ?? null;
@@ -163,17 +227,26 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
       }
       let ok = true;
       if ((p.unit_code === 'unit') !== (row.time_kind === 'quantity')) {
-        report('time_kind', p.unit_code === 'unit'
-          ? `product ${row.product_id} is priced per unit: its usage is a quantity`
-          : `product ${row.product_id} is priced per ${p.unit_code}: its usage is deployed or operating time`);
+        report(
+          'time_kind',
+          p.unit_code === 'unit'
+            ? `product ${row.product_id} is priced per unit: its usage is a quantity`
+            : `product ${row.product_id} is priced per ${p.unit_code}: its usage is deployed or operating time`,
+        );
         ok = false;
       }
       if (p.unit_code !== 'unit' && row.time_kind !== 'quantity' && row.time_kind !== p.time_basis) {
-        report('time_kind', `product ${row.product_id} charges ${p.time_basis} time; this record is ${row.time_kind} time`);
+        report(
+          'time_kind',
+          `product ${row.product_id} charges ${p.time_basis} time; this record is ${row.time_kind} time`,
+        );
         ok = false;
       }
       if (p.currency !== t.currency) {
-        report('product_id', `product ${row.product_id} is priced in ${p.currency}; tenant ${row.tenant_name} is billed in ${t.currency}`);
+        report(
+          'product_id',
+          `product ${row.product_id} is priced in ${p.currency}; tenant ${row.tenant_name} is billed in ${t.currency}`,
+        );
         ok = false;
       }
       for (const field of neededConfig(p.category, p.rule)) {
@@ -190,31 +263,52 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
         report('start_at', `L-Platform ${row.lplatform_id} was returned at ${l.returned_at}, before this usage starts`);
         ok = false;
       }
-      const month = (row.end_at === null
-        ? fixedAt.get(t.tenant_pk, row.start_at, row.start_at)
-        : fixedOverlap.get(t.tenant_pk, row.end_at, row.start_at)) as string | undefined;
+      const month = (
+        row.end_at === null
+          ? fixedAt.get(t.tenant_pk, row.start_at, row.start_at)
+          : fixedOverlap.get(t.tenant_pk, row.end_at, row.start_at)
+      ) as string | undefined;
       let bookedMonth: string | null = null;
       // Usage before the tenant's first finalized month (in no period at all) would be billed nowhere.
-      const before = month === undefined ? (beforeFirst.get(t.tenant_pk, row.start_at) as string | undefined) : undefined;
+      const before =
+        month === undefined ? (beforeFirst.get(t.tenant_pk, row.start_at) as string | undefined) : undefined;
       if (before !== undefined) {
-        report('start_at', `lies before ${before}, where tenant ${row.tenant_name}'s first finalized month begins: it would be billed in no month`);
+        report(
+          'start_at',
+          `lies before ${before}, where tenant ${row.tenant_name}'s first finalized month begins: it would be billed in no month`,
+        );
         ok = false;
       } else if (month !== undefined && booking === null) {
-        report('start_at', `falls in ${month}, which is already finalized for tenant ${row.tenant_name}; import it with --as-adjustment to book it in the next open month`);
+        report(
+          'start_at',
+          `falls in ${month}, which is already finalized for tenant ${row.tenant_name}; import it with --as-adjustment to book it in the next open month`,
+        );
         ok = false;
       } else if (month !== undefined && booking !== null) {
         const b = booking(t, row.start_at, row.end_at);
         if ('month' in b) bookedMonth = b.month;
         else {
-          report(b.field, `falls in ${month}, which is already finalized for tenant ${row.tenant_name}, and cannot be booked late: ${b.problem}`);
+          report(
+            b.field,
+            `falls in ${month}, which is already finalized for tenant ${row.tenant_name}, and cannot be booked late: ${b.problem}`,
+          );
           ok = false;
         }
       }
       if (row.end_at !== null) {
-        const other = latestBefore.get(t.tenant_pk, row.resource_id, row.component, row.product_id, row.time_kind, row.end_at) as
-          { record_id: string; end_at: string } | undefined;
+        const other = latestBefore.get(
+          t.tenant_pk,
+          row.resource_id,
+          row.component,
+          row.product_id,
+          row.time_kind,
+          row.end_at,
+        ) as { record_id: string; end_at: string } | undefined;
         if (other !== undefined && other.end_at > row.start_at) {
-          report('start_at', `overlaps record ${other.record_id} of the same resource, component, product and time kind; usage is never counted twice`);
+          report(
+            'start_at',
+            `overlaps record ${other.record_id} of the same resource, component, product and time kind; usage is never counted twice`,
+          );
           ok = false;
         }
       }

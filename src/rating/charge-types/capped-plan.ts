@@ -24,6 +24,12 @@ export const cappedPlan: ChargeFunction = (group, ctx) => {
     if (planLines.length > 0 && cap !== null && (largestCap === null || cap.greaterThan(largestCap))) largestCap = cap;
     lines.push(...planLines);
   }
-  if (byPlan.size > 1) applyCap(lines, largestCap, `two-stage cap: the largest monthly cap of the plans used, ${largestCap?.toFixed() ?? ''}`, ctx);
+  if (byPlan.size > 1)
+    applyCap(
+      lines,
+      largestCap,
+      `two-stage cap: the largest monthly cap of the plans used, ${largestCap?.toFixed() ?? ''}`,
+      ctx,
+    );
   return lines;
 };

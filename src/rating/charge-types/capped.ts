@@ -24,7 +24,8 @@ export function applyCap(lines: ChargeLine[], cap: Decimal | null, note: string,
   if (cap === null || lines.length === 0) return;
   for (const l of lines) if (l.kind !== 'cap') l.charged = ctx.roundLine(l.amount);
   const over = sum(lines.map((l) => l.charged)).minus(cap);
-  if (over.greaterThan(0)) lines.push(correctionLine(lines[lines.length - 1]!, 'cap', ctx.floorLine(over.negated()), note));
+  if (over.greaterThan(0))
+    lines.push(correctionLine(lines[lines.length - 1]!, 'cap', ctx.floorLine(over.negated()), note));
 }
 
 export const capped: ChargeFunction = (group, ctx) => {

@@ -19,12 +19,13 @@ export const dailyProrated: ChargeFunction = (group, ctx) => {
   const version = ctx.catalog.at(records[0]!.productId, first);
   const multiplier = largest(records, (r) => r.quantity);
   const amount = monthlyFee(version, multiplier.times(days.size), dec(daysInPeriod));
-  return [makeLine(group, version, records[0]!, {
-    kind: 'fee',
-    measure: { days: days.size, daysInPeriod },
-    multiplier,
-    amount,
-    taxPercent: ctx.taxAt(first),
-  })];
+  return [
+    makeLine(group, version, records[0]!, {
+      kind: 'fee',
+      measure: { days: days.size, daysInPeriod },
+      multiplier,
+      amount,
+      taxPercent: ctx.taxAt(first),
+    }),
+  ];
 };
-

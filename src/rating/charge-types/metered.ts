@@ -3,7 +3,14 @@ import { Decimal, dec, sum } from '../../domain/money.ts';
 import { clip, roundedMinutes, roundedSeconds } from '../../domain/calendar.ts';
 import { splitAt } from '../catalog.ts';
 import { RatingError } from '../errors.ts';
-import { makeLine, multiplierOf, timeAmount, type ChargeFunction, type ChargeGroup, type PricingContext } from '../pricing.ts';
+import {
+  makeLine,
+  multiplierOf,
+  timeAmount,
+  type ChargeFunction,
+  type ChargeGroup,
+  type PricingContext,
+} from '../pricing.ts';
 import type { CatalogVersion, ChargeLine, UsageRecord } from '../types.ts';
 
 interface Bucket {
@@ -29,7 +36,15 @@ export const metered: ChargeFunction = (group, ctx) => meteredLines(group, ctx, 
 export function meteredLines(group: ChargeGroup, ctx: PricingContext, records: readonly UsageRecord[]): ChargeLine[] {
   const { catalog, period } = ctx;
   const buckets = new Map<string, Bucket>();
-  const add = (version: CatalogVersion, clock: CatalogVersion | null, r: UsageRecord, at: number, minutes: number, seconds: number, units: Decimal): void => {
+  const add = (
+    version: CatalogVersion,
+    clock: CatalogVersion | null,
+    r: UsageRecord,
+    at: number,
+    minutes: number,
+    seconds: number,
+    units: Decimal,
+  ): void => {
     const taxPercent = ctx.taxAt(at);
     const key = `${version.productId}|${version.priority}|${clock?.priority ?? ''}|${configKey(r)}|${taxPercent.toFixed()}`;
     const b = buckets.get(key);
@@ -45,7 +60,9 @@ export function meteredLines(group: ChargeGroup, ctx: PricingContext, records: r
   for (const r of records) {
     const product = catalog.describe(r.productId);
     if ((r.end === null) !== (product.unitCode === 'unit')) {
-      throw new RatingError(`usage record ${r.recordId}: product ${r.productId} is priced per ${product.unitCode}, but the record is ${r.end === null ? 'a quantity' : 'an interval'}`);
+      throw new RatingError(
+        `usage record ${r.recordId}: product ${r.productId} is priced per ${product.unitCode}, but the record is ${r.end === null ? 'a quantity' : 'an interval'}`,
+      );
     }
     if (product.category === 'cpu' && (r.cpuCount === null || r.clockGhz === null)) {
       throw new RatingError(`usage record ${r.recordId}: a CPU record needs cpu_count and clock_ghz`);
@@ -72,7 +89,15 @@ export function meteredLines(group: ChargeGroup, ctx: PricingContext, records: r
     for (const [s, e] of splitAt(span[0], span[1], cuts)) {
       const upTo = roundedMinutes(e - r.start);
       const upToSeconds = perSecond ? roundedSeconds(e - r.start) : 0;
-      add(catalog.at(r.productId, s), clockId ? catalog.at(clockId, s) : null, r, s, upTo - counted, upToSeconds - countedSeconds, dec(0));
+      add(
+        catalog.at(r.productId, s),
+        clockId ? catalog.at(clockId, s) : null,
+        r,
+        s,
+        upTo - counted,
+        upToSeconds - countedSeconds,
+        dec(0),
+      );
       counted = upTo;
       countedSeconds = upToSeconds;
     }
@@ -82,7 +107,15 @@ export function meteredLines(group: ChargeGroup, ctx: PricingContext, records: r
   for (const b of buckets.values()) {
     const v = b.version;
     if (v.unitCode === 'unit') {
-      lines.push(makeLine(group, v, b.record, { kind: 'usage', measure: { units: b.units }, multiplier: b.units, amount: v.unitPrice.times(b.units), taxPercent: b.taxPercent }));
+      lines.push(
+        makeLine(group, v, b.record, {
+          kind: 'usage',
+          measure: { units: b.units },
+          multiplier: b.units,
+          amount: v.unitPrice.times(b.units),
+          taxPercent: b.taxPercent,
+        }),
+      );
       continue;
     }
     const multiplier = multiplierOf(v, b.record);
@@ -95,14 +128,16 @@ export function meteredLines(group: ChargeGroup, ctx: PricingContext, records: r
     } else {
       amount = timeAmount(v.unitPrice.times(multiplier), v.unitCode, b);
     }
-    lines.push(makeLine(group, v, b.record, {
-      kind: 'usage',
-      measure: v.unitCode === 'second' ? { seconds: b.seconds } : { minutes: b.minutes },
-      multiplier: b.clock ? multiplier.times(b.record.cpuCount ?? 1) : multiplier,
-      amount,
-      taxPercent: b.taxPercent,
-      clockPrice: b.clock?.unitPrice ?? null,
-    }));
+    lines.push(
+      makeLine(group, v, b.record, {
+        kind: 'usage',
+        measure: v.unitCode === 'second' ? { seconds: b.seconds } : { minutes: b.minutes },
+        multiplier: b.clock ? multiplier.times(b.record.cpuCount ?? 1) : multiplier,
+        amount,
+        taxPercent: b.taxPercent,
+        clockPrice: b.clock?.unitPrice ?? null,
+      }),
+    );
   }
   return lines;
 }

@@ -1,7 +1,15 @@
 /** Monthly fixed: the monthly fee once for each run of use (each start) that falls in the period. */
 import { Decimal } from '../../domain/money.ts';
 import { joinRuns } from '../runs.ts';
-import { inPeriod, largest, makeLine, monthlyFee, type ChargeFunction, type ChargeGroup, type PricingContext } from '../pricing.ts';
+import {
+  inPeriod,
+  largest,
+  makeLine,
+  monthlyFee,
+  type ChargeFunction,
+  type ChargeGroup,
+  type PricingContext,
+} from '../pricing.ts';
 import type { CatalogVersion, ChargeLine, UsageRecord } from '../types.ts';
 
 /** A run of use in the period, with the instant that decides its price and tax. */
@@ -43,7 +51,18 @@ export function feeLines(
       line.amount = line.amount.plus(amount);
       line.charged = line.amount;
     } else {
-      lines.set(key, makeLine(group, pr.version, pr.records[0]!, { kind: 'fee', measure: { runs: 1 }, multiplier, amount, taxPercent, note, ...(unitPrice ? { unitPrice } : {}) }));
+      lines.set(
+        key,
+        makeLine(group, pr.version, pr.records[0]!, {
+          kind: 'fee',
+          measure: { runs: 1 },
+          multiplier,
+          amount,
+          taxPercent,
+          note,
+          ...(unitPrice ? { unitPrice } : {}),
+        }),
+      );
     }
   }
   return [...lines.values()];
@@ -54,4 +73,3 @@ export const monthlyFixed: ChargeFunction = (group, ctx) =>
     const multiplier = largest(pr.records, (r) => r.quantity);
     return { multiplier, amount: monthlyFee(pr.version, multiplier) };
   });
-

@@ -9,13 +9,14 @@ export const largestVcpu: ChargeFunction = (group, ctx) => {
   for (const r of records) if ((r.vcpu ?? 0) >= (pick.vcpu ?? 0)) pick = r;
   const at = Math.max(pick.start, ctx.period.start);
   const version = ctx.catalog.at(pick.productId, at);
-  return [makeLine(group, version, pick, {
-    kind: 'fee',
-    measure: { runs: 1 },
-    multiplier: pick.quantity,
-    amount: monthlyFee(version, pick.quantity),
-    taxPercent: ctx.taxAt(at),
-    note: `largest vCPU used: ${pick.vcpu ?? 0}`,
-  })];
+  return [
+    makeLine(group, version, pick, {
+      kind: 'fee',
+      measure: { runs: 1 },
+      multiplier: pick.quantity,
+      amount: monthlyFee(version, pick.quantity),
+      taxPercent: ctx.taxAt(at),
+      note: `largest vCPU used: ${pick.vcpu ?? 0}`,
+    }),
+  ];
 };
-

@@ -7,7 +7,13 @@ export const perVmFlat: ChargeFunction = (group, ctx) =>
   feeLines(group, ctx, runsInPeriod(group, ctx), (pr) => {
     const vms = largest(pr.records, (r) => dec(r.vmCount ?? 1));
     const maxVms = pr.version.ruleParams.max_vms!;
-    if (vms.lessThanOrEqualTo(maxVms)) return { multiplier: vms, amount: monthlyFee(pr.version, vms), note: `${vms.toFixed()} VM` };
+    if (vms.lessThanOrEqualTo(maxVms))
+      return { multiplier: vms, amount: monthlyFee(pr.version, vms), note: `${vms.toFixed()} VM` };
     const flat = pr.version.ruleParams.flat_price!;
-    return { multiplier: dec(1), amount: flat, unitPrice: flat, note: `${vms.toFixed()} VM: flat price above ${maxVms.toFixed()} VM` };
+    return {
+      multiplier: dec(1),
+      amount: flat,
+      unitPrice: flat,
+      note: `${vms.toFixed()} VM: flat price above ${maxVms.toFixed()} VM`,
+    };
   });

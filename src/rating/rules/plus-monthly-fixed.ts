@@ -11,6 +11,15 @@ export const plusMonthlyFixed: ChargeFunction = (group, ctx) => {
   const at = clip(first.start, first.end ?? first.start + 1, ctx.period.start, ctx.period.end)![0];
   const version = ctx.catalog.at(first.productId, at);
   const fee = version.ruleParams.fixed_fee!;
-  lines.push(makeLine(group, version, first, { kind: 'fee', measure: { runs: 1 }, amount: fee, unitPrice: fee, taxPercent: ctx.taxAt(at), note: 'monthly fixed fee' }));
+  lines.push(
+    makeLine(group, version, first, {
+      kind: 'fee',
+      measure: { runs: 1 },
+      amount: fee,
+      unitPrice: fee,
+      taxPercent: ctx.taxAt(at),
+      note: 'monthly fixed fee',
+    }),
+  );
   return lines;
 };

@@ -18,7 +18,11 @@ export interface PricedGroup {
 
 /** The products (group keys) whose catalog rule is `rule`. */
 function productsWithRule(priced: readonly PricedGroup[], ctx: PricingContext, rule: string): string[] {
-  return [...new Set(priced.filter((p) => ctx.catalog.describe(p.group.records[0]!.productId).rule === rule).map((p) => p.group.key))].sort(byText);
+  return [
+    ...new Set(
+      priced.filter((p) => ctx.catalog.describe(p.group.records[0]!.productId).rule === rule).map((p) => p.group.key),
+    ),
+  ].sort(byText);
 }
 
 /** The words a rule's note uses for its scope. */
@@ -60,17 +64,29 @@ export function networkAllowance(priced: readonly PricedGroup[], ctx: PricingCon
   for (const productId of productsWithRule(priced, ctx, 'network_allowance')) {
     const all = priced
       .filter((p) => p.group.key === productId)
-      .sort((a, b) => byText(a.group.lplatformId, b.group.lplatformId) || byText(a.group.resourceId, b.group.resourceId) || byText(a.group.component, b.group.component));
+      .sort(
+        (a, b) =>
+          byText(a.group.lplatformId, b.group.lplatformId) ||
+          byText(a.group.resourceId, b.group.resourceId) ||
+          byText(a.group.component, b.group.component),
+      );
     const first = all.flatMap((p) => p.lines.filter((l) => l.kind === 'usage'))[0];
     if (first === undefined) continue;
     const scope = scopeOf(ctx, productId, first);
-    for (const groups of byScope(all, scope, (p) => p.group.lplatformId)) out.push(...allowanceOf(groups, ctx, productId, periodMinutes, scope));
+    for (const groups of byScope(all, scope, (p) => p.group.lplatformId))
+      out.push(...allowanceOf(groups, ctx, productId, periodMinutes, scope));
   }
   return out;
 }
 
 /** The allowance lines of one scope's groups of a product. */
-function allowanceOf(groups: readonly PricedGroup[], ctx: PricingContext, productId: string, periodMinutes: number, scope: RuleScope): ChargeLine[] {
+function allowanceOf(
+  groups: readonly PricedGroup[],
+  ctx: PricingContext,
+  productId: string,
+  periodMinutes: number,
+  scope: RuleScope,
+): ChargeLine[] {
   const out: ChargeLine[] = [];
   const usage = groups.flatMap((p) => p.lines.filter((l) => l.kind === 'usage'));
   if (usage.length === 0) return out;
@@ -85,7 +101,9 @@ function allowanceOf(groups: readonly PricedGroup[], ctx: PricingContext, produc
       remaining = remaining.minus(take);
       const key = `${p.group.lplatformId}|${l.taxPercent.toFixed()}`;
       const entry = credits.get(key) ?? { like: l, credit: ZERO, used: ZERO };
-      entry.credit = entry.credit.plus(take.equals(equivalents) ? l.charged : ctx.roundLine(l.charged.times(take).div(equivalents)));
+      entry.credit = entry.credit.plus(
+        take.equals(equivalents) ? l.charged : ctx.roundLine(l.charged.times(take).div(equivalents)),
+      );
       entry.used = entry.used.plus(take);
       credits.set(key, entry);
     }
@@ -93,8 +111,17 @@ function allowanceOf(groups: readonly PricedGroup[], ctx: PricingContext, produc
   for (const e of credits.values()) {
     if (e.credit.lessThanOrEqualTo(0)) continue;
     out.push({
-      ...correctionLine(e.like, 'allowance', e.credit.negated(), `free allowance: ${freeUnits.toFixed()} ${e.like.productName} equivalents per ${SCOPE_WORDS[scope]}`, { units: e.used }),
-      resourceId: '', resourceName: '', resourceKind: '', component: '',
+      ...correctionLine(
+        e.like,
+        'allowance',
+        e.credit.negated(),
+        `free allowance: ${freeUnits.toFixed()} ${e.like.productName} equivalents per ${SCOPE_WORDS[scope]}`,
+        { units: e.used },
+      ),
+      resourceId: '',
+      resourceName: '',
+      resourceKind: '',
+      component: '',
     });
   }
   return out;
@@ -117,8 +144,17 @@ export function firstLinkFree(priced: readonly PricedGroup[], ctx: PricingContex
 /** Credits the first free links among one scope's links of a product. */
 function freeLinksOf(used: readonly PricedGroup[], ctx: PricingContext, productId: string, scope: RuleScope): void {
   const links = used
-    .map((p) => ({ p, firstUse: Math.max(ctx.period.start, Math.min(...inPeriod(p.group.records, ctx.period).map((r) => r.start))) }))
-    .sort((a, b) => a.firstUse - b.firstUse || byText(a.p.group.lplatformId, b.p.group.lplatformId) || byText(a.p.group.resourceId, b.p.group.resourceId) || byText(a.p.group.component, b.p.group.component));
+    .map((p) => ({
+      p,
+      firstUse: Math.max(ctx.period.start, Math.min(...inPeriod(p.group.records, ctx.period).map((r) => r.start))),
+    }))
+    .sort(
+      (a, b) =>
+        a.firstUse - b.firstUse ||
+        byText(a.p.group.lplatformId, b.p.group.lplatformId) ||
+        byText(a.p.group.resourceId, b.p.group.resourceId) ||
+        byText(a.p.group.component, b.p.group.component),
+    );
   if (links.length === 0) return;
   const first = links[0]!.p.lines[0]!;
   const freeLinks = ctx.catalog.version(productId, first.priority ?? 0).ruleParams.free_links!.toNumber();
@@ -126,6 +162,15 @@ function freeLinksOf(used: readonly PricedGroup[], ctx: PricingContext, productI
     const line = p.lines[0]!;
     const oneMonth = ctx.roundLine(line.amount.div(line.measure.runs ?? 1).div(line.multiplier));
     const credit = Decimal.min(oneMonth, sum(p.lines.map((l) => l.charged)));
-    if (credit.greaterThan(0)) p.lines.push(correctionLine(line, 'free_link', credit.negated(), `free link: the first ${freeLinks} link(s) of ${line.productName} per ${SCOPE_WORDS[scope]}`, { runs: 1 }));
+    if (credit.greaterThan(0))
+      p.lines.push(
+        correctionLine(
+          line,
+          'free_link',
+          credit.negated(),
+          `free link: the first ${freeLinks} link(s) of ${line.productName} per ${SCOPE_WORDS[scope]}`,
+          { runs: 1 },
+        ),
+      );
   }
 }

@@ -15,12 +15,17 @@ import type { AnyImportKind } from '../../../src/ingest/import-kind.ts';
 import type { Db } from '../../../src/store/db.ts';
 import { csv, importText, snapshot, tempStore } from '../../helpers/store.ts';
 
-const USAGE_HEADER = 'record_id,tenant_name,lplatform_id,resource_id,resource_name,resource_kind,product_id,time_kind,start_at,end_at,quantity';
+const USAGE_HEADER =
+  'record_id,tenant_name,lplatform_id,resource_id,resource_name,resource_kind,product_id,time_kind,start_at,end_at,quantity';
 
 /** Imports usage CSV text, with or without `--as-adjustment`. */
 async function importUsage(db: Db, text: string, asAdjustment: boolean): Promise<ImportResult> {
-  return importFile(IMPORT_KINDS.usage as AnyImportKind, { stream: Readable.from([Buffer.from(text)]), name: 'late.csv' },
-    { db, now: '2026-11-05T00:00:00.000Z', defaultCurrency: 'JPY', defaultLocale: 'ja', asAdjustment }, { maxErrors: 100 });
+  return importFile(
+    IMPORT_KINDS.usage as AnyImportKind,
+    { stream: Readable.from([Buffer.from(text)]), name: 'late.csv' },
+    { db, now: '2026-11-05T00:00:00.000Z', defaultCurrency: 'JPY', defaultLocale: 'ja', asAdjustment },
+    { maxErrors: 100 },
+  );
 }
 
 /** Imports and expects a refusal; returns the `file:line: field: message` lines. */
@@ -41,13 +46,33 @@ beforeEach(async () => {
   store = tempStore();
   db = store.db;
   config = loadConfig({ env: { DATA_DIR: store.dir, BILLING_TZ: 'UTC' }, cwd: store.dir });
-  await importText(db, 'tenants', csv('tenant_name,display_name,cutoff_day,locale,currency', 'alpha,Alpha Corp,31,ja,JPY'));
-  await importText(db, 'lplatforms', csv('lplatform_id,tenant_name,lplatform_name', 'A1,alpha,alpha main', 'A2,alpha,alpha side'));
-  await importText(db, 'catalog', csv('product_id,priority,applicable_from,category,resource_identifier,unit_code,unit_price,product_name,charge_type,time_basis',
-    'VM-1,0,2020-01-01T00:00:00Z,vm,image001,hour,1.2,Virtual server,,operating',
-    'ALARM,0,2020-01-01T00:00:00Z,monitoring,alarm,unit,500,Alarm,metered,'));
-  await importText(db, 'usage', csv(USAGE_HEADER,
-    'a-oct,alpha,A1,vm-a1,web,virtual_server,VM-1,operating,2026-10-20T00:00:00Z,2026-10-20T10:00:00Z,')); // 10 h x 1.2 = 12
+  await importText(
+    db,
+    'tenants',
+    csv('tenant_name,display_name,cutoff_day,locale,currency', 'alpha,Alpha Corp,31,ja,JPY'),
+  );
+  await importText(
+    db,
+    'lplatforms',
+    csv('lplatform_id,tenant_name,lplatform_name', 'A1,alpha,alpha main', 'A2,alpha,alpha side'),
+  );
+  await importText(
+    db,
+    'catalog',
+    csv(
+      'product_id,priority,applicable_from,category,resource_identifier,unit_code,unit_price,product_name,charge_type,time_basis',
+      'VM-1,0,2020-01-01T00:00:00Z,vm,image001,hour,1.2,Virtual server,,operating',
+      'ALARM,0,2020-01-01T00:00:00Z,monitoring,alarm,unit,500,Alarm,metered,',
+    ),
+  );
+  await importText(
+    db,
+    'usage',
+    csv(
+      USAGE_HEADER,
+      'a-oct,alpha,A1,vm-a1,web,virtual_server,VM-1,operating,2026-10-20T00:00:00Z,2026-10-20T10:00:00Z,',
+    ),
+  ); // 10 h x 1.2 = 12
   const october = closeDue(db, config, new Date('2026-11-02T00:00:00Z'), () => new Date('2026-11-02T01:00:00Z'));
   expect(october.closed.map((c) => `${c.billingMonth} ${c.total}`)).toEqual(['2026-10 12']);
 });
@@ -56,14 +81,18 @@ afterEach(() => store.close());
 /** A fixed statement and its lines, for before/after comparisons. */
 function statementOf(month: string): { row: Record<string, unknown>; lines: Record<string, unknown>[] } {
   const row = db.prepare('SELECT * FROM statements WHERE billing_month = ?').get(month) as Record<string, unknown>;
-  const lines = db.prepare('SELECT * FROM charge_lines WHERE statement_pk = ? ORDER BY seq').all(row.statement_pk) as Record<string, unknown>[];
+  const lines = db
+    .prepare('SELECT * FROM charge_lines WHERE statement_pk = ? ORDER BY seq')
+    .all(row.statement_pk) as Record<string, unknown>[];
   return { row, lines };
 }
 
-const LATE = csv(USAGE_HEADER,
+const LATE = csv(
+  USAGE_HEADER,
   'late-vm,alpha,A1,vm-late,late,virtual_server,VM-1,operating,2026-10-25T00:00:00Z,2026-10-25T05:00:00Z,', // 5 h x 1.2 = 6
   'late-alarm,alpha,A1,alarm-1,alarm,monitoring,ALARM,quantity,2026-10-26T00:00:00Z,,1', // 500
-  'nov-vm,alpha,A2,vm-a2,side,virtual_server,VM-1,operating,2026-11-03T00:00:00Z,2026-11-03T05:00:00Z,'); // November: 6, ordinary usage
+  'nov-vm,alpha,A2,vm-a2,side,virtual_server,VM-1,operating,2026-11-03T00:00:00Z,2026-11-03T05:00:00Z,',
+); // November: 6, ordinary usage
 
 describe('import usage --as-adjustment', () => {
   it('without the flag, a record of a finalized month is refused naming --as-adjustment, and nothing is written', async () => {
@@ -94,10 +123,19 @@ describe('import usage --as-adjustment', () => {
     const october = statementOf('2026-10');
     await importUsage(db, LATE, true);
     const november = closeDue(db, config, new Date('2026-12-02T00:00:00Z'), () => new Date('2026-12-02T01:00:00Z'));
-    expect(november).toEqual({ closed: [{ tenant: 'alpha', billingMonth: '2026-11', total: '512', currency: 'JPY', recipients: 0 }], failed: [] });
+    expect(november).toEqual({
+      closed: [{ tenant: 'alpha', billingMonth: '2026-11', total: '512', currency: 'JPY', recipients: 0 }],
+      failed: [],
+    });
 
     const s = statementOf('2026-11');
-    const lines = s.lines.map((l) => ({ kind: l.line_kind, lp: l.lplatform_id, resource: l.resource_id, amount: l.amount, note: (JSON.parse(String(l.detail)) as { note: string }).note }));
+    const lines = s.lines.map((l) => ({
+      kind: l.line_kind,
+      lp: l.lplatform_id,
+      resource: l.resource_id,
+      amount: l.amount,
+      note: (JSON.parse(String(l.detail)) as { note: string }).note,
+    }));
     // The booked records are not rated as usage of November: the only usage line is nov-vm's.
     expect(lines).toEqual([
       { kind: 'adjustment', lp: 'A1', resource: '', amount: '506', note: 'usage booked late (usage of 2026-10)' },
@@ -118,22 +156,43 @@ describe('import usage --as-adjustment', () => {
     expect(result.view.status).toBe('estimated');
     expect(result.period.billingMonth).toBe('2026-11');
     expect(result.view.tree.total.toFixed()).toBe('512');
-    expect(result.view.tree.lplatforms.find((lp) => lp.lplatformId === 'A1')!.lines.map((l) => l.note)).toEqual(['usage booked late (usage of 2026-10)']);
+    expect(result.view.tree.lplatforms.find((lp) => lp.lplatformId === 'A1')!.lines.map((l) => l.note)).toEqual([
+      'usage booked late (usage of 2026-10)',
+    ]);
     expect(snapshot(db)).toEqual(before);
   });
 
   it('a record reaching past the finalized month is refused with the flag: it must be split', async () => {
-    const problems = await refusedUsage(db, csv(USAGE_HEADER,
-      'cross,alpha,A1,vm-x,x,virtual_server,VM-1,operating,2026-10-31T22:00:00Z,2026-11-01T02:00:00Z,'), true);
+    const problems = await refusedUsage(
+      db,
+      csv(
+        USAGE_HEADER,
+        'cross,alpha,A1,vm-x,x,virtual_server,VM-1,operating,2026-10-31T22:00:00Z,2026-11-01T02:00:00Z,',
+      ),
+      true,
+    );
     expect(problems).toEqual([
       'late.csv:2: end_at: falls in 2026-10, which is already finalized for tenant alpha, and cannot be booked late: reaches past 2026-11-01T00:00:00.000Z, where the last finalized month (2026-10) ends; split the record there: the later part imports as ordinary usage',
     ]);
   });
 
   it('the flag is refused for a deleted tenant whose last month is finalized', async () => {
-    await importText(db, 'tenants', csv('tenant_name,display_name,cutoff_day,locale,currency,deleted_at', 'alpha,Alpha Corp,31,ja,JPY,2026-10-28T00:00:00Z'));
-    const problems = await refusedUsage(db, csv(USAGE_HEADER,
-      'late-vm,alpha,A1,vm-late,late,virtual_server,VM-1,operating,2026-10-25T00:00:00Z,2026-10-25T05:00:00Z,'), true);
+    await importText(
+      db,
+      'tenants',
+      csv(
+        'tenant_name,display_name,cutoff_day,locale,currency,deleted_at',
+        'alpha,Alpha Corp,31,ja,JPY,2026-10-28T00:00:00Z',
+      ),
+    );
+    const problems = await refusedUsage(
+      db,
+      csv(
+        USAGE_HEADER,
+        'late-vm,alpha,A1,vm-late,late,virtual_server,VM-1,operating,2026-10-25T00:00:00Z,2026-10-25T05:00:00Z,',
+      ),
+      true,
+    );
     expect(problems).toEqual([
       'late.csv:2: start_at: falls in 2026-10, which is already finalized for tenant alpha, and cannot be booked late: the tenant was deleted at 2026-10-28T00:00:00.000Z and its last month (2026-10) is finalized: there is no open month to book it in',
     ]);
@@ -142,9 +201,16 @@ describe('import usage --as-adjustment', () => {
 
 describe('late usage is priced with the rest of its month', () => {
   it('a late second CIC link pays its fee, because the free link was already used in that month', async () => {
-    await importText(db, 'catalog', csv('product_id,priority,applicable_from,category,resource_identifier,unit_code,unit_price,product_name,charge_type,rule,rule_params',
-      'CIC-1G,0,2020-01-01T00:00:00Z,cic,1Gbps,month,54000,CIC 1Gbps,monthly_fixed,first_link_free,free_links=1'));
-    const link = (id: string): string => csv(USAGE_HEADER, `${id},alpha,A1,${id},${id},cic,CIC-1G,deployed,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,`);
+    await importText(
+      db,
+      'catalog',
+      csv(
+        'product_id,priority,applicable_from,category,resource_identifier,unit_code,unit_price,product_name,charge_type,rule,rule_params',
+        'CIC-1G,0,2020-01-01T00:00:00Z,cic,1Gbps,month,54000,CIC 1Gbps,monthly_fixed,first_link_free,free_links=1',
+      ),
+    );
+    const link = (id: string): string =>
+      csv(USAGE_HEADER, `${id},alpha,A1,${id},${id},cic,CIC-1G,deployed,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,`);
     // The first link arrives late: booked in November; alone in October it is the free link.
     expect(await importUsage(db, link('cic-1'), true)).toMatchObject({ inserted: 1 });
     const november = closeDue(db, config, new Date('2026-12-02T00:00:00Z'), () => new Date('2026-12-02T01:00:00Z'));
@@ -153,8 +219,12 @@ describe('late usage is priced with the rest of its month', () => {
     expect(await importUsage(db, link('cic-2'), true)).toMatchObject({ inserted: 1 });
     const december = closeDue(db, config, new Date('2027-01-02T00:00:00Z'), () => new Date('2027-01-02T01:00:00Z'));
     expect(december.closed.map((c) => `${c.billingMonth} ${c.total}`)).toEqual(['2026-12 54000']);
-    const notes = db.prepare(`SELECT l.amount, json_extract(l.detail, '$.note') AS note FROM charge_lines l JOIN statements s USING (statement_pk)
-      WHERE s.billing_month = '2026-12'`).all();
+    const notes = db
+      .prepare(
+        `SELECT l.amount, json_extract(l.detail, '$.note') AS note FROM charge_lines l JOIN statements s USING (statement_pk)
+      WHERE s.billing_month = '2026-12'`,
+      )
+      .all();
     expect(notes).toEqual([{ amount: '54000', note: 'usage booked late (usage of 2026-10)' }]);
   });
 });

@@ -4,7 +4,19 @@ import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { emlFileName } from '../../../src/mail/transport.ts';
-import { ALL_RECIPIENTS, DEMO_RECIPIENTS, SEND_AT, archived, closeAndBuild, deliveries, demoWorld, fileOf, later, send, sha256 } from './support.ts';
+import {
+  ALL_RECIPIENTS,
+  DEMO_RECIPIENTS,
+  SEND_AT,
+  archived,
+  closeAndBuild,
+  deliveries,
+  demoWorld,
+  fileOf,
+  later,
+  send,
+  sha256,
+} from './support.ts';
 
 const SUBJECTS: Record<string, string> = {
   TNT00001: '【ご利用料金のお知らせ】2026年10月分 tenant01 御中',
@@ -36,7 +48,9 @@ describe('.eml outbox', () => {
       const parsed = await simpleParser(fs.readFileSync(file));
       expect(parsed.messageId).toBe(d.message_id);
       expect(parsed.subject).toBe(SUBJECTS[d.tenant_name]);
-      expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.value : null).toEqual([{ name: '', address: d.recipient }]);
+      expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.value : null).toEqual([
+        { name: '', address: d.recipient },
+      ]);
       expect(parsed.from?.value).toEqual([{ name: 'Billing Desk', address: 'billing@example.com' }]);
       expect(parsed.headers.get('x-usage-charges-tenant')).toBe(d.tenant_name);
       const f = fileOf(w.db, d.tenant_name);
@@ -44,12 +58,22 @@ describe('.eml outbox', () => {
       expect(Buffer.compare(parsed.attachments[0]!.content, archived(w, f))).toBe(0);
       expect(sha256(parsed.attachments[0]!.content)).toBe(f.sha256);
     }
-    expect(rows.map((d) => d.tenant_name).sort()).toEqual(Object.entries(DEMO_RECIPIENTS).flatMap(([t, rs]) => rs.map(() => t)).sort());
+    expect(rows.map((d) => d.tenant_name).sort()).toEqual(
+      Object.entries(DEMO_RECIPIENTS)
+        .flatMap(([t, rs]) => rs.map(() => t))
+        .sort(),
+    );
 
-    const before = fs.readdirSync(outbox).map((n) => [n, fs.statSync(path.join(outbox, n)).mtimeMs, sha256(fs.readFileSync(path.join(outbox, n)))]);
+    const before = fs
+      .readdirSync(outbox)
+      .map((n) => [n, fs.statSync(path.join(outbox, n)).mtimeMs, sha256(fs.readFileSync(path.join(outbox, n)))]);
     const again = await send(w, later(SEND_AT, 3600));
     expect(again.sent).toEqual([]);
     expect(again.recovered).toBe(0);
-    expect(fs.readdirSync(outbox).map((n) => [n, fs.statSync(path.join(outbox, n)).mtimeMs, sha256(fs.readFileSync(path.join(outbox, n)))])).toEqual(before);
+    expect(
+      fs
+        .readdirSync(outbox)
+        .map((n) => [n, fs.statSync(path.join(outbox, n)).mtimeMs, sha256(fs.readFileSync(path.join(outbox, n)))]),
+    ).toEqual(before);
   });
 });

@@ -26,7 +26,12 @@ function yen(amount: string): string {
 }
 
 function statementTotal(w: Awaited<ReturnType<typeof closedWorld>>['w'], tenant: string): string {
-  const summary = w.db.prepare(`SELECT s.summary FROM statements s JOIN tenants t USING (tenant_pk) WHERE t.tenant_name = ? AND s.billing_month = '2026-10'`).pluck().get(tenant) as string;
+  const summary = w.db
+    .prepare(
+      `SELECT s.summary FROM statements s JOIN tenants t USING (tenant_pk) WHERE t.tenant_name = ? AND s.billing_month = '2026-10'`,
+    )
+    .pluck()
+    .get(tenant) as string;
   return (JSON.parse(summary) as { total: string }).total;
 }
 
@@ -66,7 +71,11 @@ describe('the mails of the demo month', () => {
     expect(manual.text).not.toContain('様');
 
     // TNT00003: en, two named contacts, each greeted by name.
-    expect(messageTo(server, 'ap@rules.example.com').parsed.text!.startsWith('Example Rules Co.\nAttn: Accounts Payable\n\nDear Accounts Payable,\n')).toBe(true);
+    expect(
+      messageTo(server, 'ap@rules.example.com').parsed.text!.startsWith(
+        'Example Rules Co.\nAttn: Accounts Payable\n\nDear Accounts Payable,\n',
+      ),
+    ).toBe(true);
     expect(messageTo(server, 'cfo@rules.example.com').parsed.text).toContain('Dear CFO,');
     expect(messageTo(server, 'cfo@rules.example.com').parsed.text).toContain('(tax not included)');
   });
@@ -74,18 +83,37 @@ describe('the mails of the demo month', () => {
   it("uses the contact's name as it is when the mail is sent, and none for a resend to another address", async () => {
     const { server, w } = await closedWorld({}, ISSUER_ENV);
     // The contacts file names the person after the statement was finalized, before the mail went out.
-    await importText(w.db, 'contacts', csv('tenant_name,email,contact_name', 'manual-tenant,owner@manual-tenant.example.jp,山田 太郎'));
+    await importText(
+      w.db,
+      'contacts',
+      csv('tenant_name,email,contact_name', 'manual-tenant,owner@manual-tenant.example.jp,山田 太郎'),
+    );
     await send(w);
-    expect(messageTo(server, 'owner@manual-tenant.example.jp').parsed.text!.startsWith('manual-tenant\n山田 太郎 様\n\n')).toBe(true);
+    expect(
+      messageTo(server, 'owner@manual-tenant.example.jp').parsed.text!.startsWith('manual-tenant\n山田 太郎 様\n\n'),
+    ).toBe(true);
 
     const d = deliveryTo(w.db, 'owner@manual-tenant.example.jp');
     const resends = w.db.transaction(() =>
-      createResendDeliveries(w.db, d.statement_pk, [{ contactPk: d.contact_pk, email: d.recipient }, { contactPk: null, email: 'auditor@example.org' }], 'lost', 'operator', () => newMessageId('billing@example.com'), SEND_AT.toISOString()),
+      createResendDeliveries(
+        w.db,
+        d.statement_pk,
+        [
+          { contactPk: d.contact_pk, email: d.recipient },
+          { contactPk: null, email: 'auditor@example.org' },
+        ],
+        'lost',
+        'operator',
+        () => newMessageId('billing@example.com'),
+        SEND_AT.toISOString(),
+      ),
     )();
     const at = later(SEND_AT, 60);
     const resent = await send(w, at, { only: resends });
     expect(resent.sent).toHaveLength(2);
-    const again = server.messages.filter((m) => m.envelope.rcptTo.includes('owner@manual-tenant.example.jp')).at(-1)!.parsed;
+    const again = server.messages
+      .filter((m) => m.envelope.rcptTo.includes('owner@manual-tenant.example.jp'))
+      .at(-1)!.parsed;
     expect(again.subject).toBe('[再送] 【ご利用料金のお知らせ】2026年10月分 manual-tenant 御中');
     expect(again.text!.startsWith('manual-tenant\n山田 太郎 様\n\n')).toBe(true);
     // An address given to `resend --to` is nobody in the contacts file: the company is addressed.
@@ -95,8 +123,16 @@ describe('the mails of the demo month', () => {
   it('says the total includes tax, and how much, when the statement has tax lines (ecl)', async () => {
     const { server, w } = await closedWorld({}, { ...ISSUER_ENV, RATING_PRESET: 'ecl' });
     await send(w);
-    const summary = JSON.parse(w.db.prepare(`SELECT s.summary FROM statements s JOIN tenants t USING (tenant_pk) WHERE t.tenant_name = 'manual-tenant'`).pluck().get() as string) as {
-      total: string; taxes: { percent: string; amount: string }[];
+    const summary = JSON.parse(
+      w.db
+        .prepare(
+          `SELECT s.summary FROM statements s JOIN tenants t USING (tenant_pk) WHERE t.tenant_name = 'manual-tenant'`,
+        )
+        .pluck()
+        .get() as string,
+    ) as {
+      total: string;
+      taxes: { percent: string; amount: string }[];
     };
     expect(summary.taxes.length).toBeGreaterThan(0);
     const text = messageTo(server, 'owner@manual-tenant.example.jp').parsed.text!;

@@ -8,7 +8,18 @@ import { MONTH_END_LEASE } from '../../../jobs/with-lease.ts';
 import { UsageChargesError } from '../../../src/domain/errors.ts';
 import { openStore } from '../../../src/store/db.ts';
 import { acquireLease, getLease, listRuns, type AcquireResult } from '../../../src/store/lock.ts';
-import { ALL_RECIPIENTS, AS_OF, SEND_AT, countsByRecipient, deliveries, deliveryTo, demoWorld, later, once, smtpServer } from './support.ts';
+import {
+  ALL_RECIPIENTS,
+  AS_OF,
+  SEND_AT,
+  countsByRecipient,
+  deliveries,
+  deliveryTo,
+  demoWorld,
+  later,
+  once,
+  smtpServer,
+} from './support.ts';
 
 describe('the month-end pass', () => {
   it('closes, archives and mails the demo month in one pass; the next pass has nothing to do', async () => {
@@ -18,8 +29,18 @@ describe('the month-end pass', () => {
     expect(passFailed(first)).toBe(false);
     expect(first.noRecipient).toEqual([{ tenant: 'TNT00005', billingMonth: '2026-10' }]);
     expect(passCounts(first)).toMatchObject({
-      closed: 5, closeFailed: 0, filesWritten: 5, filesFailed: 0, sent: 5, retrying: 0, deliveriesFailed: 0, recovered: 0,
-      waitingForFiles: 0, notAttempted: 0, noRecipient: 1, stopped: null,
+      closed: 5,
+      closeFailed: 0,
+      filesWritten: 5,
+      filesFailed: 0,
+      sent: 5,
+      retrying: 0,
+      deliveriesFailed: 0,
+      recovered: 0,
+      waitingForFiles: 0,
+      notAttempted: 0,
+      noRecipient: 1,
+      stopped: null,
     });
     expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
     expect(deliveries(w.db).every((d) => d.status === 'sent')).toBe(true);
@@ -30,7 +51,10 @@ describe('the month-end pass', () => {
   });
 
   it('a pass whose mail server is down is reported failed; the deliveries wait for the next one', async () => {
-    const server = await smtpServer({ rejectConnections: 1, rejectReply: { code: 421, message: '4.3.2 service not available' } });
+    const server = await smtpServer({
+      rejectConnections: 1,
+      rejectReply: { code: 421, message: '4.3.2 service not available' },
+    });
     const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1', MAIL_RETRY_BASE_SECONDS: '0' });
     const first = await leasedPass(w.db, w.config, w.mailer, { asOf: AS_OF, now: () => SEND_AT });
     expect(passFailed(first)).toBe(true);
@@ -64,7 +88,12 @@ describe('two passes at once', () => {
       expect((refused as UsageChargesError).code).toBe('E_LOCKED');
 
       let waited = false;
-      const waitingPass = leasedPass(other, w.config, w.mailer, { asOf: AS_OF, now: () => SEND_AT, wait: true, onWait: () => (waited = true) });
+      const waitingPass = leasedPass(other, w.config, w.mailer, {
+        asOf: AS_OF,
+        now: () => SEND_AT,
+        wait: true,
+        onWait: () => (waited = true),
+      });
       const first = await firstPass;
       const second = await waitingPass;
       expect(waited).toBe(true);
@@ -96,16 +125,28 @@ describe('a pass that loses its lease', () => {
       let owner = '';
       takeOver = () => {
         if (takeover !== null) return;
-        takeover = acquireLease(other, MONTH_END_LEASE, 'another-host:4242:cafe', 60_000, new Date(Date.now() + 10_000));
+        takeover = acquireLease(
+          other,
+          MONTH_END_LEASE,
+          'another-host:4242:cafe',
+          60_000,
+          new Date(Date.now() + 10_000),
+        );
       };
-      const outcome = await leasedPass(w.db, config, w.mailer, { asOf: AS_OF, now: () => SEND_AT, onStart: (held) => (owner = held.owner) }).then(
+      const outcome = await leasedPass(w.db, config, w.mailer, {
+        asOf: AS_OF,
+        now: () => SEND_AT,
+        onStart: (held) => (owner = held.owner),
+      }).then(
         () => null,
         (err: unknown) => err,
       );
       expect(takeover).toMatchObject({ acquired: true, tookOverFrom: owner });
       expect(outcome).toBeInstanceOf(UsageChargesError);
       expect((outcome as UsageChargesError).code).toBe('E_LEASE_LOST');
-      expect((outcome as UsageChargesError).message).toBe('the month-end lease was lost (it expired and another pass took it over); this pass stopped');
+      expect((outcome as UsageChargesError).message).toBe(
+        'the month-end lease was lost (it expired and another pass took it over); this pass stopped',
+      );
 
       // The message the server accepted is recorded; nothing after it was claimed or sent.
       expect(server.rcptTo).toEqual([first]);

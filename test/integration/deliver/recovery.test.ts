@@ -43,7 +43,13 @@ describe('a pass that stopped mid-send', () => {
     expect(summary.sent.find((s) => s.recipient === victim.recipient)?.messageId).toBe(victim.message_id);
     expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
     expect(messageTo(server, victim.recipient).parsed.messageId).toBe(victim.message_id);
-    expect(deliveryTo(w.db, victim.recipient)).toMatchObject({ status: 'sent', attempts: 2, message_id: victim.message_id, last_error: null, sent_at: at.toISOString() });
+    expect(deliveryTo(w.db, victim.recipient)).toMatchObject({
+      status: 'sent',
+      attempts: 2,
+      message_id: victim.message_id,
+      last_error: null,
+      sent_at: at.toISOString(),
+    });
     expect(deliveries(w.db).every((d) => d.status === 'sent')).toBe(true);
 
     // Nothing is left to recover.
@@ -82,18 +88,28 @@ describe('a pass that stopped mid-send', () => {
     expect(twice.map((m) => m.parsed.messageId)).toEqual([victim.message_id, victim.message_id]);
     expect(Buffer.compare(twice[0]!.parsed.attachments[0]!.content, twice[1]!.parsed.attachments[0]!.content)).toBe(0);
     expect(countsByRecipient(server)).toEqual({ ...once(ALL_RECIPIENTS), [victim.recipient]: 2 });
-    expect(deliveryTo(w.db, victim.recipient)).toMatchObject({ status: 'sent', attempts: 2, message_id: victim.message_id });
+    expect(deliveryTo(w.db, victim.recipient)).toMatchObject({
+      status: 'sent',
+      attempts: 2,
+      message_id: victim.message_id,
+    });
   });
 });
 
 describe('a delivery that stops the pass each time it is sent', () => {
   const RESENT = 'the pass sending it stopped before its result was recorded; sent again with the same Message-ID';
-  const stoppedTimes = (n: number): string => `the pass sending it stopped before its result was recorded, ${n} times; not sent again automatically (resend sends it)`;
+  const stoppedTimes = (n: number): string =>
+    `the pass sending it stopped before its result was recorded, ${n} times; not sent again automatically (resend sends it)`;
 
   it('recoverInterrupted: `sending` with attempts >= MAIL_MAX_ATTEMPTS becomes failed, below goes back to pending; nothing else changes', async () => {
     const w = await demoWorld();
     await closeAndBuild(w);
-    const [below, at, over, pending] = ['billing@tenant01.example.jp', 'ap@rules.example.com', 'cfo@rules.example.com', 'finance@globex.example.sg'].map((r) => deliveryTo(w.db, r));
+    const [below, at, over, pending] = [
+      'billing@tenant01.example.jp',
+      'ap@rules.example.com',
+      'cfo@rules.example.com',
+      'finance@globex.example.sg',
+    ].map((r) => deliveryTo(w.db, r));
     for (const d of [below!, at!, over!]) expect(claimDelivery(w.db, d.delivery_pk, SEND_AT.toISOString())).toBe(true);
     w.db.prepare('UPDATE deliveries SET attempts = ? WHERE delivery_pk = ?').run(2, at!.delivery_pk);
     w.db.prepare('UPDATE deliveries SET attempts = ? WHERE delivery_pk = ?').run(3, over!.delivery_pk);
@@ -102,15 +118,40 @@ describe('a delivery that stops the pass each time it is sent', () => {
     const now = later(SEND_AT, 600).toISOString();
     expect(recoverInterrupted(w.db, now, 2)).toEqual({
       recovered: 1,
-      failed: [at!, over!].map((d, i) => ({ tenantName: d.tenant_name, billingMonth: '2026-10', recipient: d.recipient, reason: stoppedTimes(2 + i) })),
+      failed: [at!, over!].map((d, i) => ({
+        tenantName: d.tenant_name,
+        billingMonth: '2026-10',
+        recipient: d.recipient,
+        reason: stoppedTimes(2 + i),
+      })),
     });
-    const updatedAt = (pk: number): string => w.db.prepare('SELECT updated_at FROM deliveries WHERE delivery_pk = ?').pluck().get(pk) as string;
-    expect(deliveryTo(w.db, below!.recipient)).toMatchObject({ status: 'pending', attempts: 1, next_attempt_at: null, last_error: RESENT, message_id: below!.message_id });
-    expect(deliveryTo(w.db, at!.recipient)).toMatchObject({ status: 'failed', attempts: 2, next_attempt_at: null, last_error: stoppedTimes(2), sent_at: null });
-    expect(deliveryTo(w.db, over!.recipient)).toMatchObject({ status: 'failed', attempts: 3, next_attempt_at: null, last_error: stoppedTimes(3), sent_at: null });
+    const updatedAt = (pk: number): string =>
+      w.db.prepare('SELECT updated_at FROM deliveries WHERE delivery_pk = ?').pluck().get(pk) as string;
+    expect(deliveryTo(w.db, below!.recipient)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      next_attempt_at: null,
+      last_error: RESENT,
+      message_id: below!.message_id,
+    });
+    expect(deliveryTo(w.db, at!.recipient)).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      next_attempt_at: null,
+      last_error: stoppedTimes(2),
+      sent_at: null,
+    });
+    expect(deliveryTo(w.db, over!.recipient)).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      next_attempt_at: null,
+      last_error: stoppedTimes(3),
+      sent_at: null,
+    });
     for (const d of [below!, at!, over!]) expect(updatedAt(d.delivery_pk)).toBe(now);
     // Rows that were not `sending` are left as they were.
-    const untouched = (rows: typeof before): typeof before => rows.filter((d) => ![below!, at!, over!].some((x) => x.delivery_pk === d.delivery_pk));
+    const untouched = (rows: typeof before): typeof before =>
+      rows.filter((d) => ![below!, at!, over!].some((x) => x.delivery_pk === d.delivery_pk));
     expect(untouched(deliveries(w.db))).toEqual(untouched(before));
     expect(deliveryTo(w.db, pending!.recipient)).toMatchObject({ status: 'pending', attempts: 0, last_error: null });
     // Nothing is left in `sending`: a second call changes nothing.
@@ -137,8 +178,20 @@ describe('a delivery that stops the pass each time it is sent', () => {
     expect(summary.stopped).toBeNull();
     expect(summary.sent.map((s) => s.recipient).sort()).toEqual(ALL_RECIPIENTS.filter((r) => r !== poison.recipient));
     expect(summary.sent.find((s) => s.recipient === victim.recipient)?.messageId).toBe(victim.message_id);
-    expect(deliveryTo(w.db, poison.recipient)).toMatchObject({ status: 'failed', attempts: 2, last_error: stoppedTimes(2), next_attempt_at: null, sent_at: null });
-    expect(deliveryTo(w.db, victim.recipient)).toMatchObject({ status: 'sent', attempts: 2, message_id: victim.message_id, last_error: null, sent_at: at.toISOString() });
+    expect(deliveryTo(w.db, poison.recipient)).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      last_error: stoppedTimes(2),
+      next_attempt_at: null,
+      sent_at: null,
+    });
+    expect(deliveryTo(w.db, victim.recipient)).toMatchObject({
+      status: 'sent',
+      attempts: 2,
+      message_id: victim.message_id,
+      last_error: null,
+      sent_at: at.toISOString(),
+    });
     expect(messageTo(server, victim.recipient).parsed.messageId).toBe(victim.message_id);
     expect(server.rcptTo).not.toContain(poison.recipient);
     expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS.filter((r) => r !== poison.recipient)));
@@ -181,7 +234,9 @@ describe('the archived zip', () => {
 
     // Both files are back on disk, byte for byte, and the repairs are audited.
     expect(Buffer.compare(archived(w, damaged), good)).toBe(0);
-    const audit = w.db.prepare("SELECT subject, detail FROM audit_log WHERE action = 'archive-repaired' ORDER BY subject").all() as { subject: string; detail: string }[];
+    const audit = w.db
+      .prepare("SELECT subject, detail FROM audit_log WHERE action = 'archive-repaired' ORDER BY subject")
+      .all() as { subject: string; detail: string }[];
     expect(audit.map((a) => [a.subject, JSON.parse(a.detail) as unknown])).toEqual([
       ['TNT00003', { billingMonth: '2026-10', zip: damaged.zip_path, was: 'damaged' }],
       ['TNT00004', { billingMonth: '2026-10', zip: missing.zip_path, was: 'missing' }],
@@ -205,11 +260,24 @@ describe('the archived zip', () => {
     expect(first.failed).toEqual([]);
     // Not the server's deferral: nothing reached it (a pass is not reported as "every mail deferred" for it).
     expect(first.deferred).toBe(0);
-    expect(deliveryTo(w.db, recipient)).toMatchObject({ status: 'pending', attempts: 1, last_error: reason, smtp_response: null, next_attempt_at: later(SEND_AT, 60).toISOString() });
+    expect(deliveryTo(w.db, recipient)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      last_error: reason,
+      smtp_response: null,
+      next_attempt_at: later(SEND_AT, 60).toISOString(),
+    });
 
     const second = await send(w, later(SEND_AT, 60));
-    expect(second.failed).toEqual([{ tenant: 'TNT00004', billingMonth: '2026-10', recipient, reason: `gave up after 2 attempts: ${reason}` }]);
-    expect(deliveryTo(w.db, recipient)).toMatchObject({ status: 'failed', attempts: 2, last_error: `gave up after 2 attempts: ${reason}`, sent_at: null });
+    expect(second.failed).toEqual([
+      { tenant: 'TNT00004', billingMonth: '2026-10', recipient, reason: `gave up after 2 attempts: ${reason}` },
+    ]);
+    expect(deliveryTo(w.db, recipient)).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      last_error: `gave up after 2 attempts: ${reason}`,
+      sent_at: null,
+    });
 
     // Nothing reached the server for it, and the archived file was left as it was.
     expect(server.rcptTo).not.toContain(recipient);

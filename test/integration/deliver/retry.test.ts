@@ -29,7 +29,10 @@ const REFUSAL = { code: 421, message: '4.3.2 service not available' };
 describe('a server that refuses connections', () => {
   // One connection at a time, so that "the rest" of the step is well defined.
   it('stops the step at the first refusal without counting it as an attempt; the next step sends every message once', async () => {
-    const { server, w } = await closedWorld({ rejectConnections: 1, rejectReply: REFUSAL }, { SMTP_POOL_SIZE: '1', MAIL_RETRY_BASE_SECONDS: '60' });
+    const { server, w } = await closedWorld(
+      { rejectConnections: 1, rejectReply: REFUSAL },
+      { SMTP_POOL_SIZE: '1', MAIL_RETRY_BASE_SECONDS: '60' },
+    );
 
     const first = await send(w);
     expect(first.sent).toEqual([]);
@@ -39,13 +42,24 @@ describe('a server that refuses connections', () => {
     // The refusal came before the message was handed over: not an attempt, no backoff.
     const refused = deliveryTo(w.db, FIRST);
     expect(refused).toMatchObject({
-      status: 'pending', attempts: 0, next_attempt_at: null, last_attempt_at: SEND_AT.toISOString(), smtp_response: '421 4.3.2 service not available', sent_at: null,
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: null,
+      last_attempt_at: SEND_AT.toISOString(),
+      smtp_response: '421 4.3.2 service not available',
+      sent_at: null,
     });
     expect(refused.last_error).toBe(first.stopped);
     // Only deliveries with a later attempt time wait; this one is due with the others.
     expect(first.retrying).toEqual([]);
     for (const d of deliveries(w.db).filter((x) => x.recipient !== FIRST)) {
-      expect(d).toMatchObject({ status: 'pending', attempts: 0, next_attempt_at: null, last_error: null, last_attempt_at: null });
+      expect(d).toMatchObject({
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: null,
+        last_error: null,
+        last_attempt_at: null,
+      });
     }
     expect(server.messages).toEqual([]);
 
@@ -58,7 +72,13 @@ describe('a server that refuses connections', () => {
     expect(second.sent.map((s) => s.recipient).sort()).toEqual(ALL_RECIPIENTS);
 
     expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
-    expect(deliveryTo(w.db, FIRST)).toMatchObject({ status: 'sent', attempts: 1, last_error: null, next_attempt_at: null, sent_at: SEND_AT.toISOString() });
+    expect(deliveryTo(w.db, FIRST)).toMatchObject({
+      status: 'sent',
+      attempts: 1,
+      last_error: null,
+      next_attempt_at: null,
+      sent_at: SEND_AT.toISOString(),
+    });
     expect(messageTo(server, FIRST).parsed.messageId).toBe(refused.message_id);
     expect(deliveries(w.db).every((d) => d.status === 'sent' && d.attempts === 1)).toBe(true);
     expect((await send(w, later(SEND_AT, 60))).sent).toEqual([]);
@@ -66,7 +86,10 @@ describe('a server that refuses connections', () => {
   });
 
   it('refused on more steps than MAIL_MAX_ATTEMPTS: each further step tries again at once, nothing fails, and all are delivered exactly once', async () => {
-    const { server, w } = await closedWorld({ rejectConnections: 3, rejectReply: REFUSAL }, { SMTP_POOL_SIZE: '1', MAIL_RETRY_BASE_SECONDS: '60', MAIL_MAX_ATTEMPTS: '2' });
+    const { server, w } = await closedWorld(
+      { rejectConnections: 3, rejectReply: REFUSAL },
+      { SMTP_POOL_SIZE: '1', MAIL_RETRY_BASE_SECONDS: '60', MAIL_MAX_ATTEMPTS: '2' },
+    );
 
     const stopped: (string | null)[] = [];
     for (let step = 0; step < 3; step++) {
@@ -76,7 +99,12 @@ describe('a server that refuses connections', () => {
       expect(s.failed).toEqual([]);
       expect(s.retrying).toEqual([]);
       expect(s.notAttempted).toBe(5);
-      expect(deliveryTo(w.db, FIRST)).toMatchObject({ status: 'pending', attempts: 0, next_attempt_at: null, last_error: s.stopped });
+      expect(deliveryTo(w.db, FIRST)).toMatchObject({
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: null,
+        last_error: s.stopped,
+      });
     }
     expect(stopped).toEqual(Array(3).fill('421 4.3.2 service not available (the server refuses the session)'));
     expect(server.connections).toBe(3);
@@ -86,9 +114,11 @@ describe('a server that refuses connections', () => {
     expect(last.sent).toHaveLength(5);
     expect(server.connections).toBe(4);
     expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
-    expect(deliveries(w.db).map((d) => [d.recipient, d.status, d.attempts, d.last_error]).sort()).toEqual(
-      ALL_RECIPIENTS.map((r) => [r, 'sent', 1, null]),
-    );
+    expect(
+      deliveries(w.db)
+        .map((d) => [d.recipient, d.status, d.attempts, d.last_error])
+        .sort(),
+    ).toEqual(ALL_RECIPIENTS.map((r) => [r, 'sent', 1, null]));
     expect((await send(w)).sent).toEqual([]);
     expect(server.messages).toHaveLength(5);
   });
@@ -99,9 +129,15 @@ describe('a server that stays unusable', () => {
   // counted as an attempt, so a wrong setting never fails a delivery, however long it lasts.
   it('a login refused on every step never fails a delivery: every delivery stays pending with no attempt counted', async () => {
     const server = await smtpServer({ auth: { user: 'billing', pass: 'right' } });
-    const w = await demoWorld({ SMTP_URL: `smtp://billing:wrong@127.0.0.1:${server.port}`, SMTP_POOL_SIZE: '1', MAIL_MAX_ATTEMPTS: '3', MAIL_RETRY_BASE_SECONDS: '0' });
+    const w = await demoWorld({
+      SMTP_URL: `smtp://billing:wrong@127.0.0.1:${server.port}`,
+      SMTP_POOL_SIZE: '1',
+      MAIL_MAX_ATTEMPTS: '3',
+      MAIL_RETRY_BASE_SECONDS: '0',
+    });
     await closeAndBuild(w);
-    const refusal = 'login refused: 535 5.7.8 authentication credentials invalid (check the user and password of SMTP_URL)';
+    const refusal =
+      'login refused: 535 5.7.8 authentication credentials invalid (check the user and password of SMTP_URL)';
     // More steps than MAIL_MAX_ATTEMPTS: the operator's settings, not the delivery, are at fault.
     for (let step = 1; step <= 5; step++) {
       const s = await send(w, later(SEND_AT, step));
@@ -111,18 +147,27 @@ describe('a server that stays unusable', () => {
       expect(s.retrying).toEqual([]);
       expect(s.notAttempted).toBe(5);
     }
-    expect(deliveries(w.db).map((d) => [d.recipient, d.status, d.attempts, d.next_attempt_at]).sort()).toEqual(
-      ALL_RECIPIENTS.map((r) => [r, 'pending', 0, null]),
-    );
+    expect(
+      deliveries(w.db)
+        .map((d) => [d.recipient, d.status, d.attempts, d.next_attempt_at])
+        .sort(),
+    ).toEqual(ALL_RECIPIENTS.map((r) => [r, 'pending', 0, null]));
     // Always the head of the queue was tried, and the last try is recorded.
-    expect(deliveryTo(w.db, FIRST)).toMatchObject({ last_error: refusal, last_attempt_at: later(SEND_AT, 5).toISOString() });
-    for (const d of deliveries(w.db).filter((x) => x.recipient !== FIRST)) expect(d).toMatchObject({ last_error: null, last_attempt_at: null });
+    expect(deliveryTo(w.db, FIRST)).toMatchObject({
+      last_error: refusal,
+      last_attempt_at: later(SEND_AT, 5).toISOString(),
+    });
+    for (const d of deliveries(w.db).filter((x) => x.recipient !== FIRST))
+      expect(d).toMatchObject({ last_error: null, last_attempt_at: null });
     expect(server.logins).toEqual([]);
     expect(server.messages).toEqual([]);
   });
 
   it('a connection reset during DATA counts as an attempt: after MAIL_MAX_ATTEMPTS the delivery fails with "gave up after"; the others are sent once', async () => {
-    const { server, w } = await closedWorld({ resetDataOf: (envelope) => envelope.rcptTo.includes(FIRST) }, { SMTP_POOL_SIZE: '1', MAIL_MAX_ATTEMPTS: '3', MAIL_RETRY_BASE_SECONDS: '0' });
+    const { server, w } = await closedWorld(
+      { resetDataOf: (envelope) => envelope.rcptTo.includes(FIRST) },
+      { SMTP_POOL_SIZE: '1', MAIL_MAX_ATTEMPTS: '3', MAIL_RETRY_BASE_SECONDS: '0' },
+    );
 
     const reasons: string[] = [];
     for (let attempt = 1; attempt <= 3; attempt++) {
@@ -136,16 +181,37 @@ describe('a server that stays unusable', () => {
       if (attempt < 3) {
         expect(s.failed).toEqual([]);
         // MAIL_RETRY_BASE_SECONDS=0: due again at once.
-        expect(d).toMatchObject({ status: 'pending', attempts: attempt, next_attempt_at: at.toISOString(), last_attempt_at: at.toISOString(), last_error: s.stopped });
+        expect(d).toMatchObject({
+          status: 'pending',
+          attempts: attempt,
+          next_attempt_at: at.toISOString(),
+          last_attempt_at: at.toISOString(),
+          last_error: s.stopped,
+        });
       } else {
-        expect(s.failed).toEqual([{ tenant: 'TNT00001', billingMonth: '2026-10', recipient: FIRST, reason: `gave up after 3 attempts: ${s.stopped}` }]);
-        expect(d).toMatchObject({ status: 'failed', attempts: 3, next_attempt_at: null, last_attempt_at: at.toISOString(), last_error: `gave up after 3 attempts: ${s.stopped}`, sent_at: null });
+        expect(s.failed).toEqual([
+          {
+            tenant: 'TNT00001',
+            billingMonth: '2026-10',
+            recipient: FIRST,
+            reason: `gave up after 3 attempts: ${s.stopped}`,
+          },
+        ]);
+        expect(d).toMatchObject({
+          status: 'failed',
+          attempts: 3,
+          next_attempt_at: null,
+          last_attempt_at: at.toISOString(),
+          last_error: `gave up after 3 attempts: ${s.stopped}`,
+          sent_at: null,
+        });
       }
       reasons.push(s.stopped!);
     }
     // The reason names the broken connection (nodemailer reports the reset as a closed connection,
     // or, depending on timing, as the socket's ECONNRESET).
-    for (const r of reasons) expect(r).toMatch(/^connection (failed \(ECONNECTION\): Connection closed unexpectedly|reset by the server)$/);
+    for (const r of reasons)
+      expect(r).toMatch(/^connection (failed \(ECONNECTION\): Connection closed unexpectedly|reset by the server)$/);
     expect(server.resets).toBe(3);
 
     const rest = await send(w, later(SEND_AT, 4));
@@ -163,13 +229,21 @@ describe('a server that stays unusable', () => {
 describe('a server that does not answer', () => {
   it('a reply later than SMTP_TIMEOUT_SECONDS stops the step; the message goes again later under the same Message-ID', async () => {
     // The first message's reply comes after the 1 s timeout; the server did get that message.
-    const { server, w } = await closedWorld({ dataDelayMs: (n) => (n === 1 ? 1500 : 0) }, { SMTP_POOL_SIZE: '1', SMTP_TIMEOUT_SECONDS: '1', MAIL_RETRY_BASE_SECONDS: '60' });
+    const { server, w } = await closedWorld(
+      { dataDelayMs: (n) => (n === 1 ? 1500 : 0) },
+      { SMTP_POOL_SIZE: '1', SMTP_TIMEOUT_SECONDS: '1', MAIL_RETRY_BASE_SECONDS: '60' },
+    );
     const first = await send(w);
     expect(first.sent).toEqual([]);
     expect(first.stopped).toBe('timed out (socket timeout): Timeout');
     expect(first.notAttempted).toBe(4);
     const d = deliveryTo(w.db, FIRST);
-    expect(d).toMatchObject({ status: 'pending', attempts: 1, next_attempt_at: later(SEND_AT, 60).toISOString(), last_error: first.stopped });
+    expect(d).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      next_attempt_at: later(SEND_AT, 60).toISOString(),
+      last_error: first.stopped,
+    });
 
     const second = await send(w, later(SEND_AT, 60));
     expect(second.stopped).toBeNull();
@@ -177,14 +251,19 @@ describe('a server that does not answer', () => {
     expect(deliveryTo(w.db, FIRST)).toMatchObject({ status: 'sent', attempts: 2 });
     // The unanswered message reached the server: it is there twice, under one Message-ID.
     expect(countsByRecipient(server)).toEqual({ ...once(ALL_RECIPIENTS), [FIRST]: 2 });
-    expect(server.messages.filter((m) => m.envelope.rcptTo.includes(FIRST)).map((m) => m.parsed.messageId)).toEqual([d.message_id, d.message_id]);
+    expect(server.messages.filter((m) => m.envelope.rcptTo.includes(FIRST)).map((m) => m.parsed.messageId)).toEqual([
+      d.message_id,
+      d.message_id,
+    ]);
   });
 });
 
 describe('a permanent refusal', () => {
   it('550 for one address fails that delivery at once; every other one is sent', async () => {
     const gone = 'finance@globex.example.sg';
-    const { server, w } = await closedWorld({ rcptReplies: { [gone]: { code: 550, message: '5.1.1 mailbox unavailable' } } });
+    const { server, w } = await closedWorld({
+      rcptReplies: { [gone]: { code: 550, message: '5.1.1 mailbox unavailable' } },
+    });
 
     const summary = await send(w);
     expect(summary.stopped).toBeNull();
@@ -194,7 +273,13 @@ describe('a permanent refusal', () => {
     expect(summary.failed[0]).toMatchObject({ tenant: 'TNT00004', billingMonth: '2026-10', recipient: gone });
     expect(summary.failed[0]!.reason).toContain('550 5.1.1 mailbox unavailable');
     const d = deliveryTo(w.db, gone);
-    expect(d).toMatchObject({ status: 'failed', attempts: 1, next_attempt_at: null, smtp_response: '550 5.1.1 mailbox unavailable', sent_at: null });
+    expect(d).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      next_attempt_at: null,
+      smtp_response: '550 5.1.1 mailbox unavailable',
+      sent_at: null,
+    });
     expect(d.last_error).toBe(summary.failed[0]!.reason);
     expect(d.last_error).toMatch(/550 5\.1\.1 mailbox unavailable.*\(permanent\)$/);
 
@@ -215,7 +300,10 @@ describe('a permanent refusal', () => {
 describe('a transient refusal', () => {
   it('451 for one address is retried with backoff base, base x2, base x4, then fails after MAIL_MAX_ATTEMPTS', async () => {
     const busy = 'ap@rules.example.com';
-    const { server, w } = await closedWorld({ rcptReplies: { [busy]: { code: 451, message: '4.3.0 try again later' } } }, { MAIL_RETRY_BASE_SECONDS: '30', MAIL_MAX_ATTEMPTS: '4' });
+    const { server, w } = await closedWorld(
+      { rcptReplies: { [busy]: { code: 451, message: '4.3.0 try again later' } } },
+      { MAIL_RETRY_BASE_SECONDS: '30', MAIL_MAX_ATTEMPTS: '4' },
+    );
 
     const first = await send(w);
     expect(first.sent.map((s) => s.recipient).sort()).toEqual(ALL_RECIPIENTS.filter((r) => r !== busy));
@@ -224,10 +312,20 @@ describe('a transient refusal', () => {
 
     // Attempt n at t(n) is retried at t(n) + 30 s x 2^(n-1).
     let at = SEND_AT;
-    for (const [attempt, delay] of [[1, 30], [2, 60], [3, 120]] as const) {
+    for (const [attempt, delay] of [
+      [1, 30],
+      [2, 60],
+      [3, 120],
+    ] as const) {
       const next = later(at, delay);
       const d = deliveryTo(w.db, busy);
-      expect(d).toMatchObject({ status: 'pending', attempts: attempt, next_attempt_at: next.toISOString(), last_attempt_at: at.toISOString(), smtp_response: '451 4.3.0 try again later' });
+      expect(d).toMatchObject({
+        status: 'pending',
+        attempts: attempt,
+        next_attempt_at: next.toISOString(),
+        last_attempt_at: at.toISOString(),
+        smtp_response: '451 4.3.0 try again later',
+      });
       expect(d.last_error).toBe('451 4.3.0 try again later (transient)');
       expect(server.rcptTo.filter((r) => r === busy)).toHaveLength(attempt);
 
@@ -235,20 +333,43 @@ describe('a transient refusal', () => {
       const early = await send(w, later(next, -1));
       expect(early.sent).toEqual([]);
       expect(early.failed).toEqual([]);
-      expect(early.retrying).toEqual([{
-        deliveryPk: d.delivery_pk, tenantName: 'TNT00003', billingMonth: '2026-10', recipient: busy, attempts: attempt, nextAttemptAt: next.toISOString(), lastError: d.last_error,
-      }]);
+      expect(early.retrying).toEqual([
+        {
+          deliveryPk: d.delivery_pk,
+          tenantName: 'TNT00003',
+          billingMonth: '2026-10',
+          recipient: busy,
+          attempts: attempt,
+          nextAttemptAt: next.toISOString(),
+          lastError: d.last_error,
+        },
+      ]);
       expect(server.rcptTo.filter((r) => r === busy)).toHaveLength(attempt);
 
       at = next;
       const due = await send(w, at);
       expect(due.sent).toEqual([]);
-      expect(due.failed).toEqual(attempt < 3 ? [] : [{
-        tenant: 'TNT00003', billingMonth: '2026-10', recipient: busy, reason: 'gave up after 4 attempts: 451 4.3.0 try again later (transient)',
-      }]);
+      expect(due.failed).toEqual(
+        attempt < 3
+          ? []
+          : [
+              {
+                tenant: 'TNT00003',
+                billingMonth: '2026-10',
+                recipient: busy,
+                reason: 'gave up after 4 attempts: 451 4.3.0 try again later (transient)',
+              },
+            ],
+      );
     }
     const failed = deliveryTo(w.db, busy);
-    expect(failed).toMatchObject({ status: 'failed', attempts: 4, next_attempt_at: null, last_attempt_at: at.toISOString(), smtp_response: '451 4.3.0 try again later' });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      attempts: 4,
+      next_attempt_at: null,
+      last_attempt_at: at.toISOString(),
+      smtp_response: '451 4.3.0 try again later',
+    });
     expect(failed.last_error).toBe('gave up after 4 attempts: 451 4.3.0 try again later (transient)');
     expect(server.rcptTo.filter((r) => r === busy)).toHaveLength(4);
 
@@ -262,7 +383,9 @@ describe('a transient refusal', () => {
 describe('requeue of a failed delivery', () => {
   it('puts it back to pending with attempts 0 and the same Message-ID; the next step sends it', async () => {
     const gone = 'owner@manual-tenant.example.jp';
-    const { server, w } = await closedWorld({ rcptReplies: { [gone]: { code: 550, message: '5.1.1 mailbox unavailable' } } });
+    const { server, w } = await closedWorld({
+      rcptReplies: { [gone]: { code: 550, message: '5.1.1 mailbox unavailable' } },
+    });
     await send(w);
     const failed = deliveryTo(w.db, gone);
     expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
@@ -270,16 +393,30 @@ describe('requeue of a failed delivery', () => {
     // The mailbox is fixed, and an operator requeues the delivery.
     server.setRcptReply(gone, null);
     const requeuedAt = later(SEND_AT, 3600);
-    expect(w.db.transaction(() => requeueFailed(w.db, [failed.delivery_pk], requeuedAt.toISOString())).immediate()).toBe(1);
+    expect(
+      w.db.transaction(() => requeueFailed(w.db, [failed.delivery_pk], requeuedAt.toISOString())).immediate(),
+    ).toBe(1);
     const requeued = deliveryTo(w.db, gone);
-    expect(requeued).toMatchObject({ status: 'pending', attempts: 0, next_attempt_at: null, message_id: failed.message_id });
+    expect(requeued).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: null,
+      message_id: failed.message_id,
+    });
     expect(requeued.last_error).toBe(`requeued by an operator after: ${failed.last_error}`);
     // A second requeue of a row that is no longer failed changes nothing.
-    expect(w.db.transaction(() => requeueFailed(w.db, [failed.delivery_pk], requeuedAt.toISOString())).immediate()).toBe(0);
+    expect(
+      w.db.transaction(() => requeueFailed(w.db, [failed.delivery_pk], requeuedAt.toISOString())).immediate(),
+    ).toBe(0);
 
     const summary = await send(w, later(requeuedAt, 1));
     expect(summary.sent.map((s) => [s.recipient, s.messageId])).toEqual([[gone, failed.message_id]]);
-    expect(deliveryTo(w.db, gone)).toMatchObject({ status: 'sent', attempts: 1, last_error: null, message_id: failed.message_id });
+    expect(deliveryTo(w.db, gone)).toMatchObject({
+      status: 'sent',
+      attempts: 1,
+      last_error: null,
+      message_id: failed.message_id,
+    });
     expect(messageTo(server, gone).parsed.messageId).toBe(failed.message_id);
     expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
   });

@@ -62,10 +62,23 @@ describe('sending the demo month', () => {
       expect(sha256(onDisk)).toBe(file.sha256);
       for (const recipient of recipients) {
         const d = deliveryTo(w.db, recipient);
-        expect(d).toMatchObject({ tenant_name: tenant, kind: 'statement', status: 'sent', attempts: 1, last_error: null, next_attempt_at: null, sent_at: SEND_AT.toISOString() });
+        expect(d).toMatchObject({
+          tenant_name: tenant,
+          kind: 'statement',
+          status: 'sent',
+          attempts: 1,
+          last_error: null,
+          next_attempt_at: null,
+          sent_at: SEND_AT.toISOString(),
+        });
         expect(d.smtp_response).toMatch(/^250 /);
         expect(summary.sent.find((s) => s.recipient === recipient)).toEqual({
-          tenant, billingMonth: '2026-10', recipient, kind: 'statement', messageId: d.message_id, response: d.smtp_response,
+          tenant,
+          billingMonth: '2026-10',
+          recipient,
+          kind: 'statement',
+          messageId: d.message_id,
+          response: d.smtp_response,
         });
 
         const m = messageTo(server, recipient);
@@ -87,8 +100,13 @@ describe('sending the demo month', () => {
 
     // The no-contact tenant's statement is archived, and the close recorded it as not mailed.
     expect(sha256(archived(w, fileOf(w.db, 'TNT00005')))).toBe(fileOf(w.db, 'TNT00005').sha256);
-    expect(w.db.prepare("SELECT subject, json_extract(detail, '$.billingMonth') AS month FROM audit_log WHERE action = 'no-recipient'").all())
-      .toEqual([{ subject: 'TNT00005', month: '2026-10' }]);
+    expect(
+      w.db
+        .prepare(
+          "SELECT subject, json_extract(detail, '$.billingMonth') AS month FROM audit_log WHERE action = 'no-recipient'",
+        )
+        .all(),
+    ).toEqual([{ subject: 'TNT00005', month: '2026-10' }]);
 
     // A second step sends nothing more.
     const again = await send(w, new Date(SEND_AT.getTime() + 3_600_000));
@@ -103,10 +121,27 @@ describe('the outbox rows are made with the statement', () => {
     const w = await demoWorld({ SMTP_URL: server.url });
     closeDue(w.db, w.config, AS_OF, () => CLOSED_AT);
     const rows = deliveries(w.db);
-    const expected = Object.entries(DEMO_RECIPIENTS).flatMap(([tenant, rs]) => rs.map((r) => [tenant, r, 'statement', 'pending', 0, null, null, null]));
-    expect(rows.map((d) => [d.tenant_name, d.recipient, d.kind, d.status, d.attempts, d.next_attempt_at, d.last_error, d.sent_at]).sort())
-      .toEqual(expected.sort());
-    const finalized = w.db.prepare(`SELECT s.statement_pk, s.finalized_at FROM statements s`).all() as { statement_pk: number; finalized_at: string }[];
+    const expected = Object.entries(DEMO_RECIPIENTS).flatMap(([tenant, rs]) =>
+      rs.map((r) => [tenant, r, 'statement', 'pending', 0, null, null, null]),
+    );
+    expect(
+      rows
+        .map((d) => [
+          d.tenant_name,
+          d.recipient,
+          d.kind,
+          d.status,
+          d.attempts,
+          d.next_attempt_at,
+          d.last_error,
+          d.sent_at,
+        ])
+        .sort(),
+    ).toEqual(expected.sort());
+    const finalized = w.db.prepare(`SELECT s.statement_pk, s.finalized_at FROM statements s`).all() as {
+      statement_pk: number;
+      finalized_at: string;
+    }[];
     for (const d of rows) {
       expect(d.created_at).toBe(CLOSED_AT.toISOString());
       expect(finalized.find((s) => s.statement_pk === d.statement_pk)?.finalized_at).toBe(CLOSED_AT.toISOString());
@@ -124,36 +159,57 @@ describe('the outbox rows are made with the statement', () => {
     const server = await smtpServer();
     const w = await demoWorld({ SMTP_URL: server.url });
     // A write of TNT00004's delivery fails inside the close's transaction.
-    w.db.exec(`CREATE TRIGGER test_refuse_delivery BEFORE INSERT ON deliveries WHEN NEW.recipient = 'finance@globex.example.sg'
+    w.db
+      .exec(`CREATE TRIGGER test_refuse_delivery BEFORE INSERT ON deliveries WHEN NEW.recipient = 'finance@globex.example.sg'
       BEGIN SELECT RAISE(ABORT, 'simulated failure writing the outbox'); END`);
     const first = closeDue(w.db, w.config, AS_OF, () => CLOSED_AT);
     expect(first.failed.map((f) => [f.tenant, f.billingMonth])).toEqual([['TNT00004', '2026-10']]);
     expect(first.failed[0]!.reason).toContain('simulated failure writing the outbox');
     expect(first.closed.map((c) => c.tenant).sort()).toEqual(['TNT00001', 'TNT00003', 'TNT00005', 'manual-tenant']);
-    const tnt4 = () => w.db.prepare(`SELECT s.status FROM statements s JOIN tenants t USING (tenant_pk) WHERE t.tenant_name = 'TNT00004'`).pluck().all();
+    const tnt4 = () =>
+      w.db
+        .prepare(`SELECT s.status FROM statements s JOIN tenants t USING (tenant_pk) WHERE t.tenant_name = 'TNT00004'`)
+        .pluck()
+        .all();
     expect(tnt4()).toEqual(['estimated']);
-    expect(w.db.prepare(`SELECT COUNT(*) FROM charge_lines l JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
-      WHERE t.tenant_name = 'TNT00004'`).pluck().get()).toBe(0);
+    expect(
+      w.db
+        .prepare(
+          `SELECT COUNT(*) FROM charge_lines l JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
+      WHERE t.tenant_name = 'TNT00004'`,
+        )
+        .pluck()
+        .get(),
+    ).toBe(0);
     expect(deliveries(w.db).filter((d) => d.tenant_name === 'TNT00004')).toEqual([]);
 
     w.db.exec('DROP TRIGGER test_refuse_delivery');
     const second = closeDue(w.db, w.config, AS_OF, () => CLOSED_AT);
     expect(second.closed.map((c) => [c.tenant, c.recipients])).toEqual([['TNT00004', 1]]);
     expect(tnt4()).toEqual(['fixed']);
-    expect(deliveries(w.db).filter((d) => d.tenant_name === 'TNT00004').map((d) => [d.recipient, d.status])).toEqual([['finance@globex.example.sg', 'pending']]);
+    expect(
+      deliveries(w.db)
+        .filter((d) => d.tenant_name === 'TNT00004')
+        .map((d) => [d.recipient, d.status]),
+    ).toEqual([['finance@globex.example.sg', 'pending']]);
   });
 
   it('freezes the recipient address: a contact changed after the close still gets the mail at the old address', async () => {
     const { server, w } = await closedWorld();
     const before = deliveryTo(w.db, 'finance@globex.example.sg');
-    w.db.prepare(`UPDATE contacts SET email = 'new-finance@globex.example.sg' WHERE email = 'finance@globex.example.sg'`).run();
+    w.db
+      .prepare(`UPDATE contacts SET email = 'new-finance@globex.example.sg' WHERE email = 'finance@globex.example.sg'`)
+      .run();
 
     const summary = await send(w);
     expect(summary.sent.map((s) => s.recipient).sort()).toEqual(ALL_RECIPIENTS);
     expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
     expect(server.rcptTo).not.toContain('new-finance@globex.example.sg');
     expect(messageTo(server, 'finance@globex.example.sg').parsed.messageId).toBe(before.message_id);
-    expect(deliveryTo(w.db, 'finance@globex.example.sg')).toMatchObject({ status: 'sent', contact_pk: before.contact_pk });
+    expect(deliveryTo(w.db, 'finance@globex.example.sg')).toMatchObject({
+      status: 'sent',
+      contact_pk: before.contact_pk,
+    });
   });
 
   it('a contact made inactive before the close gets no delivery', async () => {
@@ -162,7 +218,11 @@ describe('the outbox rows are made with the statement', () => {
     await importText(w.db, 'contacts', csv('tenant_name,email,active', 'TNT00003,cfo@rules.example.com,false'));
     const close = await closeAndBuild(w);
     expect(close.closed.find((c) => c.tenant === 'TNT00003')?.recipients).toBe(1);
-    expect(deliveries(w.db).filter((d) => d.tenant_name === 'TNT00003').map((d) => d.recipient)).toEqual(['ap@rules.example.com']);
+    expect(
+      deliveries(w.db)
+        .filter((d) => d.tenant_name === 'TNT00003')
+        .map((d) => d.recipient),
+    ).toEqual(['ap@rules.example.com']);
 
     await send(w);
     const expected = ALL_RECIPIENTS.filter((r) => r !== 'cfo@rules.example.com');
@@ -216,16 +276,24 @@ describe('the SMTP pool', () => {
 });
 
 describe('the due deliveries are read a page at a time', () => {
-  it.each([1, 2, 3, 500])('with pages of %i, every delivery is sent exactly once, in month, tenant and delivery order', async (pageSize) => {
-    const { server, w } = await closedWorld({}, { SMTP_POOL_SIZE: '1' });
-    const order = w.db.prepare(`SELECT d.recipient FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
-      ORDER BY s.billing_month, t.tenant_name, d.delivery_pk`).pluck().all() as string[];
-    const progress: [number, number][] = [];
-    const summary = await send(w, SEND_AT, { pageSize, onProgress: (done, total) => progress.push([done, total]) });
-    expect(summary.failed).toEqual([]);
-    expect(summary.sent.map((s) => s.recipient)).toEqual(order);
-    expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
-    expect(progress.at(-1)).toEqual([ALL_RECIPIENTS.length, ALL_RECIPIENTS.length]);
-    expect(deliveries(w.db).every((d) => d.status === 'sent' && d.attempts === 1)).toBe(true);
-  });
+  it.each([1, 2, 3, 500])(
+    'with pages of %i, every delivery is sent exactly once, in month, tenant and delivery order',
+    async (pageSize) => {
+      const { server, w } = await closedWorld({}, { SMTP_POOL_SIZE: '1' });
+      const order = w.db
+        .prepare(
+          `SELECT d.recipient FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
+      ORDER BY s.billing_month, t.tenant_name, d.delivery_pk`,
+        )
+        .pluck()
+        .all() as string[];
+      const progress: [number, number][] = [];
+      const summary = await send(w, SEND_AT, { pageSize, onProgress: (done, total) => progress.push([done, total]) });
+      expect(summary.failed).toEqual([]);
+      expect(summary.sent.map((s) => s.recipient)).toEqual(order);
+      expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
+      expect(progress.at(-1)).toEqual([ALL_RECIPIENTS.length, ALL_RECIPIENTS.length]);
+      expect(deliveries(w.db).every((d) => d.status === 'sent' && d.attempts === 1)).toBe(true);
+    },
+  );
 });

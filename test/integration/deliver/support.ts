@@ -20,7 +20,12 @@ import { tempStore } from '../../helpers/store.ts';
  * Shared with the scenario tests: the active contacts of the demo's closed tenants by tenant, all
  * of them sorted, sha256, and a test SMTP server closed after the test.
  */
-export { CONTACTS as DEMO_RECIPIENTS, RECIPIENTS as ALL_RECIPIENTS, sha256, smtpServer } from '../../helpers/demo-store.ts';
+export {
+  CONTACTS as DEMO_RECIPIENTS,
+  RECIPIENTS as ALL_RECIPIENTS,
+  sha256,
+  smtpServer,
+} from '../../helpers/demo-store.ts';
 
 /** The instant the demo month 2026-10 is closed as of, and the clock of the close. */
 export const AS_OF = new Date(DEMO_AS_OF);
@@ -74,8 +79,16 @@ export interface World {
 export async function demoWorld(env: Record<string, string> = {}): Promise<World> {
   const store = tempStore();
   afterTest(() => store.close());
-  await seedDemo(store.db, { now: '2026-11-02T00:00:00.000Z', defaultCurrency: 'JPY', defaultLocale: 'ja' }, AS_OF, 'UTC');
-  const config = loadConfig({ env: { DATA_DIR: store.dir, BILLING_TZ: 'UTC', MAIL_FROM, SMTP_TIMEOUT_SECONDS: '2', ...env }, cwd: store.dir });
+  await seedDemo(
+    store.db,
+    { now: '2026-11-02T00:00:00.000Z', defaultCurrency: 'JPY', defaultLocale: 'ja' },
+    AS_OF,
+    'UTC',
+  );
+  const config = loadConfig({
+    env: { DATA_DIR: store.dir, BILLING_TZ: 'UTC', MAIL_FROM, SMTP_TIMEOUT_SECONDS: '2', ...env },
+    cwd: store.dir,
+  });
   const mailer = createMailer(config);
   afterTest(() => mailer.close());
   return { db: store.db, dir: store.dir, config, mailer };
@@ -93,7 +106,10 @@ export async function closeAndBuild(w: World): Promise<CloseSummary> {
  * A test SMTP server (`options`, closed after the test) and a demo world that mails it (`env` on
  * top of its SMTP_URL), with the demo month closed and its files built.
  */
-export async function closedWorld(options: TestSmtpOptions = {}, env: Record<string, string> = {}): Promise<{ server: TestSmtpServer; w: World; close: CloseSummary }> {
+export async function closedWorld(
+  options: TestSmtpOptions = {},
+  env: Record<string, string> = {},
+): Promise<{ server: TestSmtpServer; w: World; close: CloseSummary }> {
   const server = await smtpServer(options);
   const w = await demoWorld({ SMTP_URL: server.url, ...env });
   const close = await closeAndBuild(w);
@@ -101,7 +117,11 @@ export async function closedWorld(options: TestSmtpOptions = {}, env: Record<str
 }
 
 /** A send step with its clock fixed at `at`. */
-export function send(w: World, at: Date = SEND_AT, options: Omit<DeliverOptions, 'now'> = {}): Promise<DeliverySummary> {
+export function send(
+  w: World,
+  at: Date = SEND_AT,
+  options: Omit<DeliverOptions, 'now'> = {},
+): Promise<DeliverySummary> {
   return sendDue(w.db, w.config, w.mailer, { ...options, now: () => at });
 }
 
@@ -112,9 +132,13 @@ export function later(at: Date, seconds: number): Date {
 
 /** Every delivery, in key order. */
 export function deliveries(db: Db): DeliveryRow[] {
-  return db.prepare(`SELECT d.delivery_pk, d.statement_pk, d.contact_pk, t.tenant_name, d.recipient, d.kind, d.status, d.attempts,
+  return db
+    .prepare(
+      `SELECT d.delivery_pk, d.statement_pk, d.contact_pk, t.tenant_name, d.recipient, d.kind, d.status, d.attempts,
       d.next_attempt_at, d.last_error, d.smtp_response, d.message_id, d.created_at, d.sent_at, d.last_attempt_at
-    FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) ORDER BY d.delivery_pk`).all() as DeliveryRow[];
+    FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) ORDER BY d.delivery_pk`,
+    )
+    .all() as DeliveryRow[];
 }
 
 /** The one delivery to `recipient`. */
@@ -126,8 +150,12 @@ export function deliveryTo(db: Db, recipient: string): DeliveryRow {
 
 /** The archived zip of a tenant's 2026-10 statement. */
 export function fileOf(db: Db, tenant: string): FileRow {
-  return db.prepare(`SELECT f.statement_pk, t.tenant_name, f.zip_name, f.zip_path, f.sha256 FROM statement_files f
-    JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) WHERE t.tenant_name = ? AND s.billing_month = '2026-10'`).get(tenant) as FileRow;
+  return db
+    .prepare(
+      `SELECT f.statement_pk, t.tenant_name, f.zip_name, f.zip_path, f.sha256 FROM statement_files f
+    JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) WHERE t.tenant_name = ? AND s.billing_month = '2026-10'`,
+    )
+    .get(tenant) as FileRow;
 }
 
 /** The bytes of an archived zip on disk. */

@@ -21,7 +21,12 @@ const NOW = () => new Date('2026-11-03T00:05:00Z');
 beforeEach(async () => {
   store = tempStore();
   config = loadConfig({ env: { DATA_DIR: store.dir, CSV_ENCODING: 'utf8' }, cwd: store.dir });
-  await seedDemo(store.db, { now: '2026-11-02T00:00:00.000Z', defaultCurrency: 'JPY', defaultLocale: 'ja' }, AS_OF, 'UTC');
+  await seedDemo(
+    store.db,
+    { now: '2026-11-02T00:00:00.000Z', defaultCurrency: 'JPY', defaultLocale: 'ja' },
+    AS_OF,
+    'UTC',
+  );
   closeDue(store.db, config, AS_OF, NOW);
 });
 afterEach(() => store.close());
@@ -49,12 +54,17 @@ function entries(file: string): Promise<string[]> {
  */
 function frozenAsBefore(view: StatementView): StatementView {
   const { layout: _layout, ...files } = view.files!;
-  const formerly = (l: ChargeLine): ChargeLine => (l.kind === 'free_link' || l.kind === 'allowance'
-    ? { ...l, note: l.note.replace(/^free link: /, 'free: ').replace(/ per L-Platform$/, ' per tenant') }
-    : l);
+  const formerly = (l: ChargeLine): ChargeLine =>
+    l.kind === 'free_link' || l.kind === 'allowance'
+      ? { ...l, note: l.note.replace(/^free link: /, 'free: ').replace(/ per L-Platform$/, ' per tenant') }
+      : l;
   const tree = {
     ...view.tree,
-    lplatforms: view.tree.lplatforms.map((lp) => ({ ...lp, lines: lp.lines.map(formerly), resources: lp.resources.map((r) => ({ ...r, lines: r.lines.map(formerly) })) })),
+    lplatforms: view.tree.lplatforms.map((lp) => ({
+      ...lp,
+      lines: lp.lines.map(formerly),
+      resources: lp.resources.map((r) => ({ ...r, lines: r.lines.map(formerly) })),
+    })),
   };
   return { ...view, files, tree };
 }
@@ -70,7 +80,11 @@ describe('statement files', () => {
       'statements/202610/202610_TNT00005.zip',
       'statements/202610/202610_manual-tenant.zip',
     ]);
-    const rows = store.db.prepare('SELECT zip_path, sha256, bytes FROM statement_files ORDER BY zip_path').all() as { zip_path: string; sha256: string; bytes: number }[];
+    const rows = store.db.prepare('SELECT zip_path, sha256, bytes FROM statement_files ORDER BY zip_path').all() as {
+      zip_path: string;
+      sha256: string;
+      bytes: number;
+    }[];
     for (const r of rows) {
       const bytes = fs.readFileSync(path.join(store.dir, r.zip_path));
       expect(crypto.createHash('sha256').update(bytes).digest('hex')).toBe(r.sha256);
@@ -91,7 +105,10 @@ describe('statement files', () => {
 
   it('a rebuild from the frozen lines is the same bytes', async () => {
     await buildFiles(store.db, config, NOW);
-    const rows = store.db.prepare('SELECT statement_pk, sha256 FROM statement_files').all() as { statement_pk: number; sha256: string }[];
+    const rows = store.db.prepare('SELECT statement_pk, sha256 FROM statement_files').all() as {
+      statement_pk: number;
+      sha256: string;
+    }[];
     for (const r of rows) {
       const again = zipOf(loadStatementView(store.db, r.statement_pk), config);
       expect(crypto.createHash('sha256').update(again.bytes).digest('hex')).toBe(r.sha256);
@@ -99,7 +116,10 @@ describe('statement files', () => {
   });
 
   it('writes the demo statements as the same bytes as the zips archived by earlier versions (test/fixtures/zip)', async () => {
-    const pks = store.db.prepare("SELECT statement_pk FROM statements WHERE status = 'fixed'").pluck().all() as number[];
+    const pks = store.db
+      .prepare("SELECT statement_pk FROM statements WHERE status = 'fixed'")
+      .pluck()
+      .all() as number[];
     expect(pks).toHaveLength(5);
     for (const pk of pks) {
       const zip = zipOf(frozenAsBefore(loadStatementView(store.db, pk)), config);
@@ -122,12 +142,23 @@ describe('statement files', () => {
   it('never writes over the archived zip of another statement', async () => {
     await buildFiles(store.db, config, NOW);
     // Pretend another statement's file record holds the path TNT00005's zip would take.
-    store.db.prepare("UPDATE statement_files SET zip_path = 'statements/202610/x.zip' WHERE zip_path LIKE '%TNT00005%'").run();
-    const pk = store.db.prepare("SELECT statement_pk FROM statement_files WHERE zip_path = 'statements/202610/x.zip'").pluck().get() as number;
+    store.db
+      .prepare("UPDATE statement_files SET zip_path = 'statements/202610/x.zip' WHERE zip_path LIKE '%TNT00005%'")
+      .run();
+    const pk = store.db
+      .prepare("SELECT statement_pk FROM statement_files WHERE zip_path = 'statements/202610/x.zip'")
+      .pluck()
+      .get() as number;
     store.db.prepare('DELETE FROM statement_files WHERE statement_pk = ?').run(pk);
-    store.db.prepare("UPDATE statement_files SET zip_path = 'statements/202610/202610_TNT00005.zip' WHERE zip_path LIKE '%TNT00004%'").run();
+    store.db
+      .prepare(
+        "UPDATE statement_files SET zip_path = 'statements/202610/202610_TNT00005.zip' WHERE zip_path LIKE '%TNT00004%'",
+      )
+      .run();
     const r = await buildFiles(store.db, config, NOW);
     expect(r.written).toEqual([]);
-    expect(r.failed.map((f) => f.reason)).toEqual(["statements/202610/202610_TNT00005.zip already holds another statement's files"]);
+    expect(r.failed.map((f) => f.reason)).toEqual([
+      "statements/202610/202610_TNT00005.zip already holds another statement's files",
+    ]);
   });
 });

@@ -29,14 +29,28 @@ let config: Config;
 let env: Record<string, string>;
 
 async function importAt(kind: ImportKindName, text: string): Promise<void> {
-  await importFile(IMPORT_KINDS[kind] as AnyImportKind, { stream: Readable.from([Buffer.from(text)]), name: `${kind}.csv` },
-    { db, now: '2026-10-01T00:00:00.000Z', defaultCurrency: 'JPY', defaultLocale: 'ja', csvEncoding: config.csvEncoding }, { maxErrors: 100 });
+  await importFile(
+    IMPORT_KINDS[kind] as AnyImportKind,
+    { stream: Readable.from([Buffer.from(text)]), name: `${kind}.csv` },
+    {
+      db,
+      now: '2026-10-01T00:00:00.000Z',
+      defaultCurrency: 'JPY',
+      defaultLocale: 'ja',
+      csvEncoding: config.csvEncoding,
+    },
+    { maxErrors: 100 },
+  );
 }
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(['node', 'usage-charges', ...args], { out: (l) => out.push(l), err: (l) => err.push(l) }, env);
+  const code = await main(
+    ['node', 'usage-charges', ...args],
+    { out: (l) => out.push(l), err: (l) => err.push(l) },
+    env,
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -53,20 +67,44 @@ beforeEach(async () => {
   db = store.db;
   env = { DATA_DIR: store.dir, BILLING_TZ: 'Asia/Tokyo', LOG_LEVEL: 'silent', LOG_FORMAT: 'json' };
   config = loadConfig({ env, cwd: store.dir });
-  await importAt('tenants', csv('tenant_name,display_name,cutoff_day,locale,csv_encoding',
-    'JA,株式会社ジェイエー,31,ja,', 'EN,English Ltd,31,en,', 'ENSJIS,English KK,31,en,cp932', 'JAUTF8,ユーティーエフ,31,ja,utf8'));
-  await importAt('lplatforms', csv('lplatform_id,tenant_name,lplatform_name', 'L1,JA,本番', 'L2,EN,prod', 'L3,ENSJIS,prod', 'L4,JAUTF8,本番'));
-  await importAt('catalog', csv('product_id,priority,applicable_from,category,resource_identifier,unit_code,unit_price,product_name,time_basis',
-    'VM-1,0,2020-01-01T00:00:00Z,vm,image001,hour,1.2,仮想サーバ,operating'));
-  await importAt('usage', csv('record_id,tenant_name,lplatform_id,resource_id,resource_kind,product_id,time_kind,start_at,end_at',
-    ...['JA', 'EN', 'ENSJIS', 'JAUTF8'].map((t, i) => `r${i},${t},L${i + 1},vm-${i},virtual_server,VM-1,operating,2026-10-20T00:00:00Z,2026-10-20T10:00:00Z`)));
+  await importAt(
+    'tenants',
+    csv(
+      'tenant_name,display_name,cutoff_day,locale,csv_encoding',
+      'JA,株式会社ジェイエー,31,ja,',
+      'EN,English Ltd,31,en,',
+      'ENSJIS,English KK,31,en,cp932',
+      'JAUTF8,ユーティーエフ,31,ja,utf8',
+    ),
+  );
+  await importAt(
+    'lplatforms',
+    csv('lplatform_id,tenant_name,lplatform_name', 'L1,JA,本番', 'L2,EN,prod', 'L3,ENSJIS,prod', 'L4,JAUTF8,本番'),
+  );
+  await importAt(
+    'catalog',
+    csv(
+      'product_id,priority,applicable_from,category,resource_identifier,unit_code,unit_price,product_name,time_basis',
+      'VM-1,0,2020-01-01T00:00:00Z,vm,image001,hour,1.2,仮想サーバ,operating',
+    ),
+  );
+  await importAt(
+    'usage',
+    csv(
+      'record_id,tenant_name,lplatform_id,resource_id,resource_kind,product_id,time_kind,start_at,end_at',
+      ...['JA', 'EN', 'ENSJIS', 'JAUTF8'].map(
+        (t, i) =>
+          `r${i},${t},L${i + 1},vm-${i},virtual_server,VM-1,operating,2026-10-20T00:00:00Z,2026-10-20T10:00:00Z`,
+      ),
+    ),
+  );
 });
 afterEach(() => store.close());
 
 const listOf = (zip: Buffer): Buffer => readZip(zip).find((e) => /^202610_[A-Z0-9]+\.csv$/.test(e.name))!.data;
 
 describe('per-tenant encodings, frozen with the statement', () => {
-  it('ja: cp932; otherwise UTF-8 with a BOM; a tenant\'s own csv_encoding wins; the columns and rows are the same text', async () => {
+  it("ja: cp932; otherwise UTF-8 with a BOM; a tenant's own csv_encoding wins; the columns and rows are the same text", async () => {
     closeDue(db, config, AS_OF, () => FINALIZED);
     const { written, failed } = await buildFiles(db, config, () => FINALIZED);
     expect(failed).toEqual([]);
@@ -81,11 +119,19 @@ describe('per-tenant encodings, frozen with the statement', () => {
     const jaUtf8 = listOf(zips.JAUTF8!);
     expect(jaUtf8.toString('utf8')).toMatch(/^#TenantName,.*\r\n"JAUTF8","ユーティーエフ"/s);
     // The same statement in each encoding is the same text.
-    expect(iconv.decode(ja, 'cp932').replaceAll('JA', 'X').replace('株式会社ジェイエー', 'N')).toBe(jaUtf8.toString('utf8').replaceAll('JAUTF8', 'X').replace('ユーティーエフ', 'N').replaceAll('L4', 'L1'));
+    expect(iconv.decode(ja, 'cp932').replaceAll('JA', 'X').replace('株式会社ジェイエー', 'N')).toBe(
+      jaUtf8.toString('utf8').replaceAll('JAUTF8', 'X').replace('ユーティーエフ', 'N').replaceAll('L4', 'L1'),
+    );
 
     // Frozen: a later change of the tenant's encoding or of CSV_ENCODING does not change its rebuild.
-    await importAt('tenants', csv('tenant_name,display_name,cutoff_day,locale,csv_encoding', 'JA,株式会社ジェイエー,31,ja,utf8'));
-    const pk = db.prepare("SELECT statement_pk FROM statements JOIN tenants USING (tenant_pk) WHERE tenant_name = 'JA'").pluck().get() as number;
+    await importAt(
+      'tenants',
+      csv('tenant_name,display_name,cutoff_day,locale,csv_encoding', 'JA,株式会社ジェイエー,31,ja,utf8'),
+    );
+    const pk = db
+      .prepare("SELECT statement_pk FROM statements JOIN tenants USING (tenant_pk) WHERE tenant_name = 'JA'")
+      .pluck()
+      .get() as number;
     expect(loadStatementView(db, pk).files).toEqual({ encoding: 'cp932', currencySymbol: '\\', layout: 2 });
     const forced = loadConfig({ env: { ...env, CSV_ENCODING: 'utf8' }, cwd: store.dir });
     expect(zipOf(loadStatementView(db, pk), forced).bytes.equals(zips.JA!)).toBe(true);
@@ -94,11 +140,20 @@ describe('per-tenant encodings, frozen with the statement', () => {
   it('CSV_ENCODING, when not auto, is the encoding of tenants without their own', async () => {
     config = loadConfig({ env: { ...env, CSV_ENCODING: 'utf8' }, cwd: store.dir });
     closeDue(db, config, AS_OF, () => FINALIZED);
-    const encodings = db.prepare("SELECT t.tenant_name, json_extract(s.summary, '$.files.encoding') AS e FROM statements s JOIN tenants t USING (tenant_pk) ORDER BY t.tenant_name").all();
-    expect(encodings).toEqual([{ tenant_name: 'EN', e: 'utf8' }, { tenant_name: 'ENSJIS', e: 'cp932' }, { tenant_name: 'JA', e: 'utf8' }, { tenant_name: 'JAUTF8', e: 'utf8' }]);
+    const encodings = db
+      .prepare(
+        "SELECT t.tenant_name, json_extract(s.summary, '$.files.encoding') AS e FROM statements s JOIN tenants t USING (tenant_pk) ORDER BY t.tenant_name",
+      )
+      .all();
+    expect(encodings).toEqual([
+      { tenant_name: 'EN', e: 'utf8' },
+      { tenant_name: 'ENSJIS', e: 'cp932' },
+      { tenant_name: 'JA', e: 'utf8' },
+      { tenant_name: 'JAUTF8', e: 'utf8' },
+    ]);
   });
 
-  it('estimate and export write a tenant\'s files in its encoding unless told otherwise', async () => {
+  it("estimate and export write a tenant's files in its encoding unless told otherwise", async () => {
     const out = path.join(store.dir, 'ja.zip');
     expect((await cli('estimate', '--tenant', 'JA', '--as-of', '2026-10-25T00:00:00Z', '--out', out)).code).toBe(0);
     const estimate = fs.readFileSync(out);
@@ -106,12 +161,32 @@ describe('per-tenant encodings, frozen with the statement', () => {
     // Its entries are dated with the as-of in BILLING_TZ: 09:00 in Tokyo.
     expect(entryTime(estimate)).toBe('2026-10-25 09:00:00');
     const enOut = path.join(store.dir, 'en.csv');
-    expect((await cli('export', '--format', 'ecl-detail', '--month', '2026-10', '--tenant', 'EN', '--out', enOut)).code).toBe(0);
+    expect(
+      (await cli('export', '--format', 'ecl-detail', '--month', '2026-10', '--tenant', 'EN', '--out', enOut)).code,
+    ).toBe(0);
     expect(fs.readFileSync(enOut).subarray(0, 3)).toEqual(BOM);
     const jaOut = path.join(store.dir, 'ja.csv');
-    expect((await cli('export', '--format', 'ecl-detail', '--month', '2026-10', '--tenant', 'JA', '--out', jaOut)).code).toBe(0);
+    expect(
+      (await cli('export', '--format', 'ecl-detail', '--month', '2026-10', '--tenant', 'JA', '--out', jaOut)).code,
+    ).toBe(0);
     expect(iconv.decode(fs.readFileSync(jaOut), 'cp932')).toContain('株式会社ジェイエー');
-    expect((await cli('export', '--format', 'ecl-detail', '--month', '2026-10', '--tenant', 'JA', '--out', jaOut, '--encoding', 'utf8-bom')).code).toBe(0);
+    expect(
+      (
+        await cli(
+          'export',
+          '--format',
+          'ecl-detail',
+          '--month',
+          '2026-10',
+          '--tenant',
+          'JA',
+          '--out',
+          jaOut,
+          '--encoding',
+          'utf8-bom',
+        )
+      ).code,
+    ).toBe(0);
     expect(fs.readFileSync(jaOut).subarray(0, 3)).toEqual(BOM);
   });
 });
@@ -124,7 +199,10 @@ describe('zip entry dates', () => {
     for (const e of readZip(zip)) expect(e.name).toMatch(/\.csv$/);
     expect(entryTime(zip)).toBe('2026-11-03 09:05:42');
     // The time zone is the one frozen with the statement's period, not today's setting.
-    const pk = db.prepare("SELECT statement_pk FROM statements JOIN tenants USING (tenant_pk) WHERE tenant_name = 'JA'").pluck().get() as number;
+    const pk = db
+      .prepare("SELECT statement_pk FROM statements JOIN tenants USING (tenant_pk) WHERE tenant_name = 'JA'")
+      .pluck()
+      .get() as number;
     const view = loadStatementView(db, pk);
     const utcConfig = loadConfig({ env: { ...env, BILLING_TZ: 'UTC' }, cwd: store.dir });
     expect(entryTime(zipOf(view, utcConfig).bytes)).toBe('2026-11-03 09:05:42');

@@ -24,7 +24,12 @@ const FIXTURES = path.join(import.meta.dirname, '../../fixtures');
 beforeEach(async () => {
   store = tempStore();
   config = loadConfig({ env: { DATA_DIR: store.dir, CSV_ENCODING: 'utf8' }, cwd: store.dir });
-  await seedDemo(store.db, { now: '2026-11-02T00:00:00.000Z', defaultCurrency: 'JPY', defaultLocale: 'ja' }, AS_OF, 'UTC');
+  await seedDemo(
+    store.db,
+    { now: '2026-11-02T00:00:00.000Z', defaultCurrency: 'JPY', defaultLocale: 'ja' },
+    AS_OF,
+    'UTC',
+  );
 });
 afterEach(() => store.close());
 
@@ -34,7 +39,9 @@ afterEach(() => store.close());
  * are frozen with the current layout, see build-files.test.ts for the fixtures themselves).
  */
 function expectFixtureZips(): void {
-  const rows = store.db.prepare('SELECT statement_pk, zip_path, bytes FROM statement_files ORDER BY zip_path').all() as { statement_pk: number; zip_path: string; bytes: number }[];
+  const rows = store.db
+    .prepare('SELECT statement_pk, zip_path, bytes FROM statement_files ORDER BY zip_path')
+    .all() as { statement_pk: number; zip_path: string; bytes: number }[];
   expect(rows.map((r) => path.basename(r.zip_path))).toEqual(fs.readdirSync(path.join(FIXTURES, 'zip')).sort());
   for (const r of rows) {
     const bytes = fs.readFileSync(path.join(store.dir, r.zip_path));
@@ -45,18 +52,33 @@ function expectFixtureZips(): void {
 
 describe('statement files on a second thread', () => {
   it('writes and records every zip from the thread, the same bytes as the files step', async () => {
-    const r = await closeAndWriteFiles(store.db, config, AS_OF, { now: NOW, shouldStop: () => false, filesThreadFrom: 1 });
+    const r = await closeAndWriteFiles(store.db, config, AS_OF, {
+      now: NOW,
+      shouldStop: () => false,
+      filesThreadFrom: 1,
+    });
     expect(r.close.closed).toHaveLength(5);
     expect(r.threaded).toBe(5);
     expect(r.files.failed).toEqual([]);
-    expect(r.files.written.map((w) => w.tenant)).toEqual(['TNT00001', 'TNT00003', 'TNT00004', 'TNT00005', 'manual-tenant']);
+    expect(r.files.written.map((w) => w.tenant)).toEqual([
+      'TNT00001',
+      'TNT00003',
+      'TNT00004',
+      'TNT00005',
+      'manual-tenant',
+    ]);
     expectFixtureZips();
     // No temporary file is left beside the zips.
     expect(fs.readdirSync(path.join(store.dir, 'statements/202610')).filter((f) => !f.endsWith('.zip'))).toEqual([]);
   });
 
   it('a thread that dies at start: the files step writes every zip', async () => {
-    const r = await closeAndWriteFiles(store.db, config, AS_OF, { now: NOW, shouldStop: () => false, filesThreadFrom: 1, filesThreadEntry: new URL('file://' + path.join(FIXTURES, 'workers/dies.js')) });
+    const r = await closeAndWriteFiles(store.db, config, AS_OF, {
+      now: NOW,
+      shouldStop: () => false,
+      filesThreadFrom: 1,
+      filesThreadEntry: new URL('file://' + path.join(FIXTURES, 'workers/dies.js')),
+    });
     expect(r.threaded).toBe(0);
     expect(r.files.failed).toEqual([]);
     expect(r.files.written).toHaveLength(5);
@@ -64,7 +86,12 @@ describe('statement files on a second thread', () => {
   });
 
   it('a thread that dies while it holds statements: what it recorded stays, the files step writes the others', async () => {
-    const r = await closeAndWriteFiles(store.db, config, AS_OF, { now: NOW, shouldStop: () => false, filesThreadFrom: 1, filesThreadEntry: new URL('file://' + path.join(FIXTURES, 'workers/dies-after-one.js')) });
+    const r = await closeAndWriteFiles(store.db, config, AS_OF, {
+      now: NOW,
+      shouldStop: () => false,
+      filesThreadFrom: 1,
+      filesThreadEntry: new URL('file://' + path.join(FIXTURES, 'workers/dies-after-one.js')),
+    });
     expect(r.threaded).toBeLessThan(5);
     expect(r.files.failed).toEqual([]);
     expect(r.files.written).toHaveLength(5);
@@ -75,13 +102,27 @@ describe('statement files on a second thread', () => {
     // The month's folder is a file: nothing can be written under it.
     fs.mkdirSync(path.join(store.dir, 'statements'), { recursive: true });
     fs.writeFileSync(path.join(store.dir, 'statements/202610'), 'not a folder');
-    const r = await closeAndWriteFiles(store.db, config, AS_OF, { now: NOW, shouldStop: () => false, filesThreadFrom: 1 });
+    const r = await closeAndWriteFiles(store.db, config, AS_OF, {
+      now: NOW,
+      shouldStop: () => false,
+      filesThreadFrom: 1,
+    });
     expect(r.files.written).toEqual([]);
-    expect(r.files.failed.map((f) => f.tenant)).toEqual(['TNT00001', 'TNT00003', 'TNT00004', 'TNT00005', 'manual-tenant']);
+    expect(r.files.failed.map((f) => f.tenant)).toEqual([
+      'TNT00001',
+      'TNT00003',
+      'TNT00004',
+      'TNT00005',
+      'manual-tenant',
+    ]);
     expect(store.db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'files-failed'").pluck().get()).toBe(5);
     expect(store.db.prepare('SELECT COUNT(*) FROM statement_files').pluck().get()).toBe(0);
     fs.rmSync(path.join(store.dir, 'statements/202610'));
-    const again = await closeAndWriteFiles(store.db, config, AS_OF, { now: NOW, shouldStop: () => false, filesThreadFrom: 1 });
+    const again = await closeAndWriteFiles(store.db, config, AS_OF, {
+      now: NOW,
+      shouldStop: () => false,
+      filesThreadFrom: 1,
+    });
     expect(again.close.closed).toEqual([]);
     expect(again.files.written).toHaveLength(5);
     expectFixtureZips();
@@ -107,7 +148,8 @@ describe('statement files on a second thread', () => {
           if (++asked < 3) return false;
           // Once the thread is running (it has beaten; the close's thread may wait for it).
           const until = Date.now() + 20_000;
-          while (!fs.existsSync(beats) && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+          while (!fs.existsSync(beats) && Date.now() < until)
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
           throw lost;
         },
         filesThreadFrom: 1,
@@ -126,19 +168,38 @@ describe('statement files on a second thread', () => {
     // Two statements were committed; nothing the thread wrote was recorded.
     expect(store.db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get()).toBe(2);
     expect(store.db.prepare('SELECT COUNT(*) FROM statement_files').pluck().get()).toBe(0);
-    const again = await closeAndWriteFiles(store.db, config, AS_OF, { now: NOW, shouldStop: () => false, filesThreadFrom: 1 });
+    const again = await closeAndWriteFiles(store.db, config, AS_OF, {
+      now: NOW,
+      shouldStop: () => false,
+      filesThreadFrom: 1,
+    });
     expect(again.close.closed).toHaveLength(3);
     expect(again.files.written).toHaveLength(5);
     expectFixtureZips();
   });
 
-  it('recording the thread\'s zips fails during the close: every statement is still reported closed, none failed; the files step writes the zips', async () => {
+  it("recording the thread's zips fails during the close: every statement is still reported closed, none failed; the files step writes the zips", async () => {
     // The store refuses every file record while the close runs (as a store kept busy would).
-    store.db.exec("CREATE TEMP TRIGGER refuse_files BEFORE INSERT ON statement_files BEGIN SELECT RAISE(ABORT, 'database is locked'); END");
+    store.db.exec(
+      "CREATE TEMP TRIGGER refuse_files BEFORE INSERT ON statement_files BEGIN SELECT RAISE(ABORT, 'database is locked'); END",
+    );
     const thread = new FilesThread(store.db, config, NOW, { startFrom: 1, recordBatch: 1 });
-    const close = closeDue(store.db, config, AS_OF, NOW, () => false, (s) => thread.add(s));
+    const close = closeDue(
+      store.db,
+      config,
+      AS_OF,
+      NOW,
+      () => false,
+      (s) => thread.add(s),
+    );
     const threaded = await thread.finish();
-    expect(close.closed.map((c) => c.tenant).sort()).toEqual(['TNT00001', 'TNT00003', 'TNT00004', 'TNT00005', 'manual-tenant']);
+    expect(close.closed.map((c) => c.tenant).sort()).toEqual([
+      'TNT00001',
+      'TNT00003',
+      'TNT00004',
+      'TNT00005',
+      'manual-tenant',
+    ]);
     expect(close.failed).toEqual([]);
     expect(store.db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'close-failed'").pluck().get()).toBe(0);
     expect(threaded.written).toEqual([]);

@@ -36,7 +36,13 @@ describe('removeStaleTemps', () => {
     const deadEml = `.abc@example.com.eml.${deadPid}.ba9876543210.tmp`;
     const live = `.acme_202610.zip.${process.pid}.0123456789ab.tmp`;
     const parent = `.acme_202610.zip.${process.ppid}.0123456789ab.tmp`;
-    const others = ['acme_202610.zip', `acme.${deadPid}.0123456789ab.tmp`, `.acme.${deadPid}.0123.tmp`, `.acme.${deadPid}.0123456789ab.tmp.zip`, '.hidden'];
+    const others = [
+      'acme_202610.zip',
+      `acme.${deadPid}.0123456789ab.tmp`,
+      `.acme.${deadPid}.0123.tmp`,
+      `.acme.${deadPid}.0123456789ab.tmp.zip`,
+      '.hidden',
+    ];
     for (const name of [dead, deadEml, live, parent, ...others]) put(dir, name);
     expect(removeStaleTemps(dir)).toEqual([deadEml, dead].sort());
     expect(fs.readdirSync(dir).sort()).toEqual([live, parent, ...others].sort());

@@ -7,21 +7,57 @@ import { importText, snapshot } from '../../helpers/store.ts';
 import { dataOnly, expectRefused, rows, useStore } from './support.ts';
 
 const COLUMNS = [
-  'product_id', 'priority', 'applicable_from', 'applicable_to', 'category', 'resource_identifier', 'unit_code', 'unit_price',
-  'product_name', 'description', 'charge_type', 'time_basis', 'monthly_cap', 'plan_group', 'rule', 'rule_params', 'currency',
+  'product_id',
+  'priority',
+  'applicable_from',
+  'applicable_to',
+  'category',
+  'resource_identifier',
+  'unit_code',
+  'unit_price',
+  'product_name',
+  'description',
+  'charge_type',
+  'time_basis',
+  'monthly_cap',
+  'plan_group',
+  'rule',
+  'rule_params',
+  'currency',
 ] as const;
 type Column = (typeof COLUMNS)[number];
 type Row = Partial<Record<Column, string>>;
 const BASE: Record<Column, string> = {
-  product_id: 'P9', priority: '0', applicable_from: '2026-01-01T00:00:00Z', applicable_to: '', category: 'vm',
-  resource_identifier: 'image009', unit_code: 'hour', unit_price: '1.5', product_name: 'Product nine', description: '',
-  charge_type: '', time_basis: '', monthly_cap: '', plan_group: '', rule: '', rule_params: '', currency: '',
+  product_id: 'P9',
+  priority: '0',
+  applicable_from: '2026-01-01T00:00:00Z',
+  applicable_to: '',
+  category: 'vm',
+  resource_identifier: 'image009',
+  unit_code: 'hour',
+  unit_price: '1.5',
+  product_name: 'Product nine',
+  description: '',
+  charge_type: '',
+  time_basis: '',
+  monthly_cap: '',
+  plan_group: '',
+  rule: '',
+  rule_params: '',
+  currency: '',
 };
 const file = (...overrides: Row[]): string => rows(COLUMNS, BASE, ...overrides);
 /** The seeded product VM-1 priority 0, exactly as seedBase imports it. */
 const VM1: Row = {
-  product_id: 'VM-1', priority: '0', applicable_from: '2020-01-01T00:00:00Z', category: 'vm', resource_identifier: 'image001',
-  unit_code: 'hour', unit_price: '1.2', product_name: 'Virtual server', time_basis: 'operating',
+  product_id: 'VM-1',
+  priority: '0',
+  applicable_from: '2020-01-01T00:00:00Z',
+  category: 'vm',
+  resource_identifier: 'image001',
+  unit_code: 'hour',
+  unit_price: '1.2',
+  product_name: 'Virtual server',
+  time_basis: 'operating',
 };
 
 const CONTROL = 'contains a control character (CR, LF, tab or similar), which no field may hold';
@@ -31,7 +67,8 @@ let db: Db;
 useStore(true, (s) => (db = s.db));
 
 function product(id: string, priority = 0): Record<string, unknown> | undefined {
-  return db.prepare('SELECT * FROM catalog_products WHERE product_id = ? AND priority = ?').get(id, priority) as Record<string, unknown> | undefined;
+  return db.prepare('SELECT * FROM catalog_products WHERE product_id = ? AND priority = ?').get(id, priority) as
+    Record<string, unknown> | undefined;
 }
 
 /** Expects the one-row file `row` to be refused with `field: message` on line 2. */
@@ -44,8 +81,17 @@ describe('catalog: valid rows', () => {
     const result = await importText(db, 'catalog', file({}));
     expect(result).toMatchObject({ kind: 'catalog', rows: 1, inserted: 1, updated: 0, unchanged: 0 });
     expect(product('P9')).toMatchObject({
-      applicable_from: '2026-01-01T00:00:00.000Z', applicable_to: null, unit_price: '1.5', charge_type: 'metered',
-      time_basis: 'deployed', monthly_cap: null, plan_group: '', rule: '', rule_params: '', currency: 'JPY', description: '',
+      applicable_from: '2026-01-01T00:00:00.000Z',
+      applicable_to: null,
+      unit_price: '1.5',
+      charge_type: 'metered',
+      time_basis: 'deployed',
+      monthly_cap: null,
+      plan_group: '',
+      rule: '',
+      rule_params: '',
+      currency: 'JPY',
+      description: '',
     });
   });
 
@@ -84,26 +130,69 @@ describe('catalog: valid rows', () => {
   ])('accepts rule %s on %s and stores its parameters %j as %j', async (rule, chargeType, params, stored) => {
     const unit = chargeType === 'monthly_fixed' ? 'month' : 'hour';
     const cap = chargeType === 'capped' ? '5000' : '';
-    await importText(db, 'catalog', file({ rule, charge_type: chargeType, unit_code: unit, rule_params: params, monthly_cap: cap, plan_group: 'grp' }));
+    await importText(
+      db,
+      'catalog',
+      file({
+        rule,
+        charge_type: chargeType,
+        unit_code: unit,
+        rule_params: params,
+        monthly_cap: cap,
+        plan_group: 'grp',
+      }),
+    );
     expect(product('P9')).toMatchObject({ rule, rule_params: stored });
   });
 
-  it('a rule\'s scope reaches the rating: tenant when stated, absent (lplatform) otherwise', async () => {
-    await importText(db, 'catalog', file(
-      { product_id: 'NET-T', unit_code: 'minute', rule: 'network_allowance', rule_params: 'free_units=5;scope=tenant' },
-      { product_id: 'NET-L', unit_code: 'minute', rule: 'network_allowance', rule_params: 'free_units=5;scope=lplatform' },
-    ));
-    const tenant = db.prepare('SELECT * FROM tenants LIMIT 1').get() as Parameters<ReturnType<typeof billingReader>['ratingInput']>[0];
-    const period = { start: Date.parse('2026-10-01T00:00:00Z'), end: Date.parse('2026-11-01T00:00:00Z'), billingMonth: '2026-10' };
-    const input = billingReader(db).ratingInput(tenant, period as never, 'UTC', { preset: 'ror', roundingMode: 'half-up', taxEnabled: false, taxRates: [] });
+  it("a rule's scope reaches the rating: tenant when stated, absent (lplatform) otherwise", async () => {
+    await importText(
+      db,
+      'catalog',
+      file(
+        {
+          product_id: 'NET-T',
+          unit_code: 'minute',
+          rule: 'network_allowance',
+          rule_params: 'free_units=5;scope=tenant',
+        },
+        {
+          product_id: 'NET-L',
+          unit_code: 'minute',
+          rule: 'network_allowance',
+          rule_params: 'free_units=5;scope=lplatform',
+        },
+      ),
+    );
+    const tenant = db.prepare('SELECT * FROM tenants LIMIT 1').get() as Parameters<
+      ReturnType<typeof billingReader>['ratingInput']
+    >[0];
+    const period = {
+      start: Date.parse('2026-10-01T00:00:00Z'),
+      end: Date.parse('2026-11-01T00:00:00Z'),
+      billingMonth: '2026-10',
+    };
+    const input = billingReader(db).ratingInput(tenant, period as never, 'UTC', {
+      preset: 'ror',
+      roundingMode: 'half-up',
+      taxEnabled: false,
+      taxRates: [],
+    });
     const of = (id: string) => input.catalog.find((v) => v.productId === id)!;
     expect([of('NET-T').ruleScope, of('NET-T').ruleParams.free_units!.toFixed()]).toEqual(['tenant', '5']);
     expect([of('NET-L').ruleScope, Object.keys(of('NET-L').ruleParams)]).toEqual([undefined, ['free_units']]);
   });
 
   it('accepts applicable_to after applicable_from, in any zone', async () => {
-    await importText(db, 'catalog', file({ applicable_from: '2026-01-01T09:00:00+09:00', applicable_to: '2026-04-01T00:00:00+0900' }));
-    expect(product('P9')).toMatchObject({ applicable_from: '2026-01-01T00:00:00.000Z', applicable_to: '2026-03-31T15:00:00.000Z' });
+    await importText(
+      db,
+      'catalog',
+      file({ applicable_from: '2026-01-01T09:00:00+09:00', applicable_to: '2026-04-01T00:00:00+0900' }),
+    );
+    expect(product('P9')).toMatchObject({
+      applicable_from: '2026-01-01T00:00:00.000Z',
+      applicable_to: '2026-03-31T15:00:00.000Z',
+    });
   });
 });
 
@@ -131,18 +220,29 @@ describe('catalog: priority', () => {
   });
 
   it('accepts 0 and 999', async () => {
-    expect(await importText(db, 'catalog', file({ priority: '0' }, { priority: '999', unit_price: '2' }))).toMatchObject({ inserted: 2 });
+    expect(
+      await importText(db, 'catalog', file({ priority: '0' }, { priority: '999', unit_price: '2' })),
+    ).toMatchObject({ inserted: 2 });
   });
 
   it('refuses one product and priority twice in a file', async () => {
-    await expectRefused(db, 'catalog', file({}, { unit_price: '2' }), 'catalog.csv:3: priority: product P9 priority 0 appears again (first at line 2)');
+    await expectRefused(
+      db,
+      'catalog',
+      file({}, { unit_price: '2' }),
+      'catalog.csv:3: priority: product P9 priority 0 appears again (first at line 2)',
+    );
   });
 });
 
 describe('catalog: applicable_from and applicable_to', () => {
   it.each([
     ['empty', '', 'is required'],
-    ['without a zone', '2026-01-01T00:00:00', '"2026-01-01T00:00:00" is not an ISO 8601 instant with a time zone (the time zone is missing: add Z or an offset such as +09:00)'],
+    [
+      'without a zone',
+      '2026-01-01T00:00:00',
+      '"2026-01-01T00:00:00" is not an ISO 8601 instant with a time zone (the time zone is missing: add Z or an offset such as +09:00)',
+    ],
     ['on 30 February', '2026-02-30T00:00:00Z', '"2026-02-30T00:00:00Z": day 30 does not exist in 2026-02'],
     ['at 25:00', '2026-01-01T25:00:00Z', '"2026-01-01T25:00:00Z": the time of day does not exist'],
     ['before 1970', '1969-12-31T23:59:59Z', '"1969-12-31T23:59:59Z": year 1969 is outside 1970-9999'],
@@ -151,7 +251,11 @@ describe('catalog: applicable_from and applicable_to', () => {
   });
 
   it.each([
-    ['without a zone', '2026-06-01T00:00:00', '"2026-06-01T00:00:00" is not an ISO 8601 instant with a time zone (the time zone is missing: add Z or an offset such as +09:00)'],
+    [
+      'without a zone',
+      '2026-06-01T00:00:00',
+      '"2026-06-01T00:00:00" is not an ISO 8601 instant with a time zone (the time zone is missing: add Z or an offset such as +09:00)',
+    ],
     ['on 30 February', '2026-02-30T00:00:00Z', '"2026-02-30T00:00:00Z": day 30 does not exist in 2026-02'],
   ])('refuses applicable_to %s', async (_what, value, message) => {
     await refusesRow({ applicable_to: value }, 'applicable_to', message);
@@ -168,7 +272,11 @@ describe('catalog: applicable_from and applicable_to', () => {
 
 describe('catalog: category, resource_identifier, product_name, description', () => {
   it.each(['', 'vms', 'CPU', 'network '])('refuses category %j', async (category) => {
-    await refusesRow({ category }, 'category', category === '' ? 'is required' : `must be one of ${CATEGORIES.join(', ')}`);
+    await refusesRow(
+      { category },
+      'category',
+      category === '' ? 'is required' : `must be one of ${CATEGORIES.join(', ')}`,
+    );
   });
 
   it.each([
@@ -187,7 +295,11 @@ describe('catalog: category, resource_identifier, product_name, description', ()
 
 describe('catalog: unit_code and charge_type', () => {
   it.each(['', 'day', 'Hour', 'hours'])('refuses unit_code %j', async (unit) => {
-    await refusesRow({ unit_code: unit }, 'unit_code', unit === '' ? 'is required' : `must be one of ${UNIT_CODES.join(', ')}`);
+    await refusesRow(
+      { unit_code: unit },
+      'unit_code',
+      unit === '' ? 'is required' : `must be one of ${UNIT_CODES.join(', ')}`,
+    );
   });
 
   it.each(['flat', 'Metered', 'capped-plan'])('refuses charge_type %j', async (chargeType) => {
@@ -229,7 +341,11 @@ describe('catalog: unit_price', () => {
 
 describe('catalog: monthly_cap', () => {
   it.each(['capped', 'capped_plan'])('is required for charge type %s', async (chargeType) => {
-    await refusesRow({ charge_type: chargeType, plan_group: 'flavors' }, 'monthly_cap', `is required for charge type ${chargeType}`);
+    await refusesRow(
+      { charge_type: chargeType, plan_group: 'flavors' },
+      'monthly_cap',
+      `is required for charge type ${chargeType}`,
+    );
   });
 
   it.each([
@@ -237,7 +353,11 @@ describe('catalog: monthly_cap', () => {
     ['monthly_fixed', 'month'],
     ['daily_prorated', 'month'],
   ])('is refused for charge type %s', async (chargeType, unit) => {
-    await refusesRow({ charge_type: chargeType, unit_code: unit, monthly_cap: '7000' }, 'monthly_cap', `applies only to capped charge types, not ${chargeType}`);
+    await refusesRow(
+      { charge_type: chargeType, unit_code: unit, monthly_cap: '7000' },
+      'monthly_cap',
+      `applies only to capped charge types, not ${chargeType}`,
+    );
   });
 
   it('is refused when the charge type defaults to metered', async () => {
@@ -260,7 +380,11 @@ describe('catalog: monthly_cap', () => {
 
 describe('catalog: plan_group', () => {
   it('is required for charge type capped_plan', async () => {
-    await refusesRow({ charge_type: 'capped_plan', monthly_cap: '7000' }, 'plan_group', 'is required for charge type capped_plan');
+    await refusesRow(
+      { charge_type: 'capped_plan', monthly_cap: '7000' },
+      'plan_group',
+      'is required for charge type capped_plan',
+    );
   });
 
   it('is required for rule largest_vcpu', async () => {
@@ -268,13 +392,21 @@ describe('catalog: plan_group', () => {
   });
 
   it.each(['a b', 'g'.repeat(33), 'grp.1'])('refuses the group %j', async (group) => {
-    await refusesRow({ charge_type: 'capped_plan', monthly_cap: '7000', plan_group: group }, 'plan_group', 'must be 1-32 letters, digits, "_" or "-"');
+    await refusesRow(
+      { charge_type: 'capped_plan', monthly_cap: '7000', plan_group: group },
+      'plan_group',
+      'must be 1-32 letters, digits, "_" or "-"',
+    );
   });
 
   it('reports both missing cap and group of a capped_plan product', async () => {
-    await expectRefused(db, 'catalog', file({ charge_type: 'capped_plan' }),
+    await expectRefused(
+      db,
+      'catalog',
+      file({ charge_type: 'capped_plan' }),
       'catalog.csv:2: monthly_cap: is required for charge type capped_plan',
-      'catalog.csv:2: plan_group: is required for charge type capped_plan');
+      'catalog.csv:2: plan_group: is required for charge type capped_plan',
+    );
   });
 });
 
@@ -284,21 +416,58 @@ describe('catalog: rule and rule_params', () => {
   });
 
   it.each([
-    ['network_allowance', 'monthly_fixed', 'month', 'free_units=1', 'network_allowance applies to charge type metered, not monthly_fixed'],
-    ['first_link_free', 'metered', 'hour', 'free_links=1', 'first_link_free applies to charge type monthly_fixed, not metered'],
-    ['per_vm_flat', 'daily_prorated', 'month', 'max_vms=7;flat_price=1', 'per_vm_flat applies to charge type monthly_fixed, not daily_prorated'],
-    ['plus_monthly_fixed', 'monthly_fixed', 'month', 'fixed_fee=1', 'plus_monthly_fixed applies to charge type metered, not monthly_fixed'],
+    [
+      'network_allowance',
+      'monthly_fixed',
+      'month',
+      'free_units=1',
+      'network_allowance applies to charge type metered, not monthly_fixed',
+    ],
+    [
+      'first_link_free',
+      'metered',
+      'hour',
+      'free_links=1',
+      'first_link_free applies to charge type monthly_fixed, not metered',
+    ],
+    [
+      'per_vm_flat',
+      'daily_prorated',
+      'month',
+      'max_vms=7;flat_price=1',
+      'per_vm_flat applies to charge type monthly_fixed, not daily_prorated',
+    ],
+    [
+      'plus_monthly_fixed',
+      'monthly_fixed',
+      'month',
+      'fixed_fee=1',
+      'plus_monthly_fixed applies to charge type metered, not monthly_fixed',
+    ],
   ])('refuses rule %s on charge type %s', async (rule, chargeType, unit, params, message) => {
     await refusesRow({ rule, charge_type: chargeType, unit_code: unit, rule_params: params }, 'rule', message);
   });
 
   it('refuses a free allowance on a capped product (the credit would ignore the cap)', async () => {
-    await refusesRow({ rule: 'network_allowance', charge_type: 'capped', unit_code: 'minute', monthly_cap: '600', rule_params: 'free_units=1' },
-      'rule', 'network_allowance applies to charge type metered, not capped');
+    await refusesRow(
+      {
+        rule: 'network_allowance',
+        charge_type: 'capped',
+        unit_code: 'minute',
+        monthly_cap: '600',
+        rule_params: 'free_units=1',
+      },
+      'rule',
+      'network_allowance applies to charge type metered, not capped',
+    );
   });
 
   it('refuses largest_vcpu on a capped_plan product', async () => {
-    await refusesRow({ rule: 'largest_vcpu', charge_type: 'capped_plan', monthly_cap: '1', plan_group: 'g' }, 'rule', 'largest_vcpu applies to charge type monthly_fixed, not capped_plan');
+    await refusesRow(
+      { rule: 'largest_vcpu', charge_type: 'capped_plan', monthly_cap: '1', plan_group: 'g' },
+      'rule',
+      'largest_vcpu applies to charge type monthly_fixed, not capped_plan',
+    );
   });
 
   it.each([
@@ -324,7 +493,11 @@ describe('catalog: rule and rule_params', () => {
     ['per_vm_flat', 'max_vms=7;flat_price=1;scope=tenant', 'rule per_vm_flat takes no scope'],
   ])('refuses rule %s with parameters %j', async (rule, params, message) => {
     const monthly = rule === 'per_vm_flat' || rule === 'largest_vcpu' || rule === 'first_link_free';
-    await refusesRow({ rule, rule_params: params, unit_code: monthly ? 'month' : 'hour', plan_group: 'g' }, 'rule_params', message);
+    await refusesRow(
+      { rule, rule_params: params, unit_code: monthly ? 'month' : 'hour', plan_group: 'g' },
+      'rule_params',
+      message,
+    );
   });
 
   it('refuses parameters without a rule', async () => {
@@ -332,7 +505,11 @@ describe('catalog: rule and rule_params', () => {
   });
 
   it('refuses parameters longer than 256 characters', async () => {
-    await refusesRow({ rule: 'network_allowance', rule_params: `free_units=${'1'.repeat(250)}` }, 'rule_params', 'is longer than 256 characters');
+    await refusesRow(
+      { rule: 'network_allowance', rule_params: `free_units=${'1'.repeat(250)}` },
+      'rule_params',
+      'is longer than 256 characters',
+    );
   });
 });
 
@@ -344,13 +521,24 @@ describe('catalog: currency', () => {
 
 describe('catalog: versions of a product', () => {
   it('re-importing the stored row is unchanged (the price compared in canonical form)', async () => {
-    expect(await importText(db, 'catalog', file(VM1, { ...VM1, product_id: 'VM-9' }))).toMatchObject({ rows: 2, inserted: 1, unchanged: 1 });
-    expect(await importText(db, 'catalog', file({ ...VM1, unit_price: '01.20' }))).toMatchObject({ rows: 1, inserted: 0, unchanged: 1 });
+    expect(await importText(db, 'catalog', file(VM1, { ...VM1, product_id: 'VM-9' }))).toMatchObject({
+      rows: 2,
+      inserted: 1,
+      unchanged: 1,
+    });
+    expect(await importText(db, 'catalog', file({ ...VM1, unit_price: '01.20' }))).toMatchObject({
+      rows: 1,
+      inserted: 0,
+      unchanged: 1,
+    });
   });
 
   it('refuses the same product and priority with another price', async () => {
-    await refusesRow({ ...VM1, unit_price: '1.3' }, 'priority',
-      'product VM-1 priority 0 exists with other content (unit_price: "1.2" -> "1.3"); catalog rows never change: add a row with another priority');
+    await refusesRow(
+      { ...VM1, unit_price: '1.3' },
+      'priority',
+      'product VM-1 priority 0 exists with other content (unit_price: "1.2" -> "1.3"); catalog rows never change: add a row with another priority',
+    );
   });
 
   it.each([
@@ -358,12 +546,25 @@ describe('catalog: versions of a product', () => {
     ['applicable_to', '2030-01-01T00:00:00Z', 'null -> "2030-01-01T00:00:00.000Z"'],
     ['description', 'now described', '"" -> "now described"'],
   ] as const)('refuses the same product and priority with another %s', async (field, value, change) => {
-    await refusesRow({ ...VM1, [field]: value }, 'priority',
-      `product VM-1 priority 0 exists with other content (${field}: ${change}); catalog rows never change: add a row with another priority`);
+    await refusesRow(
+      { ...VM1, [field]: value },
+      'priority',
+      `product VM-1 priority 0 exists with other content (${field}: ${change}); catalog rows never change: add a row with another priority`,
+    );
   });
 
   it('accepts a new priority with a new price, name and dates', async () => {
-    const result = await importText(db, 'catalog', file({ ...VM1, priority: '1', unit_price: '1.4', product_name: 'VS (2027)', applicable_from: '2027-01-01T00:00:00Z' }));
+    const result = await importText(
+      db,
+      'catalog',
+      file({
+        ...VM1,
+        priority: '1',
+        unit_price: '1.4',
+        product_name: 'VS (2027)',
+        applicable_from: '2027-01-01T00:00:00Z',
+      }),
+    );
     expect(result).toMatchObject({ inserted: 1 });
     expect(product('VM-1', 1)?.unit_price).toBe('1.4');
   });
@@ -375,29 +576,60 @@ describe('catalog: versions of a product', () => {
     ['time_basis', 'deployed', '"operating" -> "deployed"'],
     ['currency', 'USD', '"JPY" -> "USD"'],
   ] as const)('refuses a new priority whose %s differs from the other versions', async (field, value, change) => {
-    await refusesRow({ ...VM1, priority: '1', [field]: value }, field,
-      `differs from product VM-1 priority 0 (${field}: ${change}); versions of a product share everything but prices, caps, rule parameters, names and dates`);
+    await refusesRow(
+      { ...VM1, priority: '1', [field]: value },
+      field,
+      `differs from product VM-1 priority 0 (${field}: ${change}); versions of a product share everything but prices, caps, rule parameters, names and dates`,
+    );
   });
 
   it('accepts a new priority with another cap and other rule parameters', async () => {
-    const result = await importText(db, 'catalog', file(
-      { product_id: 'NET', charge_type: 'metered', rule: 'network_allowance', rule_params: 'free_units=5' },
-      { product_id: 'NET', priority: '1', charge_type: 'metered', rule: 'network_allowance', rule_params: 'free_units=6', applicable_from: '2027-01-01T00:00:00Z' },
-      { product_id: 'VOL', charge_type: 'capped', monthly_cap: '600' },
-      { product_id: 'VOL', priority: '1', charge_type: 'capped', monthly_cap: '650', applicable_from: '2027-01-01T00:00:00Z' },
-    ));
+    const result = await importText(
+      db,
+      'catalog',
+      file(
+        { product_id: 'NET', charge_type: 'metered', rule: 'network_allowance', rule_params: 'free_units=5' },
+        {
+          product_id: 'NET',
+          priority: '1',
+          charge_type: 'metered',
+          rule: 'network_allowance',
+          rule_params: 'free_units=6',
+          applicable_from: '2027-01-01T00:00:00Z',
+        },
+        { product_id: 'VOL', charge_type: 'capped', monthly_cap: '600' },
+        {
+          product_id: 'VOL',
+          priority: '1',
+          charge_type: 'capped',
+          monthly_cap: '650',
+          applicable_from: '2027-01-01T00:00:00Z',
+        },
+      ),
+    );
     expect(result).toMatchObject({ inserted: 4 });
   });
 
   it('refuses a new priority whose rule differs from the other versions', async () => {
-    await importText(db, 'catalog', file({ product_id: 'NET', rule: 'network_allowance', rule_params: 'free_units=5' }));
-    await refusesRow({ product_id: 'NET', priority: '1' }, 'rule',
-      'differs from product NET priority 0 (rule: "network_allowance" -> ""); versions of a product share everything but prices, caps, rule parameters, names and dates');
+    await importText(
+      db,
+      'catalog',
+      file({ product_id: 'NET', rule: 'network_allowance', rule_params: 'free_units=5' }),
+    );
+    await refusesRow(
+      { product_id: 'NET', priority: '1' },
+      'rule',
+      'differs from product NET priority 0 (rule: "network_allowance" -> ""); versions of a product share everything but prices, caps, rule parameters, names and dates',
+    );
   });
 
   it('refuses a second version in the same file whose category differs from the first', async () => {
-    await expectRefused(db, 'catalog', file({}, { priority: '1', category: 'cpu' }),
-      'catalog.csv:3: category: differs from product P9 priority 0 (category: "vm" -> "cpu"); versions of a product share everything but prices, caps, rule parameters, names and dates');
+    await expectRefused(
+      db,
+      'catalog',
+      file({}, { priority: '1', category: 'cpu' }),
+      'catalog.csv:3: category: differs from product P9 priority 0 (category: "vm" -> "cpu"); versions of a product share everything but prices, caps, rule parameters, names and dates',
+    );
   });
 });
 
@@ -405,9 +637,29 @@ describe('catalog: idempotency and all or nothing', () => {
   const products = file(
     {},
     { product_id: 'P8', unit_code: 'month', unit_price: '30000', rule: 'largest_vcpu', plan_group: 'sql' },
-    { product_id: 'P7', charge_type: 'capped_plan', monthly_cap: '7000', plan_group: 'flavors', unit_code: 'minute', unit_price: '0.173612' },
-    { product_id: 'P6', unit_code: 'unit', unit_price: '500', currency: 'USD', description: 'per alarm, "quoted", with commas' },
-    { product_id: 'P6', priority: '1', unit_code: 'unit', unit_price: '550', currency: 'USD', applicable_from: '2027-01-01T00:00:00Z' },
+    {
+      product_id: 'P7',
+      charge_type: 'capped_plan',
+      monthly_cap: '7000',
+      plan_group: 'flavors',
+      unit_code: 'minute',
+      unit_price: '0.173612',
+    },
+    {
+      product_id: 'P6',
+      unit_code: 'unit',
+      unit_price: '500',
+      currency: 'USD',
+      description: 'per alarm, "quoted", with commas',
+    },
+    {
+      product_id: 'P6',
+      priority: '1',
+      unit_code: 'unit',
+      unit_price: '550',
+      currency: 'USD',
+      applicable_from: '2027-01-01T00:00:00Z',
+    },
   );
 
   it('imports the same file twice: inserted N, then unchanged N with the same data', async () => {

@@ -6,7 +6,12 @@ import { dataOnly, expectRefused, rows, useStore } from './support.ts';
 
 const COLUMNS = ['tenant_name', 'email', 'contact_name', 'active'] as const;
 type Column = (typeof COLUMNS)[number];
-const BASE: Record<Column, string> = { tenant_name: 'T1', email: 'billing@example.com', contact_name: 'Billing', active: 'true' };
+const BASE: Record<Column, string> = {
+  tenant_name: 'T1',
+  email: 'billing@example.com',
+  contact_name: 'Billing',
+  active: 'true',
+};
 const file = (...overrides: Partial<Record<Column, string>>[]): string => rows(COLUMNS, BASE, ...overrides);
 
 const CONTROL = 'contains a control character (CR, LF, tab or similar), which no field may hold';
@@ -15,12 +20,20 @@ let db: Db;
 useStore(true, (s) => (db = s.db));
 
 function contacts(): Record<string, unknown>[] {
-  return db.prepare('SELECT t.tenant_name, c.email, c.contact_name, c.active FROM contacts c JOIN tenants t USING (tenant_pk) ORDER BY contact_pk').all() as Record<string, unknown>[];
+  return db
+    .prepare(
+      'SELECT t.tenant_name, c.email, c.contact_name, c.active FROM contacts c JOIN tenants t USING (tenant_pk) ORDER BY contact_pk',
+    )
+    .all() as Record<string, unknown>[];
 }
 
 describe('contacts: valid rows', () => {
   it('inserts contacts of several tenants', async () => {
-    const result = await importText(db, 'contacts', file({}, { tenant_name: 'T2', email: 'ops@example.org', contact_name: '' }));
+    const result = await importText(
+      db,
+      'contacts',
+      file({}, { tenant_name: 'T2', email: 'ops@example.org', contact_name: '' }),
+    );
     expect(result).toMatchObject({ rows: 2, inserted: 2, updated: 0, unchanged: 0 });
     expect(contacts()).toEqual([
       { tenant_name: 'T1', email: 'billing@example.com', contact_name: 'Billing', active: 1 },
@@ -29,7 +42,15 @@ describe('contacts: valid rows', () => {
   });
 
   it.each([
-    ['true', 1], ['yes', 1], ['1', 1], ['TRUE', 1], ['false', 0], ['no', 0], ['0', 0], ['No', 0], ['', 1],
+    ['true', 1],
+    ['yes', 1],
+    ['1', 1],
+    ['TRUE', 1],
+    ['false', 0],
+    ['no', 0],
+    ['0', 0],
+    ['No', 0],
+    ['', 1],
   ])('reads active %j as %d', async (active, stored) => {
     await importText(db, 'contacts', file({ active }));
     expect(contacts()[0]?.active).toBe(stored);
@@ -84,12 +105,21 @@ describe('contacts: email', () => {
   });
 
   it('refuses a line feed inside a quoted address', async () => {
-    await expectRefused(db, 'contacts', file({ email: 'billing@example.com\nx@example.com' }), `contacts.csv:2: email: ${CONTROL}`);
+    await expectRefused(
+      db,
+      'contacts',
+      file({ email: 'billing@example.com\nx@example.com' }),
+      `contacts.csv:2: email: ${CONTROL}`,
+    );
   });
 
   it('refuses one address twice for a tenant in one file, whatever its case', async () => {
-    await expectRefused(db, 'contacts', file({}, { email: 'Billing@Example.com' }),
-      'contacts.csv:3: email: contact T1 billing@example.com appears again (first at line 2)');
+    await expectRefused(
+      db,
+      'contacts',
+      file({}, { email: 'Billing@Example.com' }),
+      'contacts.csv:3: email: contact T1 billing@example.com appears again (first at line 2)',
+    );
   });
 });
 
@@ -121,19 +151,31 @@ describe('contacts: idempotency and updates', () => {
   it('keeps the stored name and active flag when their cells are empty or their columns absent', async () => {
     await importText(db, 'contacts', file({ contact_name: 'Billing', active: 'false' }));
     const before = dataOnly(snapshot(db));
-    expect(await importText(db, 'contacts', file({ contact_name: '', active: '' }))).toMatchObject({ unchanged: 1, updated: 0 });
-    expect(await importText(db, 'contacts', 'tenant_name,email\nT1,billing@example.com\n')).toMatchObject({ unchanged: 1, updated: 0 });
+    expect(await importText(db, 'contacts', file({ contact_name: '', active: '' }))).toMatchObject({
+      unchanged: 1,
+      updated: 0,
+    });
+    expect(await importText(db, 'contacts', 'tenant_name,email\nT1,billing@example.com\n')).toMatchObject({
+      unchanged: 1,
+      updated: 0,
+    });
     expect(dataOnly(snapshot(db))).toEqual(before);
-    expect(contacts()).toEqual([{ tenant_name: 'T1', email: 'billing@example.com', contact_name: 'Billing', active: 0 }]);
+    expect(contacts()).toEqual([
+      { tenant_name: 'T1', email: 'billing@example.com', contact_name: 'Billing', active: 0 },
+    ]);
   });
 
   it('counts a changed name, a deactivation and a change of case as updated', async () => {
     await importText(db, 'contacts', file({}, { email: 'second@example.com' }, { email: 'third@example.com' }));
-    const result = await importText(db, 'contacts', file(
-      { contact_name: 'Billing desk' },
-      { email: 'second@example.com', active: 'false' },
-      { email: 'Third@Example.com' },
-    ));
+    const result = await importText(
+      db,
+      'contacts',
+      file(
+        { contact_name: 'Billing desk' },
+        { email: 'second@example.com', active: 'false' },
+        { email: 'Third@Example.com' },
+      ),
+    );
     expect(result).toMatchObject({ rows: 3, inserted: 0, updated: 3, unchanged: 0 });
     expect(contacts()).toEqual([
       { tenant_name: 'T1', email: 'billing@example.com', contact_name: 'Billing desk', active: 1 },
@@ -146,7 +188,12 @@ describe('contacts: idempotency and updates', () => {
 describe('contacts: all or nothing', () => {
   it('writes nothing when the last of many lines names an unknown tenant', async () => {
     const many = Array.from({ length: 40 }, (_, i) => ({ email: `c${i}@example.com` }));
-    await expectRefused(db, 'contacts', file(...many, { tenant_name: 'T9' }), 'contacts.csv:42: tenant_name: tenant "T9" does not exist (import tenants first)');
+    await expectRefused(
+      db,
+      'contacts',
+      file(...many, { tenant_name: 'T9' }),
+      'contacts.csv:42: tenant_name: tenant "T9" does not exist (import tenants first)',
+    );
     expect(contacts()).toEqual([]);
   });
 });

@@ -4,12 +4,27 @@ import type { Db } from '../../../src/store/db.ts';
 import { importText, snapshot } from '../../helpers/store.ts';
 import { dataOnly, expectRefused, rows, useStore } from './support.ts';
 
-const COLUMNS = ['coupon_code', 'tenant_name', 'registered_at', 'discount_type', 'discount_value', 'valid_months', 'valid_until', 'description'] as const;
+const COLUMNS = [
+  'coupon_code',
+  'tenant_name',
+  'registered_at',
+  'discount_type',
+  'discount_value',
+  'valid_months',
+  'valid_until',
+  'description',
+] as const;
 type Column = (typeof COLUMNS)[number];
 type Row = Partial<Record<Column, string>>;
 const BASE: Record<Column, string> = {
-  coupon_code: 'WELCOME2026A', tenant_name: 'T1', registered_at: '2026-10-15T03:00:00Z', discount_type: 'amount',
-  discount_value: '1000', valid_months: '3', valid_until: '', description: 'Welcome coupon',
+  coupon_code: 'WELCOME2026A',
+  tenant_name: 'T1',
+  registered_at: '2026-10-15T03:00:00Z',
+  discount_type: 'amount',
+  discount_value: '1000',
+  valid_months: '3',
+  valid_until: '',
+  description: 'Welcome coupon',
 };
 const file = (...overrides: Row[]): string => rows(COLUMNS, BASE, ...overrides);
 
@@ -21,7 +36,9 @@ let db: Db;
 useStore(true, (s) => (db = s.db));
 
 function coupon(code: string): Record<string, unknown> | undefined {
-  return db.prepare('SELECT c.*, t.tenant_name FROM coupons c JOIN tenants t USING (tenant_pk) WHERE coupon_code = ?').get(code) as Record<string, unknown> | undefined;
+  return db
+    .prepare('SELECT c.*, t.tenant_name FROM coupons c JOIN tenants t USING (tenant_pk) WHERE coupon_code = ?')
+    .get(code) as Record<string, unknown> | undefined;
 }
 
 /** Expects the one-row file `row` to be refused with `field: message` on line 2. */
@@ -31,16 +48,27 @@ async function refusesRow(row: Row, field: string, message: string): Promise<voi
 
 describe('coupons: valid rows', () => {
   it('inserts a coupon with canonical instant and value', async () => {
-    const result = await importText(db, 'coupons', file({ registered_at: '2026-10-15T12:00:00+09:00', discount_value: '1000.50' }));
+    const result = await importText(
+      db,
+      'coupons',
+      file({ registered_at: '2026-10-15T12:00:00+09:00', discount_value: '1000.50' }),
+    );
     expect(result).toMatchObject({ kind: 'coupons', rows: 1, inserted: 1, updated: 0, unchanged: 0 });
     expect(coupon('WELCOME2026A')).toMatchObject({
-      tenant_name: 'T1', registered_at: '2026-10-15T03:00:00.000Z', discount_type: 'amount', discount_value: '1000.5',
-      valid_months: 3, valid_until: null, description: 'Welcome coupon',
+      tenant_name: 'T1',
+      registered_at: '2026-10-15T03:00:00.000Z',
+      discount_type: 'amount',
+      discount_value: '1000.5',
+      valid_months: 3,
+      valid_until: null,
+      description: 'Welcome coupon',
     });
   });
 
   it.each(['100', '100.00', '0.0001', '99.9999', '050', '12.5'])('accepts the percentage %s', async (value) => {
-    expect(await importText(db, 'coupons', file({ discount_type: 'percent', discount_value: value }))).toMatchObject({ inserted: 1 });
+    expect(await importText(db, 'coupons', file({ discount_type: 'percent', discount_value: value }))).toMatchObject({
+      inserted: 1,
+    });
   });
 
   it.each([
@@ -48,14 +76,19 @@ describe('coupons: valid rows', () => {
     ['valid_until alone', { valid_months: '', valid_until: '2027-03-31' }],
     ['both', { valid_months: '1', valid_until: '2027-03-31' }],
     ['valid_until on the day of registration', { valid_months: '', valid_until: '2026-10-15' }],
-    ['valid_until on the UTC date of a registration written in +09:00', { registered_at: '2026-10-15T08:00:00+09:00', valid_months: '', valid_until: '2026-10-14' }],
+    [
+      'valid_until on the UTC date of a registration written in +09:00',
+      { registered_at: '2026-10-15T08:00:00+09:00', valid_months: '', valid_until: '2026-10-14' },
+    ],
     ['valid_until on 29 February of a leap year', { valid_months: '', valid_until: '2028-02-29' }],
   ] as [string, Row][])('accepts an end given by %s', async (_what, row) => {
     expect(await importText(db, 'coupons', file(row))).toMatchObject({ inserted: 1 });
   });
 
   it('accepts codes of digits only and of letters only', async () => {
-    expect(await importText(db, 'coupons', file({ coupon_code: '000000000000' }, { coupon_code: 'ABCDEFGHIJKL' }))).toMatchObject({ inserted: 2 });
+    expect(
+      await importText(db, 'coupons', file({ coupon_code: '000000000000' }, { coupon_code: 'ABCDEFGHIJKL' })),
+    ).toMatchObject({ inserted: 2 });
   });
 });
 
@@ -75,7 +108,12 @@ describe('coupons: coupon_code', () => {
   });
 
   it('refuses one code twice in a file', async () => {
-    await expectRefused(db, 'coupons', file({}, { tenant_name: 'T2' }), 'coupons.csv:3: coupon_code: coupon WELCOME2026A appears again (first at line 2)');
+    await expectRefused(
+      db,
+      'coupons',
+      file({}, { tenant_name: 'T2' }),
+      'coupons.csv:3: coupon_code: coupon WELCOME2026A appears again (first at line 2)',
+    );
   });
 
   describe('re-used', () => {
@@ -86,15 +124,27 @@ describe('coupons: coupon_code', () => {
     it.each([
       ['another value', { discount_value: '2000' }, 'discount_value: "1000" -> "2000"'],
       ['another tenant', { tenant_name: 'T2' }, 'tenant_name: "T1" -> "T2"'],
-      ['another registration', { registered_at: '2026-10-16T03:00:00Z' }, 'registered_at: "2026-10-15T03:00:00.000Z" -> "2026-10-16T03:00:00.000Z"'],
+      [
+        'another registration',
+        { registered_at: '2026-10-16T03:00:00Z' },
+        'registered_at: "2026-10-15T03:00:00.000Z" -> "2026-10-16T03:00:00.000Z"',
+      ],
       ['another description', { description: 'changed' }, 'description: "Welcome coupon" -> "changed"'],
       ['an added end date', { valid_until: '2027-01-31' }, 'valid_until: null -> "2027-01-31"'],
     ] as [string, Row, string][])('refuses the code with %s', async (_what, row, change) => {
-      await refusesRow(row, 'coupon_code', `coupon WELCOME2026A was registered before with other content (${change}); a coupon code is used once`);
+      await refusesRow(
+        row,
+        'coupon_code',
+        `coupon WELCOME2026A was registered before with other content (${change}); a coupon code is used once`,
+      );
     });
 
     it('is unchanged with the same content written differently', async () => {
-      const result = await importText(db, 'coupons', file({ registered_at: '2026-10-15T12:00:00+09:00', discount_value: '1000.000' }));
+      const result = await importText(
+        db,
+        'coupons',
+        file({ registered_at: '2026-10-15T12:00:00+09:00', discount_value: '1000.000' }),
+      );
       expect(result).toMatchObject({ inserted: 0, unchanged: 1 });
     });
   });
@@ -114,7 +164,11 @@ describe('coupons: tenant_name', () => {
 describe('coupons: registered_at', () => {
   it.each([
     ['empty', '', 'is required'],
-    ['without a zone', '2026-10-15T03:00:00', '"2026-10-15T03:00:00" is not an ISO 8601 instant with a time zone (the time zone is missing: add Z or an offset such as +09:00)'],
+    [
+      'without a zone',
+      '2026-10-15T03:00:00',
+      '"2026-10-15T03:00:00" is not an ISO 8601 instant with a time zone (the time zone is missing: add Z or an offset such as +09:00)',
+    ],
     ['on 30 February', '2026-02-30T00:00:00Z', '"2026-02-30T00:00:00Z": day 30 does not exist in 2026-02'],
     ['at 25:00', '2026-10-15T25:00:00Z', '"2026-10-15T25:00:00Z": the time of day does not exist'],
   ])('refuses %s', async (_what, value, message) => {
@@ -124,7 +178,11 @@ describe('coupons: registered_at', () => {
 
 describe('coupons: discount_type and discount_value', () => {
   it.each(['', 'fixed', 'Percent', 'AMOUNT'])('refuses discount_type %j', async (type) => {
-    await refusesRow({ discount_type: type }, 'discount_type', type === '' ? 'is required' : 'must be one of amount, percent');
+    await refusesRow(
+      { discount_type: type },
+      'discount_type',
+      type === '' ? 'is required' : 'must be one of amount, percent',
+    );
   });
 
   it.each([
@@ -133,8 +191,18 @@ describe('coupons: discount_type and discount_value', () => {
     ['zero with decimals', 'amount', '0.000', 'must be more than 0'],
     ['a zero percentage', 'percent', '0', 'must be more than 0'],
     ['negative', 'amount', '-500', '"-500" must not be negative'],
-    ['an exponent', 'amount', '1e3', '"1e3" is not a decimal number (digits, an optional point and fraction; no exponent or separators)'],
-    ['a separator', 'amount', '1,000', '"1,000" is not a decimal number (digits, an optional point and fraction; no exponent or separators)'],
+    [
+      'an exponent',
+      'amount',
+      '1e3',
+      '"1e3" is not a decimal number (digits, an optional point and fraction; no exponent or separators)',
+    ],
+    [
+      'a separator',
+      'amount',
+      '1,000',
+      '"1,000" is not a decimal number (digits, an optional point and fraction; no exponent or separators)',
+    ],
     ['12 digits before the point', 'amount', '123456789012', '"123456789012" has more than 11 digits before the point'],
     ['7 digits after the point', 'amount', '1.0000001', '"1.0000001" has more than 6 digits after the point'],
     ['a percentage over 100', 'percent', '101', PERCENT_RULE],
@@ -148,7 +216,11 @@ describe('coupons: discount_type and discount_value', () => {
 
 describe('coupons: valid_months, valid_until, description', () => {
   it('refuses a coupon without an end', async () => {
-    await refusesRow({ valid_months: '', valid_until: '' }, 'valid_months', 'a coupon needs an end: valid_months, valid_until or both');
+    await refusesRow(
+      { valid_months: '', valid_until: '' },
+      'valid_months',
+      'a coupon needs an end: valid_months, valid_until or both',
+    );
   });
 
   it.each(['0', '121', '1.5', 'x', '-1'])('refuses valid_months %j', async (months) => {
@@ -183,7 +255,14 @@ describe('coupons: idempotency and all or nothing', () => {
   const codes = Array.from({ length: 30 }, (_, i) => ({ coupon_code: `CODE${String(i).padStart(8, '0')}` }));
 
   it('imports the same file twice: inserted N, then unchanged N with the same data', async () => {
-    const text = file(...codes, { coupon_code: 'PERCENT00001', discount_type: 'percent', discount_value: '10', valid_months: '', valid_until: '2027-03-31', description: 'late, "quoted"' });
+    const text = file(...codes, {
+      coupon_code: 'PERCENT00001',
+      discount_type: 'percent',
+      discount_value: '10',
+      valid_months: '',
+      valid_until: '2027-03-31',
+      description: 'late, "quoted"',
+    });
     expect(await importText(db, 'coupons', text)).toMatchObject({ rows: 31, inserted: 31, unchanged: 0 });
     const before = snapshot(db);
     expect(await importText(db, 'coupons', text)).toMatchObject({ rows: 31, inserted: 0, updated: 0, unchanged: 31 });
@@ -193,7 +272,12 @@ describe('coupons: idempotency and all or nothing', () => {
   });
 
   it('writes nothing when the last line is bad', async () => {
-    await expectRefused(db, 'coupons', file(...codes, { coupon_code: 'BADCODE' }), `coupons.csv:32: coupon_code: ${CODE_RULE}`);
+    await expectRefused(
+      db,
+      'coupons',
+      file(...codes, { coupon_code: 'BADCODE' }),
+      `coupons.csv:32: coupon_code: ${CODE_RULE}`,
+    );
     expect(coupon('CODE00000000')).toBeUndefined();
   });
 });

@@ -13,7 +13,8 @@ import { csv, importText, refused, seedBase, snapshot, tempStore } from '../../h
 import { expectRefused, useStore } from './support.ts';
 
 const HEADER = 'tenant_name,display_name,cutoff_day';
-const EXPECTED_COLUMNS = '(expected tenant_name,display_name,cutoff_day,[locale],[currency],[deleted_at],[csv_encoding])';
+const EXPECTED_COLUMNS =
+  '(expected tenant_name,display_name,cutoff_day,[locale],[currency],[deleted_at],[csv_encoding])';
 const CONTROL = 'contains a control character (CR, LF, tab or similar), which no field may hold';
 const CUTOFF = 'must be a whole number from 1 to 31';
 const NOT_UTF8 = 'is not valid UTF-8 (save the file as UTF-8, or import a Shift_JIS/cp932 file with --encoding cp932)';
@@ -26,7 +27,10 @@ useStore(false, (s) => {
 });
 
 function displayNames(): Record<string, unknown> {
-  const all = db.prepare('SELECT tenant_name, display_name FROM tenants ORDER BY tenant_pk').all() as { tenant_name: string; display_name: string }[];
+  const all = db.prepare('SELECT tenant_name, display_name FROM tenants ORDER BY tenant_pk').all() as {
+    tenant_name: string;
+    display_name: string;
+  }[];
   return Object.fromEntries(all.map((t) => [t.tenant_name, t.display_name]));
 }
 
@@ -62,22 +66,39 @@ describe('csv: encoding', () => {
   });
 
   it('names the line of invalid bytes in a CRLF file', async () => {
-    const text = Buffer.concat([Buffer.from(`${HEADER}\r\nT1,One,31\r\nT2,Two,31\r\nT3,`), Buffer.from([0xff]), Buffer.from(',31\r\n')]);
+    const text = Buffer.concat([
+      Buffer.from(`${HEADER}\r\nT1,One,31\r\nT2,Two,31\r\nT3,`),
+      Buffer.from([0xff]),
+      Buffer.from(',31\r\n'),
+    ]);
     await expectRefused(db, 'tenants', text, `tenants.csv:4: (encoding): ${NOT_UTF8}`);
   });
 
   it('refuses invalid bytes in the header on line 1', async () => {
-    const text = Buffer.concat([Buffer.from('tenant_name,'), Buffer.from([0x83, 0x65]), Buffer.from(',cutoff_day\nT1,One,31\n')]);
+    const text = Buffer.concat([
+      Buffer.from('tenant_name,'),
+      Buffer.from([0x83, 0x65]),
+      Buffer.from(',cutoff_day\nT1,One,31\n'),
+    ]);
     await expectRefused(db, 'tenants', text, `tenants.csv:1: (encoding): ${NOT_UTF8}`);
   });
 
   it('refuses a file that ends inside a multi-byte character', async () => {
     const text = Buffer.concat([Buffer.from(`${HEADER}\nT1,`), Buffer.from([0xe7, 0xb5])]);
-    await expectRefused(db, 'tenants', text, 'tenants.csv:2: (encoding): the file ends inside a multi-byte character: it is not valid UTF-8');
+    await expectRefused(
+      db,
+      'tenants',
+      text,
+      'tenants.csv:2: (encoding): the file ends inside a multi-byte character: it is not valid UTF-8',
+    );
   });
 
   it('refuses a NUL byte, naming its line', async () => {
-    const text = Buffer.concat([Buffer.from(`${HEADER}\nT1,One,31\nT2,Tw`), Buffer.from([0x00]), Buffer.from('o,31\n')]);
+    const text = Buffer.concat([
+      Buffer.from(`${HEADER}\nT1,One,31\nT2,Tw`),
+      Buffer.from([0x00]),
+      Buffer.from('o,31\n'),
+    ]);
     await expectRefused(db, 'tenants', text, 'tenants.csv:3: (encoding): contains a NUL byte; is this a text file?');
   });
 });
@@ -96,11 +117,21 @@ describe('csv: lines', () => {
   it('skips blank lines but still counts them for line numbers', async () => {
     const result = await importText(db, 'tenants', `${HEADER}\n\nT1,One,31\n\n\nT2,Two,20\n\n`);
     expect(result).toMatchObject({ rows: 2, inserted: 2 });
-    await expectRefused(db, 'tenants', `${HEADER}\n\nT3,Three,31\n\n\nT4,Four,0\n`, `tenants.csv:6: cutoff_day: ${CUTOFF}`);
+    await expectRefused(
+      db,
+      'tenants',
+      `${HEADER}\n\nT3,Three,31\n\n\nT4,Four,0\n`,
+      `tenants.csv:6: cutoff_day: ${CUTOFF}`,
+    );
   });
 
   it('counts blank lines before the header', async () => {
-    await expectRefused(db, 'tenants', '\n\ntenant_name,display_name\nT1,One\n', `tenants.csv:3: (header): missing column "cutoff_day" ${EXPECTED_COLUMNS}`);
+    await expectRefused(
+      db,
+      'tenants',
+      '\n\ntenant_name,display_name\nT1,One\n',
+      `tenants.csv:3: (header): missing column "cutoff_day" ${EXPECTED_COLUMNS}`,
+    );
   });
 
   it('reads a quoted cell holding commas and doubled quotes', async () => {
@@ -117,54 +148,90 @@ describe('csv: line numbers of records whose quoted cell spans lines', () => {
   // A cell may not hold a line break (control characters are refused), but the reader must still
   // count the lines such a cell spans, reporting each row at the line where it starts.
   it('reports a multi-line record at its first line, and later rows at theirs (LF file)', async () => {
-    await expectRefused(db, 'tenants', `${HEADER}\nT1,"One\nand a half\nlines",31\nT2,Two,0\n`,
+    await expectRefused(
+      db,
+      'tenants',
+      `${HEADER}\nT1,"One\nand a half\nlines",31\nT2,Two,0\n`,
       `tenants.csv:2: display_name: ${CONTROL}`,
-      `tenants.csv:5: cutoff_day: ${CUTOFF}`);
+      `tenants.csv:5: cutoff_day: ${CUTOFF}`,
+    );
   });
 
   it('does the same for a catalog description spanning lines', async () => {
     await seedBase(db);
-    const header = 'product_id,priority,applicable_from,category,resource_identifier,unit_code,unit_price,product_name,description';
-    await expectRefused(db, 'catalog', `${header}\nP1,0,2026-01-01T00:00:00Z,vm,img,hour,1,Product,ok\nP2,0,2026-01-01T00:00:00Z,vm,img,hour,1,Product,"first line\nsecond line"\nP3,0,2026-01-01T00:00:00Z,vm,img,day,1,Product,\n`,
+    const header =
+      'product_id,priority,applicable_from,category,resource_identifier,unit_code,unit_price,product_name,description';
+    await expectRefused(
+      db,
+      'catalog',
+      `${header}\nP1,0,2026-01-01T00:00:00Z,vm,img,hour,1,Product,ok\nP2,0,2026-01-01T00:00:00Z,vm,img,hour,1,Product,"first line\nsecond line"\nP3,0,2026-01-01T00:00:00Z,vm,img,day,1,Product,\n`,
       `catalog.csv:3: description: ${CONTROL}`,
-      'catalog.csv:5: unit_code: must be one of year, month, hour, minute, second, unit');
+      'catalog.csv:5: unit_code: must be one of year, month, hour, minute, second, unit',
+    );
   });
 
   it('counts an LF inside a cell of a CRLF file as one line', async () => {
-    await expectRefused(db, 'tenants', [HEADER, 'T1,"One\nline",31', 'T2,Two,0', ''].join('\r\n'),
+    await expectRefused(
+      db,
+      'tenants',
+      [HEADER, 'T1,"One\nline",31', 'T2,Two,0', ''].join('\r\n'),
       `tenants.csv:2: display_name: ${CONTROL}`,
-      `tenants.csv:4: cutoff_day: ${CUTOFF}`);
+      `tenants.csv:4: cutoff_day: ${CUTOFF}`,
+    );
   });
 
   it('counts a CRLF inside a cell of a CRLF file as one line', async () => {
-    await expectRefused(db, 'tenants', [HEADER, 'T1,"One\r\nline",31', 'T2,Two,0', ''].join('\r\n'),
+    await expectRefused(
+      db,
+      'tenants',
+      [HEADER, 'T1,"One\r\nline",31', 'T2,Two,0', ''].join('\r\n'),
       `tenants.csv:2: display_name: ${CONTROL}`,
-      `tenants.csv:4: cutoff_day: ${CUTOFF}`);
+      `tenants.csv:4: cutoff_day: ${CUTOFF}`,
+    );
   });
 
   it('reports a wrong field count of a multi-line record at the line where it starts', async () => {
-    await expectRefused(db, 'tenants', `${HEADER}\nT1,"One\nline",31,extra\nT2,Two,31\n`,
-      'tenants.csv:2: (csv): has 4 fields; the header line has a different number');
+    await expectRefused(
+      db,
+      'tenants',
+      `${HEADER}\nT1,"One\nline",31,extra\nT2,Two,31\n`,
+      'tenants.csv:2: (csv): has 4 fields; the header line has a different number',
+    );
   });
 });
 
 describe('csv: header', () => {
   it.each([
     ['an unknown column', 'tenant_name,display_name,cutoff_day,colour', 'unknown column "colour"'],
-    ['a misspelt column', 'tenant_name,display_name,cutoffday', 'unknown column "cutoffday"; missing column "cutoff_day"'],
+    [
+      'a misspelt column',
+      'tenant_name,display_name,cutoffday',
+      'unknown column "cutoffday"; missing column "cutoff_day"',
+    ],
     ['a missing column', 'tenant_name,display_name', 'missing column "cutoff_day"'],
     ['two missing columns', 'tenant_name', 'missing columns "display_name", "cutoff_day"'],
     ['a duplicate column', 'tenant_name,display_name,cutoff_day,display_name', 'column "display_name" appears twice'],
-    ['a duplicate optional column', 'tenant_name,display_name,cutoff_day,locale,locale', 'column "locale" appears twice'],
+    [
+      'a duplicate optional column',
+      'tenant_name,display_name,cutoff_day,locale,locale',
+      'column "locale" appears twice',
+    ],
     ['an empty column name', 'tenant_name,display_name,cutoff_day,', 'unknown column ""'],
   ])('refuses %s on line 1 with field (header)', async (_what, header, problem) => {
     const fields = header.split(',').length;
-    const row = ['T1', 'One', '31', 'ja', 'ja'].slice(0, fields).concat(Array(Math.max(0, fields - 5)).fill('')).join(',');
+    const row = ['T1', 'One', '31', 'ja', 'ja']
+      .slice(0, fields)
+      .concat(Array(Math.max(0, fields - 5)).fill(''))
+      .join(',');
     await expectRefused(db, 'tenants', csv(header, row), `tenants.csv:1: (header): ${problem} ${EXPECTED_COLUMNS}`);
   });
 
   it('accepts columns in any order, with spaces around their names', async () => {
-    const result = await importText(db, 'tenants', csv(' cutoff_day , tenant_name,display_name ,currency', '20,T1,One,USD'));
+    const result = await importText(
+      db,
+      'tenants',
+      csv(' cutoff_day , tenant_name,display_name ,currency', '20,T1,One,USD'),
+    );
     expect(result.inserted).toBe(1);
     expect(db.prepare('SELECT cutoff_day, currency FROM tenants').get()).toEqual({ cutoff_day: 20, currency: 'USD' });
   });
@@ -172,7 +239,14 @@ describe('csv: header', () => {
   it('imports a file with only a header as 0 rows', async () => {
     const before = snapshot(db);
     const result = await importText(db, 'tenants', `${HEADER}\n`);
-    expect(result).toMatchObject({ kind: 'tenants', file: 'tenants.csv', rows: 0, inserted: 0, updated: 0, unchanged: 0 });
+    expect(result).toMatchObject({
+      kind: 'tenants',
+      file: 'tenants.csv',
+      rows: 0,
+      inserted: 0,
+      updated: 0,
+      unchanged: 0,
+    });
     const after = snapshot(db);
     expect(after.tenants).toEqual(before.tenants);
     expect(after.audit_log).toHaveLength(before.audit_log!.length + 1);
@@ -181,32 +255,66 @@ describe('csv: header', () => {
 
 describe('csv: fields and quotes', () => {
   it('refuses a row with too many fields, naming its line', async () => {
-    await expectRefused(db, 'tenants', csv(HEADER, 'T1,One,31', 'T2,Two,20,extra', 'T3,Three,31'), 'tenants.csv:3: (csv): has 4 fields; the header line has a different number');
+    await expectRefused(
+      db,
+      'tenants',
+      csv(HEADER, 'T1,One,31', 'T2,Two,20,extra', 'T3,Three,31'),
+      'tenants.csv:3: (csv): has 4 fields; the header line has a different number',
+    );
   });
 
   it('refuses a row with too few fields, naming its line', async () => {
-    await expectRefused(db, 'tenants', csv(HEADER, 'T1,One,31', 'T2,Two'), 'tenants.csv:3: (csv): has 2 fields; the header line has a different number');
+    await expectRefused(
+      db,
+      'tenants',
+      csv(HEADER, 'T1,One,31', 'T2,Two'),
+      'tenants.csv:3: (csv): has 2 fields; the header line has a different number',
+    );
   });
 
   it('refuses an unclosed quote', async () => {
-    await expectRefused(db, 'tenants', csv(HEADER, 'T1,"One,31', 'T2,Two,20'), /^tenants\.csv:\d+: \(csv\): a quoted field is not closed before the end of the file$/);
+    await expectRefused(
+      db,
+      'tenants',
+      csv(HEADER, 'T1,"One,31', 'T2,Two,20'),
+      /^tenants\.csv:\d+: \(csv\): a quoted field is not closed before the end of the file$/,
+    );
   });
 
   it('reports an unclosed quote at the line where its row starts', async () => {
-    await expectRefused(db, 'tenants', csv(HEADER, 'T1,"One,31', 'T2,Two,20', 'T3,Three,31'),
-      'tenants.csv:2: (csv): a quoted field is not closed before the end of the file');
+    await expectRefused(
+      db,
+      'tenants',
+      csv(HEADER, 'T1,"One,31', 'T2,Two,20', 'T3,Three,31'),
+      'tenants.csv:2: (csv): a quoted field is not closed before the end of the file',
+    );
   });
 
   it('refuses a quote inside an unquoted cell', async () => {
-    await expectRefused(db, 'tenants', csv(HEADER, 'T1,One,31', 'T2,Tw"o,20'), /^tenants\.csv:3: \(csv\): column 2: a quote inside a cell not in quotes \(after "Tw"\); put the cell in quotes and write each quote in it as ""$/m);
+    await expectRefused(
+      db,
+      'tenants',
+      csv(HEADER, 'T1,One,31', 'T2,Tw"o,20'),
+      /^tenants\.csv:3: \(csv\): column 2: a quote inside a cell not in quotes \(after "Tw"\); put the cell in quotes and write each quote in it as ""$/m,
+    );
   });
 
   it('refuses text after a closing quote', async () => {
-    await expectRefused(db, 'tenants', csv(HEADER, 'T1,"One"x,31'), /^tenants\.csv:2: \(csv\): column 2: "x" after the closing quote of a cell; a quote inside a cell in quotes is written as ""$/m);
+    await expectRefused(
+      db,
+      'tenants',
+      csv(HEADER, 'T1,"One"x,31'),
+      /^tenants\.csv:2: \(csv\): column 2: "x" after the closing quote of a cell; a quote inside a cell in quotes is written as ""$/m,
+    );
   });
 
   it('refuses a record larger than 1,000,000 characters', async () => {
-    const issues = await expectRefused(db, 'tenants', csv(HEADER, `T1,${'x'.repeat(1_000_001)},31`), /^tenants\.csv:\d+: \(csv\): a record is larger than 1,000,000 characters$/);
+    const issues = await expectRefused(
+      db,
+      'tenants',
+      csv(HEADER, `T1,${'x'.repeat(1_000_001)},31`),
+      /^tenants\.csv:\d+: \(csv\): a record is larger than 1,000,000 characters$/,
+    );
     expect(issues).toHaveLength(1);
   });
 });
@@ -216,7 +324,8 @@ describe('csv: the line of a structure error', () => {
   // (LF, CR LF or CR alone ends one), however the file ends and however its bytes arrive.
   const OPEN = 'a quoted field is not closed before the end of the file';
   const fields = (n: number): string => `has ${n} fields; the header line has a different number`;
-  const OPENING = 'column 2: a quote inside a cell not in quotes (after "Tw"); put the cell in quotes and write each quote in it as ""';
+  const OPENING =
+    'column 2: a quote inside a cell not in quotes (after "Tw"); put the cell in quotes and write each quote in it as ""';
   const CLOSING = 'column 2: "x" after the closing quote of a cell; a quote inside a cell in quotes is written as ""';
   const BOM = '\uFEFF';
 
@@ -242,7 +351,8 @@ describe('csv: the line of a structure error', () => {
    */
   async function expectStructureError(text: string, expected: string): Promise<void> {
     const bytes = Buffer.from(text);
-    for (const size of [0, 1, 2, 7]) expect(await structureError(bytes, size), `in chunks of ${size || 'all'} bytes`).toBe(expected);
+    for (const size of [0, 1, 2, 7])
+      expect(await structureError(bytes, size), `in chunks of ${size || 'all'} bytes`).toBe(expected);
     const issues = await refused(db, 'tenants', text);
     expect(issues.at(-1)).toBe(`tenants.csv:${expected}`);
   }
@@ -258,7 +368,10 @@ describe('csv: the line of a structure error', () => {
   });
 
   it('names the line where the record starts for an unclosed quote in the middle, after blank lines', async () => {
-    await expectStructureError([HEADER, 'T1,One,31', '', '', 'T2,"Two,20', 'T3,Three,31', 'T4,Four,31', ''].join('\r\n'), `5: (csv): ${OPEN}`);
+    await expectStructureError(
+      [HEADER, 'T1,One,31', '', '', 'T2,"Two,20', 'T3,Three,31', 'T4,Four,31', ''].join('\r\n'),
+      `5: (csv): ${OPEN}`,
+    );
     await expectStructureError(`${HEADER}\nT1,One,31\n\r\n\nT2,"Two,20\nT3,Three,31\n`, `5: (csv): ${OPEN}`);
   });
 
@@ -267,12 +380,21 @@ describe('csv: the line of a structure error', () => {
   });
 
   it('names the line of an unclosed quote after quoted cells holding CR LF', async () => {
-    await expectStructureError([HEADER, 'T1,"One\r\nline",31', 'T2,"Two\r\nlines",31', 'T3,"Three,31'].join('\r\n'), `6: (csv): ${OPEN}`);
-    await expectStructureError([HEADER, 'T1,"One\r\nline",31', 'T2,"Two\r\nlines",31', 'T3,"Three,31', ''].join('\n'), `6: (csv): ${OPEN}`);
+    await expectStructureError(
+      [HEADER, 'T1,"One\r\nline",31', 'T2,"Two\r\nlines",31', 'T3,"Three,31'].join('\r\n'),
+      `6: (csv): ${OPEN}`,
+    );
+    await expectStructureError(
+      [HEADER, 'T1,"One\r\nline",31', 'T2,"Two\r\nlines",31', 'T3,"Three,31', ''].join('\n'),
+      `6: (csv): ${OPEN}`,
+    );
   });
 
   it('names the line of a quote in an unquoted cell after a record whose quoted cell holds CR LF (CR LF file)', async () => {
-    await expectStructureError([HEADER, 'T1,"One\r\nline",31', 'T2,Tw"o,20', 'T3,Three,31', ''].join('\r\n'), `4: (csv): ${OPENING}`);
+    await expectStructureError(
+      [HEADER, 'T1,"One\r\nline",31', 'T2,Tw"o,20', 'T3,Three,31', ''].join('\r\n'),
+      `4: (csv): ${OPENING}`,
+    );
   });
 
   it('names the line of a quote in an unquoted cell after a record whose quoted cell holds CR LF (LF file)', async () => {
@@ -284,20 +406,35 @@ describe('csv: the line of a structure error', () => {
   });
 
   it('counts every CR LF in the quoted cells of earlier records once', async () => {
-    await expectStructureError([HEADER, 'T1,"a\r\nb\r\nc","d\r\ne"', 'T2,"f\r\ng",31', 'T3,Tw"o,20', ''].join('\r\n'), `8: (csv): ${OPENING}`);
+    await expectStructureError(
+      [HEADER, 'T1,"a\r\nb\r\nc","d\r\ne"', 'T2,"f\r\ng",31', 'T3,Tw"o,20', ''].join('\r\n'),
+      `8: (csv): ${OPENING}`,
+    );
   });
 
   it('names the line of text after a closing quote after a record whose quoted cell holds CR LF', async () => {
-    await expectStructureError([HEADER, 'T1,"One\r\nline",31', 'T2,"Two"x,20', ''].join('\r\n'), `4: (csv): ${CLOSING}`);
+    await expectStructureError(
+      [HEADER, 'T1,"One\r\nline",31', 'T2,"Two"x,20', ''].join('\r\n'),
+      `4: (csv): ${CLOSING}`,
+    );
   });
 
   it('names the line where a record spanning lines starts for a bad quote on its second line', async () => {
-    await expectStructureError(`${HEADER}\nT1,"One\r\nline",3"1\nT2,Two,31\n`, '2: (csv): column 3: a quote inside a cell not in quotes (after "3"); put the cell in quotes and write each quote in it as ""');
+    await expectStructureError(
+      `${HEADER}\nT1,"One\r\nline",3"1\nT2,Two,31\n`,
+      '2: (csv): column 3: a quote inside a cell not in quotes (after "3"); put the cell in quotes and write each quote in it as ""',
+    );
   });
 
   it('names the line of a wrong field count after multi-line quoted cells', async () => {
-    await expectStructureError(`${HEADER}\nT1,"One\r\nline",31\nT2,"Two\nlines",20\nT3,Three\nT4,Four,31\n`, `6: (csv): ${fields(2)}`);
-    await expectStructureError([HEADER, 'T1,"One\r\nline",31', 'T2,"Two\nlines",20', 'T3,Three,31,x'].join('\r\n'), `6: (csv): ${fields(4)}`);
+    await expectStructureError(
+      `${HEADER}\nT1,"One\r\nline",31\nT2,"Two\nlines",20\nT3,Three\nT4,Four,31\n`,
+      `6: (csv): ${fields(2)}`,
+    );
+    await expectStructureError(
+      [HEADER, 'T1,"One\r\nline",31', 'T2,"Two\nlines",20', 'T3,Three,31,x'].join('\r\n'),
+      `6: (csv): ${fields(4)}`,
+    );
   });
 
   it('names the lines of a file that starts with a byte order mark', async () => {
@@ -308,16 +445,29 @@ describe('csv: the line of a structure error', () => {
   });
 
   // An encoding problem counts lines the same way as a structure problem: LF, CR LF, or a CR alone.
-  const NOT_UTF8 = 'is not valid UTF-8 (save the file as UTF-8, or import a Shift_JIS/cp932 file with --encoding cp932)';
+  const NOT_UTF8 =
+    'is not valid UTF-8 (save the file as UTF-8, or import a Shift_JIS/cp932 file with --encoding cp932)';
   const NUL = 'contains a NUL byte; is this a text file?';
-  const bytesOf = (...parts: (string | number[])[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+  const bytesOf = (...parts: (string | number[])[]): Buffer =>
+    Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
 
   it.each([
     ['a CR alone in a quoted cell before it', bytesOf(`${HEADER}\nT1,"x\ry",31\nT2,`, [0xff], ',20\n'), 4],
-    ['CR LF line ends (a CR LF split between chunks is one line end)', bytesOf(`${HEADER}\r\nT1,One,31\r\nT2,`, [0xff], ',20\r\n'), 3],
-    ['CR LF and a CR alone in quoted cells before it', bytesOf(`${HEADER}\r\nT1,"a\r\nb\rc",31\r\nT2,`, [0xe3, 0x81], ',20\r\n'), 5],
+    [
+      'CR LF line ends (a CR LF split between chunks is one line end)',
+      bytesOf(`${HEADER}\r\nT1,One,31\r\nT2,`, [0xff], ',20\r\n'),
+      3,
+    ],
+    [
+      'CR LF and a CR alone in quoted cells before it',
+      bytesOf(`${HEADER}\r\nT1,"a\r\nb\rc",31\r\nT2,`, [0xe3, 0x81], ',20\r\n'),
+      5,
+    ],
   ])('names the line of bytes that are not UTF-8 after %s', async (_how, bytes, line) => {
-    for (const size of [0, 1, 2, 7]) expect(await structureError(bytes, size), `in chunks of ${size || 'all'} bytes`).toBe(`${line}: (encoding): ${NOT_UTF8}`);
+    for (const size of [0, 1, 2, 7])
+      expect(await structureError(bytes, size), `in chunks of ${size || 'all'} bytes`).toBe(
+        `${line}: (encoding): ${NOT_UTF8}`,
+      );
   });
 
   it('names the line where the header starts for a file whose lines end with CR alone', async () => {
@@ -328,7 +478,10 @@ describe('csv: the line of a structure error', () => {
 
   it('names the line of a NUL byte after a CR alone in a quoted cell, the line a structure error there gets', async () => {
     for (const size of [0, 1, 2, 7]) {
-      expect(await structureError(Buffer.from(`${HEADER}\nT1,"x\ry",31\nT2,a\u0000b,20\n`), size), `in chunks of ${size || 'all'} bytes`).toBe(`4: (encoding): ${NUL}`);
+      expect(
+        await structureError(Buffer.from(`${HEADER}\nT1,"x\ry",31\nT2,a\u0000b,20\n`), size),
+        `in chunks of ${size || 'all'} bytes`,
+      ).toBe(`4: (encoding): ${NUL}`);
     }
     await expectStructureError(`${HEADER}\nT1,"x\ry",31\nT2,Tw"o,20\n`, `4: (csv): ${OPENING}`);
   });
@@ -341,7 +494,9 @@ describe('csv: empty files', () => {
     ['a file holding only a byte order mark', '\uFEFF'],
   ])('refuses %s as a whole, without a line', async (_what, text) => {
     const err = await inputError('tenants', text);
-    expect(err.issues).toEqual([{ file: 'tenants.csv', line: 0, field: '', message: 'is empty: a header line naming the columns is expected' }]);
+    expect(err.issues).toEqual([
+      { file: 'tenants.csv', line: 0, field: '', message: 'is empty: a header line naming the columns is expected' },
+    ]);
     expect(formatIssue(err.issues[0]!)).toBe('tenants.csv: is empty: a header line naming the columns is expected');
     expect(err.message).toBe('tenants.csv: refused, 1 problem; nothing was imported');
   });
@@ -394,10 +549,19 @@ describe('csv: files on disk and what a result records', () => {
     const ctx = { db, now: '2026-11-01T00:00:00.000Z', defaultCurrency: 'JPY' as const, defaultLocale: 'ja' as const };
     const result = await importFile(IMPORT_KINDS.tenants as AnyImportKind, { path: file }, ctx, { maxErrors: 100 });
     expect(result).toEqual({
-      kind: 'tenants', file: 'tenants-2026-10.csv', rows: 1, inserted: 1, updated: 0, unchanged: 0,
-      bytes: Buffer.byteLength(text), sha256: crypto.createHash('sha256').update(text).digest('hex'),
+      kind: 'tenants',
+      file: 'tenants-2026-10.csv',
+      rows: 1,
+      inserted: 1,
+      updated: 0,
+      unchanged: 0,
+      bytes: Buffer.byteLength(text),
+      sha256: crypto.createHash('sha256').update(text).digest('hex'),
     });
-    const audit = db.prepare("SELECT action, subject, detail FROM audit_log WHERE action = 'import'").all() as { subject: string; detail: string }[];
+    const audit = db.prepare("SELECT action, subject, detail FROM audit_log WHERE action = 'import'").all() as {
+      subject: string;
+      detail: string;
+    }[];
     expect(audit).toHaveLength(1);
     expect(audit[0]!.subject).toBe('tenants');
     expect(JSON.parse(audit[0]!.detail)).toEqual(result);
@@ -406,8 +570,12 @@ describe('csv: files on disk and what a result records', () => {
   it('refuses a path that does not exist or is a folder', async () => {
     const ctx = { db, now: '2026-11-01T00:00:00.000Z', defaultCurrency: 'JPY' as const, defaultLocale: 'ja' as const };
     const missing = path.join(store.dir, 'missing.csv');
-    await expect(importFile(IMPORT_KINDS.tenants as AnyImportKind, { path: missing }, ctx, { maxErrors: 100 })).rejects.toThrow(`${missing}: cannot be read (ENOENT)`);
-    await expect(importFile(IMPORT_KINDS.tenants as AnyImportKind, { path: store.dir }, ctx, { maxErrors: 100 })).rejects.toThrow(`${store.dir}: is not a file`);
+    await expect(
+      importFile(IMPORT_KINDS.tenants as AnyImportKind, { path: missing }, ctx, { maxErrors: 100 }),
+    ).rejects.toThrow(`${missing}: cannot be read (ENOENT)`);
+    await expect(
+      importFile(IMPORT_KINDS.tenants as AnyImportKind, { path: store.dir }, ctx, { maxErrors: 100 }),
+    ).rejects.toThrow(`${store.dir}: is not a file`);
   });
 
   it('names the file as given in every message', async () => {

@@ -51,23 +51,214 @@ const VALID: Record<ImportKindName, string[][]> = {
     ['LP1', 'T1', 'platform one', '', ''],
   ],
   catalog: [
-    ['product_id', 'priority', 'applicable_from', 'applicable_to', 'category', 'resource_identifier', 'unit_code', 'unit_price', 'product_name',
-      'description', 'charge_type', 'time_basis', 'monthly_cap', 'plan_group', 'rule', 'rule_params', 'currency', 'service'],
-    ['NP-1', '0', '2020-01-01T00:00:00Z', '', 'vm', 'img9', 'hour', '1.25', 'New VM', 'desc', '', 'operating', '', '', '', '', 'JPY', ''],
-    ['NP-2', '0', '2020-01-01T00:00:00Z', '2030-01-01T00:00:00.000Z', 'volume', 'vol', 'minute', '0.014881', 'Volume', '', 'capped', 'deployed', '600', '', '', '', 'JPY', 'Cloud'],
-    ['NP-3', '1', '2020-01-01T00:00:00Z', '', 'guest_image', 'win', 'month', '10200', 'Guest image', '', 'monthly_fixed', '', '', '', 'per_vm_flat', 'max_vms=7;flat_price=66000', 'JPY', ''],
+    [
+      'product_id',
+      'priority',
+      'applicable_from',
+      'applicable_to',
+      'category',
+      'resource_identifier',
+      'unit_code',
+      'unit_price',
+      'product_name',
+      'description',
+      'charge_type',
+      'time_basis',
+      'monthly_cap',
+      'plan_group',
+      'rule',
+      'rule_params',
+      'currency',
+      'service',
+    ],
+    [
+      'NP-1',
+      '0',
+      '2020-01-01T00:00:00Z',
+      '',
+      'vm',
+      'img9',
+      'hour',
+      '1.25',
+      'New VM',
+      'desc',
+      '',
+      'operating',
+      '',
+      '',
+      '',
+      '',
+      'JPY',
+      '',
+    ],
+    [
+      'NP-2',
+      '0',
+      '2020-01-01T00:00:00Z',
+      '2030-01-01T00:00:00.000Z',
+      'volume',
+      'vol',
+      'minute',
+      '0.014881',
+      'Volume',
+      '',
+      'capped',
+      'deployed',
+      '600',
+      '',
+      '',
+      '',
+      'JPY',
+      'Cloud',
+    ],
+    [
+      'NP-3',
+      '1',
+      '2020-01-01T00:00:00Z',
+      '',
+      'guest_image',
+      'win',
+      'month',
+      '10200',
+      'Guest image',
+      '',
+      'monthly_fixed',
+      '',
+      '',
+      '',
+      'per_vm_flat',
+      'max_vms=7;flat_price=66000',
+      'JPY',
+      '',
+    ],
   ],
   usage: [
-    ['record_id', 'tenant_name', 'lplatform_id', 'resource_id', 'resource_name', 'resource_kind', 'component', 'product_id', 'time_kind', 'start_at',
-      'end_at', 'quantity', 'cpu_count', 'clock_ghz', 'size_gb', 'vm_count', 'vcpu'],
-    ['r1', 'T1', 'LP1', 'srv1', 'Server 1', 'virtual_server', '', 'VM-1', 'operating', '2026-10-01T00:00:00Z', '2026-10-01T05:00:00Z', '', '', '', '', '', ''],
-    ['r2', 'T1', 'LP1', 'srv1', 'Server 1', 'virtual_server', '', 'CPU-1', 'deployed', '2026-10-01T00:00:00Z', '2026-10-02T00:00:00Z', '', '2', '2.5', '', '', ''],
-    ['r3', 'T1', 'LP1', 'srv1', 'Server 1', 'virtual_server', 'disk0', 'MEM-1', 'deployed', '2026-10-01T00:00:00+09:00', '2026-10-02T00:00:00+09:00', '', '', '', '8', '', ''],
-    ['r4', 'T1', 'LP1', 'mon', 'Alarm', 'monitoring', '', 'ALARM', 'quantity', '2026-10-15T00:00:00Z', '', '3', '', '', '', '', ''],
-    ['r5', 'T1', 'LP1', 'gi', 'GI host', 'guest_image', '', 'GI-1', 'deployed', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z', '', '', '', '', '8', ''],
+    [
+      'record_id',
+      'tenant_name',
+      'lplatform_id',
+      'resource_id',
+      'resource_name',
+      'resource_kind',
+      'component',
+      'product_id',
+      'time_kind',
+      'start_at',
+      'end_at',
+      'quantity',
+      'cpu_count',
+      'clock_ghz',
+      'size_gb',
+      'vm_count',
+      'vcpu',
+    ],
+    [
+      'r1',
+      'T1',
+      'LP1',
+      'srv1',
+      'Server 1',
+      'virtual_server',
+      '',
+      'VM-1',
+      'operating',
+      '2026-10-01T00:00:00Z',
+      '2026-10-01T05:00:00Z',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+    ],
+    [
+      'r2',
+      'T1',
+      'LP1',
+      'srv1',
+      'Server 1',
+      'virtual_server',
+      '',
+      'CPU-1',
+      'deployed',
+      '2026-10-01T00:00:00Z',
+      '2026-10-02T00:00:00Z',
+      '',
+      '2',
+      '2.5',
+      '',
+      '',
+      '',
+    ],
+    [
+      'r3',
+      'T1',
+      'LP1',
+      'srv1',
+      'Server 1',
+      'virtual_server',
+      'disk0',
+      'MEM-1',
+      'deployed',
+      '2026-10-01T00:00:00+09:00',
+      '2026-10-02T00:00:00+09:00',
+      '',
+      '',
+      '',
+      '8',
+      '',
+      '',
+    ],
+    [
+      'r4',
+      'T1',
+      'LP1',
+      'mon',
+      'Alarm',
+      'monitoring',
+      '',
+      'ALARM',
+      'quantity',
+      '2026-10-15T00:00:00Z',
+      '',
+      '3',
+      '',
+      '',
+      '',
+      '',
+      '',
+    ],
+    [
+      'r5',
+      'T1',
+      'LP1',
+      'gi',
+      'GI host',
+      'guest_image',
+      '',
+      'GI-1',
+      'deployed',
+      '2026-10-01T00:00:00Z',
+      '2026-11-01T00:00:00Z',
+      '',
+      '',
+      '',
+      '',
+      '8',
+      '',
+    ],
   ],
   coupons: [
-    ['coupon_code', 'tenant_name', 'registered_at', 'discount_type', 'discount_value', 'valid_months', 'valid_until', 'description'],
+    [
+      'coupon_code',
+      'tenant_name',
+      'registered_at',
+      'discount_type',
+      'discount_value',
+      'valid_months',
+      'valid_until',
+      'description',
+    ],
     ['CPN000000001', 'T1', '2026-10-01T00:00:00Z', 'amount', '500', '3', '', 'Welcome'],
     ['CPN000000002', 'T2', '2026-10-01T00:00:00Z', 'percent', '12.5', '', '2027-03-31', 'Spring, "sale"'],
   ],
@@ -88,13 +279,81 @@ function serialize(rows: string[][], quoting: Quoting, eol: string, finalEol: bo
 
 /** Values that have broken CSV readers and validators before. */
 const NASTY = [
-  '', ' ', '"', '""', '"x"', ',', '\r', '\n', '\r\n', '\u0000', '\t', '\u007f', '\uFEFF', '\u2028', '\u00a0', 'é', '😀', '\ud800',
-  '-1', '-0', '+1', '0', '00', '.5', '5.', '1e3', '1,000', 'Infinity', 'NaN', '0x10', '99999999999999999999', '1'.repeat(40),
-  '0.0000001', '123456789012.1234567', '31', '32', '4096', '100001', '-', '2026-02-30T00:00:00Z', '2026-10-10T24:00:00Z',
-  '2026-10-10T00:00:00+19:00', '2026-10-10T00:00:00', '9999-12-31T23:59:59.999-01:00', '1969-12-31T23:59:59Z',
-  '2026-10-10T00:00:00.1234Z', '2026-10-10', '2027-02-29', 'con', 'LPT1', 'T1', 't1', 'T2', 'LP1', 'LP2', 'VM-1', 'ALARM', 'quantity',
-  'operating', 'deployed', 'capped', 'capped_plan', 'per_vm_flat', 'largest_vcpu', 'max_vms=7;flat_price=66000', 'percent', 'amount',
-  'CPN000000001', 'a@example.com', 'A@EXAMPLE.COM', 'x'.repeat(129), 'x'.repeat(1025), '__proto__', 'constructor', 'toString',
+  '',
+  ' ',
+  '"',
+  '""',
+  '"x"',
+  ',',
+  '\r',
+  '\n',
+  '\r\n',
+  '\u0000',
+  '\t',
+  '\u007f',
+  '\uFEFF',
+  '\u2028',
+  '\u00a0',
+  'é',
+  '😀',
+  '\ud800',
+  '-1',
+  '-0',
+  '+1',
+  '0',
+  '00',
+  '.5',
+  '5.',
+  '1e3',
+  '1,000',
+  'Infinity',
+  'NaN',
+  '0x10',
+  '99999999999999999999',
+  '1'.repeat(40),
+  '0.0000001',
+  '123456789012.1234567',
+  '31',
+  '32',
+  '4096',
+  '100001',
+  '-',
+  '2026-02-30T00:00:00Z',
+  '2026-10-10T24:00:00Z',
+  '2026-10-10T00:00:00+19:00',
+  '2026-10-10T00:00:00',
+  '9999-12-31T23:59:59.999-01:00',
+  '1969-12-31T23:59:59Z',
+  '2026-10-10T00:00:00.1234Z',
+  '2026-10-10',
+  '2027-02-29',
+  'con',
+  'LPT1',
+  'T1',
+  't1',
+  'T2',
+  'LP1',
+  'LP2',
+  'VM-1',
+  'ALARM',
+  'quantity',
+  'operating',
+  'deployed',
+  'capped',
+  'capped_plan',
+  'per_vm_flat',
+  'largest_vcpu',
+  'max_vms=7;flat_price=66000',
+  'percent',
+  'amount',
+  'CPN000000001',
+  'a@example.com',
+  'A@EXAMPLE.COM',
+  'x'.repeat(129),
+  'x'.repeat(1025),
+  '__proto__',
+  'constructor',
+  'toString',
 ];
 
 const valueArb: fc.Arbitrary<string> = fc.oneof(
@@ -118,10 +377,16 @@ type Mutation =
 const index = fc.nat({ max: 1000 });
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ op: fc.constant('set' as const), row: index, col: index, value: valueArb }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('insert' as const), row: index, col: index, at: index, value: valueArb }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant('insert' as const), row: index, col: index, at: index, value: valueArb }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('drop-cell' as const), row: index, col: index }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('duplicate-cell' as const), row: index, col: index }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('swap-cells' as const), row: index, col: index, row2: index, col2: index }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('swap-cells' as const), row: index, col: index, row2: index, col2: index }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('drop-row' as const), row: index }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('duplicate-row' as const), row: index }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('swap-rows' as const), row: index, row2: index }) },
@@ -174,12 +439,30 @@ function mutate(rows: readonly string[][], mutations: readonly Mutation[]): stri
 }
 
 /** Byte-level damage after serializing: cut the file, or put a byte anywhere. */
-type ByteDamage = { op: 'none' } | { op: 'truncate'; at: number } | { op: 'insert-byte'; at: number; byte: number } | { op: 'set-byte'; at: number; byte: number };
+type ByteDamage =
+  | { op: 'none' }
+  | { op: 'truncate'; at: number }
+  | { op: 'insert-byte'; at: number; byte: number }
+  | { op: 'set-byte'; at: number; byte: number };
 const byteDamageArb: fc.Arbitrary<ByteDamage> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ op: 'none' as const }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('truncate' as const), at: fc.nat({ max: 100_000 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('insert-byte' as const), at: fc.nat({ max: 100_000 }), byte: fc.integer({ min: 0, max: 255 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('set-byte' as const), at: fc.nat({ max: 100_000 }), byte: fc.integer({ min: 0, max: 255 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('insert-byte' as const),
+      at: fc.nat({ max: 100_000 }),
+      byte: fc.integer({ min: 0, max: 255 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('set-byte' as const),
+      at: fc.nat({ max: 100_000 }),
+      byte: fc.integer({ min: 0, max: 255 }),
+    }),
+  },
 );
 
 function damage(bytes: Buffer, d: ByteDamage): Buffer {
@@ -247,17 +530,31 @@ function lineCount(bytes: Buffer): number {
  * where each problem is, with the store unchanged. Anything else fails the property. With
  * `linesWithinFile`, each problem's line must also be a line the file has.
  */
-async function importChecked(kind: ImportKindName, bytes: Buffer, chunk: number, maxErrors = 100, linesWithinFile = false): Promise<'imported' | 'refused'> {
+async function importChecked(
+  kind: ImportKindName,
+  bytes: Buffer,
+  chunk: number,
+  maxErrors = 100,
+  linesWithinFile = false,
+): Promise<'imported' | 'refused'> {
   const before = fullSnapshot(db);
   const parts: Buffer[] = [];
   if (chunk === 0) parts.push(bytes);
   else for (let i = 0; i < bytes.length; i += chunk) parts.push(bytes.subarray(i, i + chunk));
   let result: ImportResult;
   try {
-    result = await importFile(IMPORT_KINDS[kind] as AnyImportKind, { stream: Readable.from(parts), name: NAME }, { ...CTX, db }, { maxErrors });
+    result = await importFile(
+      IMPORT_KINDS[kind] as AnyImportKind,
+      { stream: Readable.from(parts), name: NAME },
+      { ...CTX, db },
+      { maxErrors },
+    );
   } catch (err) {
     if (!(err instanceof InputError)) {
-      throw new Error(`an import of ${kind} threw ${(err as Error)?.constructor?.name}, not an InputError: ${(err as Error)?.stack ?? String(err)}`, { cause: err });
+      throw new Error(
+        `an import of ${kind} threw ${(err as Error)?.constructor?.name}, not an InputError: ${(err as Error)?.stack ?? String(err)}`,
+        { cause: err },
+      );
     }
     expect(db.inTransaction).toBe(false);
     checkIssues(kind, err, bytes, maxErrors, linesWithinFile);
@@ -265,13 +562,24 @@ async function importChecked(kind: ImportKindName, bytes: Buffer, chunk: number,
     return 'refused';
   }
   expect(db.inTransaction).toBe(false);
-  expect(result).toMatchObject({ kind, file: 'fuzz.csv', bytes: bytes.length, sha256: crypto.createHash('sha256').update(bytes).digest('hex') });
+  expect(result).toMatchObject({
+    kind,
+    file: 'fuzz.csv',
+    bytes: bytes.length,
+    sha256: crypto.createHash('sha256').update(bytes).digest('hex'),
+  });
   expect(result.inserted + result.updated + result.unchanged).toBe(result.rows);
   freshStore();
   return 'imported';
 }
 
-function checkIssues(kind: ImportKindName, err: InputError, bytes: Buffer, maxErrors: number, linesWithinFile: boolean): void {
+function checkIssues(
+  kind: ImportKindName,
+  err: InputError,
+  bytes: Buffer,
+  maxErrors: number,
+  linesWithinFile: boolean,
+): void {
   const spec = IMPORT_KINDS[kind].columns;
   const fields = new Set([...spec.required, ...spec.optional, ...STRUCTURE_FIELDS]);
   const lines = lineCount(bytes);
@@ -290,7 +598,11 @@ function checkIssues(kind: ImportKindName, err: InputError, bytes: Buffer, maxEr
       continue;
     }
     expect(Number.isInteger(issue.line) && issue.line >= 1, where).toBe(true);
-    if (linesWithinFile) expect(issue.line, `${where}: beyond the last line of ${JSON.stringify(bytes.toString('latin1'))}`).toBeLessThanOrEqual(lines);
+    if (linesWithinFile)
+      expect(
+        issue.line,
+        `${where}: beyond the last line of ${JSON.stringify(bytes.toString('latin1'))}`,
+      ).toBeLessThanOrEqual(lines);
     expect(fields.has(issue.field), `${where} (field is not a column of ${kind})`).toBe(true);
   }
 }
@@ -301,19 +613,21 @@ const options: fc.Parameters<unknown> = { seed: SEED, numRuns: RUNS, ...(REPLAY 
 
 /** A valid file of `kind` with a few cells or rows changed, written one of several ways, maybe damaged at byte level. */
 function mutatedFileArb(kind: ImportKindName): fc.Arbitrary<{ bytes: Buffer; chunk: number; maxErrors: number }> {
-  return fc.record({
-    mutations: fc.array(mutationArb, { minLength: 1, maxLength: 4 }),
-    quoting: fc.constantFrom<Quoting>('as-needed', 'as-needed', 'none', 'all'),
-    eol: fc.constantFrom('\n', '\r\n', '\r'),
-    bom: fc.boolean(),
-    finalEol: fc.boolean(),
-    hurt: byteDamageArb,
-    chunk: chunkingArb,
-    maxErrors: fc.constantFrom(100, 100, 3, 1),
-  }).map(({ mutations, quoting, eol, bom, finalEol, hurt, chunk, maxErrors }) => {
-    const text = serialize(mutate(VALID[kind], mutations), quoting, eol, finalEol);
-    return { bytes: damage(Buffer.from((bom ? '\uFEFF' : '') + text), hurt), chunk, maxErrors };
-  });
+  return fc
+    .record({
+      mutations: fc.array(mutationArb, { minLength: 1, maxLength: 4 }),
+      quoting: fc.constantFrom<Quoting>('as-needed', 'as-needed', 'none', 'all'),
+      eol: fc.constantFrom('\n', '\r\n', '\r'),
+      bom: fc.boolean(),
+      finalEol: fc.boolean(),
+      hurt: byteDamageArb,
+      chunk: chunkingArb,
+      maxErrors: fc.constantFrom(100, 100, 3, 1),
+    })
+    .map(({ mutations, quoting, eol, bom, finalEol, hurt, chunk, maxErrors }) => {
+      const text = serialize(mutate(VALID[kind], mutations), quoting, eol, finalEol);
+      return { bytes: damage(Buffer.from((bom ? '\uFEFF' : '') + text), hurt), chunk, maxErrors };
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -328,34 +642,48 @@ describe.each(KINDS)('fuzzing %s files', (kind) => {
   const header = VALID[kind][0]!.join(',');
 
   it('arbitrary bytes are imported or refused with file, line and field', async () => {
-    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), chunkingArb, async (raw, chunk) => {
-      await importChecked(kind, Buffer.from(raw), chunk);
-    }), options);
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), chunkingArb, async (raw, chunk) => {
+        await importChecked(kind, Buffer.from(raw), chunk);
+      }),
+      options,
+    );
   });
 
   it('the header, then arbitrary bytes or text, is imported or refused with file, line and field', async () => {
     const tail = fc.oneof(
       fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
       fc.string({ unit: 'binary', maxLength: 200 }).map((s) => Buffer.from(s)),
-      fc.array(fc.array(valueArb, { maxLength: 20 }), { maxLength: 5 }).map((rows) => Buffer.from(serialize(rows, 'as-needed', '\n', true))),
+      fc
+        .array(fc.array(valueArb, { maxLength: 20 }), { maxLength: 5 })
+        .map((rows) => Buffer.from(serialize(rows, 'as-needed', '\n', true))),
     );
-    await fc.assert(fc.asyncProperty(fc.constantFrom('\n', '\r\n'), tail, chunkingArb, async (eol, rest, chunk) => {
-      await importChecked(kind, Buffer.concat([Buffer.from(header + eol), rest]), chunk);
-    }), options);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('\n', '\r\n'), tail, chunkingArb, async (eol, rest, chunk) => {
+        await importChecked(kind, Buffer.concat([Buffer.from(header + eol), rest]), chunk);
+      }),
+      options,
+    );
   });
 
   it('mutations of a valid file are imported or refused with file, line and field, and a refusal changes nothing', async () => {
     let refusals = 0;
-    await fc.assert(fc.asyncProperty(mutatedFileArb(kind), async ({ bytes, chunk, maxErrors }) => {
-      if ((await importChecked(kind, bytes, chunk, maxErrors)) === 'refused') refusals++;
-    }), options);
+    await fc.assert(
+      fc.asyncProperty(mutatedFileArb(kind), async ({ bytes, chunk, maxErrors }) => {
+        if ((await importChecked(kind, bytes, chunk, maxErrors)) === 'refused') refusals++;
+      }),
+      options,
+    );
     // The mutations must reach the row checks, not only the reader: most runs are refusals.
     expect(refusals).toBeGreaterThan(RUNS / 4);
   });
 
   it('every problem of a refused mutation is on a line the file has', async () => {
-    await fc.assert(fc.asyncProperty(mutatedFileArb(kind), async ({ bytes, chunk, maxErrors }) => {
-      await importChecked(kind, bytes, chunk, maxErrors, true);
-    }), options);
+    await fc.assert(
+      fc.asyncProperty(mutatedFileArb(kind), async ({ bytes, chunk, maxErrors }) => {
+        await importChecked(kind, bytes, chunk, maxErrors, true);
+      }),
+      options,
+    );
   });
 });

@@ -6,23 +6,35 @@ import { dataOnly, expectRefused, rows, useStore } from './support.ts';
 
 const COLUMNS = ['lplatform_id', 'tenant_name', 'lplatform_name', 'returned_at'] as const;
 type Column = (typeof COLUMNS)[number];
-const BASE: Record<Column, string> = { lplatform_id: 'LP9', tenant_name: 'T1', lplatform_name: 'platform nine', returned_at: '' };
+const BASE: Record<Column, string> = {
+  lplatform_id: 'LP9',
+  tenant_name: 'T1',
+  lplatform_name: 'platform nine',
+  returned_at: '',
+};
 const file = (...overrides: Partial<Record<Column, string>>[]): string => rows(COLUMNS, BASE, ...overrides);
 
 const ID_RULE = 'must be 1-64 letters, digits, "_" or "-", starting with a letter or digit';
 const CONTROL = 'contains a control character (CR, LF, tab or similar), which no field may hold';
-const RETURN_FIXED = 'returned_at: L-Platform LP1 was returned at 2026-10-20T00:00:00.000Z; a return cannot be changed or undone';
+const RETURN_FIXED =
+  'returned_at: L-Platform LP1 was returned at 2026-10-20T00:00:00.000Z; a return cannot be changed or undone';
 
 let db: Db;
 useStore(true, (s) => (db = s.db));
 
 function lplatform(id: string): Record<string, unknown> | undefined {
-  return db.prepare('SELECT l.*, t.tenant_name FROM lplatforms l JOIN tenants t USING (tenant_pk) WHERE lplatform_id = ?').get(id) as Record<string, unknown> | undefined;
+  return db
+    .prepare('SELECT l.*, t.tenant_name FROM lplatforms l JOIN tenants t USING (tenant_pk) WHERE lplatform_id = ?')
+    .get(id) as Record<string, unknown> | undefined;
 }
 
 describe('lplatforms: valid rows', () => {
   it('inserts an L-Platform of an existing tenant', async () => {
-    const result = await importText(db, 'lplatforms', file({}, { lplatform_id: 'LP8', tenant_name: 'T2', returned_at: '2026-10-20T09:00:00+0900' }));
+    const result = await importText(
+      db,
+      'lplatforms',
+      file({}, { lplatform_id: 'LP8', tenant_name: 'T2', returned_at: '2026-10-20T09:00:00+0900' }),
+    );
     expect(result).toMatchObject({ rows: 2, inserted: 2, updated: 0, unchanged: 0 });
     expect(lplatform('LP9')).toMatchObject({ tenant_name: 'T1', lplatform_name: 'platform nine', returned_at: null });
     expect(lplatform('LP8')).toMatchObject({ tenant_name: 'T2', returned_at: '2026-10-20T00:00:00.000Z' });
@@ -50,12 +62,21 @@ describe('lplatforms: lplatform_id', () => {
   });
 
   it('refuses an ID that differs from an existing one only in letter case', async () => {
-    await expectRefused(db, 'lplatforms', file({ lplatform_id: 'lp1', tenant_name: 'T1' }),
-      'lplatforms.csv:2: lplatform_id: L-Platform "LP1" exists; IDs that differ only in letter case would share detail file names');
+    await expectRefused(
+      db,
+      'lplatforms',
+      file({ lplatform_id: 'lp1', tenant_name: 'T1' }),
+      'lplatforms.csv:2: lplatform_id: L-Platform "LP1" exists; IDs that differ only in letter case would share detail file names',
+    );
   });
 
   it('refuses one ID twice in a file', async () => {
-    await expectRefused(db, 'lplatforms', file({}, { lplatform_name: 'again' }), 'lplatforms.csv:3: lplatform_id: L-Platform LP9 appears again (first at line 2)');
+    await expectRefused(
+      db,
+      'lplatforms',
+      file({}, { lplatform_name: 'again' }),
+      'lplatforms.csv:3: lplatform_id: L-Platform LP9 appears again (first at line 2)',
+    );
   });
 });
 
@@ -70,8 +91,12 @@ describe('lplatforms: tenant_name', () => {
   });
 
   it('refuses moving an L-Platform to another tenant', async () => {
-    await expectRefused(db, 'lplatforms', file({ lplatform_id: 'LP1', tenant_name: 'T2', lplatform_name: 'platform one' }),
-      'lplatforms.csv:2: tenant_name: L-Platform LP1 belongs to another tenant; an L-Platform cannot move between tenants');
+    await expectRefused(
+      db,
+      'lplatforms',
+      file({ lplatform_id: 'LP1', tenant_name: 'T2', lplatform_name: 'platform one' }),
+      'lplatforms.csv:2: tenant_name: L-Platform LP1 belongs to another tenant; an L-Platform cannot move between tenants',
+    );
   });
 });
 
@@ -82,13 +107,22 @@ describe('lplatforms: lplatform_name', () => {
     ['holding a line feed', 'platform\nnine', CONTROL],
     ['holding a tab', 'platform\tnine', CONTROL],
   ])('refuses a name %s', async (_what, name, message) => {
-    await expectRefused(db, 'lplatforms', file({ lplatform_name: name }), `lplatforms.csv:2: lplatform_name: ${message}`);
+    await expectRefused(
+      db,
+      'lplatforms',
+      file({ lplatform_name: name }),
+      `lplatforms.csv:2: lplatform_name: ${message}`,
+    );
   });
 });
 
 describe('lplatforms: returned_at', () => {
   it.each([
-    ['without a zone', '2026-10-20T00:00:00', '"2026-10-20T00:00:00" is not an ISO 8601 instant with a time zone (the time zone is missing: add Z or an offset such as +09:00)'],
+    [
+      'without a zone',
+      '2026-10-20T00:00:00',
+      '"2026-10-20T00:00:00" is not an ISO 8601 instant with a time zone (the time zone is missing: add Z or an offset such as +09:00)',
+    ],
     ['on 30 February', '2026-02-30T00:00:00Z', '"2026-02-30T00:00:00Z": day 30 does not exist in 2026-02'],
     ['at 25:00', '2026-10-20T25:00:00Z', '"2026-10-20T25:00:00Z": the time of day does not exist'],
   ])('refuses an instant %s', async (_what, value, message) => {
@@ -97,20 +131,38 @@ describe('lplatforms: returned_at', () => {
 
   describe('once set', () => {
     beforeEach(async () => {
-      const result = await importText(db, 'lplatforms', file({ lplatform_id: 'LP1', lplatform_name: 'platform one', returned_at: '2026-10-20T00:00:00Z' }));
+      const result = await importText(
+        db,
+        'lplatforms',
+        file({ lplatform_id: 'LP1', lplatform_name: 'platform one', returned_at: '2026-10-20T00:00:00Z' }),
+      );
       expect(result).toMatchObject({ updated: 1 });
     });
 
     it('cannot be changed', async () => {
-      await expectRefused(db, 'lplatforms', file({ lplatform_id: 'LP1', lplatform_name: 'platform one', returned_at: '2026-10-21T00:00:00Z' }), `lplatforms.csv:2: ${RETURN_FIXED}`);
+      await expectRefused(
+        db,
+        'lplatforms',
+        file({ lplatform_id: 'LP1', lplatform_name: 'platform one', returned_at: '2026-10-21T00:00:00Z' }),
+        `lplatforms.csv:2: ${RETURN_FIXED}`,
+      );
     });
 
     it('cannot be undone', async () => {
-      await expectRefused(db, 'lplatforms', file({ lplatform_id: 'LP1', lplatform_name: 'platform one', returned_at: '' }), `lplatforms.csv:2: ${RETURN_FIXED}`);
+      await expectRefused(
+        db,
+        'lplatforms',
+        file({ lplatform_id: 'LP1', lplatform_name: 'platform one', returned_at: '' }),
+        `lplatforms.csv:2: ${RETURN_FIXED}`,
+      );
     });
 
     it('is unchanged when written in another zone', async () => {
-      const result = await importText(db, 'lplatforms', file({ lplatform_id: 'LP1', lplatform_name: 'platform one', returned_at: '2026-10-20T09:00:00+09:00' }));
+      const result = await importText(
+        db,
+        'lplatforms',
+        file({ lplatform_id: 'LP1', lplatform_name: 'platform one', returned_at: '2026-10-20T09:00:00+09:00' }),
+      );
       expect(result).toMatchObject({ unchanged: 1, updated: 0 });
     });
   });
@@ -128,7 +180,14 @@ describe('lplatforms: idempotency and updates', () => {
   });
 
   it('counts a rename as updated', async () => {
-    const result = await importText(db, 'lplatforms', file({ lplatform_id: 'LP1', lplatform_name: 'platform one renamed' }, { lplatform_id: 'LP2', tenant_name: 'T2', lplatform_name: 'platform two' }));
+    const result = await importText(
+      db,
+      'lplatforms',
+      file(
+        { lplatform_id: 'LP1', lplatform_name: 'platform one renamed' },
+        { lplatform_id: 'LP2', tenant_name: 'T2', lplatform_name: 'platform two' },
+      ),
+    );
     expect(result).toMatchObject({ rows: 2, inserted: 0, updated: 1, unchanged: 1 });
     expect(lplatform('LP1')?.lplatform_name).toBe('platform one renamed');
   });
@@ -137,8 +196,12 @@ describe('lplatforms: idempotency and updates', () => {
 describe('lplatforms: all or nothing', () => {
   it('writes nothing when the last of many lines is bad', async () => {
     const many = Array.from({ length: 40 }, (_, i) => ({ lplatform_id: `LPX${i}` }));
-    await expectRefused(db, 'lplatforms', file(...many, { lplatform_id: 'LP1', tenant_name: 'T2', lplatform_name: 'x' }),
-      'lplatforms.csv:42: tenant_name: L-Platform LP1 belongs to another tenant; an L-Platform cannot move between tenants');
+    await expectRefused(
+      db,
+      'lplatforms',
+      file(...many, { lplatform_id: 'LP1', tenant_name: 'T2', lplatform_name: 'x' }),
+      'lplatforms.csv:42: tenant_name: L-Platform LP1 belongs to another tenant; an L-Platform cannot move between tenants',
+    );
     expect(lplatform('LPX0')).toBeUndefined();
   });
 });

@@ -30,8 +30,14 @@ describe('an import that fails for another reason than its rows', () => {
         };
       },
     };
-    await expect(importFile(exploding, { stream: Readable.from([Buffer.from(TENANTS)]), name: 't.csv' }, { ...CTX, db }, { maxErrors: 10 }))
-      .rejects.toThrow('disk went away');
+    await expect(
+      importFile(
+        exploding,
+        { stream: Readable.from([Buffer.from(TENANTS)]), name: 't.csv' },
+        { ...CTX, db },
+        { maxErrors: 10 },
+      ),
+    ).rejects.toThrow('disk went away');
     expect(db.inTransaction).toBe(false);
     expect(snapshot(db)).toEqual(before);
   });
@@ -43,17 +49,26 @@ describe('an import that fails for another reason than its rows', () => {
       await new Promise((r) => setTimeout(r, 5));
       throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
     }
-    const err = await importFile(tenantsKind, { stream: Readable.from(failing()), name: 't.csv' }, { ...CTX, db }, { maxErrors: 10 }).catch((e: unknown) => e);
+    const err = await importFile(
+      tenantsKind,
+      { stream: Readable.from(failing()), name: 't.csv' },
+      { ...CTX, db },
+      { maxErrors: 10 },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as InputError).issues.map((i) => `${i.file}:${i.line}: ${i.message}`)).toEqual(['t.csv:0: cannot be read (EIO)']);
+    expect((err as InputError).issues.map((i) => `${i.file}:${i.line}: ${i.message}`)).toEqual([
+      't.csv:0: cannot be read (EIO)',
+    ]);
     expect(db.inTransaction).toBe(false);
     expect(snapshot(db)).toEqual(before);
   });
 
-  it('inside a caller\'s transaction, a refused file rolls back to its savepoint only', async () => {
+  it("inside a caller's transaction, a refused file rolls back to its savepoint only", async () => {
     db.exec('BEGIN');
     await importText(db, 'tenants', 'tenant_name,display_name,cutoff_day\nT1,One,31\n');
-    await expect(importText(db, 'tenants', 'tenant_name,display_name,cutoff_day\nT2,Two,31\nT3,Three,99\n')).rejects.toBeInstanceOf(InputError);
+    await expect(
+      importText(db, 'tenants', 'tenant_name,display_name,cutoff_day\nT2,Two,31\nT3,Three,99\n'),
+    ).rejects.toBeInstanceOf(InputError);
     expect(db.inTransaction).toBe(true);
     db.exec('COMMIT');
     expect(db.prepare('SELECT tenant_name FROM tenants ORDER BY 1').pluck().all()).toEqual(['T1']);
@@ -68,21 +83,38 @@ describe('UTF-8 across read chunks', () => {
     return Readable.from(parts);
   }
   // Locale en: statements in UTF-8, which holds the emoji (cp932, the default for ja, does not).
-  const lines = ['tenant_name,display_name,cutoff_day,locale', ...Array.from({ length: 40 }, (_, i) => `T${i},テナント名前${i}🙂,31,en`)];
+  const lines = [
+    'tenant_name,display_name,cutoff_day,locale',
+    ...Array.from({ length: 40 }, (_, i) => `T${i},テナント名前${i}🙂,31,en`),
+  ];
 
   it.each([1, 2, 3, 5, 7, 64])('accepts valid Japanese text split every %i bytes', async (size) => {
-    const r = await importFile(tenantsKind, { stream: chunked(Buffer.from(lines.join('\n') + '\n'), size), name: 't.csv' }, { ...CTX, db }, { maxErrors: 10 });
+    const r = await importFile(
+      tenantsKind,
+      { stream: chunked(Buffer.from(lines.join('\n') + '\n'), size), name: 't.csv' },
+      { ...CTX, db },
+      { maxErrors: 10 },
+    );
     expect(r.inserted).toBe(40);
-    expect(db.prepare("SELECT display_name FROM tenants WHERE tenant_name = 'T7'").pluck().get()).toBe('テナント名前7🙂');
+    expect(db.prepare("SELECT display_name FROM tenants WHERE tenant_name = 'T7'").pluck().get()).toBe(
+      'テナント名前7🙂',
+    );
   });
 
   it.each([1, 2, 3, 5, 7, 64])('places a Shift_JIS byte pair on its line when split every %i bytes', async (size) => {
     const bytes = Buffer.concat([
       Buffer.from(lines.slice(0, 31).join('\n') + '\n'),
-      Buffer.from('TX,', 'latin1'), Buffer.from([0x83, 0x65]), Buffer.from(',31,en\n'),
+      Buffer.from('TX,', 'latin1'),
+      Buffer.from([0x83, 0x65]),
+      Buffer.from(',31,en\n'),
       Buffer.from(lines.slice(31).join('\n') + '\n'),
     ]);
-    const err = await importFile(tenantsKind, { stream: chunked(bytes, size), name: 't.csv' }, { ...CTX, db }, { maxErrors: 10 }).catch((e: unknown) => e);
+    const err = await importFile(
+      tenantsKind,
+      { stream: chunked(bytes, size), name: 't.csv' },
+      { ...CTX, db },
+      { maxErrors: 10 },
+    ).catch((e: unknown) => e);
     expect((err as InputError).issues.map((i) => `${i.line}: ${i.field}`)).toEqual(['32: (encoding)']);
   });
 });

@@ -13,7 +13,11 @@ export function cell(value: string): string {
  * A CSV file of `columns` whose rows are `base` with each override applied in turn
  * (first data row is line 2).
  */
-export function rows<C extends string>(columns: readonly C[], base: Record<C, string>, ...overrides: Partial<Record<C, string>>[]): string {
+export function rows<C extends string>(
+  columns: readonly C[],
+  base: Record<C, string>,
+  ...overrides: Partial<Record<C, string>>[]
+): string {
   const lines = overrides.map((o) => columns.map((c) => cell(o[c] ?? base[c])).join(','));
   return [columns.join(','), ...lines].join('\n') + '\n';
 }
@@ -22,7 +26,12 @@ export function rows<C extends string>(columns: readonly C[], base: Record<C, st
  * Imports `text`, expects it to be refused with exactly the `expected` issues (a string must match
  * the whole `file:line: field: message`, a RegExp part of it) and the store to be unchanged.
  */
-export async function expectRefused(db: Db, kind: ImportKindName, text: string | Buffer, ...expected: (string | RegExp)[]): Promise<string[]> {
+export async function expectRefused(
+  db: Db,
+  kind: ImportKindName,
+  text: string | Buffer,
+  ...expected: (string | RegExp)[]
+): Promise<string[]> {
   const before = snapshot(db);
   const issues = await refused(db, kind, text);
   expect(issues).toHaveLength(expected.length);
@@ -41,13 +50,19 @@ export function dataOnly(snap: Record<string, unknown[]>): Record<string, unknow
 }
 
 /** Inserts a finalized (fixed) statement for `tenantName` and `month` directly into the store. */
-export function insertFixedStatement(db: Db, tenantName: string, month = '2026-10', periodStart = '2026-10-01T00:00:00.000Z', periodEnd = '2026-11-01T00:00:00.000Z'): void {
+export function insertFixedStatement(
+  db: Db,
+  tenantName: string,
+  month = '2026-10',
+  periodStart = '2026-10-01T00:00:00.000Z',
+  periodEnd = '2026-11-01T00:00:00.000Z',
+): void {
   const tenantPk = db.prepare('SELECT tenant_pk FROM tenants WHERE tenant_name = ?').pluck().get(tenantName);
-  db.prepare(`INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency,
+  db.prepare(
+    `INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency,
     subtotal, tax, total, finalized_at, created_at, updated_at)
-    VALUES (?, ?, ?, ?, 'fixed', 'JPY', '0', '0', '0', ?, ?, ?)`).run(
-    tenantPk, month, periodStart, periodEnd, periodEnd, periodEnd, periodEnd,
-  );
+    VALUES (?, ?, ?, ?, 'fixed', 'JPY', '0', '0', '0', ?, ?, ?)`,
+  ).run(tenantPk, month, periodStart, periodEnd, periodEnd, periodEnd, periodEnd);
 }
 
 /**

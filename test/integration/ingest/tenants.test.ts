@@ -7,13 +7,19 @@ import { dataOnly, expectRefused, insertFixedStatement, rows, useStore } from '.
 const COLUMNS = ['tenant_name', 'display_name', 'cutoff_day', 'locale', 'currency', 'deleted_at'] as const;
 type Column = (typeof COLUMNS)[number];
 const BASE: Record<Column, string> = {
-  tenant_name: 'T9', display_name: 'Tenant Nine', cutoff_day: '31', locale: 'ja', currency: 'JPY', deleted_at: '',
+  tenant_name: 'T9',
+  display_name: 'Tenant Nine',
+  cutoff_day: '31',
+  locale: 'ja',
+  currency: 'JPY',
+  deleted_at: '',
 };
 const file = (...overrides: Partial<Record<Column, string>>[]): string => rows(COLUMNS, BASE, ...overrides);
 
 const NAME_RULE = 'must be 1-32 letters, digits, "_" or "-", starting with a letter or digit';
 const CONTROL = 'contains a control character (CR, LF, tab or similar), which no field may hold';
-const NO_ZONE = 'is not an ISO 8601 instant with a time zone (the time zone is missing: add Z or an offset such as +09:00)';
+const NO_ZONE =
+  'is not an ISO 8601 instant with a time zone (the time zone is missing: add Z or an offset such as +09:00)';
 
 let db: Db;
 useStore(true, (s) => (db = s.db));
@@ -26,7 +32,14 @@ describe('tenants: valid rows', () => {
   it('inserts a tenant, filling locale and currency from the defaults when empty', async () => {
     const result = await importText(db, 'tenants', file({ locale: '', currency: '' }));
     expect(result).toMatchObject({ kind: 'tenants', rows: 1, inserted: 1, updated: 0, unchanged: 0 });
-    expect(tenant('T9')).toMatchObject({ display_name: 'Tenant Nine', cutoff_day: 31, locale: 'ja', currency: 'JPY', deleted_at: null, pending_cutoff_day: null });
+    expect(tenant('T9')).toMatchObject({
+      display_name: 'Tenant Nine',
+      cutoff_day: 31,
+      locale: 'ja',
+      currency: 'JPY',
+      deleted_at: null,
+      pending_cutoff_day: null,
+    });
   });
 
   it('accepts a file without the optional columns', async () => {
@@ -36,7 +49,9 @@ describe('tenants: valid rows', () => {
   });
 
   it.each([
-    ['1', 1], ['31', 31], ['07', 7],
+    ['1', 1],
+    ['31', 31],
+    ['07', 7],
   ])('accepts cutoff_day %s', async (given, stored) => {
     await importText(db, 'tenants', file({ cutoff_day: given }));
     expect(tenant('T9')?.cutoff_day).toBe(stored);
@@ -99,12 +114,21 @@ describe('tenants: tenant_name', () => {
   });
 
   it('refuses a name that differs from an existing one only in letter case', async () => {
-    await expectRefused(db, 'tenants', file({ tenant_name: 't1' }),
-      'tenants.csv:2: tenant_name: tenant "T1" exists; names that differ only in letter case would share statement file names');
+    await expectRefused(
+      db,
+      'tenants',
+      file({ tenant_name: 't1' }),
+      'tenants.csv:2: tenant_name: tenant "T1" exists; names that differ only in letter case would share statement file names',
+    );
   });
 
   it('refuses the same tenant twice in one file, naming the first line', async () => {
-    await expectRefused(db, 'tenants', file({}, { tenant_name: 'T8' }, { display_name: 'Other' }), 'tenants.csv:4: tenant_name: tenant T9 appears again (first at line 2)');
+    await expectRefused(
+      db,
+      'tenants',
+      file({}, { tenant_name: 'T8' }, { display_name: 'Other' }),
+      'tenants.csv:4: tenant_name: tenant T9 appears again (first at line 2)',
+    );
   });
 });
 
@@ -122,7 +146,11 @@ describe('tenants: display_name', () => {
   });
 
   it('accepts exactly 128 characters, a comma and quotes', async () => {
-    await importText(db, 'tenants', file({ display_name: 'x'.repeat(128) }, { tenant_name: 'T8', display_name: 'Nine, "the" tenant' }));
+    await importText(
+      db,
+      'tenants',
+      file({ display_name: 'x'.repeat(128) }, { tenant_name: 'T8', display_name: 'Nine, "the" tenant' }),
+    );
     expect(tenant('T9')?.display_name).toBe('x'.repeat(128));
     expect(tenant('T8')?.display_name).toBe('Nine, "the" tenant');
   });
@@ -150,7 +178,12 @@ describe('tenants: locale and currency', () => {
   });
 
   it.each(['GBP', 'jpy', 'YEN', '¥'])('refuses currency %s', async (currency) => {
-    await expectRefused(db, 'tenants', file({ currency }), 'tenants.csv:2: currency: must be one of JPY, USD, EUR, SGD');
+    await expectRefused(
+      db,
+      'tenants',
+      file({ currency }),
+      'tenants.csv:2: currency: must be one of JPY, USD, EUR, SGD',
+    );
   });
 });
 
@@ -159,13 +192,21 @@ describe('tenants: deleted_at', () => {
     ['without a zone', '2026-10-01T00:00:00', `"2026-10-01T00:00:00" ${NO_ZONE}`],
     ['on 30 February', '2026-02-30T00:00:00Z', '"2026-02-30T00:00:00Z": day 30 does not exist in 2026-02'],
     ['at 25:00', '2026-10-01T25:00:00Z', '"2026-10-01T25:00:00Z": the time of day does not exist'],
-    ['with four fraction digits', '2026-10-01T00:00:00.1234Z', '"2026-10-01T00:00:00.1234Z" is not an ISO 8601 instant with a time zone (at most 3 fraction digits)'],
+    [
+      'with four fraction digits',
+      '2026-10-01T00:00:00.1234Z',
+      '"2026-10-01T00:00:00.1234Z" is not an ISO 8601 instant with a time zone (at most 3 fraction digits)',
+    ],
   ])('refuses an instant %s', async (_what, value, message) => {
     await expectRefused(db, 'tenants', file({ deleted_at: value }), `tenants.csv:2: deleted_at: ${message}`);
   });
 
   it('sets a deletion on an existing tenant (updated)', async () => {
-    const result = await importText(db, 'tenants', 'tenant_name,display_name,cutoff_day,locale,currency,deleted_at\nT1,Tenant One,31,ja,JPY,2026-10-15T00:00:00Z\n');
+    const result = await importText(
+      db,
+      'tenants',
+      'tenant_name,display_name,cutoff_day,locale,currency,deleted_at\nT1,Tenant One,31,ja,JPY,2026-10-15T00:00:00Z\n',
+    );
     expect(result).toMatchObject({ updated: 1, inserted: 0, unchanged: 0 });
     expect(tenant('T1')?.deleted_at).toBe('2026-10-15T00:00:00.000Z');
   });
@@ -177,18 +218,30 @@ describe('tenants: deleted_at', () => {
     });
 
     it('cannot be changed to another instant', async () => {
-      await expectRefused(db, 'tenants', `${header}\nT1,Tenant One,31,ja,JPY,2026-10-16T00:00:00Z\n`,
-        'tenants.csv:2: deleted_at: tenant T1 was deleted at 2026-10-15T00:00:00.000Z; a deletion cannot be changed or undone');
+      await expectRefused(
+        db,
+        'tenants',
+        `${header}\nT1,Tenant One,31,ja,JPY,2026-10-16T00:00:00Z\n`,
+        'tenants.csv:2: deleted_at: tenant T1 was deleted at 2026-10-15T00:00:00.000Z; a deletion cannot be changed or undone',
+      );
     });
 
     it('cannot be undone by an empty cell', async () => {
-      await expectRefused(db, 'tenants', `${header}\nT1,Tenant One,31,ja,JPY,\n`,
-        'tenants.csv:2: deleted_at: tenant T1 was deleted at 2026-10-15T00:00:00.000Z; a deletion cannot be changed or undone');
+      await expectRefused(
+        db,
+        'tenants',
+        `${header}\nT1,Tenant One,31,ja,JPY,\n`,
+        'tenants.csv:2: deleted_at: tenant T1 was deleted at 2026-10-15T00:00:00.000Z; a deletion cannot be changed or undone',
+      );
     });
 
     it('cannot be undone by a file without the deleted_at column', async () => {
-      await expectRefused(db, 'tenants', 'tenant_name,display_name,cutoff_day\nT1,Tenant One,31\n',
-        'tenants.csv:2: deleted_at: tenant T1 was deleted at 2026-10-15T00:00:00.000Z; a deletion cannot be changed or undone');
+      await expectRefused(
+        db,
+        'tenants',
+        'tenant_name,display_name,cutoff_day\nT1,Tenant One,31\n',
+        'tenants.csv:2: deleted_at: tenant T1 was deleted at 2026-10-15T00:00:00.000Z; a deletion cannot be changed or undone',
+      );
     });
 
     it('is unchanged when the same instant is written in another zone', async () => {
@@ -197,16 +250,27 @@ describe('tenants: deleted_at', () => {
     });
 
     it('still lets other fields change', async () => {
-      const result = await importText(db, 'tenants', `${header}\nT1,Tenant One (closed),31,ja,JPY,2026-10-15T00:00:00Z\n`);
+      const result = await importText(
+        db,
+        'tenants',
+        `${header}\nT1,Tenant One (closed),31,ja,JPY,2026-10-15T00:00:00Z\n`,
+      );
       expect(result).toMatchObject({ updated: 1 });
-      expect(tenant('T1')).toMatchObject({ display_name: 'Tenant One (closed)', deleted_at: '2026-10-15T00:00:00.000Z' });
+      expect(tenant('T1')).toMatchObject({
+        display_name: 'Tenant One (closed)',
+        deleted_at: '2026-10-15T00:00:00.000Z',
+      });
     });
   });
 });
 
 describe('tenants: idempotency and updates', () => {
   it('imports the same file twice: inserted N, then unchanged N with the same data', async () => {
-    const text = file({ tenant_name: 'A1' }, { tenant_name: 'A2', deleted_at: '2026-10-01T09:00:00+09:00' }, { tenant_name: 'A3', locale: 'en', currency: 'USD' });
+    const text = file(
+      { tenant_name: 'A1' },
+      { tenant_name: 'A2', deleted_at: '2026-10-01T09:00:00+09:00' },
+      { tenant_name: 'A3', locale: 'en', currency: 'USD' },
+    );
     const first = await importText(db, 'tenants', text);
     expect(first).toMatchObject({ rows: 3, inserted: 3, updated: 0, unchanged: 0 });
     const before = snapshot(db);
@@ -219,9 +283,16 @@ describe('tenants: idempotency and updates', () => {
   });
 
   it('counts a changed display name, locale or currency as updated', async () => {
-    const result = await importText(db, 'tenants', rows(COLUMNS, BASE,
-      { tenant_name: 'T1', display_name: 'Tenant One Renamed', cutoff_day: '31', locale: 'ja', currency: 'JPY' },
-      { tenant_name: 'T2', display_name: 'Tenant Two', cutoff_day: '20', locale: 'ja', currency: 'EUR' }));
+    const result = await importText(
+      db,
+      'tenants',
+      rows(
+        COLUMNS,
+        BASE,
+        { tenant_name: 'T1', display_name: 'Tenant One Renamed', cutoff_day: '31', locale: 'ja', currency: 'JPY' },
+        { tenant_name: 'T2', display_name: 'Tenant Two', cutoff_day: '20', locale: 'ja', currency: 'EUR' },
+      ),
+    );
     expect(result).toMatchObject({ rows: 2, inserted: 0, updated: 2, unchanged: 0 });
     expect(tenant('T1')?.display_name).toBe('Tenant One Renamed');
     expect(tenant('T2')).toMatchObject({ locale: 'ja', currency: 'EUR' });
@@ -238,7 +309,11 @@ describe('tenants: idempotency and updates', () => {
   });
 
   it('changes cutoff_day directly when the tenant has no fixed statement', async () => {
-    const result = await importText(db, 'tenants', 'tenant_name,display_name,cutoff_day,locale,currency\nT1,Tenant One,15,ja,JPY\n');
+    const result = await importText(
+      db,
+      'tenants',
+      'tenant_name,display_name,cutoff_day,locale,currency\nT1,Tenant One,15,ja,JPY\n',
+    );
     expect(result).toMatchObject({ updated: 1 });
     expect(tenant('T1')).toMatchObject({ cutoff_day: 15, pending_cutoff_day: null, pending_cutoff_requested_at: null });
   });
@@ -250,7 +325,11 @@ describe('tenants: idempotency and updates', () => {
     it('keeps cutoff_day and records the new day as pending_cutoff_day', async () => {
       const result = await importText(db, 'tenants', `${header}\nT1,Tenant One,15,ja,JPY\n`);
       expect(result).toMatchObject({ updated: 1 });
-      expect(tenant('T1')).toMatchObject({ cutoff_day: 31, pending_cutoff_day: 15, pending_cutoff_requested_at: '2026-11-01T00:00:00.000Z' });
+      expect(tenant('T1')).toMatchObject({
+        cutoff_day: 31,
+        pending_cutoff_day: 15,
+        pending_cutoff_requested_at: '2026-11-01T00:00:00.000Z',
+      });
     });
 
     it('is unchanged when the pending day is imported again', async () => {
@@ -265,35 +344,71 @@ describe('tenants: idempotency and updates', () => {
       await importText(db, 'tenants', `${header}\nT1,Tenant One,15,ja,JPY\n`);
       const result = await importText(db, 'tenants', `${header}\nT1,Tenant One,31,ja,JPY\n`);
       expect(result).toMatchObject({ updated: 1 });
-      expect(tenant('T1')).toMatchObject({ cutoff_day: 31, pending_cutoff_day: null, pending_cutoff_requested_at: null });
+      expect(tenant('T1')).toMatchObject({
+        cutoff_day: 31,
+        pending_cutoff_day: null,
+        pending_cutoff_requested_at: null,
+      });
     });
 
     it('refuses another currency once the tenant has a finalized month', async () => {
-      await expectRefused(db, 'tenants', `${header}\nT1,Tenant One,31,ja,USD\n`,
-        'tenants.csv:2: currency: tenant T1 is billed in JPY and has usage priced in it; its currency cannot change');
+      await expectRefused(
+        db,
+        'tenants',
+        `${header}\nT1,Tenant One,31,ja,USD\n`,
+        'tenants.csv:2: currency: tenant T1 is billed in JPY and has usage priced in it; its currency cannot change',
+      );
     });
 
     it('refuses another currency once the tenant has usage, even with no finalized month', async () => {
       await importText(db, 'tenants', `${header}\nT7,Tenant Seven,31,ja,JPY\n`);
       await importText(db, 'lplatforms', 'lplatform_id,tenant_name,lplatform_name\nLP7,T7,seven\n');
-      await importText(db, 'usage', 'record_id,tenant_name,lplatform_id,resource_id,resource_kind,product_id,time_kind,start_at,end_at\n'
-        + 'r7,T7,LP7,srv,virtual_server,VM-1,operating,2026-10-01T00:00:00Z,2026-10-01T01:00:00Z\n');
-      await expectRefused(db, 'tenants', `${header}\nT7,Tenant Seven,31,ja,USD\n`,
-        'tenants.csv:2: currency: tenant T7 is billed in JPY and has usage priced in it; its currency cannot change');
-      await expectRefused(db, 'tenants', 'tenant_name,display_name,cutoff_day,deleted_at\nT7,Tenant Seven,31,2026-10-01T00:00:00Z\n',
-        'tenants.csv:2: deleted_at: tenant T7 has usage starting at 2026-10-01T00:00:00.000Z; it cannot have been deleted before that');
-      await expectRefused(db, 'lplatforms', 'lplatform_id,tenant_name,lplatform_name,returned_at\nLP7,T7,seven,2026-09-30T00:00:00Z\n',
-        'lplatforms.csv:2: returned_at: L-Platform LP7 has usage starting at 2026-10-01T00:00:00.000Z; it cannot have been returned before that');
-      expect(await importText(db, 'lplatforms', 'lplatform_id,tenant_name,lplatform_name,returned_at\nLP7,T7,seven,2026-10-01T00:00:00.001Z\n')).toMatchObject({ updated: 1 });
+      await importText(
+        db,
+        'usage',
+        'record_id,tenant_name,lplatform_id,resource_id,resource_kind,product_id,time_kind,start_at,end_at\n' +
+          'r7,T7,LP7,srv,virtual_server,VM-1,operating,2026-10-01T00:00:00Z,2026-10-01T01:00:00Z\n',
+      );
+      await expectRefused(
+        db,
+        'tenants',
+        `${header}\nT7,Tenant Seven,31,ja,USD\n`,
+        'tenants.csv:2: currency: tenant T7 is billed in JPY and has usage priced in it; its currency cannot change',
+      );
+      await expectRefused(
+        db,
+        'tenants',
+        'tenant_name,display_name,cutoff_day,deleted_at\nT7,Tenant Seven,31,2026-10-01T00:00:00Z\n',
+        'tenants.csv:2: deleted_at: tenant T7 has usage starting at 2026-10-01T00:00:00.000Z; it cannot have been deleted before that',
+      );
+      await expectRefused(
+        db,
+        'lplatforms',
+        'lplatform_id,tenant_name,lplatform_name,returned_at\nLP7,T7,seven,2026-09-30T00:00:00Z\n',
+        'lplatforms.csv:2: returned_at: L-Platform LP7 has usage starting at 2026-10-01T00:00:00.000Z; it cannot have been returned before that',
+      );
+      expect(
+        await importText(
+          db,
+          'lplatforms',
+          'lplatform_id,tenant_name,lplatform_name,returned_at\nLP7,T7,seven,2026-10-01T00:00:00.001Z\n',
+        ),
+      ).toMatchObject({ updated: 1 });
     });
 
     it('keeps the request time of a pending cut-off change when another field changes', async () => {
       await importText(db, 'tenants', `${header}\nT1,Tenant One,15,ja,JPY\n`);
       const requested = tenant('T1')!.pending_cutoff_requested_at;
       expect(requested).not.toBeNull();
-      db.prepare("UPDATE tenants SET pending_cutoff_requested_at = '2026-01-01T00:00:00.000Z' WHERE tenant_name = 'T1'").run();
+      db.prepare(
+        "UPDATE tenants SET pending_cutoff_requested_at = '2026-01-01T00:00:00.000Z' WHERE tenant_name = 'T1'",
+      ).run();
       await importText(db, 'tenants', `${header}\nT1,Renamed One,15,ja,JPY\n`);
-      expect(tenant('T1')).toMatchObject({ display_name: 'Renamed One', pending_cutoff_day: 15, pending_cutoff_requested_at: '2026-01-01T00:00:00.000Z' });
+      expect(tenant('T1')).toMatchObject({
+        display_name: 'Renamed One',
+        pending_cutoff_day: 15,
+        pending_cutoff_requested_at: '2026-01-01T00:00:00.000Z',
+      });
     });
 
     it('still accepts the same currency and an empty one', async () => {
@@ -313,22 +428,36 @@ describe('tenants: all or nothing', () => {
 
   it('writes nothing when the last line is bad', async () => {
     const before = snapshot(db);
-    await expectRefused(db, 'tenants', file(...many, { tenant_name: 'M60', cutoff_day: '32' }), 'tenants.csv:62: cutoff_day: must be a whole number from 1 to 31');
+    await expectRefused(
+      db,
+      'tenants',
+      file(...many, { tenant_name: 'M60', cutoff_day: '32' }),
+      'tenants.csv:62: cutoff_day: must be a whole number from 1 to 31',
+    );
     expect(snapshot(db)).toEqual(before);
   });
 
   it('writes nothing, updates included, when a line in the middle is bad', async () => {
-    const text = rows(COLUMNS, BASE,
+    const text = rows(
+      COLUMNS,
+      BASE,
       { tenant_name: 'T1', display_name: 'Renamed', cutoff_day: '31' },
-      ...many.slice(0, 30), { tenant_name: 'bad name' }, ...many.slice(30));
+      ...many.slice(0, 30),
+      { tenant_name: 'bad name' },
+      ...many.slice(30),
+    );
     await expectRefused(db, 'tenants', text, `tenants.csv:33: tenant_name: ${NAME_RULE}`);
     expect(tenant('T1')?.display_name).toBe('Tenant One');
     expect(tenant('M0')).toBeUndefined();
   });
 
   it('reports every bad row of a file, each at its line', async () => {
-    await expectRefused(db, 'tenants', file({ cutoff_day: '0' }, { tenant_name: 'T8' }, { tenant_name: 'T7', locale: 'xx' }),
+    await expectRefused(
+      db,
+      'tenants',
+      file({ cutoff_day: '0' }, { tenant_name: 'T8' }, { tenant_name: 'T7', locale: 'xx' }),
       'tenants.csv:2: cutoff_day: must be a whole number from 1 to 31',
-      'tenants.csv:4: locale: must be one of ja, en');
+      'tenants.csv:4: locale: must be one of ja, en',
+    );
   });
 });

@@ -28,7 +28,9 @@ describe('the HTML mail in a real browser', () => {
         const page = await browser!.page(width);
         try {
           const m = await measure(page, renderStatementMail(mail).html);
-          expect(m.scrollWidth, `the page is ${m.scrollWidth} px wide in a ${width} px window`).toBeLessThanOrEqual(width);
+          expect(m.scrollWidth, `the page is ${m.scrollWidth} px wide in a ${width} px window`).toBeLessThanOrEqual(
+            width,
+          );
           expect(m.smallestFontPx).toBeGreaterThanOrEqual(12);
           const text = flat(m.text);
           expect(text).toContain(mail.locale === 'ja' ? '34,662円' : '1,234,567.89 SGD');

@@ -32,12 +32,19 @@ function capture(onOut: (line: string) => void = () => undefined): Captured {
 async function seededEnv(extra: Record<string, string>): Promise<Record<string, string>> {
   const t = tempDir();
   afterTest(t.cleanup);
-  const env = { DATA_DIR: path.join(t.dir, 'data'), BILLING_TZ: 'UTC', LOG_LEVEL: 'silent', SMTP_TIMEOUT_SECONDS: '5', ...extra };
+  const env = {
+    DATA_DIR: path.join(t.dir, 'data'),
+    BILLING_TZ: 'UTC',
+    LOG_LEVEL: 'silent',
+    SMTP_TIMEOUT_SECONDS: '5',
+    ...extra,
+  };
   expect(await main(['node', 'usage-charges', 'seed-demo', '--as-of', AS_OF], capture(), env)).toBe(0);
   return env;
 }
 
-const DEFAULT_SENDER = 'warning: MAIL_FROM is still the default (usage-charges@localhost.localdomain) while SMTP_URL is set';
+const DEFAULT_SENDER =
+  'warning: MAIL_FROM is still the default (usage-charges@localhost.localdomain) while SMTP_URL is set';
 const NO_ISSUER = 'warning: ISSUER_NAME is not set while SMTP_URL is set';
 
 describe('warnings at start', () => {
@@ -55,7 +62,11 @@ describe('warnings at start', () => {
 
   it('run says nothing when the sender and the issuer are set, or when mails are written as .eml files', async () => {
     const s = await smtpServer();
-    const set = await seededEnv({ SMTP_URL: s.url, MAIL_FROM: 'Billing <billing@example.com>', ISSUER_NAME: 'Example Cloud K.K.' });
+    const set = await seededEnv({
+      SMTP_URL: s.url,
+      MAIL_FROM: 'Billing <billing@example.com>',
+      ISSUER_NAME: 'Example Cloud K.K.',
+    });
     const out = capture();
     expect(await main(['node', 'usage-charges', 'run', '--as-of', AS_OF], out, set)).toBe(0);
     expect(out.lines.err.filter((l) => l.startsWith('warning: '))).toEqual([]);
@@ -78,7 +89,8 @@ describe('warnings at start', () => {
     const exit = main(['node', 'usage-charges', 'schedule'], out, env);
     await Promise.race([started, exit]);
     // Stop it as SIGTERM would, calling only the handler schedule installed (not the test runner's).
-    for (const handler of process.listeners('SIGTERM').filter((h) => !before.has(h))) (handler as (signal: string) => void)('SIGTERM');
+    for (const handler of process.listeners('SIGTERM').filter((h) => !before.has(h)))
+      (handler as (signal: string) => void)('SIGTERM');
     expect(await exit).toBe(0);
     const warnings = out.lines.err.filter((l) => l.startsWith('warning: '));
     expect(warnings).toHaveLength(2);

@@ -27,7 +27,10 @@ function tempFolder(): string {
 
 function config(env: Record<string, string> = {}): Config {
   const dir = tempFolder();
-  return loadConfig({ env: { DATA_DIR: path.join(dir, 'data'), MAIL_FROM, SMTP_TIMEOUT_SECONDS: '5', ...env }, cwd: dir });
+  return loadConfig({
+    env: { DATA_DIR: path.join(dir, 'data'), MAIL_FROM, SMTP_TIMEOUT_SECONDS: '5', ...env },
+    cwd: dir,
+  });
 }
 
 function mailer(cfg: Config): Mailer {
@@ -43,7 +46,10 @@ const STATEMENT = statementMail();
 
 let zipBytes: Buffer | undefined;
 async function zip(): Promise<{ name: string; bytes: Buffer }> {
-  zipBytes ??= buildZip([{ name: 'acme_202610_list.csv', bytes: Buffer.from('a,b\r\n1,2\r\n') }], new Date('2026-11-01T00:00:00Z'));
+  zipBytes ??= buildZip(
+    [{ name: 'acme_202610_list.csv', bytes: Buffer.from('a,b\r\n1,2\r\n') }],
+    new Date('2026-11-01T00:00:00Z'),
+  );
   return { name: 'acme_202610.zip', bytes: zipBytes };
 }
 
@@ -113,7 +119,11 @@ describe('SMTP mailer', () => {
 
   it('gives SMTP_EHLO_NAME in EHLO and sends MAIL_REPLY_TO as the Reply-To', async () => {
     const s = await server();
-    const cfg = config({ SMTP_URL: s.url, SMTP_EHLO_NAME: 'mta1.example.com', MAIL_REPLY_TO: 'Billing Support <support@example.com>' });
+    const cfg = config({
+      SMTP_URL: s.url,
+      SMTP_EHLO_NAME: 'mta1.example.com',
+      MAIL_REPLY_TO: 'Billing Support <support@example.com>',
+    });
     const m = mailer(cfg);
     await m.send(composeMessage(STATEMENT, envelope({ replyTo: cfg.mail.replyTo }), await zip()));
     expect(s.ehloNames).toEqual(['mta1.example.com']);
@@ -127,7 +137,12 @@ describe('SMTP mailer', () => {
   it('lets no display or tenant name add a header or a recipient', async () => {
     const s = await server();
     const m = mailer(config({ SMTP_URL: s.url }));
-    const evil = { ...STATEMENT, locale: 'en' as const, displayName: 'Evil Corp\r\nBcc: evil@example.com', tenantName: 'acme\r\nBcc: evil2@example.com\r\n' };
+    const evil = {
+      ...STATEMENT,
+      locale: 'en' as const,
+      displayName: 'Evil Corp\r\nBcc: evil@example.com',
+      tenantName: 'acme\r\nBcc: evil2@example.com\r\n',
+    };
     await m.send(composeMessage(evil, envelope(), await zip()));
     const { parsed, envelope: smtpEnvelope, raw } = s.messages[0]!;
     expect(parsed.headers.has('bcc')).toBe(false);
@@ -139,7 +154,9 @@ describe('SMTP mailer', () => {
   });
 
   it('reads a 550 to RCPT as permanent, and keeps sending to others', async () => {
-    const s = await server({ rcptReplies: { 'gone@example.net': { code: 550, message: '5.1.1 mailbox unavailable' } } });
+    const s = await server({
+      rcptReplies: { 'gone@example.net': { code: 550, message: '5.1.1 mailbox unavailable' } },
+    });
     const m = mailer(config({ SMTP_URL: s.url }));
     const f = await failure(m.send(composeMessage(STATEMENT, envelope({ to: 'gone@example.net' }), await zip())));
     expect(f).toMatchObject({ permanent: true, serverDown: false, response: '550 5.1.1 mailbox unavailable' });
@@ -184,18 +201,29 @@ describe('SMTP mailer', () => {
   });
 
   it('reads a refused session (greeting 554, sender 553, no STARTTLS when required) as transient with the server down', async () => {
-    const blocked = await server({ rejectConnections: 1, rejectReply: { code: 554, message: '5.7.1 client host blocked' } });
-    let f = await failure(mailer(config({ SMTP_URL: blocked.url })).send(composeMessage(STATEMENT, envelope(), await zip())));
+    const blocked = await server({
+      rejectConnections: 1,
+      rejectReply: { code: 554, message: '5.7.1 client host blocked' },
+    });
+    let f = await failure(
+      mailer(config({ SMTP_URL: blocked.url })).send(composeMessage(STATEMENT, envelope(), await zip())),
+    );
     expect(f).toMatchObject({ permanent: false, serverDown: true });
     expect(f.reason).toContain('554');
 
     const sender = await server({ mailFromReply: { code: 553, message: '5.7.1 sender not owned by user' } });
-    f = await failure(mailer(config({ SMTP_URL: sender.url })).send(composeMessage(STATEMENT, envelope(), await zip())));
+    f = await failure(
+      mailer(config({ SMTP_URL: sender.url })).send(composeMessage(STATEMENT, envelope(), await zip())),
+    );
     expect(f).toMatchObject({ permanent: false, serverDown: true });
     expect(f.reason).toContain('MAIL_FROM');
 
     const plain = await server();
-    f = await failure(mailer(config({ SMTP_URL: plain.url, SMTP_STARTTLS: 'require' })).send(composeMessage(STATEMENT, envelope(), await zip())));
+    f = await failure(
+      mailer(config({ SMTP_URL: plain.url, SMTP_STARTTLS: 'require' })).send(
+        composeMessage(STATEMENT, envelope(), await zip()),
+      ),
+    );
     expect(f).toMatchObject({ permanent: false, serverDown: true });
     expect(f.reason).toContain('SMTP_STARTTLS');
     expect(plain.messages).toHaveLength(0);
@@ -224,7 +252,9 @@ describe('SMTP mailer', () => {
   it('signs with DKIM when configured', async () => {
     const s = await server();
     const keyFile = dkimKey();
-    const m = mailer(config({ SMTP_URL: s.url, DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 'uc2026', DKIM_PRIVATE_KEY_FILE: keyFile }));
+    const m = mailer(
+      config({ SMTP_URL: s.url, DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 'uc2026', DKIM_PRIVATE_KEY_FILE: keyFile }),
+    );
     await m.send(composeMessage(STATEMENT, envelope(), await zip()));
     const signature = dkimSignature(s.messages[0]!.parsed);
     expect(signature).toMatch(/(^|[;\s])d=example\.com;/);
@@ -233,10 +263,25 @@ describe('SMTP mailer', () => {
 
   it('refuses key and CA files it cannot read, naming the setting', () => {
     const dir = tempFolder();
-    expect(() => createMailer(config({ SMTP_URL: 'smtp://127.0.0.1:25', SMTP_CA_FILE: path.join(dir, 'missing-ca.pem') }))).toThrow(/SMTP_CA_FILE/);
-    expect(() => createMailer(config({ SMTP_URL: 'smtp://127.0.0.1:25', DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY_FILE: path.join(dir, 'missing.pem') }))).toThrow(/DKIM_PRIVATE_KEY_FILE/);
+    expect(() =>
+      createMailer(config({ SMTP_URL: 'smtp://127.0.0.1:25', SMTP_CA_FILE: path.join(dir, 'missing-ca.pem') })),
+    ).toThrow(/SMTP_CA_FILE/);
+    expect(() =>
+      createMailer(
+        config({
+          SMTP_URL: 'smtp://127.0.0.1:25',
+          DKIM_DOMAIN: 'example.com',
+          DKIM_SELECTOR: 's1',
+          DKIM_PRIVATE_KEY_FILE: path.join(dir, 'missing.pem'),
+        }),
+      ),
+    ).toThrow(/DKIM_PRIVATE_KEY_FILE/);
     fs.writeFileSync(path.join(dir, 'junk.pem'), 'not a key');
-    expect(() => createMailer(config({ DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY_FILE: path.join(dir, 'junk.pem') }))).toThrow(ConfigError);
+    expect(() =>
+      createMailer(
+        config({ DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY_FILE: path.join(dir, 'junk.pem') }),
+      ),
+    ).toThrow(ConfigError);
   });
 });
 
@@ -248,7 +293,11 @@ function dkimSignature(parsed: ParsedMail): string {
 }
 
 function dkimKey(): string {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   const file = path.join(tempFolder(), 'dkim.pem');
   fs.writeFileSync(file, privateKey, { mode: 0o600 });
   return file;
@@ -318,12 +367,26 @@ describe('.eml mailer (no SMTP_URL)', () => {
 
 describe('smtpOptions', () => {
   it('takes the URL apart and applies the mail settings', () => {
-    const cfg = config({ SMTP_URL: 'smtp://mail.example.com', SMTP_POOL_SIZE: '3', SMTP_RATE_LIMIT: '10', SMTP_TIMEOUT_SECONDS: '20' });
+    const cfg = config({
+      SMTP_URL: 'smtp://mail.example.com',
+      SMTP_POOL_SIZE: '3',
+      SMTP_RATE_LIMIT: '10',
+      SMTP_TIMEOUT_SECONDS: '20',
+    });
     expect(smtpOptions(cfg, cfg.smtpUrl!)).toMatchObject({
-      pool: true, maxConnections: 3, maxMessages: 100, rateDelta: 1000, rateLimit: 10,
-      host: 'mail.example.com', port: 587, secure: false,
-      connectionTimeout: 20_000, greetingTimeout: 20_000, socketTimeout: 20_000,
-      logger: false, debug: false,
+      pool: true,
+      maxConnections: 3,
+      maxMessages: 100,
+      rateDelta: 1000,
+      rateLimit: 10,
+      host: 'mail.example.com',
+      port: 587,
+      secure: false,
+      connectionTimeout: 20_000,
+      greetingTimeout: 20_000,
+      socketTimeout: 20_000,
+      logger: false,
+      debug: false,
     });
     const plain = smtpOptions(cfg, cfg.smtpUrl!);
     expect(plain.auth).toBeUndefined();

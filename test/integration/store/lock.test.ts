@@ -6,7 +6,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Db } from '../../../src/store/db.ts';
-import { acquireLease, getLease, listRuns, newOwnerId, ownerProcessGone, releaseLease, renewLease } from '../../../src/store/lock.ts';
+import {
+  acquireLease,
+  getLease,
+  listRuns,
+  newOwnerId,
+  ownerProcessGone,
+  releaseLease,
+  renewLease,
+} from '../../../src/store/lock.ts';
 import { MONTH_END_LEASE, withLease } from '../../../jobs/with-lease.ts';
 import { UsageChargesError } from '../../../src/domain/errors.ts';
 import { tempStore } from '../../helpers/store.ts';
@@ -35,14 +43,24 @@ describe('acquireLease / renewLease / releaseLease', () => {
       acquired: true,
       tookOverFrom: null,
       tookOverBecause: null,
-      lease: { name: 'month-end', owner: A, acquiredAt: T0.toISOString(), heartbeatAt: T0.toISOString(), expiresAt: at(120).toISOString() },
+      lease: {
+        name: 'month-end',
+        owner: A,
+        acquiredAt: T0.toISOString(),
+        heartbeatAt: T0.toISOString(),
+        expiresAt: at(120).toISOString(),
+      },
     });
   });
 
   it('refuses it to another owner while it is held, saying who holds it until when', () => {
     const { db } = store();
     acquireLease(db, 'month-end', A, TTL, T0);
-    expect(acquireLease(db, 'month-end', B, TTL, at(60))).toEqual({ acquired: false, holder: A, expiresAt: at(120).toISOString() });
+    expect(acquireLease(db, 'month-end', B, TTL, at(60))).toEqual({
+      acquired: false,
+      holder: A,
+      expiresAt: at(120).toISOString(),
+    });
     expect(acquireLease(db, 'month-end', B, TTL, at(119.999))).toMatchObject({ acquired: false, holder: A });
     expect(getLease(db, 'month-end')!.owner).toBe(A);
     // Another name is another lease.
@@ -53,7 +71,12 @@ describe('acquireLease / renewLease / releaseLease', () => {
     const { db } = store();
     acquireLease(db, 'month-end', A, TTL, T0);
     const r = acquireLease(db, 'month-end', A, TTL, at(30));
-    expect(r).toMatchObject({ acquired: true, tookOverFrom: null, tookOverBecause: null, lease: { acquiredAt: T0.toISOString(), heartbeatAt: at(30).toISOString(), expiresAt: at(150).toISOString() } });
+    expect(r).toMatchObject({
+      acquired: true,
+      tookOverFrom: null,
+      tookOverBecause: null,
+      lease: { acquiredAt: T0.toISOString(), heartbeatAt: at(30).toISOString(), expiresAt: at(150).toISOString() },
+    });
   });
 
   it('is taken over once it has expired (its holder died)', () => {
@@ -64,7 +87,13 @@ describe('acquireLease / renewLease / releaseLease', () => {
       acquired: true,
       tookOverFrom: A,
       tookOverBecause: 'expired',
-      lease: { name: 'month-end', owner: B, acquiredAt: at(120).toISOString(), heartbeatAt: at(120).toISOString(), expiresAt: at(240).toISOString() },
+      lease: {
+        name: 'month-end',
+        owner: B,
+        acquiredAt: at(120).toISOString(),
+        heartbeatAt: at(120).toISOString(),
+        expiresAt: at(240).toISOString(),
+      },
     });
     // The dead holder, back, can neither renew nor release it.
     expect(renewLease(db, 'month-end', A, TTL, at(121))).toBe(false);
@@ -78,8 +107,15 @@ describe('acquireLease / renewLease / releaseLease', () => {
     expect(renewLease(db, 'month-end', B, TTL, at(40))).toBe(false);
     expect(getLease(db, 'month-end')!.expiresAt).toBe(at(120).toISOString());
     expect(renewLease(db, 'month-end', A, TTL, at(100))).toBe(true);
-    expect(getLease(db, 'month-end')).toMatchObject({ heartbeatAt: at(100).toISOString(), expiresAt: at(220).toISOString() });
-    expect(acquireLease(db, 'month-end', B, TTL, at(150))).toEqual({ acquired: false, holder: A, expiresAt: at(220).toISOString() });
+    expect(getLease(db, 'month-end')).toMatchObject({
+      heartbeatAt: at(100).toISOString(),
+      expiresAt: at(220).toISOString(),
+    });
+    expect(acquireLease(db, 'month-end', B, TTL, at(150))).toEqual({
+      acquired: false,
+      holder: A,
+      expiresAt: at(220).toISOString(),
+    });
     expect(renewLease(db, 'absent', A, TTL, at(100))).toBe(false);
   });
 
@@ -143,7 +179,13 @@ describe('a lease whose holder process is gone', () => {
       acquired: true,
       tookOverFrom: dead,
       tookOverBecause: 'holder-gone',
-      lease: { name: 'month-end', owner: B, acquiredAt: at(1).toISOString(), heartbeatAt: at(1).toISOString(), expiresAt: at(121).toISOString() },
+      lease: {
+        name: 'month-end',
+        owner: B,
+        acquiredAt: at(1).toISOString(),
+        heartbeatAt: at(1).toISOString(),
+        expiresAt: at(121).toISOString(),
+      },
     });
     // The dead holder can neither renew nor release it.
     expect(renewLease(db, 'month-end', dead, TTL, at(2))).toBe(false);
@@ -156,9 +198,17 @@ describe('a lease whose holder process is gone', () => {
     const child = liveChild();
     const holder = `${HOST}:${child.pid}:0badcafe`;
     acquireLease(db, 'month-end', holder, TTL, T0);
-    expect(acquireLease(db, 'month-end', B, TTL, at(1))).toEqual({ acquired: false, holder, expiresAt: at(120).toISOString() });
+    expect(acquireLease(db, 'month-end', B, TTL, at(1))).toEqual({
+      acquired: false,
+      holder,
+      expiresAt: at(120).toISOString(),
+    });
     await child.end();
-    expect(acquireLease(db, 'month-end', B, TTL, at(2))).toMatchObject({ acquired: true, tookOverFrom: holder, tookOverBecause: 'holder-gone' });
+    expect(acquireLease(db, 'month-end', B, TTL, at(2))).toMatchObject({
+      acquired: true,
+      tookOverFrom: holder,
+      tookOverBecause: 'holder-gone',
+    });
   });
 
   it('is not taken before it expires when its pid is alive: this process under another owner id, or a process of another user', () => {
@@ -166,8 +216,16 @@ describe('a lease whose holder process is gone', () => {
     // Another owner id of this very process (a second lease user in one process).
     const self = `${HOST}:${process.pid}:0badcafe`;
     acquireLease(db, 'month-end', self, TTL, T0);
-    expect(acquireLease(db, 'month-end', B, TTL, at(119))).toEqual({ acquired: false, holder: self, expiresAt: at(120).toISOString() });
-    expect(acquireLease(db, 'month-end', B, TTL, at(120))).toMatchObject({ acquired: true, tookOverFrom: self, tookOverBecause: 'expired' });
+    expect(acquireLease(db, 'month-end', B, TTL, at(119))).toEqual({
+      acquired: false,
+      holder: self,
+      expiresAt: at(120).toISOString(),
+    });
+    expect(acquireLease(db, 'month-end', B, TTL, at(120))).toMatchObject({
+      acquired: true,
+      tookOverFrom: self,
+      tookOverBecause: 'expired',
+    });
     // Pid 1 always exists: signal 0 to it succeeds (as root) or fails with EPERM, both "alive".
     const init = `${HOST}:1:0badcafe`;
     acquireLease(db, 'other', init, TTL, T0);
@@ -179,8 +237,16 @@ describe('a lease whose holder process is gone', () => {
     const pid = deadPid();
     const elsewhere = `not-${HOST}:${pid}:deadbeef`;
     acquireLease(db, 'month-end', elsewhere, TTL, T0);
-    expect(acquireLease(db, 'month-end', B, TTL, at(119))).toEqual({ acquired: false, holder: elsewhere, expiresAt: at(120).toISOString() });
-    expect(acquireLease(db, 'month-end', B, TTL, at(120))).toMatchObject({ acquired: true, tookOverFrom: elsewhere, tookOverBecause: 'expired' });
+    expect(acquireLease(db, 'month-end', B, TTL, at(119))).toEqual({
+      acquired: false,
+      holder: elsewhere,
+      expiresAt: at(120).toISOString(),
+    });
+    expect(acquireLease(db, 'month-end', B, TTL, at(120))).toMatchObject({
+      acquired: true,
+      tookOverFrom: elsewhere,
+      tookOverBecause: 'expired',
+    });
     // An owner id that does not name a pid is never taken before it expires either.
     acquireLease(db, 'other', `${HOST}:not-a-pid`, TTL, T0);
     expect(acquireLease(db, 'other', B, TTL, at(60)).acquired).toBe(false);
@@ -224,7 +290,9 @@ describe('withLease', () => {
 
   it('releases the lease and records a failed pass when the pass throws', async () => {
     const { db } = store();
-    await expect(withLease(db, { ttlMs: 60_000, asOf, owner: A }, () => Promise.reject(new Error('disk full')))).rejects.toThrow('disk full');
+    await expect(
+      withLease(db, { ttlMs: 60_000, asOf, owner: A }, () => Promise.reject(new Error('disk full'))),
+    ).rejects.toThrow('disk full');
     expect(getLease(db, MONTH_END_LEASE)).toBeUndefined();
     expect(listRuns(db)[0]).toMatchObject({ status: 'failed', summary: '{"error":"disk full"}' });
   });
@@ -252,8 +320,10 @@ describe('withLease', () => {
     acquireLease(db, MONTH_END_LEASE, B, 60_000, new Date());
     const waits: string[] = [];
     setTimeout(() => releaseLease(db, MONTH_END_LEASE, B), 150);
-    const value = await withLease(db, { ttlMs: 60_000, asOf, owner: A, wait: true, pollMs: 20, onWait: (h) => waits.push(h) }, () =>
-      Promise.resolve({ result: 'done', status: 'ok', summary: {} }),
+    const value = await withLease(
+      db,
+      { ttlMs: 60_000, asOf, owner: A, wait: true, pollMs: 20, onWait: (h) => waits.push(h) },
+      () => Promise.resolve({ result: 'done', status: 'ok', summary: {} }),
     );
     expect(value).toBe('done');
     expect(waits).toEqual([B]);
@@ -262,28 +332,46 @@ describe('withLease', () => {
   it('with wait, takes over the lease of a holder that died once it expires, marking its pass interrupted', async () => {
     const { db } = store();
     // A pass of B started, then B died: its lease expires in 200 ms and is never renewed.
-    db.prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')").run(new Date().toISOString(), asOf.toISOString(), B);
+    db.prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')").run(
+      new Date().toISOString(),
+      asOf.toISOString(),
+      B,
+    );
     acquireLease(db, MONTH_END_LEASE, B, 200, new Date());
     const took: [string, string][] = [];
-    await withLease(db, { ttlMs: 60_000, asOf, owner: A, wait: true, pollMs: 20, onTakeOver: (p, because) => took.push([p, because]) }, () =>
-      Promise.resolve({ result: null, status: 'ok', summary: {} }),
+    await withLease(
+      db,
+      { ttlMs: 60_000, asOf, owner: A, wait: true, pollMs: 20, onTakeOver: (p, because) => took.push([p, because]) },
+      () => Promise.resolve({ result: null, status: 'ok', summary: {} }),
     );
     expect(took).toEqual([[B, 'expired']]);
-    expect(listRuns(db).map((r) => [r.owner, r.status])).toEqual([[A, 'ok'], [B, 'interrupted']]);
+    expect(listRuns(db).map((r) => [r.owner, r.status])).toEqual([
+      [A, 'ok'],
+      [B, 'interrupted'],
+    ]);
   });
 
   it('without wait, takes over at once the lease of a holder process of this host that has ended, marking its pass interrupted', async () => {
     const { db } = store();
     const dead = `${HOST}:${deadPid()}:deadbeef`;
-    db.prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')").run(new Date().toISOString(), asOf.toISOString(), dead);
+    db.prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')").run(
+      new Date().toISOString(),
+      asOf.toISOString(),
+      dead,
+    );
     acquireLease(db, MONTH_END_LEASE, dead, 600_000, new Date());
     const took: [string, string][] = [];
-    const value = await withLease(db, { ttlMs: 60_000, asOf, owner: A, onTakeOver: (p, because) => took.push([p, because]) }, () =>
-      Promise.resolve({ result: 'done', status: 'ok', summary: {} }),
+    const value = await withLease(
+      db,
+      { ttlMs: 60_000, asOf, owner: A, onTakeOver: (p, because) => took.push([p, because]) },
+      () => Promise.resolve({ result: 'done', status: 'ok', summary: {} }),
     );
     expect(value).toBe('done');
     expect(took).toEqual([[dead, 'holder-gone']]);
-    expect(listRuns(db).map((r) => [r.owner, r.status])).toEqual([[A, 'ok'], [dead, 'interrupted']]);
+    expect(listRuns(db).map((r) => [r.owner, r.status])).toEqual([
+      [A, 'ok'],
+      [dead, 'interrupted'],
+    ]);
     expect(getLease(db, MONTH_END_LEASE)).toBeUndefined();
   });
 
@@ -296,7 +384,15 @@ describe('withLease', () => {
     const took: [string, string][] = [];
     const pass = withLease(
       db,
-      { ttlMs: 60_000, asOf, owner: A, wait: true, pollMs: 20, onWait: (h) => waits.push(h), onTakeOver: (p, because) => took.push([p, because]) },
+      {
+        ttlMs: 60_000,
+        asOf,
+        owner: A,
+        wait: true,
+        pollMs: 20,
+        onWait: (h) => waits.push(h),
+        onTakeOver: (p, because) => took.push([p, because]),
+      },
       () => Promise.resolve({ result: 'done', status: 'ok', summary: {} }),
     );
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -311,7 +407,9 @@ describe('withLease', () => {
     const { db } = store();
     acquireLease(db, MONTH_END_LEASE, B, 60_000, new Date());
     await expect(
-      withLease(db, { ttlMs: 60_000, asOf, wait: true, waitLimitMs: 100, pollMs: 20 }, () => Promise.resolve({ result: null, status: 'ok', summary: {} })),
+      withLease(db, { ttlMs: 60_000, asOf, wait: true, waitLimitMs: 100, pollMs: 20 }, () =>
+        Promise.resolve({ result: null, status: 'ok', summary: {} }),
+      ),
     ).rejects.toThrow(`another usage-charges pass (owner ${B}) still holds the month-end lease`);
   });
 

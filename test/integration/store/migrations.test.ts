@@ -8,7 +8,12 @@ import { tempDir } from '../../helpers/store.ts';
 
 /** The schema as SQLite describes it, without the migration bookkeeping times. */
 function schemaOf(db: Database.Database): string[] {
-  return (db.prepare("SELECT type || ' ' || name || ': ' || COALESCE(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").pluck().all() as string[]);
+  return db
+    .prepare(
+      "SELECT type || ' ' || name || ': ' || COALESCE(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+    )
+    .pluck()
+    .all() as string[];
 }
 
 const cleanups: (() => void)[] = [];
@@ -30,8 +35,23 @@ describe('migrations', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     const names = db.prepare('SELECT name FROM schema_migrations ORDER BY version').pluck().all();
     expect(names).toEqual(migrations.map((m) => m.name));
-    for (const table of ['tenants', 'contacts', 'lplatforms', 'catalog_products', 'usage_records', 'coupons', 'statements', 'charge_lines', 'deliveries', 'runs', 'run_lock', 'audit_log']) {
-      expect(db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(table)).toBe(1);
+    for (const table of [
+      'tenants',
+      'contacts',
+      'lplatforms',
+      'catalog_products',
+      'usage_records',
+      'coupons',
+      'statements',
+      'charge_lines',
+      'deliveries',
+      'runs',
+      'run_lock',
+      'audit_log',
+    ]) {
+      expect(
+        db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(table),
+      ).toBe(1);
     }
     db.close();
   });
@@ -49,28 +69,38 @@ describe('migrations', () => {
     db.close();
   });
 
-  it.each(migrations.slice(0, -1).map((m) => m.version))('upgrade from version %i keeps the data and ends with the same schema as a new store', (from) => {
-    const fresh = openStore(dir());
-    const expected = schemaOf(fresh);
-    fresh.close();
+  it.each(migrations.slice(0, -1).map((m) => m.version))(
+    'upgrade from version %i keeps the data and ends with the same schema as a new store',
+    (from) => {
+      const fresh = openStore(dir());
+      const expected = schemaOf(fresh);
+      fresh.close();
 
-    const d = dir();
-    const old = openStore(d, { targetVersion: from });
-    expect(appliedVersions(old)).toEqual(migrations.filter((m) => m.version <= from).map((m) => m.version));
-    old.prepare("INSERT INTO tenants (tenant_name, display_name, cutoff_day, locale, currency, created_at, updated_at) VALUES ('T1', 'One', 31, 'ja', 'JPY', 'x', 'x')").run();
-    old.close();
+      const d = dir();
+      const old = openStore(d, { targetVersion: from });
+      expect(appliedVersions(old)).toEqual(migrations.filter((m) => m.version <= from).map((m) => m.version));
+      old
+        .prepare(
+          "INSERT INTO tenants (tenant_name, display_name, cutoff_day, locale, currency, created_at, updated_at) VALUES ('T1', 'One', 31, 'ja', 'JPY', 'x', 'x')",
+        )
+        .run();
+      old.close();
 
-    const upgraded = openStore(d);
-    expect(schemaOf(upgraded)).toEqual(expected);
-    expect(upgraded.prepare('SELECT tenant_name FROM tenants').pluck().all()).toEqual(['T1']);
-    expect(appliedVersions(upgraded)).toEqual(migrations.map((m) => m.version));
-    upgraded.close();
-  });
+      const upgraded = openStore(d);
+      expect(schemaOf(upgraded)).toEqual(expected);
+      expect(upgraded.prepare('SELECT tenant_name FROM tenants').pluck().all()).toEqual(['T1']);
+      expect(appliedVersions(upgraded)).toEqual(migrations.map((m) => m.version));
+      upgraded.close();
+    },
+  );
 
   it('a failing migration leaves the store at the version before it', () => {
     const d = dir();
     const db = openStore(d, { targetVersion: 1 });
-    const broken = [...migrations.slice(0, 1), { version: 2, name: 'broken', sql: 'CREATE TABLE ok_part (x INTEGER); SELECT * FROM no_such_table;' }];
+    const broken = [
+      ...migrations.slice(0, 1),
+      { version: 2, name: 'broken', sql: 'CREATE TABLE ok_part (x INTEGER); SELECT * FROM no_such_table;' },
+    ];
     expect(() => migrate(db, 2, broken)).toThrow(/no_such_table/);
     expect(appliedVersions(db)).toEqual([1]);
     expect(db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ok_part'").pluck().get()).toBe(0);
@@ -96,10 +126,17 @@ describe('migrations', () => {
   it('enforces foreign keys and the one-statement-per-tenant-and-month rule', () => {
     const db = openStore(dir());
     expect(() =>
-      db.prepare("INSERT INTO contacts (tenant_pk, email, created_at, updated_at) VALUES (42, 'a@example.com', 'x', 'x')").run(),
+      db
+        .prepare(
+          "INSERT INTO contacts (tenant_pk, email, created_at, updated_at) VALUES (42, 'a@example.com', 'x', 'x')",
+        )
+        .run(),
     ).toThrow(/FOREIGN KEY/);
-    db.prepare("INSERT INTO tenants (tenant_name, display_name, cutoff_day, locale, currency, created_at, updated_at) VALUES ('T1', 'One', 31, 'ja', 'JPY', 'x', 'x')").run();
-    const insert = db.prepare(`INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
+    db.prepare(
+      "INSERT INTO tenants (tenant_name, display_name, cutoff_day, locale, currency, created_at, updated_at) VALUES ('T1', 'One', 31, 'ja', 'JPY', 'x', 'x')",
+    ).run();
+    const insert =
+      db.prepare(`INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
       VALUES (1, '2026-10', '2026-10-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', 'estimated', 'JPY', 'x', 'x')`);
     insert.run();
     expect(() => insert.run()).toThrow(/UNIQUE/);
@@ -110,17 +147,28 @@ describe('migrations', () => {
 describe('the database guards a finalized statement', () => {
   it('refuses to change, delete or add lines to a fixed statement, but not an estimated one', () => {
     const db = openStore(dir());
-    db.prepare("INSERT INTO tenants (tenant_name, display_name, cutoff_day, locale, currency, created_at, updated_at) VALUES ('T1', 'One', 31, 'ja', 'JPY', 'x', 'x')").run();
-    const statement = db.prepare(`INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
+    db.prepare(
+      "INSERT INTO tenants (tenant_name, display_name, cutoff_day, locale, currency, created_at, updated_at) VALUES ('T1', 'One', 31, 'ja', 'JPY', 'x', 'x')",
+    ).run();
+    const statement =
+      db.prepare(`INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
       VALUES (1, ?, '2026-10-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', 'estimated', 'JPY', 'x', 'x')`);
-    const line = db.prepare("INSERT INTO charge_lines (statement_pk, seq, line_kind, amount) VALUES (?, ?, 'usage', '10')");
+    const line = db.prepare(
+      "INSERT INTO charge_lines (statement_pk, seq, line_kind, amount) VALUES (?, ?, 'usage', '10')",
+    );
     statement.run('2026-10');
     line.run(1, 1);
     db.prepare("UPDATE statements SET status = 'fixed', total = '10', finalized_at = 'x' WHERE statement_pk = 1").run();
-    expect(() => db.prepare("UPDATE statements SET total = '11' WHERE statement_pk = 1").run()).toThrow('a fixed statement never changes');
-    expect(() => db.prepare('DELETE FROM statements WHERE statement_pk = 1').run()).toThrow('a fixed statement is never deleted');
+    expect(() => db.prepare("UPDATE statements SET total = '11' WHERE statement_pk = 1").run()).toThrow(
+      'a fixed statement never changes',
+    );
+    expect(() => db.prepare('DELETE FROM statements WHERE statement_pk = 1').run()).toThrow(
+      'a fixed statement is never deleted',
+    );
     expect(() => db.prepare("UPDATE charge_lines SET amount = '11'").run()).toThrow('charge lines never change');
-    expect(() => db.prepare('DELETE FROM charge_lines').run()).toThrow('the lines of a fixed statement are never deleted');
+    expect(() => db.prepare('DELETE FROM charge_lines').run()).toThrow(
+      'the lines of a fixed statement are never deleted',
+    );
     expect(() => line.run(1, 2)).toThrow('a fixed statement takes no new lines');
     statement.run('2026-11');
     line.run(2, 1);

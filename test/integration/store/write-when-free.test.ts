@@ -28,7 +28,7 @@ afterEach(() => {
 const write = (): void => void store.db.prepare('INSERT INTO probe (n) VALUES (1)').run();
 
 describe('writeWhenFree', () => {
-  it('gives up with the busy error once the connection\'s busy timeout has passed', async () => {
+  it("gives up with the busy error once the connection's busy timeout has passed", async () => {
     await expect(writeWhenFree(store.db, write)).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
     expect(store.db.prepare('SELECT COUNT(*) FROM probe').pluck().get()).toBe(0);
   });

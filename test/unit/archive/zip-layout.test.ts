@@ -20,7 +20,8 @@ async function archiverZip(entries: readonly ZipEntry[], date: Date): Promise<Bu
     zip.on('error', reject);
     zip.on('end', () => resolve(Buffer.concat(chunks)));
   });
-  for (const e of [...entries].sort((a, b) => byText(a.name, b.name))) zip.append(e.bytes, { name: e.name, date, mode: 0o644 });
+  for (const e of [...entries].sort((a, b) => byText(a.name, b.name)))
+    zip.append(e.bytes, { name: e.name, date, mode: 0o644 });
   await zip.finalize();
   return done;
 }
@@ -37,7 +38,19 @@ function prng(seed: number): () => number {
   };
 }
 
-const WORDS = ['TNT00001', 'サーバ', '従量', '"quoted, cell"', '\\1,234', '2026/10/31', '\r\n', 'image001', '€', '0.5', ''];
+const WORDS = [
+  'TNT00001',
+  'サーバ',
+  '従量',
+  '"quoted, cell"',
+  '\\1,234',
+  '2026/10/31',
+  '\r\n',
+  'image001',
+  '€',
+  '0.5',
+  '',
+];
 
 /** Random entries: empty, tiny, CSV-like text (Japanese too) and incompressible bytes, some over 64 KiB. */
 function randomEntries(random: () => number): ZipEntry[] {
@@ -52,10 +65,15 @@ function randomEntries(random: () => number): ZipEntry[] {
     let bytes: Buffer;
     if (kind < 0.1) bytes = Buffer.alloc(0);
     else if (kind < 0.2) bytes = Buffer.from(String.fromCharCode(65 + Math.floor(random() * 26)));
-    else if (kind < 0.3) bytes = Buffer.from(Array.from({ length: 1 + Math.floor(random() * 70000) }, () => Math.floor(random() * 256)));
+    else if (kind < 0.3)
+      bytes = Buffer.from(Array.from({ length: 1 + Math.floor(random() * 70000) }, () => Math.floor(random() * 256)));
     else {
       const rows = Math.floor(random() * (random() < 0.1 ? 3000 : 200));
-      bytes = Buffer.from(Array.from({ length: rows }, () => Array.from({ length: 16 }, () => WORDS[Math.floor(random() * WORDS.length)]).join(',')).join('\r\n'));
+      bytes = Buffer.from(
+        Array.from({ length: rows }, () =>
+          Array.from({ length: 16 }, () => WORDS[Math.floor(random() * WORDS.length)]).join(','),
+        ).join('\r\n'),
+      );
     }
     return { name, bytes };
   });
@@ -67,7 +85,17 @@ describe('zip layout', () => {
     for (let i = 0; i < 60; i++) {
       const entries = randomEntries(random);
       // Dates across the DOS range, its ends and odd seconds.
-      const date = new Date(Date.UTC(1975 + Math.floor(random() * 75), Math.floor(random() * 12), 1 + Math.floor(random() * 28), Math.floor(random() * 24), Math.floor(random() * 60), Math.floor(random() * 60), Math.floor(random() * 1000)));
+      const date = new Date(
+        Date.UTC(
+          1975 + Math.floor(random() * 75),
+          Math.floor(random() * 12),
+          1 + Math.floor(random() * 28),
+          Math.floor(random() * 24),
+          Math.floor(random() * 60),
+          Math.floor(random() * 60),
+          Math.floor(random() * 1000),
+        ),
+      );
       const ours = buildZip(entries, date);
       const theirs = await archiverZip(entries, date);
       expect(ours.equals(theirs), `case ${i}: ${entries.length} entries dated ${date.toISOString()}`).toBe(true);

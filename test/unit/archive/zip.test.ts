@@ -16,14 +16,23 @@ const entries: ZipEntry[] = [
 ];
 
 /** The entries of a zip in their stored order: name, bytes, date (as UTC DOS time) and mode. */
-async function readZip(zip: Buffer): Promise<{ name: string; bytes: Buffer; date: Date; mode: number; compression: number; extra: number }[]> {
+async function readZip(
+  zip: Buffer,
+): Promise<{ name: string; bytes: Buffer; date: Date; mode: number; compression: number; extra: number }[]> {
   const file = await yauzl.fromBufferPromise(zip, { lazyEntries: true });
   const out: Awaited<ReturnType<typeof readZip>> = [];
   for await (const entry of file.eachEntry()) {
     const stream = await file.openReadStreamPromise(entry);
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
-    out.push({ name: entry.fileName, bytes: Buffer.concat(chunks), date: entry.getLastModDate({ timezone: 'UTC' }), mode: (entry.externalFileAttributes >>> 16) & 0o777, compression: entry.compressionMethod, extra: entry.extraFields.length });
+    out.push({
+      name: entry.fileName,
+      bytes: Buffer.concat(chunks),
+      date: entry.getLastModDate({ timezone: 'UTC' }),
+      mode: (entry.externalFileAttributes >>> 16) & 0o777,
+      compression: entry.compressionMethod,
+      extra: entry.extraFields.length,
+    });
   }
   if (file.isOpen) file.close();
   return out;
@@ -42,7 +51,10 @@ describe('buildZip', () => {
     const at = new Date('2026-10-31T23:30:10.000Z'); // 2026-11-01 08:30:10 in Tokyo
     expect(dosTime(buildZip(entries, at))).toEqual([(23 << 11) | (30 << 5) | 5, ((2026 - 1980) << 9) | (10 << 5) | 31]);
     expect(dosTime(buildZip(entries, at, 'UTC'))).toEqual(dosTime(buildZip(entries, at)));
-    expect(dosTime(buildZip(entries, at, 'Asia/Tokyo'))).toEqual([(8 << 11) | (30 << 5) | 5, ((2026 - 1980) << 9) | (11 << 5) | 1]);
+    expect(dosTime(buildZip(entries, at, 'Asia/Tokyo'))).toEqual([
+      (8 << 11) | (30 << 5) | 5,
+      ((2026 - 1980) << 9) | (11 << 5) | 1,
+    ]);
   });
 
   it('does not depend on the machine time zone', () => {
@@ -79,7 +91,11 @@ describe('buildZip', () => {
   it('holds a statement: the list and detail files as built', async () => {
     const files = buildRorFiles(seedListView(), { encoding: 'utf8', currencySymbol: '\\' });
     const read = await readZip(buildZip([files.listFile, ...files.detailFiles], DATE));
-    expect(read.map((e) => e.name)).toEqual(['201202_TNT00001-LPlatform01.csv', '201202_TNT00001-LPlatform02.csv', '201202_TNT00001_20120201.csv']);
+    expect(read.map((e) => e.name)).toEqual([
+      '201202_TNT00001-LPlatform01.csv',
+      '201202_TNT00001-LPlatform02.csv',
+      '201202_TNT00001_20120201.csv',
+    ]);
     expect(read[0]!.bytes.equals(files.detailFiles[0]!.bytes)).toBe(true);
     expect(read[2]!.bytes.equals(files.listFile.bytes)).toBe(true);
   });

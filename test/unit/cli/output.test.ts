@@ -31,11 +31,14 @@ describe('shown', () => {
 
 describe('table', () => {
   it('shows each cell as `shown`, so a stored name cannot add a row', () => {
-    expect(table(['tenant', 'name'], [['acme', 'A\nB'], ['b', 'ok']])).toEqual([
-      'tenant  name',
-      '------  ------',
-      'acme    "A\\nB"',
-      'b       ok',
-    ]);
+    expect(
+      table(
+        ['tenant', 'name'],
+        [
+          ['acme', 'A\nB'],
+          ['b', 'ok'],
+        ],
+      ),
+    ).toEqual(['tenant  name', '------  ------', 'acme    "A\\nB"', 'b       ok']);
   });
 });

@@ -80,9 +80,21 @@ describe('parseInstant: refused', () => {
     ['offset -2400', '2026-10-01T00:00:00-2400', 'the offset -2400 does not exist'],
     ['year 1969', '1969-12-31T23:59:59Z', `year 1969 is outside ${MIN_YEAR}-${MAX_YEAR}`],
     ['year 0', '0000-01-01T00:00:00Z', `year 0 is outside ${MIN_YEAR}-${MAX_YEAR}`],
-    ['year 0099 (which Date.UTC would read as 1999)', '0099-01-01T00:00:00Z', `year 99 is outside ${MIN_YEAR}-${MAX_YEAR}`],
-    ['1970 written with an offset that makes it 1969 in UTC', '1970-01-01T00:00:00+00:01', `outside ${MIN_YEAR}-${MAX_YEAR} in UTC`],
-    ['9999 written with an offset that makes it 10000 in UTC', '9999-12-31T23:00:00-01:00', `outside ${MIN_YEAR}-${MAX_YEAR} in UTC`],
+    [
+      'year 0099 (which Date.UTC would read as 1999)',
+      '0099-01-01T00:00:00Z',
+      `year 99 is outside ${MIN_YEAR}-${MAX_YEAR}`,
+    ],
+    [
+      '1970 written with an offset that makes it 1969 in UTC',
+      '1970-01-01T00:00:00+00:01',
+      `outside ${MIN_YEAR}-${MAX_YEAR} in UTC`,
+    ],
+    [
+      '9999 written with an offset that makes it 10000 in UTC',
+      '9999-12-31T23:00:00-01:00',
+      `outside ${MIN_YEAR}-${MAX_YEAR} in UTC`,
+    ],
   ])('refuses %s', (_what, text, message) => {
     expect(parseInstant(text)).toEqual({ ok: false, error: `"${text}": ${message}` });
   });
@@ -112,14 +124,25 @@ describe('parseDate', () => {
 });
 
 describe('toUtcIso and fromUtcIso', () => {
-  it.each(['1970-01-01T00:00:00.000Z', '2026-10-10T00:30:40.001Z', '9999-12-31T23:59:59.999Z'])('round-trips %s', (iso) => {
-    expect(toUtcIso(fromUtcIso(iso))).toBe(iso);
-  });
+  it.each(['1970-01-01T00:00:00.000Z', '2026-10-10T00:30:40.001Z', '9999-12-31T23:59:59.999Z'])(
+    'round-trips %s',
+    (iso) => {
+      expect(toUtcIso(fromUtcIso(iso))).toBe(iso);
+    },
+  );
 
   it('gives texts that sort like the instants they name', () => {
-    const texts = ['2026-10-01T09:00:00+09:00', '2026-09-30T23:59:59.999Z', '2026-10-01T00:00:00.001Z', '1970-01-01T00:00Z', '9999-12-31T23:59:59.999Z'];
+    const texts = [
+      '2026-10-01T09:00:00+09:00',
+      '2026-09-30T23:59:59.999Z',
+      '2026-10-01T00:00:00.001Z',
+      '1970-01-01T00:00Z',
+      '9999-12-31T23:59:59.999Z',
+    ];
     const byText = texts.map(canonical).sort();
-    const byTime = [...texts].sort((a, b) => (parseInstant(a) as { value: number }).value - (parseInstant(b) as { value: number }).value).map(canonical);
+    const byTime = [...texts]
+      .sort((a, b) => (parseInstant(a) as { value: number }).value - (parseInstant(b) as { value: number }).value)
+      .map(canonical);
     expect(byText).toEqual(byTime);
   });
 });

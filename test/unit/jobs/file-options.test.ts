@@ -16,12 +16,21 @@ describe('the currency symbol in cp932 files', () => {
   it('a euro tenant written in cp932 shows the currency code, not a sign cp932 cannot hold', () => {
     const o = fileOptions(config({}), { currency: 'EUR', locale: 'ja', csvEncoding: null });
     expect(o).toMatchObject({ encoding: 'cp932', currencySymbol: 'EUR ' });
-    expect(fileOptions(config({}), { currency: 'EUR', locale: 'en', csvEncoding: null })).toMatchObject({ encoding: 'utf8-bom', currencySymbol: '€' });
+    expect(fileOptions(config({}), { currency: 'EUR', locale: 'en', csvEncoding: null })).toMatchObject({
+      encoding: 'utf8-bom',
+      currencySymbol: '€',
+    });
   });
 
   it('a configured symbol cp932 cannot hold gives way to the code; one it holds is kept', () => {
-    expect(fileOptions(config({ CURRENCY_SYMBOLS: 'USD=US💲' }), { currency: 'USD', locale: 'ja', csvEncoding: null }).currencySymbol).toBe('USD ');
-    expect(fileOptions(config({ CURRENCY_SYMBOLS: 'JPY=¥' }), { currency: 'JPY', locale: 'ja', csvEncoding: null }).currencySymbol).toBe('¥');
+    expect(
+      fileOptions(config({ CURRENCY_SYMBOLS: 'USD=US💲' }), { currency: 'USD', locale: 'ja', csvEncoding: null })
+        .currencySymbol,
+    ).toBe('USD ');
+    expect(
+      fileOptions(config({ CURRENCY_SYMBOLS: 'JPY=¥' }), { currency: 'JPY', locale: 'ja', csvEncoding: null })
+        .currencySymbol,
+    ).toBe('¥');
     expect(fileOptions(config({}), { currency: 'JPY', locale: 'ja', csvEncoding: 'cp932' }).currencySymbol).toBe('\\');
   });
 });

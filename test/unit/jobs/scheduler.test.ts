@@ -5,7 +5,13 @@
  */
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startScheduler, type PassOutcome, type Scheduler, type SchedulerOptions, type Trigger } from '../../../jobs/scheduler.ts';
+import {
+  startScheduler,
+  type PassOutcome,
+  type Scheduler,
+  type SchedulerOptions,
+  type Trigger,
+} from '../../../jobs/scheduler.ts';
 import { createLogger } from '../../../src/log.ts';
 
 const TZ = 'Asia/Tokyo';
@@ -78,7 +84,9 @@ function recordingPass(options: { manual?: boolean; outcome?: (trigger: Trigger,
 }
 
 let schedulers: Scheduler[] = [];
-function start(options: Omit<SchedulerOptions, 'now' | 'timeZone' | 'expression'> & Partial<SchedulerOptions>): Scheduler {
+function start(
+  options: Omit<SchedulerOptions, 'now' | 'timeZone' | 'expression'> & Partial<SchedulerOptions>,
+): Scheduler {
   const s = startScheduler({ expression: '0 2 * * *', timeZone: TZ, now: () => new Date(), ...options });
   schedulers.push(s);
   return s;
@@ -120,7 +128,10 @@ describe('startScheduler', () => {
     await advance(MINUTE - 1);
     expect(pass.calls).toHaveLength(1);
     await advance(1);
-    expect(pass.triggers()).toEqual([['start', '2026-11-01T16:59:00.000Z'], ['schedule', '2026-11-01T17:00:00.000Z']]);
+    expect(pass.triggers()).toEqual([
+      ['start', '2026-11-01T16:59:00.000Z'],
+      ['schedule', '2026-11-01T17:00:00.000Z'],
+    ]);
     expect(s.nextRun()?.toISOString()).toBe('2026-11-02T17:00:00.000Z');
 
     // 02:00 UTC (11:00 in Tokyo) is not a tick; the next 02:00 in Tokyo is.
@@ -151,7 +162,10 @@ describe('startScheduler', () => {
     pass.calls[0]!.finish();
     await settle();
     // One pass after it covers both triggers.
-    expect(pass.triggers()).toEqual([['start', '2026-11-01T16:59:00.000Z'], ['schedule', '2026-11-02T17:00:00.000Z']]);
+    expect(pass.triggers()).toEqual([
+      ['start', '2026-11-01T16:59:00.000Z'],
+      ['schedule', '2026-11-02T17:00:00.000Z'],
+    ]);
     expect(pass.active).toBe(1);
 
     // A tick during that pass is queued as well, and runs when it ends.
@@ -172,7 +186,12 @@ describe('startScheduler', () => {
     const lines: string[] = [];
     const stream = new Writable({
       write(chunk: Buffer, _enc, cb) {
-        lines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+        lines.push(
+          ...chunk
+            .toString('utf8')
+            .split('\n')
+            .filter((l) => l !== ''),
+        );
         cb();
       },
     });
@@ -182,14 +201,19 @@ describe('startScheduler', () => {
     pass.calls[0]!.fail(new Error('the store is busy'));
     await settle();
     expect(s.passes).toBe(1);
-    const failed = lines.map((l) => JSON.parse(l) as { msg: string; level: number; trigger?: string; error?: string }).filter((e) => e.msg === 'pass failed; trying again later');
+    const failed = lines
+      .map((l) => JSON.parse(l) as { msg: string; level: number; trigger?: string; error?: string })
+      .filter((e) => e.msg === 'pass failed; trying again later');
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ level: 50, trigger: 'start', error: 'the store is busy' });
 
     // The 02:00 tick comes before the retry 5 minutes after the failure; the pass it runs returns no
     // retry time, which cancels that retry (the latest pass's retry time wins).
     await advance(MINUTE);
-    expect(pass.triggers()).toEqual([['start', '2026-11-01T16:59:00.000Z'], ['schedule', '2026-11-01T17:00:00.000Z']]);
+    expect(pass.triggers()).toEqual([
+      ['start', '2026-11-01T16:59:00.000Z'],
+      ['schedule', '2026-11-01T17:00:00.000Z'],
+    ]);
     pass.calls[1]!.finish();
     await settle();
     await advance(HOUR);
@@ -208,7 +232,10 @@ describe('startScheduler', () => {
     await advance(5 * MINUTE - 1);
     expect(pass.calls).toHaveLength(1);
     await advance(1);
-    expect(pass.triggers()).toEqual([['start', '2026-11-01T16:59:00.000Z'], ['retry', '2026-11-01T17:04:00.000Z']]);
+    expect(pass.triggers()).toEqual([
+      ['start', '2026-11-01T16:59:00.000Z'],
+      ['retry', '2026-11-01T17:04:00.000Z'],
+    ]);
 
     // The retry pass throws too: another one 5 minutes after it ended.
     await advance(30_000);
@@ -236,7 +263,10 @@ describe('startScheduler', () => {
     await advance(30_000 - 1);
     expect(pass.calls).toHaveLength(1);
     await advance(1);
-    expect(pass.triggers()).toEqual([['start', '2026-11-01T16:59:00.000Z'], ['retry', '2026-11-01T16:59:30.000Z']]);
+    expect(pass.triggers()).toEqual([
+      ['start', '2026-11-01T16:59:00.000Z'],
+      ['retry', '2026-11-01T16:59:30.000Z'],
+    ]);
     // The retry pass returned no retry time: only the cron tick follows.
     await advance(30_000);
     expect(pass.triggers().slice(2)).toEqual([['schedule', '2026-11-01T17:00:00.000Z']]);
@@ -246,24 +276,34 @@ describe('startScheduler', () => {
 
   it('the retry time of the latest pass wins: a later pass that returns none cancels an earlier one', async () => {
     // The catch-up pass asks for a retry at 02:30; the 02:00 pass finds nothing waiting any more.
-    const pass = recordingPass({ outcome: (t) => ({ nextRetryAt: t === 'start' ? new Date('2026-11-01T17:30:00.000Z') : null }) });
+    const pass = recordingPass({
+      outcome: (t) => ({ nextRetryAt: t === 'start' ? new Date('2026-11-01T17:30:00.000Z') : null }),
+    });
     start({ runPass: pass.runPass });
     await advance(2 * HOUR);
-    expect(pass.triggers()).toEqual([['start', '2026-11-01T16:59:00.000Z'], ['schedule', '2026-11-01T17:00:00.000Z']]);
+    expect(pass.triggers()).toEqual([
+      ['start', '2026-11-01T16:59:00.000Z'],
+      ['schedule', '2026-11-01T17:00:00.000Z'],
+    ]);
   });
 
   it('a retry time already past fires after a second, not at once', async () => {
-    const pass = recordingPass({ outcome: (t) => ({ nextRetryAt: t === 'start' ? new Date(START.getTime() - HOUR) : null }) });
+    const pass = recordingPass({
+      outcome: (t) => ({ nextRetryAt: t === 'start' ? new Date(START.getTime() - HOUR) : null }),
+    });
     start({ runPass: pass.runPass });
     await settle();
     expect(pass.calls).toHaveLength(1);
     await advance(999);
     expect(pass.calls).toHaveLength(1);
     await advance(1);
-    expect(pass.triggers()).toEqual([['start', '2026-11-01T16:59:00.000Z'], ['retry', '2026-11-01T16:59:01.000Z']]);
+    expect(pass.triggers()).toEqual([
+      ['start', '2026-11-01T16:59:00.000Z'],
+      ['retry', '2026-11-01T16:59:01.000Z'],
+    ]);
   });
 
-  it('a retry time beyond setTimeout\'s range fires at that time', async () => {
+  it("a retry time beyond setTimeout's range fires at that time", async () => {
     // An expression that does not fire in the next 30 days, so that only the retry timer can.
     const retryAt = new Date(START.getTime() + 30 * DAY);
     const pass = recordingPass({ outcome: (t) => ({ nextRetryAt: t === 'start' ? retryAt : null }) });
@@ -272,7 +312,10 @@ describe('startScheduler', () => {
     await advance(30 * DAY - 1);
     expect(pass.calls).toHaveLength(1);
     await advance(1);
-    expect(pass.triggers()).toEqual([['start', '2026-11-01T16:59:00.000Z'], ['retry', retryAt.toISOString()]]);
+    expect(pass.triggers()).toEqual([
+      ['start', '2026-11-01T16:59:00.000Z'],
+      ['retry', retryAt.toISOString()],
+    ]);
   });
 
   it('stop() waits for the pass in progress, drops the queued trigger and the retry, and nothing fires afterwards', async () => {
@@ -302,7 +345,9 @@ describe('startScheduler', () => {
 
   it('refuses an expression that is not cron', () => {
     const pass = recordingPass();
-    expect(() => startScheduler({ expression: 'every night', timeZone: TZ, runPass: pass.runPass })).toThrow('not a cron expression: every night');
+    expect(() => startScheduler({ expression: 'every night', timeZone: TZ, runPass: pass.runPass })).toThrow(
+      'not a cron expression: every night',
+    );
     expect(pass.calls).toHaveLength(0);
   });
 });

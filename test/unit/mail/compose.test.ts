@@ -7,7 +7,11 @@ import { renderStatementMail } from '../../../src/mail/render.ts';
 import { statementMail } from '../../helpers/mail.ts';
 
 const MAIL = statementMail({ locale: 'en', displayName: 'Example Corp' });
-const ENVELOPE: Envelope = { from: 'Billing Desk <billing@example.com>', to: 'contact@example.net', messageId: '<abc-123@example.com>' };
+const ENVELOPE: Envelope = {
+  from: 'Billing Desk <billing@example.com>',
+  to: 'contact@example.net',
+  messageId: '<abc-123@example.com>',
+};
 const ZIP = { name: 'acme_202610.zip', bytes: Buffer.from('PK\u0003\u0004 not really a zip') };
 
 function code(fn: () => unknown): string {
@@ -31,8 +35,14 @@ describe('composeMessage', () => {
     expect(m.html).toBe(r.html);
     expect(m.messageId).toBe('<abc-123@example.com>');
     expect(m.date).toBeUndefined();
-    expect(m.attachments).toEqual([{ filename: 'acme_202610.zip', content: ZIP.bytes, contentType: 'application/zip' }]);
-    expect(m.headers).toEqual({ 'Auto-Submitted': 'auto-generated', 'X-Usage-Charges-Tenant': 'acme', 'X-Usage-Charges-Month': '2026-10' });
+    expect(m.attachments).toEqual([
+      { filename: 'acme_202610.zip', content: ZIP.bytes, contentType: 'application/zip' },
+    ]);
+    expect(m.headers).toEqual({
+      'Auto-Submitted': 'auto-generated',
+      'X-Usage-Charges-Tenant': 'acme',
+      'X-Usage-Charges-Month': '2026-10',
+    });
     expect(m.replyTo).toBeUndefined();
   });
 
@@ -43,7 +53,9 @@ describe('composeMessage', () => {
     expect(parsed.replyTo?.value).toEqual([{ name: 'Billing Support', address: 'support@example.com' }]);
     expect(parsed.headers.get('auto-submitted')).toBe('auto-generated');
     expect(composeMessage(MAIL, { ...ENVELOPE, replyTo: null }, ZIP).replyTo).toBeUndefined();
-    expect(code(() => composeMessage(MAIL, { ...ENVELOPE, replyTo: 'support\r\nBcc: x@example.com' }, ZIP))).toBe('E_MAIL_SENDER');
+    expect(code(() => composeMessage(MAIL, { ...ENVELOPE, replyTo: 'support\r\nBcc: x@example.com' }, ZIP))).toBe(
+      'E_MAIL_SENDER',
+    );
   });
 
   it.each([
@@ -61,7 +73,9 @@ describe('composeMessage', () => {
   });
 
   it('leaves a subject without "=?" to nodemailer as it is', () => {
-    expect(composeMessage({ ...MAIL, displayName: 'Example = Corp?' }, ENVELOPE, ZIP).subject).toBe(renderStatementMail({ ...MAIL, displayName: 'Example = Corp?' }).subject);
+    expect(composeMessage({ ...MAIL, displayName: 'Example = Corp?' }, ENVELOPE, ZIP).subject).toBe(
+      renderStatementMail({ ...MAIL, displayName: 'Example = Corp?' }).subject,
+    );
   });
 
   it('sends a tenant name written as an encoded word in the tenant header as it is', async () => {
@@ -70,7 +84,10 @@ describe('composeMessage', () => {
     // mailparser leaves an X- header as written: it is base64 encoded words whose bytes are the name.
     const value = String((await simpleParser(raw)).headers.get('x-usage-charges-tenant'));
     const words = value.split(/\s+/).map((w) => /^=\?UTF-8\?B\?([A-Za-z0-9+/=]+)\?=$/.exec(w));
-    expect(words.every((w) => w !== null), value).toBe(true);
+    expect(
+      words.every((w) => w !== null),
+      value,
+    ).toBe(true);
     expect(Buffer.concat(words.map((w) => Buffer.from(w![1]!, 'base64'))).toString('utf8')).toBe(tenantName);
   });
 
@@ -95,11 +112,21 @@ describe('composeMessage', () => {
   });
 
   it('refuses a sender with a line break', () => {
-    expect(code(() => composeMessage(MAIL, { ...ENVELOPE, from: 'Billing\r\nBcc: evil@example.com <billing@example.com>' }, ZIP))).toBe('E_MAIL_SENDER');
+    expect(
+      code(() =>
+        composeMessage(MAIL, { ...ENVELOPE, from: 'Billing\r\nBcc: evil@example.com <billing@example.com>' }, ZIP),
+      ),
+    ).toBe('E_MAIL_SENDER');
   });
 
   it('refuses a Message-ID that is not <id@domain>', () => {
-    for (const messageId of ['abc@example.com', '<abc>', '<a b@example.com>', '<abc@example.com>\r\nBcc: x@example.com', '<a@b@c>']) {
+    for (const messageId of [
+      'abc@example.com',
+      '<abc>',
+      '<a b@example.com>',
+      '<abc@example.com>\r\nBcc: x@example.com',
+      '<a@b@c>',
+    ]) {
       expect(code(() => composeMessage(MAIL, { ...ENVELOPE, messageId }, ZIP))).toBe('E_MAIL_MESSAGE_ID');
     }
   });

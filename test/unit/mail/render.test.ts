@@ -78,7 +78,14 @@ describe('renderStatementMail (en)', () => {
   });
 
   it('greets a named contact, and says whether tax is included', () => {
-    const r = renderStatementMail(en({ contactName: 'Accounts Payable', currency: 'JPY', total: '34662', taxes: [{ percent: '10', amount: '3151' }] }));
+    const r = renderStatementMail(
+      en({
+        contactName: 'Accounts Payable',
+        currency: 'JPY',
+        total: '34662',
+        taxes: [{ percent: '10', amount: '3151' }],
+      }),
+    );
     expect(r.text.startsWith('Example Corp\nAttn: Accounts Payable\n\nDear Accounts Payable,\n')).toBe(true);
     for (const part of [r.text, r.html]) {
       expect(part).toContain('34,662 JPY');
@@ -91,8 +98,12 @@ describe('renderStatementMail (en)', () => {
   });
 
   it('names every month in English', () => {
-    expect(renderStatementMail(en({ billingMonth: '2027-01' })).subject).toBe('Usage charges for January 2027 - Example Corp');
-    expect(renderStatementMail(en({ billingMonth: '2026-12' })).subject).toBe('Usage charges for December 2026 - Example Corp');
+    expect(renderStatementMail(en({ billingMonth: '2027-01' })).subject).toBe(
+      'Usage charges for January 2027 - Example Corp',
+    );
+    expect(renderStatementMail(en({ billingMonth: '2026-12' })).subject).toBe(
+      'Usage charges for December 2026 - Example Corp',
+    );
   });
 });
 
@@ -137,7 +148,14 @@ describe('a mail a Japanese reader believes (ja)', () => {
       expect(part).toContain('10%対象');
       expect(part).not.toContain('税抜');
     }
-    const twoRates = renderStatementMail(mail({ taxes: [{ percent: '8.00', amount: '80' }, { percent: '10', amount: '1000' }] })).text;
+    const twoRates = renderStatementMail(
+      mail({
+        taxes: [
+          { percent: '8.00', amount: '80' },
+          { percent: '10', amount: '1000' },
+        ],
+      }),
+    ).text;
     expect(twoRates).toContain('うち消費税：80円（8%対象）');
     expect(twoRates).toContain('うち消費税：1,000円（10%対象）');
     const untaxed = renderStatementMail(mail({ taxes: [] }));
@@ -174,7 +192,11 @@ describe('the issuer in every mail', () => {
             expect(part).toContain(SAMPLE_ISSUER.contact);
             expect(part).toContain(SAMPLE_ISSUER.url);
             expect(part).toContain(SAMPLE_ISSUER.invoiceNumber);
-            expect(part).toContain(locale === 'ja' ? '適格請求書発行事業者登録番号：T1234567890123' : 'Qualified invoice issuer registration number: T1234567890123');
+            expect(part).toContain(
+              locale === 'ja'
+                ? '適格請求書発行事業者登録番号：T1234567890123'
+                : 'Qualified invoice issuer registration number: T1234567890123',
+            );
           }
           expect(r.html).toContain(`<a href="${SAMPLE_ISSUER.url}"`);
         }
@@ -202,7 +224,9 @@ describe('the issuer in every mail', () => {
   });
 
   it('escapes the issuer in the HTML', () => {
-    const r = renderStatementMail(mail({ issuer: { ...SAMPLE_ISSUER, name: 'A&B <Cloud>', url: 'https://example.com/?a=1&b="2"' } }));
+    const r = renderStatementMail(
+      mail({ issuer: { ...SAMPLE_ISSUER, name: 'A&B <Cloud>', url: 'https://example.com/?a=1&b="2"' } }),
+    );
     expect(r.html).toContain('A&amp;B &lt;Cloud&gt;');
     expect(r.html).toContain('href="https://example.com/?a=1&amp;b=&quot;2&quot;"');
     expect(r.text).toContain('A&B <Cloud>');
@@ -236,7 +260,9 @@ describe('values from the store cannot break a mail', () => {
   });
 
   it('trims and collapses the subject', () => {
-    expect(renderStatementMail(mail({ displayName: '\r\n  Example \n\n Corp  \u0000' })).subject).toBe('【ご利用料金のお知らせ】2026年10月分 Example Corp 御中');
+    expect(renderStatementMail(mail({ displayName: '\r\n  Example \n\n Corp  \u0000' })).subject).toBe(
+      '【ご利用料金のお知らせ】2026年10月分 Example Corp 御中',
+    );
     expect(oneLine(' a\r\n\r\nb\u2028 ')).toBe('a b');
   });
 
@@ -245,7 +271,13 @@ describe('values from the store cannot break a mail', () => {
   });
 
   it('refuses malformed facts with E_MAIL_DATA', () => {
-    for (const bad of [{ billingMonth: '202610' }, { billingMonth: '2026-13' }, { periodLastDay: '2026-10-32' }, { total: '1e5' }, { total: '1,234' }]) {
+    for (const bad of [
+      { billingMonth: '202610' },
+      { billingMonth: '2026-13' },
+      { periodLastDay: '2026-10-32' },
+      { total: '1e5' },
+      { total: '1,234' },
+    ]) {
       expect(() => renderStatementMail(mail(bad))).toThrow(UsageChargesError);
       try {
         renderStatementMail(mail(bad));
@@ -278,6 +310,7 @@ describe('formatAmount', () => {
   });
 
   it('refuses text that is not a plain decimal', () => {
-    for (const bad of ['', '1e3', '1,000', '12.', '.5', 'NaN', ' 1']) expect(() => formatAmount(bad, 'JPY')).toThrow(UsageChargesError);
+    for (const bad of ['', '1e3', '1,000', '12.', '.5', 'NaN', ' 1'])
+      expect(() => formatAmount(bad, 'JPY')).toThrow(UsageChargesError);
   });
 });

@@ -5,8 +5,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  cutoffDate, duePeriods, monthNumber, monthText, periodAfter, periodAt, periodContaining, periodEndOf,
-  type BillingPeriod, type TenantSchedule,
+  cutoffDate,
+  duePeriods,
+  monthNumber,
+  monthText,
+  periodAfter,
+  periodAt,
+  periodContaining,
+  periodEndOf,
+  type BillingPeriod,
+  type TenantSchedule,
 } from '../../../src/periods/periods.ts';
 
 const at = (iso: string): number => {
@@ -154,10 +162,18 @@ describe('periodContaining at and around boundaries', () => {
 
 describe('periodAfter', () => {
   it('with an unchanged cut-off day it is simply the next month', () => {
-    expect(shown(periodAfter(at('2026-10-16T00:00:00Z'), '2026-10', 15, 'UTC')))
-      .toEqual({ month: '2026-11', start: '2026-10-16T00:00:00.000Z', end: '2026-11-16T00:00:00.000Z', cutoff: 15 });
-    expect(shown(periodAfter(at('2027-03-01T00:00:00Z'), '2027-02', 31, 'UTC')))
-      .toEqual({ month: '2027-03', start: '2027-03-01T00:00:00.000Z', end: '2027-04-01T00:00:00.000Z', cutoff: 31 });
+    expect(shown(periodAfter(at('2026-10-16T00:00:00Z'), '2026-10', 15, 'UTC'))).toEqual({
+      month: '2026-11',
+      start: '2026-10-16T00:00:00.000Z',
+      end: '2026-11-16T00:00:00.000Z',
+      cutoff: 15,
+    });
+    expect(shown(periodAfter(at('2027-03-01T00:00:00Z'), '2027-02', 31, 'UTC'))).toEqual({
+      month: '2027-03',
+      start: '2027-03-01T00:00:00.000Z',
+      end: '2027-04-01T00:00:00.000Z',
+      cutoff: 31,
+    });
   });
 
   it.each([
@@ -178,10 +194,18 @@ describe('periodAfter', () => {
   });
 
   it('15 -> 31 and 31 -> 15 in Asia/Tokyo', () => {
-    expect(shown(periodAfter(at('2026-10-15T15:00:00Z'), '2026-10', 31, 'Asia/Tokyo')))
-      .toEqual({ month: '2026-11', start: '2026-10-15T15:00:00.000Z', end: '2026-11-30T15:00:00.000Z', cutoff: 31 });
-    expect(shown(periodAfter(at('2026-10-31T15:00:00Z'), '2026-10', 15, 'Asia/Tokyo')))
-      .toEqual({ month: '2026-11', start: '2026-10-31T15:00:00.000Z', end: '2026-11-15T15:00:00.000Z', cutoff: 15 });
+    expect(shown(periodAfter(at('2026-10-15T15:00:00Z'), '2026-10', 31, 'Asia/Tokyo'))).toEqual({
+      month: '2026-11',
+      start: '2026-10-15T15:00:00.000Z',
+      end: '2026-11-30T15:00:00.000Z',
+      cutoff: 31,
+    });
+    expect(shown(periodAfter(at('2026-10-31T15:00:00Z'), '2026-10', 15, 'Asia/Tokyo'))).toEqual({
+      month: '2026-11',
+      start: '2026-10-31T15:00:00.000Z',
+      end: '2026-11-15T15:00:00.000Z',
+      cutoff: 15,
+    });
   });
 
   it('any sequence of cut-off changes gives consecutive billing months and contiguous periods', () => {
@@ -210,10 +234,17 @@ describe('periodAfter', () => {
 
 /** A tenant schedule with defaults. */
 function schedule(over: Partial<TenantSchedule> & Pick<TenantSchedule, 'tenantName' | 'cutoffDay'>): TenantSchedule {
-  return { pendingCutoffDay: null, deletedAt: null, billingFrom: at('2026-10-05T00:00:00Z'), lastClosed: null, ...over };
+  return {
+    pendingCutoffDay: null,
+    deletedAt: null,
+    billingFrom: at('2026-10-05T00:00:00Z'),
+    lastClosed: null,
+    ...over,
+  };
 }
 const due = (tenants: TenantSchedule[], asOf: string, zone = 'UTC') => duePeriods(tenants, at(asOf), zone).map(shown);
-const months = (tenants: TenantSchedule[], asOf: string, zone = 'UTC') => duePeriods(tenants, at(asOf), zone).map((p) => `${p.tenantName} ${p.billingMonth}`);
+const months = (tenants: TenantSchedule[], asOf: string, zone = 'UTC') =>
+  duePeriods(tenants, at(asOf), zone).map((p) => `${p.tenantName} ${p.billingMonth}`);
 
 describe('duePeriods', () => {
   it('nothing is due before the day after the cut-off date (asOf = end - 1 ms vs = end)', () => {
@@ -242,7 +273,13 @@ describe('duePeriods', () => {
   });
 
   it('catches up three missed months, oldest first', () => {
-    const t = [schedule({ tenantName: 'T', cutoffDay: 31, lastClosed: { billingMonth: '2026-07', end: at('2026-08-01T00:00:00Z') } })];
+    const t = [
+      schedule({
+        tenantName: 'T',
+        cutoffDay: 31,
+        lastClosed: { billingMonth: '2026-07', end: at('2026-08-01T00:00:00Z') },
+      }),
+    ];
     expect(due(t, '2026-11-02T00:00:00Z')).toEqual([
       { tenant: 'T', month: '2026-08', start: '2026-08-01T00:00:00.000Z', end: '2026-09-01T00:00:00.000Z', cutoff: 31 },
       { tenant: 'T', month: '2026-09', start: '2026-09-01T00:00:00.000Z', end: '2026-10-01T00:00:00.000Z', cutoff: 31 },
@@ -252,22 +289,44 @@ describe('duePeriods', () => {
 
   it('across tenants: ordered by period end, then tenant name', () => {
     const tenants = [
-      schedule({ tenantName: 'T-C', cutoffDay: 31, lastClosed: { billingMonth: '2026-07', end: at('2026-08-01T00:00:00Z') } }),
-      schedule({ tenantName: 'T-B', cutoffDay: 15, lastClosed: { billingMonth: '2026-07', end: at('2026-07-16T00:00:00Z') } }),
-      schedule({ tenantName: 'T-A', cutoffDay: 31, lastClosed: { billingMonth: '2026-07', end: at('2026-08-01T00:00:00Z') } }),
+      schedule({
+        tenantName: 'T-C',
+        cutoffDay: 31,
+        lastClosed: { billingMonth: '2026-07', end: at('2026-08-01T00:00:00Z') },
+      }),
+      schedule({
+        tenantName: 'T-B',
+        cutoffDay: 15,
+        lastClosed: { billingMonth: '2026-07', end: at('2026-07-16T00:00:00Z') },
+      }),
+      schedule({
+        tenantName: 'T-A',
+        cutoffDay: 31,
+        lastClosed: { billingMonth: '2026-07', end: at('2026-08-01T00:00:00Z') },
+      }),
     ];
     expect(months(tenants, '2026-11-02T00:00:00Z')).toEqual([
       'T-B 2026-08', // ends 08-16
-      'T-A 2026-08', 'T-C 2026-08', // end 09-01
+      'T-A 2026-08',
+      'T-C 2026-08', // end 09-01
       'T-B 2026-09',
-      'T-A 2026-09', 'T-C 2026-09',
+      'T-A 2026-09',
+      'T-C 2026-09',
       'T-B 2026-10',
-      'T-A 2026-10', 'T-C 2026-10', // end 11-01; T-B 2026-11 ends 11-16, not yet due
+      'T-A 2026-10',
+      'T-C 2026-10', // end 11-01; T-B 2026-11 ends 11-16, not yet due
     ]);
   });
 
   it('a pending cut-off day (15 -> 31) applies from the period after the next closing', () => {
-    const t = [schedule({ tenantName: 'T', cutoffDay: 15, pendingCutoffDay: 31, lastClosed: { billingMonth: '2026-09', end: at('2026-09-16T00:00:00Z') } })];
+    const t = [
+      schedule({
+        tenantName: 'T',
+        cutoffDay: 15,
+        pendingCutoffDay: 31,
+        lastClosed: { billingMonth: '2026-09', end: at('2026-09-16T00:00:00Z') },
+      }),
+    ];
     expect(due(t, '2027-01-05T00:00:00Z')).toEqual([
       { tenant: 'T', month: '2026-10', start: '2026-09-16T00:00:00.000Z', end: '2026-10-16T00:00:00.000Z', cutoff: 15 },
       { tenant: 'T', month: '2026-11', start: '2026-10-16T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z', cutoff: 31 },
@@ -276,7 +335,14 @@ describe('duePeriods', () => {
   });
 
   it('a pending cut-off day (31 -> 15) applies from the period after the next closing', () => {
-    const t = [schedule({ tenantName: 'T', cutoffDay: 31, pendingCutoffDay: 15, lastClosed: { billingMonth: '2026-09', end: at('2026-10-01T00:00:00Z') } })];
+    const t = [
+      schedule({
+        tenantName: 'T',
+        cutoffDay: 31,
+        pendingCutoffDay: 15,
+        lastClosed: { billingMonth: '2026-09', end: at('2026-10-01T00:00:00Z') },
+      }),
+    ];
     expect(due(t, '2027-01-05T00:00:00Z')).toEqual([
       { tenant: 'T', month: '2026-10', start: '2026-10-01T00:00:00.000Z', end: '2026-11-01T00:00:00.000Z', cutoff: 31 },
       { tenant: 'T', month: '2026-11', start: '2026-11-01T00:00:00.000Z', end: '2026-11-16T00:00:00.000Z', cutoff: 15 },
@@ -285,7 +351,9 @@ describe('duePeriods', () => {
   });
 
   it('a pending cut-off day of a tenant never closed applies after its first closing', () => {
-    const t = [schedule({ tenantName: 'T', cutoffDay: 15, pendingCutoffDay: 31, billingFrom: at('2026-10-05T00:00:00Z') })];
+    const t = [
+      schedule({ tenantName: 'T', cutoffDay: 15, pendingCutoffDay: 31, billingFrom: at('2026-10-05T00:00:00Z') }),
+    ];
     expect(due(t, '2026-12-01T00:00:00Z')).toEqual([
       { tenant: 'T', month: '2026-10', start: '2026-09-16T00:00:00.000Z', end: '2026-10-16T00:00:00.000Z', cutoff: 15 },
       { tenant: 'T', month: '2026-11', start: '2026-10-16T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z', cutoff: 31 },
@@ -293,7 +361,14 @@ describe('duePeriods', () => {
   });
 
   it("a deleted tenant's last period is the one its deletion falls in, and none after", () => {
-    const t = [schedule({ tenantName: 'T', cutoffDay: 31, billingFrom: at('2026-08-10T00:00:00Z'), deletedAt: at('2026-10-28T00:30:40.001Z') })];
+    const t = [
+      schedule({
+        tenantName: 'T',
+        cutoffDay: 31,
+        billingFrom: at('2026-08-10T00:00:00Z'),
+        deletedAt: at('2026-10-28T00:30:40.001Z'),
+      }),
+    ];
     expect(months(t, '2026-10-31T23:59:59.999Z')).toEqual(['T 2026-08', 'T 2026-09']);
     expect(months(t, '2026-11-01T00:00:00Z')).toEqual(['T 2026-08', 'T 2026-09', 'T 2026-10']);
     expect(months(t, '2027-06-01T00:00:00Z')).toEqual(['T 2026-08', 'T 2026-09', 'T 2026-10']);
@@ -307,10 +382,14 @@ describe('duePeriods', () => {
   });
 
   it('a deleted tenant whose last period is closed has nothing due', () => {
-    const t = [schedule({
-      tenantName: 'T', cutoffDay: 31, deletedAt: at('2026-10-28T00:00:00Z'),
-      lastClosed: { billingMonth: '2026-10', end: at('2026-11-01T00:00:00Z') },
-    })];
+    const t = [
+      schedule({
+        tenantName: 'T',
+        cutoffDay: 31,
+        deletedAt: at('2026-10-28T00:00:00Z'),
+        lastClosed: { billingMonth: '2026-10', end: at('2026-11-01T00:00:00Z') },
+      }),
+    ];
     expect(due(t, '2027-06-01T00:00:00Z')).toEqual([]);
   });
 
@@ -330,10 +409,14 @@ describe('duePeriods', () => {
   });
 
   it('lastClosed continues from its end (billingFrom no longer matters)', () => {
-    const t = [schedule({
-      tenantName: 'T', cutoffDay: 20, billingFrom: at('2025-01-01T00:00:00Z'),
-      lastClosed: { billingMonth: '2026-09', end: at('2026-09-21T00:00:00Z') },
-    })];
+    const t = [
+      schedule({
+        tenantName: 'T',
+        cutoffDay: 20,
+        billingFrom: at('2025-01-01T00:00:00Z'),
+        lastClosed: { billingMonth: '2026-09', end: at('2026-09-21T00:00:00Z') },
+      }),
+    ];
     expect(due(t, '2026-10-21T00:00:00Z')).toEqual([
       { tenant: 'T', month: '2026-10', start: '2026-09-21T00:00:00.000Z', end: '2026-10-21T00:00:00.000Z', cutoff: 20 },
     ]);
@@ -341,7 +424,13 @@ describe('duePeriods', () => {
 
   it('lastClosed after a change (an irregular end) continues with the new day', () => {
     // 2026-11 was the in-between period of a 31 -> 15 change, ending 2026-11-16.
-    const t = [schedule({ tenantName: 'T', cutoffDay: 15, lastClosed: { billingMonth: '2026-11', end: at('2026-11-16T00:00:00Z') } })];
+    const t = [
+      schedule({
+        tenantName: 'T',
+        cutoffDay: 15,
+        lastClosed: { billingMonth: '2026-11', end: at('2026-11-16T00:00:00Z') },
+      }),
+    ];
     expect(due(t, '2027-01-16T00:00:00Z')).toEqual([
       { tenant: 'T', month: '2026-12', start: '2026-11-16T00:00:00.000Z', end: '2026-12-16T00:00:00.000Z', cutoff: 15 },
       { tenant: 'T', month: '2027-01', start: '2026-12-16T00:00:00.000Z', end: '2027-01-16T00:00:00.000Z', cutoff: 15 },
@@ -350,7 +439,12 @@ describe('duePeriods', () => {
 
   it('a tenant with nothing due and no tenants give nothing', () => {
     expect(duePeriods([], at('2030-01-01T00:00:00Z'), 'UTC')).toEqual([]);
-    expect(due([schedule({ tenantName: 'T', cutoffDay: 31, billingFrom: at('2026-10-05T00:00:00Z') })], '2026-10-20T00:00:00Z')).toEqual([]);
+    expect(
+      due(
+        [schedule({ tenantName: 'T', cutoffDay: 31, billingFrom: at('2026-10-05T00:00:00Z') })],
+        '2026-10-20T00:00:00Z',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -362,21 +456,49 @@ describe('periodAt (the open period an estimate rates)', () => {
 
   it('without a finalized month: the period of the cut-off day containing the instant', () => {
     const t = schedule({ tenantName: 'T', cutoffDay: 20 });
-    expect(open(t, '2026-10-15T12:00:00Z')).toEqual({ month: '2026-10', start: '2026-09-21T00:00:00.000Z', end: '2026-10-21T00:00:00.000Z', cutoff: 20 });
-    expect(open(t, '2026-10-21T00:00:00Z')).toEqual({ month: '2026-11', start: '2026-10-21T00:00:00.000Z', end: '2026-11-21T00:00:00.000Z', cutoff: 20 });
+    expect(open(t, '2026-10-15T12:00:00Z')).toEqual({
+      month: '2026-10',
+      start: '2026-09-21T00:00:00.000Z',
+      end: '2026-10-21T00:00:00.000Z',
+      cutoff: 20,
+    });
+    expect(open(t, '2026-10-21T00:00:00Z')).toEqual({
+      month: '2026-11',
+      start: '2026-10-21T00:00:00.000Z',
+      end: '2026-11-21T00:00:00.000Z',
+      cutoff: 20,
+    });
     expect(open(t, '2026-10-31T15:00:00Z', 'Asia/Tokyo')?.month).toBe('2026-11');
   });
 
   it('after a finalized month: the next period, and null inside the finalized one', () => {
-    const t = schedule({ tenantName: 'T', cutoffDay: 31, lastClosed: { billingMonth: '2026-10', end: at('2026-11-01T00:00:00Z') } });
+    const t = schedule({
+      tenantName: 'T',
+      cutoffDay: 31,
+      lastClosed: { billingMonth: '2026-10', end: at('2026-11-01T00:00:00Z') },
+    });
     expect(open(t, '2026-10-31T23:59:59.999Z')).toBeNull();
-    expect(open(t, '2026-11-15T00:00:00Z')).toEqual({ month: '2026-11', start: '2026-11-01T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z', cutoff: 31 });
+    expect(open(t, '2026-11-15T00:00:00Z')).toEqual({
+      month: '2026-11',
+      start: '2026-11-01T00:00:00.000Z',
+      end: '2026-12-01T00:00:00.000Z',
+      cutoff: 31,
+    });
     expect(open(t, '2027-01-15T00:00:00Z')?.month).toBe('2027-01'); // months not yet closed are walked over
   });
 
   it('follows a change of cut-off day as the close does (15 -> 31 after 2026-10)', () => {
-    const t = schedule({ tenantName: 'T', cutoffDay: 31, lastClosed: { billingMonth: '2026-10', end: at('2026-10-16T00:00:00Z') } });
-    expect(open(t, '2026-10-20T00:00:00Z')).toEqual({ month: '2026-11', start: '2026-10-16T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z', cutoff: 31 });
+    const t = schedule({
+      tenantName: 'T',
+      cutoffDay: 31,
+      lastClosed: { billingMonth: '2026-10', end: at('2026-10-16T00:00:00Z') },
+    });
+    expect(open(t, '2026-10-20T00:00:00Z')).toEqual({
+      month: '2026-11',
+      start: '2026-10-16T00:00:00.000Z',
+      end: '2026-12-01T00:00:00.000Z',
+      cutoff: 31,
+    });
   });
 
   it('a deleted tenant has no open period after the one its deletion falls in', () => {

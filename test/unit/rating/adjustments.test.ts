@@ -8,52 +8,83 @@ import { rate } from './support.ts';
 // LP1 uses a 10,000 yen monthly service.
 const catalog = [version({ productId: 'SVC', unitCode: 'month', unitPrice: '10000', chargeType: 'monthly_fixed' })];
 const service = usage({ productId: 'SVC', start: '2026-10-01T00:00:00Z', end: '2026-10-20T00:00:00Z' });
-const adj = (id: string, lplatformId: string | null, amount: string, reason: string, originalMonth: string | null = null): Adjustment =>
-  ({ id, lplatformId, amount: dec(amount), reason, originalMonth });
+const adj = (
+  id: string,
+  lplatformId: string | null,
+  amount: string,
+  reason: string,
+  originalMonth: string | null = null,
+): Adjustment => ({ id, lplatformId, amount: dec(amount), reason, originalMonth });
 
 describe('adjustments', () => {
   it.each([
     {
       label: 'a credit on the L-Platform',
       adjustments: [adj('A1', 'LP1', '-500', 'SLA credit')],
-      lpLines: ['-500 SLA credit'], tenantLines: [],
-      lp: '9500', before: '9500', tax: '950', total: '10450', // 10000 - 500 = 9500; tax 950; 10450
+      lpLines: ['-500 SLA credit'],
+      tenantLines: [],
+      lp: '9500',
+      before: '9500',
+      tax: '950',
+      total: '10450', // 10000 - 500 = 9500; tax 950; 10450
     },
     {
       label: 'a debit on the L-Platform',
       adjustments: [adj('A1', 'LP1', '1200', 'support fee')],
-      lpLines: ['1200 support fee'], tenantLines: [],
-      lp: '11200', before: '11200', tax: '1120', total: '12320', // 10000 + 1200 = 11200; tax 1120; 12320
+      lpLines: ['1200 support fee'],
+      tenantLines: [],
+      lp: '11200',
+      before: '11200',
+      tax: '1120',
+      total: '12320', // 10000 + 1200 = 11200; tax 1120; 12320
     },
     {
       label: 'a credit for the tenant (no L-Platform)',
       adjustments: [adj('A1', null, '-500', 'goodwill')],
-      lpLines: [], tenantLines: ['-500 goodwill'],
-      lp: '10000', before: '9500', tax: '950', total: '10450', // L-Platform 10000; 10000 - 500 = 9500; tax 950
+      lpLines: [],
+      tenantLines: ['-500 goodwill'],
+      lp: '10000',
+      before: '9500',
+      tax: '950',
+      total: '10450', // L-Platform 10000; 10000 - 500 = 9500; tax 950
     },
     {
       label: 'a debit for the tenant (no L-Platform)',
       adjustments: [adj('A1', null, '1200', 'setup work')],
-      lpLines: [], tenantLines: ['1200 setup work'],
-      lp: '10000', before: '11200', tax: '1120', total: '12320', // 10000 + 1200 = 11200; tax 1120
+      lpLines: [],
+      tenantLines: ['1200 setup work'],
+      lp: '10000',
+      before: '11200',
+      tax: '1120',
+      total: '12320', // 10000 + 1200 = 11200; tax 1120
     },
     {
       label: 'a credit on the L-Platform and a debit for the tenant',
       adjustments: [adj('A1', 'LP1', '-500', 'SLA credit'), adj('A2', null, '1200', 'setup work')],
-      lpLines: ['-500 SLA credit'], tenantLines: ['1200 setup work'],
-      lp: '9500', before: '10700', tax: '1070', total: '11770', // 9500 + 1200 = 10700; tax 1070; 11770
+      lpLines: ['-500 SLA credit'],
+      tenantLines: ['1200 setup work'],
+      lp: '9500',
+      before: '10700',
+      tax: '1070',
+      total: '11770', // 9500 + 1200 = 10700; tax 1070; 11770
     },
     {
       label: 'late usage booked as an adjustment names its month',
       adjustments: [adj('A1', 'LP1', '300', 'late usage', '2026-09')],
-      lpLines: ['300 late usage (usage of 2026-09)'], tenantLines: [],
-      lp: '10300', before: '10300', tax: '1030', total: '11330', // 10000 + 300; tax 1030
+      lpLines: ['300 late usage (usage of 2026-09)'],
+      tenantLines: [],
+      lp: '10300',
+      before: '10300',
+      tax: '1030',
+      total: '11330', // 10000 + 300; tax 1030
     },
   ])('$label', ({ adjustments, lpLines, tenantLines, lp, before, tax, total }) => {
     const tree = rate({ catalog, policy: ECL, usage: [service], adjustments });
     const lp1 = tree.lplatforms.find((l) => l.lplatformId === 'LP1')!;
     expect(lp1.lines.map((l) => [l.kind, `${t(l.charged)} ${l.note}`])).toEqual(lpLines.map((x) => ['adjustment', x]));
-    expect(tree.tenantLines.map((l) => [l.kind, `${t(l.charged)} ${l.note}`])).toEqual(tenantLines.map((x) => ['adjustment', x]));
+    expect(tree.tenantLines.map((l) => [l.kind, `${t(l.charged)} ${l.note}`])).toEqual(
+      tenantLines.map((x) => ['adjustment', x]),
+    );
     expect(t(lp1.amount)).toBe(lp);
     expect(t(tree.beforeDiscount)).toBe(before);
     expect(t(tree.subtotal)).toBe(before);
@@ -65,12 +96,18 @@ describe('adjustments', () => {
     const tree = rate({
       catalog,
       policy: ROR,
-      lplatforms: [{ id: 'LP1', name: 'one', returnedAt: null }, { id: 'LP2', name: 'two', returnedAt: null }],
+      lplatforms: [
+        { id: 'LP1', name: 'one', returnedAt: null },
+        { id: 'LP2', name: 'two', returnedAt: null },
+      ],
       usage: [service],
       adjustments: [adj('A1', 'LP2', '-700', 'refund')],
     });
     // LP1 10000; LP2 -700 (its own line only); total 10000 - 700 = 9300 (no tax under ROR)
-    expect(tree.lplatforms.map((l) => [l.lplatformId, l.lplatformName, t(l.amount)])).toEqual([['LP1', 'one', '10000'], ['LP2', 'two', '-700']]);
+    expect(tree.lplatforms.map((l) => [l.lplatformId, l.lplatformName, t(l.amount)])).toEqual([
+      ['LP1', 'one', '10000'],
+      ['LP2', 'two', '-700'],
+    ]);
     expect(t(tree.total)).toBe('9300');
   });
 });

@@ -16,13 +16,18 @@ const catalog = [
 /** Segments of one server's month: [plan, from day, to day] with day 0 = 2026-10-01 and 31 = 11-01. */
 type Segment = [string, number, number];
 const records = (segments: Segment[]) =>
-  segments.map(([productId, from, to]) => usage({ productId, timeKind: 'operating', start: octDay(from), end: octDay(to) }));
+  segments.map(([productId, from, to]) =>
+    usage({ productId, timeKind: 'operating', start: octDay(from), end: octDay(to) }),
+  );
 
 describe('two-stage cap', () => {
   it.each<{ label: string; segments: Segment[]; lines: string[]; amount: string }>([
     {
       label: 'one change A->B, no cap binds',
-      segments: [['A', 0, 10], ['B', 10, 31]],
+      segments: [
+        ['A', 0, 10],
+        ['B', 10, 31],
+      ],
       lines: [
         'usage A 14400min 2500.0128', // 10 days = 14400 min; 0.173612 x 14400 = 2500.0128
         'usage B 30240min 10500.02352', // 21 days = 30240 min; 0.347223 x 30240 = 10500.02352
@@ -31,7 +36,11 @@ describe('two-stage cap', () => {
     },
     {
       label: "A->B->A: A's two intervals are summed before A's cap",
-      segments: [['A', 0, 14], ['B', 14, 17], ['A', 17, 31]],
+      segments: [
+        ['A', 0, 14],
+        ['B', 14, 17],
+        ['A', 17, 31],
+      ],
       lines: [
         'usage A 40320min 7000.03584', // 14 + 14 days = 40320 min; 0.173612 x 40320 = 7000.03584 (each half alone, 3500.01792, is under the cap)
         'cap -0.03584', // A capped at 7000: 7000 - 7000.03584
@@ -41,7 +50,10 @@ describe('two-stage cap', () => {
     },
     {
       label: 'the second stage binds (sum of capped plans > largest cap), no single plan reaches its own cap',
-      segments: [['A', 0, 5], ['B', 5, 31]],
+      segments: [
+        ['A', 0, 5],
+        ['B', 5, 31],
+      ],
       lines: [
         'usage A 7200min 1250.0064', // 5 days = 7200 min; 0.173612 x 7200 = 1250.0064 < 7000
         'usage B 37440min 13000.02912', // 26 days = 37440 min; 0.347223 x 37440 = 13000.02912 < 14000
@@ -50,8 +62,11 @@ describe('two-stage cap', () => {
       amount: '14000',
     },
     {
-      label: 'the second stage binds after B->A too (the largest cap is the earlier plan\'s)',
-      segments: [['B', 0, 26], ['A', 26, 31]],
+      label: "the second stage binds after B->A too (the largest cap is the earlier plan's)",
+      segments: [
+        ['B', 0, 26],
+        ['A', 26, 31],
+      ],
       lines: [
         'usage A 7200min 1250.0064', // 0.173612 x 7200 = 1250.0064
         'usage B 37440min 13000.02912', // 0.347223 x 37440 = 13000.02912
@@ -61,7 +76,10 @@ describe('two-stage cap', () => {
     },
     {
       label: "a single plan's cap binds, the second stage does not",
-      segments: [['A', 0, 30], ['B', 30, 31]],
+      segments: [
+        ['A', 0, 30],
+        ['B', 30, 31],
+      ],
       lines: [
         'usage A 43200min 7500.0384', // 30 days = 43200 min; 0.173612 x 43200 = 7500.0384
         'cap -500.0384', // A capped at 7000: 7000 - 7500.0384
@@ -71,7 +89,10 @@ describe('two-stage cap', () => {
     },
     {
       label: "both stages bind: B's own cap, then the largest cap",
-      segments: [['A', 0, 2], ['B', 2, 31]],
+      segments: [
+        ['A', 0, 2],
+        ['B', 2, 31],
+      ],
       lines: [
         'usage A 2880min 500.00256', // 2 days = 2880 min; 0.173612 x 2880 = 500.00256
         'usage B 41760min 14500.03248', // 29 days = 41760 min; 0.347223 x 41760 = 14500.03248
@@ -92,7 +113,10 @@ describe('two-stage cap', () => {
     const tree = rate({ catalog, usage: records([['A', 0, 31]]) });
     const res = resourceOf(tree, 'res-1');
     // 44640 min; 0.173612 x 44640 = 7750.03968; cap 7000 - 7750.03968 = -750.03968
-    expect(res.lines.map((l) => describeLine(l, l.kind !== 'cap'))).toEqual(['usage A 44640min 7750.03968', 'cap -750.03968']);
+    expect(res.lines.map((l) => describeLine(l, l.kind !== 'cap'))).toEqual([
+      'usage A 44640min 7750.03968',
+      'cap -750.03968',
+    ]);
     expect(t(res.amount)).toBe('7000');
   });
 });

@@ -12,8 +12,12 @@ const rateMonth = (month: string, coupons: Coupon[], timeZone = 'UTC') =>
   rate({ catalog, policy: ECL, period: monthPeriod(month, timeZone), usage: [service], coupons });
 
 /** [coupon lines, subtotal, tax, total] of a rated month. */
-const outcome = (tree: ReturnType<typeof rateMonth>) =>
-  [tree.tenantLines.filter((l) => l.kind === 'coupon').map((l) => t(l.charged)), t(tree.subtotal), t(tree.tax), t(tree.total)];
+const outcome = (tree: ReturnType<typeof rateMonth>) => [
+  tree.tenantLines.filter((l) => l.kind === 'coupon').map((l) => t(l.charged)),
+  t(tree.subtotal),
+  t(tree.tax),
+  t(tree.total),
+];
 
 // Without a coupon: subtotal 10000, tax 10% = 1000, total 11000.
 const NONE = [[], '10000', '1000', '11000'];
@@ -22,7 +26,13 @@ const OFF_1000 = [['-1000'], '9000', '900', '9900'];
 
 describe('a coupon registered on the last day of a month', () => {
   // Registered 2026-09-30 12:00 UTC (September = M), valid 3 months: October, November, December.
-  const c = coupon({ code: 'SEPT30COUPON', registeredAt: '2026-09-30T12:00:00Z', discountType: 'amount', discountValue: '1000', validMonths: 3 });
+  const c = coupon({
+    code: 'SEPT30COUPON',
+    registeredAt: '2026-09-30T12:00:00Z',
+    discountType: 'amount',
+    discountValue: '1000',
+    validMonths: 3,
+  });
 
   it.each([
     { month: '2026-09', label: 'M itself: not applied', expected: NONE },
@@ -36,7 +46,9 @@ describe('a coupon registered on the last day of a month', () => {
 
   it('shows the coupon as its own tenant line naming its code', () => {
     const tree = rateMonth('2026-10', [c]);
-    expect(tree.tenantLines.map((l) => [l.kind, l.note.includes('SEPT30COUPON'), t(l.charged)])).toEqual([['coupon', true, '-1000']]);
+    expect(tree.tenantLines.map((l) => [l.kind, l.note.includes('SEPT30COUPON'), t(l.charged)])).toEqual([
+      ['coupon', true, '-1000'],
+    ]);
     expect(t(tree.beforeDiscount)).toBe('10000');
     expect(t(tree.discount)).toBe('1000');
   });
@@ -59,9 +71,19 @@ describe('amount and percent, never below zero', () => {
     // 15% of 10000 = 1500; 10000 - 1500 = 8500; tax 850; total 9350
     { label: '15% off', type: 'percent' as const, value: '15', expected: [['-1500'], '8500', '850', '9350'] },
     // 10000 exactly: subtotal 0, tax 0, total 0
-    { label: '10000 yen off (the whole subtotal)', type: 'amount' as const, value: '10000', expected: [['-10000'], '0', '0', '0'] },
+    {
+      label: '10000 yen off (the whole subtotal)',
+      type: 'amount' as const,
+      value: '10000',
+      expected: [['-10000'], '0', '0', '0'],
+    },
     // 15000 > 10000: the discount is the subtotal, 10000; subtotal 0, never -5000
-    { label: '15000 yen off (more than the subtotal)', type: 'amount' as const, value: '15000', expected: [['-10000'], '0', '0', '0'] },
+    {
+      label: '15000 yen off (more than the subtotal)',
+      type: 'amount' as const,
+      value: '15000',
+      expected: [['-10000'], '0', '0', '0'],
+    },
     // 100% of 10000 = 10000: subtotal 0
     { label: '100% off', type: 'percent' as const, value: '100', expected: [['-10000'], '0', '0', '0'] },
   ])('$label', ({ type, value, expected }) => {
@@ -72,7 +94,12 @@ describe('amount and percent, never below zero', () => {
 
 describe('the month of registration is that of the billing time zone', () => {
   // 2026-10-31T23:30:00Z is October 31st in UTC, but November 1st 08:30 in Asia/Tokyo. Valid one month.
-  const c = coupon({ code: 'HALLOWEEN001', registeredAt: '2026-10-31T23:30:00Z', discountValue: '1000', validMonths: 1 });
+  const c = coupon({
+    code: 'HALLOWEEN001',
+    registeredAt: '2026-10-31T23:30:00Z',
+    discountValue: '1000',
+    validMonths: 1,
+  });
   it.each([
     { zone: 'UTC', month: '2026-11', label: 'registered in October: applies to November', expected: OFF_1000 },
     { zone: 'UTC', month: '2026-12', label: 'November was its one month: not December', expected: NONE },

@@ -6,8 +6,13 @@ import { oct, rate, resourceOf } from './support.ts';
 // Windows Server for Hyper-V (GP3): 10,200 yen per VM up to 7 VMs; 66,000 yen flat from 8 VMs.
 const catalog = [
   version({
-    productId: 'GI-WIN', category: 'guest_image', unitCode: 'month', unitPrice: '10200', chargeType: 'monthly_fixed',
-    rule: 'per_vm_flat', ruleParams: { max_vms: '7', flat_price: '66000' },
+    productId: 'GI-WIN',
+    category: 'guest_image',
+    unitCode: 'month',
+    unitPrice: '10200',
+    chargeType: 'monthly_fixed',
+    rule: 'per_vm_flat',
+    ruleParams: { max_vms: '7', flat_price: '66000' },
   }),
 ];
 
@@ -18,9 +23,16 @@ describe('guest image per VM, flat from 8', () => {
     { vms: 8, unitPrice: '66000', multiplier: '1', amount: '66000' }, // 8 > 7: the flat price 66000
     { vms: 12, unitPrice: '66000', multiplier: '1', amount: '66000' }, // 12 > 7: the flat price 66000
   ])('$vms VM(s): $amount', ({ vms, unitPrice, multiplier, amount }) => {
-    const tree = rate({ catalog, usage: [usage({ productId: 'GI-WIN', resourceKind: 'guest_image', vmCount: vms, start: oct(0), end: oct(44640) })] });
+    const tree = rate({
+      catalog,
+      usage: [
+        usage({ productId: 'GI-WIN', resourceKind: 'guest_image', vmCount: vms, start: oct(0), end: oct(44640) }),
+      ],
+    });
     const res = resourceOf(tree, 'res-1');
-    expect(res.lines.map((l) => [l.kind, t(l.unitPrice!), t(l.multiplier), t(l.charged)])).toEqual([['fee', unitPrice, multiplier, amount]]);
+    expect(res.lines.map((l) => [l.kind, t(l.unitPrice!), t(l.multiplier), t(l.charged)])).toEqual([
+      ['fee', unitPrice, multiplier, amount],
+    ]);
     expect(t(res.amount)).toBe(amount);
   });
 

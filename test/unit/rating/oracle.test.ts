@@ -5,9 +5,22 @@ import { describeLine, oct, rate, resourceOf } from './support.ts';
 
 const catalog = [
   // Oracle SE2 for Windows: 0.138889 yen/minute + 5,000 yen a month.
-  version({ productId: 'ORA-WIN', category: 'license', unitPrice: '0.138889', chargeType: 'metered', rule: 'plus_monthly_fixed', ruleParams: { fixed_fee: '5000' } }),
+  version({
+    productId: 'ORA-WIN',
+    category: 'license',
+    unitPrice: '0.138889',
+    chargeType: 'metered',
+    rule: 'plus_monthly_fixed',
+    ruleParams: { fixed_fee: '5000' },
+  }),
   // Oracle SE2 for Linux: 0.138889 yen/minute, capped at 5,600 yen a month.
-  version({ productId: 'ORA-LNX', category: 'license', unitPrice: '0.138889', chargeType: 'capped', monthlyCap: '5600' }),
+  version({
+    productId: 'ORA-LNX',
+    category: 'license',
+    unitPrice: '0.138889',
+    chargeType: 'capped',
+    monthlyCap: '5600',
+  }),
 ];
 
 describe('Oracle for Windows: metered + fixed', () => {
@@ -19,7 +32,10 @@ describe('Oracle for Windows: metered + fixed', () => {
     // 31 days = 44640 min: 0.138889 x 44640 = 6200.00496 (no cap); + 5000 = 11200.00496
     { minutes: 44640, usageLine: 'usage ORA-WIN 44640min 6200.00496', amount: '11200.00496' },
   ])('$minutes min: $amount', ({ minutes, usageLine, amount }) => {
-    const res = resourceOf(rate({ catalog, usage: [usage({ productId: 'ORA-WIN', start: oct(0), end: oct(minutes) })] }), 'res-1');
+    const res = resourceOf(
+      rate({ catalog, usage: [usage({ productId: 'ORA-WIN', start: oct(0), end: oct(minutes) })] }),
+      'res-1',
+    );
     expect(res.lines.map((l) => describeLine(l))).toEqual([usageLine, 'fee ORA-WIN 5000']);
     expect(t(res.amount)).toBe(amount);
   });
@@ -36,7 +52,10 @@ describe('Oracle for Linux: capped', () => {
     // 0.138889 x 44640 = 6200.00496; cap 5600 - 6200.00496 = -600.00496
     { minutes: 44640, lines: ['usage ORA-LNX 44640min 6200.00496', 'cap ORA-LNX -600.00496'], amount: '5600' },
   ])('$minutes min: $amount', ({ minutes, lines, amount }) => {
-    const res = resourceOf(rate({ catalog, usage: [usage({ productId: 'ORA-LNX', start: oct(0), end: oct(minutes) })] }), 'res-1');
+    const res = resourceOf(
+      rate({ catalog, usage: [usage({ productId: 'ORA-LNX', start: oct(0), end: oct(minutes) })] }),
+      'res-1',
+    );
     expect(res.lines.map((l) => describeLine(l))).toEqual(lines);
     expect(t(res.amount)).toBe(amount);
   });

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { ratingPolicy } from '../../../src/rating/settings.ts';
 
 describe('the rating policy from the configuration', () => {
-  const base = { ratingPreset: 'ecl', roundingMode: 'half-up', taxEnabled: true, taxRates: [{ from: '2014-04-01', percent: '8' }, { from: '2019-10-01', percent: '10' }] } as const;
+  const base = {
+    ratingPreset: 'ecl',
+    roundingMode: 'half-up',
+    taxEnabled: true,
+    taxRates: [
+      { from: '2014-04-01', percent: '8' },
+      { from: '2019-10-01', percent: '10' },
+    ],
+  } as const;
 
   it('places each tax date at midnight in the billing time zone', () => {
     const utc = ratingPolicy({ ...base, taxRates: [...base.taxRates], billingTimeZone: 'UTC' });
@@ -15,7 +23,14 @@ describe('the rating policy from the configuration', () => {
   });
 
   it('keeps the preset, mode and tax switch', () => {
-    const p = ratingPolicy({ ...base, ratingPreset: 'ror', roundingMode: 'up', taxEnabled: false, taxRates: [], billingTimeZone: 'UTC' });
+    const p = ratingPolicy({
+      ...base,
+      ratingPreset: 'ror',
+      roundingMode: 'up',
+      taxEnabled: false,
+      taxRates: [],
+      billingTimeZone: 'UTC',
+    });
     expect(p).toMatchObject({ preset: 'ror', roundingMode: 'up', taxEnabled: false, taxRates: [] });
   });
 });

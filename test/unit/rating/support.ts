@@ -53,7 +53,9 @@ export function maybeResource(tree: ChargeTree, resourceId: string): ResourceCha
 
 /** The sum of the charged amounts of every line of the tree (0 for an empty tree). */
 export function chargedTotal(tree: ChargeTree): string {
-  return linesOf(tree).reduce((s, l) => s.plus(l.charged), new Decimal(0)).toFixed();
+  return linesOf(tree)
+    .reduce((s, l) => s.plus(l.charged), new Decimal(0))
+    .toFixed();
 }
 
 /** A line as compact text for order-free comparisons: kind, product, minutes, charged. */

@@ -7,7 +7,12 @@ import { linesOf, monthPeriod, rate } from './support.ts';
 // 0.074405 yen/minute, metered, used without a break from the first to the last instant of the period.
 const catalog = [version({ productId: 'NET', category: 'network', unitPrice: '0.074405' })];
 const rateWhole = (period: Period) =>
-  rate({ catalog, policy: ECL, period, usage: [usage({ productId: 'NET', start: '2019-07-01T00:00:00Z', end: '2019-12-31T00:00:00Z' })] });
+  rate({
+    catalog,
+    policy: ECL,
+    period,
+    usage: [usage({ productId: 'NET', start: '2019-07-01T00:00:00Z', end: '2019-12-31T00:00:00Z' })],
+  });
 
 describe('tax rates by date', () => {
   it.each([
@@ -31,7 +36,12 @@ describe('tax rates by date', () => {
     },
     {
       label: '2019-09-30..2019-10-29 (cut-off on the 29th): one day at 8%, 29 days at 10%',
-      period: { start: at('2019-09-30T00:00:00Z'), end: at('2019-10-30T00:00:00Z'), billingMonth: '2019-10', timeZone: 'UTC' },
+      period: {
+        start: at('2019-09-30T00:00:00Z'),
+        end: at('2019-10-30T00:00:00Z'),
+        billingMonth: '2019-10',
+        timeZone: 'UTC',
+      },
       lines: [
         ['8', 1440, '107.1432'], // 09-30 = 1440 min x 0.074405 = 107.1432
         ['10', 41760, '3107.1528'], // 10-01..10-29 = 29 days = 41760 min x 0.074405 = 3107.1528
@@ -56,8 +66,18 @@ describe('tax rates by date', () => {
 
 describe('the tax change splits usage time without adding to it', () => {
   it('a record of exactly 24 h across 2019-10-01 00:00 UTC, at a half-minute offset, is 1440 min', () => {
-    const period = { start: at('2019-09-30T00:00:00Z'), end: at('2019-10-30T00:00:00Z'), billingMonth: '2019-10', timeZone: 'UTC' };
-    const tree = rate({ catalog, policy: ECL, period, usage: [usage({ productId: 'NET', start: '2019-09-30T10:00:30Z', end: '2019-10-01T10:00:30Z' })] });
+    const period = {
+      start: at('2019-09-30T00:00:00Z'),
+      end: at('2019-10-30T00:00:00Z'),
+      billingMonth: '2019-10',
+      timeZone: 'UTC',
+    };
+    const tree = rate({
+      catalog,
+      policy: ECL,
+      period,
+      usage: [usage({ productId: 'NET', start: '2019-09-30T10:00:30Z', end: '2019-10-01T10:00:30Z' })],
+    });
     // 13 h 59 min 30 s at 8% and 10 h 0 min 30 s at 10%: 24 h = 1440 min in all
     expect(linesOf(tree).reduce((n, l) => n + (l.measure.minutes ?? 0), 0)).toBe(1440);
   });

@@ -31,19 +31,55 @@ describe('seconds round half up to the minute', () => {
 describe('intervals are clipped to the period', () => {
   it.each([
     // from September into October: 00:00-01:00 of 10-01 = 60 min; 0.173612 x 60 = 10.41672
-    { label: 'begun in the previous month', start: '2026-09-30T23:00:00Z', end: '2026-10-01T01:00:00Z', minutes: 60, amount: '10.41672' },
+    {
+      label: 'begun in the previous month',
+      start: '2026-09-30T23:00:00Z',
+      end: '2026-10-01T01:00:00Z',
+      minutes: 60,
+      amount: '10.41672',
+    },
     // into November: 23:00-24:00 of 10-31 = 60 min; 10.41672
-    { label: 'running into the next month', start: '2026-10-31T23:00:00Z', end: '2026-11-01T02:00:00Z', minutes: 60, amount: '10.41672' },
+    {
+      label: 'running into the next month',
+      start: '2026-10-31T23:00:00Z',
+      end: '2026-11-01T02:00:00Z',
+      minutes: 60,
+      amount: '10.41672',
+    },
     // across the whole month: 31 x 1440 = 44640 min; 0.173612 x 44640 = 7750.03968
-    { label: 'covering the month and more', start: '2026-09-15T00:00:00Z', end: '2026-11-15T00:00:00Z', minutes: 44640, amount: '7750.03968' },
+    {
+      label: 'covering the month and more',
+      start: '2026-09-15T00:00:00Z',
+      end: '2026-11-15T00:00:00Z',
+      minutes: 44640,
+      amount: '7750.03968',
+    },
     // minutes count from the record's own start: 10 min 49 s in all -> 11 min, of which the 20 s
     // before the period round to 0, so October gets 11 - 0 = 11; 0.173612 x 11 = 1.909732
-    { label: 'clipped, its minutes counted from its own start', start: '2026-09-30T23:59:40Z', end: '2026-10-01T00:10:29Z', minutes: 11, amount: '1.909732' },
+    {
+      label: 'clipped, its minutes counted from its own start',
+      start: '2026-09-30T23:59:40Z',
+      end: '2026-10-01T00:10:29Z',
+      minutes: 11,
+      amount: '1.909732',
+    },
     // 60 s across the period's start: 30 s before (rounds to 1 min) and 30 s inside (1 - 1 = 0):
     // one minute in all, billed once, to September
-    { label: 'one minute across the period start, billed once', start: '2026-09-30T23:59:30Z', end: '2026-10-01T00:00:30Z', minutes: 0, amount: '0' },
+    {
+      label: 'one minute across the period start, billed once',
+      start: '2026-09-30T23:59:30Z',
+      end: '2026-10-01T00:00:30Z',
+      minutes: 0,
+      amount: '0',
+    },
     // clipped to 23:49:30-24:00 of 10-31: 10 min 30 s -> 11 min; 1.909732
-    { label: 'clipped at the end, 30 s rounding up', start: '2026-10-31T23:49:30Z', end: '2026-11-01T00:30:00Z', minutes: 11, amount: '1.909732' },
+    {
+      label: 'clipped at the end, 30 s rounding up',
+      start: '2026-10-31T23:49:30Z',
+      end: '2026-11-01T00:30:00Z',
+      minutes: 11,
+      amount: '1.909732',
+    },
   ])('$label: $minutes min, $amount', ({ start, end, minutes, amount }) => {
     const tree = rate({ catalog, usage: [usage({ productId: 'CMP', start, end })] });
     expect(linesOf(tree).map((l) => [l.kind, l.measure.minutes, t(l.charged)])).toEqual([['usage', minutes, amount]]);

@@ -12,45 +12,122 @@ import { ECL, ROR, at, input, usage, version } from '../../helpers/rating.ts';
 import { line, lplatform, resource, view } from './support.ts';
 
 const SERVICE = 'Enterprise Cloud 2.0';
-const display = (p: Partial<ProductDisplay>): ProductDisplay => ({ description: '', service: SERVICE, menu: '', submenu: '', plan: '', usageLabel: '', ...p });
+const display = (p: Partial<ProductDisplay>): ProductDisplay => ({
+  description: '',
+  service: SERVICE,
+  menu: '',
+  submenu: '',
+  plan: '',
+  usageLabel: '',
+  ...p,
+});
 
 /** The seed's catalog (docs/charging.md section 9) with the names the public page shows. */
 const catalog: CatalogVersion[] = [
-  version({ productId: 'EC-CMP-1C4G', category: 'compute', unitPrice: '0.173612', chargeType: 'capped_plan', monthlyCap: '7000', planGroup: 'flavor', timeBasis: 'operating',
-    display: display({ menu: 'Virtual Server', submenu: 'Compute', plan: 'Flavor (1CPU-4GB)', usageLabel: 'Running' }) }),
-  version({ productId: 'EC-VOL-15G', category: 'volume', unitPrice: '0.014881', chargeType: 'capped', monthlyCap: '600',
-    display: display({ menu: 'Virtual Server', submenu: 'Volume', plan: '15GB' }) }),
-  version({ productId: 'EC-NET', category: 'network', unitPrice: '0.074405', rule: 'network_allowance', ruleParams: { free_units: '5' },
-    display: display({ menu: 'Logical Network', submenu: 'Network', description: 'ロジカルネットワーク5本相当' }) }),
-  version({ productId: 'EC-FW-VSRX', category: 'firewall', unitPrice: '0.694445', chargeType: 'capped_plan', monthlyCap: '28000', planGroup: 'fw', timeBasis: 'operating',
-    display: display({ menu: 'Firewall', submenu: 'Firewall Instance', plan: 'vSRX 15.1X49-D105.1 Standard (2CPU-4GB-8IF)' }) }),
-  version({ productId: 'EC-LB-VPX', category: 'load_balancer', unitPrice: '0.694445', chargeType: 'capped_plan', monthlyCap: '28000', planGroup: 'lb', timeBasis: 'operating',
-    display: display({ menu: 'Load Balancer', submenu: 'Load Balancer Instance', plan: 'NetScaler VPX 12.1-52.15 Standard_Edition (50Mbps 2CPU-8GB-4IF)' }) }),
+  version({
+    productId: 'EC-CMP-1C4G',
+    category: 'compute',
+    unitPrice: '0.173612',
+    chargeType: 'capped_plan',
+    monthlyCap: '7000',
+    planGroup: 'flavor',
+    timeBasis: 'operating',
+    display: display({ menu: 'Virtual Server', submenu: 'Compute', plan: 'Flavor (1CPU-4GB)', usageLabel: 'Running' }),
+  }),
+  version({
+    productId: 'EC-VOL-15G',
+    category: 'volume',
+    unitPrice: '0.014881',
+    chargeType: 'capped',
+    monthlyCap: '600',
+    display: display({ menu: 'Virtual Server', submenu: 'Volume', plan: '15GB' }),
+  }),
+  version({
+    productId: 'EC-NET',
+    category: 'network',
+    unitPrice: '0.074405',
+    rule: 'network_allowance',
+    ruleParams: { free_units: '5' },
+    display: display({ menu: 'Logical Network', submenu: 'Network', description: 'ロジカルネットワーク5本相当' }),
+  }),
+  version({
+    productId: 'EC-FW-VSRX',
+    category: 'firewall',
+    unitPrice: '0.694445',
+    chargeType: 'capped_plan',
+    monthlyCap: '28000',
+    planGroup: 'fw',
+    timeBasis: 'operating',
+    display: display({
+      menu: 'Firewall',
+      submenu: 'Firewall Instance',
+      plan: 'vSRX 15.1X49-D105.1 Standard (2CPU-4GB-8IF)',
+    }),
+  }),
+  version({
+    productId: 'EC-LB-VPX',
+    category: 'load_balancer',
+    unitPrice: '0.694445',
+    chargeType: 'capped_plan',
+    monthlyCap: '28000',
+    planGroup: 'lb',
+    timeBasis: 'operating',
+    display: display({
+      menu: 'Load Balancer',
+      submenu: 'Load Balancer Instance',
+      plan: 'NetScaler VPX 12.1-52.15 Standard_Edition (50Mbps 2CPU-8GB-4IF)',
+    }),
+  }),
 ];
 const LP = 'xxxxxxxxxx';
 const RES = 'xxxxxxxxxxxxxxxxxxx';
 const minutes = (n: number): string => new Date(at('2019-08-01T00:00:00Z') + n * 60_000).toISOString();
-const used = (productId: string, n: number, more: Partial<Parameters<typeof usage>[0]> = {}): ReturnType<typeof usage> =>
-  usage({ lplatformId: LP, resourceId: RES, resourceName: RES, productId, start: minutes(0), end: minutes(n), ...more });
+const used = (
+  productId: string,
+  n: number,
+  more: Partial<Parameters<typeof usage>[0]> = {},
+): ReturnType<typeof usage> =>
+  usage({
+    lplatformId: LP,
+    resourceId: RES,
+    resourceName: RES,
+    productId,
+    start: minutes(0),
+    end: minutes(n),
+    ...more,
+  });
 
 /** The seed 000 example: tenant econ1000XXXXXX00001, August 2019 (UTC), ecl, estimated at 2019-08-30 07:25:38 UTC. */
 function seedView(status: StatementView['status'] = 'estimated'): StatementView {
-  const tree = ratePeriod(input({
-    tenantName: 'econ1000XXXXXX00001',
-    catalog,
-    period: { start: at('2019-08-01T00:00:00Z'), end: at('2019-09-01T00:00:00Z'), billingMonth: '2019-08', timeZone: 'UTC' },
-    policy: ECL,
-    lplatforms: [{ id: LP, name: 'manual-tenant', returnedAt: null, region: 'jp1' }],
-    usage: [
-      used('EC-CMP-1C4G', 3739, { timeKind: 'operating', resourceKind: 'virtual_server' }),
-      used('EC-VOL-15G', 3739, { resourceName: 'xxxxxxxxx', resourceKind: 'volume' }),
-      used('EC-NET', 3741, { resourceKind: 'network' }),
-      used('EC-FW-VSRX', 3714, { timeKind: 'operating', resourceKind: 'firewall' }),
-      used('EC-LB-VPX', 3725, { timeKind: 'operating', resourceKind: 'load_balancer' }),
-    ],
-  }));
+  const tree = ratePeriod(
+    input({
+      tenantName: 'econ1000XXXXXX00001',
+      catalog,
+      period: {
+        start: at('2019-08-01T00:00:00Z'),
+        end: at('2019-09-01T00:00:00Z'),
+        billingMonth: '2019-08',
+        timeZone: 'UTC',
+      },
+      policy: ECL,
+      lplatforms: [{ id: LP, name: 'manual-tenant', returnedAt: null, region: 'jp1' }],
+      usage: [
+        used('EC-CMP-1C4G', 3739, { timeKind: 'operating', resourceKind: 'virtual_server' }),
+        used('EC-VOL-15G', 3739, { resourceName: 'xxxxxxxxx', resourceKind: 'volume' }),
+        used('EC-NET', 3741, { resourceKind: 'network' }),
+        used('EC-FW-VSRX', 3714, { timeKind: 'operating', resourceKind: 'firewall' }),
+        used('EC-LB-VPX', 3725, { timeKind: 'operating', resourceKind: 'load_balancer' }),
+      ],
+    }),
+  );
   return {
-    tenant: { name: 'econ1000XXXXXX00001', displayName: 'econ1000XXXXXX', deletedAt: null, locale: 'ja', currency: 'JPY' },
+    tenant: {
+      name: 'econ1000XXXXXX00001',
+      displayName: 'econ1000XXXXXX',
+      deletedAt: null,
+      locale: 'ja',
+      currency: 'JPY',
+    },
     status,
     madeAt: at('2019-08-30T07:25:38Z'),
     tree,
@@ -58,7 +135,11 @@ function seedView(status: StatementView['status'] = 'estimated'): StatementView 
 }
 
 const UTF8 = { encoding: 'utf8' } as const;
-const linesOf = (format: EclFormat, views: StatementView[], options: { encoding: 'utf8' | 'cp932' } = UTF8): string[] => {
+const linesOf = (
+  format: EclFormat,
+  views: StatementView[],
+  options: { encoding: 'utf8' | 'cp932' } = UTF8,
+): string[] => {
   const text = buildEclFile(format, views, options).toString('utf8');
   expect(text.endsWith('\r\n')).toBe(true);
   return text.slice(0, -2).split('\r\n');
@@ -73,7 +154,15 @@ describe('ecl-tiered: the seed 000 example', () => {
   it('billing item lines 4-22 are the seed lines byte for byte', () => {
     const golden = readFileSync(new URL('../../fixtures/ecl/tiered-items.csv', import.meta.url));
     expect(golden.includes('\r\n')).toBe(true);
-    expect(Buffer.from(rows.slice(3, 22).map((r) => `${r}\r\n`).join(''), 'utf8').equals(golden)).toBe(true);
+    expect(
+      Buffer.from(
+        rows
+          .slice(3, 22)
+          .map((r) => `${r}\r\n`)
+          .join(''),
+        'utf8',
+      ).equals(golden),
+    ).toBe(true);
   });
 
   it('numbers its lines as the seed does: month 1, contract 2, break 3, items 4-22, status 23, break 24, created 25, end 26', () => {
@@ -118,13 +207,48 @@ describe('ecl-tiered: the seed 000 example', () => {
 
 describe('ecl-tiered: shapes the seed does not show', () => {
   it('puts usage labels right below the resource when there is no plan, and prorated fees in days', () => {
-    const server = line({ resourceId: 'srv', resourceName: 'web-1', category: 'compute', measure: { minutes: 90 }, amount: dec('1.5'), charged: dec('1.5'),
-      display: display({ menu: 'Virtual Server', submenu: 'Compute', usageLabel: 'Running' }) });
-    const vpn = line({ resourceId: 'vpn', resourceName: 'vpn', category: 'vpn', kind: 'fee', measure: { days: 10, daysInPeriod: 31 }, amount: dec(100), charged: dec(100),
-      display: display({ menu: 'VPN', submenu: 'Multi-Cloud Connect' }) });
-    const adjustment = line({ kind: 'adjustment', productId: '', resourceId: '', resourceName: '', category: '', note: 'outage credit', amount: dec(-50), charged: dec(-50),
-      display: { description: '', service: '', menu: '', submenu: '', plan: '', usageLabel: '' } });
-    const v = view({ lplatforms: [lplatform('LP1', 'one', null, dec('51.5'), [resource('srv', 'virtual_server', [server]), resource('vpn', 'vpn', [vpn])], [adjustment])] });
+    const server = line({
+      resourceId: 'srv',
+      resourceName: 'web-1',
+      category: 'compute',
+      measure: { minutes: 90 },
+      amount: dec('1.5'),
+      charged: dec('1.5'),
+      display: display({ menu: 'Virtual Server', submenu: 'Compute', usageLabel: 'Running' }),
+    });
+    const vpn = line({
+      resourceId: 'vpn',
+      resourceName: 'vpn',
+      category: 'vpn',
+      kind: 'fee',
+      measure: { days: 10, daysInPeriod: 31 },
+      amount: dec(100),
+      charged: dec(100),
+      display: display({ menu: 'VPN', submenu: 'Multi-Cloud Connect' }),
+    });
+    const adjustment = line({
+      kind: 'adjustment',
+      productId: '',
+      resourceId: '',
+      resourceName: '',
+      category: '',
+      note: 'outage credit',
+      amount: dec(-50),
+      charged: dec(-50),
+      display: { description: '', service: '', menu: '', submenu: '', plan: '', usageLabel: '' },
+    });
+    const v = view({
+      lplatforms: [
+        lplatform(
+          'LP1',
+          'one',
+          null,
+          dec('51.5'),
+          [resource('srv', 'virtual_server', [server]), resource('vpn', 'vpn', [vpn])],
+          [adjustment],
+        ),
+      ],
+    });
     const rows = linesOf('ecl-tiered', [v]);
     expect(rows.slice(3, 13)).toEqual([
       '4,3,1,"合計","CustomerNumber:TNT00001 [tenant01]","","51.5"',
@@ -141,10 +265,38 @@ describe('ecl-tiered: shapes the seed does not show', () => {
   });
 
   it('shows a free link as a free line naming the link, and a product without display names by its name and kind', () => {
-    const cic = display({ menu: 'Colocation Connection', submenu: 'CIC', plan: '1Gbps', description: 'first link free' });
-    const fee = line({ resourceId: 'cic-1', resourceName: 'cic-1', category: 'cic', kind: 'fee', measure: { runs: 1 }, amount: dec(54000), charged: dec(54000), display: cic });
-    const free = line({ ...fee, kind: 'free_link', measure: { runs: 1 }, amount: dec(-54000), charged: dec(-54000), note: 'free: the first 1 link(s)' });
-    const v = view({ lplatforms: [lplatform('LP1', 'one', null, dec(6), [resource('cic-1', 'cic', [fee, free]), resource('serverId001', 'virtual_server', [line()])])] });
+    const cic = display({
+      menu: 'Colocation Connection',
+      submenu: 'CIC',
+      plan: '1Gbps',
+      description: 'first link free',
+    });
+    const fee = line({
+      resourceId: 'cic-1',
+      resourceName: 'cic-1',
+      category: 'cic',
+      kind: 'fee',
+      measure: { runs: 1 },
+      amount: dec(54000),
+      charged: dec(54000),
+      display: cic,
+    });
+    const free = line({
+      ...fee,
+      kind: 'free_link',
+      measure: { runs: 1 },
+      amount: dec(-54000),
+      charged: dec(-54000),
+      note: 'free: the first 1 link(s)',
+    });
+    const v = view({
+      lplatforms: [
+        lplatform('LP1', 'one', null, dec(6), [
+          resource('cic-1', 'cic', [fee, free]),
+          resource('serverId001', 'virtual_server', [line()]),
+        ]),
+      ],
+    });
     expect(linesOf('ecl-tiered', [v]).slice(5, 14)).toEqual([
       '6,3,3,"    Enterprise Cloud 2.0","","","6"',
       '7,3,4,"      Virtual server image001","","","6.000000"',
@@ -159,8 +311,18 @@ describe('ecl-tiered: shapes the seed does not show', () => {
   });
 
   it('neutralizes text cells against formulas but keeps negative amounts as they are', () => {
-    const credit = line({ kind: 'adjustment', productId: '', resourceId: '', note: '=HYPERLINK("x")', amount: dec(-5), charged: dec(-5) });
-    const v = view({ tenant: { name: '=1+1', displayName: '@x' }, lplatforms: [lplatform('LP1', '-one', null, dec(-5), [], [credit])] });
+    const credit = line({
+      kind: 'adjustment',
+      productId: '',
+      resourceId: '',
+      note: '=HYPERLINK("x")',
+      amount: dec(-5),
+      charged: dec(-5),
+    });
+    const v = view({
+      tenant: { name: '=1+1', displayName: '@x' },
+      lplatforms: [lplatform('LP1', '-one', null, dec(-5), [], [credit])],
+    });
     const rows = linesOf('ecl-tiered', [v]);
     expect(rows[1]).toBe('2,5,"Contract Identifier","\'=1+1","\'=1+1","",""');
     expect(rows[3]).toBe('4,3,1,"合計","CustomerNumber:=1+1 [@x]","","-5"');
@@ -171,8 +333,10 @@ describe('ecl-tiered: shapes the seed does not show', () => {
 describe('ecl-detail', () => {
   const rows = linesOf('ecl-detail', [seedView()]);
 
-  it('has the seed\'s 22 columns in its order under English names', () => {
-    expect(rows[0]).toBe('ChargeType,ContractId,ExternalContractId,WorkspaceId,WorkspaceName,TenantId,CalculationUnitId,Category,Subcategory,Menu,DetailedMenu,Plan,Region,Description,ResourceId,Usage,Unit,Amount,Currency,TaxClassification,TargetMonth,Status');
+  it("has the seed's 22 columns in its order under English names", () => {
+    expect(rows[0]).toBe(
+      'ChargeType,ContractId,ExternalContractId,WorkspaceId,WorkspaceName,TenantId,CalculationUnitId,Category,Subcategory,Menu,DetailedMenu,Plan,Region,Description,ResourceId,Usage,Unit,Amount,Currency,TaxClassification,TargetMonth,Status',
+    );
     expect(DETAIL_COLUMNS).toHaveLength(22);
     for (const r of rows.slice(1)) expect(cells(r)).toHaveLength(22);
   });
@@ -195,7 +359,9 @@ describe('ecl-detail', () => {
     expect(fixed.filter((r) => r.startsWith('ChargeType,'))).toHaveLength(1);
     expect(fixed.slice(1, 8).every((r) => r.endsWith(',"estimated"'))).toBe(true);
     expect(fixed.slice(8).every((r) => r.endsWith(',"fixed"'))).toBe(true);
-    const ror = view({ lplatforms: [lplatform('LP1', 'one', null, dec(6), [resource('serverId001', 'virtual_server', [line()])])] });
+    const ror = view({
+      lplatforms: [lplatform('LP1', 'one', null, dec(6), [resource('serverId001', 'virtual_server', [line()])])],
+    });
     const rorRows = linesOf('ecl-detail', [ror]);
     expect(rorRows).toHaveLength(2);
     expect(cells(rorRows[1]!).slice(15)).toEqual(['300', 'min', '6', 'JPY', 'none', '2012-02', 'fixed']);
@@ -206,23 +372,36 @@ describe('ecl-summary', () => {
   it('writes a row per workspace, the tax and the total', () => {
     const rows = linesOf('ecl-summary', [seedView()]);
     expect(rows[0]).toBe(SUMMARY_COLUMNS.join(','));
-    expect(rows[0]).toBe('RowType,ContractId,ExternalContractId,WorkspaceId,WorkspaceName,TenantId,Region,Description,Amount,Currency,TargetMonth,Status');
+    expect(rows[0]).toBe(
+      'RowType,ContractId,ExternalContractId,WorkspaceId,WorkspaceName,TenantId,Region,Description,Amount,Currency,TargetMonth,Status',
+    );
     expect(rows.slice(1)).toEqual([
       '"workspace","econ1000XXXXXX00001","econ1000XXXXXX","xxxxxxxxxx","manual-tenant","xxxxxxxxxx","jp1","",5870,"JPY","2019-08","estimated"',
       '"tax","econ1000XXXXXX00001","econ1000XXXXXX","","","","","税区分:合算 消費税率:8%",469,"JPY","2019-08","estimated"',
       '"total","econ1000XXXXXX00001","econ1000XXXXXX","","","","","",6339,"JPY","2019-08","estimated"',
     ]);
-    expect(linesOf('ecl-summary', [seedView('fixed')]).slice(1).every((r) => r.endsWith(',"fixed"'))).toBe(true);
+    expect(
+      linesOf('ecl-summary', [seedView('fixed')])
+        .slice(1)
+        .every((r) => r.endsWith(',"fixed"')),
+    ).toBe(true);
   });
 
   it('shows tenant-level coupons and adjustments with their notes', () => {
-    const tree = ratePeriod(input({
-      catalog: [version({ productId: 'P', unitPrice: '1', unitCode: 'minute' })],
-      usage: [usage({ productId: 'P', start: '2026-10-01T00:00:00Z', end: '2026-10-01T01:40:00Z' })],
-      adjustments: [{ id: 'a1', lplatformId: null, amount: dec(-10), reason: 'goodwill', originalMonth: null }],
-      policy: ROR,
-    }));
-    const v: StatementView = { tenant: { name: 'T1', displayName: 'One', deletedAt: null, locale: 'en', currency: 'JPY' }, status: 'estimated', madeAt: 0, tree };
+    const tree = ratePeriod(
+      input({
+        catalog: [version({ productId: 'P', unitPrice: '1', unitCode: 'minute' })],
+        usage: [usage({ productId: 'P', start: '2026-10-01T00:00:00Z', end: '2026-10-01T01:40:00Z' })],
+        adjustments: [{ id: 'a1', lplatformId: null, amount: dec(-10), reason: 'goodwill', originalMonth: null }],
+        policy: ROR,
+      }),
+    );
+    const v: StatementView = {
+      tenant: { name: 'T1', displayName: 'One', deletedAt: null, locale: 'en', currency: 'JPY' },
+      status: 'estimated',
+      madeAt: 0,
+      tree,
+    };
     expect(linesOf('ecl-summary', [v]).slice(1)).toEqual([
       '"workspace","T1","One","LP1","platform one","LP1","","",100,"JPY","2026-10","estimated"',
       '"adjustment","T1","One","","","","","goodwill",-10,"JPY","2026-10","estimated"',
@@ -233,9 +412,14 @@ describe('ecl-summary', () => {
 
 describe('encoding', () => {
   it('refuses a character cp932 cannot hold, naming the row and column', () => {
-    const v = view({ tenant: { displayName: 'snow 😀' }, lplatforms: [lplatform('LP1', 'one', null, dec(6), [resource('serverId001', 'virtual_server', [line()])])] });
+    const v = view({
+      tenant: { displayName: 'snow 😀' },
+      lplatforms: [lplatform('LP1', 'one', null, dec(6), [resource('serverId001', 'virtual_server', [line()])])],
+    });
     expect(() => buildEclFile('ecl-summary', [v], { encoding: 'cp932', fileName: 'out.csv' })).toThrow(RorFileError);
-    expect(() => buildEclFile('ecl-summary', [v], { encoding: 'cp932', fileName: 'out.csv' })).toThrow(/^out\.csv: row 2, column ExternalContractId: "😀" \(U\+1F600\) cannot be written in cp932$/);
+    expect(() => buildEclFile('ecl-summary', [v], { encoding: 'cp932', fileName: 'out.csv' })).toThrow(
+      /^out\.csv: row 2, column ExternalContractId: "😀" \(U\+1F600\) cannot be written in cp932$/,
+    );
     expect(buildEclFile('ecl-summary', [v], UTF8).toString('utf8')).toContain('"snow 😀"');
   });
 });

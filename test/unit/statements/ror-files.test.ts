@@ -2,7 +2,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dec } from '../../../src/domain/money.ts';
-import { buildRorFiles, defaultCurrencySymbol, formatTimestamp, formatUnitPrice, formatUsedFrequency, itemColumns, type RorFileOptions } from '../../../src/statements/ror-files.ts';
+import {
+  buildRorFiles,
+  defaultCurrencySymbol,
+  formatTimestamp,
+  formatUnitPrice,
+  formatUsedFrequency,
+  itemColumns,
+  type RorFileOptions,
+} from '../../../src/statements/ror-files.ts';
 import { line, lplatform, resource, seedDetailView, seedListView, tokyo, view } from './support.ts';
 
 const YEN: RorFileOptions = { encoding: 'utf8', currencySymbol: '\\' };
@@ -25,7 +33,9 @@ describe('seed 003 examples, byte for byte', () => {
     const golden = fixture('201202_TNT00002-LPlatform01.csv');
     const rows = rowsOf(files.detailFiles[0]!.bytes);
     expect(rows[2]).toBe('"","","","","","","",,"","Template","","TE_01","-","\\200.0000/month","1 month",200');
-    expect(rows[3]).toBe('"","","","","","","",,"","Virtual server(serverId001)","","image001","-","\\1.2000/h","5h",6');
+    expect(rows[3]).toBe(
+      '"","","","","","","",,"","Virtual server(serverId001)","","image001","-","\\1.2000/h","5h",6',
+    );
     expect(files.detailFiles[0]!.bytes.equals(golden)).toBe(true);
   });
 
@@ -39,7 +49,9 @@ describe('seed 003 examples, byte for byte', () => {
 
 describe('list and detail files', () => {
   const lps = [
-    lplatform('LP-A', 'a', tokyo('2012-02-10 00:00:00.000'), dec(10), [resource('s1', 'virtual_server', [line({ charged: dec(10) })])]),
+    lplatform('LP-A', 'a', tokyo('2012-02-10 00:00:00.000'), dec(10), [
+      resource('s1', 'virtual_server', [line({ charged: dec(10) })]),
+    ]),
     lplatform('LP-B', 'b', null, dec(0)),
   ];
 
@@ -72,12 +84,49 @@ describe('list and detail files', () => {
   });
 
   it('amounts show the currency minor digits (more when the exact value has more), negatives bare', () => {
-    const usd = lplatform('LP-A', 'a', null, dec('12.5'), [], [line({ kind: 'adjustment', resourceId: '', resourceKind: '', category: '', resourceIdentifier: '', unitCode: '', unitPrice: null, measure: {}, note: 'outage credit', charged: dec('-0.5') })]);
-    const files = buildRorFiles(view({ currency: 'USD', lplatforms: [usd], total: dec('12.5') }), { encoding: 'utf8', currencySymbol: '$' });
+    const usd = lplatform(
+      'LP-A',
+      'a',
+      null,
+      dec('12.5'),
+      [],
+      [
+        line({
+          kind: 'adjustment',
+          resourceId: '',
+          resourceKind: '',
+          category: '',
+          resourceIdentifier: '',
+          unitCode: '',
+          unitPrice: null,
+          measure: {},
+          note: 'outage credit',
+          charged: dec('-0.5'),
+        }),
+      ],
+    );
+    const files = buildRorFiles(view({ currency: 'USD', lplatforms: [usd], total: dec('12.5') }), {
+      encoding: 'utf8',
+      currencySymbol: '$',
+    });
     expect(rowsOf(files.listFile.bytes)[1]).toContain(',12.50,"1.0"');
-    expect(rowsOf(files.detailFiles[0]!.bytes)[2]).toBe('"","","","","","","",,"","L-Platform","Adjustment: outage credit","","-","","",-0.50');
-    const ecl = lplatform('LP-A', 'a', null, dec(7000), [resource('srv', 'virtual_server', [line({ category: 'compute', unitCode: 'minute', unitPrice: dec('0.173612'), measure: { minutes: 3739 }, charged: dec('649.135268') })])]);
-    expect(rowsOf(buildRorFiles(view({ lplatforms: [ecl] }), YEN).detailFiles[0]!.bytes)[2]).toMatch(/,"\\0\.173612\/min","3739min",649\.135268$/);
+    expect(rowsOf(files.detailFiles[0]!.bytes)[2]).toBe(
+      '"","","","","","","",,"","L-Platform","Adjustment: outage credit","","-","","",-0.50',
+    );
+    const ecl = lplatform('LP-A', 'a', null, dec(7000), [
+      resource('srv', 'virtual_server', [
+        line({
+          category: 'compute',
+          unitCode: 'minute',
+          unitPrice: dec('0.173612'),
+          measure: { minutes: 3739 },
+          charged: dec('649.135268'),
+        }),
+      ]),
+    ]);
+    expect(rowsOf(buildRorFiles(view({ lplatforms: [ecl] }), YEN).detailFiles[0]!.bytes)[2]).toMatch(
+      /,"\\0\.173612\/min","3739min",649\.135268$/,
+    );
   });
 
   it('quotes inside text are doubled', () => {
@@ -89,8 +138,16 @@ describe('list and detail files', () => {
 describe('UnitPrice', () => {
   it.each([
     ['a price per hour with 4 decimals', line({ unitPrice: dec('1.2') }), '\\1.2000/h'],
-    ['a CPU: core and clock prices', line({ category: 'cpu', unitPrice: dec('1.6667'), clockPrice: dec('0.556') }), '\\1.6667,\\0.5560/h'],
-    ['an ECL price per minute keeps its 6 decimals', line({ unitCode: 'minute', unitPrice: dec('0.173612') }), '\\0.173612/min'],
+    [
+      'a CPU: core and clock prices',
+      line({ category: 'cpu', unitPrice: dec('1.6667'), clockPrice: dec('0.556') }),
+      '\\1.6667,\\0.5560/h',
+    ],
+    [
+      'an ECL price per minute keeps its 6 decimals',
+      line({ unitCode: 'minute', unitPrice: dec('0.173612') }),
+      '\\0.173612/min',
+    ],
     ['per month', line({ unitCode: 'month', unitPrice: dec(200) }), '\\200.0000/month'],
     ['per year', line({ unitCode: 'year', unitPrice: dec(120000) }), '\\120000.0000/year'],
     ['per second', line({ unitCode: 'second', unitPrice: dec('0.0001') }), '\\0.0001/s'],
@@ -102,7 +159,9 @@ describe('UnitPrice', () => {
   });
 
   it('uses the configured symbol', () => {
-    expect(formatUnitPrice(line({ category: 'cpu', unitPrice: dec('0.02'), clockPrice: dec('0.001') }), 'S$')).toBe('S$0.0200,S$0.0010/h');
+    expect(formatUnitPrice(line({ category: 'cpu', unitPrice: dec('0.02'), clockPrice: dec('0.001') }), 'S$')).toBe(
+      'S$0.0200,S$0.0010/h',
+    );
     expect(defaultCurrencySymbol('JPY')).toBe('\\');
     expect(defaultCurrencySymbol('USD')).toBe('$');
   });
@@ -117,7 +176,11 @@ describe('UsedFrequency', () => {
     ['per second', line({ unitCode: 'second', measure: { minutes: 2 } }), '120s'],
     ['one run of a monthly fee', line({ kind: 'fee', unitCode: 'month', measure: { runs: 1 } }), '1 month'],
     ['two runs', line({ kind: 'fee', unitCode: 'month', measure: { runs: 2 } }), '2 months'],
-    ['prorated by day', line({ kind: 'fee', unitCode: 'month', measure: { days: 10, daysInPeriod: 31 } }), '10/31 days'],
+    [
+      'prorated by day',
+      line({ kind: 'fee', unitCode: 'month', measure: { days: 10, daysInPeriod: 31 } }),
+      '10/31 days',
+    ],
     ['a quantity', line({ unitCode: 'unit', measure: { units: dec(3) } }), '3 units'],
     ['one unit', line({ unitCode: 'unit', measure: { units: dec(1) } }), '1 unit'],
     ['a free link shows none', line({ kind: 'free_link', measure: { runs: 1 } }), ''],
@@ -127,8 +190,16 @@ describe('UsedFrequency', () => {
 
   it.each([
     ['whole seconds (layout 2 and 1 alike)', line({ unitCode: 'second', measure: { seconds: 90 } }), '90s'],
-    ['an allowance of an hourly product, in hours and minutes', line({ kind: 'allowance', measure: { units: dec('1083.5') } }), '18h3.5m'],
-    ['an allowance of a per-second product, in seconds', line({ kind: 'allowance', unitCode: 'second', measure: { units: dec('1.5') } }), '90s'],
+    [
+      'an allowance of an hourly product, in hours and minutes',
+      line({ kind: 'allowance', measure: { units: dec('1083.5') } }),
+      '18h3.5m',
+    ],
+    [
+      'an allowance of a per-second product, in seconds',
+      line({ kind: 'allowance', unitCode: 'second', measure: { units: dec('1.5') } }),
+      '90s',
+    ],
     ['a cap shows none', line({ kind: 'cap', measure: {} }), ''],
   ])('layout 2: %s', (_title, l, expected) => {
     expect(formatUsedFrequency(l, 2)).toBe(expected);
@@ -138,16 +209,86 @@ describe('UsedFrequency', () => {
 describe('ItemColumn1-4', () => {
   it.each([
     ['an image', line(), ['Virtual server(serverId001)', '', 'image001', '-']],
-    ['a physical server image', line({ resourceKind: 'physical_server', resourceId: 's2', resourceName: 's2', category: 'pm' }), ['Physical server(s2)', '', 'image001', '-']],
-    ['a template', line({ resourceKind: 'template', category: 'template', resourceIdentifier: 'TE_01' }), ['Template', '', 'TE_01', '-']],
-    ['a CPU', line({ category: 'cpu', resourceIdentifier: '/VMPool', cpuCount: 2, clockGhz: dec('2.5'), clockPrice: dec('0.556'), multiplier: dec(2) }), ['Virtual server(serverId001)', 'CPU', '/VMPool', '2core,2.5GHz']],
-    ['memory', line({ category: 'memory', resourceIdentifier: '/VMPool', sizeGb: dec(10), multiplier: dec(10) }), ['Virtual server(serverId001)', 'Memory capacity', '/VMPool', '10GB']],
-    ['two disks of 10 GB', line({ category: 'disk', resourceIdentifier: '/StragePool', sizeGb: dec(10), multiplier: dec(20) }), ['Virtual server(serverId001)', 'Disk Capacity', '/StragePool', '10GB x2']],
-    ['an ECL product', line({ resourceKind: 'volume', resourceId: 'vol', resourceName: 'vol', category: 'volume', productName: '15GB', resourceIdentifier: '15GB' }), ['Volume(vol)', '15GB', '15GB', '-']],
-    ['a rule note', line({ resourceKind: 'license', resourceId: 'sql', resourceName: 'sql', category: 'license', productName: 'SQL Server', vcpu: 8, note: 'largest vCPU used: 8' }), ['License(sql)', 'SQL Server: largest vCPU used: 8', 'image001', '8vCPU']],
-    ['a cap', line({ kind: 'cap', category: 'compute', note: 'monthly cap 7000' }), ['Virtual server(serverId001)', 'Monthly cap: monthly cap 7000', 'image001', '-']],
-    ['an allowance', line({ kind: 'allowance', resourceId: '', resourceName: '', resourceKind: '', category: 'network', resourceIdentifier: 'logical-network', note: '' }), ['L-Platform', 'Free allowance', 'logical-network', '-']],
-    ['a free link', line({ kind: 'free_link', category: 'cic', note: '' }), ['Virtual server(serverId001)', 'Free link', 'image001', '-']],
+    [
+      'a physical server image',
+      line({ resourceKind: 'physical_server', resourceId: 's2', resourceName: 's2', category: 'pm' }),
+      ['Physical server(s2)', '', 'image001', '-'],
+    ],
+    [
+      'a template',
+      line({ resourceKind: 'template', category: 'template', resourceIdentifier: 'TE_01' }),
+      ['Template', '', 'TE_01', '-'],
+    ],
+    [
+      'a CPU',
+      line({
+        category: 'cpu',
+        resourceIdentifier: '/VMPool',
+        cpuCount: 2,
+        clockGhz: dec('2.5'),
+        clockPrice: dec('0.556'),
+        multiplier: dec(2),
+      }),
+      ['Virtual server(serverId001)', 'CPU', '/VMPool', '2core,2.5GHz'],
+    ],
+    [
+      'memory',
+      line({ category: 'memory', resourceIdentifier: '/VMPool', sizeGb: dec(10), multiplier: dec(10) }),
+      ['Virtual server(serverId001)', 'Memory capacity', '/VMPool', '10GB'],
+    ],
+    [
+      'two disks of 10 GB',
+      line({ category: 'disk', resourceIdentifier: '/StragePool', sizeGb: dec(10), multiplier: dec(20) }),
+      ['Virtual server(serverId001)', 'Disk Capacity', '/StragePool', '10GB x2'],
+    ],
+    [
+      'an ECL product',
+      line({
+        resourceKind: 'volume',
+        resourceId: 'vol',
+        resourceName: 'vol',
+        category: 'volume',
+        productName: '15GB',
+        resourceIdentifier: '15GB',
+      }),
+      ['Volume(vol)', '15GB', '15GB', '-'],
+    ],
+    [
+      'a rule note',
+      line({
+        resourceKind: 'license',
+        resourceId: 'sql',
+        resourceName: 'sql',
+        category: 'license',
+        productName: 'SQL Server',
+        vcpu: 8,
+        note: 'largest vCPU used: 8',
+      }),
+      ['License(sql)', 'SQL Server: largest vCPU used: 8', 'image001', '8vCPU'],
+    ],
+    [
+      'a cap',
+      line({ kind: 'cap', category: 'compute', note: 'monthly cap 7000' }),
+      ['Virtual server(serverId001)', 'Monthly cap: monthly cap 7000', 'image001', '-'],
+    ],
+    [
+      'an allowance',
+      line({
+        kind: 'allowance',
+        resourceId: '',
+        resourceName: '',
+        resourceKind: '',
+        category: 'network',
+        resourceIdentifier: 'logical-network',
+        note: '',
+      }),
+      ['L-Platform', 'Free allowance', 'logical-network', '-'],
+    ],
+    [
+      'a free link',
+      line({ kind: 'free_link', category: 'cic', note: '' }),
+      ['Virtual server(serverId001)', 'Free link', 'image001', '-'],
+    ],
     ['an unknown resource kind', line({ resourceKind: 'gpu' }), ['gpu(serverId001)', '', 'image001', '-']],
   ])('%s', (_title, l, expected) => {
     expect(itemColumns(l)).toEqual(expected);

@@ -4,7 +4,12 @@ import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { dec } from '../../../src/domain/money.ts';
 import { CP932_MAP, codePoint, neutralizeFormula, RorFileError, toCp932Text } from '../../../src/statements/csv.ts';
-import { buildRorFiles, distinctFileName, safeFileName, type RorFileOptions } from '../../../src/statements/ror-files.ts';
+import {
+  buildRorFiles,
+  distinctFileName,
+  safeFileName,
+  type RorFileOptions,
+} from '../../../src/statements/ror-files.ts';
 import { line, lplatform, resource, seedDetailView, seedListView, view } from './support.ts';
 
 const UTF8: RorFileOptions = { encoding: 'utf8', currencySymbol: '\\' };
@@ -18,7 +23,8 @@ describe('safeFileName', () => {
   });
 
   it('keeps plain names as they are', () => {
-    for (const name of ['TNT00001', 'TNT00001-LPlatform01', 'a_b', 'COM10', 'CONSOLE']) expect(safeFileName(name)).toBe(name);
+    for (const name of ['TNT00001', 'TNT00001-LPlatform01', 'a_b', 'COM10', 'CONSOLE'])
+      expect(safeFileName(name)).toBe(name);
   });
 
   it.each([
@@ -45,7 +51,13 @@ describe('safeFileName', () => {
   });
 
   it('two different names never give the same part: a/b and a_b, a/b and a?b, CON and _CON', () => {
-    for (const [x, y] of [['a/b', 'a_b'], ['a/b', 'a?b'], ['CON', '_CON'], ['a/b', safeFileName('a/b')], ['x', 'X-2d711642']]) {
+    for (const [x, y] of [
+      ['a/b', 'a_b'],
+      ['a/b', 'a?b'],
+      ['CON', '_CON'],
+      ['a/b', safeFileName('a/b')],
+      ['x', 'X-2d711642'],
+    ]) {
       expect(safeFileName(x!)).not.toBe(safeFileName(y!));
     }
   });
@@ -57,17 +69,27 @@ describe('safeFileName', () => {
   });
 
   it('property: every part is safe, and different names give different parts', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 20 }), (a, b) => {
-      const sa = safeFileName(a);
-      expect(sa).toMatch(SAFE);
-      expect(sa.length).toBeLessThanOrEqual(109);
-      if (a !== b) expect(sa).not.toBe(safeFileName(b));
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 20 }),
+        fc.string({ unit: 'binary', maxLength: 20 }),
+        (a, b) => {
+          const sa = safeFileName(a);
+          expect(sa).toMatch(SAFE);
+          expect(sa.length).toBeLessThanOrEqual(109);
+          if (a !== b) expect(sa).not.toBe(safeFileName(b));
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 
   it('hostile tenant names and L-Platform IDs stay inside the zip folder', () => {
     for (const name of ['../x', 'CON', '=1+1', 'a\nb', 'a/b', '/etc/passwd', 'C:\\x']) {
-      const files = buildRorFiles(view({ tenant: { name }, lplatforms: [lplatform(`LP ${name}`, 'lp', null, dec(1))] }), UTF8);
+      const files = buildRorFiles(
+        view({ tenant: { name }, lplatforms: [lplatform(`LP ${name}`, 'lp', null, dec(1))] }),
+        UTF8,
+      );
       for (const f of [files.listFile.name, files.zipName, ...files.detailFiles.map((d) => d.name)]) {
         expect(f).toMatch(/^201202_[A-Za-z0-9_-]+\.(csv|zip)$/);
       }
@@ -82,7 +104,10 @@ describe('safeFileName', () => {
     const a = buildRorFiles(clash, UTF8);
     expect(a.detailFiles.map((f) => f.name)).toEqual(['201202_lp1.csv', `201202_${distinctFileName('LP1')}.csv`]);
     expect(distinctFileName('LP1')).toMatch(/^LP1-[0-9a-f]{8}$/);
-    const listToo = buildRorFiles(view({ lplatforms: [lplatform('tnt00001', 'x', null, dec(1)), lplatform('LP2', 'y', null, dec(1))] }), UTF8);
+    const listToo = buildRorFiles(
+      view({ lplatforms: [lplatform('tnt00001', 'x', null, dec(1)), lplatform('LP2', 'y', null, dec(1))] }),
+      UTF8,
+    );
     const names = [listToo.listFile.name, ...listToo.detailFiles.map((f) => f.name)];
     expect(names).toEqual(['201202_TNT00001.csv', `201202_${distinctFileName('tnt00001')}.csv`, '201202_LP2.csv']);
     expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(3);
@@ -108,24 +133,40 @@ describe('formula neutralization', () => {
   });
 
   it('applies to every text cell of the files, never to amounts', () => {
-    const lp = lplatform('LP1', '@lp', null, dec(-5), [resource('s', 'virtual_server', [line({ resourceIdentifier: '-image', charged: dec(-5) })])]);
-    const files = buildRorFiles(view({ tenant: { displayName: '=HYPERLINK("http://x")' }, lplatforms: [lp], total: dec(-5) }), UTF8);
+    const lp = lplatform('LP1', '@lp', null, dec(-5), [
+      resource('s', 'virtual_server', [line({ resourceIdentifier: '-image', charged: dec(-5) })]),
+    ]);
+    const files = buildRorFiles(
+      view({ tenant: { displayName: '=HYPERLINK("http://x")' }, lplatforms: [lp], total: dec(-5) }),
+      UTF8,
+    );
     const list = files.listFile.bytes.toString('utf8').split('\r\n');
     expect(list[1]).toBe('"TNT00001","\'=HYPERLINK(""http://x"")","","2012-02",-5,"1.0","","","",');
     expect(list[2]).toBe('"","","","",,"","LP1","\'@lp","",-5');
     const detail = files.detailFiles[0]!.bytes.toString('utf8').split('\r\n');
-    expect(detail[2]).toBe('"","","","","","","",,"","Virtual server(serverId001)","","\'-image","-","\\1.2000/h","5h",-5');
+    expect(detail[2]).toBe(
+      '"","","","","","","",,"","Virtual server(serverId001)","","\'-image","-","\\1.2000/h","5h",-5',
+    );
   });
 });
 
 describe('encodings', () => {
   it('cp932: the seed examples are the same bytes as in UTF-8 (they are ASCII)', () => {
-    expect(buildRorFiles(seedListView(), CP932).listFile.bytes.equals(buildRorFiles(seedListView(), UTF8).listFile.bytes)).toBe(true);
-    expect(buildRorFiles(seedDetailView(), CP932).detailFiles[0]!.bytes.equals(buildRorFiles(seedDetailView(), UTF8).detailFiles[0]!.bytes)).toBe(true);
+    expect(
+      buildRorFiles(seedListView(), CP932).listFile.bytes.equals(buildRorFiles(seedListView(), UTF8).listFile.bytes),
+    ).toBe(true);
+    expect(
+      buildRorFiles(seedDetailView(), CP932).detailFiles[0]!.bytes.equals(
+        buildRorFiles(seedDetailView(), UTF8).detailFiles[0]!.bytes,
+      ),
+    ).toBe(true);
   });
 
   it('cp932 round trip: a Japanese display name encodes and decodes back', () => {
-    const v = view({ tenant: { displayName: '株式会社テナント一号①' }, lplatforms: [lplatform('LP1', '本番環境～', null, dec(1))] });
+    const v = view({
+      tenant: { displayName: '株式会社テナント一号①' },
+      lplatforms: [lplatform('LP1', '本番環境～', null, dec(1))],
+    });
     const files = buildRorFiles(v, CP932);
     const utf8 = buildRorFiles(v, UTF8);
     expect(files.listFile.bytes.equals(utf8.listFile.bytes)).toBe(false);
@@ -146,7 +187,9 @@ describe('encodings', () => {
     const e = error as RorFileError;
     expect(e.code).toBe('E_ENCODING');
     expect([e.file, e.row, e.column]).toEqual(['201202_TNT00001.csv', 3, 'LplatformName']);
-    expect(e.message).toBe('201202_TNT00001.csv: row 3, column LplatformName: "😀" (U+1F600) cannot be written in cp932');
+    expect(e.message).toBe(
+      '201202_TNT00001.csv: row 3, column LplatformName: "😀" (U+1F600) cannot be written in cp932',
+    );
     expect(() => buildRorFiles(v, UTF8)).not.toThrow();
   });
 
@@ -158,19 +201,26 @@ describe('encodings', () => {
     expect(iconv.decode(list, 'cp932')).toContain('"東京～大阪物流－∥―￠￡￢￤￥￣"');
     expect(list.includes(Buffer.from([0x81, 0x60]))).toBe(true); // FULLWIDTH TILDE, as Windows writes 〜
     for (const [from, to] of CP932_MAP) {
-      expect(iconv.decode(iconv.encode(from, 'cp932'), 'cp932'), `${codePoint(from)} is not held by cp932`).not.toBe(from);
+      expect(iconv.decode(iconv.encode(from, 'cp932'), 'cp932'), `${codePoint(from)} is not held by cp932`).not.toBe(
+        from,
+      );
       expect(iconv.decode(iconv.encode(to, 'cp932'), 'cp932'), `${codePoint(to)} is held by cp932`).toBe(to);
     }
     // What cp932 holds is never changed: only text that was refused before is written differently.
     expect(toCp932Text('～－∥―￠￡￢￤\\~ABCあ')).toBe('～－∥―￠￡￢￤\\~ABCあ');
-    expect(() => buildRorFiles(view({ tenant: { displayName: '𠮷野家' }, lplatforms: [] }), CP932)).toThrow(/row 2, column TenantDisplayName: "𠮷" \(U\+20BB7\)/);
+    expect(() => buildRorFiles(view({ tenant: { displayName: '𠮷野家' }, lplatforms: [] }), CP932)).toThrow(
+      /row 2, column TenantDisplayName: "𠮷" \(U\+20BB7\)/,
+    );
   });
 
   it('utf8-bom: the UTF-8 bytes after EF BB BF; utf8 without', () => {
     const v = view({ tenant: { displayName: '株式会社' }, lplatforms: [lplatform('LP1', 'x', null, dec(1))] });
     const bom = buildRorFiles(v, { encoding: 'utf8-bom', currencySymbol: '\\' });
     const plain = buildRorFiles(v, UTF8);
-    for (const [b, p] of [[bom.listFile, plain.listFile], [bom.detailFiles[0]!, plain.detailFiles[0]!]] as const) {
+    for (const [b, p] of [
+      [bom.listFile, plain.listFile],
+      [bom.detailFiles[0]!, plain.detailFiles[0]!],
+    ] as const) {
       expect(b.bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
       expect(b.bytes.subarray(3).equals(p.bytes)).toBe(true);
       expect(p.bytes[0]).toBe(0x23); // '#'
