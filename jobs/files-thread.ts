@@ -9,6 +9,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Config } from '../src/config.ts';
 import type { Logger } from '../src/log.ts';
+import { compiledModule } from '../src/paths.ts';
 import { recordAudit } from '../src/store/audit.ts';
 import type { Db } from '../src/store/db.ts';
 import { recordWrittenZips, type FilesSummary, type PendingStatement, type WrittenZip } from './build-files.ts';
@@ -19,6 +20,12 @@ export type FilesThreadRequest = { type: 'statement'; statement: PendingStatemen
 /** A message from the thread. */
 export type FilesThreadReply =
   { type: 'written'; zip: WrittenZip } | { type: 'failed'; statementPk: number; reason: string } | { type: 'done' };
+
+/**
+ * The thread's entry, plain JavaScript from the build (dist/jobs/files-worker.js), whether the
+ * compiled program or the sources (tests, tsx) start it.
+ */
+const FILES_WORKER = compiledModule('jobs/files-worker.js');
 
 /** The statements a pass closes before it starts the thread: below this, the files step alone is quicker. */
 export const FILES_THREAD_FROM = 32;
@@ -94,7 +101,7 @@ export class FilesThread {
   private start(): void {
     try {
       const { port1, port2 } = new MessageChannel();
-      this.worker = new Worker(this.options.entry ?? new URL('./files-worker.js', import.meta.url), {
+      this.worker = new Worker(this.options.entry ?? FILES_WORKER, {
         workerData: { config: this.config, replies: port2 },
         transferList: [port2],
       });

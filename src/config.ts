@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { domainToASCII } from 'node:url';
-import dotenv from 'dotenv';
-import cron from 'node-cron';
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+// zod/mini: the same checks as zod's classic API, a fraction of its start-up cost (every verb loads the configuration).
+import * as z from 'zod/mini';
 import { ConfigError } from './domain/errors.ts';
 import { CURRENCIES, LOCALES, type Currency, type Locale } from './domain/vocabulary.ts';
 import { parseDate } from './domain/instant.ts';
@@ -131,12 +131,24 @@ export const SETTINGS = {
 export type SettingName = keyof typeof SETTINGS;
 
 function isTimeZone(tz: string): boolean {
+  // UTC (the default) without Intl: its time zone data takes longer to load than the rest of a start.
+  if (tz === 'UTC') return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;
   } catch {
     return false;
   }
+}
+
+// dotenv and node-cron load only when needed (a .env file, a CRON_SCHEDULE other than the
+// default): most verbs start without them.
+const require = createRequire(import.meta.url);
+
+/** Whether a cron expression is one node-cron runs; the default is. */
+function isCronExpression(v: string): boolean {
+  if (v === SETTINGS.CRON_SCHEDULE) return true;
+  return (require('node-cron') as { validate(expression: string): boolean }).validate(v);
 }
 
 const ADDRESS = z.email();
@@ -175,125 +187,135 @@ function isHostName(value: string): boolean {
 }
 
 /** An issuer text: one line (no control or line-separator characters), at most `max` characters. */
-function issuerText(max: number): z.ZodType<string> {
-  return z
-    .string()
-    .refine((v) => !/[\p{Cc}\p{Zl}\p{Zp}]/u.test(v), 'must be one line (no control characters)')
-    .refine((v) => v.trim().length <= max, `must be at most ${max} characters`)
-    .transform((v) => v.trim());
+function issuerText(max: number) {
+  return z.pipe(
+    z.string().check(
+      z.refine((v) => !/[\p{Cc}\p{Zl}\p{Zp}]/u.test(v), 'must be one line (no control characters)'),
+      z.refine((v) => v.trim().length <= max, `must be at most ${max} characters`),
+    ),
+    z.transform((v) => v.trim()),
+  );
 }
 
-function wholeNumber(min: number, max: number): z.ZodType<string> {
-  return z
-    .string()
-    .regex(/^\d{1,9}$/, { message: 'must be a whole number', abort: true })
-    .refine((v) => Number(v) >= min && Number(v) <= max, `must be from ${min} to ${max}`);
+function wholeNumber(min: number, max: number) {
+  return countWhere(
+    /^\d{1,9}$/,
+    'must be a whole number',
+    (v) => Number(v) >= min && Number(v) <= max,
+    `must be from ${min} to ${max}`,
+  );
+}
+
+/** A text setting that passes `test`, else `message`. */
+function textWhere(test: (v: string) => boolean, message: string): z.ZodMiniString<string> {
+  return z.string().check(z.refine(test, message));
+}
+
+/** A count written as digits (`digits` of them at most, else `wrongForm`) that passes `test`. */
+function countWhere(digits: RegExp, wrongForm: string, test: (v: string) => boolean, message: string) {
+  return z.string().check(z.regex(digits, { message: wrongForm, abort: true }), z.refine(test, message));
+}
+
+/** A setting whose text `parse` turns into a value, or into the message of what is wrong. */
+function parsedText<T>(parse: (v: string) => T | { problem: string }) {
+  return z.pipe(
+    z.string(),
+    z.transform((v: string, ctx) => {
+      const out = parse(v);
+      if (typeof out === 'object' && out !== null && 'problem' in out) {
+        ctx.issues.push({ code: 'custom', message: out.problem, input: v });
+        return z.NEVER;
+      }
+      return out as T;
+    }),
+  );
 }
 
 const schema = z.object({
-  DATA_DIR: z.string().min(1, 'must not be empty'),
-  BILLING_TZ: z.string().refine(isTimeZone, 'is not an IANA time zone (for example UTC or Asia/Tokyo)'),
+  DATA_DIR: z.string().check(z.minLength(1, 'must not be empty')),
+  BILLING_TZ: textWhere(isTimeZone, 'is not an IANA time zone (for example UTC or Asia/Tokyo)'),
   DEFAULT_CURRENCY: z.enum(CURRENCIES as [Currency, ...Currency[]], {
     error: `must be one of ${CURRENCIES.join(', ')}`,
   }),
   DEFAULT_LOCALE: z.enum(LOCALES, { error: `must be one of ${LOCALES.join(', ')}` }),
-  SMTP_URL: z
-    .string()
-    .refine(
-      (v) => v === '' || isSmtpUrl(v),
-      'must be an smtp:// or smtps:// URL with a host, or empty to write .eml files',
-    ),
-  MAIL_FROM: z.string().refine(isSender, 'must be an e-mail address, optionally as "Name <address>"'),
-  MAIL_REPLY_TO: z
-    .string()
-    .refine(
-      (v) => v === '' || isSender(v),
-      'must be an e-mail address, optionally as "Name <address>", or empty for no Reply-To',
-    ),
+  SMTP_URL: textWhere(
+    (v) => v === '' || isSmtpUrl(v),
+    'must be an smtp:// or smtps:// URL with a host, or empty to write .eml files',
+  ),
+  MAIL_FROM: textWhere(isSender, 'must be an e-mail address, optionally as "Name <address>"'),
+  MAIL_REPLY_TO: textWhere(
+    (v) => v === '' || isSender(v),
+    'must be an e-mail address, optionally as "Name <address>", or empty for no Reply-To',
+  ),
   ISSUER_NAME: issuerText(200),
   ISSUER_ADDRESS: issuerText(300),
   ISSUER_CONTACT: issuerText(200),
-  ISSUER_URL: z.string().refine((v) => v === '' || isWebUrl(v), 'must be an http:// or https:// URL, or empty'),
-  ISSUER_INVOICE_NUMBER: z
-    .string()
-    .refine(
-      (v) => v === '' || /^T\d{13}$/.test(v),
-      'must be the qualified-invoice registration number: T and 13 digits (for example T1234567890123), or empty',
-    ),
+  ISSUER_URL: textWhere((v) => v === '' || isWebUrl(v), 'must be an http:// or https:// URL, or empty'),
+  ISSUER_INVOICE_NUMBER: textWhere(
+    (v) => v === '' || /^T\d{13}$/.test(v),
+    'must be the qualified-invoice registration number: T and 13 digits (for example T1234567890123), or empty',
+  ),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
-  IMPORT_MAX_ERRORS: z.string().regex(/^[1-9]\d{0,5}$/, 'must be a whole number from 1 to 999999'),
+  IMPORT_MAX_ERRORS: z.string().check(z.regex(/^[1-9]\d{0,5}$/, 'must be a whole number from 1 to 999999')),
   RATING_PRESET: z.enum(RATING_PRESETS, { error: `must be ${RATING_PRESETS.join(' or ')}` }),
   ROUNDING_MODE: z.enum(ROUNDING_MODES, {
     error: `must be ${ROUNDING_MODES.join(', ').replace(/, (?=[^,]*$)/, ' or ')}`,
   }),
   TAX: z.enum(['auto', 'on', 'off'], { error: 'must be auto (on for ecl, off for ror), on or off' }),
   CSV_ENCODING: z.enum(['auto', 'utf8', 'utf8-bom', 'cp932'], { error: 'must be auto, utf8, utf8-bom or cp932' }),
-  CURRENCY_SYMBOLS: z.string().transform((v, ctx) => {
+  CURRENCY_SYMBOLS: parsedText((v) => {
     const out: Partial<Record<Currency, string>> = {};
     for (const part of v
       .split(',')
       .map((p) => p.trim())
       .filter((p) => p !== '')) {
       const m = /^(JPY|USD|EUR|SGD)=(\S{1,4})$/.exec(part);
-      if (!m || /[",]/.test(m[2]!)) {
-        ctx.addIssue({ code: 'custom', message: `"${part}" is not CURRENCY=SYMBOL (for example JPY=¥)` });
-        return z.NEVER;
-      }
+      if (!m || /[",]/.test(m[2]!)) return { problem: `"${part}" is not CURRENCY=SYMBOL (for example JPY=¥)` };
       out[m[1] as Currency] = m[2]!;
     }
     return out;
   }),
-  RETENTION_MONTHS: z
-    .string()
-    .regex(/^\d{1,4}$/, { message: 'must be a whole number of months', abort: true })
-    .refine((v) => Number(v) >= 24, 'must be at least 24 (statements are kept 24 months)'),
-  LOCK_TTL_SECONDS: z
-    .string()
-    .regex(/^\d{1,6}$/, { message: 'must be a whole number of seconds', abort: true })
-    .refine((v) => Number(v) >= 10, 'must be at least 10 (the lease is renewed every third of it)'),
+  RETENTION_MONTHS: countWhere(
+    /^\d{1,4}$/,
+    'must be a whole number of months',
+    (v) => Number(v) >= 24,
+    'must be at least 24 (statements are kept 24 months)',
+  ),
+  LOCK_TTL_SECONDS: countWhere(
+    /^\d{1,6}$/,
+    'must be a whole number of seconds',
+    (v) => Number(v) >= 10,
+    'must be at least 10 (the lease is renewed every third of it)',
+  ),
   SMTP_STARTTLS: z.enum(['auto', 'require', 'off'], { error: 'must be auto, require or off' }),
   SMTP_POOL_SIZE: wholeNumber(1, 100),
   SMTP_RATE_LIMIT: wholeNumber(0, 100000),
   SMTP_TIMEOUT_SECONDS: wholeNumber(1, 3600),
   SMTP_CA_FILE: z.string(),
-  SMTP_EHLO_NAME: z
-    .string()
-    .refine(
-      (v) => v === '' || isHostName(v),
-      'must be a host name (for example mail.example.com), not an IP address; empty: the domain of MAIL_FROM',
-    ),
+  SMTP_EHLO_NAME: textWhere(
+    (v) => v === '' || isHostName(v),
+    'must be a host name (for example mail.example.com), not an IP address; empty: the domain of MAIL_FROM',
+  ),
   MAIL_MAX_ATTEMPTS: wholeNumber(1, 100),
   MAIL_RETRY_BASE_SECONDS: wholeNumber(0, 86400),
-  DKIM_DOMAIN: z
-    .string()
-    .refine(
-      (v) => v === '' || /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(v),
-      'must be a domain name',
-    ),
-  DKIM_SELECTOR: z
-    .string()
-    .refine(
-      (v) => v === '' || /^[a-z0-9](?:[a-z0-9._-]{0,62})$/i.test(v),
-      'must be a DKIM selector (letters, digits, dot, dash)',
-    ),
+  DKIM_DOMAIN: textWhere(
+    (v) => v === '' || /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(v),
+    'must be a domain name',
+  ),
+  DKIM_SELECTOR: textWhere(
+    (v) => v === '' || /^[a-z0-9](?:[a-z0-9._-]{0,62})$/i.test(v),
+    'must be a DKIM selector (letters, digits, dot, dash)',
+  ),
   DKIM_PRIVATE_KEY_FILE: z.string(),
-  CRON_SCHEDULE: z
-    .string()
-    .refine(
-      (v) => cron.validate(v),
-      'is not a cron expression (five fields, or six with seconds; for example 0 2 * * *)',
-    ),
-  CRON_TZ: z
-    .string()
-    .refine((v) => v === '' || isTimeZone(v), 'is not an IANA time zone (empty: the billing time zone)'),
+  CRON_SCHEDULE: textWhere(
+    isCronExpression,
+    'is not a cron expression (five fields, or six with seconds; for example 0 2 * * *)',
+  ),
+  CRON_TZ: textWhere((v) => v === '' || isTimeZone(v), 'is not an IANA time zone (empty: the billing time zone)'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { error: 'must be auto, json or pretty' }),
-  TAX_RATES: z.string().transform((v, ctx) => {
+  TAX_RATES: parsedText((v) => {
     const rates = parseTaxRates(v);
-    if (typeof rates === 'string') {
-      ctx.addIssue({ code: 'custom', message: rates });
-      return z.NEVER;
-    }
-    return rates;
+    return typeof rates === 'string' ? { problem: rates } : rates;
   }),
 });
 
@@ -328,7 +350,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   let fileValues: Record<string, string> = {};
   if (fs.existsSync(envFile)) {
     try {
-      fileValues = dotenv.parse(fs.readFileSync(envFile));
+      fileValues = (require('dotenv') as typeof import('dotenv')).parse(fs.readFileSync(envFile));
     } catch (err) {
       throw new ConfigError(`.env: cannot be read: ${(err as Error).message}`);
     }
@@ -369,7 +391,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     v.DKIM_DOMAIN === ''
       ? null
       : { domainName: v.DKIM_DOMAIN, keySelector: v.DKIM_SELECTOR, privateKeyFile: v.DKIM_PRIVATE_KEY_FILE };
-  const billingTimeZone = new Intl.DateTimeFormat('en-US', { timeZone: v.BILLING_TZ }).resolvedOptions().timeZone;
+  const billingTimeZone =
+    v.BILLING_TZ === 'UTC'
+      ? 'UTC'
+      : new Intl.DateTimeFormat('en-US', { timeZone: v.BILLING_TZ }).resolvedOptions().timeZone;
   return {
     dataDir: path.resolve(cwd, v.DATA_DIR),
     billingTimeZone,

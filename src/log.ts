@@ -3,9 +3,15 @@
  * lines on a terminal (LOG_FORMAT). Nothing secret and no message body is ever logged: callers log
  * ids, names, counts and reasons, and keys that could hold a secret are redacted all the same.
  */
-import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type { Logger } from 'pino';
+import type PinoPretty from 'pino-pretty';
 import type { Config } from './config.ts';
+
+// pino and pino-pretty load when a logger is made, not with this module: the verbs that log
+// nothing (status, --help) start without them.
+const require = createRequire(import.meta.url);
+const pinoModule = (): typeof import('pino') => require('pino') as typeof import('pino');
 
 export type { Logger } from 'pino';
 
@@ -23,12 +29,13 @@ export function createLogger(
     base: { pid: process.pid },
     redact: { paths: REDACTED_KEYS.flatMap((k) => [k, `*.${k}`]), censor: '[redacted]' },
   };
+  const { pino } = pinoModule();
   const wantPretty =
     config.logFormat === 'pretty' || (config.logFormat === 'auto' && isTerminal && stream === undefined);
   if (wantPretty)
     return pino(
       options,
-      pretty({
+      (require('pino-pretty') as typeof PinoPretty)({
         destination: stream ?? 2,
         sync: true,
         colorize: stream === undefined && isTerminal,
@@ -40,5 +47,5 @@ export function createLogger(
 
 /** A logger that writes nothing. */
 export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
+  return pinoModule().pino({ level: 'silent' });
 }

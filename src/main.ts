@@ -4,7 +4,7 @@ import { ConfigError, InputError, UsageChargesError, formatIssue } from './domai
 import { createContext, type CliContext } from './cli/context.ts';
 import { processOutput, type Output } from './cli/output.ts';
 import { buildProgram } from './cli/program.ts';
-import { isBusy } from './store/db.ts';
+import { isBusy } from './store/errors.ts';
 import { isDiskFull, withCode } from './store/folders.ts';
 
 /** Exit codes: 0 ok, 1 failure, 2 bad input or usage, 3 a pass delivered nothing (every mail due was deferred). */
@@ -18,7 +18,7 @@ export async function main(
 ): Promise<number> {
   const ctx = createContext(output, env);
   try {
-    await buildProgram(ctx).parseAsync(argv);
+    await (await buildProgram(ctx, argv)).parseAsync(argv);
     return ctx.failed ? EXIT.failure : ctx.nothingDelivered ? EXIT.deferred : EXIT.ok;
   } catch (err) {
     return report(err, output, debugWanted(ctx, env), dataDirOf(ctx));

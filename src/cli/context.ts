@@ -1,8 +1,15 @@
 /** What every verb needs: the validated configuration and the open store, loaded once on first use. */
-import { loadConfig, type Config } from '../config.ts';
-import { openStore, type Db } from '../store/db.ts';
-import { createLogger, type Logger } from '../log.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../store/db.ts';
+import type { Logger } from '../log.ts';
 import type { Output } from './output.ts';
+
+/** The modules behind the context, loaded when a verb runs (`--help` needs none of them). */
+type Modules = {
+  config: typeof import('../config.ts');
+  db: typeof import('../store/db.ts');
+  log: typeof import('../log.ts');
+};
 
 /**
  * How long a month-end pass waits for another process's write (an import) before a store write
@@ -23,6 +30,8 @@ export interface CliContext {
   createsStore: boolean;
   /** Set by a pass that delivered nothing because the server deferred every mail (exit code 3, unless it also failed). */
   nothingDelivered: boolean;
+  /** Loads what config(), db() and logger() need; the program does it before every verb's action. */
+  load(): Promise<void>;
   config(): Config;
   db(): Db;
   /** The process's logger (pino, stderr, LOG_LEVEL). */
@@ -35,20 +44,34 @@ export function createContext(output: Output, env: NodeJS.ProcessEnv = process.e
   let config: Config | undefined;
   let db: Db | undefined;
   let logger: Logger | undefined;
+  let modules: Modules | undefined;
+  const loaded = (): Modules => {
+    if (modules === undefined) throw new Error('the command line context is used before it was loaded');
+    return modules;
+  };
   return {
     output,
     failed: false,
     createsStore: false,
     nothingDelivered: false,
-    config: () => (config ??= loadConfig({ env })),
+    async load() {
+      if (modules !== undefined) return;
+      const [configModule, dbModule, logModule] = await Promise.all([
+        import('../config.ts'),
+        import('../store/db.ts'),
+        import('../log.ts'),
+      ]);
+      modules = { config: configModule, db: dbModule, log: logModule };
+    },
+    config: () => (config ??= loaded().config.loadConfig({ env })),
     db() {
-      db ??= openStore(this.config().dataDir, { create: this.createsStore });
+      db ??= loaded().db.openStore(this.config().dataDir, { create: this.createsStore });
       return db;
     },
     logger() {
       if (logger === undefined) {
         const settings = this.config();
-        logger = createLogger(settings);
+        logger = loaded().log.createLogger(settings);
         // Said once, where the service's log shows it: settings that came from a file, not the environment.
         if (settings.dotEnv)
           logger.info(

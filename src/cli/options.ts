@@ -1,5 +1,4 @@
 /** What several verbs share: parsing the `--as-of` and `--month` options, and writing an `--out` file. */
-import { writeFileAtomic } from '../archive/zip.ts';
 import { InputError, UsageChargesError } from '../domain/errors.ts';
 import { parseInstant } from '../domain/instant.ts';
 
@@ -22,6 +21,8 @@ export function parseMonth(value: string, option = '--month'): string {
  * folder in its place) is an input error; any other failure of the write is `E_WRITE`.
  */
 export async function writeOutput(file: string, bytes: Uint8Array): Promise<void> {
+  // Loaded here: the verbs that only parse options start without the archive module (zlib, crypto).
+  const { writeFileAtomic } = await import('../archive/zip.ts');
   try {
     await writeFileAtomic(file, bytes);
   } catch (err) {

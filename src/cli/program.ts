@@ -1,31 +1,121 @@
 /** The `usage-charges` command line: one commander program, one module per verb. */
 import fs from 'node:fs';
+import path from 'node:path';
 import { Command, Help, type Option } from 'commander';
 import type { CliContext } from './context.ts';
-import { registerExport } from './export.ts';
-import { registerImport } from './import.ts';
-import { registerSeedDemo } from './seed-demo.ts';
-import { registerHistory, registerStatus } from './status.ts';
-import { registerRun } from './run.ts';
-import { registerEstimate } from './estimate.ts';
-import { registerSchedule } from './schedule.ts';
-import { registerResend } from './resend.ts';
-import { registerBackup } from './backup.ts';
-import { registerFileEncoding } from './file-encoding.ts';
+import { PACKAGE_ROOT } from '../paths.ts';
 
 /** The verbs that create the data dir and the store when there is none. */
 export const STORE_CREATORS: ReadonlySet<string> = new Set(['import', 'seed-demo', 'run', 'schedule']);
 
 /** The version of this program, as package.json gives it. */
 export function programVersion(): string {
-  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  const pkg = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
     version?: unknown;
   };
   return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
-/** Builds the program; verbs throw, and `main` maps what they throw to exit codes. */
-export function buildProgram(ctx: CliContext): Command {
+/** A verb of the command line: its module is loaded only when the verb runs (or its help is shown). */
+interface Verb {
+  name: string;
+  /** What the verb does, as the help lists it. */
+  description: string;
+  /** Loads the verb's module and defines the verb (with its options and action) on the program. */
+  define: () => Promise<(program: Command, ctx: CliContext) => void>;
+}
+
+/** Every verb, in the order the help lists them. */
+const VERBS: readonly Verb[] = [
+  {
+    name: 'import',
+    description:
+      'import a CSV file (UTF-8, or cp932 with --encoding cp932; header line); every row is checked and the file is imported whole or not at all',
+    define: async () => (await import('./import.ts')).registerImport,
+  },
+  {
+    name: 'seed-demo',
+    description:
+      'load the demo tenants, contacts, L-Platforms, catalog, usage and coupons, with usage in the month before --as-of',
+    define: async () => (await import('./seed-demo.ts')).registerSeedDemo,
+  },
+  {
+    name: 'status',
+    description: 'show what the store holds: counts of every record kind and the tenants',
+    define: async () => (await import('./status.ts')).registerStatus,
+  },
+  {
+    name: 'run',
+    description:
+      'one month-end pass: finalize every period whose cut-off day has ended (oldest first), write its statement files, ' +
+      'send every mail that is due (new statements and retries); one pass at a time (the month-end lease)',
+    define: async () => (await import('./run.ts')).registerRun,
+  },
+  {
+    name: 'schedule',
+    description:
+      'run as a service: one pass now (catching up on missed nights), then every night on CRON_SCHEDULE in CRON_TZ, ' +
+      'and again when a delivery retry is due; SIGINT/SIGTERM finish the message in flight and exit 0',
+    define: async () => (await import('./schedule.ts')).registerSchedule,
+  },
+  {
+    name: 'resend',
+    description:
+      "send a finalized statement again: its archived zip (the same bytes, checked against the stored SHA-256) to the tenant's active contacts or to --to; audited",
+    define: async () => (await import('./resend.ts')).registerResend,
+  },
+  {
+    name: 'retry',
+    description:
+      'put failed deliveries back in the queue (attempts counted afresh, same Message-ID); the next pass (`usage-charges run`) sends them',
+    define: async () => (await import('./resend.ts')).registerResend,
+  },
+  {
+    name: 'estimate',
+    description:
+      "rate a tenant's open period with its usage up to the end of the previous day and write its statement files, status estimated; stores and sends nothing",
+    define: async () => (await import('./estimate.ts')).registerEstimate,
+  },
+  {
+    name: 'history',
+    description: "show a tenant's statements, newest first (24 months by default)",
+    define: async () => (await import('./status.ts')).registerHistory,
+  },
+  {
+    name: 'export',
+    description:
+      "write a billing month's statements in an ECL format: fixed for a finalized month, otherwise rated afresh as estimated; stores nothing",
+    define: async () => (await import('./export.ts')).registerExport,
+  },
+  {
+    name: 'backup',
+    description:
+      'copy the store to FILE while it is in use (SQLite online backup); FILE must not exist; readable by the owner only',
+    define: async () => (await import('./backup.ts')).registerBackup,
+  },
+  {
+    name: 'set-file-encoding',
+    description:
+      'change the encoding frozen with a finalized statement whose files cannot be written (a name its encoding cannot hold) and that has no files and no mail sent yet; audited; the next pass writes and mails its files',
+    define: async () => (await import('./file-encoding.ts')).registerFileEncoding,
+  },
+];
+
+/**
+ * The verb a command line runs (or asks the help of): the first word that is not an option, the
+ * word after `help`. Undefined for `usage-charges`, `--help` and `--version` alone.
+ */
+export function verbOf(argv: readonly string[]): string | undefined {
+  const words = argv.slice(2).filter((a) => !a.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
+}
+
+/**
+ * Builds the program; verbs throw, and `main` maps what they throw to exit codes. Only the module of
+ * the verb `argv` runs is loaded (every verb's with `all`, for the tests of every verb's help): the
+ * others are listed by name and description.
+ */
+export async function buildProgram(ctx: CliContext, argv: readonly string[] | 'all'): Promise<Command> {
   const program = new Command('usage-charges')
     .description(
       "Closes a cloud's month: rates metered usage per tenant, finalizes statements, writes and mails the usage-charge files.",
@@ -48,21 +138,32 @@ export function buildProgram(ctx: CliContext): Command {
       'after',
       '\nExit codes: 0 ok, 1 failure, 2 bad input or usage, 3 a pass delivered nothing (every mail due was deferred).\nSettings come from the environment or .env (see .env.example).',
     );
-  registerImport(program, ctx);
-  registerSeedDemo(program, ctx);
-  registerStatus(program, ctx);
-  registerRun(program, ctx);
-  registerSchedule(program, ctx);
-  registerResend(program, ctx);
-  registerEstimate(program, ctx);
-  registerHistory(program, ctx);
-  registerExport(program, ctx);
-  registerBackup(program, ctx);
-  registerFileEncoding(program, ctx);
+  const wanted = argv === 'all' ? null : verbOf(argv);
+  for (const verb of VERBS) {
+    if (wanted !== null && verb.name !== wanted) continue;
+    if (!program.commands.some((c) => c.name() === verb.name)) (await verb.define())(program, ctx);
+  }
+  for (const command of program.commands) {
+    const verb = VERBS.find((v) => v.name === command.name());
+    if (verb) command.description(verb.description);
+  }
+  // The other verbs, for the help's list and the suggestions after a mistyped verb; never run.
+  for (const verb of VERBS) {
+    if (program.commands.some((c) => c.name() === verb.name)) continue;
+    program
+      .command(verb.name)
+      .description(verb.description)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .action(() => {
+        throw new Error(`the verb ${verb.name} was not loaded`);
+      });
+  }
   for (const command of program.commands) command.exitOverride();
   // Only these verbs make a store where there is none; the others read one that exists.
-  program.hook('preAction', (_program, verb) => {
+  program.hook('preAction', async (_program, verb) => {
     ctx.createsStore = STORE_CREATORS.has(verb.name());
+    await ctx.load();
   });
   return program;
 }

@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { sendDue } from '../../jobs/deliver.ts';
 import { archivedZip } from '../../jobs/build-files.ts';
 import { withLease } from '../../jobs/with-lease.ts';

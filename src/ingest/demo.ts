@@ -4,6 +4,8 @@
  * through the ordinary import path, all files in one transaction.
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
@@ -12,9 +14,10 @@ import type { Db } from '../store/db.ts';
 import { recordAudit } from '../store/audit.ts';
 import { IMPORT_KINDS, IMPORT_KIND_NAMES, importFile, type ImportResult } from './index.ts';
 import type { AnyImportKind, ImportContext } from './import-kind.ts';
+import { PACKAGE_ROOT } from '../paths.ts';
 
 /** The folder holding the demo files. */
-export const DEMO_DIR = new URL('../../data/demo/', import.meta.url);
+export const DEMO_DIR = pathToFileURL(path.join(PACKAGE_ROOT, 'data', 'demo') + path.sep);
 
 /** The billing month the demo files are written for. */
 export const DEMO_REFERENCE_MONTH = '2026-10';

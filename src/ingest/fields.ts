@@ -1,5 +1,5 @@
 /** Cell validators for the import files: zod schemas from a CSV cell (text) to a typed value. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDate, parseInstant, toUtcIso, type ParseResult } from '../domain/instant.ts';
 import { parseDecimalText, type DecimalRule } from '../domain/decimal-text.ts';
 import { quoted } from '../domain/text.ts';

@@ -1,5 +1,5 @@
 /** What every import kind provides: its columns, a row schema, and how a valid row is applied. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Db } from '../store/db.ts';
 import type { Currency, Locale } from '../domain/vocabulary.ts';
 import type { ColumnSpec } from './csv-source.ts';

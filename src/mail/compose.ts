@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { domainToASCII } from 'node:url';
 import type { Options as MailOptions } from 'nodemailer/lib/mailer';
 import { encodeWord } from 'nodemailer/lib/mime-funcs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageChargesError } from '../domain/errors.ts';
 import { oneLine, renderStatementMail, type StatementMail } from './render.ts';
 

@@ -1,6 +1,7 @@
 /** Statement mails from the eta templates under `templates/<locale>/`: subject, plain text and HTML. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { PACKAGE_ROOT } from '../paths.ts';
 import { Eta, type TemplateFunction } from 'eta';
 import { UsageChargesError } from '../domain/errors.ts';
 import type { Currency, Locale } from '../domain/vocabulary.ts';
@@ -77,7 +78,7 @@ export interface TemplateData {
   hasIssuer: boolean;
 }
 
-const TEMPLATES_DIR = path.resolve(import.meta.dirname, '../../templates');
+const TEMPLATES_DIR = path.join(PACKAGE_ROOT, 'templates');
 type Part = 'subject' | 'text' | 'html';
 
 // Subject and text are not HTML: escaping there would show `&amp;` to the reader.

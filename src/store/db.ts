@@ -6,6 +6,7 @@ import { ConfigError, UsageChargesError } from '../domain/errors.ts';
 import { storeFault } from '../testing/faults.ts';
 import { ensureFolder, FolderError, whyNotMade } from './folders.ts';
 import { migrations, latestVersion, type Migration } from './migrations/index.ts';
+import { isBusy } from './errors.ts';
 
 export type Db = Database.Database;
 
@@ -157,12 +158,6 @@ export function migrate(db: Db, target: number = latestVersion, list: readonly M
     if (ran) done.push(m.version);
   }
   return done;
-}
-
-/** Whether an error is SQLite's "another connection holds the lock". */
-export function isBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
 }
 
 /** Runs `fn` with the connection's busy timeout set to `ms`, then puts the connection's own back. */

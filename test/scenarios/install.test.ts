@@ -74,7 +74,7 @@ describe('--version and --help', () => {
   });
 
   it('every verb\'s --help marks each option it requires "(required)", and no other', async () => {
-    const program = buildProgram(createContext({ out: () => undefined, err: () => undefined }, {}));
+    const program = await buildProgram(createContext({ out: () => undefined, err: () => undefined }, {}), 'all');
     let required = 0;
     for (const command of program.commands) {
       const r = await runMain([command.name(), '--help'], { DATA_DIR: path.join(work.dir, 'help') });

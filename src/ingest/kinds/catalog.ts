@@ -2,7 +2,7 @@
  * Import kind `catalog`: priced products, versioned by priority and applicable period. The first ten
  * columns are those of the ROR accounting information file; the rest carry the ECL charge rules.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   CATEGORIES,
   CHARGE_TYPES,

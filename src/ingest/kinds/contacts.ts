@@ -1,5 +1,5 @@
 /** Import kind `contacts`: the addresses a tenant's statements are mailed to. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { emailAddress, fileSafeName, flag, optional, required, text } from '../fields.ts';
 import type { ImportKind } from '../import-kind.ts';
 import { requireTenant, tenantFinder } from './shared.ts';

@@ -1,5 +1,5 @@
 /** Import kind `coupons`: 12-character codes registered by a tenant, effective from the next month. */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   calendarDate,
   decimalText,

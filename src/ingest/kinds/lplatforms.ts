@@ -1,5 +1,5 @@
 /** Import kind `lplatforms`: a tenant's groups of servers, each the unit of one detail file. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { fileSafeName, identifier, instant, optional, required, text } from '../fields.ts';
 import type { ImportKind } from '../import-kind.ts';
 import { checkWritable, requireTenant, tenantEncoding, tenantFinder } from './shared.ts';

@@ -1,5 +1,5 @@
 /** Import kind `tenants`: the billed customers, their cut-off day, locale, currency and deletion. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CURRENCIES, LOCALES } from '../../domain/vocabulary.ts';
 import { fileSafeName, instant, oneOf, optional, required, text, wholeNumber } from '../fields.ts';
 import type { ImportKind, Report } from '../import-kind.ts';

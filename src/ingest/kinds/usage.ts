@@ -2,7 +2,7 @@
  * Import kind `usage`: metered intervals (deployed or operating time) and quantities at an instant,
  * each with a record ID that makes re-imports idempotent.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { RESOURCE_KINDS, TIME_KINDS, type TimeKind } from '../../domain/vocabulary.ts';
 import {
   decimalText,
