@@ -1,15 +1,14 @@
 /** Rates one tenant's period: usage -> groups -> lines -> L-Platforms -> subtotal, coupons, tax, total. */
 import { ZERO, sum } from '../domain/money.ts';
 import { byText } from '../domain/text.ts';
-import { RULE_NAMES } from '../domain/vocabulary.ts';
 import { Catalog } from './catalog.ts';
 import { chargeFunction } from './charge-types/index.ts';
 import { applicableCoupons, discounts } from './coupons.ts';
 import { RatingError } from './errors.ts';
 import { roundingFor, taxBases } from './policy.ts';
 import { bareLine, taxChanges, taxLookup, type ChargeGroup, type PricingContext } from './pricing.ts';
-import { GROUP_RULES } from './rules/index.ts';
-import { firstLinkFree, networkAllowance, type PricedGroup } from './rules/tenant-rules.ts';
+import { RULE_RECORDS, ruleRecord } from './rules/registry.ts';
+import type { PricedGroup } from './rules/rule.ts';
 import type { ChargeLine, ChargeTree, LplatformCharges, RatingInput, ResourceCharges, UsageRecord } from './types.ts';
 
 /** A total order of records, so that the result never depends on the order they came in. */
@@ -27,7 +26,8 @@ function compareRecords(a: UsageRecord, b: UsageRecord): number {
 /** The group a record is priced in: its product, or its plan group for rules that span plans. */
 function groupKey(catalog: Catalog, r: UsageRecord): string {
   const p = catalog.describe(r.productId);
-  return p.chargeType === 'capped_plan' || p.rule === 'largest_vcpu' ? `plan:${p.planGroup}` : r.productId;
+  const byPlan = p.chargeType === 'capped_plan' || ruleRecord(p.rule)?.groupBy === 'plan_group';
+  return byPlan ? `plan:${p.planGroup}` : r.productId;
 }
 
 /** Refuses records of one resource, component and product (or plan group) whose times overlap. */
@@ -98,16 +98,17 @@ export function ratePeriod(input: RatingInput): ChargeTree {
 
   const priced: PricedGroup[] = [...groups.values()].map((group) => {
     const p = catalog.describe(group.records[0]!.productId);
-    if (p.rule !== '' && !(RULE_NAMES as string[]).includes(p.rule))
+    const rule = ruleRecord(p.rule);
+    if (p.rule !== '' && rule === undefined)
       throw new RatingError(`product ${p.productId} has an unknown rule "${p.rule}"`);
-    const fn = (p.rule !== '' ? GROUP_RULES[p.rule] : undefined) ?? chargeFunction(p.chargeType);
+    const fn = rule?.priceGroup ?? chargeFunction(p.chargeType);
     const lines = fn(group, ctx);
     // Every line is rounded where it is made; corrections (caps) were computed on rounded lines.
     for (const l of lines) if (l.kind !== 'cap') l.charged = rounding.line(l.amount);
     return { group, lines };
   });
-  firstLinkFree(priced, ctx);
-  const allowances = networkAllowance(priced, ctx);
+  // The rules that work across the tenant; each touches only the groups of its own products.
+  const allowances = RULE_RECORDS.flatMap((rule) => rule.priceAcross?.(priced, ctx) ?? []);
 
   // The tree: L-Platforms by ID, resources by ID, lines in the order their rules made them.
   const names = new Map(input.lplatforms.map((l) => [l.id, l]));

@@ -17,6 +17,7 @@ import {
   withDefault,
 } from '../fields.ts';
 import type { ImportKind } from '../import-kind.ts';
+import { ruleRecord } from '../../rating/rules/registry.ts';
 import { LPLATFORM_ID } from './lplatforms.ts';
 import { checkWritable, firstDifference, requireTenant, tenantEncoding, tenantFinder } from './shared.ts';
 import { lateBooking } from '../../store/late-usage.ts';
@@ -60,8 +61,7 @@ function neededConfig(category: string, rule: string): (keyof UsageRow)[] {
   const fields: (keyof UsageRow)[] = [];
   if (category === 'cpu') fields.push('cpu_count', 'clock_ghz');
   if (category === 'memory' || category === 'disk') fields.push('size_gb');
-  if (rule === 'per_vm_flat') fields.push('vm_count');
-  if (rule === 'largest_vcpu') fields.push('vcpu');
+  fields.push(...(ruleRecord(rule)?.usageFields ?? []));
   return fields;
 }
 
