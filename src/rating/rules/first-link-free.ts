@@ -45,7 +45,7 @@ function freeLinksOf(used: readonly PricedGroup[], ctx: PricingContext, productI
   const freeLinks = ctx.catalog.version(productId, first.priority ?? 0).ruleParams.free_links!.toNumber();
   for (const { p } of links.slice(0, freeLinks)) {
     const line = p.lines[0]!;
-    const oneMonth = ctx.roundLine(line.amount.div(line.measure.runs ?? 1).div(line.multiplier));
+    const oneMonth = ctx.rounding.line(line.amount.div(line.measure.runs ?? 1).div(line.multiplier));
     const credit = Decimal.min(oneMonth, sum(p.lines.map((l) => l.charged)));
     if (credit.greaterThan(0))
       p.lines.push(

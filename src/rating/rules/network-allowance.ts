@@ -67,7 +67,7 @@ function allowanceOf(
       const key = `${p.group.lplatformId}|${l.taxPercent.toFixed()}`;
       const entry = credits.get(key) ?? { like: l, credit: ZERO, used: ZERO };
       entry.credit = entry.credit.plus(
-        take.equals(equivalents) ? l.charged : ctx.roundLine(l.charged.times(take).div(equivalents)),
+        take.equals(equivalents) ? l.charged : ctx.rounding.line(l.charged.times(take).div(equivalents)),
       );
       entry.used = entry.used.plus(take);
       credits.set(key, entry);
