@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { RESOURCE_KINDS, TIME_KINDS, type TimeKind } from '../../domain/vocabulary.ts';
+import { ruleRecord } from '../../rating/rules/registry.ts';
 import {
   decimalText,
   fileSafeName,
@@ -17,7 +18,6 @@ import {
   withDefault,
 } from '../fields.ts';
 import type { ImportKind } from '../import-kind.ts';
-import { ruleRecord } from '../../rating/rules/registry.ts';
 import { LPLATFORM_ID } from './lplatforms.ts';
 import { checkWritable, firstDifference, requireTenant, tenantEncoding, tenantFinder } from './shared.ts';
 import { lateBooking } from '../../store/late-usage.ts';

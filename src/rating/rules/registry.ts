@@ -23,7 +23,7 @@ export const RULE_NAMES: readonly RuleName[] = RULE_RECORDS.map((r) => r.name);
 
 const BY_NAME = new Map<string, RuleRecord>(RULE_RECORDS.map((r) => [r.name, r]));
 
-/** The record of a rule by its name; undefined for no rule (``) or a name no record has. */
+/** The record of a rule by its name; undefined for no rule (the empty name) or a name no record has. */
 export function ruleRecord(name: string): RuleRecord | undefined {
   return BY_NAME.get(name);
 }
