@@ -4,7 +4,7 @@
  * sum them up, take the coupons off, tax, total. Every amount is rounded by the one `Rounding` of
  * the policy (rounding.ts).
  */
-import { sum } from '../domain/money.ts';
+import { sum, type Decimal } from '../domain/money.ts';
 import { Catalog } from './catalog.ts';
 import { chargeFunction } from './charge-types/index.ts';
 import { applicableCoupons, discounts } from './coupons.ts';
@@ -55,7 +55,7 @@ function applyTenantRules(priced: readonly PricedGroup[], ctx: PricingContext): 
 }
 
 /** The coupons that apply, each taking its discount off what is left before it, as negative lines. */
-function couponLines(input: RatingInput, beforeDiscount: ChargeLine['amount'], ctx: PricingContext): ChargeLine[] {
+function couponLines(input: RatingInput, beforeDiscount: Decimal, ctx: PricingContext): ChargeLine[] {
   const taxPercent = ctx.taxAt(input.period.end - 1);
   return discounts(applicableCoupons(input.coupons, input.period), beforeDiscount, ctx.rounding.money)
     .filter(({ amount }) => !amount.isZero())
