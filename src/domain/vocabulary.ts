@@ -8,6 +8,9 @@ export const CURRENCY_MINOR_DIGITS = { JPY: 0, USD: 2, EUR: 2, SGD: 2 } as const
 export type Currency = keyof typeof CURRENCY_MINOR_DIGITS;
 export const CURRENCIES = Object.keys(CURRENCY_MINOR_DIGITS) as Currency[];
 
+/** Digits a price, cap or price parameter may have: 11 before the point (ROR), 6 after (ECL per-minute prices). */
+export const PRICE_DIGITS = { integerDigits: 11, fractionDigits: 6 } as const;
+
 /** Catalog category codes: the ROR accounting codes first, then the ECL menus. */
 export const CATEGORIES = [
   'cpu',
@@ -68,34 +71,13 @@ export const RESOURCE_KINDS = [
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 /**
- * Per-menu rules and the parameters each takes (all required). The rating engine implements
- * them; the catalog carries their parameters so that no price lives in code.
- */
-export const RULES = {
-  /** Free allowance per tenant, in product-equivalents for the whole month (ECL logical networks). */
-  network_allowance: { free_units: 'int' },
-  /** The first N links of this product per tenant are free (ECL CIC 1 Gbps). */
-  first_link_free: { free_links: 'int' },
-  /** Price per VM up to max_vms VMs on one server, a flat price above (ECL guest images). */
-  per_vm_flat: { max_vms: 'int', flat_price: 'decimal' },
-  /** Charged once a month for the product of the largest vCPU count used (ECL SQL Server). */
-  largest_vcpu: {},
-  /** Metered price plus a fixed monthly fee (ECL Oracle for Windows). */
-  plus_monthly_fixed: { fixed_fee: 'decimal' },
-} as const satisfies Record<string, Record<string, 'int' | 'decimal'>>;
-export type RuleName = keyof typeof RULES;
-export const RULE_NAMES = Object.keys(RULES) as RuleName[];
-
-/**
- * What a per-tenant ECL rule counts over, given as the optional parameter `scope`: `lplatform`
+ * What a scoped per-menu rule counts over, given as its optional parameter `scope`: `lplatform`
  * (the default: ECL grants its free links and networks per ECL tenant, which is an L-Platform
  * here) or `tenant` (the whole statement, every L-Platform together).
  */
 export const RULE_SCOPES = ['lplatform', 'tenant'] as const;
 export type RuleScope = (typeof RULE_SCOPES)[number];
 export const DEFAULT_RULE_SCOPE: RuleScope = 'lplatform';
-/** The rules that take the optional `scope` parameter. */
-export const SCOPED_RULES: readonly RuleName[] = ['network_allowance', 'first_link_free'];
 
 /** Statement statuses: estimated until finalized, then fixed forever. */
 export const STATEMENT_STATUSES = ['estimated', 'fixed'] as const;

@@ -1,6 +1,7 @@
 /** What every charge rule shares: the group it prices, its context, and how a line is made. */
 import { Decimal, ZERO, dec } from '../domain/money.ts';
 import type { Catalog } from './catalog.ts';
+import type { Rounding } from './rounding.ts';
 import type { CatalogVersion, ChargeLine, LineKind, LineMeasure, Period, TaxRate, UsageRecord } from './types.ts';
 
 /** The records of one resource (and component) that one rule prices together, in start order. */
@@ -23,10 +24,8 @@ export interface PricingContext {
   taxAt(t: number): Decimal;
   /** The instants inside (start, end) at which the tax percent changes (none when tax is off). */
   taxCuts(start: number, end: number): number[];
-  /** A line's charged amount from its exact amount, by the policy. */
-  roundLine(amount: Decimal): Decimal;
-  /** The largest amount on the policy's line grid that is not above `amount` (for corrections). */
-  floorLine(amount: Decimal): Decimal;
+  /** The policy's rounding: rules that correct charged lines round through it, and only through it. */
+  rounding: Rounding;
 }
 
 /** The one signature every charge type and group rule has. */

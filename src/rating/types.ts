@@ -1,15 +1,7 @@
 /** What the rating engine takes and gives: plain data, no store, no clock. */
 import type { Decimal, RoundingMode } from '../domain/money.ts';
-import type {
-  Category,
-  ChargeType,
-  Currency,
-  RuleName,
-  RuleScope,
-  TimeBasis,
-  TimeKind,
-  UnitCode,
-} from '../domain/vocabulary.ts';
+import type { Category, ChargeType, Currency, RuleScope, TimeBasis, TimeKind, UnitCode } from '../domain/vocabulary.ts';
+import type { RuleName } from './rules/registry.ts';
 
 /** One version of a priced product (a catalog row). Instants are epoch milliseconds. */
 export interface CatalogVersion {
@@ -30,7 +22,7 @@ export interface CatalogVersion {
   rule: RuleName | '';
   /** The rule's parameters: whole numbers and decimals, as the catalog import validated them. */
   ruleParams: Record<string, Decimal>;
-  /** What `network_allowance` and `first_link_free` count over; absent means `lplatform`. */
+  /** What a scoped rule (`network_allowance`, `first_link_free`) counts over; absent means `lplatform`. */
   ruleScope?: RuleScope;
   currency: Currency;
   /** How the ECL exports show it: service, menu, sub-menu, plan and usage label (empty: not shown). */

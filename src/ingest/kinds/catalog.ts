@@ -7,19 +7,14 @@ import {
   CATEGORIES,
   CHARGE_TYPES,
   CURRENCIES,
-  DEFAULT_RULE_SCOPE,
-  RULE_NAMES,
-  RULE_SCOPES,
-  RULES,
-  SCOPED_RULES,
+  PRICE_DIGITS,
   TIME_BASES,
   UNIT_CODES,
   type ChargeType,
-  type RuleName,
   type UnitCode,
 } from '../../domain/vocabulary.ts';
-import { parseDecimalText } from '../../domain/decimal-text.ts';
-import { quoted } from '../../domain/text.ts';
+import { parseRuleParams } from '../../rating/rules/params.ts';
+import { RULE_NAMES, ruleRecord, type RuleName } from '../../rating/rules/registry.ts';
 import {
   decimalText,
   identifier,
@@ -61,13 +56,13 @@ export interface CatalogRow {
   usage_label: string;
 }
 
-/** Digits a price or cap may have: 11 before the point (ROR), 6 after (ECL per-minute prices). */
-export const PRICE_DIGITS = { integerDigits: 11, fractionDigits: 6 } as const;
+/** Digits a price or cap may have (the coupon import uses them too). */
+export { PRICE_DIGITS };
 
 const TIME_UNITS: readonly UnitCode[] = ['hour', 'minute', 'second'];
 const MONTH_UNITS: readonly UnitCode[] = ['month', 'year'];
 
-/** Which units and charge types each charge type and rule can be combined with. */
+/** Which units each charge type can be combined with (a rule's charge types are in its record). */
 const CHARGE_TYPE_UNITS: Record<ChargeType, readonly UnitCode[]> = {
   metered: [...TIME_UNITS, 'unit'],
   capped: TIME_UNITS,
@@ -75,59 +70,6 @@ const CHARGE_TYPE_UNITS: Record<ChargeType, readonly UnitCode[]> = {
   monthly_fixed: MONTH_UNITS,
   daily_prorated: MONTH_UNITS,
 };
-const RULE_CHARGE_TYPES: Record<RuleName, readonly ChargeType[]> = {
-  network_allowance: ['metered'],
-  first_link_free: ['monthly_fixed'],
-  per_vm_flat: ['monthly_fixed'],
-  largest_vcpu: ['monthly_fixed'],
-  plus_monthly_fixed: ['metered'],
-};
-
-/**
- * Parses `key=value;key=value` against a rule's parameter list; returns the canonical text or an
- * error. The rules in SCOPED_RULES also take an optional `scope=lplatform|tenant`; the default
- * (`lplatform`) is left out of the canonical text, so that a row stating it equals one that does not.
- */
-export function parseRuleParams(
-  rule: RuleName,
-  textValue: string,
-): { ok: true; value: string } | { ok: false; error: string } {
-  const expected = RULES[rule] as Record<string, 'int' | 'decimal'>;
-  const given = new Map<string, string>();
-  if (textValue.trim() !== '') {
-    for (const part of textValue.split(';')) {
-      const m = /^\s*([a-z_]+)\s*=\s*(\S+)\s*$/.exec(part);
-      if (!m) return { ok: false, error: `${quoted(part)} is not key=value` };
-      if (given.has(m[1]!)) return { ok: false, error: `${m[1]} is given twice` };
-      given.set(m[1]!, m[2]!);
-    }
-  }
-  const canonical: string[] = [];
-  for (const [name, type] of Object.entries(expected)) {
-    const raw = given.get(name);
-    if (raw === undefined)
-      return { ok: false, error: `rule ${rule} needs ${name}=<${type === 'int' ? 'whole number' : 'decimal'}>` };
-    if (type === 'int') {
-      if (!/^\d{1,6}$/.test(raw)) return { ok: false, error: `${name} must be a whole number` };
-      canonical.push(`${name}=${Number(raw)}`);
-    } else {
-      const d = parseDecimalText(raw, PRICE_DIGITS);
-      if (!d.ok) return { ok: false, error: `${name}: ${d.error}` };
-      canonical.push(`${name}=${d.value}`);
-    }
-    given.delete(name);
-  }
-  const scope = given.get('scope');
-  if (scope !== undefined && SCOPED_RULES.includes(rule)) {
-    if (!(RULE_SCOPES as readonly string[]).includes(scope))
-      return { ok: false, error: `scope must be ${RULE_SCOPES.join(' or ')}, not "${scope}"` };
-    if (scope !== DEFAULT_RULE_SCOPE) canonical.push(`scope=${scope}`);
-    given.delete('scope');
-  }
-  if (given.size > 0) return { ok: false, error: `rule ${rule} takes no ${[...given.keys()].join(', ')}` };
-  return { ok: true, value: canonical.join(';') };
-}
-
 const PRODUCT_ID = /^[A-Za-z0-9_-]{1,16}$/;
 const PLAN_GROUP = /^[A-Za-z0-9_-]{1,32}$/;
 
@@ -217,23 +159,21 @@ export const catalogKind: ImportKind<CatalogRow, CatalogCells> = {
     if (capped && row.monthly_cap === undefined) issue('monthly_cap', `is required for charge type ${chargeType}`);
     if (!capped && row.monthly_cap !== undefined)
       issue('monthly_cap', `applies only to capped charge types, not ${chargeType}`);
-    const needsGroup = chargeType === 'capped_plan' || row.rule === 'largest_vcpu';
+    const rule = ruleRecord(row.rule);
+    const needsGroup = chargeType === 'capped_plan' || rule?.groupBy === 'plan_group';
     if (needsGroup && row.plan_group === '')
       issue(
         'plan_group',
-        `is required for ${row.rule === 'largest_vcpu' ? 'rule largest_vcpu' : 'charge type capped_plan'}`,
+        `is required for ${rule?.groupBy === 'plan_group' ? `rule ${rule.name}` : 'charge type capped_plan'}`,
       );
     let ruleParams = '';
-    if (row.rule === '') {
+    if (rule === undefined) {
       if (row.rule_params !== '') issue('rule_params', 'must be empty when no rule is given');
     } else {
-      if (!RULE_CHARGE_TYPES[row.rule].includes(chargeType)) {
-        issue(
-          'rule',
-          `${row.rule} applies to charge type ${RULE_CHARGE_TYPES[row.rule].join(' or ')}, not ${chargeType}`,
-        );
+      if (!rule.chargeTypes.includes(chargeType)) {
+        issue('rule', `${rule.name} applies to charge type ${rule.chargeTypes.join(' or ')}, not ${chargeType}`);
       }
-      const params = parseRuleParams(row.rule, row.rule_params);
+      const params = parseRuleParams(rule, row.rule_params);
       if (params.ok) ruleParams = params.value;
       else issue('rule_params', params.error);
     }

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { RESOURCE_KINDS, TIME_KINDS, type TimeKind } from '../../domain/vocabulary.ts';
+import { ruleRecord } from '../../rating/rules/registry.ts';
 import {
   decimalText,
   fileSafeName,
@@ -60,8 +61,7 @@ function neededConfig(category: string, rule: string): (keyof UsageRow)[] {
   const fields: (keyof UsageRow)[] = [];
   if (category === 'cpu') fields.push('cpu_count', 'clock_ghz');
   if (category === 'memory' || category === 'disk') fields.push('size_gb');
-  if (rule === 'per_vm_flat') fields.push('vm_count');
-  if (rule === 'largest_vcpu') fields.push('vcpu');
+  fields.push(...(ruleRecord(rule)?.usageFields ?? []));
   return fields;
 }
 

@@ -2,6 +2,7 @@
 import { sum, type Decimal } from '../../domain/money.ts';
 import type { Catalog } from '../catalog.ts';
 import { correctionLine, type ChargeFunction, type PricingContext } from '../pricing.ts';
+import { chargeLines } from '../rounding.ts';
 import type { ChargeLine } from '../types.ts';
 import { meteredLines } from './metered.ts';
 
@@ -22,10 +23,10 @@ export function capOf(lines: readonly ChargeLine[], catalog: Catalog): Decimal |
  */
 export function applyCap(lines: ChargeLine[], cap: Decimal | null, note: string, ctx: PricingContext): void {
   if (cap === null || lines.length === 0) return;
-  for (const l of lines) if (l.kind !== 'cap') l.charged = ctx.roundLine(l.amount);
+  chargeLines(lines, ctx.rounding);
   const over = sum(lines.map((l) => l.charged)).minus(cap);
   if (over.greaterThan(0))
-    lines.push(correctionLine(lines[lines.length - 1]!, 'cap', ctx.floorLine(over.negated()), note));
+    lines.push(correctionLine(lines[lines.length - 1]!, 'cap', ctx.rounding.floorLine(over.negated()), note));
 }
 
 export const capped: ChargeFunction = (group, ctx) => {

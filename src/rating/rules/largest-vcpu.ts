@@ -1,7 +1,8 @@
 /** SQL Server: once a month, the product of the largest vCPU count the resource used in the period. */
 import { inPeriod, makeLine, monthlyFee, type ChargeFunction } from '../pricing.ts';
+import { defineRule } from './rule.ts';
 
-export const largestVcpu: ChargeFunction = (group, ctx) => {
+const priceGroup: ChargeFunction = (group, ctx) => {
   const records = inPeriod(group.records, ctx.period);
   if (records.length === 0) return [];
   // The largest vCPU count wins; on a tie, the later record (the flavor in use last).
@@ -20,3 +21,14 @@ export const largestVcpu: ChargeFunction = (group, ctx) => {
     }),
   ];
 };
+
+/** `largest_vcpu`: the products of a plan group (one per vCPU count), once a month at the largest used. */
+export const largestVcpu = defineRule({
+  name: 'largest_vcpu',
+  params: {},
+  scoped: false,
+  chargeTypes: ['monthly_fixed'],
+  groupBy: 'plan_group',
+  usageFields: ['vcpu'],
+  priceGroup,
+});

@@ -2,8 +2,9 @@
 import { dec } from '../../domain/money.ts';
 import { largest, monthlyFee, type ChargeFunction } from '../pricing.ts';
 import { feeLines, runsInPeriod } from '../charge-types/monthly-fixed.ts';
+import { defineRule } from './rule.ts';
 
-export const perVmFlat: ChargeFunction = (group, ctx) =>
+const priceGroup: ChargeFunction = (group, ctx) =>
   feeLines(group, ctx, runsInPeriod(group, ctx), (pr) => {
     const vms = largest(pr.records, (r) => dec(r.vmCount ?? 1));
     const maxVms = pr.version.ruleParams.max_vms!;
@@ -17,3 +18,14 @@ export const perVmFlat: ChargeFunction = (group, ctx) =>
       note: `${vms.toFixed()} VM: flat price above ${maxVms.toFixed()} VM`,
     };
   });
+
+/** `per_vm_flat`: per VM up to `max_vms`, then `flat_price`; every record carries its VM count. */
+export const perVmFlat = defineRule({
+  name: 'per_vm_flat',
+  params: { max_vms: 'int', flat_price: 'decimal' },
+  scoped: false,
+  chargeTypes: ['monthly_fixed'],
+  groupBy: 'product',
+  usageFields: ['vm_count'],
+  priceGroup,
+});

@@ -2,8 +2,9 @@
 import { clip } from '../../domain/calendar.ts';
 import { metered } from '../charge-types/metered.ts';
 import { inPeriod, makeLine, type ChargeFunction } from '../pricing.ts';
+import { defineRule } from './rule.ts';
 
-export const plusMonthlyFixed: ChargeFunction = (group, ctx) => {
+const priceGroup: ChargeFunction = (group, ctx) => {
   const lines = metered(group, ctx);
   const records = inPeriod(group.records, ctx.period);
   if (records.length === 0) return lines;
@@ -23,3 +24,14 @@ export const plusMonthlyFixed: ChargeFunction = (group, ctx) => {
   );
   return lines;
 };
+
+/** `plus_monthly_fixed`: metered usage plus `fixed_fee` in any month the product is used. */
+export const plusMonthlyFixed = defineRule({
+  name: 'plus_monthly_fixed',
+  params: { fixed_fee: 'decimal' },
+  scoped: false,
+  chargeTypes: ['metered'],
+  groupBy: 'product',
+  usageFields: [],
+  priceGroup,
+});

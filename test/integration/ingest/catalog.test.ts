@@ -1,7 +1,8 @@
 /** Import kind `catalog`: the ROR columns, the ECL charge rules, and how versions of a product relate. */
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/store/db.ts';
-import { CATEGORIES, CHARGE_TYPES, RULE_NAMES, UNIT_CODES } from '../../../src/domain/vocabulary.ts';
+import { CATEGORIES, CHARGE_TYPES, UNIT_CODES } from '../../../src/domain/vocabulary.ts';
+import { RULE_NAMES } from '../../../src/rating/rules/registry.ts';
 import { billingReader } from '../../../src/store/billing.ts';
 import { importText, snapshot } from '../../helpers/store.ts';
 import { dataOnly, expectRefused, rows, useStore } from './support.ts';
