@@ -112,7 +112,7 @@ interface SendStep {
 
 /**
  * What a statement's e-mail shows, from its frozen summary (the lines are not needed) and the
- * issuer settings; the recipient's name is each delivery's own (see `attempt`).
+ * issuer settings; the recipient's name is each delivery's own (see `send`).
  */
 function mailOf(db: Db, config: Config, d: DueDelivery): StatementMail {
   const summary = loadStatementSummary(db, d.statementPk);
