@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildZip, writeFileAtomic } from '../src/archive/zip.ts';
 import type { Config } from '../src/config.ts';
+import { forEachConcurrently } from '../src/domain/concurrency.ts';
 import { UsageChargesError } from '../src/domain/errors.ts';
 import { recordAudit } from '../src/store/audit.ts';
 import { diskFullReason, ensureFolder, notWritable } from '../src/store/folders.ts';
@@ -232,15 +233,14 @@ export async function buildFiles(
       if (written !== null) claimed.delete(written.relative);
     }
   };
-  const worker = async (): Promise<void> => {
-    while (next < pending.length && !hooks.shouldStop?.()) {
-      const s = pending[next++]!;
-      await writeOne(s);
-      hooks.onProgress?.(++done, pending.length);
-    }
-  };
+  // The next statement, unless all are taken or a shutdown was asked for.
+  const nextStatement = (): PendingStatement | undefined =>
+    next < pending.length && !hooks.shouldStop?.() ? pending[next++] : undefined;
   hooks.onProgress?.(0, pending.length);
-  await Promise.all(Array.from({ length: Math.min(FILES_IN_FLIGHT, pending.length) }, worker));
+  await forEachConcurrently(nextStatement, Math.min(FILES_IN_FLIGHT, pending.length), async (s) => {
+    await writeOne(s);
+    hooks.onProgress?.(++done, pending.length);
+  });
   sortByStatement(summary);
   return summary;
 }

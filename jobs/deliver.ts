@@ -8,8 +8,10 @@ import type { Config } from '../src/config.ts';
 import { localDate } from '../src/domain/calendar.ts';
 import { Decimal, minorDigits } from '../src/domain/money.ts';
 import { UsageChargesError } from '../src/domain/errors.ts';
-import { classifySendError, type SendFailure } from '../src/mail/classify.ts';
-import { composeMessage } from '../src/mail/compose.ts';
+import { forEachConcurrently } from '../src/domain/concurrency.ts';
+import { classifySendError } from '../src/mail/classify.ts';
+import { composeMessage, type MailAttachment } from '../src/mail/compose.ts';
+import { decideDelivery, failedSend, type DeliveryDecision, type SendOutcome } from '../src/mail/delivery-decision.ts';
 import type { StatementMail } from '../src/mail/render.ts';
 import type { Mailer } from '../src/mail/transport.ts';
 import { loadStatementSummary } from '../src/store/billing.ts';
@@ -35,9 +37,6 @@ import { crashPoint } from '../src/testing/faults.ts';
 
 /** How many due deliveries are read at a time. */
 const DUE_PAGE_SIZE = 500;
-
-/** The longest wait between two attempts of one delivery. */
-export const MAX_RETRY_DELAY_MS = 6 * 60 * 60 * 1000;
 
 /** What a send step did. */
 export interface DeliverySummary {
@@ -84,14 +83,36 @@ export interface DeliverOptions {
   }) => void;
 }
 
-/** The delay before the next attempt after `attempts` attempts: base x 2^(attempts-1), at most six hours. */
-export function retryDelayMs(baseSeconds: number, attempts: number): number {
-  return Math.min(MAX_RETRY_DELAY_MS, baseSeconds * 1000 * 2 ** Math.max(0, Math.min(attempts - 1, 30)));
+/** The wait before a delivery's next attempt (the scheduler waits as long after an outage). */
+export { retryDelayMs } from '../src/mail/delivery-decision.ts';
+
+/** A statement's message, ready to go to each of its recipients, or why it could not be prepared. */
+type PreparedMessage =
+  { kind: 'prepared'; zip: MailAttachment; mail: StatementMail } | Extract<SendOutcome, { kind: 'not-prepared' }>;
+
+/** One send step: what it works with and what it has done so far, shared by its workers. */
+interface SendStep {
+  db: Db;
+  config: Config;
+  mailer: Mailer;
+  options: DeliverOptions;
+  now: () => Date;
+  summary: DeliverySummary;
+  /** The due deliveries of the step (for the progress). */
+  total: number;
+  /** The deliveries attempted so far (for the progress). */
+  done: number;
+  /**
+   * Why a result could not be recorded (the store failed), or null. It stops every worker: nothing
+   * more is claimed, and the row whose result was lost stays `sending`, to be sent again with its
+   * Message-ID by the next pass.
+   */
+  fatal: unknown;
 }
 
 /**
  * What a statement's e-mail shows, from its frozen summary (the lines are not needed) and the
- * issuer settings; the recipient's name is each delivery's own (see `attempt`).
+ * issuer settings; the recipient's name is each delivery's own (see `send`).
  */
 function mailOf(db: Db, config: Config, d: DueDelivery): StatementMail {
   const summary = loadStatementSummary(db, d.statementPk);
@@ -137,33 +158,73 @@ export async function sendDue(
     stopped: null,
     notAttempted: 0,
   };
-  if (options.only === undefined) {
-    const r = await writeWhenFree(db, () =>
-      db.transaction(() => recoverInterrupted(db, now().toISOString(), config.mail.maxAttempts)).immediate(),
-    );
-    summary.recovered = r.recovered;
-    for (const f of r.failed) {
-      summary.failed.push({
-        tenant: f.tenantName,
-        billingMonth: f.billingMonth,
-        recipient: f.recipient,
-        reason: f.reason,
-      });
-      options.onOutcome?.({
-        deliveryPk: 0,
-        tenant: f.tenantName,
-        billingMonth: f.billingMonth,
-        status: 'failed',
-        detail: f.reason,
-      });
-    }
-  }
+  if (options.only === undefined) await recoverInterruptedSends(db, config, now, summary, options);
   // The due deliveries come a page at a time; one statement's deliveries go together (its zip is
   // read and checked once); statements go in parallel up to the pool size.
   const startedAt = now().toISOString();
   const pageSize = Math.max(1, options.pageSize ?? DUE_PAGE_SIZE);
   const onlyDue = options.only === undefined ? null : dueDeliveriesOf(db, startedAt, options.only);
   const total = onlyDue?.length ?? countDue(db, startedAt);
+  const nextGroup = dueGroups(db, startedAt, pageSize, onlyDue);
+  const step: SendStep = { db, config, mailer, options, now, summary, total, done: 0, fatal: null };
+  options.onProgress?.(0, total);
+  const parallel = mailer.kind === 'smtp' ? config.mail.poolSize : 1;
+  // Every worker finishes its message in flight before the step ends (and the lease is released).
+  try {
+    await forEachConcurrently(nextGroup, Math.max(1, Math.min(parallel, total)), (group) => sendGroup(step, group));
+  } catch (err) {
+    // A failure outside the deliveries' attempts (reading the next page) ends the step too.
+    step.fatal ??= err;
+  }
+  if (step.fatal !== null) throw step.fatal;
+
+  const waiting = waitingDeliveries(db, now().toISOString());
+  summary.retrying =
+    onlyDue === null ? waiting : waiting.filter((w) => onlyDue.some((d) => d.deliveryPk === w.deliveryPk));
+  summary.waitingForFiles = waitingForFiles(db);
+  return summary;
+}
+
+/** Deliveries a stopped pass left in `sending`: pending again (or failed, past their last attempt). */
+async function recoverInterruptedSends(
+  db: Db,
+  config: Config,
+  now: () => Date,
+  summary: DeliverySummary,
+  options: DeliverOptions,
+): Promise<void> {
+  const r = await writeWhenFree(db, () =>
+    db.transaction(() => recoverInterrupted(db, now().toISOString(), config.mail.maxAttempts)).immediate(),
+  );
+  summary.recovered = r.recovered;
+  for (const f of r.failed) {
+    summary.failed.push({
+      tenant: f.tenantName,
+      billingMonth: f.billingMonth,
+      recipient: f.recipient,
+      reason: f.reason,
+    });
+    options.onOutcome?.({
+      deliveryPk: 0,
+      tenant: f.tenantName,
+      billingMonth: f.billingMonth,
+      status: 'failed',
+      detail: f.reason,
+    });
+  }
+}
+
+/**
+ * The due deliveries one statement at a time (a group holds that statement's deliveries), read a
+ * page at a time as the groups are taken; `undefined` when there are no more. A resend's
+ * deliveries (`onlyDue`) are all at hand already.
+ */
+function dueGroups(
+  db: Db,
+  startedAt: string,
+  pageSize: number,
+  onlyDue: DueDelivery[] | null,
+): () => DueDelivery[] | undefined {
   const queue: DueDelivery[][] = [];
   let cursor: DueCursor | null = null;
   let exhausted = false;
@@ -178,7 +239,7 @@ export async function sendDue(
     enqueue(onlyDue);
     exhausted = true;
   }
-  const nextGroup = (): DueDelivery[] | undefined => {
+  return () => {
     if (queue.length === 0 && !exhausted) {
       const page = dueDeliveries(db, startedAt, cursor, pageSize);
       if (page.length < pageSize) exhausted = true;
@@ -189,46 +250,89 @@ export async function sendDue(
     }
     return queue.shift();
   };
-  let done = 0;
-  // A store that cannot record a result stops every worker: nothing more is claimed, and the row
-  // whose result was lost stays `sending`, to be sent again with its Message-ID by the next pass.
-  let fatal: unknown = null;
-  const halted = (): boolean => fatal !== null || summary.stopped !== null || options.shouldStop?.() === true;
-  options.onProgress?.(0, total);
+}
 
-  const attempt = async (
-    d: DueDelivery,
-    zip: { name: string; bytes: Buffer } | SendFailure,
-    mail: StatementMail | null,
-  ): Promise<void> => {
-    const at = now().toISOString();
-    // Every store write of the send step waits for an import's lock without blocking the event
-    // loop: the other connections' replies are read, and their timeouts do not run out, meanwhile.
-    if (!(await writeWhenFree(db, () => claimDelivery(db, d.deliveryPk, at)))) return;
-    const attempts = d.attempts + 1;
-    // The server's reply to the message, or why it did not take it.
-    let tried: string | SendFailure;
-    // Whether the message reached the server at all (a local failure, such as a damaged archive, did not).
-    const handedOver = 'bytes' in zip && mail !== null;
-    if (handedOver) {
-      try {
-        tried = (
-          await mailer.send(
-            composeMessage(
-              mail,
-              { from: config.mailFrom, to: d.recipient, messageId: d.messageId, replyTo: config.mail.replyTo },
-              zip,
-            ),
-          )
-        ).response;
-      } catch (err) {
-        tried = classifySendError(err);
-      }
-    } else {
-      tried = zip as SendFailure;
+/** Whether the step takes no further delivery: a lost result, the server down, or a shutdown asked for. */
+function halted(step: SendStep): boolean {
+  return step.fatal !== null || step.summary.stopped !== null || step.options.shouldStop?.() === true;
+}
+
+/** Sends one statement's deliveries in turn, from one prepared message; those left when the step halts are counted. */
+async function sendGroup(step: SendStep, group: DueDelivery[]): Promise<void> {
+  if (halted(step)) {
+    step.summary.notAttempted += group.length;
+    return;
+  }
+  const message = await prepareMessage(step, group[0]!);
+  for (const [i, d] of group.entries()) {
+    if (halted(step)) {
+      step.summary.notAttempted += group.length - i;
+      return;
     }
-    if (typeof tried === 'string') {
-      const response = tried;
+    try {
+      await attempt(step, d, message);
+    } catch (err) {
+      step.fatal ??= err;
+      step.summary.notAttempted += group.length - i - 1;
+      return;
+    }
+    step.options.onProgress?.(++step.done, step.total);
+  }
+}
+
+/** A statement's archived zip, checked against its SHA-256 (rebuilt from the frozen lines if damaged), and its mail. */
+async function prepareMessage(step: SendStep, first: DueDelivery): Promise<PreparedMessage> {
+  try {
+    const zip = await archivedZip(step.db, step.config, first.statementPk);
+    return { kind: 'prepared', zip, mail: mailOf(step.db, step.config, first) };
+  } catch (err) {
+    const reason = err instanceof UsageChargesError ? err.message : `unexpected: ${(err as Error).message}`;
+    return { kind: 'not-prepared', reason };
+  }
+}
+
+/** One delivery: claimed (another pass may have taken it), sent, decided on, and the decision recorded. */
+async function attempt(step: SendStep, d: DueDelivery, message: PreparedMessage): Promise<void> {
+  const { db } = step;
+  const at = step.now().toISOString();
+  // Every store write of the send step waits for an import's lock without blocking the event
+  // loop: the other connections' replies are read, and their timeouts do not run out, meanwhile.
+  if (!(await writeWhenFree(db, () => claimDelivery(db, d.deliveryPk, at)))) return;
+  const outcome = message.kind === 'prepared' ? await send(step, d, message) : message;
+  await record(step, d, decideDelivery(outcome, d.attempts + 1, step.config.mail));
+}
+
+/** Hands one delivery's message to the mailer: the server's reply, or why it did not take the message. */
+async function send(
+  step: SendStep,
+  d: DueDelivery,
+  message: Extract<PreparedMessage, { kind: 'prepared' }>,
+): Promise<SendOutcome> {
+  const { config } = step;
+  try {
+    const mail = { ...message.mail, kind: d.kind, contactName: d.contactName };
+    const envelope = { from: config.mailFrom, to: d.recipient, messageId: d.messageId, replyTo: config.mail.replyTo };
+    const { response } = await step.mailer.send(composeMessage(mail, envelope, message.zip));
+    return { kind: 'accepted', response };
+  } catch (err) {
+    return failedSend(classifySendError(err));
+  }
+}
+
+/** Records a decision on one delivery in the store, the step's summary and its outcome log. */
+async function record(step: SendStep, d: DueDelivery, decision: DeliveryDecision): Promise<void> {
+  const { db, now, summary } = step;
+  const tell = (status: 'sent' | 'retrying' | 'failed', detail: string): void =>
+    step.options.onOutcome?.({
+      deliveryPk: d.deliveryPk,
+      tenant: d.tenantName,
+      billingMonth: d.billingMonth,
+      status,
+      detail,
+    });
+  switch (decision.action) {
+    case 'mark-sent': {
+      const { response } = decision;
       // The server has the message: only `sent` may be recorded now, never a retry.
       crashPoint('send-before-mark');
       // The result of a message the server accepted must not be lost to a busy store: it waits for
@@ -242,98 +346,40 @@ export async function sendDue(
         messageId: d.messageId,
         response,
       });
-      options.onOutcome?.({
-        deliveryPk: d.deliveryPk,
-        tenant: d.tenantName,
-        billingMonth: d.billingMonth,
-        status: 'sent',
-        detail: response,
-      });
-      return;
+      tell('sent', response);
+      break;
     }
-    const failure = tried;
-    const end = now();
-    if (failure.session) {
-      // The session or the settings failed before the message was handed over (an outage, a
-      // wrong password): not this delivery's attempt; it waits with the others for the next pass.
-      await writeWhenFree(db, () => markUntried(db, d.deliveryPk, failure.reason, failure.response, end.toISOString()));
+    case 'leave-untried': {
+      // Not this delivery's attempt (an outage, a wrong password): it waits with the others for the next pass.
+      const end = now().toISOString();
+      await writeWhenFree(db, () => markUntried(db, d.deliveryPk, decision.reason, decision.response, end));
       summary.notAttempted += 1;
-      options.onOutcome?.({
-        deliveryPk: d.deliveryPk,
+      tell('retrying', decision.reason);
+      break;
+    }
+    case 'fail': {
+      const end = now().toISOString();
+      await writeWhenFree(db, () => markFailed(db, d.deliveryPk, decision.reason, decision.response, end));
+      summary.failed.push({
         tenant: d.tenantName,
         billingMonth: d.billingMonth,
-        status: 'retrying',
-        detail: failure.reason,
+        recipient: d.recipient,
+        reason: decision.reason,
       });
-    } else if (failure.permanent || attempts >= config.mail.maxAttempts) {
-      const reason = failure.permanent ? failure.reason : `gave up after ${attempts} attempts: ${failure.reason}`;
-      await writeWhenFree(db, () => markFailed(db, d.deliveryPk, reason, failure.response, end.toISOString()));
-      summary.failed.push({ tenant: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, reason });
-      options.onOutcome?.({
-        deliveryPk: d.deliveryPk,
-        tenant: d.tenantName,
-        billingMonth: d.billingMonth,
-        status: 'failed',
-        detail: reason,
-      });
-    } else {
-      const nextAt = new Date(end.getTime() + retryDelayMs(config.mail.retryBaseSeconds, attempts)).toISOString();
+      tell('failed', decision.reason);
+      break;
+    }
+    case 'retry': {
+      const end = now();
+      const nextAt = new Date(end.getTime() + decision.retryInMs).toISOString();
       await writeWhenFree(db, () =>
-        markRetry(db, d.deliveryPk, failure.reason, failure.response, nextAt, end.toISOString()),
+        markRetry(db, d.deliveryPk, decision.reason, decision.response, nextAt, end.toISOString()),
       );
-      // Deferred by the server: only a message that reached it (exit code 3 says the server deferred all).
-      if (handedOver) summary.deferred += 1;
-      options.onOutcome?.({
-        deliveryPk: d.deliveryPk,
-        tenant: d.tenantName,
-        billingMonth: d.billingMonth,
-        status: 'retrying',
-        detail: `${failure.reason}; next attempt at ${nextAt}`,
-      });
+      // Exit code 3 says the server deferred all the messages.
+      if (decision.countsAsDeferred) summary.deferred += 1;
+      tell('retrying', `${decision.reason}; next attempt at ${nextAt}`);
+      break;
     }
-    if (failure.serverDown && summary.stopped === null) summary.stopped = failure.reason;
-  };
-
-  const worker = async (): Promise<void> => {
-    for (let group = nextGroup(); group !== undefined; group = nextGroup()) {
-      if (halted()) {
-        summary.notAttempted += group.length;
-        continue;
-      }
-      // The archived zip, checked against its SHA-256 (rebuilt from the frozen lines if damaged).
-      let zip: { name: string; bytes: Buffer } | SendFailure;
-      let mail: StatementMail | null = null;
-      try {
-        zip = await archivedZip(db, config, group[0]!.statementPk);
-        mail = mailOf(db, config, group[0]!);
-      } catch (err) {
-        const reason = err instanceof UsageChargesError ? err.message : `unexpected: ${(err as Error).message}`;
-        zip = { permanent: false, serverDown: false, session: false, reason, response: null };
-      }
-      for (const [i, d] of group.entries()) {
-        if (halted()) {
-          summary.notAttempted += group.length - i;
-          break;
-        }
-        try {
-          await attempt(d, zip, mail === null ? null : { ...mail, kind: d.kind, contactName: d.contactName });
-        } catch (err) {
-          fatal ??= err;
-          summary.notAttempted += group.length - i - 1;
-          break;
-        }
-        options.onProgress?.(++done, total);
-      }
-    }
-  };
-  const parallel = mailer.kind === 'smtp' ? config.mail.poolSize : 1;
-  // Every worker finishes its message in flight before the step ends (and the lease is released).
-  await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(parallel, total)) }, worker));
-  if (fatal !== null) throw fatal;
-
-  const waiting = waitingDeliveries(db, now().toISOString());
-  summary.retrying =
-    onlyDue === null ? waiting : waiting.filter((w) => onlyDue.some((d) => d.deliveryPk === w.deliveryPk));
-  summary.waitingForFiles = waitingForFiles(db);
-  return summary;
+  }
+  if (decision.stopSending !== null && summary.stopped === null) summary.stopped = decision.stopSending;
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Config } from '../src/config.ts';
+import { forEachConcurrently } from '../src/domain/concurrency.ts';
 import { DB_FILE_NAME } from '../src/store/db.ts';
 import { FILES_IN_FLIGHT, filesFailure, writeStatementZip, type PendingStatement } from './build-files.ts';
 import type { FilesThreadReply, FilesThreadRequest } from './files-thread.ts';
@@ -15,11 +16,12 @@ const { config, replies } = workerData as { config: Config; replies: MessagePort
 const db = new Database(path.join(config.dataDir, DB_FILE_NAME), { readonly: true, fileMustExist: true });
 db.pragma('busy_timeout = 60000');
 
+// Statements sent by the main thread and not yet taken, and the writers waiting for one.
 const queue: PendingStatement[] = [];
+const waiting: ((s: PendingStatement | undefined) => void)[] = [];
 // Paths written by this thread in this pass: the main thread records them later, so the store
 // does not know them yet.
 const claimed = new Set<string>();
-let running = 0;
 let ending = false;
 
 function reply(message: FilesThreadReply): void {
@@ -34,25 +36,28 @@ async function writeOne(s: PendingStatement): Promise<void> {
   }
 }
 
-function pump(): void {
-  while (running < FILES_IN_FLIGHT && queue.length > 0) {
-    const s = queue.shift()!;
-    running++;
-    void writeOne(s).finally(() => {
-      running--;
-      pump();
-    });
-  }
-  if (ending && running === 0 && queue.length === 0) {
-    db.close();
-    reply({ type: 'done' });
-    replies.close();
-    parentPort!.close();
-  }
+/** The next statement to write, when the main thread sends one; none once it said the pass ends. */
+function nextStatement(): PendingStatement | undefined | Promise<PendingStatement | undefined> {
+  if (queue.length > 0) return queue.shift();
+  if (ending) return undefined;
+  return new Promise((resolve) => waiting.push(resolve));
 }
 
 parentPort!.on('message', (m: FilesThreadRequest) => {
-  if (m.type === 'end') ending = true;
-  else queue.push(m.statement);
-  pump();
+  if (m.type === 'end') {
+    ending = true;
+    for (const writer of waiting.splice(0)) writer(undefined);
+  } else {
+    const writer = waiting.shift();
+    if (writer !== undefined) writer(m.statement);
+    else queue.push(m.statement);
+  }
+});
+
+// The thread ends once the main thread said the pass ends and every zip it was sent is written.
+void forEachConcurrently(nextStatement, FILES_IN_FLIGHT, writeOne).then(() => {
+  db.close();
+  reply({ type: 'done' });
+  replies.close();
+  parentPort!.close();
 });

@@ -1,7 +1,11 @@
 /** What a failed send means for its delivery: fail it now, or retry later (and whether to stop sending). */
 import { UsageChargesError } from '../domain/errors.ts';
 
-/** The verdict on one failed send. */
+/**
+ * The verdict on one failed send. It is one of four (see failedSend): refused for good (permanent);
+ * deferred; the server unusable after the message was under way (serverDown); the session or the
+ * settings failing before it (session and serverDown).
+ */
 export interface SendFailure {
   /** Retrying the same message would fail the same way: the delivery fails now. */
   permanent: boolean;
@@ -182,56 +186,55 @@ function needsTls(f: ErrorFacts): boolean {
 export function classifySendError(err: unknown): SendFailure {
   const f = facts(err);
   const response = f.response === undefined ? null : safeText(f.response);
-  const verdict = (permanent: boolean, serverDown: boolean, reason: string, session = false): SendFailure => ({
-    permanent,
-    serverDown,
-    session,
+  const verdict = (
+    kind: 'rejected' | 'deferred' | 'server-unavailable' | 'session-failed',
+    reason: string,
+  ): SendFailure => ({
+    permanent: kind === 'rejected',
+    serverDown: kind === 'server-unavailable' || kind === 'session-failed',
+    session: kind === 'session-failed',
     reason: safeText(reason),
     response,
   });
 
   if (err instanceof UsageChargesError) {
-    if (err.code === 'E_MAIL_ADDRESS') return verdict(true, false, err.message);
-    if (MESSAGE_CODES.has(err.code)) return verdict(false, false, err.message);
-    return verdict(false, true, err.message, true);
+    if (err.code === 'E_MAIL_ADDRESS') return verdict('rejected', err.message);
+    if (MESSAGE_CODES.has(err.code)) return verdict('deferred', err.message);
+    return verdict('session-failed', err.message);
   }
   const reply = response ?? f.message;
   const rc = f.responseCode;
   if (rc !== undefined && rc >= 400 && rc < 600) {
     // Replies before MAIL FROM concern the session (greeting, EHLO, TLS, login): every message would get them.
     if (f.code === 'EAUTH' || f.command.startsWith('AUTH'))
-      return verdict(false, true, `login refused: ${reply} (check the user and password of SMTP_URL)`, true);
+      return verdict('session-failed', `login refused: ${reply} (check the user and password of SMTP_URL)`);
     if (f.code === 'ETLS' || f.command === 'STARTTLS' || (rc >= 500 && needsTls(f))) {
       return verdict(
-        false,
-        true,
+        'session-failed',
         `${reply} (the server wants TLS or a login, or offers no STARTTLS: check SMTP_URL and SMTP_STARTTLS)`,
-        true,
       );
     }
-    if (SESSION_COMMANDS.has(f.command)) return verdict(false, true, `${reply} (the server refuses the session)`, true);
-    if (rc === 421) return verdict(false, true, `${reply} (server unavailable)`);
-    if (rc < 500) return verdict(false, false, `${reply} (transient)`);
+    if (SESSION_COMMANDS.has(f.command)) return verdict('session-failed', `${reply} (the server refuses the session)`);
+    if (rc === 421) return verdict('server-unavailable', `${reply} (server unavailable)`);
+    if (rc < 500) return verdict('deferred', `${reply} (transient)`);
     // 503 is a command out of sequence: the session, not the message, was refused.
-    if (rc === 503) return verdict(false, false, `${reply} (transient)`);
+    if (rc === 503) return verdict('deferred', `${reply} (transient)`);
     // A refused sender is MAIL_FROM's problem, the same for every message; 552 there is the message's size.
     if (f.command === 'MAIL FROM' && rc !== 552)
-      return verdict(false, true, `${reply} (the server refuses the sender: check MAIL_FROM)`, true);
-    return verdict(true, false, `${reply} (permanent)`);
+      return verdict('session-failed', `${reply} (the server refuses the sender: check MAIL_FROM)`);
+    return verdict('rejected', `${reply} (permanent)`);
   }
   if (f.code === 'EAUTH' || f.code === 'ENOAUTH')
-    return verdict(false, true, `login failed: ${f.message} (check the user and password of SMTP_URL)`, true);
+    return verdict('session-failed', `login failed: ${f.message} (check the user and password of SMTP_URL)`);
   if (
     (f.code !== undefined && CONNECTION_CODES.has(f.code)) ||
     (f.originalCode !== undefined && CONNECTION_CODES.has(f.originalCode))
   ) {
-    return verdict(false, true, connectionReason(f), beforeSession(f));
+    return verdict(beforeSession(f) ? 'session-failed' : 'server-unavailable', connectionReason(f));
   }
   // Not an SMTP error (in .eml mode, a file that cannot be written): the environment, not the message.
   return verdict(
-    false,
-    true,
+    'session-failed',
     f.code !== undefined && !f.message.startsWith(f.code) ? `${f.code}: ${f.message}` : f.message,
-    true,
   );
 }
