@@ -10,8 +10,9 @@ import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { InputError, UsageChargesError, formatIssue } from '../domain/errors.ts';
-import type { Db } from '../store/db.ts';
+import { inTransactionAsync, type Db } from '../store/db.ts';
 import { recordAudit } from '../store/audit.ts';
+import { seededDemoMonth } from '../store/imports.ts';
 import { IMPORT_KINDS, IMPORT_KIND_NAMES, importFile, type ImportResult } from './index.ts';
 import type { AnyImportKind, ImportContext } from './import-kind.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
@@ -97,37 +98,33 @@ export async function seedDemo(
   timeZone: string,
 ): Promise<SeedResult> {
   const month = previousMonth(asOf, timeZone);
-  const earlier = db
-    .prepare(
-      "SELECT json_extract(detail, '$.month') FROM audit_log WHERE action = 'seed-demo' ORDER BY audit_pk DESC LIMIT 1",
-    )
-    .pluck()
-    .get() as string | undefined;
+  const earlier = seededDemoMonth(db);
   if (earlier !== undefined && earlier !== month) {
     throw new InputError(
       `seed-demo: this store already holds the demo for ${earlier}; use an empty DATA_DIR for ${month}`,
     );
   }
   const shift = monthsBetween(DEMO_REFERENCE_MONTH, month);
-  const results: ImportResult[] = [];
-  db.exec('BEGIN IMMEDIATE');
+  let results: ImportResult[];
   try {
-    for (const kind of IMPORT_KIND_NAMES) {
-      const text = shiftedDemoFile(kind, shift);
-      results.push(
-        await importFile(
-          IMPORT_KINDS[kind] as AnyImportKind,
-          { stream: Readable.from([Buffer.from(text)]), name: `data/demo/${kind}.csv (shifted to ${month})` },
-          { ...ctx, db },
-          { maxErrors: 20 },
-        ),
-      );
-    }
-    const changed = results.some((r) => r.inserted + r.updated > 0);
-    if (changed) recordAudit(db, ctx.now, 'seed-demo', '', { month, asOf: asOf.toISOString() });
-    db.exec('COMMIT');
+    results = await inTransactionAsync(db, async () => {
+      const imported: ImportResult[] = [];
+      for (const kind of IMPORT_KIND_NAMES) {
+        const text = shiftedDemoFile(kind, shift);
+        imported.push(
+          await importFile(
+            IMPORT_KINDS[kind] as AnyImportKind,
+            { stream: Readable.from([Buffer.from(text)]), name: `data/demo/${kind}.csv (shifted to ${month})` },
+            { ...ctx, db },
+            { maxErrors: 20 },
+          ),
+        );
+      }
+      const changed = imported.some((r) => r.inserted + r.updated > 0);
+      if (changed) recordAudit(db, ctx.now, 'seed-demo', '', { month, asOf: asOf.toISOString() });
+      return imported;
+    });
   } catch (err) {
-    if (db.inTransaction) db.exec('ROLLBACK');
     if (err instanceof InputError) {
       throw new UsageChargesError(
         'E_DEMO',

@@ -7,6 +7,7 @@ import { CONTROL_CHARACTERS } from './fields.ts';
 import { CsvStructureError, readCsv, type ImportEncoding } from './csv-source.ts';
 import type { ImportContext, ImportKind, Report } from './import-kind.ts';
 import { recordAudit } from '../store/audit.ts';
+import { inTransactionAsync } from '../store/db.ts';
 
 /** Counts of what an import did. */
 export interface ImportResult {
@@ -77,81 +78,89 @@ export async function importFile<Row, Cells>(
 
   // Inside a caller's transaction (the demo seeds several files at once) a savepoint keeps the
   // all-or-nothing promise for this file; otherwise an IMMEDIATE transaction takes the write lock now.
-  const nested = db.inTransaction;
-  db.exec(nested ? 'SAVEPOINT import_file' : 'BEGIN IMMEDIATE');
+  // A refused file throws its InputError inside, so that nothing of it is written.
   let committed = false;
   try {
-    const apply = kind.prepare(ctx);
-    for await (const { line, cells } of source.rows) {
-      counts.rows++;
-      options.onRow?.(counts.rows);
-      const full: Record<string, string> = {};
-      const badFields = new Set<string>();
-      for (const column of allColumns) {
-        const value = cells[column] ?? '';
-        if (CONTROL_CHARACTERS.test(value)) {
-          badFields.add(column);
-          add(line, column, 'contains a control character (CR, LF, tab or similar), which no field may hold');
+    const result = await inTransactionAsync(db, async () => {
+      try {
+        const apply = kind.applier(ctx);
+        for await (const { line, cells } of source.rows) {
+          counts.rows++;
+          options.onRow?.(counts.rows);
+          const full: Record<string, string> = {};
+          const badFields = new Set<string>();
+          for (const column of allColumns) {
+            const value = cells[column] ?? '';
+            if (CONTROL_CHARACTERS.test(value)) {
+              badFields.add(column);
+              add(line, column, 'contains a control character (CR, LF, tab or similar), which no field may hold');
+            }
+            full[column] = value;
+          }
+          const parsed = schema.safeParse(full);
+          if (!parsed.success) {
+            for (const issue of parsed.error.issues) {
+              const field = issue.path.length > 0 ? String(issue.path[0]) : '';
+              if (!badFields.has(field)) add(line, field, issue.message);
+            }
+            if (truncated) break;
+            continue;
+          }
+          if (badFields.size > 0) continue;
+          let combined = true;
+          const row: Row = kind.combine
+            ? kind.combine(parsed.data, (field, message) => {
+                combined = false;
+                add(line, field, message);
+              })
+            : (parsed.data as unknown as Row);
+          if (!combined) {
+            if (truncated) break;
+            continue;
+          }
+          if (seenKeys && kind.key) {
+            const key = kind.key(row);
+            const first = seenKeys.get(key);
+            if (first !== undefined) {
+              add(
+                line,
+                kind.keyField ?? kind.columns.required[0] ?? '',
+                `${key} appears again (first at line ${first})`,
+              );
+              continue;
+            }
+            seenKeys.set(key, line);
+          }
+          const report: Report = (field, message) => add(line, field, message);
+          const outcome = apply(row, report);
+          if (outcome !== 'rejected') counts[outcome]++;
+          if (truncated) break;
         }
-        full[column] = value;
-      }
-      const parsed = schema.safeParse(full);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-          const field = issue.path.length > 0 ? String(issue.path[0]) : '';
-          if (!badFields.has(field)) add(line, field, issue.message);
+        if (issues.length === 0) {
+          const { bytes, sha256 } = source.summary();
+          const result: ImportResult = { kind: kind.name, file: path.basename(fileName), ...counts, bytes, sha256 };
+          recordAudit(db, ctx.now, 'import', kind.name, result);
+          return result;
         }
-        if (truncated) break;
-        continue;
+      } catch (err) {
+        if (!(err instanceof CsvStructureError)) throw err;
+        add(err.line, err.field, err.message);
       }
-      if (badFields.size > 0) continue;
-      let combined = true;
-      const row: Row = kind.combine
-        ? kind.combine(parsed.data, (field, message) => {
-            combined = false;
-            add(line, field, message);
-          })
-        : (parsed.data as unknown as Row);
-      if (!combined) {
-        if (truncated) break;
-        continue;
-      }
-      if (seenKeys && kind.key) {
-        const key = kind.key(row);
-        const first = seenKeys.get(key);
-        if (first !== undefined) {
-          add(line, kind.keyField ?? kind.columns.required[0] ?? '', `${key} appears again (first at line ${first})`);
-          continue;
-        }
-        seenKeys.set(key, line);
-      }
-      const report: Report = (field, message) => add(line, field, message);
-      const outcome = apply(row, report);
-      if (outcome !== 'rejected') counts[outcome]++;
-      if (truncated) break;
-    }
-    if (issues.length === 0) {
-      const { bytes, sha256 } = source.summary();
-      const result: ImportResult = { kind: kind.name, file: path.basename(fileName), ...counts, bytes, sha256 };
-      recordAudit(db, ctx.now, 'import', kind.name, result);
-      db.exec(nested ? 'RELEASE import_file' : 'COMMIT');
-      committed = true;
-      return result;
-    }
-  } catch (err) {
-    if (err instanceof CsvStructureError) {
-      add(err.line, err.field, err.message);
-    } else {
-      throw err;
-    }
+      throw refusal();
+    });
+    committed = true;
+    return result;
   } finally {
-    if (!committed && db.inTransaction) db.exec(nested ? 'ROLLBACK TO import_file; RELEASE import_file' : 'ROLLBACK');
     if (!committed) stream.destroy();
   }
-  const shown = issues.length + (truncated ? '+' : '');
-  throw new InputError(
-    `${fileName}: refused, ${shown} problem${issues.length === 1 && !truncated ? '' : 's'}; nothing was imported`,
-    issues,
-    truncated,
-  );
+
+  /** The InputError refusing the file, listing its problems. */
+  function refusal(): InputError {
+    const shown = issues.length + (truncated ? '+' : '');
+    return new InputError(
+      `${fileName}: refused, ${shown} problem${issues.length === 1 && !truncated ? '' : 's'}; nothing was imported`,
+      issues,
+      truncated,
+    );
+  }
 }

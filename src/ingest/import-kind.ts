@@ -49,8 +49,8 @@ export interface ImportKind<Row, Cells = Row> {
   key?(row: Row): string;
   /** The column a duplicate key is reported under. */
   keyField?: string;
-  /** Prepares statements once and returns the per-row applier. */
-  prepare(ctx: ImportContext): Applier<Row>;
+  /** Returns the per-row applier of one import (made once, inside the import's transaction). */
+  applier(ctx: ImportContext): Applier<Row>;
 }
 
 /** Any import kind, whatever its row type (for registries and the CLI). */

@@ -30,6 +30,25 @@ export function cachedStatement(db: Db, sql: string): Database.Statement {
   return statement;
 }
 
+/**
+ * Runs the asynchronous `fn` as one write, all or nothing: in an IMMEDIATE transaction (the write
+ * lock taken at once), or in a savepoint when the connection is already inside a transaction (its
+ * part alone undone on failure). Committed when `fn` resolves; rolled back when it rejects or the
+ * commit fails, and the error passed on.
+ */
+export async function inTransactionAsync<T>(db: Db, fn: () => Promise<T>): Promise<T> {
+  const nested = db.inTransaction;
+  db.exec(nested ? 'SAVEPOINT nested_write' : 'BEGIN IMMEDIATE');
+  try {
+    const result = await fn();
+    db.exec(nested ? 'RELEASE nested_write' : 'COMMIT');
+    return result;
+  } catch (err) {
+    if (db.inTransaction) db.exec(nested ? 'ROLLBACK TO nested_write; RELEASE nested_write' : 'ROLLBACK');
+    throw err;
+  }
+}
+
 /** The database file's name inside the data dir. */
 export const DB_FILE_NAME = 'usage-charges.sqlite';
 
@@ -196,4 +215,9 @@ export async function writeWhenFree<T>(db: Db, write: () => T, options: { untilW
     }
     await new Promise((resolve) => setTimeout(resolve, pause));
   }
+}
+
+/** Runs `fn` in an IMMEDIATE transaction: committed when it returns, rolled back when it throws. */
+export function inTransaction<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn).immediate();
 }

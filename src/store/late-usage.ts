@@ -18,12 +18,12 @@ export type Booking = { month: string } | { field: 'start_at' | 'end_at'; proble
  */
 export function lateBooking(
   db: Db,
-): (tenant: { tenant_pk: number; deleted_at: string | null }, startAt: string, endAt: string | null) => Booking {
+): (tenant: { tenantPk: number; deletedAt: string | null }, startAt: string, endAt: string | null) => Booking {
   const fixed =
     db.prepare(`SELECT MIN(period_start) AS first_start, MAX(period_end) AS last_end, MAX(billing_month) AS last_month
     FROM statements WHERE tenant_pk = ? AND status = 'fixed'`);
   return (tenant, startAt, endAt) => {
-    const r = fixed.get(tenant.tenant_pk) as {
+    const r = fixed.get(tenant.tenantPk) as {
       first_start: string | null;
       last_end: string | null;
       last_month: string | null;
@@ -42,10 +42,10 @@ export function lateBooking(
         problem: `reaches past ${r.last_end}, where the last finalized month (${r.last_month}) ends; split the record there: the later part imports as ordinary usage`,
       };
     }
-    if (tenant.deleted_at !== null && r.last_end > tenant.deleted_at) {
+    if (tenant.deletedAt !== null && r.last_end > tenant.deletedAt) {
       return {
         field: 'start_at',
-        problem: `the tenant was deleted at ${tenant.deleted_at} and its last month (${r.last_month}) is finalized: there is no open month to book it in`,
+        problem: `the tenant was deleted at ${tenant.deletedAt} and its last month (${r.last_month}) is finalized: there is no open month to book it in`,
       };
     }
     // A period ends at the latest at the start of the 1st of the next month and the next one ends

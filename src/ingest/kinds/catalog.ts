@@ -29,6 +29,7 @@ import {
 import { codePoint, firstNonCp932 } from '../../statements/csv.ts';
 import type { ImportContext, ImportKind } from '../import-kind.ts';
 import { firstDifference } from './shared.ts';
+import { findCatalogProduct, insertCatalogProduct, otherCatalogVersion } from '../../store/catalog.ts';
 
 /** A valid row of a catalog file, with defaults filled in. */
 export interface CatalogRow {
@@ -187,20 +188,9 @@ export const catalogKind: ImportKind<CatalogRow, CatalogCells> = {
   },
   key: (row) => `product ${row.product_id} priority ${row.priority}`,
   keyField: 'priority',
-  prepare({ db, now }) {
-    const find = db.prepare('SELECT * FROM catalog_products WHERE product_id = ? AND priority = ?');
-    const others = db.prepare(
-      'SELECT priority, category, resource_identifier, unit_code, charge_type, time_basis, plan_group, rule, currency FROM catalog_products WHERE product_id = ? AND priority <> ? LIMIT 1',
-    );
-    const insert =
-      db.prepare(`INSERT INTO catalog_products (product_id, priority, applicable_from, applicable_to, category,
-      resource_identifier, unit_code, unit_price, product_name, description, charge_type, time_basis, monthly_cap,
-      plan_group, rule, rule_params, currency, service, menu, submenu, plan, usage_label, created_at)
-      VALUES (@product_id, @priority, @applicable_from, @applicable_to, @category, @resource_identifier, @unit_code,
-      @unit_price, @product_name, @description, @charge_type, @time_basis, @monthly_cap, @plan_group, @rule,
-      @rule_params, @currency, @service, @menu, @submenu, @plan, @usage_label, @now)`);
+  applier({ db, now }) {
     return (row, report) => {
-      const stored = find.get(row.product_id, row.priority) as Record<string, unknown> | undefined;
+      const stored = findCatalogProduct(db, row.product_id, row.priority);
       if (stored) {
         const diff = firstDifference(stored, { ...row });
         if (diff === null) return 'unchanged';
@@ -210,7 +200,7 @@ export const catalogKind: ImportKind<CatalogRow, CatalogCells> = {
         );
         return 'rejected';
       }
-      const sibling = others.get(row.product_id, row.priority) as Record<string, unknown> | undefined;
+      const sibling = otherCatalogVersion(db, row.product_id, row.priority);
       if (sibling) {
         const { priority, ...shared } = sibling;
         const diff = firstDifference(shared, {
@@ -231,7 +221,31 @@ export const catalogKind: ImportKind<CatalogRow, CatalogCells> = {
           return 'rejected';
         }
       }
-      insert.run({ ...row, now });
+      insertCatalogProduct(db, {
+        productId: row.product_id,
+        priority: row.priority,
+        applicableFrom: row.applicable_from,
+        applicableTo: row.applicable_to,
+        category: row.category,
+        resourceIdentifier: row.resource_identifier,
+        unitCode: row.unit_code,
+        unitPrice: row.unit_price,
+        productName: row.product_name,
+        description: row.description,
+        chargeType: row.charge_type,
+        timeBasis: row.time_basis,
+        monthlyCap: row.monthly_cap,
+        planGroup: row.plan_group,
+        rule: row.rule,
+        ruleParams: row.rule_params,
+        currency: row.currency,
+        service: row.service,
+        menu: row.menu,
+        submenu: row.submenu,
+        plan: row.plan,
+        usageLabel: row.usage_label,
+        now,
+      });
       return 'inserted';
     };
   },

@@ -2,7 +2,8 @@
 import * as z from 'zod';
 import { emailAddress, fileSafeName, flag, optional, required, text } from '../fields.ts';
 import type { ImportKind } from '../import-kind.ts';
-import { requireTenant, tenantFinder } from './shared.ts';
+import { requireTenant } from './shared.ts';
+import { findContact, insertContact, updateContact } from '../../store/contacts.ts';
 
 /** A valid row of a contacts file. */
 export interface ContactRow {
@@ -25,29 +26,19 @@ export const contactsKind: ImportKind<ContactRow> = {
     }),
   key: (row) => `contact ${row.tenant_name} ${row.email.toLowerCase()}`,
   keyField: 'email',
-  prepare({ db, now }) {
-    const tenant = tenantFinder(db);
-    const find = db.prepare(
-      'SELECT contact_pk, email, contact_name, active FROM contacts WHERE tenant_pk = ? AND email = ?',
-    );
-    const insert = db.prepare(`INSERT INTO contacts (tenant_pk, email, contact_name, active, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?)`);
-    const update = db.prepare(
-      'UPDATE contacts SET email = ?, contact_name = ?, active = ?, updated_at = ? WHERE contact_pk = ?',
-    );
+  applier({ db, now }) {
     return (row, report) => {
-      const t = requireTenant(tenant, row.tenant_name, report);
+      const t = requireTenant(db, row.tenant_name, report);
       if (!t) return 'rejected';
-      const stored = find.get(t.tenant_pk, row.email) as
-        { contact_pk: number; email: string; contact_name: string; active: number } | undefined;
-      const name = row.contact_name ?? stored?.contact_name ?? '';
+      const stored = findContact(db, t.tenantPk, row.email);
+      const name = row.contact_name ?? stored?.contactName ?? '';
       const active = row.active === undefined ? (stored?.active ?? 1) : row.active ? 1 : 0;
       if (!stored) {
-        insert.run(t.tenant_pk, row.email, name, active, now, now);
+        insertContact(db, t.tenantPk, { email: row.email, contactName: name, active, now });
         return 'inserted';
       }
-      if (stored.email === row.email && stored.contact_name === name && stored.active === active) return 'unchanged';
-      update.run(row.email, name, active, now, stored.contact_pk);
+      if (stored.email === row.email && stored.contactName === name && stored.active === active) return 'unchanged';
+      updateContact(db, stored.contactPk, { email: row.email, contactName: name, active, now });
       return 'updated';
     };
   },

@@ -15,7 +15,8 @@ import {
 } from '../fields.ts';
 import type { ImportKind } from '../import-kind.ts';
 import { PRICE_DIGITS } from './catalog.ts';
-import { firstDifference, requireTenant, tenantFinder } from './shared.ts';
+import { firstDifference, requireTenant } from './shared.ts';
+import { findCoupon, insertCoupon } from '../../store/coupons.ts';
 
 /** A valid row of a coupons file. */
 export interface CouponRow {
@@ -65,17 +66,9 @@ export const couponsKind: ImportKind<CouponRow, CouponsCells> = {
     return { ...row, valid_months: row.valid_months ?? null, valid_until: row.valid_until ?? null };
   },
   key: (row) => `coupon ${row.coupon_code}`,
-  prepare({ db, now }) {
-    const tenant = tenantFinder(db);
-    const existing = db.prepare(
-      `SELECT c.*, t.tenant_name FROM coupons c JOIN tenants t USING (tenant_pk) WHERE c.coupon_code = ?`,
-    );
-    const insert =
-      db.prepare(`INSERT INTO coupons (coupon_code, tenant_pk, registered_at, discount_type, discount_value,
-      valid_months, valid_until, description, created_at)
-      VALUES (@coupon_code, @tenant_pk, @registered_at, @discount_type, @discount_value, @valid_months, @valid_until, @description, @now)`);
+  applier({ db, now }) {
     return (row, report) => {
-      const stored = existing.get(row.coupon_code) as Record<string, unknown> | undefined;
+      const stored = findCoupon(db, row.coupon_code);
       if (stored) {
         const diff = firstDifference(stored, { ...row });
         if (diff === null) return 'unchanged';
@@ -85,9 +78,19 @@ export const couponsKind: ImportKind<CouponRow, CouponsCells> = {
         );
         return 'rejected';
       }
-      const t = requireTenant(tenant, row.tenant_name, report);
+      const t = requireTenant(db, row.tenant_name, report);
       if (!t) return 'rejected';
-      insert.run({ ...row, tenant_pk: t.tenant_pk, now });
+      insertCoupon(db, {
+        couponCode: row.coupon_code,
+        tenantPk: t.tenantPk,
+        registeredAt: row.registered_at,
+        discountType: row.discount_type,
+        discountValue: row.discount_value,
+        validMonths: row.valid_months,
+        validUntil: row.valid_until,
+        description: row.description,
+        now,
+      });
       return 'inserted';
     };
   },

@@ -2,7 +2,9 @@
 import * as z from 'zod';
 import { fileSafeName, identifier, instant, optional, required, text } from '../fields.ts';
 import type { ImportKind } from '../import-kind.ts';
-import { checkWritable, requireTenant, tenantEncoding, tenantFinder } from './shared.ts';
+import { checkWritable, requireTenant, tenantEncoding } from './shared.ts';
+import { findLplatform, insertLplatform, lplatformIdInAnyCase, updateLplatform } from '../../store/lplatforms.ts';
+import { latestUsageStartOfLplatform } from '../../store/usage.ts';
 
 /** A valid row of an L-Platforms file. */
 export interface LplatformRow {
@@ -31,28 +33,16 @@ export const lplatformsKind: ImportKind<LplatformRow> = {
       region: optional(identifier(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, '1-32 letters, digits, "_" or "-"')),
     }),
   key: (row) => `L-Platform ${row.lplatform_id}`,
-  prepare({ db, now, csvEncoding: ctxEncoding }) {
-    const tenant = tenantFinder(db);
-    const find = db.prepare(
-      'SELECT lplatform_pk, tenant_pk, lplatform_name, returned_at, region FROM lplatforms WHERE lplatform_id = ?',
-    );
-    const sameButCase = db.prepare('SELECT lplatform_id FROM lplatforms WHERE lplatform_id = ? COLLATE NOCASE').pluck();
-    const insert =
-      db.prepare(`INSERT INTO lplatforms (lplatform_id, tenant_pk, lplatform_name, returned_at, region, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`);
-    const latestUsageStart = db.prepare('SELECT MAX(start_at) FROM usage_records WHERE lplatform_pk = ?').pluck();
-    const update = db.prepare(
-      'UPDATE lplatforms SET lplatform_name = ?, returned_at = ?, region = ?, updated_at = ? WHERE lplatform_pk = ?',
-    );
+  applier({ db, now, csvEncoding: ctxEncoding }) {
     return (row, report) => {
-      const t = requireTenant(tenant, row.tenant_name, report);
+      const t = requireTenant(db, row.tenant_name, report);
       if (!t) return 'rejected';
       // The list file is named after the tenant, a detail file after its L-Platform: the two may
       // not be one name in any letter case (they would overwrite each other when unzipped).
-      if (row.lplatform_id.toLowerCase() === t.tenant_name.toLowerCase()) {
+      if (row.lplatform_id.toLowerCase() === t.tenantName.toLowerCase()) {
         report(
           'lplatform_id',
-          `is the name of its tenant ${t.tenant_name}${row.lplatform_id === t.tenant_name ? '' : ' in another letter case'}; the detail file would have the list file's name`,
+          `is the name of its tenant ${t.tenantName}${row.lplatform_id === t.tenantName ? '' : ' in another letter case'}; the detail file would have the list file's name`,
         );
         return 'rejected';
       }
@@ -61,23 +51,15 @@ export const lplatformsKind: ImportKind<LplatformRow> = {
           tenantEncoding(t, ctxEncoding),
           row.lplatform_name,
           'lplatform_name',
-          `tenant ${t.tenant_name}'s`,
+          `tenant ${t.tenantName}'s`,
           report,
         )
       )
         return 'rejected';
       const returnedAt = row.returned_at ?? null;
-      const stored = find.get(row.lplatform_id) as
-        | {
-            lplatform_pk: number;
-            tenant_pk: number;
-            lplatform_name: string;
-            returned_at: string | null;
-            region: string;
-          }
-        | undefined;
+      const stored = findLplatform(db, row.lplatform_id);
       if (!stored) {
-        const other = sameButCase.get(row.lplatform_id) as string | undefined;
+        const other = lplatformIdInAnyCase(db, row.lplatform_id);
         if (other !== undefined) {
           report(
             'lplatform_id',
@@ -85,28 +67,35 @@ export const lplatformsKind: ImportKind<LplatformRow> = {
           );
           return 'rejected';
         }
-        insert.run(row.lplatform_id, t.tenant_pk, row.lplatform_name, returnedAt, row.region ?? '', now, now);
+        insertLplatform(db, {
+          lplatformId: row.lplatform_id,
+          tenantPk: t.tenantPk,
+          lplatformName: row.lplatform_name,
+          returnedAt,
+          region: row.region ?? '',
+          now,
+        });
         return 'inserted';
       }
-      if (stored.tenant_pk !== t.tenant_pk) {
+      if (stored.tenantPk !== t.tenantPk) {
         report(
           'tenant_name',
           `L-Platform ${row.lplatform_id} belongs to another tenant; an L-Platform cannot move between tenants`,
         );
         return 'rejected';
       }
-      if (stored.returned_at !== null && stored.returned_at !== returnedAt) {
+      if (stored.returnedAt !== null && stored.returnedAt !== returnedAt) {
         report(
           'returned_at',
-          `L-Platform ${row.lplatform_id} was returned at ${stored.returned_at}; a return cannot be changed or undone`,
+          `L-Platform ${row.lplatform_id} was returned at ${stored.returnedAt}; a return cannot be changed or undone`,
         );
         return 'rejected';
       }
       const region = row.region ?? stored.region;
-      if (stored.lplatform_name === row.lplatform_name && stored.returned_at === returnedAt && stored.region === region)
+      if (stored.lplatformName === row.lplatform_name && stored.returnedAt === returnedAt && stored.region === region)
         return 'unchanged';
-      if (stored.returned_at === null && returnedAt !== null) {
-        const latest = latestUsageStart.get(stored.lplatform_pk) as string | null;
+      if (stored.returnedAt === null && returnedAt !== null) {
+        const latest = latestUsageStartOfLplatform(db, stored.lplatformPk);
         if (latest !== null && returnedAt <= latest) {
           report(
             'returned_at',
@@ -115,7 +104,13 @@ export const lplatformsKind: ImportKind<LplatformRow> = {
           return 'rejected';
         }
       }
-      update.run(row.lplatform_name, returnedAt, region, now, stored.lplatform_pk);
+      updateLplatform(db, {
+        lplatformPk: stored.lplatformPk,
+        lplatformName: row.lplatform_name,
+        returnedAt,
+        region,
+        now,
+      });
       return 'updated';
     };
   },

@@ -1,5 +1,6 @@
-/** Look-ups the import kinds share: tenants and L-Platforms by their names. */
+/** What the import kinds share: the tenant a row names, names its files can hold, stored rows compared. */
 import type { Db } from '../../store/db.ts';
+import { findTenantRef, type TenantRef } from '../../store/tenants.ts';
 import type { Report } from '../import-kind.ts';
 import type { Locale } from '../../domain/vocabulary.ts';
 import {
@@ -10,24 +11,6 @@ import {
   type CsvEncodingSetting,
 } from '../../statements/csv.ts';
 import { quoted } from '../../domain/text.ts';
-
-/** The stored facts about a tenant that imports check against. */
-export interface TenantRef {
-  tenant_pk: number;
-  tenant_name: string;
-  deleted_at: string | null;
-  currency: string;
-  locale: Locale;
-  csv_encoding: CsvEncoding | null;
-}
-
-/** Returns a function finding a tenant by name (prepared once). */
-export function tenantFinder(db: Db): (name: string) => TenantRef | undefined {
-  const stmt = db.prepare(
-    'SELECT tenant_pk, tenant_name, deleted_at, currency, locale, csv_encoding FROM tenants WHERE tenant_name = ?',
-  );
-  return (name) => stmt.get(name) as TenantRef | undefined;
-}
 
 /**
  * Reports a text cell that the tenant's statement files cannot hold: in cp932, a character that
@@ -54,10 +37,10 @@ export function checkWritable(
 
 /** The encoding a stored tenant's statements are written in. */
 export function tenantEncoding(
-  t: { locale: Locale; csv_encoding: CsvEncoding | null },
+  t: { locale: Locale; csvEncoding: CsvEncoding | null },
   setting: CsvEncodingSetting | undefined,
 ): CsvEncoding {
-  return statementEncoding(t.csv_encoding, t.locale, setting ?? 'auto');
+  return statementEncoding(t.csvEncoding, t.locale, setting ?? 'auto');
 }
 
 /** The first field in which an incoming row differs from the stored one, and how. */
@@ -67,11 +50,37 @@ export interface Difference {
   text: string;
 }
 
-/** Compares a stored row with incoming values and names the first field that differs. */
-export function firstDifference(stored: Record<string, unknown>, incoming: Record<string, unknown>): Difference | null {
+/** A snake_case column name as the camelCase field of a stored record (`unit_code` -> `unitCode`). */
+type FieldOf<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<FieldOf<Tail>>}` : S;
+
+/** A stored record holding a field for each of the columns of `Incoming`. */
+export type StoredFieldsOf<Incoming> = { [K in keyof Incoming & string as FieldOf<K>]: unknown };
+
+/** The fields of the columns compared so far (a usage file compares the same few millions of times). */
+const fields = new Map<string, string>();
+
+/** The camelCase field of a stored record that holds the column `column`. */
+function fieldOf(column: string): string {
+  let field = fields.get(column);
+  if (field === undefined) {
+    field = column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    fields.set(column, field);
+  }
+  return field;
+}
+
+/**
+ * Compares a stored record with incoming values by column (each column's value read from the
+ * record's camelCase field) and names the first column that differs.
+ */
+export function firstDifference<Incoming extends object>(
+  stored: StoredFieldsOf<Incoming>,
+  incoming: Incoming,
+): Difference | null {
+  const record = stored as Record<string, unknown>;
   for (const [field, value] of Object.entries(incoming)) {
-    const old = stored[field] ?? null;
-    const now = value ?? null;
+    const old = record[fieldOf(field)] ?? null;
+    const now: unknown = value ?? null;
     if (old !== now) return { field, text: `${field}: ${shownValue(old)} -> ${shownValue(now)}` };
   }
   return null;
@@ -83,12 +92,8 @@ function shownValue(value: unknown): string {
 }
 
 /** Finds the tenant a row names, or reports that it does not exist. */
-export function requireTenant(
-  find: (name: string) => TenantRef | undefined,
-  name: string,
-  report: Report,
-): TenantRef | undefined {
-  const tenant = find(name);
+export function requireTenant(db: Db, name: string, report: Report): TenantRef | undefined {
+  const tenant = findTenantRef(db, name);
   if (!tenant) report('tenant_name', `tenant "${name}" does not exist (import tenants first)`);
   return tenant;
 }

@@ -6,6 +6,16 @@ import type { ImportKind, Report } from '../import-kind.ts';
 import { CSV_ENCODINGS, codePoint, firstNonCp932, type CsvEncoding } from '../../statements/csv.ts';
 import type { Locale } from '../../domain/vocabulary.ts';
 import { checkWritable, tenantEncoding } from './shared.ts';
+import {
+  findStoredTenant,
+  insertTenant,
+  tenantNameInAnyCase,
+  updateTenant,
+  type StoredTenant,
+} from '../../store/tenants.ts';
+import { hasFinalizedMonth, lastFinalizedEnd } from '../../store/finalized.ts';
+import { lplatformsOpenSince } from '../../store/lplatforms.ts';
+import { latestUsageStartOfTenant, resourcesUsedSince, tenantHasUsage } from '../../store/usage.ts';
 
 /** A valid row of a tenants file. */
 export interface TenantRow {
@@ -18,18 +28,6 @@ export interface TenantRow {
   deleted_at: string | undefined;
   /** Empty or absent: the stored value; `auto`: none of its own (by the setting and the locale). */
   csv_encoding: CsvEncoding | 'auto' | undefined;
-}
-
-interface StoredTenant {
-  tenant_pk: number;
-  display_name: string;
-  cutoff_day: number;
-  pending_cutoff_day: number | null;
-  pending_cutoff_requested_at: string | null;
-  locale: string;
-  currency: string;
-  deleted_at: string | null;
-  csv_encoding: CsvEncoding | null;
 }
 
 export const tenantsKind: ImportKind<TenantRow> = {
@@ -49,31 +47,8 @@ export const tenantsKind: ImportKind<TenantRow> = {
       csv_encoding: optional(oneOf<CsvEncoding | 'auto'>(['auto', ...CSV_ENCODINGS])),
     }),
   key: (row) => `tenant ${row.tenant_name}`,
-  prepare(ctx) {
+  applier(ctx) {
     const { db, now, defaultLocale, defaultCurrency } = ctx;
-    const find =
-      db.prepare(`SELECT tenant_pk, display_name, cutoff_day, pending_cutoff_day, pending_cutoff_requested_at,
-      locale, currency, deleted_at, csv_encoding FROM tenants WHERE tenant_name = ?`);
-    // The names an open month of a tenant may still write: those of its L-Platforms not returned
-    // before its last finalized month ended, and of its resources with usage since then.
-    const lastEnd = db
-      .prepare("SELECT COALESCE(MAX(period_end), '') FROM statements WHERE tenant_pk = ? AND status = 'fixed'")
-      .pluck();
-    const openLplatforms = db.prepare(`SELECT lplatform_id, lplatform_name FROM lplatforms WHERE tenant_pk = ?
-      AND (returned_at IS NULL OR returned_at > ?) ORDER BY lplatform_id`);
-    const openResources = db.prepare(`SELECT DISTINCT resource_id, resource_name FROM usage_records WHERE tenant_pk = ?
-      AND (booked_month IS NOT NULL OR COALESCE(end_at, start_at) >= ?) ORDER BY resource_id`);
-
-    const hasUsage = db.prepare('SELECT 1 FROM usage_records WHERE tenant_pk = ? LIMIT 1').pluck();
-    const latestUsageStart = db.prepare('SELECT MAX(start_at) FROM usage_records WHERE tenant_pk = ?').pluck();
-    const sameButCase = db.prepare('SELECT tenant_name FROM tenants WHERE tenant_name = ? COLLATE NOCASE').pluck();
-    const hasFixed = db.prepare("SELECT 1 FROM statements WHERE tenant_pk = ? AND status = 'fixed' LIMIT 1").pluck();
-    const insert =
-      db.prepare(`INSERT INTO tenants (tenant_name, display_name, cutoff_day, locale, currency, deleted_at, csv_encoding, created_at, updated_at)
-      VALUES (@tenant_name, @display_name, @cutoff_day, @locale, @currency, @deleted_at, @csv_encoding, @now, @now)`);
-    const update = db.prepare(`UPDATE tenants SET display_name = @display_name, cutoff_day = @cutoff_day,
-      pending_cutoff_day = @pending_cutoff_day, pending_cutoff_requested_at = @pending_at, locale = @locale,
-      currency = @currency, deleted_at = @deleted_at, csv_encoding = @csv_encoding, updated_at = @now WHERE tenant_pk = @tenant_pk`);
 
     /**
      * Whether the tenant's names can be written in the encoding its statements will have: its
@@ -86,25 +61,29 @@ export const tenantsKind: ImportKind<TenantRow> = {
       stored: StoredTenant | undefined,
       report: Report,
     ): boolean => {
-      const encoding = tenantEncoding({ locale, csv_encoding: own }, ctx.csvEncoding);
+      const encoding = tenantEncoding({ locale, csvEncoding: own }, ctx.csvEncoding);
       const whose = `tenant ${row.tenant_name}'s`;
       if (!checkWritable(encoding, row.display_name, 'display_name', whose, report)) return false;
       if (
         stored === undefined ||
         encoding !== 'cp932' ||
-        tenantEncoding({ locale: stored.locale as Locale, csv_encoding: stored.csv_encoding }, ctx.csvEncoding) ===
+        tenantEncoding({ locale: stored.locale as Locale, csvEncoding: stored.csvEncoding }, ctx.csvEncoding) ===
           'cp932'
       )
         return true;
       const field = row.csv_encoding !== undefined ? 'csv_encoding' : 'locale';
-      const since = lastEnd.get(stored.tenant_pk) as string;
+      // The names an open month of the tenant may still write: those of its L-Platforms not returned
+      // before its last finalized month ended, and of its resources with usage since then.
+      const since = lastFinalizedEnd(db, stored.tenantPk);
       const names = [
-        ...(openLplatforms.all(stored.tenant_pk, since) as { lplatform_id: string; lplatform_name: string }[]).map(
-          (l) => ({ text: l.lplatform_name, what: `the name of L-Platform ${l.lplatform_id}` }),
-        ),
-        ...(openResources.all(stored.tenant_pk, since) as { resource_id: string; resource_name: string }[]).map(
-          (r) => ({ text: r.resource_name, what: `the name of resource ${r.resource_id}` }),
-        ),
+        ...lplatformsOpenSince(db, stored.tenantPk, since).map((l) => ({
+          text: l.lplatformName,
+          what: `the name of L-Platform ${l.lplatformId}`,
+        })),
+        ...resourcesUsedSince(db, stored.tenantPk, since).map((r) => ({
+          text: r.resourceName,
+          what: `the name of resource ${r.resourceId}`,
+        })),
       ];
       for (const n of names) {
         const bad = firstNonCp932(n.text);
@@ -120,11 +99,11 @@ export const tenantsKind: ImportKind<TenantRow> = {
 
     return (row, report) => {
       const deletedAt = row.deleted_at ?? null;
-      const stored = find.get(row.tenant_name) as StoredTenant | undefined;
+      const stored = findStoredTenant(db, row.tenant_name);
       const ownEncoding = (choice: CsvEncoding | 'auto' | undefined, before: CsvEncoding | null): CsvEncoding | null =>
         choice === undefined ? before : choice === 'auto' ? null : choice;
       if (!stored) {
-        const other = sameButCase.get(row.tenant_name) as string | undefined;
+        const other = tenantNameInAnyCase(db, row.tenant_name);
         if (other !== undefined) {
           report(
             'tenant_name',
@@ -135,37 +114,39 @@ export const tenantsKind: ImportKind<TenantRow> = {
         const newLocale = row.locale ?? defaultLocale;
         const newEncoding = ownEncoding(row.csv_encoding, null);
         if (!writable(row, newLocale as Locale, newEncoding, undefined, report)) return 'rejected';
-        insert.run({
-          ...row,
+        insertTenant(db, {
+          tenantName: row.tenant_name,
+          displayName: row.display_name,
+          cutoffDay: row.cutoff_day,
           locale: newLocale,
           currency: row.currency ?? defaultCurrency,
-          deleted_at: deletedAt,
-          csv_encoding: newEncoding,
+          deletedAt,
+          csvEncoding: newEncoding,
           now,
         });
         return 'inserted';
       }
       const locale = row.locale ?? stored.locale;
-      const csvEncoding = ownEncoding(row.csv_encoding, stored.csv_encoding);
+      const csvEncoding = ownEncoding(row.csv_encoding, stored.csvEncoding);
       if (!writable(row, locale as Locale, csvEncoding, stored, report)) return 'rejected';
       const currency = row.currency ?? stored.currency;
-      const finalized = hasFixed.get(stored.tenant_pk) !== undefined;
-      if (currency !== stored.currency && (finalized || hasUsage.get(stored.tenant_pk) !== undefined)) {
+      const finalized = hasFinalizedMonth(db, stored.tenantPk);
+      if (currency !== stored.currency && (finalized || tenantHasUsage(db, stored.tenantPk))) {
         report(
           'currency',
           `tenant ${row.tenant_name} is billed in ${stored.currency} and has usage priced in it; its currency cannot change`,
         );
         return 'rejected';
       }
-      if (stored.deleted_at !== null && stored.deleted_at !== deletedAt) {
+      if (stored.deletedAt !== null && stored.deletedAt !== deletedAt) {
         report(
           'deleted_at',
-          `tenant ${row.tenant_name} was deleted at ${stored.deleted_at}; a deletion cannot be changed or undone`,
+          `tenant ${row.tenant_name} was deleted at ${stored.deletedAt}; a deletion cannot be changed or undone`,
         );
         return 'rejected';
       }
-      if (stored.deleted_at === null && deletedAt !== null) {
-        const latest = latestUsageStart.get(stored.tenant_pk) as string | null;
+      if (stored.deletedAt === null && deletedAt !== null) {
+        const latest = latestUsageStartOfTenant(db, stored.tenantPk);
         if (latest !== null && deletedAt <= latest) {
           report(
             'deleted_at',
@@ -175,33 +156,33 @@ export const tenantsKind: ImportKind<TenantRow> = {
         }
       }
       // A new cut-off day waits for the next closing once the tenant has a finalized month.
-      let cutoff = stored.cutoff_day;
-      let pending = stored.pending_cutoff_day;
-      if (row.cutoff_day !== (stored.pending_cutoff_day ?? stored.cutoff_day)) {
-        if (finalized) pending = row.cutoff_day === stored.cutoff_day ? null : row.cutoff_day;
+      let cutoff = stored.cutoffDay;
+      let pending = stored.pendingCutoffDay;
+      if (row.cutoff_day !== (stored.pendingCutoffDay ?? stored.cutoffDay)) {
+        if (finalized) pending = row.cutoff_day === stored.cutoffDay ? null : row.cutoff_day;
         else cutoff = row.cutoff_day;
       }
       const same =
-        stored.display_name === row.display_name &&
-        stored.cutoff_day === cutoff &&
-        stored.pending_cutoff_day === pending &&
+        stored.displayName === row.display_name &&
+        stored.cutoffDay === cutoff &&
+        stored.pendingCutoffDay === pending &&
         stored.locale === locale &&
         stored.currency === currency &&
-        stored.deleted_at === deletedAt &&
-        stored.csv_encoding === csvEncoding;
+        stored.deletedAt === deletedAt &&
+        stored.csvEncoding === csvEncoding;
       if (same) return 'unchanged';
-      update.run({
-        ...row,
+      updateTenant(db, {
+        tenantPk: stored.tenantPk,
+        displayName: row.display_name,
+        cutoffDay: cutoff,
+        pendingCutoffDay: pending,
+        // The request time of a pending change moves only when the pending day itself changes.
+        pendingCutoffRequestedAt:
+          pending === null ? null : pending === stored.pendingCutoffDay ? stored.pendingCutoffRequestedAt : now,
         locale,
         currency,
-        tenant_pk: stored.tenant_pk,
-        cutoff_day: cutoff,
-        pending_cutoff_day: pending,
-        // The request time of a pending change moves only when the pending day itself changes.
-        pending_at:
-          pending === null ? null : pending === stored.pending_cutoff_day ? stored.pending_cutoff_requested_at : now,
-        deleted_at: deletedAt,
-        csv_encoding: csvEncoding,
+        deletedAt,
+        csvEncoding,
         now,
       });
       return 'updated';

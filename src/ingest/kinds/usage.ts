@@ -19,8 +19,12 @@ import {
 } from '../fields.ts';
 import type { ImportKind } from '../import-kind.ts';
 import { LPLATFORM_ID } from './lplatforms.ts';
-import { checkWritable, firstDifference, requireTenant, tenantEncoding, tenantFinder } from './shared.ts';
+import { checkWritable, firstDifference, requireTenant, tenantEncoding } from './shared.ts';
 import { lateBooking } from '../../store/late-usage.ts';
+import { findProductFacts, type ProductFacts } from '../../store/catalog.ts';
+import { finalizedMonthAt, finalizedMonthOverlapping, firstFinalizedStartAfter } from '../../store/finalized.ts';
+import { findLplatform } from '../../store/lplatforms.ts';
+import { findUsageRecord, insertUsageRecord, latestSlotRecordBefore } from '../../store/usage.ts';
 
 /** A valid row of a usage file, with defaults filled in. */
 export interface UsageRow {
@@ -46,15 +50,6 @@ export interface UsageRow {
 const RECORD_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 const RESOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$/;
 const QUANTITY = { integerDigits: 12, fractionDigits: 6 } as const;
-
-/** What the usage import checks a record against in its product. */
-interface ProductFacts {
-  category: string;
-  unit_code: string;
-  rule: string;
-  time_basis: string;
-  currency: string;
-}
 
 /** The configuration each product's category or rule needs on its usage records. */
 function neededConfig(category: string, rule: string): (keyof UsageRow)[] {
@@ -141,50 +136,12 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
       vcpu: row.vcpu ?? null,
     };
   },
-  prepare({ db, now, asAdjustment, csvEncoding }) {
-    const tenant = tenantFinder(db);
-    const lplatform = db.prepare('SELECT lplatform_pk, tenant_pk, returned_at FROM lplatforms WHERE lplatform_id = ?');
-    // Versions of a product share these columns (the catalog import checks it), so any row will do.
-    const product = db.prepare(
-      'SELECT category, unit_code, rule, time_basis, currency FROM catalog_products WHERE product_id = ? LIMIT 1',
-    );
-    const existing = db.prepare(`SELECT u.*, t.tenant_name, l.lplatform_id FROM usage_records u
-      JOIN tenants t USING (tenant_pk) JOIN lplatforms l USING (lplatform_pk) WHERE u.record_id = ?`);
-    // Periods are half-open [period_start, period_end): an interval overlaps when it starts before
-    // the end and ends after the start; an instant when it lies inside.
-    const fixedOverlap = db
-      .prepare(
-        `SELECT billing_month FROM statements WHERE tenant_pk = ? AND status = 'fixed'
-      AND period_start < ? AND period_end > ? ORDER BY billing_month LIMIT 1`,
-      )
-      .pluck();
-    const fixedAt = db
-      .prepare(
-        `SELECT billing_month FROM statements WHERE tenant_pk = ? AND status = 'fixed'
-      AND period_start <= ? AND period_end > ? LIMIT 1`,
-      )
-      .pluck();
-    // Stored records of one slot never overlap, so sorted by start their ends are sorted too: only
-    // the latest one starting before the new end can reach past the new start (one index probe).
-    const latestBefore = db.prepare(`SELECT record_id, end_at FROM usage_records WHERE tenant_pk = ? AND resource_id = ?
-      AND component = ? AND product_id = ? AND time_kind = ? AND start_at < ? ORDER BY start_at DESC LIMIT 1`);
-    const insert =
-      db.prepare(`INSERT INTO usage_records (record_id, tenant_pk, lplatform_pk, resource_id, resource_name,
-      resource_kind, component, product_id, time_kind, start_at, end_at, quantity, cpu_count, clock_ghz, size_gb,
-      vm_count, vcpu, booked_month, created_at)
-      VALUES (@record_id, @tenant_pk, @lplatform_pk, @resource_id, @resource_name, @resource_kind, @component,
-      @product_id, @time_kind, @start_at, @end_at, @quantity, @cpu_count, @clock_ghz, @size_gb, @vm_count, @vcpu, @booked_month, @now)`);
+  applier({ db, now, asAdjustment, csvEncoding }) {
     const booking = asAdjustment ? lateBooking(db) : null;
-    const beforeFirst = db
-      .prepare(
-        `SELECT MIN(period_start) FROM statements WHERE tenant_pk = ? AND status = 'fixed'
-      HAVING MIN(period_start) > ?`,
-      )
-      .pluck();
     const productCache = new Map<string, ProductFacts | null>();
 
     return (row, report) => {
-      const stored = existing.get(row.record_id) as Record<string, unknown> | undefined;
+      const stored = findUsageRecord(db, row.record_id);
       if (stored) {
         const diff = firstDifference(stored, { ...row });
         if (diff === null) return 'unchanged';
@@ -194,15 +151,14 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
         );
         return 'rejected';
       }
-      const t = requireTenant(tenant, row.tenant_name, report);
+      const t = requireTenant(db, row.tenant_name, report);
       if (!t) return 'rejected';
-      const l = lplatform.get(row.lplatform_id) as
-        { lplatform_pk: number; tenant_pk: number; returned_at: string | null } | undefined;
+      const l = findLplatform(db, row.lplatform_id);
       if (!l) {
         report('lplatform_id', `L-Platform "${row.lplatform_id}" does not exist (import lplatforms first)`);
         return 'rejected';
       }
-      if (l.tenant_pk !== t.tenant_pk) {
+      if (l.tenantPk !== t.tenantPk) {
         report('lplatform_id', `L-Platform "${row.lplatform_id}" does not belong to tenant ${row.tenant_name}`);
         return 'rejected';
       }
@@ -211,14 +167,14 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
           tenantEncoding(t, csvEncoding),
           row.resource_name,
           'resource_name',
-          `tenant ${t.tenant_name}'s`,
+          `tenant ${t.tenantName}'s`,
           report,
         )
       )
         return 'rejected';
       let p = productCache.get(row.product_id);
       if (p === undefined) {
-        p = (product.get(row.product_id) as ProductFacts | undefined) ?? null;
+        p = findProductFacts(db, row.product_id) ?? null;
         productCache.set(row.product_id, p);
       }
       if (p === null) {
@@ -226,19 +182,19 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
         return 'rejected';
       }
       let ok = true;
-      if ((p.unit_code === 'unit') !== (row.time_kind === 'quantity')) {
+      if ((p.unitCode === 'unit') !== (row.time_kind === 'quantity')) {
         report(
           'time_kind',
-          p.unit_code === 'unit'
+          p.unitCode === 'unit'
             ? `product ${row.product_id} is priced per unit: its usage is a quantity`
-            : `product ${row.product_id} is priced per ${p.unit_code}: its usage is deployed or operating time`,
+            : `product ${row.product_id} is priced per ${p.unitCode}: its usage is deployed or operating time`,
         );
         ok = false;
       }
-      if (p.unit_code !== 'unit' && row.time_kind !== 'quantity' && row.time_kind !== p.time_basis) {
+      if (p.unitCode !== 'unit' && row.time_kind !== 'quantity' && row.time_kind !== p.timeBasis) {
         report(
           'time_kind',
-          `product ${row.product_id} charges ${p.time_basis} time; this record is ${row.time_kind} time`,
+          `product ${row.product_id} charges ${p.timeBasis} time; this record is ${row.time_kind} time`,
         );
         ok = false;
       }
@@ -255,23 +211,21 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
           ok = false;
         }
       }
-      if (t.deleted_at !== null && row.start_at >= t.deleted_at) {
-        report('start_at', `tenant ${row.tenant_name} was deleted at ${t.deleted_at}, before this usage starts`);
+      if (t.deletedAt !== null && row.start_at >= t.deletedAt) {
+        report('start_at', `tenant ${row.tenant_name} was deleted at ${t.deletedAt}, before this usage starts`);
         ok = false;
       }
-      if (l.returned_at !== null && row.start_at >= l.returned_at) {
-        report('start_at', `L-Platform ${row.lplatform_id} was returned at ${l.returned_at}, before this usage starts`);
+      if (l.returnedAt !== null && row.start_at >= l.returnedAt) {
+        report('start_at', `L-Platform ${row.lplatform_id} was returned at ${l.returnedAt}, before this usage starts`);
         ok = false;
       }
-      const month = (
+      const month =
         row.end_at === null
-          ? fixedAt.get(t.tenant_pk, row.start_at, row.start_at)
-          : fixedOverlap.get(t.tenant_pk, row.end_at, row.start_at)
-      ) as string | undefined;
+          ? finalizedMonthAt(db, t.tenantPk, row.start_at)
+          : finalizedMonthOverlapping(db, t.tenantPk, row.start_at, row.end_at);
       let bookedMonth: string | null = null;
       // Usage before the tenant's first finalized month (in no period at all) would be billed nowhere.
-      const before =
-        month === undefined ? (beforeFirst.get(t.tenant_pk, row.start_at) as string | undefined) : undefined;
+      const before = month === undefined ? firstFinalizedStartAfter(db, t.tenantPk, row.start_at) : undefined;
       if (before !== undefined) {
         report(
           'start_at',
@@ -296,24 +250,47 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
         }
       }
       if (row.end_at !== null) {
-        const other = latestBefore.get(
-          t.tenant_pk,
-          row.resource_id,
-          row.component,
-          row.product_id,
-          row.time_kind,
+        const other = latestSlotRecordBefore(
+          db,
+          {
+            tenantPk: t.tenantPk,
+            resourceId: row.resource_id,
+            component: row.component,
+            productId: row.product_id,
+            timeKind: row.time_kind,
+          },
           row.end_at,
-        ) as { record_id: string; end_at: string } | undefined;
-        if (other !== undefined && other.end_at > row.start_at) {
+        );
+        if (other !== undefined && other.endAt > row.start_at) {
           report(
             'start_at',
-            `overlaps record ${other.record_id} of the same resource, component, product and time kind; usage is never counted twice`,
+            `overlaps record ${other.recordId} of the same resource, component, product and time kind; usage is never counted twice`,
           );
           ok = false;
         }
       }
       if (!ok) return 'rejected';
-      insert.run({ ...row, tenant_pk: t.tenant_pk, lplatform_pk: l.lplatform_pk, booked_month: bookedMonth, now });
+      insertUsageRecord(db, {
+        recordId: row.record_id,
+        tenantPk: t.tenantPk,
+        lplatformPk: l.lplatformPk,
+        resourceId: row.resource_id,
+        resourceName: row.resource_name,
+        resourceKind: row.resource_kind,
+        component: row.component,
+        productId: row.product_id,
+        timeKind: row.time_kind,
+        startAt: row.start_at,
+        endAt: row.end_at,
+        quantity: row.quantity,
+        cpuCount: row.cpu_count,
+        clockGhz: row.clock_ghz,
+        sizeGb: row.size_gb,
+        vmCount: row.vm_count,
+        vcpu: row.vcpu,
+        bookedMonth,
+        now,
+      });
       return 'inserted';
     };
   },

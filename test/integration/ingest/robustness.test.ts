@@ -22,8 +22,8 @@ describe('an import that fails for another reason than its rows', () => {
     let applied = 0;
     const exploding: ImportKind<TenantRow> = {
       ...tenantsKind,
-      prepare(ctx) {
-        const apply = tenantsKind.prepare(ctx);
+      applier(ctx) {
+        const apply = tenantsKind.applier(ctx);
         return (row, report) => {
           if (++applied === 3) throw new Error('disk went away');
           return apply(row, report);
