@@ -33,9 +33,11 @@ export default tseslint.config(
     },
   },
   // SQL lives in src/store only: the store is the one seam a second database engine implements.
-  // Elsewhere no SQL text, no statement, pragma or transaction of a connection, no driver import.
+  // Elsewhere in the program no SQL text, no statement, pragma or transaction of a connection, no
+  // driver import. (The tests read the store file to check what was written, and the benchmark
+  // times the driver itself: they may.)
   {
-    files: ['src/**/*.ts', 'jobs/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.{ts,js}'],
+    files: ['src/**/*.ts', 'jobs/**/*.ts', 'scripts/**/*.{ts,js}'],
     ignores: ['src/store/**'],
     rules: {
       'no-restricted-imports': [

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError, UsageChargesError } from '../domain/errors.ts';
-import { storeFault } from '../testing/faults.ts';
+import { storeFullWanted } from '../testing/faults.ts';
 import { ensureFolder, FolderError, whyNotMade } from './folders.ts';
 import { migrations, latestVersion, type Migration } from './migrations/index.ts';
 import { isBusy } from './errors.ts';
@@ -121,7 +121,9 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Db {
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
-    storeFault(db);
+    // A test's full disk: the store is held to the size it has now.
+    if (storeFullWanted())
+      db.pragma(`max_page_count = ${Math.max(1, Number(db.pragma('page_count', { simple: true })))}`);
     migrate(db, options.targetVersion ?? latestVersion);
   } catch (err) {
     db.close();

@@ -11,7 +11,7 @@
  * - `USAGE_CHARGES_FAIL_AT=<point>[#<n>]:<CODE>` makes the n-th (default: the first) write at
  *   `<point>` fail with an error whose `code` is CODE (`ENOSPC` for a full disk, `EIO`, `EDQUOT`...),
  *   as the operating system would report it; only that one write fails (counted in each process and
- *   thread). The points are in FAIL_POINTS. `store:SQLITE_FULL` holds the store to its size (storeFault).
+ *   thread). The points are in FAIL_POINTS. `store:SQLITE_FULL` holds the store to its size (storeFullWanted).
  */
 import { getSystemErrorMap } from 'node:util';
 
@@ -86,13 +86,12 @@ export function failPoint(point: FailPoint): void {
 }
 
 /**
- * `USAGE_CHARGES_FAIL_AT=store:SQLITE_FULL` holds the store to the size it has when it is opened,
- * as a full disk would: every later write that needs more room fails with SQLite's SQLITE_FULL.
+ * Whether `USAGE_CHARGES_FAIL_AT=store:SQLITE_FULL` asks to hold the store to the size it has when
+ * it is opened, as a full disk would: every later write that needs more room fails with SQLite's
+ * SQLITE_FULL (the store does it: src/store/db.ts).
  */
-export function storeFault(db: { pragma(source: string, options?: { simple: boolean }): unknown }): void {
-  if (process.env.USAGE_CHARGES_FAIL_AT !== 'store:SQLITE_FULL') return;
-  const pages = Number(db.pragma('page_count', { simple: true }));
-  db.pragma(`max_page_count = ${Math.max(1, pages)}`);
+export function storeFullWanted(): boolean {
+  return process.env.USAGE_CHARGES_FAIL_AT === 'store:SQLITE_FULL';
 }
 
 /** Forgets how often each point was reached (tests that run the program several times in one process). */
