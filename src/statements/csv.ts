@@ -8,8 +8,8 @@ import type { Decimal } from '../domain/money.ts';
 import type { ChargeLine, LplatformCharges } from '../rating/types.ts';
 import type { Locale } from '../domain/vocabulary.ts';
 
-/** A file that cannot be written: an unencodable character (with its place) or clashing file names. */
-export class RorFileError extends UsageChargesError {
+/** A statement file (ROR or ECL) that cannot be written: an unencodable character (with its place) or clashing file names. */
+export class StatementFileError extends UsageChargesError {
   readonly file: string;
   readonly row: number | null;
   readonly column: string | null;
@@ -174,7 +174,7 @@ export function checkCp932(text: string, where: { file: string; row: number; col
   // The text is mapped already; mapping it again changes nothing (no mapped-to character is a key).
   const bad = firstNonCp932(text);
   if (bad === null) return;
-  throw new RorFileError(
+  throw new StatementFileError(
     'E_ENCODING',
     `${where.file}: row ${where.row}, column ${where.column}: "${bad}" (${codePoint(bad)}) cannot be written in cp932`,
     where,

@@ -4,7 +4,7 @@ import { localDate, localParts } from '../domain/calendar.ts';
 import { Decimal, minorDigits } from '../domain/money.ts';
 import type { Currency } from '../domain/vocabulary.ts';
 import type { ChargeLine } from '../rating/types.ts';
-import { RorFileError, encodeCsv, linesOf, money, type CsvEncoding } from './csv.ts';
+import { StatementFileError, encodeCsv, linesOf, money, type CsvEncoding } from './csv.ts';
 import { fileLayout, type StatementView } from './view.ts';
 
 /** How the files are written. */
@@ -289,9 +289,13 @@ export function buildRorFiles(view: StatementView, options: RorFileOptions): Ror
     if (seen.has(name.toLowerCase())) name = `${yyyymm}_${distinctFileName(lp.lplatformId)}.csv`;
     const other = seen.get(name.toLowerCase());
     if (other !== undefined)
-      throw new RorFileError('E_FILE_NAME', `${base}.zip: the files ${other} and ${name} would have the same name`, {
-        file: name,
-      });
+      throw new StatementFileError(
+        'E_FILE_NAME',
+        `${base}.zip: the files ${other} and ${name} would have the same name`,
+        {
+          file: name,
+        },
+      );
     seen.set(name.toLowerCase(), name);
     const rows: Cell[][] = [
       [

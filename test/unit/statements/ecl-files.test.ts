@@ -6,7 +6,7 @@ import { dec } from '../../../src/domain/money.ts';
 import { ratePeriod } from '../../../src/rating/rate-period.ts';
 import type { CatalogVersion, ProductDisplay } from '../../../src/rating/types.ts';
 import { DETAIL_COLUMNS, SUMMARY_COLUMNS, buildEclFile, type EclFormat } from '../../../src/statements/ecl-files.ts';
-import { RorFileError } from '../../../src/statements/csv.ts';
+import { StatementFileError } from '../../../src/statements/csv.ts';
 import type { StatementView } from '../../../src/statements/view.ts';
 import { ECL, ROR, at, input, usage, version } from '../../helpers/rating.ts';
 import { line, lplatform, resource, view } from './support.ts';
@@ -416,7 +416,9 @@ describe('encoding', () => {
       tenant: { displayName: 'snow 😀' },
       lplatforms: [lplatform('LP1', 'one', null, dec(6), [resource('serverId001', 'virtual_server', [line()])])],
     });
-    expect(() => buildEclFile('ecl-summary', [v], { encoding: 'cp932', fileName: 'out.csv' })).toThrow(RorFileError);
+    expect(() => buildEclFile('ecl-summary', [v], { encoding: 'cp932', fileName: 'out.csv' })).toThrow(
+      StatementFileError,
+    );
     expect(() => buildEclFile('ecl-summary', [v], { encoding: 'cp932', fileName: 'out.csv' })).toThrow(
       /^out\.csv: row 2, column ExternalContractId: "😀" \(U\+1F600\) cannot be written in cp932$/,
     );

@@ -3,7 +3,13 @@ import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { dec } from '../../../src/domain/money.ts';
-import { CP932_MAP, codePoint, neutralizeFormula, RorFileError, toCp932Text } from '../../../src/statements/csv.ts';
+import {
+  CP932_MAP,
+  codePoint,
+  neutralizeFormula,
+  StatementFileError,
+  toCp932Text,
+} from '../../../src/statements/csv.ts';
 import {
   buildRorFiles,
   distinctFileName,
@@ -183,8 +189,8 @@ describe('encodings', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(RorFileError);
-    const e = error as RorFileError;
+    expect(error).toBeInstanceOf(StatementFileError);
+    const e = error as StatementFileError;
     expect(e.code).toBe('E_ENCODING');
     expect([e.file, e.row, e.column]).toEqual(['201202_TNT00001.csv', 3, 'LplatformName']);
     expect(e.message).toBe(
