@@ -18,6 +18,61 @@ const sqlOutsideStore = [
   },
 ];
 
+/** Each layer's folder, and the folders (or top-level modules) it must not import from. */
+const LAYERS = [
+  {
+    files: 'src/domain',
+    below: false,
+    forbidden: [
+      'periods',
+      'rating',
+      'statements',
+      'archive',
+      'store',
+      'ingest',
+      'mail',
+      'cli',
+      'config',
+      'log',
+      'jobs',
+    ],
+  },
+  {
+    files: 'src/periods',
+    below: false,
+    forbidden: ['rating', 'statements', 'archive', 'store', 'ingest', 'mail', 'cli', 'config', 'log', 'jobs'],
+  },
+  {
+    files: 'src/rating',
+    below: false,
+    forbidden: ['statements', 'archive', 'store', 'ingest', 'mail', 'cli', 'config', 'log', 'jobs'],
+  },
+  { files: 'src/statements', below: true, forbidden: ['store', 'ingest', 'mail', 'cli', 'config', 'log', 'jobs'] },
+  { files: 'src/archive', below: true, forbidden: ['rating', 'statements', 'store', 'ingest', 'mail', 'cli', 'jobs'] },
+  { files: 'src/mail', below: true, forbidden: ['rating', 'store', 'ingest', 'cli', 'jobs'] },
+  { files: 'src/store', below: true, forbidden: ['ingest', 'mail', 'cli', 'jobs'] },
+  { files: 'src/ingest', below: true, forbidden: ['mail', 'cli', 'jobs'] },
+  { files: 'jobs', below: true, forbidden: ['cli'] },
+];
+
+function layerRules() {
+  return LAYERS.map((layer) => ({
+    files: [`${layer.files}/**/*.ts`],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: layer.forbidden.map((name) => ({
+            regex: name === 'config' || name === 'log' ? `(^|/)${name}\\.ts$` : `(^|/)${name}/`,
+            message: `${layer.files} does not import from ${name} (docs/architecture.md, the layers).`,
+            allowTypeImports: layer.below,
+          })),
+        },
+      ],
+    },
+  }));
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/runtime/', 'coverage/', 'dist/'] },
   js.configs.recommended,
@@ -47,4 +102,15 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', ...sqlOutsideStore],
     },
   },
+  // Size: a module or a function past these is a sign it holds two things (warnings, not errors).
+  {
+    files: ['src/**/*.ts', 'jobs/**/*.ts'],
+    rules: {
+      'max-lines': ['warn', { max: 400, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['warn', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }],
+    },
+  },
+  // The layers: each imports only those below it (docs/architecture.md). Types may cross upward where
+  // a layer stores or shows another's records; the rating engine and the domain take none.
+  ...layerRules(),
 );
