@@ -6,7 +6,7 @@ import type { Config } from '../src/config.ts';
 import { UsageChargesError } from '../src/domain/errors.ts';
 import { duePeriods, type DuePeriod } from '../src/periods/periods.ts';
 import { ratePeriod } from '../src/rating/rate-period.ts';
-import { ratingPolicy } from '../src/rating/settings.ts';
+import { ratingPolicy } from './rating-policy.ts';
 import {
   billingReader,
   finalizeStatement,

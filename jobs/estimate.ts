@@ -6,7 +6,7 @@ import type { Config } from '../src/config.ts';
 import { localParts, startOfLocalDay } from '../src/domain/calendar.ts';
 import { periodAt, type BillingPeriod } from '../src/periods/periods.ts';
 import { ratePeriod } from '../src/rating/rate-period.ts';
-import { ratingPolicy } from '../src/rating/settings.ts';
+import { ratingPolicy } from './rating-policy.ts';
 import type { UsageRecord } from '../src/rating/types.ts';
 import { billingReader, loadSchedules, statementTenant } from '../src/store/billing.ts';
 import type { Db } from '../src/store/db.ts';

@@ -7,7 +7,7 @@ import type { Config } from '../src/config.ts';
 import { UsageChargesError } from '../src/domain/errors.ts';
 import { openPeriodOfMonth } from '../src/periods/month-period.ts';
 import { ratePeriod } from '../src/rating/rate-period.ts';
-import { ratingPolicy } from '../src/rating/settings.ts';
+import { ratingPolicy } from './rating-policy.ts';
 import { billingReader, loadSchedules, loadStatementView, statementTenant } from '../src/store/billing.ts';
 import type { Db } from '../src/store/db.ts';
 import { lateUsageAdjustments } from './late-usage.ts';

@@ -10,7 +10,7 @@ import { loadConfig, type Config } from '../../../src/config.ts';
 import { IMPORT_KINDS, importFile, type ImportKindName } from '../../../src/ingest/index.ts';
 import type { AnyImportKind } from '../../../src/ingest/import-kind.ts';
 import { ratePeriod } from '../../../src/rating/rate-period.ts';
-import { ratingPolicy } from '../../../src/rating/settings.ts';
+import { ratingPolicy } from '../../../jobs/rating-policy.ts';
 import type { ChargeTree } from '../../../src/rating/types.ts';
 import { billingReader, finalizeStatement, loadStatementView } from '../../../src/store/billing.ts';
 import type { Db } from '../../../src/store/db.ts';
