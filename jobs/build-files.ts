@@ -17,6 +17,7 @@ import { monthText } from '../src/periods/periods.ts';
 import { cachedStatement, type Db } from '../src/store/db.ts';
 import { byText } from '../src/domain/text.ts';
 import { crashPoint } from '../src/testing/faults.ts';
+import type { JobContext } from './context.ts';
 import { buildRorFiles, defaultCurrencySymbol, type RorFiles } from '../src/statements/ror-files.ts';
 import {
   CURRENT_FILE_LAYOUT,
@@ -194,19 +195,14 @@ export function recordWrittenZips(db: Db, zips: readonly WrittenZip[], at: strin
   }).immediate();
 }
 
-/** Writes the files of every fixed statement that has none; one failure does not stop the others. */
-export async function buildFiles(
-  db: Db,
-  config: Config,
-  now: () => Date = () => new Date(),
-  hooks: {
-    shouldStop?: () => boolean;
-    onProgress?: (done: number, total: number) => void;
-    skip?: ReadonlySet<number>;
-  } = {},
-): Promise<FilesSummary> {
+/**
+ * Writes the files of every fixed statement that has none (but those in `skip`); one failure does
+ * not stop the others.
+ */
+export async function buildFiles(ctx: JobContext, options: { skip?: ReadonlySet<number> } = {}): Promise<FilesSummary> {
+  const { store: db, config, now } = ctx;
   const summary: FilesSummary = { written: [], failed: [] };
-  const pending = pendingStatements(db).filter((s) => hooks.skip?.has(s.statement_pk) !== true);
+  const pending = pendingStatements(db).filter((s) => options.skip?.has(s.statement_pk) !== true);
   // Zips are made a few at a time, so that the write and fsync of one (on libuv's threads)
   // overlaps the building of the next.
   const claimed = new Set<string>();
@@ -233,13 +229,13 @@ export async function buildFiles(
     }
   };
   const worker = async (): Promise<void> => {
-    while (next < pending.length && !hooks.shouldStop?.()) {
+    while (next < pending.length && !ctx.shouldStop()) {
       const s = pending[next++]!;
       await writeOne(s);
-      hooks.onProgress?.(++done, pending.length);
+      ctx.progress('files', ++done, pending.length);
     }
   };
-  hooks.onProgress?.(0, pending.length);
+  ctx.progress('files', 0, pending.length);
   await Promise.all(Array.from({ length: Math.min(FILES_IN_FLIGHT, pending.length) }, worker));
   sortByStatement(summary);
   return summary;
@@ -261,7 +257,8 @@ export function sortByStatement(summary: FilesSummary): void {
  * of `asOf` in the billing time zone). The file record stays, marked pruned, so the zip is not
  * written again; the statement and its lines stay in the store.
  */
-export function pruneFiles(db: Db, config: Config, asOf: Date, now: () => Date = () => new Date()): number {
+export function pruneFiles(ctx: JobContext, asOf: Date): number {
+  const { store: db, config, now } = ctx;
   const local = localParts(asOf.getTime(), config.billingTimeZone);
   const oldest = monthText(local.year * 12 + local.month - 1 - config.retentionMonths);
   const old = db

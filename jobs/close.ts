@@ -14,7 +14,8 @@ import {
   recordCloseFailure,
   statementTenant,
 } from '../src/store/billing.ts';
-import { filesOf, tenantFileOptions } from './build-files.ts';
+import { filesOf, tenantFileOptions, type PendingStatement } from './build-files.ts';
+import type { JobContext } from './context.ts';
 import { checkEntryNames } from '../src/archive/zip.ts';
 import type { StatementView } from '../src/statements/view.ts';
 import type { Db } from '../src/store/db.ts';
@@ -68,22 +69,24 @@ export function findDue(db: Db, config: Config, asOf: Date): DuePeriod[] {
   return duePeriods(loadSchedules(db), asOf.getTime(), config.billingTimeZone);
 }
 
+/** What a close is asked besides its context. */
+export interface CloseOptions {
+  /** The instant the close works as of: periods that ended by then are due. */
+  asOf: Date;
+  /** Told of each statement once it is committed (the files thread takes it). */
+  onFinalized?: (statement: PendingStatement) => void;
+}
+
 /**
  * Closes every period due as of `asOf`, and creates each statement's deliveries in the same
  * transaction. A tenant whose earlier month fails is not closed for later months in this run (its
  * months are finalized in order). `shouldStop` is asked before each period (a graceful shutdown);
  * `onFinalized` is told of each statement once it is committed.
  */
-export function closeDue(
-  db: Db,
-  config: Config,
-  asOf: Date,
-  now: () => Date = () => new Date(),
-  shouldStop: () => boolean = () => false,
-  onFinalized: (statement: { statement_pk: number; billing_month: string; tenant_name: string }) => void = () =>
-    undefined,
-  onProgress: (done: number, total: number) => void = () => undefined,
-): CloseSummary {
+export function closeDue(ctx: JobContext, options: CloseOptions): CloseSummary {
+  const { store: db, config, now, shouldStop } = ctx;
+  const { asOf } = options;
+  const onProgress = (done: number, total: number): void => ctx.progress('close', done, total);
   const summary: CloseSummary = { closed: [], failed: [] };
   const policy = ratingPolicy(config);
   const reader = billingReader(db);
@@ -96,7 +99,7 @@ export function closeDue(
     if (blocked.has(due.tenantName)) continue;
     if (shouldStop()) break;
     const at = now();
-    let finalized: Parameters<typeof onFinalized>[0] | null = null;
+    let finalized: PendingStatement | null = null;
     try {
       // Read, rate and write under the write lock, so that no import lands between what was rated
       // and what is frozen.
@@ -163,7 +166,7 @@ export function closeDue(
     }
     // Told after the statement's outcome is settled: what the listener does cannot make a
     // committed statement look failed.
-    if (finalized !== null) onFinalized(finalized);
+    if (finalized !== null) options.onFinalized?.(finalized);
   }
   onProgress(done, dues.length);
   return summary;

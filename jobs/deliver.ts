@@ -32,6 +32,7 @@ import {
 } from '../src/store/outbox.ts';
 import { archivedZip } from './build-files.ts';
 import { crashPoint } from '../src/testing/faults.ts';
+import type { JobContext } from './context.ts';
 
 /** How many due deliveries are read at a time. */
 const DUE_PAGE_SIZE = 500;
@@ -64,16 +65,12 @@ export interface DeliverySummary {
   notAttempted: number;
 }
 
-/** Hooks of a send step. */
+/** What a send step is asked besides its context and mailer. */
 export interface DeliverOptions {
-  now?: () => Date;
   /** How many due deliveries are read at a time (default 500). */
   pageSize?: number;
   /** Send only these deliveries (a resend). */
   only?: readonly number[];
-  /** Asked before each message: true stops the step after the messages in flight (a shutdown). */
-  shouldStop?: () => boolean;
-  onProgress?: (done: number, total: number) => void;
   /** Told of each delivery's outcome (for the logs; never the body). */
   onOutcome?: (outcome: {
     deliveryPk: number;
@@ -120,13 +117,8 @@ function mailOf(db: Db, config: Config, d: DueDelivery): StatementMail {
 }
 
 /** Sends every due delivery; one that fails does not stop the others, unless the server as a whole is down. */
-export async function sendDue(
-  db: Db,
-  config: Config,
-  mailer: Mailer,
-  options: DeliverOptions = {},
-): Promise<DeliverySummary> {
-  const now = options.now ?? ((): Date => new Date());
+export async function sendDue(ctx: JobContext, mailer: Mailer, options: DeliverOptions = {}): Promise<DeliverySummary> {
+  const { store: db, config, now } = ctx;
   const summary: DeliverySummary = {
     recovered: 0,
     sent: [],
@@ -193,8 +185,8 @@ export async function sendDue(
   // A store that cannot record a result stops every worker: nothing more is claimed, and the row
   // whose result was lost stays `sending`, to be sent again with its Message-ID by the next pass.
   let fatal: unknown = null;
-  const halted = (): boolean => fatal !== null || summary.stopped !== null || options.shouldStop?.() === true;
-  options.onProgress?.(0, total);
+  const halted = (): boolean => fatal !== null || summary.stopped !== null || ctx.shouldStop();
+  ctx.progress('send', 0, total);
 
   const attempt = async (
     d: DueDelivery,
@@ -322,7 +314,7 @@ export async function sendDue(
           summary.notAttempted += group.length - i - 1;
           break;
         }
-        options.onProgress?.(++done, total);
+        ctx.progress('send', ++done, total);
       }
     }
   };

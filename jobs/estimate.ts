@@ -2,14 +2,13 @@
  * The estimate: a tenant's open period rated with its usage up to the end of the previous day
  * (billing time zone), as a statement view with status `estimated`. Reads only: it stores nothing.
  */
-import type { Config } from '../src/config.ts';
 import { localParts, startOfLocalDay } from '../src/domain/calendar.ts';
 import { periodAt, type BillingPeriod } from '../src/periods/periods.ts';
 import { ratePeriod } from '../src/rating/rate-period.ts';
 import { ratingPolicy } from './rating-policy.ts';
 import type { UsageRecord } from '../src/rating/types.ts';
 import { billingReader, loadSchedules, statementTenant } from '../src/store/billing.ts';
-import type { Db } from '../src/store/db.ts';
+import type { JobContext } from './context.ts';
 import { lateUsageAdjustments } from './late-usage.ts';
 import { tenantFileOptions } from './build-files.ts';
 import type { StatementView } from '../src/statements/view.ts';
@@ -30,7 +29,9 @@ function usageBefore(records: readonly UsageRecord[], until: number): UsageRecor
  * following a change of cut-off day), counting usage before the start of the as-of's day. Usage
  * booked late into that month is included as its adjustment lines. The tenant must exist.
  */
-export function estimate(db: Db, config: Config, tenantName: string, asOf: Date): EstimateOutcome {
+export function estimate(ctx: JobContext, options: { tenant: string; asOf: Date }): EstimateOutcome {
+  const { store: db, config } = ctx;
+  const { tenant: tenantName, asOf } = options;
   const tz = config.billingTimeZone;
   const schedule = loadSchedules(db).find((s) => s.tenantName === tenantName);
   if (!schedule) return { ok: false, reason: `tenant "${tenantName}" does not exist` };

@@ -3,13 +3,12 @@
  * statement (status `fixed`), a month not finalized yet rated afresh over its whole period (status
  * `estimated`). Reads only: it stores nothing.
  */
-import type { Config } from '../src/config.ts';
 import { UsageChargesError } from '../src/domain/errors.ts';
 import { openPeriodOfMonth } from '../src/periods/month-period.ts';
 import { ratePeriod } from '../src/rating/rate-period.ts';
 import { ratingPolicy } from './rating-policy.ts';
 import { billingReader, loadSchedules, loadStatementView, statementTenant } from '../src/store/billing.ts';
-import type { Db } from '../src/store/db.ts';
+import type { JobContext } from './context.ts';
 import { lateUsageAdjustments } from './late-usage.ts';
 import { tenantFileOptions } from './build-files.ts';
 import type { StatementView } from '../src/statements/view.ts';
@@ -25,15 +24,11 @@ export interface MonthStatements {
  * The statements of `month` for every tenant, or for `tenantName` only (which must exist). A
  * tenant has none for a month before it was first billed, or after the period it was deleted in.
  * An estimate counts all usage stored for the period (and usage booked late into the month, as the
- * close will); `now` is its `madeAt`. A tenant whose usage cannot be rated is listed as failed.
+ * close will); the context's `now` is its `madeAt`. A tenant whose usage cannot be rated is listed as failed.
  */
-export function monthStatements(
-  db: Db,
-  config: Config,
-  month: string,
-  tenantName: string | null,
-  now: () => Date = () => new Date(),
-): MonthStatements {
+export function monthStatements(ctx: JobContext, options: { month: string; tenant: string | null }): MonthStatements {
+  const { store: db, config, now } = ctx;
+  const { month, tenant: tenantName } = options;
   const tz = config.billingTimeZone;
   const schedules = loadSchedules(db).filter((s) => tenantName === null || s.tenantName === tenantName);
   const fixed = db

@@ -7,11 +7,9 @@
  * next: the zip bytes are the same either way.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import type { Config } from '../src/config.ts';
-import type { Logger } from '../src/log.ts';
 import { recordAudit } from '../src/store/audit.ts';
-import type { Db } from '../src/store/db.ts';
 import { recordWrittenZips, type FilesSummary, type PendingStatement, type WrittenZip } from './build-files.ts';
+import type { JobContext } from './context.ts';
 
 /** A message to the thread: a statement to write, or the end of the pass's statements. */
 export type FilesThreadRequest = { type: 'statement'; statement: PendingStatement } | { type: 'end' };
@@ -43,11 +41,10 @@ export class FilesThread {
   private startError: string | null = null;
   private exited = false;
 
+  /** `startFrom` and `entry` default to the context's test knobs, then to FILES_THREAD_FROM and files-worker.js. */
   constructor(
-    private readonly db: Db,
-    private readonly config: Config,
-    private readonly now: () => Date,
-    private readonly options: { startFrom?: number; log?: Logger; entry?: URL; recordBatch?: number } = {},
+    private readonly ctx: JobContext,
+    private readonly options: { startFrom?: number; entry?: URL; recordBatch?: number } = {},
   ) {}
 
   /**
@@ -60,7 +57,8 @@ export class FilesThread {
     try {
       if (this.worker === null) {
         this.waiting.push(statement);
-        if (this.waiting.length >= (this.options.startFrom ?? FILES_THREAD_FROM)) this.start();
+        if (this.waiting.length >= (this.options.startFrom ?? this.ctx.faults.filesThreadFrom ?? FILES_THREAD_FROM))
+          this.start();
         return;
       }
       this.hand(statement);
@@ -68,7 +66,7 @@ export class FilesThread {
       if (this.unrecorded.length >= (this.options.recordBatch ?? RECORD_BATCH)) this.record();
     } catch (err) {
       this.startError = (err as Error).message;
-      this.options.log?.warn(
+      this.ctx.log.warn(
         { reason: this.startError },
         'the statement-files thread is given up; the files step writes the rest',
       );
@@ -94,14 +92,17 @@ export class FilesThread {
   private start(): void {
     try {
       const { port1, port2 } = new MessageChannel();
-      this.worker = new Worker(this.options.entry ?? new URL('./files-worker.js', import.meta.url), {
-        workerData: { config: this.config, replies: port2 },
-        transferList: [port2],
-      });
+      this.worker = new Worker(
+        this.options.entry ?? this.ctx.faults.filesThreadEntry ?? new URL('./files-worker.js', import.meta.url),
+        {
+          workerData: { config: this.ctx.config, replies: port2 },
+          transferList: [port2],
+        },
+      );
       this.replies = port1;
       this.worker.on('error', (err) => {
         this.startError = err.message;
-        this.options.log?.warn(
+        this.ctx.log.warn(
           { reason: err.message },
           'the statement-files thread stopped; the files step writes the rest',
         );
@@ -111,7 +112,7 @@ export class FilesThread {
       });
     } catch (err) {
       this.startError = (err as Error).message;
-      this.options.log?.warn(
+      this.ctx.log.warn(
         { reason: this.startError },
         'the statement-files thread could not start; the files step writes the files',
       );
@@ -144,7 +145,7 @@ export class FilesThread {
     this.handed.delete(reply.statementPk);
     if (s === undefined) return false;
     this.failedPks.add(s.statement_pk);
-    recordAudit(this.db, this.now().toISOString(), 'files-failed', s.tenant_name, {
+    recordAudit(this.ctx.store, this.ctx.now().toISOString(), 'files-failed', s.tenant_name, {
       billingMonth: s.billing_month,
       reason: reply.reason,
     });
@@ -156,7 +157,7 @@ export class FilesThread {
   private record(): void {
     if (this.unrecorded.length === 0) return;
     const zips = this.unrecorded.splice(0);
-    recordWrittenZips(this.db, zips, this.now().toISOString());
+    recordWrittenZips(this.ctx.store, zips, this.ctx.now().toISOString());
     for (const z of zips) {
       const s = this.handed.get(z.statementPk);
       this.handed.delete(z.statementPk);
@@ -205,7 +206,7 @@ export class FilesThread {
     } catch (err) {
       // Left without a record: the files step writes these zips again (the same bytes) and
       // reports what it cannot do.
-      this.options.log?.warn(
+      this.ctx.log.warn(
         { reason: (err as Error).message },
         'the zips of the statement-files thread cannot be recorded; the files step writes them',
       );

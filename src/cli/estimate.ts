@@ -48,7 +48,7 @@ export function registerEstimate(program: Command, ctx: CliContext): void {
       const db = ctx.db();
       if (db.prepare('SELECT 1 FROM tenants WHERE tenant_name = ?').get(opts.tenant) === undefined)
         throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
-      const result = estimate(db, config, opts.tenant, asOf);
+      const result = estimate(ctx.jobContext(), { tenant: opts.tenant, asOf });
       if (!result.ok) throw new InputError(`estimate: ${result.reason}`);
       const { view, period, usedUntil } = result;
       let zip: { name: string; bytes: Buffer };

@@ -45,7 +45,6 @@ export function registerExport(program: Command, ctx: CliContext): void {
       const month = parseMonth(opts.month);
       if (opts.encoding !== undefined && !(CSV_ENCODINGS as readonly string[]).includes(opts.encoding))
         throw new InputError(`--encoding: "${opts.encoding}" must be ${CSV_ENCODINGS.join(', ')}`);
-      const config = ctx.config();
       const db = ctx.db();
       if (
         opts.tenant !== undefined &&
@@ -53,7 +52,7 @@ export function registerExport(program: Command, ctx: CliContext): void {
       ) {
         throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
       }
-      const { views, skipped } = monthStatements(db, config, month, opts.tenant ?? null);
+      const { views, skipped } = monthStatements(ctx.jobContext(), { month, tenant: opts.tenant ?? null });
       if (opts.tenant !== undefined && views.length === 0)
         throw new InputError(
           `--tenant: tenant "${opts.tenant}" has no statement for ${month} (${skipped[0]?.reason ?? 'none'})`,

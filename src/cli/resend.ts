@@ -92,8 +92,9 @@ export function registerResend(program: Command, ctx: CliContext): void {
 
       const mailer = createMailer(config);
       try {
+        const jobs = ctx.jobContext();
         const summary = await withLease(
-          db,
+          jobs,
           {
             ttlMs: config.lockTtlSeconds * 1000,
             asOf: new Date(),
@@ -131,7 +132,7 @@ export function registerResend(program: Command, ctx: CliContext): void {
             log.info({ tenant: opts.tenant, billingMonth: month, deliveries: pks.length, by }, 'resend requested');
             // A lease lost meanwhile (a resend that ran longer than LOCK_TTL_SECONDS without a renewal)
             // stops it before its next message; what it did not send is sent by the next pass.
-            const s = await sendDue(db, config, mailer, { only: pks, shouldStop: () => held.lost });
+            const s = await sendDue({ ...jobs, shouldStop: () => held.lost }, mailer, { only: pks });
             return {
               result: s,
               status: s.failed.length > 0 || s.stopped !== null ? 'failed' : 'ok',

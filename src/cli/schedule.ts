@@ -8,6 +8,7 @@ import { mailSettingWarnings } from '../config.ts';
 import { createMailer } from '../mail/transport.ts';
 import { nextAttemptAt } from '../store/outbox.ts';
 import { deliveryBacklog } from '../store/summary.ts';
+import { setBusyTimeout } from '../store/db.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
 import { printPass } from './pass-report.ts';
 import { onStopSignals } from './signals.ts';
@@ -23,12 +24,13 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
       const config = ctx.config();
       const db = ctx.db();
       // A pass's writes wait out an import (the result of a message already sent must be recorded).
-      db.pragma(`busy_timeout = ${PASS_BUSY_TIMEOUT_MS}`);
+      setBusyTimeout(db, PASS_BUSY_TIMEOUT_MS);
       const log = ctx.logger();
       for (const warning of mailSettingWarnings(config)) ctx.output.err(`warning: ${warning}`);
       const mailer = createMailer(config);
       let outages = 0;
       const stop = onStopSignals((signal) => log.info({ signal }, 'stop requested: finishing the message in flight'));
+      const jobs = ctx.jobContext({ log, shouldStop: () => stop.requested });
       let scheduler: Scheduler | undefined;
       let announced = false;
       const announce = (): void => {
@@ -39,19 +41,13 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
         );
       };
       try {
-        scheduler = startScheduler({
+        scheduler = startScheduler(jobs, {
           expression: config.cronSchedule,
           timeZone: config.cronTimeZone,
-          log,
           runPass: async (trigger) => {
             let stopped: boolean;
             try {
-              const result = await leasedPass(db, config, mailer, {
-                asOf: new Date(),
-                wait: true,
-                log,
-                shouldStop: () => stop.requested,
-              });
+              const result = await leasedPass(jobs, { mailer, asOf: new Date(), wait: true });
               stopped = result.deliveries.stopped !== null;
               const d = result.deliveries;
               // A retry pass that changed nothing says nothing; one whose mails were all deferred again says so.

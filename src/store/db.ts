@@ -36,8 +36,6 @@ export const DB_FILE_NAME = 'usage-charges.sqlite';
 export interface OpenOptions {
   /** Apply migrations up to this version only (tests of the upgrade path). */
   targetVersion?: number;
-  /** Milliseconds to wait on a lock held by another process before failing. */
-  busyTimeoutMs?: number;
   /**
    * Create the data dir and the store when there is none (the default); false: a data dir without
    * a store is a ConfigError saying so, and nothing is created.
@@ -97,7 +95,7 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Db {
     throw cannotOpen(dataDir, err);
   }
   try {
-    db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+    db.pragma('busy_timeout = 5000');
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
@@ -163,6 +161,16 @@ export function migrate(db: Db, target: number = latestVersion, list: readonly M
 export function isBusy(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}
+
+/** Runs `fn` in one transaction that takes the write lock at once (immediate mode); commits, or rolls back on a throw. */
+export function inTransaction<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn).immediate();
+}
+
+/** Sets how long this connection waits for another process's lock before a statement fails. */
+export function setBusyTimeout(db: Db, ms: number): void {
+  db.pragma(`busy_timeout = ${Math.trunc(ms)}`);
 }
 
 /** Runs `fn` with the connection's busy timeout set to `ms`, then puts the connection's own back. */

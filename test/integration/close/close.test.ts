@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeDue, findDue, type CloseSummary } from '../../../jobs/close.ts';
+import { jobContext } from '../../../jobs/context.ts';
 import { loadConfig, type Config } from '../../../src/config.ts';
 import { IMPORT_KINDS, importFile, type ImportKindName } from '../../../src/ingest/index.ts';
 import type { AnyImportKind } from '../../../src/ingest/import-kind.ts';
@@ -102,7 +103,7 @@ afterEach(() => store.close());
 
 /** Runs the close as of `asOf`, its clock fixed one hour later. */
 function close(asOf: string, now = new Date(Date.parse(asOf) + 3_600_000).toISOString()): CloseSummary {
-  return closeDue(db, config, new Date(asOf), () => new Date(now));
+  return closeDue(jobContext(db, config, { now: () => new Date(now) }), { asOf: new Date(asOf) });
 }
 const closedList = (s: CloseSummary) => s.closed.map((c) => `${c.tenant} ${c.billingMonth} ${c.total}`);
 
@@ -562,7 +563,9 @@ describe('close: in the billing time zone', () => {
       ),
     );
     expect(findDue(db, tokyo, new Date('2026-10-31T14:59:59.999Z')).filter((d) => d.tenantName === 'echo')).toEqual([]);
-    closeDue(db, tokyo, new Date('2026-12-01T00:00:00Z'), () => new Date('2026-12-01T00:00:00Z'));
+    closeDue(jobContext(db, tokyo, { now: () => new Date('2026-12-01T00:00:00Z') }), {
+      asOf: new Date('2026-12-01T00:00:00Z'),
+    });
     const echo = statements('echo');
     expect(echo.map((s) => [s.billing_month, s.period_start, s.period_end, s.total])).toEqual([
       ['2026-10', '2026-09-30T15:00:00.000Z', '2026-10-31T15:00:00.000Z', '1'],
