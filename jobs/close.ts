@@ -5,21 +5,13 @@
 import type { Config } from '../src/config.ts';
 import { UsageChargesError } from '../src/domain/errors.ts';
 import { duePeriods, type DuePeriod } from '../src/periods/periods.ts';
-import { ratePeriod } from '../src/rating/rate-period.ts';
-import { ratingPolicy } from './rating-policy.ts';
-import {
-  billingReader,
-  finalizeStatement,
-  loadSchedules,
-  recordCloseFailure,
-  statementTenant,
-} from '../src/store/billing.ts';
-import { filesOf, tenantFileOptions, type PendingStatement } from './build-files.ts';
+import { finalizeStatement, loadSchedules, recordCloseFailure } from '../src/store/billing.ts';
+import { filesOf, type PendingStatement } from './build-files.ts';
 import type { JobContext } from './context.ts';
+import { rateStatement, statementRater } from './rate-statement.ts';
 import { checkEntryNames } from '../src/archive/zip.ts';
 import type { StatementView } from '../src/statements/view.ts';
 import type { Db } from '../src/store/db.ts';
-import { lateUsageAdjustments } from './late-usage.ts';
 import { newMessageId } from '../src/mail/compose.ts';
 import { recordAudit } from '../src/store/audit.ts';
 import { createStatementDeliveries } from '../src/store/outbox.ts';
@@ -88,8 +80,8 @@ export function closeDue(ctx: JobContext, options: CloseOptions): CloseSummary {
   const { asOf } = options;
   const onProgress = (done: number, total: number): void => ctx.progress('close', done, total);
   const summary: CloseSummary = { closed: [], failed: [] };
-  const policy = ratingPolicy(config);
-  const reader = billingReader(db);
+  const rater = statementRater(ctx);
+  const { reader } = rater;
   const blocked = new Set<string>();
   const dues = findDue(db, config, asOf);
   let done = 0;
@@ -105,24 +97,12 @@ export function closeDue(ctx: JobContext, options: CloseOptions): CloseSummary {
       // and what is frozen.
       const closed = db
         .transaction(() => {
-          const tenant = reader.tenant(due.tenantName);
-          // Usage booked late into this month (import --as-adjustment) comes in as adjustment lines.
-          const adjustments = lateUsageAdjustments(
-            db,
-            reader,
-            tenant,
-            due.billingMonth,
-            config.billingTimeZone,
-            policy,
-          );
-          const tree = ratePeriod({ ...reader.ratingInput(tenant, due, config.billingTimeZone, policy), adjustments });
-          const view = {
-            tenant: statementTenant(tenant),
-            status: 'fixed' as const,
+          const { tenant, view } = rateStatement(ctx, rater, {
+            tenantName: due.tenantName,
+            period: due,
+            status: 'fixed',
             madeAt: at.getTime(),
-            tree,
-            files: tenantFileOptions(config, tenant),
-          };
+          });
           // A statement is finalized only if its files can be written: its frozen names must be
           // writable in its encoding and its file names distinct, or it would stay without files
           // for good. Not finalized, it is reported and closed by a later pass once the data is
@@ -142,7 +122,7 @@ export function closeDue(ctx: JobContext, options: CloseOptions): CloseSummary {
           if (recipients === 0)
             recordAudit(db, at.toISOString(), 'no-recipient', tenant.tenant_name, { billingMonth: due.billingMonth });
           crashPoint('close-before-commit');
-          return { tree, recipients, statementPk };
+          return { tree: view.tree, recipients, statementPk };
         })
         .immediate();
       crashPoint('close-after-commit');

@@ -5,12 +5,9 @@
  */
 import { UsageChargesError } from '../src/domain/errors.ts';
 import { openPeriodOfMonth } from '../src/periods/month-period.ts';
-import { ratePeriod } from '../src/rating/rate-period.ts';
-import { ratingPolicy } from './rating-policy.ts';
-import { billingReader, loadSchedules, loadStatementView, statementTenant } from '../src/store/billing.ts';
+import { loadSchedules, loadStatementView } from '../src/store/billing.ts';
 import type { JobContext } from './context.ts';
-import { lateUsageAdjustments } from './late-usage.ts';
-import { tenantFileOptions } from './build-files.ts';
+import { rateStatement, statementRater } from './rate-statement.ts';
 import type { StatementView } from '../src/statements/view.ts';
 
 /** A month's statements in tenant-name order, and the tenants that have none (with why). */
@@ -37,8 +34,7 @@ export function monthStatements(ctx: JobContext, options: { month: string; tenan
     WHERE t.tenant_name = ? AND s.billing_month = ? AND s.status = 'fixed'`,
     )
     .pluck();
-  const reader = billingReader(db);
-  const policy = ratingPolicy(config);
+  const rater = statementRater(ctx);
   const madeAt = now().getTime();
   const out: MonthStatements = { views: [], skipped: [] };
   for (const schedule of schedules) {
@@ -56,17 +52,10 @@ export function monthStatements(ctx: JobContext, options: { month: string; tenan
       });
       continue;
     }
-    const tenant = reader.tenant(name);
     try {
-      const adjustments = lateUsageAdjustments(db, reader, tenant, month, tz, policy);
-      const tree = ratePeriod({ ...reader.ratingInput(tenant, open.period, tz, policy), adjustments });
-      out.views.push({
-        tenant: statementTenant(tenant),
-        status: 'estimated',
-        madeAt,
-        tree,
-        files: tenantFileOptions(config, tenant),
-      });
+      out.views.push(
+        rateStatement(ctx, rater, { tenantName: name, period: open.period, status: 'estimated', madeAt }).view,
+      );
     } catch (err) {
       // One tenant that cannot be rated does not hide the others: it is listed as failed.
       if (!(err instanceof UsageChargesError)) throw err;
