@@ -6,12 +6,13 @@ import type { Config } from '../src/config.ts';
 import { UsageChargesError } from '../src/domain/errors.ts';
 import { duePeriods, type DuePeriod } from '../src/periods/periods.ts';
 import { finalizeStatement, loadSchedules, recordCloseFailure } from '../src/store/billing.ts';
-import { filesOf, type PendingStatement } from './build-files.ts';
+import type { PendingStatement } from '../src/store/statements.ts';
+import { filesOf } from './build-files.ts';
 import type { JobContext } from './context.ts';
 import { rateStatement, statementRater } from './rate-statement.ts';
 import { checkEntryNames } from '../src/archive/zip.ts';
 import type { StatementView } from '../src/statements/view.ts';
-import type { Db } from '../src/store/db.ts';
+import { inTransaction, type Db } from '../src/store/db.ts';
 import { newMessageId } from '../src/mail/compose.ts';
 import { recordAudit } from '../src/store/audit.ts';
 import { createStatementDeliveries } from '../src/store/outbox.ts';
@@ -95,36 +96,34 @@ export function closeDue(ctx: JobContext, options: CloseOptions): CloseSummary {
     try {
       // Read, rate and write under the write lock, so that no import lands between what was rated
       // and what is frozen.
-      const closed = db
-        .transaction(() => {
-          const { tenant, view } = rateStatement(ctx, rater, {
-            tenantName: due.tenantName,
-            period: due,
-            status: 'fixed',
-            madeAt: at.getTime(),
-          });
-          // A statement is finalized only if its files can be written: its frozen names must be
-          // writable in its encoding and its file names distinct, or it would stay without files
-          // for good. Not finalized, it is reported and closed by a later pass once the data is
-          // corrected.
-          checkStatementFiles(view);
-          const statementPk = finalizeStatement(db, tenant, view, at.toISOString());
-          if (statementPk === null) return null;
-          // The outbox rows are made with the statement (DESIGN invariant 4): a crash after this
-          // commit cannot lose an e-mail, and one before it leaves neither.
-          const recipients = createStatementDeliveries(
-            db,
-            statementPk,
-            tenant.tenant_pk,
-            () => newMessageId(config.mailFrom),
-            at.toISOString(),
-          );
-          if (recipients === 0)
-            recordAudit(db, at.toISOString(), 'no-recipient', tenant.tenant_name, { billingMonth: due.billingMonth });
-          crashPoint('close-before-commit');
-          return { tree: view.tree, recipients, statementPk };
-        })
-        .immediate();
+      const closed = inTransaction(db, () => {
+        const { tenant, view } = rateStatement(ctx, rater, {
+          tenantName: due.tenantName,
+          period: due,
+          status: 'fixed',
+          madeAt: at.getTime(),
+        });
+        // A statement is finalized only if its files can be written: its frozen names must be
+        // writable in its encoding and its file names distinct, or it would stay without files
+        // for good. Not finalized, it is reported and closed by a later pass once the data is
+        // corrected.
+        checkStatementFiles(view);
+        const statementPk = finalizeStatement(db, tenant, view, at.toISOString());
+        if (statementPk === null) return null;
+        // The outbox rows are made with the statement (DESIGN invariant 4): a crash after this
+        // commit cannot lose an e-mail, and one before it leaves neither.
+        const recipients = createStatementDeliveries(
+          db,
+          statementPk,
+          tenant.tenantPk,
+          () => newMessageId(config.mailFrom),
+          at.toISOString(),
+        );
+        if (recipients === 0)
+          recordAudit(db, at.toISOString(), 'no-recipient', tenant.tenantName, { billingMonth: due.billingMonth });
+        crashPoint('close-before-commit');
+        return { tree: view.tree, recipients, statementPk };
+      });
       crashPoint('close-after-commit');
       if (closed) {
         summary.closed.push({
@@ -134,13 +133,13 @@ export function closeDue(ctx: JobContext, options: CloseOptions): CloseSummary {
           currency: closed.tree.currency,
           recipients: closed.recipients,
         });
-        finalized = { statement_pk: closed.statementPk, billing_month: due.billingMonth, tenant_name: due.tenantName };
+        finalized = { statementPk: closed.statementPk, billingMonth: due.billingMonth, tenantName: due.tenantName };
       }
     } catch (err) {
       // One tenant that cannot be closed does not stop the others; it is retried on the next run.
       const reason = failureReason(err);
       const tenant = reader.tenant(due.tenantName);
-      db.transaction(() => recordCloseFailure(db, tenant, due, reason, at.toISOString())).immediate();
+      inTransaction(db, () => recordCloseFailure(db, tenant, due, reason, at.toISOString()));
       summary.failed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, reason });
       blocked.add(due.tenantName);
     }

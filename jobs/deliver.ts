@@ -13,7 +13,7 @@ import { composeMessage } from '../src/mail/compose.ts';
 import type { StatementMail } from '../src/mail/render.ts';
 import type { Mailer } from '../src/mail/transport.ts';
 import { loadStatementSummary } from '../src/store/billing.ts';
-import { writeWhenFree, type Db } from '../src/store/db.ts';
+import { inTransaction, writeWhenFree, type Db } from '../src/store/db.ts';
 import {
   claimDelivery,
   countDue,
@@ -131,7 +131,7 @@ export async function sendDue(ctx: JobContext, mailer: Mailer, options: DeliverO
   };
   if (options.only === undefined) {
     const r = await writeWhenFree(db, () =>
-      db.transaction(() => recoverInterrupted(db, now().toISOString(), config.mail.maxAttempts)).immediate(),
+      inTransaction(db, () => recoverInterrupted(db, now().toISOString(), config.mail.maxAttempts)),
     );
     summary.recovered = r.recovered;
     for (const f of r.failed) {

@@ -6,6 +6,7 @@
 import { UsageChargesError } from '../src/domain/errors.ts';
 import { openPeriodOfMonth } from '../src/periods/month-period.ts';
 import { loadSchedules, loadStatementView } from '../src/store/billing.ts';
+import { fixedStatementPk } from '../src/store/statements.ts';
 import type { JobContext } from './context.ts';
 import { rateStatement, statementRater } from './rate-statement.ts';
 import type { StatementView } from '../src/statements/view.ts';
@@ -28,18 +29,12 @@ export function monthStatements(ctx: JobContext, options: { month: string; tenan
   const { month, tenant: tenantName } = options;
   const tz = config.billingTimeZone;
   const schedules = loadSchedules(db).filter((s) => tenantName === null || s.tenantName === tenantName);
-  const fixed = db
-    .prepare(
-      `SELECT s.statement_pk FROM statements s JOIN tenants t USING (tenant_pk)
-    WHERE t.tenant_name = ? AND s.billing_month = ? AND s.status = 'fixed'`,
-    )
-    .pluck();
   const rater = statementRater(ctx);
   const madeAt = now().getTime();
   const out: MonthStatements = { views: [], skipped: [] };
   for (const schedule of schedules) {
     const name = schedule.tenantName;
-    const pk = fixed.get(name, month) as number | undefined;
+    const pk = fixedStatementPk(db, name, month);
     if (pk !== undefined) {
       out.views.push(loadStatementView(db, pk));
       continue;

@@ -8,7 +8,8 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { recordAudit } from '../src/store/audit.ts';
-import { recordWrittenZips, type FilesSummary, type PendingStatement, type WrittenZip } from './build-files.ts';
+import type { PendingStatement, WrittenZip } from '../src/store/statements.ts';
+import { recordWrittenZips, type FilesSummary } from './build-files.ts';
 import type { JobContext } from './context.ts';
 
 /** A message to the thread: a statement to write, or the end of the pass's statements. */
@@ -122,7 +123,7 @@ export class FilesThread {
   }
 
   private hand(statement: PendingStatement): void {
-    this.handed.set(statement.statement_pk, statement);
+    this.handed.set(statement.statementPk, statement);
     this.worker!.postMessage({ type: 'statement', statement } satisfies FilesThreadRequest);
   }
 
@@ -144,12 +145,12 @@ export class FilesThread {
     const s = this.handed.get(reply.statementPk);
     this.handed.delete(reply.statementPk);
     if (s === undefined) return false;
-    this.failedPks.add(s.statement_pk);
-    recordAudit(this.ctx.store, this.ctx.now().toISOString(), 'files-failed', s.tenant_name, {
-      billingMonth: s.billing_month,
+    this.failedPks.add(s.statementPk);
+    recordAudit(this.ctx.store, this.ctx.now().toISOString(), 'files-failed', s.tenantName, {
+      billingMonth: s.billingMonth,
       reason: reply.reason,
     });
-    this.summary.failed.push({ tenant: s.tenant_name, billingMonth: s.billing_month, reason: reply.reason });
+    this.summary.failed.push({ tenant: s.tenantName, billingMonth: s.billingMonth, reason: reply.reason });
     return false;
   }
 
@@ -163,8 +164,8 @@ export class FilesThread {
       this.handed.delete(z.statementPk);
       if (s !== undefined)
         this.summary.written.push({
-          tenant: s.tenant_name,
-          billingMonth: s.billing_month,
+          tenant: s.tenantName,
+          billingMonth: s.billingMonth,
           zip: z.relative,
           bytes: z.bytes,
         });

@@ -3,17 +3,15 @@
  * finalized, from their frozen lines, on its own read-only connection, while the main thread
  * closes the next tenants. It writes files only; the main thread records them in the store.
  */
-import path from 'node:path';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import type { Config } from '../src/config.ts';
-import { DB_FILE_NAME } from '../src/store/db.ts';
-import { FILES_IN_FLIGHT, filesFailure, writeStatementZip, type PendingStatement } from './build-files.ts';
+import { closeStore, openReadOnlyStore } from '../src/store/db.ts';
+import type { PendingStatement } from '../src/store/statements.ts';
+import { FILES_IN_FLIGHT, filesFailure, writeStatementZip } from './build-files.ts';
 import type { FilesThreadReply, FilesThreadRequest } from './files-thread.ts';
 
 const { config, replies } = workerData as { config: Config; replies: MessagePort };
-const db = new Database(path.join(config.dataDir, DB_FILE_NAME), { readonly: true, fileMustExist: true });
-db.pragma('busy_timeout = 60000');
+const db = openReadOnlyStore(config.dataDir, 60_000);
 
 const queue: PendingStatement[] = [];
 // Paths written by this thread in this pass: the main thread records them later, so the store
@@ -30,7 +28,7 @@ async function writeOne(s: PendingStatement): Promise<void> {
   try {
     reply({ type: 'written', zip: await writeStatementZip(db, config, s, claimed) });
   } catch (err) {
-    reply({ type: 'failed', statementPk: s.statement_pk, reason: filesFailure(err) });
+    reply({ type: 'failed', statementPk: s.statementPk, reason: filesFailure(err) });
   }
 }
 
@@ -44,7 +42,7 @@ function pump(): void {
     });
   }
   if (ending && running === 0 && queue.length === 0) {
-    db.close();
+    closeStore(db);
     reply({ type: 'done' });
     replies.close();
     parentPort!.close();

@@ -7,7 +7,7 @@ import type { BillingPeriod } from '../src/periods/periods.ts';
 import { ratePeriod } from '../src/rating/rate-period.ts';
 import type { RatingPolicy, UsageRecord } from '../src/rating/types.ts';
 import type { StatementView } from '../src/statements/view.ts';
-import { billingReader, statementTenant, type TenantRow } from '../src/store/billing.ts';
+import { billingReader, statementTenant, type BillingTenant } from '../src/store/billing.ts';
 import { tenantFileOptions } from './build-files.ts';
 import type { JobContext } from './context.ts';
 import { lateUsageAdjustments } from './late-usage.ts';
@@ -37,7 +37,7 @@ export interface RateRequest {
 
 /** A rated statement and the tenant row it was rated for. */
 export interface RatedStatement {
-  tenant: TenantRow;
+  tenant: BillingTenant;
   view: StatementView;
 }
 

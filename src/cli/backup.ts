@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../domain/errors.ts';
+import { backupStore } from '../store/db.ts';
 import type { CliContext } from './context.ts';
 
 export function registerBackup(program: Command, ctx: CliContext): void {
@@ -21,7 +22,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       const db = ctx.db();
       const temp = `${target}.${process.pid}.partial`;
       try {
-        await db.backup(temp);
+        await backupStore(db, temp);
         fs.chmodSync(temp, 0o600);
         fs.renameSync(temp, target);
       } catch (err) {

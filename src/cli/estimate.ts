@@ -10,6 +10,7 @@ import { ECL_FORMATS, buildEclFile, type EclFormat } from '../statements/ecl-fil
 import { safeFileName } from '../statements/ror-files.ts';
 import { localDate } from '../domain/calendar.ts';
 import { InputError } from '../domain/errors.ts';
+import { tenantExists } from '../store/billing.ts';
 import type { CliContext } from './context.ts';
 import { parseAsOf, writeOutput } from './options.ts';
 import { shown } from './output.ts';
@@ -45,8 +46,7 @@ export function registerEstimate(program: Command, ctx: CliContext): void {
         );
       }
       const config = ctx.config();
-      const db = ctx.db();
-      if (db.prepare('SELECT 1 FROM tenants WHERE tenant_name = ?').get(opts.tenant) === undefined)
+      if (!tenantExists(ctx.db(), opts.tenant))
         throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
       const result = estimate(ctx.jobContext(), { tenant: opts.tenant, asOf });
       if (!result.ok) throw new InputError(`estimate: ${result.reason}`);

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { monthStatements } from '../../jobs/export.ts';
 import { InputError } from '../domain/errors.ts';
 import { ECL_FORMATS, buildEclFile, type EclFormat } from '../statements/ecl-files.ts';
+import { tenantExists } from '../store/billing.ts';
 import type { CliContext } from './context.ts';
 import { CSV_ENCODINGS, type CsvEncoding } from '../statements/csv.ts';
 import type { StatementView } from '../statements/view.ts';
@@ -45,11 +46,7 @@ export function registerExport(program: Command, ctx: CliContext): void {
       const month = parseMonth(opts.month);
       if (opts.encoding !== undefined && !(CSV_ENCODINGS as readonly string[]).includes(opts.encoding))
         throw new InputError(`--encoding: "${opts.encoding}" must be ${CSV_ENCODINGS.join(', ')}`);
-      const db = ctx.db();
-      if (
-        opts.tenant !== undefined &&
-        db.prepare('SELECT 1 FROM tenants WHERE tenant_name = ?').get(opts.tenant) === undefined
-      ) {
+      if (opts.tenant !== undefined && !tenantExists(ctx.db(), opts.tenant)) {
         throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
       }
       const { views, skipped } = monthStatements(ctx.jobContext(), { month, tenant: opts.tenant ?? null });

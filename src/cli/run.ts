@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { leasedPass, monthEndPass } from '../../jobs/pass.ts';
 import { mailSettingWarnings } from '../config.ts';
 import { createMailer } from '../mail/transport.ts';
-import { DB_FILE_NAME, openStore, setBusyTimeout } from '../store/db.ts';
+import { backupStore, DB_FILE_NAME, openStore, setBusyTimeout } from '../store/db.ts';
 import { jobContext, type JobStage } from '../../jobs/context.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
 import { parseAsOf } from './options.ts';
@@ -58,7 +58,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         // The same pass, on a snapshot of the store: what it would close, write and send, without
         // touching the store, the archive or the mail server.
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'usage-charges-dry-run-'));
-        await db.backup(path.join(dir, DB_FILE_NAME));
+        await backupStore(db, path.join(dir, DB_FILE_NAME));
         const copy = openStore(dir);
         const dryConfig = { ...config, dataDir: dir, smtpUrl: null };
         const mailer = createMailer(dryConfig);

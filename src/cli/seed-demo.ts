@@ -1,6 +1,7 @@
 /** `usage-charges seed-demo [--as-of ISO] [--if-empty]`: loads the demo cloud through the import path. */
 import type { Command } from 'commander';
 import { seedDemo } from '../ingest/demo.ts';
+import { hasTenants } from '../store/billing.ts';
 import type { CliContext } from './context.ts';
 import { describeImport } from './import.ts';
 import { parseAsOf } from './options.ts';
@@ -17,7 +18,7 @@ export function registerSeedDemo(program: Command, ctx: CliContext): void {
       const asOf = parseAsOf(opts.asOf);
       const config = ctx.config();
       const db = ctx.db();
-      if (opts.ifEmpty && db.prepare('SELECT 1 FROM tenants LIMIT 1').get() !== undefined) {
+      if (opts.ifEmpty && hasTenants(db)) {
         ctx.output.out('seed-demo: the store already holds tenants; nothing loaded');
         return;
       }

@@ -16,6 +16,7 @@ import {
   type MonthMailState,
   type MonthState,
 } from '../store/summary.ts';
+import { tenantExists } from '../store/billing.ts';
 import { DB_FILE_NAME } from '../store/db.ts';
 import { listRuns } from '../store/lock.ts';
 import type { CliContext } from './context.ts';
@@ -211,8 +212,7 @@ export function registerHistory(program: Command, ctx: CliContext): void {
       if (!/^\d{1,4}$/.test(opts.months) || Number(opts.months) < 1)
         throw new InputError(`--months: "${opts.months}" must be a whole number from 1`);
       const db = ctx.db();
-      if (db.prepare('SELECT 1 FROM tenants WHERE tenant_name = ?').get(opts.tenant) === undefined)
-        throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
+      if (!tenantExists(db, opts.tenant)) throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
       const rows = tenantHistory(db, opts.tenant, Number(opts.months));
       const tz = ctx.config().billingTimeZone;
       if (opts.json) {

@@ -108,6 +108,21 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Db {
   return db;
 }
 
+/**
+ * Opens the store in `dataDir` read-only (a second thread's own connection), waiting up to
+ * `busyTimeoutMs` for another connection's lock. The store must exist; no migration is applied.
+ */
+export function openReadOnlyStore(dataDir: string, busyTimeoutMs: number): Db {
+  const db = new Database(path.join(dataDir, DB_FILE_NAME), { readonly: true, fileMustExist: true });
+  setBusyTimeout(db, busyTimeoutMs);
+  return db;
+}
+
+/** Closes a connection to the store. */
+export function closeStore(db: Db): void {
+  db.close();
+}
+
 /** An error of opening the store, naming DATA_DIR when SQLite cannot open or write its file. */
 function cannotOpen(dataDir: string, err: unknown): unknown {
   const code = (err as { code?: unknown }).code;
@@ -163,9 +178,9 @@ export function isBusy(err: unknown): boolean {
   return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
 }
 
-/** Runs `fn` in one transaction that takes the write lock at once (immediate mode); commits, or rolls back on a throw. */
-export function inTransaction<T>(db: Db, fn: () => T): T {
-  return db.transaction(fn).immediate();
+/** Copies the store to `file` while it is in use (SQLite's online backup). */
+export async function backupStore(db: Db, file: string): Promise<void> {
+  await db.backup(file);
 }
 
 /** Sets how long this connection waits for another process's lock before a statement fails. */
@@ -209,4 +224,9 @@ export async function writeWhenFree<T>(db: Db, write: () => T, options: { untilW
     }
     await new Promise((resolve) => setTimeout(resolve, pause));
   }
+}
+
+/** Runs `fn` in an IMMEDIATE transaction: committed when it returns, rolled back when it throws. */
+export function inTransaction<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn).immediate();
 }

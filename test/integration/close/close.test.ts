@@ -151,7 +151,7 @@ function rateAgain(s: StatementRow): ChargeTree {
     billingMonth: s.billing_month,
     start: Date.parse(s.period_start),
     end: Date.parse(s.period_end),
-    cutoffDay: t.cutoff_day,
+    cutoffDay: t.cutoffDay,
   };
   return ratePeriod(reader.ratingInput(t, period, config.billingTimeZone, ratingPolicy(config)));
 }
@@ -205,7 +205,7 @@ describe('close: exactly once', () => {
     const tree = rateAgain(s);
     const t = billingReader(db).tenant('bravo');
     const view: StatementView = {
-      tenant: { name: 'bravo', displayName: t.display_name, deletedAt: null, locale: t.locale, currency: t.currency },
+      tenant: { name: 'bravo', displayName: t.displayName, deletedAt: null, locale: t.locale, currency: t.currency },
       status: 'fixed',
       madeAt: Date.parse('2026-11-03T00:00:00Z'),
       tree,
