@@ -3,7 +3,6 @@ import { loadConfig, type Config } from '../config.ts';
 import { openStore, type Db } from '../store/db.ts';
 import { createLogger, type Logger } from '../log.ts';
 import type { Output } from './output.ts';
-import { jobContext, type JobContext, type JobContextParts } from '../../jobs/context.ts';
 
 /**
  * How long a month-end pass waits for another process's write (an import) before a store write
@@ -28,8 +27,6 @@ export interface CliContext {
   db(): Db;
   /** The process's logger (pino, stderr, LOG_LEVEL). */
   logger(): Logger;
-  /** The context of the jobs a verb runs, over the store and settings (a silent log, the real clock, unless `parts` says). */
-  jobContext(parts?: JobContextParts): JobContext;
   close(): void;
 }
 
@@ -60,9 +57,6 @@ export function createContext(output: Output, env: NodeJS.ProcessEnv = process.e
           );
       }
       return logger;
-    },
-    jobContext(parts = {}) {
-      return jobContext(this.db(), this.config(), parts);
     },
     close() {
       db?.close();

@@ -12,6 +12,7 @@ import { localDate } from '../domain/calendar.ts';
 import { InputError } from '../domain/errors.ts';
 import { tenantExists } from '../store/billing.ts';
 import type { CliContext } from './context.ts';
+import { verbJobContext } from './job-context.ts';
 import { parseAsOf, writeOutput } from './options.ts';
 import { shown } from './output.ts';
 
@@ -48,7 +49,7 @@ export function registerEstimate(program: Command, ctx: CliContext): void {
       const config = ctx.config();
       if (!tenantExists(ctx.db(), opts.tenant))
         throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
-      const result = estimate(ctx.jobContext(), { tenant: opts.tenant, asOf });
+      const result = estimate(verbJobContext(ctx), { tenant: opts.tenant, asOf });
       if (!result.ok) throw new InputError(`estimate: ${result.reason}`);
       const { view, period, usedUntil } = result;
       let zip: { name: string; bytes: Buffer };

@@ -10,6 +10,7 @@ import { InputError } from '../domain/errors.ts';
 import { ECL_FORMATS, buildEclFile, type EclFormat } from '../statements/ecl-files.ts';
 import { tenantExists } from '../store/billing.ts';
 import type { CliContext } from './context.ts';
+import { verbJobContext } from './job-context.ts';
 import { CSV_ENCODINGS, type CsvEncoding } from '../statements/csv.ts';
 import type { StatementView } from '../statements/view.ts';
 
@@ -49,7 +50,7 @@ export function registerExport(program: Command, ctx: CliContext): void {
       if (opts.tenant !== undefined && !tenantExists(ctx.db(), opts.tenant)) {
         throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
       }
-      const { views, skipped } = monthStatements(ctx.jobContext(), { month, tenant: opts.tenant ?? null });
+      const { views, skipped } = monthStatements(verbJobContext(ctx), { month, tenant: opts.tenant ?? null });
       if (opts.tenant !== undefined && views.length === 0)
         throw new InputError(
           `--tenant: tenant "${opts.tenant}" has no statement for ${month} (${skipped[0]?.reason ?? 'none'})`,

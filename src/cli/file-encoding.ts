@@ -8,6 +8,7 @@ import { setFileEncoding } from '../../jobs/file-encoding.ts';
 import { InputError } from '../domain/errors.ts';
 import { CSV_ENCODINGS, type CsvEncoding } from '../statements/csv.ts';
 import type { CliContext } from './context.ts';
+import { verbJobContext } from './job-context.ts';
 import { parseMonth } from './options.ts';
 import { operator } from './resend.ts';
 
@@ -28,7 +29,7 @@ export function registerFileEncoding(program: Command, ctx: CliContext): void {
       if ([...opts.reason].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) || opts.reason.length > 500)
         throw new InputError('--reason: must be one line of at most 500 characters');
       const encoding = opts.encoding as CsvEncoding;
-      const from = setFileEncoding(ctx.jobContext(), {
+      const from = setFileEncoding(verbJobContext(ctx), {
         tenant: opts.tenant,
         billingMonth: month,
         encoding,

@@ -11,6 +11,7 @@ import { InputError } from '../domain/errors.ts';
 import { createMailer } from '../mail/transport.ts';
 import { setBusyTimeout } from '../store/db.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
+import { verbJobContext } from './job-context.ts';
 import { parseMonth } from './options.ts';
 import { shown } from './output.ts';
 
@@ -46,7 +47,7 @@ export function registerResend(program: Command, ctx: CliContext): void {
       const db = ctx.db();
       // A pass's writes wait out an import (the result of a message already sent must be recorded).
       setBusyTimeout(db, PASS_BUSY_TIMEOUT_MS);
-      const jobs = ctx.jobContext({ log: ctx.logger() });
+      const jobs = verbJobContext(ctx, { log: ctx.logger() });
       const target = resendTarget(jobs, { tenant: opts.tenant, billingMonth: month, to: opts.to });
       const mailer = createMailer(ctx.config());
       try {
@@ -86,7 +87,7 @@ export function registerResend(program: Command, ctx: CliContext): void {
     .option('--month <YYYY-MM>', 'only those of this billing month')
     .action((opts: { failed: boolean; month?: string }) => {
       const month = opts.month === undefined ? null : parseMonth(opts.month);
-      const { failed, requeued: n } = retryFailed(ctx.jobContext(), { billingMonth: month, by: operator() });
+      const { failed, requeued: n } = retryFailed(verbJobContext(ctx), { billingMonth: month, by: operator() });
       for (const f of failed)
         ctx.output.out(
           `  requeued ${shown(f.tenantName)} ${f.billingMonth} to ${shown(f.recipient)} (was: ${shown(f.lastError)})`,

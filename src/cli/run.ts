@@ -9,6 +9,7 @@ import { createMailer } from '../mail/transport.ts';
 import { backupStore, DB_FILE_NAME, openStore, setBusyTimeout } from '../store/db.ts';
 import { jobContext, type JobStage } from '../../jobs/context.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
+import { verbJobContext } from './job-context.ts';
 import { parseAsOf } from './options.ts';
 import { printPass, type PassVerdict } from './pass-report.ts';
 import { deliveryBacklog } from '../store/summary.ts';
@@ -96,7 +97,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       // SIGINT/SIGTERM: finish the message in flight, record it, release the lease, stop.
       const stop = onStopSignals((signal) => log.warn({ signal }, 'stop requested: finishing the message in flight'));
       try {
-        const jobs = ctx.jobContext({
+        const jobs = verbJobContext(ctx, {
           log,
           now: clock ?? undefined,
           progress: onProgress,

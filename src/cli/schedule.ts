@@ -10,6 +10,7 @@ import { nextAttemptAt } from '../store/outbox.ts';
 import { deliveryBacklog } from '../store/summary.ts';
 import { setBusyTimeout } from '../store/db.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
+import { verbJobContext } from './job-context.ts';
 import { printPass } from './pass-report.ts';
 import { onStopSignals } from './signals.ts';
 
@@ -30,7 +31,7 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
       const mailer = createMailer(config);
       let outages = 0;
       const stop = onStopSignals((signal) => log.info({ signal }, 'stop requested: finishing the message in flight'));
-      const jobs = ctx.jobContext({ log, shouldStop: () => stop.requested });
+      const jobs = verbJobContext(ctx, { log, shouldStop: () => stop.requested });
       let scheduler: Scheduler | undefined;
       let announced = false;
       const announce = (): void => {
