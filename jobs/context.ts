@@ -11,7 +11,7 @@ import type { Db } from '../src/store/db.ts';
 export type JobStage = 'close' | 'files' | 'send';
 
 /** Knobs of the files thread that tests and the benchmark set (never the configuration). */
-export interface JobFaults {
+interface JobFaults {
   /** The statements a close finalizes before their files go to a second thread (default FILES_THREAD_FROM). */
   filesThreadFrom?: number;
   /** The thread's entry module (tests of a thread that fails). */
