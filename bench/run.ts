@@ -17,6 +17,7 @@ import { DB_FILE_NAME, openStore } from '../src/store/db.ts';
 import type { CloseSummary } from '../jobs/close.ts';
 import { closeAndWriteFiles } from '../jobs/pass.ts';
 import { sendDue } from '../jobs/deliver.ts';
+import { jobContext } from '../jobs/context.ts';
 import { AS_OF, BIG_TENANT, BIG_TENANT_SHAPE, REFERENCE_MONTH, writeCloud, type CloudOptions } from './generate.ts';
 import { timeDeflateOfZips, timeUsageScan } from './limits.ts';
 import { formatReport, mb, perSecond, type BenchResult } from './report.ts';
@@ -186,11 +187,13 @@ async function main(): Promise<number> {
     // are written on a second thread while the close goes on): the close stage ends when the last
     // tenant is closed, the files stage when the last zip is written and recorded.
     let closeEnd: { at: bigint; rss: number; value: CloseSummary } | null = null;
+    // Without the files thread, every zip is written by the files step after the close.
+    const jobs = jobContext(db, config, {
+      faults: { filesThreadFrom: options.filesThread ? undefined : Number.POSITIVE_INFINITY },
+    });
     const both = await timed('close+files', () =>
-      closeAndWriteFiles(db, config, asOf, {
-        now: () => new Date(),
-        shouldStop: () => false,
-        ...(options.filesThread ? {} : { filesThreadFrom: Number.POSITIVE_INFINITY }),
+      closeAndWriteFiles(jobs, {
+        asOf,
         onClosed: (value) => (closeEnd = { at: process.hrtime.bigint(), rss: peakRssMb(), value }),
       }),
     );
@@ -199,7 +202,7 @@ async function main(): Promise<number> {
     const mailer = createMailer(config);
     const delivered = await timed('delivery', async () => {
       try {
-        return await sendDue(db, config, mailer);
+        return await sendDue(jobs, mailer);
       } finally {
         mailer.close();
       }

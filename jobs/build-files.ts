@@ -15,9 +15,10 @@ import { diskFullReason, ensureFolder, notWritable } from '../src/store/folders.
 import { loadStatementView } from '../src/store/billing.ts';
 import { localParts } from '../src/domain/calendar.ts';
 import { monthText } from '../src/periods/periods.ts';
-import { cachedStatement, type Db } from '../src/store/db.ts';
+import type { Db } from '../src/store/db.ts';
 import { byText } from '../src/domain/text.ts';
 import { crashPoint } from '../src/testing/faults.ts';
+import type { JobContext } from './context.ts';
 import { buildRorFiles, defaultCurrencySymbol, type RorFiles } from '../src/statements/ror-files.ts';
 import {
   CURRENT_FILE_LAYOUT,
@@ -27,7 +28,17 @@ import {
 } from '../src/statements/view.ts';
 import { firstNonCp932, statementEncoding, type CsvEncoding } from '../src/statements/csv.ts';
 import type { Currency, Locale } from '../src/domain/vocabulary.ts';
-import type { TenantRow } from '../src/store/billing.ts';
+import type { BillingTenant } from '../src/store/billing.ts';
+import {
+  archivedFile,
+  filesBefore,
+  markPruned,
+  pendingStatements,
+  recordStatementFiles,
+  statementAtZipPath,
+  type PendingStatement,
+  type WrittenZip,
+} from '../src/store/statements.ts';
 
 /** What a build did. */
 export interface FilesSummary {
@@ -64,9 +75,9 @@ export function fileOptions(config: Config, tenant: FileTenant): StatementFileOp
   return { encoding, currencySymbol, layout: CURRENT_FILE_LAYOUT };
 }
 
-/** The file settings of a tenant row. */
-export function tenantFileOptions(config: Config, t: TenantRow): StatementFileOptions {
-  return fileOptions(config, { currency: t.currency, locale: t.locale, csvEncoding: t.csv_encoding ?? null });
+/** The file settings of a tenant's statements. */
+export function tenantFileOptions(config: Config, t: BillingTenant): StatementFileOptions {
+  return fileOptions(config, { currency: t.currency, locale: t.locale, csvEncoding: t.csvEncoding ?? null });
 }
 
 /**
@@ -102,34 +113,6 @@ export function zipOf(view: StatementView, config: Config): { name: string; byte
   return { name: files.zipName, bytes };
 }
 
-/** A fixed statement whose zip is to be written. */
-export interface PendingStatement {
-  statement_pk: number;
-  billing_month: string;
-  tenant_name: string;
-}
-
-/** A zip written to the archive, not yet recorded in the store. */
-export interface WrittenZip {
-  statementPk: number;
-  name: string;
-  /** Its path relative to DATA_DIR. */
-  relative: string;
-  sha256: string;
-  bytes: number;
-}
-
-/** The fixed statements without files, oldest month first. */
-export function pendingStatements(db: Db): PendingStatement[] {
-  return db
-    .prepare(
-      `SELECT s.statement_pk, s.billing_month, t.tenant_name FROM statements s JOIN tenants t USING (tenant_pk)
-    WHERE s.status = 'fixed' AND NOT EXISTS (SELECT 1 FROM statement_files f WHERE f.statement_pk = s.statement_pk)
-    ORDER BY s.billing_month, t.tenant_name`,
-    )
-    .all() as PendingStatement[];
-}
-
 /**
  * Builds a statement's zip from its frozen lines and writes it atomically under the month's
  * folder. `claimed` holds the paths being written or written but not yet recorded (by this
@@ -143,16 +126,14 @@ export async function writeStatementZip(
   s: PendingStatement,
   claimed: Set<string>,
 ): Promise<WrittenZip> {
-  const zip = zipOf(loadStatementView(db, s.statement_pk), config);
-  const dir = statementsDir(config, s.billing_month);
+  const zip = zipOf(loadStatementView(db, s.statementPk), config);
+  const dir = statementsDir(config, s.billingMonth);
   const label = `DATA_DIR/${path.relative(config.dataDir, dir).split(path.sep).join('/')}`;
   ensureFolder(dir, label);
   const file = path.join(dir, zip.name);
   const relative = path.relative(config.dataDir, file);
-  const taken = cachedStatement(db, 'SELECT statement_pk FROM statement_files WHERE zip_path = ?')
-    .pluck()
-    .get(relative) as number | undefined;
-  if ((taken !== undefined && taken !== s.statement_pk) || claimed.has(relative)) {
+  const taken = statementAtZipPath(db, relative);
+  if ((taken !== undefined && taken !== s.statementPk) || claimed.has(relative)) {
     throw new UsageChargesError('E_FILE_NAME', `${relative} already holds another statement's files`);
   }
   claimed.add(relative);
@@ -163,7 +144,7 @@ export async function writeStatementZip(
     throw notWritable(label, err) ?? err;
   }
   return {
-    statementPk: s.statement_pk,
+    statementPk: s.statementPk,
     name: zip.name,
     relative,
     sha256: sha256Of(zip.bytes),
@@ -185,29 +166,17 @@ export function filesFailure(err: unknown): string {
 export function recordWrittenZips(db: Db, zips: readonly WrittenZip[], at: string): void {
   if (zips.length === 0) return;
   crashPoint('files-before-record');
-  const record = cachedStatement(
-    db,
-    `INSERT INTO statement_files (statement_pk, zip_name, zip_path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)
-    ON CONFLICT (statement_pk) DO NOTHING`,
-  );
-  db.transaction(() => {
-    for (const z of zips) record.run(z.statementPk, z.name, z.relative, z.sha256, z.bytes, at);
-  }).immediate();
+  recordStatementFiles(db, zips, at);
 }
 
-/** Writes the files of every fixed statement that has none; one failure does not stop the others. */
-export async function buildFiles(
-  db: Db,
-  config: Config,
-  now: () => Date = () => new Date(),
-  hooks: {
-    shouldStop?: () => boolean;
-    onProgress?: (done: number, total: number) => void;
-    skip?: ReadonlySet<number>;
-  } = {},
-): Promise<FilesSummary> {
+/**
+ * Writes the files of every fixed statement that has none (but those in `skip`); one failure does
+ * not stop the others.
+ */
+export async function buildFiles(ctx: JobContext, options: { skip?: ReadonlySet<number> } = {}): Promise<FilesSummary> {
+  const { store: db, config, now } = ctx;
   const summary: FilesSummary = { written: [], failed: [] };
-  const pending = pendingStatements(db).filter((s) => hooks.skip?.has(s.statement_pk) !== true);
+  const pending = pendingStatements(db).filter((s) => options.skip?.has(s.statementPk) !== true);
   // Zips are made a few at a time, so that the write and fsync of one (on libuv's threads)
   // overlaps the building of the next.
   const claimed = new Set<string>();
@@ -219,27 +188,27 @@ export async function buildFiles(
       written = await writeStatementZip(db, config, s, claimed);
       recordWrittenZips(db, [written], now().toISOString());
       summary.written.push({
-        tenant: s.tenant_name,
-        billingMonth: s.billing_month,
+        tenant: s.tenantName,
+        billingMonth: s.billingMonth,
         zip: written.relative,
         bytes: written.bytes,
       });
     } catch (err) {
       // One statement that cannot be written does not stop the others; it is retried next run.
       const reason = filesFailure(err);
-      recordAudit(db, now().toISOString(), 'files-failed', s.tenant_name, { billingMonth: s.billing_month, reason });
-      summary.failed.push({ tenant: s.tenant_name, billingMonth: s.billing_month, reason });
+      recordAudit(db, now().toISOString(), 'files-failed', s.tenantName, { billingMonth: s.billingMonth, reason });
+      summary.failed.push({ tenant: s.tenantName, billingMonth: s.billingMonth, reason });
     } finally {
       if (written !== null) claimed.delete(written.relative);
     }
   };
   // The next statement, unless all are taken or a shutdown was asked for.
   const nextStatement = (): PendingStatement | undefined =>
-    next < pending.length && !hooks.shouldStop?.() ? pending[next++] : undefined;
-  hooks.onProgress?.(0, pending.length);
+    next < pending.length && !ctx.shouldStop() ? pending[next++] : undefined;
+  ctx.progress('files', 0, pending.length);
   await forEachConcurrently(nextStatement, Math.min(FILES_IN_FLIGHT, pending.length), async (s) => {
     await writeOne(s);
-    hooks.onProgress?.(++done, pending.length);
+    ctx.progress('files', ++done, pending.length);
   });
   sortByStatement(summary);
   return summary;
@@ -261,19 +230,14 @@ export function sortByStatement(summary: FilesSummary): void {
  * of `asOf` in the billing time zone). The file record stays, marked pruned, so the zip is not
  * written again; the statement and its lines stay in the store.
  */
-export function pruneFiles(db: Db, config: Config, asOf: Date, now: () => Date = () => new Date()): number {
+export function pruneFiles(ctx: JobContext, asOf: Date): number {
+  const { store: db, config, now } = ctx;
   const local = localParts(asOf.getTime(), config.billingTimeZone);
   const oldest = monthText(local.year * 12 + local.month - 1 - config.retentionMonths);
-  const old = db
-    .prepare(
-      `SELECT f.file_pk, f.zip_path FROM statement_files f JOIN statements s USING (statement_pk)
-    WHERE f.pruned_at IS NULL AND s.billing_month < ?`,
-    )
-    .all(oldest) as { file_pk: number; zip_path: string }[];
-  const mark = db.prepare('UPDATE statement_files SET pruned_at = ? WHERE file_pk = ?');
+  const old = filesBefore(db, oldest);
   for (const f of old) {
-    fs.rmSync(path.join(config.dataDir, f.zip_path), { force: true });
-    mark.run(now().toISOString(), f.file_pk);
+    fs.rmSync(path.join(config.dataDir, f.zipPath), { force: true });
+    markPruned(db, f.filePk, now().toISOString());
   }
   return old.length;
 }
@@ -289,50 +253,36 @@ export async function archivedZip(
   config: Config,
   statementPk: number,
 ): Promise<{ name: string; bytes: Buffer; repaired: boolean }> {
-  const f = db
-    .prepare(
-      `SELECT f.zip_name, f.zip_path, f.sha256, f.pruned_at, t.tenant_name, s.billing_month FROM statement_files f
-    JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) WHERE f.statement_pk = ?`,
-    )
-    .get(statementPk) as
-    | {
-        zip_name: string;
-        zip_path: string;
-        sha256: string;
-        pruned_at: string | null;
-        tenant_name: string;
-        billing_month: string;
-      }
-    | undefined;
+  const f = archivedFile(db, statementPk);
   if (f === undefined)
     throw new UsageChargesError('E_ARCHIVE', 'the statement has no files yet (the next run writes them)');
-  const file = path.join(config.dataDir, f.zip_path);
+  const file = path.join(config.dataDir, f.zipPath);
   let bytes: Buffer | null = null;
   try {
     bytes = fs.readFileSync(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw new UsageChargesError('E_ARCHIVE', `${f.zip_path} cannot be read: ${(err as Error).message}`);
+      throw new UsageChargesError('E_ARCHIVE', `${f.zipPath} cannot be read: ${(err as Error).message}`);
   }
-  if (bytes !== null && sha256Of(bytes) === f.sha256) return { name: f.zip_name, bytes, repaired: false };
+  if (bytes !== null && sha256Of(bytes) === f.sha256) return { name: f.zipName, bytes, repaired: false };
   const rebuilt = zipOf(loadStatementView(db, statementPk), config);
-  if (sha256Of(rebuilt.bytes) !== f.sha256 || rebuilt.name !== f.zip_name) {
+  if (sha256Of(rebuilt.bytes) !== f.sha256 || rebuilt.name !== f.zipName) {
     throw new UsageChargesError(
       'E_ARCHIVE',
-      `${f.zip_path} ${bytes === null ? 'is missing' : 'does not match its recorded SHA-256'}, and the rebuild from the frozen lines does not give the recorded bytes either; nothing was sent`,
+      `${f.zipPath} ${bytes === null ? 'is missing' : 'does not match its recorded SHA-256'}, and the rebuild from the frozen lines does not give the recorded bytes either; nothing was sent`,
     );
   }
-  if (f.pruned_at === null) {
+  if (f.prunedAt === null) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     await writeFileAtomic(file, rebuilt.bytes);
     // An archive that was damaged or lost is worth an operator's look (the disk, a backup restore).
-    recordAudit(db, new Date().toISOString(), 'archive-repaired', f.tenant_name, {
-      billingMonth: f.billing_month,
-      zip: f.zip_path,
+    recordAudit(db, new Date().toISOString(), 'archive-repaired', f.tenantName, {
+      billingMonth: f.billingMonth,
+      zip: f.zipPath,
       was: bytes === null ? 'missing' : 'damaged',
     });
   }
-  return { name: f.zip_name, bytes: rebuilt.bytes, repaired: f.pruned_at === null };
+  return { name: f.zipName, bytes: rebuilt.bytes, repaired: f.prunedAt === null };
 }
 
 export function sha256Of(bytes: Uint8Array): string {

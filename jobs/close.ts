@@ -5,20 +5,14 @@
 import type { Config } from '../src/config.ts';
 import { UsageChargesError } from '../src/domain/errors.ts';
 import { duePeriods, type DuePeriod } from '../src/periods/periods.ts';
-import { ratePeriod } from '../src/rating/rate-period.ts';
-import { ratingPolicy } from '../src/rating/settings.ts';
-import {
-  billingReader,
-  finalizeStatement,
-  loadSchedules,
-  recordCloseFailure,
-  statementTenant,
-} from '../src/store/billing.ts';
-import { filesOf, tenantFileOptions } from './build-files.ts';
+import { finalizeStatement, loadSchedules, recordCloseFailure } from '../src/store/billing.ts';
+import type { PendingStatement } from '../src/store/statements.ts';
+import { filesOf } from './build-files.ts';
+import type { JobContext } from './context.ts';
+import { rateStatement, statementRater } from './rate-statement.ts';
 import { checkEntryNames } from '../src/archive/zip.ts';
 import type { StatementView } from '../src/statements/view.ts';
-import type { Db } from '../src/store/db.ts';
-import { lateUsageAdjustments } from './late-usage.ts';
+import { inTransaction, type Db } from '../src/store/db.ts';
 import { newMessageId } from '../src/mail/compose.ts';
 import { recordAudit } from '../src/store/audit.ts';
 import { createStatementDeliveries } from '../src/store/outbox.ts';
@@ -68,25 +62,27 @@ export function findDue(db: Db, config: Config, asOf: Date): DuePeriod[] {
   return duePeriods(loadSchedules(db), asOf.getTime(), config.billingTimeZone);
 }
 
+/** What a close is asked besides its context. */
+export interface CloseOptions {
+  /** The instant the close works as of: periods that ended by then are due. */
+  asOf: Date;
+  /** Told of each statement once it is committed (the files thread takes it). */
+  onFinalized?: (statement: PendingStatement) => void;
+}
+
 /**
  * Closes every period due as of `asOf`, and creates each statement's deliveries in the same
  * transaction. A tenant whose earlier month fails is not closed for later months in this run (its
  * months are finalized in order). `shouldStop` is asked before each period (a graceful shutdown);
  * `onFinalized` is told of each statement once it is committed.
  */
-export function closeDue(
-  db: Db,
-  config: Config,
-  asOf: Date,
-  now: () => Date = () => new Date(),
-  shouldStop: () => boolean = () => false,
-  onFinalized: (statement: { statement_pk: number; billing_month: string; tenant_name: string }) => void = () =>
-    undefined,
-  onProgress: (done: number, total: number) => void = () => undefined,
-): CloseSummary {
+export function closeDue(ctx: JobContext, options: CloseOptions): CloseSummary {
+  const { store: db, config, now, shouldStop } = ctx;
+  const { asOf } = options;
+  const onProgress = (done: number, total: number): void => ctx.progress('close', done, total);
   const summary: CloseSummary = { closed: [], failed: [] };
-  const policy = ratingPolicy(config);
-  const reader = billingReader(db);
+  const rater = statementRater(ctx);
+  const { reader } = rater;
   const blocked = new Set<string>();
   const dues = findDue(db, config, asOf);
   let done = 0;
@@ -96,52 +92,38 @@ export function closeDue(
     if (blocked.has(due.tenantName)) continue;
     if (shouldStop()) break;
     const at = now();
-    let finalized: Parameters<typeof onFinalized>[0] | null = null;
+    let finalized: PendingStatement | null = null;
     try {
       // Read, rate and write under the write lock, so that no import lands between what was rated
       // and what is frozen.
-      const closed = db
-        .transaction(() => {
-          const tenant = reader.tenant(due.tenantName);
-          // Usage booked late into this month (import --as-adjustment) comes in as adjustment lines.
-          const adjustments = lateUsageAdjustments(
-            db,
-            reader,
-            tenant,
-            due.billingMonth,
-            config.billingTimeZone,
-            policy,
-          );
-          const tree = ratePeriod({ ...reader.ratingInput(tenant, due, config.billingTimeZone, policy), adjustments });
-          const view = {
-            tenant: statementTenant(tenant),
-            status: 'fixed' as const,
-            madeAt: at.getTime(),
-            tree,
-            files: tenantFileOptions(config, tenant),
-          };
-          // A statement is finalized only if its files can be written: its frozen names must be
-          // writable in its encoding and its file names distinct, or it would stay without files
-          // for good. Not finalized, it is reported and closed by a later pass once the data is
-          // corrected.
-          checkStatementFiles(view);
-          const statementPk = finalizeStatement(db, tenant, view, at.toISOString());
-          if (statementPk === null) return null;
-          // The outbox rows are made with the statement (DESIGN invariant 4): a crash after this
-          // commit cannot lose an e-mail, and one before it leaves neither.
-          const recipients = createStatementDeliveries(
-            db,
-            statementPk,
-            tenant.tenant_pk,
-            () => newMessageId(config.mailFrom),
-            at.toISOString(),
-          );
-          if (recipients === 0)
-            recordAudit(db, at.toISOString(), 'no-recipient', tenant.tenant_name, { billingMonth: due.billingMonth });
-          crashPoint('close-before-commit');
-          return { tree, recipients, statementPk };
-        })
-        .immediate();
+      const closed = inTransaction(db, () => {
+        const { tenant, view } = rateStatement(ctx, rater, {
+          tenantName: due.tenantName,
+          period: due,
+          status: 'fixed',
+          madeAt: at.getTime(),
+        });
+        // A statement is finalized only if its files can be written: its frozen names must be
+        // writable in its encoding and its file names distinct, or it would stay without files
+        // for good. Not finalized, it is reported and closed by a later pass once the data is
+        // corrected.
+        checkStatementFiles(view);
+        const statementPk = finalizeStatement(db, tenant, view, at.toISOString());
+        if (statementPk === null) return null;
+        // The outbox rows are made with the statement (DESIGN invariant 4): a crash after this
+        // commit cannot lose an e-mail, and one before it leaves neither.
+        const recipients = createStatementDeliveries(
+          db,
+          statementPk,
+          tenant.tenantPk,
+          () => newMessageId(config.mailFrom),
+          at.toISOString(),
+        );
+        if (recipients === 0)
+          recordAudit(db, at.toISOString(), 'no-recipient', tenant.tenantName, { billingMonth: due.billingMonth });
+        crashPoint('close-before-commit');
+        return { tree: view.tree, recipients, statementPk };
+      });
       crashPoint('close-after-commit');
       if (closed) {
         summary.closed.push({
@@ -151,19 +133,19 @@ export function closeDue(
           currency: closed.tree.currency,
           recipients: closed.recipients,
         });
-        finalized = { statement_pk: closed.statementPk, billing_month: due.billingMonth, tenant_name: due.tenantName };
+        finalized = { statementPk: closed.statementPk, billingMonth: due.billingMonth, tenantName: due.tenantName };
       }
     } catch (err) {
       // One tenant that cannot be closed does not stop the others; it is retried on the next run.
       const reason = failureReason(err);
       const tenant = reader.tenant(due.tenantName);
-      db.transaction(() => recordCloseFailure(db, tenant, due, reason, at.toISOString())).immediate();
+      inTransaction(db, () => recordCloseFailure(db, tenant, due, reason, at.toISOString()));
       summary.failed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, reason });
       blocked.add(due.tenantName);
     }
     // Told after the statement's outcome is settled: what the listener does cannot make a
     // committed statement look failed.
-    if (finalized !== null) onFinalized(finalized);
+    if (finalized !== null) options.onFinalized?.(finalized);
   }
   onProgress(done, dues.length);
   return summary;

@@ -15,7 +15,7 @@ import { decideDelivery, failedSend, type DeliveryDecision, type SendOutcome } f
 import type { StatementMail } from '../src/mail/render.ts';
 import type { Mailer } from '../src/mail/transport.ts';
 import { loadStatementSummary } from '../src/store/billing.ts';
-import { writeWhenFree, type Db } from '../src/store/db.ts';
+import { inTransaction, writeWhenFree, type Db } from '../src/store/db.ts';
 import {
   claimDelivery,
   countDue,
@@ -34,6 +34,7 @@ import {
 } from '../src/store/outbox.ts';
 import { archivedZip } from './build-files.ts';
 import { crashPoint } from '../src/testing/faults.ts';
+import type { JobContext } from './context.ts';
 
 /** How many due deliveries are read at a time. */
 const DUE_PAGE_SIZE = 500;
@@ -63,16 +64,12 @@ export interface DeliverySummary {
   notAttempted: number;
 }
 
-/** Hooks of a send step. */
+/** What a send step is asked besides its context and mailer. */
 export interface DeliverOptions {
-  now?: () => Date;
   /** How many due deliveries are read at a time (default 500). */
   pageSize?: number;
   /** Send only these deliveries (a resend). */
   only?: readonly number[];
-  /** Asked before each message: true stops the step after the messages in flight (a shutdown). */
-  shouldStop?: () => boolean;
-  onProgress?: (done: number, total: number) => void;
   /** Told of each delivery's outcome (for the logs; never the body). */
   onOutcome?: (outcome: {
     deliveryPk: number;
@@ -92,6 +89,7 @@ type PreparedMessage =
 
 /** One send step: what it works with and what it has done so far, shared by its workers. */
 interface SendStep {
+  ctx: JobContext;
   db: Db;
   config: Config;
   mailer: Mailer;
@@ -141,13 +139,8 @@ function mailOf(db: Db, config: Config, d: DueDelivery): StatementMail {
 }
 
 /** Sends every due delivery; one that fails does not stop the others, unless the server as a whole is down. */
-export async function sendDue(
-  db: Db,
-  config: Config,
-  mailer: Mailer,
-  options: DeliverOptions = {},
-): Promise<DeliverySummary> {
-  const now = options.now ?? ((): Date => new Date());
+export async function sendDue(ctx: JobContext, mailer: Mailer, options: DeliverOptions = {}): Promise<DeliverySummary> {
+  const { store: db, config, now } = ctx;
   const summary: DeliverySummary = {
     recovered: 0,
     sent: [],
@@ -166,8 +159,8 @@ export async function sendDue(
   const onlyDue = options.only === undefined ? null : dueDeliveriesOf(db, startedAt, options.only);
   const total = onlyDue?.length ?? countDue(db, startedAt);
   const nextGroup = dueGroups(db, startedAt, pageSize, onlyDue);
-  const step: SendStep = { db, config, mailer, options, now, summary, total, done: 0, fatal: null };
-  options.onProgress?.(0, total);
+  const step: SendStep = { ctx, db, config, mailer, options, now, summary, total, done: 0, fatal: null };
+  ctx.progress('send', 0, total);
   const parallel = mailer.kind === 'smtp' ? config.mail.poolSize : 1;
   // Every worker finishes its message in flight before the step ends (and the lease is released).
   try {
@@ -194,7 +187,7 @@ async function recoverInterruptedSends(
   options: DeliverOptions,
 ): Promise<void> {
   const r = await writeWhenFree(db, () =>
-    db.transaction(() => recoverInterrupted(db, now().toISOString(), config.mail.maxAttempts)).immediate(),
+    inTransaction(db, () => recoverInterrupted(db, now().toISOString(), config.mail.maxAttempts)),
   );
   summary.recovered = r.recovered;
   for (const f of r.failed) {
@@ -254,7 +247,7 @@ function dueGroups(
 
 /** Whether the step takes no further delivery: a lost result, the server down, or a shutdown asked for. */
 function halted(step: SendStep): boolean {
-  return step.fatal !== null || step.summary.stopped !== null || step.options.shouldStop?.() === true;
+  return step.fatal !== null || step.summary.stopped !== null || step.ctx.shouldStop();
 }
 
 /** Sends one statement's deliveries in turn, from one prepared message; those left when the step halts are counted. */
@@ -276,7 +269,7 @@ async function sendGroup(step: SendStep, group: DueDelivery[]): Promise<void> {
       step.summary.notAttempted += group.length - i - 1;
       return;
     }
-    step.options.onProgress?.(++step.done, step.total);
+    step.ctx.progress('send', ++step.done, step.total);
   }
 }
 

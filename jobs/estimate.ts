@@ -2,35 +2,25 @@
  * The estimate: a tenant's open period rated with its usage up to the end of the previous day
  * (billing time zone), as a statement view with status `estimated`. Reads only: it stores nothing.
  */
-import type { Config } from '../src/config.ts';
 import { localParts, startOfLocalDay } from '../src/domain/calendar.ts';
 import { periodAt, type BillingPeriod } from '../src/periods/periods.ts';
-import { ratePeriod } from '../src/rating/rate-period.ts';
-import { ratingPolicy } from '../src/rating/settings.ts';
-import type { UsageRecord } from '../src/rating/types.ts';
-import { billingReader, loadSchedules, statementTenant } from '../src/store/billing.ts';
-import type { Db } from '../src/store/db.ts';
-import { lateUsageAdjustments } from './late-usage.ts';
-import { tenantFileOptions } from './build-files.ts';
+import { loadSchedules } from '../src/store/billing.ts';
+import type { JobContext } from './context.ts';
+import { rateStatement, statementRater } from './rate-statement.ts';
 import type { StatementView } from '../src/statements/view.ts';
 
 /** An estimate, or why the tenant has none as of that instant. */
 export type EstimateOutcome =
   { ok: true; view: StatementView; period: BillingPeriod; usedUntil: number } | { ok: false; reason: string };
 
-/** Usage up to `until`: records that start before it, intervals cut at it. */
-function usageBefore(records: readonly UsageRecord[], until: number): UsageRecord[] {
-  return records
-    .filter((r) => r.start < until)
-    .map((r) => (r.end !== null && r.end > until ? { ...r, end: until } : r));
-}
-
 /**
  * Estimates the open period of `tenantName` containing `asOf` (the period the close will finalize,
  * following a change of cut-off day), counting usage before the start of the as-of's day. Usage
  * booked late into that month is included as its adjustment lines. The tenant must exist.
  */
-export function estimate(db: Db, config: Config, tenantName: string, asOf: Date): EstimateOutcome {
+export function estimate(ctx: JobContext, options: { tenant: string; asOf: Date }): EstimateOutcome {
+  const { store: db, config } = ctx;
+  const { tenant: tenantName, asOf } = options;
   const tz = config.billingTimeZone;
   const schedule = loadSchedules(db).find((s) => s.tenantName === tenantName);
   if (!schedule) return { ok: false, reason: `tenant "${tenantName}" does not exist` };
@@ -46,19 +36,12 @@ export function estimate(db: Db, config: Config, tenantName: string, asOf: Date)
   }
   const day = localParts(asOf.getTime(), tz);
   const usedUntil = Math.min(Math.max(startOfLocalDay(day.year, day.month, day.day, tz), period.start), period.end);
-  const reader = billingReader(db);
-  const tenant = reader.tenant(tenantName);
-  const policy = ratingPolicy(config);
-  const input = reader.ratingInput(tenant, period, tz, policy);
-  const adjustments = lateUsageAdjustments(db, reader, tenant, period.billingMonth, tz, policy);
-  const tree = ratePeriod({ ...input, usage: usageBefore(input.usage, usedUntil), adjustments });
-  const view: StatementView = {
-    tenant: statementTenant(tenant),
+  const { view } = rateStatement(ctx, statementRater(ctx), {
+    tenantName,
+    period,
     status: 'estimated',
     madeAt: asOf.getTime(),
-    tree,
-    // The files of an estimate are written as the tenant's statement would be (its encoding).
-    files: tenantFileOptions(config, tenant),
-  };
+    usageUntil: usedUntil,
+  });
   return { ok: true, view, period, usedUntil };
 }

@@ -3,15 +3,12 @@
  * statement (status `fixed`), a month not finalized yet rated afresh over its whole period (status
  * `estimated`). Reads only: it stores nothing.
  */
-import type { Config } from '../src/config.ts';
 import { UsageChargesError } from '../src/domain/errors.ts';
 import { openPeriodOfMonth } from '../src/periods/month-period.ts';
-import { ratePeriod } from '../src/rating/rate-period.ts';
-import { ratingPolicy } from '../src/rating/settings.ts';
-import { billingReader, loadSchedules, loadStatementView, statementTenant } from '../src/store/billing.ts';
-import type { Db } from '../src/store/db.ts';
-import { lateUsageAdjustments } from './late-usage.ts';
-import { tenantFileOptions } from './build-files.ts';
+import { loadSchedules, loadStatementView } from '../src/store/billing.ts';
+import { fixedStatementPk } from '../src/store/statements.ts';
+import type { JobContext } from './context.ts';
+import { rateStatement, statementRater } from './rate-statement.ts';
 import type { StatementView } from '../src/statements/view.ts';
 
 /** A month's statements in tenant-name order, and the tenants that have none (with why). */
@@ -25,30 +22,19 @@ export interface MonthStatements {
  * The statements of `month` for every tenant, or for `tenantName` only (which must exist). A
  * tenant has none for a month before it was first billed, or after the period it was deleted in.
  * An estimate counts all usage stored for the period (and usage booked late into the month, as the
- * close will); `now` is its `madeAt`. A tenant whose usage cannot be rated is listed as failed.
+ * close will); the context's `now` is its `madeAt`. A tenant whose usage cannot be rated is listed as failed.
  */
-export function monthStatements(
-  db: Db,
-  config: Config,
-  month: string,
-  tenantName: string | null,
-  now: () => Date = () => new Date(),
-): MonthStatements {
+export function monthStatements(ctx: JobContext, options: { month: string; tenant: string | null }): MonthStatements {
+  const { store: db, config, now } = ctx;
+  const { month, tenant: tenantName } = options;
   const tz = config.billingTimeZone;
   const schedules = loadSchedules(db).filter((s) => tenantName === null || s.tenantName === tenantName);
-  const fixed = db
-    .prepare(
-      `SELECT s.statement_pk FROM statements s JOIN tenants t USING (tenant_pk)
-    WHERE t.tenant_name = ? AND s.billing_month = ? AND s.status = 'fixed'`,
-    )
-    .pluck();
-  const reader = billingReader(db);
-  const policy = ratingPolicy(config);
+  const rater = statementRater(ctx);
   const madeAt = now().getTime();
   const out: MonthStatements = { views: [], skipped: [] };
   for (const schedule of schedules) {
     const name = schedule.tenantName;
-    const pk = fixed.get(name, month) as number | undefined;
+    const pk = fixedStatementPk(db, name, month);
     if (pk !== undefined) {
       out.views.push(loadStatementView(db, pk));
       continue;
@@ -61,17 +47,10 @@ export function monthStatements(
       });
       continue;
     }
-    const tenant = reader.tenant(name);
     try {
-      const adjustments = lateUsageAdjustments(db, reader, tenant, month, tz, policy);
-      const tree = ratePeriod({ ...reader.ratingInput(tenant, open.period, tz, policy), adjustments });
-      out.views.push({
-        tenant: statementTenant(tenant),
-        status: 'estimated',
-        madeAt,
-        tree,
-        files: tenantFileOptions(config, tenant),
-      });
+      out.views.push(
+        rateStatement(ctx, rater, { tenantName: name, period: open.period, status: 'estimated', madeAt }).view,
+      );
     } catch (err) {
       // One tenant that cannot be rated does not hide the others: it is listed as failed.
       if (!(err instanceof UsageChargesError)) throw err;

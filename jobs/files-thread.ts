@@ -7,12 +7,11 @@
  * next: the zip bytes are the same either way.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import type { Config } from '../src/config.ts';
-import type { Logger } from '../src/log.ts';
 import { compiledModule } from '../src/paths.ts';
 import { recordAudit } from '../src/store/audit.ts';
-import type { Db } from '../src/store/db.ts';
-import { recordWrittenZips, type FilesSummary, type PendingStatement, type WrittenZip } from './build-files.ts';
+import type { PendingStatement, WrittenZip } from '../src/store/statements.ts';
+import { recordWrittenZips, type FilesSummary } from './build-files.ts';
+import type { JobContext } from './context.ts';
 
 /** A message to the thread: a statement to write, or the end of the pass's statements. */
 export type FilesThreadRequest = { type: 'statement'; statement: PendingStatement } | { type: 'end' };
@@ -50,11 +49,10 @@ export class FilesThread {
   private startError: string | null = null;
   private exited = false;
 
+  /** `startFrom` and `entry` default to the context's test knobs, then to FILES_THREAD_FROM and files-worker.js. */
   constructor(
-    private readonly db: Db,
-    private readonly config: Config,
-    private readonly now: () => Date,
-    private readonly options: { startFrom?: number; log?: Logger; entry?: URL; recordBatch?: number } = {},
+    private readonly ctx: JobContext,
+    private readonly options: { startFrom?: number; entry?: URL; recordBatch?: number } = {},
   ) {}
 
   /**
@@ -67,7 +65,8 @@ export class FilesThread {
     try {
       if (this.worker === null) {
         this.waiting.push(statement);
-        if (this.waiting.length >= (this.options.startFrom ?? FILES_THREAD_FROM)) this.start();
+        if (this.waiting.length >= (this.options.startFrom ?? this.ctx.faults.filesThreadFrom ?? FILES_THREAD_FROM))
+          this.start();
         return;
       }
       this.hand(statement);
@@ -75,7 +74,7 @@ export class FilesThread {
       if (this.unrecorded.length >= (this.options.recordBatch ?? RECORD_BATCH)) this.record();
     } catch (err) {
       this.startError = (err as Error).message;
-      this.options.log?.warn(
+      this.ctx.log.warn(
         { reason: this.startError },
         'the statement-files thread is given up; the files step writes the rest',
       );
@@ -101,14 +100,14 @@ export class FilesThread {
   private start(): void {
     try {
       const { port1, port2 } = new MessageChannel();
-      this.worker = new Worker(this.options.entry ?? FILES_WORKER, {
-        workerData: { config: this.config, replies: port2 },
+      this.worker = new Worker(this.options.entry ?? this.ctx.faults.filesThreadEntry ?? FILES_WORKER, {
+        workerData: { config: this.ctx.config, replies: port2 },
         transferList: [port2],
       });
       this.replies = port1;
       this.worker.on('error', (err) => {
         this.startError = err.message;
-        this.options.log?.warn(
+        this.ctx.log.warn(
           { reason: err.message },
           'the statement-files thread stopped; the files step writes the rest',
         );
@@ -118,7 +117,7 @@ export class FilesThread {
       });
     } catch (err) {
       this.startError = (err as Error).message;
-      this.options.log?.warn(
+      this.ctx.log.warn(
         { reason: this.startError },
         'the statement-files thread could not start; the files step writes the files',
       );
@@ -128,7 +127,7 @@ export class FilesThread {
   }
 
   private hand(statement: PendingStatement): void {
-    this.handed.set(statement.statement_pk, statement);
+    this.handed.set(statement.statementPk, statement);
     this.worker!.postMessage({ type: 'statement', statement } satisfies FilesThreadRequest);
   }
 
@@ -150,12 +149,12 @@ export class FilesThread {
     const s = this.handed.get(reply.statementPk);
     this.handed.delete(reply.statementPk);
     if (s === undefined) return false;
-    this.failedPks.add(s.statement_pk);
-    recordAudit(this.db, this.now().toISOString(), 'files-failed', s.tenant_name, {
-      billingMonth: s.billing_month,
+    this.failedPks.add(s.statementPk);
+    recordAudit(this.ctx.store, this.ctx.now().toISOString(), 'files-failed', s.tenantName, {
+      billingMonth: s.billingMonth,
       reason: reply.reason,
     });
-    this.summary.failed.push({ tenant: s.tenant_name, billingMonth: s.billing_month, reason: reply.reason });
+    this.summary.failed.push({ tenant: s.tenantName, billingMonth: s.billingMonth, reason: reply.reason });
     return false;
   }
 
@@ -163,14 +162,14 @@ export class FilesThread {
   private record(): void {
     if (this.unrecorded.length === 0) return;
     const zips = this.unrecorded.splice(0);
-    recordWrittenZips(this.db, zips, this.now().toISOString());
+    recordWrittenZips(this.ctx.store, zips, this.ctx.now().toISOString());
     for (const z of zips) {
       const s = this.handed.get(z.statementPk);
       this.handed.delete(z.statementPk);
       if (s !== undefined)
         this.summary.written.push({
-          tenant: s.tenant_name,
-          billingMonth: s.billing_month,
+          tenant: s.tenantName,
+          billingMonth: s.billingMonth,
           zip: z.relative,
           bytes: z.bytes,
         });
@@ -212,7 +211,7 @@ export class FilesThread {
     } catch (err) {
       // Left without a record: the files step writes these zips again (the same bytes) and
       // reports what it cannot do.
-      this.options.log?.warn(
+      this.ctx.log.warn(
         { reason: (err as Error).message },
         'the zips of the statement-files thread cannot be recorded; the files step writes them',
       );

@@ -3,18 +3,16 @@
  * finalized, from their frozen lines, on its own read-only connection, while the main thread
  * closes the next tenants. It writes files only; the main thread records them in the store.
  */
-import path from 'node:path';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import type { Config } from '../src/config.ts';
 import { forEachConcurrently } from '../src/domain/concurrency.ts';
-import { DB_FILE_NAME } from '../src/store/db.ts';
-import { FILES_IN_FLIGHT, filesFailure, writeStatementZip, type PendingStatement } from './build-files.ts';
+import { closeStore, openReadOnlyStore } from '../src/store/db.ts';
+import type { PendingStatement } from '../src/store/statements.ts';
+import { FILES_IN_FLIGHT, filesFailure, writeStatementZip } from './build-files.ts';
 import type { FilesThreadReply, FilesThreadRequest } from './files-thread.ts';
 
 const { config, replies } = workerData as { config: Config; replies: MessagePort };
-const db = new Database(path.join(config.dataDir, DB_FILE_NAME), { readonly: true, fileMustExist: true });
-db.pragma('busy_timeout = 60000');
+const db = openReadOnlyStore(config.dataDir, 60_000);
 
 // Statements sent by the main thread and not yet taken, and the writers waiting for one.
 const queue: PendingStatement[] = [];
@@ -32,7 +30,7 @@ async function writeOne(s: PendingStatement): Promise<void> {
   try {
     reply({ type: 'written', zip: await writeStatementZip(db, config, s, claimed) });
   } catch (err) {
-    reply({ type: 'failed', statementPk: s.statement_pk, reason: filesFailure(err) });
+    reply({ type: 'failed', statementPk: s.statementPk, reason: filesFailure(err) });
   }
 }
 
@@ -56,7 +54,7 @@ parentPort!.on('message', (m: FilesThreadRequest) => {
 
 // The thread ends once the main thread said the pass ends and every zip it was sent is written.
 void forEachConcurrently(nextStatement, FILES_IN_FLIGHT, writeOne).then(() => {
-  db.close();
+  closeStore(db);
   reply({ type: 'done' });
   replies.close();
   parentPort!.close();

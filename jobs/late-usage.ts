@@ -8,8 +8,8 @@ import type { BillingPeriod } from '../src/periods/periods.ts';
 import { RatingError } from '../src/rating/errors.ts';
 import { ratePeriod } from '../src/rating/rate-period.ts';
 import type { Adjustment, RatingPolicy, UsageRecord } from '../src/rating/types.ts';
-import { toRecord, type billingReader, type TenantRow } from '../src/store/billing.ts';
-import { cachedStatement, type Db } from '../src/store/db.ts';
+import { fixedPeriodsBefore, lateBookedUsage, type BillingTenant, type billingReader } from '../src/store/billing.ts';
+import type { Db } from '../src/store/db.ts';
 
 /** The reason of every adjustment line made from usage booked late. */
 export const LATE_USAGE_REASON = 'usage booked late';
@@ -30,36 +30,23 @@ function touches(r: UsageRecord, start: number, end: number): boolean {
 export function lateUsageAdjustments(
   db: Db,
   reader: ReturnType<typeof billingReader>,
-  tenant: TenantRow,
+  tenant: BillingTenant,
   billingMonth: string,
   timeZone: string,
   policy: RatingPolicy,
 ): Adjustment[] {
-  const rows = (month: string, op: '=' | '<'): UsageRecord[] =>
-    (
-      cachedStatement(
-        db,
-        `SELECT u.*, l.lplatform_id FROM usage_records u JOIN lplatforms l USING (lplatform_pk)
-      WHERE u.tenant_pk = ? AND u.booked_month IS NOT NULL AND u.booked_month ${op} ?`,
-      ).all(tenant.tenant_pk, month) as Record<string, string | number | null>[]
-    ).map(toRecord);
-  const booked = rows(billingMonth, '=');
+  const booked = lateBookedUsage(db, tenant.tenantPk, billingMonth, 'in');
   if (booked.length === 0) return [];
-  const earlier = rows(billingMonth, '<');
-  const months = db
-    .prepare(
-      `SELECT billing_month, period_start, period_end FROM statements
-    WHERE tenant_pk = ? AND status = 'fixed' AND billing_month < ? ORDER BY billing_month`,
-    )
-    .all(tenant.tenant_pk, billingMonth) as { billing_month: string; period_start: string; period_end: string }[];
+  const earlier = lateBookedUsage(db, tenant.tenantPk, billingMonth, 'before');
+  const months = fixedPeriodsBefore(db, tenant.tenantPk, billingMonth);
   const adjustments: Adjustment[] = [];
   const rated = new Set<string>();
   for (const m of months) {
     const period: BillingPeriod = {
-      billingMonth: m.billing_month,
-      start: Date.parse(m.period_start),
-      end: Date.parse(m.period_end),
-      cutoffDay: tenant.cutoff_day,
+      billingMonth: m.billingMonth,
+      start: Date.parse(m.periodStart),
+      end: Date.parse(m.periodEnd),
+      cutoffDay: tenant.cutoffDay,
     };
     const usage = booked.filter((r) => touches(r, period.start, period.end));
     if (usage.length === 0) continue;
@@ -79,18 +66,18 @@ export function lateUsageAdjustments(
       const delta = amount.minus(before.get(lplatformId) ?? ZERO);
       if (delta.isZero()) continue;
       adjustments.push({
-        id: `late:${m.billing_month}:${lplatformId}`,
+        id: `late:${m.billingMonth}:${lplatformId}`,
         lplatformId,
         amount: delta,
         reason: LATE_USAGE_REASON,
-        originalMonth: m.billing_month,
+        originalMonth: m.billingMonth,
       });
     }
   }
   const lost = booked.find((r) => !rated.has(r.recordId));
   if (lost)
     throw new RatingError(
-      `usage record ${lost.recordId} is booked in ${billingMonth} but lies in no finalized month of tenant ${tenant.tenant_name}`,
+      `usage record ${lost.recordId} is booked in ${billingMonth} but lies in no finalized month of tenant ${tenant.tenantName}`,
     );
   return adjustments;
 }

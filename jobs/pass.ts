@@ -8,21 +8,17 @@ import path from 'node:path';
 import { removeStaleTemps } from '../src/archive/zip.ts';
 import type { Config } from '../src/config.ts';
 import { byText } from '../src/domain/text.ts';
-import type { Logger } from '../src/log.ts';
 import { mailerUnusable, OUTBOX_DIR, type Mailer } from '../src/mail/transport.ts';
-import type { Db } from '../src/store/db.ts';
 import type { TakeOverReason } from '../src/store/lock.ts';
 import { buildFiles, pruneFiles, sortByStatement, type FilesSummary } from './build-files.ts';
 import { FilesThread } from './files-thread.ts';
 import { closeDue, type CloseSummary } from './close.ts';
+import type { JobContext } from './context.ts';
 import { sendDue, type DeliverySummary } from './deliver.ts';
 import { withLease, type HeldLease } from './with-lease.ts';
 
 /** How often the lease is renewed during the (synchronous) close. */
 const CLOSE_HEARTBEAT_MS = 5000;
-
-/** The steps of a pass, in order. */
-export type PassStage = 'close' | 'files' | 'send';
 
 /** What a pass did. */
 export interface PassResult {
@@ -39,19 +35,15 @@ export interface PassResult {
   interrupted: boolean;
 }
 
-/** Hooks of a pass: the clock, a shutdown check, progress and logs. */
-export interface PassHooks {
-  now?: () => Date;
-  /** Asked between tenants and between messages; true ends the pass after the message in flight. */
-  shouldStop?: () => boolean;
-  onProgress?: (stage: PassStage, done: number, total: number) => void;
-  log?: Logger;
+/** What a month-end pass is asked besides its context. */
+export interface PassOptions {
+  mailer: Mailer;
+  /** The instant the pass works as of: periods that ended by then are due. */
+  asOf: Date;
   /** Called between steps (renews the lease; throws when it was lost). */
   heartbeat?: () => void;
   /** True once the lease was found lost: no more tenants closed or messages claimed. */
   leaseLost?: () => boolean;
-  /** The statements a close finalizes before their files go to a second thread (default FILES_THREAD_FROM). */
-  filesThreadFrom?: number;
 }
 
 /** Whether a pass had anything to report as failed (exit code 1): a close, a file or a delivery that failed, or an unusable mail server. */
@@ -122,22 +114,6 @@ export function removeLeftTemps(config: Config): { removed: string[]; failed: { 
   return { removed, failed };
 }
 
-/** Hooks of the close and files steps. */
-export interface CloseAndFilesHooks {
-  now: () => Date;
-  shouldStop: () => boolean;
-  log?: Logger;
-  /** The statements a close finalizes before their files go to a second thread (default FILES_THREAD_FROM). */
-  filesThreadFrom?: number;
-  /** The thread's entry module (tests of a thread that fails). */
-  filesThreadEntry?: URL;
-  /** Told when the close is over (the files of its last statements may still be being written). */
-  onClosed?: (close: CloseSummary) => void;
-  onProgress?: (done: number, total: number) => void;
-  /** Told of the close's progress (periods done of those due). */
-  onCloseProgress?: (done: number, total: number) => void;
-}
-
 /**
  * The first two steps of a pass: close every due period, and write the files of every fixed
  * statement that has none. From the FILES_THREAD_FROM-th statement on, the zips of the statements
@@ -145,20 +121,18 @@ export interface CloseAndFilesHooks {
  * the files step then writes whatever is left (usually nothing). `threaded`: the zips the thread wrote.
  */
 export async function closeAndWriteFiles(
-  db: Db,
-  config: Config,
-  asOf: Date,
-  hooks: CloseAndFilesHooks,
+  ctx: JobContext,
+  options: {
+    asOf: Date;
+    /** Told when the close is over (the files of its last statements may still be being written). */
+    onClosed?: (close: CloseSummary) => void;
+  },
 ): Promise<{ close: CloseSummary; files: FilesSummary; threaded: number }> {
-  const thread = new FilesThread(db, config, hooks.now, {
-    ...(hooks.filesThreadFrom !== undefined ? { startFrom: hooks.filesThreadFrom } : {}),
-    ...(hooks.filesThreadEntry ? { entry: hooks.filesThreadEntry } : {}),
-    ...(hooks.log ? { log: hooks.log } : {}),
-  });
+  const thread = new FilesThread(ctx);
   let close: CloseSummary;
   try {
-    close = closeDue(db, config, asOf, hooks.now, hooks.shouldStop, (s) => thread.add(s), hooks.onCloseProgress);
-    hooks.onClosed?.(close);
+    close = closeDue(ctx, { asOf: options.asOf, onFinalized: (s) => thread.add(s) });
+    options.onClosed?.(close);
   } catch (err) {
     // A lost lease or a store that stays busy: the thread must not outlive the pass (nor keep the
     // process alive); what it wrote is not recorded, and the next pass writes it again.
@@ -167,11 +141,10 @@ export async function closeAndWriteFiles(
   }
   const threaded = await thread.finish();
   const done = threaded.written.length;
-  const rest = await buildFiles(db, config, hooks.now, {
-    shouldStop: hooks.shouldStop,
-    skip: thread.failedPks,
-    onProgress: (d, t) => hooks.onProgress?.(done + d, done + t),
-  });
+  const rest = await buildFiles(
+    { ...ctx, progress: (stage, d, t) => ctx.progress(stage, done + d, done + t) },
+    { skip: thread.failedPks },
+  );
   const files: FilesSummary = {
     written: [...threaded.written, ...rest.written],
     failed: [...threaded.failed, ...rest.failed],
@@ -181,93 +154,82 @@ export async function closeAndWriteFiles(
 }
 
 /** One month-end pass (the caller holds the month-end lease). */
-export async function monthEndPass(
-  db: Db,
-  config: Config,
-  mailer: Mailer,
-  asOf: Date,
-  hooks: PassHooks = {},
-): Promise<PassResult> {
-  const now = hooks.now ?? ((): Date => new Date());
-  const stop = (): boolean => hooks.shouldStop?.() === true || hooks.leaseLost?.() === true;
-  const log = hooks.log;
-  log?.info({ asOf: asOf.toISOString(), mail: mailer.target }, 'pass started');
+export async function monthEndPass(ctx: JobContext, options: PassOptions): Promise<PassResult> {
+  const { config, log } = ctx;
+  const { mailer, asOf } = options;
+  const stop = (): boolean => ctx.shouldStop() || options.leaseLost?.() === true;
+  log.info({ asOf: asOf.toISOString(), mail: mailer.target }, 'pass started');
   const temps = stop() ? { removed: [], failed: [] } : removeLeftTemps(config);
   if (temps.removed.length > 0)
-    log?.warn({ files: temps.removed }, 'removed the temporary files a killed pass left while writing');
+    log.warn({ files: temps.removed }, 'removed the temporary files a killed pass left while writing');
   for (const f of temps.failed)
-    log?.warn({ dir: f.dir, reason: f.reason }, 'cannot look for temporary files a killed pass left');
+    log.warn({ dir: f.dir, reason: f.reason }, 'cannot look for temporary files a killed pass left');
 
   // The close is synchronous: the lease's timer cannot run during it, so the lease is renewed
   // between tenants every few seconds (and a lost lease ends the pass there).
   let beat = Date.now();
   const stopOrBeat = (): boolean => {
     if (Date.now() - beat >= CLOSE_HEARTBEAT_MS) {
-      hooks.heartbeat?.();
+      options.heartbeat?.();
       beat = Date.now();
     }
     return stop();
   };
-  const { close, files } = await closeAndWriteFiles(db, config, asOf, {
-    now,
-    shouldStop: stopOrBeat,
-    ...(log ? { log } : {}),
-    ...(hooks.filesThreadFrom !== undefined ? { filesThreadFrom: hooks.filesThreadFrom } : {}),
-    onClosed: (c) => {
-      for (const x of c.closed)
-        log?.info(
-          {
-            tenant: x.tenant,
-            billingMonth: x.billingMonth,
-            total: x.total,
-            currency: x.currency,
-            recipients: x.recipients,
-          },
-          'statement finalized',
-        );
-      for (const f of c.failed)
-        log?.error({ tenant: f.tenant, billingMonth: f.billingMonth, reason: f.reason }, 'close failed');
-      hooks.heartbeat?.();
+  const { close, files } = await closeAndWriteFiles(
+    { ...ctx, shouldStop: stopOrBeat },
+    {
+      asOf,
+      onClosed: (c) => {
+        for (const x of c.closed)
+          log.info(
+            {
+              tenant: x.tenant,
+              billingMonth: x.billingMonth,
+              total: x.total,
+              currency: x.currency,
+              recipients: x.recipients,
+            },
+            'statement finalized',
+          );
+        for (const f of c.failed)
+          log.error({ tenant: f.tenant, billingMonth: f.billingMonth, reason: f.reason }, 'close failed');
+        options.heartbeat?.();
+      },
     },
-    onProgress: (d, t) => hooks.onProgress?.('files', d, t),
-    onCloseProgress: (d, t) => hooks.onProgress?.('close', d, t),
-  });
+  );
   for (const w of files.written)
-    log?.debug(
+    log.debug(
       { tenant: w.tenant, billingMonth: w.billingMonth, zip: w.zip, bytes: w.bytes },
       'statement files written',
     );
   for (const f of files.failed)
-    log?.error({ tenant: f.tenant, billingMonth: f.billingMonth, reason: f.reason }, 'statement files failed');
-  hooks.heartbeat?.();
+    log.error({ tenant: f.tenant, billingMonth: f.billingMonth, reason: f.reason }, 'statement files failed');
+  options.heartbeat?.();
 
-  const deliveries = await sendDue(db, config, mailer, {
-    now,
-    shouldStop: stop,
-    onProgress: (d, t) => hooks.onProgress?.('send', d, t),
+  const deliveries = await sendDue({ ...ctx, shouldStop: stop }, mailer, {
     onOutcome: (o) => {
       const fields = { delivery: o.deliveryPk, tenant: o.tenant, billingMonth: o.billingMonth, detail: o.detail };
-      if (o.status === 'sent') log?.debug(fields, 'delivery sent');
-      else if (o.status === 'retrying') log?.warn(fields, 'delivery will be retried');
-      else log?.error(fields, 'delivery failed');
+      if (o.status === 'sent') log.debug(fields, 'delivery sent');
+      else if (o.status === 'retrying') log.warn(fields, 'delivery will be retried');
+      else log.error(fields, 'delivery failed');
     },
   });
   if (deliveries.recovered > 0)
-    log?.warn({ recovered: deliveries.recovered }, 'deliveries of a stopped pass are sent again with their Message-ID');
+    log.warn({ recovered: deliveries.recovered }, 'deliveries of a stopped pass are sent again with their Message-ID');
   if (deliveries.deferred > 0 && deliveries.sent.length === 0) {
-    log?.error(
+    log.error(
       { deferred: deliveries.deferred, waiting: deliveries.retrying.length },
       'no mail delivered: the server deferred every mail it was given; they wait for their retry',
     );
   }
   if (deliveries.stopped !== null)
-    log?.error(
+    log.error(
       { reason: deliveries.stopped, notAttempted: deliveries.notAttempted },
       `sending stopped: ${mailerUnusable(mailer)}`,
     );
-  hooks.heartbeat?.();
+  options.heartbeat?.();
 
-  const pruned = stop() ? 0 : pruneFiles(db, config, asOf, now);
+  const pruned = stop() ? 0 : pruneFiles(ctx, asOf);
   const result: PassResult = {
     asOf: asOf.toISOString(),
     close,
@@ -281,17 +243,16 @@ export async function monthEndPass(
     interrupted: stop(),
   };
   for (const n of result.noRecipient)
-    log?.warn(
+    log.warn(
       { tenant: n.tenant, billingMonth: n.billingMonth },
       'no recipient: the statement is archived but not mailed (the tenant has no active contact)',
     );
-  log?.info(passCounts(result), 'pass finished');
+  log.info(passCounts(result), 'pass finished');
   return result;
 }
 
 /** Options of a pass under the month-end lease. */
-export interface LeasedPassOptions extends Omit<PassHooks, 'heartbeat' | 'leaseLost'> {
-  asOf: Date;
+export interface LeasedPassOptions extends Omit<PassOptions, 'heartbeat' | 'leaseLost'> {
   wait?: boolean;
   onWait?: (holder: string, until: string) => void;
   /** Told when the lease of a pass that did not finish is taken over, and why. */
@@ -301,26 +262,21 @@ export interface LeasedPassOptions extends Omit<PassHooks, 'heartbeat' | 'leaseL
 }
 
 /** A month-end pass under the month-end lease (DESIGN invariant 6), recorded in `runs`. */
-export async function leasedPass(
-  db: Db,
-  config: Config,
-  mailer: Mailer,
-  options: LeasedPassOptions,
-): Promise<PassResult> {
+export async function leasedPass(ctx: JobContext, options: LeasedPassOptions): Promise<PassResult> {
   return withLease(
-    db,
+    ctx,
     {
-      ttlMs: config.lockTtlSeconds * 1000,
+      ttlMs: ctx.config.lockTtlSeconds * 1000,
       asOf: options.asOf,
       wait: options.wait === true,
-      ...(options.onWait ? { onWait: options.onWait } : {}),
-      ...(options.onTakeOver ? { onTakeOver: options.onTakeOver } : {}),
-      ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+      onWait: options.onWait,
+      onTakeOver: options.onTakeOver,
     },
     async (held) => {
       options.onStart?.(held);
-      const result = await monthEndPass(db, config, mailer, options.asOf, {
-        ...options,
+      const result = await monthEndPass(ctx, {
+        mailer: options.mailer,
+        asOf: options.asOf,
         heartbeat: () => held.heartbeat(),
         leaseLost: () => held.lost,
       });

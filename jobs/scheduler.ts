@@ -5,7 +5,7 @@
  * runs one more pass after it (across processes, the month-end lease keeps them apart).
  */
 import cron from 'node-cron';
-import type { Logger } from '../src/log.ts';
+import type { JobContext } from './context.ts';
 
 /** Why a pass was started. */
 export type Trigger = 'start' | 'schedule' | 'retry';
@@ -21,8 +21,6 @@ export interface SchedulerOptions {
   timeZone: string;
   /** Runs one pass; its errors are logged, and the scheduler goes on. */
   runPass: (trigger: Trigger) => Promise<PassOutcome>;
-  now?: () => Date;
-  log?: Logger;
 }
 
 /** A running scheduler. */
@@ -46,10 +44,9 @@ const MIN_RETRY_DELAY_MS = 1000;
 /** setTimeout's largest delay; a later retry is re-armed when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Starts the scheduler: one pass now, then on every cron tick and retry time. */
-export function startScheduler(options: SchedulerOptions): Scheduler {
-  const now = options.now ?? ((): Date => new Date());
-  const log = options.log;
+/** Starts the scheduler (its clock and log from the context): one pass now, then on every cron tick and retry time. */
+export function startScheduler(ctx: Pick<JobContext, 'now' | 'log'>, options: SchedulerOptions): Scheduler {
+  const { now, log } = ctx;
   let running: Promise<void> | null = null;
   let queued: Trigger | null = null;
   let stopping = false;
@@ -77,18 +74,18 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     if (stopping) return;
     if (running !== null) {
       // Never two passes at once: one more pass after this one covers every trigger meanwhile.
-      if (queued === null) log?.info({ trigger: why }, 'a pass is running; another will follow it');
+      if (queued === null) log.info({ trigger: why }, 'a pass is running; another will follow it');
       queued ??= why;
       return;
     }
-    log?.info({ trigger: why }, 'pass triggered');
+    log.info({ trigger: why }, 'pass triggered');
     running = (async () => {
       try {
         const outcome = await options.runPass(why);
         armRetry(outcome.nextRetryAt);
       } catch (err) {
         // A pass that threw still leaves retries to make: try again after a while, not next night.
-        log?.error({ trigger: why, error: (err as Error).message }, 'pass failed; trying again later');
+        log.error({ trigger: why, error: (err as Error).message }, 'pass failed; trying again later');
         armRetry(new Date(now().getTime() + FAILED_PASS_RETRY_MS));
       } finally {
         passes += 1;
@@ -107,11 +104,11 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
   // node-cron's own messages (a missed tick while a long close held the event loop) go to our log, not to stdout.
   const cronLog = {
-    info: (m: string) => log?.debug({ source: 'node-cron' }, m),
-    warn: (m: string) => log?.warn({ source: 'node-cron' }, m),
+    info: (m: string) => log.debug({ source: 'node-cron' }, m),
+    warn: (m: string) => log.warn({ source: 'node-cron' }, m),
     error: (m: string | Error, err?: Error) =>
-      log?.error({ source: 'node-cron', error: err?.message }, String(m instanceof Error ? m.message : m)),
-    debug: (m: string | Error) => log?.debug({ source: 'node-cron' }, String(m instanceof Error ? m.message : m)),
+      log.error({ source: 'node-cron', error: err?.message }, String(m instanceof Error ? m.message : m)),
+    debug: (m: string | Error) => log.debug({ source: 'node-cron' }, String(m instanceof Error ? m.message : m)),
   };
   const task = cron.schedule(expressionOk(options.expression), () => trigger('schedule'), {
     timezone: options.timeZone,

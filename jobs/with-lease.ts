@@ -5,7 +5,7 @@
  * once when the holder was a process of this host that no longer exists (a pass killed outright).
  */
 import { UsageChargesError } from '../src/domain/errors.ts';
-import { WRITE_TRY_BLOCK_MS, withBusyTimeout, type Db } from '../src/store/db.ts';
+import { WRITE_TRY_BLOCK_MS, withBusyTimeout } from '../src/store/db.ts';
 import {
   acquireLease,
   finishRun,
@@ -17,6 +17,7 @@ import {
   type RunKind,
   type TakeOverReason,
 } from '../src/store/lock.ts';
+import type { JobContext } from './context.ts';
 
 /** The lease every month-end pass takes. */
 export const MONTH_END_LEASE = 'month-end';
@@ -63,12 +64,11 @@ export interface WithLeaseOptions {
    * `holder-gone` at once because it was a process of this host that no longer exists.
    */
   onTakeOver?: (previousOwner: string, because: TakeOverReason) => void;
-  /** With `wait`: asked while waiting; true gives up (a shutdown) with E_STOPPED. */
-  shouldStop?: () => boolean;
   /** What is recorded in `runs` (default `pass`). */
   kind?: RunKind;
   name?: string;
   owner?: string;
+  /** The lease's clock: the wall clock by default (never a job's test clock, which other processes do not share). */
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -80,12 +80,16 @@ export function leaseHeldMessage(holder: string, expiresAt: string): string {
   return `another usage-charges pass (owner ${holder}) holds the ${MONTH_END_LEASE} lease until ${expiresAt}; try again later or use --wait`;
 }
 
-/** Takes the lease, renews it while `pass` runs, records the pass in `runs`, and releases it. */
+/**
+ * Takes the lease, renews it while `pass` runs, records the pass in `runs`, and releases it. With
+ * `wait`, the context's `shouldStop` is asked while waiting; true gives up (a shutdown) with E_STOPPED.
+ */
 export async function withLease<T>(
-  db: Db,
+  ctx: Pick<JobContext, 'store' | 'shouldStop'>,
   options: WithLeaseOptions,
   pass: (held: HeldLease) => Promise<PassOutcome<T>>,
 ): Promise<T> {
+  const db = ctx.store;
   const name = options.name ?? MONTH_END_LEASE;
   const owner = options.owner ?? newOwnerId();
   const now = options.now ?? ((): Date => new Date());
@@ -99,7 +103,7 @@ export async function withLease<T>(
   let taken = acquireLease(db, name, owner, ttlMs, now());
   while (!taken.acquired) {
     if (!options.wait) throw new UsageChargesError('E_LOCKED', leaseHeldMessage(taken.holder, taken.expiresAt));
-    if (options.shouldStop?.()) throw new UsageChargesError('E_STOPPED', `stopped while waiting for the ${name} lease`);
+    if (ctx.shouldStop()) throw new UsageChargesError('E_STOPPED', `stopped while waiting for the ${name} lease`);
     if (now().getTime() - started >= waitLimitMs) {
       throw new UsageChargesError(
         'E_LOCKED',

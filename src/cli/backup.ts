@@ -3,14 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../domain/errors.ts';
+import { backupStore } from '../store/db.ts';
 import type { CliContext } from './context.ts';
 
 export function registerBackup(program: Command, ctx: CliContext): void {
   program
     .command('backup')
-    .description(
-      'copy the store to FILE while it is in use (SQLite online backup); FILE must not exist; readable by the owner only',
-    )
     .argument('<file>', 'the backup file to create')
     .action(async (file: string) => {
       const target = path.resolve(file);
@@ -21,7 +19,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       const db = ctx.db();
       const temp = `${target}.${process.pid}.partial`;
       try {
-        await db.backup(temp);
+        await backupStore(db, temp);
         fs.chmodSync(temp, 0o600);
         fs.renameSync(temp, target);
       } catch (err) {

@@ -10,7 +10,9 @@ import { ECL_FORMATS, buildEclFile, type EclFormat } from '../statements/ecl-fil
 import { safeFileName } from '../statements/ror-files.ts';
 import { localDate } from '../domain/calendar.ts';
 import { InputError } from '../domain/errors.ts';
+import { tenantExists } from '../store/billing.ts';
 import type { CliContext } from './context.ts';
+import { verbJobContext } from './job-context.ts';
 import { parseAsOf, writeOutput } from './options.ts';
 import { shown } from './output.ts';
 
@@ -20,9 +22,6 @@ export const ESTIMATE_FORMATS = ['ror', ...ECL_FORMATS] as const;
 export function registerEstimate(program: Command, ctx: CliContext): void {
   program
     .command('estimate')
-    .description(
-      "rate a tenant's open period with its usage up to the end of the previous day and write its statement files, status estimated; stores and sends nothing",
-    )
     .requiredOption('--tenant <name>', 'the tenant')
     .option(
       '--as-of <instant>',
@@ -45,10 +44,9 @@ export function registerEstimate(program: Command, ctx: CliContext): void {
         );
       }
       const config = ctx.config();
-      const db = ctx.db();
-      if (db.prepare('SELECT 1 FROM tenants WHERE tenant_name = ?').get(opts.tenant) === undefined)
+      if (!tenantExists(ctx.db(), opts.tenant))
         throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
-      const result = estimate(db, config, opts.tenant, asOf);
+      const result = estimate(verbJobContext(ctx), { tenant: opts.tenant, asOf });
       if (!result.ok) throw new InputError(`estimate: ${result.reason}`);
       const { view, period, usedUntil } = result;
       let zip: { name: string; bytes: Buffer };

@@ -8,7 +8,9 @@ import type { Command } from 'commander';
 import { monthStatements } from '../../jobs/export.ts';
 import { InputError } from '../domain/errors.ts';
 import { ECL_FORMATS, buildEclFile, type EclFormat } from '../statements/ecl-files.ts';
+import { tenantExists } from '../store/billing.ts';
 import type { CliContext } from './context.ts';
+import { verbJobContext } from './job-context.ts';
 import { CSV_ENCODINGS, type CsvEncoding } from '../statements/csv.ts';
 import type { StatementView } from '../statements/view.ts';
 
@@ -27,9 +29,6 @@ import { parseMonth, writeOutput } from './options.ts';
 export function registerExport(program: Command, ctx: CliContext): void {
   program
     .command('export')
-    .description(
-      "write a billing month's statements in an ECL format: fixed for a finalized month, otherwise rated afresh as estimated; stores nothing",
-    )
     .requiredOption('--format <format>', `${ECL_FORMATS.join(', ')}`)
     .requiredOption('--month <YYYY-MM>', 'the billing month')
     .option('--tenant <name>', 'only this tenant (default: every tenant with a statement for the month, in name order)')
@@ -45,15 +44,10 @@ export function registerExport(program: Command, ctx: CliContext): void {
       const month = parseMonth(opts.month);
       if (opts.encoding !== undefined && !(CSV_ENCODINGS as readonly string[]).includes(opts.encoding))
         throw new InputError(`--encoding: "${opts.encoding}" must be ${CSV_ENCODINGS.join(', ')}`);
-      const config = ctx.config();
-      const db = ctx.db();
-      if (
-        opts.tenant !== undefined &&
-        db.prepare('SELECT 1 FROM tenants WHERE tenant_name = ?').get(opts.tenant) === undefined
-      ) {
+      if (opts.tenant !== undefined && !tenantExists(ctx.db(), opts.tenant)) {
         throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
       }
-      const { views, skipped } = monthStatements(db, config, month, opts.tenant ?? null);
+      const { views, skipped } = monthStatements(verbJobContext(ctx), { month, tenant: opts.tenant ?? null });
       if (opts.tenant !== undefined && views.length === 0)
         throw new InputError(
           `--tenant: tenant "${opts.tenant}" has no statement for ${month} (${skipped[0]?.reason ?? 'none'})`,

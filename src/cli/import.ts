@@ -21,9 +21,6 @@ export function describeImport(r: ImportResult): string {
 export function registerImport(program: Command, ctx: CliContext): void {
   program
     .command('import')
-    .description(
-      'import a CSV file (UTF-8, or cp932 with --encoding cp932; header line); every row is checked and the file is imported whole or not at all',
-    )
     .argument('<kind>', `what the file holds: ${IMPORT_KIND_NAMES.join(', ')}`)
     .argument('<file>', 'the CSV file')
     .option(

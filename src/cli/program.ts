@@ -68,7 +68,7 @@ const VERBS: readonly Verb[] = [
     name: 'retry',
     description:
       'put failed deliveries back in the queue (attempts counted afresh, same Message-ID); the next pass (`usage-charges run`) sends them',
-    define: async () => (await import('./resend.ts')).registerResend,
+    define: async () => (await import('./resend.ts')).registerRetry,
   },
   {
     name: 'estimate',
@@ -141,11 +141,8 @@ export async function buildProgram(ctx: CliContext, argv: readonly string[] | 'a
   const wanted = argv === 'all' ? null : verbOf(argv);
   for (const verb of VERBS) {
     if (wanted !== null && verb.name !== wanted) continue;
-    if (!program.commands.some((c) => c.name() === verb.name)) (await verb.define())(program, ctx);
-  }
-  for (const command of program.commands) {
-    const verb = VERBS.find((v) => v.name === command.name());
-    if (verb) command.description(verb.description);
+    (await verb.define())(program, ctx);
+    program.commands.at(-1)!.description(verb.description);
   }
   // The other verbs, for the help's list and the suggestions after a mistyped verb; never run.
   for (const verb of VERBS) {

@@ -3,15 +3,15 @@
  * nothing when the stream is not a terminal (a pipe, a log file, the service).
  */
 import cliProgress from 'cli-progress';
-import type { PassStage } from '../../jobs/pass.ts';
+import type { JobStage } from '../../jobs/context.ts';
 
-const LABELS: Record<PassStage, string> = { close: 'closing', files: 'writing files', send: 'sending mails' };
+const LABELS: Record<JobStage, string> = { close: 'closing', files: 'writing files', send: 'sending mails' };
 /** What each step counts. */
-const UNITS: Record<PassStage, string> = { close: 'statements', files: 'files', send: 'mails' };
+const UNITS: Record<JobStage, string> = { close: 'statements', files: 'files', send: 'mails' };
 
 /** Progress reporting of a pass: `update` per step, `stop` at the end. */
 export interface Progress {
-  update(stage: PassStage, done: number, total: number): void;
+  update(stage: JobStage, done: number, total: number): void;
   stop(): void;
 }
 
@@ -19,7 +19,7 @@ export interface Progress {
 export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!stream.isTTY) return { update: () => undefined, stop: () => undefined };
   let bar: cliProgress.SingleBar | null = null;
-  let current: PassStage | null = null;
+  let current: JobStage | null = null;
   const stop = (): void => {
     bar?.stop();
     bar = null;

@@ -6,8 +6,10 @@ import type { Command } from 'commander';
 import { leasedPass, monthEndPass } from '../../jobs/pass.ts';
 import { mailSettingWarnings } from '../config.ts';
 import { createMailer } from '../mail/transport.ts';
-import { DB_FILE_NAME, openStore } from '../store/db.ts';
+import { backupStore, DB_FILE_NAME, openStore, setBusyTimeout } from '../store/db.ts';
+import { jobContext, type JobStage } from '../../jobs/context.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
+import { verbJobContext } from './job-context.ts';
 import { parseAsOf } from './options.ts';
 import { printPass, type PassVerdict } from './pass-report.ts';
 import { deliveryBacklog } from '../store/summary.ts';
@@ -18,10 +20,6 @@ import { activeFaultHooks, testClock } from '../testing/faults.ts';
 export function registerRun(program: Command, ctx: CliContext): void {
   program
     .command('run')
-    .description(
-      'one month-end pass: finalize every period whose cut-off day has ended (oldest first), write its statement files, ' +
-        'send every mail that is due (new statements and retries); one pass at a time (the month-end lease)',
-    )
     .option('--as-of <instant>', 'ISO 8601 instant with zone (default: now): periods that ended by then are due')
     .option(
       '--wait',
@@ -42,7 +40,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       if (opts.dryRun === true) ctx.createsStore = false;
       const db = ctx.db();
       // A pass's writes wait out an import (the result of a message already sent must be recorded).
-      db.pragma(`busy_timeout = ${PASS_BUSY_TIMEOUT_MS}`);
+      setBusyTimeout(db, PASS_BUSY_TIMEOUT_MS);
       const log = ctx.logger();
       const out = ctx.output.out;
       const progress = progressBar(ctx.output.progress);
@@ -51,22 +49,21 @@ export function registerRun(program: Command, ctx: CliContext): void {
         if (v === 'failed') ctx.failed = true;
         if (v === 'deferred') ctx.nothingDelivered = true;
       };
-      const onProgress = (stage: Parameters<typeof progress.update>[0], done: number, total: number): void =>
-        progress.update(stage, done, total);
+      const onProgress = (stage: JobStage, done: number, total: number): void => progress.update(stage, done, total);
 
       if (opts.dryRun) {
         // The same pass, on a snapshot of the store: what it would close, write and send, without
         // touching the store, the archive or the mail server.
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'usage-charges-dry-run-'));
-        await db.backup(path.join(dir, DB_FILE_NAME));
+        await backupStore(db, path.join(dir, DB_FILE_NAME));
         const copy = openStore(dir);
         const dryConfig = { ...config, dataDir: dir, smtpUrl: null };
         const mailer = createMailer(dryConfig);
         try {
-          const result = await monthEndPass(copy, dryConfig, mailer, asOf, {
-            log: log.child({ dryRun: true }),
-            onProgress,
-          });
+          const result = await monthEndPass(
+            jobContext(copy, dryConfig, { log: log.child({ dryRun: true }), progress: onProgress }),
+            { mailer, asOf },
+          );
           progress.stop();
           verdict(
             printPass(ctx.output, result, {
@@ -96,13 +93,16 @@ export function registerRun(program: Command, ctx: CliContext): void {
       // SIGINT/SIGTERM: finish the message in flight, record it, release the lease, stop.
       const stop = onStopSignals((signal) => log.warn({ signal }, 'stop requested: finishing the message in flight'));
       try {
-        const result = await leasedPass(db, config, mailer, {
+        const jobs = verbJobContext(ctx, {
+          log,
+          now: clock ?? undefined,
+          progress: onProgress,
+          shouldStop: () => stop.requested,
+        });
+        const result = await leasedPass(jobs, {
+          mailer,
           asOf,
           wait: opts.wait === true,
-          log,
-          ...(clock ? { now: clock } : {}),
-          onProgress,
-          shouldStop: () => stop.requested,
           onWait: (holder, until) =>
             out(`waiting for another usage-charges pass (owner ${holder}, lease until ${until}) to finish`),
           onTakeOver: (previous, because) =>

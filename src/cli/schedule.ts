@@ -8,96 +8,87 @@ import { mailSettingWarnings } from '../config.ts';
 import { createMailer } from '../mail/transport.ts';
 import { nextAttemptAt } from '../store/outbox.ts';
 import { deliveryBacklog } from '../store/summary.ts';
+import { setBusyTimeout } from '../store/db.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
+import { verbJobContext } from './job-context.ts';
 import { printPass } from './pass-report.ts';
 import { onStopSignals } from './signals.ts';
 
 export function registerSchedule(program: Command, ctx: CliContext): void {
-  program
-    .command('schedule')
-    .description(
-      'run as a service: one pass now (catching up on missed nights), then every night on CRON_SCHEDULE in CRON_TZ, ' +
-        'and again when a delivery retry is due; SIGINT/SIGTERM finish the message in flight and exit 0',
-    )
-    .action(async () => {
-      const config = ctx.config();
-      const db = ctx.db();
-      // A pass's writes wait out an import (the result of a message already sent must be recorded).
-      db.pragma(`busy_timeout = ${PASS_BUSY_TIMEOUT_MS}`);
-      const log = ctx.logger();
-      for (const warning of mailSettingWarnings(config)) ctx.output.err(`warning: ${warning}`);
-      const mailer = createMailer(config);
-      let outages = 0;
-      const stop = onStopSignals((signal) => log.info({ signal }, 'stop requested: finishing the message in flight'));
-      let scheduler: Scheduler | undefined;
-      let announced = false;
-      const announce = (): void => {
-        if (announced || scheduler === undefined) return;
-        announced = true;
-        ctx.output.out(
-          `usage-charges is running: the next pass is at ${scheduler.nextRun()?.toISOString() ?? 'never'} (CRON_SCHEDULE "${config.cronSchedule}" in ${config.cronTimeZone}); stop it with Ctrl-C or SIGTERM`,
-        );
-      };
-      try {
-        scheduler = startScheduler({
-          expression: config.cronSchedule,
-          timeZone: config.cronTimeZone,
-          log,
-          runPass: async (trigger) => {
-            let stopped: boolean;
-            try {
-              const result = await leasedPass(db, config, mailer, {
-                asOf: new Date(),
-                wait: true,
-                log,
-                shouldStop: () => stop.requested,
+  program.command('schedule').action(async () => {
+    const config = ctx.config();
+    const db = ctx.db();
+    // A pass's writes wait out an import (the result of a message already sent must be recorded).
+    setBusyTimeout(db, PASS_BUSY_TIMEOUT_MS);
+    const log = ctx.logger();
+    for (const warning of mailSettingWarnings(config)) ctx.output.err(`warning: ${warning}`);
+    const mailer = createMailer(config);
+    let outages = 0;
+    const stop = onStopSignals((signal) => log.info({ signal }, 'stop requested: finishing the message in flight'));
+    const jobs = verbJobContext(ctx, { log, shouldStop: () => stop.requested });
+    let scheduler: Scheduler | undefined;
+    let announced = false;
+    const announce = (): void => {
+      if (announced || scheduler === undefined) return;
+      announced = true;
+      ctx.output.out(
+        `usage-charges is running: the next pass is at ${scheduler.nextRun()?.toISOString() ?? 'never'} (CRON_SCHEDULE "${config.cronSchedule}" in ${config.cronTimeZone}); stop it with Ctrl-C or SIGTERM`,
+      );
+    };
+    try {
+      scheduler = startScheduler(jobs, {
+        expression: config.cronSchedule,
+        timeZone: config.cronTimeZone,
+        runPass: async (trigger) => {
+          let stopped: boolean;
+          try {
+            const result = await leasedPass(jobs, { mailer, asOf: new Date(), wait: true });
+            stopped = result.deliveries.stopped !== null;
+            const d = result.deliveries;
+            // A retry pass that changed nothing says nothing; one whose mails were all deferred again says so.
+            if (
+              trigger !== 'retry' ||
+              d.sent.length + d.failed.length + d.deferred > 0 ||
+              result.close.closed.length > 0 ||
+              stopped
+            ) {
+              printPass(ctx.output, result, {
+                dataDir: config.dataDir,
+                mailer,
+                label: trigger === 'start' ? 'catch-up pass' : trigger === 'retry' ? 'retry pass' : 'scheduled pass',
+                backlog: deliveryBacklog(db),
               });
-              stopped = result.deliveries.stopped !== null;
-              const d = result.deliveries;
-              // A retry pass that changed nothing says nothing; one whose mails were all deferred again says so.
-              if (
-                trigger !== 'retry' ||
-                d.sent.length + d.failed.length + d.deferred > 0 ||
-                result.close.closed.length > 0 ||
-                stopped
-              ) {
-                printPass(ctx.output, result, {
-                  dataDir: config.dataDir,
-                  mailer,
-                  label: trigger === 'start' ? 'catch-up pass' : trigger === 'retry' ? 'retry pass' : 'scheduled pass',
-                  backlog: deliveryBacklog(db),
-                });
-              }
-            } catch (err) {
-              if (err instanceof UsageChargesError && err.code === 'E_STOPPED') return { nextRetryAt: null };
-              // The pass could not run (another held the lease too long, a busy store): try again later.
-              stopped = true;
-              log.error({ trigger, error: (err as Error).message }, 'pass failed; trying again later');
-              ctx.output.err(`pass failed: ${(err as Error).message}`);
-            } finally {
-              // The service's first line about itself comes after the catch-up pass's report.
-              if (trigger === 'start') announce();
             }
-            // A mail server that cannot be used is tried again after a growing wait (MAIL_RETRY_BASE_SECONDS
-            // doubling, at most 6 hours), not at every due delivery's time.
-            outages = stopped ? outages + 1 : 0;
-            const now = new Date();
-            if (stopped)
-              return {
-                nextRetryAt: new Date(
-                  now.getTime() + Math.max(1000, retryDelayMs(config.mail.retryBaseSeconds, outages)),
-                ),
-              };
-            const next = nextAttemptAt(db, now.toISOString());
-            return { nextRetryAt: next === null ? null : new Date(next) };
-          },
-        });
-        await stop.whenRequested;
-        await scheduler.stop();
-        ctx.output.out('usage-charges stopped');
-      } finally {
-        stop.dispose();
-        mailer.close();
-      }
-    });
+          } catch (err) {
+            if (err instanceof UsageChargesError && err.code === 'E_STOPPED') return { nextRetryAt: null };
+            // The pass could not run (another held the lease too long, a busy store): try again later.
+            stopped = true;
+            log.error({ trigger, error: (err as Error).message }, 'pass failed; trying again later');
+            ctx.output.err(`pass failed: ${(err as Error).message}`);
+          } finally {
+            // The service's first line about itself comes after the catch-up pass's report.
+            if (trigger === 'start') announce();
+          }
+          // A mail server that cannot be used is tried again after a growing wait (MAIL_RETRY_BASE_SECONDS
+          // doubling, at most 6 hours), not at every due delivery's time.
+          outages = stopped ? outages + 1 : 0;
+          const now = new Date();
+          if (stopped)
+            return {
+              nextRetryAt: new Date(
+                now.getTime() + Math.max(1000, retryDelayMs(config.mail.retryBaseSeconds, outages)),
+              ),
+            };
+          const next = nextAttemptAt(db, now.toISOString());
+          return { nextRetryAt: next === null ? null : new Date(next) };
+        },
+      });
+      await stop.whenRequested;
+      await scheduler.stop();
+      ctx.output.out('usage-charges stopped');
+    } finally {
+      stop.dispose();
+      mailer.close();
+    }
+  });
 }

@@ -1,6 +1,7 @@
 /** `usage-charges seed-demo [--as-of ISO] [--if-empty]`: loads the demo cloud through the import path. */
 import type { Command } from 'commander';
 import { seedDemo } from '../ingest/demo.ts';
+import { hasTenants } from '../store/billing.ts';
 import type { CliContext } from './context.ts';
 import { describeImport } from './import.ts';
 import { parseAsOf } from './options.ts';
@@ -8,16 +9,13 @@ import { parseAsOf } from './options.ts';
 export function registerSeedDemo(program: Command, ctx: CliContext): void {
   program
     .command('seed-demo')
-    .description(
-      'load the demo tenants, contacts, L-Platforms, catalog, usage and coupons, with usage in the month before --as-of',
-    )
     .option('--as-of <instant>', 'ISO 8601 instant with zone (default: now); the usage falls in the month before it')
     .option('--if-empty', 'do nothing when the store already holds tenants')
     .action(async (opts: { asOf?: string; ifEmpty?: boolean }) => {
       const asOf = parseAsOf(opts.asOf);
       const config = ctx.config();
       const db = ctx.db();
-      if (opts.ifEmpty && db.prepare('SELECT 1 FROM tenants LIMIT 1').get() !== undefined) {
+      if (opts.ifEmpty && hasTenants(db)) {
         ctx.output.out('seed-demo: the store already holds tenants; nothing loaded');
         return;
       }

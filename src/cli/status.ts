@@ -16,6 +16,7 @@ import {
   type MonthMailState,
   type MonthState,
 } from '../store/summary.ts';
+import { tenantExists } from '../store/billing.ts';
 import { DB_FILE_NAME } from '../store/db.ts';
 import { listRuns } from '../store/lock.ts';
 import type { CliContext } from './context.ts';
@@ -25,7 +26,6 @@ import { shown, table } from './output.ts';
 export function registerStatus(program: Command, ctx: CliContext): void {
   program
     .command('status')
-    .description('show what the store holds: counts of every record kind and the tenants')
     .option('--tenants <n>', 'list at most this many tenants', '50')
     .option('--json', 'print the summary as JSON')
     .option('--month <YYYY-MM>', 'list every tenant with its statement of that billing month')
@@ -203,7 +203,6 @@ function printMonth(ctx: CliContext, month: string, json: boolean): void {
 export function registerHistory(program: Command, ctx: CliContext): void {
   program
     .command('history')
-    .description("show a tenant's statements, newest first (24 months by default)")
     .requiredOption('--tenant <name>', 'the tenant')
     .option('--months <n>', 'how many months', '24')
     .option('--json', 'print them as JSON')
@@ -211,8 +210,7 @@ export function registerHistory(program: Command, ctx: CliContext): void {
       if (!/^\d{1,4}$/.test(opts.months) || Number(opts.months) < 1)
         throw new InputError(`--months: "${opts.months}" must be a whole number from 1`);
       const db = ctx.db();
-      if (db.prepare('SELECT 1 FROM tenants WHERE tenant_name = ?').get(opts.tenant) === undefined)
-        throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
+      if (!tenantExists(db, opts.tenant)) throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
       const rows = tenantHistory(db, opts.tenant, Number(opts.months));
       const tz = ctx.config().billingTimeZone;
       if (opts.json) {

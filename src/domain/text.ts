@@ -38,3 +38,21 @@ function escapeChar(ch: string): string {
   const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
   return named[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }
+
+/** C0 and C1 controls, DEL, and the Unicode line and paragraph separators. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const BREAKS_A_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * A stored or received text (a tenant name, an address, a server reply, a reason) as the report
+ * shows it: as it is, or as a JSON string (every control character escaped as in JSON) when it
+ * holds one, so that no value can end a report line or forge another one.
+ */
+export function shown(text: string): string {
+  if (!BREAKS_A_LINE.test(text)) return text;
+  // JSON.stringify escapes C0 controls only; DEL, C1 and U+2028/2029 are escaped here the same way.
+  return JSON.stringify(text).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}

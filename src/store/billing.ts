@@ -16,29 +16,29 @@ import { cachedStatement, type Db } from './db.ts';
 import type { CsvEncoding } from '../statements/csv.ts';
 import { recordAudit } from './audit.ts';
 
-/** A tenant row as the close reads it. */
-export interface TenantRow {
-  tenant_pk: number;
-  tenant_name: string;
-  display_name: string;
-  cutoff_day: number;
-  pending_cutoff_day: number | null;
+/** A tenant as the close, the estimate and the export rate it. */
+export interface BillingTenant {
+  tenantPk: number;
+  tenantName: string;
+  displayName: string;
+  cutoffDay: number;
+  pendingCutoffDay: number | null;
   locale: Locale;
   currency: Currency;
-  deleted_at: string | null;
-  created_at: string;
+  deletedAt: string | null;
+  createdAt: string;
   /** The tenant's own encoding for its statement files (the tenants file's `csv_encoding`), or null. */
-  csv_encoding: CsvEncoding | null;
+  csvEncoding: CsvEncoding | null;
 }
 
 const ms = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
 
-/** The tenant facts a statement shows, from its row. */
-export function statementTenant(t: TenantRow): StatementView['tenant'] {
+/** The tenant facts a statement shows. */
+export function statementTenant(t: BillingTenant): StatementView['tenant'] {
   return {
-    name: t.tenant_name,
-    displayName: t.display_name,
-    deletedAt: ms(t.deleted_at),
+    name: t.tenantName,
+    displayName: t.displayName,
+    deletedAt: ms(t.deletedAt),
     locale: t.locale,
     currency: t.currency,
   };
@@ -54,7 +54,17 @@ export function loadSchedules(db: Db): (TenantSchedule & { tenantPk: number })[]
       (SELECT period_end FROM statements s WHERE s.tenant_pk = t.tenant_pk AND s.status = 'fixed' ORDER BY billing_month DESC LIMIT 1) AS last_end
     FROM tenants t ORDER BY t.tenant_name`,
     )
-    .all() as (TenantRow & { first_usage: string | null; last_month: string | null; last_end: string | null })[];
+    .all() as {
+    tenant_pk: number;
+    tenant_name: string;
+    cutoff_day: number;
+    pending_cutoff_day: number | null;
+    deleted_at: string | null;
+    created_at: string;
+    first_usage: string | null;
+    last_month: string | null;
+    last_end: string | null;
+  }[];
   return rows.map((r) => ({
     tenantPk: r.tenant_pk,
     tenantName: r.tenant_name,
@@ -112,7 +122,7 @@ function toVersion(r: Record<string, string | number | null>): CatalogVersion {
 }
 
 /** A usage row as a rating record. */
-export function toRecord(u: Record<string, string | number | null>): UsageRecord {
+function toRecord(u: Record<string, string | number | null>): UsageRecord {
   return {
     recordId: String(u.record_id),
     lplatformId: String(u.lplatform_id),
@@ -135,7 +145,12 @@ export function toRecord(u: Record<string, string | number | null>): UsageRecord
 
 /** The prepared reads of a close, made once per run. */
 export function billingReader(db: Db) {
-  const tenant = db.prepare('SELECT * FROM tenants WHERE tenant_name = ?');
+  const tenant = db.prepare(
+    `SELECT tenant_pk AS tenantPk, tenant_name AS tenantName, display_name AS displayName, cutoff_day AS cutoffDay,
+      pending_cutoff_day AS pendingCutoffDay, locale, currency, deleted_at AS deletedAt, created_at AS createdAt,
+      csv_encoding AS csvEncoding
+    FROM tenants WHERE tenant_name = ?`,
+  );
   const catalog = db.prepare('SELECT * FROM catalog_products WHERE currency = ?');
   const lplatforms = db.prepare(
     'SELECT lplatform_id, lplatform_name, returned_at, region FROM lplatforms WHERE tenant_pk = ? ORDER BY lplatform_id',
@@ -145,9 +160,9 @@ export function billingReader(db: Db) {
   const coupons = db.prepare('SELECT * FROM coupons WHERE tenant_pk = ?');
   const catalogCache = new Map<string, CatalogVersion[]>();
   return {
-    tenant: (name: string): TenantRow => tenant.get(name) as TenantRow,
+    tenant: (name: string): BillingTenant => tenant.get(name) as BillingTenant,
     /** The rating input of one tenant's period. */
-    ratingInput(t: TenantRow, period: BillingPeriod, timeZone: string, policy: RatingPolicy): RatingInput {
+    ratingInput(t: BillingTenant, period: BillingPeriod, timeZone: string, policy: RatingPolicy): RatingInput {
       let versions = catalogCache.get(t.currency);
       if (!versions) {
         versions = (catalog.all(t.currency) as Record<string, string | number | null>[]).map(toVersion);
@@ -156,12 +171,12 @@ export function billingReader(db: Db) {
       const start = new Date(period.start).toISOString();
       const end = new Date(period.end).toISOString();
       return {
-        tenantName: t.tenant_name,
+        tenantName: t.tenantName,
         currency: t.currency,
         period: { start: period.start, end: period.end, billingMonth: period.billingMonth, timeZone },
         catalog: versions,
-        usage: (usage.all(t.tenant_pk, end, start) as Record<string, string | number | null>[]).map(toRecord),
-        coupons: (coupons.all(t.tenant_pk) as Record<string, string | number | null>[]).map((c): Coupon => ({
+        usage: (usage.all(t.tenantPk, end, start) as Record<string, string | number | null>[]).map(toRecord),
+        coupons: (coupons.all(t.tenantPk) as Record<string, string | number | null>[]).map((c): Coupon => ({
           code: String(c.coupon_code),
           registeredAt: Date.parse(String(c.registered_at)),
           discountType: c.discount_type as Coupon['discountType'],
@@ -171,7 +186,7 @@ export function billingReader(db: Db) {
         })),
         adjustments: [],
         lplatforms: (
-          lplatforms.all(t.tenant_pk) as {
+          lplatforms.all(t.tenantPk) as {
             lplatform_id: string;
             lplatform_name: string;
             returned_at: string | null;
@@ -189,13 +204,13 @@ export function billingReader(db: Db) {
  * `fixed`. Returns its key, or null (and writes nothing) when the month is already fixed. A pending cut-off
  * day takes effect now, after this closing.
  */
-export function finalizeStatement(db: Db, t: TenantRow, view: StatementView, now: string): number | null {
+export function finalizeStatement(db: Db, t: BillingTenant, view: StatementView, now: string): number | null {
   const { summary, lines } = summarize(view);
   const period = view.tree.period;
   const existing = cachedStatement(
     db,
     'SELECT statement_pk, status FROM statements WHERE tenant_pk = ? AND billing_month = ?',
-  ).get(t.tenant_pk, period.billingMonth) as { statement_pk: number; status: string } | undefined;
+  ).get(t.tenantPk, period.billingMonth) as { statement_pk: number; status: string } | undefined;
   if (existing?.status === 'fixed') return null;
   let pk: number;
   if (existing) {
@@ -218,7 +233,7 @@ export function finalizeStatement(db: Db, t: TenantRow, view: StatementView, now
         `INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
       VALUES (?, ?, ?, ?, 'estimated', ?, ?, ?)`,
       ).run(
-        t.tenant_pk,
+        t.tenantPk,
         period.billingMonth,
         new Date(period.start).toISOString(),
         new Date(period.end).toISOString(),
@@ -262,13 +277,13 @@ export function finalizeStatement(db: Db, t: TenantRow, view: StatementView, now
     now,
     pk,
   );
-  if (t.pending_cutoff_day !== null) {
+  if (t.pendingCutoffDay !== null) {
     cachedStatement(
       db,
       'UPDATE tenants SET cutoff_day = pending_cutoff_day, pending_cutoff_day = NULL, pending_cutoff_requested_at = NULL, updated_at = ? WHERE tenant_pk = ?',
-    ).run(now, t.tenant_pk);
+    ).run(now, t.tenantPk);
   }
-  recordAudit(db, now, 'close', t.tenant_name, {
+  recordAudit(db, now, 'close', t.tenantName, {
     billingMonth: period.billingMonth,
     total: summary.total,
     lines: lines.length,
@@ -277,14 +292,14 @@ export function finalizeStatement(db: Db, t: TenantRow, view: StatementView, now
 }
 
 /** Records why a period could not be closed; it stays open and is retried on the next run. */
-export function recordCloseFailure(db: Db, t: TenantRow, period: BillingPeriod, reason: string, now: string): void {
+export function recordCloseFailure(db: Db, t: BillingTenant, period: BillingPeriod, reason: string, now: string): void {
   db.prepare(
     `INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, last_error, attempts, created_at, updated_at)
     VALUES (?, ?, ?, ?, 'estimated', ?, ?, 1, ?, ?)
     ON CONFLICT (tenant_pk, billing_month) DO UPDATE SET last_error = excluded.last_error, attempts = attempts + 1, updated_at = excluded.updated_at
     WHERE status <> 'fixed'`,
   ).run(
-    t.tenant_pk,
+    t.tenantPk,
     period.billingMonth,
     new Date(period.start).toISOString(),
     new Date(period.end).toISOString(),
@@ -293,7 +308,7 @@ export function recordCloseFailure(db: Db, t: TenantRow, period: BillingPeriod, 
     now,
     now,
   );
-  recordAudit(db, now, 'close-failed', t.tenant_name, { billingMonth: period.billingMonth, reason });
+  recordAudit(db, now, 'close-failed', t.tenantName, { billingMonth: period.billingMonth, reason });
 }
 
 /** The frozen summary of a fixed statement (tenant, period, totals) without its lines. */
@@ -321,4 +336,39 @@ export function loadStatementView(db: Db, statementPk: number): StatementView {
     .pluck()
     .get(statementPk) as string | undefined;
   return replaced === undefined ? view : { ...view, files: JSON.parse(replaced) as StatementFileOptions };
+}
+
+/** Whether a tenant of that name (exactly) is stored. */
+export function tenantExists(db: Db, tenantName: string): boolean {
+  return cachedStatement(db, 'SELECT 1 FROM tenants WHERE tenant_name = ?').get(tenantName) !== undefined;
+}
+
+/** Whether the store holds any tenant. */
+export function hasTenants(db: Db): boolean {
+  return cachedStatement(db, 'SELECT 1 FROM tenants LIMIT 1').get() !== undefined;
+}
+
+/**
+ * The usage records of a tenant booked late (`import usage --as-adjustment`) into `billingMonth`
+ * (`in`) or into an earlier month (`before`), as rating records.
+ */
+export function lateBookedUsage(db: Db, tenantPk: number, billingMonth: string, which: 'in' | 'before'): UsageRecord[] {
+  const sql = `SELECT u.*, l.lplatform_id FROM usage_records u JOIN lplatforms l USING (lplatform_pk)
+      WHERE u.tenant_pk = ? AND u.booked_month IS NOT NULL AND u.booked_month ${which === 'in' ? '=' : '<'} ?`;
+  return (cachedStatement(db, sql).all(tenantPk, billingMonth) as Record<string, string | number | null>[]).map(
+    toRecord,
+  );
+}
+
+/** The finalized months of a tenant before `billingMonth`, oldest first, with their periods. */
+export function fixedPeriodsBefore(
+  db: Db,
+  tenantPk: number,
+  billingMonth: string,
+): { billingMonth: string; periodStart: string; periodEnd: string }[] {
+  return cachedStatement(
+    db,
+    `SELECT billing_month AS billingMonth, period_start AS periodStart, period_end AS periodEnd FROM statements
+    WHERE tenant_pk = ? AND status = 'fixed' AND billing_month < ? ORDER BY billing_month`,
+  ).all(tenantPk, billingMonth) as { billingMonth: string; periodStart: string; periodEnd: string }[];
 }

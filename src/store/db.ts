@@ -56,8 +56,6 @@ export const DB_FILE_NAME = 'usage-charges.sqlite';
 export interface OpenOptions {
   /** Apply migrations up to this version only (tests of the upgrade path). */
   targetVersion?: number;
-  /** Milliseconds to wait on a lock held by another process before failing. */
-  busyTimeoutMs?: number;
   /**
    * Create the data dir and the store when there is none (the default); false: a data dir without
    * a store is a ConfigError saying so, and nothing is created.
@@ -117,7 +115,7 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Db {
     throw cannotOpen(dataDir, err);
   }
   try {
-    db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+    db.pragma('busy_timeout = 5000');
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
@@ -130,6 +128,21 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Db {
     throw cannotOpen(dataDir, err);
   }
   return db;
+}
+
+/**
+ * Opens the store in `dataDir` read-only (a second thread's own connection), waiting up to
+ * `busyTimeoutMs` for another connection's lock. The store must exist; no migration is applied.
+ */
+export function openReadOnlyStore(dataDir: string, busyTimeoutMs: number): Db {
+  const db = new Database(path.join(dataDir, DB_FILE_NAME), { readonly: true, fileMustExist: true });
+  setBusyTimeout(db, busyTimeoutMs);
+  return db;
+}
+
+/** Closes a connection to the store. */
+export function closeStore(db: Db): void {
+  db.close();
 }
 
 /** An error of opening the store, naming DATA_DIR when SQLite cannot open or write its file. */
@@ -179,6 +192,16 @@ export function migrate(db: Db, target: number = latestVersion, list: readonly M
     if (ran) done.push(m.version);
   }
   return done;
+}
+
+/** Copies the store to `file` while it is in use (SQLite's online backup). */
+export async function backupStore(db: Db, file: string): Promise<void> {
+  await db.backup(file);
+}
+
+/** Sets how long this connection waits for another process's lock before a statement fails. */
+export function setBusyTimeout(db: Db, ms: number): void {
+  db.pragma(`busy_timeout = ${Math.trunc(ms)}`);
 }
 
 /** Runs `fn` with the connection's busy timeout set to `ms`, then puts the connection's own back. */

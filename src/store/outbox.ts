@@ -295,3 +295,21 @@ export function requeueFailed(db: Db, deliveryPks: readonly number[], now: strin
   for (const pk of deliveryPks) n += requeue.run(now, pk).changes;
   return n;
 }
+
+/** Whether a mail of a statement was sent, or is being sent. */
+export function hasSentMail(db: Db, statementPk: number): boolean {
+  return (
+    cachedStatement(db, "SELECT 1 FROM deliveries WHERE statement_pk = ? AND status IN ('sending', 'sent')").get(
+      statementPk,
+    ) !== undefined
+  );
+}
+
+/** The active contacts of a tenant (by name), in address order: the recipients of a resend. */
+export function activeRecipients(db: Db, tenantName: string): { contactPk: number; email: string }[] {
+  return cachedStatement(
+    db,
+    `SELECT c.contact_pk AS contactPk, c.email FROM contacts c JOIN tenants t USING (tenant_pk)
+    WHERE t.tenant_name = ? AND c.active = 1 ORDER BY c.email`,
+  ).all(tenantName) as { contactPk: number; email: string }[];
+}

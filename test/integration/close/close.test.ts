@@ -6,11 +6,12 @@
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeDue, findDue, type CloseSummary } from '../../../jobs/close.ts';
+import { jobContext } from '../../../jobs/context.ts';
 import { loadConfig, type Config } from '../../../src/config.ts';
 import { IMPORT_KINDS, importFile, type ImportKindName } from '../../../src/ingest/index.ts';
 import type { AnyImportKind } from '../../../src/ingest/import-kind.ts';
 import { ratePeriod } from '../../../src/rating/rate-period.ts';
-import { ratingPolicy } from '../../../src/rating/settings.ts';
+import { ratingPolicy } from '../../../jobs/rating-policy.ts';
 import type { ChargeTree } from '../../../src/rating/types.ts';
 import { billingReader, finalizeStatement, loadStatementView } from '../../../src/store/billing.ts';
 import type { Db } from '../../../src/store/db.ts';
@@ -102,7 +103,7 @@ afterEach(() => store.close());
 
 /** Runs the close as of `asOf`, its clock fixed one hour later. */
 function close(asOf: string, now = new Date(Date.parse(asOf) + 3_600_000).toISOString()): CloseSummary {
-  return closeDue(db, config, new Date(asOf), () => new Date(now));
+  return closeDue(jobContext(db, config, { now: () => new Date(now) }), { asOf: new Date(asOf) });
 }
 const closedList = (s: CloseSummary) => s.closed.map((c) => `${c.tenant} ${c.billingMonth} ${c.total}`);
 
@@ -150,7 +151,7 @@ function rateAgain(s: StatementRow): ChargeTree {
     billingMonth: s.billing_month,
     start: Date.parse(s.period_start),
     end: Date.parse(s.period_end),
-    cutoffDay: t.cutoff_day,
+    cutoffDay: t.cutoffDay,
   };
   return ratePeriod(reader.ratingInput(t, period, config.billingTimeZone, ratingPolicy(config)));
 }
@@ -204,7 +205,7 @@ describe('close: exactly once', () => {
     const tree = rateAgain(s);
     const t = billingReader(db).tenant('bravo');
     const view: StatementView = {
-      tenant: { name: 'bravo', displayName: t.display_name, deletedAt: null, locale: t.locale, currency: t.currency },
+      tenant: { name: 'bravo', displayName: t.displayName, deletedAt: null, locale: t.locale, currency: t.currency },
       status: 'fixed',
       madeAt: Date.parse('2026-11-03T00:00:00Z'),
       tree,
@@ -562,7 +563,9 @@ describe('close: in the billing time zone', () => {
       ),
     );
     expect(findDue(db, tokyo, new Date('2026-10-31T14:59:59.999Z')).filter((d) => d.tenantName === 'echo')).toEqual([]);
-    closeDue(db, tokyo, new Date('2026-12-01T00:00:00Z'), () => new Date('2026-12-01T00:00:00Z'));
+    closeDue(jobContext(db, tokyo, { now: () => new Date('2026-12-01T00:00:00Z') }), {
+      asOf: new Date('2026-12-01T00:00:00Z'),
+    });
     const echo = statements('echo');
     expect(echo.map((s) => [s.billing_month, s.period_start, s.period_end, s.total])).toEqual([
       ['2026-10', '2026-09-30T15:00:00.000Z', '2026-10-31T15:00:00.000Z', '1'],

@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeDue } from '../../../jobs/close.ts';
+import { jobContext } from '../../../jobs/context.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { IMPORT_KINDS, importFile, type ImportKindName } from '../../../src/ingest/index.ts';
 import type { AnyImportKind } from '../../../src/ingest/import-kind.ts';
@@ -162,7 +163,7 @@ describe('a statement stuck without files has a remedy', () => {
   it('a frozen name its frozen encoding cannot hold: set-file-encoding changes the encoding (audited), the next pass writes and mails it', async () => {
     // Finalized as an older version did, without checking its files; its frozen display name has a
     // character cp932 cannot hold.
-    closeDue(db, loadConfig({ env, cwd: store.dir }), new Date(AS_OF));
+    closeDue(jobContext(db, loadConfig({ env, cwd: store.dir })), { asOf: new Date(AS_OF) });
     const summary = JSON.parse(
       db
         .prepare(

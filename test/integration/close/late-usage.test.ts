@@ -7,6 +7,7 @@
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeDue } from '../../../jobs/close.ts';
+import { jobContext } from '../../../jobs/context.ts';
 import { estimate } from '../../../jobs/estimate.ts';
 import { loadConfig, type Config } from '../../../src/config.ts';
 import { InputError } from '../../../src/domain/errors.ts';
@@ -73,7 +74,9 @@ beforeEach(async () => {
       'a-oct,alpha,A1,vm-a1,web,virtual_server,VM-1,operating,2026-10-20T00:00:00Z,2026-10-20T10:00:00Z,',
     ),
   ); // 10 h x 1.2 = 12
-  const october = closeDue(db, config, new Date('2026-11-02T00:00:00Z'), () => new Date('2026-11-02T01:00:00Z'));
+  const october = closeDue(jobContext(db, config, { now: () => new Date('2026-11-02T01:00:00Z') }), {
+    asOf: new Date('2026-11-02T00:00:00Z'),
+  });
   expect(october.closed.map((c) => `${c.billingMonth} ${c.total}`)).toEqual(['2026-10 12']);
 });
 afterEach(() => store.close());
@@ -122,7 +125,9 @@ describe('import usage --as-adjustment', () => {
   it('closing 2026-11 adds one adjustment line with the October amount; October is unchanged', async () => {
     const october = statementOf('2026-10');
     await importUsage(db, LATE, true);
-    const november = closeDue(db, config, new Date('2026-12-02T00:00:00Z'), () => new Date('2026-12-02T01:00:00Z'));
+    const november = closeDue(jobContext(db, config, { now: () => new Date('2026-12-02T01:00:00Z') }), {
+      asOf: new Date('2026-12-02T00:00:00Z'),
+    });
     expect(november).toEqual({
       closed: [{ tenant: 'alpha', billingMonth: '2026-11', total: '512', currency: 'JPY', recipients: 0 }],
       failed: [],
@@ -144,14 +149,16 @@ describe('import usage --as-adjustment', () => {
     expect(s.row.total).toBe('512');
     expect(statementOf('2026-10')).toEqual(october);
     // A third close finalizes nothing, and the booked records are never charged again.
-    const december = closeDue(db, config, new Date('2027-01-02T00:00:00Z'), () => new Date('2027-01-02T01:00:00Z'));
+    const december = closeDue(jobContext(db, config, { now: () => new Date('2027-01-02T01:00:00Z') }), {
+      asOf: new Date('2027-01-02T00:00:00Z'),
+    });
     expect(december.closed.map((c) => `${c.billingMonth} ${c.total}`)).toEqual(['2026-12 0']);
   });
 
   it('an estimate of the open month shows the booked usage and stores nothing', async () => {
     await importUsage(db, LATE, true);
     const before = snapshot(db);
-    const result = estimate(db, config, 'alpha', new Date('2026-11-20T12:00:00Z'));
+    const result = estimate(jobContext(db, config), { tenant: 'alpha', asOf: new Date('2026-11-20T12:00:00Z') });
     if (!result.ok) throw new Error(result.reason);
     expect(result.view.status).toBe('estimated');
     expect(result.period.billingMonth).toBe('2026-11');
@@ -213,11 +220,15 @@ describe('late usage is priced with the rest of its month', () => {
       csv(USAGE_HEADER, `${id},alpha,A1,${id},${id},cic,CIC-1G,deployed,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,`);
     // The first link arrives late: booked in November; alone in October it is the free link.
     expect(await importUsage(db, link('cic-1'), true)).toMatchObject({ inserted: 1 });
-    const november = closeDue(db, config, new Date('2026-12-02T00:00:00Z'), () => new Date('2026-12-02T01:00:00Z'));
+    const november = closeDue(jobContext(db, config, { now: () => new Date('2026-12-02T01:00:00Z') }), {
+      asOf: new Date('2026-12-02T00:00:00Z'),
+    });
     expect(november.closed.map((c) => `${c.billingMonth} ${c.total}`)).toEqual(['2026-11 0']);
     // The second link arrives later still: booked in December, it is October's second link: 54000.
     expect(await importUsage(db, link('cic-2'), true)).toMatchObject({ inserted: 1 });
-    const december = closeDue(db, config, new Date('2027-01-02T00:00:00Z'), () => new Date('2027-01-02T01:00:00Z'));
+    const december = closeDue(jobContext(db, config, { now: () => new Date('2027-01-02T01:00:00Z') }), {
+      asOf: new Date('2027-01-02T00:00:00Z'),
+    });
     expect(december.closed.map((c) => `${c.billingMonth} ${c.total}`)).toEqual(['2026-12 54000']);
     const notes = db
       .prepare(

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { leasedPass, monthEndPass, passCounts, passFailed } from '../../../jobs/pass.ts';
+import { jobContext } from '../../../jobs/context.ts';
 import { MONTH_END_LEASE } from '../../../jobs/with-lease.ts';
 import { UsageChargesError } from '../../../src/domain/errors.ts';
 import { openStore } from '../../../src/store/db.ts';
@@ -25,7 +26,10 @@ describe('the month-end pass', () => {
   it('closes, archives and mails the demo month in one pass; the next pass has nothing to do', async () => {
     const server = await smtpServer();
     const w = await demoWorld({ SMTP_URL: server.url });
-    const first = await monthEndPass(w.db, w.config, w.mailer, AS_OF, { now: () => SEND_AT });
+    const first = await monthEndPass(jobContext(w.db, w.config, { now: () => SEND_AT }), {
+      mailer: w.mailer,
+      asOf: AS_OF,
+    });
     expect(passFailed(first)).toBe(false);
     expect(first.noRecipient).toEqual([{ tenant: 'TNT00005', billingMonth: '2026-10' }]);
     expect(passCounts(first)).toMatchObject({
@@ -45,7 +49,10 @@ describe('the month-end pass', () => {
     expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
     expect(deliveries(w.db).every((d) => d.status === 'sent')).toBe(true);
 
-    const second = await monthEndPass(w.db, w.config, w.mailer, AS_OF, { now: () => later(SEND_AT, 3600) });
+    const second = await monthEndPass(jobContext(w.db, w.config, { now: () => later(SEND_AT, 3600) }), {
+      mailer: w.mailer,
+      asOf: AS_OF,
+    });
     expect(passCounts(second)).toMatchObject({ closed: 0, filesWritten: 0, sent: 0, noRecipient: 0, stopped: null });
     expect(server.messages).toHaveLength(5);
   });
@@ -56,11 +63,17 @@ describe('the month-end pass', () => {
       rejectReply: { code: 421, message: '4.3.2 service not available' },
     });
     const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1', MAIL_RETRY_BASE_SECONDS: '0' });
-    const first = await leasedPass(w.db, w.config, w.mailer, { asOf: AS_OF, now: () => SEND_AT });
+    const first = await leasedPass(jobContext(w.db, w.config, { now: () => SEND_AT }), {
+      mailer: w.mailer,
+      asOf: AS_OF,
+    });
     expect(passFailed(first)).toBe(true);
     expect(first.deliveries.stopped).toBe('421 4.3.2 service not available (the server refuses the session)');
     expect(first.close.closed).toHaveLength(5);
-    const second = await leasedPass(w.db, w.config, w.mailer, { asOf: AS_OF, now: () => later(SEND_AT, 60) });
+    const second = await leasedPass(jobContext(w.db, w.config, { now: () => later(SEND_AT, 60) }), {
+      mailer: w.mailer,
+      asOf: AS_OF,
+    });
     expect(passFailed(second)).toBe(false);
     expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
     expect(w.db.prepare('SELECT status FROM runs ORDER BY run_pk').pluck().all()).toEqual(['failed', 'ok']);
@@ -76,11 +89,17 @@ describe('two passes at once', () => {
     // A second process: its own connection to the same store.
     const other = openStore(w.dir);
     try {
-      const firstPass = leasedPass(w.db, w.config, w.mailer, { asOf: AS_OF, now: () => SEND_AT });
+      const firstPass = leasedPass(jobContext(w.db, w.config, { now: () => SEND_AT }), {
+        mailer: w.mailer,
+        asOf: AS_OF,
+      });
       await sending;
       expect(deliveries(w.db).some((d) => d.status === 'sending')).toBe(true);
 
-      const refused = await leasedPass(other, w.config, w.mailer, { asOf: AS_OF, now: () => SEND_AT }).then(
+      const refused = await leasedPass(jobContext(other, w.config, { now: () => SEND_AT }), {
+        mailer: w.mailer,
+        asOf: AS_OF,
+      }).then(
         () => null,
         (err: unknown) => err,
       );
@@ -88,9 +107,9 @@ describe('two passes at once', () => {
       expect((refused as UsageChargesError).code).toBe('E_LOCKED');
 
       let waited = false;
-      const waitingPass = leasedPass(other, w.config, w.mailer, {
+      const waitingPass = leasedPass(jobContext(other, w.config, { now: () => SEND_AT }), {
+        mailer: w.mailer,
         asOf: AS_OF,
-        now: () => SEND_AT,
         wait: true,
         onWait: () => (waited = true),
       });
@@ -133,9 +152,9 @@ describe('a pass that loses its lease', () => {
           new Date(Date.now() + 10_000),
         );
       };
-      const outcome = await leasedPass(w.db, config, w.mailer, {
+      const outcome = await leasedPass(jobContext(w.db, config, { now: () => SEND_AT }), {
+        mailer: w.mailer,
         asOf: AS_OF,
-        now: () => SEND_AT,
         onStart: (held) => (owner = held.owner),
       }).then(
         () => null,

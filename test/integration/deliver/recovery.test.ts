@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sendDue } from '../../../jobs/deliver.ts';
+import { jobContext } from '../../../jobs/context.ts';
 import type { Mailer } from '../../../src/mail/transport.ts';
 import { claimDelivery, recoverInterrupted } from '../../../src/store/outbox.ts';
 import {
@@ -75,7 +76,7 @@ describe('a pass that stopped mid-send', () => {
       verify: () => w.mailer.verify(),
       close: () => undefined,
     };
-    void sendDue(w.db, w.config, dying, { now: () => SEND_AT, only: [victim.delivery_pk] });
+    void sendDue(jobContext(w.db, w.config, { now: () => SEND_AT }), dying, { only: [victim.delivery_pk] });
     await serverAccepted;
     expect(deliveryTo(w.db, victim.recipient)).toMatchObject({ status: 'sending', attempts: 1 });
     expect(server.messages).toHaveLength(1);

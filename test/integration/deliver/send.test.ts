@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { closeDue } from '../../../jobs/close.ts';
+import { jobContext } from '../../../jobs/context.ts';
 import { importText, csv } from '../../helpers/store.ts';
 import {
   ALL_RECIPIENTS,
@@ -119,7 +120,7 @@ describe('the outbox rows are made with the statement', () => {
   it('exist as pending right after the close, stamped with the finalize instant, before any file or send', async () => {
     const server = await smtpServer();
     const w = await demoWorld({ SMTP_URL: server.url });
-    closeDue(w.db, w.config, AS_OF, () => CLOSED_AT);
+    closeDue(jobContext(w.db, w.config, { now: () => CLOSED_AT }), { asOf: AS_OF });
     const rows = deliveries(w.db);
     const expected = Object.entries(DEMO_RECIPIENTS).flatMap(([tenant, rs]) =>
       rs.map((r) => [tenant, r, 'statement', 'pending', 0, null, null, null]),
@@ -162,7 +163,7 @@ describe('the outbox rows are made with the statement', () => {
     w.db
       .exec(`CREATE TRIGGER test_refuse_delivery BEFORE INSERT ON deliveries WHEN NEW.recipient = 'finance@globex.example.sg'
       BEGIN SELECT RAISE(ABORT, 'simulated failure writing the outbox'); END`);
-    const first = closeDue(w.db, w.config, AS_OF, () => CLOSED_AT);
+    const first = closeDue(jobContext(w.db, w.config, { now: () => CLOSED_AT }), { asOf: AS_OF });
     expect(first.failed.map((f) => [f.tenant, f.billingMonth])).toEqual([['TNT00004', '2026-10']]);
     expect(first.failed[0]!.reason).toContain('simulated failure writing the outbox');
     expect(first.closed.map((c) => c.tenant).sort()).toEqual(['TNT00001', 'TNT00003', 'TNT00005', 'manual-tenant']);
@@ -184,7 +185,7 @@ describe('the outbox rows are made with the statement', () => {
     expect(deliveries(w.db).filter((d) => d.tenant_name === 'TNT00004')).toEqual([]);
 
     w.db.exec('DROP TRIGGER test_refuse_delivery');
-    const second = closeDue(w.db, w.config, AS_OF, () => CLOSED_AT);
+    const second = closeDue(jobContext(w.db, w.config, { now: () => CLOSED_AT }), { asOf: AS_OF });
     expect(second.closed.map((c) => [c.tenant, c.recipients])).toEqual([['TNT00004', 1]]);
     expect(tnt4()).toEqual(['fixed']);
     expect(
@@ -288,7 +289,12 @@ describe('the due deliveries are read a page at a time', () => {
         .pluck()
         .all() as string[];
       const progress: [number, number][] = [];
-      const summary = await send(w, SEND_AT, { pageSize, onProgress: (done, total) => progress.push([done, total]) });
+      const summary = await send(
+        w,
+        SEND_AT,
+        { pageSize },
+        { progress: (_stage, done, total) => progress.push([done, total]) },
+      );
       expect(summary.failed).toEqual([]);
       expect(summary.sent.map((s) => s.recipient)).toEqual(order);
       expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach } from 'vitest';
 import { buildFiles } from '../../../jobs/build-files.ts';
 import { closeDue, type CloseSummary } from '../../../jobs/close.ts';
+import { jobContext, type JobContextParts } from '../../../jobs/context.ts';
 import { sendDue, type DeliverOptions, type DeliverySummary } from '../../../jobs/deliver.ts';
 import { loadConfig, type Config } from '../../../src/config.ts';
 import { seedDemo } from '../../../src/ingest/demo.ts';
@@ -96,8 +97,8 @@ export async function demoWorld(env: Record<string, string> = {}): Promise<World
 
 /** The close and the file build of the demo month, as the month-end pass runs them. */
 export async function closeAndBuild(w: World): Promise<CloseSummary> {
-  const close = closeDue(w.db, w.config, AS_OF, () => CLOSED_AT);
-  const files = await buildFiles(w.db, w.config, () => CLOSED_AT);
+  const close = closeDue(jobContext(w.db, w.config, { now: () => CLOSED_AT }), { asOf: AS_OF });
+  const files = await buildFiles(jobContext(w.db, w.config, { now: () => CLOSED_AT }));
   if (files.failed.length > 0) throw new Error(`files failed: ${JSON.stringify(files.failed)}`);
   return close;
 }
@@ -116,13 +117,14 @@ export async function closedWorld(
   return { server, w, close };
 }
 
-/** A send step with its clock fixed at `at`. */
+/** A send step with its clock fixed at `at` (`parts`: the rest of its job context). */
 export function send(
   w: World,
   at: Date = SEND_AT,
-  options: Omit<DeliverOptions, 'now'> = {},
+  options: DeliverOptions = {},
+  parts: Omit<JobContextParts, 'now'> = {},
 ): Promise<DeliverySummary> {
-  return sendDue(w.db, w.config, w.mailer, { ...options, now: () => at });
+  return sendDue(jobContext(w.db, w.config, { ...parts, now: () => at }), w.mailer, options);
 }
 
 /** `at` plus whole seconds. */

@@ -6,6 +6,7 @@ import yauzl from 'yauzl';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildFiles, pruneFiles, zipOf } from '../../../jobs/build-files.ts';
 import { closeDue } from '../../../jobs/close.ts';
+import { jobContext } from '../../../jobs/context.ts';
 import { loadConfig, type Config } from '../../../src/config.ts';
 import { seedDemo } from '../../../src/ingest/demo.ts';
 import type { ChargeLine } from '../../../src/rating/types.ts';
@@ -27,7 +28,7 @@ beforeEach(async () => {
     AS_OF,
     'UTC',
   );
-  closeDue(store.db, config, AS_OF, NOW);
+  closeDue(jobContext(store.db, config, { now: NOW }), { asOf: AS_OF });
 });
 afterEach(() => store.close());
 
@@ -71,7 +72,7 @@ function frozenAsBefore(view: StatementView): StatementView {
 
 describe('statement files', () => {
   it('writes one zip per fixed statement, records its SHA-256, and writes nothing twice', async () => {
-    const first = await buildFiles(store.db, config, NOW);
+    const first = await buildFiles(jobContext(store.db, config, { now: NOW }));
     expect(first.failed).toEqual([]);
     expect(first.written.map((w) => w.zip).sort()).toEqual([
       'statements/202610/202610_TNT00001_20261028.zip',
@@ -91,11 +92,11 @@ describe('statement files', () => {
       expect(bytes.length).toBe(r.bytes);
       expect(fs.statSync(path.join(store.dir, r.zip_path)).mode & 0o777).toBe(0o600);
     }
-    expect((await buildFiles(store.db, config, NOW)).written).toEqual([]);
+    expect((await buildFiles(jobContext(store.db, config, { now: NOW }))).written).toEqual([]);
   });
 
   it('the zip holds the list file and one detail file per L-Platform, sorted', async () => {
-    await buildFiles(store.db, config, NOW);
+    await buildFiles(jobContext(store.db, config, { now: NOW }));
     expect(await entries(path.join(store.dir, 'statements/202610/202610_TNT00001_20261028.zip'))).toEqual([
       '202610_TNT00001-LPlatform01.csv',
       '202610_TNT00001-LPlatform02.csv',
@@ -104,7 +105,7 @@ describe('statement files', () => {
   });
 
   it('a rebuild from the frozen lines is the same bytes', async () => {
-    await buildFiles(store.db, config, NOW);
+    await buildFiles(jobContext(store.db, config, { now: NOW }));
     const rows = store.db.prepare('SELECT statement_pk, sha256 FROM statement_files').all() as {
       statement_pk: number;
       sha256: string;
@@ -129,18 +130,18 @@ describe('statement files', () => {
   });
 
   it('prunes zips older than the retention, keeping the statements', async () => {
-    await buildFiles(store.db, config, NOW);
-    expect(pruneFiles(store.db, config, new Date('2028-10-15T00:00:00Z'))).toBe(0);
-    expect(pruneFiles(store.db, config, new Date('2028-11-15T00:00:00Z'))).toBe(5);
+    await buildFiles(jobContext(store.db, config, { now: NOW }));
+    expect(pruneFiles(jobContext(store.db, config), new Date('2028-10-15T00:00:00Z'))).toBe(0);
+    expect(pruneFiles(jobContext(store.db, config), new Date('2028-11-15T00:00:00Z'))).toBe(5);
     expect(fs.readdirSync(path.join(store.dir, 'statements/202610'))).toEqual([]);
     expect(store.db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get()).toBe(5);
     // A pruned zip stays pruned: the next runs neither write it again nor prune it twice.
-    expect((await buildFiles(store.db, config, NOW)).written).toEqual([]);
-    expect(pruneFiles(store.db, config, new Date('2028-11-15T00:00:00Z'))).toBe(0);
+    expect((await buildFiles(jobContext(store.db, config, { now: NOW }))).written).toEqual([]);
+    expect(pruneFiles(jobContext(store.db, config), new Date('2028-11-15T00:00:00Z'))).toBe(0);
   });
 
   it('never writes over the archived zip of another statement', async () => {
-    await buildFiles(store.db, config, NOW);
+    await buildFiles(jobContext(store.db, config, { now: NOW }));
     // Pretend another statement's file record holds the path TNT00005's zip would take.
     store.db
       .prepare("UPDATE statement_files SET zip_path = 'statements/202610/x.zip' WHERE zip_path LIKE '%TNT00005%'")
@@ -155,7 +156,7 @@ describe('statement files', () => {
         "UPDATE statement_files SET zip_path = 'statements/202610/202610_TNT00005.zip' WHERE zip_path LIKE '%TNT00004%'",
       )
       .run();
-    const r = await buildFiles(store.db, config, NOW);
+    const r = await buildFiles(jobContext(store.db, config, { now: NOW }));
     expect(r.written).toEqual([]);
     expect(r.failed.map((f) => f.reason)).toEqual([
       "statements/202610/202610_TNT00005.zip already holds another statement's files",

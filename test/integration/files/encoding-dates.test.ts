@@ -10,6 +10,7 @@ import iconv from 'iconv-lite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildFiles, zipOf } from '../../../jobs/build-files.ts';
 import { closeDue } from '../../../jobs/close.ts';
+import { jobContext } from '../../../jobs/context.ts';
 import { loadConfig, type Config } from '../../../src/config.ts';
 import { IMPORT_KINDS, importFile, type ImportKindName } from '../../../src/ingest/index.ts';
 import type { AnyImportKind } from '../../../src/ingest/import-kind.ts';
@@ -105,8 +106,8 @@ const listOf = (zip: Buffer): Buffer => readZip(zip).find((e) => /^202610_[A-Z0-
 
 describe('per-tenant encodings, frozen with the statement', () => {
   it("ja: cp932; otherwise UTF-8 with a BOM; a tenant's own csv_encoding wins; the columns and rows are the same text", async () => {
-    closeDue(db, config, AS_OF, () => FINALIZED);
-    const { written, failed } = await buildFiles(db, config, () => FINALIZED);
+    closeDue(jobContext(db, config, { now: () => FINALIZED }), { asOf: AS_OF });
+    const { written, failed } = await buildFiles(jobContext(db, config, { now: () => FINALIZED }));
     expect(failed).toEqual([]);
     const zips = Object.fromEntries(written.map((w) => [w.tenant, fs.readFileSync(path.join(store.dir, w.zip))]));
     const ja = listOf(zips.JA!);
@@ -139,7 +140,7 @@ describe('per-tenant encodings, frozen with the statement', () => {
 
   it('CSV_ENCODING, when not auto, is the encoding of tenants without their own', async () => {
     config = loadConfig({ env: { ...env, CSV_ENCODING: 'utf8' }, cwd: store.dir });
-    closeDue(db, config, AS_OF, () => FINALIZED);
+    closeDue(jobContext(db, config, { now: () => FINALIZED }), { asOf: AS_OF });
     const encodings = db
       .prepare(
         "SELECT t.tenant_name, json_extract(s.summary, '$.files.encoding') AS e FROM statements s JOIN tenants t USING (tenant_pk) ORDER BY t.tenant_name",
@@ -193,8 +194,8 @@ describe('per-tenant encodings, frozen with the statement', () => {
 
 describe('zip entry dates', () => {
   it('the finalization time as wall time in BILLING_TZ (layout 2), UTC wall time for a statement frozen before layouts (layout 1)', async () => {
-    closeDue(db, config, AS_OF, () => FINALIZED);
-    const { written } = await buildFiles(db, config, () => FINALIZED);
+    closeDue(jobContext(db, config, { now: () => FINALIZED }), { asOf: AS_OF });
+    const { written } = await buildFiles(jobContext(db, config, { now: () => FINALIZED }));
     const zip = fs.readFileSync(path.join(store.dir, written[0]!.zip));
     for (const e of readZip(zip)) expect(e.name).toMatch(/\.csv$/);
     expect(entryTime(zip)).toBe('2026-11-03 09:05:42');

@@ -14,6 +14,7 @@ import { loadConfig, type Config } from '../../../src/config.ts';
 import { seedDemo } from '../../../src/ingest/demo.ts';
 import { loadStatementView } from '../../../src/store/billing.ts';
 import { tempStore } from '../../helpers/store.ts';
+import { jobContext, type JobContext } from '../../../jobs/context.ts';
 
 let store: ReturnType<typeof tempStore>;
 let config: Config;
@@ -32,6 +33,17 @@ beforeEach(async () => {
   );
 });
 afterEach(() => store.close());
+
+/** A job context over the test store: `filesThreadFrom` and `filesThreadEntry` are its files-thread knobs. */
+function testJobs(parts: {
+  now: () => Date;
+  shouldStop: () => boolean;
+  filesThreadFrom?: number;
+  filesThreadEntry?: URL;
+}): JobContext {
+  const { filesThreadFrom, filesThreadEntry, ...rest } = parts;
+  return jobContext(store.db, config, { ...rest, faults: { filesThreadFrom, filesThreadEntry } });
+}
 
 /**
  * Every recorded zip has the name of the archived fixture and the bytes the files step builds from
@@ -52,11 +64,14 @@ function expectFixtureZips(): void {
 
 describe('statement files on a second thread', () => {
   it('writes and records every zip from the thread, the same bytes as the files step', async () => {
-    const r = await closeAndWriteFiles(store.db, config, AS_OF, {
-      now: NOW,
-      shouldStop: () => false,
-      filesThreadFrom: 1,
-    });
+    const r = await closeAndWriteFiles(
+      testJobs({
+        now: NOW,
+        shouldStop: () => false,
+        filesThreadFrom: 1,
+      }),
+      { asOf: AS_OF },
+    );
     expect(r.close.closed).toHaveLength(5);
     expect(r.threaded).toBe(5);
     expect(r.files.failed).toEqual([]);
@@ -73,12 +88,15 @@ describe('statement files on a second thread', () => {
   });
 
   it('a thread that dies at start: the files step writes every zip', async () => {
-    const r = await closeAndWriteFiles(store.db, config, AS_OF, {
-      now: NOW,
-      shouldStop: () => false,
-      filesThreadFrom: 1,
-      filesThreadEntry: new URL('file://' + path.join(FIXTURES, 'workers/dies.js')),
-    });
+    const r = await closeAndWriteFiles(
+      testJobs({
+        now: NOW,
+        shouldStop: () => false,
+        filesThreadFrom: 1,
+        filesThreadEntry: new URL('file://' + path.join(FIXTURES, 'workers/dies.js')),
+      }),
+      { asOf: AS_OF },
+    );
     expect(r.threaded).toBe(0);
     expect(r.files.failed).toEqual([]);
     expect(r.files.written).toHaveLength(5);
@@ -86,12 +104,15 @@ describe('statement files on a second thread', () => {
   });
 
   it('a thread that dies while it holds statements: what it recorded stays, the files step writes the others', async () => {
-    const r = await closeAndWriteFiles(store.db, config, AS_OF, {
-      now: NOW,
-      shouldStop: () => false,
-      filesThreadFrom: 1,
-      filesThreadEntry: new URL('file://' + path.join(FIXTURES, 'workers/dies-after-one.js')),
-    });
+    const r = await closeAndWriteFiles(
+      testJobs({
+        now: NOW,
+        shouldStop: () => false,
+        filesThreadFrom: 1,
+        filesThreadEntry: new URL('file://' + path.join(FIXTURES, 'workers/dies-after-one.js')),
+      }),
+      { asOf: AS_OF },
+    );
     expect(r.threaded).toBeLessThan(5);
     expect(r.files.failed).toEqual([]);
     expect(r.files.written).toHaveLength(5);
@@ -102,11 +123,14 @@ describe('statement files on a second thread', () => {
     // The month's folder is a file: nothing can be written under it.
     fs.mkdirSync(path.join(store.dir, 'statements'), { recursive: true });
     fs.writeFileSync(path.join(store.dir, 'statements/202610'), 'not a folder');
-    const r = await closeAndWriteFiles(store.db, config, AS_OF, {
-      now: NOW,
-      shouldStop: () => false,
-      filesThreadFrom: 1,
-    });
+    const r = await closeAndWriteFiles(
+      testJobs({
+        now: NOW,
+        shouldStop: () => false,
+        filesThreadFrom: 1,
+      }),
+      { asOf: AS_OF },
+    );
     expect(r.files.written).toEqual([]);
     expect(r.files.failed.map((f) => f.tenant)).toEqual([
       'TNT00001',
@@ -118,18 +142,21 @@ describe('statement files on a second thread', () => {
     expect(store.db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'files-failed'").pluck().get()).toBe(5);
     expect(store.db.prepare('SELECT COUNT(*) FROM statement_files').pluck().get()).toBe(0);
     fs.rmSync(path.join(store.dir, 'statements/202610'));
-    const again = await closeAndWriteFiles(store.db, config, AS_OF, {
-      now: NOW,
-      shouldStop: () => false,
-      filesThreadFrom: 1,
-    });
+    const again = await closeAndWriteFiles(
+      testJobs({
+        now: NOW,
+        shouldStop: () => false,
+        filesThreadFrom: 1,
+      }),
+      { asOf: AS_OF },
+    );
     expect(again.close.closed).toEqual([]);
     expect(again.files.written).toHaveLength(5);
     expectFixtureZips();
   });
 
   it('below the threshold no thread starts, and the files step writes the same zips', async () => {
-    const r = await closeAndWriteFiles(store.db, config, AS_OF, { now: NOW, shouldStop: () => false });
+    const r = await closeAndWriteFiles(testJobs({ now: NOW, shouldStop: () => false }), { asOf: AS_OF });
     expect(r.threaded).toBe(0);
     expect(r.files.written).toHaveLength(5);
     expectFixtureZips();
@@ -141,20 +168,23 @@ describe('statement files on a second thread', () => {
     let asked = 0;
     const lost = new Error('the month-end lease was lost');
     try {
-      const attempt = closeAndWriteFiles(store.db, config, AS_OF, {
-        now: NOW,
-        // Asked before each tenant: the third time, the lease is found lost.
-        shouldStop: () => {
-          if (++asked < 3) return false;
-          // Once the thread is running (it has beaten; the close's thread may wait for it).
-          const until = Date.now() + 20_000;
-          while (!fs.existsSync(beats) && Date.now() < until)
-            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-          throw lost;
-        },
-        filesThreadFrom: 1,
-        filesThreadEntry: new URL('file://' + path.join(FIXTURES, 'workers/beats.js')),
-      });
+      const attempt = closeAndWriteFiles(
+        testJobs({
+          now: NOW,
+          // Asked before each tenant: the third time, the lease is found lost.
+          shouldStop: () => {
+            if (++asked < 3) return false;
+            // Once the thread is running (it has beaten; the close's thread may wait for it).
+            const until = Date.now() + 20_000;
+            while (!fs.existsSync(beats) && Date.now() < until)
+              Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+            throw lost;
+          },
+          filesThreadFrom: 1,
+          filesThreadEntry: new URL('file://' + path.join(FIXTURES, 'workers/beats.js')),
+        }),
+        { asOf: AS_OF },
+      );
       await expect(attempt).rejects.toBe(lost);
     } finally {
       delete process.env.USAGE_CHARGES_TEST_BEATS;
@@ -168,11 +198,14 @@ describe('statement files on a second thread', () => {
     // Two statements were committed; nothing the thread wrote was recorded.
     expect(store.db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get()).toBe(2);
     expect(store.db.prepare('SELECT COUNT(*) FROM statement_files').pluck().get()).toBe(0);
-    const again = await closeAndWriteFiles(store.db, config, AS_OF, {
-      now: NOW,
-      shouldStop: () => false,
-      filesThreadFrom: 1,
-    });
+    const again = await closeAndWriteFiles(
+      testJobs({
+        now: NOW,
+        shouldStop: () => false,
+        filesThreadFrom: 1,
+      }),
+      { asOf: AS_OF },
+    );
     expect(again.close.closed).toHaveLength(3);
     expect(again.files.written).toHaveLength(5);
     expectFixtureZips();
@@ -183,15 +216,9 @@ describe('statement files on a second thread', () => {
     store.db.exec(
       "CREATE TEMP TRIGGER refuse_files BEFORE INSERT ON statement_files BEGIN SELECT RAISE(ABORT, 'database is locked'); END",
     );
-    const thread = new FilesThread(store.db, config, NOW, { startFrom: 1, recordBatch: 1 });
-    const close = closeDue(
-      store.db,
-      config,
-      AS_OF,
-      NOW,
-      () => false,
-      (s) => thread.add(s),
-    );
+    const jobs = jobContext(store.db, config, { now: NOW });
+    const thread = new FilesThread(jobs, { startFrom: 1, recordBatch: 1 });
+    const close = closeDue(jobs, { asOf: AS_OF, onFinalized: (s) => thread.add(s) });
     const threaded = await thread.finish();
     expect(close.closed.map((c) => c.tenant).sort()).toEqual([
       'TNT00001',
@@ -204,7 +231,7 @@ describe('statement files on a second thread', () => {
     expect(store.db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'close-failed'").pluck().get()).toBe(0);
     expect(threaded.written).toEqual([]);
     store.db.exec('DROP TRIGGER refuse_files');
-    const files = await buildFiles(store.db, config, NOW);
+    const files = await buildFiles(jobs);
     expect(files.failed).toEqual([]);
     expect(files.written).toHaveLength(5);
     expectFixtureZips();

@@ -165,9 +165,9 @@ describe('catalog: valid rows', () => {
         },
       ),
     );
-    const tenant = db.prepare('SELECT * FROM tenants LIMIT 1').get() as Parameters<
-      ReturnType<typeof billingReader>['ratingInput']
-    >[0];
+    const tenant = billingReader(db).tenant(
+      db.prepare('SELECT tenant_name FROM tenants LIMIT 1').pluck().get() as string,
+    );
     const period = {
       start: Date.parse('2026-10-01T00:00:00Z'),
       end: Date.parse('2026-11-01T00:00:00Z'),

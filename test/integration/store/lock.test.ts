@@ -269,12 +269,17 @@ describe('a lease whose holder process is gone', () => {
   });
 });
 
+/** What withLease needs of a job context: the store, and a stop check that never stops. */
+function leaseContext(db: Db): { store: Db; shouldStop: () => boolean } {
+  return { store: db, shouldStop: () => false };
+}
+
 describe('withLease', () => {
   const asOf = new Date('2026-11-03T00:00:00Z');
 
   it('holds the lease during the pass, releases it after, and records the pass in runs', async () => {
     const { db } = store();
-    const value = await withLease(db, { ttlMs: 60_000, asOf, owner: A }, async (held) => {
+    const value = await withLease(leaseContext(db), { ttlMs: 60_000, asOf, owner: A }, async (held) => {
       expect(getLease(db, MONTH_END_LEASE)!.owner).toBe(A);
       expect(held.owner).toBe(A);
       held.heartbeat();
@@ -291,7 +296,7 @@ describe('withLease', () => {
   it('releases the lease and records a failed pass when the pass throws', async () => {
     const { db } = store();
     await expect(
-      withLease(db, { ttlMs: 60_000, asOf, owner: A }, () => Promise.reject(new Error('disk full'))),
+      withLease(leaseContext(db), { ttlMs: 60_000, asOf, owner: A }, () => Promise.reject(new Error('disk full'))),
     ).rejects.toThrow('disk full');
     expect(getLease(db, MONTH_END_LEASE)).toBeUndefined();
     expect(listRuns(db)[0]).toMatchObject({ status: 'failed', summary: '{"error":"disk full"}' });
@@ -302,7 +307,7 @@ describe('withLease', () => {
     const until = new Date(Date.now() + 60_000);
     acquireLease(db, MONTH_END_LEASE, B, 60_000, new Date(until.getTime() - 60_000));
     let ran = false;
-    const err = await withLease(db, { ttlMs: 60_000, asOf }, () => {
+    const err = await withLease(leaseContext(db), { ttlMs: 60_000, asOf }, () => {
       ran = true;
       return Promise.resolve({ result: null, status: 'ok', summary: {} });
     }).catch((e: unknown) => e);
@@ -321,7 +326,7 @@ describe('withLease', () => {
     const waits: string[] = [];
     setTimeout(() => releaseLease(db, MONTH_END_LEASE, B), 150);
     const value = await withLease(
-      db,
+      leaseContext(db),
       { ttlMs: 60_000, asOf, owner: A, wait: true, pollMs: 20, onWait: (h) => waits.push(h) },
       () => Promise.resolve({ result: 'done', status: 'ok', summary: {} }),
     );
@@ -340,7 +345,7 @@ describe('withLease', () => {
     acquireLease(db, MONTH_END_LEASE, B, 200, new Date());
     const took: [string, string][] = [];
     await withLease(
-      db,
+      leaseContext(db),
       { ttlMs: 60_000, asOf, owner: A, wait: true, pollMs: 20, onTakeOver: (p, because) => took.push([p, because]) },
       () => Promise.resolve({ result: null, status: 'ok', summary: {} }),
     );
@@ -362,7 +367,7 @@ describe('withLease', () => {
     acquireLease(db, MONTH_END_LEASE, dead, 600_000, new Date());
     const took: [string, string][] = [];
     const value = await withLease(
-      db,
+      leaseContext(db),
       { ttlMs: 60_000, asOf, owner: A, onTakeOver: (p, because) => took.push([p, because]) },
       () => Promise.resolve({ result: 'done', status: 'ok', summary: {} }),
     );
@@ -383,7 +388,7 @@ describe('withLease', () => {
     const waits: string[] = [];
     const took: [string, string][] = [];
     const pass = withLease(
-      db,
+      leaseContext(db),
       {
         ttlMs: 60_000,
         asOf,
@@ -407,7 +412,7 @@ describe('withLease', () => {
     const { db } = store();
     acquireLease(db, MONTH_END_LEASE, B, 60_000, new Date());
     await expect(
-      withLease(db, { ttlMs: 60_000, asOf, wait: true, waitLimitMs: 100, pollMs: 20 }, () =>
+      withLease(leaseContext(db), { ttlMs: 60_000, asOf, wait: true, waitLimitMs: 100, pollMs: 20 }, () =>
         Promise.resolve({ result: null, status: 'ok', summary: {} }),
       ),
     ).rejects.toThrow(`another usage-charges pass (owner ${B}) still holds the month-end lease`);
@@ -416,7 +421,7 @@ describe('withLease', () => {
   it('renews the lease on a timer while the pass runs', async () => {
     const { db } = store();
     const seen: string[] = [];
-    await withLease(db, { ttlMs: 90, asOf, owner: A }, async () => {
+    await withLease(leaseContext(db), { ttlMs: 90, asOf, owner: A }, async () => {
       for (let i = 0; i < 4; i++) {
         await new Promise((r) => setTimeout(r, 50));
         seen.push(getLease(db, MONTH_END_LEASE)!.heartbeatAt);
@@ -430,7 +435,7 @@ describe('withLease', () => {
 
   it('a pass that lost its lease stops at its next heartbeat', async () => {
     const { db } = store();
-    const err = await withLease(db, { ttlMs: 60_000, asOf, owner: A }, (held) => {
+    const err = await withLease(leaseContext(db), { ttlMs: 60_000, asOf, owner: A }, (held) => {
       // Another process took it over (as if it had expired).
       db.prepare('UPDATE run_lock SET owner = ? WHERE name = ?').run(B, MONTH_END_LEASE);
       held.heartbeat();

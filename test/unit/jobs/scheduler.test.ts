@@ -12,7 +12,7 @@ import {
   type SchedulerOptions,
   type Trigger,
 } from '../../../jobs/scheduler.ts';
-import { createLogger } from '../../../src/log.ts';
+import { createLogger, silentLogger, type Logger } from '../../../src/log.ts';
 
 const TZ = 'Asia/Tokyo';
 /** 2026-11-02 01:59:00 in Tokyo (UTC+9). */
@@ -85,9 +85,13 @@ function recordingPass(options: { manual?: boolean; outcome?: (trigger: Trigger,
 
 let schedulers: Scheduler[] = [];
 function start(
-  options: Omit<SchedulerOptions, 'now' | 'timeZone' | 'expression'> & Partial<SchedulerOptions>,
+  options: Omit<SchedulerOptions, 'timeZone' | 'expression'> & Partial<SchedulerOptions> & { log?: Logger },
 ): Scheduler {
-  const s = startScheduler({ expression: '0 2 * * *', timeZone: TZ, now: () => new Date(), ...options });
+  const { log, ...rest } = options;
+  const s = startScheduler(
+    { now: () => new Date(), log: log ?? silentLogger() },
+    { expression: '0 2 * * *', timeZone: TZ, ...rest },
+  );
   schedulers.push(s);
   return s;
 }
@@ -345,9 +349,12 @@ describe('startScheduler', () => {
 
   it('refuses an expression that is not cron', () => {
     const pass = recordingPass();
-    expect(() => startScheduler({ expression: 'every night', timeZone: TZ, runPass: pass.runPass })).toThrow(
-      'not a cron expression: every night',
-    );
+    expect(() =>
+      startScheduler(
+        { now: () => new Date(), log: silentLogger() },
+        { expression: 'every night', timeZone: TZ, runPass: pass.runPass },
+      ),
+    ).toThrow('not a cron expression: every night');
     expect(pass.calls).toHaveLength(0);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ratingPolicy } from '../../../src/rating/settings.ts';
+import { ratingPolicy } from '../../../jobs/rating-policy.ts';
 
 describe('the rating policy from the configuration', () => {
   const base = {

@@ -1,9 +1,13 @@
-/** The rating policy a configuration asks for, with tax dates placed in the billing time zone. */
-import type { Config } from '../config.ts';
-import { dec } from '../domain/money.ts';
-import { startOfLocalDay } from '../domain/calendar.ts';
-import type { RatingPolicy } from './types.ts';
+/**
+ * The rating policy built from the configuration, outside the engine: the engine (src/rating) takes
+ * a RatingPolicy and imports nothing above it.
+ */
+import type { Config } from '../src/config.ts';
+import { dec } from '../src/domain/money.ts';
+import { startOfLocalDay } from '../src/domain/calendar.ts';
+import type { RatingPolicy } from '../src/rating/types.ts';
 
+/** The rating policy a configuration asks for, with tax dates placed in the billing time zone. */
 export function ratingPolicy(
   config: Pick<Config, 'ratingPreset' | 'roundingMode' | 'taxEnabled' | 'taxRates' | 'billingTimeZone'>,
 ): RatingPolicy {

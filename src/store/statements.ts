@@ -1,0 +1,119 @@
+/** Statements and their archived files, as the files step, resend, export and set-file-encoding find and record them. */
+import type { StatementFileOptions } from '../statements/view.ts';
+import { cachedStatement, inTransaction, type Db } from './db.ts';
+
+/** A fixed statement whose zip is to be written. */
+export interface PendingStatement {
+  statementPk: number;
+  billingMonth: string;
+  tenantName: string;
+}
+
+/** A zip written to the archive, to be recorded in the store. */
+export interface WrittenZip {
+  statementPk: number;
+  name: string;
+  /** Its path relative to DATA_DIR. */
+  relative: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** The record of a statement's archived zip. */
+export interface ArchivedFile {
+  zipName: string;
+  /** Its path relative to DATA_DIR. */
+  zipPath: string;
+  sha256: string;
+  prunedAt: string | null;
+  tenantName: string;
+  billingMonth: string;
+}
+
+/** A tenant's statement of a month (any status). */
+export interface StatementRef {
+  statementPk: number;
+  status: string;
+}
+
+/** The fixed statements without files, oldest month first. */
+export function pendingStatements(db: Db): PendingStatement[] {
+  return cachedStatement(
+    db,
+    `SELECT s.statement_pk AS statementPk, s.billing_month AS billingMonth, t.tenant_name AS tenantName
+    FROM statements s JOIN tenants t USING (tenant_pk)
+    WHERE s.status = 'fixed' AND NOT EXISTS (SELECT 1 FROM statement_files f WHERE f.statement_pk = s.statement_pk)
+    ORDER BY s.billing_month, t.tenant_name`,
+  ).all() as PendingStatement[];
+}
+
+/** The statement whose files are recorded at `zipPath` (relative to DATA_DIR), if any. */
+export function statementAtZipPath(db: Db, zipPath: string): number | undefined {
+  return cachedStatement(db, 'SELECT statement_pk FROM statement_files WHERE zip_path = ?').pluck().get(zipPath) as
+    number | undefined;
+}
+
+/** Records written zips (one transaction); a statement already recorded keeps its record. */
+export function recordStatementFiles(db: Db, zips: readonly WrittenZip[], at: string): void {
+  const record = cachedStatement(
+    db,
+    `INSERT INTO statement_files (statement_pk, zip_name, zip_path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (statement_pk) DO NOTHING`,
+  );
+  inTransaction(db, () => {
+    for (const z of zips) record.run(z.statementPk, z.name, z.relative, z.sha256, z.bytes, at);
+  });
+}
+
+/** Whether a statement's files are recorded (written, or written and pruned since). */
+export function hasFiles(db: Db, statementPk: number): boolean {
+  return cachedStatement(db, 'SELECT 1 FROM statement_files WHERE statement_pk = ?').get(statementPk) !== undefined;
+}
+
+/** The record of a statement's archived zip, if its files were written. */
+export function archivedFile(db: Db, statementPk: number): ArchivedFile | undefined {
+  return cachedStatement(
+    db,
+    `SELECT f.zip_name AS zipName, f.zip_path AS zipPath, f.sha256, f.pruned_at AS prunedAt, t.tenant_name AS tenantName,
+      s.billing_month AS billingMonth
+    FROM statement_files f JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) WHERE f.statement_pk = ?`,
+  ).get(statementPk) as ArchivedFile | undefined;
+}
+
+/** The archived zips not pruned yet of billing months before `month`. */
+export function filesBefore(db: Db, month: string): { filePk: number; zipPath: string }[] {
+  return cachedStatement(
+    db,
+    `SELECT f.file_pk AS filePk, f.zip_path AS zipPath FROM statement_files f JOIN statements s USING (statement_pk)
+    WHERE f.pruned_at IS NULL AND s.billing_month < ?`,
+  ).all(month) as { filePk: number; zipPath: string }[];
+}
+
+/** Marks an archived zip deleted by the retention (its record stays, so it is not written again). */
+export function markPruned(db: Db, filePk: number, at: string): void {
+  cachedStatement(db, 'UPDATE statement_files SET pruned_at = ? WHERE file_pk = ?').run(at, filePk);
+}
+
+/** The statement of a tenant (by name) for a billing month, if any. */
+export function findStatement(db: Db, tenantName: string, billingMonth: string): StatementRef | undefined {
+  return cachedStatement(
+    db,
+    `SELECT s.statement_pk AS statementPk, s.status FROM statements s JOIN tenants t USING (tenant_pk)
+    WHERE t.tenant_name = ? AND s.billing_month = ?`,
+  ).get(tenantName, billingMonth) as StatementRef | undefined;
+}
+
+/** The key of a tenant's fixed statement for a billing month, if any. */
+export function fixedStatementPk(db: Db, tenantName: string, billingMonth: string): number | undefined {
+  const s = findStatement(db, tenantName, billingMonth);
+  return s?.status === 'fixed' ? s.statementPk : undefined;
+}
+
+/** Replaces the file settings of a statement (set-file-encoding): the statement stays as frozen, its settings beside it. */
+export function replaceFileSettings(db: Db, statementPk: number, files: StatementFileOptions, at: string): void {
+  cachedStatement(
+    db,
+    `INSERT INTO statement_file_settings (statement_pk, files, changed_at) VALUES (?, ?, ?)
+    ON CONFLICT (statement_pk) DO UPDATE SET files = excluded.files, changed_at = excluded.changed_at`,
+  ).run(statementPk, JSON.stringify(files), at);
+}
