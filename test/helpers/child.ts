@@ -60,7 +60,7 @@ export function startChild(
       return stderr;
     },
     exited,
-    waitForStdout(pattern, timeoutMs = 30_000) {
+    waitForStdout(pattern, timeoutMs = 5 * 60_000) {
       return new Promise<void>((resolve, reject) => {
         const check = (): void => {
           if (pattern.test(stdout)) finish(null);
@@ -107,7 +107,7 @@ export async function killChildren(): Promise<void> {
 export async function until<T>(
   check: () => T | undefined,
   what: string,
-  timeoutMs = 30_000,
+  timeoutMs = 5 * 60_000,
   intervalMs = 100,
 ): Promise<T> {
   const end = Date.now() + timeoutMs;

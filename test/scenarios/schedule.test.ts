@@ -167,7 +167,7 @@ describe('npm start', () => {
       cwd: ROOT,
       env,
       encoding: 'utf8',
-      timeout: 60_000,
+      timeout: 10 * 60_000,
     });
     expect(seed.stderr).toBe('');
     expect(seed.status).toBe(0);
@@ -201,7 +201,7 @@ describe('npm start', () => {
       cwd: ROOT,
       env,
       encoding: 'utf8',
-      timeout: 60_000,
+      timeout: 10 * 60_000,
     });
     expect(again.status).toBe(0);
     expect(again.stdout).toBe('seed-demo: the store already holds tenants; nothing loaded\n');

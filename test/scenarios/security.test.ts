@@ -754,7 +754,7 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
       resends,
       schemaAtEnd: schemaOf(s.env),
     };
-  }, 120_000);
+  });
   afterAll(async () => {
     await hostileSmtp?.close();
   });
