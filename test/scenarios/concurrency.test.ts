@@ -46,7 +46,7 @@ afterEach(endTest);
 
 beforeAll(async () => {
   work = tempDir('uc-concurrency-');
-  template = seedTemplate(work.dir);
+  template = await seedTemplate(work.dir);
   const env = copyOf(template, work.dir, 'reference');
   const smtp = await startSmtpServer();
   try {

@@ -44,9 +44,9 @@ const BUSY_MESSAGE =
 
 let work: { dir: string; cleanup: () => void };
 let template: Record<string, string>;
-beforeAll(() => {
+beforeAll(async () => {
   work = tempDir('uc-store-faults-');
-  template = seedTemplate(work.dir);
+  template = await seedTemplate(work.dir);
 });
 afterAll(() => work.cleanup());
 
