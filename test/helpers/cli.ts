@@ -58,10 +58,25 @@ export { runMain } from './main.ts';
 
 /**
  * Runs `usage-charges ...args` in this process (through main(), see main.ts) with the settings `cli`
- * would give the child (`env` plus PATH and HOME): the same output and exit code, without a process
- * start. Use `cli`/`cliAsync` where the process is the point (signals, kills, file modes, runs at once).
+ * would give the child (`env` plus PATH and HOME, in the working directory `cwd`): the same output
+ * and exit code, without a process start. Use `cli`/`cliAsync` where the process is the point (signals, kills, file modes, runs at once).
  */
-export async function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
-  const r = await runMain(args, { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env });
-  return { code: r.code, stdout: r.stdout, stderr: r.stderrWithLog };
+export function runCli(args: string[], env: Record<string, string>, cwd = ROOT): Promise<CliRun> {
+  // One run at a time (runs asked for at once wait for their turn): the process has one env and cwd.
+  const run = queue.then(async () => {
+    const before = process.cwd();
+    process.chdir(cwd);
+    try {
+      const r = await runMain(args, { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env });
+      return { code: r.code, stdout: r.stdout, stderr: r.stderrWithLog };
+    } finally {
+      process.chdir(before);
+    }
+  });
+  queue = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  return run;
 }
+let queue: Promise<void> = Promise.resolve();

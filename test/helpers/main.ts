@@ -2,13 +2,16 @@
  * Runs the `usage-charges` command line in the test process through `main()`: the same program as
  * bin/usage-charges.js, its output collected instead of written to the streams. What a child process
  * would have seen is rebuilt for the run: the settings given (and nothing else of the test process's
- * environment), the fault hooks (which read process.env), standard error that is not a terminal, and
- * the log lines the program writes to file descriptor 2 (kept apart in `log`, and in order with the
- * program's other lines in `stderrWithLog`, as a child's stderr has them). What cannot be rebuilt is refused: a crash hook (it kills the process) and runs that overlap.
- * The umask is left as the test process has it (bin/usage-charges.js sets 0o077; tests of file modes
- * run the real program in a child, so a mode cannot pass here by the umask alone).
+ * environment), the fault hooks (which read process.env), standard error that is not a terminal; and
+ * what a child's streams would have held is collected: the log lines the program writes to file
+ * descriptor 2 (apart in `log`, and in order with the program's other lines in `stderrWithLog`), and
+ * whatever it writes to process.stdout, process.stderr or the console. What cannot be rebuilt is
+ * refused: a crash hook (it kills the process) and runs that overlap. The umask is left as the test
+ * process has it (bin/usage-charges.js sets 0o077; tests of file modes run the real program in a
+ * child, so that no mode passes here by the umask alone).
  */
 import fs from 'node:fs';
+import { format } from 'node:util';
 import { main } from '../../src/main.ts';
 import type { Output } from '../../src/cli/output.ts';
 import { resetFaultCounts } from '../../src/testing/faults.ts';
@@ -101,6 +104,42 @@ function captureFd2(sink: (text: string) => void): () => void {
   };
 }
 
+/**
+ * Sends what is written to process.stdout, process.stderr and the console during the run to `out` and
+ * `err` (a child's streams would have it); returns the undo.
+ */
+function captureStreams(out: (text: string) => void, err: (text: string) => void): () => void {
+  const text = (chunk: unknown): string =>
+    typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
+  const writer =
+    (sink: (text: string) => void) =>
+    (chunk: unknown, ...rest: unknown[]): boolean => {
+      sink(text(chunk));
+      const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      callback?.();
+      return true;
+    };
+  const stdoutWrite = Object.getOwnPropertyDescriptor(process.stdout, 'write');
+  const stderrWrite = Object.getOwnPropertyDescriptor(process.stderr, 'write');
+  process.stdout.write = writer(out) as typeof process.stdout.write;
+  process.stderr.write = writer(err) as typeof process.stderr.write;
+  const methods = ['log', 'info', 'debug', 'warn', 'error', 'trace'] as const;
+  const saved = methods.map((m) => [m, Object.getOwnPropertyDescriptor(console, m)] as const);
+  for (const m of methods) {
+    const sink = m === 'log' || m === 'info' || m === 'debug' ? out : err;
+    console[m] = (...args: unknown[]) => sink(`${format(...args)}\n`);
+  }
+  const put = (target: object, key: string, d: PropertyDescriptor | undefined): void => {
+    if (d) Object.defineProperty(target, key, d);
+    else delete (target as Record<string, unknown>)[key];
+  };
+  return () => {
+    put(process.stdout, 'write', stdoutWrite);
+    put(process.stderr, 'write', stderrWrite);
+    for (const [m, d] of saved) put(console, m, d);
+  };
+}
+
 /** Runs `usage-charges ...args` in this process with exactly these settings. */
 export async function runMain(
   args: string[],
@@ -129,10 +168,18 @@ export async function runMain(
     log.push(text);
     both.push(text);
   });
+  const restoreStreams = captureStreams(
+    (text) => void out.push(text),
+    (text) => {
+      err.push(text);
+      both.push(text);
+    },
+  );
   let code: number;
   try {
     code = await main(['node', 'usage-charges', ...args], output, env);
   } finally {
+    restoreStreams();
     restoreFd2();
     restoreEnv();
     running = false;

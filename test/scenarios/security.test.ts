@@ -24,7 +24,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AS_OF as CLOUD_AS_OF, FILE_KINDS, REFERENCE_MONTH, writeCloud } from '../../bench/generate.ts';
 import { safeFileName } from '../../src/statements/ror-files.ts';
 import { until } from '../helpers/child.ts';
-import { ROOT, cliAsync, hasStackTrace, type CliRun } from '../helpers/cli.ts';
+import { ROOT, cliAsync, hasStackTrace, runCli, type CliRun } from '../helpers/cli.ts';
 import { CONFIGURED_MAIL, afterTest, endTest, smtpServer } from '../helpers/demo-store.ts';
 import { startSmtpServer, type ReceivedMessage, type TestSmtpServer } from '../helpers/smtp.ts';
 import { snapshot, tempDir } from '../helpers/store.ts';
@@ -615,7 +615,7 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
     const s = scenario('hostile');
     const files = cloudInputs();
     for (const kind of ['tenants', 'contacts', 'lplatforms', 'catalog', 'usage'] as const) {
-      const r = await cliAsync(['import', kind, input(s.inputs, `${kind}.csv`, files[kind])], s.env);
+      const r = await runCli(['import', kind, input(s.inputs, `${kind}.csv`, files[kind])], s.env);
       expect(r.stderr, kind).toBe('');
       expect(r.code, kind).toBe(0);
     }
@@ -625,7 +625,7 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
     const before = withStore(s.env, (db) => snapshot(db));
     const refuse = async (kind: string, name: string, text: string | Buffer, rows: string[][]): Promise<Refusal> => {
       const file = input(s.inputs, name, text);
-      return { file, run: await cliAsync(['import', kind, file], s.env), rows };
+      return { file, run: await runCli(['import', kind, file], s.env), rows };
     };
     const [tenants, nul, contacts, lplatforms, usage] = await Promise.all([
       refuse('tenants', 'tenants-refused.csv', csvText(TENANTS_HEADER, REFUSED_ROWS.tenants), REFUSED_ROWS.tenants),
@@ -685,7 +685,7 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
     const smtp = await startSmtpServer();
     hostileSmtp = smtp;
     const env = { ...s.env, SMTP_URL: smtp.url };
-    const run = await cliAsync(['run', '--as-of', AS_OF], env);
+    const run = await runCli(['run', '--as-of', AS_OF], env);
     const pass = [...smtp.messages];
     const stored = withStore(
       s.env,
@@ -721,9 +721,9 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
     ];
     const beforeAsked = withStore(s.env, (db) => snapshot(db));
     const answers = await Promise.all([
-      ...asked.map((a) => cliAsync(a, s.env, s.root)),
-      ...tos.map((to) => cliAsync(['resend', '--tenant', 'HI01', '--month', MONTH, '--to', to], env)),
-      cliAsync(['resend', '--tenant', 'HI01', '--month', MONTH, '--reason', `x\r\nBcc: ${EVIL}`], env),
+      ...asked.map((a) => runCli(a, s.env, s.root)),
+      ...tos.map((to) => runCli(['resend', '--tenant', 'HI01', '--month', MONTH, '--to', to], env)),
+      runCli(['resend', '--tenant', 'HI01', '--month', MONTH, '--reason', `x\r\nBcc: ${EVIL}`], env),
     ]);
     const afterAsked = withStore(s.env, (db) => snapshot(db));
 
@@ -733,7 +733,7 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
       reason: string,
     ): Promise<{ run: CliRun; messages: ReceivedMessage[] }> => {
       const mark = smtp.messages.length;
-      const r = await cliAsync(['resend', '--tenant', tenant, '--month', MONTH, '--reason', reason], env);
+      const r = await runCli(['resend', '--tenant', tenant, '--month', MONTH, '--reason', reason], env);
       return { run: r, messages: smtp.messages.slice(mark) };
     };
     const resends = { HI01: await resend('HI01', `Bcc: ${EVIL}`), SQ1: await resend('SQ1', SQL_REASON) };
@@ -1144,7 +1144,7 @@ describe("a tenant's files and mails hold that tenant's data only (1,000 tenants
     );
     expect(REFERENCE_MONTH).toBe(MONTH);
     for (const kind of FILE_KINDS) {
-      const r = await cliAsync(['import', kind, generated.paths[kind]], s.env);
+      const r = await runCli(['import', kind, generated.paths[kind]], s.env);
       expect(r.stderr, kind).toBe('');
       expect(r.code, kind).toBe(0);
     }
@@ -1163,7 +1163,7 @@ describe("a tenant's files and mails hold that tenant's data only (1,000 tenants
     expect(tenants.size).toBe(1000);
 
     const smtp = await smtpServer();
-    const r = await cliAsync(['run', '--as-of', CLOUD_AS_OF], { ...s.env, SMTP_URL: smtp.url });
+    const r = await runCli(['run', '--as-of', CLOUD_AS_OF], { ...s.env, SMTP_URL: smtp.url });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
