@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeStaleTemps } from '../../../src/archive/zip.ts';
-import { cli } from '../../helpers/cli.ts';
+import { cli, runCli } from '../../helpers/cli.ts';
 import { tempDir } from '../../helpers/store.ts';
 
 const AS_OF = '2026-11-03T00:00:00Z';
@@ -56,9 +56,9 @@ describe('removeStaleTemps', () => {
 });
 
 describe('usage-charges run', () => {
-  it('removes, before it closes, the temporary files a killed pass left in the statements folders and the outbox, and says so', () => {
+  it('removes, before it closes, the temporary files a killed pass left in the statements folders and the outbox, and says so', async () => {
     const env = { DATA_DIR: path.join(work.dir, 'data'), BILLING_TZ: 'UTC', LOG_LEVEL: 'error' };
-    expect(cli(['seed-demo', '--as-of', AS_OF], env).code).toBe(0);
+    expect((await runCli(['seed-demo', '--as-of', AS_OF], env)).code).toBe(0);
     const zips = path.join(env.DATA_DIR, 'statements', '202609');
     const outbox = path.join(env.DATA_DIR, 'outbox');
     const staleZip = `.acme_202609.zip.${deadPid}.0123456789ab.tmp`;
@@ -68,6 +68,7 @@ describe('usage-charges run', () => {
     put(zips, liveZip);
     put(outbox, staleEml);
 
+    // The passes run as child processes: the temporary file of this (live) test process must be another process's.
     const r = cli(['run', '--as-of', AS_OF], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
