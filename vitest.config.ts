@@ -4,6 +4,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Each test file in its own process: in-process runs of the command line set the process's
+    // working directory, and the umask is set per file (test/helpers/setup.ts).
+    pool: 'forks',
+    setupFiles: ['test/helpers/setup.ts'],
     // Generous on purpose: a hang still ends, a slow or busy machine does not fail a test.
     testTimeout: 10 * 60_000,
     hookTimeout: 10 * 60_000,

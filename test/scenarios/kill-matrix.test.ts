@@ -20,7 +20,7 @@ import { mulberry32, type Rng } from '../../bench/prng.ts';
 import { DB_FILE_NAME } from '../../src/store/db.ts';
 import type { CrashPoint } from '../../src/testing/faults.ts';
 import { killChildren, startChild, type CliChild } from '../helpers/child.ts';
-import { cli } from '../helpers/cli.ts';
+import { runCli } from '../helpers/cli.ts';
 import { CONFIGURED_MAIL, inStore as readStore } from '../helpers/demo-store.ts';
 import { startSmtpRecorder, type RecordedMessage, type SmtpRecorder } from '../helpers/smtp-recorder.ts';
 import { tempDir } from '../helpers/store.ts';
@@ -373,12 +373,12 @@ beforeAll(async () => {
   for (const kind of FILE_KINDS) {
     const file = path.join(input, `${kind}.csv`);
     fs.writeFileSync(file, cloud.files[kind]);
-    const r = cli(['import', kind, file], importEnv);
+    const r = await runCli(['import', kind, file], importEnv);
     expect(r.stderr, kind).toBe('');
     expect(r.code, kind).toBe(0);
   }
   template = path.join(work.dir, 'template.sqlite');
-  const backup = cli(['backup', template], importEnv);
+  const backup = await runCli(['backup', template], importEnv);
   expect(backup.code, backup.stderr).toBe(0);
 
   const dataDir = freshDataDir('reference');
