@@ -253,13 +253,16 @@ describe('a pass asked to stop (SIGTERM) while sending', () => {
     const stalling = await controlledServer(2);
     const first = startChild(['run', '--verbose', '--as-of', AS_OF], {
       ...env,
+      // (warn: the pass says when it has the stop request)
+      LOG_LEVEL: 'warn',
       SMTP_URL: stalling.url,
       SMTP_POOL_SIZE: '1',
     });
     const inFlight = await stalling.stalled;
     first.child.kill('SIGTERM');
-    // The stop is asked for while the second message waits for its reply; then the server answers.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The stop is asked for while the second message waits for its reply; once the pass has it
+    // (however slow the machine), the server answers.
+    await first.waitForStderr(/stop requested: finishing the message in flight/);
     stalling.release();
     const stopped = await first.exited;
     expect(stopped.signal).toBeNull();
