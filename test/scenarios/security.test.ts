@@ -24,7 +24,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AS_OF as CLOUD_AS_OF, FILE_KINDS, REFERENCE_MONTH, writeCloud } from '../../bench/generate.ts';
 import { safeFileName } from '../../src/statements/ror-files.ts';
 import { until } from '../helpers/child.ts';
-import { ROOT, cliAsync, hasStackTrace, runCli, type CliRun } from '../helpers/cli.ts';
+import { ROOT, hasStackTrace, runCli, type CliRun } from '../helpers/cli.ts';
 import { CONFIGURED_MAIL, afterTest, endTest, smtpServer } from '../helpers/demo-store.ts';
 import { startSmtpServer, type ReceivedMessage, type TestSmtpServer } from '../helpers/smtp.ts';
 import { snapshot, tempDir } from '../helpers/store.ts';
@@ -1286,12 +1286,12 @@ describe('the SMTP password', () => {
     }));
     const outputs: [string, CliRun][] = [];
     // One seeded store, copied for the other two cases (no process has it open).
-    const seed = await cliAsync(['seed-demo', '--as-of', AS_OF], envs[0]!);
+    const seed = await runCli(['seed-demo', '--as-of', AS_OF], envs[0]!);
     expect(seed.code, seed.stderr).toBe(0);
     outputs.push(['seed-demo', seed]);
     for (const env of envs.slice(1)) fs.cpSync(envs[0]!.DATA_DIR, env.DATA_DIR, { recursive: true });
 
-    const runs = await Promise.all(envs.map((env) => cliAsync(['run', '--as-of', AS_OF], env)));
+    const runs = await Promise.all(envs.map((env) => runCli(['run', '--as-of', AS_OF], env)));
     for (const [i, run] of runs.entries()) {
       expect(run.code, `${cases[i]!.name}: ${run.stderr}`).toBe(cases[i]!.code);
       expect(run.stdout).toContain(`mails: smtp://${USER}:***@127.0.0.1:${cases[i]!.port}\n`);
@@ -1310,15 +1310,15 @@ describe('the SMTP password', () => {
     // Further commands with the password configured: a resend, the status, a bad setting holding the password.
     outputs.push([
       'resend',
-      await cliAsync(['resend', '--tenant', 'TNT00003', '--month', MONTH, '--reason', 'copy'], envs[0]!),
+      await runCli(['resend', '--tenant', 'TNT00003', '--month', MONTH, '--reason', 'copy'], envs[0]!),
     ]);
     expect(outputs.at(-1)![1].code).toBe(0);
     // A dry run of the pass that could not reach its server writes its mails as .eml files in a temporary folder.
     const [dry, statusRefused, badPort, badEscape] = await Promise.all([
-      cliAsync(['run', '--as-of', AS_OF, '--dry-run'], envs[2]!),
-      cliAsync(['status', '--month', MONTH], envs[1]!),
-      cliAsync(['status'], { ...envs[0]!, SMTP_URL: `smtp://${USER}:${PASSWORD_IN_URL}@127.0.0.1:99999` }),
-      cliAsync(['run', '--as-of', AS_OF], {
+      runCli(['run', '--as-of', AS_OF, '--dry-run'], envs[2]!),
+      runCli(['status', '--month', MONTH], envs[1]!),
+      runCli(['status'], { ...envs[0]!, SMTP_URL: `smtp://${USER}:${PASSWORD_IN_URL}@127.0.0.1:99999` }),
+      runCli(['run', '--as-of', AS_OF], {
         ...envs[0]!,
         SMTP_URL: `smtp://${USER}:${PASSWORD_IN_URL}%zz@127.0.0.1:25`,
       }),
