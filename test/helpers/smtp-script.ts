@@ -45,7 +45,10 @@ export type DataAction = undefined | { reply: ScriptReply } | { delayMs: number 
 export interface ScriptedSmtpOptions {
   /** Listen on this port of 127.0.0.1 (default: a free one). */
   port?: number;
-  /** For the n-th connection (1 for the first): refuse it at the greeting, or greet only after a delay or once the client has left. */
+  /**
+   * For the n-th connection (1 for the first): refuse it at the greeting, greet only after a delay,
+   * or begin the greeting at once and end it only once the client has left (see SLOW_GREETING).
+   */
   greeting?: (connection: number) => undefined | { reply: ScriptReply } | { delayMs: number } | LateReply;
   /** Answer to MAIL FROM instead of accepting the sender. */
   mailFrom?: (step: { address: string; secure: boolean }) => ScriptReply | undefined;
@@ -92,6 +95,14 @@ function headerMessageId(head: string): string | null {
   return /^Message-ID:[ \t]*(<[^>\r\n]+>)/im.exec(head)?.[1] ?? null;
 }
 
+/**
+ * The continuation line of a greeting that never ends (RFC 5321 multi-line reply: `220-` lines,
+ * the last one would be `220 `). A client waits for the last line until its greeting timeout; the
+ * lines keep its connection from being idle, so that the greeting timeout, and not the idle
+ * timeout of the same length, is what ends the wait, however the two timers would tie.
+ */
+const SLOW_GREETING = '220-127.0.0.1 the greeting is slow today\r\n';
+
 /** A port of 127.0.0.1 that nothing listens on just now (for a server that is down, then comes up). */
 export async function unusedPort(): Promise<number> {
   const probe = net.createServer();
@@ -122,6 +133,18 @@ export async function startScriptedSmtpServer(options: ScriptedSmtpOptions = {})
   };
   // The client sockets by their port, so that a session can reset its connection.
   const sockets = new Map<number, Socket>();
+  /**
+   * Sends continuation lines of a greeting (SLOW_GREETING) to the client on `remotePort` at once and
+   * every 100 ms until it has gone: the greeting never ends while the client waits for it.
+   */
+  const slowGreeting = (remotePort: number): void => {
+    const socket = sockets.get(remotePort);
+    if (socket === undefined || socket.destroyed) return;
+    const line = (): void => void socket.write(SLOW_GREETING);
+    line();
+    const timer = setInterval(line, 100);
+    socket.once('close', () => clearInterval(timer));
+  };
   /** Runs `fn` once the client on `remotePort` has closed its connection (at once if it has). */
   const whenClientLeaves = (remotePort: number, fn: () => void): void => {
     const socket = sockets.get(remotePort);
@@ -141,7 +164,10 @@ export async function startScriptedSmtpServer(options: ScriptedSmtpOptions = {})
       const step = options.greeting?.(connections);
       if (step === undefined) return callback();
       if ('reply' in step) return callback(refusal(step.reply));
-      if ('untilClientLeaves' in step) return whenClientLeaves(session.remotePort, () => callback());
+      if ('untilClientLeaves' in step) {
+        slowGreeting(session.remotePort);
+        return whenClientLeaves(session.remotePort, () => callback());
+      }
       later(step.delayMs, () => callback());
     },
     onMailFrom(address, session, callback) {
