@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeStaleTemps } from '../../../src/archive/zip.ts';
-import { cli, runCli } from '../../helpers/cli.ts';
+import { runCli } from '../../helpers/cli.ts';
 import { tempDir } from '../../helpers/store.ts';
 
 const AS_OF = '2026-11-03T00:00:00Z';
@@ -63,13 +63,13 @@ describe('usage-charges run', () => {
     const outbox = path.join(env.DATA_DIR, 'outbox');
     const staleZip = `.acme_202609.zip.${deadPid}.0123456789ab.tmp`;
     const staleEml = `.x@example.com.eml.${deadPid}.0123456789ab.tmp`;
-    const liveZip = `.acme_202609.zip.${process.pid}.0123456789ab.tmp`;
+    // A process that exists and is not the one running the pass: the test runner's.
+    const liveZip = `.acme_202609.zip.${process.ppid}.0123456789ab.tmp`;
     put(zips, staleZip);
     put(zips, liveZip);
     put(outbox, staleEml);
 
-    // The passes run as child processes: the temporary file of this (live) test process must be another process's.
-    const r = cli(['run', '--as-of', AS_OF], env);
+    const r = await runCli(['run', '--as-of', AS_OF], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('\n  removed 2 temporary files a killed pass left while writing\n');
@@ -81,7 +81,7 @@ describe('usage-charges run', () => {
     expect(fs.readdirSync(outbox).filter((n) => n.endsWith('.eml')).length).toBeGreaterThan(0);
 
     // The next pass has nothing to remove and says nothing of it.
-    const again = cli(['run', '--as-of', AS_OF], env);
+    const again = await runCli(['run', '--as-of', AS_OF], env);
     expect(again.code).toBe(0);
     expect(again.stdout).not.toContain('temporary files');
   });
