@@ -56,10 +56,14 @@ export function cliAsync(args: string[], env: Record<string, string>, cwd = ROOT
 /** In-process runs of the command line (through main()) live in main.ts. */
 export { runMain } from './main.ts';
 
+/** The end of the last in-process run asked for (runCli runs them one after the other). */
+let queue: Promise<void> = Promise.resolve();
+
 /**
  * Runs `usage-charges ...args` in this process (through main(), see main.ts) with the settings `cli`
  * would give the child (`env` plus PATH and HOME, in the working directory `cwd`): the same output
- * and exit code, without a process start. Use `cli`/`cliAsync` where the process is the point (signals, kills, file modes, runs at once).
+ * and exit code, without a process start. Use `cli`/`cliAsync` where the process is the point
+ * (signals, kills, file modes, runs at once).
  */
 export function runCli(args: string[], env: Record<string, string>, cwd = ROOT): Promise<CliRun> {
   // One run at a time (runs asked for at once wait for their turn): the process has one env and cwd.
@@ -79,4 +83,3 @@ export function runCli(args: string[], env: Record<string, string>, cwd = ROOT):
   );
   return run;
 }
-let queue: Promise<void> = Promise.resolve();
