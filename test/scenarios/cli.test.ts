@@ -29,6 +29,7 @@ async function counts(env: Record<string, string>): Promise<Record<string, unkno
 
 describe('usage-charges command line', () => {
   it('--help lists the verbs that work and exits 0', () => {
+    // The real program (a child process): its exit code 0 as the shell sees it.
     const r = cli(['--help'], { DATA_DIR: dataDir('help') });
     expect(r.code).toBe(0);
     for (const verb of ['import', 'seed-demo', 'status']) expect(r.stdout).toMatch(new RegExp(`^  ${verb}\\b`, 'm'));
@@ -187,6 +188,7 @@ describe('a store locked by another process', () => {
 
 describe('start-up edge cases', () => {
   it('no verb at all prints the help and exits 2', () => {
+    // The real program (a child process): its exit code 2 as the shell sees it.
     const r = cli([], { DATA_DIR: dataDir('no-verb') });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Usage: usage-charges');
