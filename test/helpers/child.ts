@@ -14,6 +14,8 @@ export interface CliChild {
   exited: Promise<CliRun & { signal: NodeJS.Signals | null }>;
   /** Resolves when stdout matches `pattern` (rejects if the process exits or `timeoutMs` passes first). */
   waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves when stderr matches `pattern` (rejects if the process exits or `timeoutMs` passes first). */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
 const started = new Set<ChildProcessWithoutNullStreams>();
@@ -37,7 +39,10 @@ export function startChild(
     stdout += d;
     for (const l of listeners) l();
   });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    for (const l of listeners) l();
+  });
   const exited = new Promise<CliRun & { signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -47,6 +52,31 @@ export function startChild(
     });
   });
   let done = false;
+  const waitFor = (
+    stream: 'stdout' | 'stderr',
+    text: () => string,
+    pattern: RegExp,
+    timeoutMs = 5 * 60_000,
+  ): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (pattern.test(text())) finish(null);
+        else if (done)
+          finish(new Error(`the process exited before its ${stream} matched ${pattern}:\n${stdout}\n${stderr}`));
+      };
+      const timer = setTimeout(
+        () => finish(new Error(`no ${stream} matching ${pattern} after ${timeoutMs} ms:\n${stdout}\n${stderr}`)),
+        timeoutMs,
+      );
+      const finish = (err: Error | null): void => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        if (err) reject(err);
+        else resolve();
+      };
+      listeners.add(check);
+      check();
+    });
   void exited.then(
     () => (done = true),
     () => (done = true),
@@ -60,26 +90,11 @@ export function startChild(
       return stderr;
     },
     exited,
-    waitForStdout(pattern, timeoutMs = 30_000) {
-      return new Promise<void>((resolve, reject) => {
-        const check = (): void => {
-          if (pattern.test(stdout)) finish(null);
-          else if (done)
-            finish(new Error(`the process exited before its output matched ${pattern}:\n${stdout}\n${stderr}`));
-        };
-        const timer = setTimeout(
-          () => finish(new Error(`no output matching ${pattern} after ${timeoutMs} ms:\n${stdout}\n${stderr}`)),
-          timeoutMs,
-        );
-        const finish = (err: Error | null): void => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          if (err) reject(err);
-          else resolve();
-        };
-        listeners.add(check);
-        check();
-      });
+    waitForStdout(pattern, timeoutMs) {
+      return waitFor('stdout', () => stdout, pattern, timeoutMs);
+    },
+    waitForStderr(pattern, timeoutMs) {
+      return waitFor('stderr', () => stderr, pattern, timeoutMs);
     },
   };
 }
@@ -107,7 +122,7 @@ export async function killChildren(): Promise<void> {
 export async function until<T>(
   check: () => T | undefined,
   what: string,
-  timeoutMs = 30_000,
+  timeoutMs = 5 * 60_000,
   intervalMs = 100,
 ): Promise<T> {
   const end = Date.now() + timeoutMs;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { killChildren } from './child.ts';
-import { cli } from './cli.ts';
+import { runCli } from './cli.ts';
 import { startControlledSmtpServer, type ControlledSmtpServer } from './smtp-control.ts';
 import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from './smtp.ts';
 
@@ -38,17 +38,17 @@ export function demoEnv(dataDir: string): Record<string, string> {
   return { DATA_DIR: dataDir, BILLING_TZ: 'UTC', LOG_LEVEL: 'error', ...CONFIGURED_MAIL };
 }
 
-/** Seeds the demo into the data dir `dir/name` (through the command line); returns its settings. */
-export function seeded(dir: string, name: string): Record<string, string> {
+/** Seeds the demo into the data dir `dir/name` (through the command line, in this process); returns its settings. */
+export async function seeded(dir: string, name: string): Promise<Record<string, string>> {
   const env = demoEnv(path.join(dir, name));
-  const seed = cli(['seed-demo', '--as-of', AS_OF], env);
+  const seed = await runCli(['seed-demo', '--as-of', AS_OF], env);
   expect(seed.stderr, `seed-demo wrote to stderr (exit ${seed.code}):\n${seed.stdout}`).toBe('');
   expect(seed.code, `seed-demo failed:\n${seed.stdout}`).toBe(0);
   return env;
 }
 
 /** Seeds the demo into `dir/template` (through the command line); returns its settings. */
-export function seedTemplate(dir: string): Record<string, string> {
+export function seedTemplate(dir: string): Promise<Record<string, string>> {
   return seeded(dir, 'template');
 }
 

@@ -59,7 +59,8 @@ export async function listenLocal(server: SMTPServer, port = 0): Promise<number>
 
 /** Keeps each open client socket in `sockets` by its remote port, so that a session can reset its connection. */
 export function trackSockets(server: SMTPServer, sockets: Map<number, Socket>): void {
-  server.server.on('connection', (socket: Socket) => {
+  // First of the listeners: the socket is known before the server's session starts (and greets).
+  server.server.prependListener('connection', (socket: Socket) => {
     const port = socket.remotePort;
     if (port === undefined) return;
     sockets.set(port, socket);

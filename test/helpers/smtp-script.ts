@@ -27,18 +27,29 @@ export interface DataStep {
 }
 
 /**
- * How to answer a message's DATA: accept (undefined), refuse with a reply, reply only after a
- * delay (the message is received whole first), or reset the connection once the header block has
- * arrived (the message is cut off, no reply).
+ * Holds a reply until the client has closed its connection: later than any client timeout, however
+ * slow the machine (a reply after a fixed delay races the client's timer).
  */
-export type DataAction = undefined | { reply: ScriptReply } | { delayMs: number } | { reset: true };
+export interface LateReply {
+  untilClientLeaves: true;
+}
+
+/**
+ * How to answer a message's DATA: accept (undefined), refuse with a reply, reply only after a
+ * delay or once the client has left (the message is received whole first), or reset the
+ * connection once the header block has arrived (the message is cut off, no reply).
+ */
+export type DataAction = undefined | { reply: ScriptReply } | { delayMs: number } | LateReply | { reset: true };
 
 /** How the scripted server behaves; every hook is optional (default: accept). */
 export interface ScriptedSmtpOptions {
   /** Listen on this port of 127.0.0.1 (default: a free one). */
   port?: number;
-  /** For the n-th connection (1 for the first): refuse it at the greeting, or greet only after a delay. */
-  greeting?: (connection: number) => undefined | { reply: ScriptReply } | { delayMs: number };
+  /**
+   * For the n-th connection (1 for the first): refuse it at the greeting, greet only after a delay,
+   * or begin the greeting at once and end it only once the client has left (see SLOW_GREETING).
+   */
+  greeting?: (connection: number) => undefined | { reply: ScriptReply } | { delayMs: number } | LateReply;
   /** Answer to MAIL FROM instead of accepting the sender. */
   mailFrom?: (step: { address: string; secure: boolean }) => ScriptReply | undefined;
   /** Answer to RCPT TO; `attempt` counts the RCPT commands for this address, this one included. */
@@ -55,7 +66,7 @@ export interface ScriptedMessage {
   messageId: string | null;
   attempt: number;
   secure: boolean;
-  /** `accepted` (250), `refused` (a DATA reply of 4xx/5xx), `late` (accepted after a delay), `cut` (connection reset mid-DATA). */
+  /** `accepted` (250), `refused` (a DATA reply of 4xx/5xx), `late` (accepted after a delay or once the client left), `cut` (connection reset mid-DATA). */
   outcome: 'accepted' | 'refused' | 'late' | 'cut';
   /** The parsed message (null when it was cut off). */
   parsed: ParsedMail | null;
@@ -83,6 +94,14 @@ function refusal(reply: ScriptReply): Error {
 function headerMessageId(head: string): string | null {
   return /^Message-ID:[ \t]*(<[^>\r\n]+>)/im.exec(head)?.[1] ?? null;
 }
+
+/**
+ * The continuation line of a greeting that never ends (RFC 5321 multi-line reply: `220-` lines,
+ * the last one would be `220 `). A client waits for the last line until its greeting timeout; the
+ * lines keep its connection from being idle, so that the greeting timeout, and not the idle
+ * timeout of the same length, is what ends the wait, however the two timers would tie.
+ */
+const SLOW_GREETING = '220-127.0.0.1 the greeting is slow today\r\n';
 
 /** A port of 127.0.0.1 that nothing listens on just now (for a server that is down, then comes up). */
 export async function unusedPort(): Promise<number> {
@@ -114,6 +133,24 @@ export async function startScriptedSmtpServer(options: ScriptedSmtpOptions = {})
   };
   // The client sockets by their port, so that a session can reset its connection.
   const sockets = new Map<number, Socket>();
+  /**
+   * Sends continuation lines of a greeting (SLOW_GREETING) to the client on `remotePort` at once and
+   * every 100 ms until it has gone: the greeting never ends while the client waits for it.
+   */
+  const slowGreeting = (remotePort: number): void => {
+    const socket = sockets.get(remotePort);
+    if (socket === undefined || socket.destroyed) return;
+    const line = (): void => void socket.write(SLOW_GREETING);
+    line();
+    const timer = setInterval(line, 100);
+    socket.once('close', () => clearInterval(timer));
+  };
+  /** Runs `fn` once the client on `remotePort` has closed its connection (at once if it has). */
+  const whenClientLeaves = (remotePort: number, fn: () => void): void => {
+    const socket = sockets.get(remotePort);
+    if (socket === undefined || socket.destroyed) fn();
+    else socket.once('close', fn);
+  };
 
   const server = new SMTPServer({
     logger: false,
@@ -122,11 +159,15 @@ export async function startScriptedSmtpServer(options: ScriptedSmtpOptions = {})
     secure: false,
     ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
     closeTimeout: 200,
-    onConnect(_session, callback) {
+    onConnect(session, callback) {
       connections += 1;
       const step = options.greeting?.(connections);
       if (step === undefined) return callback();
       if ('reply' in step) return callback(refusal(step.reply));
+      if ('untilClientLeaves' in step) {
+        slowGreeting(session.remotePort);
+        return whenClientLeaves(session.remotePort, () => callback());
+      }
       later(step.delayMs, () => callback());
     },
     onMailFrom(address, session, callback) {
@@ -196,7 +237,7 @@ export async function startScriptedSmtpServer(options: ScriptedSmtpOptions = {})
                 ? 'accepted'
                 : 'reply' in chosen
                   ? 'refused'
-                  : 'delayMs' in chosen
+                  : 'delayMs' in chosen || 'untilClientLeaves' in chosen
                     ? 'late'
                     : 'accepted';
             messages.push({
@@ -209,6 +250,8 @@ export async function startScriptedSmtpServer(options: ScriptedSmtpOptions = {})
             });
             if (chosen !== undefined && 'reply' in chosen) callback(refusal(chosen.reply));
             else if (chosen !== undefined && 'delayMs' in chosen) later(chosen.delayMs, () => callback(null));
+            else if (chosen !== undefined && 'untilClientLeaves' in chosen)
+              whenClientLeaves(session.remotePort, () => callback(null));
             else callback(null);
           },
           (err: Error) => callback(err),

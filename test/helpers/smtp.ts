@@ -30,6 +30,11 @@ export interface TestSmtpOptions {
   dataDelayMs?: number | ((messageNumber: number) => number);
   /** The reply to a message's data waits for this promise (after `dataDelayMs`), given the message's number. */
   replyAfter?: (messageNumber: number) => Promise<unknown>;
+  /**
+   * The messages (by number) whose data reply comes only once the client has closed its connection:
+   * later than any client timeout, however slow the machine (a reply after a fixed delay is a race).
+   */
+  replyLateTo?: (messageNumber: number) => boolean;
   /** Called when a client starts sending a message's data (after RCPT TO). */
   onDataStart?: (envelope: { mailFrom: string | null; rcptTo: string[] }) => void;
   /**
@@ -154,7 +159,9 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
               };
               const delay =
                 typeof options.dataDelayMs === 'function' ? options.dataDelayMs(number) : (options.dataDelayMs ?? 0);
-              if (delay > 0) setTimeout(reply, delay);
+              const client = options.replyLateTo?.(number) === true ? sockets.get(session.remotePort) : undefined;
+              if (client !== undefined) client.once('close', reply);
+              else if (delay > 0) setTimeout(reply, delay);
               else reply();
             },
             (err: Error) => callback(err),

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startChild } from '../helpers/child.ts';
-import { cliAsync, hasStackTrace, type CliRun } from '../helpers/cli.ts';
+import { cliAsync, hasStackTrace, runCli, type CliRun } from '../helpers/cli.ts';
 import {
   AS_OF,
   CONTACTS,
@@ -46,11 +46,11 @@ afterEach(endTest);
 
 beforeAll(async () => {
   work = tempDir('uc-concurrency-');
-  template = seedTemplate(work.dir);
+  template = await seedTemplate(work.dir);
   const env = copyOf(template, work.dir, 'reference');
   const smtp = await startSmtpServer();
   try {
-    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], {
+    const r = await runCli(['run', '--verbose', '--as-of', AS_OF], {
       ...env,
       SMTP_URL: smtp.url,
       USAGE_CHARGES_TEST_NOW: TEST_NOW,
@@ -174,7 +174,7 @@ describe('an import during a pass', () => {
       open,
       `${USAGE_HEADER}\nu-2611-during-pass,TNT00003,TNT00003-WS01,srv-a,srv-a,virtual_server,,EC-CMP-1C4G,operating,2026-11-01T00:00:00Z,2026-11-02T00:00:00Z,,,,,,\n`,
     );
-    const imported = await cliAsync(['import', 'usage', open], env);
+    const imported = await runCli(['import', 'usage', open], env);
     expect(imported.stderr).toBe('');
     expect(imported.code).toBe(0);
     expect(imported.stdout).toBe('usage: usage-2026-11.csv: 1 row: 1 added, 0 updated, 0 unchanged\n');
@@ -184,7 +184,7 @@ describe('an import during a pass', () => {
       late,
       `${USAGE_HEADER}\nu-2610-during-pass,TNT00003,TNT00003-WS01,srv-a,srv-a,virtual_server,,EC-CMP-1C4G,operating,2026-10-30T00:00:00Z,2026-10-31T00:00:00Z,,,,,,\n`,
     );
-    const refused = await cliAsync(['import', 'usage', late], env);
+    const refused = await runCli(['import', 'usage', late], env);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('falls in 2026-10, which is already finalized for tenant TNT00003');
     expect(hasStackTrace(refused.stderr)).toBe(false);

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import type { AddressObject } from 'mailparser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startChild } from '../helpers/child.ts';
-import { cli, cliAsync, hasStackTrace, type CliRun } from '../helpers/cli.ts';
+import { cli, cliAsync, hasStackTrace, runCli, type CliRun } from '../helpers/cli.ts';
 import {
   afterTest,
   AS_OF,
@@ -98,9 +98,9 @@ function header(parsedHeader: unknown): string {
 
 describe('run with an SMTP server', () => {
   it('sends every active contact its statement once, lists the mails, and status shows them sent', async () => {
-    const env = seeded(work.dir, 'send');
+    const env = await seeded(work.dir, 'send');
     const smtp = await smtpServer();
-    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
+    const r = await runCli(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
@@ -146,14 +146,14 @@ describe('run with an SMTP server', () => {
     );
     expect(deliveries(env)).toHaveLength(RECIPIENTS.length);
 
-    const status = cli(['status', '--month', MONTH], env);
+    const status = await runCli(['status', '--month', MONTH], env);
     expect(status.code).toBe(0);
     expectMonthMails(status.stdout, ALL_SENT_ONCE);
     // Nothing is listed as not sent, failed or resent.
     expect(status.stdout).not.toContain('mails not sent yet');
 
     // A second pass sends nothing more.
-    const again = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
+    const again = await runCli(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(
       /: 0 statements closed, 0 failed to close; 0 files written, 0 failed; 0 mails sent, 0 retrying, 0 failed$/m,
@@ -164,7 +164,7 @@ describe('run with an SMTP server', () => {
 
 describe('a pass killed while sending', () => {
   it('is resumed by the next run --wait: every delivery ends sent, every contact has its statement, a message sent twice has one Message-ID', async () => {
-    const env = { ...seeded(work.dir, 'killed'), LOCK_TTL_SECONDS: '10' };
+    const env = { ...(await seeded(work.dir, 'killed')), LOCK_TTL_SECONDS: '10' };
     // One connection, so that the messages go one after the other: the third one stalls.
     const stalling = await controlledServer(3);
     const first = startChild(['run', '--verbose', '--as-of', AS_OF], {
@@ -203,7 +203,7 @@ describe('a pass killed while sending', () => {
     await stalling.close();
 
     const smtp = await smtpServer();
-    const second = await cliAsync(['run', '--verbose', '--as-of', AS_OF, '--wait'], { ...env, SMTP_URL: smtp.url });
+    const second = await runCli(['run', '--verbose', '--as-of', AS_OF, '--wait'], { ...env, SMTP_URL: smtp.url });
     expect(second.stderr).toBe('');
     expect(second.code).toBe(0);
     // The killed pass was a process of this host: its lease is taken over at once, not after it expires.
@@ -243,23 +243,26 @@ describe('a pass killed while sending', () => {
     ]);
     expect(runs[1]!.summary).toMatchObject({ closed: 0, sent: 3, recovered: 1, deliveriesFailed: 0 });
     expect(inStore(env, (db) => db.prepare('SELECT COUNT(*) FROM run_lock').pluck().get())).toBe(0);
-    expectMonthMails(cli(['status', '--month', MONTH], env).stdout, ALL_SENT_ONCE);
+    expectMonthMails((await runCli(['status', '--month', MONTH], env)).stdout, ALL_SENT_ONCE);
   });
 });
 
 describe('a pass asked to stop (SIGTERM) while sending', () => {
   it('finishes the message in flight, records it sent, sends no other, releases the lease; the next run sends the rest', async () => {
-    const env = seeded(work.dir, 'sigterm');
+    const env = await seeded(work.dir, 'sigterm');
     const stalling = await controlledServer(2);
     const first = startChild(['run', '--verbose', '--as-of', AS_OF], {
       ...env,
+      // (warn: the pass says when it has the stop request)
+      LOG_LEVEL: 'warn',
       SMTP_URL: stalling.url,
       SMTP_POOL_SIZE: '1',
     });
     const inFlight = await stalling.stalled;
     first.child.kill('SIGTERM');
-    // The stop is asked for while the second message waits for its reply; then the server answers.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The stop is asked for while the second message waits for its reply; once the pass has it
+    // (however slow the machine), the server answers.
+    await first.waitForStderr(/stop requested: finishing the message in flight/);
     stalling.release();
     const stopped = await first.exited;
     expect(stopped.signal).toBeNull();
@@ -283,7 +286,7 @@ describe('a pass asked to stop (SIGTERM) while sending', () => {
     await stalling.close();
 
     const smtp = await smtpServer();
-    const second = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
+    const second = await runCli(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url });
     expect(second.code).toBe(0);
     expect(smtp.messages).toHaveLength(RECIPIENTS.length - 2);
     expect(deliveries(env).map((d) => d.status)).toEqual(RECIPIENTS.map(() => 'sent'));
@@ -292,8 +295,9 @@ describe('a pass asked to stop (SIGTERM) while sending', () => {
 
 describe('two passes at once', () => {
   it('send each contact exactly one message; exactly one pass closes the statements', async () => {
-    const env = seeded(work.dir, 'race');
+    const env = await seeded(work.dir, 'race');
     const smtp = await smtpServer();
+    // Two processes: the point is two passes at once on one store.
     const runs = await Promise.all([
       cliAsync(['run', '--verbose', '--as-of', AS_OF, '--wait'], { ...env, SMTP_URL: smtp.url }),
       cliAsync(['run', '--verbose', '--as-of', AS_OF, '--wait'], { ...env, SMTP_URL: smtp.url }),
@@ -323,15 +327,15 @@ describe('two passes at once', () => {
 
 describe('resend', () => {
   it('sends the archived zip again to each contact, audited, under new Message-IDs; --to sends only there; bad requests exit 2', async () => {
-    const env = seeded(work.dir, 'resend');
+    const env = await seeded(work.dir, 'resend');
     const smtp = await smtpServer();
     const smtpEnv = { ...env, SMTP_URL: smtp.url };
-    expect((await cliAsync(['run', '--verbose', '--as-of', AS_OF], smtpEnv)).code).toBe(0);
+    expect((await runCli(['run', '--verbose', '--as-of', AS_OF], smtpEnv)).code).toBe(0);
     const originals = smtp.messages.filter((m) => TENANT_OF.get(m.envelope.rcptTo[0]!) === 'TNT00003');
     expect(originals).toHaveLength(2);
     smtp.messages.length = 0;
 
-    const r = await cliAsync(['resend', '--tenant', 'TNT00003', '--month', MONTH, '--reason', 'lost in spam'], smtpEnv);
+    const r = await runCli(['resend', '--tenant', 'TNT00003', '--month', MONTH, '--reason', 'lost in spam'], smtpEnv);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const resent = r.stdout.trimEnd().split('\n');
@@ -397,7 +401,7 @@ describe('resend', () => {
     ).toEqual(CONTACTS.TNT00003!.map((a) => [a, 'sent', 'lost in spam']));
 
     // status shows it under recent resends; status --month lists each resend with its reason.
-    const status = cli(['status'], env);
+    const status = await runCli(['status'], env);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('\nrecent resends:\n');
     expect(status.stdout).toMatch(
@@ -419,8 +423,8 @@ describe('resend', () => {
     ]);
     expect(status.stdout).toContain(`\nlast pass: ok, started `);
     expect(status.stdout).toContain(` (as of ${recorded[0]!.asOf})\n`);
-    expect(JSON.parse(cli(['status', '--json'], env).stdout).lastRun.as_of).toBe(recorded[0]!.asOf);
-    const month = cli(['status', '--month', MONTH], env);
+    expect(JSON.parse((await runCli(['status', '--json'], env)).stdout).lastRun.as_of).toBe(recorded[0]!.asOf);
+    const month = await runCli(['status', '--month', MONTH], env);
     expect(month.code).toBe(0);
     expectMonthMails(month.stdout, { ...ALL_SENT_ONCE, TNT00003: '4 sent (2 resent)' });
     expect(month.stdout).toContain('\nmails not sent yet, failed, or resent:\n');
@@ -435,10 +439,7 @@ describe('resend', () => {
 
     // --to: only that address.
     smtp.messages.length = 0;
-    const to = await cliAsync(
-      ['resend', '--tenant', 'TNT00003', '--month', MONTH, '--to', 'other@example.com'],
-      smtpEnv,
-    );
+    const to = await runCli(['resend', '--tenant', 'TNT00003', '--month', MONTH, '--to', 'other@example.com'], smtpEnv);
     expect(to.stderr).toBe('');
     expect(to.code).toBe(0);
     expect(to.stdout).toMatch(
@@ -466,7 +467,8 @@ describe('resend', () => {
         /^error: --to: TNT00005 has no active contact; give the address with --to\n$/,
       ],
     ];
-    const results = await Promise.all(bad.map(([args]) => cliAsync(args, smtpEnv)));
+    const results: CliRun[] = [];
+    for (const [args] of bad) results.push(await runCli(args, smtpEnv));
     for (const [i, [args, message]] of bad.entries()) {
       const e = results[i]!;
       expect(e.code, args.join(' ')).toBe(2);
@@ -481,11 +483,11 @@ describe('resend', () => {
 
 describe('retry --failed', () => {
   it('a 550 fails one delivery (run exits 1 and says why); retry --failed --month requeues it; the next run sends it with its Message-ID', async () => {
-    const env = seeded(work.dir, 'retry');
+    const env = await seeded(work.dir, 'retry');
     const refusing = await smtpServer({
       rcptReplies: { 'cfo@rules.example.com': { code: 550, message: '5.1.1 mailbox unavailable' } },
     });
-    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: refusing.url });
+    const r = await runCli(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: refusing.url });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(
       /: 5 statements closed, 0 failed to close; 5 files written, 0 failed; 4 mails sent, 0 retrying, 1 failed; 1 without recipient$/m,
@@ -500,12 +502,15 @@ describe('retry --failed', () => {
     );
     const failed = deliveries(env).find((d) => d.recipient === 'cfo@rules.example.com')!;
     expect(failed).toMatchObject({ status: 'failed', attempts: 1, lastError: failedLine![1] });
-    expectMonthMails(cli(['status', '--month', MONTH], env).stdout, { ...ALL_SENT_ONCE, TNT00003: '1 sent, 1 failed' });
+    expectMonthMails((await runCli(['status', '--month', MONTH], env)).stdout, {
+      ...ALL_SENT_ONCE,
+      TNT00003: '1 sent, 1 failed',
+    });
 
     // Nothing of another month to requeue; this month's failure is requeued.
-    const other = cli(['retry', '--failed', '--month', '2026-09'], env);
+    const other = await runCli(['retry', '--failed', '--month', '2026-09'], env);
     expect(other).toMatchObject({ code: 0, stdout: 'no failed deliveries of 2026-09\n', stderr: '' });
-    const retry = cli(['retry', '--failed', '--month', MONTH], env);
+    const retry = await runCli(['retry', '--failed', '--month', MONTH], env);
     expect(retry.stderr).toBe('');
     expect(retry.code).toBe(0);
     expect(retry.stdout).toBe(
@@ -524,7 +529,7 @@ describe('retry --failed', () => {
     ).toBe(1);
 
     const accepting = await smtpServer();
-    const next = await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: accepting.url });
+    const next = await runCli(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: accepting.url });
     expect(next.stderr).toBe('');
     expect(next.code).toBe(0);
     expect(sentLines(next)).toEqual([['TNT00003', 'cfo@rules.example.com']]);
@@ -532,20 +537,20 @@ describe('retry --failed', () => {
     expect(accepting.messages[0]!.envelope.rcptTo).toEqual(['cfo@rules.example.com']);
     expect(accepting.messages[0]!.parsed.messageId).toBe(failed.messageId);
     expect(deliveries(env).map((d) => d.status)).toEqual(RECIPIENTS.map(() => 'sent'));
-    expectMonthMails(cli(['status', '--month', MONTH], env).stdout, ALL_SENT_ONCE);
+    expectMonthMails((await runCli(['status', '--month', MONTH], env)).stdout, ALL_SENT_ONCE);
   });
 });
 
 describe('run --dry-run', () => {
   it('changes nothing in the store, sends nothing, and leaves the zips and .eml files in the folder it prints', async () => {
-    const env = seeded(work.dir, 'dry');
+    const env = await seeded(work.dir, 'dry');
     const smtp = await smtpServer();
     const smtpEnv = { ...env, SMTP_URL: smtp.url };
-    const statusBefore = cli(['status', '--json'], env);
-    const monthBefore = cli(['status', '--month', MONTH, '--json'], env);
+    const statusBefore = await runCli(['status', '--json'], env);
+    const monthBefore = await runCli(['status', '--month', MONTH, '--json'], env);
     const before = inStore(env, (db) => snapshot(db));
 
-    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF, '--dry-run'], smtpEnv);
+    const r = await runCli(['run', '--verbose', '--as-of', AS_OF, '--dry-run'], smtpEnv);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const m =
@@ -567,8 +572,8 @@ describe('run --dry-run', () => {
     expect(inStore(env, (db) => snapshot(db))).toEqual(before);
     expect(inStore(env, (db) => db.prepare('SELECT COUNT(*) FROM statements').pluck().get())).toBe(0);
     expect(deliveries(env)).toEqual([]);
-    expect(cli(['status', '--json'], env).stdout).toBe(statusBefore.stdout);
-    expect(cli(['status', '--month', MONTH, '--json'], env).stdout).toBe(monthBefore.stdout);
+    expect((await runCli(['status', '--json'], env)).stdout).toBe(statusBefore.stdout);
+    expect((await runCli(['status', '--month', MONTH, '--json'], env)).stdout).toBe(monthBefore.stdout);
     expect(fs.existsSync(path.join(env.DATA_DIR!, 'statements'))).toBe(false);
     expect(fs.existsSync(path.join(env.DATA_DIR!, 'outbox'))).toBe(false);
 
@@ -589,7 +594,7 @@ describe('run --dry-run', () => {
     expect(to).toEqual(RECIPIENTS);
 
     // The real pass afterwards does everything once.
-    const real = await cliAsync(['run', '--verbose', '--as-of', AS_OF], smtpEnv);
+    const real = await runCli(['run', '--verbose', '--as-of', AS_OF], smtpEnv);
     expect(real.code).toBe(0);
     expect(closedCount(real)).toBe(5);
     expect(smtp.messages).toHaveLength(RECIPIENTS.length);
@@ -598,9 +603,10 @@ describe('run --dry-run', () => {
 
 describe('backup', () => {
   it('writes a readable SQLite copy of the store, owner-only; an existing file is refused with exit 2', async () => {
-    const env = seeded(work.dir, 'backup');
-    expect(cli(['run', '--verbose', '--as-of', AS_OF], env).code).toBe(0);
+    const env = await seeded(work.dir, 'backup');
+    expect((await runCli(['run', '--verbose', '--as-of', AS_OF], env)).code).toBe(0);
     const file = path.join(work.dir, 'backup.sqlite');
+    // A child process: the file's mode is the point (the program's umask included).
     const r = cli(['backup', file], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -620,7 +626,7 @@ describe('backup', () => {
     }
 
     const size = fs.statSync(file).size;
-    const again = cli(['backup', file], env);
+    const again = await runCli(['backup', file], env);
     expect(again.code).toBe(2);
     expect(again.stdout).toBe('');
     expect(again.stderr).toBe(`error: ${file}: already exists; give a new file name (a backup never overwrites)\n`);
@@ -630,9 +636,10 @@ describe('backup', () => {
 
 describe('logs', () => {
   it('at trace level in JSON hold no SMTP password and no mail body', async () => {
-    const env = seeded(work.dir, 'logs');
+    const env = await seeded(work.dir, 'logs');
     const smtp = await smtpServer({ auth: { user: 'user', pass: 's3cret-pw' } });
     expect(smtp.url).toBe(`smtp://user:s3cret-pw@127.0.0.1:${smtp.port}`);
+    // A child process: what the process writes to its standard error is the point.
     const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], {
       ...env,
       SMTP_URL: smtp.url,

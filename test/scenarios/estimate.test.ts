@@ -6,15 +6,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
-import { cli, hasStackTrace } from '../helpers/cli.ts';
+import { hasStackTrace, runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/store.ts';
 
 let work: { dir: string; cleanup: () => void };
 let env: Record<string, string>;
-beforeAll(() => {
+beforeAll(async () => {
   work = tempDir('uc-estimate-');
   env = { DATA_DIR: path.join(work.dir, 'data'), BILLING_TZ: 'UTC' };
-  const seed = cli(['seed-demo', '--as-of', '2026-11-03T00:00:00Z'], env);
+  const seed = await runCli(['seed-demo', '--as-of', '2026-11-03T00:00:00Z'], env);
   expect(seed.code).toBe(0);
 });
 afterAll(() => work.cleanup());
@@ -47,11 +47,14 @@ const amountOf = (stdout: string): string => /^ {2}amount so far: (\S+) SGD$/m.e
 
 describe('usage-charges estimate', () => {
   it('writes the zip of the open month so far, with the printed total, and leaves the store unchanged', async () => {
-    const before = [cli(['status', '--json'], env), cli(['status', '--month', '2026-10', '--json'], env)];
+    const before = [
+      await runCli(['status', '--json'], env),
+      await runCli(['status', '--month', '2026-10', '--json'], env),
+    ];
     for (const r of before) expect(r.code).toBe(0);
 
     // TNT00004 (cut-off 20, SGD): period 2026-09-21 .. 2026-10-20; its server runs 3 to 25 October.
-    const r = cli(['estimate', '--tenant', 'TNT00004', '--as-of', '2026-10-15T12:00:00Z'], env, work.dir);
+    const r = await runCli(['estimate', '--tenant', 'TNT00004', '--as-of', '2026-10-15T12:00:00Z'], env, work.dir);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const zip = path.join(work.dir, '202610_TNT00004_estimate.zip');
@@ -72,7 +75,7 @@ describe('usage-charges estimate', () => {
 
     // Five more days of usage make a larger estimate; --out names the file.
     const out = path.join(work.dir, 'later.zip');
-    const later = cli(
+    const later = await runCli(
       ['estimate', '--tenant', 'TNT00004', '--as-of', '2026-10-20T12:00:00Z', '--out', out],
       env,
       work.dir,
@@ -83,14 +86,17 @@ describe('usage-charges estimate', () => {
     expect(Number(amountOf(later.stdout))).toBeGreaterThan(Number(amountOf(r.stdout)));
     expect((await entryText(out, '202610_TNT00004.csv')).split('\r\n')[1]!.split(',')[4]).toBe(amountOf(later.stdout));
 
-    const after = [cli(['status', '--json'], env), cli(['status', '--month', '2026-10', '--json'], env)];
+    const after = [
+      await runCli(['status', '--json'], env),
+      await runCli(['status', '--month', '2026-10', '--json'], env),
+    ];
     expect(after.map((x) => x.stdout)).toEqual(before.map((x) => x.stdout));
     expect(fs.existsSync(path.join(env.DATA_DIR!, 'statements'))).toBe(false);
   });
 
-  it.each(['ecl-detail', 'ecl-summary', 'ecl-tiered'])('writes the %s export with status estimated', (format) => {
+  it.each(['ecl-detail', 'ecl-summary', 'ecl-tiered'])('writes the %s export with status estimated', async (format) => {
     const out = path.join(work.dir, `estimate-${format}.csv`);
-    const r = cli(
+    const r = await runCli(
       ['estimate', '--tenant', 'manual-tenant', '--as-of', '2026-10-20T00:00:00Z', '--format', format, '--out', out],
       env,
       work.dir,
@@ -103,7 +109,7 @@ describe('usage-charges estimate', () => {
     expect(text.endsWith('\r\n')).toBe(true);
   });
 
-  it('an unknown tenant, a bad --as-of or an unknown --format exits 2 with a message and no stack trace', () => {
+  it('an unknown tenant, a bad --as-of or an unknown --format exits 2 with a message and no stack trace', async () => {
     const cases: [string[], RegExp][] = [
       [['estimate', '--tenant', 'nobody'], /^error: --tenant: tenant "nobody" does not exist$/m],
       [
@@ -116,7 +122,7 @@ describe('usage-charges estimate', () => {
       ],
     ];
     for (const [args, message] of cases) {
-      const r = cli(args, env, work.dir);
+      const r = await runCli(args, env, work.dir);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(hasStackTrace(r.stderr)).toBe(false);

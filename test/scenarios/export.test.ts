@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, hasStackTrace } from '../helpers/cli.ts';
+import { cli, hasStackTrace, runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/store.ts';
 
 const AS_OF = '2026-11-03T00:00:00Z';
@@ -14,7 +14,7 @@ const SUMMARY_HEADER =
 
 let work: { dir: string; cleanup: () => void };
 let env: Record<string, string>;
-beforeAll(() => {
+beforeAll(async () => {
   work = tempDir('uc-export-');
   // The ecl preset: manual-tenant's month is the seed 000 example (5870, tax 10 % in 2026: 587, total 6457).
   // UTF-8 exports (the default follows each tenant's encoding: test/integration/files/encoding-dates.test.ts).
@@ -25,7 +25,7 @@ beforeAll(() => {
     LOG_LEVEL: 'error',
     CSV_ENCODING: 'utf8',
   };
-  const seed = cli(['seed-demo', '--as-of', AS_OF], env);
+  const seed = await runCli(['seed-demo', '--as-of', AS_OF], env);
   expect(seed.code).toBe(0);
 });
 afterAll(() => work.cleanup());
@@ -34,10 +34,13 @@ const rowsOf = (text: string): string[] => {
   expect(text.endsWith('\r\n')).toBe(true);
   return text.slice(0, -2).split('\r\n');
 };
+/** An export in a child process: the file's bytes on standard output (cp932 stays cp932, lines end in CRLF) are the point. */
 const exportOf = (...args: string[]) => cli(['export', ...args], env);
+/** An export that writes a file (--out) or is refused, run in this process. */
+const exportRun = (...args: string[]) => runCli(['export', ...args], env);
 
 describe('usage-charges export', () => {
-  it('estimates a month that is not finalized yet, storing nothing', () => {
+  it('estimates a month that is not finalized yet, storing nothing', async () => {
     const r = exportOf('--format', 'ecl-summary', '--month', '2026-10', '--tenant', 'manual-tenant');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -47,7 +50,7 @@ describe('usage-charges export', () => {
       '"tax","manual-tenant","manual-tenant","","","","","税区分:合算 消費税率:10%",587,"JPY","2026-10","estimated"',
       '"total","manual-tenant","manual-tenant","","","","","",6457,"JPY","2026-10","estimated"',
     ]);
-    const status = cli(['status', '--month', '2026-10', '--json'], env);
+    const status = await runCli(['status', '--month', '2026-10', '--json'], env);
     expect(
       (JSON.parse(status.stdout) as { statements: { status: string | null }[] }).statements.every(
         (s) => s.status === null,
@@ -55,8 +58,8 @@ describe('usage-charges export', () => {
     ).toBe(true);
   });
 
-  it('after the close, writes each format for 2026-10 from the frozen statements, status fixed', () => {
-    const run = cli(['run', '--as-of', AS_OF], env);
+  it('after the close, writes each format for 2026-10 from the frozen statements, status fixed', async () => {
+    const run = await runCli(['run', '--as-of', AS_OF], env);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
 
@@ -99,7 +102,7 @@ describe('usage-charges export', () => {
     expect(srows).toContain('"total","manual-tenant","manual-tenant","","","","","",6457,"JPY","2026-10","fixed"');
 
     const out = path.join(work.dir, 'tiered.csv');
-    const tiered = exportOf('--format', 'ecl-tiered', '--month', '2026-10', '--out', out);
+    const tiered = await exportRun('--format', 'ecl-tiered', '--month', '2026-10', '--out', out);
     expect(tiered.stderr).toBe('');
     expect(tiered.code).toBe(0);
     expect(tiered.stdout).toMatch(
@@ -141,7 +144,9 @@ describe('usage-charges export', () => {
     // A finalized month is the same bytes every time (madeAt is the finalization time), and cp932 is the same text.
     expect(exportOf('--format', 'ecl-tiered', '--month', '2026-10').stdout).toBe(fs.readFileSync(out, 'utf8'));
     const cp = path.join(work.dir, 'tiered-cp932.csv');
-    expect(exportOf('--format', 'ecl-tiered', '--month', '2026-10', '--out', cp, '--encoding', 'cp932').code).toBe(0);
+    expect(
+      (await exportRun('--format', 'ecl-tiered', '--month', '2026-10', '--out', cp, '--encoding', 'cp932')).code,
+    ).toBe(0);
     expect(iconv.decode(fs.readFileSync(cp), 'cp932')).toBe(fs.readFileSync(out, 'utf8'));
   });
 
@@ -179,8 +184,8 @@ describe('usage-charges export', () => {
       ['--format', 'ecl-detail', '--month', '2026-10', '--encoding', 'latin1'],
       /--encoding: "latin1" must be utf8, utf8-bom, cp932/,
     ],
-  ])('export %j exits 2 with a message', (args, message) => {
-    const r = exportOf(...args);
+  ])('export %j exits 2 with a message', async (args, message) => {
+    const r = await exportRun(...args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');

@@ -6,10 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../../src/cli/context.ts';
 import { buildProgram } from '../../src/cli/program.ts';
-import { resetFaultCounts } from '../../src/testing/faults.ts';
 import { hasStackTrace, ROOT, runMain, type CliRun } from '../helpers/cli.ts';
 import { AS_OF, demoEnv, inStore, MONTH, TENANTS } from '../helpers/demo-store.ts';
 import { tempDir } from '../helpers/store.ts';
@@ -19,19 +18,11 @@ beforeAll(() => {
   work = tempDir('uc-install-');
 });
 afterAll(() => work.cleanup());
-afterEach(() => {
-  delete process.env.USAGE_CHARGES_FAIL_AT;
-});
 
 /** Runs the program in this process with a fault hook set (src/testing/faults.ts), counted afresh. */
 async function withFault(spec: string, args: string[], env: Record<string, string>): Promise<CliRun> {
-  resetFaultCounts();
-  process.env.USAGE_CHARGES_FAIL_AT = spec;
-  try {
-    return await runMain(args, env);
-  } finally {
-    delete process.env.USAGE_CHARGES_FAIL_AT;
-  }
+  // runMain sets the hook for the run (and counts afresh), as a child's environment would.
+  return await runMain(args, { ...env, USAGE_CHARGES_FAIL_AT: spec });
 }
 
 /** A data dir with the demo seeded (2026-10), through the command line in this process. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.ts';
 import { acquireLease, getLease, listRuns, type RunRecord } from '../../src/store/lock.ts';
-import { cli, cliAsync, hasStackTrace, type CliRun } from '../helpers/cli.ts';
+import { cliAsync, hasStackTrace, runCli, type CliRun } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/store.ts';
 
 const AS_OF = '2026-11-03T00:00:00Z';
@@ -23,9 +23,9 @@ beforeAll(() => {
 afterAll(() => work.cleanup());
 
 /** A fresh data dir with the demo seeded; returns its settings. */
-function seeded(name: string): Record<string, string> {
+async function seeded(name: string): Promise<Record<string, string>> {
   const env = { DATA_DIR: path.join(work.dir, name), BILLING_TZ: 'UTC', LOG_LEVEL: 'error' };
-  const seed = cli(['seed-demo', '--as-of', AS_OF], env);
+  const seed = await runCli(['seed-demo', '--as-of', AS_OF], env);
   expect(seed.code).toBe(0);
   return env;
 }
@@ -54,7 +54,7 @@ function fixedStatements(env: Record<string, string>): number {
 
 describe('usage-charges run: one pass at a time', () => {
   it('two runs at once: exactly one closes the five statements; the other exits 1 with the lease message or (if it came after) closes nothing', async () => {
-    const env = seeded('race');
+    const env = await seeded('race');
     const [a, b] = await Promise.all([
       cliAsync(['run', '--as-of', AS_OF], env),
       cliAsync(['run', '--as-of', AS_OF], env),
@@ -92,7 +92,7 @@ describe('usage-charges run: one pass at a time', () => {
   });
 
   it('two runs at once with --wait: both exit 0, one closes the five statements and the other closes nothing', async () => {
-    const env = seeded('race-wait');
+    const env = await seeded('race-wait');
     const runs = await Promise.all([
       cliAsync(['run', '--as-of', AS_OF, '--wait'], env),
       cliAsync(['run', '--as-of', AS_OF, '--wait'], env),
@@ -108,15 +108,15 @@ describe('usage-charges run: one pass at a time', () => {
     expect(new Set(recorded.map((r) => r.owner)).size).toBe(2);
   });
 
-  it('while a live pass holds the lease, run exits 1 with the message and changes nothing', () => {
-    const env = seeded('held');
+  it('while a live pass holds the lease, run exits 1 with the message and changes nothing', async () => {
+    const env = await seeded('held');
     const holder = 'other-host:4242:0badcafe';
     const until = inStore(env, (db) => {
       const r = acquireLease(db, 'month-end', holder, 600_000, new Date());
       if (!r.acquired) throw new Error('expected to take the lease');
       return r.lease.expiresAt;
     });
-    const r = cli(['run', '--as-of', AS_OF], env);
+    const r = await runCli(['run', '--as-of', AS_OF], env);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
@@ -126,8 +126,8 @@ describe('usage-charges run: one pass at a time', () => {
     expect(inStore(env, (db) => listRuns(db))).toEqual([]);
   });
 
-  it('a lease whose holder died is taken over once it expires (run --wait), and its pass is marked interrupted', () => {
-    const env = seeded('dead');
+  it('a lease whose holder died is taken over once it expires (run --wait), and its pass is marked interrupted', async () => {
+    const env = await seeded('dead');
     const dead = 'other-host:4243:deadbeef';
     inStore(env, (db) => {
       db.prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')").run(
@@ -138,7 +138,7 @@ describe('usage-charges run: one pass at a time', () => {
       // Its last heartbeat gave it 1.5 s more; it will never renew it.
       acquireLease(db, 'month-end', dead, 1500, new Date());
     });
-    const r = cli(['run', '--as-of', AS_OF, '--wait'], env);
+    const r = await runCli(['run', '--as-of', AS_OF, '--wait'], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`took over the month-end lease of ${dead}, which expired`);
@@ -151,8 +151,8 @@ describe('usage-charges run: one pass at a time', () => {
     expect(JSON.parse(recorded[0]!.summary)).toMatchObject({ closed: 5, closeFailed: 0, filesFailed: 0 });
   });
 
-  it('a live lease of a process of this host that no longer exists is taken over at once (no --wait), and says why', () => {
-    const env = seeded('gone');
+  it('a live lease of a process of this host that no longer exists is taken over at once (no --wait), and says why', async () => {
+    const env = await seeded('gone');
     // The pid of a process that has exited: the holder is gone although its lease has an hour left.
     const exited = spawnSync(process.execPath, ['-e', '0']);
     expect(exited.status).toBe(0);
@@ -165,7 +165,7 @@ describe('usage-charges run: one pass at a time', () => {
       );
       acquireLease(db, 'month-end', gone, 3_600_000, new Date());
     });
-    const r = cli(['run', '--as-of', AS_OF], env);
+    const r = await runCli(['run', '--as-of', AS_OF], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(

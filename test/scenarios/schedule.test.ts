@@ -10,7 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killChildren, startChild, until, type CliChild } from '../helpers/child.ts';
-import { ROOT, cli, hasStackTrace } from '../helpers/cli.ts';
+import { ROOT, hasStackTrace, runCli } from '../helpers/cli.ts';
 import { inStore as readStore } from '../helpers/demo-store.ts';
 import { tempDir } from '../helpers/store.ts';
 
@@ -88,7 +88,7 @@ describe('usage-charges schedule', () => {
       CRON_SCHEDULE: '*/2 * * * * *',
     };
     // The demo usage in the month before now: the service's passes run as of now.
-    const seed = cli(['seed-demo'], env);
+    const seed = await runCli(['seed-demo'], env);
     expect(seed.code).toBe(0);
 
     const service = startChild(['schedule'], env);
@@ -167,7 +167,7 @@ describe('npm start', () => {
       cwd: ROOT,
       env,
       encoding: 'utf8',
-      timeout: 60_000,
+      timeout: 10 * 60_000,
     });
     expect(seed.stderr).toBe('');
     expect(seed.status).toBe(0);
@@ -201,7 +201,7 @@ describe('npm start', () => {
       cwd: ROOT,
       env,
       encoding: 'utf8',
-      timeout: 60_000,
+      timeout: 10 * 60_000,
     });
     expect(again.status).toBe(0);
     expect(again.stdout).toBe('seed-demo: the store already holds tenants; nothing loaded\n');

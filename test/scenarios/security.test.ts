@@ -24,7 +24,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AS_OF as CLOUD_AS_OF, FILE_KINDS, REFERENCE_MONTH, writeCloud } from '../../bench/generate.ts';
 import { safeFileName } from '../../src/statements/ror-files.ts';
 import { until } from '../helpers/child.ts';
-import { ROOT, cliAsync, hasStackTrace, type CliRun } from '../helpers/cli.ts';
+import { ROOT, hasStackTrace, runCli, type CliRun } from '../helpers/cli.ts';
 import { CONFIGURED_MAIL, afterTest, endTest, smtpServer } from '../helpers/demo-store.ts';
 import { startSmtpServer, type ReceivedMessage, type TestSmtpServer } from '../helpers/smtp.ts';
 import { snapshot, tempDir } from '../helpers/store.ts';
@@ -615,7 +615,7 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
     const s = scenario('hostile');
     const files = cloudInputs();
     for (const kind of ['tenants', 'contacts', 'lplatforms', 'catalog', 'usage'] as const) {
-      const r = await cliAsync(['import', kind, input(s.inputs, `${kind}.csv`, files[kind])], s.env);
+      const r = await runCli(['import', kind, input(s.inputs, `${kind}.csv`, files[kind])], s.env);
       expect(r.stderr, kind).toBe('');
       expect(r.code, kind).toBe(0);
     }
@@ -625,7 +625,7 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
     const before = withStore(s.env, (db) => snapshot(db));
     const refuse = async (kind: string, name: string, text: string | Buffer, rows: string[][]): Promise<Refusal> => {
       const file = input(s.inputs, name, text);
-      return { file, run: await cliAsync(['import', kind, file], s.env), rows };
+      return { file, run: await runCli(['import', kind, file], s.env), rows };
     };
     const [tenants, nul, contacts, lplatforms, usage] = await Promise.all([
       refuse('tenants', 'tenants-refused.csv', csvText(TENANTS_HEADER, REFUSED_ROWS.tenants), REFUSED_ROWS.tenants),
@@ -685,7 +685,7 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
     const smtp = await startSmtpServer();
     hostileSmtp = smtp;
     const env = { ...s.env, SMTP_URL: smtp.url };
-    const run = await cliAsync(['run', '--as-of', AS_OF], env);
+    const run = await runCli(['run', '--as-of', AS_OF], env);
     const pass = [...smtp.messages];
     const stored = withStore(
       s.env,
@@ -721,9 +721,9 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
     ];
     const beforeAsked = withStore(s.env, (db) => snapshot(db));
     const answers = await Promise.all([
-      ...asked.map((a) => cliAsync(a, s.env, s.root)),
-      ...tos.map((to) => cliAsync(['resend', '--tenant', 'HI01', '--month', MONTH, '--to', to], env)),
-      cliAsync(['resend', '--tenant', 'HI01', '--month', MONTH, '--reason', `x\r\nBcc: ${EVIL}`], env),
+      ...asked.map((a) => runCli(a, s.env, s.root)),
+      ...tos.map((to) => runCli(['resend', '--tenant', 'HI01', '--month', MONTH, '--to', to], env)),
+      runCli(['resend', '--tenant', 'HI01', '--month', MONTH, '--reason', `x\r\nBcc: ${EVIL}`], env),
     ]);
     const afterAsked = withStore(s.env, (db) => snapshot(db));
 
@@ -733,7 +733,7 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
       reason: string,
     ): Promise<{ run: CliRun; messages: ReceivedMessage[] }> => {
       const mark = smtp.messages.length;
-      const r = await cliAsync(['resend', '--tenant', tenant, '--month', MONTH, '--reason', reason], env);
+      const r = await runCli(['resend', '--tenant', tenant, '--month', MONTH, '--reason', reason], env);
       return { run: r, messages: smtp.messages.slice(mark) };
     };
     const resends = { HI01: await resend('HI01', `Bcc: ${EVIL}`), SQ1: await resend('SQ1', SQL_REASON) };
@@ -754,7 +754,7 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
       resends,
       schemaAtEnd: schemaOf(s.env),
     };
-  }, 120_000);
+  });
   afterAll(async () => {
     await hostileSmtp?.close();
   });
@@ -1144,7 +1144,7 @@ describe("a tenant's files and mails hold that tenant's data only (1,000 tenants
     );
     expect(REFERENCE_MONTH).toBe(MONTH);
     for (const kind of FILE_KINDS) {
-      const r = await cliAsync(['import', kind, generated.paths[kind]], s.env);
+      const r = await runCli(['import', kind, generated.paths[kind]], s.env);
       expect(r.stderr, kind).toBe('');
       expect(r.code, kind).toBe(0);
     }
@@ -1163,7 +1163,7 @@ describe("a tenant's files and mails hold that tenant's data only (1,000 tenants
     expect(tenants.size).toBe(1000);
 
     const smtp = await smtpServer();
-    const r = await cliAsync(['run', '--as-of', CLOUD_AS_OF], { ...s.env, SMTP_URL: smtp.url });
+    const r = await runCli(['run', '--as-of', CLOUD_AS_OF], { ...s.env, SMTP_URL: smtp.url });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
@@ -1286,12 +1286,12 @@ describe('the SMTP password', () => {
     }));
     const outputs: [string, CliRun][] = [];
     // One seeded store, copied for the other two cases (no process has it open).
-    const seed = await cliAsync(['seed-demo', '--as-of', AS_OF], envs[0]!);
+    const seed = await runCli(['seed-demo', '--as-of', AS_OF], envs[0]!);
     expect(seed.code, seed.stderr).toBe(0);
     outputs.push(['seed-demo', seed]);
     for (const env of envs.slice(1)) fs.cpSync(envs[0]!.DATA_DIR, env.DATA_DIR, { recursive: true });
 
-    const runs = await Promise.all(envs.map((env) => cliAsync(['run', '--as-of', AS_OF], env)));
+    const runs = await Promise.all(envs.map((env) => runCli(['run', '--as-of', AS_OF], env)));
     for (const [i, run] of runs.entries()) {
       expect(run.code, `${cases[i]!.name}: ${run.stderr}`).toBe(cases[i]!.code);
       expect(run.stdout).toContain(`mails: smtp://${USER}:***@127.0.0.1:${cases[i]!.port}\n`);
@@ -1310,15 +1310,15 @@ describe('the SMTP password', () => {
     // Further commands with the password configured: a resend, the status, a bad setting holding the password.
     outputs.push([
       'resend',
-      await cliAsync(['resend', '--tenant', 'TNT00003', '--month', MONTH, '--reason', 'copy'], envs[0]!),
+      await runCli(['resend', '--tenant', 'TNT00003', '--month', MONTH, '--reason', 'copy'], envs[0]!),
     ]);
     expect(outputs.at(-1)![1].code).toBe(0);
     // A dry run of the pass that could not reach its server writes its mails as .eml files in a temporary folder.
     const [dry, statusRefused, badPort, badEscape] = await Promise.all([
-      cliAsync(['run', '--as-of', AS_OF, '--dry-run'], envs[2]!),
-      cliAsync(['status', '--month', MONTH], envs[1]!),
-      cliAsync(['status'], { ...envs[0]!, SMTP_URL: `smtp://${USER}:${PASSWORD_IN_URL}@127.0.0.1:99999` }),
-      cliAsync(['run', '--as-of', AS_OF], {
+      runCli(['run', '--as-of', AS_OF, '--dry-run'], envs[2]!),
+      runCli(['status', '--month', MONTH], envs[1]!),
+      runCli(['status'], { ...envs[0]!, SMTP_URL: `smtp://${USER}:${PASSWORD_IN_URL}@127.0.0.1:99999` }),
+      runCli(['run', '--as-of', AS_OF], {
         ...envs[0]!,
         SMTP_URL: `smtp://${USER}:${PASSWORD_IN_URL}%zz@127.0.0.1:25`,
       }),

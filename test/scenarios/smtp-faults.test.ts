@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { cli, cliAsync, hasStackTrace, type CliRun } from '../helpers/cli.ts';
+import { hasStackTrace, runCli, type CliRun } from '../helpers/cli.ts';
 import {
   startScriptedSmtpServer,
   unusedPort,
@@ -55,10 +55,14 @@ let template: string;
 let caFile: string;
 let tlsKey: { key: string; cert: string };
 
-beforeAll(() => {
+beforeAll(async () => {
   work = tempDir('uc-smtp-faults-');
   template = path.join(work.dir, 'template');
-  const seed = cli(['seed-demo', '--as-of', AS_OF], { DATA_DIR: template, BILLING_TZ: 'UTC', LOG_LEVEL: 'error' });
+  const seed = await runCli(['seed-demo', '--as-of', AS_OF], {
+    DATA_DIR: template,
+    BILLING_TZ: 'UTC',
+    LOG_LEVEL: 'error',
+  });
   expect(seed.stderr).toBe('');
   expect(seed.code).toBe(0);
   // A throw-away certificate for the TLS server; the client trusts it through SMTP_CA_FILE.
@@ -91,17 +95,17 @@ async function scripted(test: TestContext, options: ScriptedSmtpOptions = {}): P
 }
 
 /**
- * The command, never run synchronously here (a blocked event loop would stall the SMTP servers of
- * the other cases), and at most CHILDREN at a time (the cases run concurrently on a small machine).
+ * The command, run in this process (through main()) one at a time: the cases run concurrently, their
+ * servers answer while a run of another case waits for its turn.
  */
-const CHILDREN = 3;
+const CHILDREN = 1;
 let running = 0;
 const queued: (() => void)[] = [];
 async function command(args: string[], env: Record<string, string>): Promise<CliRun> {
   if (running >= CHILDREN) await new Promise<void>((resolve) => queued.push(resolve));
   running += 1;
   try {
-    return await cliAsync(args, env);
+    return await runCli(args, env);
   } finally {
     running -= 1;
     queued.shift()?.();
@@ -298,7 +302,7 @@ function expectUnusable(env: Record<string, string>, r: CliRun, reason: string |
 }
 
 // Generous per-case limits: the cases share a small, possibly busy machine (no timing is asserted).
-describe.concurrent('SMTP faults through `usage-charges run`', { timeout: 180_000 }, () => {
+describe.concurrent('SMTP faults through `usage-charges run`', () => {
   it('a server that is down, then refusing at the greeting, is reported unusable and counts no attempt; once up, the next run sends every mail once', async (test) => {
     const env = demoStore('down');
     const port = await unusedPort();
@@ -559,7 +563,7 @@ describe.concurrent('SMTP faults through `usage-charges run`', { timeout: 180_00
 
   it('a greeting slower than SMTP_TIMEOUT_SECONDS: the server is unusable and no attempt is counted; the next run against a normal server sends every mail once', async (test) => {
     const env = demoStore('slow-greeting');
-    const slow = await scripted(test, { greeting: () => ({ delayMs: 8000 }) });
+    const slow = await scripted(test, { greeting: () => ({ untilClientLeaves: true }) });
     const r = await runAt(env, slow.url, 0, { SMTP_TIMEOUT_SECONDS: '1' });
     expect(counts(r)).toMatchObject({ closed: 5 });
     expectUnusable(env, r, /^timed out \(greeting timeout\): /);
@@ -578,7 +582,7 @@ describe.concurrent('SMTP faults through `usage-charges run`', { timeout: 180_00
     const env = { ...demoStore('slow-data'), SMTP_POOL_SIZE: '1' };
     const target = SEND_ORDER[0]!;
     const slow = await scripted(test, {
-      data: (step) => (step.envelope.rcptTo[0] === target ? { delayMs: 8000 } : undefined),
+      data: (step) => (step.envelope.rcptTo[0] === target ? { untilClientLeaves: true } : undefined),
     });
     const r = await runAt(env, slow.url, 0, { SMTP_TIMEOUT_SECONDS: '2' });
     expect(r.code).toBe(1);

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { emlFileName } from '../../src/mail/transport.ts';
 import { startChild } from '../helpers/child.ts';
-import { cli, cliAsync, hasStackTrace, type CliRun } from '../helpers/cli.ts';
+import { hasStackTrace, runCli, type CliRun } from '../helpers/cli.ts';
 import {
   AS_OF,
   CONTACTS,
@@ -44,9 +44,9 @@ const BUSY_MESSAGE =
 
 let work: { dir: string; cleanup: () => void };
 let template: Record<string, string>;
-beforeAll(() => {
+beforeAll(async () => {
   work = tempDir('uc-store-faults-');
-  template = seedTemplate(work.dir);
+  template = await seedTemplate(work.dir);
 });
 afterAll(() => work.cleanup());
 
@@ -141,7 +141,7 @@ describe('the statements folder cannot be written', () => {
     fs.mkdirSync(path.dirname(blocker), { recursive: true });
     fs.writeFileSync(blocker, 'not a folder\n');
 
-    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], smtpEnv);
+    const r = await runCli(['run', '--verbose', '--as-of', AS_OF], smtpEnv);
     expect(r.code).toBe(1);
     expect(summaryLine(r)).toBe(summaryOf(5, 0, 5, 0, true));
     for (const t of TENANTS) expect(r.stdout).toMatch(new RegExp(`^  closed ${t} 2026-10: total \\S+ (JPY|SGD)$`, 'm'));
@@ -193,7 +193,7 @@ describe('the statements folder cannot be written', () => {
 
     // Fixed: the next run writes the five zips and sends each contact its statement once.
     fs.rmSync(blocker);
-    const next = await cliAsync(['run', '--verbose', '--as-of', AS_OF], smtpEnv);
+    const next = await runCli(['run', '--verbose', '--as-of', AS_OF], smtpEnv);
     expect(next.stderr).toBe('');
     expect(next.code).toBe(0);
     expect(summaryLine(next)).toBe(summaryOf(0, 5, 0, RECIPIENTS.length, false));
@@ -211,7 +211,7 @@ describe('a full disk (injected ENOSPC)', () => {
     const env = copyOf(template, work.dir, 'enospc-zip');
     const smtp = await smtpServer();
     const smtpEnv = { ...env, SMTP_URL: smtp.url };
-    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], {
+    const r = await runCli(['run', '--verbose', '--as-of', AS_OF], {
       ...smtpEnv,
       USAGE_CHARGES_FAIL_AT: 'zip-write#2:ENOSPC',
     });
@@ -250,7 +250,7 @@ describe('a full disk (injected ENOSPC)', () => {
     expectSentAsAccepted(env, accepted(smtp));
 
     // The next run (a disk with room again) writes it and sends it; each contact has one message in all.
-    const next = await cliAsync(['run', '--verbose', '--as-of', AS_OF], smtpEnv);
+    const next = await runCli(['run', '--verbose', '--as-of', AS_OF], smtpEnv);
     expect(next.stderr).toBe('');
     expect(next.code).toBe(0);
     expect(summaryLine(next)).toBe(summaryOf(0, 1, 0, victimContacts.length, false));
@@ -276,7 +276,7 @@ describe('a full disk (injected ENOSPC)', () => {
         .sort();
     const written = (): string[] => fs.readdirSync(outbox).sort();
 
-    const r = await cliAsync(['run', '--verbose', '--as-of', AS_OF], {
+    const r = await runCli(['run', '--verbose', '--as-of', AS_OF], {
       ...env,
       USAGE_CHARGES_FAIL_AT: 'eml-write#2:ENOSPC',
     });
@@ -301,7 +301,7 @@ describe('a full disk (injected ENOSPC)', () => {
     expect(hit[0]).toMatchObject({ status: 'pending', attempts: 0 });
     expect(hit[0]!.lastError).toContain('no space left on device');
 
-    const next = await cliAsync(['run', '--verbose', '--as-of', AS_OF], env);
+    const next = await runCli(['run', '--verbose', '--as-of', AS_OF], env);
     expect(next.stderr).toBe('');
     expect(next.code).toBe(0);
     expect(summaryLine(next)).toBe(summaryOf(0, 0, 0, RECIPIENTS.length - 1, false, { eml: true }));
@@ -345,7 +345,7 @@ describe('a store locked by another process', () => {
     const env = copyOf(template, work.dir, 'locked-resend');
     const smtp = await smtpServer();
     const smtpEnv = { ...env, SMTP_URL: smtp.url };
-    expect((await cliAsync(['run', '--verbose', '--as-of', AS_OF], smtpEnv)).code).toBe(0);
+    expect((await runCli(['run', '--verbose', '--as-of', AS_OF], smtpEnv)).code).toBe(0);
     expect(smtp.messages).toHaveLength(RECIPIENTS.length);
 
     const lock = await holdStoreLock(env.DATA_DIR!);
@@ -423,7 +423,7 @@ describe('a store locked by another process', () => {
     const smtp = await smtpServer({
       rcptReplies: { 'cfo@rules.example.com': { code: 550, message: '5.1.1 mailbox unavailable' } },
     });
-    expect((await cliAsync(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url })).code).toBe(1);
+    expect((await runCli(['run', '--verbose', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url })).code).toBe(1);
     expect(
       deliveries(env)
         .filter((d) => d.status === 'failed')
@@ -435,7 +435,7 @@ describe('a store locked by another process', () => {
     const lock = await holdStoreLock(env.DATA_DIR!);
     let r: CliRun;
     try {
-      r = await cliAsync(['retry', '--failed', '--month', MONTH], env);
+      r = await runCli(['retry', '--failed', '--month', MONTH], env);
     } finally {
       await lock.release();
     }
@@ -446,7 +446,7 @@ describe('a store locked by another process', () => {
     expect(inStore(env, (db) => snapshot(db))).toEqual(before);
 
     // With the lock gone, the same command works.
-    const again = cli(['retry', '--failed', '--month', MONTH], env);
+    const again = await runCli(['retry', '--failed', '--month', MONTH], env);
     expect(again.code).toBe(0);
     expect(deliveries(env).find((d) => d.recipient === 'cfo@rules.example.com')).toMatchObject({
       status: 'pending',
@@ -460,7 +460,7 @@ describe('a damaged archive found by resend', () => {
     const env = copyOf(template, work.dir, 'garbage-zip');
     const smtp = await smtpServer();
     const smtpEnv = { ...env, SMTP_URL: smtp.url };
-    expect((await cliAsync(['run', '--verbose', '--as-of', AS_OF], smtpEnv)).code).toBe(0);
+    expect((await runCli(['run', '--verbose', '--as-of', AS_OF], smtpEnv)).code).toBe(0);
     const file = statementFiles(env).find((f) => f.tenant === 'TNT00003')!;
     const zip = path.join(env.DATA_DIR!, file.zipPath);
     const original = fs.readFileSync(zip);
@@ -468,7 +468,7 @@ describe('a damaged archive found by resend', () => {
     fs.writeFileSync(zip, Buffer.from('PK\u0003\u0004 this is not the statement any more'));
     expect(fileSha(env, file.zipPath)).not.toBe(file.sha256);
 
-    const r = await cliAsync(
+    const r = await runCli(
       ['resend', '--tenant', 'TNT00003', '--month', MONTH, '--reason', 'damaged archive'],
       smtpEnv,
     );
@@ -502,7 +502,7 @@ describe('a damaged archive found by resend', () => {
       env = copyOf(template, work.dir, 'tampered-sha');
       smtp = await startSmtpServer();
       const smtpEnv = { ...env, SMTP_URL: smtp.url };
-      expect((await cliAsync(['run', '--verbose', '--as-of', AS_OF], smtpEnv)).code).toBe(0);
+      expect((await runCli(['run', '--verbose', '--as-of', AS_OF], smtpEnv)).code).toBe(0);
       zipPath = statementFiles(env).find((f) => f.tenant === 'TNT00003')!.zipPath;
       zipBefore = fs.readFileSync(path.join(env.DATA_DIR!, zipPath));
       const db = new Database(storeFile(env), { fileMustExist: true });
@@ -511,7 +511,7 @@ describe('a damaged archive found by resend', () => {
       } finally {
         db.close();
       }
-      r = await cliAsync(['resend', '--tenant', 'TNT00003', '--month', MONTH, '--reason', 'tampered'], smtpEnv);
+      r = await runCli(['resend', '--tenant', 'TNT00003', '--month', MONTH, '--reason', 'tampered'], smtpEnv);
     });
     afterAll(() => smtp.close());
 

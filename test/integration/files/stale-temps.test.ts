@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeStaleTemps } from '../../../src/archive/zip.ts';
-import { cli } from '../../helpers/cli.ts';
+import { runCli } from '../../helpers/cli.ts';
 import { tempDir } from '../../helpers/store.ts';
 
 const AS_OF = '2026-11-03T00:00:00Z';
@@ -56,19 +56,20 @@ describe('removeStaleTemps', () => {
 });
 
 describe('usage-charges run', () => {
-  it('removes, before it closes, the temporary files a killed pass left in the statements folders and the outbox, and says so', () => {
+  it('removes, before it closes, the temporary files a killed pass left in the statements folders and the outbox, and says so', async () => {
     const env = { DATA_DIR: path.join(work.dir, 'data'), BILLING_TZ: 'UTC', LOG_LEVEL: 'error' };
-    expect(cli(['seed-demo', '--as-of', AS_OF], env).code).toBe(0);
+    expect((await runCli(['seed-demo', '--as-of', AS_OF], env)).code).toBe(0);
     const zips = path.join(env.DATA_DIR, 'statements', '202609');
     const outbox = path.join(env.DATA_DIR, 'outbox');
     const staleZip = `.acme_202609.zip.${deadPid}.0123456789ab.tmp`;
     const staleEml = `.x@example.com.eml.${deadPid}.0123456789ab.tmp`;
-    const liveZip = `.acme_202609.zip.${process.pid}.0123456789ab.tmp`;
+    // A process that exists and is not the one running the pass: the test runner's.
+    const liveZip = `.acme_202609.zip.${process.ppid}.0123456789ab.tmp`;
     put(zips, staleZip);
     put(zips, liveZip);
     put(outbox, staleEml);
 
-    const r = cli(['run', '--as-of', AS_OF], env);
+    const r = await runCli(['run', '--as-of', AS_OF], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('\n  removed 2 temporary files a killed pass left while writing\n');
@@ -80,7 +81,7 @@ describe('usage-charges run', () => {
     expect(fs.readdirSync(outbox).filter((n) => n.endsWith('.eml')).length).toBeGreaterThan(0);
 
     // The next pass has nothing to remove and says nothing of it.
-    const again = cli(['run', '--as-of', AS_OF], env);
+    const again = await runCli(['run', '--as-of', AS_OF], env);
     expect(again.code).toBe(0);
     expect(again.stdout).not.toContain('temporary files');
   });
