@@ -9,7 +9,7 @@ import { removeStaleTemps } from '../src/archive/zip.ts';
 import type { Config } from '../src/config.ts';
 import { byText } from '../src/domain/text.ts';
 import { mailerUnusable, OUTBOX_DIR, type Mailer } from '../src/mail/transport.ts';
-import type { TakeOverReason } from '../src/store/lock.ts';
+import type { TakeOverReason } from '../src/store/leases.ts';
 import { buildFiles, pruneFiles, sortByStatement, type FilesSummary } from './build-files.ts';
 import { FilesThread } from './files-thread.ts';
 import { closeDue, type CloseSummary } from './close.ts';

@@ -10,8 +10,8 @@ import type { JobContext } from './context.ts';
 /** Why a pass was started. */
 export type Trigger = 'start' | 'schedule' | 'retry';
 
-/** What the scheduler needs from a pass: when it should fire again for retries (or null). */
-export interface PassOutcome {
+/** What the scheduler needs from a pass it ran: when to fire again for the retries it left (or null). */
+export interface NextRetry {
   nextRetryAt: Date | null;
 }
 
@@ -20,7 +20,7 @@ export interface SchedulerOptions {
   expression: string;
   timeZone: string;
   /** Runs one pass; its errors are logged, and the scheduler goes on. */
-  runPass: (trigger: Trigger) => Promise<PassOutcome>;
+  runPass: (trigger: Trigger) => Promise<NextRetry>;
 }
 
 /** A running scheduler. */

@@ -8,15 +8,13 @@ import { UsageChargesError } from '../src/domain/errors.ts';
 import { WRITE_TRY_BLOCK_MS, withBusyTimeout } from '../src/store/db.ts';
 import {
   acquireLease,
-  finishRun,
   newOwnerId,
   releaseLease,
   renewLease,
-  startRun,
   type Lease,
-  type RunKind,
   type TakeOverReason,
-} from '../src/store/lock.ts';
+} from '../src/store/leases.ts';
+import { finishRun, startRun, type RunKind } from '../src/store/runs.ts';
 import type { JobContext } from './context.ts';
 
 /** The lease every month-end pass takes. */
@@ -25,8 +23,8 @@ export const MONTH_END_LEASE = 'month-end';
 /** How long `--wait` waits for another pass at most, by default. */
 export const DEFAULT_WAIT_LIMIT_MS = 60 * 60 * 1000;
 
-/** What a pass reports when it ends: `failed` when it did all it could but had failures. */
-export interface PassOutcome<T> {
+/** What a job under the lease reports when it ends (recorded in `runs`): `failed` when it did all it could but had failures. */
+export interface LeasedRunOutcome<T> {
   result: T;
   /** `interrupted`: it stopped early on request (a shutdown); the next pass goes on from there. */
   status: 'ok' | 'failed' | 'interrupted';
@@ -87,7 +85,7 @@ export function leaseHeldMessage(holder: string, expiresAt: string): string {
 export async function withLease<T>(
   ctx: Pick<JobContext, 'store' | 'shouldStop'>,
   options: WithLeaseOptions,
-  pass: (held: HeldLease) => Promise<PassOutcome<T>>,
+  pass: (held: HeldLease) => Promise<LeasedRunOutcome<T>>,
 ): Promise<T> {
   const db = ctx.store;
   const name = options.name ?? MONTH_END_LEASE;

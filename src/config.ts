@@ -128,7 +128,6 @@ export const SETTINGS = {
   CRON_TZ: '',
   LOG_FORMAT: 'auto',
 } as const;
-export type SettingName = keyof typeof SETTINGS;
 
 function isTimeZone(tz: string): boolean {
   // UTC (the default) without Intl: its time zone data takes longer to load than the rest of a start.

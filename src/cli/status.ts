@@ -18,7 +18,7 @@ import {
 } from '../store/summary.ts';
 import { tenantExists } from '../store/billing.ts';
 import { DB_FILE_NAME } from '../store/db.ts';
-import { listRuns } from '../store/lock.ts';
+import { listRuns } from '../store/runs.ts';
 import type { CliContext } from './context.ts';
 import { parseMonth } from './options.ts';
 import { shown, table } from './output.ts';

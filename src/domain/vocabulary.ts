@@ -68,7 +68,6 @@ export const RESOURCE_KINDS = [
   'storage',
   'other',
 ] as const;
-export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 /**
  * What a scoped per-menu rule counts over, given as its optional parameter `scope`: `lplatform`
@@ -81,4 +80,3 @@ export const DEFAULT_RULE_SCOPE: RuleScope = 'lplatform';
 
 /** Statement statuses: estimated until finalized, then fixed forever. */
 export const STATEMENT_STATUSES = ['estimated', 'fixed'] as const;
-export type StatementStatus = (typeof STATEMENT_STATUSES)[number];

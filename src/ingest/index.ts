@@ -19,5 +19,4 @@ export const IMPORT_KINDS = {
 export type ImportKindName = keyof typeof IMPORT_KINDS;
 export const IMPORT_KIND_NAMES = Object.keys(IMPORT_KINDS) as ImportKindName[];
 
-export { importFile, type ImportResult, type ImportInput } from './import-file.ts';
-export type { ImportContext } from './import-kind.ts';
+export { importFile, type ImportResult } from './import-file.ts';

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.ts';
-import { acquireLease, getLease, listRuns, type RunRecord } from '../../src/store/lock.ts';
+import { acquireLease, getLease } from '../../src/store/leases.ts';
+import { listRuns, type RunRecord } from '../../src/store/runs.ts';
 import { cliAsync, hasStackTrace, runCli, type CliRun } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/store.ts';
 

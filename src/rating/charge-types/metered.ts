@@ -1,5 +1,5 @@
 /** Metered: usage x price. Time is split wherever the price (or the CPU's clock price, or the tax) changes. */
-import { Decimal, dec, sum } from '../../domain/money.ts';
+import { Decimal, dec } from '../../domain/money.ts';
 import { clip, roundedMinutes, roundedSeconds } from '../../domain/calendar.ts';
 import { splitAt } from '../catalog.ts';
 import { RatingError } from '../errors.ts';
@@ -146,9 +146,4 @@ export function meteredLines(group: ChargeGroup, ctx: PricingContext, records: r
 function timeAmountRatio(clock: CatalogVersion, cpu: CatalogVersion): Decimal {
   const minutesOf: Record<string, Decimal> = { hour: dec(60), minute: dec(1), second: dec(1).div(60) };
   return minutesOf[cpu.unitCode]!.div(minutesOf[clock.unitCode]!);
-}
-
-/** Sum of lines' exact amounts. */
-export function total(lines: readonly ChargeLine[]): Decimal {
-  return sum(lines.map((l) => l.amount));
 }

@@ -8,7 +8,8 @@ import { jobContext } from '../../../jobs/context.ts';
 import { MONTH_END_LEASE } from '../../../jobs/with-lease.ts';
 import { UsageChargesError } from '../../../src/domain/errors.ts';
 import { openStore } from '../../../src/store/db.ts';
-import { acquireLease, getLease, listRuns, type AcquireResult } from '../../../src/store/lock.ts';
+import { acquireLease, getLease, type AcquireResult } from '../../../src/store/leases.ts';
+import { listRuns } from '../../../src/store/runs.ts';
 import {
   ALL_RECIPIENTS,
   AS_OF,

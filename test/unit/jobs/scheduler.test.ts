@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   startScheduler,
-  type PassOutcome,
+  type NextRetry,
   type Scheduler,
   type SchedulerOptions,
   type Trigger,
@@ -26,7 +26,7 @@ interface Call {
   trigger: Trigger;
   at: string;
   /** Ends the pass (manual passes) with this outcome. */
-  finish(outcome?: PassOutcome): void;
+  finish(outcome?: NextRetry): void;
   fail(err: Error): void;
   readonly finished: boolean;
 }
@@ -35,15 +35,15 @@ interface Call {
  * A recording `runPass`. Automatic passes end at once with what `outcome` says; manual ones run
  * until the test finishes them. Counts how many run at the same time.
  */
-function recordingPass(options: { manual?: boolean; outcome?: (trigger: Trigger, index: number) => PassOutcome } = {}) {
+function recordingPass(options: { manual?: boolean; outcome?: (trigger: Trigger, index: number) => NextRetry } = {}) {
   const calls: Call[] = [];
   let active = 0;
   let maxActive = 0;
-  const runPass = (trigger: Trigger): Promise<PassOutcome> => {
+  const runPass = (trigger: Trigger): Promise<NextRetry> => {
     active += 1;
     maxActive = Math.max(maxActive, active);
     const index = calls.length;
-    return new Promise<PassOutcome>((resolve, reject) => {
+    return new Promise<NextRetry>((resolve, reject) => {
       let finished = false;
       const end = (): void => {
         finished = true;

@@ -1,12 +1,11 @@
 /** Helpers shared by the rating unit tests: month periods, instants by offset, and line look-ups. */
 import { Decimal } from '../../../src/domain/money.ts';
 import { ratePeriod } from '../../../src/rating/rate-period.ts';
-import type { ChargeLine, ChargeTree, Period, RatingInput, ResourceCharges } from '../../../src/rating/types.ts';
+import type { ChargeLine, ChargeTree, Period, ResourceCharges } from '../../../src/rating/types.ts';
 import { at, input } from '../../helpers/rating.ts';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
-export const DAY = 24 * HOUR;
 
 /** The fixed offsets (hours from UTC) of the zones these tests use; neither has daylight saving. */
 const OFFSET_HOURS: Record<string, number> = { UTC: 0, 'Asia/Tokyo': 9 };
@@ -66,6 +65,3 @@ export function describeLine(l: ChargeLine, withProduct = true): string {
   parts.push(l.charged.toFixed());
   return parts.join(' ');
 }
-
-/** The same input's `RatingInput` type, re-exported for the property tests. */
-export type { RatingInput };

@@ -1,5 +1,5 @@
 /**
- * The run lock (DESIGN invariant 6): a lease row in `run_lock` that a pass takes before it works,
+ * The month-end lease (DESIGN invariant 6): a lease row in `run_lock` that a pass takes before it works,
  * renews while it works and deletes when it is done. A lease whose holder died is taken over once
  * it has expired, or at once when its holder was a process of this host that no longer exists.
  * Every function takes "now" as a parameter: the store has no clock.
@@ -142,64 +142,4 @@ export function releaseLease(db: Db, name: string, owner: string): boolean {
 /** The lease `name` as stored, if any (expired or not). */
 export function getLease(db: Db, name: string): Lease | undefined {
   return readLease(db, name);
-}
-
-/** How a recorded pass ended. */
-export type RunStatus = 'running' | 'ok' | 'failed' | 'interrupted';
-
-/** What holds the lease and is recorded in `runs`: a month-end pass or a resend. */
-export type RunKind = 'pass' | 'resend';
-
-/** One row of `runs`. */
-export interface RunRecord {
-  runPk: number;
-  kind: RunKind;
-  startedAt: string;
-  finishedAt: string | null;
-  asOf: string;
-  owner: string;
-  status: RunStatus;
-  summary: string;
-}
-
-/**
- * Records the start of a pass (status `running`). Passes of other owners still marked `running`
- * can only be ones whose holder died (the caller holds the lease): they are marked `interrupted`.
- */
-export function startRun(db: Db, owner: string, asOf: Date, now: Date, kind: RunKind = 'pass'): number {
-  return db
-    .transaction(() => {
-      db.prepare("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND owner <> ?").run(owner);
-      const r = db
-        .prepare("INSERT INTO runs (started_at, as_of, owner, status, kind) VALUES (?, ?, ?, 'running', ?)")
-        .run(iso(now), iso(asOf), owner, kind);
-      return Number(r.lastInsertRowid);
-    })
-    .immediate();
-}
-
-/** Records how a pass ended, with its summary. */
-export function finishRun(
-  db: Db,
-  runPk: number,
-  status: 'ok' | 'failed' | 'interrupted',
-  summary: unknown,
-  now: Date,
-): void {
-  db.prepare('UPDATE runs SET status = ?, summary = ?, finished_at = ? WHERE run_pk = ?').run(
-    status,
-    JSON.stringify(summary ?? {}),
-    iso(now),
-    runPk,
-  );
-}
-
-/** The recorded passes, newest first. */
-export function listRuns(db: Db, limit = 20, kind?: RunKind): RunRecord[] {
-  return db
-    .prepare(
-      `SELECT run_pk AS runPk, kind, started_at AS startedAt, finished_at AS finishedAt, as_of AS asOf, owner, status, summary FROM runs
-       ${kind === undefined ? '' : 'WHERE kind = @kind'} ORDER BY run_pk DESC LIMIT @limit`,
-    )
-    .all({ limit, ...(kind === undefined ? {} : { kind }) }) as RunRecord[];
 }

@@ -9,12 +9,12 @@ import { openStore, type Db } from '../../../src/store/db.ts';
 import {
   acquireLease,
   getLease,
-  listRuns,
   newOwnerId,
   ownerProcessGone,
   releaseLease,
   renewLease,
-} from '../../../src/store/lock.ts';
+} from '../../../src/store/leases.ts';
+import { listRuns } from '../../../src/store/runs.ts';
 import { MONTH_END_LEASE, withLease } from '../../../jobs/with-lease.ts';
 import { UsageChargesError } from '../../../src/domain/errors.ts';
 import { tempStore } from '../../helpers/store.ts';

@@ -1,0 +1,65 @@
+/**
+ * The record of every job that held the month-end lease (a pass or a resend): when it started and
+ * ended, how, and its counts (`status` and `history` show them). Times are given: the store has no clock.
+ */
+import type { Db } from './db.ts';
+
+/** How a recorded pass ended. */
+export type RunStatus = 'running' | 'ok' | 'failed' | 'interrupted';
+
+/** What holds the lease and is recorded in `runs`: a month-end pass or a resend. */
+export type RunKind = 'pass' | 'resend';
+
+/** One row of `runs`. */
+export interface RunRecord {
+  runPk: number;
+  kind: RunKind;
+  startedAt: string;
+  finishedAt: string | null;
+  asOf: string;
+  owner: string;
+  status: RunStatus;
+  summary: string;
+}
+
+/**
+ * Records the start of a pass (status `running`). Passes of other owners still marked `running`
+ * can only be ones whose holder died (the caller holds the lease): they are marked `interrupted`.
+ */
+export function startRun(db: Db, owner: string, asOf: Date, now: Date, kind: RunKind = 'pass'): number {
+  return db
+    .transaction(() => {
+      db.prepare("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND owner <> ?").run(owner);
+      const r = db
+        .prepare("INSERT INTO runs (started_at, as_of, owner, status, kind) VALUES (?, ?, ?, 'running', ?)")
+        .run(now.toISOString(), asOf.toISOString(), owner, kind);
+      return Number(r.lastInsertRowid);
+    })
+    .immediate();
+}
+
+/** Records how a pass ended, with its summary. */
+export function finishRun(
+  db: Db,
+  runPk: number,
+  status: 'ok' | 'failed' | 'interrupted',
+  summary: unknown,
+  now: Date,
+): void {
+  db.prepare('UPDATE runs SET status = ?, summary = ?, finished_at = ? WHERE run_pk = ?').run(
+    status,
+    JSON.stringify(summary ?? {}),
+    now.toISOString(),
+    runPk,
+  );
+}
+
+/** The recorded passes, newest first. */
+export function listRuns(db: Db, limit = 20, kind?: RunKind): RunRecord[] {
+  return db
+    .prepare(
+      `SELECT run_pk AS runPk, kind, started_at AS startedAt, finished_at AS finishedAt, as_of AS asOf, owner, status, summary FROM runs
+       ${kind === undefined ? '' : 'WHERE kind = @kind'} ORDER BY run_pk DESC LIMIT @limit`,
+    )
+    .all({ limit, ...(kind === undefined ? {} : { kind }) }) as RunRecord[];
+}
