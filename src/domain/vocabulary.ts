@@ -77,6 +77,3 @@ export const RESOURCE_KINDS = [
 export const RULE_SCOPES = ['lplatform', 'tenant'] as const;
 export type RuleScope = (typeof RULE_SCOPES)[number];
 export const DEFAULT_RULE_SCOPE: RuleScope = 'lplatform';
-
-/** Statement statuses: estimated until finalized, then fixed forever. */
-export const STATEMENT_STATUSES = ['estimated', 'fixed'] as const;
