@@ -13,7 +13,7 @@ import { IMPORT_KINDS, IMPORT_KIND_NAMES, importFile } from '../src/ingest/index
 import type { AnyImportKind } from '../src/ingest/import-kind.ts';
 import { createMailer } from '../src/mail/transport.ts';
 import { ZIP_LEVEL } from '../src/archive/zip.ts';
-import { DB_FILE_NAME, openStore } from '../src/store/db.ts';
+import { connection, DB_FILE_NAME, openStore } from '../src/store/db.ts';
 import type { CloseSummary } from '../jobs/close.ts';
 import { closeAndWriteFiles } from '../jobs/pass.ts';
 import { sendDue } from '../jobs/deliver.ts';
@@ -208,7 +208,7 @@ async function main(): Promise<number> {
       }
     });
     await sink.close();
-    db.close();
+    connection(db).close();
 
     // The machine's own limit on the same data.
     const limitRead = await timed('limit a', () => timeUsageScan(path.join(config.dataDir, DB_FILE_NAME)));

@@ -82,7 +82,7 @@ export function createContext(output: Output, env: NodeJS.ProcessEnv = process.e
       return logger;
     },
     close() {
-      db?.close();
+      if (db !== undefined) loaded().db.closeStore(db);
       db = undefined;
     },
   };

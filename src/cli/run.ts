@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { leasedPass, monthEndPass } from '../../jobs/pass.ts';
 import { mailSettingWarnings } from '../config.ts';
 import { createMailer } from '../mail/transport.ts';
-import { backupStore, DB_FILE_NAME, openStore, setBusyTimeout } from '../store/db.ts';
+import { backupStore, closeStore, DB_FILE_NAME, openStore, setBusyTimeout } from '../store/db.ts';
 import { jobContext, type JobStage } from '../../jobs/context.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
 import { verbJobContext } from './job-context.ts';
@@ -80,7 +80,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         } finally {
           progress.stop();
           mailer.close();
-          copy.close();
+          closeStore(copy);
         }
         return;
       }

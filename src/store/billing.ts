@@ -12,7 +12,7 @@ import {
   type StatementView,
   type TreeSummary,
 } from '../statements/view.ts';
-import { cachedStatement, type Db } from './db.ts';
+import { connection, cachedStatement, type Db } from './db.ts';
 import type { CsvEncoding } from '../statements/csv.ts';
 import { recordAudit } from './audit.ts';
 
@@ -46,7 +46,7 @@ export function statementTenant(t: BillingTenant): StatementView['tenant'] {
 
 /** Every tenant's schedule: cut-off days, deletion, first instant to bill and last finalized period. */
 export function loadSchedules(db: Db): (TenantSchedule & { tenantPk: number })[] {
-  const rows = db
+  const rows = connection(db)
     .prepare(
       `SELECT t.tenant_pk, t.tenant_name, t.cutoff_day, t.pending_cutoff_day, t.deleted_at, t.created_at,
       (SELECT MIN(start_at) FROM usage_records u WHERE u.tenant_pk = t.tenant_pk) AS first_usage,
@@ -145,19 +145,20 @@ function toRecord(u: Record<string, string | number | null>): UsageRecord {
 
 /** The prepared reads of a close, made once per run. */
 export function billingReader(db: Db) {
-  const tenant = db.prepare(
+  const tenant = connection(db).prepare(
     `SELECT tenant_pk AS tenantPk, tenant_name AS tenantName, display_name AS displayName, cutoff_day AS cutoffDay,
       pending_cutoff_day AS pendingCutoffDay, locale, currency, deleted_at AS deletedAt, created_at AS createdAt,
       csv_encoding AS csvEncoding
     FROM tenants WHERE tenant_name = ?`,
   );
-  const catalog = db.prepare('SELECT * FROM catalog_products WHERE currency = ?');
-  const lplatforms = db.prepare(
+  const catalog = connection(db).prepare('SELECT * FROM catalog_products WHERE currency = ?');
+  const lplatforms = connection(db).prepare(
     'SELECT lplatform_id, lplatform_name, returned_at, region FROM lplatforms WHERE tenant_pk = ? ORDER BY lplatform_id',
   );
-  const usage = db.prepare(`SELECT u.*, l.lplatform_id FROM usage_records u JOIN lplatforms l USING (lplatform_pk)
+  const usage = connection(db)
+    .prepare(`SELECT u.*, l.lplatform_id FROM usage_records u JOIN lplatforms l USING (lplatform_pk)
     WHERE u.tenant_pk = ? AND u.booked_month IS NULL AND u.start_at < ? AND COALESCE(u.end_at, u.start_at) >= ?`);
-  const coupons = db.prepare('SELECT * FROM coupons WHERE tenant_pk = ?');
+  const coupons = connection(db).prepare('SELECT * FROM coupons WHERE tenant_pk = ?');
   const catalogCache = new Map<string, CatalogVersion[]>();
   return {
     tenant: (name: string): BillingTenant => tenant.get(name) as BillingTenant,
@@ -293,21 +294,23 @@ export function finalizeStatement(db: Db, t: BillingTenant, view: StatementView,
 
 /** Records why a period could not be closed; it stays open and is retried on the next run. */
 export function recordCloseFailure(db: Db, t: BillingTenant, period: BillingPeriod, reason: string, now: string): void {
-  db.prepare(
-    `INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, last_error, attempts, created_at, updated_at)
+  connection(db)
+    .prepare(
+      `INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, last_error, attempts, created_at, updated_at)
     VALUES (?, ?, ?, ?, 'estimated', ?, ?, 1, ?, ?)
     ON CONFLICT (tenant_pk, billing_month) DO UPDATE SET last_error = excluded.last_error, attempts = attempts + 1, updated_at = excluded.updated_at
     WHERE status <> 'fixed'`,
-  ).run(
-    t.tenantPk,
-    period.billingMonth,
-    new Date(period.start).toISOString(),
-    new Date(period.end).toISOString(),
-    t.currency,
-    reason,
-    now,
-    now,
-  );
+    )
+    .run(
+      t.tenantPk,
+      period.billingMonth,
+      new Date(period.start).toISOString(),
+      new Date(period.end).toISOString(),
+      t.currency,
+      reason,
+      now,
+      now,
+    );
   recordAudit(db, now, 'close-failed', t.tenantName, { billingMonth: period.billingMonth, reason });
 }
 
@@ -321,11 +324,11 @@ export function loadStatementSummary(db: Db, statementPk: number): TreeSummary {
 
 /** A fixed statement rebuilt from its frozen lines (with its file settings, replaced or frozen), for its files. */
 export function loadStatementView(db: Db, statementPk: number): StatementView {
-  const s = db
+  const s = connection(db)
     .prepare("SELECT summary, finalized_at FROM statements WHERE statement_pk = ? AND status = 'fixed'")
     .get(statementPk) as { summary: string; finalized_at: string };
   const lines = (
-    db
+    connection(db)
       .prepare('SELECT detail FROM charge_lines WHERE statement_pk = ? ORDER BY seq')
       .pluck()
       .all(statementPk) as string[]

@@ -8,7 +8,26 @@ import { ensureFolder, FolderError, whyNotMade } from './folders.ts';
 import { migrations, latestVersion, type Migration } from './migrations/index.ts';
 import { isBusy } from './errors.ts';
 
-export type Db = Database.Database;
+declare const STORE_HANDLE: unique symbol;
+
+/**
+ * An open store as every layer holds it: a handle passed back to the store's functions. Only
+ * src/store reaches the SQLite connection behind it (`connection`): no driver type or call leaks
+ * above the store, the one seam a second database engine would implement.
+ */
+export interface Db {
+  readonly [STORE_HANDLE]: true;
+}
+
+/** The SQLite connection behind a store handle (src/store, and tests that read the file). */
+export function connection(db: Db): Database.Database {
+  return db as unknown as Database.Database;
+}
+
+/** The handle of an open SQLite connection. */
+export function storeHandle(c: Database.Database): Db {
+  return c as unknown as Db;
+}
 
 const statementCache = new WeakMap<Db, Map<string, Database.Statement>>();
 
@@ -24,7 +43,7 @@ export function cachedStatement(db: Db, sql: string): Database.Statement {
   }
   let statement = cache.get(sql);
   if (statement === undefined) {
-    statement = db.prepare(sql);
+    statement = connection(db).prepare(sql);
     cache.set(sql, statement);
   }
   return statement;
@@ -37,14 +56,15 @@ export function cachedStatement(db: Db, sql: string): Database.Statement {
  * commit fails, and the error passed on.
  */
 export async function inTransactionAsync<T>(db: Db, fn: () => Promise<T>): Promise<T> {
-  const nested = db.inTransaction;
-  db.exec(nested ? 'SAVEPOINT nested_write' : 'BEGIN IMMEDIATE');
+  const nested = connection(db).inTransaction;
+  connection(db).exec(nested ? 'SAVEPOINT nested_write' : 'BEGIN IMMEDIATE');
   try {
     const result = await fn();
-    db.exec(nested ? 'RELEASE nested_write' : 'COMMIT');
+    connection(db).exec(nested ? 'RELEASE nested_write' : 'COMMIT');
     return result;
   } catch (err) {
-    if (db.inTransaction) db.exec(nested ? 'ROLLBACK TO nested_write; RELEASE nested_write' : 'ROLLBACK');
+    if (connection(db).inTransaction)
+      connection(db).exec(nested ? 'ROLLBACK TO nested_write; RELEASE nested_write' : 'ROLLBACK');
     throw err;
   }
 }
@@ -110,21 +130,23 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Db {
   const file = prepareDataDir(dataDir);
   let db: Db;
   try {
-    db = new Database(file);
+    db = storeHandle(new Database(file));
   } catch (err) {
     throw cannotOpen(dataDir, err);
   }
   try {
-    db.pragma('busy_timeout = 5000');
-    db.pragma('journal_mode = WAL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('synchronous = NORMAL');
+    connection(db).pragma('busy_timeout = 5000');
+    connection(db).pragma('journal_mode = WAL');
+    connection(db).pragma('foreign_keys = ON');
+    connection(db).pragma('synchronous = NORMAL');
     // A test's full disk: the store is held to the size it has now.
     if (storeFullWanted())
-      db.pragma(`max_page_count = ${Math.max(1, Number(db.pragma('page_count', { simple: true })))}`);
+      connection(db).pragma(
+        `max_page_count = ${Math.max(1, Number(connection(db).pragma('page_count', { simple: true })))}`,
+      );
     migrate(db, options.targetVersion ?? latestVersion);
   } catch (err) {
-    db.close();
+    connection(db).close();
     throw cannotOpen(dataDir, err);
   }
   return db;
@@ -135,14 +157,14 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Db {
  * `busyTimeoutMs` for another connection's lock. The store must exist; no migration is applied.
  */
 export function openReadOnlyStore(dataDir: string, busyTimeoutMs: number): Db {
-  const db = new Database(path.join(dataDir, DB_FILE_NAME), { readonly: true, fileMustExist: true });
+  const db = storeHandle(new Database(path.join(dataDir, DB_FILE_NAME), { readonly: true, fileMustExist: true }));
   setBusyTimeout(db, busyTimeoutMs);
   return db;
 }
 
 /** Closes a connection to the store. */
 export function closeStore(db: Db): void {
-  db.close();
+  connection(db).close();
 }
 
 /** An error of opening the store, naming DATA_DIR when SQLite cannot open or write its file. */
@@ -157,9 +179,9 @@ function cannotOpen(dataDir: string, err: unknown): unknown {
 
 /** The versions already applied to this store, in order. */
 export function appliedVersions(db: Db): number[] {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+  connection(db).exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`);
-  return db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all() as number[];
+  return connection(db).prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all() as number[];
 }
 
 /** Applies every migration above the store's version up to `target`, each in its own transaction. */
@@ -176,15 +198,15 @@ export function migrate(db: Db, target: number = latestVersion, list: readonly M
     }
   }
   const done: number[] = [];
-  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-  const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
+  const record = connection(db).prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const isApplied = connection(db).prepare('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
   for (const m of list) {
     if (m.version > target || applied.has(m.version)) continue;
     // Another process may have applied it since the versions were read: look again under the lock.
-    const ran = db
+    const ran = connection(db)
       .transaction(() => {
         if (isApplied.get(m.version) !== undefined) return false;
-        db.exec(m.sql);
+        connection(db).exec(m.sql);
         record.run(m.version, m.name, new Date().toISOString());
         return true;
       })
@@ -196,22 +218,22 @@ export function migrate(db: Db, target: number = latestVersion, list: readonly M
 
 /** Copies the store to `file` while it is in use (SQLite's online backup). */
 export async function backupStore(db: Db, file: string): Promise<void> {
-  await db.backup(file);
+  await connection(db).backup(file);
 }
 
 /** Sets how long this connection waits for another process's lock before a statement fails. */
 export function setBusyTimeout(db: Db, ms: number): void {
-  db.pragma(`busy_timeout = ${Math.trunc(ms)}`);
+  connection(db).pragma(`busy_timeout = ${Math.trunc(ms)}`);
 }
 
 /** Runs `fn` with the connection's busy timeout set to `ms`, then puts the connection's own back. */
 export function withBusyTimeout<T>(db: Db, ms: number, fn: () => T): T {
-  const own = db.pragma('busy_timeout', { simple: true }) as number;
-  db.pragma(`busy_timeout = ${Math.trunc(ms)}`);
+  const own = connection(db).pragma('busy_timeout', { simple: true }) as number;
+  connection(db).pragma(`busy_timeout = ${Math.trunc(ms)}`);
   try {
     return fn();
   } finally {
-    db.pragma(`busy_timeout = ${own}`);
+    connection(db).pragma(`busy_timeout = ${own}`);
   }
 }
 
@@ -230,7 +252,7 @@ const WRITE_RETRY_PAUSE_MS = 250;
  * import holds the store).
  */
 export async function writeWhenFree<T>(db: Db, write: () => T, options: { untilWritten?: boolean } = {}): Promise<T> {
-  const waitMs = db.pragma('busy_timeout', { simple: true }) as number;
+  const waitMs = connection(db).pragma('busy_timeout', { simple: true }) as number;
   const started = Date.now();
   for (let pause = 10; ; pause = Math.min(WRITE_RETRY_PAUSE_MS, pause * 2)) {
     try {
@@ -244,5 +266,5 @@ export async function writeWhenFree<T>(db: Db, write: () => T, options: { untilW
 
 /** Runs `fn` in an IMMEDIATE transaction: committed when it returns, rolled back when it throws. */
 export function inTransaction<T>(db: Db, fn: () => T): T {
-  return db.transaction(fn).immediate();
+  return connection(db).transaction(fn).immediate();
 }

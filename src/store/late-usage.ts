@@ -4,7 +4,7 @@
  * jobs/late-usage.ts (rating is not called from the store).
  */
 import { monthNumber, monthText } from '../periods/periods.ts';
-import type { Db } from './db.ts';
+import { connection, type Db } from './db.ts';
 
 /** Where a late record goes: the billing month it is booked in, or why it cannot be booked. */
 export type Booking = { month: string } | { field: 'start_at' | 'end_at'; problem: string };
@@ -19,8 +19,8 @@ export type Booking = { month: string } | { field: 'start_at' | 'end_at'; proble
 export function lateBooking(
   db: Db,
 ): (tenant: { tenantPk: number; deletedAt: string | null }, startAt: string, endAt: string | null) => Booking {
-  const fixed =
-    db.prepare(`SELECT MIN(period_start) AS first_start, MAX(period_end) AS last_end, MAX(billing_month) AS last_month
+  const fixed = connection(db)
+    .prepare(`SELECT MIN(period_start) AS first_start, MAX(period_end) AS last_end, MAX(billing_month) AS last_month
     FROM statements WHERE tenant_pk = ? AND status = 'fixed'`);
   return (tenant, startAt, endAt) => {
     const r = fixed.get(tenant.tenantPk) as {

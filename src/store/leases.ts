@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { processGone } from '../process.ts';
-import type { Db } from './db.ts';
+import { connection, type Db } from './db.ts';
 
 /** A lease as stored: who holds it, since when, and until when it holds without a heartbeat. */
 export interface Lease {
@@ -70,7 +70,7 @@ function checkTtl(ttlMs: number): void {
 }
 
 function readLease(db: Db, name: string): Lease | undefined {
-  return db
+  return connection(db)
     .prepare(
       'SELECT name, owner, acquired_at AS acquiredAt, heartbeat_at AS heartbeatAt, expires_at AS expiresAt FROM run_lock WHERE name = ?',
     )
@@ -88,7 +88,7 @@ export function acquireLease(db: Db, name: string, owner: string, ttlMs: number,
   checkTtl(ttlMs);
   const at = iso(now);
   const until = iso(now, ttlMs);
-  return db
+  return connection(db)
     .transaction((): AcquireResult => {
       const before = readLease(db, name);
       const expired = before !== undefined && before.expiresAt <= at;
@@ -98,7 +98,7 @@ export function acquireLease(db: Db, name: string, owner: string, ttlMs: number,
         before !== undefined && before.owner !== owner && !expired && ownerProcessGone(before.owner)
           ? before.owner
           : null;
-      const r = db
+      const r = connection(db)
         .prepare(
           `INSERT INTO run_lock (name, owner, acquired_at, heartbeat_at, expires_at) VALUES (@name, @owner, @at, @at, @until)
          ON CONFLICT (name) DO UPDATE SET
@@ -128,7 +128,7 @@ export function acquireLease(db: Db, name: string, owner: string, ttlMs: number,
  */
 export function renewLease(db: Db, name: string, owner: string, ttlMs: number, now: Date): boolean {
   checkTtl(ttlMs);
-  const r = db
+  const r = connection(db)
     .prepare('UPDATE run_lock SET heartbeat_at = ?, expires_at = ? WHERE name = ? AND owner = ?')
     .run(iso(now), iso(now, ttlMs), name, owner);
   return r.changes === 1;
@@ -136,7 +136,7 @@ export function renewLease(db: Db, name: string, owner: string, ttlMs: number, n
 
 /** Gives the lease up, only if `owner` holds it; false when it did not. */
 export function releaseLease(db: Db, name: string, owner: string): boolean {
-  return db.prepare('DELETE FROM run_lock WHERE name = ? AND owner = ?').run(name, owner).changes === 1;
+  return connection(db).prepare('DELETE FROM run_lock WHERE name = ? AND owner = ?').run(name, owner).changes === 1;
 }
 
 /** The lease `name` as stored, if any (expired or not). */

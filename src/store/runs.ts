@@ -2,7 +2,7 @@
  * The record of every job that held the month-end lease (a pass or a resend): when it started and
  * ended, how, and its counts (`status` and `history` show them). Times are given: the store has no clock.
  */
-import type { Db } from './db.ts';
+import { connection, type Db } from './db.ts';
 
 /** How a recorded pass ended. */
 export type RunStatus = 'running' | 'ok' | 'failed' | 'interrupted';
@@ -27,10 +27,12 @@ export interface RunRecord {
  * can only be ones whose holder died (the caller holds the lease): they are marked `interrupted`.
  */
 export function startRun(db: Db, owner: string, asOf: Date, now: Date, kind: RunKind = 'pass'): number {
-  return db
+  return connection(db)
     .transaction(() => {
-      db.prepare("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND owner <> ?").run(owner);
-      const r = db
+      connection(db)
+        .prepare("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND owner <> ?")
+        .run(owner);
+      const r = connection(db)
         .prepare("INSERT INTO runs (started_at, as_of, owner, status, kind) VALUES (?, ?, ?, 'running', ?)")
         .run(now.toISOString(), asOf.toISOString(), owner, kind);
       return Number(r.lastInsertRowid);
@@ -46,17 +48,14 @@ export function finishRun(
   summary: unknown,
   now: Date,
 ): void {
-  db.prepare('UPDATE runs SET status = ?, summary = ?, finished_at = ? WHERE run_pk = ?').run(
-    status,
-    JSON.stringify(summary ?? {}),
-    now.toISOString(),
-    runPk,
-  );
+  connection(db)
+    .prepare('UPDATE runs SET status = ?, summary = ?, finished_at = ? WHERE run_pk = ?')
+    .run(status, JSON.stringify(summary ?? {}), now.toISOString(), runPk);
 }
 
 /** The recorded passes, newest first. */
 export function listRuns(db: Db, limit = 20, kind?: RunKind): RunRecord[] {
-  return db
+  return connection(db)
     .prepare(
       `SELECT run_pk AS runPk, kind, started_at AS startedAt, finished_at AS finishedAt, as_of AS asOf, owner, status, summary FROM runs
        ${kind === undefined ? '' : 'WHERE kind = @kind'} ORDER BY run_pk DESC LIMIT @limit`,

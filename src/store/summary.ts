@@ -1,5 +1,5 @@
 /** Read-only summaries of what the store holds, for `status`. */
-import type { Db } from './db.ts';
+import { connection, type Db } from './db.ts';
 
 /** Counts of every kind of record, and the span of the usage. */
 export interface StoreSummary {
@@ -34,15 +34,15 @@ export interface TenantSummary {
 }
 
 export function summarizeStore(db: Db): StoreSummary {
-  const one = (sql: string): number => db.prepare(sql).pluck().get() as number;
-  const span = db
+  const one = (sql: string): number => connection(db).prepare(sql).pluck().get() as number;
+  const span = connection(db)
     .prepare('SELECT MIN(start_at) AS usageFrom, MAX(COALESCE(end_at, start_at)) AS usageTo FROM usage_records')
     .get() as {
     usageFrom: string | null;
     usageTo: string | null;
   };
   const statements: Record<string, number> = {};
-  for (const row of db.prepare('SELECT status, COUNT(*) AS n FROM statements GROUP BY status').all() as {
+  for (const row of connection(db).prepare('SELECT status, COUNT(*) AS n FROM statements GROUP BY status').all() as {
     status: string;
     n: number;
   }[]) {
@@ -67,7 +67,7 @@ export function summarizeStore(db: Db): StoreSummary {
 
 /** The first `limit` tenants by name with their counts. */
 export function listTenants(db: Db, limit: number): TenantSummary[] {
-  return db
+  return connection(db)
     .prepare(
       `SELECT t.tenant_name, t.display_name, t.cutoff_day, t.pending_cutoff_day, t.locale, t.currency, t.deleted_at,
         (SELECT COUNT(*) FROM contacts c WHERE c.tenant_pk = t.tenant_pk AND c.active = 1) AS contacts,
@@ -101,7 +101,7 @@ export interface MonthMailState extends MonthState {
 
 /** Every tenant with its statement of `month`, if any, and its deliveries. */
 export function monthStates(db: Db, month: string): MonthMailState[] {
-  return db
+  return connection(db)
     .prepare(
       `SELECT t.tenant_name, s.billing_month, s.status, s.total, t.currency, s.finalized_at, s.last_error, f.zip_name,
       (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'sent') AS mails_sent,
@@ -134,7 +134,7 @@ export interface DeliveryRow {
 
 /** The deliveries of a month (or of every month), failed and pending first. */
 export function monthDeliveries(db: Db, month: string | null): DeliveryRow[] {
-  return db
+  return connection(db)
     .prepare(
       `SELECT t.tenant_name, s.billing_month, d.recipient, d.kind, d.status, d.attempts, d.next_attempt_at, d.last_error, d.sent_at,
       d.message_id, d.reason, d.requested_by, d.created_at
@@ -148,7 +148,9 @@ export function monthDeliveries(db: Db, month: string | null): DeliveryRow[] {
 /** Deliveries counted by status. */
 export function deliveryCounts(db: Db): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const r of db.prepare('SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status ORDER BY status').all() as {
+  for (const r of connection(db)
+    .prepare('SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status ORDER BY status')
+    .all() as {
     status: string;
     n: number;
   }[])
@@ -162,7 +164,7 @@ export function recentResends(
   limit: number,
 ): { at: string; tenant: string; billingMonth: string; to: string[]; reason: string; by: string }[] {
   return (
-    db
+    connection(db)
       .prepare(`SELECT at, subject, detail FROM audit_log WHERE action = 'resend' ORDER BY at DESC, rowid DESC LIMIT ?`)
       .all(limit) as { at: string; subject: string; detail: string }[]
   ).map((r) => {
@@ -177,7 +179,7 @@ export function tenantHistory(
   tenantName: string,
   months: number,
 ): (MonthState & { period_start: string; period_end: string })[] {
-  return db
+  return connection(db)
     .prepare(
       `SELECT t.tenant_name, s.billing_month, s.period_start, s.period_end, s.status, s.total, s.currency, s.finalized_at, s.last_error, f.zip_name
     FROM statements s JOIN tenants t USING (tenant_pk) LEFT JOIN statement_files f ON f.statement_pk = s.statement_pk
@@ -202,20 +204,22 @@ export interface DeliveryBacklog {
 }
 
 export function deliveryBacklog(db: Db): DeliveryBacklog {
-  const w = db
+  const w = connection(db)
     .prepare(
       `SELECT COUNT(*) AS waiting, MIN(created_at) AS oldestSince, MIN(next_attempt_at) AS nextAttemptAt
     FROM deliveries WHERE status IN ('pending', 'sending')`,
     )
     .get() as { waiting: number; oldestSince: string | null; nextAttemptAt: string | null };
-  const last = db
+  const last = connection(db)
     .prepare(
       `SELECT last_attempt_at AS lastAttemptAt, last_error AS lastError FROM deliveries
     WHERE status IN ('pending', 'sending') AND last_attempt_at IS NOT NULL ORDER BY last_attempt_at DESC, delivery_pk DESC LIMIT 1`,
     )
     .get() as { lastAttemptAt: string; lastError: string | null } | undefined;
-  const lastDeliveredAt = db.prepare(`SELECT MAX(sent_at) FROM deliveries WHERE status = 'sent'`).pluck().get() as
-    string | null;
+  const lastDeliveredAt = connection(db)
+    .prepare(`SELECT MAX(sent_at) FROM deliveries WHERE status = 'sent'`)
+    .pluck()
+    .get() as string | null;
   return { ...w, lastDeliveredAt, lastAttemptAt: last?.lastAttemptAt ?? null, lastError: last?.lastError ?? null };
 }
 
@@ -243,7 +247,7 @@ export function backlogLine(b: DeliveryBacklog): string | null {
 
 /** Why the files of a month's statements failed, by tenant: the latest `files-failed` record of each. */
 export function filesFailures(db: Db, month: string): Map<string, { at: string; reason: string }> {
-  const rows = db
+  const rows = connection(db)
     .prepare(
       `SELECT subject, at, json_extract(detail, '$.reason') AS reason FROM audit_log
     WHERE action = 'files-failed' AND json_extract(detail, '$.billingMonth') = ? ORDER BY at, audit_pk`,

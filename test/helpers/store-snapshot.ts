@@ -1,20 +1,23 @@
 /** The whole content of a store (schema, every table, the AUTOINCREMENT counters), to show that a refused command changed nothing. */
 import Database from 'better-sqlite3';
-import type { Db } from '../../src/store/db.ts';
+import { storeHandle, connection, type Db } from '../../src/store/db.ts';
 
 /** The schema and every row of every table, sqlite_sequence included, each table in rowid order. */
 export function fullSnapshot(db: Db): Record<string, unknown[]> {
-  const schema = db
+  const schema = connection(db)
     .prepare(
       "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex_%' ORDER BY type, name",
     )
     .all();
-  const tables = db
+  const tables = connection(db)
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
     .pluck()
     .all() as string[];
   const out: Record<string, unknown[]> = { '(schema)': schema };
-  for (const t of tables) out[t] = db.prepare(`SELECT * FROM "${t.replaceAll('"', '""')}" ORDER BY rowid`).all();
+  for (const t of tables)
+    out[t] = connection(db)
+      .prepare(`SELECT * FROM "${t.replaceAll('"', '""')}" ORDER BY rowid`)
+      .all();
   return out;
 }
 
@@ -22,7 +25,7 @@ export function fullSnapshot(db: Db): Record<string, unknown[]> {
 export function snapshotFile(file: string): Record<string, unknown[]> {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    return fullSnapshot(db);
+    return fullSnapshot(storeHandle(db));
   } finally {
     db.close();
   }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { openStore, type Db } from '../../src/store/db.ts';
+import { connection, openStore, type Db } from '../../src/store/db.ts';
 import { IMPORT_KINDS, importFile, type ImportKindName, type ImportResult } from '../../src/ingest/index.ts';
 import type { AnyImportKind } from '../../src/ingest/import-kind.ts';
 import { InputError } from '../../src/domain/errors.ts';
@@ -22,7 +22,7 @@ export function tempStore(): { db: Db; dir: string; close: () => void } {
     db,
     dir,
     close: () => {
-      db.close();
+      connection(db).close();
       cleanup();
     },
   };
@@ -62,12 +62,12 @@ export async function refused(
 
 /** Every row of every data table, to compare a store before and after a refused import. */
 export function snapshot(db: Db): Record<string, unknown[]> {
-  const tables = db
+  const tables = connection(db)
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
     .pluck()
     .all() as string[];
   const out: Record<string, unknown[]> = {};
-  for (const t of tables) out[t] = db.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all();
+  for (const t of tables) out[t] = connection(db).prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all();
   return out;
 }
 

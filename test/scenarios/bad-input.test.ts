@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { ROOT, hasStackTrace, runCli, type CliRun } from '../helpers/cli.ts';
 import { importText, tempDir } from '../helpers/store.ts';
 import { snapshotFile } from '../helpers/store-snapshot.ts';
-import { DB_FILE_NAME, openStore } from '../../src/store/db.ts';
+import { connection, DB_FILE_NAME, openStore } from '../../src/store/db.ts';
 
 /** Cases running at once (their in-process runs take turns; the 100 MB case's child process runs beside them). */
 const PARALLEL = 4;
@@ -1117,7 +1117,7 @@ describe('the corpus', () => {
         expect(await importText(db, kind, t.file({}, {})), kind).toMatchObject({ rows: 2, inserted: 2 });
       }
     } finally {
-      db.close();
+      connection(db).close();
     }
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, hasStackTrace, runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/store.ts';
 import { latestVersion } from '../../src/store/migrations/index.ts';
+import { connection } from '../../src/store/db.ts';
 
 let work: { dir: string; cleanup: () => void };
 beforeAll(() => {
@@ -164,7 +165,7 @@ describe('a store locked by another process', () => {
       ).code,
     ).toBe(0);
     const holder = openStore(env.DATA_DIR);
-    holder.exec('BEGIN IMMEDIATE');
+    connection(holder).exec('BEGIN IMMEDIATE');
     try {
       const r = await runCli(
         ['import', 'tenants', write('t-locked2.csv', 'tenant_name,display_name,cutoff_day\nT2,Two,31\n')],
@@ -176,8 +177,8 @@ describe('a store locked by another process', () => {
       );
       expect(hasStackTrace(r.stderr)).toBe(false);
     } finally {
-      holder.exec('ROLLBACK');
-      holder.close();
+      connection(holder).exec('ROLLBACK');
+      connection(holder).close();
     }
     const names = JSON.parse((await runCli(['status', '--json'], env)).stdout).tenantList.map(
       (t: { tenant_name: string }) => t.tenant_name,

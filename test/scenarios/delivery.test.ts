@@ -28,6 +28,7 @@ import {
   TENANT_OF,
 } from '../helpers/demo-store.ts';
 import { snapshot, tempDir } from '../helpers/store.ts';
+import { storeHandle } from '../../src/store/db.ts';
 
 let work: { dir: string; cleanup: () => void };
 beforeAll(() => {
@@ -451,7 +452,7 @@ describe('resend', () => {
 
     // Bad requests: exit 2, a message, no stack trace, nothing sent or recorded.
     smtp.messages.length = 0;
-    const before = inStore(env, (db) => snapshot(db));
+    const before = inStore(env, (db) => snapshot(storeHandle(db)));
     const bad: [string[], RegExp][] = [
       [['resend', '--tenant', 'NOPE', '--month', MONTH], /^error: --tenant: tenant "NOPE" does not exist\n$/],
       [
@@ -477,7 +478,7 @@ describe('resend', () => {
       expect(hasStackTrace(e.stderr)).toBe(false);
     }
     expect(smtp.messages).toHaveLength(0);
-    expect(inStore(env, (db) => snapshot(db))).toEqual(before);
+    expect(inStore(env, (db) => snapshot(storeHandle(db)))).toEqual(before);
   });
 });
 
@@ -548,7 +549,7 @@ describe('run --dry-run', () => {
     const smtpEnv = { ...env, SMTP_URL: smtp.url };
     const statusBefore = await runCli(['status', '--json'], env);
     const monthBefore = await runCli(['status', '--month', MONTH, '--json'], env);
-    const before = inStore(env, (db) => snapshot(db));
+    const before = inStore(env, (db) => snapshot(storeHandle(db)));
 
     const r = await runCli(['run', '--verbose', '--as-of', AS_OF, '--dry-run'], smtpEnv);
     expect(r.stderr).toBe('');
@@ -569,7 +570,7 @@ describe('run --dry-run', () => {
     // Nothing reached the server; the store, its status and the data dir are as they were.
     expect(smtp.connections).toBe(0);
     expect(smtp.messages).toHaveLength(0);
-    expect(inStore(env, (db) => snapshot(db))).toEqual(before);
+    expect(inStore(env, (db) => snapshot(storeHandle(db)))).toEqual(before);
     expect(inStore(env, (db) => db.prepare('SELECT COUNT(*) FROM statements').pluck().get())).toBe(0);
     expect(deliveries(env)).toEqual([]);
     expect((await runCli(['status', '--json'], env)).stdout).toBe(statusBefore.stdout);
@@ -620,7 +621,7 @@ describe('backup', () => {
       expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
       expect(copy.prepare('SELECT COUNT(*) FROM statements').pluck().get()).toBe(5);
       expect(copy.prepare('SELECT COUNT(*) FROM deliveries').pluck().get()).toBe(RECIPIENTS.length);
-      expect(snapshot(copy)).toEqual(inStore(env, (db) => snapshot(db)));
+      expect(snapshot(storeHandle(copy))).toEqual(inStore(env, (db) => snapshot(storeHandle(db))));
     } finally {
       copy.close();
     }

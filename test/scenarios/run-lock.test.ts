@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/db.ts';
+import { connection, openStore } from '../../src/store/db.ts';
 import { acquireLease, getLease } from '../../src/store/leases.ts';
 import { listRuns, type RunRecord } from '../../src/store/runs.ts';
 import { cliAsync, hasStackTrace, runCli, type CliRun } from '../helpers/cli.ts';
@@ -42,14 +42,14 @@ function inStore<T>(env: Record<string, string>, read: (db: ReturnType<typeof op
   try {
     return read(db);
   } finally {
-    db.close();
+    connection(db).close();
   }
 }
 
 function fixedStatements(env: Record<string, string>): number {
   return inStore(
     env,
-    (db) => db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get() as number,
+    (db) => connection(db).prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get() as number,
   );
 }
 
@@ -131,11 +131,9 @@ describe('usage-charges run: one pass at a time', () => {
     const env = await seeded('dead');
     const dead = 'other-host:4243:deadbeef';
     inStore(env, (db) => {
-      db.prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')").run(
-        new Date().toISOString(),
-        '2026-11-03T00:00:00.000Z',
-        dead,
-      );
+      connection(db)
+        .prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')")
+        .run(new Date().toISOString(), '2026-11-03T00:00:00.000Z', dead);
       // Its last heartbeat gave it 1.5 s more; it will never renew it.
       acquireLease(db, 'month-end', dead, 1500, new Date());
     });
@@ -159,11 +157,9 @@ describe('usage-charges run: one pass at a time', () => {
     expect(exited.status).toBe(0);
     const gone = `${os.hostname()}:${exited.pid}:0badf00d`;
     inStore(env, (db) => {
-      db.prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')").run(
-        new Date().toISOString(),
-        '2026-11-03T00:00:00.000Z',
-        gone,
-      );
+      connection(db)
+        .prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')")
+        .run(new Date().toISOString(), '2026-11-03T00:00:00.000Z', gone);
       acquireLease(db, 'month-end', gone, 3_600_000, new Date());
     });
     const r = await runCli(['run', '--as-of', AS_OF], env);

@@ -29,6 +29,7 @@ import { CONFIGURED_MAIL, afterTest, endTest, smtpServer } from '../helpers/demo
 import { startSmtpServer, type ReceivedMessage, type TestSmtpServer } from '../helpers/smtp.ts';
 import { snapshot, tempDir } from '../helpers/store.ts';
 import { parseCsv, readZip, type CsvCell } from '../helpers/zip-read.ts';
+import { storeHandle } from '../../src/store/db.ts';
 
 const AS_OF = '2026-11-03T00:00:00Z';
 const MONTH = '2026-10';
@@ -622,7 +623,7 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
     const schemaAfterImport = schemaOf(s.env);
 
     // The refused files, at once (each is refused whole, so they change nothing).
-    const before = withStore(s.env, (db) => snapshot(db));
+    const before = withStore(s.env, (db) => snapshot(storeHandle(db)));
     const refuse = async (kind: string, name: string, text: string | Buffer, rows: string[][]): Promise<Refusal> => {
       const file = input(s.inputs, name, text);
       return { file, run: await runCli(['import', kind, file], s.env), rows };
@@ -646,7 +647,7 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
       ),
       refuse('usage', 'usage-refused.csv', csvText(USAGE_HEADER, REFUSED_ROWS.usage), REFUSED_ROWS.usage),
     ]);
-    const after = withStore(s.env, (db) => snapshot(db));
+    const after = withStore(s.env, (db) => snapshot(storeHandle(db)));
 
     // What another source could have stored: names and addresses the imports refuse.
     withStore(
@@ -719,13 +720,13 @@ describe('a hostile cloud (imports, one pass, follow-up commands)', () => {
       `Evil <${EVIL}>`,
       `a@hi01.example.com\u2028Bcc: ${EVIL}`,
     ];
-    const beforeAsked = withStore(s.env, (db) => snapshot(db));
+    const beforeAsked = withStore(s.env, (db) => snapshot(storeHandle(db)));
     const answers = await Promise.all([
       ...asked.map((a) => runCli(a, s.env, s.root)),
       ...tos.map((to) => runCli(['resend', '--tenant', 'HI01', '--month', MONTH, '--to', to], env)),
       runCli(['resend', '--tenant', 'HI01', '--month', MONTH, '--reason', `x\r\nBcc: ${EVIL}`], env),
     ]);
-    const afterAsked = withStore(s.env, (db) => snapshot(db));
+    const afterAsked = withStore(s.env, (db) => snapshot(storeHandle(db)));
 
     // Resends to the contacts (each a new delivery, audited).
     const resend = async (

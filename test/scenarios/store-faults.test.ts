@@ -36,6 +36,7 @@ import {
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
 import { holdStoreLock } from '../helpers/store-lock.ts';
 import { snapshot, tempDir } from '../helpers/store.ts';
+import { storeHandle } from '../../src/store/db.ts';
 
 const ENOSPC_REASON =
   'the disk holding DATA_DIR is full (ENOSPC: no space left on device, write (injected at zip-write))';
@@ -431,7 +432,7 @@ describe('a store locked by another process', () => {
     ).toEqual(['cfo@rules.example.com']);
     expectSentAsAccepted(env, accepted(smtp));
 
-    const before = inStore(env, (db) => snapshot(db));
+    const before = inStore(env, (db) => snapshot(storeHandle(db)));
     const lock = await holdStoreLock(env.DATA_DIR!);
     let r: CliRun;
     try {
@@ -443,7 +444,7 @@ describe('a store locked by another process', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(BUSY_MESSAGE);
     expect(hasStackTrace(r.stderr)).toBe(false);
-    expect(inStore(env, (db) => snapshot(db))).toEqual(before);
+    expect(inStore(env, (db) => snapshot(storeHandle(db)))).toEqual(before);
 
     // With the lock gone, the same command works.
     const again = await runCli(['retry', '--failed', '--month', MONTH], env);

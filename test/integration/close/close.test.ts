@@ -14,7 +14,7 @@ import { ratePeriod } from '../../../src/rating/rate-period.ts';
 import { ratingPolicy } from '../../../jobs/rating-policy.ts';
 import type { ChargeTree } from '../../../src/rating/types.ts';
 import { billingReader, finalizeStatement, loadStatementView } from '../../../src/store/billing.ts';
-import type { Db } from '../../../src/store/db.ts';
+import { connection, type Db } from '../../../src/store/db.ts';
 import { summarize, type StatementView } from '../../../src/statements/view.ts';
 import { csv, importText, tempStore } from '../../helpers/store.ts';
 
@@ -123,7 +123,7 @@ interface StatementRow {
   summary: string | null;
 }
 function statements(tenant?: string): StatementRow[] {
-  return db
+  return connection(db)
     .prepare(
       `SELECT s.*, t.tenant_name FROM statements s JOIN tenants t USING (tenant_pk)
     WHERE ? IS NULL OR t.tenant_name = ? ORDER BY s.statement_pk`,
@@ -136,12 +136,15 @@ function tenantRow(name: string): {
   pending_cutoff_day: number | null;
   pending_cutoff_requested_at: string | null;
 } {
-  return db
+  return connection(db)
     .prepare('SELECT cutoff_day, pending_cutoff_day, pending_cutoff_requested_at FROM tenants WHERE tenant_name = ?')
     .get(name) as never;
 }
 function lineCount(statementPk: number): number {
-  return db.prepare('SELECT COUNT(*) FROM charge_lines WHERE statement_pk = ?').pluck().get(statementPk) as number;
+  return connection(db)
+    .prepare('SELECT COUNT(*) FROM charge_lines WHERE statement_pk = ?')
+    .pluck()
+    .get(statementPk) as number;
 }
 /** A fresh rating of a statement's period, from the same store reads the close uses. */
 function rateAgain(s: StatementRow): ChargeTree {
@@ -185,18 +188,18 @@ describe('close: exactly once', () => {
       ['alpha', '2026-10', 'fixed', '2026-11-02T01:00:00.000Z'],
       ['delta', '2026-10', 'fixed', '2026-11-02T01:00:00.000Z'],
     ]);
-    const linesBefore = db.prepare('SELECT * FROM charge_lines ORDER BY line_pk').all();
+    const linesBefore = connection(db).prepare('SELECT * FROM charge_lines ORDER BY line_pk').all();
 
     const second = close('2026-11-02T00:00:00Z', '2026-11-02T02:00:00.000Z');
     expect(second).toEqual({ closed: [], failed: [] });
     expect(findDue(db, config, new Date('2026-11-02T00:00:00Z'))).toEqual([]);
     expect(statements()).toEqual(before);
-    expect(db.prepare('SELECT * FROM charge_lines ORDER BY line_pk').all()).toEqual(linesBefore);
-    const perMonth = db
+    expect(connection(db).prepare('SELECT * FROM charge_lines ORDER BY line_pk').all()).toEqual(linesBefore);
+    const perMonth = connection(db)
       .prepare('SELECT COUNT(*) FROM statements GROUP BY tenant_pk, billing_month HAVING COUNT(*) > 1')
       .all();
     expect(perMonth).toEqual([]);
-    expect(db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'close'").pluck().get()).toBe(6);
+    expect(connection(db).prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'close'").pluck().get()).toBe(6);
   });
 
   it('finalizing a month that is already fixed (a racing run) writes nothing and says so', () => {
@@ -210,10 +213,17 @@ describe('close: exactly once', () => {
       madeAt: Date.parse('2026-11-03T00:00:00Z'),
       tree,
     };
-    const snapshotBefore = { statements: statements(), lines: db.prepare('SELECT * FROM charge_lines').all() };
-    const done = db.transaction(() => finalizeStatement(db, t, view, '2026-11-03T00:00:00.000Z')).immediate();
+    const snapshotBefore = {
+      statements: statements(),
+      lines: connection(db).prepare('SELECT * FROM charge_lines').all(),
+    };
+    const done = connection(db)
+      .transaction(() => finalizeStatement(db, t, view, '2026-11-03T00:00:00.000Z'))
+      .immediate();
     expect(done).toBeNull();
-    expect({ statements: statements(), lines: db.prepare('SELECT * FROM charge_lines').all() }).toEqual(snapshotBefore);
+    expect({ statements: statements(), lines: connection(db).prepare('SELECT * FROM charge_lines').all() }).toEqual(
+      snapshotBefore,
+    );
   });
 
   it('catch-up: three missed months close as three statements, oldest first', () => {
@@ -256,7 +266,7 @@ describe('close: the lines are the rating, frozen', () => {
         tax: tree.tax.toFixed(),
         lines: lines.length,
       });
-      const stored = db
+      const stored = connection(db)
         .prepare('SELECT seq, product_id, resource_id, amount FROM charge_lines WHERE statement_pk = ? ORDER BY seq')
         .all(s.statement_pk);
       expect(stored).toEqual(
@@ -276,32 +286,34 @@ describe('close: the lines are the rating, frozen', () => {
   it('the database refuses to change, delete or add to a fixed statement and its lines', () => {
     close('2026-11-02T00:00:00Z');
     const s = statements('alpha')[2]!;
-    const line = db
+    const line = connection(db)
       .prepare('SELECT line_pk FROM charge_lines WHERE statement_pk = ? ORDER BY seq LIMIT 1')
       .pluck()
       .get(s.statement_pk) as number;
-    const before = { statements: statements(), lines: db.prepare('SELECT * FROM charge_lines').all() };
-    expect(() => db.prepare("UPDATE charge_lines SET amount = '0' WHERE line_pk = ?").run(line)).toThrow(
+    const before = { statements: statements(), lines: connection(db).prepare('SELECT * FROM charge_lines').all() };
+    expect(() => connection(db).prepare("UPDATE charge_lines SET amount = '0' WHERE line_pk = ?").run(line)).toThrow(
       /charge lines never change/,
     );
-    expect(() => db.prepare('DELETE FROM charge_lines WHERE statement_pk = ?').run(s.statement_pk)).toThrow(
+    expect(() => connection(db).prepare('DELETE FROM charge_lines WHERE statement_pk = ?').run(s.statement_pk)).toThrow(
       /never deleted/,
     );
     expect(() =>
-      db
+      connection(db)
         .prepare(`INSERT INTO charge_lines (statement_pk, seq, line_kind, amount) VALUES (?, 99, 'usage', '1')`)
         .run(s.statement_pk),
     ).toThrow(/takes no new lines/);
-    expect(() => db.prepare("UPDATE statements SET total = '0' WHERE statement_pk = ?").run(s.statement_pk)).toThrow(
-      /a fixed statement never changes/,
-    );
     expect(() =>
-      db.prepare("UPDATE statements SET status = 'estimated' WHERE statement_pk = ?").run(s.statement_pk),
+      connection(db).prepare("UPDATE statements SET total = '0' WHERE statement_pk = ?").run(s.statement_pk),
     ).toThrow(/a fixed statement never changes/);
-    expect(() => db.prepare('DELETE FROM statements WHERE statement_pk = ?').run(s.statement_pk)).toThrow(
+    expect(() =>
+      connection(db).prepare("UPDATE statements SET status = 'estimated' WHERE statement_pk = ?").run(s.statement_pk),
+    ).toThrow(/a fixed statement never changes/);
+    expect(() => connection(db).prepare('DELETE FROM statements WHERE statement_pk = ?').run(s.statement_pk)).toThrow(
       /never deleted/,
     );
-    expect({ statements: statements(), lines: db.prepare('SELECT * FROM charge_lines').all() }).toEqual(before);
+    expect({ statements: statements(), lines: connection(db).prepare('SELECT * FROM charge_lines').all() }).toEqual(
+      before,
+    );
   });
 
   it('loadStatementView rebuilds a view whose tree totals equal the stored ones', () => {
@@ -391,7 +403,7 @@ describe('close: a failing tenant', () => {
     ]);
     expect(lineCount(statements('charlie')[0]!.statement_pk)).toBe(0);
     expect(
-      db
+      connection(db)
         .prepare(
           "SELECT subject, json_extract(detail, '$.reason') AS reason FROM audit_log WHERE action = 'close-failed'",
         )
@@ -571,7 +583,7 @@ describe('close: in the billing time zone', () => {
       ['2026-10', '2026-09-30T15:00:00.000Z', '2026-10-31T15:00:00.000Z', '1'],
       ['2026-11', '2026-10-31T15:00:00.000Z', '2026-11-30T15:00:00.000Z', '1'],
     ]);
-    const minutes = db
+    const minutes = connection(db)
       .prepare(
         `SELECT json_extract(detail, '$.measure.minutes') FROM charge_lines WHERE statement_pk IN (${echo.map((s) => s.statement_pk).join(',')}) ORDER BY line_pk`,
       )

@@ -15,7 +15,7 @@ import { loadConfig } from '../../../src/config.ts';
 import { IMPORT_KINDS, importFile, type ImportKindName } from '../../../src/ingest/index.ts';
 import type { AnyImportKind } from '../../../src/ingest/import-kind.ts';
 import { main } from '../../../src/main.ts';
-import type { Db } from '../../../src/store/db.ts';
+import { connection, type Db } from '../../../src/store/db.ts';
 import { csv, tempStore } from '../../helpers/store.ts';
 import { readZip } from '../../helpers/zip-read.ts';
 
@@ -74,7 +74,7 @@ beforeEach(async () => {
 afterEach(() => store.close());
 
 const state = (tenant: string): unknown =>
-  db
+  connection(db)
     .prepare(
       `SELECT s.status, s.last_error FROM statements s JOIN tenants t USING (tenant_pk)
   WHERE t.tenant_name = ? AND s.billing_month = '2026-10'`,
@@ -118,7 +118,7 @@ describe('the close checks the files before it finalizes', () => {
 
   it("a name the tenant's cp932 files cannot hold (stored by an older version): not finalized, reported by run and status; a later pass closes it once corrected", async () => {
     // The import refuses this name now; a store an older version filled may hold it.
-    db.prepare("UPDATE lplatforms SET lplatform_name = '本番 🚀' WHERE lplatform_id = 'LP1'").run();
+    connection(db).prepare("UPDATE lplatforms SET lplatform_name = '本番 🚀' WHERE lplatform_id = 'LP1'").run();
     const first = await cli('run', '--verbose', '--as-of', AS_OF);
     expect(first.code).toBe(1);
     const reason =
@@ -142,7 +142,7 @@ describe('the close checks the files before it finalizes', () => {
   });
 
   it("a frozen name is checked in the encoding frozen with it: the WAVE DASH a Mac types is written as cp932's FULLWIDTH TILDE", async () => {
-    db.prepare("UPDATE tenants SET display_name = '東京〜大阪物流' WHERE tenant_name = 'ACME'").run();
+    connection(db).prepare("UPDATE tenants SET display_name = '東京〜大阪物流' WHERE tenant_name = 'ACME'").run();
     expect((await cli('run', '--verbose', '--as-of', AS_OF)).code).toBe(0);
     const list = readZip(zipOfMonth('202610_ACME.zip')).find((e) => e.name === '202610_ACME.csv')!;
     expect(iconv.decode(list.data, 'cp932')).toContain('"東京～大阪物流"');
@@ -151,7 +151,7 @@ describe('the close checks the files before it finalizes', () => {
 
 describe('a statement stuck without files has a remedy', () => {
   it('an L-Platform ID equal to its tenant name (finalized by an older version): the next pass writes its detail file under a distinct name and mails it', async () => {
-    db.prepare("UPDATE lplatforms SET lplatform_id = 'acme' WHERE lplatform_id = 'LP1'").run();
+    connection(db).prepare("UPDATE lplatforms SET lplatform_id = 'acme' WHERE lplatform_id = 'LP1'").run();
     expect((await cli('run', '--verbose', '--as-of', AS_OF)).code).toBe(0);
     const names = readZip(zipOfMonth('202610_ACME.zip')).map((e) => e.name);
     expect(names).toHaveLength(2);
@@ -165,7 +165,7 @@ describe('a statement stuck without files has a remedy', () => {
     // character cp932 cannot hold.
     closeDue(jobContext(db, loadConfig({ env, cwd: store.dir })), { asOf: new Date(AS_OF) });
     const summary = JSON.parse(
-      db
+      connection(db)
         .prepare(
           "SELECT summary FROM statements WHERE billing_month = '2026-10' AND tenant_pk = (SELECT tenant_pk FROM tenants WHERE tenant_name = 'ACME')",
         )
@@ -175,15 +175,17 @@ describe('a statement stuck without files has a remedy', () => {
     expect(summary.files.encoding).toBe('cp932');
     summary.tenant.displayName = '𠮷野家';
     // (The store refuses to change a fixed statement: the trigger is set aside to make the old state.)
-    const trigger = db
+    const trigger = connection(db)
       .prepare("SELECT sql FROM sqlite_master WHERE name = 'statements_fixed_no_update'")
       .pluck()
       .get() as string;
-    db.exec('DROP TRIGGER statements_fixed_no_update');
-    db.prepare(
-      "UPDATE statements SET summary = ? WHERE billing_month = '2026-10' AND tenant_pk = (SELECT tenant_pk FROM tenants WHERE tenant_name = 'ACME')",
-    ).run(JSON.stringify(summary));
-    db.exec(trigger);
+    connection(db).exec('DROP TRIGGER statements_fixed_no_update');
+    connection(db)
+      .prepare(
+        "UPDATE statements SET summary = ? WHERE billing_month = '2026-10' AND tenant_pk = (SELECT tenant_pk FROM tenants WHERE tenant_name = 'ACME')",
+      )
+      .run(JSON.stringify(summary));
+    connection(db).exec(trigger);
 
     const stuck = await cli('run', '--verbose', '--as-of', AS_OF);
     expect(stuck.code).toBe(1);
@@ -218,7 +220,7 @@ describe('a statement stuck without files has a remedy', () => {
       code: 0,
       out: 'ACME 2026-10: its files will be written in utf8-bom (was cp932); the next pass (`usage-charges run`) writes and mails them',
     });
-    const audit = db
+    const audit = connection(db)
       .prepare("SELECT detail FROM audit_log WHERE action = 'file-encoding-changed'")
       .pluck()
       .all() as string[];

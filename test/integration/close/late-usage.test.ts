@@ -13,7 +13,7 @@ import { loadConfig, type Config } from '../../../src/config.ts';
 import { InputError } from '../../../src/domain/errors.ts';
 import { IMPORT_KINDS, importFile, type ImportResult } from '../../../src/ingest/index.ts';
 import type { AnyImportKind } from '../../../src/ingest/import-kind.ts';
-import type { Db } from '../../../src/store/db.ts';
+import { connection, type Db } from '../../../src/store/db.ts';
 import { csv, importText, snapshot, tempStore } from '../../helpers/store.ts';
 
 const USAGE_HEADER =
@@ -83,8 +83,11 @@ afterEach(() => store.close());
 
 /** A fixed statement and its lines, for before/after comparisons. */
 function statementOf(month: string): { row: Record<string, unknown>; lines: Record<string, unknown>[] } {
-  const row = db.prepare('SELECT * FROM statements WHERE billing_month = ?').get(month) as Record<string, unknown>;
-  const lines = db
+  const row = connection(db).prepare('SELECT * FROM statements WHERE billing_month = ?').get(month) as Record<
+    string,
+    unknown
+  >;
+  const lines = connection(db)
     .prepare('SELECT * FROM charge_lines WHERE statement_pk = ? ORDER BY seq')
     .all(row.statement_pk) as Record<string, unknown>[];
   return { row, lines };
@@ -111,7 +114,7 @@ describe('import usage --as-adjustment', () => {
   it('with the flag, records of the finalized month are booked in 2026-11 and the others import normally', async () => {
     const result = await importUsage(db, LATE, true);
     expect(result.inserted).toBe(3);
-    const booked = db.prepare('SELECT record_id, booked_month FROM usage_records ORDER BY record_id').all();
+    const booked = connection(db).prepare('SELECT record_id, booked_month FROM usage_records ORDER BY record_id').all();
     expect(booked).toEqual([
       { record_id: 'a-oct', booked_month: null },
       { record_id: 'late-alarm', booked_month: '2026-11' },
@@ -230,7 +233,7 @@ describe('late usage is priced with the rest of its month', () => {
       asOf: new Date('2027-01-02T00:00:00Z'),
     });
     expect(december.closed.map((c) => `${c.billingMonth} ${c.total}`)).toEqual(['2026-12 54000']);
-    const notes = db
+    const notes = connection(db)
       .prepare(
         `SELECT l.amount, json_extract(l.detail, '$.note') AS note FROM charge_lines l JOIN statements s USING (statement_pk)
       WHERE s.billing_month = '2026-12'`,

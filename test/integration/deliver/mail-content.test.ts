@@ -10,6 +10,7 @@ import { newMessageId } from '../../../src/mail/compose.ts';
 import { csv, importText } from '../../helpers/store.ts';
 import { SAMPLE_ISSUER } from '../../helpers/mail.ts';
 import { SEND_AT, closedWorld, deliveryTo, later, messageTo, send } from './support.ts';
+import { connection } from '../../../src/store/db.ts';
 
 const ISSUER_ENV = {
   ISSUER_NAME: SAMPLE_ISSUER.name,
@@ -26,7 +27,7 @@ function yen(amount: string): string {
 }
 
 function statementTotal(w: Awaited<ReturnType<typeof closedWorld>>['w'], tenant: string): string {
-  const summary = w.db
+  const summary = connection(w.db)
     .prepare(
       `SELECT s.summary FROM statements s JOIN tenants t USING (tenant_pk) WHERE t.tenant_name = ? AND s.billing_month = '2026-10'`,
     )
@@ -94,7 +95,7 @@ describe('the mails of the demo month', () => {
     ).toBe(true);
 
     const d = deliveryTo(w.db, 'owner@manual-tenant.example.jp');
-    const resends = w.db.transaction(() =>
+    const resends = connection(w.db).transaction(() =>
       createResendDeliveries(
         w.db,
         d.statement_pk,
@@ -124,7 +125,7 @@ describe('the mails of the demo month', () => {
     const { server, w } = await closedWorld({}, { ...ISSUER_ENV, RATING_PRESET: 'ecl' });
     await send(w);
     const summary = JSON.parse(
-      w.db
+      connection(w.db)
         .prepare(
           `SELECT s.summary FROM statements s JOIN tenants t USING (tenant_pk) WHERE t.tenant_name = 'manual-tenant'`,
         )

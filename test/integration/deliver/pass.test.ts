@@ -7,7 +7,7 @@ import { leasedPass, monthEndPass, passCounts, passFailed } from '../../../jobs/
 import { jobContext } from '../../../jobs/context.ts';
 import { MONTH_END_LEASE } from '../../../jobs/with-lease.ts';
 import { UsageChargesError } from '../../../src/domain/errors.ts';
-import { openStore } from '../../../src/store/db.ts';
+import { connection, openStore } from '../../../src/store/db.ts';
 import { acquireLease, getLease, type AcquireResult } from '../../../src/store/leases.ts';
 import { listRuns } from '../../../src/store/runs.ts';
 import {
@@ -77,7 +77,7 @@ describe('the month-end pass', () => {
     });
     expect(passFailed(second)).toBe(false);
     expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
-    expect(w.db.prepare('SELECT status FROM runs ORDER BY run_pk').pluck().all()).toEqual(['failed', 'ok']);
+    expect(connection(w.db).prepare('SELECT status FROM runs ORDER BY run_pk').pluck().all()).toEqual(['failed', 'ok']);
   });
 });
 
@@ -121,9 +121,9 @@ describe('two passes at once', () => {
       expect(passCounts(second)).toMatchObject({ closed: 0, filesWritten: 0, sent: 0, recovered: 0, stopped: null });
       expect(countsByRecipient(server)).toEqual(once(ALL_RECIPIENTS));
       expect(server.messages).toHaveLength(5);
-      expect(other.prepare('SELECT status FROM runs ORDER BY run_pk').pluck().all()).toEqual(['ok', 'ok']);
+      expect(connection(other).prepare('SELECT status FROM runs ORDER BY run_pk').pluck().all()).toEqual(['ok', 'ok']);
     } finally {
-      other.close();
+      connection(other).close();
     }
   });
 });
@@ -183,7 +183,7 @@ describe('a pass that loses its lease', () => {
       expect(run).toMatchObject({ owner, status: 'failed' });
       expect(JSON.parse(run!.summary)).toEqual({ error: (outcome as Error).message });
     } finally {
-      other.close();
+      connection(other).close();
     }
   });
 });

@@ -27,6 +27,7 @@ import {
   send,
   sha256,
 } from './support.ts';
+import { connection } from '../../../src/store/db.ts';
 
 describe('a pass that stopped mid-send', () => {
   it('a delivery left in `sending` before its message went out is sent by the next step, with the stored Message-ID', async () => {
@@ -112,8 +113,8 @@ describe('a delivery that stops the pass each time it is sent', () => {
       'finance@globex.example.sg',
     ].map((r) => deliveryTo(w.db, r));
     for (const d of [below!, at!, over!]) expect(claimDelivery(w.db, d.delivery_pk, SEND_AT.toISOString())).toBe(true);
-    w.db.prepare('UPDATE deliveries SET attempts = ? WHERE delivery_pk = ?').run(2, at!.delivery_pk);
-    w.db.prepare('UPDATE deliveries SET attempts = ? WHERE delivery_pk = ?').run(3, over!.delivery_pk);
+    connection(w.db).prepare('UPDATE deliveries SET attempts = ? WHERE delivery_pk = ?').run(2, at!.delivery_pk);
+    connection(w.db).prepare('UPDATE deliveries SET attempts = ? WHERE delivery_pk = ?').run(3, over!.delivery_pk);
     const before = deliveries(w.db);
 
     const now = later(SEND_AT, 600).toISOString();
@@ -127,7 +128,7 @@ describe('a delivery that stops the pass each time it is sent', () => {
       })),
     });
     const updatedAt = (pk: number): string =>
-      w.db.prepare('SELECT updated_at FROM deliveries WHERE delivery_pk = ?').pluck().get(pk) as string;
+      connection(w.db).prepare('SELECT updated_at FROM deliveries WHERE delivery_pk = ?').pluck().get(pk) as string;
     expect(deliveryTo(w.db, below!.recipient)).toMatchObject({
       status: 'pending',
       attempts: 1,
@@ -235,7 +236,7 @@ describe('the archived zip', () => {
 
     // Both files are back on disk, byte for byte, and the repairs are audited.
     expect(Buffer.compare(archived(w, damaged), good)).toBe(0);
-    const audit = w.db
+    const audit = connection(w.db)
       .prepare("SELECT subject, detail FROM audit_log WHERE action = 'archive-repaired' ORDER BY subject")
       .all() as { subject: string; detail: string }[];
     expect(audit.map((a) => [a.subject, JSON.parse(a.detail) as unknown])).toEqual([
@@ -251,7 +252,9 @@ describe('the archived zip', () => {
     const f = fileOf(w.db, 'TNT00004');
     const onDisk = archived(w, f);
     const altered = sha256(Buffer.from('not the statement'));
-    w.db.prepare('UPDATE statement_files SET sha256 = ? WHERE statement_pk = ?').run(altered, f.statement_pk);
+    connection(w.db)
+      .prepare('UPDATE statement_files SET sha256 = ? WHERE statement_pk = ?')
+      .run(altered, f.statement_pk);
     const reason = `${f.zip_path} does not match its recorded SHA-256, and the rebuild from the frozen lines does not give the recorded bytes either; nothing was sent`;
     const recipient = 'finance@globex.example.sg';
 

@@ -21,6 +21,7 @@ import {
   send,
   smtpServer,
 } from './support.ts';
+import { connection } from '../../../src/store/db.ts';
 
 /** The first delivery a send step takes: the demo's statements go in tenant-name order. */
 const FIRST = 'billing@tenant01.example.jp';
@@ -395,7 +396,9 @@ describe('requeue of a failed delivery', () => {
     server.setRcptReply(gone, null);
     const requeuedAt = later(SEND_AT, 3600);
     expect(
-      w.db.transaction(() => requeueFailed(w.db, [failed.delivery_pk], requeuedAt.toISOString())).immediate(),
+      connection(w.db)
+        .transaction(() => requeueFailed(w.db, [failed.delivery_pk], requeuedAt.toISOString()))
+        .immediate(),
     ).toBe(1);
     const requeued = deliveryTo(w.db, gone);
     expect(requeued).toMatchObject({
@@ -407,7 +410,9 @@ describe('requeue of a failed delivery', () => {
     expect(requeued.last_error).toBe(`requeued by an operator after: ${failed.last_error}`);
     // A second requeue of a row that is no longer failed changes nothing.
     expect(
-      w.db.transaction(() => requeueFailed(w.db, [failed.delivery_pk], requeuedAt.toISOString())).immediate(),
+      connection(w.db)
+        .transaction(() => requeueFailed(w.db, [failed.delivery_pk], requeuedAt.toISOString()))
+        .immediate(),
     ).toBe(0);
 
     const summary = await send(w, later(requeuedAt, 1));

@@ -27,6 +27,7 @@ import {
   sha256,
   smtpServer,
 } from './support.ts';
+import { connection } from '../../../src/store/db.ts';
 
 describe('sending the demo month', () => {
   it('mails every active contact of every closed tenant once: the archived zip under the stored Message-ID', async () => {
@@ -102,7 +103,7 @@ describe('sending the demo month', () => {
     // The no-contact tenant's statement is archived, and the close recorded it as not mailed.
     expect(sha256(archived(w, fileOf(w.db, 'TNT00005')))).toBe(fileOf(w.db, 'TNT00005').sha256);
     expect(
-      w.db
+      connection(w.db)
         .prepare(
           "SELECT subject, json_extract(detail, '$.billingMonth') AS month FROM audit_log WHERE action = 'no-recipient'",
         )
@@ -139,7 +140,7 @@ describe('the outbox rows are made with the statement', () => {
         ])
         .sort(),
     ).toEqual(expected.sort());
-    const finalized = w.db.prepare(`SELECT s.statement_pk, s.finalized_at FROM statements s`).all() as {
+    const finalized = connection(w.db).prepare(`SELECT s.statement_pk, s.finalized_at FROM statements s`).all() as {
       statement_pk: number;
       finalized_at: string;
     }[];
@@ -148,7 +149,7 @@ describe('the outbox rows are made with the statement', () => {
       expect(finalized.find((s) => s.statement_pk === d.statement_pk)?.finalized_at).toBe(CLOSED_AT.toISOString());
     }
     // No files yet: a send step waits for them and sends nothing.
-    expect(w.db.prepare('SELECT COUNT(*) FROM statement_files').pluck().get()).toBe(0);
+    expect(connection(w.db).prepare('SELECT COUNT(*) FROM statement_files').pluck().get()).toBe(0);
     const summary = await send(w);
     expect(summary.sent).toEqual([]);
     expect(summary.waitingForFiles).toBe(5);
@@ -160,7 +161,7 @@ describe('the outbox rows are made with the statement', () => {
     const server = await smtpServer();
     const w = await demoWorld({ SMTP_URL: server.url });
     // A write of TNT00004's delivery fails inside the close's transaction.
-    w.db
+    connection(w.db)
       .exec(`CREATE TRIGGER test_refuse_delivery BEFORE INSERT ON deliveries WHEN NEW.recipient = 'finance@globex.example.sg'
       BEGIN SELECT RAISE(ABORT, 'simulated failure writing the outbox'); END`);
     const first = closeDue(jobContext(w.db, w.config, { now: () => CLOSED_AT }), { asOf: AS_OF });
@@ -168,13 +169,13 @@ describe('the outbox rows are made with the statement', () => {
     expect(first.failed[0]!.reason).toContain('simulated failure writing the outbox');
     expect(first.closed.map((c) => c.tenant).sort()).toEqual(['TNT00001', 'TNT00003', 'TNT00005', 'manual-tenant']);
     const tnt4 = () =>
-      w.db
+      connection(w.db)
         .prepare(`SELECT s.status FROM statements s JOIN tenants t USING (tenant_pk) WHERE t.tenant_name = 'TNT00004'`)
         .pluck()
         .all();
     expect(tnt4()).toEqual(['estimated']);
     expect(
-      w.db
+      connection(w.db)
         .prepare(
           `SELECT COUNT(*) FROM charge_lines l JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
       WHERE t.tenant_name = 'TNT00004'`,
@@ -184,7 +185,7 @@ describe('the outbox rows are made with the statement', () => {
     ).toBe(0);
     expect(deliveries(w.db).filter((d) => d.tenant_name === 'TNT00004')).toEqual([]);
 
-    w.db.exec('DROP TRIGGER test_refuse_delivery');
+    connection(w.db).exec('DROP TRIGGER test_refuse_delivery');
     const second = closeDue(jobContext(w.db, w.config, { now: () => CLOSED_AT }), { asOf: AS_OF });
     expect(second.closed.map((c) => [c.tenant, c.recipients])).toEqual([['TNT00004', 1]]);
     expect(tnt4()).toEqual(['fixed']);
@@ -198,7 +199,7 @@ describe('the outbox rows are made with the statement', () => {
   it('freezes the recipient address: a contact changed after the close still gets the mail at the old address', async () => {
     const { server, w } = await closedWorld();
     const before = deliveryTo(w.db, 'finance@globex.example.sg');
-    w.db
+    connection(w.db)
       .prepare(`UPDATE contacts SET email = 'new-finance@globex.example.sg' WHERE email = 'finance@globex.example.sg'`)
       .run();
 
@@ -281,7 +282,7 @@ describe('the due deliveries are read a page at a time', () => {
     'with pages of %i, every delivery is sent exactly once, in month, tenant and delivery order',
     async (pageSize) => {
       const { server, w } = await closedWorld({}, { SMTP_POOL_SIZE: '1' });
-      const order = w.db
+      const order = connection(w.db)
         .prepare(
           `SELECT d.recipient FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
       ORDER BY s.billing_month, t.tenant_name, d.delivery_pk`,

@@ -12,7 +12,7 @@ import { sendDue, type DeliverOptions, type DeliverySummary } from '../../../job
 import { loadConfig, type Config } from '../../../src/config.ts';
 import { seedDemo } from '../../../src/ingest/demo.ts';
 import { createMailer, type Mailer } from '../../../src/mail/transport.ts';
-import type { Db } from '../../../src/store/db.ts';
+import { connection, type Db } from '../../../src/store/db.ts';
 import { afterTest, AS_OF as DEMO_AS_OF, endTest, smtpServer } from '../../helpers/demo-store.ts';
 import type { ReceivedMessage, TestSmtpOptions, TestSmtpServer } from '../../helpers/smtp.ts';
 import { tempStore } from '../../helpers/store.ts';
@@ -134,7 +134,7 @@ export function later(at: Date, seconds: number): Date {
 
 /** Every delivery, in key order. */
 export function deliveries(db: Db): DeliveryRow[] {
-  return db
+  return connection(db)
     .prepare(
       `SELECT d.delivery_pk, d.statement_pk, d.contact_pk, t.tenant_name, d.recipient, d.kind, d.status, d.attempts,
       d.next_attempt_at, d.last_error, d.smtp_response, d.message_id, d.created_at, d.sent_at, d.last_attempt_at
@@ -152,7 +152,7 @@ export function deliveryTo(db: Db, recipient: string): DeliveryRow {
 
 /** The archived zip of a tenant's 2026-10 statement. */
 export function fileOf(db: Db, tenant: string): FileRow {
-  return db
+  return connection(db)
     .prepare(
       `SELECT f.statement_pk, t.tenant_name, f.zip_name, f.zip_path, f.sha256 FROM statement_files f
     JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) WHERE t.tenant_name = ? AND s.billing_month = '2026-10'`,

@@ -13,6 +13,7 @@ import type { ChargeLine } from '../../../src/rating/types.ts';
 import { loadStatementView } from '../../../src/store/billing.ts';
 import type { StatementView } from '../../../src/statements/view.ts';
 import { tempStore } from '../../helpers/store.ts';
+import { connection } from '../../../src/store/db.ts';
 
 let store: ReturnType<typeof tempStore>;
 let config: Config;
@@ -81,7 +82,9 @@ describe('statement files', () => {
       'statements/202610/202610_TNT00005.zip',
       'statements/202610/202610_manual-tenant.zip',
     ]);
-    const rows = store.db.prepare('SELECT zip_path, sha256, bytes FROM statement_files ORDER BY zip_path').all() as {
+    const rows = connection(store.db)
+      .prepare('SELECT zip_path, sha256, bytes FROM statement_files ORDER BY zip_path')
+      .all() as {
       zip_path: string;
       sha256: string;
       bytes: number;
@@ -106,7 +109,7 @@ describe('statement files', () => {
 
   it('a rebuild from the frozen lines is the same bytes', async () => {
     await buildFiles(jobContext(store.db, config, { now: NOW }));
-    const rows = store.db.prepare('SELECT statement_pk, sha256 FROM statement_files').all() as {
+    const rows = connection(store.db).prepare('SELECT statement_pk, sha256 FROM statement_files').all() as {
       statement_pk: number;
       sha256: string;
     }[];
@@ -117,7 +120,7 @@ describe('statement files', () => {
   });
 
   it('writes the demo statements as the same bytes as the zips archived by earlier versions (test/fixtures/zip)', async () => {
-    const pks = store.db
+    const pks = connection(store.db)
       .prepare("SELECT statement_pk FROM statements WHERE status = 'fixed'")
       .pluck()
       .all() as number[];
@@ -134,7 +137,9 @@ describe('statement files', () => {
     expect(pruneFiles(jobContext(store.db, config), new Date('2028-10-15T00:00:00Z'))).toBe(0);
     expect(pruneFiles(jobContext(store.db, config), new Date('2028-11-15T00:00:00Z'))).toBe(5);
     expect(fs.readdirSync(path.join(store.dir, 'statements/202610'))).toEqual([]);
-    expect(store.db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get()).toBe(5);
+    expect(connection(store.db).prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get()).toBe(
+      5,
+    );
     // A pruned zip stays pruned: the next runs neither write it again nor prune it twice.
     expect((await buildFiles(jobContext(store.db, config, { now: NOW }))).written).toEqual([]);
     expect(pruneFiles(jobContext(store.db, config), new Date('2028-11-15T00:00:00Z'))).toBe(0);
@@ -143,15 +148,15 @@ describe('statement files', () => {
   it('never writes over the archived zip of another statement', async () => {
     await buildFiles(jobContext(store.db, config, { now: NOW }));
     // Pretend another statement's file record holds the path TNT00005's zip would take.
-    store.db
+    connection(store.db)
       .prepare("UPDATE statement_files SET zip_path = 'statements/202610/x.zip' WHERE zip_path LIKE '%TNT00005%'")
       .run();
-    const pk = store.db
+    const pk = connection(store.db)
       .prepare("SELECT statement_pk FROM statement_files WHERE zip_path = 'statements/202610/x.zip'")
       .pluck()
       .get() as number;
-    store.db.prepare('DELETE FROM statement_files WHERE statement_pk = ?').run(pk);
-    store.db
+    connection(store.db).prepare('DELETE FROM statement_files WHERE statement_pk = ?').run(pk);
+    connection(store.db)
       .prepare(
         "UPDATE statement_files SET zip_path = 'statements/202610/202610_TNT00005.zip' WHERE zip_path LIKE '%TNT00004%'",
       )

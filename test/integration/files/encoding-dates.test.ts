@@ -16,7 +16,7 @@ import { IMPORT_KINDS, importFile, type ImportKindName } from '../../../src/inge
 import type { AnyImportKind } from '../../../src/ingest/import-kind.ts';
 import { main } from '../../../src/main.ts';
 import { loadStatementView } from '../../../src/store/billing.ts';
-import type { Db } from '../../../src/store/db.ts';
+import { connection, type Db } from '../../../src/store/db.ts';
 import { csv, tempStore } from '../../helpers/store.ts';
 import { readZip } from '../../helpers/zip-read.ts';
 
@@ -129,7 +129,7 @@ describe('per-tenant encodings, frozen with the statement', () => {
       'tenants',
       csv('tenant_name,display_name,cutoff_day,locale,csv_encoding', 'JA,株式会社ジェイエー,31,ja,utf8'),
     );
-    const pk = db
+    const pk = connection(db)
       .prepare("SELECT statement_pk FROM statements JOIN tenants USING (tenant_pk) WHERE tenant_name = 'JA'")
       .pluck()
       .get() as number;
@@ -141,7 +141,7 @@ describe('per-tenant encodings, frozen with the statement', () => {
   it('CSV_ENCODING, when not auto, is the encoding of tenants without their own', async () => {
     config = loadConfig({ env: { ...env, CSV_ENCODING: 'utf8' }, cwd: store.dir });
     closeDue(jobContext(db, config, { now: () => FINALIZED }), { asOf: AS_OF });
-    const encodings = db
+    const encodings = connection(db)
       .prepare(
         "SELECT t.tenant_name, json_extract(s.summary, '$.files.encoding') AS e FROM statements s JOIN tenants t USING (tenant_pk) ORDER BY t.tenant_name",
       )
@@ -200,7 +200,7 @@ describe('zip entry dates', () => {
     for (const e of readZip(zip)) expect(e.name).toMatch(/\.csv$/);
     expect(entryTime(zip)).toBe('2026-11-03 09:05:42');
     // The time zone is the one frozen with the statement's period, not today's setting.
-    const pk = db
+    const pk = connection(db)
       .prepare("SELECT statement_pk FROM statements JOIN tenants USING (tenant_pk) WHERE tenant_name = 'JA'")
       .pluck()
       .get() as number;

@@ -15,6 +15,7 @@ import { seedDemo } from '../../../src/ingest/demo.ts';
 import { loadStatementView } from '../../../src/store/billing.ts';
 import { tempStore } from '../../helpers/store.ts';
 import { jobContext, type JobContext } from '../../../jobs/context.ts';
+import { connection } from '../../../src/store/db.ts';
 
 let store: ReturnType<typeof tempStore>;
 let config: Config;
@@ -51,7 +52,7 @@ function testJobs(parts: {
  * are frozen with the current layout, see build-files.test.ts for the fixtures themselves).
  */
 function expectFixtureZips(): void {
-  const rows = store.db
+  const rows = connection(store.db)
     .prepare('SELECT statement_pk, zip_path, bytes FROM statement_files ORDER BY zip_path')
     .all() as { statement_pk: number; zip_path: string; bytes: number }[];
   expect(rows.map((r) => path.basename(r.zip_path))).toEqual(fs.readdirSync(path.join(FIXTURES, 'zip')).sort());
@@ -139,8 +140,10 @@ describe('statement files on a second thread', () => {
       'TNT00005',
       'manual-tenant',
     ]);
-    expect(store.db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'files-failed'").pluck().get()).toBe(5);
-    expect(store.db.prepare('SELECT COUNT(*) FROM statement_files').pluck().get()).toBe(0);
+    expect(
+      connection(store.db).prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'files-failed'").pluck().get(),
+    ).toBe(5);
+    expect(connection(store.db).prepare('SELECT COUNT(*) FROM statement_files').pluck().get()).toBe(0);
     fs.rmSync(path.join(store.dir, 'statements/202610'));
     const again = await closeAndWriteFiles(
       testJobs({
@@ -197,8 +200,10 @@ describe('statement files on a second thread', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(fs.statSync(beats).size).toBe(after);
     // Two statements were committed; nothing the thread wrote was recorded.
-    expect(store.db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get()).toBe(2);
-    expect(store.db.prepare('SELECT COUNT(*) FROM statement_files').pluck().get()).toBe(0);
+    expect(connection(store.db).prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get()).toBe(
+      2,
+    );
+    expect(connection(store.db).prepare('SELECT COUNT(*) FROM statement_files').pluck().get()).toBe(0);
     const again = await closeAndWriteFiles(
       testJobs({
         now: NOW,
@@ -214,7 +219,7 @@ describe('statement files on a second thread', () => {
 
   it("recording the thread's zips fails during the close: every statement is still reported closed, none failed; the files step writes the zips", async () => {
     // The store refuses every file record while the close runs (as a store kept busy would).
-    store.db.exec(
+    connection(store.db).exec(
       "CREATE TEMP TRIGGER refuse_files BEFORE INSERT ON statement_files BEGIN SELECT RAISE(ABORT, 'database is locked'); END",
     );
     const jobs = jobContext(store.db, config, { now: NOW });
@@ -229,9 +234,11 @@ describe('statement files on a second thread', () => {
       'manual-tenant',
     ]);
     expect(close.failed).toEqual([]);
-    expect(store.db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'close-failed'").pluck().get()).toBe(0);
+    expect(
+      connection(store.db).prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'close-failed'").pluck().get(),
+    ).toBe(0);
     expect(threaded.written).toEqual([]);
-    store.db.exec('DROP TRIGGER refuse_files');
+    connection(store.db).exec('DROP TRIGGER refuse_files');
     const files = await buildFiles(jobs);
     expect(files.failed).toEqual([]);
     expect(files.written).toHaveLength(5);

@@ -1,6 +1,6 @@
 /** Import kind `catalog`: the ROR columns, the ECL charge rules, and how versions of a product relate. */
 import { describe, expect, it } from 'vitest';
-import type { Db } from '../../../src/store/db.ts';
+import { connection, type Db } from '../../../src/store/db.ts';
 import { CATEGORIES, CHARGE_TYPES, UNIT_CODES } from '../../../src/domain/vocabulary.ts';
 import { RULE_NAMES } from '../../../src/rating/rules/registry.ts';
 import { billingReader } from '../../../src/store/billing.ts';
@@ -68,8 +68,9 @@ let db: Db;
 useStore(true, (s) => (db = s.db));
 
 function product(id: string, priority = 0): Record<string, unknown> | undefined {
-  return db.prepare('SELECT * FROM catalog_products WHERE product_id = ? AND priority = ?').get(id, priority) as
-    Record<string, unknown> | undefined;
+  return connection(db)
+    .prepare('SELECT * FROM catalog_products WHERE product_id = ? AND priority = ?')
+    .get(id, priority) as Record<string, unknown> | undefined;
 }
 
 /** Expects the one-row file `row` to be refused with `field: message` on line 2. */
@@ -166,7 +167,7 @@ describe('catalog: valid rows', () => {
       ),
     );
     const tenant = billingReader(db).tenant(
-      db.prepare('SELECT tenant_name FROM tenants LIMIT 1').pluck().get() as string,
+      connection(db).prepare('SELECT tenant_name FROM tenants LIMIT 1').pluck().get() as string,
     );
     const period = {
       start: Date.parse('2026-10-01T00:00:00Z'),

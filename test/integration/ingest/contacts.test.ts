@@ -1,6 +1,6 @@
 /** Import kind `contacts`: tenant, e-mail address, name and active flag; updates and idempotency. */
 import { describe, expect, it } from 'vitest';
-import type { Db } from '../../../src/store/db.ts';
+import { connection, type Db } from '../../../src/store/db.ts';
 import { importText, snapshot } from '../../helpers/store.ts';
 import { dataOnly, expectRefused, rows, useStore } from './support.ts';
 
@@ -20,7 +20,7 @@ let db: Db;
 useStore(true, (s) => (db = s.db));
 
 function contacts(): Record<string, unknown>[] {
-  return db
+  return connection(db)
     .prepare(
       'SELECT t.tenant_name, c.email, c.contact_name, c.active FROM contacts c JOIN tenants t USING (tenant_pk) ORDER BY contact_pk',
     )

@@ -1,6 +1,6 @@
 /** Import kind `coupons`: codes, discounts, validity, re-use of a code, idempotency. */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../../src/store/db.ts';
+import { connection, type Db } from '../../../src/store/db.ts';
 import { importText, snapshot } from '../../helpers/store.ts';
 import { dataOnly, expectRefused, rows, useStore } from './support.ts';
 
@@ -36,7 +36,7 @@ let db: Db;
 useStore(true, (s) => (db = s.db));
 
 function coupon(code: string): Record<string, unknown> | undefined {
-  return db
+  return connection(db)
     .prepare('SELECT c.*, t.tenant_name FROM coupons c JOIN tenants t USING (tenant_pk) WHERE coupon_code = ?')
     .get(code) as Record<string, unknown> | undefined;
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { Db } from '../../../src/store/db.ts';
+import { connection, type Db } from '../../../src/store/db.ts';
 import { IMPORT_KINDS, importFile } from '../../../src/ingest/index.ts';
 import type { AnyImportKind } from '../../../src/ingest/import-kind.ts';
 import { CsvStructureError, readCsv } from '../../../src/ingest/csv-source.ts';
@@ -27,7 +27,7 @@ useStore(false, (s) => {
 });
 
 function displayNames(): Record<string, unknown> {
-  const all = db.prepare('SELECT tenant_name, display_name FROM tenants ORDER BY tenant_pk').all() as {
+  const all = connection(db).prepare('SELECT tenant_name, display_name FROM tenants ORDER BY tenant_pk').all() as {
     tenant_name: string;
     display_name: string;
   }[];
@@ -233,7 +233,10 @@ describe('csv: header', () => {
       csv(' cutoff_day , tenant_name,display_name ,currency', '20,T1,One,USD'),
     );
     expect(result.inserted).toBe(1);
-    expect(db.prepare('SELECT cutoff_day, currency FROM tenants').get()).toEqual({ cutoff_day: 20, currency: 'USD' });
+    expect(connection(db).prepare('SELECT cutoff_day, currency FROM tenants').get()).toEqual({
+      cutoff_day: 20,
+      currency: 'USD',
+    });
   });
 
   it('imports a file with only a header as 0 rows', async () => {
@@ -558,7 +561,9 @@ describe('csv: files on disk and what a result records', () => {
       bytes: Buffer.byteLength(text),
       sha256: crypto.createHash('sha256').update(text).digest('hex'),
     });
-    const audit = db.prepare("SELECT action, subject, detail FROM audit_log WHERE action = 'import'").all() as {
+    const audit = connection(db)
+      .prepare("SELECT action, subject, detail FROM audit_log WHERE action = 'import'")
+      .all() as {
       subject: string;
       detail: string;
     }[];

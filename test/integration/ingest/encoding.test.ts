@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { main } from '../../../src/main.ts';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import type { Db } from '../../../src/store/db.ts';
+import { connection, type Db } from '../../../src/store/db.ts';
 import { importFile } from '../../../src/ingest/import-file.ts';
 import { IMPORT_KINDS } from '../../../src/ingest/index.ts';
 import type { AnyImportKind } from '../../../src/ingest/import-kind.ts';
@@ -28,7 +28,7 @@ const TENANTS = 'tenant_name,display_name,cutoff_day,locale,csv_encoding';
 const CP932_MSG = (ch: string, code: string, tenant: string) =>
   `"${ch}" (${code}) cannot be written in cp932, the encoding of tenant ${tenant}'s statement files; use another character`;
 const encodingOf = (tenant: string): unknown =>
-  db.prepare('SELECT csv_encoding FROM tenants WHERE tenant_name = ?').pluck().get(tenant);
+  connection(db).prepare('SELECT csv_encoding FROM tenants WHERE tenant_name = ?').pluck().get(tenant);
 
 describe('names a tenant written in cp932 cannot hold are refused at import', () => {
   it('tenants: a display name with a character cp932 cannot hold, named with its code point; a mapped one (WAVE DASH) is fine', async () => {
@@ -157,7 +157,7 @@ describe('import --encoding cp932 (what Excel saves)', () => {
 
   it.each([1, 2, 3, 7, 1000])('reads a Shift_JIS file (split every %i bytes) as its text', async (size) => {
     await importCp932('tenants', iconv.encode(text, 'cp932'), size);
-    const names = db
+    const names = connection(db)
       .prepare("SELECT tenant_name, display_name FROM tenants WHERE tenant_name IN ('T3', 'T4') ORDER BY tenant_name")
       .all();
     expect(names).toEqual([
@@ -229,7 +229,7 @@ describe('usage-charges import KIND FILE --encoding cp932', () => {
     out.length = 0;
     expect(await run('import', 'tenants', file, '--encoding', 'cp932')).toBe(0);
     expect(out).toEqual(['tenants: tenants-excel.csv: 1 row: 1 added, 0 updated, 0 unchanged']);
-    expect(db.prepare("SELECT display_name FROM tenants WHERE tenant_name = 'T3'").pluck().get()).toBe(
+    expect(connection(db).prepare("SELECT display_name FROM tenants WHERE tenant_name = 'T3'").pluck().get()).toBe(
       '株式会社テナント三号',
     );
   });

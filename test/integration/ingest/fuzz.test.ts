@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMPORT_KINDS, importFile, type ImportKindName, type ImportResult } from '../../../src/ingest/index.ts';
 import type { AnyImportKind } from '../../../src/ingest/import-kind.ts';
 import { InputError } from '../../../src/domain/errors.ts';
-import { DB_FILE_NAME, openStore, type Db } from '../../../src/store/db.ts';
+import { connection, DB_FILE_NAME, openStore, type Db } from '../../../src/store/db.ts';
 import { seedBase, tempDir } from '../../helpers/store.ts';
 import { fullSnapshot } from '../../helpers/store-snapshot.ts';
 
@@ -497,7 +497,7 @@ let storeDir: string;
 let copies = 0;
 
 function freshStore(): void {
-  db?.close();
+  connection(db)?.close();
   if (storeDir) fs.rmSync(storeDir, { recursive: true, force: true });
   storeDir = path.join(work.dir, `store-${++copies}`);
   fs.mkdirSync(storeDir);
@@ -510,12 +510,12 @@ beforeAll(async () => {
   const templateDir = path.join(work.dir, 'template');
   const t = openStore(templateDir);
   await seedBase(t);
-  t.close();
+  connection(t).close();
   templateFile = path.join(templateDir, DB_FILE_NAME);
   freshStore();
 });
 afterAll(() => {
-  db?.close();
+  connection(db)?.close();
   work?.cleanup();
 });
 
@@ -556,12 +556,12 @@ async function importChecked(
         { cause: err },
       );
     }
-    expect(db.inTransaction).toBe(false);
+    expect(connection(db).inTransaction).toBe(false);
     checkIssues(kind, err, bytes, maxErrors, linesWithinFile);
     expect(fullSnapshot(db)).toEqual(before);
     return 'refused';
   }
-  expect(db.inTransaction).toBe(false);
+  expect(connection(db).inTransaction).toBe(false);
   expect(result).toMatchObject({
     kind,
     file: 'fuzz.csv',

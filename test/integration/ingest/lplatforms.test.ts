@@ -1,6 +1,6 @@
 /** Import kind `lplatforms`: ID, owning tenant, name and return; updates and idempotency. */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../../src/store/db.ts';
+import { connection, type Db } from '../../../src/store/db.ts';
 import { importText, snapshot } from '../../helpers/store.ts';
 import { dataOnly, expectRefused, rows, useStore } from './support.ts';
 
@@ -23,7 +23,7 @@ let db: Db;
 useStore(true, (s) => (db = s.db));
 
 function lplatform(id: string): Record<string, unknown> | undefined {
-  return db
+  return connection(db)
     .prepare('SELECT l.*, t.tenant_name FROM lplatforms l JOIN tenants t USING (tenant_pk) WHERE lplatform_id = ?')
     .get(id) as Record<string, unknown> | undefined;
 }

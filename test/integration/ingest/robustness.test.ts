@@ -8,7 +8,7 @@ import type { TenantRow } from '../../../src/ingest/kinds/tenants.ts';
 import { InputError } from '../../../src/domain/errors.ts';
 import { importText, snapshot } from '../../helpers/store.ts';
 import { useStore } from './support.ts';
-import type { Db } from '../../../src/store/db.ts';
+import { connection, type Db } from '../../../src/store/db.ts';
 
 let db: Db;
 useStore(false, (s) => (db = s.db));
@@ -38,7 +38,7 @@ describe('an import that fails for another reason than its rows', () => {
         { maxErrors: 10 },
       ),
     ).rejects.toThrow('disk went away');
-    expect(db.inTransaction).toBe(false);
+    expect(connection(db).inTransaction).toBe(false);
     expect(snapshot(db)).toEqual(before);
   });
 
@@ -59,19 +59,19 @@ describe('an import that fails for another reason than its rows', () => {
     expect((err as InputError).issues.map((i) => `${i.file}:${i.line}: ${i.message}`)).toEqual([
       't.csv:0: cannot be read (EIO)',
     ]);
-    expect(db.inTransaction).toBe(false);
+    expect(connection(db).inTransaction).toBe(false);
     expect(snapshot(db)).toEqual(before);
   });
 
   it("inside a caller's transaction, a refused file rolls back to its savepoint only", async () => {
-    db.exec('BEGIN');
+    connection(db).exec('BEGIN');
     await importText(db, 'tenants', 'tenant_name,display_name,cutoff_day\nT1,One,31\n');
     await expect(
       importText(db, 'tenants', 'tenant_name,display_name,cutoff_day\nT2,Two,31\nT3,Three,99\n'),
     ).rejects.toBeInstanceOf(InputError);
-    expect(db.inTransaction).toBe(true);
-    db.exec('COMMIT');
-    expect(db.prepare('SELECT tenant_name FROM tenants ORDER BY 1').pluck().all()).toEqual(['T1']);
+    expect(connection(db).inTransaction).toBe(true);
+    connection(db).exec('COMMIT');
+    expect(connection(db).prepare('SELECT tenant_name FROM tenants ORDER BY 1').pluck().all()).toEqual(['T1']);
   });
 });
 
@@ -96,7 +96,7 @@ describe('UTF-8 across read chunks', () => {
       { maxErrors: 10 },
     );
     expect(r.inserted).toBe(40);
-    expect(db.prepare("SELECT display_name FROM tenants WHERE tenant_name = 'T7'").pluck().get()).toBe(
+    expect(connection(db).prepare("SELECT display_name FROM tenants WHERE tenant_name = 'T7'").pluck().get()).toBe(
       'テナント名前7🙂',
     );
   });

@@ -1,6 +1,6 @@
 /** Shared pieces of the ingest tests: CSV rows from objects, refusals that leave the store untouched. */
 import { afterEach, beforeEach, expect } from 'vitest';
-import type { Db } from '../../../src/store/db.ts';
+import { connection, type Db } from '../../../src/store/db.ts';
 import type { ImportKindName } from '../../../src/ingest/index.ts';
 import { refused, seedBase, snapshot, tempStore } from '../../helpers/store.ts';
 
@@ -57,12 +57,17 @@ export function insertFixedStatement(
   periodStart = '2026-10-01T00:00:00.000Z',
   periodEnd = '2026-11-01T00:00:00.000Z',
 ): void {
-  const tenantPk = db.prepare('SELECT tenant_pk FROM tenants WHERE tenant_name = ?').pluck().get(tenantName);
-  db.prepare(
-    `INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency,
+  const tenantPk = connection(db)
+    .prepare('SELECT tenant_pk FROM tenants WHERE tenant_name = ?')
+    .pluck()
+    .get(tenantName);
+  connection(db)
+    .prepare(
+      `INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency,
     subtotal, tax, total, finalized_at, created_at, updated_at)
     VALUES (?, ?, ?, ?, 'fixed', 'JPY', '0', '0', '0', ?, ?, ?)`,
-  ).run(tenantPk, month, periodStart, periodEnd, periodEnd, periodEnd, periodEnd);
+    )
+    .run(tenantPk, month, periodStart, periodEnd, periodEnd, periodEnd, periodEnd);
 }
 
 /**

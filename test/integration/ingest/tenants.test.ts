@@ -1,6 +1,6 @@
 /** Import kind `tenants`: every field's rules, deletions, cut-off changes, idempotency, all-or-nothing. */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../../src/store/db.ts';
+import { connection, type Db } from '../../../src/store/db.ts';
 import { importText, snapshot } from '../../helpers/store.ts';
 import { dataOnly, expectRefused, insertFixedStatement, rows, useStore } from './support.ts';
 
@@ -25,7 +25,8 @@ let db: Db;
 useStore(true, (s) => (db = s.db));
 
 function tenant(name: string): Record<string, unknown> | undefined {
-  return db.prepare('SELECT * FROM tenants WHERE tenant_name = ?').get(name) as Record<string, unknown> | undefined;
+  return connection(db).prepare('SELECT * FROM tenants WHERE tenant_name = ?').get(name) as
+    Record<string, unknown> | undefined;
 }
 
 describe('tenants: valid rows', () => {
@@ -400,9 +401,9 @@ describe('tenants: idempotency and updates', () => {
       await importText(db, 'tenants', `${header}\nT1,Tenant One,15,ja,JPY\n`);
       const requested = tenant('T1')!.pending_cutoff_requested_at;
       expect(requested).not.toBeNull();
-      db.prepare(
-        "UPDATE tenants SET pending_cutoff_requested_at = '2026-01-01T00:00:00.000Z' WHERE tenant_name = 'T1'",
-      ).run();
+      connection(db)
+        .prepare("UPDATE tenants SET pending_cutoff_requested_at = '2026-01-01T00:00:00.000Z' WHERE tenant_name = 'T1'")
+        .run();
       await importText(db, 'tenants', `${header}\nT1,Renamed One,15,ja,JPY\n`);
       expect(tenant('T1')).toMatchObject({
         display_name: 'Renamed One',

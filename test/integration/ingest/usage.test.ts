@@ -1,6 +1,6 @@
 /** Import kind `usage`: intervals and quantities, their references, overlaps, record IDs and finalized months. */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../../src/store/db.ts';
+import { connection, type Db } from '../../../src/store/db.ts';
 import { RESOURCE_KINDS } from '../../../src/domain/vocabulary.ts';
 import { importText, snapshot } from '../../helpers/store.ts';
 import { dataOnly, expectRefused, insertFixedStatement, rows, useStore } from './support.ts';
@@ -72,7 +72,7 @@ let db: Db;
 useStore(true, (s) => (db = s.db));
 
 function records(): Record<string, unknown>[] {
-  return db
+  return connection(db)
     .prepare('SELECT record_id, start_at, end_at, quantity FROM usage_records ORDER BY usage_pk')
     .all() as Record<string, unknown>[];
 }

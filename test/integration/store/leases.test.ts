@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Db } from '../../../src/store/db.ts';
+import { connection, openStore, type Db } from '../../../src/store/db.ts';
 import {
   acquireLease,
   getLease,
@@ -132,7 +132,7 @@ describe('acquireLease / renewLease / releaseLease', () => {
   it('two connections to one file: only one takes it', () => {
     const { db, dir } = store();
     const other = openStore(dir);
-    closers.push(() => other.close());
+    closers.push(() => connection(other).close());
     const first = acquireLease(db, 'month-end', A, TTL, T0);
     const second = acquireLease(other, 'month-end', B, TTL, T0);
     expect([first.acquired, second.acquired]).toEqual([true, false]);
@@ -337,11 +337,9 @@ describe('withLease', () => {
   it('with wait, takes over the lease of a holder that died once it expires, marking its pass interrupted', async () => {
     const { db } = store();
     // A pass of B started, then B died: its lease expires in 200 ms and is never renewed.
-    db.prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')").run(
-      new Date().toISOString(),
-      asOf.toISOString(),
-      B,
-    );
+    connection(db)
+      .prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')")
+      .run(new Date().toISOString(), asOf.toISOString(), B);
     acquireLease(db, MONTH_END_LEASE, B, 200, new Date());
     const took: [string, string][] = [];
     await withLease(
@@ -359,11 +357,9 @@ describe('withLease', () => {
   it('without wait, takes over at once the lease of a holder process of this host that has ended, marking its pass interrupted', async () => {
     const { db } = store();
     const dead = `${HOST}:${deadPid()}:deadbeef`;
-    db.prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')").run(
-      new Date().toISOString(),
-      asOf.toISOString(),
-      dead,
-    );
+    connection(db)
+      .prepare("INSERT INTO runs (started_at, as_of, owner, status) VALUES (?, ?, ?, 'running')")
+      .run(new Date().toISOString(), asOf.toISOString(), dead);
     acquireLease(db, MONTH_END_LEASE, dead, 600_000, new Date());
     const took: [string, string][] = [];
     const value = await withLease(
@@ -437,7 +433,7 @@ describe('withLease', () => {
     const { db } = store();
     const err = await withLease(leaseContext(db), { ttlMs: 60_000, asOf, owner: A }, (held) => {
       // Another process took it over (as if it had expired).
-      db.prepare('UPDATE run_lock SET owner = ? WHERE name = ?').run(B, MONTH_END_LEASE);
+      connection(db).prepare('UPDATE run_lock SET owner = ? WHERE name = ?').run(B, MONTH_END_LEASE);
       held.heartbeat();
       return Promise.resolve({ result: null, status: 'ok', summary: {} });
     }).catch((e: unknown) => e);

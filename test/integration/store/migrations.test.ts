@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DB_FILE_NAME, appliedVersions, migrate, openStore } from '../../../src/store/db.ts';
+import { connection, DB_FILE_NAME, appliedVersions, migrate, openStore } from '../../../src/store/db.ts';
 import { latestVersion, migrations } from '../../../src/store/migrations/index.ts';
 import { tempDir } from '../../helpers/store.ts';
 
@@ -31,9 +31,9 @@ describe('migrations', () => {
     const d = dir();
     const db = openStore(d);
     expect(appliedVersions(db)).toEqual(migrations.map((m) => m.version));
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-    const names = db.prepare('SELECT name FROM schema_migrations ORDER BY version').pluck().all();
+    expect(connection(db).pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(connection(db).pragma('foreign_keys', { simple: true })).toBe(1);
+    const names = connection(db).prepare('SELECT name FROM schema_migrations ORDER BY version').pluck().all();
     expect(names).toEqual(migrations.map((m) => m.name));
     for (const table of [
       'tenants',
@@ -50,10 +50,13 @@ describe('migrations', () => {
       'audit_log',
     ]) {
       expect(
-        db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(table),
+        connection(db)
+          .prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?")
+          .pluck()
+          .get(table),
       ).toBe(1);
     }
-    db.close();
+    connection(db).close();
   });
 
   it('are versioned without gaps, in order', () => {
@@ -63,34 +66,34 @@ describe('migrations', () => {
 
   it('opening a migrated store again applies nothing', () => {
     const d = dir();
-    openStore(d).close();
+    connection(openStore(d)).close();
     const db = openStore(d);
     expect(migrate(db)).toEqual([]);
-    db.close();
+    connection(db).close();
   });
 
   it.each(migrations.slice(0, -1).map((m) => m.version))(
     'upgrade from version %i keeps the data and ends with the same schema as a new store',
     (from) => {
       const fresh = openStore(dir());
-      const expected = schemaOf(fresh);
-      fresh.close();
+      const expected = schemaOf(connection(fresh));
+      connection(fresh).close();
 
       const d = dir();
       const old = openStore(d, { targetVersion: from });
       expect(appliedVersions(old)).toEqual(migrations.filter((m) => m.version <= from).map((m) => m.version));
-      old
+      connection(old)
         .prepare(
           "INSERT INTO tenants (tenant_name, display_name, cutoff_day, locale, currency, created_at, updated_at) VALUES ('T1', 'One', 31, 'ja', 'JPY', 'x', 'x')",
         )
         .run();
-      old.close();
+      connection(old).close();
 
       const upgraded = openStore(d);
-      expect(schemaOf(upgraded)).toEqual(expected);
-      expect(upgraded.prepare('SELECT tenant_name FROM tenants').pluck().all()).toEqual(['T1']);
+      expect(schemaOf(connection(upgraded))).toEqual(expected);
+      expect(connection(upgraded).prepare('SELECT tenant_name FROM tenants').pluck().all()).toEqual(['T1']);
       expect(appliedVersions(upgraded)).toEqual(migrations.map((m) => m.version));
-      upgraded.close();
+      connection(upgraded).close();
     },
   );
 
@@ -103,13 +106,13 @@ describe('migrations', () => {
     ];
     expect(() => migrate(db, 2, broken)).toThrow(/no_such_table/);
     expect(appliedVersions(db)).toEqual([1]);
-    expect(db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ok_part'").pluck().get()).toBe(0);
-    db.close();
+    expect(connection(db).prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ok_part'").pluck().get()).toBe(0);
+    connection(db).close();
   });
 
   it('refuses a store written by a newer version of the program', () => {
     const d = dir();
-    openStore(d).close();
+    connection(openStore(d)).close();
     const raw = new Database(path.join(d, DB_FILE_NAME));
     raw.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'x')").run();
     raw.close();
@@ -118,7 +121,7 @@ describe('migrations', () => {
 
   it('creates the data dir and database readable by the owner only', () => {
     const d = path.join(dir(), 'nested', 'data');
-    openStore(d).close();
+    connection(openStore(d)).close();
     expect(fs.statSync(d).mode & 0o777).toBe(0o700);
     expect(fs.statSync(path.join(d, DB_FILE_NAME)).mode & 0o777).toBe(0o600);
   });
@@ -126,55 +129,63 @@ describe('migrations', () => {
   it('enforces foreign keys and the one-statement-per-tenant-and-month rule', () => {
     const db = openStore(dir());
     expect(() =>
-      db
+      connection(db)
         .prepare(
           "INSERT INTO contacts (tenant_pk, email, created_at, updated_at) VALUES (42, 'a@example.com', 'x', 'x')",
         )
         .run(),
     ).toThrow(/FOREIGN KEY/);
-    db.prepare(
-      "INSERT INTO tenants (tenant_name, display_name, cutoff_day, locale, currency, created_at, updated_at) VALUES ('T1', 'One', 31, 'ja', 'JPY', 'x', 'x')",
-    ).run();
-    const insert =
-      db.prepare(`INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
+    connection(db)
+      .prepare(
+        "INSERT INTO tenants (tenant_name, display_name, cutoff_day, locale, currency, created_at, updated_at) VALUES ('T1', 'One', 31, 'ja', 'JPY', 'x', 'x')",
+      )
+      .run();
+    const insert = connection(db)
+      .prepare(`INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
       VALUES (1, '2026-10', '2026-10-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', 'estimated', 'JPY', 'x', 'x')`);
     insert.run();
     expect(() => insert.run()).toThrow(/UNIQUE/);
-    db.close();
+    connection(db).close();
   });
 });
 
 describe('the database guards a finalized statement', () => {
   it('refuses to change, delete or add lines to a fixed statement, but not an estimated one', () => {
     const db = openStore(dir());
-    db.prepare(
-      "INSERT INTO tenants (tenant_name, display_name, cutoff_day, locale, currency, created_at, updated_at) VALUES ('T1', 'One', 31, 'ja', 'JPY', 'x', 'x')",
-    ).run();
-    const statement =
-      db.prepare(`INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
+    connection(db)
+      .prepare(
+        "INSERT INTO tenants (tenant_name, display_name, cutoff_day, locale, currency, created_at, updated_at) VALUES ('T1', 'One', 31, 'ja', 'JPY', 'x', 'x')",
+      )
+      .run();
+    const statement = connection(db)
+      .prepare(`INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
       VALUES (1, ?, '2026-10-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', 'estimated', 'JPY', 'x', 'x')`);
-    const line = db.prepare(
+    const line = connection(db).prepare(
       "INSERT INTO charge_lines (statement_pk, seq, line_kind, amount) VALUES (?, ?, 'usage', '10')",
     );
     statement.run('2026-10');
     line.run(1, 1);
-    db.prepare("UPDATE statements SET status = 'fixed', total = '10', finalized_at = 'x' WHERE statement_pk = 1").run();
-    expect(() => db.prepare("UPDATE statements SET total = '11' WHERE statement_pk = 1").run()).toThrow(
+    connection(db)
+      .prepare("UPDATE statements SET status = 'fixed', total = '10', finalized_at = 'x' WHERE statement_pk = 1")
+      .run();
+    expect(() => connection(db).prepare("UPDATE statements SET total = '11' WHERE statement_pk = 1").run()).toThrow(
       'a fixed statement never changes',
     );
-    expect(() => db.prepare('DELETE FROM statements WHERE statement_pk = 1').run()).toThrow(
+    expect(() => connection(db).prepare('DELETE FROM statements WHERE statement_pk = 1').run()).toThrow(
       'a fixed statement is never deleted',
     );
-    expect(() => db.prepare("UPDATE charge_lines SET amount = '11'").run()).toThrow('charge lines never change');
-    expect(() => db.prepare('DELETE FROM charge_lines').run()).toThrow(
+    expect(() => connection(db).prepare("UPDATE charge_lines SET amount = '11'").run()).toThrow(
+      'charge lines never change',
+    );
+    expect(() => connection(db).prepare('DELETE FROM charge_lines').run()).toThrow(
       'the lines of a fixed statement are never deleted',
     );
     expect(() => line.run(1, 2)).toThrow('a fixed statement takes no new lines');
     statement.run('2026-11');
     line.run(2, 1);
-    db.prepare('DELETE FROM charge_lines WHERE statement_pk = 2').run();
-    db.prepare('DELETE FROM statements WHERE statement_pk = 2').run();
-    expect(db.prepare('SELECT COUNT(*) FROM statements').pluck().get()).toBe(1);
-    db.close();
+    connection(db).prepare('DELETE FROM charge_lines WHERE statement_pk = 2').run();
+    connection(db).prepare('DELETE FROM statements WHERE statement_pk = 2').run();
+    expect(connection(db).prepare('SELECT COUNT(*) FROM statements').pluck().get()).toBe(1);
+    connection(db).close();
   });
 });

@@ -6,18 +6,18 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeWhenFree } from '../../../src/store/db.ts';
+import { connection, writeWhenFree } from '../../../src/store/db.ts';
 import { tempStore } from '../../helpers/store.ts';
 
 let store: ReturnType<typeof tempStore>;
 let other: Database.Database;
 beforeEach(() => {
   store = tempStore();
-  store.db.exec('CREATE TABLE probe (n INTEGER)');
+  connection(store.db).exec('CREATE TABLE probe (n INTEGER)');
   // Another process's import, as far as SQLite can tell: a second connection holding the write lock.
   other = new Database(path.join(store.dir, 'usage-charges.sqlite'));
   other.exec('BEGIN IMMEDIATE');
-  store.db.pragma('busy_timeout = 100');
+  connection(store.db).pragma('busy_timeout = 100');
 });
 afterEach(() => {
   if (other.inTransaction) other.exec('ROLLBACK');
@@ -25,12 +25,12 @@ afterEach(() => {
   store.close();
 });
 
-const write = (): void => void store.db.prepare('INSERT INTO probe (n) VALUES (1)').run();
+const write = (): void => void connection(store.db).prepare('INSERT INTO probe (n) VALUES (1)').run();
 
 describe('writeWhenFree', () => {
   it("gives up with the busy error once the connection's busy timeout has passed", async () => {
     await expect(writeWhenFree(store.db, write)).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
-    expect(store.db.prepare('SELECT COUNT(*) FROM probe').pluck().get()).toBe(0);
+    expect(connection(store.db).prepare('SELECT COUNT(*) FROM probe').pluck().get()).toBe(0);
   });
 
   it('with untilWritten, waits past the busy timeout for as long as the lock is held, then writes once', async () => {
@@ -43,6 +43,6 @@ describe('writeWhenFree', () => {
     await writeWhenFree(store.db, write, { untilWritten: true });
     clearTimeout(timer);
     expect(released).toBe(true);
-    expect(store.db.prepare('SELECT COUNT(*) FROM probe').pluck().get()).toBe(1);
+    expect(connection(store.db).prepare('SELECT COUNT(*) FROM probe').pluck().get()).toBe(1);
   });
 });
