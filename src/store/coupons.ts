@@ -1,10 +1,9 @@
 /** The coupons table: codes registered by a tenant, as the import reads and adds them. */
 import { cachedStatement, type Db } from './db.ts';
 
-/** A coupon as imported, with its tenant's name. */
-export interface StoredCoupon {
+/** What a coupon says of its discount and when it applies. */
+interface CouponFields {
   couponCode: string;
-  tenantName: string;
   registeredAt: string;
   discountType: string;
   discountValue: string;
@@ -13,17 +12,14 @@ export interface StoredCoupon {
   description: string;
 }
 
-/** A coupon to add. */
-export interface NewCoupon {
-  couponCode: string;
+/** A coupon as imported, with its tenant's name. */
+export interface StoredCoupon extends CouponFields {
+  tenantName: string;
+}
+
+/** A coupon to add, with its creation time. */
+export interface NewCoupon extends CouponFields {
   tenantPk: number;
-  registeredAt: string;
-  discountType: string;
-  discountValue: string;
-  validMonths: number | null;
-  validUntil: string | null;
-  description: string;
-  /** Its creation time. */
   now: string;
 }
 

@@ -39,20 +39,8 @@ export interface NewTenant {
   now: string;
 }
 
-/** The new state of a stored tenant. */
-export interface TenantChange {
-  tenantPk: number;
-  displayName: string;
-  cutoffDay: number;
-  pendingCutoffDay: number | null;
-  pendingCutoffRequestedAt: string | null;
-  locale: string;
-  currency: string;
-  deletedAt: string | null;
-  csvEncoding: CsvEncoding | null;
-  /** The update time. */
-  now: string;
-}
+/** The new state of a stored tenant, and the update time. */
+export type TenantChange = StoredTenant & { now: string };
 
 interface TenantRefRow {
   tenant_pk: number;

@@ -1,11 +1,9 @@
 /** The usage_records table: metered intervals and quantities, as the imports read and add them. */
 import { cachedStatement, type Db } from './db.ts';
 
-/** A usage record as imported, with its tenant's name and its L-Platform's ID. */
-export interface StoredUsageRecord {
+/** What a usage record says of its resource, its time or quantity and its size. */
+interface UsageRecordFields {
   recordId: string;
-  tenantName: string;
-  lplatformId: string;
   resourceId: string;
   resourceName: string;
   resourceKind: string;
@@ -22,25 +20,16 @@ export interface StoredUsageRecord {
   vcpu: number | null;
 }
 
+/** A usage record as imported, with its tenant's name and its L-Platform's ID. */
+export interface StoredUsageRecord extends UsageRecordFields {
+  tenantName: string;
+  lplatformId: string;
+}
+
 /** A usage record to add. */
-export interface NewUsageRecord {
-  recordId: string;
+export interface NewUsageRecord extends UsageRecordFields {
   tenantPk: number;
   lplatformPk: number;
-  resourceId: string;
-  resourceName: string;
-  resourceKind: string;
-  component: string;
-  productId: string;
-  timeKind: string;
-  startAt: string;
-  endAt: string | null;
-  quantity: string;
-  cpuCount: number | null;
-  clockGhz: string | null;
-  sizeGb: string | null;
-  vmCount: number | null;
-  vcpu: number | null;
   /** The open month a record of a finalized month is booked in (`--as-adjustment`), else null. */
   bookedMonth: string | null;
   /** Its creation time. */
