@@ -35,3 +35,13 @@ export function table(header: string[], body: string[][]): string[] {
       .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
+
+/**
+ * A record with its keys as the store's columns are named (`tenantName` -> `tenant_name`): what the
+ * `--json` outputs of `status` and `history` print.
+ */
+export function snakeCaseKeys(record: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(record).map(([key, value]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value]),
+  );
+}

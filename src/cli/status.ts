@@ -21,7 +21,7 @@ import { DB_FILE_NAME } from '../store/db.ts';
 import { listRuns } from '../store/runs.ts';
 import type { CliContext } from './context.ts';
 import { parseMonth } from './options.ts';
-import { shown, table } from './output.ts';
+import { shown, snakeCaseKeys, table } from './output.ts';
 
 export function registerStatus(program: Command, ctx: CliContext): void {
   program
@@ -65,7 +65,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
               deliveryBacklog: backlog,
               recentResends: resends,
               lastRun: last,
-              tenantList: tenants,
+              tenantList: tenants.map(snakeCaseKeys),
             },
             null,
             2,
@@ -110,15 +110,15 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       if (tenants.length > 0) {
         out('');
         const rows = tenants.map((t) => [
-          t.tenant_name,
-          t.display_name,
-          t.pending_cutoff_day ? `${t.cutoff_day} (-> ${t.pending_cutoff_day})` : String(t.cutoff_day),
+          t.tenantName,
+          t.displayName,
+          t.pendingCutoffDay ? `${t.cutoffDay} (-> ${t.pendingCutoffDay})` : String(t.cutoffDay),
           t.locale,
           t.currency,
           String(t.contacts),
           String(t.lplatforms),
-          String(t.usage_records),
-          t.deleted_at ?? '',
+          String(t.usageRecords),
+          t.deletedAt ?? '',
         ]);
         for (const line of table(
           ['tenant', 'display name', 'cut-off', 'locale', 'currency', 'contacts', 'L-Platforms', 'usage', 'deleted at'],
@@ -133,16 +133,16 @@ export function registerStatus(program: Command, ctx: CliContext): void {
 function stateOf(s: MonthState): string {
   if (s.status === 'fixed') return 'fixed';
   if (s.status === null) return 'not closed';
-  return s.last_error ? 'failed, will retry' : 'open';
+  return s.lastError ? 'failed, will retry' : 'open';
 }
 
 /** A statement's mails in a few words: `2 sent`, `1 sent, 1 failed`, `no recipient`. */
 function mailState(r: MonthMailState): string {
   if (r.status !== 'fixed') return '';
   const parts = [
-    r.mails_sent ? `${r.mails_sent} sent` : '',
-    r.mails_pending + r.mails_sending ? `${r.mails_pending + r.mails_sending} pending` : '',
-    r.mails_failed ? `${r.mails_failed} failed` : '',
+    r.mailsSent ? `${r.mailsSent} sent` : '',
+    r.mailsPending + r.mailsSending ? `${r.mailsPending + r.mailsSending} pending` : '',
+    r.mailsFailed ? `${r.mailsFailed} failed` : '',
   ].filter((p) => p !== '');
   if (parts.length === 0) return 'no recipient';
   return parts.join(', ') + (r.resends ? ` (${r.resends} resent)` : '');
@@ -153,26 +153,29 @@ function printMonth(ctx: CliContext, month: string, json: boolean): void {
   const failures = filesFailures(db, month);
   // A fixed statement without files: why writing them failed (the latest `files-failed` record).
   const rows = monthStates(db, month).map((r) => {
-    const failure = r.status === 'fixed' && r.zip_name === null ? failures.get(r.tenant_name) : undefined;
-    return { ...r, files_failed: failure ? `${failure.at}: ${failure.reason}` : null };
+    const failure = r.status === 'fixed' && r.zipName === null ? failures.get(r.tenantName) : undefined;
+    return { ...r, filesFailed: failure ? `${failure.at}: ${failure.reason}` : null };
   });
   const deliveries = monthDeliveries(db, month);
   if (json) {
-    ctx.output.out(JSON.stringify({ statements: rows, deliveries }, null, 2));
+    // The JSON keeps the column names of the tables (snake_case), as it always has.
+    ctx.output.out(
+      JSON.stringify({ statements: rows.map(snakeCaseKeys), deliveries: deliveries.map(snakeCaseKeys) }, null, 2),
+    );
     return;
   }
   ctx.output.out(`statements of ${month}:`);
   const lines = table(
     ['tenant', 'state', 'total', 'currency', 'finalized at', 'file', 'mails', 'reason'],
     rows.map((r) => [
-      r.tenant_name,
+      r.tenantName,
       stateOf(r),
       r.total ?? '',
       r.currency,
-      r.finalized_at ?? '',
-      r.zip_name ?? '',
+      r.finalizedAt ?? '',
+      r.zipName ?? '',
       mailState(r),
-      r.files_failed !== null ? `files failed at ${r.files_failed}` : (r.last_error ?? ''),
+      r.filesFailed !== null ? `files failed at ${r.filesFailed}` : (r.lastError ?? ''),
     ]),
   );
   for (const line of lines) ctx.output.out(line);
@@ -183,15 +186,15 @@ function printMonth(ctx: CliContext, month: string, json: boolean): void {
     for (const line of table(
       ['tenant', 'to', 'kind', 'status', 'attempts', 'next attempt', 'sent at', 'reason / last error', 'by'],
       open.map((d) => [
-        d.tenant_name,
+        d.tenantName,
         d.recipient,
         d.kind,
         d.status,
         String(d.attempts),
-        d.next_attempt_at ?? '',
-        d.sent_at ?? '',
-        d.kind === 'resend' ? [d.reason, d.last_error ?? ''].filter((x) => x !== '').join('; ') : (d.last_error ?? ''),
-        d.requested_by,
+        d.nextAttemptAt ?? '',
+        d.sentAt ?? '',
+        d.kind === 'resend' ? [d.reason, d.lastError ?? ''].filter((x) => x !== '').join('; ') : (d.lastError ?? ''),
+        d.requestedBy,
       ]),
     )) {
       ctx.output.out(line);
@@ -214,20 +217,20 @@ export function registerHistory(program: Command, ctx: CliContext): void {
       const rows = tenantHistory(db, opts.tenant, Number(opts.months));
       const tz = ctx.config().billingTimeZone;
       if (opts.json) {
-        ctx.output.out(JSON.stringify(rows, null, 2));
+        ctx.output.out(JSON.stringify(rows.map(snakeCaseKeys), null, 2));
         return;
       }
       ctx.output.out(`statements of ${opts.tenant}: ${rows.length}`);
       for (const line of table(
         ['month', 'period', 'state', 'total', 'currency', 'finalized at', 'file'],
         rows.map((r) => [
-          r.billing_month ?? '',
-          `${localDate(Date.parse(r.period_start), tz)} .. ${localDate(Date.parse(r.period_end) - 1, tz)}`,
+          r.billingMonth ?? '',
+          `${localDate(Date.parse(r.periodStart), tz)} .. ${localDate(Date.parse(r.periodEnd) - 1, tz)}`,
           stateOf(r),
           r.total ?? '',
           r.currency,
-          r.finalized_at ?? '',
-          r.zip_name ?? '',
+          r.finalizedAt ?? '',
+          r.zipName ?? '',
         ]),
       )) {
         ctx.output.out(line);

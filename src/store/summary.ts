@@ -21,16 +21,16 @@ export interface StoreSummary {
 
 /** One tenant's line in the status listing. */
 export interface TenantSummary {
-  tenant_name: string;
-  display_name: string;
-  cutoff_day: number;
-  pending_cutoff_day: number | null;
+  tenantName: string;
+  displayName: string;
+  cutoffDay: number;
+  pendingCutoffDay: number | null;
   locale: string;
   currency: string;
-  deleted_at: string | null;
+  deletedAt: string | null;
   contacts: number;
   lplatforms: number;
-  usage_records: number;
+  usageRecords: number;
 }
 
 export function summarizeStore(db: Db): StoreSummary {
@@ -69,10 +69,11 @@ export function summarizeStore(db: Db): StoreSummary {
 export function listTenants(db: Db, limit: number): TenantSummary[] {
   return connection(db)
     .prepare(
-      `SELECT t.tenant_name, t.display_name, t.cutoff_day, t.pending_cutoff_day, t.locale, t.currency, t.deleted_at,
+      `SELECT t.tenant_name AS tenantName, t.display_name AS displayName, t.cutoff_day AS cutoffDay,
+        t.pending_cutoff_day AS pendingCutoffDay, t.locale, t.currency, t.deleted_at AS deletedAt,
         (SELECT COUNT(*) FROM contacts c WHERE c.tenant_pk = t.tenant_pk AND c.active = 1) AS contacts,
         (SELECT COUNT(*) FROM lplatforms l WHERE l.tenant_pk = t.tenant_pk) AS lplatforms,
-        (SELECT COUNT(*) FROM usage_records u WHERE u.tenant_pk = t.tenant_pk) AS usage_records
+        (SELECT COUNT(*) FROM usage_records u WHERE u.tenant_pk = t.tenant_pk) AS usageRecords
       FROM tenants t ORDER BY t.tenant_name LIMIT ?`,
     )
     .all(limit) as TenantSummary[];
@@ -80,22 +81,22 @@ export function listTenants(db: Db, limit: number): TenantSummary[] {
 
 /** One tenant's statement of a month (or its absence), for `status --month`. */
 export interface MonthState {
-  tenant_name: string;
-  billing_month: string | null;
+  tenantName: string;
+  billingMonth: string | null;
   status: string | null;
   total: string | null;
   currency: string;
-  finalized_at: string | null;
-  last_error: string | null;
-  zip_name: string | null;
+  finalizedAt: string | null;
+  lastError: string | null;
+  zipName: string | null;
 }
 
 /** A month's statement with its deliveries counted by status (the statement's own, then resends). */
 export interface MonthMailState extends MonthState {
-  mails_sent: number;
-  mails_pending: number;
-  mails_sending: number;
-  mails_failed: number;
+  mailsSent: number;
+  mailsPending: number;
+  mailsSending: number;
+  mailsFailed: number;
   resends: number;
 }
 
@@ -103,11 +104,12 @@ export interface MonthMailState extends MonthState {
 export function monthStates(db: Db, month: string): MonthMailState[] {
   return connection(db)
     .prepare(
-      `SELECT t.tenant_name, s.billing_month, s.status, s.total, t.currency, s.finalized_at, s.last_error, f.zip_name,
-      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'sent') AS mails_sent,
-      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'pending') AS mails_pending,
-      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'sending') AS mails_sending,
-      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'failed') AS mails_failed,
+      `SELECT t.tenant_name AS tenantName, s.billing_month AS billingMonth, s.status, s.total, t.currency,
+      s.finalized_at AS finalizedAt, s.last_error AS lastError, f.zip_name AS zipName,
+      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'sent') AS mailsSent,
+      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'pending') AS mailsPending,
+      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'sending') AS mailsSending,
+      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'failed') AS mailsFailed,
       (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.kind = 'resend') AS resends
     FROM tenants t LEFT JOIN statements s ON s.tenant_pk = t.tenant_pk AND s.billing_month = ?
     LEFT JOIN statement_files f ON f.statement_pk = s.statement_pk ORDER BY t.tenant_name`,
@@ -117,27 +119,28 @@ export function monthStates(db: Db, month: string): MonthMailState[] {
 
 /** One delivery as `status` lists it. */
 export interface DeliveryRow {
-  tenant_name: string;
-  billing_month: string;
+  tenantName: string;
+  billingMonth: string;
   recipient: string;
   kind: string;
   status: string;
   attempts: number;
-  next_attempt_at: string | null;
-  last_error: string | null;
-  sent_at: string | null;
-  message_id: string;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  sentAt: string | null;
+  messageId: string;
   reason: string;
-  requested_by: string;
-  created_at: string;
+  requestedBy: string;
+  createdAt: string;
 }
 
 /** The deliveries of a month (or of every month), failed and pending first. */
 export function monthDeliveries(db: Db, month: string | null): DeliveryRow[] {
   return connection(db)
     .prepare(
-      `SELECT t.tenant_name, s.billing_month, d.recipient, d.kind, d.status, d.attempts, d.next_attempt_at, d.last_error, d.sent_at,
-      d.message_id, d.reason, d.requested_by, d.created_at
+      `SELECT t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, d.kind, d.status, d.attempts,
+      d.next_attempt_at AS nextAttemptAt, d.last_error AS lastError, d.sent_at AS sentAt, d.message_id AS messageId,
+      d.reason, d.requested_by AS requestedBy, d.created_at AS createdAt
     FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
     WHERE (? IS NULL OR s.billing_month = ?)
     ORDER BY CASE d.status WHEN 'failed' THEN 0 WHEN 'sending' THEN 1 WHEN 'pending' THEN 2 ELSE 3 END, s.billing_month, t.tenant_name, d.delivery_pk`,
@@ -178,14 +181,16 @@ export function tenantHistory(
   db: Db,
   tenantName: string,
   months: number,
-): (MonthState & { period_start: string; period_end: string })[] {
+): (MonthState & { periodStart: string; periodEnd: string })[] {
   return connection(db)
     .prepare(
-      `SELECT t.tenant_name, s.billing_month, s.period_start, s.period_end, s.status, s.total, s.currency, s.finalized_at, s.last_error, f.zip_name
+      `SELECT t.tenant_name AS tenantName, s.billing_month AS billingMonth, s.period_start AS periodStart,
+      s.period_end AS periodEnd, s.status, s.total, s.currency, s.finalized_at AS finalizedAt, s.last_error AS lastError,
+      f.zip_name AS zipName
     FROM statements s JOIN tenants t USING (tenant_pk) LEFT JOIN statement_files f ON f.statement_pk = s.statement_pk
     WHERE t.tenant_name = ? ORDER BY s.billing_month DESC LIMIT ?`,
     )
-    .all(tenantName, months) as (MonthState & { period_start: string; period_end: string })[];
+    .all(tenantName, months) as (MonthState & { periodStart: string; periodEnd: string })[];
 }
 
 /** The mails not delivered yet, and when one was last delivered: what an unattended operator watches. */
