@@ -2,8 +2,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// SQL keywords as this project writes them (upper case), at the start of a string.
 const SQL_TEXT =
-  '/^\\s*(SELECT|INSERT|UPDATE|DELETE|REPLACE|CREATE|ALTER|DROP|PRAGMA|WITH|BEGIN|COMMIT|ROLLBACK|VACUUM)\\s/i';
+  '/^\\s*(SELECT|INSERT|UPDATE|DELETE|REPLACE|CREATE|ALTER|DROP|PRAGMA|WITH|BEGIN|COMMIT|ROLLBACK|VACUUM)\\s/';
 const STORE_ONLY = 'SQL runs in src/store only: call (or add) a repository function there.';
 const sqlOutsideStore = [
   { selector: `Literal[value=${SQL_TEXT}]`, message: STORE_ONLY },

@@ -16,7 +16,8 @@ export function counted(n: number, singular: string, plural = `${singular}s`): s
 
 /** What a pass's report needs besides the result. */
 export interface ReportWhere {
-  dataDir: string;
+  /** Where the statements and mails are, or null where they are not kept (a dry run without --keep). */
+  dataDir: string | null;
   mailer: Pick<Mailer, 'kind' | 'target'>;
   label?: string;
   /** One line per statement closed, file written, mail sent or retrying, statement without recipient. */
@@ -126,7 +127,9 @@ export function printPass(output: Output, r: PassResult, where: ReportWhere): Pa
         `  retrying ${shown(w.tenantName)} ${w.billingMonth} to ${shown(w.recipient)} at ${w.nextAttemptAt} (after ${counted(w.attempts, 'attempt')}): ${shown(w.lastError)}`,
       );
   }
-  out(`statements: ${path.join(where.dataDir, 'statements')}`);
-  out(`mails: ${where.mailer.target}`);
+  if (where.dataDir !== null) {
+    out(`statements: ${path.join(where.dataDir, 'statements')}`);
+    out(`mails: ${where.mailer.target}`);
+  }
   return passFailed(r) ? 'failed' : deferred ? 'deferred' : 'ok';
 }

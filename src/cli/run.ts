@@ -6,12 +6,13 @@ import type { Command } from 'commander';
 import { leasedPass, monthEndPass } from '../../jobs/pass.ts';
 import { mailSettingWarnings } from '../config.ts';
 import { createMailer } from '../mail/transport.ts';
-import { backupStore, closeStore, DB_FILE_NAME, openStore, setBusyTimeout } from '../store/db.ts';
+import { backupStore, closeStore, DB_FILE_NAME, openStore, setBusyTimeout, type Db } from '../store/db.ts';
 import { jobContext, type JobStage } from '../../jobs/context.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
 import { verbJobContext } from './job-context.ts';
 import { parseAsOf } from './options.ts';
 import { printPass, type PassVerdict } from './pass-report.ts';
+import { InputError } from '../domain/errors.ts';
 import { deliveryBacklog } from '../store/summary.ts';
 import { progressBar } from './progress.ts';
 import { onStopSignals } from './signals.ts';
@@ -30,11 +31,16 @@ export function registerRun(program: Command, ctx: CliContext): void {
       'do the whole pass on a copy of the store in a temporary folder, mails written there as .eml: nothing is changed or sent',
     )
     .option(
+      '--keep',
+      'with --dry-run: keep the temporary folder (the copy of the store, the zips and the .eml files) to look at; by default it is removed',
+    )
+    .option(
       '--verbose',
       'list every statement closed, file written and mail sent (the report shows counts and every failure)',
     )
-    .action(async (opts: { asOf?: string; wait?: boolean; dryRun?: boolean; verbose?: boolean }) => {
+    .action(async (opts: { asOf?: string; wait?: boolean; dryRun?: boolean; keep?: boolean; verbose?: boolean }) => {
       const asOf = parseAsOf(opts.asOf);
+      if (opts.keep === true && opts.dryRun !== true) throw new InputError('--keep: only with --dry-run');
       const config = ctx.config();
       // A dry run changes nothing: on a data dir without a store it creates none (exit 2, as status).
       if (opts.dryRun === true) ctx.createsStore = false;
@@ -52,36 +58,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const onProgress = (stage: JobStage, done: number, total: number): void => progress.update(stage, done, total);
 
       if (opts.dryRun) {
-        // The same pass, on a snapshot of the store: what it would close, write and send, without
-        // touching the store, the archive or the mail server.
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'usage-charges-dry-run-'));
-        await backupStore(db, path.join(dir, DB_FILE_NAME));
-        const copy = openStore(dir);
-        const dryConfig = { ...config, dataDir: dir, smtpUrl: null };
-        const mailer = createMailer(dryConfig);
-        try {
-          const result = await monthEndPass(
-            jobContext(copy, dryConfig, { log: log.child({ dryRun: true }), progress: onProgress }),
-            { mailer, asOf },
-          );
-          progress.stop();
-          verdict(
-            printPass(ctx.output, result, {
-              dataDir: dir,
-              mailer,
-              label: 'dry run',
-              verbose,
-              backlog: deliveryBacklog(copy),
-            }),
-          );
-          out(
-            `dry run: nothing in ${config.dataDir} was changed and nothing was sent; what the pass would write and send is in ${dir}`,
-          );
-        } finally {
-          progress.stop();
-          mailer.close();
-          closeStore(copy);
-        }
+        await dryRun(ctx, db, asOf, { keep: opts.keep === true, verbose, onProgress, verdict, progress });
         return;
       }
 
@@ -122,4 +99,61 @@ export function registerRun(program: Command, ctx: CliContext): void {
         mailer.close();
       }
     });
+}
+
+/**
+ * `run --dry-run`: the same pass on a copy of the store in a temporary folder (readable by the owner
+ * only), mails written there as .eml: what it would close, write and send, without touching the
+ * store, the archive or the mail server. The folder is removed at the end unless `keep`.
+ */
+async function dryRun(
+  ctx: CliContext,
+  db: Db,
+  asOf: Date,
+  o: {
+    keep: boolean;
+    verbose: boolean;
+    onProgress: (stage: JobStage, done: number, total: number) => void;
+    verdict: (v: PassVerdict) => void;
+    progress: ReturnType<typeof progressBar>;
+  },
+): Promise<void> {
+  const config = ctx.config();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'usage-charges-dry-run-'));
+  try {
+    fs.chmodSync(dir, 0o700);
+    const file = path.join(dir, DB_FILE_NAME);
+    await backupStore(db, file);
+    fs.chmodSync(file, 0o600);
+    const copy = openStore(dir);
+    const dryConfig = { ...config, dataDir: dir, smtpUrl: null };
+    const mailer = createMailer(dryConfig);
+    try {
+      const result = await monthEndPass(
+        jobContext(copy, dryConfig, { log: ctx.logger().child({ dryRun: true }), progress: o.onProgress }),
+        { mailer, asOf },
+      );
+      o.progress.stop();
+      o.verdict(
+        printPass(ctx.output, result, {
+          dataDir: o.keep ? dir : null,
+          mailer,
+          label: 'dry run',
+          verbose: o.verbose,
+          backlog: deliveryBacklog(copy),
+        }),
+      );
+      ctx.output.out(
+        o.keep
+          ? `dry run: nothing in ${config.dataDir} was changed and nothing was sent; what the pass would write and send is in ${dir}`
+          : `dry run: nothing in ${config.dataDir} was changed and nothing was sent; its temporary copy is removed (--keep keeps it, with the files and mails the pass would write)`,
+      );
+    } finally {
+      o.progress.stop();
+      mailer.close();
+      closeStore(copy);
+    }
+  } finally {
+    if (!o.keep) fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -543,7 +543,7 @@ describe('retry --failed', () => {
 });
 
 describe('run --dry-run', () => {
-  it('changes nothing in the store, sends nothing, and leaves the zips and .eml files in the folder it prints', async () => {
+  it('with --keep changes nothing in the store, sends nothing, and leaves the zips and .eml files in the folder it prints', async () => {
     const env = await seeded(work.dir, 'dry');
     const smtp = await smtpServer();
     const smtpEnv = { ...env, SMTP_URL: smtp.url };
@@ -551,7 +551,7 @@ describe('run --dry-run', () => {
     const monthBefore = await runCli(['status', '--month', MONTH, '--json'], env);
     const before = inStore(env, (db) => snapshot(storeHandle(db)));
 
-    const r = await runCli(['run', '--verbose', '--as-of', AS_OF, '--dry-run'], smtpEnv);
+    const r = await runCli(['run', '--verbose', '--as-of', AS_OF, '--dry-run', '--keep'], smtpEnv);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const m =
@@ -599,6 +599,47 @@ describe('run --dry-run', () => {
     expect(real.code).toBe(0);
     expect(closedCount(real)).toBe(5);
     expect(smtp.messages).toHaveLength(RECIPIENTS.length);
+  });
+});
+
+describe('run --dry-run without --keep', () => {
+  it('removes its temporary folder when it ends, and says so; the store is unchanged', async () => {
+    const env = await seeded(work.dir, 'dry-gone');
+    const before = inStore(env, (db) => snapshot(storeHandle(db)));
+    // A child process: its temporary folder (TMPDIR) is the point.
+    const tmp = path.join(work.dir, 'dry-gone-tmp');
+    fs.mkdirSync(tmp);
+    const r = cli(['run', '--as-of', AS_OF, '--dry-run'], { ...env, TMPDIR: tmp });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^dry run as of 2026-11-03T00:00:00\.000Z: 5 statements closed, /m);
+    expect(r.stdout).toContain(
+      `dry run: nothing in ${env.DATA_DIR} was changed and nothing was sent; its temporary copy is removed (--keep keeps it, with the files and mails the pass would write)\n`,
+    );
+    expect(r.stdout).not.toMatch(/^(statements|mails): /m);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+    expect(inStore(env, (db) => snapshot(storeHandle(db)))).toEqual(before);
+  });
+
+  it('keeps its copy readable by the owner only, whatever the umask', async () => {
+    const env = await seeded(work.dir, 'dry-mode');
+    // In this process the umask is 022 (test/helpers/setup.ts): the modes are the program's own.
+    const r = await runCli(['run', '--as-of', AS_OF, '--dry-run', '--keep'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const dir = /^dry run: .* what the pass would write and send is in (.+)$/m.exec(r.stdout)?.[1];
+    expect(dir, r.stdout).toBeDefined();
+    afterTest(() => fs.rmSync(dir!, { recursive: true, force: true }));
+    expect(fs.statSync(dir!).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(dir!, 'usage-charges.sqlite')).mode & 0o777).toBe(0o600);
+  });
+
+  it('--keep without --dry-run is a usage error that changes nothing', async () => {
+    const env = await seeded(work.dir, 'keep-alone');
+    const before = inStore(env, (db) => snapshot(storeHandle(db)));
+    const r = await runCli(['run', '--as-of', AS_OF, '--keep'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: --keep: only with --dry-run\n');
+    expect(inStore(env, (db) => snapshot(storeHandle(db)))).toEqual(before);
   });
 });
 

@@ -1316,7 +1316,7 @@ describe('the SMTP password', () => {
     expect(outputs.at(-1)![1].code).toBe(0);
     // A dry run of the pass that could not reach its server writes its mails as .eml files in a temporary folder.
     const [dry, statusRefused, badPort, badEscape] = await Promise.all([
-      runCli(['run', '--as-of', AS_OF, '--dry-run'], envs[2]!),
+      runCli(['run', '--as-of', AS_OF, '--dry-run', '--keep'], envs[2]!),
       runCli(['status', '--month', MONTH], envs[1]!),
       runCli(['status'], { ...envs[0]!, SMTP_URL: `smtp://${USER}:${PASSWORD_IN_URL}@127.0.0.1:99999` }),
       runCli(['run', '--as-of', AS_OF], {
