@@ -16,6 +16,7 @@ import { inTransaction, type Db } from '../src/store/db.ts';
 import { newMessageId } from '../src/mail/compose.ts';
 import { recordAudit } from '../src/store/audit.ts';
 import { createStatementDeliveries } from '../src/store/outbox.ts';
+import { holdStatement } from '../src/store/holds.ts';
 import { failureReason } from '../src/store/folders.ts';
 import { crashPoint } from '../src/testing/faults.ts';
 
@@ -121,6 +122,9 @@ export function closeDue(ctx: JobContext, options: CloseOptions): CloseSummary {
         );
         if (recipients === 0)
           recordAudit(db, at.toISOString(), 'no-recipient', tenant.tenantName, { billingMonth: due.billingMonth });
+        // REVIEW_HOLD: the statement waits for `release` (or REVIEW_HOLD_HOURS) before its mails go.
+        if (config.reviewHold)
+          holdStatement(db, statementPk, { kind: 'review', at: at.toISOString(), by: 'REVIEW_HOLD', reason: '' });
         crashPoint('close-before-commit');
         return { tree: view.tree, recipients, statementPk };
       });

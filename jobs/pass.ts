@@ -15,6 +15,7 @@ import { FilesThread } from './files-thread.ts';
 import { closeDue, type CloseSummary } from './close.ts';
 import type { JobContext } from './context.ts';
 import { sendDue, type DeliverySummary } from './deliver.ts';
+import { releaseExpiredHolds } from './review.ts';
 import { withLease, type HeldLease } from './with-lease.ts';
 
 /** How often the lease is renewed during the (synchronous) close. */
@@ -206,6 +207,15 @@ export async function monthEndPass(ctx: JobContext, options: PassOptions): Promi
     log.error({ tenant: f.tenant, billingMonth: f.billingMonth, reason: f.reason }, 'statement files failed');
   options.heartbeat?.();
 
+  // REVIEW_HOLD_HOURS: statements held for review long enough go with this pass's mails.
+  if (!stop()) {
+    const released = releaseExpiredHolds(ctx);
+    if (released.length > 0)
+      log.info(
+        { statements: released.map((h) => ({ tenant: h.tenantName, billingMonth: h.billingMonth })) },
+        'statements held for review released (REVIEW_HOLD_HOURS)',
+      );
+  }
   const deliveries = await sendDue({ ...ctx, shouldStop: stop }, mailer, {
     onOutcome: (o) => {
       const fields = { delivery: o.deliveryPk, tenant: o.tenant, billingMonth: o.billingMonth, detail: o.detail };

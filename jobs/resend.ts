@@ -12,6 +12,7 @@ import { tenantExists } from '../src/store/billing.ts';
 import { inTransaction } from '../src/store/db.ts';
 import { activeRecipients, createResendDeliveries, failedDeliveries, requeueFailed } from '../src/store/outbox.ts';
 import { findStatement, hasFiles } from '../src/store/statements.ts';
+import { openHold } from '../src/store/holds.ts';
 import { lastFilesFailure } from '../src/store/summary.ts';
 import { archivedZip } from './build-files.ts';
 import type { JobContext } from './context.ts';
@@ -42,6 +43,11 @@ export function resendTarget(
   if (statement?.status !== 'fixed')
     throw new InputError(
       `--month: ${tenant} has no finalized statement for ${month} (only a finalized statement is sent)`,
+    );
+  const held = openHold(db, statement.statementPk);
+  if (held !== undefined)
+    throw new InputError(
+      `--month: ${tenant} ${month} is held for review since ${held.heldAt}; release it first (usage-charges release --month ${month} --tenant ${tenant})`,
     );
   if (!hasFiles(db, statement.statementPk)) {
     // Not written yet: either no pass has come to them, or writing them failed (and says why).

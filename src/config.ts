@@ -35,6 +35,10 @@ export interface Config {
   currencySymbols: Partial<Record<Currency, string>>;
   /** Months of archived zips kept (at least 24); older zips are deleted, their statements kept. */
   retentionMonths: number;
+  /** REVIEW_HOLD: every statement the close finalizes waits for `release` before its mails go. */
+  reviewHold: boolean;
+  /** REVIEW_HOLD_HOURS: a statement held for review is released by the pass after this many hours; null: only by `release`. */
+  reviewHoldHours: number | null;
   /** Seconds the month-end lease holds without a heartbeat (at least 10); a dead holder's lease is taken over after it. */
   lockTtlSeconds: number;
   mail: MailSettings;
@@ -110,6 +114,8 @@ export const SETTINGS = {
   TAX: 'auto',
   TAX_RATES: '2014-04-01=8,2019-10-01=10',
   CSV_ENCODING: 'auto',
+  REVIEW_HOLD: 'off',
+  REVIEW_HOLD_HOURS: '',
   CURRENCY_SYMBOLS: '',
   RETENTION_MONTHS: '24',
   LOCK_TTL_SECONDS: '120',
@@ -262,6 +268,13 @@ const schema = z.object({
   }),
   TAX: z.enum(['auto', 'on', 'off'], { error: 'must be auto (on for ecl, off for ror), on or off' }),
   CSV_ENCODING: z.enum(['auto', 'utf8', 'utf8-bom', 'cp932'], { error: 'must be auto, utf8, utf8-bom or cp932' }),
+  REVIEW_HOLD: z.enum(['off', 'on'], {
+    error: 'must be off (statements are mailed when finalized) or on (they wait for release)',
+  }),
+  REVIEW_HOLD_HOURS: textWhere(
+    (v) => v === '' || (/^\d{1,4}$/.test(v) && Number(v) >= 1),
+    'must be a whole number of hours from 1 (empty: held statements wait for release)',
+  ),
   CURRENCY_SYMBOLS: parsedText((v) => {
     const out: Partial<Record<Currency, string>> = {};
     for (const part of v
@@ -415,6 +428,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     taxEnabled: v.TAX === 'on' || (v.TAX === 'auto' && v.RATING_PRESET === 'ecl'),
     taxRates: v.TAX_RATES,
     csvEncoding: v.CSV_ENCODING,
+    reviewHold: v.REVIEW_HOLD === 'on',
+    reviewHoldHours: v.REVIEW_HOLD_HOURS === '' ? null : Number(v.REVIEW_HOLD_HOURS),
     currencySymbols: v.CURRENCY_SYMBOLS,
     retentionMonths: Number(v.RETENTION_MONTHS),
     lockTtlSeconds: Number(v.LOCK_TTL_SECONDS),

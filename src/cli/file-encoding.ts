@@ -9,7 +9,7 @@ import { InputError } from '../domain/errors.ts';
 import { CSV_ENCODINGS, type CsvEncoding } from '../statements/csv.ts';
 import type { CliContext } from './context.ts';
 import { verbJobContext } from './job-context.ts';
-import { parseMonth } from './options.ts';
+import { parseMonth, parseReason } from './options.ts';
 import { operator } from './resend.ts';
 
 export function registerFileEncoding(program: Command, ctx: CliContext): void {
@@ -23,8 +23,7 @@ export function registerFileEncoding(program: Command, ctx: CliContext): void {
       const month = parseMonth(opts.month);
       if (!(CSV_ENCODINGS as readonly string[]).includes(opts.encoding))
         throw new InputError(`--encoding: "${opts.encoding}" must be ${CSV_ENCODINGS.join(', ')}`);
-      if ([...opts.reason].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) || opts.reason.length > 500)
-        throw new InputError('--reason: must be one line of at most 500 characters');
+      parseReason(opts.reason);
       const encoding = opts.encoding as CsvEncoding;
       const from = setFileEncoding(verbJobContext(ctx), {
         tenant: opts.tenant,

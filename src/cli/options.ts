@@ -16,6 +16,13 @@ export function parseMonth(value: string, option = '--month'): string {
   return value;
 }
 
+/** Parses a `--reason` option: one line of at most 500 characters (it goes to the audit log). */
+export function parseReason(value: string): string {
+  if ([...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) || value.length > 500)
+    throw new InputError('--reason: must be one line of at most 500 characters');
+  return value;
+}
+
 /**
  * Writes a verb's `--out` file atomically. A path that cannot be written to (a missing folder, a
  * folder in its place) is an input error; any other failure of the write is `E_WRITE`.

@@ -1,4 +1,5 @@
 /** Where the CLI writes: results to stdout, problems to stderr (replaceable in tests). */
+import type { OpenHold } from '../store/holds.ts';
 import { shown } from '../domain/text.ts';
 
 export { shown };
@@ -44,4 +45,14 @@ export function snakeCaseKeys(record: object): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(record).map(([key, value]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value]),
   );
+}
+
+/** `  held for review: 3 statements of 2026-10 (since T); usage-charges release --month 2026-10 sends their mails`, a line per month. */
+export function heldLines(held: readonly OpenHold[]): string[] {
+  const months = [...new Set(held.map((h) => h.billingMonth))];
+  return months.map((month) => {
+    const of = held.filter((h) => h.billingMonth === month);
+    const since = of.map((h) => h.heldAt).sort()[0]!;
+    return `  held for review: ${of.length} ${of.length === 1 ? 'statement' : 'statements'} of ${month} (since ${since}); usage-charges release --month ${month} sends their mails`;
+  });
 }

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { passDeferred, passFailed, type PassResult } from '../../jobs/pass.ts';
 import { mailerUnusable, type Mailer } from '../mail/transport.ts';
 import { backlogLine, type DeliveryBacklog } from '../store/summary.ts';
-import { shown, type Output } from './output.ts';
+import type { OpenHold } from '../store/holds.ts';
+import { heldLines, shown, type Output } from './output.ts';
 
 /** `1 mail`, `2 mails`: a count with its noun. */
 export function counted(n: number, singular: string, plural = `${singular}s`): string {
@@ -24,6 +25,8 @@ export interface ReportWhere {
   verbose?: boolean;
   /** The mails still waiting after the pass (from the store), for the line about them. */
   backlog?: DeliveryBacklog;
+  /** The statements held for review after the pass (their mails wait for `release`). */
+  held?: readonly OpenHold[];
 }
 
 /** How a pass ended, as its exit code says: 0 ok, 1 failures, 3 nothing delivered (every mail deferred). */
@@ -71,6 +74,7 @@ export function printPass(output: Output, r: PassResult, where: ReportWhere): Pa
   if (backlog !== null && (deferred || d.stopped !== null)) output.err(`  ${shown(backlog)}`);
 
   // What waits, and what a user should know, in a few lines.
+  for (const line of heldLines(where.held ?? [])) out(line);
   if (r.removedTemps.length > 0)
     out(`  removed ${counted(r.removedTemps.length, 'temporary file')} a killed pass left while writing`);
   const failedFiles = new Set(r.files.failed.map((f) => `${f.tenant}\u0000${f.billingMonth}`));

@@ -71,6 +71,18 @@ const VERBS: readonly Verb[] = [
     define: async () => (await import('./resend.ts')).registerRetry,
   },
   {
+    name: 'hold',
+    description:
+      'hold a finalized statement none of whose mails was sent: its mails wait for release (REVIEW_HOLD_HOURS does not release it); audited',
+    define: async () => (await import('./review.ts')).registerHold,
+  },
+  {
+    name: 'release',
+    description:
+      'release the statements of a month held for review (all, or one tenant): the next pass sends their mails; audited',
+    define: async () => (await import('./review.ts')).registerRelease,
+  },
+  {
     name: 'estimate',
     description:
       "rate a tenant's open period with its usage up to the end of the previous day and write its statement files, status estimated; stores and sends nothing",

@@ -12,7 +12,7 @@ import { createMailer } from '../mail/transport.ts';
 import { setBusyTimeout } from '../store/db.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
 import { verbJobContext } from './job-context.ts';
-import { parseMonth } from './options.ts';
+import { parseMonth, parseReason } from './options.ts';
 import { shown } from './output.ts';
 
 /** Who asked, as the audit log records it: the user and host of the process. */
@@ -40,8 +40,7 @@ export function registerResend(program: Command, ctx: CliContext): void {
       const month = parseMonth(opts.month);
       if (opts.to !== undefined && (/[\r\n]/.test(opts.to) || !ADDRESS.safeParse(opts.to).success))
         throw new InputError(`--to: ${JSON.stringify(opts.to)} is not an e-mail address`);
-      if ([...opts.reason].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) || opts.reason.length > 500)
-        throw new InputError('--reason: must be one line of at most 500 characters');
+      parseReason(opts.reason);
       const db = ctx.db();
       // A pass's writes wait out an import (the result of a message already sent must be recorded).
       setBusyTimeout(db, PASS_BUSY_TIMEOUT_MS);

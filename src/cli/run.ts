@@ -14,6 +14,7 @@ import { parseAsOf } from './options.ts';
 import { printPass, type PassVerdict } from './pass-report.ts';
 import { InputError } from '../domain/errors.ts';
 import { deliveryBacklog } from '../store/summary.ts';
+import { openHolds } from '../store/holds.ts';
 import { progressBar } from './progress.ts';
 import { onStopSignals } from './signals.ts';
 import { activeFaultHooks, testClock } from '../testing/faults.ts';
@@ -91,7 +92,13 @@ export function registerRun(program: Command, ctx: CliContext): void {
         });
         progress.stop();
         verdict(
-          printPass(ctx.output, result, { dataDir: config.dataDir, mailer, verbose, backlog: deliveryBacklog(db) }),
+          printPass(ctx.output, result, {
+            dataDir: config.dataDir,
+            mailer,
+            verbose,
+            backlog: deliveryBacklog(db),
+            held: openHolds(db),
+          }),
         );
       } finally {
         stop.dispose();
@@ -141,6 +148,7 @@ async function dryRun(
           label: 'dry run',
           verbose: o.verbose,
           backlog: deliveryBacklog(copy),
+          held: openHolds(copy),
         }),
       );
       ctx.output.out(

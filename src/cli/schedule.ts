@@ -7,6 +7,8 @@ import { UsageChargesError } from '../domain/errors.ts';
 import { mailSettingWarnings } from '../config.ts';
 import { createMailer } from '../mail/transport.ts';
 import { nextAttemptAt } from '../store/outbox.ts';
+import { openHolds } from '../store/holds.ts';
+import { nextHoldRelease } from '../../jobs/review.ts';
 import { deliveryBacklog } from '../store/summary.ts';
 import { setBusyTimeout } from '../store/db.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
@@ -57,6 +59,7 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
                 mailer,
                 label: trigger === 'start' ? 'catch-up pass' : trigger === 'retry' ? 'retry pass' : 'scheduled pass',
                 backlog: deliveryBacklog(db),
+                held: openHolds(db),
               });
             }
           } catch (err) {
@@ -79,8 +82,11 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
                 now.getTime() + Math.max(1000, retryDelayMs(config.mail.retryBaseSeconds, outages)),
               ),
             };
+          // The next delivery retry, or the next review hold REVIEW_HOLD_HOURS releases, whichever comes first.
           const next = nextAttemptAt(db, now.toISOString());
-          return { nextRetryAt: next === null ? null : new Date(next) };
+          const release = nextHoldRelease(jobs);
+          const times = [next === null ? null : new Date(next), release].filter((t): t is Date => t !== null);
+          return { nextRetryAt: times.length === 0 ? null : new Date(Math.min(...times.map((t) => t.getTime()))) };
         },
       });
       await stop.whenRequested;

@@ -21,7 +21,8 @@ import { DB_FILE_NAME } from '../store/db.ts';
 import { listRuns } from '../store/runs.ts';
 import type { CliContext } from './context.ts';
 import { parseMonth } from './options.ts';
-import { shown, snakeCaseKeys, table } from './output.ts';
+import { heldLines, shown, snakeCaseKeys, table } from './output.ts';
+import { openHolds } from '../store/holds.ts';
 
 export function registerStatus(program: Command, ctx: CliContext): void {
   program
@@ -94,6 +95,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       // Mails that wait, and since when none was delivered: what an unattended operator watches.
       const waiting = backlogLine(backlog);
       if (waiting !== null) out(shown(waiting));
+      for (const line of heldLines(openHolds(db))) out(line.trim());
       if (last)
         out(
           `last pass: ${last.status}, started ${last.started_at}${last.finished_at ? `, finished ${last.finished_at}` : ''} (as of ${last.as_of})`,
@@ -139,6 +141,7 @@ function stateOf(s: MonthState): string {
 /** A statement's mails in a few words: `2 sent`, `1 sent, 1 failed`, `no recipient`. */
 function mailState(r: MonthMailState): string {
   if (r.status !== 'fixed') return '';
+  if (r.heldAt !== null) return `held ${r.holdKind === 'operator' ? 'by an operator' : 'for review'} since ${r.heldAt}`;
   const parts = [
     r.mailsSent ? `${r.mailsSent} sent` : '',
     r.mailsPending + r.mailsSending ? `${r.mailsPending + r.mailsSending} pending` : '',

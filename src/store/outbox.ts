@@ -4,6 +4,7 @@
  * with its reason. Every function takes "now" as a parameter: the store has no clock.
  */
 import { cachedStatement, type Db } from './db.ts';
+import { NOT_HELD } from './holds.ts';
 
 /** A delivery as the sender reads it, with what it attaches. */
 export interface DueDelivery {
@@ -134,7 +135,8 @@ export interface DueCursor {
   deliveryPk: number;
 }
 
-const DUE_WHERE = `d.status = 'pending' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?)`;
+// A delivery of a statement held for review waits for its release (src/store/holds.ts).
+const DUE_WHERE = `d.status = 'pending' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?) AND ${NOT_HELD}`;
 
 /**
  * Pending deliveries whose next attempt is due, by month, tenant and delivery, at most `limit`
@@ -204,13 +206,16 @@ export function nextAttemptAt(db: Db, now: string): string | null {
   );
 }
 
-/** Claims a pending delivery for one attempt (`pending` -> `sending`, attempts + 1); false when it was not pending. */
+/**
+ * Claims a pending delivery for one attempt (`pending` -> `sending`, attempts + 1); false when it was
+ * not pending, or its statement was held since it was read.
+ */
 export function claimDelivery(db: Db, deliveryPk: number, now: string): boolean {
   return (
     cachedStatement(
       db,
-      `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, last_attempt_at = ?, updated_at = ?
-    WHERE delivery_pk = ? AND status = 'pending'`,
+      `UPDATE deliveries AS d SET status = 'sending', attempts = attempts + 1, last_attempt_at = ?, updated_at = ?
+    WHERE delivery_pk = ? AND status = 'pending' AND ${NOT_HELD}`,
     ).run(now, now, deliveryPk).changes === 1
   );
 }

@@ -1,5 +1,6 @@
 /** Read-only summaries of what the store holds, for `status`. */
 import { connection, type Db } from './db.ts';
+import { NOT_HELD } from './holds.ts';
 
 /** Counts of every kind of record, and the span of the usage. */
 export interface StoreSummary {
@@ -98,6 +99,10 @@ export interface MonthMailState extends MonthState {
   mailsSending: number;
   mailsFailed: number;
   resends: number;
+  /** Since when the statement is held for review (its mails wait for `release`), or null. */
+  heldAt: string | null;
+  /** `review` (REVIEW_HOLD) or `operator` (`hold`), or null. */
+  holdKind: string | null;
 }
 
 /** Every tenant with its statement of `month`, if any, and its deliveries. */
@@ -110,9 +115,11 @@ export function monthStates(db: Db, month: string): MonthMailState[] {
       (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'pending') AS mailsPending,
       (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'sending') AS mailsSending,
       (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'failed') AS mailsFailed,
-      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.kind = 'resend') AS resends
+      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.kind = 'resend') AS resends,
+      h.held_at AS heldAt, h.kind AS holdKind
     FROM tenants t LEFT JOIN statements s ON s.tenant_pk = t.tenant_pk AND s.billing_month = ?
-    LEFT JOIN statement_files f ON f.statement_pk = s.statement_pk ORDER BY t.tenant_name`,
+    LEFT JOIN statement_files f ON f.statement_pk = s.statement_pk
+    LEFT JOIN statement_holds h ON h.statement_pk = s.statement_pk AND h.released_at IS NULL ORDER BY t.tenant_name`,
     )
     .all(month) as MonthMailState[];
 }
@@ -193,7 +200,10 @@ export function tenantHistory(
     .all(tenantName, months) as (MonthState & { periodStart: string; periodEnd: string })[];
 }
 
-/** The mails not delivered yet, and when one was last delivered: what an unattended operator watches. */
+/**
+ * The mails not delivered yet (but for those of statements held for review: they wait for an
+ * operator, not for the server), and when one was last delivered: what an unattended operator watches.
+ */
 export interface DeliveryBacklog {
   /** Deliveries pending or being sent. */
   waiting: number;
@@ -212,13 +222,14 @@ export function deliveryBacklog(db: Db): DeliveryBacklog {
   const w = connection(db)
     .prepare(
       `SELECT COUNT(*) AS waiting, MIN(created_at) AS oldestSince, MIN(next_attempt_at) AS nextAttemptAt
-    FROM deliveries WHERE status IN ('pending', 'sending')`,
+    FROM deliveries d WHERE status IN ('pending', 'sending') AND ${NOT_HELD}`,
     )
     .get() as { waiting: number; oldestSince: string | null; nextAttemptAt: string | null };
   const last = connection(db)
     .prepare(
-      `SELECT last_attempt_at AS lastAttemptAt, last_error AS lastError FROM deliveries
-    WHERE status IN ('pending', 'sending') AND last_attempt_at IS NOT NULL ORDER BY last_attempt_at DESC, delivery_pk DESC LIMIT 1`,
+      `SELECT last_attempt_at AS lastAttemptAt, last_error AS lastError FROM deliveries d
+    WHERE status IN ('pending', 'sending') AND ${NOT_HELD} AND last_attempt_at IS NOT NULL
+    ORDER BY last_attempt_at DESC, delivery_pk DESC LIMIT 1`,
     )
     .get() as { lastAttemptAt: string; lastError: string | null } | undefined;
   const lastDeliveredAt = connection(db)

@@ -62,6 +62,8 @@ describe('status and history as JSON', () => {
       'mails_sending',
       'mails_failed',
       'resends',
+      'held_at',
+      'hold_kind',
       'files_failed',
     ]);
     expect(Object.keys(s.deliveries[0]!)).toEqual([

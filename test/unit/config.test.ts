@@ -50,6 +50,8 @@ describe('configuration', () => {
       csvEncoding: 'auto',
       currencySymbols: {},
       retentionMonths: 24,
+      reviewHold: false,
+      reviewHoldHours: null,
       lockTtlSeconds: 120,
       mail: {
         replyTo: null,
