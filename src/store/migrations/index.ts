@@ -5,6 +5,7 @@ import { sql as m003 } from './003-frozen-statements.ts';
 import { sql as m004 } from './004-outbox.ts';
 import { sql as m005 } from './005-run-kind.ts';
 import { sql as m006 } from './006-csv-encoding.ts';
+import { sql as m007 } from './007-adjustments.ts';
 
 /** One schema step: applied once, in order, inside a transaction, and recorded. */
 export interface Migration {
@@ -20,6 +21,7 @@ export const migrations: readonly Migration[] = [
   { version: 4, name: 'outbox', sql: m004 },
   { version: 5, name: 'run-kind', sql: m005 },
   { version: 6, name: 'csv-encoding', sql: m006 },
+  { version: 7, name: 'adjustments', sql: m007 },
 ];
 
 /** The schema version a fully migrated store has. */
