@@ -171,6 +171,33 @@ describe('adjustments: refusals, each on its line and field', () => {
     );
   });
 
+  it("a reason the tenant's cp932 statement files cannot hold is refused", async () => {
+    await refusesRow(
+      { reason: 'outage \u{1F600}' },
+      'reason',
+      '"\u{1F600}" (U+1F600) cannot be written in cp932, the encoding of tenant T1\'s statement files; use another character',
+    );
+  });
+
+  it('a deleted tenant takes adjustments up to its last month, and none once that month is finalized', async () => {
+    await importText(
+      db,
+      'tenants',
+      'tenant_name,display_name,cutoff_day,deleted_at\nT1,Tenant One,31,2026-11-15T00:00:00Z\n',
+    );
+    await refusesRow(
+      { billing_month: '2026-12' },
+      'billing_month',
+      'tenant T1 was deleted at 2026-11-15T00:00:00.000Z: its last month is 2026-11',
+    );
+    insertFixedStatement(db, 'T1', '2026-11', '2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z');
+    await refusesRow(
+      {},
+      'billing_month',
+      'tenant T1 was deleted at 2026-11-15T00:00:00.000Z and its last month is finalized: no month is open to bill it in',
+    );
+  });
+
   it('the same ID with other content is refused, naming the field that differs', async () => {
     await importText(db, 'adjustments', file({}));
     await expectRefused(
