@@ -1,12 +1,14 @@
 /**
  * Rating one tenant's period into a statement view, as the close, the estimate and the export all
- * do it: the tenant, its usage booked late into the month as adjustment lines, ratePeriod, and the
- * view with the tenant's file settings. Reads only.
+ * do it: the tenant, its usage booked late into the month and its manual adjustments (`import
+ * adjustments`) as adjustment lines, ratePeriod, and the view with the tenant's file settings.
+ * Reads only.
  */
 import type { BillingPeriod } from '../src/periods/periods.ts';
 import { ratePeriod } from '../src/rating/rate-period.ts';
 import type { RatingPolicy, UsageRecord } from '../src/rating/types.ts';
 import type { StatementView } from '../src/statements/view.ts';
+import { manualAdjustments } from '../src/store/adjustments.ts';
 import { billingReader, statementTenant, type BillingTenant } from '../src/store/billing.ts';
 import { tenantFileOptions } from './build-files.ts';
 import type { JobContext } from './context.ts';
@@ -50,7 +52,8 @@ function usageBefore(records: readonly UsageRecord[], until: number): UsageRecor
 
 /**
  * Rates a tenant's period in the billing time zone: its usage (up to `usageUntil`), with the usage
- * booked late into the month as adjustment lines, as a statement view with the tenant's file settings.
+ * booked late into the month and the manual adjustments of the month as adjustment lines, as a
+ * statement view with the tenant's file settings.
  */
 export function rateStatement(
   ctx: Pick<JobContext, 'store' | 'config'>,
@@ -63,7 +66,11 @@ export function rateStatement(
   const tenant = reader.tenant(request.tenantName);
   const input = reader.ratingInput(tenant, request.period, tz, policy);
   // Usage booked late into this month (import --as-adjustment) comes in as adjustment lines.
-  const adjustments = lateUsageAdjustments(db, reader, tenant, request.period.billingMonth, tz, policy);
+  const adjustments = [
+    ...lateUsageAdjustments(db, reader, tenant, request.period.billingMonth, tz, policy),
+    // Credits and debits imported for this month (import adjustments), each with its reason.
+    ...manualAdjustments(db, tenant.tenantPk, request.period.billingMonth),
+  ];
   const usage = request.usageUntil === undefined ? input.usage : usageBefore(input.usage, request.usageUntil);
   const tree = ratePeriod({ ...input, usage, adjustments });
   return {

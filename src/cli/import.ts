@@ -54,6 +54,7 @@ export function registerImport(program: Command, ctx: CliContext): void {
             defaultCurrency: config.defaultCurrency,
             defaultLocale: config.defaultLocale,
             csvEncoding: config.csvEncoding,
+            billingTimeZone: config.billingTimeZone,
             asAdjustment: opts.asAdjustment === true,
           },
           {

@@ -24,6 +24,8 @@ export interface ImportContext {
    * names may hold.
    */
   csvEncoding?: CsvEncodingSetting;
+  /** The billing time zone (BILLING_TZ; default UTC): where an adjustment's next open month is found. */
+  billingTimeZone?: string;
   /** `import usage --as-adjustment`: records of a finalized month are booked in the next open month. */
   asAdjustment?: boolean;
 }

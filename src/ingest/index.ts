@@ -6,6 +6,7 @@ import { lplatformsKind } from './kinds/lplatforms.ts';
 import { catalogKind } from './kinds/catalog.ts';
 import { usageKind } from './kinds/usage.ts';
 import { couponsKind } from './kinds/coupons.ts';
+import { adjustmentsKind } from './kinds/adjustments.ts';
 
 export const IMPORT_KINDS = {
   tenants: tenantsKind,
@@ -14,6 +15,7 @@ export const IMPORT_KINDS = {
   catalog: catalogKind,
   usage: usageKind,
   coupons: couponsKind,
+  adjustments: adjustmentsKind,
 } as const satisfies Record<string, AnyImportKind>;
 
 export type ImportKindName = keyof typeof IMPORT_KINDS;

@@ -120,3 +120,16 @@ export function periodAt(t: TenantSchedule, at: number, timeZone: string): Billi
   if (t.deletedAt !== null && period.start > t.deletedAt) return null;
   return period;
 }
+
+/**
+ * The tenant's next open period: the first one not finalized, as the close will reach it (the
+ * period after the last finalized one, else the period its billing starts in), or null for a
+ * deleted tenant whose last period is finalized.
+ */
+export function nextOpenPeriod(t: TenantSchedule, timeZone: string): BillingPeriod | null {
+  const period = t.lastClosed
+    ? periodAfter(t.lastClosed.end, t.lastClosed.billingMonth, t.cutoffDay, timeZone)
+    : periodContaining(t.billingFrom, t.cutoffDay, timeZone);
+  if (t.deletedAt !== null && period.start > t.deletedAt) return null;
+  return period;
+}

@@ -20,7 +20,10 @@ export interface ArrangedLines {
   tenantLines: ChargeLine[];
 }
 
-/** The adjustments as lines taxed at `taxPercent`, in ID order, each charged by the policy. */
+/**
+ * The adjustments as lines taxed at `taxPercent` (an untaxed one at 0, so that it stays out of
+ * every taxed base), in ID order, each charged by the policy.
+ */
 export function adjustmentLines(
   adjustments: readonly Adjustment[],
   taxPercent: Decimal,
@@ -30,7 +33,7 @@ export function adjustmentLines(
     .sort((x, y) => byText(x.id, y.id))
     .map((a) => {
       const note = a.originalMonth ? `${a.reason} (usage of ${a.originalMonth})` : a.reason;
-      return bareLine('adjustment', a.lplatformId, a.amount, note, taxPercent);
+      return bareLine('adjustment', a.lplatformId, a.amount, note, a.taxed === false ? ZERO : taxPercent);
     });
   chargeLines(lines, rounding);
   return lines;

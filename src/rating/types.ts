@@ -80,6 +80,8 @@ export interface Adjustment {
   reason: string;
   /** For usage booked late: the billing month it was used in. */
   originalMonth: string | null;
+  /** Whether consumption tax applies to it (absent: taxed, at the rate of the period's end). */
+  taxed?: boolean;
 }
 
 /** The half-open period [start, end) being rated, with its billing month and calendar. */

@@ -44,28 +44,30 @@ export function statementTenant(t: BillingTenant): StatementView['tenant'] {
   };
 }
 
-/** Every tenant's schedule: cut-off days, deletion, first instant to bill and last finalized period. */
-export function loadSchedules(db: Db): (TenantSchedule & { tenantPk: number })[] {
-  const rows = connection(db)
-    .prepare(
-      `SELECT t.tenant_pk, t.tenant_name, t.cutoff_day, t.pending_cutoff_day, t.deleted_at, t.created_at,
+/** The schedule query, for every tenant or (with `WHERE`) one. */
+function scheduleQuery(where: string): string {
+  return `SELECT t.tenant_pk, t.tenant_name, t.cutoff_day, t.pending_cutoff_day, t.deleted_at, t.created_at,
       (SELECT MIN(start_at) FROM usage_records u WHERE u.tenant_pk = t.tenant_pk) AS first_usage,
       (SELECT billing_month FROM statements s WHERE s.tenant_pk = t.tenant_pk AND s.status = 'fixed' ORDER BY billing_month DESC LIMIT 1) AS last_month,
       (SELECT period_end FROM statements s WHERE s.tenant_pk = t.tenant_pk AND s.status = 'fixed' ORDER BY billing_month DESC LIMIT 1) AS last_end
-    FROM tenants t ORDER BY t.tenant_name`,
-    )
-    .all() as {
-    tenant_pk: number;
-    tenant_name: string;
-    cutoff_day: number;
-    pending_cutoff_day: number | null;
-    deleted_at: string | null;
-    created_at: string;
-    first_usage: string | null;
-    last_month: string | null;
-    last_end: string | null;
-  }[];
-  return rows.map((r) => ({
+    FROM tenants t ${where} ORDER BY t.tenant_name`;
+}
+
+interface ScheduleRow {
+  tenant_pk: number;
+  tenant_name: string;
+  cutoff_day: number;
+  pending_cutoff_day: number | null;
+  deleted_at: string | null;
+  created_at: string;
+  first_usage: string | null;
+  last_month: string | null;
+  last_end: string | null;
+}
+
+/** A schedule row as the periods module reads it. */
+function toSchedule(r: ScheduleRow): TenantSchedule & { tenantPk: number } {
+  return {
     tenantPk: r.tenant_pk,
     tenantName: r.tenant_name,
     cutoffDay: r.cutoff_day,
@@ -78,7 +80,19 @@ export function loadSchedules(db: Db): (TenantSchedule & { tenantPk: number })[]
         ? Date.parse(r.first_usage)
         : Math.min(Date.parse(r.created_at), ms(r.deleted_at) ?? Number.POSITIVE_INFINITY),
     lastClosed: r.last_month === null ? null : { billingMonth: r.last_month, end: Date.parse(r.last_end!) },
-  }));
+  };
+}
+
+/** Every tenant's schedule: cut-off days, deletion, first instant to bill and last finalized period. */
+export function loadSchedules(db: Db): (TenantSchedule & { tenantPk: number })[] {
+  return (connection(db).prepare(scheduleQuery('')).all() as ScheduleRow[]).map(toSchedule);
+}
+
+/** One tenant's schedule, as `loadSchedules` reads it. */
+export function loadSchedule(db: Db, tenantPk: number): TenantSchedule & { tenantPk: number } {
+  const r = cachedStatement(db, scheduleQuery('WHERE t.tenant_pk = ?')).get(tenantPk) as ScheduleRow | undefined;
+  if (r === undefined) throw new Error(`loadSchedule: no tenant ${tenantPk}`);
+  return toSchedule(r);
 }
 
 /** A catalog row as a rating version. */

@@ -6,6 +6,7 @@ import { sql as m004 } from './004-outbox.ts';
 import { sql as m005 } from './005-run-kind.ts';
 import { sql as m006 } from './006-csv-encoding.ts';
 import { sql as m007 } from './007-review-hold.ts';
+import { sql as m008 } from './008-adjustments.ts';
 
 /** One schema step: applied once, in order, inside a transaction, and recorded. */
 export interface Migration {
@@ -22,6 +23,7 @@ export const migrations: readonly Migration[] = [
   { version: 5, name: 'run-kind', sql: m005 },
   { version: 6, name: 'csv-encoding', sql: m006 },
   { version: 7, name: 'review-hold', sql: m007 },
+  { version: 8, name: 'adjustments', sql: m008 },
 ];
 
 /** The schema version a fully migrated store has. */

@@ -262,6 +262,11 @@ const VALID: Record<ImportKindName, string[][]> = {
     ['CPN000000001', 'T1', '2026-10-01T00:00:00Z', 'amount', '500', '3', '', 'Welcome'],
     ['CPN000000002', 'T2', '2026-10-01T00:00:00Z', 'percent', '12.5', '', '2027-03-31', 'Spring, "sale"'],
   ],
+  adjustments: [
+    ['adjustment_id', 'tenant_name', 'lplatform_id', 'billing_month', 'amount', 'reason', 'tax'],
+    ['ADJ-1', 'T1', 'LP1', '', '-500', 'Outage credit, "network"', 'taxed'],
+    ['ADJ-2', 'T2', '', '2026-12', '10.50', 'Setup work', 'untaxed'],
+  ],
 };
 
 const KINDS = Object.keys(VALID) as ImportKindName[];

@@ -9,6 +9,7 @@ import {
   duePeriods,
   monthNumber,
   monthText,
+  nextOpenPeriod,
   periodAfter,
   periodAt,
   periodContaining,
@@ -505,5 +506,44 @@ describe('periodAt (the open period an estimate rates)', () => {
     const t = schedule({ tenantName: 'T', cutoffDay: 31, deletedAt: at('2026-10-28T00:00:00Z') });
     expect(open(t, '2026-10-30T00:00:00Z')?.month).toBe('2026-10');
     expect(open(t, '2026-11-02T00:00:00Z')).toBeNull();
+  });
+});
+
+describe('nextOpenPeriod (where an adjustment without a month is billed)', () => {
+  const next = (t: TenantSchedule, zone = 'UTC') => {
+    const p = nextOpenPeriod(t, zone);
+    return p === null ? null : shown(p);
+  };
+
+  it('without a finalized month: the period its billing starts in', () => {
+    // Billing from 2026-10-05, cut-off on the 20th: 2026-09-21 .. 2026-10-20 is billing month 2026-10.
+    expect(next(schedule({ tenantName: 'T', cutoffDay: 20 }))).toEqual({
+      month: '2026-10',
+      start: '2026-09-21T00:00:00.000Z',
+      end: '2026-10-21T00:00:00.000Z',
+      cutoff: 20,
+    });
+  });
+
+  it('after a finalized month: the period after it, with the cut-off day in force', () => {
+    const t = schedule({
+      tenantName: 'T',
+      cutoffDay: 31,
+      lastClosed: { billingMonth: '2026-10', end: at('2026-11-01T00:00:00Z') },
+    });
+    expect(next(t)).toEqual({
+      month: '2026-11',
+      start: '2026-11-01T00:00:00.000Z',
+      end: '2026-12-01T00:00:00.000Z',
+      cutoff: 31,
+    });
+  });
+
+  it("a deleted tenant: its deletion's period while open, none once it is finalized", () => {
+    const deleted = { tenantName: 'T', cutoffDay: 31, deletedAt: at('2026-10-20T00:00:00Z') };
+    expect(next(schedule(deleted))?.month).toBe('2026-10');
+    expect(
+      next(schedule({ ...deleted, lastClosed: { billingMonth: '2026-10', end: at('2026-11-01T00:00:00Z') } })),
+    ).toBeNull();
   });
 });

@@ -110,4 +110,40 @@ describe('adjustments', () => {
     ]);
     expect(t(tree.total)).toBe('9300');
   });
+
+  it('an untaxed credit is taken off before tax but stays out of the taxed base', () => {
+    const tree = rate({
+      catalog,
+      policy: ECL,
+      usage: [service],
+      adjustments: [{ ...adj('A1', null, '-1000', 'outage credit'), taxed: false }],
+    });
+    const line = tree.tenantLines[0]!;
+    expect([line.kind, t(line.charged), t(line.taxPercent), line.note]).toEqual([
+      'adjustment',
+      '-1000',
+      '0',
+      'outage credit',
+    ]);
+    // 10000 taxed at 10% = 1000; -1000 at 0% = 0; subtotal 9000; total 9000 + 1000 = 10000
+    expect(tree.taxes.map((x) => [t(x.percent), t(x.base), t(x.amount)])).toEqual([
+      ['0', '-1000', '0'],
+      ['10', '10000', '1000'],
+    ]);
+    expect(t(tree.subtotal)).toBe('9000');
+    expect(t(tree.tax)).toBe('1000');
+    expect(t(tree.total)).toBe('10000');
+  });
+
+  it('a taxed credit (the default) lowers the taxed base', () => {
+    const tree = rate({
+      catalog,
+      policy: ECL,
+      usage: [service],
+      adjustments: [{ ...adj('A1', 'LP1', '-1000', 'outage credit'), taxed: true }],
+    });
+    // 10000 - 1000 = 9000 at 10% = 900; total 9900
+    expect(tree.taxes.map((x) => [t(x.percent), t(x.base), t(x.amount)])).toEqual([['10', '9000', '900']]);
+    expect(t(tree.total)).toBe('9900');
+  });
 });
