@@ -99,7 +99,7 @@ describe('REVIEW_HOLD=on', () => {
     const { env, smtp } = await heldDemo('release-one');
     expect((await runCli(['run', '--as-of', AS_OF], env)).code).toBe(0);
     const r = await runCli(['release', '--month', MONTH, '--tenant', 'TNT00003'], env);
-    expect(r.stdout).toMatch(/^  released TNT00003 2026-10 \(held since \S+\)$/m);
+    expect(r.stdout).toMatch(/^ {2}released TNT00003 2026-10 \(held since \S+\)$/m);
     expect((await runCli(['run', '--as-of', AS_OF], env)).code).toBe(0);
     expect(new Set(smtp.messages.map((m) => m.envelope.rcptTo).flat())).toEqual(
       new Set(
