@@ -111,7 +111,9 @@ export function smtpOptions(config: Config, smtpUrl: string): SMTPPoolOptions {
     secure,
     connectionTimeout: timeout,
     greetingTimeout: timeout,
-    socketTimeout: timeout,
+    // A second longer than the greeting's: a server that never greets ends on the greeting timeout
+    // (a session failure, no attempt counted), never on the idle timer, which would count one.
+    socketTimeout: timeout + 1000,
     dnsTimeout: timeout,
     logger: false,
     debug: false,

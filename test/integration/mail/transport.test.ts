@@ -384,7 +384,7 @@ describe('smtpOptions', () => {
       secure: false,
       connectionTimeout: 20_000,
       greetingTimeout: 20_000,
-      socketTimeout: 20_000,
+      socketTimeout: 21_000,
       logger: false,
       debug: false,
     });
