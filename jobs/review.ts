@@ -18,6 +18,7 @@ import {
 } from '../src/store/holds.ts';
 import { hasSentMail } from '../src/store/outbox.ts';
 import { findStatement } from '../src/store/statements.ts';
+import { crashPoint } from '../src/testing/faults.ts';
 import type { JobContext } from './context.ts';
 
 /** Who asked and why, as the audit log records it. */
@@ -52,6 +53,7 @@ export function holdForReview(
     const at = ctx.now().toISOString();
     holdStatement(db, statement.statementPk, { kind: 'operator', at, by: request.by, reason: request.reason });
     recordAudit(db, at, 'hold', tenantName, { billingMonth, reason: request.reason, by: request.by });
+    crashPoint('review-before-commit');
     return openHold(db, statement.statementPk)!;
   });
 }
@@ -79,6 +81,7 @@ export function releaseHeld(
         reason: request.reason,
         by: request.by,
       });
+    crashPoint('review-before-commit');
     return held;
   });
 }

@@ -15,7 +15,7 @@
  */
 import { getSystemErrorMap } from 'node:util';
 
-/** Where a crash can be injected, in the order a pass reaches them. */
+/** Where a crash can be injected: in the order a pass reaches them, then an operator's commands. */
 export const CRASH_POINTS = [
   /** Inside a tenant's close transaction: lines and deliveries written, not committed. */
   'close-before-commit',
@@ -27,6 +27,8 @@ export const CRASH_POINTS = [
   'files-before-record',
   /** A message accepted by the mail server (or written as .eml), its delivery not yet marked sent. */
   'send-before-mark',
+  /** Inside the transaction of a `hold` or a `release`: the holds and the audit written, not committed. */
+  'review-before-commit',
 ] as const;
 
 export type CrashPoint = (typeof CRASH_POINTS)[number];

@@ -18,7 +18,7 @@ import {
   smtpServer,
   statementFiles,
 } from '../helpers/demo-store.ts';
-import { runCli } from '../helpers/cli.ts';
+import { cli, runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/store.ts';
 
 let work: { dir: string; cleanup: () => void };
@@ -156,5 +156,45 @@ describe('hold', () => {
     expect(late.code).toBe(2);
     expect(late.stderr).toContain('was already sent (or is being sent): a hold cannot call it back');
     expect(audit(env, 'hold')).toEqual([]);
+  });
+});
+
+describe('hold and release killed mid-way', () => {
+  it('a release killed before its commit releases nothing; run again, it releases each statement once', async () => {
+    const { env, smtp } = await heldDemo('kill-release');
+    expect((await runCli(['run', '--as-of', AS_OF], env)).code).toBe(0);
+    // A child process: SIGKILL inside the release's transaction is the point.
+    const killed = cli(['release', '--month', MONTH], { ...env, USAGE_CHARGES_CRASH_AT: 'review-before-commit' });
+    expect(killed.code).toBeNull();
+    expect(audit(env, 'release')).toEqual([]);
+    expect((await runCli(['status', '--month', MONTH], env)).stdout.match(/held for review since/g)).toHaveLength(5);
+    const again = await runCli(['release', '--month', MONTH], env);
+    expect(again.stdout).toContain('5 statement(s) released');
+    expect(audit(env, 'release')).toHaveLength(1);
+    expect((await runCli(['run', '--as-of', AS_OF], env)).code).toBe(0);
+    expect(
+      smtp.messages
+        .map((m) => m.envelope.rcptTo)
+        .flat()
+        .sort(),
+    ).toEqual(RECIPIENTS);
+  });
+
+  it('a hold killed before its commit holds nothing; run again, it holds once', async () => {
+    const { env } = await heldDemo('kill-hold', { REVIEW_HOLD: 'off', SMTP_URL: 'smtp://127.0.0.1:9' });
+    // Closed, its mails not sent (the server cannot be reached): a hold can still stop them.
+    await runCli(['run', '--as-of', AS_OF], env);
+    const killed = cli(['hold', '--tenant', 'TNT00003', '--month', MONTH], {
+      ...env,
+      USAGE_CHARGES_CRASH_AT: 'review-before-commit',
+    });
+    expect(killed.code).toBeNull();
+    expect(audit(env, 'hold')).toEqual([]);
+    expect((await runCli(['status', '--month', MONTH], env)).stdout).not.toMatch(/held/);
+    expect((await runCli(['hold', '--tenant', 'TNT00003', '--month', MONTH], env)).code).toBe(0);
+    expect(audit(env, 'hold')).toHaveLength(1);
+    expect((await runCli(['status', '--month', MONTH], env)).stdout).toMatch(
+      /^TNT00003 +fixed .* held by an operator since/m,
+    );
   });
 });
