@@ -8,7 +8,6 @@ import { shown } from '../src/domain/text.ts';
 import { newMessageId } from '../src/mail/compose.ts';
 import type { Mailer } from '../src/mail/transport.ts';
 import { recordAudit } from '../src/store/audit.ts';
-import { tenantExists } from '../src/store/billing.ts';
 import { inTransaction } from '../src/store/db.ts';
 import { activeRecipients, createResendDeliveries, failedDeliveries, requeueFailed } from '../src/store/outbox.ts';
 import { findStatement, hasFiles } from '../src/store/statements.ts';
@@ -18,6 +17,7 @@ import { archivedZip } from './build-files.ts';
 import type { JobContext } from './context.ts';
 import { sendDue, type DeliverySummary } from './deliver.ts';
 import { withLease } from './with-lease.ts';
+import { requireTenant } from './request.ts';
 
 /** A finalized statement with written files, and the recipients of its resend. */
 export interface ResendTarget {
@@ -38,7 +38,7 @@ export function resendTarget(
 ): ResendTarget {
   const { store: db } = ctx;
   const { tenant, billingMonth: month } = request;
-  if (!tenantExists(db, tenant)) throw new InputError(`--tenant: tenant ${JSON.stringify(tenant)} does not exist`);
+  requireTenant(db, tenant);
   const statement = findStatement(db, tenant, month);
   if (statement?.status !== 'fixed')
     throw new InputError(

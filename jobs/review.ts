@@ -5,7 +5,6 @@
  */
 import { InputError } from '../src/domain/errors.ts';
 import { recordAudit } from '../src/store/audit.ts';
-import { tenantExists } from '../src/store/billing.ts';
 import { inTransaction } from '../src/store/db.ts';
 import {
   expiredReviewHolds,
@@ -20,6 +19,7 @@ import { hasSentMail } from '../src/store/outbox.ts';
 import { findStatement } from '../src/store/statements.ts';
 import { crashPoint } from '../src/testing/faults.ts';
 import type { JobContext } from './context.ts';
+import { requireTenant } from './request.ts';
 
 /** Who asked and why, as the audit log records it. */
 export interface OperatorRequest {
@@ -39,8 +39,7 @@ export function holdForReview(
   const { store: db } = ctx;
   const { tenantName, billingMonth } = request;
   return inTransaction(db, () => {
-    if (!tenantExists(db, tenantName))
-      throw new InputError(`--tenant: tenant ${JSON.stringify(tenantName)} does not exist`);
+    requireTenant(db, tenantName);
     const statement = findStatement(db, tenantName, billingMonth);
     if (statement?.status !== 'fixed')
       throw new InputError(
@@ -69,8 +68,7 @@ export function releaseHeld(
   const { store: db } = ctx;
   const { billingMonth, tenantName } = request;
   return inTransaction(db, () => {
-    if (tenantName !== null && !tenantExists(db, tenantName))
-      throw new InputError(`--tenant: tenant ${JSON.stringify(tenantName)} does not exist`);
+    if (tenantName !== null) requireTenant(db, tenantName);
     const held = openHolds(db, { billingMonth, ...(tenantName === null ? {} : { tenantName }) });
     const at = ctx.now().toISOString();
     for (const h of held) releaseHold(db, h.statementPk, { at, by: request.by, reason: request.reason });

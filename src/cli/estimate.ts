@@ -10,11 +10,11 @@ import { ECL_FORMATS, buildEclFile, type EclFormat } from '../statements/ecl-fil
 import { safeFileName } from '../statements/ror-files.ts';
 import { localDate } from '../domain/calendar.ts';
 import { InputError } from '../domain/errors.ts';
-import { tenantExists } from '../store/billing.ts';
 import type { CliContext } from './context.ts';
 import { verbJobContext } from './job-context.ts';
 import { parseAsOf, writeOutput } from './options.ts';
 import { shown } from './output.ts';
+import { requireTenant } from '../../jobs/request.ts';
 
 /** The formats an estimate is written in: the ROR zip, or one of the ECL exports. */
 export const ESTIMATE_FORMATS = ['ror', ...ECL_FORMATS] as const;
@@ -44,8 +44,7 @@ export function registerEstimate(program: Command, ctx: CliContext): void {
         );
       }
       const config = ctx.config();
-      if (!tenantExists(ctx.db(), opts.tenant))
-        throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
+      requireTenant(ctx.db(), opts.tenant);
       const result = estimate(verbJobContext(ctx), { tenant: opts.tenant, asOf });
       if (!result.ok) throw new InputError(`estimate: ${result.reason}`);
       const { view, period, usedUntil } = result;

@@ -8,7 +8,6 @@ import type { Command } from 'commander';
 import { monthStatements } from '../../jobs/export.ts';
 import { InputError } from '../domain/errors.ts';
 import { ECL_FORMATS, buildEclFile, type EclFormat } from '../statements/ecl-files.ts';
-import { tenantExists } from '../store/billing.ts';
 import type { CliContext } from './context.ts';
 import { verbJobContext } from './job-context.ts';
 import { CSV_ENCODINGS, type CsvEncoding } from '../statements/csv.ts';
@@ -25,6 +24,7 @@ export function exportEncoding(views: readonly StatementView[]): CsvEncoding {
 }
 import { processOutput, shown } from './output.ts';
 import { parseMonth, writeOutput } from './options.ts';
+import { requireTenant } from '../../jobs/request.ts';
 
 export function registerExport(program: Command, ctx: CliContext): void {
   program
@@ -44,9 +44,7 @@ export function registerExport(program: Command, ctx: CliContext): void {
       const month = parseMonth(opts.month);
       if (opts.encoding !== undefined && !(CSV_ENCODINGS as readonly string[]).includes(opts.encoding))
         throw new InputError(`--encoding: "${opts.encoding}" must be ${CSV_ENCODINGS.join(', ')}`);
-      if (opts.tenant !== undefined && !tenantExists(ctx.db(), opts.tenant)) {
-        throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
-      }
+      if (opts.tenant !== undefined) requireTenant(ctx.db(), opts.tenant);
       const { views, skipped } = monthStatements(verbJobContext(ctx), { month, tenant: opts.tenant ?? null });
       if (opts.tenant !== undefined && views.length === 0)
         throw new InputError(

@@ -9,8 +9,7 @@ import { InputError } from '../domain/errors.ts';
 import { CSV_ENCODINGS, type CsvEncoding } from '../statements/csv.ts';
 import type { CliContext } from './context.ts';
 import { verbJobContext } from './job-context.ts';
-import { parseMonth, parseReason } from './options.ts';
-import { operator } from './resend.ts';
+import { operator, parseMonth, parseReason } from './options.ts';
 
 export function registerFileEncoding(program: Command, ctx: CliContext): void {
   program

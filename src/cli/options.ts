@@ -1,4 +1,5 @@
-/** What several verbs share: parsing the `--as-of` and `--month` options, and writing an `--out` file. */
+/** What several verbs share: parsing the `--as-of`, `--month` and `--reason` options, who asks, and writing an `--out` file. */
+import os from 'node:os';
 import { InputError, UsageChargesError } from '../domain/errors.ts';
 import { parseInstant } from '../domain/instant.ts';
 
@@ -39,4 +40,15 @@ export async function writeOutput(file: string, bytes: Uint8Array): Promise<void
       throw new InputError(`--out: cannot write ${file} (${code})`);
     throw new UsageChargesError('E_WRITE', `cannot write ${file} (${code})`, { cause: err });
   }
+}
+
+/** Who asked, as the audit log records it: the user and host of the process. */
+export function operator(): string {
+  let user = process.env.USER ?? process.env.LOGNAME ?? '';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // No passwd entry (a container): keep the environment's name.
+  }
+  return `${user || 'unknown'}@${os.hostname()}`;
 }

@@ -3,7 +3,6 @@
  * the archived zip (the same bytes, checked against the stored SHA-256), audited; and
  * `usage-charges retry --failed [--month YYYY-MM]`: failed deliveries back in the queue.
  */
-import os from 'node:os';
 import type { Command } from 'commander';
 import * as z from 'zod';
 import { resendStatement, resendTarget, retryFailed } from '../../jobs/resend.ts';
@@ -12,19 +11,8 @@ import { createMailer } from '../mail/transport.ts';
 import { setBusyTimeout } from '../store/db.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
 import { verbJobContext } from './job-context.ts';
-import { parseMonth, parseReason } from './options.ts';
+import { operator, parseMonth, parseReason } from './options.ts';
 import { shown } from './output.ts';
-
-/** Who asked, as the audit log records it: the user and host of the process. */
-export function operator(): string {
-  let user = process.env.USER ?? process.env.LOGNAME ?? '';
-  try {
-    user = os.userInfo().username;
-  } catch {
-    // No passwd entry (a container): keep the environment's name.
-  }
-  return `${user || 'unknown'}@${os.hostname()}`;
-}
 
 const ADDRESS = z.email();
 

@@ -6,9 +6,8 @@ import type { Command } from 'commander';
 import { holdForReview, releaseHeld } from '../../jobs/review.ts';
 import type { CliContext } from './context.ts';
 import { verbJobContext } from './job-context.ts';
-import { parseMonth, parseReason } from './options.ts';
+import { operator, parseMonth, parseReason } from './options.ts';
 import { shown } from './output.ts';
-import { operator } from './resend.ts';
 
 /** `hold`: one finalized statement waits for `release` before its mails go. */
 export function registerHold(program: Command, ctx: CliContext): void {

@@ -16,13 +16,13 @@ import {
   type MonthMailState,
   type MonthState,
 } from '../store/summary.ts';
-import { tenantExists } from '../store/billing.ts';
 import { DB_FILE_NAME } from '../store/db.ts';
 import { listRuns } from '../store/runs.ts';
 import type { CliContext } from './context.ts';
 import { parseMonth } from './options.ts';
 import { heldLines, shown, snakeCaseKeys, table } from './output.ts';
 import { openHolds } from '../store/holds.ts';
+import { requireTenant } from '../../jobs/request.ts';
 
 export function registerStatus(program: Command, ctx: CliContext): void {
   program
@@ -216,7 +216,7 @@ export function registerHistory(program: Command, ctx: CliContext): void {
       if (!/^\d{1,4}$/.test(opts.months) || Number(opts.months) < 1)
         throw new InputError(`--months: "${opts.months}" must be a whole number from 1`);
       const db = ctx.db();
-      if (!tenantExists(db, opts.tenant)) throw new InputError(`--tenant: tenant "${opts.tenant}" does not exist`);
+      requireTenant(db, opts.tenant);
       const rows = tenantHistory(db, opts.tenant, Number(opts.months));
       const tz = ctx.config().billingTimeZone;
       if (opts.json) {
