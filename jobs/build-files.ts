@@ -127,7 +127,10 @@ export async function writeStatementZip(
   claimed: Set<string>,
 ): Promise<WrittenZip> {
   const zip = zipOf(loadStatementView(db, s.statementPk), config);
-  const dir = statementsDir(config, s.billingMonth);
+  // A later revision of a month (a re-issue, a close after a void) is archived apart: every
+  // revision's zip keeps its own bytes, under the name the ROR format gives it.
+  const monthDir = statementsDir(config, s.billingMonth);
+  const dir = s.revision > 1 ? path.join(monthDir, `revision-${s.revision}`) : monthDir;
   const label = `DATA_DIR/${path.relative(config.dataDir, dir).split(path.sep).join('/')}`;
   ensureFolder(dir, label);
   const file = path.join(dir, zip.name);

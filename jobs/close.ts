@@ -109,8 +109,9 @@ export function closeDue(ctx: JobContext, options: CloseOptions): CloseSummary {
         // for good. Not finalized, it is reported and closed by a later pass once the data is
         // corrected.
         checkStatementFiles(view);
-        const statementPk = finalizeStatement(db, tenant, view, at.toISOString());
-        if (statementPk === null) return null;
+        const finalizedRef = finalizeStatement(db, tenant, view, at.toISOString());
+        if (finalizedRef === null) return null;
+        const { statementPk, revision } = finalizedRef;
         // The outbox rows are made with the statement (DESIGN invariant 4): a crash after this
         // commit cannot lose an e-mail, and one before it leaves neither.
         const recipients = createStatementDeliveries(
@@ -126,7 +127,7 @@ export function closeDue(ctx: JobContext, options: CloseOptions): CloseSummary {
         if (config.reviewHold)
           holdStatement(db, statementPk, { kind: 'review', at: at.toISOString(), by: 'REVIEW_HOLD', reason: '' });
         crashPoint('close-before-commit');
-        return { tree: view.tree, recipients, statementPk };
+        return { tree: view.tree, recipients, statementPk, revision };
       });
       crashPoint('close-after-commit');
       if (closed) {
@@ -137,7 +138,12 @@ export function closeDue(ctx: JobContext, options: CloseOptions): CloseSummary {
           currency: closed.tree.currency,
           recipients: closed.recipients,
         });
-        finalized = { statementPk: closed.statementPk, billingMonth: due.billingMonth, tenantName: due.tenantName };
+        finalized = {
+          statementPk: closed.statementPk,
+          billingMonth: due.billingMonth,
+          tenantName: due.tenantName,
+          revision: closed.revision,
+        };
       }
     } catch (err) {
       // One tenant that cannot be closed does not stop the others; it is retried on the next run.

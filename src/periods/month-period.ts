@@ -1,5 +1,12 @@
 /** The open period of a tenant that a given billing month names, along the chain the close walks. Pure. */
-import { monthNumber, periodAfter, periodContaining, type BillingPeriod, type TenantSchedule } from './periods.ts';
+import {
+  afterReopened,
+  monthNumber,
+  periodAfter,
+  periodContaining,
+  type BillingPeriod,
+  type TenantSchedule,
+} from './periods.ts';
 
 /** A tenant's period of a billing month, or why it has none that is still open. */
 export type MonthPeriod =
@@ -11,14 +18,18 @@ export type MonthPeriod =
  * period of its first usage (or registration) when none is finalized. A month up to the last
  * finalized one is `finalized` (its statement, if any, is in the store); a month before the first
  * billed one is `before-first`; a month that starts after a deleted tenant's deletion is
- * `after-deletion`.
+ * `after-deletion`. A month whose statement was voided is open again, with the period it had.
  */
 export function openPeriodOfMonth(t: TenantSchedule, month: string, timeZone: string): MonthPeriod {
   const target = monthNumber(month);
   if (t.lastClosed && target <= monthNumber(t.lastClosed.billingMonth)) return { ok: false, reason: 'finalized' };
-  let period = t.lastClosed
-    ? periodAfter(t.lastClosed.end, t.lastClosed.billingMonth, t.cutoffDay, timeZone)
-    : periodContaining(t.billingFrom, t.cutoffDay, timeZone);
+  // A voided month is open again, as it was finalized.
+  const reopened = t.reopened?.find((r) => r.billingMonth === month);
+  if (reopened !== undefined) return { ok: true, period: reopened };
+  let period =
+    t.lastClosed || t.reopened?.length
+      ? afterReopened(t, timeZone)
+      : periodContaining(t.billingFrom, t.cutoffDay, timeZone);
   if (monthNumber(period.billingMonth) > target) return { ok: false, reason: 'before-first' };
   const later = t.pendingCutoffDay ?? t.cutoffDay;
   while (monthNumber(period.billingMonth) < target)

@@ -74,6 +74,20 @@ export interface TenantSchedule {
   billingFrom: number;
   /** The latest finalized period, if any. */
   lastClosed: { billingMonth: string; end: number } | null;
+  /**
+   * Periods after it whose finalized statement was voided (`void`), oldest first: each is due again
+   * as it was, and the schedule goes on after the last of them.
+   */
+  reopened?: readonly BillingPeriod[];
+}
+
+/** The first period of the schedule after its finalized and reopened ones (a pending cut-off day applies after a reopened one). */
+export function afterReopened(t: TenantSchedule, timeZone: string): BillingPeriod {
+  const last = t.reopened?.at(-1);
+  if (last !== undefined) return periodAfter(last.end, last.billingMonth, t.pendingCutoffDay ?? t.cutoffDay, timeZone);
+  return t.lastClosed
+    ? periodAfter(t.lastClosed.end, t.lastClosed.billingMonth, t.cutoffDay, timeZone)
+    : periodContaining(t.billingFrom, t.cutoffDay, timeZone);
 }
 
 /** A period that is due: its cut-off day has ended and it is not finalized. */
@@ -90,10 +104,10 @@ export interface DuePeriod extends BillingPeriod {
 export function duePeriods(tenants: readonly TenantSchedule[], asOf: number, timeZone: string): DuePeriod[] {
   const due: DuePeriod[] = [];
   for (const t of tenants) {
+    // A voided month is due again as it was finalized, before anything after it.
+    for (const r of t.reopened ?? []) if (r.end <= asOf) due.push({ tenantName: t.tenantName, ...r });
     // The next closing still uses the current cut-off day; every period after it the pending one.
-    let period = t.lastClosed
-      ? periodAfter(t.lastClosed.end, t.lastClosed.billingMonth, t.cutoffDay, timeZone)
-      : periodContaining(t.billingFrom, t.cutoffDay, timeZone);
+    let period = afterReopened(t, timeZone);
     const later = t.pendingCutoffDay ?? t.cutoffDay;
     while (period.end <= asOf) {
       if (t.deletedAt !== null && period.start > t.deletedAt) break;
@@ -112,9 +126,12 @@ export function duePeriods(tenants: readonly TenantSchedule[], asOf: number, tim
  */
 export function periodAt(t: TenantSchedule, at: number, timeZone: string): BillingPeriod | null {
   if (t.lastClosed && at < t.lastClosed.end) return null;
-  let period = t.lastClosed
-    ? periodAfter(t.lastClosed.end, t.lastClosed.billingMonth, t.cutoffDay, timeZone)
-    : periodContaining(Math.min(t.billingFrom, at), t.cutoffDay, timeZone);
+  const reopened = t.reopened?.find((r) => r.start <= at && at < r.end);
+  if (reopened !== undefined) return reopened;
+  let period =
+    t.lastClosed || t.reopened?.length
+      ? afterReopened(t, timeZone)
+      : periodContaining(Math.min(t.billingFrom, at), t.cutoffDay, timeZone);
   const later = t.pendingCutoffDay ?? t.cutoffDay;
   while (period.end <= at) period = periodAfter(period.end, period.billingMonth, later, timeZone);
   if (t.deletedAt !== null && period.start > t.deletedAt) return null;
@@ -127,9 +144,9 @@ export function periodAt(t: TenantSchedule, at: number, timeZone: string): Billi
  * deleted tenant whose last period is finalized.
  */
 export function nextOpenPeriod(t: TenantSchedule, timeZone: string): BillingPeriod | null {
-  const period = t.lastClosed
-    ? periodAfter(t.lastClosed.end, t.lastClosed.billingMonth, t.cutoffDay, timeZone)
-    : periodContaining(t.billingFrom, t.cutoffDay, timeZone);
+  const reopened = t.reopened?.[0];
+  if (reopened !== undefined) return reopened;
+  const period = afterReopened(t, timeZone);
   if (t.deletedAt !== null && period.start > t.deletedAt) return null;
   return period;
 }

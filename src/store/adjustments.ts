@@ -72,7 +72,7 @@ export function insertAdjustment(db: Db, a: NewAdjustment): void {
 /** Whether the tenant's statement of `billingMonth` is finalized. */
 export function isMonthFinalized(db: Db, tenantPk: number, billingMonth: string): boolean {
   return (
-    cachedStatement(db, `SELECT 1 FROM statements WHERE tenant_pk = ? AND billing_month = ? AND status = 'fixed'`).get(
+    cachedStatement(db, `SELECT 1 FROM current_statements WHERE tenant_pk = ? AND billing_month = ?`).get(
       tenantPk,
       billingMonth,
     ) !== undefined

@@ -48,8 +48,8 @@ export function statementTenant(t: BillingTenant): StatementView['tenant'] {
 function scheduleQuery(where: string): string {
   return `SELECT t.tenant_pk, t.tenant_name, t.cutoff_day, t.pending_cutoff_day, t.deleted_at, t.created_at,
       (SELECT MIN(start_at) FROM usage_records u WHERE u.tenant_pk = t.tenant_pk) AS first_usage,
-      (SELECT billing_month FROM statements s WHERE s.tenant_pk = t.tenant_pk AND s.status = 'fixed' ORDER BY billing_month DESC LIMIT 1) AS last_month,
-      (SELECT period_end FROM statements s WHERE s.tenant_pk = t.tenant_pk AND s.status = 'fixed' ORDER BY billing_month DESC LIMIT 1) AS last_end
+      (SELECT billing_month FROM current_statements s WHERE s.tenant_pk = t.tenant_pk ORDER BY billing_month DESC LIMIT 1) AS last_month,
+      (SELECT period_end FROM current_statements s WHERE s.tenant_pk = t.tenant_pk ORDER BY billing_month DESC LIMIT 1) AS last_end
     FROM tenants t ${where} ORDER BY t.tenant_name`;
 }
 
@@ -65,9 +65,46 @@ interface ScheduleRow {
   last_end: string | null;
 }
 
+/**
+ * The months of tenants (every one, or one) whose statements were all voided: due again with the
+ * period they had (the latest void's), by tenant, oldest first.
+ */
+function reopenedPeriods(db: Db, tenantPk: number | null): Map<number, BillingPeriod[]> {
+  const rows = cachedStatement(
+    db,
+    `SELECT s.tenant_pk AS tenantPk, s.billing_month AS billingMonth, s.period_start AS periodStart,
+      s.period_end AS periodEnd, t.cutoff_day AS cutoffDay
+    FROM statements s JOIN statement_voids v USING (statement_pk) JOIN tenants t USING (tenant_pk)
+    WHERE (? IS NULL OR s.tenant_pk = ?)
+      AND NOT EXISTS (SELECT 1 FROM current_statements c WHERE c.tenant_pk = s.tenant_pk AND c.billing_month = s.billing_month)
+      AND s.revision = (SELECT MAX(o.revision) FROM statements o JOIN statement_voids w USING (statement_pk)
+        WHERE o.tenant_pk = s.tenant_pk AND o.billing_month = s.billing_month)
+    ORDER BY s.tenant_pk, s.billing_month`,
+  ).all(tenantPk, tenantPk) as {
+    tenantPk: number;
+    billingMonth: string;
+    periodStart: string;
+    periodEnd: string;
+    cutoffDay: number;
+  }[];
+  const out = new Map<number, BillingPeriod[]>();
+  for (const r of rows) {
+    const list = out.get(r.tenantPk) ?? [];
+    list.push({
+      billingMonth: r.billingMonth,
+      start: Date.parse(r.periodStart),
+      end: Date.parse(r.periodEnd),
+      cutoffDay: r.cutoffDay,
+    });
+    out.set(r.tenantPk, list);
+  }
+  return out;
+}
+
 /** A schedule row as the periods module reads it. */
-function toSchedule(r: ScheduleRow): TenantSchedule & { tenantPk: number } {
+function toSchedule(r: ScheduleRow, reopened: readonly BillingPeriod[] = []): TenantSchedule & { tenantPk: number } {
   return {
+    ...(reopened.length > 0 ? { reopened } : {}),
     tenantPk: r.tenant_pk,
     tenantName: r.tenant_name,
     cutoffDay: r.cutoff_day,
@@ -85,14 +122,17 @@ function toSchedule(r: ScheduleRow): TenantSchedule & { tenantPk: number } {
 
 /** Every tenant's schedule: cut-off days, deletion, first instant to bill and last finalized period. */
 export function loadSchedules(db: Db): (TenantSchedule & { tenantPk: number })[] {
-  return (connection(db).prepare(scheduleQuery('')).all() as ScheduleRow[]).map(toSchedule);
+  const reopened = reopenedPeriods(db, null);
+  return (connection(db).prepare(scheduleQuery('')).all() as ScheduleRow[]).map((r) =>
+    toSchedule(r, reopened.get(r.tenant_pk)),
+  );
 }
 
 /** One tenant's schedule, as `loadSchedules` reads it. */
 export function loadSchedule(db: Db, tenantPk: number): TenantSchedule & { tenantPk: number } {
   const r = cachedStatement(db, scheduleQuery('WHERE t.tenant_pk = ?')).get(tenantPk) as ScheduleRow | undefined;
   if (r === undefined) throw new Error(`loadSchedule: no tenant ${tenantPk}`);
-  return toSchedule(r);
+  return toSchedule(r, reopenedPeriods(db, tenantPk).get(tenantPk));
 }
 
 /** A catalog row as a rating version. */
@@ -214,21 +254,53 @@ export function billingReader(db: Db) {
   };
 }
 
+/** A re-issue: the sent revision it corrects, why, and who asked. */
+export interface Correction {
+  correctsPk: number;
+  reason: string;
+  by: string;
+}
+
+/** The number the next revision of a tenant's month takes: one above every revision it has. */
+function nextRevision(db: Db, tenantPk: number, billingMonth: string): number {
+  return cachedStatement(
+    db,
+    'SELECT COALESCE(MAX(revision), 0) + 1 FROM statements WHERE tenant_pk = ? AND billing_month = ?',
+  )
+    .pluck()
+    .get(tenantPk, billingMonth) as number;
+}
+
 /**
  * Finalizes a statement in the caller's transaction: its lines, its totals and summary, status
- * `fixed`. Returns its key, or null (and writes nothing) when the month is already fixed. A pending cut-off
- * day takes effect now, after this closing.
+ * `fixed`. Returns its key, or null (and writes nothing) when the month already has a current
+ * statement (or, for a re-issue, when the current one is no longer the one it corrects). A
+ * pending cut-off day takes effect now, after this closing (a re-issue is not a closing).
+ * Revision numbers follow each other: a month closed again after a void, or re-issued, is the
+ * next revision of it.
  */
-export function finalizeStatement(db: Db, t: BillingTenant, view: StatementView, now: string): number | null {
+export function finalizeStatement(
+  db: Db,
+  t: BillingTenant,
+  view: StatementView,
+  now: string,
+  correction?: Correction,
+): { statementPk: number; revision: number } | null {
   const { summary, lines } = summarize(view);
   const period = view.tree.period;
+  const current = cachedStatement(
+    db,
+    'SELECT statement_pk FROM current_statements WHERE tenant_pk = ? AND billing_month = ?',
+  )
+    .pluck()
+    .get(t.tenantPk, period.billingMonth) as number | undefined;
+  if (current !== correction?.correctsPk) return null;
   const existing = cachedStatement(
     db,
-    'SELECT statement_pk, status FROM statements WHERE tenant_pk = ? AND billing_month = ?',
-  ).get(t.tenantPk, period.billingMonth) as { statement_pk: number; status: string } | undefined;
-  if (existing?.status === 'fixed') return null;
+    "SELECT statement_pk FROM statements WHERE tenant_pk = ? AND billing_month = ? AND status = 'estimated'",
+  ).get(t.tenantPk, period.billingMonth) as { statement_pk: number } | undefined;
   let pk: number;
-  if (existing) {
+  if (existing && correction === undefined) {
     cachedStatement(db, 'DELETE FROM charge_lines WHERE statement_pk = ?').run(existing.statement_pk);
     cachedStatement(
       db,
@@ -245,14 +317,19 @@ export function finalizeStatement(db: Db, t: BillingTenant, view: StatementView,
     pk = Number(
       cachedStatement(
         db,
-        `INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
-      VALUES (?, ?, ?, ?, 'estimated', ?, ?, ?)`,
+        `INSERT INTO statements (tenant_pk, billing_month, revision, period_start, period_end, status, currency,
+        corrects_pk, revision_reason, revision_by, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, 'estimated', ?, ?, ?, ?, ?, ?)`,
       ).run(
         t.tenantPk,
         period.billingMonth,
+        nextRevision(db, t.tenantPk, period.billingMonth),
         new Date(period.start).toISOString(),
         new Date(period.end).toISOString(),
         t.currency,
+        correction?.correctsPk ?? null,
+        correction?.reason ?? '',
+        correction?.by ?? '',
         now,
         now,
       ).lastInsertRowid,
@@ -292,6 +369,10 @@ export function finalizeStatement(db: Db, t: BillingTenant, view: StatementView,
     now,
     pk,
   );
+  const revision = cachedStatement(db, 'SELECT revision FROM statements WHERE statement_pk = ?')
+    .pluck()
+    .get(pk) as number;
+  if (correction !== undefined) return { statementPk: pk, revision };
   if (t.pendingCutoffDay !== null) {
     cachedStatement(
       db,
@@ -300,22 +381,25 @@ export function finalizeStatement(db: Db, t: BillingTenant, view: StatementView,
   }
   recordAudit(db, now, 'close', t.tenantName, {
     billingMonth: period.billingMonth,
+    ...(revision > 1 ? { revision } : {}),
     total: summary.total,
     lines: lines.length,
   });
-  return pk;
+  return { statementPk: pk, revision };
 }
 
 /** Records why a period could not be closed; it stays open and is retried on the next run. */
 export function recordCloseFailure(db: Db, t: BillingTenant, period: BillingPeriod, reason: string, now: string): void {
   connection(db)
     .prepare(
-      `INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, last_error, attempts, created_at, updated_at)
-    VALUES (?, ?, ?, ?, 'estimated', ?, ?, 1, ?, ?)
-    ON CONFLICT (tenant_pk, billing_month) DO UPDATE SET last_error = excluded.last_error, attempts = attempts + 1, updated_at = excluded.updated_at
-    WHERE status <> 'fixed'`,
+      `INSERT INTO statements (tenant_pk, billing_month, revision, period_start, period_end, status, currency, last_error, attempts, created_at, updated_at)
+    VALUES (?, ?, (SELECT COALESCE(MAX(revision), 0) + 1 FROM statements WHERE tenant_pk = ? AND billing_month = ?), ?, ?, 'estimated', ?, ?, 1, ?, ?)
+    ON CONFLICT (tenant_pk, billing_month) WHERE status = 'estimated'
+    DO UPDATE SET last_error = excluded.last_error, attempts = attempts + 1, updated_at = excluded.updated_at`,
     )
     .run(
+      t.tenantPk,
+      period.billingMonth,
       t.tenantPk,
       period.billingMonth,
       new Date(period.start).toISOString(),
@@ -385,7 +469,7 @@ export function fixedPeriodsBefore(
 ): { billingMonth: string; periodStart: string; periodEnd: string }[] {
   return cachedStatement(
     db,
-    `SELECT billing_month AS billingMonth, period_start AS periodStart, period_end AS periodEnd FROM statements
-    WHERE tenant_pk = ? AND status = 'fixed' AND billing_month < ? ORDER BY billing_month`,
+    `SELECT billing_month AS billingMonth, period_start AS periodStart, period_end AS periodEnd FROM current_statements
+    WHERE tenant_pk = ? AND billing_month < ? ORDER BY billing_month`,
   ).all(tenantPk, billingMonth) as { billingMonth: string; periodStart: string; periodEnd: string }[];
 }

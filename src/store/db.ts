@@ -203,14 +203,34 @@ export function migrate(db: Db, target: number = latestVersion, list: readonly M
   for (const m of list) {
     if (m.version > target || applied.has(m.version)) continue;
     // Another process may have applied it since the versions were read: look again under the lock.
-    const ran = connection(db)
-      .transaction(() => {
-        if (isApplied.get(m.version) !== undefined) return false;
+    const apply = connection(db).transaction(() => {
+      if (isApplied.get(m.version) !== undefined) return false;
+      if (m.foreignKeysOff === true) {
+        connection(db).pragma('legacy_alter_table = ON');
         connection(db).exec(m.sql);
-        record.run(m.version, m.name, new Date().toISOString());
-        return true;
-      })
-      .immediate();
+        connection(db).pragma('legacy_alter_table = OFF');
+        const broken = connection(db).pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0)
+          throw new Error(
+            `migration ${m.version} ${m.name}: ${broken.length} reference(s) broken: ${JSON.stringify(broken[0])}`,
+          );
+      } else {
+        connection(db).exec(m.sql);
+      }
+      record.run(m.version, m.name, new Date().toISOString());
+      return true;
+    });
+    // Foreign keys are switched only outside a transaction (SQLite ignores the pragma inside one).
+    if (m.foreignKeysOff === true) connection(db).pragma('foreign_keys = OFF');
+    let ran: boolean;
+    try {
+      ran = apply.immediate();
+    } finally {
+      if (m.foreignKeysOff === true) {
+        connection(db).pragma('legacy_alter_table = OFF');
+        connection(db).pragma('foreign_keys = ON');
+      }
+    }
     if (ran) done.push(m.version);
   }
   return done;

@@ -7,18 +7,14 @@ import { cachedStatement, type Db } from './db.ts';
 /** Whether the tenant has a finalized month. */
 export function hasFinalizedMonth(db: Db, tenantPk: number): boolean {
   return (
-    cachedStatement(db, "SELECT 1 FROM statements WHERE tenant_pk = ? AND status = 'fixed' LIMIT 1")
-      .pluck()
-      .get(tenantPk) !== undefined
+    cachedStatement(db, 'SELECT 1 FROM current_statements WHERE tenant_pk = ? LIMIT 1').pluck().get(tenantPk) !==
+    undefined
   );
 }
 
 /** Where the tenant's last finalized month ends, or '' when it has none. */
 export function lastFinalizedEnd(db: Db, tenantPk: number): string {
-  return cachedStatement(
-    db,
-    "SELECT COALESCE(MAX(period_end), '') FROM statements WHERE tenant_pk = ? AND status = 'fixed'",
-  )
+  return cachedStatement(db, "SELECT COALESCE(MAX(period_end), '') FROM current_statements WHERE tenant_pk = ?")
     .pluck()
     .get(tenantPk) as string;
 }
@@ -33,7 +29,7 @@ export function finalizedMonthOverlapping(
   // An interval overlaps when it starts before the period's end and ends after its start.
   return cachedStatement(
     db,
-    `SELECT billing_month FROM statements WHERE tenant_pk = ? AND status = 'fixed'
+    `SELECT billing_month FROM current_statements WHERE tenant_pk = ?
       AND period_start < ? AND period_end > ? ORDER BY billing_month LIMIT 1`,
   )
     .pluck()
@@ -44,7 +40,7 @@ export function finalizedMonthOverlapping(
 export function finalizedMonthAt(db: Db, tenantPk: number, at: string): string | undefined {
   return cachedStatement(
     db,
-    `SELECT billing_month FROM statements WHERE tenant_pk = ? AND status = 'fixed'
+    `SELECT billing_month FROM current_statements WHERE tenant_pk = ?
       AND period_start <= ? AND period_end > ? LIMIT 1`,
   )
     .pluck()
@@ -55,7 +51,7 @@ export function finalizedMonthAt(db: Db, tenantPk: number, at: string): string |
 export function firstFinalizedStartAfter(db: Db, tenantPk: number, at: string): string | undefined {
   return cachedStatement(
     db,
-    `SELECT MIN(period_start) FROM statements WHERE tenant_pk = ? AND status = 'fixed'
+    `SELECT MIN(period_start) FROM current_statements WHERE tenant_pk = ?
       HAVING MIN(period_start) > ?`,
   )
     .pluck()

@@ -20,7 +20,13 @@ export interface OpenHold {
 }
 
 /** The SQL condition "the statement of delivery `d` is not held". */
-export const NOT_HELD = `NOT EXISTS (SELECT 1 FROM statement_holds h WHERE h.statement_pk = d.statement_pk AND h.released_at IS NULL)`;
+const NOT_HELD = `NOT EXISTS (SELECT 1 FROM statement_holds h WHERE h.statement_pk = d.statement_pk AND h.released_at IS NULL)`;
+
+/**
+ * The SQL condition "the statement of delivery `d` may be mailed": it is its month's current
+ * revision (not voided, not replaced by a re-issue) and it is not held.
+ */
+export const MAILABLE = `EXISTS (SELECT 1 FROM current_statements c WHERE c.statement_pk = d.statement_pk) AND ${NOT_HELD}`;
 
 /** Holds a finalized statement (or holds it again after a release); an operator's hold replaces a review hold. */
 export function holdStatement(

@@ -21,7 +21,7 @@ export function lateBooking(
 ): (tenant: { tenantPk: number; deletedAt: string | null }, startAt: string, endAt: string | null) => Booking {
   const fixed = connection(db)
     .prepare(`SELECT MIN(period_start) AS first_start, MAX(period_end) AS last_end, MAX(billing_month) AS last_month
-    FROM statements WHERE tenant_pk = ? AND status = 'fixed'`);
+    FROM current_statements WHERE tenant_pk = ?`);
   return (tenant, startAt, endAt) => {
     const r = fixed.get(tenant.tenantPk) as {
       first_start: string | null;

@@ -4,7 +4,7 @@
  * with its reason. Every function takes "now" as a parameter: the store has no clock.
  */
 import { cachedStatement, type Db } from './db.ts';
-import { NOT_HELD } from './holds.ts';
+import { MAILABLE } from './holds.ts';
 
 /** A delivery as the sender reads it, with what it attaches. */
 export interface DueDelivery {
@@ -135,8 +135,9 @@ export interface DueCursor {
   deliveryPk: number;
 }
 
-// A delivery of a statement held for review waits for its release (src/store/holds.ts).
-const DUE_WHERE = `d.status = 'pending' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?) AND ${NOT_HELD}`;
+// A delivery of a statement held for review waits for its release; one of a voided or replaced
+// revision is never sent (src/store/holds.ts).
+const DUE_WHERE = `d.status = 'pending' AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?) AND ${MAILABLE}`;
 
 /**
  * Pending deliveries whose next attempt is due, by month, tenant and delivery, at most `limit`
@@ -180,7 +181,8 @@ export function waitingForFiles(db: Db): number {
   return cachedStatement(
     db,
     `SELECT COUNT(*) FROM deliveries d WHERE d.status = 'pending'
-    AND NOT EXISTS (SELECT 1 FROM statement_files f WHERE f.statement_pk = d.statement_pk)`,
+    AND NOT EXISTS (SELECT 1 FROM statement_files f WHERE f.statement_pk = d.statement_pk)
+    AND EXISTS (SELECT 1 FROM current_statements c WHERE c.statement_pk = d.statement_pk)`,
   )
     .pluck()
     .get() as number;
@@ -215,7 +217,7 @@ export function claimDelivery(db: Db, deliveryPk: number, now: string): boolean 
     cachedStatement(
       db,
       `UPDATE deliveries AS d SET status = 'sending', attempts = attempts + 1, last_attempt_at = ?, updated_at = ?
-    WHERE delivery_pk = ? AND status = 'pending' AND ${NOT_HELD}`,
+    WHERE delivery_pk = ? AND status = 'pending' AND ${MAILABLE}`,
     ).run(now, now, deliveryPk).changes === 1
   );
 }

@@ -7,6 +7,8 @@ export interface PendingStatement {
   statementPk: number;
   billingMonth: string;
   tenantName: string;
+  /** 1 for a month's first statement; 2, 3, ... after a void or for a re-issue (archived apart). */
+  revision: number;
 }
 
 /** A zip written to the archive, to be recorded in the store. */
@@ -30,20 +32,25 @@ export interface ArchivedFile {
   billingMonth: string;
 }
 
-/** A tenant's statement of a month (any status). */
+/**
+ * A tenant's statement of a month as it stands: `fixed` for its current revision; when it has none,
+ * `estimated` for the open one (a close that failed) or `void` for the latest voided one.
+ */
 export interface StatementRef {
   statementPk: number;
-  status: string;
+  status: 'estimated' | 'fixed' | 'void';
+  revision: number;
 }
 
-/** The fixed statements without files, oldest month first. */
+/** The finalized statements without files, but for voided ones, oldest month first. */
 export function pendingStatements(db: Db): PendingStatement[] {
   return cachedStatement(
     db,
-    `SELECT s.statement_pk AS statementPk, s.billing_month AS billingMonth, t.tenant_name AS tenantName
+    `SELECT s.statement_pk AS statementPk, s.billing_month AS billingMonth, t.tenant_name AS tenantName, s.revision
     FROM statements s JOIN tenants t USING (tenant_pk)
     WHERE s.status = 'fixed' AND NOT EXISTS (SELECT 1 FROM statement_files f WHERE f.statement_pk = s.statement_pk)
-    ORDER BY s.billing_month, t.tenant_name`,
+      AND NOT EXISTS (SELECT 1 FROM statement_voids v WHERE v.statement_pk = s.statement_pk)
+    ORDER BY s.billing_month, t.tenant_name, s.revision`,
   ).all() as PendingStatement[];
 }
 
@@ -94,16 +101,20 @@ export function markPruned(db: Db, filePk: number, at: string): void {
   cachedStatement(db, 'UPDATE statement_files SET pruned_at = ? WHERE file_pk = ?').run(at, filePk);
 }
 
-/** The statement of a tenant (by name) for a billing month, if any. */
+/** The statement of a tenant (by name) for a billing month as it stands (see StatementRef), if any. */
 export function findStatement(db: Db, tenantName: string, billingMonth: string): StatementRef | undefined {
   return cachedStatement(
     db,
-    `SELECT s.statement_pk AS statementPk, s.status FROM statements s JOIN tenants t USING (tenant_pk)
-    WHERE t.tenant_name = ? AND s.billing_month = ?`,
+    `SELECT s.statement_pk AS statementPk, s.revision,
+      CASE WHEN c.statement_pk IS NOT NULL THEN 'fixed' WHEN s.status = 'estimated' THEN 'estimated' ELSE 'void' END AS status
+    FROM statements s JOIN tenants t USING (tenant_pk) LEFT JOIN current_statements c ON c.statement_pk = s.statement_pk
+    WHERE t.tenant_name = ? AND s.billing_month = ?
+      AND (c.statement_pk IS NOT NULL OR NOT EXISTS (SELECT 1 FROM current_statements o WHERE o.tenant_pk = s.tenant_pk AND o.billing_month = s.billing_month))
+    ORDER BY c.statement_pk IS NOT NULL DESC, s.status = 'estimated' DESC, s.revision DESC LIMIT 1`,
   ).get(tenantName, billingMonth) as StatementRef | undefined;
 }
 
-/** The key of a tenant's fixed statement for a billing month, if any. */
+/** The key of a tenant's current (finalized, not voided or replaced) statement of a billing month, if any. */
 export function fixedStatementPk(db: Db, tenantName: string, billingMonth: string): number | undefined {
   const s = findStatement(db, tenantName, billingMonth);
   return s?.status === 'fixed' ? s.statementPk : undefined;

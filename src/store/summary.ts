@@ -1,6 +1,6 @@
 /** Read-only summaries of what the store holds, for `status`. */
 import { connection, type Db } from './db.ts';
-import { NOT_HELD } from './holds.ts';
+import { MAILABLE } from './holds.ts';
 
 /** Counts of every kind of record, and the span of the usage. */
 export interface StoreSummary {
@@ -222,13 +222,13 @@ export function deliveryBacklog(db: Db): DeliveryBacklog {
   const w = connection(db)
     .prepare(
       `SELECT COUNT(*) AS waiting, MIN(created_at) AS oldestSince, MIN(next_attempt_at) AS nextAttemptAt
-    FROM deliveries d WHERE status IN ('pending', 'sending') AND ${NOT_HELD}`,
+    FROM deliveries d WHERE status IN ('pending', 'sending') AND ${MAILABLE}`,
     )
     .get() as { waiting: number; oldestSince: string | null; nextAttemptAt: string | null };
   const last = connection(db)
     .prepare(
       `SELECT last_attempt_at AS lastAttemptAt, last_error AS lastError FROM deliveries d
-    WHERE status IN ('pending', 'sending') AND ${NOT_HELD} AND last_attempt_at IS NOT NULL
+    WHERE status IN ('pending', 'sending') AND ${MAILABLE} AND last_attempt_at IS NOT NULL
     ORDER BY last_attempt_at DESC, delivery_pk DESC LIMIT 1`,
     )
     .get() as { lastAttemptAt: string; lastError: string | null } | undefined;

@@ -7,12 +7,19 @@ import { sql as m005 } from './005-run-kind.ts';
 import { sql as m006 } from './006-csv-encoding.ts';
 import { sql as m007 } from './007-review-hold.ts';
 import { sql as m008 } from './008-adjustments.ts';
+import { sql as m009, foreignKeysOff as m009ForeignKeysOff } from './009-revisions.ts';
 
 /** One schema step: applied once, in order, inside a transaction, and recorded. */
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * Applied with foreign keys off, as SQLite rebuilds a table that others refer to: every
+   * reference is checked (foreign_key_check) before it commits, and the rename of the rebuilt
+   * table leaves the triggers and views that name it as they are (legacy_alter_table).
+   */
+  foreignKeysOff?: boolean;
 }
 
 export const migrations: readonly Migration[] = [
@@ -24,6 +31,7 @@ export const migrations: readonly Migration[] = [
   { version: 6, name: 'csv-encoding', sql: m006 },
   { version: 7, name: 'review-hold', sql: m007 },
   { version: 8, name: 'adjustments', sql: m008 },
+  { version: 9, name: 'revisions', sql: m009, foreignKeysOff: m009ForeignKeysOff },
 ];
 
 /** The schema version a fully migrated store has. */
