@@ -173,13 +173,18 @@ export function recordWrittenZips(db: Db, zips: readonly WrittenZip[], at: strin
 }
 
 /**
- * Writes the files of every fixed statement that has none (but those in `skip`); one failure does
- * not stop the others.
+ * Writes the files of every fixed statement that has none (but those in `skip`; or only those in
+ * `only`); one failure does not stop the others.
  */
-export async function buildFiles(ctx: JobContext, options: { skip?: ReadonlySet<number> } = {}): Promise<FilesSummary> {
+export async function buildFiles(
+  ctx: JobContext,
+  options: { skip?: ReadonlySet<number>; only?: ReadonlySet<number> } = {},
+): Promise<FilesSummary> {
   const { store: db, config, now } = ctx;
   const summary: FilesSummary = { written: [], failed: [] };
-  const pending = pendingStatements(db).filter((s) => options.skip?.has(s.statementPk) !== true);
+  const pending = pendingStatements(db).filter(
+    (s) => options.skip?.has(s.statementPk) !== true && (options.only?.has(s.statementPk) ?? true),
+  );
   // Zips are made a few at a time, so that the write and fsync of one (on libuv's threads)
   // overlaps the building of the next.
   const claimed = new Set<string>();

@@ -83,6 +83,18 @@ const VERBS: readonly Verb[] = [
     define: async () => (await import('./review.ts')).registerRelease,
   },
   {
+    name: 'void',
+    description:
+      'void a finalized statement none of whose mails was sent (it may be held): kept with its files, never sent; its month is closed afresh by the next pass; audited',
+    define: async () => (await import('./revisions.ts')).registerVoid,
+  },
+  {
+    name: 'reissue',
+    description:
+      "correct a statement that was mailed: rate its month again from today's data as its next revision, archive it beside the earlier one and mail it marked as corrected; --dry-run shows the difference; audited",
+    define: async () => (await import('./revisions.ts')).registerReissue,
+  },
+  {
     name: 'estimate',
     description:
       "rate a tenant's open period with its usage up to the end of the previous day and write its statement files, status estimated; stores and sends nothing",

@@ -262,7 +262,7 @@ export interface Correction {
 }
 
 /** The number the next revision of a tenant's month takes: one above every revision it has. */
-function nextRevision(db: Db, tenantPk: number, billingMonth: string): number {
+export function nextRevision(db: Db, tenantPk: number, billingMonth: string): number {
   return cachedStatement(
     db,
     'SELECT COALESCE(MAX(revision), 0) + 1 FROM statements WHERE tenant_pk = ? AND billing_month = ?',
@@ -472,4 +472,15 @@ export function fixedPeriodsBefore(
     `SELECT billing_month AS billingMonth, period_start AS periodStart, period_end AS periodEnd FROM current_statements
     WHERE tenant_pk = ? AND billing_month < ? ORDER BY billing_month`,
   ).all(tenantPk, billingMonth) as { billingMonth: string; periodStart: string; periodEnd: string }[];
+}
+
+/** What a fixed statement froze, as text to compare with a new rating: its summary and its lines' details, in order. */
+export function frozenContent(db: Db, statementPk: number): { summary: string; lines: string[] } {
+  const summary = cachedStatement(db, 'SELECT summary FROM statements WHERE statement_pk = ?')
+    .pluck()
+    .get(statementPk) as string;
+  const lines = cachedStatement(db, 'SELECT detail FROM charge_lines WHERE statement_pk = ? ORDER BY seq')
+    .pluck()
+    .all(statementPk) as string[];
+  return { summary, lines };
 }

@@ -54,3 +54,22 @@ export function lateBooking(
     return { month: monthText(monthNumber(r.last_month) + 1) };
   };
 }
+
+/**
+ * The usage records of a tenant in [periodStart, periodEnd) that were booked late into other
+ * months (`import usage --as-adjustment`), counted by the month they are billed in.
+ */
+export function bookedElsewhere(
+  db: Db,
+  tenantPk: number,
+  periodStart: string,
+  periodEnd: string,
+): { bookedMonth: string; records: number }[] {
+  return connection(db)
+    .prepare(
+      `SELECT booked_month AS bookedMonth, COUNT(*) AS records FROM usage_records
+      WHERE tenant_pk = ? AND booked_month IS NOT NULL AND start_at >= ? AND start_at < ?
+      GROUP BY booked_month ORDER BY booked_month`,
+    )
+    .all(tenantPk, periodStart, periodEnd) as { bookedMonth: string; records: number }[];
+}

@@ -320,3 +320,13 @@ export function activeRecipients(db: Db, tenantName: string): { contactPk: numbe
     WHERE t.tenant_name = ? AND c.active = 1 ORDER BY c.email`,
   ).all(tenantName) as { contactPk: number; email: string }[];
 }
+
+/** The deliveries of a statement (its `statement` mails, made with it), in order. */
+export function statementDeliveryPks(db: Db, statementPk: number): number[] {
+  return cachedStatement(
+    db,
+    "SELECT delivery_pk FROM deliveries WHERE statement_pk = ? AND kind = 'statement' ORDER BY delivery_pk",
+  )
+    .pluck()
+    .all(statementPk) as number[];
+}

@@ -13,6 +13,7 @@ export type RevisionState = 'current' | 'replaced' | 'void' | 'open';
 /** One revision of a tenant's month, as `history --revisions`, `status` and the jobs see it. */
 export interface RevisionRow {
   statementPk: number;
+  tenantPk: number;
   tenantName: string;
   billingMonth: string;
   revision: number;
@@ -36,7 +37,7 @@ export interface RevisionRow {
   mailsSent: number;
 }
 
-const REVISION_SELECT = `SELECT s.statement_pk AS statementPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth,
+const REVISION_SELECT = `SELECT s.statement_pk AS statementPk, s.tenant_pk AS tenantPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth,
     s.revision, CASE WHEN c.statement_pk IS NOT NULL THEN 'current' WHEN v.statement_pk IS NOT NULL THEN 'void'
       WHEN s.status = 'estimated' THEN 'open' ELSE 'replaced' END AS state,
     s.period_start AS periodStart, s.period_end AS periodEnd, s.total, s.currency, s.finalized_at AS finalizedAt,
@@ -60,19 +61,18 @@ export function statementRevisions(db: Db, tenantName: string, billingMonth: str
 
 /** One revision by its key. */
 export function revisionOf(db: Db, statementPk: number): RevisionRow | undefined {
-  return cachedStatement(db, `${REVISION_SELECT} WHERE s.statement_pk = ?`).get(statementPk) as
-    | RevisionRow
-    | undefined;
+  return cachedStatement(db, `${REVISION_SELECT} WHERE s.statement_pk = ?`).get(statementPk) as RevisionRow | undefined;
 }
 
 /** The first month after `billingMonth` with a current statement of the tenant, if any. */
 export function laterFinalizedMonth(db: Db, tenantPk: number, billingMonth: string): string | undefined {
-  return cachedStatement(
+  const later = cachedStatement(
     db,
     'SELECT MIN(billing_month) FROM current_statements WHERE tenant_pk = ? AND billing_month > ?',
   )
     .pluck()
-    .get(tenantPk, billingMonth) as string | undefined;
+    .get(tenantPk, billingMonth) as string | null;
+  return later ?? undefined;
 }
 
 /**
@@ -91,19 +91,18 @@ export function withdrawDeliveries(db: Db, statementPk: number, why: string, at:
  * Voids a finalized statement none of whose mails was sent, in the caller's transaction: recorded
  * with who, when and why; its unsent mails withdrawn and its open hold closed. The statement, its
  * lines and its files stay as they are. The database refuses a statement a mail of which was sent
- * or is being sent.
+ * or is being sent. Returns how many mails were withdrawn.
  */
-export function recordVoid(db: Db, statementPk: number, v: { at: string; by: string; reason: string }): void {
-  cachedStatement(db, 'INSERT INTO statement_voids (statement_pk, voided_at, voided_by, reason) VALUES (?, ?, ?, ?)').run(
-    statementPk,
-    v.at,
-    v.by,
-    v.reason,
-  );
-  withdrawDeliveries(db, statementPk, `withdrawn: the statement was voided (${v.reason})`, v.at);
+export function recordVoid(db: Db, statementPk: number, v: { at: string; by: string; reason: string }): number {
+  cachedStatement(
+    db,
+    'INSERT INTO statement_voids (statement_pk, voided_at, voided_by, reason) VALUES (?, ?, ?, ?)',
+  ).run(statementPk, v.at, v.by, v.reason);
+  const withdrawn = withdrawDeliveries(db, statementPk, `withdrawn: the statement was voided (${v.reason})`, v.at);
   cachedStatement(
     db,
     `UPDATE statement_holds SET released_at = ?, released_by = ?, release_reason = ?
     WHERE statement_pk = ? AND released_at IS NULL`,
   ).run(v.at, v.by, `voided: ${v.reason}`, statementPk);
+  return withdrawn;
 }

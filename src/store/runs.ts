@@ -1,5 +1,5 @@
 /**
- * The record of every job that held the month-end lease (a pass or a resend): when it started and
+ * The record of every job that held the month-end lease (a pass, a resend or a re-issue): when it started and
  * ended, how, and its counts (`status` and `history` show them). Times are given: the store has no clock.
  */
 import { connection, type Db } from './db.ts';
@@ -7,8 +7,8 @@ import { connection, type Db } from './db.ts';
 /** How a recorded pass ended. */
 export type RunStatus = 'running' | 'ok' | 'failed' | 'interrupted';
 
-/** What holds the lease and is recorded in `runs`: a month-end pass or a resend. */
-export type RunKind = 'pass' | 'resend';
+/** What holds the lease and is recorded in `runs`: a month-end pass, a resend or a re-issue. */
+export type RunKind = 'pass' | 'resend' | 'reissue';
 
 /** One row of `runs`. */
 export interface RunRecord {

@@ -29,6 +29,10 @@ export const CRASH_POINTS = [
   'send-before-mark',
   /** Inside the transaction of a `hold` or a `release`: the holds and the audit written, not committed. */
   'review-before-commit',
+  /** Inside the transaction of a `void` or a `reissue`: the void or the new revision, its mails and the audit written, not committed. */
+  'revision-before-commit',
+  /** Right after a `reissue` committed: its zip not written, its mails not sent. */
+  'reissue-after-commit',
 ] as const;
 
 export type CrashPoint = (typeof CRASH_POINTS)[number];

@@ -11,6 +11,7 @@
  *   correction of the current one, with a number above every other of the month.
  * - `deliveries` is rebuilt for one more status, `withdrawn`: a mail of a voided or replaced
  *   revision that was not sent, and never will be (a trigger refuses to claim one).
+ * - `runs` is rebuilt for one more kind, `reissue` (it holds the month-end lease like a resend).
  * The runner applies it with foreign keys off (SQLite's way to rebuild a table others refer to)
  * and checks every reference before it commits.
  */
@@ -87,6 +88,20 @@ ALTER TABLE deliveries_rebuilt RENAME TO deliveries;
 CREATE INDEX deliveries_status ON deliveries (status, next_attempt_at);
 CREATE UNIQUE INDEX deliveries_one_per_contact ON deliveries (statement_pk, contact_pk) WHERE kind = 'statement';
 CREATE INDEX deliveries_statement ON deliveries (statement_pk, kind);
+
+CREATE TABLE runs_rebuilt (
+  run_pk INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  as_of TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed', 'interrupted')),
+  summary TEXT NOT NULL DEFAULT '{}',
+  kind TEXT NOT NULL DEFAULT 'pass' CHECK (kind IN ('pass', 'resend', 'reissue'))
+) STRICT;
+INSERT INTO runs_rebuilt SELECT run_pk, started_at, finished_at, as_of, owner, status, summary, kind FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_rebuilt RENAME TO runs;
 
 CREATE TABLE statement_voids (
   statement_pk INTEGER PRIMARY KEY REFERENCES statements (statement_pk),

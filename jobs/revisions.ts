@@ -1,0 +1,284 @@
+/**
+ * Correcting a finalized statement: `void` (before any of its mails went: the month is closed
+ * afresh by the next pass) and `reissue` (after: the month is rated again from today's data as its
+ * next revision and mailed as a corrected statement). Each is one transaction, audited with who,
+ * when and why; a revision, once finalized, never changes.
+ */
+import { InputError } from '../src/domain/errors.ts';
+import { dec } from '../src/domain/money.ts';
+import type { Mailer } from '../src/mail/transport.ts';
+import type { BillingPeriod } from '../src/periods/periods.ts';
+import { newMessageId } from '../src/mail/compose.ts';
+import { recordAudit } from '../src/store/audit.ts';
+import { finalizeStatement, frozenContent, nextRevision, type BillingTenant } from '../src/store/billing.ts';
+import { inTransaction } from '../src/store/db.ts';
+import { holdStatement } from '../src/store/holds.ts';
+import { bookedElsewhere } from '../src/store/late-usage.ts';
+import { createStatementDeliveries, hasSentMail, statementDeliveryPks } from '../src/store/outbox.ts';
+import {
+  laterFinalizedMonth,
+  recordVoid,
+  revisionOf,
+  withdrawDeliveries,
+  type RevisionRow,
+} from '../src/store/revisions.ts';
+import { findStatement } from '../src/store/statements.ts';
+import { lineToJson, summarize, type StatementView } from '../src/statements/view.ts';
+import { crashPoint } from '../src/testing/faults.ts';
+import { buildFiles, type FilesSummary } from './build-files.ts';
+import { checkStatementFiles } from './close.ts';
+import type { JobContext } from './context.ts';
+import { sendDue, type DeliverySummary } from './deliver.ts';
+import { rateStatement, statementRater } from './rate-statement.ts';
+import { requireTenant } from './request.ts';
+import { withLease } from './with-lease.ts';
+
+/** Who asks for a correction, and why (both recorded). */
+export interface CorrectionRequest {
+  tenantName: string;
+  billingMonth: string;
+  by: string;
+  reason: string;
+}
+
+/**
+ * The current revision of a tenant's month, or an InputError saying why there is none: the month
+ * is not finalized, its close failed, or its statement was voided and waits for the next pass.
+ */
+function currentRevision(ctx: Pick<JobContext, 'store'>, tenantName: string, billingMonth: string): RevisionRow {
+  const { store: db } = ctx;
+  requireTenant(db, tenantName);
+  const s = findStatement(db, tenantName, billingMonth);
+  if (s === undefined) throw new InputError(`--month: ${tenantName} has no finalized statement for ${billingMonth}`);
+  const row = revisionOf(db, s.statementPk)!;
+  if (s.status === 'void')
+    throw new InputError(
+      `--month: the statement of ${tenantName} ${billingMonth} (revision ${row.revision}) was voided at ${row.voidedAt} by ${row.voidedBy}; the next pass closes the month again`,
+    );
+  if (s.status === 'estimated')
+    throw new InputError(
+      `--month: ${tenantName} ${billingMonth} is not finalized (its close failed; \`usage-charges status --month ${billingMonth}\` says why)`,
+    );
+  return row;
+}
+
+/** What a void did. */
+export interface VoidOutcome {
+  voided: RevisionRow;
+  /** Mails of it that were waiting (or had failed) and are withdrawn. */
+  withdrawn: number;
+  /** The revision current again (a void of a re-issue that was never sent), or null: the month is open again. */
+  currentAgain: number | null;
+}
+
+/**
+ * Voids a tenant's current statement of a month none of whose mails was sent (it may be held):
+ * it is kept, with its files, but never sent. A first statement (or one made after a void) opens
+ * its month again, with the same period, for the next pass to close from the data as it is then;
+ * it must be the tenant's latest finalized month. A re-issue that was never sent is withdrawn and
+ * the revision it corrected is current again.
+ */
+export function voidStatement(ctx: JobContext, request: CorrectionRequest): VoidOutcome {
+  const { store: db } = ctx;
+  const { tenantName, billingMonth, by, reason } = request;
+  return inTransaction(db, () => {
+    const row = currentRevision(ctx, tenantName, billingMonth);
+    if (hasSentMail(db, row.statementPk))
+      throw new InputError(
+        `--month: a mail of ${tenantName} ${billingMonth} was already sent (or is being sent): a void is only for a statement nobody received; correct it with usage-charges reissue --tenant ${tenantName} --month ${billingMonth} --reason TEXT`,
+      );
+    if (row.correctsRevision === null) {
+      const later = laterFinalizedMonth(db, row.tenantPk, billingMonth);
+      if (later !== undefined)
+        throw new InputError(
+          `--month: ${tenantName} ${later} is finalized after ${billingMonth}: a month is voided only while it is the tenant's latest finalized one (void ${later} first, or correct ${billingMonth} with reissue once it is sent)`,
+        );
+    }
+    const at = ctx.now().toISOString();
+    const withdrawn = recordVoid(db, row.statementPk, { at, by, reason });
+    const voided = revisionOf(db, row.statementPk)!;
+    recordAudit(db, at, 'void', tenantName, {
+      billingMonth,
+      revision: row.revision,
+      total: row.total,
+      withdrawn,
+      reason,
+      by,
+    });
+    crashPoint('revision-before-commit');
+    return { voided, withdrawn, currentAgain: row.correctsRevision };
+  });
+}
+
+/** A re-issue as rated, before anything is stored. */
+export interface ReissuePlan {
+  /** The revision it corrects (the current one). */
+  current: RevisionRow;
+  tenant: BillingTenant;
+  view: StatementView;
+  revision: number;
+  previousTotal: string;
+  total: string;
+  /** New total minus the earlier one (decimal text, signed). */
+  difference: string;
+  currency: string;
+  /** Usage of the period booked late into later months: it stays there and is not counted again. */
+  bookedElsewhere: { bookedMonth: string; records: number }[];
+}
+
+/**
+ * Rates a re-issue of a tenant's month: the current revision must have been mailed to someone
+ * (else it is voided instead), and the rating from today's catalog, usage and adjustments must
+ * differ from it. Reads only.
+ */
+export function planReissue(ctx: JobContext, request: { tenantName: string; billingMonth: string }): ReissuePlan {
+  const { store: db } = ctx;
+  const { tenantName, billingMonth } = request;
+  const current = currentRevision(ctx, tenantName, billingMonth);
+  if (!hasSentMail(db, current.statementPk))
+    throw new InputError(
+      `--month: no mail of ${tenantName} ${billingMonth} was sent yet: void it instead (usage-charges void --tenant ${tenantName} --month ${billingMonth} --reason TEXT), and the next pass closes it again`,
+    );
+  const rater = statementRater(ctx);
+  const tenant = rater.reader.tenant(tenantName);
+  const period: BillingPeriod = {
+    billingMonth,
+    start: Date.parse(current.periodStart),
+    end: Date.parse(current.periodEnd),
+    cutoffDay: tenant.cutoffDay,
+  };
+  const { view } = rateStatement(ctx, rater, {
+    tenantName,
+    period,
+    status: 'fixed',
+    madeAt: ctx.now().getTime(),
+  });
+  checkStatementFiles(view);
+  const { summary, lines } = summarize(view);
+  const frozen = frozenContent(db, current.statementPk);
+  if (JSON.stringify(summary) === frozen.summary && lines.map(lineToJson).join('\n') === frozen.lines.join('\n'))
+    throw new InputError(
+      `--month: rated from today's data, ${tenantName} ${billingMonth} comes out exactly as its revision ${current.revision}${current.correctsRevision === null ? '' : ` (re-issued at ${current.finalizedAt} by ${current.by}: ${current.reason})`}: there is nothing to correct; fix the catalog, usage or adjustments first (\`reissue --dry-run\` shows the difference)`,
+    );
+  const previousTotal = current.total!;
+  return {
+    current,
+    tenant,
+    view,
+    revision: nextRevision(db, tenant.tenantPk, billingMonth),
+    previousTotal,
+    total: summary.total,
+    difference: dec(summary.total).minus(dec(previousTotal)).toFixed(),
+    currency: tenant.currency,
+    bookedElsewhere: bookedElsewhere(db, tenant.tenantPk, current.periodStart, current.periodEnd),
+  };
+}
+
+/** What a re-issue did. */
+export interface ReissueOutcome {
+  plan: ReissuePlan;
+  statementPk: number;
+  /** The mails made for the contacts (0: the tenant has no active contact). */
+  recipients: number;
+  /** Held for review (REVIEW_HOLD): its mails wait for `release`. */
+  held: boolean;
+  /** Mails of the corrected revision that were still waiting (or had failed), withdrawn. */
+  withdrawn: number;
+  files: FilesSummary;
+  delivery: DeliverySummary | null;
+}
+
+/** How a re-issue is sent. */
+export interface ReissueSending {
+  mailer: Mailer;
+  /** Told once when the re-issue has to wait for a pass that holds the lease. */
+  onWait?: (holder: string) => void;
+}
+
+/**
+ * Re-issues a tenant's month under the month-end lease: the next revision is rated and finalized
+ * with its mails in one transaction (the corrected revision's unsent mails withdrawn), then its zip
+ * is written and its mails are sent (unless REVIEW_HOLD holds it). What a crash leaves after the
+ * commit, the next pass finishes: the files and the mails are those of any finalized statement.
+ */
+export async function reissueStatement(
+  ctx: JobContext,
+  request: CorrectionRequest,
+  sending: ReissueSending,
+): Promise<ReissueOutcome> {
+  const { store: db, config, log } = ctx;
+  const { tenantName, billingMonth, by, reason } = request;
+  return withLease(
+    ctx,
+    {
+      ttlMs: config.lockTtlSeconds * 1000,
+      asOf: new Date(),
+      wait: true,
+      kind: 'reissue',
+      onWait: (holder) => sending.onWait?.(holder),
+    },
+    async (held) => {
+      const stored = inTransaction(db, () => {
+        // Planned again under the write lock: what is finalized is what was rated.
+        const plan = planReissue(ctx, { tenantName, billingMonth });
+        const at = ctx.now().toISOString();
+        const made = finalizeStatement(db, plan.tenant, plan.view, at, {
+          correctsPk: plan.current.statementPk,
+          reason,
+          by,
+        });
+        if (made === null) throw new Error('reissue: the current revision changed under the write lock');
+        const withdrawn = withdrawDeliveries(
+          db,
+          plan.current.statementPk,
+          `withdrawn: replaced by revision ${made.revision} (${reason})`,
+          at,
+        );
+        const recipients = createStatementDeliveries(
+          db,
+          made.statementPk,
+          plan.tenant.tenantPk,
+          () => newMessageId(config.mailFrom),
+          at,
+        );
+        if (config.reviewHold)
+          holdStatement(db, made.statementPk, { kind: 'review', at, by: 'REVIEW_HOLD', reason: '' });
+        recordAudit(db, at, 'reissue', tenantName, {
+          billingMonth,
+          revision: made.revision,
+          corrects: plan.current.revision,
+          previousTotal: plan.previousTotal,
+          total: plan.total,
+          difference: plan.difference,
+          recipients,
+          withdrawn,
+          reason,
+          by,
+        });
+        crashPoint('revision-before-commit');
+        return { plan: { ...plan, revision: made.revision }, statementPk: made.statementPk, recipients, withdrawn };
+      });
+      crashPoint('reissue-after-commit');
+      log.info({ tenant: tenantName, billingMonth, revision: stored.plan.revision, by }, 'statement re-issued');
+      const files = await buildFiles(ctx, { only: new Set([stored.statementPk]) });
+      const sendNow = !config.reviewHold && files.failed.length === 0 && stored.recipients > 0;
+      const delivery = sendNow
+        ? await sendDue({ ...ctx, shouldStop: () => held.lost }, sending.mailer, {
+            only: statementDeliveryPks(db, stored.statementPk),
+          })
+        : null;
+      const failed =
+        files.failed.length > 0 || (delivery !== null && (delivery.failed.length > 0 || delivery.stopped !== null));
+      return {
+        result: { ...stored, held: config.reviewHold, files, delivery },
+        status: failed ? 'failed' : 'ok',
+        summary: {
+          reissue: 1,
+          written: files.written.length,
+          sent: delivery?.sent.length ?? 0,
+          failed: files.failed.length + (delivery?.failed.length ?? 0),
+        },
+      };
+    },
+  );
+}
