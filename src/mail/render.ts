@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PACKAGE_ROOT } from '../paths.ts';
 import { Eta, type TemplateFunction } from 'eta';
 import { UsageChargesError } from '../domain/errors.ts';
+import { Decimal } from '../domain/money.ts';
 import type { Currency, Locale } from '../domain/vocabulary.ts';
 import type { Issuer } from '../config.ts';
 
@@ -33,6 +34,20 @@ export interface StatementMail {
   attachmentName: string;
   /** Who issues the statement (the ISSUER_* settings). */
   issuer: Issuer;
+  /** This statement corrects one sent earlier (a re-issue): its revision, the earlier total (decimal text, as frozen) and why. null or absent: not a correction. */
+  correction?: MailCorrection | null;
+}
+
+/** What a corrected statement (a re-issue) tells beyond an ordinary one. */
+export interface MailCorrection {
+  /** The revision this mail carries: 2 for the first correction, 3 for the next, ... */
+  revision: number;
+  /** The revision it replaces, the one mailed before. */
+  previousRevision: number;
+  /** The total of the earlier revision: decimal text, as frozen with it. */
+  previousTotal: string;
+  /** Why the statement was re-issued, as the operator wrote it. */
+  reason: string;
 }
 
 /** A rendered mail. */
@@ -76,6 +91,16 @@ export interface TemplateData {
   issuer: Issuer;
   /** Any issuer field is set. */
   hasIssuer: boolean;
+  /** The mail carries a corrected statement that replaces one sent earlier. */
+  corrected: boolean;
+  /** The statement's revision: 1 when not a correction. */
+  revision: number;
+  /** The earlier total, formatted as `amount` (`13,000円`); '' when not a correction. */
+  previousAmount: string;
+  /** The corrected total minus the earlier one, signed and formatted as `amount` (`-655円`, `+12.50 USD`; no sign when equal); '' when not a correction. */
+  difference: string;
+  /** Why the statement was corrected, one line; '' when not a correction. */
+  correctionReason: string;
 }
 
 const TEMPLATES_DIR = path.join(PACKAGE_ROOT, 'templates');
@@ -196,6 +221,51 @@ function formatDay(value: string, locale: Locale): string {
   return locale === 'ja' ? `${year}年${month}月${day}日` : value;
 }
 
+const DECIMALS = /^[+-]?\d+(?:\.(\d+))?$/;
+
+/**
+ * `total - previous`, signed, formatted as `localAmount` with as many decimals as the longer of the
+ * two (`+1,234円`, `-0.50 USD`; no sign when they are equal). Both must be checked decimal text;
+ * the difference is taken with decimal.js, so no amount passes through a JS number.
+ */
+function signedDifference(total: string, previous: string, currency: Currency, locale: Locale): string {
+  const places = Math.max(...[total, previous].map((t) => (DECIMALS.exec(t)?.[1] ?? '').length));
+  const difference = new Decimal(total).minus(new Decimal(previous));
+  const sign = difference.isZero() ? '' : difference.isNegative() ? '-' : '+';
+  return `${sign}${localAmount(difference.abs().toFixed(places), currency, locale)}`;
+}
+
+function checkRevisions(c: MailCorrection): void {
+  const { revision, previousRevision } = c;
+  if (!Number.isSafeInteger(revision) || revision < 2)
+    throw new UsageChargesError('E_MAIL_DATA', `correction revision ${revision} is not a whole number from 2`);
+  if (!Number.isSafeInteger(previousRevision) || previousRevision < 1 || previousRevision >= revision)
+    throw new UsageChargesError(
+      'E_MAIL_DATA',
+      `correction previous revision ${previousRevision} is not a whole number from 1 below revision ${revision}`,
+    );
+}
+
+/** The correction fields of the template data: a correction's facts, or those of an ordinary statement. */
+function correctionData(
+  mail: StatementMail,
+): Pick<TemplateData, 'corrected' | 'revision' | 'previousAmount' | 'difference' | 'correctionReason'> {
+  const c = mail.correction;
+  if (c === undefined || c === null)
+    return { corrected: false, revision: 1, previousAmount: '', difference: '', correctionReason: '' };
+  checkRevisions(c);
+  // localAmount refuses text that is not a plain decimal, before decimal.js reads either total.
+  const previousAmount = localAmount(c.previousTotal, mail.currency, mail.locale);
+  localAmount(mail.total, mail.currency, mail.locale);
+  return {
+    corrected: true,
+    revision: c.revision,
+    previousAmount,
+    difference: signedDifference(mail.total, c.previousTotal, mail.currency, mail.locale),
+    correctionReason: oneLine(c.reason),
+  };
+}
+
 /** The data the templates see; every interpolated text is made one line first. */
 export function templateData(mail: StatementMail): TemplateData {
   const displayName = oneLine(mail.displayName);
@@ -233,6 +303,7 @@ export function templateData(mail: StatementMail): TemplateData {
     attachmentName: oneLine(mail.attachmentName),
     issuer,
     hasIssuer: Object.values(issuer).some((v) => v !== ''),
+    ...correctionData(mail),
   };
 }
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { UsageChargesError } from '../../../src/domain/errors.ts';
 import type { Currency } from '../../../src/domain/vocabulary.ts';
-import { formatAmount, oneLine, renderStatementMail, type StatementMail } from '../../../src/mail/render.ts';
+import {
+  formatAmount,
+  oneLine,
+  renderStatementMail,
+  templateData,
+  type MailCorrection,
+  type StatementMail,
+} from '../../../src/mail/render.ts';
 import { SAMPLE_ISSUER, sampleMails, statementMail } from '../../helpers/mail.ts';
 
 const mail = statementMail;
@@ -284,6 +291,211 @@ describe('values from the store cannot break a mail', () => {
       } catch (err) {
         expect((err as UsageChargesError).code).toBe('E_MAIL_DATA');
       }
+    }
+  });
+});
+
+describe('a corrected statement', () => {
+  const correction = (o: Partial<MailCorrection> = {}): MailCorrection => ({
+    revision: 2,
+    previousRevision: 1,
+    previousTotal: '13000',
+    reason: '10月20日の通信量が二重に計上されていたため',
+    ...o,
+  });
+  const en = (o: Partial<StatementMail> = {}): StatementMail =>
+    mail({ locale: 'en', displayName: 'Example Corp', total: '1234.56', currency: 'USD', ...o });
+
+  it('marks the subject and tells the earlier and corrected totals, the credit and the reason (ja)', () => {
+    const r = renderStatementMail(mail({ correction: correction() }));
+    expect(r.subject).toBe('【訂正】【ご利用料金のお知らせ】2026年10月分 株式会社エクザンプル 御中');
+    const apology =
+      '先にお送りした2026年10月分のご利用料金のお知らせに誤りがございました。' +
+      '訂正後の明細をお送りいたします。ご迷惑をおかけしましたことをお詫び申し上げます。';
+    expect(r.text.replace(/\n(?=訂正後の明細)/, '')).toContain(apology);
+    expect(r.html).toContain(`<p>${apology}</p>`);
+    expect(r.text).toContain(
+      [
+        '  訂正前の金額：13,000円',
+        '  訂正後の金額：12,345円（税抜）',
+        '  差額　　　　：-655円',
+        '  訂正の理由　：10月20日の通信量が二重に計上されていたため',
+        '',
+      ].join('\n'),
+    );
+    expect(r.text).not.toContain('ご利用料金　：');
+    expect(r.text).not.toContain('明細は添付のファイルにてご確認ください。');
+    for (const part of [r.text, r.html]) {
+      expect(part).toContain('先にお送りした明細に代えて、添付の明細をご利用ください。');
+      expect(part).toContain('上記の訂正後のご利用料金は確定した金額です。');
+    }
+    expect(r.html).toMatch(/>訂正前の金額<\/th>\s*<td[^>]*>13,000円<\/td>/);
+    expect(r.html).toMatch(/>訂正後の金額<br>（税抜）<\/th>\s*<td[^>]*>12,345円<\/td>/);
+    expect(r.html).toMatch(/>差額<\/th>\s*<td[^>]*>-655円<\/td>/);
+    expect(r.html).toMatch(/>訂正の理由<\/th>\s*<td[^>]*>10月20日の通信量が二重に計上されていたため<\/td>/);
+  });
+
+  it('keeps the tax lines under the corrected total, and a debit positive (ja)', () => {
+    const r = renderStatementMail(
+      mail({
+        total: '34662',
+        taxes: [{ percent: '10', amount: '3151' }],
+        correction: correction({ previousTotal: '33428' }),
+      }),
+    );
+    expect(r.text).toContain(
+      [
+        '  訂正前の金額：33,428円',
+        '  訂正後の金額：34,662円（税込）',
+        '  　うち消費税：3,151円（10%対象）',
+        '  差額　　　　：+1,234円',
+      ].join('\n'),
+    );
+    expect(r.html).toMatch(/>差額<\/th>\s*<td[^>]*>\+1,234円<\/td>/);
+  });
+
+  it('marks the subject and tells the earlier and corrected totals, the debit and the reason (en)', () => {
+    const r = renderStatementMail(
+      en({ correction: correction({ previousTotal: '1222.06', reason: 'Storage for 20 October was not counted' }) }),
+    );
+    expect(r.subject).toBe('Corrected: Usage charges for October 2026 - Example Corp');
+    expect(r.text).toContain(
+      [
+        '  Earlier total:   1,222.06 USD',
+        '  Corrected total: 1,234.56 USD (tax not included)',
+        '  Difference:      +12.50 USD',
+        '  Reason:          Storage for 20 October was not counted',
+        '',
+      ].join('\n'),
+    );
+    for (const part of [r.text, r.html]) {
+      expect(part).toContain('The usage charges notice we sent you earlier for October 2026 contained an error.');
+      expect(part).toContain('Please find the corrected statement attached.');
+      expect(part).toContain('Please use the attached statement in place of the one sent earlier.');
+      expect(part).not.toContain('have been finalized');
+    }
+    expect(r.html).toMatch(/>Earlier total<\/th>\s*<td[^>]*>1,222.06 USD<\/td>/);
+    expect(r.html).toMatch(/>Corrected total<br>\(tax not included\)<\/th>\s*<td[^>]*>1,234.56 USD<\/td>/);
+    expect(r.html).toMatch(/>Difference<\/th>\s*<td[^>]*>\+12.50 USD<\/td>/);
+    expect(r.html).toMatch(/>Reason<\/th>\s*<td[^>]*>Storage for 20 October was not counted<\/td>/);
+  });
+
+  it('signs a credit negative, and keeps the decimals of the longer total (en)', () => {
+    const credit = renderStatementMail(en({ total: '1000.5', correction: correction({ previousTotal: '2100.25' }) }));
+    expect(credit.text).toContain('  Earlier total:   2,100.25 USD\n');
+    expect(credit.text).toContain('  Corrected total: 1,000.5 USD (tax not included)\n');
+    expect(credit.text).toContain('  Difference:      -1,099.75 USD\n');
+    const yen = renderStatementMail(en({ total: '34662', currency: 'JPY', correction: correction() }));
+    expect(yen.text).toContain('  Difference:      +21,662 JPY\n');
+    const same = renderStatementMail(en({ correction: correction({ previousTotal: '1234.560' }) }));
+    expect(same.text).toContain('  Difference:      0.000 USD\n');
+  });
+
+  it('computes the difference on the decimal text, never through a JS number', () => {
+    const r = renderStatementMail(
+      mail({
+        total: '12345678901234567890123.01',
+        correction: correction({ previousTotal: '12345678901234567890123' }),
+      }),
+    );
+    expect(r.text).toContain('  差額　　　　：+0.01円\n');
+    expect(r.text).toContain('  訂正前の金額：12,345,678,901,234,567,890,123円\n');
+  });
+
+  it('escapes the reason in the HTML only', () => {
+    for (const locale of ['ja', 'en'] as const) {
+      const r = renderStatementMail(mail({ locale, correction: correction({ reason: 'tax <b>& rounding</b>' }) }));
+      expect(r.html).toContain('tax &lt;b&gt;&amp; rounding&lt;/b&gt;');
+      expect(r.html).not.toContain('<b>');
+      expect(r.text).toContain('tax <b>& rounding</b>');
+    }
+  });
+
+  it('makes a reason with line breaks one line', () => {
+    const reason = '10月20日の通信量が\r\n二重に計上されていたため\u2028Bcc: evil@example.com';
+    for (const locale of ['ja', 'en'] as const) {
+      const r = renderStatementMail(mail({ locale, correction: correction({ reason }) }));
+      const oneLineReason = '10月20日の通信量が 二重に計上されていたため Bcc: evil@example.com';
+      expect(r.text).toContain(`${locale === 'ja' ? '  訂正の理由　：' : '  Reason:          '}${oneLineReason}\n`);
+      expect(r.html).toContain(`>${oneLineReason}</td>`);
+      expect(r.text).not.toMatch(/^Bcc:/m);
+    }
+  });
+
+  it('leaves out the reason line when no reason is given', () => {
+    const r = renderStatementMail(mail({ correction: correction({ reason: ' \n ' }) }));
+    expect(r.text).toContain('  差額　　　　：-655円\n  テナント名　：acme\n');
+    expect(r.html).not.toContain('訂正の理由');
+  });
+
+  it('carries both marks when a correction is resent', () => {
+    const ja = renderStatementMail(mail({ kind: 'resend', correction: correction() }));
+    expect(ja.subject).toBe('[再送] 【訂正】【ご利用料金のお知らせ】2026年10月分 株式会社エクザンプル 御中');
+    for (const part of [ja.text, ja.html]) {
+      expect(part).toContain('本メールは、先にお送りした訂正のお知らせの再送です。');
+      expect(part).toContain('差額');
+    }
+    const english = renderStatementMail(en({ kind: 'resend', correction: correction({ previousTotal: '1222.06' }) }));
+    expect(english.subject).toBe('[Resent] Corrected: Usage charges for October 2026 - Example Corp');
+    for (const part of [english.text, english.html]) {
+      expect(part).toContain('This is a resend of an earlier correction notice.');
+      expect(part).toContain('+12.50 USD');
+    }
+  });
+
+  it('leaves a mail that corrects nothing as it was', () => {
+    for (const locale of ['ja', 'en'] as const) {
+      for (const kind of ['statement', 'resend'] as const) {
+        const plain = renderStatementMail(mail({ locale, kind }));
+        for (const correctionValue of [undefined, null]) {
+          expect(renderStatementMail(mail({ locale, kind, correction: correctionValue }))).toEqual(plain);
+        }
+        for (const part of [plain.subject, plain.text, plain.html]) {
+          expect(part).not.toMatch(/訂正|差額|Corrected|Earlier total|Difference|Reason/);
+        }
+      }
+    }
+    const data = templateData(mail());
+    expect(data).toMatchObject({
+      corrected: false,
+      revision: 1,
+      previousAmount: '',
+      difference: '',
+      correctionReason: '',
+    });
+    expect(templateData(mail({ correction: correction({ revision: 3, previousRevision: 2 }) }))).toMatchObject({
+      corrected: true,
+      revision: 3,
+      previousAmount: '13,000円',
+      difference: '-655円',
+      correctionReason: '10月20日の通信量が二重に計上されていたため',
+    });
+  });
+
+  it('leaves no run of empty lines in the text part of a correction', () => {
+    for (const { mail: m } of sampleMails()) {
+      for (const kind of ['statement', 'resend'] as const) {
+        for (const reason of ['a reason', '']) {
+          const text = renderStatementMail({ ...m, kind, correction: correction({ reason }) }).text;
+          expect(text).not.toMatch(/\n\s*\n\s*\n/);
+        }
+      }
+    }
+  });
+
+  it('refuses a malformed earlier total or revision with E_MAIL_DATA', () => {
+    for (const bad of [
+      { previousTotal: '1e5' },
+      { previousTotal: '1,234' },
+      { previousTotal: '' },
+      { revision: 1 },
+      { revision: 2.5 },
+      { previousRevision: 2 },
+      { previousRevision: 0 },
+    ]) {
+      expect(() => renderStatementMail(mail({ correction: correction(bad) })), JSON.stringify(bad)).toThrow(
+        expect.objectContaining({ code: 'E_MAIL_DATA' }),
+      );
     }
   });
 });
