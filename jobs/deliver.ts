@@ -15,6 +15,7 @@ import { decideDelivery, failedSend, type DeliveryDecision, type SendOutcome } f
 import type { StatementMail } from '../src/mail/render.ts';
 import type { Mailer } from '../src/mail/transport.ts';
 import { loadStatementSummary } from '../src/store/billing.ts';
+import { correctionOf } from '../src/store/revisions.ts';
 import { inTransaction, writeWhenFree, type Db } from '../src/store/db.ts';
 import {
   claimDelivery,
@@ -115,6 +116,9 @@ interface SendStep {
 function mailOf(db: Db, config: Config, d: DueDelivery): StatementMail {
   const summary = loadStatementSummary(db, d.statementPk);
   const { period, tenant } = summary;
+  // A re-issue tells the total of the revision it corrects, shown like its own.
+  const correction = correctionOf(db, d.statementPk);
+  const shownTotal = (total: string): string => new Decimal(total).toFixed(minorDigits(tenant.currency));
   return {
     locale: tenant.locale,
     kind: d.kind,
@@ -125,7 +129,7 @@ function mailOf(db: Db, config: Config, d: DueDelivery): StatementMail {
     periodFirstDay: localDate(period.start, period.timeZone),
     periodLastDay: localDate(period.end - 1, period.timeZone),
     // Shown with the currency's minor digits (1,234.50 USD), as the statement's totals are rounded to them.
-    total: new Decimal(summary.total).toFixed(minorDigits(tenant.currency)),
+    total: shownTotal(summary.total),
     currency: tenant.currency,
     // The statement's own tax lines say whether its total holds tax (a preset or TAX setting changed later does not).
     taxes: summary.taxes.map((t) => ({
@@ -135,6 +139,7 @@ function mailOf(db: Db, config: Config, d: DueDelivery): StatementMail {
     finalStatement: tenant.deletedAt !== null,
     attachmentName: d.zipName,
     issuer: config.issuer,
+    correction: correction === null ? null : { ...correction, previousTotal: shownTotal(correction.previousTotal) },
   };
 }
 

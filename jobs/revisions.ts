@@ -122,6 +122,8 @@ export interface ReissuePlan {
   /** New total minus the earlier one (decimal text, signed). */
   difference: string;
   currency: string;
+  /** Rated from today's data, the month comes out exactly as its current revision (a re-issue is refused). */
+  unchanged: boolean;
   /** Usage of the period booked late into later months: it stays there and is not counted again. */
   bookedElsewhere: { bookedMonth: string; records: number }[];
 }
@@ -131,7 +133,10 @@ export interface ReissuePlan {
  * (else it is voided instead), and the rating from today's catalog, usage and adjustments must
  * differ from it. Reads only.
  */
-export function planReissue(ctx: JobContext, request: { tenantName: string; billingMonth: string }): ReissuePlan {
+export function planReissue(
+  ctx: JobContext,
+  request: { tenantName: string; billingMonth: string; dryRun?: boolean },
+): ReissuePlan {
   const { store: db } = ctx;
   const { tenantName, billingMonth } = request;
   const current = currentRevision(ctx, tenantName, billingMonth);
@@ -156,9 +161,11 @@ export function planReissue(ctx: JobContext, request: { tenantName: string; bill
   checkStatementFiles(view);
   const { summary, lines } = summarize(view);
   const frozen = frozenContent(db, current.statementPk);
-  if (JSON.stringify(summary) === frozen.summary && lines.map(lineToJson).join('\n') === frozen.lines.join('\n'))
+  const unchanged =
+    JSON.stringify(summary) === frozen.summary && lines.map(lineToJson).join('\n') === frozen.lines.join('\n');
+  if (unchanged && request.dryRun !== true)
     throw new InputError(
-      `--month: rated from today's data, ${tenantName} ${billingMonth} comes out exactly as its revision ${current.revision}${current.correctsRevision === null ? '' : ` (re-issued at ${current.finalizedAt} by ${current.by}: ${current.reason})`}: there is nothing to correct; fix the catalog, usage or adjustments first (\`reissue --dry-run\` shows the difference)`,
+      `--month: rated from today's data, ${tenantName} ${billingMonth} comes out exactly as its revision ${current.revision}${current.correctsRevision === null ? '' : ` (re-issued at ${current.finalizedAt} by ${current.by}: ${current.reason})`}: there is nothing to correct; fix the catalog, usage or adjustments first (\`reissue --dry-run\` shows what a re-issue would change)`,
     );
   const previousTotal = current.total!;
   return {
@@ -170,6 +177,7 @@ export function planReissue(ctx: JobContext, request: { tenantName: string; bill
     total: summary.total,
     difference: dec(summary.total).minus(dec(previousTotal)).toFixed(),
     currency: tenant.currency,
+    unchanged,
     bookedElsewhere: bookedElsewhere(db, tenant.tenantPk, current.periodStart, current.periodEnd),
   };
 }

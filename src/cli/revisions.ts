@@ -93,9 +93,13 @@ export function registerReissue(program: Command, ctx: CliContext): void {
       const reason = requiredReason(opts.reason);
       const { output } = ctx;
       if (opts.dryRun === true) {
-        const plan = planReissue(verbJobContext(ctx), { tenantName: opts.tenant, billingMonth: month });
+        const plan = planReissue(verbJobContext(ctx), { tenantName: opts.tenant, billingMonth: month, dryRun: true });
         output.out(`re-issue of ${shown(opts.tenant)} ${month} (dry run: nothing is stored or sent)`);
         for (const line of planLines(ctx, plan)) output.out(line);
+        if (plan.unchanged)
+          output.out(
+            `  nothing would change: rated from today's data the month comes out exactly as revision ${plan.current.revision}, so a re-issue is refused`,
+          );
         return;
       }
       const db = ctx.db();

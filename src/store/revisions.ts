@@ -106,3 +106,18 @@ export function recordVoid(db: Db, statementPk: number, v: { at: string; by: str
   ).run(v.at, v.by, `voided: ${v.reason}`, statementPk);
   return withdrawn;
 }
+
+/** What a re-issue's mail says of the revision it corrects, or null when the statement corrects none. */
+export function correctionOf(
+  db: Db,
+  statementPk: number,
+): { revision: number; previousRevision: number; previousTotal: string; reason: string } | null {
+  return (
+    (cachedStatement(
+      db,
+      `SELECT s.revision, p.revision AS previousRevision, p.total AS previousTotal, s.revision_reason AS reason
+      FROM statements s JOIN statements p ON p.statement_pk = s.corrects_pk WHERE s.statement_pk = ?`,
+    ).get(statementPk) as
+      { revision: number; previousRevision: number; previousTotal: string; reason: string } | undefined) ?? null
+  );
+}
