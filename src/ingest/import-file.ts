@@ -8,6 +8,7 @@ import { CsvStructureError, readCsv, type ImportEncoding } from './csv-source.ts
 import type { ImportContext, ImportKind, Report } from './import-kind.ts';
 import { recordAudit } from '../store/audit.ts';
 import { inTransactionAsync } from '../store/db.ts';
+import { crashPoint } from '../testing/faults.ts';
 
 /** Counts of what an import did. */
 export interface ImportResult {
@@ -140,6 +141,7 @@ export async function importFile<Row, Cells>(
           const { bytes, sha256 } = source.summary();
           const result: ImportResult = { kind: kind.name, file: path.basename(fileName), ...counts, bytes, sha256 };
           recordAudit(db, ctx.now, 'import', kind.name, result);
+          crashPoint('import-before-commit');
           return result;
         }
       } catch (err) {

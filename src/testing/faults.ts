@@ -27,6 +27,8 @@ export const CRASH_POINTS = [
   'files-before-record',
   /** A message accepted by the mail server (or written as .eml), its delivery not yet marked sent. */
   'send-before-mark',
+  /** Inside an import's transaction: every row and the audit written, not committed. */
+  'import-before-commit',
   /** Inside the transaction of a `hold` or a `release`: the holds and the audit written, not committed. */
   'review-before-commit',
   /** Inside the transaction of a `void` or a `reissue`: the void or the new revision, its mails and the audit written, not committed. */
