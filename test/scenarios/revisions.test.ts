@@ -48,7 +48,7 @@ const FLAVOUR_FIX =
 
 async function demo(name: string, extra: Record<string, string> = {}) {
   const smtp = await smtpServer();
-  const env = { ...copyOf(template, work.dir, name), SMTP_URL: smtp.url, ...extra };
+  const env: Record<string, string> = { ...copyOf(template, work.dir, name), SMTP_URL: smtp.url, ...extra };
   return { env, smtp };
 }
 
