@@ -11,7 +11,10 @@ import type { BillingPeriod } from '../src/periods/periods.ts';
 import { newMessageId } from '../src/mail/compose.ts';
 import { recordAudit } from '../src/store/audit.ts';
 import { finalizeStatement, frozenContent, nextRevision, type BillingTenant } from '../src/store/billing.ts';
-import { inTransaction } from '../src/store/db.ts';
+import { inTransaction, inTransactionAsync } from '../src/store/db.ts';
+import type { ImportEncoding } from '../src/ingest/csv-source.ts';
+import { importFile, type ImportResult } from '../src/ingest/import-file.ts';
+import { adjustmentsKind } from '../src/ingest/kinds/adjustments.ts';
 import { holdStatement } from '../src/store/holds.ts';
 import { bookedElsewhere } from '../src/store/late-usage.ts';
 import { createStatementDeliveries, hasSentMail, statementDeliveryPks } from '../src/store/outbox.ts';
@@ -39,6 +42,38 @@ export interface CorrectionRequest {
   billingMonth: string;
   by: string;
   reason: string;
+}
+
+/** A re-issue's adjustments file (`reissue --adjustments`): credits and debits billed in the revision it makes. */
+export interface ReissueAdjustments {
+  file: string;
+  encoding?: ImportEncoding;
+}
+
+/**
+ * Imports a re-issue's adjustments in the caller's transaction: rows of the re-issued tenant and
+ * month only, all or nothing, each problem named by file and line.
+ */
+async function importReissueAdjustments(
+  ctx: JobContext,
+  month: { tenantName: string; billingMonth: string },
+  adjustments: ReissueAdjustments,
+): Promise<ImportResult> {
+  const { store: db, config } = ctx;
+  return importFile(
+    adjustmentsKind,
+    { path: adjustments.file },
+    {
+      db,
+      now: ctx.now().toISOString(),
+      defaultCurrency: config.defaultCurrency,
+      defaultLocale: config.defaultLocale,
+      csvEncoding: config.csvEncoding,
+      billingTimeZone: config.billingTimeZone,
+      reissueOf: month,
+    },
+    { maxErrors: config.importMaxErrors, ...(adjustments.encoding ? { encoding: adjustments.encoding } : {}) },
+  );
 }
 
 /**
@@ -182,6 +217,33 @@ export function planReissue(
   };
 }
 
+/** Thrown to roll a dry run's transaction back. */
+const DRY_RUN = Symbol('dry run');
+
+/**
+ * A re-issue's dry run: its adjustments imported (when given) and the month rated, inside a
+ * transaction rolled back at the end, so that nothing is stored.
+ */
+export async function previewReissue(
+  ctx: JobContext,
+  request: { tenantName: string; billingMonth: string; adjustments?: ReissueAdjustments },
+): Promise<{ plan: ReissuePlan; imported: ImportResult | null }> {
+  let preview: { plan: ReissuePlan; imported: ImportResult | null } | null = null;
+  try {
+    await inTransactionAsync(ctx.store, async () => {
+      // The month is checked before the file is read, as the re-issue does.
+      currentRevision(ctx, request.tenantName, request.billingMonth);
+      const imported =
+        request.adjustments === undefined ? null : await importReissueAdjustments(ctx, request, request.adjustments);
+      preview = { plan: planReissue(ctx, { ...request, dryRun: true }), imported };
+      throw DRY_RUN;
+    });
+  } catch (err) {
+    if (err !== DRY_RUN) throw err;
+  }
+  return preview!;
+}
+
 /** What a re-issue did. */
 export interface ReissueOutcome {
   plan: ReissuePlan;
@@ -192,6 +254,8 @@ export interface ReissueOutcome {
   held: boolean;
   /** Mails of the corrected revision that were still waiting (or had failed), withdrawn. */
   withdrawn: number;
+  /** The adjustments file imported with it, or null. */
+  imported: ImportResult | null;
   files: FilesSummary;
   delivery: DeliverySummary | null;
 }
@@ -211,7 +275,7 @@ export interface ReissueSending {
  */
 export async function reissueStatement(
   ctx: JobContext,
-  request: CorrectionRequest,
+  request: CorrectionRequest & { adjustments?: ReissueAdjustments },
   sending: ReissueSending,
 ): Promise<ReissueOutcome> {
   const { store: db, config, log } = ctx;
@@ -226,8 +290,15 @@ export async function reissueStatement(
       onWait: (holder) => sending.onWait?.(holder),
     },
     async (held) => {
-      const stored = inTransaction(db, () => {
-        // Planned again under the write lock: what is finalized is what was rated.
+      const stored = await inTransactionAsync(db, async () => {
+        // The month is checked before the file is read; its adjustments are imported with the
+        // revision they are billed in, in one transaction: both or neither.
+        currentRevision(ctx, tenantName, billingMonth);
+        const imported =
+          request.adjustments === undefined
+            ? null
+            : await importReissueAdjustments(ctx, { tenantName, billingMonth }, request.adjustments);
+        // Rated under the write lock: what is finalized is what was rated.
         const plan = planReissue(ctx, { tenantName, billingMonth });
         const at = ctx.now().toISOString();
         const made = finalizeStatement(db, plan.tenant, plan.view, at, {
@@ -260,11 +331,20 @@ export async function reissueStatement(
           difference: plan.difference,
           recipients,
           withdrawn,
+          ...(imported === null
+            ? {}
+            : { adjustments: { file: imported.file, sha256: imported.sha256, rows: imported.rows } }),
           reason,
           by,
         });
         crashPoint('revision-before-commit');
-        return { plan: { ...plan, revision: made.revision }, statementPk: made.statementPk, recipients, withdrawn };
+        return {
+          plan: { ...plan, revision: made.revision },
+          statementPk: made.statementPk,
+          recipients,
+          withdrawn,
+          imported,
+        };
       });
       crashPoint('reissue-after-commit');
       log.info({ tenant: tenantName, billingMonth, revision: stored.plan.revision, by }, 'statement re-issued');

@@ -1,10 +1,12 @@
 /**
  * `usage-charges void --tenant T --month YYYY-MM --reason TEXT` and
- * `usage-charges reissue --tenant T --month YYYY-MM --reason TEXT [--dry-run]`: correcting a
+ * `usage-charges reissue --tenant T --month YYYY-MM --reason TEXT [--adjustments FILE] [--dry-run]`: correcting a
  * finalized statement before (void) or after (re-issue) it was mailed.
  */
 import type { Command } from 'commander';
-import { planReissue, reissueStatement, voidStatement, type ReissuePlan } from '../../jobs/revisions.ts';
+import { previewReissue, reissueStatement, voidStatement, type ReissuePlan } from '../../jobs/revisions.ts';
+import { IMPORT_ENCODINGS, type ImportEncoding } from '../ingest/csv-source.ts';
+import { describeImport } from './import.ts';
 import { InputError } from '../domain/errors.ts';
 import { createMailer } from '../mail/transport.ts';
 import { loadStatementSummary } from '../store/billing.ts';
@@ -80,6 +82,15 @@ function planLines(ctx: CliContext, plan: ReissuePlan): string[] {
   return lines;
 }
 
+interface ReissueOptions {
+  tenant: string;
+  month: string;
+  reason: string;
+  adjustments?: string;
+  encoding: string;
+  dryRun?: boolean;
+}
+
 /** `reissue`: a mailed statement rated again from today's data as its next revision, and mailed as corrected. */
 export function registerReissue(program: Command, ctx: CliContext): void {
   program
@@ -87,14 +98,30 @@ export function registerReissue(program: Command, ctx: CliContext): void {
     .requiredOption('--tenant <name>', 'the tenant')
     .requiredOption('--month <YYYY-MM>', 'the billing month')
     .requiredOption('--reason <text>', 'why (recorded, and told to the tenant in the corrected mail)')
+    .option(
+      '--adjustments <file>',
+      'an adjustments file (as `import adjustments`) of this tenant and month: billed in the new revision, imported with it',
+    )
+    .option('--encoding <encoding>', `the --adjustments file's encoding: ${IMPORT_ENCODINGS.join(' or ')}`, 'utf8')
     .option('--dry-run', 'show the new totals and the difference; store and send nothing')
-    .action(async (opts: { tenant: string; month: string; reason: string; dryRun?: boolean }) => {
+    .action(async (opts: ReissueOptions) => {
       const month = parseMonth(opts.month);
       const reason = requiredReason(opts.reason);
+      if (!(IMPORT_ENCODINGS as readonly string[]).includes(opts.encoding))
+        throw new InputError(`--encoding: "${opts.encoding}" must be ${IMPORT_ENCODINGS.join(' or ')}`);
+      const adjustments =
+        opts.adjustments === undefined
+          ? {}
+          : { adjustments: { file: opts.adjustments, encoding: opts.encoding as ImportEncoding } };
       const { output } = ctx;
       if (opts.dryRun === true) {
-        const plan = planReissue(verbJobContext(ctx), { tenantName: opts.tenant, billingMonth: month, dryRun: true });
+        const { plan, imported } = await previewReissue(verbJobContext(ctx), {
+          tenantName: opts.tenant,
+          billingMonth: month,
+          ...adjustments,
+        });
         output.out(`re-issue of ${shown(opts.tenant)} ${month} (dry run: nothing is stored or sent)`);
+        if (imported !== null) output.out(`  with ${describeImport(imported)}`);
         for (const line of planLines(ctx, plan)) output.out(line);
         if (plan.unchanged)
           output.out(
@@ -110,13 +137,14 @@ export function registerReissue(program: Command, ctx: CliContext): void {
       try {
         const r = await reissueStatement(
           jobs,
-          { tenantName: opts.tenant, billingMonth: month, by: operator(), reason },
+          { tenantName: opts.tenant, billingMonth: month, by: operator(), reason, ...adjustments },
           { mailer, onWait: (holder) => output.out(`waiting for the pass of ${holder} to finish`) },
         );
         const { plan } = r;
         output.out(
           `re-issued ${shown(opts.tenant)} ${month} as revision ${plan.revision}: ${plan.total} ${plan.currency} (revision ${plan.current.revision}: ${plan.previousTotal} ${plan.currency}, difference ${signed(plan.difference)} ${plan.currency})`,
         );
+        if (r.imported !== null) output.out(`  with ${describeImport(r.imported)}`);
         for (const line of planLines(ctx, plan).slice(3)) output.out(line);
         if (r.withdrawn > 0)
           output.out(`  ${r.withdrawn} mail(s) of revision ${plan.current.revision} that had not gone are withdrawn`);

@@ -28,6 +28,11 @@ export interface ImportContext {
   billingTimeZone?: string;
   /** `import usage --as-adjustment`: records of a finalized month are booked in the next open month. */
   asAdjustment?: boolean;
+  /**
+   * `reissue --adjustments`: adjustments of this tenant's finalized month, billed in the revision
+   * the re-issue makes of it (every row must be of that tenant and month).
+   */
+  reissueOf?: { tenantName: string; billingMonth: string };
 }
 
 /** Applies one valid row inside the import's transaction. */

@@ -335,6 +335,61 @@ describe('reissue, after it was sent', () => {
     expect(sha256(smtp.messages.at(-1)!.parsed.attachments[0]!.content)).toBe(r2!.sha256);
   });
 
+  it('--adjustments bills a credit in the re-issued month, imported with the revision; a bad row changes nothing', async () => {
+    const { env, smtp } = await demo('reissue-credit');
+    expect((await runCli(['run', '--as-of', AS_OF], env)).code).toBe(0);
+    const [first] = revisions(env, 'manual-tenant');
+    const header = 'adjustment_id,tenant_name,lplatform_id,billing_month,amount,reason,tax';
+    const bad = path.join(env.DATA_DIR!, 'bad.csv');
+    fs.writeFileSync(
+      bad,
+      `${header}\nok-1,manual-tenant,,,-500,outage credit,\nother-1,TNT00003,,,-100,x,\nlater-1,manual-tenant,,2026-11,-100,x,\n`,
+    );
+    const refused = await runCli(
+      ['reissue', '--tenant', 'manual-tenant', '--month', MONTH, '--reason', 'outage', '--adjustments', bad],
+      env,
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      `bad.csv:3: tenant_name: reissue --adjustments takes adjustments of manual-tenant only, the tenant it re-issues`,
+    );
+    expect(refused.stderr).toContain(
+      `bad.csv:4: billing_month: reissue --adjustments bills in ${MONTH}, the month it re-issues: leave billing_month empty or give ${MONTH}`,
+    );
+    expect(inStore(env, (db) => db.prepare('SELECT COUNT(*) FROM adjustments').pluck().get())).toBe(0);
+    expect(revisions(env, 'manual-tenant')).toHaveLength(1);
+
+    const file = path.join(env.DATA_DIR!, 'credit.csv');
+    fs.writeFileSync(file, `${header}\nout-1,manual-tenant,,,-500,"Outage 2026-10-12, 3 hours",\n`);
+    const args = [
+      'reissue',
+      '--tenant',
+      'manual-tenant',
+      '--month',
+      MONTH,
+      '--reason',
+      'outage credit',
+      '--adjustments',
+      file,
+    ];
+    const dry = await runCli([...args, '--dry-run'], env);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('  with adjustments: credit.csv: 1 row: 1 added, 0 updated, 0 unchanged\n');
+    expect(dry.stdout).toContain(`  revision 2 (rated now from today's data): ${Number(first!.total) - 500} JPY\n`);
+    expect(inStore(env, (db) => db.prepare('SELECT COUNT(*) FROM adjustments').pluck().get())).toBe(0);
+
+    const before = smtp.messages.length;
+    const r = await runCli(args, env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`as revision 2: ${Number(first!.total) - 500} JPY`);
+    expect(inStore(env, (db) => db.prepare('SELECT billing_month FROM adjustments').pluck().all())).toEqual([MONTH]);
+    const mail = smtp.messages.slice(before);
+    expect(mail.map((m) => m.envelope.rcptTo).flat()).toEqual(['owner@manual-tenant.example.jp']);
+    expect(mail[0]!.parsed.text).toContain('  差額　　　　：-500円\n');
+    expect(audit(env, 'reissue')[0]!.detail).toMatchObject({ adjustments: { file: 'credit.csv', rows: 1 } });
+    expect(audit(env, 'import').at(-1)!.detail).toMatchObject({ kind: 'adjustments', file: 'credit.csv', inserted: 1 });
+  });
+
   it('says how usage booked late into a later month is treated, and a dry run of an unchanged month says so', async () => {
     const { env } = await demo('reissue-late');
     expect((await runCli(['run', '--as-of', AS_OF], env)).code).toBe(0);

@@ -2,13 +2,13 @@
  * Import kind `adjustments`: manual credits (negative) and debits (positive) of a tenant or one of
  * its L-Platforms, billed in a billing month as `adjustment` lines with their reason. The only
  * kind whose amounts may be negative. A month already finalized is refused: its statement never
- * changes.
+ * changes (`reissue --adjustments` bills adjustments in the revision it makes of one).
  */
 import * as z from 'zod';
 import { CURRENCY_MINOR_DIGITS, PRICE_DIGITS, type Currency } from '../../domain/vocabulary.ts';
 import { nextOpenPeriod, periodAt } from '../../periods/periods.ts';
 import { decimalText, fileSafeName, identifier, oneOf, optional, required, text, withDefault } from '../fields.ts';
-import type { ImportKind, Report } from '../import-kind.ts';
+import type { ImportContext, ImportKind, Report } from '../import-kind.ts';
 import type { Db } from '../../store/db.ts';
 import type { TenantRef } from '../../store/tenants.ts';
 import { checkWritable, firstDifference, requireTenant, tenantEncoding } from './shared.ts';
@@ -56,7 +56,33 @@ type AdjustmentsCells = z.output<ReturnType<typeof adjustmentsCells>>;
  * the problem reported) for a month finalized, before the tenant's billing starts, after a deleted
  * tenant's last month, or when a deleted tenant has no open month left.
  */
-function billedMonth(db: Db, t: TenantRef, row: AdjustmentRow, timeZone: string, report: Report): string | null {
+function billedMonth(
+  db: Db,
+  t: TenantRef,
+  row: AdjustmentRow,
+  ctx: { timeZone: string; reissueOf: ImportContext['reissueOf'] },
+  report: Report,
+): string | null {
+  const { timeZone, reissueOf } = ctx;
+  // With a re-issue, the month is the finalized one it re-issues, and only that one.
+  if (reissueOf !== undefined) {
+    if (row.tenant_name !== reissueOf.tenantName) {
+      report(
+        'tenant_name',
+        `reissue --adjustments takes adjustments of ${reissueOf.tenantName} only, the tenant it re-issues`,
+      );
+      return null;
+    }
+    const month = row.billing_month ?? reissueOf.billingMonth;
+    if (month !== reissueOf.billingMonth) {
+      report(
+        'billing_month',
+        `reissue --adjustments bills in ${reissueOf.billingMonth}, the month it re-issues: leave billing_month empty or give ${reissueOf.billingMonth}`,
+      );
+      return null;
+    }
+    return month;
+  }
   const schedule = loadSchedule(db, t.tenantPk);
   const open = nextOpenPeriod(schedule, timeZone);
   const field = 'billing_month';
@@ -71,7 +97,7 @@ function billedMonth(db: Db, t: TenantRef, row: AdjustmentRow, timeZone: string,
   if (isMonthFinalized(db, t.tenantPk, month)) {
     report(
       field,
-      `${month} is already finalized for tenant ${row.tenant_name}: its statement never changes; correct it with a re-issue, or leave billing_month empty to bill the adjustment in the next open month (${open.billingMonth})`,
+      `${month} is already finalized for tenant ${row.tenant_name}: its statement never changes; bill the adjustment in it with usage-charges reissue --tenant ${row.tenant_name} --month ${month} --adjustments FILE --reason TEXT, or leave billing_month empty to bill it in the next open month (${open.billingMonth})`,
     );
     return null;
   }
@@ -105,7 +131,7 @@ export const adjustmentsKind: ImportKind<AdjustmentRow, AdjustmentsCells> = {
     return { ...row, lplatform_id: row.lplatform_id ?? null, billing_month: row.billing_month ?? null };
   },
   key: (row) => `adjustment ${row.adjustment_id}`,
-  applier({ db, now, csvEncoding, billingTimeZone }) {
+  applier({ db, now, csvEncoding, billingTimeZone, reissueOf }) {
     const timeZone = billingTimeZone ?? 'UTC';
     return (row, report) => {
       const stored = findAdjustment(db, row.adjustment_id);
@@ -146,7 +172,7 @@ export const adjustmentsKind: ImportKind<AdjustmentRow, AdjustmentsCells> = {
       }
       if (!checkWritable(tenantEncoding(t, csvEncoding), row.reason, 'reason', `tenant ${row.tenant_name}'s`, report))
         ok = false;
-      const month = billedMonth(db, t, row, timeZone, report);
+      const month = billedMonth(db, t, row, { timeZone, reissueOf }, report);
       if (month === null) return 'rejected';
       if (!ok) return 'rejected';
       insertAdjustment(db, {
