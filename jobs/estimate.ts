@@ -5,6 +5,8 @@
 import { localParts, startOfLocalDay } from '../src/domain/calendar.ts';
 import { periodAt, type BillingPeriod } from '../src/periods/periods.ts';
 import { loadSchedules } from '../src/store/billing.ts';
+import { currentRevisionAt, statementRevisions } from '../src/store/revisions.ts';
+import type { Db } from '../src/store/db.ts';
 import type { JobContext } from './context.ts';
 import { rateStatement, statementRater } from './rate-statement.ts';
 import type { StatementView } from '../src/statements/view.ts';
@@ -30,7 +32,7 @@ export function estimate(ctx: JobContext, options: { tenant: string; asOf: Date 
       ok: false,
       reason:
         schedule.lastClosed !== null && asOf.getTime() < schedule.lastClosed.end
-          ? `${asOf.toISOString()} lies in a finalized month of tenant ${tenantName} (its last is ${schedule.lastClosed.billingMonth}); see history --tenant ${tenantName}`
+          ? finalizedAt(db, tenantName, asOf.toISOString(), schedule.lastClosed.billingMonth)
           : `tenant ${tenantName} was deleted; it has no open period at ${asOf.toISOString()}`,
     };
   }
@@ -44,4 +46,26 @@ export function estimate(ctx: JobContext, options: { tenant: string; asOf: Date 
     usageUntil: usedUntil,
   });
   return { ok: true, view, period, usedUntil };
+}
+
+/**
+ * Why an instant has no estimate, as it lies in a finalized month: that month's current revision
+ * and total, and what came before it when it has earlier revisions (a re-issue, a close after a void).
+ */
+function finalizedAt(db: Db, tenantName: string, instant: string, lastMonth: string): string {
+  const current = currentRevisionAt(db, tenantName, instant);
+  if (current === undefined)
+    return `${instant} lies in a finalized month of tenant ${tenantName} (its last is ${lastMonth}); see history --tenant ${tenantName}`;
+  const head = `${instant} lies in ${current.billingMonth}, finalized for tenant ${tenantName}: revision ${current.revision}, ${current.total} ${current.currency}`;
+  if (current.revision === 1) return `${head}; see history --tenant ${tenantName}`;
+  const earlier = statementRevisions(db, tenantName, current.billingMonth).filter((r) => r.revision < current.revision);
+  const corrected = earlier.find((r) => r.revision === current.correctsRevision);
+  const voided = earlier.filter((r) => r.state === 'void').at(-1);
+  const before =
+    corrected !== undefined
+      ? `re-issued: corrects revision ${corrected.revision}, ${corrected.total} ${corrected.currency}`
+      : voided !== undefined
+        ? `closed again after revision ${voided.revision}, ${voided.total} ${voided.currency}, was voided`
+        : `earlier revisions: ${current.revision - 1}`;
+  return `${head} (${before}); history --tenant ${tenantName} --revisions shows every revision`;
 }

@@ -3,9 +3,10 @@
  * statement (status `fixed`), a month not finalized yet rated afresh over its whole period (status
  * `estimated`). Reads only: it stores nothing.
  */
-import { UsageChargesError } from '../src/domain/errors.ts';
+import { InputError, UsageChargesError } from '../src/domain/errors.ts';
 import { openPeriodOfMonth } from '../src/periods/month-period.ts';
 import { loadSchedules, loadStatementView } from '../src/store/billing.ts';
+import { statementRevisions } from '../src/store/revisions.ts';
 import { fixedStatementPk } from '../src/store/statements.ts';
 import type { JobContext } from './context.ts';
 import { rateStatement, statementRater } from './rate-statement.ts';
@@ -58,4 +59,27 @@ export function monthStatements(ctx: JobContext, options: { month: string; tenan
     }
   }
   return out;
+}
+
+/**
+ * One finalized revision of a tenant's month, from its frozen statement: the current one, a
+ * replaced one or a voided one (each was finalized). An InputError naming --revision when the
+ * month has no such finalized revision, listing those it has. Reads only.
+ */
+export function revisionStatement(
+  ctx: Pick<JobContext, 'store'>,
+  options: { tenant: string; month: string; revision: number },
+): StatementView {
+  const { tenant, month, revision } = options;
+  const finalized = statementRevisions(ctx.store, tenant, month).filter((r) => r.state !== 'open');
+  const found = finalized.find((r) => r.revision === revision);
+  if (found === undefined)
+    throw new InputError(
+      `--revision: ${tenant} ${month} has no finalized revision ${revision} (${
+        finalized.length === 0
+          ? 'it has none'
+          : `its revisions: ${finalized.map((r) => `${r.revision} ${r.state}`).join(', ')}`
+      })`,
+    );
+  return loadStatementView(ctx.store, found.statementPk);
 }

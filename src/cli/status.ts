@@ -12,7 +12,6 @@ import {
   monthStates,
   recentResends,
   summarizeStore,
-  tenantHistory,
   type MonthMailState,
   type MonthState,
 } from '../store/summary.ts';
@@ -22,6 +21,7 @@ import type { CliContext } from './context.ts';
 import { parseMonth } from './options.ts';
 import { heldLines, shown, snakeCaseKeys, table } from './output.ts';
 import { openHolds } from '../store/holds.ts';
+import { standingRevision, tenantRevisions, type RevisionRow } from '../store/revisions.ts';
 import { requireTenant } from '../../jobs/request.ts';
 
 export function registerStatus(program: Command, ctx: CliContext): void {
@@ -82,10 +82,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       out(`catalog: ${s.catalogRows} rows, ${s.products} products`);
       out(`usage records: ${s.usageRecords}${s.usageFrom ? ` from ${s.usageFrom} to ${s.usageTo}` : ''}`);
       out(`coupons: ${s.coupons}`);
-      const st = Object.entries(s.statements)
-        .map(([k, v]) => `${v} ${k}`)
-        .join(', ');
-      out(`statements: ${st || 'none'}`);
+      out(`statements: ${statementCounts(s.statements)}`);
       const dl = Object.entries(deliveries)
         .map(([k, v]) => `${v} ${k}`)
         .join(', ');
@@ -132,20 +129,46 @@ export function registerStatus(program: Command, ctx: CliContext): void {
     });
 }
 
-function stateOf(s: MonthState): string {
-  if (s.status === 'fixed') return 'fixed';
+/** `7 fixed (1 void, 1 replaced), 1 estimated`: voided and replaced revisions are finalized statements too. */
+function statementCounts(counts: Record<string, number>): string {
+  const { void: voided, replaced, ...byStatus } = counts;
+  const ofFixed = [voided ? `${voided} void` : '', replaced ? `${replaced} replaced` : '']
+    .filter((p) => p !== '')
+    .join(', ');
+  const text = Object.entries(byStatus)
+    .map(([k, v]) => `${v} ${k}${k === 'fixed' && ofFixed !== '' ? ` (${ofFixed})` : ''}`)
+    .join(', ');
+  return text || 'none';
+}
+
+/** What `stateOf` reads of a statement as it stands. */
+type StandingState = Pick<MonthState, 'status' | 'lastError' | 'revision' | 'correctsRevision'>;
+
+/**
+ * A statement as it stands in a few words: `fixed`, `fixed (revision 2, corrects 1)` (a re-issue),
+ * `fixed (revision 2)` (closed again after a void), `void (revision 1), closed again by the next
+ * pass`, `open`, `failed, will retry`, `not closed`.
+ */
+function stateOf(s: StandingState): string {
+  if (s.status === 'fixed') {
+    if (s.revision === null || s.revision === 1) return 'fixed';
+    return `fixed (revision ${s.revision}${s.correctsRevision !== null ? `, corrects ${s.correctsRevision}` : ''})`;
+  }
+  if (s.status === 'void') return `void (revision ${s.revision}), closed again by the next pass`;
   if (s.status === null) return 'not closed';
   return s.lastError ? 'failed, will retry' : 'open';
 }
 
 /** A statement's mails in a few words: `2 sent`, `1 sent, 1 failed`, `no recipient`. */
 function mailState(r: MonthMailState): string {
+  if (r.status === 'void') return r.mailsWithdrawn ? `${r.mailsWithdrawn} withdrawn` : '';
   if (r.status !== 'fixed') return '';
   if (r.heldAt !== null) return `held ${r.holdKind === 'operator' ? 'by an operator' : 'for review'} since ${r.heldAt}`;
   const parts = [
     r.mailsSent ? `${r.mailsSent} sent` : '',
     r.mailsPending + r.mailsSending ? `${r.mailsPending + r.mailsSending} pending` : '',
     r.mailsFailed ? `${r.mailsFailed} failed` : '',
+    r.mailsWithdrawn ? `${r.mailsWithdrawn} withdrawn` : '',
   ].filter((p) => p !== '');
   if (parts.length === 0) return 'no recipient';
   return parts.join(', ') + (r.resends ? ` (${r.resends} resent)` : '');
@@ -205,38 +228,114 @@ function printMonth(ctx: CliContext, month: string, json: boolean): void {
   }
 }
 
-/** `usage-charges history --tenant T [--months N]`: a tenant's statements, newest first. */
+/** A revision's `note` in `history --revisions`: what corrected it or voided it. */
+function revisionNote(r: RevisionRow): string {
+  if (r.voidedAt !== null) return `voided at ${r.voidedAt} by ${r.voidedBy}: ${r.voidReason}`;
+  if (r.correctsRevision !== null) return `corrects ${r.correctsRevision}: ${r.reason} (by ${r.by})`;
+  return r.lastError ?? '';
+}
+
+/** A revision as `history --json` gives it: the keys of before (snake_case), then the revision's. */
+function historyJson(r: RevisionRow, status: string | null): Record<string, unknown> {
+  return snakeCaseKeys({
+    tenantName: r.tenantName,
+    billingMonth: r.billingMonth,
+    periodStart: r.periodStart,
+    periodEnd: r.periodEnd,
+    status,
+    total: r.total,
+    currency: r.currency,
+    finalizedAt: r.finalizedAt,
+    lastError: r.lastError,
+    zipName: r.zipName,
+    revision: r.revision,
+    state: r.state,
+    correctsRevision: r.correctsRevision,
+    reason: r.reason,
+    by: r.by,
+    voidedAt: r.voidedAt,
+    voidedBy: r.voidedBy,
+    voidReason: r.voidReason,
+  });
+}
+
+/** The status of a revision as `status --month` gives a month's statement: `fixed`, `estimated`, `void` or `replaced`. */
+const STATUS_OF: Record<RevisionRow['state'], string> = {
+  current: 'fixed',
+  open: 'estimated',
+  void: 'void',
+  replaced: 'replaced',
+};
+
+/**
+ * `usage-charges history --tenant T [--months N] [--revisions]`: a tenant's months, newest first,
+ * each with its statement as it stands; with --revisions, every revision of each month.
+ */
 export function registerHistory(program: Command, ctx: CliContext): void {
   program
     .command('history')
     .requiredOption('--tenant <name>', 'the tenant')
     .option('--months <n>', 'how many months', '24')
+    .option('--revisions', 'every revision of each month (voided and replaced ones too), with what corrected it')
     .option('--json', 'print them as JSON')
-    .action((opts: { tenant: string; months: string; json?: boolean }) => {
+    .action((opts: { tenant: string; months: string; revisions?: boolean; json?: boolean }) => {
       if (!/^\d{1,4}$/.test(opts.months) || Number(opts.months) < 1)
         throw new InputError(`--months: "${opts.months}" must be a whole number from 1`);
       const db = ctx.db();
       requireTenant(db, opts.tenant);
-      const rows = tenantHistory(db, opts.tenant, Number(opts.months));
+      const revisions = tenantRevisions(db, opts.tenant, Number(opts.months));
+      const all = opts.revisions === true;
+      const byMonth = new Map<string, RevisionRow[]>();
+      for (const r of revisions) byMonth.set(r.billingMonth, [...(byMonth.get(r.billingMonth) ?? []), r]);
+      const rows = all ? revisions : [...byMonth.values()].map((month) => standingRevision(month)!);
       const tz = ctx.config().billingTimeZone;
       if (opts.json) {
-        ctx.output.out(JSON.stringify(rows.map(snakeCaseKeys), null, 2));
+        ctx.output.out(
+          JSON.stringify(
+            rows.map((r) => historyJson(r, STATUS_OF[r.state])),
+            null,
+            2,
+          ),
+        );
         return;
       }
-      ctx.output.out(`statements of ${opts.tenant}: ${rows.length}`);
-      for (const line of table(
-        ['month', 'period', 'state', 'total', 'currency', 'finalized at', 'file'],
-        rows.map((r) => [
-          r.billingMonth ?? '',
-          `${localDate(Date.parse(r.periodStart), tz)} .. ${localDate(Date.parse(r.periodEnd) - 1, tz)}`,
-          stateOf(r),
-          r.total ?? '',
-          r.currency,
-          r.finalizedAt ?? '',
-          r.zipName ?? '',
-        ]),
-      )) {
-        ctx.output.out(line);
-      }
+      const months = new Set(rows.map((r) => r.billingMonth)).size;
+      ctx.output.out(
+        all
+          ? `statements of ${opts.tenant}: ${rows.length} revision(s) of ${months} month(s)`
+          : `statements of ${opts.tenant}: ${rows.length}`,
+      );
+      const period = (r: RevisionRow): string =>
+        `${localDate(Date.parse(r.periodStart), tz)} .. ${localDate(Date.parse(r.periodEnd) - 1, tz)}`;
+      const head = ['month', 'rev', 'period', 'state', 'total', 'currency', 'finalized at', 'file'];
+      const lines = all
+        ? table(
+            [...head, 'note'],
+            rows.map((r) => [
+              r.billingMonth,
+              String(r.revision),
+              period(r),
+              r.state,
+              r.total ?? '',
+              r.currency,
+              r.finalizedAt ?? '',
+              r.zipName ?? '',
+              revisionNote(r),
+            ]),
+          )
+        : table(
+            head,
+            rows.map((r) => [
+              r.billingMonth,
+              String(r.revision),
+              period(r),
+              stateOf({ ...r, status: STATUS_OF[r.state] }),
+              r.total ?? '',
+              r.currency,
+              r.finalizedAt ?? '',
+              r.zipName ?? '',
+            ]),
+          );
+      for (const line of lines) ctx.output.out(line);
     });
 }

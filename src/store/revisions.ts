@@ -35,6 +35,8 @@ export interface RevisionRow {
   zipName: string | null;
   zipPath: string | null;
   mailsSent: number;
+  /** Why its close failed (an open row), or null. */
+  lastError: string | null;
 }
 
 const REVISION_SELECT = `SELECT s.statement_pk AS statementPk, s.tenant_pk AS tenantPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth,
@@ -43,7 +45,7 @@ const REVISION_SELECT = `SELECT s.statement_pk AS statementPk, s.tenant_pk AS te
     s.period_start AS periodStart, s.period_end AS periodEnd, s.total, s.currency, s.finalized_at AS finalizedAt,
     (SELECT p.revision FROM statements p WHERE p.statement_pk = s.corrects_pk) AS correctsRevision,
     s.revision_reason AS reason, s.revision_by AS by, v.voided_at AS voidedAt, v.voided_by AS voidedBy,
-    v.reason AS voidReason, f.zip_name AS zipName, f.zip_path AS zipPath,
+    v.reason AS voidReason, f.zip_name AS zipName, f.zip_path AS zipPath, s.last_error AS lastError,
     (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'sent') AS mailsSent
   FROM statements s JOIN tenants t USING (tenant_pk)
   LEFT JOIN current_statements c ON c.statement_pk = s.statement_pk
@@ -57,6 +59,39 @@ export function statementRevisions(db: Db, tenantName: string, billingMonth: str
     `${REVISION_SELECT} WHERE t.tenant_name = ? AND (? IS NULL OR s.billing_month = ?)
     ORDER BY s.billing_month DESC, s.revision`,
   ).all(tenantName, billingMonth, billingMonth) as RevisionRow[];
+}
+
+/**
+ * Every revision of a tenant's newest `months` months (months, not revisions, are counted), newest
+ * month first, then by revision.
+ */
+export function tenantRevisions(db: Db, tenantName: string, months: number): RevisionRow[] {
+  return cachedStatement(
+    db,
+    `${REVISION_SELECT} WHERE t.tenant_name = ? AND s.billing_month IN (
+      SELECT DISTINCT m.billing_month FROM statements m WHERE m.tenant_pk = s.tenant_pk ORDER BY m.billing_month DESC LIMIT ?)
+    ORDER BY s.billing_month DESC, s.revision`,
+  ).all(tenantName, months) as RevisionRow[];
+}
+
+/**
+ * The revision of a month that stands, among that month's revisions: the current one, else the
+ * open one, else the latest voided one (as findStatement); undefined for none.
+ */
+export function standingRevision(revisions: readonly RevisionRow[]): RevisionRow | undefined {
+  return (
+    revisions.find((r) => r.state === 'current') ??
+    revisions.find((r) => r.state === 'open') ??
+    revisions.filter((r) => r.state === 'void').at(-1)
+  );
+}
+
+/** A tenant's current revision of the month whose period holds `instant` (ISO text), if that month is finalized. */
+export function currentRevisionAt(db: Db, tenantName: string, instant: string): RevisionRow | undefined {
+  return cachedStatement(
+    db,
+    `${REVISION_SELECT} WHERE c.statement_pk IS NOT NULL AND t.tenant_name = ? AND s.period_start <= ? AND s.period_end > ?`,
+  ).get(tenantName, instant, instant) as RevisionRow | undefined;
 }
 
 /** One revision by its key. */

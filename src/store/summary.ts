@@ -17,6 +17,10 @@ export interface StoreSummary {
   usageFrom: string | null;
   usageTo: string | null;
   coupons: number;
+  /**
+   * Statements by status: `fixed` (finalized) and `estimated` (open), and of the fixed ones those
+   * `void` (voided) and `replaced` (corrected by a later revision); a count of 0 is left out.
+   */
   statements: Record<string, number>;
 }
 
@@ -43,11 +47,18 @@ export function summarizeStore(db: Db): StoreSummary {
     usageTo: string | null;
   };
   const statements: Record<string, number> = {};
-  for (const row of connection(db).prepare('SELECT status, COUNT(*) AS n FROM statements GROUP BY status').all() as {
+  for (const row of connection(db)
+    .prepare(
+      `SELECT status, COUNT(*) AS n FROM statements GROUP BY status
+      UNION ALL SELECT 'void', COUNT(*) FROM statement_voids
+      UNION ALL SELECT 'replaced', COUNT(*) FROM live_statements l
+        WHERE NOT EXISTS (SELECT 1 FROM current_statements c WHERE c.statement_pk = l.statement_pk)`,
+    )
+    .all() as {
     status: string;
     n: number;
   }[]) {
-    statements[row.status] = row.n;
+    if (row.n > 0) statements[row.status] = row.n;
   }
   return {
     schemaVersion: one('SELECT COALESCE(MAX(version), 0) FROM schema_migrations'),
@@ -80,16 +91,26 @@ export function listTenants(db: Db, limit: number): TenantSummary[] {
     .all(limit) as TenantSummary[];
 }
 
-/** One tenant's statement of a month (or its absence), for `status --month`. */
+/**
+ * One tenant's statement of a month (or its absence), for `status --month` and `history`: the
+ * statement as it stands (its current revision; when it has none, the open one, else the latest voided one).
+ */
 export interface MonthState {
   tenantName: string;
   billingMonth: string | null;
+  /** `fixed` (the current revision), `estimated` (open: not closed yet, or its close failed), `void`, or null. */
   status: string | null;
   total: string | null;
   currency: string;
   finalizedAt: string | null;
   lastError: string | null;
   zipName: string | null;
+  /** 1 for a month's first statement; 2, 3, ... after a void or for a re-issue; null when there is none. */
+  revision: number | null;
+  /** When it was voided (status `void`), or null. */
+  voidedAt: string | null;
+  /** The revision a re-issue corrects, or null. */
+  correctsRevision: number | null;
 }
 
 /** A month's statement with its deliveries counted by status (the statement's own, then resends). */
@@ -98,6 +119,8 @@ export interface MonthMailState extends MonthState {
   mailsPending: number;
   mailsSending: number;
   mailsFailed: number;
+  /** Mails of a voided or replaced revision that never go. */
+  mailsWithdrawn: number;
   resends: number;
   /** Since when the statement is held for review (its mails wait for `release`), or null. */
   heldAt: string | null;
@@ -105,20 +128,39 @@ export interface MonthMailState extends MonthState {
   holdKind: string | null;
 }
 
-/** Every tenant with its statement of `month`, if any, and its deliveries. */
+/**
+ * The key of a tenant's statement of `month` as it stands: its current revision, else its open
+ * row, else its latest voided revision (as findStatement).
+ */
+const STANDING_STATEMENT_PK = `(SELECT o.statement_pk FROM statements o LEFT JOIN current_statements c ON c.statement_pk = o.statement_pk
+    WHERE o.tenant_pk = t.tenant_pk AND o.billing_month = ?
+    ORDER BY c.statement_pk IS NOT NULL DESC, o.status = 'estimated' DESC, o.revision DESC LIMIT 1)`;
+
+/**
+ * The columns of MonthState of the standing statement `s` (tenant `t`, file `f`, void `v`): one
+ * finalized that is not current is voided (a replaced one has a later current revision).
+ */
+const MONTH_STATE_COLUMNS = `t.tenant_name AS tenantName, s.billing_month AS billingMonth,
+      CASE WHEN s.statement_pk IS NULL THEN NULL WHEN s.status = 'estimated' THEN 'estimated'
+        WHEN v.statement_pk IS NOT NULL THEN 'void' ELSE 'fixed' END AS status,
+      s.total, COALESCE(s.currency, t.currency) AS currency, s.finalized_at AS finalizedAt, s.last_error AS lastError,
+      f.zip_name AS zipName, s.revision, v.voided_at AS voidedAt,
+      (SELECT p.revision FROM statements p WHERE p.statement_pk = s.corrects_pk) AS correctsRevision`;
+
+/** Every tenant with its statement of `month` as it stands, if any, and that statement's deliveries. */
 export function monthStates(db: Db, month: string): MonthMailState[] {
+  const count = (status: string): string =>
+    `(SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = '${status}')`;
   return connection(db)
     .prepare(
-      `SELECT t.tenant_name AS tenantName, s.billing_month AS billingMonth, s.status, s.total, t.currency,
-      s.finalized_at AS finalizedAt, s.last_error AS lastError, f.zip_name AS zipName,
-      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'sent') AS mailsSent,
-      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'pending') AS mailsPending,
-      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'sending') AS mailsSending,
-      (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.status = 'failed') AS mailsFailed,
+      `SELECT ${MONTH_STATE_COLUMNS},
+      ${count('sent')} AS mailsSent, ${count('pending')} AS mailsPending, ${count('sending')} AS mailsSending,
+      ${count('failed')} AS mailsFailed, ${count('withdrawn')} AS mailsWithdrawn,
       (SELECT COUNT(*) FROM deliveries d WHERE d.statement_pk = s.statement_pk AND d.kind = 'resend') AS resends,
       h.held_at AS heldAt, h.kind AS holdKind
-    FROM tenants t LEFT JOIN statements s ON s.tenant_pk = t.tenant_pk AND s.billing_month = ?
+    FROM tenants t LEFT JOIN statements s ON s.statement_pk = ${STANDING_STATEMENT_PK}
     LEFT JOIN statement_files f ON f.statement_pk = s.statement_pk
+    LEFT JOIN statement_voids v ON v.statement_pk = s.statement_pk
     LEFT JOIN statement_holds h ON h.statement_pk = s.statement_pk AND h.released_at IS NULL ORDER BY t.tenant_name`,
     )
     .all(month) as MonthMailState[];
@@ -181,23 +223,6 @@ export function recentResends(
     const d = JSON.parse(r.detail) as { billingMonth: string; to: string[]; reason: string; by: string };
     return { at: r.at, tenant: r.subject, billingMonth: d.billingMonth, to: d.to, reason: d.reason, by: d.by };
   });
-}
-
-/** A tenant's statements, newest first, at most `months` of them. */
-export function tenantHistory(
-  db: Db,
-  tenantName: string,
-  months: number,
-): (MonthState & { periodStart: string; periodEnd: string })[] {
-  return connection(db)
-    .prepare(
-      `SELECT t.tenant_name AS tenantName, s.billing_month AS billingMonth, s.period_start AS periodStart,
-      s.period_end AS periodEnd, s.status, s.total, s.currency, s.finalized_at AS finalizedAt, s.last_error AS lastError,
-      f.zip_name AS zipName
-    FROM statements s JOIN tenants t USING (tenant_pk) LEFT JOIN statement_files f ON f.statement_pk = s.statement_pk
-    WHERE t.tenant_name = ? ORDER BY s.billing_month DESC LIMIT ?`,
-    )
-    .all(tenantName, months) as (MonthState & { periodStart: string; periodEnd: string })[];
 }
 
 /**
