@@ -139,11 +139,11 @@ WHEN NEW.status = 'fixed' AND NEW.corrects_pk IS NOT (
   SELECT c.statement_pk FROM current_statements c WHERE c.tenant_pk = NEW.tenant_pk AND c.billing_month = NEW.billing_month)
 BEGIN SELECT RAISE(ABORT, 'a revision is finalized only as the first current one of its month or as the correction of the current one'); END;
 
--- A void is of a finalized statement none of whose mails was sent or is being sent, and is never undone.
+-- A void is of a month's current revision none of whose mails was sent or is being sent, and is never undone.
 CREATE TRIGGER statement_voids_unsent BEFORE INSERT ON statement_voids
-WHEN NOT EXISTS (SELECT 1 FROM statements WHERE statement_pk = NEW.statement_pk AND status = 'fixed')
+WHEN NOT EXISTS (SELECT 1 FROM current_statements WHERE statement_pk = NEW.statement_pk)
   OR EXISTS (SELECT 1 FROM deliveries WHERE statement_pk = NEW.statement_pk AND status IN ('sending', 'sent'))
-BEGIN SELECT RAISE(ABORT, 'only a finalized statement none of whose mails was sent is voided'); END;
+BEGIN SELECT RAISE(ABORT, 'only the current revision of a month, none of whose mails was sent, is voided'); END;
 CREATE TRIGGER statement_voids_no_update BEFORE UPDATE ON statement_voids
 BEGIN SELECT RAISE(ABORT, 'a void is never changed'); END;
 CREATE TRIGGER statement_voids_no_delete BEFORE DELETE ON statement_voids

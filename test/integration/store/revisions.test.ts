@@ -168,12 +168,23 @@ describe('revisions in the database', () => {
     expect(current(db).sort()).toEqual([r1, r2].sort());
   });
 
-  it('a mail of a replaced revision is never claimed', () => {
+  it('a mail of a replaced revision is never claimed, and a replaced revision is never voided', () => {
     const { db } = store();
     const t = tenant(db);
     const r1 = finalized(db, t, 1);
     delivery(db, r1, 'sent');
     const waiting = delivery(db, r1, 'pending');
+    const other = tenant2(db);
+    const unsent = finalized(db, other, 1);
+    finalized(db, other, 2, unsent);
+    expect(() =>
+      sql(
+        db,
+        "INSERT INTO statement_voids (statement_pk, voided_at, voided_by, reason) VALUES (?, ?, 'op', 'x')",
+        unsent,
+        AT,
+      ),
+    ).toThrow(/only the current revision of a month/);
     finalized(db, t, 2, r1);
     expect(() => sql(db, "UPDATE deliveries SET status = 'sending' WHERE delivery_pk = ?", waiting)).toThrow(
       /never sent/,
