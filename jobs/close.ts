@@ -5,7 +5,8 @@
 import type { Config } from '../src/config.ts';
 import { UsageChargesError } from '../src/domain/errors.ts';
 import { duePeriods, type DuePeriod } from '../src/periods/periods.ts';
-import { finalizeStatement, loadSchedules, recordCloseFailure } from '../src/store/billing.ts';
+import { loadSchedules } from '../src/store/billing.ts';
+import { finalizeStatement, recordCloseFailure } from '../src/store/finalize.ts';
 import type { PendingStatement } from '../src/store/statements.ts';
 import { filesOf } from './build-files.ts';
 import type { JobContext } from './context.ts';

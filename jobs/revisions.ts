@@ -10,7 +10,8 @@ import type { Mailer } from '../src/mail/transport.ts';
 import type { BillingPeriod } from '../src/periods/periods.ts';
 import { newMessageId } from '../src/mail/compose.ts';
 import { recordAudit } from '../src/store/audit.ts';
-import { finalizeStatement, frozenContent, nextRevision, type BillingTenant } from '../src/store/billing.ts';
+import type { BillingTenant } from '../src/store/billing.ts';
+import { finalizeStatement, frozenContent, nextRevision } from '../src/store/finalize.ts';
 import { inTransaction, inTransactionAsync } from '../src/store/db.ts';
 import type { ImportEncoding } from '../src/ingest/csv-source.ts';
 import { importFile, type ImportResult } from '../src/ingest/import-file.ts';
@@ -267,11 +268,79 @@ export interface ReissueSending {
   onWait?: (holder: string) => void;
 }
 
+type StoredReissue = Omit<ReissueOutcome, 'held' | 'files' | 'delivery'>;
+
 /**
- * Re-issues a tenant's month under the month-end lease: the next revision is rated and finalized
- * with its mails in one transaction (the corrected revision's unsent mails withdrawn), then its zip
- * is written and its mails are sent (unless REVIEW_HOLD holds it). What a crash leaves after the
- * commit, the next pass finishes: the files and the mails are those of any finalized statement.
+ * The re-issue's transaction: its adjustments imported (when given), the month rated under the
+ * write lock, the new revision finalized with its mails (held under REVIEW_HOLD), the corrected
+ * revision's unsent mails withdrawn, and the audit: all committed together or none.
+ */
+async function storeReissue(
+  ctx: JobContext,
+  request: CorrectionRequest & { adjustments?: ReissueAdjustments },
+): Promise<StoredReissue> {
+  const { store: db, config } = ctx;
+  const { tenantName, billingMonth, by, reason } = request;
+  return inTransactionAsync(db, async () => {
+    // The month is checked before the file is read.
+    currentRevision(ctx, tenantName, billingMonth);
+    const imported =
+      request.adjustments === undefined
+        ? null
+        : await importReissueAdjustments(ctx, { tenantName, billingMonth }, request.adjustments);
+    const plan = planReissue(ctx, { tenantName, billingMonth });
+    const at = ctx.now().toISOString();
+    const made = finalizeStatement(db, plan.tenant, plan.view, at, {
+      correctsPk: plan.current.statementPk,
+      reason,
+      by,
+    });
+    if (made === null) throw new Error('reissue: the current revision changed under the write lock');
+    const withdrawn = withdrawDeliveries(
+      db,
+      plan.current.statementPk,
+      `withdrawn: replaced by revision ${made.revision} (${reason})`,
+      at,
+    );
+    const recipients = createStatementDeliveries(
+      db,
+      made.statementPk,
+      plan.tenant.tenantPk,
+      () => newMessageId(config.mailFrom),
+      at,
+    );
+    if (config.reviewHold) holdStatement(db, made.statementPk, { kind: 'review', at, by: 'REVIEW_HOLD', reason: '' });
+    recordAudit(db, at, 'reissue', tenantName, {
+      billingMonth,
+      revision: made.revision,
+      corrects: plan.current.revision,
+      previousTotal: plan.previousTotal,
+      total: plan.total,
+      difference: plan.difference,
+      recipients,
+      withdrawn,
+      ...(imported === null
+        ? {}
+        : { adjustments: { file: imported.file, sha256: imported.sha256, rows: imported.rows } }),
+      reason,
+      by,
+    });
+    crashPoint('revision-before-commit');
+    return {
+      plan: { ...plan, revision: made.revision },
+      statementPk: made.statementPk,
+      recipients,
+      withdrawn,
+      imported,
+    };
+  });
+}
+
+/**
+ * Re-issues a tenant's month under the month-end lease: the next revision is stored with its mails
+ * in one transaction (storeReissue), then its zip is written and its mails are sent (unless
+ * REVIEW_HOLD holds it). What a crash leaves after the commit, the next pass finishes: the files and
+ * the mails are those of any finalized statement.
  */
 export async function reissueStatement(
   ctx: JobContext,
@@ -279,7 +348,6 @@ export async function reissueStatement(
   sending: ReissueSending,
 ): Promise<ReissueOutcome> {
   const { store: db, config, log } = ctx;
-  const { tenantName, billingMonth, by, reason } = request;
   return withLease(
     ctx,
     {
@@ -290,63 +358,9 @@ export async function reissueStatement(
       onWait: (holder) => sending.onWait?.(holder),
     },
     async (held) => {
-      const stored = await inTransactionAsync(db, async () => {
-        // The month is checked before the file is read; its adjustments are imported with the
-        // revision they are billed in, in one transaction: both or neither.
-        currentRevision(ctx, tenantName, billingMonth);
-        const imported =
-          request.adjustments === undefined
-            ? null
-            : await importReissueAdjustments(ctx, { tenantName, billingMonth }, request.adjustments);
-        // Rated under the write lock: what is finalized is what was rated.
-        const plan = planReissue(ctx, { tenantName, billingMonth });
-        const at = ctx.now().toISOString();
-        const made = finalizeStatement(db, plan.tenant, plan.view, at, {
-          correctsPk: plan.current.statementPk,
-          reason,
-          by,
-        });
-        if (made === null) throw new Error('reissue: the current revision changed under the write lock');
-        const withdrawn = withdrawDeliveries(
-          db,
-          plan.current.statementPk,
-          `withdrawn: replaced by revision ${made.revision} (${reason})`,
-          at,
-        );
-        const recipients = createStatementDeliveries(
-          db,
-          made.statementPk,
-          plan.tenant.tenantPk,
-          () => newMessageId(config.mailFrom),
-          at,
-        );
-        if (config.reviewHold)
-          holdStatement(db, made.statementPk, { kind: 'review', at, by: 'REVIEW_HOLD', reason: '' });
-        recordAudit(db, at, 'reissue', tenantName, {
-          billingMonth,
-          revision: made.revision,
-          corrects: plan.current.revision,
-          previousTotal: plan.previousTotal,
-          total: plan.total,
-          difference: plan.difference,
-          recipients,
-          withdrawn,
-          ...(imported === null
-            ? {}
-            : { adjustments: { file: imported.file, sha256: imported.sha256, rows: imported.rows } }),
-          reason,
-          by,
-        });
-        crashPoint('revision-before-commit');
-        return {
-          plan: { ...plan, revision: made.revision },
-          statementPk: made.statementPk,
-          recipients,
-          withdrawn,
-          imported,
-        };
-      });
+      const stored = await storeReissue(ctx, request);
       crashPoint('reissue-after-commit');
+      const { tenantName, billingMonth, by } = request;
       log.info({ tenant: tenantName, billingMonth, revision: stored.plan.revision, by }, 'statement re-issued');
       const files = await buildFiles(ctx, { only: new Set([stored.statementPk]) });
       const sendNow = !config.reviewHold && files.failed.length === 0 && stored.recipients > 0;

@@ -4,7 +4,13 @@
  * finalized statement before (void) or after (re-issue) it was mailed.
  */
 import type { Command } from 'commander';
-import { previewReissue, reissueStatement, voidStatement, type ReissuePlan } from '../../jobs/revisions.ts';
+import {
+  previewReissue,
+  reissueStatement,
+  voidStatement,
+  type ReissueOutcome,
+  type ReissuePlan,
+} from '../../jobs/revisions.ts';
 import { IMPORT_ENCODINGS, type ImportEncoding } from '../ingest/csv-source.ts';
 import { describeImport } from './import.ts';
 import { InputError } from '../domain/errors.ts';
@@ -82,6 +88,46 @@ function planLines(ctx: CliContext, plan: ReissuePlan): string[] {
   return lines;
 }
 
+/** What a re-issue did, line by line: totals, files, mails (failures on stderr, `ctx.failed` set). */
+function printReissue(ctx: CliContext, r: ReissueOutcome, at: { tenant: string; month: string; eml: boolean }): void {
+  const { plan } = r;
+  const { tenant, month, eml } = at;
+  const { output } = ctx;
+  output.out(
+    `re-issued ${shown(tenant)} ${month} as revision ${plan.revision}: ${plan.total} ${plan.currency} (revision ${plan.current.revision}: ${plan.previousTotal} ${plan.currency}, difference ${signed(plan.difference)} ${plan.currency})`,
+  );
+  if (r.imported !== null) output.out(`  with ${describeImport(r.imported)}`);
+  for (const line of planLines(ctx, plan).slice(3)) output.out(line);
+  if (r.withdrawn > 0)
+    output.out(`  ${r.withdrawn} mail(s) of revision ${plan.current.revision} that had not gone are withdrawn`);
+  for (const w of r.files.written) output.out(`  wrote ${shown(w.zip)}`);
+  for (const f of r.files.failed) {
+    output.err(`  its files could not be written: ${shown(f.reason)}; the next pass writes them and sends its mails`);
+    ctx.failed = true;
+  }
+  if (r.recipients === 0) output.out(`  ${shown(tenant)} has no active contact: no mail is sent`);
+  else if (r.held)
+    output.out(
+      `  held for review (REVIEW_HOLD): its ${r.recipients} mail(s) wait for usage-charges release --month ${month} --tenant ${tenant}`,
+    );
+  const d = r.delivery;
+  if (d !== null) {
+    for (const s of d.sent)
+      output.out(
+        eml
+          ? `  wrote the corrected mail to ${shown(s.recipient)} to the outbox: ${shown(s.response.replace(/^written /, ''))}`
+          : `  sent the corrected mail to ${shown(s.recipient)}: ${shown(s.response)}`,
+      );
+    for (const w of d.retrying)
+      output.out(
+        `  not sent yet to ${shown(w.recipient)}: ${shown(w.lastError)}; the next pass retries at ${w.nextAttemptAt}`,
+      );
+    for (const f of d.failed) output.err(`  failed to send to ${shown(f.recipient)}: ${shown(f.reason)}`);
+    if (d.stopped !== null) output.err(`  the mail server is unusable: ${d.stopped}; the next pass retries`);
+    if (d.failed.length > 0 || d.stopped !== null) ctx.failed = true;
+  }
+}
+
 interface ReissueOptions {
   tenant: string;
   month: string;
@@ -140,42 +186,7 @@ export function registerReissue(program: Command, ctx: CliContext): void {
           { tenantName: opts.tenant, billingMonth: month, by: operator(), reason, ...adjustments },
           { mailer, onWait: (holder) => output.out(`waiting for the pass of ${holder} to finish`) },
         );
-        const { plan } = r;
-        output.out(
-          `re-issued ${shown(opts.tenant)} ${month} as revision ${plan.revision}: ${plan.total} ${plan.currency} (revision ${plan.current.revision}: ${plan.previousTotal} ${plan.currency}, difference ${signed(plan.difference)} ${plan.currency})`,
-        );
-        if (r.imported !== null) output.out(`  with ${describeImport(r.imported)}`);
-        for (const line of planLines(ctx, plan).slice(3)) output.out(line);
-        if (r.withdrawn > 0)
-          output.out(`  ${r.withdrawn} mail(s) of revision ${plan.current.revision} that had not gone are withdrawn`);
-        for (const w of r.files.written) output.out(`  wrote ${shown(w.zip)}`);
-        for (const f of r.files.failed) {
-          output.err(
-            `  its files could not be written: ${shown(f.reason)}; the next pass writes them and sends its mails`,
-          );
-          ctx.failed = true;
-        }
-        if (r.recipients === 0) output.out(`  ${shown(opts.tenant)} has no active contact: no mail is sent`);
-        else if (r.held)
-          output.out(
-            `  held for review (REVIEW_HOLD): its ${r.recipients} mail(s) wait for usage-charges release --month ${month} --tenant ${opts.tenant}`,
-          );
-        const d = r.delivery;
-        if (d !== null) {
-          for (const s of d.sent)
-            output.out(
-              mailer.kind === 'eml'
-                ? `  wrote the corrected mail to ${shown(s.recipient)} to the outbox: ${shown(s.response.replace(/^written /, ''))}`
-                : `  sent the corrected mail to ${shown(s.recipient)}: ${shown(s.response)}`,
-            );
-          for (const w of d.retrying)
-            output.out(
-              `  not sent yet to ${shown(w.recipient)}: ${shown(w.lastError)}; the next pass retries at ${w.nextAttemptAt}`,
-            );
-          for (const f of d.failed) output.err(`  failed to send to ${shown(f.recipient)}: ${shown(f.reason)}`);
-          if (d.stopped !== null) output.err(`  the mail server is unusable: ${d.stopped}; the next pass retries`);
-          if (d.failed.length > 0 || d.stopped !== null) ctx.failed = true;
-        }
+        printReissue(ctx, r, { tenant: opts.tenant, month, eml: mailer.kind === 'eml' });
       } finally {
         mailer.close();
       }

@@ -319,7 +319,8 @@ export function registerHistory(program: Command, ctx: CliContext): void {
               r.total ?? '',
               r.currency,
               r.finalizedAt ?? '',
-              r.zipName ?? '',
+              // Every revision has the same zip name: where it is archived tells them apart.
+              r.zipPath ?? '',
               revisionNote(r),
             ]),
           )

@@ -1,12 +1,10 @@
-/** Reading what a close needs from the store, and writing a finalized statement. */
+/** Reading what a close needs from the store (schedules, rating input) and a finalized statement back (finalize.ts writes it). */
 import { dec } from '../domain/money.ts';
 import type { Currency, Locale, RuleScope } from '../domain/vocabulary.ts';
 import type { BillingPeriod, TenantSchedule } from '../periods/periods.ts';
 import type { CatalogVersion, Coupon, RatingInput, RatingPolicy, UsageRecord } from '../rating/types.ts';
 import {
   lineFromJson,
-  lineToJson,
-  summarize,
   rebuild,
   type StatementFileOptions,
   type StatementView,
@@ -14,7 +12,6 @@ import {
 } from '../statements/view.ts';
 import { connection, cachedStatement, type Db } from './db.ts';
 import type { CsvEncoding } from '../statements/csv.ts';
-import { recordAudit } from './audit.ts';
 
 /** A tenant as the close, the estimate and the export rate it. */
 export interface BillingTenant {
@@ -254,164 +251,6 @@ export function billingReader(db: Db) {
   };
 }
 
-/** A re-issue: the sent revision it corrects, why, and who asked. */
-export interface Correction {
-  correctsPk: number;
-  reason: string;
-  by: string;
-}
-
-/** The number the next revision of a tenant's month takes: one above every revision it has. */
-export function nextRevision(db: Db, tenantPk: number, billingMonth: string): number {
-  return cachedStatement(
-    db,
-    'SELECT COALESCE(MAX(revision), 0) + 1 FROM statements WHERE tenant_pk = ? AND billing_month = ?',
-  )
-    .pluck()
-    .get(tenantPk, billingMonth) as number;
-}
-
-/**
- * Finalizes a statement in the caller's transaction: its lines, its totals and summary, status
- * `fixed`. Returns its key, or null (and writes nothing) when the month already has a current
- * statement (or, for a re-issue, when the current one is no longer the one it corrects). A
- * pending cut-off day takes effect now, after this closing (a re-issue is not a closing).
- * Revision numbers follow each other: a month closed again after a void, or re-issued, is the
- * next revision of it.
- */
-export function finalizeStatement(
-  db: Db,
-  t: BillingTenant,
-  view: StatementView,
-  now: string,
-  correction?: Correction,
-): { statementPk: number; revision: number } | null {
-  const { summary, lines } = summarize(view);
-  const period = view.tree.period;
-  const current = cachedStatement(
-    db,
-    'SELECT statement_pk FROM current_statements WHERE tenant_pk = ? AND billing_month = ?',
-  )
-    .pluck()
-    .get(t.tenantPk, period.billingMonth) as number | undefined;
-  if (current !== correction?.correctsPk) return null;
-  const existing = cachedStatement(
-    db,
-    "SELECT statement_pk FROM statements WHERE tenant_pk = ? AND billing_month = ? AND status = 'estimated'",
-  ).get(t.tenantPk, period.billingMonth) as { statement_pk: number } | undefined;
-  let pk: number;
-  if (existing && correction === undefined) {
-    cachedStatement(db, 'DELETE FROM charge_lines WHERE statement_pk = ?').run(existing.statement_pk);
-    cachedStatement(
-      db,
-      `UPDATE statements SET period_start = ?, period_end = ?, currency = ?, updated_at = ? WHERE statement_pk = ?`,
-    ).run(
-      new Date(period.start).toISOString(),
-      new Date(period.end).toISOString(),
-      t.currency,
-      now,
-      existing.statement_pk,
-    );
-    pk = existing.statement_pk;
-  } else {
-    pk = Number(
-      cachedStatement(
-        db,
-        `INSERT INTO statements (tenant_pk, billing_month, revision, period_start, period_end, status, currency,
-        corrects_pk, revision_reason, revision_by, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, 'estimated', ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        t.tenantPk,
-        period.billingMonth,
-        nextRevision(db, t.tenantPk, period.billingMonth),
-        new Date(period.start).toISOString(),
-        new Date(period.end).toISOString(),
-        t.currency,
-        correction?.correctsPk ?? null,
-        correction?.reason ?? '',
-        correction?.by ?? '',
-        now,
-        now,
-      ).lastInsertRowid,
-    );
-  }
-  const insert = cachedStatement(
-    db,
-    `INSERT INTO charge_lines (statement_pk, seq, line_kind, lplatform_id, resource_id, resource_name, resource_kind,
-    product_id, unit_price, amount, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  lines.forEach((l, i) => {
-    insert.run(
-      pk,
-      i + 1,
-      l.kind,
-      l.lplatformId ?? '',
-      l.resourceId,
-      l.resourceName,
-      l.resourceKind,
-      l.productId,
-      l.unitPrice?.toFixed() ?? '',
-      l.charged.toFixed(),
-      lineToJson(l),
-    );
-  });
-  cachedStatement(
-    db,
-    `UPDATE statements SET status = 'fixed', subtotal = ?, tax = ?, total = ?, finalized_at = ?, preset = ?, summary = ?, last_error = NULL, updated_at = ?
-    WHERE statement_pk = ?`,
-  ).run(
-    summary.subtotal,
-    summary.tax,
-    summary.total,
-    new Date(view.madeAt).toISOString(),
-    summary.preset,
-    JSON.stringify(summary),
-    now,
-    pk,
-  );
-  const revision = cachedStatement(db, 'SELECT revision FROM statements WHERE statement_pk = ?')
-    .pluck()
-    .get(pk) as number;
-  if (correction !== undefined) return { statementPk: pk, revision };
-  if (t.pendingCutoffDay !== null) {
-    cachedStatement(
-      db,
-      'UPDATE tenants SET cutoff_day = pending_cutoff_day, pending_cutoff_day = NULL, pending_cutoff_requested_at = NULL, updated_at = ? WHERE tenant_pk = ?',
-    ).run(now, t.tenantPk);
-  }
-  recordAudit(db, now, 'close', t.tenantName, {
-    billingMonth: period.billingMonth,
-    ...(revision > 1 ? { revision } : {}),
-    total: summary.total,
-    lines: lines.length,
-  });
-  return { statementPk: pk, revision };
-}
-
-/** Records why a period could not be closed; it stays open and is retried on the next run. */
-export function recordCloseFailure(db: Db, t: BillingTenant, period: BillingPeriod, reason: string, now: string): void {
-  connection(db)
-    .prepare(
-      `INSERT INTO statements (tenant_pk, billing_month, revision, period_start, period_end, status, currency, last_error, attempts, created_at, updated_at)
-    VALUES (?, ?, (SELECT COALESCE(MAX(revision), 0) + 1 FROM statements WHERE tenant_pk = ? AND billing_month = ?), ?, ?, 'estimated', ?, ?, 1, ?, ?)
-    ON CONFLICT (tenant_pk, billing_month) WHERE status = 'estimated'
-    DO UPDATE SET last_error = excluded.last_error, attempts = attempts + 1, updated_at = excluded.updated_at`,
-    )
-    .run(
-      t.tenantPk,
-      period.billingMonth,
-      t.tenantPk,
-      period.billingMonth,
-      new Date(period.start).toISOString(),
-      new Date(period.end).toISOString(),
-      t.currency,
-      reason,
-      now,
-      now,
-    );
-  recordAudit(db, now, 'close-failed', t.tenantName, { billingMonth: period.billingMonth, reason });
-}
-
 /** The frozen summary of a fixed statement (tenant, period, totals) without its lines. */
 export function loadStatementSummary(db: Db, statementPk: number): TreeSummary {
   const summary = cachedStatement(db, "SELECT summary FROM statements WHERE statement_pk = ? AND status = 'fixed'")
@@ -472,15 +311,4 @@ export function fixedPeriodsBefore(
     `SELECT billing_month AS billingMonth, period_start AS periodStart, period_end AS periodEnd FROM current_statements
     WHERE tenant_pk = ? AND billing_month < ? ORDER BY billing_month`,
   ).all(tenantPk, billingMonth) as { billingMonth: string; periodStart: string; periodEnd: string }[];
-}
-
-/** What a fixed statement froze, as text to compare with a new rating: its summary and its lines' details, in order. */
-export function frozenContent(db: Db, statementPk: number): { summary: string; lines: string[] } {
-  const summary = cachedStatement(db, 'SELECT summary FROM statements WHERE statement_pk = ?')
-    .pluck()
-    .get(statementPk) as string;
-  const lines = cachedStatement(db, 'SELECT detail FROM charge_lines WHERE statement_pk = ? ORDER BY seq')
-    .pluck()
-    .all(statementPk) as string[];
-  return { summary, lines };
 }

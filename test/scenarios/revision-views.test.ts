@@ -201,7 +201,7 @@ describe('history', () => {
     ]);
   });
 
-  it('--revisions lists every revision of each month with what corrected or voided it', async () => {
+  it('--revisions lists every revision of each month, where it is archived, and what corrected or voided it', async () => {
     const one = await ok(['history', '--tenant', 'TNT00001', '--revisions']);
     expect(one.split('\n')[0]).toBe('statements of TNT00001: 2 revision(s) of 1 month(s)');
     expect(tableRows(one, 'statements of TNT00001:')).toEqual([
@@ -213,7 +213,7 @@ describe('history', () => {
         '21045',
         'JPY',
         FIRST_PASS,
-        '202610_TNT00001_20261028.zip',
+        'statements/202610/202610_TNT00001_20261028.zip',
       ],
       [
         '2026-10',
@@ -223,7 +223,7 @@ describe('history', () => {
         '20945',
         'JPY',
         recorded('TNT00001', 2).finalizedAt,
-        '202610_TNT00001_20261028.zip',
+        'statements/202610/revision-2/202610_TNT00001_20261028.zip',
         `corrects 1: template price corrected (by ${BY})`,
       ],
     ]);
@@ -237,10 +237,19 @@ describe('history', () => {
         '793277',
         'JPY',
         FIRST_PASS,
-        '202610_TNT00003.zip',
+        'statements/202610/202610_TNT00003.zip',
         `voided at ${recorded('TNT00003', 1).voidedAt} by ${BY}: usage imported twice`,
       ],
-      ['2026-10', '2', '2026-10-01 .. 2026-10-31', 'current', '793277', 'JPY', SECOND_PASS, '202610_TNT00003.zip'],
+      [
+        '2026-10',
+        '2',
+        '2026-10-01 .. 2026-10-31',
+        'current',
+        '793277',
+        'JPY',
+        SECOND_PASS,
+        'statements/202610/revision-2/202610_TNT00003.zip',
+      ],
     ]);
   });
 

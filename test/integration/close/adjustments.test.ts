@@ -148,7 +148,7 @@ describe('manual adjustments in the statements', () => {
       csv('adjustment_id,tenant_name,billing_month,amount,reason', 'LATE-1,alpha,2026-10,-100,Late credit'),
     );
     expect(issues).toEqual([
-      'adjustments.csv:2: billing_month: 2026-10 is already finalized for tenant alpha: its statement never changes; correct it with a re-issue, or leave billing_month empty to bill the adjustment in the next open month (2026-11)',
+      'adjustments.csv:2: billing_month: 2026-10 is already finalized for tenant alpha: its statement never changes; bill the adjustment in it with usage-charges reissue --tenant alpha --month 2026-10 --adjustments FILE --reason TEXT, or leave billing_month empty to bill it in the next open month (2026-11)',
     ]);
     await importText(
       db,

@@ -159,7 +159,7 @@ describe('adjustments: refusals, each on its line and field', () => {
     await refusesRow(
       { billing_month: '2026-10' },
       'billing_month',
-      '2026-10 is already finalized for tenant T1: its statement never changes; correct it with a re-issue, or leave billing_month empty to bill the adjustment in the next open month (2026-11)',
+      '2026-10 is already finalized for tenant T1: its statement never changes; bill the adjustment in it with usage-charges reissue --tenant T1 --month 2026-10 --adjustments FILE --reason TEXT, or leave billing_month empty to bill it in the next open month (2026-11)',
     );
   });
 
