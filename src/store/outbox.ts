@@ -114,6 +114,13 @@ export function recoverInterrupted(
     fail.run(now, reason, d.deliveryPk);
     return { tenantName: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, reason };
   });
+  // One whose statement was replaced by a re-issue since is not sent again: the new revision's mail goes instead.
+  cachedStatement(
+    db,
+    `UPDATE deliveries AS d SET status = 'withdrawn', next_attempt_at = NULL, updated_at = ?,
+      last_error = 'the pass sending it stopped before its result was recorded, and its statement was replaced since: not sent again'
+    WHERE d.status = 'sending' AND NOT EXISTS (SELECT 1 FROM current_statements c WHERE c.statement_pk = d.statement_pk)`,
+  ).run(now);
   const recovered = cachedStatement(
     db,
     `UPDATE deliveries SET status = 'pending', next_attempt_at = NULL, updated_at = ?,

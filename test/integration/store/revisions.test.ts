@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connection, openStore, type Db } from '../../../src/store/db.ts';
+import { recoverInterrupted } from '../../../src/store/outbox.ts';
 import { findStatement } from '../../../src/store/statements.ts';
 import { tempDir } from '../../helpers/store.ts';
 
@@ -189,6 +190,23 @@ describe('revisions in the database', () => {
     expect(() => sql(db, "UPDATE deliveries SET status = 'sending' WHERE delivery_pk = ?", waiting)).toThrow(
       /never sent/,
     );
+  });
+
+  it('a mail of a replaced revision left sending by a killed pass is withdrawn, not sent again', () => {
+    const { db } = store();
+    const t = tenant(db);
+    const r1 = finalized(db, t, 1);
+    delivery(db, r1, 'sent');
+    const stuck = delivery(db, r1, 'sending');
+    finalized(db, t, 2, r1);
+    expect(recoverInterrupted(db, AT, 5)).toEqual({ recovered: 0, failed: [] });
+    expect(
+      connection(db).prepare('SELECT status, last_error FROM deliveries WHERE delivery_pk = ?').get(stuck),
+    ).toEqual({
+      status: 'withdrawn',
+      last_error:
+        'the pass sending it stopped before its result was recorded, and its statement was replaced since: not sent again',
+    });
   });
 
   it('an upgrade from version 8 keeps statements, lines, files, deliveries and holds as revision 1', () => {
