@@ -57,7 +57,7 @@ export interface ReissueAdjustments {
  */
 async function importReissueAdjustments(
   ctx: JobContext,
-  month: { tenantName: string; billingMonth: string },
+  month: { tenantName: string; billingMonth: string; by?: string },
   adjustments: ReissueAdjustments,
 ): Promise<ImportResult> {
   const { store: db, config } = ctx;
@@ -71,7 +71,8 @@ async function importReissueAdjustments(
       defaultLocale: config.defaultLocale,
       csvEncoding: config.csvEncoding,
       billingTimeZone: config.billingTimeZone,
-      reissueOf: month,
+      reissueOf: { tenantName: month.tenantName, billingMonth: month.billingMonth },
+      ...(month.by === undefined ? {} : { by: month.by }),
     },
     { maxErrors: config.importMaxErrors, ...(adjustments.encoding ? { encoding: adjustments.encoding } : {}) },
   );
@@ -287,7 +288,7 @@ async function storeReissue(
     const imported =
       request.adjustments === undefined
         ? null
-        : await importReissueAdjustments(ctx, { tenantName, billingMonth }, request.adjustments);
+        : await importReissueAdjustments(ctx, { tenantName, billingMonth, by }, request.adjustments);
     const plan = planReissue(ctx, { tenantName, billingMonth });
     const at = ctx.now().toISOString();
     const made = finalizeStatement(db, plan.tenant, plan.view, at, {

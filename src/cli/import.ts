@@ -12,6 +12,7 @@ import type { AnyImportKind } from '../ingest/import-kind.ts';
 import type { CliContext } from './context.ts';
 import { IMPORT_ENCODINGS, type ImportEncoding } from '../ingest/csv-source.ts';
 import { importProgress } from './progress.ts';
+import { operator } from './options.ts';
 
 /** One line saying what an import did. */
 export function describeImport(r: ImportResult): string {
@@ -56,6 +57,7 @@ export function registerImport(program: Command, ctx: CliContext): void {
             csvEncoding: config.csvEncoding,
             billingTimeZone: config.billingTimeZone,
             asAdjustment: opts.asAdjustment === true,
+            by: operator(),
           },
           {
             maxErrors: config.importMaxErrors,

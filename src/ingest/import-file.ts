@@ -140,7 +140,7 @@ export async function importFile<Row, Cells>(
         if (issues.length === 0) {
           const { bytes, sha256 } = source.summary();
           const result: ImportResult = { kind: kind.name, file: path.basename(fileName), ...counts, bytes, sha256 };
-          recordAudit(db, ctx.now, 'import', kind.name, result);
+          recordAudit(db, ctx.now, 'import', kind.name, ctx.by === undefined ? result : { ...result, by: ctx.by });
           crashPoint('import-before-commit');
           return result;
         }

@@ -33,6 +33,8 @@ export interface ImportContext {
    * the re-issue makes of it (every row must be of that tenant and month).
    */
   reissueOf?: { tenantName: string; billingMonth: string };
+  /** Who imports (user@host), recorded with the import in the audit log. */
+  by?: string;
 }
 
 /** Applies one valid row inside the import's transaction. */

@@ -388,6 +388,8 @@ describe('reissue, after it was sent', () => {
     expect(mail[0]!.parsed.text).toContain('  差額　　　　：-500円\n');
     expect(audit(env, 'reissue')[0]!.detail).toMatchObject({ adjustments: { file: 'credit.csv', rows: 1 } });
     expect(audit(env, 'import').at(-1)!.detail).toMatchObject({ kind: 'adjustments', file: 'credit.csv', inserted: 1 });
+    expect(audit(env, 'import').at(-1)!.detail.by).toBe(audit(env, 'reissue')[0]!.detail.by);
+    expect(String(audit(env, 'import').at(-1)!.detail.by)).toMatch(/^.+@.+$/);
   });
 
   it('says how usage booked late into a later month is treated, and a dry run of an unchanged month says so', async () => {
