@@ -17,6 +17,7 @@ import {
   type BillingPeriod,
   type TenantSchedule,
 } from '../../../src/periods/periods.ts';
+import { openPeriodOfMonth } from '../../../src/periods/month-period.ts';
 
 const at = (iso: string): number => {
   const t = Date.parse(iso);
@@ -545,5 +546,74 @@ describe('nextOpenPeriod (where an adjustment without a month is billed)', () =>
     expect(
       next(schedule({ ...deleted, lastClosed: { billingMonth: '2026-10', end: at('2026-11-01T00:00:00Z') } })),
     ).toBeNull();
+  });
+});
+
+describe('a voided month (reopened): due again as it was, the schedule going on after it', () => {
+  // September closed; October (cut-off day 31) finalized, then voided. The tenant had asked for cut-off
+  // day 20 before October's close, which applied it: the periods after October end on the 20th.
+  const october: BillingPeriod = {
+    billingMonth: '2026-10',
+    start: at('2026-10-01T00:00:00Z'),
+    end: at('2026-11-01T00:00:00Z'),
+    cutoffDay: 20,
+  };
+  const t = schedule({
+    tenantName: 'T',
+    cutoffDay: 20,
+    billingFrom: at('2026-09-01T00:00:00Z'),
+    lastClosed: { billingMonth: '2026-09', end: at('2026-10-01T00:00:00Z') },
+    reopened: [october],
+  });
+
+  it('is due with the period it had, not one of the cut-off day in force now; then the next one', () => {
+    expect(due([t], '2026-11-02T00:00:00Z')).toEqual([
+      { tenant: 'T', month: '2026-10', start: '2026-10-01T00:00:00.000Z', end: '2026-11-01T00:00:00.000Z', cutoff: 20 },
+    ]);
+    expect(months([t], '2026-11-21T00:00:00Z')).toEqual(['T 2026-10', 'T 2026-11']);
+    expect(shown(duePeriods([t], at('2026-11-21T00:00:00Z'), 'UTC')[1]!)).toEqual({
+      tenant: 'T',
+      month: '2026-11',
+      start: '2026-11-01T00:00:00.000Z',
+      end: '2026-11-21T00:00:00.000Z',
+      cutoff: 20,
+    });
+  });
+
+  it('is the open period an estimate, an adjustment and an export find', () => {
+    expect(shown(periodAt(t, at('2026-10-15T00:00:00Z'), 'UTC')!)).toEqual({
+      month: '2026-10',
+      start: '2026-10-01T00:00:00.000Z',
+      end: '2026-11-01T00:00:00.000Z',
+      cutoff: 20,
+    });
+    expect(periodAt(t, at('2026-09-15T00:00:00Z'), 'UTC')).toBeNull();
+    expect(periodAt(t, at('2026-11-05T00:00:00Z'), 'UTC')?.billingMonth).toBe('2026-11');
+    expect(nextOpenPeriod(t, 'UTC')?.billingMonth).toBe('2026-10');
+    expect(openPeriodOfMonth(t, '2026-10', 'UTC')).toEqual({ ok: true, period: october });
+    expect(openPeriodOfMonth(t, '2026-09', 'UTC')).toEqual({ ok: false, reason: 'finalized' });
+    const november = openPeriodOfMonth(t, '2026-11', 'UTC');
+    expect(november.ok && shown(november.period)).toEqual({
+      month: '2026-11',
+      start: '2026-11-01T00:00:00.000Z',
+      end: '2026-11-21T00:00:00.000Z',
+      cutoff: 20,
+    });
+  });
+
+  it("a tenant's first month voided: due again, and nothing before it", () => {
+    const first = schedule({ tenantName: 'F', cutoffDay: 31, lastClosed: null, reopened: [october] });
+    expect(months([first], '2026-11-02T00:00:00Z')).toEqual(['F 2026-10']);
+    expect(nextOpenPeriod(first, 'UTC')?.billingMonth).toBe('2026-10');
+  });
+
+  it('a deleted tenant whose last month was voided: that month is due again, none after it', () => {
+    const gone = schedule({
+      tenantName: 'D',
+      cutoffDay: 31,
+      deletedAt: at('2026-10-20T00:00:00Z'),
+      reopened: [october],
+    });
+    expect(months([gone], '2027-01-02T00:00:00Z')).toEqual(['D 2026-10']);
   });
 });
