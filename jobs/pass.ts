@@ -86,8 +86,8 @@ export function passCounts(r: PassResult): Record<string, number | string | null
 
 /**
  * Removes the temporary files a killed pass (or resend) left while writing a zip or an `.eml` file:
- * those of processes of this host that no longer exist, in every month's statements folder and in
- * the outbox (src/archive/zip.ts removeStaleTemps). Run under the month-end lease, before the close.
+ * those of processes of this host that no longer exist, in every month's statements folder (and its
+ * revision-N folders) and in the outbox (src/archive/zip.ts removeStaleTemps). Run under the month-end lease, before the close.
  * Returns their paths relative to DATA_DIR; a folder that cannot be read is reported, not thrown.
  */
 export function removeLeftTemps(config: Config): { removed: string[]; failed: { dir: string; reason: string }[] } {
@@ -105,7 +105,20 @@ export function removeLeftTemps(config: Config): { removed: string[]; failed: { 
   }
   const removed: string[] = [];
   const failed: { dir: string; reason: string }[] = [];
-  for (const rel of [...months.map((m) => `statements/${m}`), OUTBOX_DIR]) {
+  // A month's later revisions are archived in its revision-N folders (a re-issue writes there too).
+  const revisionDirs = (month: string): string[] => {
+    try {
+      return fs
+        .readdirSync(path.join(root, month), { withFileTypes: true })
+        .filter((e) => e.isDirectory() && /^revision-\d+$/.test(e.name))
+        .map((e) => `statements/${month}/${e.name}`)
+        .sort(byText);
+    } catch {
+      return [];
+    }
+  };
+  const folders = months.flatMap((m) => [`statements/${m}`, ...revisionDirs(m)]);
+  for (const rel of [...folders, OUTBOX_DIR]) {
     try {
       for (const name of removeStaleTemps(path.join(config.dataDir, rel))) removed.push(`${rel}/${name}`);
     } catch (err) {

@@ -22,6 +22,7 @@ import { createStatementDeliveries, hasSentMail, statementDeliveryPks } from '..
 import {
   laterFinalizedMonth,
   recordVoid,
+  restoreWithdrawn,
   revisionOf,
   withdrawDeliveries,
   type RevisionRow,
@@ -106,6 +107,8 @@ export interface VoidOutcome {
   withdrawn: number;
   /** The revision current again (a void of a re-issue that was never sent), or null: the month is open again. */
   currentAgain: number | null;
+  /** The mails of the revision current again that the re-issue had withdrawn, given back (pending, or failed). */
+  restored: number;
 }
 
 /**
@@ -133,17 +136,28 @@ export function voidStatement(ctx: JobContext, request: CorrectionRequest): Void
     }
     const at = ctx.now().toISOString();
     const withdrawn = recordVoid(db, row.statementPk, { at, by, reason });
+    // A re-issue withdrawn: the mails it had withdrawn from the revision it corrected go again.
+    const restored =
+      row.correctsRevision === null
+        ? 0
+        : restoreWithdrawn(
+            db,
+            row.statementPk,
+            `restored: revision ${row.revision}, which replaced its statement, was voided (${reason})`,
+            at,
+          );
     const voided = revisionOf(db, row.statementPk)!;
     recordAudit(db, at, 'void', tenantName, {
       billingMonth,
       revision: row.revision,
       total: row.total,
       withdrawn,
+      ...(row.correctsRevision === null ? {} : { currentAgain: row.correctsRevision, restored }),
       reason,
       by,
     });
     crashPoint('revision-before-commit');
-    return { voided, withdrawn, currentAgain: row.correctsRevision };
+    return { voided, withdrawn, currentAgain: row.correctsRevision, restored };
   });
 }
 
@@ -302,6 +316,7 @@ async function storeReissue(
       plan.current.statementPk,
       `withdrawn: replaced by revision ${made.revision} (${reason})`,
       at,
+      made.statementPk,
     );
     const recipients = createStatementDeliveries(
       db,

@@ -44,7 +44,7 @@ export function registerVoid(program: Command, ctx: CliContext): void {
     .action((opts: { tenant: string; month: string; reason: string }) => {
       const month = parseMonth(opts.month);
       const reason = requiredReason(opts.reason);
-      const { voided, withdrawn, currentAgain } = voidStatement(verbJobContext(ctx), {
+      const { voided, withdrawn, currentAgain, restored } = voidStatement(verbJobContext(ctx), {
         tenantName: opts.tenant,
         billingMonth: month,
         by: operator(),
@@ -58,7 +58,8 @@ export function registerVoid(program: Command, ctx: CliContext): void {
       if (withdrawn > 0) output.out(`  ${withdrawn} mail(s) of it that had not gone are withdrawn`);
       output.out(
         currentAgain !== null
-          ? `  revision ${currentAgain}, which it corrected, is current again (the tenant has that one)`
+          ? `  revision ${currentAgain}, which it corrected, is current again (the tenant has that one)` +
+              (restored > 0 ? `; ${restored} of its mail(s) that had not gone are given back to the queue` : '')
           : `  ${month} is open again: the next pass closes it afresh from the catalog, usage and adjustments as they are then (\`usage-charges run\`)`,
       );
     });

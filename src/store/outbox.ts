@@ -93,6 +93,15 @@ export function recoverInterrupted(
   now: string,
   maxAttempts: number,
 ): { recovered: number; failed: { tenantName: string; billingMonth: string; recipient: string; reason: string }[] } {
+  // One whose statement was replaced by a re-issue since is not sent again: the new revision's mail goes instead.
+  cachedStatement(
+    db,
+    `UPDATE deliveries AS d SET status = 'withdrawn', withdrawn_from = 'sending', next_attempt_at = NULL, updated_at = ?,
+      withdrawn_for = (SELECT c.statement_pk FROM statements s JOIN current_statements c
+        ON c.tenant_pk = s.tenant_pk AND c.billing_month = s.billing_month WHERE s.statement_pk = d.statement_pk),
+      last_error = 'the pass sending it stopped before its result was recorded, and its statement was replaced since: not sent again'
+    WHERE d.status = 'sending' AND NOT EXISTS (SELECT 1 FROM current_statements c WHERE c.statement_pk = d.statement_pk)`,
+  ).run(now);
   const stuck = cachedStatement(
     db,
     `SELECT d.delivery_pk AS deliveryPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, d.attempts
@@ -114,13 +123,6 @@ export function recoverInterrupted(
     fail.run(now, reason, d.deliveryPk);
     return { tenantName: d.tenantName, billingMonth: d.billingMonth, recipient: d.recipient, reason };
   });
-  // One whose statement was replaced by a re-issue since is not sent again: the new revision's mail goes instead.
-  cachedStatement(
-    db,
-    `UPDATE deliveries AS d SET status = 'withdrawn', next_attempt_at = NULL, updated_at = ?,
-      last_error = 'the pass sending it stopped before its result was recorded, and its statement was replaced since: not sent again'
-    WHERE d.status = 'sending' AND NOT EXISTS (SELECT 1 FROM current_statements c WHERE c.statement_pk = d.statement_pk)`,
-  ).run(now);
   const recovered = cachedStatement(
     db,
     `UPDATE deliveries SET status = 'pending', next_attempt_at = NULL, updated_at = ?,
@@ -275,7 +277,7 @@ export function markFailed(db: Db, deliveryPk: number, reason: string, response:
   ).run(reason, response, now, deliveryPk);
 }
 
-/** Failed deliveries, optionally of one billing month. */
+/** Failed deliveries of current statements (not voided or replaced), optionally of one billing month. */
 export function failedDeliveries(
   db: Db,
   month: string | null,
@@ -284,7 +286,9 @@ export function failedDeliveries(
     db,
     `SELECT d.delivery_pk AS deliveryPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, COALESCE(d.last_error, '') AS lastError
     FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
-    WHERE d.status = 'failed' AND (? IS NULL OR s.billing_month = ?) ORDER BY s.billing_month, t.tenant_name, d.delivery_pk`,
+    WHERE d.status = 'failed' AND (? IS NULL OR s.billing_month = ?)
+      AND EXISTS (SELECT 1 FROM current_statements c WHERE c.statement_pk = d.statement_pk)
+    ORDER BY s.billing_month, t.tenant_name, d.delivery_pk`,
   ).all(month, month) as {
     deliveryPk: number;
     tenantName: string;

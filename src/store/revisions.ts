@@ -114,12 +114,35 @@ export function laterFinalizedMonth(db: Db, tenantPk: number, billingMonth: stri
  * The mails of a statement that were not sent (pending or failed) are withdrawn, in the caller's
  * transaction: they never go. Returns how many.
  */
-export function withdrawDeliveries(db: Db, statementPk: number, why: string, at: string): number {
+export function withdrawDeliveries(
+  db: Db,
+  statementPk: number,
+  why: string,
+  at: string,
+  replacedBy: number | null = null,
+): number {
   return cachedStatement(
     db,
-    `UPDATE deliveries SET status = 'withdrawn', next_attempt_at = NULL, last_error = ?, updated_at = ?
+    `UPDATE deliveries SET withdrawn_from = status, withdrawn_for = ?, status = 'withdrawn', next_attempt_at = NULL,
+      last_error = ?, updated_at = ?
     WHERE statement_pk = ? AND status IN ('pending', 'failed')`,
-  ).run(why, at, statementPk).changes;
+  ).run(replacedBy, why, at, statementPk).changes;
+}
+
+/**
+ * The mails a re-issue (`replacedBy`) withdrew from the revision it corrected, given back when that
+ * re-issue is voided (in the caller's transaction): pending again (one that had failed stays
+ * failed, for `retry`), so that every contact still gets the revision that is current again.
+ * Returns how many.
+ */
+export function restoreWithdrawn(db: Db, replacedBy: number, why: string, at: string): number {
+  return cachedStatement(
+    db,
+    `UPDATE deliveries SET status = CASE withdrawn_from WHEN 'failed' THEN 'failed' ELSE 'pending' END,
+      withdrawn_from = NULL, withdrawn_for = NULL, next_attempt_at = NULL,
+      last_error = ? || COALESCE(' (was: ' || last_error || ')', ''), updated_at = ?
+    WHERE status = 'withdrawn' AND withdrawn_for = ?`,
+  ).run(why, at, replacedBy).changes;
 }
 
 /**

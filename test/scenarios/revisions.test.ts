@@ -416,6 +416,44 @@ describe('reissue, after it was sent', () => {
     );
   });
 
+  it('a held re-issue voided: the revision it corrected is current again and its waiting mail goes', async () => {
+    const greylisting = await smtpServer({
+      rcptReplies: { 'cfo@rules.example.com': { code: 451, message: 'try later' } },
+    });
+    const { env } = await demo('reissue-voided', { SMTP_URL: greylisting.url });
+    expect((await runCli(['run', '--as-of', AS_OF], env)).code).toBe(0);
+    expect(greylisting.messages.map((m) => m.envelope.rcptTo).flat()).toContain('ap@rules.example.com');
+    const waiting = (): string[] =>
+      deliveries(env)
+        .filter((d) => d.recipient === 'cfo@rules.example.com')
+        .map((d) => d.status);
+    expect(waiting()).toEqual(['pending']);
+
+    await importCatalog(env, FLAVOUR_FIX);
+    const held = { ...env, REVIEW_HOLD: 'on' };
+    const r = await runCli(['reissue', '--tenant', 'TNT00003', '--month', MONTH, '--reason', 'flavour price'], held);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('  1 mail(s) of revision 1 that had not gone are withdrawn\n');
+    expect(waiting()).toEqual(['withdrawn', 'pending']);
+
+    const v = await runCli(['void', '--tenant', 'TNT00003', '--month', MONTH, '--reason', 'correction rejected'], held);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stdout).toContain(
+      '  revision 1, which it corrected, is current again (the tenant has that one); 1 of its mail(s) that had not gone are given back to the queue\n',
+    );
+    expect(waiting()).toEqual(['pending', 'withdrawn']);
+    expect(audit(env, 'void')[0]!.detail).toMatchObject({ revision: 2, currentAgain: 1, restored: 1, withdrawn: 2 });
+
+    // The server takes it now: the contact gets revision 1, the statement the other contact has.
+    const smtp = await smtpServer();
+    expect((await runCli(['run', '--as-of', AS_OF], { ...env, SMTP_URL: smtp.url })).code).toBe(0);
+    expect(smtp.messages.map((m) => m.envelope.rcptTo).flat()).toEqual(['cfo@rules.example.com']);
+    const [r1] = revisions(env, 'TNT00003');
+    expect(smtp.messages[0]!.parsed.subject).toBe('Usage charges for October 2026 - Example Rules Co.');
+    expect(sha256(smtp.messages[0]!.parsed.attachments[0]!.content)).toBe(r1!.sha256);
+    expect(waiting()).toEqual(['sent', 'withdrawn']);
+  });
+
   it('refuses a statement nobody received (void it instead), changing nothing', async () => {
     const { env } = await demo('reissue-unsent', { REVIEW_HOLD: 'on' });
     expect((await runCli(['run', '--as-of', AS_OF], env)).code).toBe(0);

@@ -10,7 +10,9 @@
  *   (`current_statements`); a revision is finalized only as the month's first current one or as the
  *   correction of the current one, with a number above every other of the month.
  * - `deliveries` is rebuilt for one more status, `withdrawn`: a mail of a voided or replaced
- *   revision that was not sent, and never will be (a trigger refuses to claim one).
+ *   revision that was not sent, and never will be (a trigger refuses to claim one), with the status
+ *   it had (`withdrawn_from`) and the revision that replaced its statement (`withdrawn_for`), so
+ *   that a void of that re-issue gives it back.
  * - `runs` is rebuilt for one more kind, `reissue` (it holds the month-end lease like a resend).
  * The runner applies it with foreign keys off (SQLite's way to rebuild a table others refer to)
  * and checks every reference before it commits.
@@ -75,10 +77,15 @@ CREATE TABLE deliveries_rebuilt (
   updated_at TEXT NOT NULL,
   sent_at TEXT,
   last_attempt_at TEXT,
-  requested_by TEXT NOT NULL DEFAULT ''
+  requested_by TEXT NOT NULL DEFAULT '',
+  withdrawn_from TEXT CHECK (withdrawn_from IN ('pending', 'sending', 'failed')),
+  withdrawn_for INTEGER REFERENCES statements (statement_pk),
+  CHECK ((withdrawn_from IS NULL) = (status <> 'withdrawn'))
 ) STRICT;
 
-INSERT INTO deliveries_rebuilt SELECT delivery_pk, statement_pk, contact_pk, recipient, kind, status, attempts,
+INSERT INTO deliveries_rebuilt (delivery_pk, statement_pk, contact_pk, recipient, kind, status, attempts,
+  next_attempt_at, last_error, smtp_response, message_id, reason, created_at, updated_at, sent_at, last_attempt_at, requested_by)
+SELECT delivery_pk, statement_pk, contact_pk, recipient, kind, status, attempts,
   next_attempt_at, last_error, smtp_response, message_id, reason, created_at, updated_at, sent_at, last_attempt_at, requested_by
 FROM deliveries;
 

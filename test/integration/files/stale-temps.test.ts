@@ -65,15 +65,19 @@ describe('usage-charges run', () => {
     const staleEml = `.x@example.com.eml.${deadPid}.0123456789ab.tmp`;
     // A process that exists and is not the one running the pass: the test runner's.
     const liveZip = `.acme_202609.zip.${process.ppid}.0123456789ab.tmp`;
+    // A re-issue writes a month's later revision in its revision-N folder.
+    const revision = path.join(zips, 'revision-2');
     put(zips, staleZip);
     put(zips, liveZip);
+    put(revision, staleZip);
     put(outbox, staleEml);
 
     const r = await runCli(['run', '--as-of', AS_OF], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('\n  removed 2 temporary files a killed pass left while writing\n');
+    expect(r.stdout).toContain('\n  removed 3 temporary files a killed pass left while writing\n');
     expect(fs.existsSync(path.join(zips, staleZip))).toBe(false);
+    expect(fs.readdirSync(revision)).toEqual([]);
     expect(fs.existsSync(path.join(outbox, staleEml))).toBe(false);
     expect(fs.existsSync(path.join(zips, liveZip))).toBe(true);
     // The pass's own files are there, and no temporary file of its own.
