@@ -33,7 +33,9 @@ export function estimate(ctx: JobContext, options: { tenant: string; asOf: Date 
       reason:
         schedule.lastClosed !== null && asOf.getTime() < schedule.lastClosed.end
           ? finalizedAt(db, tenantName, asOf.toISOString(), schedule.lastClosed.billingMonth)
-          : `tenant ${tenantName} was deleted; it has no open period at ${asOf.toISOString()}`,
+          : schedule.reopened?.[0] !== undefined && asOf.getTime() < schedule.reopened[0].start
+            ? `${asOf.toISOString()} lies before ${schedule.reopened[0].billingMonth}, the first month tenant ${tenantName} is billed in (voided, and closed again by the next pass)`
+            : `tenant ${tenantName} was deleted; it has no open period at ${asOf.toISOString()}`,
     };
   }
   const day = localParts(asOf.getTime(), tz);

@@ -128,6 +128,9 @@ export function periodAt(t: TenantSchedule, at: number, timeZone: string): Billi
   if (t.lastClosed && at < t.lastClosed.end) return null;
   const reopened = t.reopened?.find((r) => r.start <= at && at < r.end);
   if (reopened !== undefined) return reopened;
+  // Before a voided first month: billing starts with it (its usage was checked against it).
+  const first = t.reopened?.[0];
+  if (first !== undefined && t.lastClosed === null && at < first.start) return null;
   let period =
     t.lastClosed || t.reopened?.length
       ? afterReopened(t, timeZone)

@@ -30,7 +30,8 @@ export function nextRevision(db: Db, tenantPk: number, billingMonth: string): nu
 /**
  * Finalizes a statement in the caller's transaction: its lines, its totals and summary, status
  * `fixed`. Returns its key, or null (and writes nothing) when the month already has a current
- * statement (or, for a re-issue, when the current one is no longer the one it corrects). A
+ * statement (or, for a re-issue, when the current one is no longer the one it corrects), or when
+ * an earlier month of the tenant was voided since the pass found this one due. A
  * pending cut-off day takes effect now, after this closing (a re-issue is not a closing).
  * Revision numbers follow each other: a month closed again after a void, or re-issued, is the
  * next revision of it.
@@ -51,6 +52,8 @@ export function finalizeStatement(
     .pluck()
     .get(t.tenantPk, period.billingMonth) as number | undefined;
   if (current !== correction?.correctsPk) return null;
+  // A month voided while a pass was closing the months after it is closed again first, in order.
+  if (correction === undefined && reopenedBefore(db, t.tenantPk, period.billingMonth)) return null;
   const pk = openRow(db, t, view, now, correction);
   insertLines(db, pk, lines);
   cachedStatement(
@@ -190,4 +193,17 @@ export function frozenContent(db: Db, statementPk: number): { summary: string; l
     .pluck()
     .all(statementPk) as string[];
   return { summary, lines };
+}
+
+/** Whether the tenant has a month before `billingMonth` that was voided and not closed again. */
+function reopenedBefore(db: Db, tenantPk: number, billingMonth: string): boolean {
+  return (
+    cachedStatement(
+      db,
+      `SELECT 1 FROM statements s JOIN statement_voids v USING (statement_pk)
+      WHERE s.tenant_pk = ? AND s.billing_month < ?
+        AND NOT EXISTS (SELECT 1 FROM current_statements c WHERE c.tenant_pk = s.tenant_pk AND c.billing_month = s.billing_month)
+      LIMIT 1`,
+    ).get(tenantPk, billingMonth) !== undefined
+  );
 }

@@ -47,11 +47,14 @@ export function finalizedMonthAt(db: Db, tenantPk: number, at: string): string |
     .get(tenantPk, at, at) as string | undefined;
 }
 
-/** Where the tenant's first finalized month begins, when that is after `at` (else undefined). */
+/**
+ * Where the tenant's first finalized month begins, when that is after `at` (else undefined). A
+ * voided month counts: its month is open again, but billing still starts with it.
+ */
 export function firstFinalizedStartAfter(db: Db, tenantPk: number, at: string): string | undefined {
   return cachedStatement(
     db,
-    `SELECT MIN(period_start) FROM current_statements WHERE tenant_pk = ?
+    `SELECT MIN(period_start) FROM statements WHERE tenant_pk = ? AND status = 'fixed'
       HAVING MIN(period_start) > ?`,
   )
     .pluck()

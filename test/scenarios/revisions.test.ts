@@ -204,6 +204,29 @@ describe('void, before anything was sent', () => {
     expect(Number(second!.total)).toBe(Number(first!.total) - 500);
   });
 
+  it("a tenant's first month voided: usage before it is still refused, and an estimate there says why", async () => {
+    const { env } = await demo('void-first', { REVIEW_HOLD: 'on' });
+    expect((await runCli(['run', '--as-of', AS_OF], env)).code).toBe(0);
+    // TNT00005 (cut-off day 15) is billed from 2026-09-16: its first month, 2026-10, is finalized.
+    expect((await runCli(['void', '--tenant', 'TNT00005', '--month', MONTH, '--reason', 'x'], env)).code).toBe(0);
+    const early = path.join(env.DATA_DIR!, 'early.csv');
+    fs.writeFileSync(
+      early,
+      'record_id,tenant_name,lplatform_id,resource_id,resource_name,resource_kind,component,product_id,time_kind,start_at,end_at,quantity,cpu_count,clock_ghz,size_gb,vm_count,vcpu\n' +
+        'early-1,TNT00005,TNT00005-LPlatform01,srv-x,srv-x,virtual_server,,EC-CMP-1C4G,operating,2026-09-05T00:00:00Z,2026-09-08T00:00:00Z,,,,,,\n',
+    );
+    const refused = await runCli(['import', 'usage', early], env);
+    expect(refused.code, refused.stdout).toBe(2);
+    expect(refused.stderr).toContain(
+      "early.csv:2: start_at: lies before 2026-09-16T00:00:00.000Z, where tenant TNT00005's first finalized month begins",
+    );
+    const estimate = await runCli(['estimate', '--tenant', 'TNT00005', '--as-of', '2026-09-01T00:00:00Z'], env);
+    expect(estimate.code).toBe(2);
+    expect(estimate.stderr).toContain(
+      '2026-09-01T00:00:00.000Z lies before 2026-10, the first month tenant TNT00005 is billed in (voided, and closed again by the next pass)',
+    );
+  });
+
   it('refuses what a void cannot do, changing nothing', async () => {
     const { env } = await demo('void-refusals');
     expect((await runCli(['run', '--as-of', AS_OF], env)).code).toBe(0);
@@ -358,6 +381,29 @@ describe('reissue, after it was sent', () => {
     );
     expect(inStore(env, (db) => db.prepare('SELECT COUNT(*) FROM adjustments').pluck().get())).toBe(0);
     expect(revisions(env, 'manual-tenant')).toHaveLength(1);
+    // An adjustment imported before for another month is not taken as "unchanged".
+    const earlier = path.join(env.DATA_DIR!, 'earlier.csv');
+    fs.writeFileSync(earlier, `${header}\nnext-1,manual-tenant,,,-100,credit for November,\n`);
+    expect((await runCli(['import', 'adjustments', earlier], env)).code).toBe(0);
+    const again = await runCli(
+      [
+        'reissue',
+        '--tenant',
+        'manual-tenant',
+        '--month',
+        MONTH,
+        '--reason',
+        'x',
+        '--adjustments',
+        earlier,
+        '--dry-run',
+      ],
+      env,
+    );
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(
+      `earlier.csv:2: adjustment_id: adjustment next-1 was imported before for manual-tenant 2026-11: reissue --adjustments takes adjustments of manual-tenant ${MONTH} only`,
+    );
 
     const file = path.join(env.DATA_DIR!, 'credit.csv');
     fs.writeFileSync(file, `${header}\nout-1,manual-tenant,,,-500,"Outage 2026-10-12, 3 hours",\n`);
@@ -376,13 +422,15 @@ describe('reissue, after it was sent', () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain('  with adjustments: credit.csv: 1 row: 1 added, 0 updated, 0 unchanged\n');
     expect(dry.stdout).toContain(`  revision 2 (rated now from today's data): ${Number(first!.total) - 500} JPY\n`);
-    expect(inStore(env, (db) => db.prepare('SELECT COUNT(*) FROM adjustments').pluck().get())).toBe(0);
+    expect(inStore(env, (db) => db.prepare('SELECT COUNT(*) FROM adjustments').pluck().get())).toBe(1);
 
     const before = smtp.messages.length;
     const r = await runCli(args, env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`as revision 2: ${Number(first!.total) - 500} JPY`);
-    expect(inStore(env, (db) => db.prepare('SELECT billing_month FROM adjustments').pluck().all())).toEqual([MONTH]);
+    expect(
+      inStore(env, (db) => db.prepare('SELECT billing_month FROM adjustments ORDER BY adjustment_id').pluck().all()),
+    ).toEqual(['2026-11', MONTH]);
     const mail = smtp.messages.slice(before);
     expect(mail.map((m) => m.envelope.rcptTo).flat()).toEqual(['owner@manual-tenant.example.jp']);
     expect(mail[0]!.parsed.text).toContain('  差額　　　　：-500円\n');

@@ -135,6 +135,19 @@ export const adjustmentsKind: ImportKind<AdjustmentRow, AdjustmentsCells> = {
     const timeZone = billingTimeZone ?? 'UTC';
     return (row, report) => {
       const stored = findAdjustment(db, row.adjustment_id);
+      // A re-issue's file holds adjustments of its month only, stored ones too (an ID of another
+      // month would be "unchanged" there, and billed in that month, not in the correction).
+      if (
+        stored &&
+        reissueOf !== undefined &&
+        (stored.tenantName !== reissueOf.tenantName || stored.billingMonth !== reissueOf.billingMonth)
+      ) {
+        report(
+          'adjustment_id',
+          `adjustment ${row.adjustment_id} was imported before for ${stored.tenantName} ${stored.billingMonth}: reissue --adjustments takes adjustments of ${reissueOf.tenantName} ${reissueOf.billingMonth} only`,
+        );
+        return 'rejected';
+      }
       if (stored) {
         // An empty month was resolved when the adjustment was first imported: it matches the stored one.
         const diff = firstDifference(

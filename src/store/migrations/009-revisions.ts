@@ -146,6 +146,17 @@ WHEN NEW.status = 'fixed' AND NEW.corrects_pk IS NOT (
   SELECT c.statement_pk FROM current_statements c WHERE c.tenant_pk = NEW.tenant_pk AND c.billing_month = NEW.billing_month)
 BEGIN SELECT RAISE(ABORT, 'a revision is finalized only as the first current one of its month or as the correction of the current one'); END;
 
+-- Months are finalized in order: none while an earlier month of the tenant is voided and not closed again.
+CREATE TRIGGER statements_months_in_order BEFORE UPDATE OF status ON statements
+WHEN NEW.status = 'fixed' AND NEW.corrects_pk IS NULL AND EXISTS (
+  SELECT 1 FROM statements s JOIN statement_voids v USING (statement_pk)
+  WHERE s.tenant_pk = NEW.tenant_pk AND s.billing_month < NEW.billing_month
+    AND NOT EXISTS (SELECT 1 FROM current_statements c WHERE c.tenant_pk = s.tenant_pk AND c.billing_month = s.billing_month))
+BEGIN SELECT RAISE(ABORT, 'a month is finalized only once every earlier voided month of its tenant is closed again'); END;
+-- A statement is inserted open and finalized by an update, so that the guards above see it.
+CREATE TRIGGER statements_inserted_open BEFORE INSERT ON statements WHEN NEW.status <> 'estimated'
+BEGIN SELECT RAISE(ABORT, 'a statement is made open and finalized afterwards'); END;
+
 -- A void is of a month's current revision none of whose mails was sent or is being sent, and is never undone.
 CREATE TRIGGER statement_voids_unsent BEFORE INSERT ON statement_voids
 WHEN NOT EXISTS (SELECT 1 FROM current_statements WHERE statement_pk = NEW.statement_pk)

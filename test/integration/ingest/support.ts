@@ -61,13 +61,18 @@ export function insertFixedStatement(
     .prepare('SELECT tenant_pk FROM tenants WHERE tenant_name = ?')
     .pluck()
     .get(tenantName);
+  // Made open and finalized by an update, as the close does (the store refuses a statement inserted fixed).
+  const pk = connection(db)
+    .prepare(
+      `INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
+    VALUES (?, ?, ?, ?, 'estimated', 'JPY', ?, ?)`,
+    )
+    .run(tenantPk, month, periodStart, periodEnd, periodEnd, periodEnd).lastInsertRowid;
   connection(db)
     .prepare(
-      `INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency,
-    subtotal, tax, total, finalized_at, created_at, updated_at)
-    VALUES (?, ?, ?, ?, 'fixed', 'JPY', '0', '0', '0', ?, ?, ?)`,
+      "UPDATE statements SET status = 'fixed', subtotal = '0', tax = '0', total = '0', finalized_at = ? WHERE statement_pk = ?",
     )
-    .run(tenantPk, month, periodStart, periodEnd, periodEnd, periodEnd, periodEnd);
+    .run(periodEnd, pk);
 }
 
 /**

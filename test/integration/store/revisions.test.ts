@@ -169,6 +169,43 @@ describe('revisions in the database', () => {
     expect(current(db).sort()).toEqual([r1, r2].sort());
   });
 
+  it('months are finalized in order: none while an earlier month is voided and not closed again', () => {
+    const { db } = store();
+    const t = tenant(db);
+    const september = connection(db).transaction(() => {
+      const pk = Number(
+        sql(
+          db,
+          `INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
+          VALUES (?, '2026-09', '2026-09-01T00:00:00.000Z', '2026-10-01T00:00:00.000Z', 'estimated', 'JPY', ?, ?)`,
+          t,
+          AT,
+          AT,
+        ).lastInsertRowid,
+      );
+      sql(db, "UPDATE statements SET status = 'fixed', total = '1', finalized_at = ? WHERE statement_pk = ?", AT, pk);
+      return pk;
+    })();
+    sql(
+      db,
+      "INSERT INTO statement_voids (statement_pk, voided_at, voided_by, reason) VALUES (?, ?, 'op', 'x')",
+      september,
+      AT,
+    );
+    expect(() => finalized(db, t, 1)).toThrow(/only once every earlier voided month of its tenant is closed again/);
+    expect(() =>
+      sql(
+        db,
+        `INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, total, finalized_at, created_at, updated_at)
+        VALUES (?, '2026-12', '2026-12-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z', 'fixed', 'JPY', '1', ?, ?, ?)`,
+        t,
+        AT,
+        AT,
+        AT,
+      ),
+    ).toThrow(/made open and finalized afterwards/);
+  });
+
   it('a mail of a replaced revision is never claimed, and a replaced revision is never voided', () => {
     const { db } = store();
     const t = tenant(db);

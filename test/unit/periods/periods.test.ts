@@ -605,6 +605,8 @@ describe('a voided month (reopened): due again as it was, the schedule going on 
     const first = schedule({ tenantName: 'F', cutoffDay: 31, lastClosed: null, reopened: [october] });
     expect(months([first], '2026-11-02T00:00:00Z')).toEqual(['F 2026-10']);
     expect(nextOpenPeriod(first, 'UTC')?.billingMonth).toBe('2026-10');
+    expect(periodAt(first, at('2026-09-20T00:00:00Z'), 'UTC')).toBeNull();
+    expect(openPeriodOfMonth(first, '2026-09', 'UTC')).toEqual({ ok: false, reason: 'before-first' });
   });
 
   it('a deleted tenant whose last month was voided: that month is due again, none after it', () => {
