@@ -74,6 +74,21 @@ export function inStore<T>(env: Record<string, string>, read: (db: Database.Data
   }
 }
 
+/** The audit log's entries of one action, oldest first, their details parsed. */
+export function audit(
+  env: Record<string, string>,
+  action: string,
+): { subject: string; detail: Record<string, unknown> }[] {
+  return inStore(env, (db) =>
+    (
+      db.prepare('SELECT subject, detail FROM audit_log WHERE action = ? ORDER BY audit_pk').all(action) as {
+        subject: string;
+        detail: string;
+      }[]
+    ).map((r) => ({ subject: r.subject, detail: JSON.parse(r.detail) as Record<string, unknown> })),
+  );
+}
+
 /** One delivery row, with its tenant. */
 export interface DeliveryRow {
   tenant: string;

@@ -12,8 +12,8 @@ import {
   TENANTS,
   copyOf,
   deliveries,
+  audit,
   endTest,
-  inStore,
   seedTemplate,
   smtpServer,
   statementFiles,
@@ -36,17 +36,6 @@ async function heldDemo(name: string, extra: Record<string, string> = {}) {
   const smtp = await smtpServer();
   const env = { ...copyOf(template, work.dir, name), SMTP_URL: smtp.url, REVIEW_HOLD: 'on', ...extra };
   return { env, smtp };
-}
-
-function audit(env: Record<string, string>, action: string): { subject: string; detail: Record<string, unknown> }[] {
-  return inStore(env, (db) =>
-    (
-      db.prepare('SELECT subject, detail FROM audit_log WHERE action = ? ORDER BY audit_pk').all(action) as {
-        subject: string;
-        detail: string;
-      }[]
-    ).map((r) => ({ subject: r.subject, detail: JSON.parse(r.detail) as Record<string, unknown> })),
-  );
 }
 
 describe('REVIEW_HOLD=on', () => {

@@ -15,6 +15,7 @@ import {
   RECIPIENTS,
   copyOf,
   deliveries,
+  audit,
   endTest,
   fileSha,
   inStore,
@@ -57,17 +58,6 @@ async function importCatalog(env: Record<string, string>, row: string): Promise<
   fs.writeFileSync(file, `${CATALOG_HEADER}\n${row}\n`);
   const r = await runCli(['import', 'catalog', file], env);
   expect(r.code, r.stderr).toBe(0);
-}
-
-function audit(env: Record<string, string>, action: string): { subject: string; detail: Record<string, unknown> }[] {
-  return inStore(env, (db) =>
-    (
-      db.prepare('SELECT subject, detail FROM audit_log WHERE action = ? ORDER BY audit_pk').all(action) as {
-        subject: string;
-        detail: string;
-      }[]
-    ).map((r) => ({ subject: r.subject, detail: JSON.parse(r.detail) as Record<string, unknown> })),
-  );
 }
 
 interface Revision {
