@@ -112,6 +112,12 @@ const VERBS: readonly Verb[] = [
     define: async () => (await import('./export.ts')).registerExport,
   },
   {
+    name: 'audit',
+    description:
+      'show the audit log, newest first: imports, closes, holds, releases, voids, re-issues, resends, with who, when and why',
+    define: async () => (await import('./audit.ts')).registerAudit,
+  },
+  {
     name: 'backup',
     description:
       'copy the store to FILE while it is in use (SQLite online backup); FILE must not exist; readable by the owner only',

@@ -10,3 +10,40 @@ export function recordAudit(db: Db, at: string, action: string, subject: string,
     JSON.stringify(detail),
   );
 }
+
+/** One audit entry as `usage-charges audit` lists it. */
+export interface AuditEntry {
+  at: string;
+  action: string;
+  subject: string;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * The latest audit entries, newest first, at most `limit`: of one action, one subject (a tenant, or
+ * an import's kind; a release of several tenants is one of each) and one billing month when given.
+ */
+export function auditEntries(
+  db: Db,
+  filter: { action: string | null; subject: string | null; billingMonth: string | null; limit: number },
+): AuditEntry[] {
+  return (
+    cachedStatement(
+      db,
+      `SELECT at, action, subject, detail FROM audit_log
+      WHERE (? IS NULL OR action = ?)
+        AND (? IS NULL OR subject = ? OR EXISTS (SELECT 1 FROM json_each(detail, '$.tenants') WHERE value = ?))
+        AND (? IS NULL OR json_extract(detail, '$.billingMonth') = ?)
+      ORDER BY at DESC, audit_pk DESC LIMIT ?`,
+    ).all(
+      filter.action,
+      filter.action,
+      filter.subject,
+      filter.subject,
+      filter.subject,
+      filter.billingMonth,
+      filter.billingMonth,
+      filter.limit,
+    ) as { at: string; action: string; subject: string; detail: string }[]
+  ).map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+}

@@ -169,6 +169,40 @@ describe('void, before anything was sent', () => {
     // Nothing more goes on the next pass.
     expect((await runCli(['run', '--as-of', AS_OF], env)).code).toBe(0);
     expect(smtp.messages).toHaveLength(RECIPIENTS.length);
+
+    // What an operator reads back: every step of the month, newest first, with who and why.
+    const log = await runCli(['audit', '--tenant', 'TNT00003', '--month', MONTH], env);
+    expect(log.code, log.stderr).toBe(0);
+    const rows = log.stdout
+      .split('\n')
+      .slice(3)
+      .filter((l) => l !== '')
+      .map((l) => l.split(/ {2,}/));
+    expect(rows.map((r) => r.slice(1, 4))).toEqual([
+      ['release', '*', MONTH],
+      ['close', 'TNT00003', MONTH],
+      ['void', 'TNT00003', MONTH],
+      ['close', 'TNT00003', MONTH],
+    ]);
+    expect(rows[0]![5]).toBe('totals checked');
+    expect(rows[2]![5]).toBe('flavour price wrong in the catalog');
+    expect(rows[2]![4]).toMatch(/^\S+@\S+$/);
+    expect(rows[1]![rows[1]!.length - 1]).toBe(`revision=2 total=${r2!.total} lines=17`);
+    const json = JSON.parse((await runCli(['audit', '--action', 'void', '--json'], env)).stdout) as unknown[];
+    expect(json).toEqual([
+      {
+        at: expect.any(String),
+        action: 'void',
+        subject: 'TNT00003',
+        detail: expect.objectContaining({
+          billingMonth: MONTH,
+          revision: 1,
+          reason: 'flavour price wrong in the catalog',
+        }),
+      },
+    ]);
+    const bad = await runCli(['audit', '--limit', '0'], env);
+    expect([bad.code, bad.stderr]).toEqual([2, 'error: --limit: "0" must be a whole number from 1\n']);
   });
 
   it('an adjustment imported for a voided month is billed in its revision 2', async () => {
