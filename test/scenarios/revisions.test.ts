@@ -627,6 +627,36 @@ describe('killed mid-way, and two operators at once', () => {
     expect(smtp.messages.length - before).toBe(1);
   });
 
+  it('two operators releasing the month, or importing the same credits, at once: each happens once', async () => {
+    const { env, smtp } = await demo('two-releases', { REVIEW_HOLD: 'on' });
+    expect((await runCli(['run', '--as-of', AS_OF], env)).code).toBe(0);
+    const release = ['release', '--month', MONTH, '--reason', 'checked'];
+    const [ra, rb] = await Promise.all([startChild(release, env).exited, startChild(release, env).exited]);
+    expect([ra.code, rb.code]).toEqual([0, 0]);
+    const said = [ra.stdout, rb.stdout].sort();
+    expect(said[0]).toContain('5 statement(s) released');
+    expect(said[1]).toContain(`no statement of ${MONTH} is held`);
+    expect(audit(env, 'release')).toHaveLength(1);
+    expect((await runCli(['run', '--as-of', AS_OF], env)).code).toBe(0);
+    expect(recipientsOf(smtp)).toEqual(RECIPIENTS);
+
+    const file = path.join(env.DATA_DIR!, 'credit.csv');
+    fs.writeFileSync(
+      file,
+      'adjustment_id,tenant_name,lplatform_id,billing_month,amount,reason,tax\nout-2,manual-tenant,,,-300,outage credit,\n',
+    );
+    const imports = await Promise.all([
+      startChild(['import', 'adjustments', file], env).exited,
+      startChild(['import', 'adjustments', file], env).exited,
+    ]);
+    expect(imports.map((r) => r.code)).toEqual([0, 0]);
+    expect(imports.map((r) => r.stdout.trim()).sort()).toEqual([
+      'adjustments: credit.csv: 1 row: 0 added, 0 updated, 1 unchanged',
+      'adjustments: credit.csv: 1 row: 1 added, 0 updated, 0 unchanged',
+    ]);
+    expect(inStore(env, (db) => db.prepare('SELECT COUNT(*) FROM adjustments').pluck().get())).toBe(1);
+  });
+
   it('two operators voiding the same statement at once: voided once', async () => {
     const { env } = await demo('two-voids', { REVIEW_HOLD: 'on' });
     expect((await runCli(['run', '--as-of', AS_OF], env)).code).toBe(0);
