@@ -36,24 +36,34 @@ const LAYERS = [
       'config',
       'log',
       'jobs',
+      'web',
     ],
   },
   {
     files: 'src/periods',
     below: false,
-    forbidden: ['rating', 'statements', 'archive', 'store', 'ingest', 'mail', 'cli', 'config', 'log', 'jobs'],
+    forbidden: ['rating', 'statements', 'archive', 'store', 'ingest', 'mail', 'cli', 'config', 'log', 'jobs', 'web'],
   },
   {
     files: 'src/rating',
     below: false,
-    forbidden: ['statements', 'archive', 'store', 'ingest', 'mail', 'cli', 'config', 'log', 'jobs'],
+    forbidden: ['statements', 'archive', 'store', 'ingest', 'mail', 'cli', 'config', 'log', 'jobs', 'web'],
   },
-  { files: 'src/statements', below: true, forbidden: ['store', 'ingest', 'mail', 'cli', 'config', 'log', 'jobs'] },
-  { files: 'src/archive', below: true, forbidden: ['rating', 'statements', 'store', 'ingest', 'mail', 'cli', 'jobs'] },
-  { files: 'src/mail', below: true, forbidden: ['rating', 'store', 'ingest', 'cli', 'jobs'] },
-  { files: 'src/store', below: true, forbidden: ['ingest', 'mail', 'cli', 'jobs'] },
-  { files: 'src/ingest', below: true, forbidden: ['mail', 'cli', 'jobs'] },
-  { files: 'jobs', below: true, forbidden: ['cli'] },
+  {
+    files: 'src/statements',
+    below: true,
+    forbidden: ['store', 'ingest', 'mail', 'cli', 'config', 'log', 'jobs', 'web'],
+  },
+  {
+    files: 'src/archive',
+    below: true,
+    forbidden: ['rating', 'statements', 'store', 'ingest', 'mail', 'cli', 'jobs', 'web'],
+  },
+  { files: 'src/mail', below: true, forbidden: ['rating', 'store', 'ingest', 'cli', 'jobs', 'web'] },
+  { files: 'src/store', below: true, forbidden: ['ingest', 'mail', 'cli', 'jobs', 'web'] },
+  { files: 'src/ingest', below: true, forbidden: ['mail', 'cli', 'jobs', 'web'] },
+  { files: 'jobs', below: true, forbidden: ['cli', 'web'] },
+  { files: 'src/web', below: true, forbidden: ['cli'] },
 ];
 
 function layerRules() {

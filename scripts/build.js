@@ -16,7 +16,17 @@ const stamp = path.join(dist, '.built');
  * find their own files at run time (pino's transports, node-cron's daemon) or are large and used
  * by few verbs.
  */
-const EXTERNAL = ['better-sqlite3', 'pino', 'pino-pretty', 'node-cron', 'nodemailer', 'iconv-lite'];
+const EXTERNAL = [
+  'better-sqlite3',
+  'pino',
+  'pino-pretty',
+  'node-cron',
+  'nodemailer',
+  'iconv-lite',
+  // The web framework and its plugins load their parts at run time; only `serve` loads them.
+  'fastify',
+  '@fastify/*',
+];
 
 /** The newest modification time of the sources and the build settings. */
 function newestSource() {

@@ -1,6 +1,7 @@
 /** Configuration: the environment (and an optional `.env` file), validated once at start. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { createRequire } from 'node:module';
 // zod/mini: the same checks as zod's classic API, a fraction of its start-up cost (every verb loads the configuration).
@@ -48,8 +49,21 @@ export interface Config {
   cronTimeZone: string;
   /** `json` lines, or `pretty` (readable); `auto` is pretty on a terminal, else json. */
   logFormat: 'auto' | 'json' | 'pretty';
+  web: WebSettings;
   /** The `.env` file of the working directory and the settings taken from it (the environment did not set them), when any. */
   dotEnv?: { file: string; settings: string[] };
+}
+
+/** The web server (`usage-charges serve`). */
+export interface WebSettings {
+  /** WEB_HOST: the address it listens on (127.0.0.1: this machine only). */
+  host: string;
+  /** WEB_PORT: its port (0: any free port, printed at start). */
+  port: number;
+  /** WEB_BASE_URL: the address people reach it at, for links in mails (no trailing slash); null: http://WEB_HOST:WEB_PORT. */
+  baseUrl: string | null;
+  /** TRUST_PROXY: it runs behind a TLS proxy, whose X-Forwarded-* headers it believes (and cookies are Secure). */
+  trustProxy: boolean;
 }
 
 /** The company that issues the statements, as every mail shows it ('' where not set). */
@@ -133,6 +147,10 @@ export const SETTINGS = {
   CRON_SCHEDULE: '0 2 * * *',
   CRON_TZ: '',
   LOG_FORMAT: 'auto',
+  WEB_HOST: '127.0.0.1',
+  WEB_PORT: '8080',
+  WEB_BASE_URL: '',
+  TRUST_PROXY: 'off',
 } as const;
 
 function isTimeZone(tz: string): boolean {
@@ -173,6 +191,11 @@ function isSmtpUrl(value: string): boolean {
     return false;
   }
   return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '';
+}
+
+/** An address to listen on: an IP address or a host name. */
+function isListenAddress(value: string): boolean {
+  return isIP(value) !== 0 || isHostName(value) || value === 'localhost';
 }
 
 function isWebUrl(value: string): boolean {
@@ -325,6 +348,15 @@ const schema = z.object({
   ),
   CRON_TZ: textWhere((v) => v === '' || isTimeZone(v), 'is not an IANA time zone (empty: the billing time zone)'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { error: 'must be auto, json or pretty' }),
+  WEB_HOST: textWhere(isListenAddress, 'must be an IP address (127.0.0.1, ::1, 0.0.0.0) or a host name'),
+  WEB_PORT: wholeNumber(0, 65535),
+  WEB_BASE_URL: textWhere(
+    (v) => v === '' || (isWebUrl(v) && !/[?#]/.test(v)),
+    'must be an http:// or https:// address without a query (for example https://billing.example.com), or empty',
+  ),
+  TRUST_PROXY: z.enum(['off', 'on'], {
+    error: 'must be off, or on behind a TLS proxy that sets X-Forwarded-For and -Proto',
+  }),
   TAX_RATES: parsedText((v) => {
     const rates = parseTaxRates(v);
     return typeof rates === 'string' ? { problem: rates } : rates;
@@ -451,6 +483,12 @@ export function loadConfig(sources: ConfigSources = {}): Config {
         ? billingTimeZone
         : new Intl.DateTimeFormat('en-US', { timeZone: v.CRON_TZ }).resolvedOptions().timeZone,
     logFormat: v.LOG_FORMAT,
+    web: {
+      host: v.WEB_HOST,
+      port: Number(v.WEB_PORT),
+      baseUrl: v.WEB_BASE_URL === '' ? null : v.WEB_BASE_URL.replace(/\/+$/, ''),
+      trustProxy: v.TRUST_PROXY === 'on',
+    },
     ...(fromFile.length > 0 ? { dotEnv: { file: envFile, settings: fromFile } } : {}),
   };
 }

@@ -112,6 +112,12 @@ const VERBS: readonly Verb[] = [
     define: async () => (await import('./export.ts')).registerExport,
   },
   {
+    name: 'serve',
+    description:
+      'run the web server on WEB_HOST:WEB_PORT (default 127.0.0.1:8080) until SIGINT/SIGTERM: /healthz and /metrics (Prometheus) for monitoring',
+    define: async () => (await import('./serve.ts')).registerServe,
+  },
+  {
     name: 'audit',
     description:
       'show the audit log, newest first: imports, closes, holds, releases, voids, re-issues, resends, with who, when and why',

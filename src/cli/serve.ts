@@ -1,0 +1,54 @@
+/**
+ * `usage-charges serve`: the web server on WEB_HOST:WEB_PORT, until SIGINT or SIGTERM. It answers
+ * `/healthz` and `/metrics` for the monitoring of an unattended install.
+ */
+import type { Command } from 'commander';
+import { UsageChargesError } from '../domain/errors.ts';
+import type { CliContext } from './context.ts';
+import { onStopSignals } from './signals.ts';
+
+/** The address the server is reached at: WEB_BASE_URL, else http://host:port. */
+export function publicUrl(baseUrl: string | null, host: string, port: number): string {
+  if (baseUrl !== null) return baseUrl;
+  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return `http://${shownHost}:${port}`;
+}
+
+export function registerServe(program: Command, ctx: CliContext): void {
+  program.command('serve').action(async () => {
+    const config = ctx.config();
+    const log = ctx.logger();
+    // Loaded here: only this verb needs the web framework.
+    const { buildWebServer } = await import('../web/server.ts');
+    const app = await buildWebServer({ store: ctx.db(), config, now: () => new Date() });
+    const stop = onStopSignals((signal) => log.info({ signal }, 'stop requested: closing the web server'));
+    let port: number;
+    try {
+      await app.listen({ host: config.web.host, port: config.web.port });
+      const address = app.server.address();
+      port = typeof address === 'object' && address !== null ? address.port : config.web.port;
+    } catch (err) {
+      stop.dispose();
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+        throw new UsageChargesError(
+          'E_LISTEN',
+          `WEB_HOST ${config.web.host}, WEB_PORT ${config.web.port}: cannot listen there (${code}); choose another WEB_PORT or WEB_HOST`,
+          { cause: err },
+        );
+      throw err;
+    }
+    const url = publicUrl(config.web.baseUrl, config.web.host, port);
+    ctx.output.out(
+      `usage-charges web server at ${url} (health: ${url}/healthz, metrics: ${url}/metrics); stop it with Ctrl-C or SIGTERM`,
+    );
+    log.info({ host: config.web.host, port, url }, 'web server listening');
+    try {
+      await stop.whenRequested;
+    } finally {
+      stop.dispose();
+      await app.close();
+    }
+    ctx.output.out('web server stopped');
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * The web server (`usage-charges serve`): Fastify with its security plugins. For unattended
+ * operation it answers `/healthz` (the store reachable, the last pass, the month-end lease) and
+ * `/metrics` (Prometheus text). Every response carries the security headers (a CSP without inline
+ * script, no framing, no sniffing).
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import type { Config } from '../config.ts';
+import type { Db } from '../store/db.ts';
+import { monitoringFacts } from '../store/monitoring.ts';
+import { getLease } from '../store/leases.ts';
+import { prometheusText } from './metrics.ts';
+import { MONTH_END_LEASE } from '../../jobs/with-lease.ts';
+
+/** What the server serves from. */
+export interface WebContext {
+  store: Db;
+  config: Config;
+  /** The clock (the health of the lease is judged against it). */
+  now: () => Date;
+}
+
+/** `/healthz`: 200 when the store answers, 503 (with the reason) when it does not. */
+function health(ctx: WebContext): { code: number; body: Record<string, unknown> } {
+  try {
+    const facts = monitoringFacts(ctx.store);
+    const lease = getLease(ctx.store, MONTH_END_LEASE) ?? null;
+    const now = ctx.now().toISOString();
+    return {
+      code: 200,
+      body: {
+        status: 'ok',
+        store: 'ok',
+        lastPass: facts.lastPass,
+        lastOkPassAt: facts.lastOkPassAt,
+        lease:
+          lease === null
+            ? null
+            : {
+                owner: lease.owner,
+                heartbeatAt: lease.heartbeatAt,
+                expiresAt: lease.expiresAt,
+                live: lease.expiresAt > now,
+              },
+        held: facts.held,
+      },
+    };
+  } catch (err) {
+    return { code: 503, body: { status: 'unavailable', store: (err as Error).message } };
+  }
+}
+
+/** Builds the server (not listening yet). */
+export async function buildWebServer(ctx: WebContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    trustProxy: ctx.config.web.trustProxy,
+    bodyLimit: 1024 * 1024,
+  });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        fontSrc: ["'self'"],
+        // Behind a TLS proxy only: on plain http (127.0.0.1) it would send the browser to https.
+        ...(ctx.config.web.trustProxy ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'same-origin' },
+    hsts: ctx.config.web.trustProxy,
+  });
+  app.get('/healthz', async (_request, reply) => {
+    const { code, body } = health(ctx);
+    return reply.code(code).header('cache-control', 'no-store').send(body);
+  });
+  app.get('/metrics', async (_request, reply) =>
+    reply
+      .header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(prometheusText(monitoringFacts(ctx.store))),
+  );
+  return app;
+}

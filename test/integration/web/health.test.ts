@@ -1,0 +1,59 @@
+/** `/healthz` when the store does not answer, and the Prometheus text of given facts. */
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config.ts';
+import { closeStore } from '../../../src/store/db.ts';
+import { prometheusText } from '../../../src/web/metrics.ts';
+import { buildWebServer } from '../../../src/web/server.ts';
+import { tempStore } from '../../helpers/store.ts';
+
+describe('/healthz', () => {
+  it('is 503 with the reason when the store does not answer', async () => {
+    const store = tempStore();
+    const config = loadConfig({ env: { DATA_DIR: store.dir }, cwd: store.dir });
+    const app = await buildWebServer({ store: store.db, config, now: () => new Date() });
+    try {
+      expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+      closeStore(store.db);
+      const r = await app.inject({ url: '/healthz' });
+      expect(r.statusCode).toBe(503);
+      expect(r.json()).toEqual({ status: 'unavailable', store: 'The database connection is not open' });
+    } finally {
+      await app.close();
+      store.close();
+    }
+  });
+});
+
+describe('prometheusText', () => {
+  it('writes every metric with its help and type, zeros for what never happened', () => {
+    const text = prometheusText({
+      passes: { ok: 3, failed: 1 },
+      passSecondsSum: 12.5,
+      passesFinished: 4,
+      lastPass: {
+        startedAt: '2026-11-01T00:00:00.000Z',
+        finishedAt: '2026-11-01T00:00:02.000Z',
+        status: 'ok',
+        seconds: 2,
+      },
+      lastOkPassAt: '2026-11-01T00:00:02.000Z',
+      statements: { current: 10, open: 1, void: 2, replaced: 1 },
+      deliveries: { sent: 9, failed: 1 },
+      held: 2,
+    });
+    const lines = text.split('\n');
+    expect(text.endsWith('\n')).toBe(true);
+    for (const line of [
+      'usage_charges_passes_total{status="ok"} 3',
+      'usage_charges_passes_total{status="interrupted"} 0',
+      'usage_charges_pass_duration_seconds_sum 12.5',
+      'usage_charges_last_pass_duration_seconds 2',
+      'usage_charges_last_successful_pass_timestamp_seconds 1793491202',
+      'usage_charges_statements{status="open"} 1',
+      'usage_charges_deliveries{status="withdrawn"} 0',
+      'usage_charges_statements_held 2',
+    ])
+      expect(lines).toContain(line);
+    expect(lines.filter((l) => l.startsWith('# TYPE '))).toHaveLength(8);
+  });
+});
