@@ -68,6 +68,7 @@ describe('configuration', () => {
       cronSchedule: '0 2 * * *',
       cronTimeZone: 'UTC',
       logFormat: 'auto',
+      web: { host: '127.0.0.1', port: 8080, baseUrl: null, trustProxy: false },
     });
   });
 
@@ -167,6 +168,18 @@ describe('configuration', () => {
       { ISSUER_URL: 'example.com/support' },
       'ISSUER_URL="example.com/support" (from environment): must be an http:// or https:// URL, or empty',
     ],
+    [{ WEB_PORT: '65536' }, 'WEB_PORT="65536" (from environment): must be from 0 to 65535'],
+    [{ WEB_PORT: 'http' }, 'WEB_PORT="http" (from environment): must be a whole number'],
+    [{ WEB_HOST: 'two words' }, 'WEB_HOST="two words" (from environment): must be an IP address'],
+    [
+      { WEB_BASE_URL: 'billing.example.com' },
+      'WEB_BASE_URL="billing.example.com" (from environment): must be an http:// or https:// address',
+    ],
+    [
+      { WEB_BASE_URL: 'https://billing.example.com/?a=1' },
+      'WEB_BASE_URL="https://billing.example.com/?a=1" (from environment): must be an http:// or https:// address without a query',
+    ],
+    [{ TRUST_PROXY: 'yes' }, 'TRUST_PROXY="yes" (from environment): must be off, or on behind a TLS proxy'],
     [
       { ISSUER_URL: 'javascript:alert(1)' },
       'ISSUER_URL="javascript:alert(1)" (from environment): must be an http:// or https:// URL',
@@ -313,5 +326,15 @@ describe('configuration', () => {
       expect(example).toMatch(new RegExp(`^#? ?${name}=${fallback.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm'));
       expect(readme).toContain(`\`${name}\``);
     }
+  });
+});
+
+describe('web settings', () => {
+  it('reads the address, port, base URL (without a trailing slash) and the proxy setting', () => {
+    const c = loadConfig({
+      env: { WEB_HOST: '::1', WEB_PORT: '0', WEB_BASE_URL: 'https://billing.example.com/', TRUST_PROXY: 'on' },
+      cwd: cwd(),
+    });
+    expect(c.web).toEqual({ host: '::1', port: 0, baseUrl: 'https://billing.example.com', trustProxy: true });
   });
 });
