@@ -112,6 +112,12 @@ const VERBS: readonly Verb[] = [
     define: async () => (await import('./export.ts')).registerExport,
   },
   {
+    name: 'user',
+    description:
+      'the people of the web console and the tenant portal: user add EMAIL --role operator|viewer, user add EMAIL --tenant T --role owner|admin, user list, user disable EMAIL; audited',
+    define: async () => (await import('./users.ts')).registerUser,
+  },
+  {
     name: 'serve',
     description:
       'run the web server on WEB_HOST:WEB_PORT (default 127.0.0.1:8080) until SIGINT/SIGTERM: /healthz and /metrics (Prometheus) for monitoring',
