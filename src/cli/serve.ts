@@ -20,7 +20,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     const log = ctx.logger();
     // Loaded here: only this verb needs the web framework.
     const { buildWebServer } = await import('../web/server.ts');
-    const app = await buildWebServer({ store: ctx.db(), config, now: () => new Date() });
+    const app = await buildWebServer({ store: ctx.db(), config, now: () => new Date(), log });
     const stop = onStopSignals((signal) => log.info({ signal }, 'stop requested: closing the web server'));
     let port: number;
     try {

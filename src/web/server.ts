@@ -4,7 +4,8 @@
  * `/metrics` (Prometheus text). Every response carries the security headers (a CSP without inline
  * script, no framing, no sniffing).
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from '../log.ts';
 import helmet from '@fastify/helmet';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
@@ -19,6 +20,8 @@ export interface WebContext {
   config: Config;
   /** The clock (the health of the lease is judged against it). */
   now: () => Date;
+  /** Where failed requests are logged. */
+  log?: Logger;
 }
 
 /** `/healthz`: 200 when the store answers, 503 (with the reason) when it does not. */
@@ -78,6 +81,14 @@ export async function buildWebServer(ctx: WebContext): Promise<FastifyInstance> 
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'same-origin' },
     hsts: ctx.config.web.trustProxy,
+  });
+  // An unexpected error is logged and answered without its message: no path, no SQL, no setting
+  // reaches a browser. Fastify's own client errors (a bad request, a body too large) keep theirs.
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status < 500) return reply.code(status).send({ error: err.message });
+    ctx.log?.error({ err, method: request.method, url: request.url }, 'web request failed');
+    return reply.code(500).send({ error: 'internal error' });
   });
   app.get('/healthz', async (_request, reply) => {
     const { code, body } = health(ctx);

@@ -17,6 +17,10 @@ describe('/healthz', () => {
       const r = await app.inject({ url: '/healthz' });
       expect(r.statusCode).toBe(503);
       expect(r.json()).toEqual({ status: 'unavailable', store: 'The database connection is not open' });
+      // Any other failure is answered without its message.
+      const metrics = await app.inject({ url: '/metrics' });
+      expect(metrics.statusCode).toBe(500);
+      expect(metrics.json()).toEqual({ error: 'internal error' });
     } finally {
       await app.close();
       store.close();
