@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { InputError } from '../src/domain/errors.ts';
 import { recordAudit } from '../src/store/audit.ts';
 import { inTransaction } from '../src/store/db.ts';
+import { endUserSessions } from '../src/store/sessions.ts';
 import { findTenantRef } from '../src/store/tenants.ts';
 import { disableUser, findUser, insertUser, ROLES, TENANT_ROLES, type Role, type UserRow } from '../src/store/users.ts';
 import type { JobContext } from './context.ts';
@@ -79,6 +80,8 @@ export function disableUserByEmail(
     if (user.disabledAt !== null) throw new InputError(`EMAIL: ${user.email} was disabled at ${user.disabledAt}`);
     const now = ctx.now().toISOString();
     disableUser(db, user.userPk, now);
+    // Signed in somewhere: that session ends now too.
+    endUserSessions(db, user.userPk, now);
     recordAudit(db, now, 'user-disabled', user.tenantName ?? '*', {
       email: user.email,
       role: user.role,

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { UsageChargesError } from '../domain/errors.ts';
+import { createMailer } from '../mail/transport.ts';
 import type { CliContext } from './context.ts';
 import { onStopSignals } from './signals.ts';
 
@@ -20,7 +21,17 @@ export function registerServe(program: Command, ctx: CliContext): void {
     const log = ctx.logger();
     // Loaded here: only this verb needs the web framework.
     const { buildWebServer } = await import('../web/server.ts');
-    const app = await buildWebServer({ store: ctx.db(), config, now: () => new Date(), log });
+    // Links in mails name WEB_BASE_URL, else the address the server listens on (known once it does).
+    let base = config.web.baseUrl ?? publicUrl(null, config.web.host, config.web.port);
+    const mailer = createMailer(config);
+    const app = await buildWebServer({
+      store: ctx.db(),
+      config,
+      now: () => new Date(),
+      log,
+      mailer,
+      publicUrl: () => base,
+    });
     const stop = onStopSignals((signal) => log.info({ signal }, 'stop requested: closing the web server'));
     let port: number;
     try {
@@ -29,6 +40,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
       port = typeof address === 'object' && address !== null ? address.port : config.web.port;
     } catch (err) {
       stop.dispose();
+      mailer.close();
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
         throw new UsageChargesError(
@@ -39,6 +51,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
       throw err;
     }
     const url = publicUrl(config.web.baseUrl, config.web.host, port);
+    base = url;
     ctx.output.out(
       `usage-charges web server at ${url} (health: ${url}/healthz, metrics: ${url}/metrics); stop it with Ctrl-C or SIGTERM`,
     );
@@ -48,6 +61,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     } finally {
       stop.dispose();
       await app.close();
+      mailer.close();
     }
     ctx.output.out('web server stopped');
   });

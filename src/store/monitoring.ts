@@ -71,3 +71,48 @@ export function monitoringFacts(db: Db): MonitoringFacts {
     held,
   };
 }
+
+/** A billing month at a glance, for the operator's first page. */
+export interface MonthOverview {
+  month: string;
+  counts: {
+    closed: number;
+    failedToClose: number;
+    voided: number;
+    held: number;
+    sent: number;
+    waiting: number;
+    failed: number;
+  };
+  /** Statements that need an operator: a close that failed (its reason), one held, mails that failed; at most 50. */
+  attention: { tenant: string; state: 'failed-to-close' | 'held' | 'mail-failed'; reason: string }[];
+}
+
+/** The latest billing month that has a statement, at a glance; null when there is none. */
+export function latestMonthOverview(db: Db): MonthOverview | null {
+  const month = cachedStatement(db, 'SELECT MAX(billing_month) FROM statements').pluck().get() as string | null;
+  if (month === null) return null;
+  const counts = cachedStatement(
+    db,
+    `SELECT (SELECT COUNT(*) FROM current_statements WHERE billing_month = @m) AS closed,
+      (SELECT COUNT(*) FROM statements WHERE billing_month = @m AND status = 'estimated') AS failedToClose,
+      (SELECT COUNT(*) FROM statement_voids v JOIN statements s USING (statement_pk) WHERE s.billing_month = @m) AS voided,
+      (SELECT COUNT(*) FROM statement_holds h JOIN statements s USING (statement_pk) WHERE s.billing_month = @m AND h.released_at IS NULL) AS held,
+      (SELECT COUNT(*) FROM deliveries d JOIN statements s USING (statement_pk) WHERE s.billing_month = @m AND d.status = 'sent') AS sent,
+      (SELECT COUNT(*) FROM deliveries d JOIN statements s USING (statement_pk) WHERE s.billing_month = @m AND d.status IN ('pending', 'sending')) AS waiting,
+      (SELECT COUNT(*) FROM deliveries d JOIN statements s USING (statement_pk) WHERE s.billing_month = @m AND d.status = 'failed') AS failed`,
+  ).get({ m: month }) as MonthOverview['counts'];
+  const attention = cachedStatement(
+    db,
+    `SELECT t.tenant_name AS tenant, 'failed-to-close' AS state, COALESCE(s.last_error, '') AS reason
+      FROM statements s JOIN tenants t USING (tenant_pk) WHERE s.billing_month = @m AND s.status = 'estimated'
+    UNION ALL
+    SELECT t.tenant_name, 'held', h.reason FROM statement_holds h JOIN statements s USING (statement_pk)
+      JOIN tenants t USING (tenant_pk) WHERE s.billing_month = @m AND h.released_at IS NULL
+    UNION ALL
+    SELECT t.tenant_name, 'mail-failed', d.recipient || ': ' || COALESCE(d.last_error, '') FROM deliveries d
+      JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) WHERE s.billing_month = @m AND d.status = 'failed'
+    ORDER BY 2, 1 LIMIT 50`,
+  ).all({ m: month }) as MonthOverview['attention'];
+  return { month, counts, attention };
+}

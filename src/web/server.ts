@@ -7,6 +7,13 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from '../log.ts';
 import helmet from '@fastify/helmet';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import type { Mailer } from '../mail/transport.ts';
+import { registerHome } from './home.ts';
+import { styleSheet } from './pages.ts';
+import { registerSignIn } from './sign-in.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { monitoringFacts } from '../store/monitoring.ts';
@@ -22,6 +29,10 @@ export interface WebContext {
   now: () => Date;
   /** Where failed requests are logged. */
   log?: Logger;
+  /** What mails the one-time sign-in links (none: the links are made but not mailed). */
+  mailer?: Mailer;
+  /** The address people reach the server at (WEB_BASE_URL, or where it listens), for links in mails. */
+  publicUrl: () => string;
 }
 
 /** `/healthz`: 200 when the store answers, 503 (with the reason) when it does not. */
@@ -90,6 +101,14 @@ export async function buildWebServer(ctx: WebContext): Promise<FastifyInstance> 
     ctx.log?.error({ err, method: request.method, url: request.url }, 'web request failed');
     return reply.code(500).send({ error: 'internal error' });
   });
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  await app.register(rateLimit, { global: false });
+  registerSignIn(app, ctx);
+  registerHome(app, ctx);
+  app.get('/assets/app.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(styleSheet()),
+  );
   app.get('/healthz', async (_request, reply) => {
     const { code, body } = health(ctx);
     return reply.code(code).header('cache-control', 'no-store').send(body);

@@ -10,7 +10,12 @@ describe('/healthz', () => {
   it('is 503 with the reason when the store does not answer', async () => {
     const store = tempStore();
     const config = loadConfig({ env: { DATA_DIR: store.dir }, cwd: store.dir });
-    const app = await buildWebServer({ store: store.db, config, now: () => new Date() });
+    const app = await buildWebServer({
+      store: store.db,
+      config,
+      now: () => new Date(),
+      publicUrl: () => 'http://127.0.0.1',
+    });
     try {
       expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
       closeStore(store.db);

@@ -1,0 +1,77 @@
+/** The words of the web pages, in Japanese and English. */
+import type { Locale } from '../domain/vocabulary.ts';
+
+const WORDS = {
+  product: { ja: '利用料金', en: 'Usage charges' },
+  signIn: { ja: 'サインイン', en: 'Sign in' },
+  signOut: { ja: 'サインアウト', en: 'Sign out' },
+  email: { ja: 'メールアドレス', en: 'E-mail address' },
+  password: { ja: 'パスワード', en: 'Password' },
+  newPassword: { ja: '新しいパスワード', en: 'New password' },
+  repeatPassword: { ja: '新しいパスワード（確認）', en: 'New password, again' },
+  setPassword: { ja: 'パスワードを設定', en: 'Set the password' },
+  orLink: {
+    ja: 'パスワードを使わずに、サインイン用のリンクをメールで受け取る',
+    en: 'Or get a one-time sign-in link by e-mail',
+  },
+  sendLink: { ja: 'リンクを送信', en: 'Send the link' },
+  linkSent: {
+    ja: 'このアドレスが登録されていれば、サインイン用のリンクをお送りしました。リンクは15分間有効です。',
+    en: 'If this address is registered, a sign-in link is on its way. It works for 15 minutes.',
+  },
+  confirmLink: { ja: '下のボタンでサインインします。', en: 'Press the button to sign in.' },
+  linkUnusable: {
+    ja: 'このリンクは使用済みか、有効期限が切れています。もう一度リンクを送信してください。',
+    en: 'This link was used already or has expired. Ask for a new one.',
+  },
+  wrong: { ja: 'メールアドレスまたはパスワードが違います。', en: 'Wrong e-mail address or password.' },
+  locked: {
+    ja: 'パスワードの誤りが続いたため、しばらくサインインできません。時間をおくか、リンクでサインインしてください。',
+    en: 'Too many wrong passwords: password sign-in is locked for a while. Wait, or sign in with a link.',
+  },
+  throttled: {
+    ja: '試行が多すぎます。少し待ってからもう一度お試しください。',
+    en: 'Too many attempts. Wait a little and try again.',
+  },
+  passwordShort: { ja: 'パスワードは12文字以上にしてください。', en: 'The password must have at least 12 characters.' },
+  passwordDiffers: { ja: '2つのパスワードが一致しません。', en: 'The two passwords differ.' },
+  passwordSet: { ja: 'パスワードを設定しました。', en: 'The password is set.' },
+  signedInAs: { ja: 'サインイン中', en: 'Signed in as' },
+  history: { ja: 'ご利用料金の履歴', en: 'Billing history' },
+  month: { ja: '対象月', en: 'Month' },
+  period: { ja: '対象期間', en: 'Period' },
+  state: { ja: '状態', en: 'State' },
+  total: { ja: 'ご利用料金', en: 'Total' },
+  revision: { ja: '版', en: 'Revision' },
+  fixed: { ja: '確定', en: 'Fixed' },
+  corrected: { ja: '確定（訂正）', en: 'Fixed (corrected)' },
+  held: { ja: '確認中', en: 'Under review' },
+  void: { ja: '無効（再作成待ち）', en: 'Void (being closed again)' },
+  open: { ja: '未確定', en: 'Not fixed yet' },
+  noStatements: { ja: 'まだ明細はありません。', en: 'No statement yet.' },
+  monthOverview: { ja: '月次の状況', en: 'The month' },
+  closed: { ja: '確定した明細', en: 'Statements fixed' },
+  failedToClose: { ja: '確定できなかった明細', en: 'Failed to close' },
+  voided: { ja: '無効にした明細', en: 'Voided' },
+  heldCount: { ja: '確認待ちの明細', en: 'Held for review' },
+  mailsSent: { ja: '送信済みメール', en: 'Mails sent' },
+  mailsWaiting: { ja: '送信待ちメール', en: 'Mails waiting' },
+  mailsFailed: { ja: '送信失敗メール', en: 'Mails failed' },
+  attention: { ja: '対応が必要な明細', en: 'Needs attention' },
+  tenant: { ja: 'テナント', en: 'Tenant' },
+  reason: { ja: '理由', en: 'Reason' },
+  nothingYet: { ja: 'まだ確定した月はありません。', en: 'No month is closed yet.' },
+  notFound: { ja: 'ページが見つかりません。', en: 'Page not found.' },
+} as const;
+
+export type Words = { [K in keyof typeof WORDS]: string };
+
+/** The words of a locale. */
+export function wordsOf(locale: Locale): Words {
+  return Object.fromEntries(Object.entries(WORDS).map(([k, v]) => [k, v[locale]])) as Words;
+}
+
+/** The locale a browser asks for: Japanese when its first language is, else English. */
+export function browserLocale(acceptLanguage: string | undefined): Locale {
+  return /^\s*ja\b/i.test(acceptLanguage ?? '') ? 'ja' : 'en';
+}

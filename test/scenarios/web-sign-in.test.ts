@@ -1,0 +1,229 @@
+/**
+ * Signing in to the web server over real HTTP on 127.0.0.1: a one-time link mailed (as .eml) and
+ * confirmed, a password set, signing out and in again with it, the session renewed at each sign-in
+ * and ended at sign-out, the CSRF token required on every form, the lockout after wrong passwords,
+ * the same answer for an unknown address, a link used once; each person's first page (the billing
+ * team's month, a tenant's own history). Every step audited.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { simpleParser } from 'mailparser';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { createMailer } from '../../src/mail/transport.ts';
+import { closeStore, openStore } from '../../src/store/db.ts';
+import { buildWebServer } from '../../src/web/server.ts';
+import { AS_OF, audit, copyOf, seedTemplate } from '../helpers/demo-store.ts';
+import { runCli } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/store.ts';
+
+let work: { dir: string; cleanup: () => void };
+let template: Record<string, string>;
+const stops: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  work = tempDir('uc-web-');
+  template = await seedTemplate(work.dir);
+  expect((await runCli(['run', '--as-of', AS_OF], template)).code).toBe(0);
+});
+afterAll(() => work.cleanup());
+afterEach(async () => {
+  while (stops.length) await stops.pop()!();
+});
+
+/** A demo store with people, and its web server listening on a free port of 127.0.0.1. */
+async function site(name: string) {
+  const env = copyOf(template, work.dir, name);
+  for (const args of [
+    ['user', 'add', 'ops@example.com', '--role', 'operator'],
+    ['user', 'add', 'ap@rules.example.com', '--tenant', 'TNT00003', '--role', 'owner'],
+  ])
+    expect((await runCli(args, env)).code).toBe(0);
+  const config = loadConfig({ env, cwd: work.dir });
+  const store = openStore(config.dataDir);
+  const mailer = createMailer(config);
+  let base = '';
+  const app = await buildWebServer({ store, config, now: () => new Date(), mailer, publicUrl: () => base });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  stops.push(async () => {
+    await app.close();
+    mailer.close();
+    closeStore(store);
+  });
+  return { env, base, outbox: path.join(config.dataDir, 'outbox') };
+}
+
+/** A browser: its cookies, kept across requests. */
+function browser(base: string) {
+  const jar = new Map<string, string>();
+  const request = async (url: string, form?: Record<string, string>) => {
+    const r = await fetch(base + url, {
+      method: form === undefined ? 'GET' : 'POST',
+      redirect: 'manual',
+      headers: {
+        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
+        'accept-language': 'en',
+        ...(form === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
+      },
+      ...(form === undefined ? {} : { body: new URLSearchParams(form).toString() }),
+    });
+    for (const c of r.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const [k, v] = pair!.split('=') as [string, string];
+      if (/Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(c) || v === '') jar.delete(k);
+      else jar.set(k, v);
+    }
+    return { status: r.status, location: r.headers.get('location'), html: await r.text(), headers: r.headers };
+  };
+  const csrf = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+  return { jar, request, csrf };
+}
+
+/** The one-time links mailed so far, newest last. */
+async function mailedLinks(outbox: string): Promise<{ to: string; link: string }[]> {
+  const out: { to: string; link: string; at: number }[] = [];
+  for (const f of fs.existsSync(outbox) ? fs.readdirSync(outbox) : []) {
+    const m = await simpleParser(fs.readFileSync(path.join(outbox, f)));
+    const link = /https?:\/\/\S+\/sign-in\/link\/\S+/.exec(m.text ?? '')?.[0];
+    if (link !== undefined) out.push({ to: m.to && 'text' in m.to ? m.to.text : '', link, at: m.date!.getTime() });
+  }
+  return out.sort((a, b) => a.at - b.at).map(({ to, link }) => ({ to, link }));
+}
+
+describe('signing in', () => {
+  it('by a mailed link, then a password; the session renewed at sign-in and ended at sign-out', async () => {
+    const { env, base, outbox } = await site('flow');
+    const b = browser(base);
+    expect(await b.request('/')).toMatchObject({ status: 303, location: '/sign-in' });
+    const page = await b.request('/sign-in');
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('<form method="post" action="/sign-in" class="card">');
+    const sent = await b.request('/sign-in/link', { _csrf: b.csrf(page.html), email: 'OPS@example.com' });
+    expect(sent.html).toContain('If this address is registered, a sign-in link is on its way.');
+    const [mail] = await mailedLinks(outbox);
+    expect(mail!.to).toBe('ops@example.com');
+    expect(mail!.link.startsWith(`${base}/sign-in/link/`)).toBe(true);
+    const link = mail!.link.slice(base.length);
+
+    // Opening the link signs nobody in (a mail scanner may open it); its button does.
+    const confirm = await b.request(link);
+    expect(confirm.status).toBe(200);
+    expect(b.jar.has('uc_session')).toBe(false);
+    const signedIn = await b.request(link, { _csrf: b.csrf(confirm.html) });
+    expect(signedIn).toMatchObject({ status: 303, location: '/password' });
+    const first = b.jar.get('uc_session')!;
+    // Used once: opened again, from anywhere, it says so.
+    const later = browser(base);
+    const reused = await later.request(link);
+    expect(reused.status).toBe(410);
+    expect(reused.html).toContain('This link was used already or has expired.');
+    expect((await later.request(link, { _csrf: later.csrf(reused.html) })).status).toBe(410);
+
+    const form = await b.request('/password');
+    expect((await b.request('/password', { _csrf: b.csrf(form.html), password: 'short', again: 'short' })).status).toBe(
+      400,
+    );
+    const set = await b.request('/password', {
+      _csrf: b.csrf(form.html),
+      password: 'correct horse battery',
+      again: 'correct horse battery',
+    });
+    expect(set.html).toContain('The password is set.');
+    const home = await b.request('/');
+    expect(home.status).toBe(200);
+    expect(home.html).toContain('<h2>2026-10</h2>');
+    expect(home.html).toContain('<tr><th>Statements fixed</th><td class="num">5</td></tr>');
+
+    const out = await b.request('/sign-out', { _csrf: b.csrf(home.html) });
+    expect(out).toMatchObject({ status: 303, location: '/sign-in' });
+    // The old session is over, even if its cookie is sent again.
+    const stale = browser(base);
+    stale.jar.set('uc_session', first);
+    expect(await stale.request('/')).toMatchObject({ status: 303, location: '/sign-in' });
+
+    const again = await b.request('/sign-in');
+    const byPassword = await b.request('/sign-in', {
+      _csrf: b.csrf(again.html),
+      email: 'ops@example.com',
+      password: 'correct horse battery',
+    });
+    expect(byPassword).toMatchObject({ status: 303, location: '/' });
+    expect(b.jar.get('uc_session')).not.toBe(first);
+    expect(byPassword.headers.getSetCookie().join('\n')).toMatch(
+      /uc_session=[^;]+; Max-Age=28800; Path=\/; HttpOnly; SameSite=Lax/,
+    );
+    expect(audit(env, 'sign-in').map((e) => [e.detail.email, e.detail.how])).toEqual([
+      ['ops@example.com', 'link'],
+      ['ops@example.com', 'password'],
+    ]);
+    expect(audit(env, 'password-set')).toHaveLength(1);
+    expect(audit(env, 'sign-out')).toHaveLength(1);
+  });
+
+  it('a tenant owner sees their own history only', async () => {
+    const { base, outbox } = await site('tenant');
+    const b = browser(base);
+    const page = await b.request('/sign-in');
+    await b.request('/sign-in/link', { _csrf: b.csrf(page.html), email: 'ap@rules.example.com' });
+    const link = (await mailedLinks(outbox))[0]!.link.slice(base.length);
+    const confirm = await b.request(link);
+    await b.request(link, { _csrf: b.csrf(confirm.html) });
+    const home = await b.request('/');
+    expect(home.html).toContain('<h1>Billing history: TNT00003</h1>');
+    expect(home.html).toMatch(
+      /<tr><td>2026-10<\/td><td>2026-10-01 – 2026-10-31<\/td><td>Fixed<\/td><td class="num">\d+ JPY<\/td><\/tr>/,
+    );
+    expect(home.html).not.toMatch(/TNT00001|TNT00004|manual-tenant/);
+  });
+
+  it('refuses a form without its CSRF token, and says the same for an unknown address', async () => {
+    const { base, outbox } = await site('csrf');
+    const b = browser(base);
+    const page = await b.request('/sign-in');
+    expect((await b.request('/sign-in', { email: 'ops@example.com', password: 'x' })).status).toBe(403);
+    expect((await b.request('/sign-in/link', { _csrf: 'forged', email: 'ops@example.com' })).status).toBe(403);
+    const unknown = await b.request('/sign-in/link', { _csrf: b.csrf(page.html), email: 'nobody@example.com' });
+    expect(unknown.status).toBe(200);
+    expect(unknown.html).toContain('If this address is registered, a sign-in link is on its way.');
+    expect(await mailedLinks(outbox)).toEqual([]);
+  });
+
+  it(`locks the password sign-in after 5 wrong passwords, the right one included`, async () => {
+    const { env, base, outbox } = await site('lockout');
+    const b = browser(base);
+    let page = await b.request('/sign-in');
+    await b.request('/sign-in/link', { _csrf: b.csrf(page.html), email: 'ops@example.com' });
+    const link = (await mailedLinks(outbox))[0]!.link.slice(base.length);
+    const confirm = await b.request(link);
+    await b.request(link, { _csrf: b.csrf(confirm.html) });
+    const form = await b.request('/password');
+    await b.request('/password', {
+      _csrf: b.csrf(form.html),
+      password: 'correct horse battery',
+      again: 'correct horse battery',
+    });
+    const home = await b.request('/');
+    await b.request('/sign-out', { _csrf: b.csrf(home.html) });
+
+    page = await b.request('/sign-in');
+    for (let i = 0; i < 5; i++) {
+      const wrong = await b.request('/sign-in', {
+        _csrf: b.csrf(page.html),
+        email: 'ops@example.com',
+        password: `wrong ${i}`,
+      });
+      expect(wrong.status).toBe(401);
+      expect(wrong.html).toContain('Wrong e-mail address or password.');
+    }
+    const locked = await b.request('/sign-in', {
+      _csrf: b.csrf(page.html),
+      email: 'ops@example.com',
+      password: 'correct horse battery',
+    });
+    expect(locked.status).toBe(429);
+    expect(locked.html).toContain('Too many wrong passwords');
+    expect(audit(env, 'sign-in-failed')).toHaveLength(5);
+    expect(audit(env, 'sign-in-failed')[4]!.detail.lockedUntil).toEqual(expect.any(String));
+  });
+});
