@@ -15,53 +15,78 @@ export function publicUrl(baseUrl: string | null, host: string, port: number): s
   return `http://${shownHost}:${port}`;
 }
 
+/** A web server started for a verb: where it is reached, and how to close it. */
+export interface StartedWeb {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the web server on WEB_HOST:WEB_PORT for a verb (`serve`, `schedule --web`), its links
+ * mailed through the statement mailer; a port that cannot be used is an E_LISTEN error naming both.
+ */
+export async function startWeb(ctx: CliContext): Promise<StartedWeb> {
+  const config = ctx.config();
+  const log = ctx.logger();
+  // Loaded here: only the verbs that serve pages load the web framework.
+  const { buildWebServer } = await import('../web/server.ts');
+  // Links in mails name WEB_BASE_URL, else the address the server listens on (known once it does).
+  let base = config.web.baseUrl ?? publicUrl(null, config.web.host, config.web.port);
+  const mailer = createMailer(config);
+  const app = await buildWebServer({
+    store: ctx.db(),
+    config,
+    now: () => new Date(),
+    log,
+    mailer,
+    publicUrl: () => base,
+  });
+  try {
+    await app.listen({ host: config.web.host, port: config.web.port });
+  } catch (err) {
+    mailer.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+      throw new UsageChargesError(
+        'E_LISTEN',
+        `WEB_HOST ${config.web.host}, WEB_PORT ${config.web.port}: cannot listen there (${code}); choose another WEB_PORT or WEB_HOST`,
+        { cause: err },
+      );
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.web.port;
+  base = publicUrl(config.web.baseUrl, config.web.host, port);
+  log.info({ host: config.web.host, port, url: base }, 'web server listening');
+  return {
+    url: base,
+    close: async () => {
+      await app.close();
+      mailer.close();
+    },
+  };
+}
+
 export function registerServe(program: Command, ctx: CliContext): void {
   program.command('serve').action(async () => {
-    const config = ctx.config();
     const log = ctx.logger();
-    // Loaded here: only this verb needs the web framework.
-    const { buildWebServer } = await import('../web/server.ts');
-    // Links in mails name WEB_BASE_URL, else the address the server listens on (known once it does).
-    let base = config.web.baseUrl ?? publicUrl(null, config.web.host, config.web.port);
-    const mailer = createMailer(config);
-    const app = await buildWebServer({
-      store: ctx.db(),
-      config,
-      now: () => new Date(),
-      log,
-      mailer,
-      publicUrl: () => base,
-    });
     const stop = onStopSignals((signal) => log.info({ signal }, 'stop requested: closing the web server'));
-    let port: number;
+    let web: StartedWeb;
     try {
-      await app.listen({ host: config.web.host, port: config.web.port });
-      const address = app.server.address();
-      port = typeof address === 'object' && address !== null ? address.port : config.web.port;
+      web = await startWeb(ctx);
     } catch (err) {
       stop.dispose();
-      mailer.close();
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
-        throw new UsageChargesError(
-          'E_LISTEN',
-          `WEB_HOST ${config.web.host}, WEB_PORT ${config.web.port}: cannot listen there (${code}); choose another WEB_PORT or WEB_HOST`,
-          { cause: err },
-        );
       throw err;
     }
-    const url = publicUrl(config.web.baseUrl, config.web.host, port);
-    base = url;
+    const { url } = web;
     ctx.output.out(
       `usage-charges web server at ${url} (health: ${url}/healthz, metrics: ${url}/metrics); stop it with Ctrl-C or SIGTERM`,
     );
-    log.info({ host: config.web.host, port, url }, 'web server listening');
     try {
       await stop.whenRequested;
     } finally {
       stop.dispose();
-      await app.close();
-      mailer.close();
+      await web.close();
     }
     ctx.output.out('web server stopped');
   });

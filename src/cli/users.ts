@@ -1,10 +1,14 @@
 /**
  * `usage-charges user add EMAIL --role R [--tenant T] [--name N]`, `user list [--json]` and
- * `user disable EMAIL [--reason TEXT]`: the people of the web console and the tenant portal.
+ * `user link EMAIL` and `user disable EMAIL [--reason TEXT]`: the people of the web console and the
+ * tenant portal.
  */
 import type { Command } from 'commander';
 import { addUser, disableUserByEmail } from '../../jobs/users.ts';
+import { InputError } from '../domain/errors.ts';
+import { signInUser } from '../store/sessions.ts';
 import { listUsers, type UserRow } from '../store/users.ts';
+import { publicUrl } from './serve.ts';
 import type { CliContext } from './context.ts';
 import { verbJobContext } from './job-context.ts';
 import { operator, parseReason } from './options.ts';
@@ -57,6 +61,14 @@ export function registerUser(program: Command, ctx: CliContext): void {
         ctx.output.out(line);
     });
   user
+    .command('link')
+    .argument('<email>', 'their e-mail address')
+    .description('print a one-time sign-in link for them (the first operator, or anyone whose mail does not arrive)')
+    .action(async (email: string) => {
+      const { url, expiresAt } = await printedSignInLink(ctx, email);
+      ctx.output.out(`one-time sign-in link for ${shown(email)} (works once, until ${expiresAt}): ${url}`);
+    });
+  user
     .command('disable')
     .argument('<email>', 'their e-mail address')
     .option('--reason <text>', 'why (recorded in the audit log)', '')
@@ -68,4 +80,25 @@ export function registerUser(program: Command, ctx: CliContext): void {
       });
       ctx.output.out(`disabled ${shown(disabled.email)} (${roleOf(disabled)}): they can no longer sign in`);
     });
+}
+
+/**
+ * A one-time sign-in link for an active person, to be printed (audited as such): its address and
+ * when it expires. InputError for an unknown or disabled address.
+ */
+export async function printedSignInLink(
+  ctx: CliContext,
+  email: string,
+  /** Where the web server is reached, when it runs in this process; else WEB_BASE_URL or WEB_HOST:WEB_PORT. */
+  serverUrl?: string,
+): Promise<{ url: string; expiresAt: string }> {
+  const { issueSignInLink } = await import('../web/sign-in.ts');
+  const db = ctx.db();
+  const config = ctx.config();
+  const person = signInUser(db, email.trim());
+  if (person === undefined) throw new InputError(`EMAIL: no user has the address ${JSON.stringify(email)}`);
+  if (person.disabledAt !== null) throw new InputError(`EMAIL: ${person.email} was disabled at ${person.disabledAt}`);
+  const { token, expiresAt } = issueSignInLink(db, person, 'sign-in', new Date(), 'printed');
+  const base = serverUrl ?? config.web.baseUrl ?? publicUrl(null, config.web.host, config.web.port);
+  return { url: `${base}/sign-in/link/${token}`, expiresAt };
 }

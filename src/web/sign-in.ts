@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Locale } from '../domain/vocabulary.ts';
 import { newMessageId } from '../mail/compose.ts';
 import { recordAudit } from '../store/audit.ts';
-import { inTransaction } from '../store/db.ts';
+import { inTransaction, type Db } from '../store/db.ts';
 import {
   clearFailedSignIns,
   endSession,
@@ -301,6 +301,32 @@ export function registerSignIn(app: FastifyInstance, ctx: WebContext): void {
   });
 }
 
+/**
+ * Makes a one-time link for a person (audited, with how it reaches them): its token, to be put in
+ * `/sign-in/link/<token>`, and when it expires. The store keeps the token's SHA-256 only.
+ */
+export function issueSignInLink(
+  db: Db,
+  user: SignInUser,
+  purpose: 'sign-in' | 'password',
+  now: Date,
+  channel: 'mailed' | 'printed',
+): { token: string; expiresAt: string } {
+  const token = newToken();
+  const expiresAt = new Date(now.getTime() + LINK_MS).toISOString();
+  inTransaction(db, () => {
+    insertSignInLink(db, {
+      tokenHash: tokenHash(token),
+      userPk: user.userPk,
+      purpose,
+      now: now.toISOString(),
+      expiresAt,
+    });
+    recordAudit(db, now.toISOString(), 'sign-in-link', subjectOf(user), { email: user.email, purpose, channel });
+  });
+  return { token, expiresAt };
+}
+
 /** Makes a one-time link for a person and mails it to their address. */
 async function mailLink(
   ctx: WebContext,
@@ -308,18 +334,7 @@ async function mailLink(
   purpose: 'sign-in' | 'password',
   locale: Locale,
 ): Promise<void> {
-  const token = newToken();
-  const now = ctx.now();
-  inTransaction(ctx.store, () => {
-    insertSignInLink(ctx.store, {
-      tokenHash: tokenHash(token),
-      userPk: user.userPk,
-      purpose,
-      now: now.toISOString(),
-      expiresAt: new Date(now.getTime() + LINK_MS).toISOString(),
-    });
-    recordAudit(ctx.store, now.toISOString(), 'sign-in-link', subjectOf(user), { email: user.email, purpose });
-  });
+  const { token } = issueSignInLink(ctx.store, user, purpose, ctx.now(), 'mailed');
   if (ctx.mailer === undefined) return;
   const url = `${ctx.publicUrl()}/sign-in/link/${token}`;
   const ja = locale === 'ja';

@@ -149,20 +149,21 @@ describe('usage-charges schedule', () => {
 });
 
 describe('npm start', () => {
-  it('is seed-demo --if-empty then schedule; on a fresh data dir it writes the statements and .eml mails, says where, and stops on SIGTERM', async () => {
+  it('is seed-demo --if-empty then schedule --web; on a fresh data dir it writes the statements and .eml mails, serves the web with a sign-in link for the demo operator, says where, and stops on SIGTERM', async () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
     const start = pkg.scripts.start ?? '';
-    expect(start).toBe('node bin/usage-charges.js seed-demo --if-empty && node bin/usage-charges.js schedule');
+    expect(start).toBe('node bin/usage-charges.js seed-demo --if-empty && node bin/usage-charges.js schedule --web');
     // Run exactly those commands (with this node), as npm start would, in the project folder.
     const [seedCommand, scheduleCommand] = start.split(' && ').map((c) => c.split(' '));
     expect(seedCommand![0]).toBe('node');
     expect(scheduleCommand![0]).toBe('node');
 
     const dataDir = path.join(work.dir, 'npm-start');
-    // What a fresh checkout has: no SMTP_URL, the default schedule; only the data dir is moved to a temp folder.
-    const env = { DATA_DIR: dataDir, PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+    // What a fresh checkout has: no SMTP_URL, the default schedule; only the data dir is moved to a
+    // temp folder, and the web server to a free port.
+    const env = { DATA_DIR: dataDir, WEB_PORT: '0', PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
     const seed = spawnSync(process.execPath, seedCommand!.slice(1), {
       cwd: ROOT,
       env,
@@ -172,9 +173,25 @@ describe('npm start', () => {
     expect(seed.stderr).toBe('');
     expect(seed.status).toBe(0);
     expect(seed.stdout).toMatch(/^seed-demo: demo usage in \d{4}-\d\d \(billing time zone UTC\)\n/);
+    expect(seed.stdout).toContain(
+      '  users: operator@demo.example (operator), owner@demo.example (owner of TNT00003)\n',
+    );
 
     const service = startChild([], env, { command: scheduleCommand!.slice(1) });
     await service.waitForStdout(CATCH_UP_REPORT);
+    // The web server, and a link that signs the demo operator in.
+    const web = /^usage-charges web server at (http:\/\/127\.0\.0\.1:\d+) \(health: /m.exec(service.stdout)![1]!;
+    const link = /^demo: sign in as operator@demo\.example with this one-time link \(until \S+\): (\S+)$/m.exec(
+      service.stdout,
+    )![1]!;
+    expect(link.startsWith(`${web}/sign-in/link/`)).toBe(true);
+    expect(service.stdout).toContain(
+      `      later links: "send the link" on the sign-in page writes them to ${path.join(dataDir, 'outbox')} as .eml files\n`,
+    );
+    const confirm = await fetch(link);
+    expect(confirm.status).toBe(200);
+    expect(await confirm.text()).toContain(`<form method="post" action="${link.slice(web.length)}" class="card">`);
+    expect((await fetch(`${web}/healthz`)).status).toBe(200);
     expect(service.stdout).toMatch(
       new RegExp(
         `^statements: ${escape(path.join(dataDir, 'statements'))}\\nmails: ${escape(path.join(dataDir, 'outbox'))}$`,

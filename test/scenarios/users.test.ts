@@ -42,7 +42,7 @@ describe('usage-charges user', () => {
     );
     const list = await ok(['user', 'list']);
     expect(list.split('\n').slice(0, 2)).toEqual([
-      'users: 4',
+      'users: 6',
       expect.stringMatching(/^email +name +role +tenant +state +added at$/),
     ]);
     expect(list).toMatch(/^ops@example\.com +請求 担当 +operator +active +\S+$/m);
@@ -51,9 +51,11 @@ describe('usage-charges user', () => {
     // The billing team first, then each tenant's people, by address.
     expect(listed.map((u) => [u.email, u.name, u.role, u.tenant_name, u.disabled_at])).toEqual([
       ['audit@example.com', '', 'viewer', null, null],
+      ['operator@demo.example', 'Demo operator', 'operator', null, null],
       ['ops@example.com', '請求 担当', 'operator', null, null],
       ['ap@rules.example.com', '', 'owner', 'TNT00003', null],
       ['cfo@rules.example.com', '', 'admin', 'TNT00003', null],
+      ['owner@demo.example', 'Demo owner', 'owner', 'TNT00003', null],
     ]);
     expect(await ok(['user', 'disable', 'AP@rules.example.com', '--reason', 'left the company'])).toBe(
       'disabled ap@rules.example.com (owner of TNT00003): they can no longer sign in\n',
@@ -70,6 +72,8 @@ describe('usage-charges user', () => {
     ]);
     expect(json.find((u) => u.email === 'ap@rules.example.com')!.disabled_at).toEqual(expect.any(String));
     expect(audit(env, 'user-added').map((e) => [e.subject, e.detail.email, e.detail.role])).toEqual([
+      ['*', 'operator@demo.example', 'operator'],
+      ['TNT00003', 'owner@demo.example', 'owner'],
       ['*', 'ops@example.com', 'operator'],
       ['*', 'audit@example.com', 'viewer'],
       ['TNT00003', 'ap@rules.example.com', 'owner'],
@@ -107,7 +111,8 @@ describe('usage-charges user', () => {
     const env = copyOf(template, work.dir, `refuse-${args.join('-').replace(/[^a-z0-9-]/gi, '')}`);
     const r = await runCli(args, env);
     expect([r.code, r.stderr]).toEqual([2, message]);
-    expect(count(env)).toBe(0);
+    // The demo's two people only.
+    expect(count(env)).toBe(2);
   });
 
   it('refuses an address already taken, whatever its letter case, and a second disable', async () => {
@@ -119,6 +124,27 @@ describe('usage-charges user', () => {
     const twice = await runCli(['user', 'disable', 'ops@example.com'], env);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/^error: EMAIL: Ops@Example\.com was disabled at \S+\n$/);
-    expect(count(env)).toBe(1);
+    expect(count(env)).toBe(3);
+  });
+
+  it('user link prints a one-time sign-in link for an active person, audited; refuses an unknown or disabled one', async () => {
+    const env = { ...copyOf(template, work.dir, 'link'), WEB_BASE_URL: 'https://billing.example.com/' };
+    const r = await runCli(['user', 'link', 'Operator@Demo.example'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^one-time sign-in link for Operator@Demo\.example \(works once, until \S+\): https:\/\/billing\.example\.com\/sign-in\/link\/[A-Za-z0-9_-]{43}\n$/,
+    );
+    expect(audit(env, 'sign-in-link')).toMatchObject([
+      { subject: '*', detail: { email: 'operator@demo.example', purpose: 'sign-in', channel: 'printed' } },
+    ]);
+    // The store keeps the token's hash only.
+    const token = /\/sign-in\/link\/(\S+)/.exec(r.stdout)![1]!;
+    expect(inStore(env, (db) => db.prepare('SELECT token_hash FROM sign_in_links').pluck().all())).not.toContain(token);
+    const unknown = await runCli(['user', 'link', 'nobody@example.com'], env);
+    expect([unknown.code, unknown.stderr]).toEqual([2, 'error: EMAIL: no user has the address "nobody@example.com"\n']);
+    expect((await runCli(['user', 'disable', 'owner@demo.example'], env)).code).toBe(0);
+    const disabled = await runCli(['user', 'link', 'owner@demo.example'], env);
+    expect(disabled.code).toBe(2);
+    expect(disabled.stderr).toMatch(/^error: EMAIL: owner@demo\.example was disabled at \S+\n$/);
   });
 });
