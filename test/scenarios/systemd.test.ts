@@ -145,3 +145,18 @@ describe('the systemd unit with .env.example as its EnvironmentFile', () => {
     expect(fs.existsSync(path.join(cwd, 'elsewhere'))).toBe(false);
   });
 });
+
+describe('the web server unit', () => {
+  it('runs serve as the same user, with the same settings, data and hardening as the service', () => {
+    const service = new Map(serviceDirectives(fs.readFileSync(UNIT, 'utf8')));
+    const web = new Map(
+      serviceDirectives(fs.readFileSync(path.join(ROOT, 'deploy', 'usage-charges-web.service'), 'utf8')),
+    );
+    expect(web.get('ExecStart')).toBe('/usr/bin/node /opt/usage-charges/bin/usage-charges.js serve');
+    expect(web.get('TimeoutStopSec')).toBe('30');
+    for (const [name, value] of service) {
+      if (name === 'ExecStart' || name === 'TimeoutStopSec') continue;
+      expect([name, web.get(name)]).toEqual([name, value]);
+    }
+  });
+});
