@@ -5,7 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { localDate } from '../domain/calendar.ts';
+import { archivedZip } from '../../jobs/build-files.ts';
+import { recordAudit } from '../store/audit.ts';
 import { latestMonthOverview } from '../store/monitoring.ts';
+import { fixedStatementPk, hasFiles } from '../store/statements.ts';
 import { standingRevision, tenantRevisions, type RevisionRow } from '../store/revisions.ts';
 import { wordsOf, type Words } from './i18n.ts';
 import { renderPage } from './pages.ts';
@@ -19,7 +22,37 @@ function stateOf(r: RevisionRow, t: Words): string {
   return r.correctsRevision !== null ? t.corrected : t.fixed;
 }
 
+/**
+ * `/statements/YYYY-MM.zip`: a tenant's person downloads the archived zip of their month's current
+ * statement (checked against its SHA-256, rebuilt from the frozen lines if damaged: the bytes that
+ * were mailed), audited. The tenant is the session's, never the address's: there is no other
+ * tenant's statement to ask for; anything else is 404.
+ */
+function registerDownloads(app: FastifyInstance, ctx: WebContext): void {
+  app.get('/statements/:file', async (request, reply) => {
+    const session = request.session;
+    if (session === null) return reply.redirect('/sign-in', 303);
+    const month = /^(\d{4}-(?:0[1-9]|1[0-2]))\.zip$/.exec((request.params as { file: string }).file)?.[1];
+    const tenantName = session.user.tenantName;
+    const statementPk =
+      month === undefined || tenantName === null ? undefined : fixedStatementPk(ctx.store, tenantName, month);
+    if (statementPk === undefined || !hasFiles(ctx.store, statementPk)) return reply.callNotFound();
+    const zip = await archivedZip(ctx.store, ctx.config, statementPk);
+    recordAudit(ctx.store, ctx.now().toISOString(), 'download', tenantName!, {
+      billingMonth: month,
+      zip: zip.name,
+      email: session.user.email,
+    });
+    return reply
+      .type('application/zip')
+      .header('content-disposition', `attachment; filename="${zip.name}"`)
+      .header('cache-control', 'no-store')
+      .send(zip.bytes);
+  });
+}
+
 export function registerHome(app: FastifyInstance, ctx: WebContext): void {
+  registerDownloads(app, ctx);
   app.get('/', async (request, reply) => {
     const session = request.session;
     if (session === null) return reply.redirect('/sign-in', 303);
@@ -40,6 +73,11 @@ export function registerHome(app: FastifyInstance, ctx: WebContext): void {
           period: `${localDate(Date.parse(r.periodStart), tz)} – ${localDate(Date.parse(r.periodEnd) - 1, tz)}`,
           state: stateOf(r, t),
           total: r.total === null || r.state === 'open' ? '' : `${r.total} ${r.currency}`,
+          // The archived zip of the month's current statement, the bytes that were mailed.
+          zip:
+            r.state === 'current' && r.zipName !== null
+              ? { href: `/statements/${r.billingMonth}.zip`, name: r.zipName }
+              : null,
         }));
       return html(
         renderPage('tenant-home', frameOf(request, reply, ctx, `${t.history}: ${user.tenantName}`), { rows }),

@@ -62,6 +62,7 @@ const WORDS = {
   reason: { ja: '理由', en: 'Reason' },
   nothingYet: { ja: 'まだ確定した月はありません。', en: 'No month is closed yet.' },
   notFound: { ja: 'ページが見つかりません。', en: 'Page not found.' },
+  download: { ja: '明細（ZIP）', en: 'Statement (zip)' },
 } as const;
 
 export type Words = { [K in keyof typeof WORDS]: string };

@@ -12,8 +12,9 @@ import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import type { Mailer } from '../mail/transport.ts';
 import { registerHome } from './home.ts';
-import { styleSheet } from './pages.ts';
-import { registerSignIn } from './sign-in.ts';
+import { renderPage, styleSheet } from './pages.ts';
+import { frameOf, pageLocale, registerSignIn } from './sign-in.ts';
+import { wordsOf } from './i18n.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { monitoringFacts } from '../store/monitoring.ts';
@@ -106,6 +107,14 @@ export async function buildWebServer(ctx: WebContext): Promise<FastifyInstance> 
   await app.register(rateLimit, { global: false });
   registerSignIn(app, ctx);
   registerHome(app, ctx);
+  // Not found: a page, whoever asks (a person of another tenant gets the same as anyone).
+  app.setNotFoundHandler((request, reply) => {
+    const t = wordsOf(pageLocale(request));
+    return reply
+      .code(404)
+      .type('text/html; charset=utf-8')
+      .send(renderPage('not-found', frameOf(request, reply, ctx, t.notFound)));
+  });
   app.get('/assets/app.css', async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(styleSheet()),
   );

@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createMailer } from '../../src/mail/transport.ts';
 import { closeStore, openStore } from '../../src/store/db.ts';
 import { buildWebServer } from '../../src/web/server.ts';
-import { AS_OF, audit, copyOf, seedTemplate } from '../helpers/demo-store.ts';
+import { AS_OF, audit, copyOf, inStore, seedTemplate, sha256 } from '../helpers/demo-store.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/store.ts';
 
@@ -170,16 +170,53 @@ describe('signing in', () => {
     expect(audit(env, 'sign-out')).toHaveLength(1);
   });
 
-  it('a tenant owner sees their own history only', async () => {
-    const { base, outbox } = await site('tenant');
+  it('a tenant owner sees their own history only, and downloads the zip that was mailed', async () => {
+    const { env, base, outbox } = await site('tenant');
     const b = browser(base);
     await signInByLink(b, base, outbox, 'ap@rules.example.com');
     const home = await b.request('/');
     expect(home.html).toContain('<h1>Billing history: TNT00003</h1>');
     expect(home.html).toMatch(
-      /<tr><td>2026-10<\/td><td>2026-10-01 – 2026-10-31<\/td><td>Fixed<\/td><td class="num">\d+ JPY<\/td><\/tr>/,
+      /<tr><td>2026-10<\/td><td>2026-10-01 – 2026-10-31<\/td><td>Fixed<\/td><td class="num">\d+ JPY<\/td><td><a href="\/statements\/2026-10\.zip" download>202610_TNT00003\.zip<\/a><\/td><\/tr>/,
     );
     expect(home.html).not.toMatch(/TNT00001|TNT00004|manual-tenant/);
+
+    // The zip is the archived one, byte for byte: what the tenant was mailed.
+    const zip = await fetch(`${base}/statements/2026-10.zip`, {
+      headers: { cookie: `uc_session=${b.jar.get('uc_session')}` },
+    });
+    expect(zip.status).toBe(200);
+    expect(zip.headers.get('content-type')).toBe('application/zip');
+    expect(zip.headers.get('content-disposition')).toBe('attachment; filename="202610_TNT00003.zip"');
+    const archived = inStore(env, (db) =>
+      db
+        .prepare(
+          "SELECT f.sha256 FROM statement_files f JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) WHERE t.tenant_name = 'TNT00003'",
+        )
+        .pluck()
+        .get(),
+    );
+    expect(sha256(Buffer.from(await zip.arrayBuffer()))).toBe(archived);
+    expect(audit(env, 'download')).toMatchObject([
+      {
+        subject: 'TNT00003',
+        detail: { billingMonth: '2026-10', zip: '202610_TNT00003.zip', email: 'ap@rules.example.com' },
+      },
+    ]);
+    // A month without a statement, or anything else, is not found; signed out, the sign-in.
+    for (const url of ['/statements/2026-09.zip', '/statements/2026-10.csv', '/statements/..%2F2026-10.zip']) {
+      const missing = await b.request(url);
+      expect(missing.status).toBe(404);
+      expect(missing.html).toContain('<h1>Page not found.</h1>');
+    }
+    expect(await browser(base).request('/statements/2026-10.zip')).toMatchObject({ status: 303, location: '/sign-in' });
+  });
+
+  it('the billing team has no tenant statement to download there', async () => {
+    const { base, outbox } = await site('team-download');
+    const b = browser(base);
+    await signInByLink(b, base, outbox, 'ops@example.com');
+    expect((await b.request('/statements/2026-10.zip')).status).toBe(404);
   });
 
   it('refuses a form without its CSRF token, and says the same for an unknown address', async () => {
