@@ -62,7 +62,8 @@ const WORDS = {
   reason: { ja: '理由', en: 'Reason' },
   nothingYet: { ja: 'まだ確定した月はありません。', en: 'No month is closed yet.' },
   notFound: { ja: 'ページが見つかりません。', en: 'Page not found.' },
-  download: { ja: '明細（ZIP）', en: 'Statement (zip)' },
+  download: { ja: '明細のダウンロード', en: 'Downloads' },
+  tieredCsv: { ja: '旧形式CSV', en: 'Older tiered CSV' },
 } as const;
 
 export type Words = { [K in keyof typeof WORDS]: string };

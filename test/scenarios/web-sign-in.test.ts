@@ -177,7 +177,7 @@ describe('signing in', () => {
     const home = await b.request('/');
     expect(home.html).toContain('<h1>Billing history: TNT00003</h1>');
     expect(home.html).toMatch(
-      /<tr><td>2026-10<\/td><td>2026-10-01 – 2026-10-31<\/td><td>Fixed<\/td><td class="num">\d+ JPY<\/td><td><a href="\/statements\/2026-10\.zip" download>202610_TNT00003\.zip<\/a><\/td><\/tr>/,
+      /<tr><td>2026-10<\/td><td>2026-10-01 – 2026-10-31<\/td><td>Fixed<\/td><td class="num">\d+ JPY<\/td><td><a href="\/statements\/2026-10\.zip" download>202610_TNT00003\.zip<\/a> · <a href="\/statements\/2026-10_ecl-detail\.csv" download>Detail CSV<\/a> · <a href="\/statements\/2026-10_ecl-summary\.csv" download>Summary CSV<\/a> · <a href="\/statements\/2026-10_ecl-tiered\.csv" download>Older tiered CSV<\/a><\/td><\/tr>/,
     );
     expect(home.html).not.toMatch(/TNT00001|TNT00004|manual-tenant/);
 
@@ -197,14 +197,34 @@ describe('signing in', () => {
         .get(),
     );
     expect(sha256(Buffer.from(await zip.arrayBuffer()))).toBe(archived);
-    expect(audit(env, 'download')).toMatchObject([
-      {
-        subject: 'TNT00003',
-        detail: { billingMonth: '2026-10', zip: '202610_TNT00003.zip', email: 'ap@rules.example.com' },
-      },
+    // Each ECL file is the one `export` writes of the frozen statement, byte for byte.
+    for (const format of ['ecl-detail', 'ecl-summary', 'ecl-tiered']) {
+      const csv = await fetch(`${base}/statements/2026-10_${format}.csv`, {
+        headers: { cookie: `uc_session=${b.jar.get('uc_session')}` },
+      });
+      expect(csv.status).toBe(200);
+      expect(csv.headers.get('content-disposition')).toBe(`attachment; filename="202610_TNT00003_${format}.csv"`);
+      const out = path.join(env.DATA_DIR!, `${format}.csv`);
+      const exported = await runCli(
+        ['export', '--format', format, '--month', '2026-10', '--tenant', 'TNT00003', '--out', out],
+        env,
+      );
+      expect(exported.code, exported.stderr).toBe(0);
+      expect(Buffer.from(await csv.arrayBuffer()).equals(fs.readFileSync(out))).toBe(true);
+    }
+    expect(audit(env, 'download').map((e) => [e.subject, e.detail.file, e.detail.email])).toEqual([
+      ['TNT00003', '202610_TNT00003.zip', 'ap@rules.example.com'],
+      ['TNT00003', '202610_TNT00003_ecl-detail.csv', 'ap@rules.example.com'],
+      ['TNT00003', '202610_TNT00003_ecl-summary.csv', 'ap@rules.example.com'],
+      ['TNT00003', '202610_TNT00003_ecl-tiered.csv', 'ap@rules.example.com'],
     ]);
     // A month without a statement, or anything else, is not found; signed out, the sign-in.
-    for (const url of ['/statements/2026-09.zip', '/statements/2026-10.csv', '/statements/..%2F2026-10.zip']) {
+    for (const url of [
+      '/statements/2026-09.zip',
+      '/statements/2026-10.csv',
+      '/statements/2026-10_ecl-other.csv',
+      '/statements/..%2F2026-10.zip',
+    ]) {
       const missing = await b.request(url);
       expect(missing.status).toBe(404);
       expect(missing.html).toContain('<h1>Page not found.</h1>');
