@@ -21,7 +21,7 @@ import type { CliContext } from './context.ts';
 import { parseMonth } from './options.ts';
 import { heldLines, shown, snakeCaseKeys, table } from './output.ts';
 import { openHolds } from '../store/holds.ts';
-import { standingRevision, tenantRevisions, type RevisionRow } from '../store/revisions.ts';
+import { standingByMonth, tenantRevisions, type RevisionRow } from '../store/revisions.ts';
 import { requireTenant } from '../../jobs/request.ts';
 
 export function registerStatus(program: Command, ctx: CliContext): void {
@@ -285,9 +285,7 @@ export function registerHistory(program: Command, ctx: CliContext): void {
       requireTenant(db, opts.tenant);
       const revisions = tenantRevisions(db, opts.tenant, Number(opts.months));
       const all = opts.revisions === true;
-      const byMonth = new Map<string, RevisionRow[]>();
-      for (const r of revisions) byMonth.set(r.billingMonth, [...(byMonth.get(r.billingMonth) ?? []), r]);
-      const rows = all ? revisions : [...byMonth.values()].map((month) => standingRevision(month)!);
+      const rows = all ? revisions : standingByMonth(revisions);
       const tz = ctx.config().billingTimeZone;
       if (opts.json) {
         ctx.output.out(

@@ -78,12 +78,19 @@ export function tenantRevisions(db: Db, tenantName: string, months: number): Rev
  * The revision of a month that stands, among that month's revisions: the current one, else the
  * open one, else the latest voided one (as findStatement); undefined for none.
  */
-export function standingRevision(revisions: readonly RevisionRow[]): RevisionRow | undefined {
+function standingRevision(revisions: readonly RevisionRow[]): RevisionRow | undefined {
   return (
     revisions.find((r) => r.state === 'current') ??
     revisions.find((r) => r.state === 'open') ??
     revisions.filter((r) => r.state === 'void').at(-1)
   );
+}
+
+/** Each month's standing revision among a tenant's revisions (newest month first, as tenantRevisions lists them). */
+export function standingByMonth(revisions: readonly RevisionRow[]): RevisionRow[] {
+  const byMonth = new Map<string, RevisionRow[]>();
+  for (const r of revisions) byMonth.set(r.billingMonth, [...(byMonth.get(r.billingMonth) ?? []), r]);
+  return [...byMonth.values()].map((month) => standingRevision(month)!);
 }
 
 /** A tenant's current revision of the month whose period holds `instant` (ISO text), if that month is finalized. */

@@ -11,7 +11,7 @@ import { latestMonthOverview } from '../store/monitoring.ts';
 import { loadStatementView } from '../store/billing.ts';
 import { fixedStatementPk, hasFiles } from '../store/statements.ts';
 import { buildEclFile, type EclFormat } from '../statements/ecl-files.ts';
-import { standingRevision, tenantRevisions, type RevisionRow } from '../store/revisions.ts';
+import { standingByMonth, tenantRevisions, type RevisionRow } from '../store/revisions.ts';
 import { wordsOf, type Words } from './i18n.ts';
 import { renderPage } from './pages.ts';
 import { frameOf, pageLocale } from './sign-in.ts';
@@ -79,27 +79,22 @@ export function registerHome(app: FastifyInstance, ctx: WebContext): void {
     const { user } = session;
     if (user.tenantName !== null) {
       const tz = ctx.config.billingTimeZone;
-      const byMonth = new Map<string, RevisionRow[]>();
-      for (const r of tenantRevisions(ctx.store, user.tenantName, 24))
-        byMonth.set(r.billingMonth, [...(byMonth.get(r.billingMonth) ?? []), r]);
-      const rows = [...byMonth.values()]
-        .map((revisions) => standingRevision(revisions)!)
-        .map((r) => ({
-          month: r.billingMonth,
-          period: `${localDate(Date.parse(r.periodStart), tz)} – ${localDate(Date.parse(r.periodEnd) - 1, tz)}`,
-          state: stateOf(r, t),
-          total: r.total === null || r.state === 'open' ? '' : `${r.total} ${r.currency}`,
-          // The archived zip of the month's current statement (the bytes that were mailed) and its ECL files.
-          files:
-            r.state === 'current' && r.zipName !== null
-              ? [
-                  { href: `/statements/${r.billingMonth}.zip`, name: r.zipName },
-                  { href: `/statements/${r.billingMonth}_ecl-detail.csv`, name: 'Detail CSV' },
-                  { href: `/statements/${r.billingMonth}_ecl-summary.csv`, name: 'Summary CSV' },
-                  { href: `/statements/${r.billingMonth}_ecl-tiered.csv`, name: t.tieredCsv },
-                ]
-              : [],
-        }));
+      const rows = standingByMonth(tenantRevisions(ctx.store, user.tenantName, 24)).map((r) => ({
+        month: r.billingMonth,
+        period: `${localDate(Date.parse(r.periodStart), tz)} – ${localDate(Date.parse(r.periodEnd) - 1, tz)}`,
+        state: stateOf(r, t),
+        total: r.total === null || r.state === 'open' ? '' : `${r.total} ${r.currency}`,
+        // The archived zip of the month's current statement (the bytes that were mailed) and its ECL files.
+        files:
+          r.state === 'current' && r.zipName !== null
+            ? [
+                { href: `/statements/${r.billingMonth}.zip`, name: r.zipName },
+                { href: `/statements/${r.billingMonth}_ecl-detail.csv`, name: 'Detail CSV' },
+                { href: `/statements/${r.billingMonth}_ecl-summary.csv`, name: 'Summary CSV' },
+                { href: `/statements/${r.billingMonth}_ecl-tiered.csv`, name: t.tieredCsv },
+              ]
+            : [],
+      }));
       return html(
         renderPage('tenant-home', frameOf(request, reply, ctx, `${t.history}: ${user.tenantName}`), { rows }),
       );
