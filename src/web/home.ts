@@ -12,9 +12,10 @@ import { loadStatementView } from '../store/billing.ts';
 import { fixedStatementPk, hasFiles } from '../store/statements.ts';
 import { buildEclFile, type EclFormat } from '../statements/ecl-files.ts';
 import { standingByMonth, tenantRevisions, type RevisionRow } from '../store/revisions.ts';
-import { wordsOf, type Words } from './i18n.ts';
+import { personOf } from './access.ts';
+import { pageLocale, wordsOf, type Words } from './i18n.ts';
 import { renderPage } from './pages.ts';
-import { frameOf, pageLocale } from './sign-in.ts';
+import { frameOf } from './sign-in.ts';
 import type { WebContext } from './server.ts';
 
 /** A month's state in the tenant's words. */
@@ -32,9 +33,8 @@ function stateOf(r: RevisionRow, t: Words): string {
  * tenant's statement to ask for; anything else is 404.
  */
 function registerDownloads(app: FastifyInstance, ctx: WebContext): void {
-  app.get('/statements/:file', async (request, reply) => {
-    const session = request.session;
-    if (session === null) return reply.redirect('/sign-in', 303);
+  app.get('/statements/:file', { config: { access: 'tenant' } }, async (request, reply) => {
+    const session = personOf(request);
     const m = /^(\d{4}-(?:0[1-9]|1[0-2]))(?:\.zip|_(ecl-detail|ecl-summary|ecl-tiered)\.csv)$/.exec(
       (request.params as { file: string }).file,
     );
@@ -69,9 +69,8 @@ function registerDownloads(app: FastifyInstance, ctx: WebContext): void {
 
 export function registerHome(app: FastifyInstance, ctx: WebContext): void {
   registerDownloads(app, ctx);
-  app.get('/', async (request, reply) => {
-    const session = request.session;
-    if (session === null) return reply.redirect('/sign-in', 303);
+  app.get('/', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const session = personOf(request);
     const locale = pageLocale(request);
     const t = wordsOf(locale);
     const html = (page: string) =>

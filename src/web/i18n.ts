@@ -1,7 +1,19 @@
-/** The words of the web pages, in Japanese and English. */
+/**
+ * The words of the web pages, in Japanese and English: the common ones here, the tenant portal's in
+ * `words/portal.ts`, the operator console's in `words/console.ts`.
+ */
+import type { FastifyRequest } from 'fastify';
 import type { Locale } from '../domain/vocabulary.ts';
+import { CONSOLE_WORDS } from './words/console.ts';
+import { PORTAL_WORDS } from './words/portal.ts';
 
-const WORDS = {
+const COMMON_WORDS = {
+  navHome: { ja: 'ホーム', en: 'Home' },
+  formExpired: { ja: 'フォームの有効期限切れ', en: 'The form expired' },
+  formExpiredLong: {
+    ja: 'フォームの有効期限が切れたか、別の画面から送信されました。ページを開き直して、もう一度送信してください。',
+    en: 'The form expired or came from another page. Open the page again and send it again.',
+  },
   product: { ja: '利用料金', en: 'Usage charges' },
   signIn: { ja: 'サインイン', en: 'Sign in' },
   signOut: { ja: 'サインアウト', en: 'Sign out' },
@@ -66,6 +78,8 @@ const WORDS = {
   tieredCsv: { ja: '旧形式CSV', en: 'Older tiered CSV' },
 } as const;
 
+const WORDS = { ...COMMON_WORDS, ...PORTAL_WORDS, ...CONSOLE_WORDS };
+
 export type Words = { [K in keyof typeof WORDS]: string };
 
 /** The words of a locale. */
@@ -76,4 +90,11 @@ export function wordsOf(locale: Locale): Words {
 /** The locale a browser asks for: Japanese when its first language is, else English. */
 export function browserLocale(acceptLanguage: string | undefined): Locale {
   return /^\s*ja\b/i.test(acceptLanguage ?? '') ? 'ja' : 'en';
+}
+
+/** The locale of a request's pages: the tenant's for its people, else the browser's. */
+export function pageLocale(request: FastifyRequest): Locale {
+  const tenantLocale = request.session?.user.tenantLocale;
+  if (tenantLocale === 'ja' || tenantLocale === 'en') return tenantLocale;
+  return browserLocale(request.headers['accept-language']);
 }

@@ -13,8 +13,9 @@ import rateLimit from '@fastify/rate-limit';
 import type { Mailer } from '../mail/transport.ts';
 import { registerHome } from './home.ts';
 import { renderPage, styleSheet } from './pages.ts';
-import { frameOf, pageLocale, registerSignIn } from './sign-in.ts';
-import { wordsOf } from './i18n.ts';
+import { frameOf, refuseForm, registerSignIn } from './sign-in.ts';
+import { pageLocale, wordsOf } from './i18n.ts';
+import { registerAccess, type DeclaredRoute } from './access.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { monitoringFacts } from '../store/monitoring.ts';
@@ -66,6 +67,13 @@ function health(ctx: WebContext): { code: number; body: Record<string, unknown> 
   }
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with who may use it (the security tests walk them all). */
+    declaredRoutes: readonly DeclaredRoute[];
+  }
+}
+
 /** Builds the server (not listening yet). */
 export async function buildWebServer(ctx: WebContext): Promise<FastifyInstance> {
   const app = Fastify({
@@ -105,6 +113,10 @@ export async function buildWebServer(ctx: WebContext): Promise<FastifyInstance> 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(rateLimit, { global: false });
+  const routes: DeclaredRoute[] = [];
+  app.decorate('declaredRoutes', routes);
+  // Who may use each route: declared on each, checked once the session is known (registerSignIn).
+  registerAccess(app, routes, (request, reply) => refuseForm(request, reply, ctx));
   registerSignIn(app, ctx);
   registerHome(app, ctx);
   // Not found: a page, whoever asks (a person of another tenant gets the same as anyone).
@@ -115,14 +127,14 @@ export async function buildWebServer(ctx: WebContext): Promise<FastifyInstance> 
       .type('text/html; charset=utf-8')
       .send(renderPage('not-found', frameOf(request, reply, ctx, t.notFound)));
   });
-  app.get('/assets/app.css', async (_request, reply) =>
+  app.get('/assets/app.css', { config: { access: 'public' } }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(styleSheet()),
   );
-  app.get('/healthz', async (_request, reply) => {
+  app.get('/healthz', { config: { access: 'public' } }, async (_request, reply) => {
     const { code, body } = health(ctx);
     return reply.code(code).header('cache-control', 'no-store').send(body);
   });
-  app.get('/metrics', async (_request, reply) =>
+  app.get('/metrics', { config: { access: 'public' } }, async (_request, reply) =>
     reply
       .header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
       .header('cache-control', 'no-store')

@@ -5,7 +5,6 @@
  * at every sign-in, ended at sign-out; a CSRF token on every form; wrong passwords locking the
  * password sign-in for a while; every sign-in, failure and sign-out audited.
  */
-import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Locale } from '../domain/vocabulary.ts';
 import { newMessageId } from '../mail/compose.ts';
@@ -27,7 +26,9 @@ import {
   type LiveSession,
   type SignInUser,
 } from '../store/sessions.ts';
-import { browserLocale, wordsOf } from './i18n.ts';
+import { personOf, sameToken } from './access.ts';
+import { pageLocale, wordsOf } from './i18n.ts';
+import { navOf } from './nav.ts';
 import { renderPage, type PageFrame } from './pages.ts';
 import { decoyHash, hashPassword, MIN_PASSWORD_LENGTH, newToken, tokenHash, verifyPassword } from './passwords.ts';
 import type { WebContext } from './server.ts';
@@ -47,19 +48,6 @@ declare module 'fastify' {
     /** The signed-in session, or null. */
     session: LiveSession | null;
   }
-}
-
-/** Whether two tokens are the same, in constant time. */
-function sameToken(a: string | undefined, b: string): boolean {
-  if (a === undefined || a.length !== b.length) return false;
-  return crypto.timingSafeEqual(Buffer.from(a), Buffer.from(b));
-}
-
-/** The locale of a request's pages: the tenant's for its people, else the browser's. */
-export function pageLocale(request: FastifyRequest): Locale {
-  const tenantLocale = request.session?.user.tenantLocale;
-  if (tenantLocale === 'ja' || tenantLocale === 'en') return tenantLocale;
-  return browserLocale(request.headers['accept-language']);
 }
 
 /** The CSRF token of a request: its session's, or the signed-out browser's cookie (made when missing). */
@@ -94,25 +82,28 @@ export function frameOf(
     locale: pageLocale(request),
     title,
     user: request.session === null ? null : { email: request.session.user.email },
+    nav: navOf(request),
     csrf: csrfToken(request, reply, ctx),
     ...extra,
   };
 }
 
-/** Refuses a form whose CSRF token is not the request's: 403, nothing done. */
+/** Answers a form sent without its CSRF token: 403, nothing done, a page saying to send it again. */
+export function refuseForm(request: FastifyRequest, reply: FastifyReply, ctx: WebContext): FastifyReply {
+  const t = wordsOf(pageLocale(request));
+  return reply
+    .code(403)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(renderPage('not-found', frameOf(request, reply, ctx, t.formExpired, { error: t.formExpiredLong })));
+}
+
+/** Refuses a signed-out form whose CSRF token is not the browser's: 403, nothing done. */
 function csrfRefused(request: FastifyRequest, reply: FastifyReply, ctx: WebContext): boolean {
   const sent = (request.body as Record<string, string> | undefined)?._csrf;
   const expected = request.session?.csrfToken ?? request.cookies[CSRF_COOKIE];
   if (expected !== undefined && sameToken(sent, expected)) return false;
-  const t = wordsOf(pageLocale(request));
-  void reply
-    .code(403)
-    .type('text/html; charset=utf-8')
-    .send(
-      renderPage('sign-in', frameOf(request, reply, ctx, t.signIn, { error: 'the form expired: send it again' }), {
-        email: '',
-      }),
-    );
+  void refuseForm(request, reply, ctx);
   return true;
 }
 
@@ -148,7 +139,7 @@ function startSession(
 /** The sign-in, link, password and sign-out routes, and the session of every request. */
 export function registerSignIn(app: FastifyInstance, ctx: WebContext): void {
   app.decorateRequest('session', null);
-  app.addHook('preHandler', async (request) => {
+  app.addHook('onRequest', async (request) => {
     const token = request.cookies[SESSION_COOKIE];
     if (token === undefined) return;
     const now = ctx.now();
@@ -177,9 +168,11 @@ export function registerSignIn(app: FastifyInstance, ctx: WebContext): void {
       code,
       renderPage('sign-in', frameOf(request, reply, ctx, wordsOf(pageLocale(request)).signIn, extra), { email }),
     );
-  const limited = { config: { rateLimit: { max: 10, timeWindow: '1 minute' } } };
+  const open = { config: { access: 'public' as const } };
+  const limited = { config: { access: 'public' as const, rateLimit: { max: 10, timeWindow: '1 minute' } } };
+  const person = { config: { access: 'signed-in' as const } };
 
-  app.get('/sign-in', async (request, reply) => {
+  app.get('/sign-in', open, async (request, reply) => {
     if (request.session !== null) return reply.redirect('/', 303);
     return signInPage(request, reply, 200, {});
   });
@@ -230,7 +223,7 @@ export function registerSignIn(app: FastifyInstance, ctx: WebContext): void {
     return signInPage(request, reply, 200, { notice: t.linkSent }, email);
   });
 
-  app.get('/sign-in/link/:token', async (request, reply) => {
+  app.get('/sign-in/link/:token', open, async (request, reply) => {
     const { token } = request.params as { token: string };
     const t = wordsOf(pageLocale(request));
     if (!/^[A-Za-z0-9_-]{43}$/.test(token) || !signInLinkUsable(ctx.store, tokenHash(token), ctx.now().toISOString()))
@@ -250,15 +243,12 @@ export function registerSignIn(app: FastifyInstance, ctx: WebContext): void {
     return reply.redirect(used.purpose === 'password' || used.user.passwordHash === null ? '/password' : '/', 303);
   });
 
-  app.get('/password', async (request, reply) => {
-    if (request.session === null) return reply.redirect('/sign-in', 303);
+  app.get('/password', person, async (request, reply) => {
     const t = wordsOf(pageLocale(request));
     return html(reply, 200, renderPage('password', frameOf(request, reply, ctx, t.setPassword)));
   });
 
-  app.post('/password', async (request, reply) => {
-    if (request.session === null) return reply.redirect('/sign-in', 303);
-    if (csrfRefused(request, reply, ctx)) return reply;
+  app.post('/password', person, async (request, reply) => {
     const body = request.body as Record<string, string>;
     const password = String(body.password ?? '');
     const t = wordsOf(pageLocale(request));
@@ -271,7 +261,7 @@ export function registerSignIn(app: FastifyInstance, ctx: WebContext): void {
     if (problem !== null)
       return html(reply, 400, renderPage('password', frameOf(request, reply, ctx, t.setPassword, { error: problem })));
     const hash = await hashPassword(password);
-    const { user, sessionHash } = request.session;
+    const { user, sessionHash } = personOf(request);
     const now = ctx.now().toISOString();
     inTransaction(ctx.store, () => {
       setPasswordHash(ctx.store, user.userPk, hash, now);
@@ -286,7 +276,7 @@ export function registerSignIn(app: FastifyInstance, ctx: WebContext): void {
     );
   });
 
-  app.post('/sign-out', async (request, reply) => {
+  app.post('/sign-out', open, async (request, reply) => {
     if (request.session !== null) {
       if (csrfRefused(request, reply, ctx)) return reply;
       const { user, sessionHash } = request.session;

@@ -1,0 +1,2 @@
+/** The words of the tenant portal's pages, in Japanese and English. */
+export const PORTAL_WORDS = {} as const;
