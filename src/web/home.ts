@@ -1,122 +1,16 @@
 /**
- * The first page after signing in: for the billing team, the latest month at a glance (what
- * closed, failed, is held, and the mails); for a tenant's people, their billing history (24 months,
- * each month's statement as it stands).
+ * The first page after signing in: for the billing team, the month (src/web/console); for a
+ * tenant's people, their billing history (src/web/portal).
  */
 import type { FastifyInstance } from 'fastify';
-import { localDate } from '../domain/calendar.ts';
-import { archivedZip } from '../../jobs/build-files.ts';
-import { recordAudit } from '../store/audit.ts';
-import { latestMonthOverview } from '../store/monitoring.ts';
-import { loadStatementView } from '../store/billing.ts';
-import { fixedStatementPk, hasFiles } from '../store/statements.ts';
-import { buildEclFile, type EclFormat } from '../statements/ecl-files.ts';
-import { standingByMonth, tenantRevisions, type RevisionRow } from '../store/revisions.ts';
+import { operatorHome } from './console/month.ts';
 import { personOf } from './access.ts';
-import { pageLocale, wordsOf, type Words } from './i18n.ts';
-import { renderPage } from './pages.ts';
-import { frameOf } from './sign-in.ts';
+import { registerDownloads, tenantHome } from './portal/history.ts';
 import type { WebContext } from './server.ts';
-
-/** A month's state in the tenant's words. */
-function stateOf(r: RevisionRow, t: Words): string {
-  if (r.state === 'void') return t.void;
-  if (r.state === 'open') return t.open;
-  return r.correctsRevision !== null ? t.corrected : t.fixed;
-}
-
-/**
- * `/statements/YYYY-MM.zip`: a tenant's person downloads the archived zip of their month's current
- * statement (checked against its SHA-256, rebuilt from the frozen lines if damaged: the bytes that
- * were mailed); `/statements/YYYY-MM_ecl-detail.csv` (`ecl-summary`, `ecl-tiered`): its ECL file,
- * in the encoding of its statement files. Each download is audited. The tenant is the session's, never the address's: there is no other
- * tenant's statement to ask for; anything else is 404.
- */
-function registerDownloads(app: FastifyInstance, ctx: WebContext): void {
-  app.get('/statements/:file', { config: { access: 'tenant' } }, async (request, reply) => {
-    const session = personOf(request);
-    const m = /^(\d{4}-(?:0[1-9]|1[0-2]))(?:\.zip|_(ecl-detail|ecl-summary|ecl-tiered)\.csv)$/.exec(
-      (request.params as { file: string }).file,
-    );
-    const tenantName = session.user.tenantName;
-    const month = m?.[1];
-    const statementPk =
-      month === undefined || tenantName === null ? undefined : fixedStatementPk(ctx.store, tenantName, month);
-    if (statementPk === undefined || !hasFiles(ctx.store, statementPk)) return reply.callNotFound();
-    const format = m![2] as EclFormat | undefined;
-    let name: string;
-    let bytes: Buffer;
-    if (format === undefined) {
-      ({ name, bytes } = await archivedZip(ctx.store, ctx.config, statementPk));
-    } else {
-      // The ECL file of the frozen statement, in the encoding its statement files are written in.
-      const view = loadStatementView(ctx.store, statementPk);
-      name = `${month!.replace('-', '')}_${tenantName}_${format}.csv`;
-      bytes = buildEclFile(format, [view], { encoding: view.files?.encoding ?? 'utf8', fileName: name });
-    }
-    recordAudit(ctx.store, ctx.now().toISOString(), 'download', tenantName!, {
-      billingMonth: month,
-      file: name,
-      email: session.user.email,
-    });
-    return reply
-      .type(format === undefined ? 'application/zip' : 'text/csv')
-      .header('content-disposition', `attachment; filename="${name}"`)
-      .header('cache-control', 'no-store')
-      .send(bytes);
-  });
-}
 
 export function registerHome(app: FastifyInstance, ctx: WebContext): void {
   registerDownloads(app, ctx);
-  app.get('/', { config: { access: 'signed-in' } }, async (request, reply) => {
-    const session = personOf(request);
-    const locale = pageLocale(request);
-    const t = wordsOf(locale);
-    const html = (page: string) =>
-      reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
-    const { user } = session;
-    if (user.tenantName !== null) {
-      const tz = ctx.config.billingTimeZone;
-      const rows = standingByMonth(tenantRevisions(ctx.store, user.tenantName, 24)).map((r) => ({
-        month: r.billingMonth,
-        period: `${localDate(Date.parse(r.periodStart), tz)} – ${localDate(Date.parse(r.periodEnd) - 1, tz)}`,
-        state: stateOf(r, t),
-        total: r.total === null || r.state === 'open' ? '' : `${r.total} ${r.currency}`,
-        // The archived zip of the month's current statement (the bytes that were mailed) and its ECL files.
-        files:
-          r.state === 'current' && r.zipName !== null
-            ? [
-                { href: `/statements/${r.billingMonth}.zip`, name: r.zipName },
-                { href: `/statements/${r.billingMonth}_ecl-detail.csv`, name: 'Detail CSV' },
-                { href: `/statements/${r.billingMonth}_ecl-summary.csv`, name: 'Summary CSV' },
-                { href: `/statements/${r.billingMonth}_ecl-tiered.csv`, name: t.tieredCsv },
-              ]
-            : [],
-      }));
-      return html(
-        renderPage('tenant-home', frameOf(request, reply, ctx, `${t.history}: ${user.tenantName}`), { rows }),
-      );
-    }
-    const overview = latestMonthOverview(ctx.store);
-    const stateWords = { 'failed-to-close': t.failedToClose, held: t.heldCount, 'mail-failed': t.mailsFailed };
-    return html(
-      renderPage('operator-home', frameOf(request, reply, ctx, t.monthOverview), {
-        month: overview?.month ?? null,
-        counts:
-          overview === null
-            ? []
-            : [
-                { label: t.closed, value: overview.counts.closed },
-                { label: t.failedToClose, value: overview.counts.failedToClose },
-                { label: t.voided, value: overview.counts.voided },
-                { label: t.heldCount, value: overview.counts.held },
-                { label: t.mailsSent, value: overview.counts.sent },
-                { label: t.mailsWaiting, value: overview.counts.waiting },
-                { label: t.mailsFailed, value: overview.counts.failed },
-              ],
-        attention: (overview?.attention ?? []).map((a) => ({ ...a, state: stateWords[a.state] })),
-      }),
-    );
-  });
+  app.get('/', { config: { access: 'signed-in' } }, async (request, reply) =>
+    personOf(request).user.tenantName !== null ? tenantHome(request, reply, ctx) : operatorHome(request, reply, ctx),
+  );
 }

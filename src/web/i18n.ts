@@ -1,14 +1,22 @@
 /**
  * The words of the web pages, in Japanese and English: the common ones here, the tenant portal's in
- * `words/portal.ts`, the operator console's in `words/console.ts`.
+ * `words/portal-*.ts`, the operator console's in `words/console-*.ts`.
  */
 import type { FastifyRequest } from 'fastify';
 import type { Locale } from '../domain/vocabulary.ts';
-import { CONSOLE_WORDS } from './words/console.ts';
-import { PORTAL_WORDS } from './words/portal.ts';
+import { CONSOLE_MONTH_WORDS } from './words/console-month.ts';
+import { CONSOLE_STATEMENT_WORDS } from './words/console-statement.ts';
+import { PORTAL_CONTRACT_WORDS } from './words/portal-contract.ts';
+import { PORTAL_MONTH_WORDS } from './words/portal-month.ts';
 
 const COMMON_WORDS = {
   navHome: { ja: 'ホーム', en: 'Home' },
+  navEstimate: { ja: '今月の見込み', en: 'This month (estimate)' },
+  navCoupons: { ja: 'クーポン', en: 'Coupons' },
+  navContacts: { ja: '送付先', en: 'Statement addresses' },
+  navPeople: { ja: 'ユーザー', en: 'People' },
+  navTenants: { ja: 'テナント', en: 'Tenants' },
+  navImports: { ja: '取り込み', en: 'Imports' },
   formExpired: { ja: 'フォームの有効期限切れ', en: 'The form expired' },
   formExpiredLong: {
     ja: 'フォームの有効期限が切れたか、別の画面から送信されました。ページを開き直して、もう一度送信してください。',
@@ -78,7 +86,13 @@ const COMMON_WORDS = {
   tieredCsv: { ja: '旧形式CSV', en: 'Older tiered CSV' },
 } as const;
 
-const WORDS = { ...COMMON_WORDS, ...PORTAL_WORDS, ...CONSOLE_WORDS };
+const WORDS = {
+  ...COMMON_WORDS,
+  ...PORTAL_MONTH_WORDS,
+  ...PORTAL_CONTRACT_WORDS,
+  ...CONSOLE_STATEMENT_WORDS,
+  ...CONSOLE_MONTH_WORDS,
+};
 
 export type Words = { [K in keyof typeof WORDS]: string };
 

@@ -22,6 +22,7 @@ import { monitoringFacts } from '../store/monitoring.ts';
 import { getLease } from '../store/leases.ts';
 import { prometheusText } from './metrics.ts';
 import { MONTH_END_LEASE } from '../../jobs/with-lease.ts';
+import { jobContext, type JobContext } from '../../jobs/context.ts';
 
 /** What the server serves from. */
 export interface WebContext {
@@ -35,6 +36,11 @@ export interface WebContext {
   mailer?: Mailer;
   /** The address people reach the server at (WEB_BASE_URL, or where it listens), for links in mails. */
   publicUrl: () => string;
+}
+
+/** The job context of a web request: the server's store, settings, clock and log. */
+export function webJobContext(ctx: WebContext): JobContext {
+  return jobContext(ctx.store, ctx.config, { now: ctx.now, ...(ctx.log === undefined ? {} : { log: ctx.log }) });
 }
 
 /** `/healthz`: 200 when the store answers, 503 (with the reason) when it does not. */
