@@ -218,7 +218,15 @@ export function registerSignIn(app: FastifyInstance, ctx: WebContext): void {
     const email = String((request.body as Record<string, string>).email ?? '').trim();
     const t = wordsOf(pageLocale(request));
     const user = email === '' ? undefined : signInUser(ctx.store, email);
-    if (user !== undefined && user.disabledAt === null) await mailLink(ctx, user, 'sign-in', pageLocale(request));
+    if (user !== undefined && user.disabledAt === null) {
+      try {
+        await mailLink(ctx, user, 'sign-in', pageLocale(request));
+      } catch (err) {
+        // Logged for the billing team (the mail server's reason, never its password); the person
+        // gets the same answer, which tells nobody whether the address is known.
+        ctx.log?.error({ err: (err as Error).message, email: user.email }, 'the sign-in link could not be mailed');
+      }
+    }
     // The same answer whether the address is known or not.
     return signInPage(request, reply, 200, { notice: t.linkSent }, email);
   });

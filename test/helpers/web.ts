@@ -13,6 +13,7 @@ import { signInUser } from '../../src/store/sessions.ts';
 import { buildWebServer } from '../../src/web/server.ts';
 import { issueSignInLink } from '../../src/web/sign-in.ts';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../../src/log.ts';
 import { runCli } from './cli.ts';
 import { copyOf } from './demo-store.ts';
 
@@ -41,15 +42,16 @@ export interface Site {
 
 /**
  * A copy of `template` under `dir/name` with `people` added, and its web server listening on a free
- * port of 127.0.0.1, closed when the test ends. `now` is the server's clock (default: the real one).
+ * port of 127.0.0.1, closed when the test ends. `now` is the server's clock (default: the real one);
+ * `env` adds settings; `log` is where the server logs failed requests.
  */
 export async function startSite(
   template: Record<string, string>,
   dir: string,
   name: string,
-  options: { people?: readonly Person[]; now?: () => Date } = {},
+  options: { people?: readonly Person[]; now?: () => Date; env?: Record<string, string>; log?: Logger } = {},
 ): Promise<Site> {
-  const env = copyOf(template, dir, name);
+  const env = { ...copyOf(template, dir, name), ...options.env };
   for (const [email, role, tenant] of options.people ?? PEOPLE) {
     const args = ['user', 'add', email, '--role', role, ...(tenant === undefined ? [] : ['--tenant', tenant])];
     const r = await runCli(args, env);
@@ -65,6 +67,7 @@ export async function startSite(
     now: options.now ?? (() => new Date()),
     mailer,
     publicUrl: () => base,
+    ...(options.log === undefined ? {} : { log: options.log }),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
