@@ -8,18 +8,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { createMailer } from '../../src/mail/transport.ts';
-import { closeStore, openStore } from '../../src/store/db.ts';
-import { buildWebServer } from '../../src/web/server.ts';
-import { AS_OF, audit, copyOf, inStore, seedTemplate, sha256 } from '../helpers/demo-store.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AS_OF, audit, inStore, seedTemplate, sha256 } from '../helpers/demo-store.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/store.ts';
+import { startSite, testBrowser, type TestBrowser } from '../helpers/web.ts';
 
 let work: { dir: string; cleanup: () => void };
 let template: Record<string, string>;
-const stops: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   work = tempDir('uc-web-');
@@ -27,58 +23,18 @@ beforeAll(async () => {
   expect((await runCli(['run', '--as-of', AS_OF], template)).code).toBe(0);
 });
 afterAll(() => work.cleanup());
-afterEach(async () => {
-  while (stops.length) await stops.pop()!();
-});
 
-/** A demo store with people, and its web server listening on a free port of 127.0.0.1. */
+/** A demo store with an operator and TNT00003's owner, and its web server on 127.0.0.1. */
 async function site(name: string) {
-  const env = copyOf(template, work.dir, name);
-  for (const args of [
-    ['user', 'add', 'ops@example.com', '--role', 'operator'],
-    ['user', 'add', 'ap@rules.example.com', '--tenant', 'TNT00003', '--role', 'owner'],
-  ])
-    expect((await runCli(args, env)).code).toBe(0);
-  const config = loadConfig({ env, cwd: work.dir });
-  const store = openStore(config.dataDir);
-  const mailer = createMailer(config);
-  let base = '';
-  const app = await buildWebServer({ store, config, now: () => new Date(), mailer, publicUrl: () => base });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  stops.push(async () => {
-    await app.close();
-    mailer.close();
-    closeStore(store);
+  return startSite(template, work.dir, name, {
+    people: [
+      ['ops@example.com', 'operator'],
+      ['ap@rules.example.com', 'owner', 'TNT00003'],
+    ],
   });
-  return { env, base, outbox: path.join(config.dataDir, 'outbox') };
 }
 
-/** A browser: its cookies, kept across requests. */
-function browser(base: string) {
-  const jar = new Map<string, string>();
-  const request = async (url: string, form?: Record<string, string>) => {
-    const r = await fetch(base + url, {
-      method: form === undefined ? 'GET' : 'POST',
-      redirect: 'manual',
-      headers: {
-        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
-        'accept-language': 'en',
-        ...(form === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
-      },
-      ...(form === undefined ? {} : { body: new URLSearchParams(form).toString() }),
-    });
-    for (const c of r.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const [k, v] = pair!.split('=') as [string, string];
-      if (/Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(c) || v === '') jar.delete(k);
-      else jar.set(k, v);
-    }
-    return { status: r.status, location: r.headers.get('location'), html: await r.text(), headers: r.headers };
-  };
-  const csrf = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
-  return { jar, request, csrf };
-}
+const browser = testBrowser;
 
 /** The one-time links mailed so far, newest last. */
 async function mailedLinks(outbox: string): Promise<{ to: string; link: string }[]> {
@@ -92,7 +48,7 @@ async function mailedLinks(outbox: string): Promise<{ to: string; link: string }
 }
 
 /** Signs a browser in by the link mailed to `email` (the newest one), as a person would. */
-async function signInByLink(b: ReturnType<typeof browser>, base: string, outbox: string, email: string): Promise<void> {
+async function signInByLink(b: TestBrowser, base: string, outbox: string, email: string): Promise<void> {
   const page = await b.request('/sign-in');
   await b.request('/sign-in/link', { _csrf: b.csrf(page.html), email });
   const link = (await mailedLinks(outbox)).at(-1)!.link.slice(base.length);
