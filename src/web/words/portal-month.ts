@@ -1,4 +1,62 @@
 /** The words of the tenant portal's month, estimate and chart, in Japanese and English. */
 export const PORTAL_MONTH_WORDS = {
-  // (words are added here as the pages come)
+  pmChartTitle: { ja: '月別のご利用料金', en: 'Monthly totals' },
+  pmChartHeldMark: { ja: '確認中（金額は確定後に表示）', en: 'under review (total shown once approved)' },
+  pmChartVoidMark: { ja: '無効（再作成待ち）', en: 'void (being closed again)' },
+  pmChartNoBars: { ja: 'グラフに表示できる確定月はまだありません。', en: 'No fixed month to chart yet.' },
+  pmHeldNote: {
+    ja: 'この月の明細は請求担当者が確認中です。確認が終わると、金額とダウンロードが表示されます。',
+    en: 'The billing team is reviewing this statement. Its total and downloads appear once it is approved.',
+  },
+  pmVoidNote: {
+    ja: 'この月の明細は無効になりました。改めて作成した明細をお送りします。',
+    en: 'This statement was voided. A new statement of the month is being made and will be sent.',
+  },
+  pmSummaryOf: { ja: 'ご利用料金の内訳', en: 'Summary' },
+  pmRevisionIs: { ja: '第{n}版', en: 'Revision {n}' },
+  pmCorrectsNote: {
+    ja: 'この明細は第{n}版を訂正したものです（訂正前のご利用料金: {total}）。訂正の理由: {reason}',
+    en: 'This revision corrects revision {n} (its total was {total}). Reason: {reason}',
+  },
+  pmReclosedNote: {
+    ja: 'この明細は、無効になった第{n}版（ご利用料金: {total}）に代わって作成したものです。',
+    en: 'This revision replaces revision {n} (total {total}), which was voided before it was sent.',
+  },
+  pmLplatform: { ja: 'L-Platform', en: 'L-Platform' },
+  pmReturnedOn: { ja: '返却日', en: 'returned' },
+  pmResource: { ja: 'リソース', en: 'Resource' },
+  pmAmount: { ja: '金額', en: 'Amount' },
+  pmLplatformSubtotal: { ja: 'L-Platform 小計', en: 'L-Platform subtotal' },
+  pmKindAllowance: { ja: '無料利用分', en: 'Free allowance' },
+  pmKindFreeLink: { ja: '無料利用分（ネットワーク）', en: 'Free network links' },
+  pmKindCap: { ja: '上限適用', en: 'Monthly cap' },
+  pmKindAdjustment: { ja: '調整', en: 'Adjustment' },
+  pmKindFee: { ja: '月額料金', en: 'Fee' },
+  pmNoLplatforms: { ja: 'この月のご利用はありません。', en: 'No usage in this month.' },
+  pmTenantAdjustments: { ja: '契約全体の調整', en: 'Adjustments of the contract' },
+  pmTotals: { ja: '合計', en: 'Totals' },
+  pmBeforeDiscount: { ja: '割引前の合計', en: 'Before discounts' },
+  pmCoupons: { ja: 'クーポン割引', en: 'Coupon discounts' },
+  pmCoupon: { ja: 'クーポン {code}', en: 'Coupon {code}' },
+  pmNoCoupons: { ja: 'この月に適用されたクーポンはありません。', en: 'No coupon applied this month.' },
+  pmSubtotal: { ja: '小計（税抜）', en: 'Subtotal (before tax)' },
+  pmTaxAt: { ja: '消費税 {percent}%（対象額 {base}）', en: 'Tax at {percent}% (on {base})' },
+  pmTaxTotal: { ja: '消費税の合計', en: 'Tax' },
+  pmGrandTotal: { ja: 'ご請求金額（税込）', en: 'Total (tax included)' },
+  pmEstimateTitle: { ja: '今月のご利用料金（見込み）', en: 'This month so far (estimate)' },
+  pmEstimateNotBill: {
+    ja: 'これは見込み額で、請求書ではありません。月末の締めで確定した明細の金額とは異なる場合があります。',
+    en: 'This is an estimate, not a bill. The statement fixed at the end of the period may differ.',
+  },
+  pmEstimateUpTo: { ja: '{date} 23:59 までのご利用を集計しています（{tz}）。', en: 'Usage up to {date} 23:59 ({tz}).' },
+  pmEstimateFirstDay: {
+    ja: '期間の初日のため、まだ集計したご利用はありません（前日分までを翌日に集計します）。',
+    en: "Today is the period's first day: no usage is counted yet (each day is counted the next day).",
+  },
+  pmEstimateNone: {
+    ja: '見込みを表示できる今月の期間はありません（ご契約が終了しているか、まだ始まっていません）。',
+    en: 'There is no open period to estimate (the contract has ended or has not started yet).',
+  },
+  pmEstimateNoUsage: { ja: 'この期間のご利用はまだありません。', en: 'No usage in this period so far.' },
+  pmSeeSummary: { ja: '内訳を見る', en: 'Summary' },
 } as const;
