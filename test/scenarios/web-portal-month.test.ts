@@ -124,9 +124,11 @@ describe('the history and its chart', () => {
     expect(home.html.match(/class="chart-bar"/g)).toHaveLength(1);
     expect(home.html).not.toContain('/statements/2026-11');
     // The table: both months linked, the fixed one's total.
-    expect(home.html).toContain('<td data-label="Month"><a href="/months/2026-10">2026-10</a></td>');
+    expect(home.html).toContain('<td class="nowrap" data-label="Month"><a href="/months/2026-10">2026-10</a></td>');
     expect(home.html).toContain(`<td class="num" data-label="Total">${en(october.total, 'JPY')}</td>`);
-    expect(home.html).toContain('<tr class="month-void"><td data-label="Month"><a href="/months/2026-11">2026-11</a>');
+    expect(home.html).toContain(
+      '<tr class="month-void"><td class="nowrap" data-label="Month"><a href="/months/2026-11">2026-11</a>',
+    );
     expect(home.html).not.toMatch(/style=/);
   });
 
@@ -149,7 +151,9 @@ describe('the history and its chart', () => {
       '<a href="/months/2026-11" aria-label="2026-11: Under review">\n<g class="bar bar-held">',
     );
     expect(home.html).toContain(`2026-10: ${en(frozen(site.env, 'TNT00004', '2026-10').total, 'SGD')} (Fixed)`);
-    expect(home.html).toContain('<tr class="month-held"><td data-label="Month"><a href="/months/2026-11">2026-11</a>');
+    expect(home.html).toContain(
+      '<tr class="month-held"><td class="nowrap" data-label="Month"><a href="/months/2026-11">2026-11</a>',
+    );
     expect(home.html).not.toContain('18.14');
     expect(home.html).not.toContain('/statements/2026-11');
     expect(home.html).toContain('/statements/2026-10.zip');
