@@ -48,6 +48,8 @@ export interface Chart {
   gridBottom: number;
   ticks: { x: number; label: string; anchor: 'start' | 'middle' | 'end' }[];
   bars: ChartBar[];
+  /** The kinds of month on the chart, each with its words (the legend). */
+  legend: { kind: ChartKind; label: string }[];
 }
 
 const WIDTH = 360;
@@ -90,6 +92,9 @@ export function chartOf(months: readonly ChartMonth[], locale: Locale, t: Words)
       { x: at(half), label: money(half), anchor: 'middle' },
       { x: BAR_X + BAR_WIDTH, label: money(top), anchor: 'end' },
     ],
+    legend: (['fixed', 'corrected', 'held', 'void'] as const)
+      .filter((kind) => months.some((m) => m.kind === kind))
+      .map((kind) => ({ kind, label: t[kind] })),
     bars: months.map((m, i) => {
       const y = AXIS + i * ROW + (ROW - BAR_HEIGHT) / 2;
       const drawn = m.total !== null && m.currency === currency && (m.kind === 'fixed' || m.kind === 'corrected');
