@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { estimate } from '../../../jobs/estimate.ts';
 import { localDate } from '../../domain/calendar.ts';
-import type { Currency } from '../../domain/vocabulary.ts';
+import type { Currency, Locale } from '../../domain/vocabulary.ts';
 import { loadStatementView } from '../../store/billing.ts';
 import { correctionOf, statementRevisions, type RevisionRow } from '../../store/revisions.ts';
 import { personOf } from '../access.ts';
@@ -31,7 +31,7 @@ function tenantOf(request: FastifyRequest): string {
  * What a revision says of the ones before it: the revision it corrects (with that one's total and
  * the reason), or the voided revision it was closed again after; '' for a first statement.
  */
-function revisionNote(db: WebContext['store'], m: TenantMonth, locale: 'ja' | 'en', t: Words): string {
+function revisionNote(db: WebContext['store'], m: TenantMonth, locale: Locale, t: Words): string {
   const r = m.revision;
   const money = (total: string | null): string => shownAmount(total ?? '0', r.currency as Currency, locale);
   if (r.correctsRevision !== null) {
