@@ -63,3 +63,13 @@ export function insertCoupon(db: Db, c: NewCoupon): void {
       VALUES (@couponCode, @tenantPk, @registeredAt, @discountType, @discountValue, @validMonths, @validUntil, @description, @now)`,
   ).run(c);
 }
+
+/** A tenant's coupons, in the order they were registered. */
+export function tenantCoupons(db: Db, tenantPk: number): Omit<StoredCoupon, 'tenantName'>[] {
+  return cachedStatement(
+    db,
+    `SELECT coupon_code AS couponCode, registered_at AS registeredAt, discount_type AS discountType,
+      discount_value AS discountValue, valid_months AS validMonths, valid_until AS validUntil, description
+    FROM coupons WHERE tenant_pk = ? ORDER BY registered_at, coupon_code`,
+  ).all(tenantPk) as Omit<StoredCoupon, 'tenantName'>[];
+}
