@@ -11,7 +11,12 @@ interface NavItem {
 }
 
 /** In the order shown. */
-const ITEMS: readonly NavItem[] = [{ href: '/', label: 'navHome', access: 'signed-in' }];
+const ITEMS: readonly NavItem[] = [
+  { href: '/', label: 'navHome', access: 'signed-in' },
+  { href: '/coupons', label: 'navCoupons', access: 'owner' },
+  { href: '/contacts', label: 'navContacts', access: 'owner' },
+  { href: '/people', label: 'navPeople', access: 'owner' },
+];
 
 /** The header links of a request's person (none when signed out); the current page marked. */
 export function navOf(request: FastifyRequest): { href: string; label: string; current: boolean }[] {

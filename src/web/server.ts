@@ -12,6 +12,7 @@ import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import type { Mailer } from '../mail/transport.ts';
 import { registerHome } from './home.ts';
+import { registerContract } from './portal/contract.ts';
 import { renderPage, styleSheet } from './pages.ts';
 import { frameOf, refuseForm, registerSignIn } from './sign-in.ts';
 import { pageLocale, wordsOf } from './i18n.ts';
@@ -125,6 +126,7 @@ export async function buildWebServer(ctx: WebContext): Promise<FastifyInstance> 
   registerAccess(app, routes, (request, reply) => refuseForm(request, reply, ctx));
   registerSignIn(app, ctx);
   registerHome(app, ctx);
+  registerContract(app, ctx);
   // Not found: a page, whoever asks (a person of another tenant gets the same as anyone).
   app.setNotFoundHandler((request, reply) => {
     const t = wordsOf(pageLocale(request));
