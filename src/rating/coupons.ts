@@ -2,7 +2,13 @@
 import { Decimal, ZERO } from '../domain/money.ts';
 import { byText } from '../domain/text.ts';
 import { localDate, localParts, startOfLocalDay } from '../domain/calendar.ts';
-import { nextOpenPeriod, periodAfter, periodAt, type TenantSchedule } from '../periods/periods.ts';
+import {
+  periodAfter,
+  periodAt,
+  periodContaining,
+  type BillingPeriod,
+  type TenantSchedule,
+} from '../periods/periods.ts';
 import type { Coupon, Period } from './types.ts';
 
 /** The first instant of the month `months` after the month of `t`, in the time zone. */
@@ -66,7 +72,10 @@ export function couponMonths(c: CouponTerms, schedule: TenantSchedule, timeZone:
   // No period starts on or after this instant for the coupon to apply.
   const startsBy = monthStartAfter(c.registeredAt, 1 + (c.validMonths ?? 1200), timeZone);
   const later = schedule.pendingCutoffDay ?? schedule.cutoffDay;
-  let period = periodAt(schedule, c.registeredAt, timeZone) ?? nextOpenPeriod(schedule, timeZone);
+  // Registered in a finalized month: its periods as the cut-off day makes them (the months the
+  // close discounted, unless the cut-off day changed since).
+  let period: BillingPeriod | null =
+    periodAt(schedule, c.registeredAt, timeZone) ?? periodContaining(c.registeredAt, schedule.cutoffDay, timeZone);
   while (period !== null && period.start < startsBy) {
     if (c.validUntil !== null && localDate(period.start, timeZone) > c.validUntil) break;
     if (schedule.deletedAt !== null && period.start > schedule.deletedAt) break;

@@ -112,11 +112,7 @@ describe('coupon-offers: valid rows', () => {
       'coupons',
       'coupon_code,tenant_name,registered_at,discount_type,discount_value,valid_months\nSPRING27SAVE,T2,2026-10-15T00:00:00Z,amount,5,1\n',
     );
-    await refusesRow(
-      {},
-      'coupon_code',
-      'coupon SPRING27SAVE is registered already (tenant T2); issue another code',
-    );
+    await refusesRow({}, 'coupon_code', 'coupon SPRING27SAVE is registered already (tenant T2); issue another code');
   });
 });
 
