@@ -21,39 +21,40 @@ const field = (request: FastifyRequest, name: string): string => {
   return typeof v === 'string' ? v.trim() : '';
 };
 
-export function registerContacts(app: FastifyInstance, ctx: WebContext): void {
-  const listPage = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    extra: {
-      code?: number;
-      notice?: string;
-      error?: string;
-      typed?: { email: string; name: string };
-      confirmLast?: string;
-    } = {},
-  ) => {
-    const t = wordsOf(pageLocale(request));
-    const contacts = tenantContacts(ctx.store, ownTenant(request).tenantPk);
-    return contractPage(request, reply, ctx, {
-      view: 'contract-contacts',
-      title: t.pcContacts,
-      data: {
-        contacts: contacts.map((c) => ({ email: c.email, name: c.contactName, active: c.active === 1 })),
-        noActive: contacts.length > 0 && !contacts.some((c) => c.active === 1),
-        typed: extra.typed ?? { email: '', name: '' },
-        confirmLast: extra.confirmLast ?? '',
-        confirmLastText: extra.confirmLast === undefined ? '' : fill(t.pcLastActive, { value: extra.confirmLast }),
-      },
-      ...(extra.code === undefined ? {} : { code: extra.code }),
-      frame: {
-        ...(extra.notice === undefined ? {} : { notice: extra.notice }),
-        ...(extra.error === undefined ? {} : { error: extra.error }),
-      },
-    });
-  };
+function listPage(
+  ctx: WebContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  extra: {
+    code?: number;
+    notice?: string;
+    error?: string;
+    typed?: { email: string; name: string };
+    confirmLast?: string;
+  } = {},
+): FastifyReply {
+  const t = wordsOf(pageLocale(request));
+  const contacts = tenantContacts(ctx.store, ownTenant(request).tenantPk);
+  return contractPage(request, reply, ctx, {
+    view: 'contract-contacts',
+    title: t.pcContacts,
+    data: {
+      contacts: contacts.map((c) => ({ email: c.email, name: c.contactName, active: c.active === 1 })),
+      noActive: contacts.length > 0 && !contacts.some((c) => c.active === 1),
+      typed: extra.typed ?? { email: '', name: '' },
+      confirmLast: extra.confirmLast ?? '',
+      confirmLastText: extra.confirmLast === undefined ? '' : fill(t.pcLastActive, { value: extra.confirmLast }),
+    },
+    ...(extra.code === undefined ? {} : { code: extra.code }),
+    frame: {
+      ...(extra.notice === undefined ? {} : { notice: extra.notice }),
+      ...(extra.error === undefined ? {} : { error: extra.error }),
+    },
+  });
+}
 
-  app.get('/contacts', OWNER, async (request, reply) => listPage(request, reply));
+export function registerContacts(app: FastifyInstance, ctx: WebContext): void {
+  app.get('/contacts', OWNER, async (request, reply) => listPage(ctx, request, reply));
 
   app.post('/contacts', OWNER, async (request, reply) => {
     const t = wordsOf(pageLocale(request));
@@ -62,9 +63,9 @@ export function registerContacts(app: FastifyInstance, ctx: WebContext): void {
     const name = field(request, 'name');
     const typed = { email, name };
     if (!ADDRESS.safeParse(email).success)
-      return listPage(request, reply, { code: 400, error: fill(t.pcBadAddress, { value: email }), typed });
+      return listPage(ctx, request, reply, { code: 400, error: fill(t.pcBadAddress, { value: email }), typed });
     if ([...name].length > 128 || /[\p{Cc}\p{Zl}\p{Zp}]/u.test(name))
-      return listPage(request, reply, { code: 400, error: t.pcBadName, typed });
+      return listPage(ctx, request, reply, { code: 400, error: t.pcBadName, typed });
     const now = ctx.now().toISOString();
     const problem = inTransaction(ctx.store, () => {
       const stored = findContact(ctx.store, tenant.tenantPk, email);
@@ -78,8 +79,8 @@ export function registerContacts(app: FastifyInstance, ctx: WebContext): void {
       });
       return null;
     });
-    if (problem !== null) return listPage(request, reply, { code: 400, error: problem, typed });
-    return listPage(request, reply, { notice: fill(t.pcContactAdded, { value: email }) });
+    if (problem !== null) return listPage(ctx, request, reply, { code: 400, error: problem, typed });
+    return listPage(ctx, request, reply, { notice: fill(t.pcContactAdded, { value: email }) });
   });
 
   // Deactivate or reactivate one of the tenant's addresses (another tenant's is not found). The
@@ -111,8 +112,8 @@ export function registerContacts(app: FastifyInstance, ctx: WebContext): void {
     });
     if (outcome === 'missing') return reply.callNotFound();
     const shown = findContact(ctx.store, tenant.tenantPk, email)!.email;
-    if (outcome === 'last') return listPage(request, reply, { confirmLast: shown });
-    return listPage(request, reply, {
+    if (outcome === 'last') return listPage(ctx, request, reply, { confirmLast: shown });
+    return listPage(ctx, request, reply, {
       notice: fill(active === 1 ? t.pcContactReactivated : t.pcContactDeactivated, { value: shown }),
     });
   });

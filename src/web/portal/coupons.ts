@@ -64,36 +64,37 @@ function checkCode(
   return { offer, months };
 }
 
-export function registerCoupons(app: FastifyInstance, ctx: WebContext): void {
-  /** The page: the tenant's coupons and the form, with a notice or an error (and the code typed). */
-  const listPage = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    extra: { code?: number; notice?: string; error?: string; typed?: string } = {},
-  ) => {
-    const t = wordsOf(pageLocale(request));
-    const tenant = ownTenant(request);
-    const currency = findTenantRef(ctx.store, tenant.tenantName)?.currency ?? '';
-    const tz = ctx.config.billingTimeZone;
-    const coupons = tenantCoupons(ctx.store, tenant.tenantPk).map((c) => ({
-      code: c.couponCode,
-      discount: discountText(c, currency, t),
-      months: monthRange(monthsOf(ctx, tenant.tenantPk, { ...c, registeredAt: Date.parse(c.registeredAt) }), t),
-      description: c.description,
-      registeredOn: localDate(Date.parse(c.registeredAt), tz),
-    }));
-    return contractPage(request, reply, ctx, {
-      view: 'contract-coupons',
-      title: t.pcCoupons,
-      data: { coupons, typed: extra.typed ?? '' },
-      ...(extra.code === undefined ? {} : { code: extra.code }),
-      frame: {
-        ...(extra.notice === undefined ? {} : { notice: extra.notice }),
-        ...(extra.error === undefined ? {} : { error: extra.error }),
-      },
-    });
-  };
+/** The page: the tenant's coupons and the form, with a notice or an error (and the code typed). */
+function listPage(
+  ctx: WebContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  extra: { code?: number; notice?: string; error?: string; typed?: string } = {},
+): FastifyReply {
+  const t = wordsOf(pageLocale(request));
+  const tenant = ownTenant(request);
+  const currency = findTenantRef(ctx.store, tenant.tenantName)?.currency ?? '';
+  const tz = ctx.config.billingTimeZone;
+  const coupons = tenantCoupons(ctx.store, tenant.tenantPk).map((c) => ({
+    code: c.couponCode,
+    discount: discountText(c, currency, t),
+    months: monthRange(monthsOf(ctx, tenant.tenantPk, { ...c, registeredAt: Date.parse(c.registeredAt) }), t),
+    description: c.description,
+    registeredOn: localDate(Date.parse(c.registeredAt), tz),
+  }));
+  return contractPage(request, reply, ctx, {
+    view: 'contract-coupons',
+    title: t.pcCoupons,
+    data: { coupons, typed: extra.typed ?? '' },
+    ...(extra.code === undefined ? {} : { code: extra.code }),
+    frame: {
+      ...(extra.notice === undefined ? {} : { notice: extra.notice }),
+      ...(extra.error === undefined ? {} : { error: extra.error }),
+    },
+  });
+}
 
+export function registerCoupons(app: FastifyInstance, ctx: WebContext): void {
   app.get('/coupons', OWNER, async (request, reply) => {
     const t = wordsOf(pageLocale(request));
     // After a registration (post, redirect, get): the notice of a coupon of this tenant only.
@@ -104,9 +105,11 @@ export function registerCoupons(app: FastifyInstance, ctx: WebContext): void {
         ...mine,
         registeredAt: Date.parse(mine.registeredAt),
       });
-      return listPage(request, reply, { notice: fill(t.pcRegistered, { code: done, months: monthRange(months, t) }) });
+      return listPage(ctx, request, reply, {
+        notice: fill(t.pcRegistered, { code: done, months: monthRange(months, t) }),
+      });
     }
-    return listPage(request, reply);
+    return listPage(ctx, request, reply);
   });
 
   // The confirmation: the coupon's details and the months it will apply to; nothing stored yet.
@@ -115,7 +118,7 @@ export function registerCoupons(app: FastifyInstance, ctx: WebContext): void {
     const tenant = ownTenant(request);
     const code = typedCode((request.body as Record<string, unknown>).code);
     const checked = checkCode(ctx, tenant, code, ctx.now(), t);
-    if ('problem' in checked) return listPage(request, reply, { code: 400, error: checked.problem, typed: code });
+    if ('problem' in checked) return listPage(ctx, request, reply, { code: 400, error: checked.problem, typed: code });
     const { offer, months } = checked;
     const currency = findTenantRef(ctx.store, tenant.tenantName)?.currency ?? '';
     return contractPage(request, reply, ctx, {
@@ -162,7 +165,7 @@ export function registerCoupons(app: FastifyInstance, ctx: WebContext): void {
       });
       return { months };
     });
-    if ('problem' in result) return listPage(request, reply, { code: 400, error: result.problem, typed: code });
+    if ('problem' in result) return listPage(ctx, request, reply, { code: 400, error: result.problem, typed: code });
     return reply.redirect(`/coupons?registered=${code}`, 303);
   });
 }

@@ -23,40 +23,41 @@ function refusal(err: InputError, email: string, t: Words): string {
   return err.message.startsWith('--name:') ? t.pcPersonNameBad : fill(t.pcBadAddress, { value: email });
 }
 
-export function registerPeople(app: FastifyInstance, ctx: WebContext): void {
-  const listPage = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    extra: { code?: number; notice?: string; error?: string; typed?: { email: string; name: string } } = {},
-  ) => {
-    const t = wordsOf(pageLocale(request));
-    const tenant = ownTenant(request);
-    const people = listUsers(ctx.store)
-      .filter((u) => u.tenantName === tenant.tenantName)
-      .sort((a, b) => (a.role === b.role ? 0 : a.role === 'owner' ? -1 : 1))
-      .map((u) => ({
-        email: u.email,
-        name: u.name,
-        role: u.role === 'owner' ? t.pcOwner : t.pcAdmin,
-        since: u.createdAt.slice(0, 10),
-        disabled: u.disabledAt !== null,
-        you: u.email.toLowerCase() === tenant.email.toLowerCase(),
-        // Only an active admin can be disabled here: never an owner, never oneself.
-        canDisable: u.role === 'admin' && u.disabledAt === null,
-      }));
-    return contractPage(request, reply, ctx, {
-      view: 'contract-people',
-      title: t.pcPeople,
-      data: { people, typed: extra.typed ?? { email: '', name: '' } },
-      ...(extra.code === undefined ? {} : { code: extra.code }),
-      frame: {
-        ...(extra.notice === undefined ? {} : { notice: extra.notice }),
-        ...(extra.error === undefined ? {} : { error: extra.error }),
-      },
-    });
-  };
+function listPage(
+  ctx: WebContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  extra: { code?: number; notice?: string; error?: string; typed?: { email: string; name: string } } = {},
+): FastifyReply {
+  const t = wordsOf(pageLocale(request));
+  const tenant = ownTenant(request);
+  const people = listUsers(ctx.store)
+    .filter((u) => u.tenantName === tenant.tenantName)
+    .sort((a, b) => (a.role === b.role ? 0 : a.role === 'owner' ? -1 : 1))
+    .map((u) => ({
+      email: u.email,
+      name: u.name,
+      role: u.role === 'owner' ? t.pcOwner : t.pcAdmin,
+      since: u.createdAt.slice(0, 10),
+      disabled: u.disabledAt !== null,
+      you: u.email.toLowerCase() === tenant.email.toLowerCase(),
+      // Only an active admin can be disabled here: never an owner, never oneself.
+      canDisable: u.role === 'admin' && u.disabledAt === null,
+    }));
+  return contractPage(request, reply, ctx, {
+    view: 'contract-people',
+    title: t.pcPeople,
+    data: { people, typed: extra.typed ?? { email: '', name: '' } },
+    ...(extra.code === undefined ? {} : { code: extra.code }),
+    frame: {
+      ...(extra.notice === undefined ? {} : { notice: extra.notice }),
+      ...(extra.error === undefined ? {} : { error: extra.error }),
+    },
+  });
+}
 
-  app.get('/people', OWNER, async (request, reply) => listPage(request, reply));
+export function registerPeople(app: FastifyInstance, ctx: WebContext): void {
+  app.get('/people', OWNER, async (request, reply) => listPage(ctx, request, reply));
 
   // Invite an admin: `user add EMAIL --tenant <the session's> --role admin`, then a mailed link.
   app.post('/people', OWNER, async (request, reply) => {
@@ -67,7 +68,7 @@ export function registerPeople(app: FastifyInstance, ctx: WebContext): void {
     const typed = { email, name };
     const taken = email === '' ? undefined : findUser(ctx.store, email);
     if (taken !== undefined)
-      return listPage(request, reply, {
+      return listPage(ctx, request, reply, {
         code: 400,
         error: fill(taken.tenantName === tenant.tenantName ? t.pcPersonHere : t.pcPersonElsewhere, {
           value: email,
@@ -80,11 +81,11 @@ export function registerPeople(app: FastifyInstance, ctx: WebContext): void {
       if (!(err instanceof InputError)) throw err;
       // Taken in the meantime: the same answer as above.
       if (findUser(ctx.store, email) !== undefined)
-        return listPage(request, reply, { code: 400, error: fill(t.pcPersonElsewhere, { value: email }), typed });
-      return listPage(request, reply, { code: 400, error: refusal(err, email, t), typed });
+        return listPage(ctx, request, reply, { code: 400, error: fill(t.pcPersonElsewhere, { value: email }), typed });
+      return listPage(ctx, request, reply, { code: 400, error: refusal(err, email, t), typed });
     }
     await mailLink(ctx, signInUser(ctx.store, email)!, 'sign-in', pageLocale(request));
-    return listPage(request, reply, { notice: fill(t.pcInvited, { value: email }) });
+    return listPage(ctx, request, reply, { notice: fill(t.pcInvited, { value: email }) });
   });
 
   // Disable an admin of the tenant: `user disable EMAIL`. Another tenant's person is not found.
@@ -102,12 +103,12 @@ export function registerPeople(app: FastifyInstance, ctx: WebContext): void {
           : person.disabledAt !== null
             ? fill(t.pcAlreadyDisabled, { value: person.email })
             : null;
-    if (problem !== null) return listPage(request, reply, { code: 400, error: problem });
+    if (problem !== null) return listPage(ctx, request, reply, { code: 400, error: problem });
     disableUserByEmail(webJobContext(ctx), {
       email: person.email,
       by: tenant.email,
       reason: 'disabled by the tenant’s owner on the portal',
     });
-    return listPage(request, reply, { notice: fill(t.pcPersonDisabled, { value: person.email }) });
+    return listPage(ctx, request, reply, { notice: fill(t.pcPersonDisabled, { value: person.email }) });
   });
 }
