@@ -40,7 +40,7 @@ function listPage(
     title: t.pcContacts,
     data: {
       contacts: contacts.map((c) => ({ email: c.email, name: c.contactName, active: c.active === 1 })),
-      noActive: contacts.length > 0 && !contacts.some((c) => c.active === 1),
+      noActive: !contacts.some((c) => c.active === 1),
       typed: extra.typed ?? { email: '', name: '' },
       confirmLast: extra.confirmLast ?? '',
       confirmLastText: extra.confirmLast === undefined ? '' : fill(t.pcLastActive, { value: extra.confirmLast }),

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { addUser, disableUserByEmail } from '../../../jobs/users.ts';
+import { localDate } from '../../domain/calendar.ts';
 import { InputError } from '../../domain/errors.ts';
 import { signInUser } from '../../store/sessions.ts';
 import { findUser, listUsers } from '../../store/users.ts';
@@ -38,7 +39,7 @@ function listPage(
       email: u.email,
       name: u.name,
       role: u.role === 'owner' ? t.pcOwner : t.pcAdmin,
-      since: u.createdAt.slice(0, 10),
+      since: localDate(Date.parse(u.createdAt), ctx.config.billingTimeZone),
       disabled: u.disabledAt !== null,
       you: u.email.toLowerCase() === tenant.email.toLowerCase(),
       // Only an active admin can be disabled here: never an owner, never oneself.
