@@ -31,6 +31,7 @@ const DATE_COLUMNS: Record<string, readonly string[]> = {
   catalog: ['applicable_from', 'applicable_to'],
   usage: ['start_at', 'end_at'],
   coupons: ['registered_at', 'valid_until'],
+  'coupon-offers': ['valid_until', 'redeem_by'],
   adjustments: [],
 };
 

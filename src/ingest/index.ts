@@ -6,6 +6,7 @@ import { lplatformsKind } from './kinds/lplatforms.ts';
 import { catalogKind } from './kinds/catalog.ts';
 import { usageKind } from './kinds/usage.ts';
 import { couponsKind } from './kinds/coupons.ts';
+import { couponOffersKind } from './kinds/coupon-offers.ts';
 import { adjustmentsKind } from './kinds/adjustments.ts';
 
 export const IMPORT_KINDS = {
@@ -15,6 +16,7 @@ export const IMPORT_KINDS = {
   catalog: catalogKind,
   usage: usageKind,
   coupons: couponsKind,
+  'coupon-offers': couponOffersKind,
   adjustments: adjustmentsKind,
 } as const satisfies Record<string, AnyImportKind>;
 

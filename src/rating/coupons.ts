@@ -2,6 +2,13 @@
 import { Decimal, ZERO } from '../domain/money.ts';
 import { byText } from '../domain/text.ts';
 import { localDate, localParts, startOfLocalDay } from '../domain/calendar.ts';
+import {
+  periodAfter,
+  periodAt,
+  periodContaining,
+  type BillingPeriod,
+  type TenantSchedule,
+} from '../periods/periods.ts';
 import type { Coupon, Period } from './types.ts';
 
 /** The first instant of the month `months` after the month of `t`, in the time zone. */
@@ -48,4 +55,32 @@ export function discounts(
     left = left.minus(amount);
     return { coupon, amount };
   });
+}
+
+/** What decides the months of a coupon: when it was registered and how long it lasts. */
+export type CouponTerms = Pick<Coupon, 'registeredAt' | 'validMonths' | 'validUntil'>;
+
+/**
+ * The billing months a coupon registered at `registeredAt` applies to, by the rule of
+ * `couponApplies`, along the tenant's schedule as the close will walk it (cut-off day, a pending
+ * change of it, a deleted tenant's last month), oldest first: what the portal shows before the
+ * coupon is registered and what the close then discounts. Empty when no month is left.
+ */
+export function couponMonths(c: CouponTerms, schedule: TenantSchedule, timeZone: string): string[] {
+  const months: string[] = [];
+  const coupon: Coupon = { ...c, code: '', discountType: 'amount', discountValue: ZERO };
+  // No period starts on or after this instant for the coupon to apply.
+  const startsBy = monthStartAfter(c.registeredAt, 1 + (c.validMonths ?? 1200), timeZone);
+  const later = schedule.pendingCutoffDay ?? schedule.cutoffDay;
+  // Registered in a finalized month: its periods as the cut-off day makes them (the months the
+  // close discounted, unless the cut-off day changed since).
+  let period: BillingPeriod | null =
+    periodAt(schedule, c.registeredAt, timeZone) ?? periodContaining(c.registeredAt, schedule.cutoffDay, timeZone);
+  while (period !== null && period.start < startsBy) {
+    if (c.validUntil !== null && localDate(period.start, timeZone) > c.validUntil) break;
+    if (schedule.deletedAt !== null && period.start > schedule.deletedAt) break;
+    if (couponApplies(coupon, { ...period, timeZone })) months.push(period.billingMonth);
+    period = periodAfter(period.end, period.billingMonth, later, timeZone);
+  }
+  return months;
 }

@@ -46,3 +46,12 @@ export function updateContact(db: Db, contactPk: number, c: ContactValues): void
     'UPDATE contacts SET email = ?, contact_name = ?, active = ?, updated_at = ? WHERE contact_pk = ?',
   ).run(c.email, c.contactName, c.active, c.now, contactPk);
 }
+
+/** A tenant's contacts, the active ones first, then by address. */
+export function tenantContacts(db: Db, tenantPk: number): StoredContact[] {
+  return cachedStatement(
+    db,
+    `SELECT contact_pk AS contactPk, email, contact_name AS contactName, active FROM contacts
+    WHERE tenant_pk = ? ORDER BY active DESC, lower(email)`,
+  ).all(tenantPk) as StoredContact[];
+}

@@ -63,3 +63,26 @@ export function insertCoupon(db: Db, c: NewCoupon): void {
       VALUES (@couponCode, @tenantPk, @registeredAt, @discountType, @discountValue, @validMonths, @validUntil, @description, @now)`,
   ).run(c);
 }
+
+/** A tenant's coupons, in the order they were registered. */
+export function tenantCoupons(db: Db, tenantPk: number): Omit<StoredCoupon, 'tenantName'>[] {
+  return cachedStatement(
+    db,
+    `SELECT coupon_code AS couponCode, registered_at AS registeredAt, discount_type AS discountType,
+      discount_value AS discountValue, valid_months AS validMonths, valid_until AS validUntil, description
+    FROM coupons WHERE tenant_pk = ? ORDER BY registered_at, coupon_code`,
+  ).all(tenantPk) as Omit<StoredCoupon, 'tenantName'>[];
+}
+
+/** Adds a coupon unless its code is taken (the code is unique): whether it was added. */
+export function insertCouponOnce(db: Db, c: NewCoupon): boolean {
+  return (
+    cachedStatement(
+      db,
+      `INSERT INTO coupons (coupon_code, tenant_pk, registered_at, discount_type, discount_value,
+      valid_months, valid_until, description, created_at)
+      VALUES (@couponCode, @tenantPk, @registeredAt, @discountType, @discountValue, @validMonths, @validUntil, @description, @now)
+      ON CONFLICT (coupon_code) DO NOTHING`,
+    ).run(c).changes === 1
+  );
+}

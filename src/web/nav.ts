@@ -14,6 +14,11 @@ interface NavItem {
 const ITEMS: readonly NavItem[] = [
   { href: '/', label: 'navHome', access: 'signed-in' },
   { href: '/estimate', label: 'navEstimate', access: 'tenant' },
+  { href: '/coupons', label: 'navCoupons', access: 'owner' },
+  { href: '/contacts', label: 'navContacts', access: 'owner' },
+  { href: '/people', label: 'navPeople', access: 'owner' },
+  { href: '/tenants', label: 'navTenants', access: 'staff' },
+  { href: '/imports', label: 'navImports', access: 'operator' },
 ];
 
 /** The header links of a request's person (none when signed out); the current page marked. */

@@ -325,8 +325,8 @@ export function issueSignInLink(
   return { token, expiresAt };
 }
 
-/** Makes a one-time link for a person and mails it to their address. */
-async function mailLink(
+/** Makes a one-time link for a person and mails it to their address (sign-in, and a new person's invitation). */
+export async function mailLink(
   ctx: WebContext,
   user: SignInUser,
   purpose: 'sign-in' | 'password',

@@ -51,7 +51,7 @@ describe('usage-charges command line', () => {
     [['import', 'tenants'], /missing required argument 'file'/],
     [
       ['import', 'invoices', 'x.csv'],
-      /unknown kind "invoices" \(one of tenants, contacts, lplatforms, catalog, usage, coupons, adjustments\)/,
+      /unknown kind "invoices" \(one of tenants, contacts, lplatforms, catalog, usage, coupons, coupon-offers, adjustments\)/,
     ],
     [['status', '--tenants', 'many'], /--tenants: "many" must be a whole number/],
     [['seed-demo', '--as-of', '2026-11-01'], /--as-of: "2026-11-01" is not an ISO 8601 instant with a time zone/],

@@ -13,7 +13,7 @@ import {
   wholeNumber,
   withDefault,
 } from '../fields.ts';
-import type { ImportKind } from '../import-kind.ts';
+import type { ImportKind, Report } from '../import-kind.ts';
 import { PRICE_DIGITS } from './catalog.ts';
 import { firstDifference, requireTenant } from './shared.ts';
 import { findCoupon, insertCoupon } from '../../store/coupons.ts';
@@ -45,6 +45,28 @@ function couponsCells() {
 }
 type CouponsCells = z.output<ReturnType<typeof couponsCells>>;
 
+/**
+ * The rules of a coupon's terms, for the coupons and the coupon-offers kinds: a discount more than
+ * 0 (a percentage at most 100, at most 4 decimals) and an end (valid_months, valid_until or both).
+ */
+export function checkCouponTerms(
+  row: {
+    discount_type: 'amount' | 'percent';
+    discount_value: string;
+    valid_months?: number | undefined;
+    valid_until?: string | undefined;
+  },
+  issue: Report,
+): void {
+  if (/^0(\.0*)?$/.test(row.discount_value)) issue('discount_value', 'must be more than 0');
+  if (row.discount_type === 'percent' && !/^(100(\.0+)?|\d{1,2}(\.\d{1,4})?)$/.test(row.discount_value)) {
+    issue('discount_value', 'a percentage must be at most 100 with at most 4 decimals');
+  }
+  if (row.valid_months === undefined && row.valid_until === undefined) {
+    issue('valid_months', 'a coupon needs an end: valid_months, valid_until or both');
+  }
+}
+
 export const couponsKind: ImportKind<CouponRow, CouponsCells> = {
   name: 'coupons',
   columns: {
@@ -53,13 +75,7 @@ export const couponsKind: ImportKind<CouponRow, CouponsCells> = {
   },
   schema: couponsCells,
   combine(row: CouponsCells, issue): CouponRow {
-    if (/^0(\.0*)?$/.test(row.discount_value)) issue('discount_value', 'must be more than 0');
-    if (row.discount_type === 'percent' && !/^(100(\.0+)?|\d{1,2}(\.\d{1,4})?)$/.test(row.discount_value)) {
-      issue('discount_value', 'a percentage must be at most 100 with at most 4 decimals');
-    }
-    if (row.valid_months === undefined && row.valid_until === undefined) {
-      issue('valid_months', 'a coupon needs an end: valid_months, valid_until or both');
-    }
+    checkCouponTerms(row, issue);
     if (row.valid_until !== undefined && row.valid_until < row.registered_at.slice(0, 10)) {
       issue('valid_until', 'is before registered_at');
     }

@@ -10,6 +10,7 @@ import { sql as m008 } from './008-adjustments.ts';
 import { sql as m009, foreignKeysOff as m009ForeignKeysOff } from './009-revisions.ts';
 import { sql as m010 } from './010-users.ts';
 import { sql as m011 } from './011-sign-in.ts';
+import { sql as m012 } from './012-coupon-offers.ts';
 
 /** One schema step: applied once, in order, inside a transaction, and recorded. */
 export interface Migration {
@@ -36,6 +37,7 @@ export const migrations: readonly Migration[] = [
   { version: 9, name: 'revisions', sql: m009, foreignKeysOff: m009ForeignKeysOff },
   { version: 10, name: 'users', sql: m010 },
   { version: 11, name: 'sign-in', sql: m011 },
+  { version: 12, name: 'coupon-offers', sql: m012 },
 ];
 
 /** The schema version a fully migrated store has. */

@@ -262,6 +262,20 @@ const VALID: Record<ImportKindName, string[][]> = {
     ['CPN000000001', 'T1', '2026-10-01T00:00:00Z', 'amount', '500', '3', '', 'Welcome'],
     ['CPN000000002', 'T2', '2026-10-01T00:00:00Z', 'percent', '12.5', '', '2027-03-31', 'Spring, "sale"'],
   ],
+  'coupon-offers': [
+    [
+      'coupon_code',
+      'discount_type',
+      'discount_value',
+      'valid_months',
+      'valid_until',
+      'description',
+      'tenant_name',
+      'redeem_by',
+    ],
+    ['OFR000000001', 'amount', '500', '3', '', 'Welcome', '', '2027-03-31'],
+    ['OFR000000002', 'percent', '12.5', '', '2027-03-31', 'Spring, "sale"', 'T2', ''],
+  ],
   adjustments: [
     ['adjustment_id', 'tenant_name', 'lplatform_id', 'billing_month', 'amount', 'reason', 'tax'],
     ['ADJ-1', 'T1', 'LP1', '', '-500', 'Outage credit, "network"', 'taxed'],
