@@ -212,7 +212,7 @@ describe('the statement page', () => {
     expect(fact(p.html, 'Encoding of the statement files')).toBe('utf8-bom (the default setting)');
     expect(fact(p.html, 'Current revision')).toBe('1');
     expect(fact(p.html, 'State')).toBe('Fixed');
-    expect(fact(p.html, 'Period')).toMatch(/^2026-\d\d-\d\d 00:00:00 – 2026-\d\d-\d\d 00:00:00$/);
+    expect(fact(p.html, 'Period')).toBe('2026-10-01 – 2026-10-31');
     expect(fact(p.html, 'Finalized')).toBe(shownTime(f.finalizedAt));
     expect(fact(p.html, 'Total')).toBe(`${grouped(f.summary.total)} JPY`);
 
@@ -265,8 +265,8 @@ describe('the statement page', () => {
     // Its mails: both contacts, written (the demo has no SMTP server), one attempt each.
     const mails = rowsIn(p.html, 'Mails').slice(1);
     expect(mails.map((r) => r.slice(0, 4))).toEqual([
-      ['1', 'ap@rules.example.com', 'Regular', 'Sent'],
-      ['1', 'cfo@rules.example.com', 'Regular', 'Sent'],
+      ['1', 'ap@rules.example.com', 'Regular', expect.stringMatching(/^Sent 2026-\d\d-\d\d \d\d:\d\d:\d\d$/)],
+      ['1', 'cfo@rules.example.com', 'Regular', expect.stringMatching(/^Sent 2026-/)],
     ]);
     for (const m of mails) expect(m[4]).toMatch(/^1 \(last 2026-\d\d-\d\d \d\d:\d\d:\d\d\)$/);
     for (const m of mails) expect(m[5]).toMatch(/^written /);
@@ -348,7 +348,7 @@ describe('mails and their retries', () => {
     const p = await ops.request(page('TNT00003'));
     const mails = rowsIn(p.html, 'Mails').slice(1);
     expect(mails.map((r) => r.slice(1, 4))).toEqual([
-      ['ap@rules.example.com', 'Regular', 'Sent'],
+      ['ap@rules.example.com', 'Regular', expect.stringMatching(/^Sent /)],
       [REFUSED, 'Regular', 'Failed'],
     ]);
     expect(mails[0]![5]).toMatch(/^250 /);
@@ -444,8 +444,8 @@ describe('resend', () => {
     expect(sha256(mail.attachments[0]!.content)).toBe(zip);
     // The page lists it, with who asked and why.
     const row = rowsIn(after.html, 'Mails').find((c) => c[1] === 'ap-desk@tenant01.example.jp')!;
-    expect(row.slice(2, 4)).toEqual(['Resend', 'Sent']);
-    expect(row[7]).toMatch(/ ops@example\.com: the customer lost the mail$/);
+    expect(row.slice(2, 4)).toEqual(['Resend', expect.stringMatching(/^Sent /)]);
+    expect(row[6]).toMatch(/ ops@example\.com: the customer lost the mail$/);
   });
 
   it("a viewer's POST is 404 and does nothing", async () => {
@@ -671,6 +671,8 @@ describe('re-issue', () => {
     expect(fresh[0]!.subject).toBe('【訂正】【ご利用料金のお知らせ】2026年10月分 tenant01 御中');
     expect(fresh[0]!.text).toContain('  訂正の理由　：テンプレート月額の誤り\n');
     const mailRows = rowsIn(after.html, 'Mails').filter((r) => r[0] === '2');
-    expect(mailRows.map((r) => r.slice(1, 4))).toEqual([['billing@tenant01.example.jp', 'Correction', 'Sent']]);
+    expect(mailRows.map((r) => r.slice(1, 4))).toEqual([
+      ['billing@tenant01.example.jp', 'Correction', expect.stringMatching(/^Sent /)],
+    ]);
   });
 });

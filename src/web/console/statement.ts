@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { archivedZip } from '../../../jobs/build-files.ts';
-import { localParts } from '../../domain/calendar.ts';
+import { localDate, localParts } from '../../domain/calendar.ts';
 import { Decimal, minorDigits } from '../../domain/money.ts';
 import type { Currency } from '../../domain/vocabulary.ts';
 import type { ChargeLine } from '../../rating/types.ts';
@@ -216,7 +216,7 @@ function tenantFacts(ctx: WebContext, m: StatementMonth, t: Words, at: At) {
 }
 
 /** The month's facts: its standing revision, state, period, when finalized, total, and why it is held, corrected, void or open. */
-function monthFacts(m: StatementMonth, hold: OpenHold | undefined, t: Words, at: At) {
+function monthFacts(m: StatementMonth, hold: OpenHold | undefined, t: Words, at: At, tz: string) {
   const s = m.standing;
   const holdText = (h: OpenHold): string =>
     `${at(h.heldAt)} · ${h.kind === 'review' ? t.stHoldReview : `${t.stHoldOperator} (${h.heldBy})`}${h.reason === '' ? '' : `: ${h.reason}`}`;
@@ -224,7 +224,10 @@ function monthFacts(m: StatementMonth, hold: OpenHold | undefined, t: Words, at:
     { label: t.month, value: m.month },
     { label: t.stCurrentRevision, value: String(s.revision) },
     { label: t.state, value: stateOf(m, hold !== undefined, t), state: true },
-    { label: t.period, value: `${at(s.periodStart)} – ${at(s.periodEnd)}` },
+    {
+      label: t.period,
+      value: `${localDate(Date.parse(s.periodStart), tz)} – ${localDate(Date.parse(s.periodEnd) - 1, tz)}`,
+    },
     ...(s.finalizedAt === null ? [] : [{ label: t.stFinalizedAt, value: at(s.finalizedAt) }]),
     ...(s.total === null || s.state === 'open'
       ? []
@@ -349,7 +352,7 @@ export function statementPage(
       base: m.base,
       timesIn: fill(t.stTimesIn, { tz }),
       tenant: tenantFacts(ctx, m, t, at),
-      month: monthFacts(m, hold, t, at),
+      month: monthFacts(m, hold, t, at, tz),
       voidedNext: s.state === 'void',
       charges: s.state === 'open' ? null : chargesOf(ctx, s.statementPk, t),
       files: fileRows(ctx, m, files, t, at),
