@@ -77,6 +77,11 @@ export interface ResendRequest {
   by: string;
   /** Told once when the resend has to wait for a pass that holds the lease. */
   onWait?: (holder: string) => void;
+  /**
+   * Wait for a pass that holds the month-end lease (the default, as the command line does); false
+   * fails at once with E_LOCKED instead (the web server does not keep a request waiting).
+   */
+  wait?: boolean;
 }
 
 /**
@@ -97,7 +102,7 @@ export async function resendStatement(
     {
       ttlMs: config.lockTtlSeconds * 1000,
       asOf: new Date(),
-      wait: true,
+      wait: request.wait ?? true,
       kind: 'resend',
       onWait: (holder) => request.onWait?.(holder),
     },
@@ -148,17 +153,19 @@ export interface RequeuedDelivery {
 }
 
 /**
- * Puts the failed deliveries (of `billingMonth`, or all) back in the queue, audited: attempts
- * counted afresh, the same Message-ID. Returns the failed deliveries found and how many were requeued.
+ * Puts the failed deliveries (of `billingMonth`, or all; of one tenant when `tenantName` is given)
+ * back in the queue, audited: attempts counted afresh, the same Message-ID. Returns the failed
+ * deliveries found and how many were requeued.
  */
 export function retryFailed(
   ctx: JobContext,
-  request: { billingMonth: string | null; by: string },
+  request: { billingMonth: string | null; tenantName?: string; by: string },
 ): { failed: RequeuedDelivery[]; requeued: number } {
   const { store: db } = ctx;
   const { billingMonth: month, by } = request;
+  const tenant = request.tenantName ?? null;
   const at = new Date().toISOString();
-  const failed = failedDeliveries(db, month);
+  const failed = failedDeliveries(db, month, tenant);
   const requeued = inTransaction(db, () => {
     const count = requeueFailed(
       db,
@@ -166,7 +173,7 @@ export function retryFailed(
       at,
     );
     if (count > 0)
-      recordAudit(db, at, 'retry', month ?? '*', {
+      recordAudit(db, at, 'retry', tenant ?? month ?? '*', {
         billingMonth: month,
         deliveries: failed.map((f) => f.deliveryPk),
         by,

@@ -10,7 +10,7 @@ import type { Mailer } from '../src/mail/transport.ts';
 import type { BillingPeriod } from '../src/periods/periods.ts';
 import { newMessageId } from '../src/mail/compose.ts';
 import { recordAudit } from '../src/store/audit.ts';
-import type { BillingTenant } from '../src/store/billing.ts';
+import { loadStatementSummary, type BillingTenant } from '../src/store/billing.ts';
 import { finalizeStatement, frozenContent, nextRevision } from '../src/store/finalize.ts';
 import { inTransaction, inTransactionAsync } from '../src/store/db.ts';
 import type { ImportEncoding } from '../src/ingest/csv-source.ts';
@@ -233,6 +233,28 @@ export function planReissue(
   };
 }
 
+/** An L-Platform whose amount a re-issue changes: its amount in the current revision and in the new one (decimal text, '0' when absent). */
+export interface LplatformChange {
+  lplatformId: string;
+  before: string;
+  after: string;
+}
+
+/** The L-Platforms whose amounts differ between a re-issue's plan and the revision it corrects, by ID. */
+export function reissueChanges(ctx: Pick<JobContext, 'store'>, plan: ReissuePlan): LplatformChange[] {
+  const before = new Map(
+    loadStatementSummary(ctx.store, plan.current.statementPk).lplatforms.map((l) => [l.lplatformId, l.amount]),
+  );
+  const after = new Map(plan.view.tree.lplatforms.map((l) => [l.lplatformId, l.amount.toFixed()]));
+  const changes: LplatformChange[] = [];
+  for (const id of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+    const was = before.get(id) ?? '0';
+    const now = after.get(id) ?? '0';
+    if (was !== now) changes.push({ lplatformId: id, before: was, after: now });
+  }
+  return changes;
+}
+
 /** Thrown to roll a dry run's transaction back. */
 const DRY_RUN = Symbol('dry run');
 
@@ -281,6 +303,11 @@ export interface ReissueSending {
   mailer: Mailer;
   /** Told once when the re-issue has to wait for a pass that holds the lease. */
   onWait?: (holder: string) => void;
+  /**
+   * Wait for a pass that holds the month-end lease (the default, as the command line does); false
+   * fails at once with E_LOCKED instead (the web server does not keep a request waiting).
+   */
+  wait?: boolean;
 }
 
 type StoredReissue = Omit<ReissueOutcome, 'held' | 'files' | 'delivery'>;
@@ -369,7 +396,7 @@ export async function reissueStatement(
     {
       ttlMs: config.lockTtlSeconds * 1000,
       asOf: new Date(),
-      wait: true,
+      wait: sending.wait ?? true,
       kind: 'reissue',
       onWait: (holder) => sending.onWait?.(holder),
     },

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import {
   previewReissue,
+  reissueChanges,
   reissueStatement,
   voidStatement,
   type ReissueOutcome,
@@ -15,7 +16,6 @@ import { IMPORT_ENCODINGS, type ImportEncoding } from '../ingest/csv-source.ts';
 import { describeImport } from './import.ts';
 import { InputError } from '../domain/errors.ts';
 import { createMailer } from '../mail/transport.ts';
-import { loadStatementSummary } from '../store/billing.ts';
 import { setBusyTimeout } from '../store/db.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
 import { verbJobContext } from './job-context.ts';
@@ -73,15 +73,8 @@ function planLines(ctx: CliContext, plan: ReissuePlan): string[] {
     `  revision ${plan.revision} (rated now from today's data): ${plan.total} ${currency}`,
     `  difference: ${signed(plan.difference)} ${currency}`,
   ];
-  const before = new Map(
-    loadStatementSummary(ctx.db(), current.statementPk).lplatforms.map((l) => [l.lplatformId, l.amount]),
-  );
-  const after = new Map(plan.view.tree.lplatforms.map((l) => [l.lplatformId, l.amount.toFixed()]));
-  for (const id of [...new Set([...before.keys(), ...after.keys()])].sort()) {
-    const was = before.get(id) ?? '0';
-    const now = after.get(id) ?? '0';
-    if (was !== now) lines.push(`    L-Platform ${shown(id)}: ${was} -> ${now} ${currency}`);
-  }
+  for (const c of reissueChanges({ store: ctx.db() }, plan))
+    lines.push(`    L-Platform ${shown(c.lplatformId)}: ${c.before} -> ${c.after} ${currency}`);
   for (const b of plan.bookedElsewhere)
     lines.push(
       `  ${b.records} usage record(s) of this period were booked late into ${b.bookedMonth} (import usage --as-adjustment): they stay billed there and are not counted again in revision ${plan.revision}`,

@@ -277,19 +277,20 @@ export function markFailed(db: Db, deliveryPk: number, reason: string, response:
   ).run(reason, response, now, deliveryPk);
 }
 
-/** Failed deliveries of current statements (not voided or replaced), optionally of one billing month. */
+/** Failed deliveries of current statements (not voided or replaced), optionally of one billing month and one tenant. */
 export function failedDeliveries(
   db: Db,
   month: string | null,
+  tenantName: string | null = null,
 ): { deliveryPk: number; tenantName: string; billingMonth: string; recipient: string; lastError: string }[] {
   return cachedStatement(
     db,
     `SELECT d.delivery_pk AS deliveryPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, COALESCE(d.last_error, '') AS lastError
     FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
-    WHERE d.status = 'failed' AND (? IS NULL OR s.billing_month = ?)
+    WHERE d.status = 'failed' AND (? IS NULL OR s.billing_month = ?) AND (? IS NULL OR t.tenant_name = ?)
       AND EXISTS (SELECT 1 FROM current_statements c WHERE c.statement_pk = d.statement_pk)
     ORDER BY s.billing_month, t.tenant_name, d.delivery_pk`,
-  ).all(month, month) as {
+  ).all(month, month, tenantName, tenantName) as {
     deliveryPk: number;
     tenantName: string;
     billingMonth: string;
@@ -340,4 +341,43 @@ export function statementDeliveryPks(db: Db, statementPk: number): number[] {
   )
     .pluck()
     .all(statementPk) as number[];
+}
+
+/** One delivery of a tenant's month, with what its last attempt said (the statement page of the console). */
+export interface MonthDelivery {
+  deliveryPk: number;
+  /** The revision of the statement it carries. */
+  revision: number;
+  /** The revision that revision corrects (a re-issue's mail is a correction), or null. */
+  correctsRevision: number | null;
+  recipient: string;
+  kind: 'statement' | 'resend';
+  status: 'pending' | 'sending' | 'sent' | 'failed' | 'withdrawn';
+  attempts: number;
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
+  /** Why the last attempt did not deliver it (or why it was requeued or withdrawn), or null. */
+  lastError: string | null;
+  /** The mail server's reply to the last attempt, or null. */
+  smtpResponse: string | null;
+  sentAt: string | null;
+  messageId: string;
+  /** A resend's reason and who asked ('' for a statement's own mail). */
+  reason: string;
+  requestedBy: string;
+  createdAt: string;
+}
+
+/** Every delivery of every revision of a tenant's month, oldest first. */
+export function tenantMonthDeliveries(db: Db, tenantName: string, billingMonth: string): MonthDelivery[] {
+  return cachedStatement(
+    db,
+    `SELECT d.delivery_pk AS deliveryPk, s.revision, (SELECT p.revision FROM statements p WHERE p.statement_pk = s.corrects_pk) AS correctsRevision,
+      d.recipient, d.kind, d.status, d.attempts, d.last_attempt_at AS lastAttemptAt, d.next_attempt_at AS nextAttemptAt,
+      d.last_error AS lastError, d.smtp_response AS smtpResponse, d.sent_at AS sentAt, d.message_id AS messageId,
+      d.reason, d.requested_by AS requestedBy, d.created_at AS createdAt
+    FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
+    WHERE t.tenant_name = ? AND s.billing_month = ?
+    ORDER BY d.delivery_pk`,
+  ).all(tenantName, billingMonth) as MonthDelivery[];
 }

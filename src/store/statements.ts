@@ -128,3 +128,29 @@ export function replaceFileSettings(db: Db, statementPk: number, files: Statemen
     ON CONFLICT (statement_pk) DO UPDATE SET files = excluded.files, changed_at = excluded.changed_at`,
   ).run(statementPk, JSON.stringify(files), at);
 }
+
+/** The archived zip of one revision of a tenant's month, as its record says. */
+export interface RevisionFile {
+  statementPk: number;
+  revision: number;
+  zipName: string;
+  /** Its path relative to DATA_DIR. */
+  zipPath: string;
+  sha256: string;
+  bytes: number;
+  /** When it was written. */
+  createdAt: string;
+  /** When the retention deleted it (it is rebuilt from the frozen lines when asked for), or null. */
+  prunedAt: string | null;
+}
+
+/** The archived zips of every revision of a tenant's month, by revision. */
+export function tenantMonthFiles(db: Db, tenantName: string, billingMonth: string): RevisionFile[] {
+  return cachedStatement(
+    db,
+    `SELECT f.statement_pk AS statementPk, s.revision, f.zip_name AS zipName, f.zip_path AS zipPath, f.sha256, f.bytes,
+      f.created_at AS createdAt, f.pruned_at AS prunedAt
+    FROM statement_files f JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
+    WHERE t.tenant_name = ? AND s.billing_month = ? ORDER BY s.revision`,
+  ).all(tenantName, billingMonth) as RevisionFile[];
+}

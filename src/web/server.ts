@@ -14,6 +14,7 @@ import type { Mailer } from '../mail/transport.ts';
 import { registerHome } from './home.ts';
 import { registerPortalMonth } from './portal/month.ts';
 import { registerContract } from './portal/contract.ts';
+import { registerConsoleStatement } from './console/statement.ts';
 import { renderPage, styleSheet } from './pages.ts';
 import { frameOf, refuseForm, registerSignIn } from './sign-in.ts';
 import { pageLocale, wordsOf } from './i18n.ts';
@@ -129,6 +130,7 @@ export async function buildWebServer(ctx: WebContext): Promise<FastifyInstance> 
   registerHome(app, ctx);
   registerPortalMonth(app, ctx);
   registerContract(app, ctx);
+  registerConsoleStatement(app, ctx);
   // Not found: a page, whoever asks (a person of another tenant gets the same as anyone).
   app.setNotFoundHandler((request, reply) => {
     const t = wordsOf(pageLocale(request));
