@@ -14,6 +14,8 @@ interface NavItem {
 const ITEMS: readonly NavItem[] = [
   { href: '/', label: 'navHome', access: 'signed-in' },
   { href: '/estimate', label: 'navEstimate', access: 'tenant' },
+  { href: '/tenants', label: 'navTenants', access: 'staff' },
+  { href: '/imports', label: 'navImports', access: 'operator' },
 ];
 
 /** The header links of a request's person (none when signed out); the current page marked. */
