@@ -132,7 +132,9 @@ export interface MonthMailState extends MonthState {
  * The key of a tenant's statement of `month` as it stands: its current revision, else its open
  * row, else its latest voided revision (as findStatement).
  */
-const standingStatementPk = (month: string): string => `(SELECT o.statement_pk FROM statements o LEFT JOIN current_statements c ON c.statement_pk = o.statement_pk
+const standingStatementPk = (
+  month: string,
+): string => `(SELECT o.statement_pk FROM statements o LEFT JOIN current_statements c ON c.statement_pk = o.statement_pk
     WHERE o.tenant_pk = t.tenant_pk AND o.billing_month = ${month}
     ORDER BY c.statement_pk IS NOT NULL DESC, o.status = 'estimated' DESC, o.revision DESC LIMIT 1)`;
 const STANDING_STATEMENT_PK = standingStatementPk('?');

@@ -12,7 +12,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError, type InputIssue } from '../../domain/errors.ts';
 import { IMPORT_ENCODINGS, type ImportEncoding } from '../../ingest/csv-source.ts';
 import type { AnyImportKind } from '../../ingest/import-kind.ts';
-import { IMPORT_KIND_NAMES, IMPORT_KINDS, importFile, type ImportKindName, type ImportResult } from '../../ingest/index.ts';
+import {
+  IMPORT_KIND_NAMES,
+  IMPORT_KINDS,
+  importFile,
+  type ImportKindName,
+  type ImportResult,
+} from '../../ingest/index.ts';
 import { personOf, sameToken, sentCsrf } from '../access.ts';
 import { pageLocale, wordsOf, type Words } from '../i18n.ts';
 import { renderPage, sendPage } from '../pages.ts';
@@ -59,8 +65,16 @@ function importPage(
         ...(outcome.notice === undefined ? {} : { notice: outcome.notice }),
       }),
       {
-        kinds: IMPORT_KIND_NAMES.map((k) => ({ value: k, label: `${t[KIND_WORDS[k]]} (${k})`, chosen: k === chosen.kind })),
-        encodings: IMPORT_ENCODINGS.map((e) => ({ value: e, label: t[ENCODING_WORDS[e]], chosen: e === chosen.encoding })),
+        kinds: IMPORT_KIND_NAMES.map((k) => ({
+          value: k,
+          label: `${t[KIND_WORDS[k]]} (${k})`,
+          chosen: k === chosen.kind,
+        })),
+        encodings: IMPORT_ENCODINGS.map((e) => ({
+          value: e,
+          label: t[ENCODING_WORDS[e]],
+          chosen: e === chosen.encoding,
+        })),
         asAdjustment: chosen.asAdjustment,
         result: outcome.result ?? null,
         issues: (outcome.issues ?? []).map((i) => ({
@@ -98,7 +112,10 @@ async function readForm(
 
 /** The name a browser sent for a file, without any folder (some send the whole path) or control characters. */
 function uploadName(sent: string): string {
-  const name = path.posix.basename(sent.replace(/\\/g, '/')).replace(/\p{Cc}/gu, '').slice(0, 200);
+  const name = path.posix
+    .basename(sent.replace(/\\/g, '/'))
+    .replace(/\p{Cc}/gu, '')
+    .slice(0, 200);
   return name === '' ? 'upload.csv' : name;
 }
 
@@ -117,7 +134,8 @@ export function registerImports(app: FastifyInstance, ctx: WebContext): void {
     scope.post('/imports', { config: { access: 'operator', csrfInHandler: true } }, async (request, reply) => {
       const t = wordsOf(pageLocale(request));
       const session = personOf(request);
-      const initialFor = (code: number): FastifyReply => importPage(request, reply, ctx, code, initial, { error: t.noFile });
+      const initialFor = (code: number): FastifyReply =>
+        importPage(request, reply, ctx, code, initial, { error: t.noFile });
       if (!request.isMultipart())
         return sameToken(sentCsrf(request), session.csrfToken) ? initialFor(400) : refuseForm(request, reply, ctx);
       const { fields, file, tooLarge } = await readForm(request);

@@ -74,7 +74,11 @@ export function monthCounts(ctx: WebContext, month: string, t: Words): MonthCoun
     const hold = r.heldAt !== null ? holds.get(r.tenantName) : undefined;
     if (filesFailed !== undefined) {
       statements.filesFailed++;
-      attention.push({ tenant: r.tenantName, kind: 'filesFailed', reason: `${filesFailed.reason} (${filesFailed.at})` });
+      attention.push({
+        tenant: r.tenantName,
+        kind: 'filesFailed',
+        reason: `${filesFailed.reason} (${filesFailed.at})`,
+      });
     } else if (r.heldAt !== null) statements.held++;
     else statements.closed++;
     if (r.heldAt !== null)
@@ -90,10 +94,7 @@ export function monthCounts(ctx: WebContext, month: string, t: Words): MonthCoun
     mails.retrying += r.mailsPending + r.mailsSending;
     mails.failed += r.mailsFailed;
     // As `status --month` says "no recipient": closed, not held, and no mail of any kind.
-    if (
-      r.heldAt === null &&
-      r.mailsSent + r.mailsPending + r.mailsSending + r.mailsFailed + r.mailsWithdrawn === 0
-    ) {
+    if (r.heldAt === null && r.mailsSent + r.mailsPending + r.mailsSending + r.mailsFailed + r.mailsWithdrawn === 0) {
       mails.noRecipient++;
       attention.push({ tenant: r.tenantName, kind: 'noRecipient', reason: t.reasonNoRecipient });
     }
@@ -223,10 +224,7 @@ function dashboard(
         months: months.includes(shown ?? '') || shown === null ? months : [shown, ...months],
         operator: allowed('operator', personOf(request).user.role),
         chart: counts === null || shown === null ? null : chartOf(counts.statements, t, shown),
-        counts:
-          counts === null
-            ? []
-            : STATES.map((s) => ({ label: t[STATE_WORDS[s]], value: counts.statements[s] })),
+        counts: counts === null ? [] : STATES.map((s) => ({ label: t[STATE_WORDS[s]], value: counts.statements[s] })),
         mails:
           counts === null
             ? []

@@ -93,11 +93,7 @@ function startPass(ctx: WebContext, by: string): void {
 type RefusedPage = (request: FastifyRequest, reply: FastifyReply, running: RunningPass) => FastifyReply;
 
 /** Registers POST `/passes`; `refused` answers with the dashboard and its message (the pass that runs). */
-export function registerPasses(
-  app: FastifyInstance,
-  ctx: WebContext,
-  refused: RefusedPage,
-): void {
+export function registerPasses(app: FastifyInstance, ctx: WebContext, refused: RefusedPage): void {
   app.post('/passes', { config: { access: 'operator' } }, async (request, reply) => {
     const running = runningPass(ctx);
     if (running !== null) return refused(request, reply, running);

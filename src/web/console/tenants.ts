@@ -41,14 +41,13 @@ export function registerTenants(app: FastifyInstance, ctx: WebContext): void {
     const page = ok ? Number(pageText) : 1;
     const { total, rows } = tenantPage(ctx.store, q, (page - 1) * TENANTS_PER_PAGE, TENANTS_PER_PAGE);
     const pages = Math.max(1, Math.ceil(total / TENANTS_PER_PAGE));
-    const first = total === 0 ? 0 : Math.min(total, (page - 1) * TENANTS_PER_PAGE + 1);
     return sendPage(
       reply,
       renderPage('console-tenants', frameOf(request, reply, ctx, t.tenants, ok ? {} : { error: t.badPage }), {
         q,
         total,
-        first,
-        last: Math.min(total, (page - 1) * TENANTS_PER_PAGE + rows.length),
+        first: (page - 1) * TENANTS_PER_PAGE + 1,
+        last: (page - 1) * TENANTS_PER_PAGE + rows.length,
         previous: ok && page > 1 ? pageHref(q, Math.min(page - 1, pages)) : null,
         next: ok && page < pages ? pageHref(q, page + 1) : null,
         rows: rows.map((r) => ({
@@ -57,9 +56,7 @@ export function registerTenants(app: FastifyInstance, ctx: WebContext): void {
           deleted: r.deletedAt !== null,
           month: r.billingMonth ?? '',
           href:
-            r.billingMonth === null
-              ? null
-              : `/tenants/${encodeURIComponent(r.tenantName)}/months/${r.billingMonth}`,
+            r.billingMonth === null ? null : `/tenants/${encodeURIComponent(r.tenantName)}/months/${r.billingMonth}`,
           state: stateOf(r, t),
           total: r.total === null || r.status === 'estimated' ? '' : `${r.total} ${r.currency}`,
         })),
