@@ -187,7 +187,7 @@ describe('the month dashboard', () => {
       '<td data-label="Tenant"><a href="/tenants/TNT00005/months/2026-10">TNT00005</a></td><td data-label="State">Failed to close</td><td data-label="Reason">product LATE has no price in force at 2026-10-01T00:00:00.000Z</td>',
     );
     expect(home.html).toMatch(
-      /<td data-label="Tenant"><a href="\/tenants\/TNT00003\/months\/2026-10">TNT00003<\/a><\/td><td data-label="State">Held for review<\/td><td data-label="Reason">held for review \(REVIEW_HOLD\) \(since 2026-/,
+      /<td data-label="Tenant"><a href="\/tenants\/TNT00003\/months\/2026-10">TNT00003<\/a><\/td><td data-label="State">Held for review<\/td><td data-label="Reason">held for review \(REVIEW_HOLD\) \(since \d{4}-\d\d-\d\d \d\d:\d\d \(UTC\)\)<\/td>/,
     );
     expect(home.html).toContain('<span class="bad">finished with failures</span>');
     // In Japanese, the same page.

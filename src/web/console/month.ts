@@ -52,6 +52,7 @@ export interface MonthCounts {
 /** Counts a month's statements by state and their mails, and lists what needs attention. */
 export function monthCounts(ctx: WebContext, month: string, t: Words): MonthCounts {
   const db = ctx.store;
+  const tz = ctx.config.billingTimeZone;
   const failures = filesFailures(db, month);
   const holds = new Map(openHolds(db, { billingMonth: month }).map((h) => [h.tenantName, h]));
   const statements = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<StatementState, number>;
@@ -87,8 +88,8 @@ export function monthCounts(ctx: WebContext, month: string, t: Words): MonthCoun
         kind: 'held',
         reason:
           hold === undefined || hold.kind === 'review'
-            ? `${t.reasonReview} (${t.since} ${r.heldAt})`
-            : `${hold.heldBy}: ${hold.reason} (${t.since} ${hold.heldAt})`,
+            ? `${t.reasonReview} (${t.since.replace('{at}', shownTime(r.heldAt, tz))})`
+            : `${hold.heldBy}: ${hold.reason} (${t.since.replace('{at}', shownTime(hold.heldAt, tz))})`,
       });
     mails.sent += r.mailsSent;
     mails.retrying += r.mailsPending + r.mailsSending;
@@ -118,29 +119,31 @@ function shownTime(iso: string | Date | null, timeZone: string): string {
   return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)} (${timeZone})`;
 }
 
-/** The chart of a month's statements: one bar per state, its label and count (positions in SVG units). */
+/**
+ * The chart of a month's statements: one bar per state under its label, its count after it
+ * (positions in SVG units; labels above the bars keep them legible on a phone).
+ */
 function chartOf(counts: Record<StatementState, number>, t: Words, month: string) {
   const max = Math.max(1, ...STATES.map((s) => counts[s]));
-  const row = 30;
-  const barX = 200;
-  const barMax = 220;
+  const row = 46;
+  const barMax = 330;
   const bars = STATES.map((s, i) => {
     const width = counts[s] === 0 ? 0 : Math.max(2, Math.round((counts[s] / max) * barMax));
     return {
       cls: `bar-${s}`,
       label: t[STATE_WORDS[s]],
       count: counts[s],
-      y: i * row + 6,
-      textY: i * row + 21,
+      labelY: i * row + 16,
+      y: i * row + 22,
+      countY: i * row + 37,
       width,
-      countX: barX + width + 8,
+      countX: width + 8,
     };
   });
   return {
-    width: 480,
-    height: STATES.length * row + 6,
-    barX,
-    barHeight: row - 10,
+    width: 400,
+    height: STATES.length * row,
+    barHeight: 18,
     bars,
     aria: `${t.chartLabel} ${month}: ${bars.map((b) => `${b.label} ${b.count}`).join(', ')}`,
   };

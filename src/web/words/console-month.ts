@@ -27,7 +27,7 @@ export const CONSOLE_MONTH_WORDS = {
   reasonReview: { ja: '確認のための自動保留', en: 'held for review (REVIEW_HOLD)' },
   reasonNoRecipient: { ja: '有効な送付先がありません', en: 'no active statement address' },
   reasonMailFailed: { ja: 'メール送信失敗', en: 'mail failed' },
-  since: { ja: '以降', en: 'since' },
+  since: { ja: '{at}から', en: 'since {at}' },
   // Passes
   passes: { ja: '月次処理', en: 'Passes' },
   nextPass: { ja: '次回の定時処理', en: 'Next scheduled pass' },
