@@ -353,6 +353,28 @@ describe('importing by upload', () => {
     expect(tableCounts(site.env)).toEqual(middle);
   });
 
+  it('takes a file of a few megabytes, and lists its first problems when there are too many', async () => {
+    const site = await startSite(template, work.dir, 'upload-large');
+    const b = await signedIn(site, 'ops@example.com');
+    const csrf = b.csrf((await b.request('/imports')).html);
+    const before = tableCounts(site.env);
+    const rows = Array.from(
+      { length: 40_000 },
+      (_, i) => `BIG${i},${'A rather long display name '.repeat(2)},40,ja,JPY,`,
+    );
+    const text = `${tenantsHead}\n${rows.join('\n')}\n`;
+    expect(text.length).toBeGreaterThan(2 * 1024 * 1024);
+    const refused = await upload(b, { _csrf: csrf, kind: 'tenants', encoding: 'utf8' }, { name: 'big.csv', text });
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain('There are more problems than shown: the first ones are listed.');
+    const lines = [
+      ...refused.html.matchAll(/<td class="num" data-label="Line">(\d+)<\/td><td data-label="Field">cutoff_day</g),
+    ];
+    expect(lines.length).toBe(site.config.importMaxErrors);
+    expect(lines[0]![1]).toBe('2');
+    expect(tableCounts(site.env)).toEqual(before);
+  });
+
   it('refuses an upload without the form token (403), storing nothing', async () => {
     const site = await startSite(template, work.dir, 'upload-csrf');
     const b = await signedIn(site, 'ops@example.com');
