@@ -135,6 +135,20 @@ export function startScheduler(ctx: Pick<JobContext, 'now' | 'log'>, options: Sc
   };
 }
 
+/**
+ * The next time CRON_SCHEDULE fires in CRON_TZ after the wall clock's now, as a running
+ * scheduler's `nextRun()` gives it (for a page that shows when the next pass comes), or null.
+ */
+export function nextCronRun(expression: string, timeZone: string): Date | null {
+  // A task never started: it only reads the expression, and is dropped at once.
+  const task = cron.createTask(expressionOk(expression), () => undefined, { timezone: timeZone });
+  try {
+    return task.getNextRuns(1)[0] ?? null;
+  } finally {
+    void task.destroy();
+  }
+}
+
 function expressionOk(expression: string): string {
   if (!cron.validate(expression)) throw new RangeError(`not a cron expression: ${expression}`);
   return expression;

@@ -132,9 +132,12 @@ export interface MonthMailState extends MonthState {
  * The key of a tenant's statement of `month` as it stands: its current revision, else its open
  * row, else its latest voided revision (as findStatement).
  */
-const STANDING_STATEMENT_PK = `(SELECT o.statement_pk FROM statements o LEFT JOIN current_statements c ON c.statement_pk = o.statement_pk
-    WHERE o.tenant_pk = t.tenant_pk AND o.billing_month = ?
+const standingStatementPk = (
+  month: string,
+): string => `(SELECT o.statement_pk FROM statements o LEFT JOIN current_statements c ON c.statement_pk = o.statement_pk
+    WHERE o.tenant_pk = t.tenant_pk AND o.billing_month = ${month}
     ORDER BY c.statement_pk IS NOT NULL DESC, o.status = 'estimated' DESC, o.revision DESC LIMIT 1)`;
+const STANDING_STATEMENT_PK = standingStatementPk('?');
 
 /**
  * The columns of MonthState of the standing statement `s` (tenant `t`, file `f`, void `v`): one
@@ -164,6 +167,48 @@ export function monthStates(db: Db, month: string): MonthMailState[] {
     LEFT JOIN statement_holds h ON h.statement_pk = s.statement_pk AND h.released_at IS NULL ORDER BY t.tenant_name`,
     )
     .all(month) as MonthMailState[];
+}
+
+/** A page of the tenants list: how many match in all, and the page's tenants with their latest month. */
+export interface TenantPage {
+  total: number;
+  rows: (MonthState & { displayName: string; deletedAt: string | null; heldAt: string | null })[];
+}
+
+/**
+ * Tenants by name, `limit` from `offset`, those whose name or display name holds `query` (any
+ * letter case; empty: all), each with its statement of its latest month as it stands (as
+ * `monthStates` gives a month's). One pass over the tenants for the page and one for the count;
+ * each tenant's statement is found through the statements' (tenant, month, revision) index.
+ */
+export function tenantPage(db: Db, query: string, offset: number, limit: number): TenantPage {
+  const pattern = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const match = `(@query = '' OR t.tenant_name LIKE @pattern ESCAPE '\\' OR t.display_name LIKE @pattern ESCAPE '\\')`;
+  const total = connection(db)
+    .prepare(`SELECT COUNT(*) FROM tenants t WHERE ${match}`)
+    .pluck()
+    .get({ query, pattern }) as number;
+  const rows = connection(db)
+    .prepare(
+      `SELECT ${MONTH_STATE_COLUMNS}, t.display_name AS displayName, t.deleted_at AS deletedAt, h.held_at AS heldAt
+    FROM (SELECT t.* FROM tenants t WHERE ${match} ORDER BY t.tenant_name LIMIT @limit OFFSET @offset) t
+    LEFT JOIN statements s ON s.statement_pk = ${standingStatementPk(
+      '(SELECT MAX(m.billing_month) FROM statements m WHERE m.tenant_pk = t.tenant_pk)',
+    )}
+    LEFT JOIN statement_files f ON f.statement_pk = s.statement_pk
+    LEFT JOIN statement_voids v ON v.statement_pk = s.statement_pk
+    LEFT JOIN statement_holds h ON h.statement_pk = s.statement_pk AND h.released_at IS NULL ORDER BY t.tenant_name`,
+    )
+    .all({ query, pattern, limit, offset }) as TenantPage['rows'];
+  return { total, rows };
+}
+
+/** The billing months that have a statement, newest first. */
+export function statementMonths(db: Db): string[] {
+  return connection(db)
+    .prepare('SELECT DISTINCT billing_month FROM statements ORDER BY billing_month DESC')
+    .pluck()
+    .all() as string[];
 }
 
 /** One delivery as `status` lists it. */

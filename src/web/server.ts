@@ -15,6 +15,7 @@ import { registerHome } from './home.ts';
 import { registerPortalMonth } from './portal/month.ts';
 import { registerContract } from './portal/contract.ts';
 import { registerConsoleStatement } from './console/statement.ts';
+import { registerConsoleMonth } from './console/month.ts';
 import { renderPage, styleSheet } from './pages.ts';
 import { frameOf, refuseForm, registerSignIn } from './sign-in.ts';
 import { pageLocale, wordsOf } from './i18n.ts';
@@ -39,6 +40,8 @@ export interface WebContext {
   mailer?: Mailer;
   /** The address people reach the server at (WEB_BASE_URL, or where it listens), for links in mails. */
   publicUrl: () => string;
+  /** The environment the settings came from, given to a pass started from the console (default: the process's). */
+  env?: Record<string, string | undefined>;
 }
 
 /** The job context of a web request: the server's store, settings, clock and log. */
@@ -131,6 +134,7 @@ export async function buildWebServer(ctx: WebContext): Promise<FastifyInstance> 
   registerPortalMonth(app, ctx);
   registerContract(app, ctx);
   registerConsoleStatement(app, ctx);
+  registerConsoleMonth(app, ctx);
   // Not found: a page, whoever asks (a person of another tenant gets the same as anyone).
   app.setNotFoundHandler((request, reply) => {
     const t = wordsOf(pageLocale(request));

@@ -68,6 +68,8 @@ export async function startSite(
     mailer,
     publicUrl: () => base,
     ...(options.log === undefined ? {} : { log: options.log }),
+    // A pass started from the console runs the command line with the site's settings.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
