@@ -35,6 +35,7 @@ const KIND_WORDS: Record<ImportKindName, keyof Words> = {
   catalog: 'kindCatalog',
   usage: 'kindUsage',
   coupons: 'kindCoupons',
+  'coupon-offers': 'kindCouponOffers',
   adjustments: 'kindAdjustments',
 };
 

@@ -133,5 +133,6 @@ export const CONSOLE_MONTH_WORDS = {
   kindCatalog: { ja: '料金カタログ', en: 'Catalog' },
   kindUsage: { ja: '利用実績', en: 'Usage' },
   kindCoupons: { ja: 'クーポン', en: 'Coupons' },
+  kindCouponOffers: { ja: '発行するクーポンコード', en: 'Coupon codes to issue' },
   kindAdjustments: { ja: '手動調整', en: 'Manual adjustments' },
 } as const;
