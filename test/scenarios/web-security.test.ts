@@ -47,9 +47,14 @@ const SAMPLE: Record<string, string> = {
   token: 'A'.repeat(43),
 };
 
+/** Where a route's parameter means something else. */
+const ROUTE_SAMPLE: Record<string, Record<string, string>> = {
+  '/tenants/:tenant/months/:month/revisions/:file': { file: '1.zip' },
+};
+
 /** A route's address with its parameters filled in. */
 function concrete(url: string): string {
-  return url.replace(/:([A-Za-z_]+)/g, (_, name: string) => SAMPLE[name] ?? 'x');
+  return url.replace(/:([A-Za-z_]+)/g, (_, name: string) => ROUTE_SAMPLE[url]?.[name] ?? SAMPLE[name] ?? 'x');
 }
 
 /** One browser per role, signed in as its person. */
@@ -169,6 +174,33 @@ describe('one tenant never sees another', () => {
         expect((await b.request(url)).status, url).toBe(404);
       }
     }
+  });
+  it("another tenant's address or person, put in a form, is not found and not changed", async () => {
+    const site = await startSite(template, work.dir, 'tenant-ids');
+    const b = await signedIn(site, 'billing@tenant01.example.jp');
+    const token = b.csrf((await b.request('/')).html);
+    const actions = () =>
+      inStore(site.env, (db) => db.prepare('SELECT action FROM audit_log ORDER BY audit_pk').pluck().all() as string[]);
+    const before = actions().length;
+    for (const [url, form] of [
+      ['/contacts/active', { email: 'ap@rules.example.com', active: '0', confirm: '1' }],
+      ['/people/disable', { email: 'admin@rules.example.com' }],
+    ] as const) {
+      expect((await b.request(url, { _csrf: token, ...form })).status, url).toBe(404);
+    }
+    expect(actions().slice(before)).toEqual([]);
+    const stillActive = inStore(
+      site.env,
+      (db) =>
+        db
+          .prepare(
+            "SELECT c.active FROM contacts c JOIN tenants t USING (tenant_pk) WHERE t.tenant_name = 'TNT00003' AND c.email = 'ap@rules.example.com'",
+          )
+          .pluck()
+          .get() as number,
+    );
+    expect(stillActive).toBe(1);
+    expect((await signedIn(site, 'admin@rules.example.com')).jar.has('uc_session')).toBe(true);
   });
 });
 
