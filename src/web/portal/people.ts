@@ -85,7 +85,13 @@ export function registerPeople(app: FastifyInstance, ctx: WebContext): void {
         return listPage(ctx, request, reply, { code: 400, error: fill(t.pcPersonElsewhere, { value: email }), typed });
       return listPage(ctx, request, reply, { code: 400, error: refusal(err, email, t), typed });
     }
-    await mailLink(ctx, signInUser(ctx.store, email)!, 'sign-in', pageLocale(request));
+    try {
+      await mailLink(ctx, signInUser(ctx.store, email)!, 'sign-in', pageLocale(request));
+    } catch (err) {
+      // The admin is added; only the mail did not go. They can ask for a link on the sign-in page.
+      ctx.log?.error({ err: (err as Error).message, email }, 'the invitation could not be mailed');
+      return listPage(ctx, request, reply, { code: 502, error: fill(t.pcInviteNotMailed, { value: email }) });
+    }
     return listPage(ctx, request, reply, { notice: fill(t.pcInvited, { value: email }) });
   });
 

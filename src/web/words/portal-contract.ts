@@ -125,6 +125,10 @@ export const PORTAL_CONTRACT_WORDS = {
   },
   pcSendInvite: { ja: '招待する', en: 'Invite' },
   pcDisable: { ja: '無効にする', en: 'Disable' },
+  pcInviteNotMailed: {
+    ja: '{value} を管理者として追加しましたが、サインイン用リンクのメールを送信できませんでした。サインイン画面の「リンクを送信」からリンクを受け取るようお伝えください。',
+    en: '{value} is added as an admin, but the mail with their sign-in link could not be sent. Ask them to get a link with "Send the link" on the sign-in page.',
+  },
   pcInvited: {
     ja: '{value} を管理者として登録し、サインイン用のリンクをお送りしました。',
     en: '{value} is an admin now; a sign-in link is on its way to them.',
