@@ -302,6 +302,17 @@ describe('secrets', () => {
       );
       for (const { answer } of await pagesOf(site, b, r.role)) keep(answer);
     }
+    // An invitation the mail server cannot take: the admin is added, the page says the mail did not go.
+    const owner = await signedIn(site, 'ap@rules.example.com');
+    const invite = await owner.request('/people', {
+      _csrf: owner.csrf((await owner.request('/people')).html),
+      email: 'new-admin@rules.example.com',
+      name: 'New admin',
+    });
+    expect(invite.status).toBe(502);
+    expect(invite.html).toContain('could not be sent');
+    keep(invite);
+    expect(logged).toContain('the invitation could not be mailed');
     const b = testBrowser(site.base);
     const token = b.csrf((await b.request('/sign-in')).html);
     keep(await b.request('/sign-in', { _csrf: token, email: 'ops@example.com', password: 'wrong password' }));
