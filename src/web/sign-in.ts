@@ -37,6 +37,12 @@ export const SESSION_COOKIE = 'uc_session';
 export const CSRF_COOKIE = 'uc_csrf';
 /** A session ends after this long unused. */
 const SESSION_IDLE_MS = 8 * 3_600_000;
+/**
+ * A session used is touched (its expiry moved on) at most this often: not a write to the store at
+ * every request, which under load (and while a pass holds the store's write lock) would queue every
+ * page behind the lock.
+ */
+const TOUCH_EVERY_MS = 60_000;
 /** A one-time link works this long. */
 const LINK_MS = 15 * 60_000;
 /** Wrong passwords in a row that lock the password sign-in, and for how long. */
@@ -145,12 +151,13 @@ export function registerSignIn(app: FastifyInstance, ctx: WebContext): void {
     const now = ctx.now();
     const session = liveSession(ctx.store, tokenHash(token), now.toISOString());
     if (session === undefined) return;
-    touchSession(
-      ctx.store,
-      session.sessionHash,
-      now.toISOString(),
-      new Date(now.getTime() + SESSION_IDLE_MS).toISOString(),
-    );
+    if (now.getTime() - Date.parse(session.lastSeenAt) >= TOUCH_EVERY_MS)
+      touchSession(
+        ctx.store,
+        session.sessionHash,
+        now.toISOString(),
+        new Date(now.getTime() + SESSION_IDLE_MS).toISOString(),
+      );
     request.session = session;
   });
 
