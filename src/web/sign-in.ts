@@ -32,6 +32,7 @@ import { navOf } from './nav.ts';
 import { renderPage, type PageFrame } from './pages.ts';
 import { decoyHash, hashPassword, MIN_PASSWORD_LENGTH, newToken, tokenHash, verifyPassword } from './passwords.ts';
 import type { WebContext } from './server.ts';
+import { writeIfFree } from './writes.ts';
 
 export const SESSION_COOKIE = 'uc_session';
 export const CSRF_COOKIE = 'uc_csrf';
@@ -151,12 +152,15 @@ export function registerSignIn(app: FastifyInstance, ctx: WebContext): void {
     const now = ctx.now();
     const session = liveSession(ctx.store, tokenHash(token), now.toISOString());
     if (session === undefined) return;
+    // Not waiting for the store's lock: when a pass holds it, the session is touched at a later request.
     if (now.getTime() - Date.parse(session.lastSeenAt) >= TOUCH_EVERY_MS)
-      touchSession(
-        ctx.store,
-        session.sessionHash,
-        now.toISOString(),
-        new Date(now.getTime() + SESSION_IDLE_MS).toISOString(),
+      writeIfFree(ctx.store, () =>
+        touchSession(
+          ctx.store,
+          session.sessionHash,
+          now.toISOString(),
+          new Date(now.getTime() + SESSION_IDLE_MS).toISOString(),
+        ),
       );
     request.session = session;
   });
