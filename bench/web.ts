@@ -13,7 +13,7 @@
  *    zip and its mails), and while they run sends C connections for S seconds to each target in
  *    turn (autocannon), then prints p50/p95/p99 latency, requests/s, errors and non-2xx answers.
  *
- * `--keep` keeps the folder; `--reuse FOLDER` measures again on it (the passes go on from the
+ * `--no-pass` measures the server alone (for comparison). `--keep` keeps the folder; `--reuse FOLDER` measures again on it (the passes go on from the
  * month they reached).
  *
  * Exits 1 when a target had errors or non-2xx answers, or no pass ran during the measurement.
@@ -67,7 +67,14 @@ const options = new Command('bench:web')
   )
   .allowExcessArguments(false)
   .parse(process.argv)
-  .opts<{ tenants: number; duration: number; connections: number; keep?: boolean; reuse?: string }>();
+  .opts<{
+    tenants: number;
+    duration: number;
+    connections: number;
+    pass: boolean;
+    keep?: boolean;
+    reuse?: string;
+  }>();
 
 const say = (line: string): void => void process.stderr.write(`bench:web: ${line}\n`);
 
@@ -281,7 +288,7 @@ async function main(): Promise<number> {
     };
 
     const zipsBefore = zipsWritten(env.DATA_DIR!);
-    const passes = passesMeanwhile(env);
+    const passes = options.pass ? passesMeanwhile(env) : { running: () => false, stop: async () => [] as string[] };
     const figures: Figures[] = [];
     for (const target of TARGETS) {
       let url = target.url.replace('{tenant}', owned[0]!);
@@ -300,21 +307,26 @@ async function main(): Promise<number> {
     const passLog = await passes.stop();
 
     const ms = (n: number): string => n.toFixed(1);
-    console.log(`\n${options.tenants} tenants, ${options.connections} connections, ${options.duration} s per target\n`);
+    console.log(
+      `\n${options.tenants} tenants, ${options.connections} connections, ${options.duration} s per target, ${options.pass ? 'while month-end passes run' : 'no pass running'}\n`,
+    );
     console.log('| target | address | requests/s | p50 ms | p95 ms | p99 ms | errors | non-2xx |');
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const f of figures)
       console.log(
         `| ${f.target} | \`${f.url}\` | ${Math.round(f.perSecond)} | ${ms(f.p50)} | ${ms(f.p95)} | ${ms(f.p99)} | ${f.errors} | ${f.non2xx} |`,
       );
-    console.log(
-      `\nmonth-end passes meanwhile (${zipsDuring} statements closed with their zips during the measurement):`,
-    );
-    for (const line of passLog) console.log(`- ${line}`);
+    if (options.pass) {
+      console.log(
+        `\nmonth-end passes meanwhile (${zipsDuring} statements closed with their zips during the measurement):`,
+      );
+      for (const line of passLog) console.log(`- ${line}`);
+    }
     const bad = figures.filter((f) => f.errors > 0 || f.non2xx > 0);
     if (bad.length > 0) say(`errors or non-2xx answers: ${bad.map((f) => f.target).join(', ')}`);
-    if (figures.some((f) => !f.passRunning)) say('a target was measured with no pass running');
-    return bad.length > 0 || figures.some((f) => !f.passRunning) ? 1 : 0;
+    const passMissing = options.pass && figures.some((f) => !f.passRunning);
+    if (passMissing) say('a target was measured with no pass running');
+    return bad.length > 0 || passMissing ? 1 : 0;
   } finally {
     if (server !== null && server.exitCode === null) {
       const exited = new Promise((resolve) => server!.once('exit', resolve));
