@@ -13,8 +13,8 @@
  *    zip and its mails), and while they run sends C connections for S seconds to each target in
  *    turn (autocannon), then prints p50/p95/p99 latency, requests/s, errors and non-2xx answers.
  *
- * `--no-pass` measures the server alone (for comparison). `--keep` keeps the folder; `--reuse FOLDER` measures again on it (the passes go on from the
- * month they reached).
+ * `--no-pass` measures the server alone (for comparison). `--keep` keeps the folder; `--reuse
+ * FOLDER` measures again on it (the passes go on from the month they reached).
  *
  * Exits 1 when a target had errors or non-2xx answers, or no pass ran during the measurement.
  */
@@ -61,6 +61,7 @@ const options = new Command('bench:web')
   .option('--duration <s>', 'seconds per target', wholeNumber(1), 10)
   .option('--connections <c>', 'concurrent connections', wholeNumber(1), 100)
   .option('--keep', 'keep the temporary folder and print where it is')
+  .option('--no-pass', 'measure without a month-end pass beside the server (for comparison)')
   .option(
     '--reuse <folder>',
     'measure again on a folder an earlier --keep run kept (no generating, importing or first pass)',
