@@ -72,19 +72,21 @@ export function insertSession(
 export interface LiveSession {
   sessionHash: string;
   csrfToken: string;
+  /** When it was last touched (ISO text). */
+  lastSeenAt: string;
   user: SignInUser;
 }
 
 export function liveSession(db: Db, sessionHash: string, now: string): LiveSession | undefined {
   const r = cachedStatement(
     db,
-    `SELECT s.session_hash AS sessionHash, s.csrf_token AS csrfToken, s.user_pk AS userPk FROM sessions s
+    `SELECT s.session_hash AS sessionHash, s.csrf_token AS csrfToken, s.last_seen_at AS lastSeenAt, s.user_pk AS userPk FROM sessions s
     JOIN users u USING (user_pk)
     WHERE s.session_hash = ? AND s.ended_at IS NULL AND s.expires_at > ? AND u.disabled_at IS NULL`,
-  ).get(sessionHash, now) as { sessionHash: string; csrfToken: string; userPk: number } | undefined;
+  ).get(sessionHash, now) as { sessionHash: string; csrfToken: string; lastSeenAt: string; userPk: number } | undefined;
   if (r === undefined) return undefined;
   const user = cachedStatement(db, `${SIGN_IN_SELECT} WHERE u.user_pk = ?`).get(r.userPk) as SignInUser;
-  return { sessionHash: r.sessionHash, csrfToken: r.csrfToken, user };
+  return { sessionHash: r.sessionHash, csrfToken: r.csrfToken, lastSeenAt: r.lastSeenAt, user };
 }
 
 /** A session used now lasts until `expiresAt`. */

@@ -98,8 +98,14 @@ export type Words = { [K in keyof typeof WORDS]: string };
 
 /** The words of a locale. */
 export function wordsOf(locale: Locale): Words {
-  return Object.fromEntries(Object.entries(WORDS).map(([k, v]) => [k, v[locale]])) as Words;
+  return WORDS_OF[locale];
 }
+
+/** Each locale's words, made once (a page asks for them several times). */
+const WORDS_OF: Record<Locale, Words> = {
+  ja: Object.freeze(Object.fromEntries(Object.entries(WORDS).map(([k, v]) => [k, v.ja]))) as Words,
+  en: Object.freeze(Object.fromEntries(Object.entries(WORDS).map(([k, v]) => [k, v.en]))) as Words,
+};
 
 /** The locale a browser asks for: Japanese when its first language is, else English. */
 export function browserLocale(acceptLanguage: string | undefined): Locale {

@@ -32,11 +32,18 @@ import { navOf } from './nav.ts';
 import { renderPage, type PageFrame } from './pages.ts';
 import { decoyHash, hashPassword, MIN_PASSWORD_LENGTH, newToken, tokenHash, verifyPassword } from './passwords.ts';
 import type { WebContext } from './server.ts';
+import { writeIfFree } from './writes.ts';
 
 export const SESSION_COOKIE = 'uc_session';
 export const CSRF_COOKIE = 'uc_csrf';
 /** A session ends after this long unused. */
 const SESSION_IDLE_MS = 8 * 3_600_000;
+/**
+ * A session used is touched (its expiry moved on) at most this often: not a write to the store at
+ * every request, which under load (and while a pass holds the store's write lock) would queue every
+ * page behind the lock.
+ */
+const TOUCH_EVERY_MS = 60_000;
 /** A one-time link works this long. */
 const LINK_MS = 15 * 60_000;
 /** Wrong passwords in a row that lock the password sign-in, and for how long. */
@@ -145,12 +152,16 @@ export function registerSignIn(app: FastifyInstance, ctx: WebContext): void {
     const now = ctx.now();
     const session = liveSession(ctx.store, tokenHash(token), now.toISOString());
     if (session === undefined) return;
-    touchSession(
-      ctx.store,
-      session.sessionHash,
-      now.toISOString(),
-      new Date(now.getTime() + SESSION_IDLE_MS).toISOString(),
-    );
+    // Not waiting for the store's lock: when a pass holds it, the session is touched at a later request.
+    if (now.getTime() - Date.parse(session.lastSeenAt) >= TOUCH_EVERY_MS)
+      writeIfFree(ctx.store, () =>
+        touchSession(
+          ctx.store,
+          session.sessionHash,
+          now.toISOString(),
+          new Date(now.getTime() + SESSION_IDLE_MS).toISOString(),
+        ),
+      );
     request.session = session;
   });
 
