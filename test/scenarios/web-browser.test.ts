@@ -4,7 +4,8 @@
  * fetched behind the page). A tenant's owner signs in by a mailed link, sets a password, signs out
  * and in again with it, reads the billing history and downloads the month's zip (the archived
  * bytes); an operator sees the month; a wrong password says so; a phone shows the history at its
- * width. Fails (never skips) when chromium is missing, saying how to install it.
+ * width; an owner registers a coupon code; an operator releases a held statement and resends one
+ * with a reason. Fails (never skips) when chromium is missing, saying how to install it.
  *
  * New flows are a few lines each with the helpers below: signInByLink, signInWithPassword,
  * setPassword, signOut, clickDownload.
@@ -20,7 +21,7 @@ import { hashPassword } from '../../src/web/passwords.ts';
 import { issueSignInLink } from '../../src/web/sign-in.ts';
 import { launchWebBrowser, type WebBrowser } from '../helpers/chromium.ts';
 import { runCli } from '../helpers/cli.ts';
-import { AS_OF, audit, inStore, MONTH, seedTemplate } from '../helpers/demo-store.ts';
+import { AS_OF, audit, inStore, MONTH, seeded, seedTemplate } from '../helpers/demo-store.ts';
 import { tempDir } from '../helpers/store.ts';
 import { startSite, type Site } from '../helpers/web.ts';
 
@@ -29,6 +30,8 @@ const WAIT_MS = 60_000;
 
 let work: { dir: string; cleanup: () => void };
 let template: Record<string, string>;
+/** The demo month closed under REVIEW_HOLD=on: every statement held, no mail sent yet. */
+let heldTemplate: Record<string, string>;
 let browser: WebBrowser;
 
 beforeAll(async () => {
@@ -36,6 +39,8 @@ beforeAll(async () => {
   work = tempDir('uc-web-browser-');
   template = await seedTemplate(work.dir);
   expect((await runCli(['run', '--as-of', AS_OF], template)).code).toBe(0);
+  heldTemplate = { ...(await seeded(work.dir, 'held-template')), REVIEW_HOLD: 'on' };
+  expect((await runCli(['run', '--as-of', AS_OF], heldTemplate)).code).toBe(0);
 });
 afterAll(async () => {
   await browser?.close();
@@ -180,7 +185,7 @@ describe('the web pages in a real browser', () => {
       MONTH,
       '2026-10-01 – 2026-10-31',
       'Fixed',
-      expect.stringMatching(/^\d+ JPY$/),
+      expect.stringMatching(/^\d{1,3}(,\d{3})* JPY$/),
       '202610_TNT00003.zip · Detail CSV · Summary CSV · Older tiered CSV',
     ]);
     expect(await page.locator('main').textContent()).not.toMatch(/TNT00001|TNT00004|manual-tenant/);
@@ -268,5 +273,91 @@ describe('the web pages in a real browser', () => {
     const zip = await clickDownload(page, '202610_TNT00001_20261028.zip');
     expect(zip.name).toBe('202610_TNT00001_20261028.zip');
     expect(sha256(zip.bytes)).toBe(archivedSha256(site, 'TNT00001'));
+  });
+  it("a tenant's owner registers a coupon code: the details and months first, then Register", async () => {
+    // The site's clock in 2026-11: a coupon registered now applies from 2026-12.
+    const site = await startSite(template, work.dir, 'coupon', { now: () => new Date('2026-11-15T03:00:00Z') });
+    await givePassword(site, 'ap@rules.example.com', 'correct horse battery');
+    const { page } = await open(site);
+    await signInWithPassword(page, 'ap@rules.example.com', 'correct horse battery');
+    await page.locator('header nav').getByRole('link', { name: 'Coupons' }).click();
+    await page.waitForLoadState('load');
+    expect(new URL(page.url()).pathname).toBe('/coupons');
+
+    // A code that is not 12 capital letters or digits is refused, saying why.
+    await page.getByLabel('Coupon code').fill('RULES-10');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('.error').textContent()).toMatch(/12/);
+
+    // Lowercase is read as capitals; the confirmation shows the months it will apply to.
+    await page.getByLabel('Coupon code').fill(' rules10pct26 ');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.waitForLoadState('load');
+    const details = await page.locator('main dl').textContent();
+    expect(details).toContain('RULES10PCT26');
+    expect(details).toContain('2026-12');
+    expect(details).toContain('2027-02');
+    await page.getByRole('button', { name: 'Register' }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('.notice').textContent()).toBe(
+      'The coupon RULES10PCT26 is registered. It applies to 2026-12 – 2027-02.',
+    );
+    expect(await page.locator('main table').textContent()).toContain('RULES10PCT26');
+    const stored = inStore(site.env, (db) =>
+      db
+        .prepare(
+          "SELECT c.registered_at, c.discount_type, c.discount_value FROM coupons c JOIN tenants t USING (tenant_pk) WHERE t.tenant_name = 'TNT00003' AND c.coupon_code = 'RULES10PCT26'",
+        )
+        .get(),
+    );
+    expect(stored).toEqual({
+      registered_at: '2026-11-15T03:00:00.000Z',
+      discount_type: 'percent',
+      discount_value: '10',
+    });
+    expect(audit(site.env, 'coupon-registered').map((e) => [e.subject, e.detail.email])).toEqual([
+      ['TNT00003', 'ap@rules.example.com'],
+    ]);
+  });
+
+  it('an operator releases a held statement and resends a statement with a reason', async () => {
+    const site = await startSite(heldTemplate, work.dir, 'operator-actions');
+    await givePassword(site, 'ops@example.com', 'correct horse battery');
+    const { page } = await open(site);
+    await signInWithPassword(page, 'ops@example.com', 'correct horse battery');
+    // From the tenants list to TNT00003's statement.
+    await page.locator('header nav').getByRole('link', { name: 'Tenants' }).click();
+    await page.waitForLoadState('load');
+    await page.getByRole('link', { name: 'TNT00003', exact: true }).click();
+    await page.waitForLoadState('load');
+    expect(new URL(page.url()).pathname).toBe(`/tenants/TNT00003/months/${MONTH}`);
+
+    await page.locator('summary', { hasText: 'Release' }).click();
+    await page.getByRole('button', { name: 'Release', exact: true }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('.notice').textContent()).toBe('Released: the next month-end pass sends its mails.');
+    expect(audit(site.env, 'release').map((e) => [e.subject, e.detail.by])).toEqual([['TNT00003', 'ops@example.com']]);
+
+    // A resend needs a reason: the browser keeps the form until it has one.
+    await page.locator('summary', { hasText: 'Resend the statement' }).click();
+    const resend = page.locator('form[action$="/resend"]');
+    await resend.getByRole('button', { name: 'Resend' }).click();
+    expect(new URL(page.url()).pathname).toBe(`/tenants/TNT00003/months/${MONTH}`);
+    expect(audit(site.env, 'resend')).toEqual([]);
+    await resend.getByLabel('Reason').fill('the tenant asked for a copy');
+    await resend.getByLabel(/^To/).fill('ap@rules.example.com');
+    await resend.getByRole('button', { name: 'Resend' }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('.notice').textContent()).toBe('Resent: 1 sent, 0 to be retried, 0 failed.');
+    const resent = audit(site.env, 'resend');
+    expect(resent.map((e) => [e.subject, e.detail.by, e.detail.reason])).toEqual([
+      ['TNT00003', 'ops@example.com', 'the tenant asked for a copy'],
+    ]);
+    const mails = fs.readdirSync(site.outbox);
+    expect(mails).toHaveLength(1);
+    const mail = await simpleParser(fs.readFileSync(path.join(site.outbox, mails[0]!)));
+    expect(mail.attachments.map((a) => a.filename)).toEqual(['202610_TNT00003.zip']);
+    expect(sha256(mail.attachments[0]!.content)).toBe(archivedSha256(site, 'TNT00003'));
   });
 });
