@@ -84,6 +84,8 @@ const COMMON_WORDS = {
   notFound: { ja: 'ページが見つかりません。', en: 'Page not found.' },
   download: { ja: '明細のダウンロード', en: 'Downloads' },
   tieredCsv: { ja: '旧形式CSV', en: 'Older tiered CSV' },
+  detailCsv: { ja: 'Detail形式CSV', en: 'Detail CSV' },
+  summaryCsv: { ja: 'Summary形式CSV', en: 'Summary CSV' },
 } as const;
 
 const WORDS = {
@@ -117,4 +119,9 @@ export function pageLocale(request: FastifyRequest): Locale {
   const tenantLocale = request.session?.user.tenantLocale;
   if (tenantLocale === 'ja' || tenantLocale === 'en') return tenantLocale;
   return browserLocale(request.headers['accept-language']);
+}
+
+/** Fills each `{name}` of a phrase with its value (a name without a value stays as it is). */
+export function fill(phrase: string, values: Record<string, string | number>): string {
+  return phrase.replace(/\{(\w+)\}/g, (all, name: string) => (name in values ? String(values[name]) : all));
 }

@@ -249,7 +249,7 @@ describe('the tenants list', () => {
     expect(last.html).not.toContain('rel="next"');
     // A demo tenant: its latest month, state and total, linked to its statement page.
     expect(last.html).toMatch(
-      /<tr><td data-label="Tenant"><a href="\/tenants\/TNT00003\/months\/2026-10">TNT00003<\/a><\/td><td data-label="Display name">[^<]+<\/td><td data-label="Latest month">2026-10<\/td><td data-label="State">Fixed<\/td><td class="num" data-label="Total">\d+ JPY<\/td><\/tr>/,
+      /<tr><td data-label="Tenant"><a href="\/tenants\/TNT00003\/months\/2026-10">TNT00003<\/a><\/td><td data-label="Display name">[^<]+<\/td><td data-label="Latest month">2026-10<\/td><td data-label="State">Fixed<\/td><td class="num" data-label="Total">\d{1,3}(,\d{3})* JPY<\/td><\/tr>/,
     );
     // A generated tenant has no statement yet.
     expect(first.html).toMatch(

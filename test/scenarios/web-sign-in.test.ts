@@ -133,7 +133,7 @@ describe('signing in', () => {
     const home = await b.request('/');
     expect(home.html).toContain('<h1>Billing history: TNT00003</h1>');
     expect(home.html).toMatch(
-      /<tr class="month-fixed"><td class="nowrap" data-label="Month"><a href="\/months\/2026-10">2026-10<\/a><\/td><td class="nowrap" data-label="Period">2026-10-01 – 2026-10-31<\/td><td data-label="State">Fixed<\/td><td class="num" data-label="Total">\d{1,3}(,\d{3})* JPY<\/td><td data-label="Downloads"><a href="\/statements\/2026-10\.zip" download>202610_TNT00003\.zip<\/a> · <a href="\/statements\/2026-10_ecl-detail\.csv" download>Detail CSV<\/a> · <a href="\/statements\/2026-10_ecl-summary\.csv" download>Summary CSV<\/a> · <a href="\/statements\/2026-10_ecl-tiered\.csv" download>Older tiered CSV<\/a><\/td><\/tr>/,
+      /<tr class="month-fixed"><td class="nowrap" data-label="Month"><a href="\/months\/2026-10">2026-10<\/a><\/td><td class="nowrap" data-label="Period">2026-10-01 – 2026-10-31<\/td><td class="nowrap" data-label="State">Fixed<\/td><td class="num" data-label="Total">\d{1,3}(,\d{3})* JPY<\/td><td data-label="Downloads"><a href="\/statements\/2026-10\.zip" download>202610_TNT00003\.zip<\/a> · <a href="\/statements\/2026-10_ecl-detail\.csv" download>Detail CSV<\/a> · <a href="\/statements\/2026-10_ecl-summary\.csv" download>Summary CSV<\/a> · <a href="\/statements\/2026-10_ecl-tiered\.csv" download>Older tiered CSV<\/a><\/td><\/tr>/,
     );
     expect(home.html).not.toMatch(/TNT00001|TNT00004|manual-tenant/);
 

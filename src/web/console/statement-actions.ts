@@ -23,7 +23,8 @@ import { createMailer, type Mailer } from '../../mail/transport.ts';
 import { personOf } from '../access.ts';
 import { pageLocale, wordsOf, type Words } from '../i18n.ts';
 import { webJobContext, type WebContext } from '../server.ts';
-import { amountText, fill, signedText, statementMonth, statementPage, type StatementMonth } from './statement.ts';
+import { fill } from '../i18n.ts';
+import { amountText, signedText, statementMonth, statementPage, type StatementMonth } from './statement.ts';
 
 /** A refusal: the page again with this message and status, nothing done. */
 class Refusal extends Error {

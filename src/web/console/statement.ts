@@ -22,7 +22,7 @@ import { money, statementEncoding } from '../../statements/csv.ts';
 import { formatUnitPrice, formatUsedFrequency } from '../../statements/ror-files.ts';
 import { fileLayout } from '../../statements/view.ts';
 import { personOf } from '../access.ts';
-import { pageLocale, wordsOf, type Words } from '../i18n.ts';
+import { fill, pageLocale, wordsOf, type Words } from '../i18n.ts';
 import { renderPage, sendPage } from '../pages.ts';
 import type { WebContext } from '../server.ts';
 import { frameOf } from '../sign-in.ts';
@@ -59,11 +59,6 @@ export function statementMonth(ctx: WebContext, params: unknown): StatementMonth
     standing,
     base: `/tenants/${encodeURIComponent(tenantName)}/months/${month}`,
   };
-}
-
-/** Fills `{name}` in a phrase. */
-export function fill(phrase: string, values: Record<string, string | number>): string {
-  return phrase.replace(/\{(\w+)\}/g, (all, name: string) => (name in values ? String(values[name]) : all));
 }
 
 /** An amount as the page shows it: the currency's digits (more when it has more), thousands grouped. */

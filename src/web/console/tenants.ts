@@ -8,6 +8,7 @@ import { tenantPage, type TenantPage } from '../../store/summary.ts';
 import { pageLocale, wordsOf, type Words } from '../i18n.ts';
 import { renderPage, sendPage } from '../pages.ts';
 import { frameOf } from '../sign-in.ts';
+import { amountText } from './statement.ts';
 import type { WebContext } from '../server.ts';
 
 /** Tenants a page. */
@@ -58,7 +59,7 @@ export function registerTenants(app: FastifyInstance, ctx: WebContext): void {
           href:
             r.billingMonth === null ? null : `/tenants/${encodeURIComponent(r.tenantName)}/months/${r.billingMonth}`,
           state: stateOf(r, t),
-          total: r.total === null || r.status === 'estimated' ? '' : `${r.total} ${r.currency}`,
+          total: r.total === null || r.status === 'estimated' ? '' : `${amountText(r.total, r.currency)} ${r.currency}`,
         })),
       }),
       ok ? 200 : 400,

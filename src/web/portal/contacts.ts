@@ -11,7 +11,8 @@ import { findContact, insertContact, tenantContacts, updateContact } from '../..
 import { inTransaction } from '../../store/db.ts';
 import { pageLocale, wordsOf } from '../i18n.ts';
 import type { WebContext } from '../server.ts';
-import { contractPage, fill, OWNER, ownTenant } from './contract-page.ts';
+import { contractPage, OWNER, ownTenant } from './contract-page.ts';
+import { fill } from '../i18n.ts';
 
 /** The address check of the contacts import. */
 const ADDRESS = emailAddress();

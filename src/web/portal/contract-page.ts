@@ -8,11 +8,6 @@ import type { WebContext } from '../server.ts';
 /** The options of every contract page: the tenant's contract owner only. */
 export const OWNER = { config: { access: 'owner' as const } };
 
-/** A sentence of the words with its `{name}` places filled. */
-export function fill(words: string, values: Record<string, string>): string {
-  return words.replace(/\{(\w+)\}/g, (all, name: string) => values[name] ?? all);
-}
-
 /** The session's tenant (an owner always has one). */
 export function ownTenant(request: FastifyRequest): { tenantPk: number; tenantName: string; email: string } {
   const { user } = personOf(request);

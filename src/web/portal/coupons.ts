@@ -15,7 +15,8 @@ import { inTransaction } from '../../store/db.ts';
 import { findTenantRef } from '../../store/tenants.ts';
 import { pageLocale, wordsOf, type Words } from '../i18n.ts';
 import type { WebContext } from '../server.ts';
-import { contractPage, fill, OWNER, ownTenant } from './contract-page.ts';
+import { contractPage, OWNER, ownTenant } from './contract-page.ts';
+import { fill } from '../i18n.ts';
 
 /** A code as typed: trimmed, lowercase letters as capitals. */
 const typedCode = (v: unknown): string => (typeof v === 'string' ? v.trim().toUpperCase() : '');

@@ -76,8 +76,8 @@ export function downloadsOf(m: TenantMonth, t: Words): { href: string; name: str
   if (!released(m) || r.zipName === null) return [];
   return [
     { href: `/statements/${r.billingMonth}.zip`, name: r.zipName },
-    { href: `/statements/${r.billingMonth}_ecl-detail.csv`, name: 'Detail CSV' },
-    { href: `/statements/${r.billingMonth}_ecl-summary.csv`, name: 'Summary CSV' },
+    { href: `/statements/${r.billingMonth}_ecl-detail.csv`, name: t.detailCsv },
+    { href: `/statements/${r.billingMonth}_ecl-summary.csv`, name: t.summaryCsv },
     { href: `/statements/${r.billingMonth}_ecl-tiered.csv`, name: t.tieredCsv },
   ];
 }

@@ -16,7 +16,8 @@ import { renderPage, sendPage } from '../pages.ts';
 import { frameOf } from '../sign-in.ts';
 import { webJobContext, type WebContext } from '../server.ts';
 import { downloadsOf, released, stateOf, tenantMonth, type TenantMonth } from './history.ts';
-import { fill, shownAmount, statementBody } from './statement-page.ts';
+import { shownAmount, statementBody } from './statement-page.ts';
+import { fill } from '../i18n.ts';
 
 const MONTH = /^\d{4}-(?:0[1-9]|1[0-2])$/;
 

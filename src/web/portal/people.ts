@@ -12,7 +12,8 @@ import { findUser, listUsers } from '../../store/users.ts';
 import { pageLocale, wordsOf, type Words } from '../i18n.ts';
 import { webJobContext, type WebContext } from '../server.ts';
 import { mailLink } from '../sign-in.ts';
-import { contractPage, fill, OWNER, ownTenant } from './contract-page.ts';
+import { contractPage, OWNER, ownTenant } from './contract-page.ts';
+import { fill } from '../i18n.ts';
 
 const field = (request: FastifyRequest, name: string): string => {
   const v = (request.body as Record<string, unknown>)[name];

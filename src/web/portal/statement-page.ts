@@ -11,7 +11,7 @@ import type { Currency, Locale } from '../../domain/vocabulary.ts';
 import { localAmount } from '../../mail/render.ts';
 import type { ChargeLine } from '../../rating/types.ts';
 import type { StatementView } from '../../statements/view.ts';
-import type { Words } from '../i18n.ts';
+import { fill, type Words } from '../i18n.ts';
 
 /** One row under an L-Platform: a resource, or one of the L-Platform's own lines (an allowance, an adjustment). */
 interface ItemRow {
@@ -30,11 +30,6 @@ export interface StatementBody {
   taxes: ItemRow[];
   tax: string;
   total: string;
-}
-
-/** `{name}` in a phrase replaced by its value. */
-export function fill(phrase: string, values: Record<string, string | number>): string {
-  return phrase.replace(/\{(\w+)\}/g, (whole, k: string) => (k in values ? String(values[k]) : whole));
 }
 
 /** An amount (decimal text) for reading: grouped in thousands, with the currency (円 for yen in Japanese). */
