@@ -6,6 +6,8 @@ export interface OfferFields {
   couponCode: string;
   discountType: 'amount' | 'percent';
   discountValue: string;
+  /** The currency of an amount off (null for a percentage): only a tenant billed in it registers the code. */
+  currency: string | null;
   validMonths: number | null;
   validUntil: string | null;
   description: string;
@@ -25,7 +27,7 @@ export interface StoredOffer extends OfferFields {
 export function findOffer(db: Db, code: string): StoredOffer | undefined {
   return cachedStatement(
     db,
-    `SELECT o.coupon_code AS couponCode, o.discount_type AS discountType, o.discount_value AS discountValue,
+    `SELECT o.coupon_code AS couponCode, o.discount_type AS discountType, o.discount_value AS discountValue, o.currency,
       o.valid_months AS validMonths, o.valid_until AS validUntil, o.description, t.tenant_name AS tenantName,
       o.redeem_by AS redeemBy, o.issued_at AS issuedAt, o.issued_by AS issuedBy
     FROM coupon_offers o LEFT JOIN tenants t ON t.tenant_pk = o.reserved_tenant_pk WHERE o.coupon_code = ?`,
@@ -39,9 +41,9 @@ export function insertOffer(
 ): void {
   cachedStatement(
     db,
-    `INSERT INTO coupon_offers (coupon_code, discount_type, discount_value, valid_months, valid_until, description,
+    `INSERT INTO coupon_offers (coupon_code, discount_type, discount_value, currency, valid_months, valid_until, description,
       reserved_tenant_pk, redeem_by, issued_at, issued_by)
-    VALUES (@couponCode, @discountType, @discountValue, @validMonths, @validUntil, @description,
+    VALUES (@couponCode, @discountType, @discountValue, @currency, @validMonths, @validUntil, @description,
       @reservedTenantPk, @redeemBy, @issuedAt, @issuedBy)`,
   ).run(o);
 }

@@ -24,21 +24,25 @@ const NOW = new Date('2026-11-10T03:00:00Z');
 const OWNER = 'ap@rules.example.com';
 const ADMIN = 'admin@rules.example.com';
 const OTHER_OWNER = 'owner@globex.example.sg';
-/** The usual people, an owner of TNT00004 and a second owner of TNT00003. */
+/** The owner of another tenant billed in yen, as TNT00003 is (TNT00004 is billed in SGD). */
+const YEN_OWNER = 'owner@nocontact.example.com';
+/** The usual people, an owner of TNT00004 and of TNT00005, and a second owner of TNT00003. */
 const PEOPLE_HERE = [
   ...PEOPLE,
   [OTHER_OWNER, 'owner', 'TNT00004'],
+  [YEN_OWNER, 'owner', 'TNT00005'],
   ['cfo-owner@rules.example.com', 'owner', 'TNT00003'],
 ] as const;
 
 /** The codes these tests register, issued by the billing team's import. */
 const OFFERS = [
-  'coupon_code,discount_type,discount_value,valid_months,valid_until,description,tenant_name,redeem_by',
-  'SAVE1000X6MO,amount,1000,6,,1000 off for 6 months,,',
-  'EXPIRED2026A,amount,100,1,,Autumn campaign,,2026-11-05',
-  'ONLYTNT00004,percent,5,2,,For Globex only,TNT00004,',
-  'RACE00000001,amount,200,1,,First come first served,,',
-  'DELETEDTNT01,amount,200,1,,For anybody,,',
+  'coupon_code,discount_type,discount_value,currency,valid_months,valid_until,description,tenant_name,redeem_by',
+  'SAVE1000X6MO,amount,1000,JPY,6,,1000 off for 6 months,,',
+  'EXPIRED2026A,amount,100,JPY,1,,Autumn campaign,,2026-11-05',
+  'ONLYTNT00004,percent,5,,2,,For Globex only,TNT00004,',
+  'RACE00000001,amount,200,JPY,1,,First come first served,,',
+  'DELETEDTNT01,amount,200,JPY,1,,For anybody,,',
+  'SGDONLY00010,amount,10,SGD,1,,10 SGD off,,',
 ].join('\n');
 
 beforeAll(async () => {
@@ -211,15 +215,16 @@ describe('coupons', () => {
     const again = await submit(owner, '/coupons', '/coupons/check', { code: 'SAVE1000X6MO' });
     expect(again.status).toBe(400);
     expect(again.html).toContain('You registered the coupon SAVE1000X6MO already.');
-    const other = await signedIn(s, OTHER_OWNER);
+    const other = await signedIn(s, YEN_OWNER);
     const used = await submit(other, '/coupons', '/coupons/check', { code: 'SAVE1000X6MO' });
     expect(used.status).toBe(400);
-    expect(used.html).toContain('The coupon SAVE1000X6MO has been used already.');
+    // (TNT00005 reads its pages in Japanese.)
+    expect(used.html).toContain('クーポン SAVE1000X6MO はすでに使用されています。');
     // Another tenant's owner never sees TNT00003's coupons.
     const theirs = await other.request('/coupons');
     expect(theirs.html).not.toContain('SAVE1000X6MO');
     expect(theirs.html).not.toContain('WELCOME2026A');
-    expect(theirs.html).toContain('No coupon is registered.');
+    expect(theirs.html).toContain('登録済みのクーポンはありません。');
     expect((await other.request('/coupons?registered=SAVE1000X6MO')).html).not.toContain('SAVE1000X6MO');
 
     // A server running in November and December; the close of November has no discount of it
@@ -275,6 +280,8 @@ describe('coupons', () => {
       ['ZZZZZZZZZZZZ', 'There is no coupon with the code ZZZZZZZZZZZZ. Check the code.'],
       // Reserved for another tenant: as unknown as a code never issued.
       ['ONLYTNT00004', 'There is no coupon with the code ONLYTNT00004. Check the code.'],
+      // An amount off in another currency (TNT00003 is billed in JPY): not this tenant's to use.
+      ['SGDONLY00010', 'There is no coupon with the code SGDONLY00010. Check the code.'],
       // Registered by another tenant through the coupons import (not an issued code): unknown.
       ['WINTERSALE26', 'There is no coupon with the code WINTERSALE26. Check the code.'],
       ['WELCOME2026A', 'You registered the coupon WELCOME2026A already.'],
@@ -308,7 +315,7 @@ describe('coupons', () => {
   it('two owners registering one code at once: exactly one wins, the other is told it is used', async () => {
     const s = await site('coupon-race');
     const a = await signedIn(s, OWNER);
-    const b = await signedIn(s, OTHER_OWNER);
+    const b = await signedIn(s, YEN_OWNER);
     const [ta, tb] = [a.csrf((await a.request('/coupons')).html), b.csrf((await b.request('/coupons')).html)];
     const answers = await Promise.all([
       a.request('/coupons', { _csrf: ta, code: 'RACE00000001' }),
@@ -316,8 +323,10 @@ describe('coupons', () => {
     ]);
     expect(answers.map((r) => r.status).sort()).toEqual([303, 400]);
     const loser = answers.find((r) => r.status === 400)!;
-    expect(loser.html).toContain('The coupon RACE00000001 has been used already.');
-    const winner = answers[0]!.status === 303 ? 'TNT00003' : 'TNT00004';
+    expect(loser.html).toMatch(
+      /The coupon RACE00000001 has been used already\.|クーポン RACE00000001 はすでに使用されています。/,
+    );
+    const winner = answers[0]!.status === 303 ? 'TNT00003' : 'TNT00005';
     expect(
       all(
         s.env,

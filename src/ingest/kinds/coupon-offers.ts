@@ -16,6 +16,7 @@ import {
   withDefault,
 } from '../fields.ts';
 import type { ImportKind } from '../import-kind.ts';
+import { CURRENCIES } from '../../domain/vocabulary.ts';
 import { PRICE_DIGITS } from './catalog.ts';
 import { checkCouponTerms } from './coupons.ts';
 import { firstDifference, requireTenant } from './shared.ts';
@@ -27,6 +28,8 @@ export interface CouponOfferRow {
   coupon_code: string;
   discount_type: 'amount' | 'percent';
   discount_value: string;
+  /** The currency of an amount off; null for a percentage. */
+  currency: string | null;
   valid_months: number | null;
   valid_until: string | null;
   description: string;
@@ -41,6 +44,7 @@ function offerCells() {
     coupon_code: required(identifier(/^[A-Z0-9]{12}$/, 'exactly 12 capital letters A-Z or digits 0-9')),
     discount_type: required(oneOf(['amount', 'percent'] as const)),
     discount_value: required(decimalText(PRICE_DIGITS)),
+    currency: optional(oneOf(CURRENCIES)),
     valid_months: optional(wholeNumber(1, 120)),
     valid_until: optional(calendarDate()),
     description: withDefault(text(256), ''),
@@ -54,15 +58,20 @@ export const couponOffersKind: ImportKind<CouponOfferRow, OfferCells> = {
   name: 'coupon-offers',
   columns: {
     required: ['coupon_code', 'discount_type', 'discount_value'],
-    optional: ['valid_months', 'valid_until', 'description', 'tenant_name', 'redeem_by'],
+    optional: ['currency', 'valid_months', 'valid_until', 'description', 'tenant_name', 'redeem_by'],
   },
   schema: offerCells,
   combine(row: OfferCells, issue): CouponOfferRow {
     checkCouponTerms(row, issue);
+    if (row.discount_type === 'amount' && row.currency === undefined)
+      issue('currency', 'an amount off needs its currency: only a tenant billed in it can register the code');
+    if (row.discount_type === 'percent' && row.currency !== undefined)
+      issue('currency', 'a percentage has no currency: leave it empty');
     if (row.redeem_by !== undefined && row.valid_until !== undefined && row.redeem_by > row.valid_until)
       issue('redeem_by', 'is after valid_until: a code registered then would never apply');
     return {
       ...row,
+      currency: row.currency ?? null,
       valid_months: row.valid_months ?? null,
       valid_until: row.valid_until ?? null,
       tenant_name: row.tenant_name ?? null,
@@ -100,6 +109,7 @@ export const couponOffersKind: ImportKind<CouponOfferRow, OfferCells> = {
         couponCode: row.coupon_code,
         discountType: row.discount_type,
         discountValue: row.discount_value,
+        currency: row.currency,
         validMonths: row.valid_months,
         validUntil: row.valid_until,
         description: row.description,

@@ -50,12 +50,18 @@ function checkCode(
   at: Date,
   t: Words,
 ): { offer: StoredOffer; months: string[] } | { problem: string } {
+  const currency = findTenantRef(ctx.store, tenant.tenantName)?.currency;
   if (!/^[A-Z0-9]{12}$/.test(code)) return { problem: t.pcBadCode };
   const registered = findCoupon(ctx.store, code);
   if (registered !== undefined && registered.tenantName === tenant.tenantName)
     return { problem: fill(t.pcAlreadyYours, { code }) };
   const offer = findOffer(ctx.store, code);
-  if (offer === undefined || (offer.tenantName !== null && offer.tenantName !== tenant.tenantName))
+  // A code reserved for another tenant, or an amount off in another currency, is not this tenant's to use.
+  if (
+    offer === undefined ||
+    (offer.tenantName !== null && offer.tenantName !== tenant.tenantName) ||
+    (offer.currency !== null && offer.currency !== currency)
+  )
     return { problem: fill(t.pcUnknownCode, { code }) };
   if (registered !== undefined) return { problem: fill(t.pcUsedCode, { code }) };
   if (offer.redeemBy !== null && localDate(at.getTime(), ctx.config.billingTimeZone) > offer.redeemBy)
