@@ -88,13 +88,29 @@ const COMMON_WORDS = {
   summaryCsv: { ja: 'Summary形式CSV', en: 'Summary CSV' },
 } as const;
 
-const WORDS = {
-  ...COMMON_WORDS,
-  ...PORTAL_MONTH_WORDS,
-  ...PORTAL_CONTRACT_WORDS,
-  ...CONSOLE_STATEMENT_WORDS,
-  ...CONSOLE_MONTH_WORDS,
-};
+/** The word files merged; a key in two of them (the later would silently replace the earlier) is refused. */
+export function mergeWords<T extends Record<string, { ja: string; en: string }>>(...parts: T[]): T {
+  const merged: Record<string, { ja: string; en: string }> = {};
+  for (const part of parts) {
+    for (const [key, word] of Object.entries(part)) {
+      if (key in merged) throw new Error(`the word "${key}" is in two word files`);
+      merged[key] = word;
+    }
+  }
+  return merged as T;
+}
+
+const WORDS = mergeWords<Record<string, { ja: string; en: string }>>(
+  COMMON_WORDS,
+  PORTAL_MONTH_WORDS,
+  PORTAL_CONTRACT_WORDS,
+  CONSOLE_STATEMENT_WORDS,
+  CONSOLE_MONTH_WORDS,
+) as typeof COMMON_WORDS &
+  typeof PORTAL_MONTH_WORDS &
+  typeof PORTAL_CONTRACT_WORDS &
+  typeof CONSOLE_STATEMENT_WORDS &
+  typeof CONSOLE_MONTH_WORDS;
 
 export type Words = { [K in keyof typeof WORDS]: string };
 

@@ -33,7 +33,7 @@ const STATE_WORDS: Record<StatementState, keyof Words> = {
   filesFailed: 'stFilesFailed',
   failedToClose: 'stFailedToClose',
   open: 'stOpen',
-  void: 'stVoid',
+  void: 'cmStateVoid',
 };
 
 /** What needs an operator, in this order. */

@@ -19,6 +19,7 @@ import { standingByMonth, statementRevisions, type RevisionRow } from '../../sto
 import { tenantMonthFiles, type RevisionFile } from '../../store/statements.ts';
 import { findStoredTenant, type StoredTenant } from '../../store/tenants.ts';
 import { money, statementEncoding } from '../../statements/csv.ts';
+import { writeWhenFree } from '../../store/db.ts';
 import { formatUnitPrice, formatUsedFrequency } from '../../statements/ror-files.ts';
 import { fileLayout } from '../../statements/view.ts';
 import { personOf } from '../access.ts';
@@ -379,12 +380,15 @@ async function sendZip(
       : tenantMonthFiles(ctx.store, m.tenantName, m.month).find((f) => f.statementPk === revision.statementPk);
   if (revision === undefined || file === undefined) return reply.callNotFound();
   const { name, bytes } = await archivedZip(ctx.store, ctx.config, revision.statementPk);
-  recordAudit(ctx.store, ctx.now().toISOString(), 'download', m.tenantName, {
-    billingMonth: m.month,
-    revision: revision.revision,
-    file: name,
-    by: personOf(request).user.email,
-  });
+  // Audited before the bytes go out, waiting for a pass's write lock without holding up other pages.
+  await writeWhenFree(ctx.store, () =>
+    recordAudit(ctx.store, ctx.now().toISOString(), 'download', m.tenantName, {
+      billingMonth: m.month,
+      revision: revision.revision,
+      file: name,
+      by: personOf(request).user.email,
+    }),
+  );
   return reply
     .type('application/zip')
     .header('content-disposition', `attachment; filename="${name}"`)

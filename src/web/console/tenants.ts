@@ -17,7 +17,7 @@ export const TENANTS_PER_PAGE = 50;
 /** A tenant's latest statement in the page's words. */
 function stateOf(r: TenantPage['rows'][number], t: Words): string {
   if (r.status === null) return t.stNone;
-  if (r.status === 'void') return t.stVoid;
+  if (r.status === 'void') return t.cmStateVoid;
   if (r.status === 'estimated') return r.lastError !== null && r.lastError !== '' ? t.stFailedToClose : t.stOpen;
   if (r.heldAt !== null) return t.stHeld;
   return r.correctsRevision !== null ? t.corrected : t.fixed;

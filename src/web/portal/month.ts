@@ -44,7 +44,7 @@ function revisionNote(db: WebContext['store'], m: TenantMonth, locale: Locale, t
     const voided = statementRevisions(db, r.tenantName, r.billingMonth)
       .filter((e: RevisionRow) => e.revision < r.revision && e.state === 'void')
       .at(-1);
-    if (voided !== undefined) return fill(t.pmReclosedNote, { n: voided.revision, total: money(voided.total) });
+    if (voided !== undefined) return fill(t.pmReclosedNote, { n: voided.revision });
   }
   return '';
 }

@@ -6,11 +6,12 @@
  * thousands for reading.
  */
 import { localDate } from '../../domain/calendar.ts';
-import type { Decimal } from '../../domain/money.ts';
+import { Decimal, minorDigits } from '../../domain/money.ts';
 import type { Currency, Locale } from '../../domain/vocabulary.ts';
 import { localAmount } from '../../mail/render.ts';
 import type { ChargeLine } from '../../rating/types.ts';
 import type { StatementView } from '../../statements/view.ts';
+import { money } from '../../statements/csv.ts';
 import { fill, type Words } from '../i18n.ts';
 
 /** One row under an L-Platform: a resource, or one of the L-Platform's own lines (an allowance, an adjustment). */
@@ -34,7 +35,8 @@ export interface StatementBody {
 
 /** An amount (decimal text) for reading: grouped in thousands, with the currency (円 for yen in Japanese). */
 export function shownAmount(value: string | Decimal, currency: Currency, locale: Locale): string {
-  return localAmount(typeof value === 'string' ? value : value.toFixed(), currency, locale);
+  // The currency's decimals always (0.00 SGD, not 0 SGD); more when the amount has more.
+  return localAmount(money(new Decimal(value), minorDigits(currency)), currency, locale);
 }
 
 /** The words of a line that is not a resource's usage. */

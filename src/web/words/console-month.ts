@@ -13,7 +13,7 @@ export const CONSOLE_MONTH_WORDS = {
   stFilesFailed: { ja: 'ファイル作成失敗', en: 'Files failed' },
   stFailedToClose: { ja: '確定失敗', en: 'Failed to close' },
   stOpen: { ja: '未確定', en: 'Not closed yet' },
-  stVoid: { ja: '無効（再確定待ち）', en: 'Void (to close again)' },
+  cmStateVoid: { ja: '無効（再確定待ち）', en: 'Void (to close again)' },
   stNone: { ja: '明細なし', en: 'No statement' },
   mailsOfMonth: { ja: 'メール送信の状況', en: 'Mails' },
   mlSent: { ja: '送信済み', en: 'Sent' },

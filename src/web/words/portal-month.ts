@@ -19,8 +19,8 @@ export const PORTAL_MONTH_WORDS = {
     en: 'This revision corrects revision {n} (its total was {total}). Reason: {reason}',
   },
   pmReclosedNote: {
-    ja: 'この明細は、無効になった第{n}版（ご利用料金: {total}）に代わって作成したものです。',
-    en: 'This revision replaces revision {n} (total {total}), which was voided before it was sent.',
+    ja: 'この明細は、お送りする前に無効になった第{n}版に代わって作成したものです。',
+    en: 'This revision replaces revision {n}, which was voided before it was sent.',
   },
   pmLplatform: { ja: 'L-Platform', en: 'L-Platform' },
   pmReturnedOn: { ja: '返却日', en: 'returned' },
