@@ -479,9 +479,12 @@ describe('resend', () => {
     expect(resend.status).toBe(409);
     expect(pageError(resend.html)).toBe('A month-end pass is running; try again when it ends.');
     const f = frozen(site, 'TNT00001');
+    // The preview needs no lease; the re-issue it leads to does.
+    const shown = await post(ops, page('TNT00001'), 'reissue-preview', { reason: 'template price' });
     const reissue = await post(ops, page('TNT00001'), 'reissue', {
       reason: 'template price',
       total: String(Number(f.summary.total) - 100),
+      seen: /name="seen" value="([0-9a-f]{64})"/.exec(shown.html)![1]!,
     });
     expect(reissue.status).toBe(409);
     expect(pageError(reissue.html)).toBe('A month-end pass is running; try again when it ends.');
@@ -621,6 +624,7 @@ describe('re-issue', () => {
       _csrf: ops.csrf(preview.html),
       reason: 'テンプレート月額の誤り',
       total: newTotal,
+      seen: /name="seen" value="([0-9a-f]{64})"/.exec(preview.html)![1]!,
     });
     expect(done.status, done.html).toBe(303);
     expect(done.location).toBe(`${page('TNT00001')}?done=reissued&rev=2&sent=1&failed=0&held=0`);

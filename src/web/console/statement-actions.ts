@@ -7,6 +7,7 @@
  * 409 for the month's state) and nothing done. Resend and re-issue take the month-end lease without
  * waiting: while a pass holds it they answer 409 at once.
  */
+import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as z from 'zod';
 import { resendStatement, resendTarget, retryFailed } from '../../../jobs/resend.ts';
@@ -21,9 +22,8 @@ import {
 import { InputError, UsageChargesError } from '../../domain/errors.ts';
 import { createMailer, type Mailer } from '../../mail/transport.ts';
 import { personOf } from '../access.ts';
-import { pageLocale, wordsOf, type Words } from '../i18n.ts';
+import { fill, pageLocale, wordsOf, type Words } from '../i18n.ts';
 import { webJobContext, type WebContext } from '../server.ts';
-import { fill } from '../i18n.ts';
 import { amountText, signedText, statementMonth, statementPage, type StatementMonth } from './statement.ts';
 
 /** A refusal: the page again with this message and status, nothing done. */
@@ -75,12 +75,23 @@ async function withMailer<T>(ctx: WebContext, send: (mailer: Mailer) => Promise<
 }
 
 /** What the preview of a re-issue shows: both totals, the difference, the L-Platforms that change. */
+/**
+ * What a re-issue preview showed, as one token: the revision it corrects and the one it makes, the
+ * total and every L-Platform that changes. The confirm re-issues only when the month rates to the same.
+ */
+function seenOf(ctx: WebContext, plan: ReissuePlan): string {
+  const changes = reissueChanges({ store: ctx.store }, plan).map((ch) => [ch.lplatformId, ch.before, ch.after]);
+  const seen = JSON.stringify([plan.current.revision, plan.revision, plan.total, changes]);
+  return crypto.createHash('sha256').update(seen).digest('hex');
+}
+
 function previewOf(ctx: WebContext, plan: ReissuePlan, reason: string, t: Words): Record<string, unknown> {
   const c = plan.currency;
   const grouped = (value: string): string => amountText(value, c);
   return {
     reason,
     total: plan.total,
+    seen: seenOf(ctx, plan),
     current: {
       label: fill(t.stPreviewCurrent, { rev: plan.current.revision }),
       value: `${grouped(plan.previousTotal)} ${c}`,
@@ -174,7 +185,7 @@ function statementActions(ctx: WebContext): Record<string, Action> {
       // What is re-issued is what the operator saw: data changed since the preview shows the new figures first.
       const { plan } = await previewReissue(jobs(), { tenantName: m.tenantName, billingMonth: m.month });
       if (plan.unchanged) throw new Refusal(409, t.stNothingToReissue);
-      if (field(request, 'total') !== plan.total)
+      if (field(request, 'seen') !== seenOf(ctx, plan))
         throw new Refusal(409, t.stChangedSincePreview, previewOf(ctx, plan, reason, t));
       const r = await withMailer(ctx, (mailer) =>
         reissueStatement(
