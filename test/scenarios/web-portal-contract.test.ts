@@ -312,6 +312,29 @@ describe('coupons', () => {
     expect(ja.html).toContain('クーポンコードは英大文字（A〜Z）と数字（0〜9）の12桁で入力してください。');
   });
 
+  it('a confirmation of other months (a new month began meanwhile) shows the months again and stores nothing', async () => {
+    const s = await site('coupon-months');
+    const owner = await signedIn(s, OWNER);
+    const check = await submit(owner, '/coupons', '/coupons/check', { code: 'SAVE1000X6MO' });
+    const shown = /name="months" value="([^"]+)"/.exec(check.html)![1]!;
+    expect(shown.split(' ')).toHaveLength(6);
+    const stale = await owner.request('/coupons', {
+      _csrf: owner.csrf(check.html),
+      code: 'SAVE1000X6MO',
+      months: '2026-11 2026-12 2027-01 2027-02 2027-03 2027-04',
+    });
+    expect(stale.status).toBe(409);
+    expect(stale.html).toContain('A new month began since the confirmation');
+    expect(stale.html).toContain(`name="months" value="${shown}"`);
+    expect(one<{ n: number }>(s.env, "SELECT COUNT(*) AS n FROM coupons WHERE coupon_code = 'SAVE1000X6MO'").n).toBe(0);
+    const done = await owner.request('/coupons', {
+      _csrf: owner.csrf(check.html),
+      code: 'SAVE1000X6MO',
+      months: shown,
+    });
+    expect(done.status).toBe(303);
+  });
+
   it('two owners registering one code at once: exactly one wins, the other is told it is used', async () => {
     const s = await site('coupon-race');
     const a = await signedIn(s, OWNER);

@@ -71,6 +71,26 @@ function checkCode(
   return { offer, months };
 }
 
+/** What the confirmation shows of a code: its discount, description, months and last registration day. */
+function confirmData(
+  ctx: WebContext,
+  tenant: { tenantName: string },
+  code: string,
+  offer: StoredOffer,
+  months: string[],
+  t: Words,
+): Record<string, unknown> {
+  const currency = findTenantRef(ctx.store, tenant.tenantName)?.currency ?? '';
+  return {
+    code,
+    discount: discountText(offer, currency, t),
+    description: offer.description,
+    months: monthRange(months, t),
+    monthList: months,
+    redeemBy: offer.redeemBy ?? '',
+  };
+}
+
 /** The page: the tenant's coupons and the form, with a notice or an error (and the code typed). */
 function listPage(
   ctx: WebContext,
@@ -127,18 +147,10 @@ export function registerCoupons(app: FastifyInstance, ctx: WebContext): void {
     const checked = checkCode(ctx, tenant, code, ctx.now(), t);
     if ('problem' in checked) return listPage(ctx, request, reply, { code: 400, error: checked.problem, typed: code });
     const { offer, months } = checked;
-    const currency = findTenantRef(ctx.store, tenant.tenantName)?.currency ?? '';
     return contractPage(request, reply, ctx, {
       view: 'contract-coupon-confirm',
       title: t.pcConfirmTitle,
-      data: {
-        code,
-        discount: discountText(offer, currency, t),
-        description: offer.description,
-        months: monthRange(months, t),
-        monthList: months,
-        redeemBy: offer.redeemBy ?? '',
-      },
+      data: confirmData(ctx, tenant, code, offer, months, t),
     });
   });
 
@@ -149,10 +161,14 @@ export function registerCoupons(app: FastifyInstance, ctx: WebContext): void {
     const tenant = ownTenant(request);
     const code = typedCode((request.body as Record<string, unknown>).code);
     const now = ctx.now();
-    const result = inTransaction(ctx.store, () => {
+    type Outcome = { problem: string } | { changed: { offer: StoredOffer; months: string[] } } | { months: string[] };
+    const result = inTransaction(ctx.store, (): Outcome => {
       const checked = checkCode(ctx, tenant, code, now, t);
       if ('problem' in checked) return checked;
       const { offer, months } = checked;
+      // The months the confirmation showed (a new month may have begun since): other ones are shown first.
+      const shown = (request.body as Record<string, unknown>).months;
+      if (typeof shown === 'string' && shown !== months.join(' ')) return { changed: { offer, months } };
       const added = insertCouponOnce(ctx.store, {
         couponCode: code,
         tenantPk: tenant.tenantPk,
@@ -172,6 +188,17 @@ export function registerCoupons(app: FastifyInstance, ctx: WebContext): void {
       });
       return { months };
     });
+    if ('changed' in result) {
+      const { offer, months } = result.changed;
+      // (A new month began between the confirmation and the press of Register.)
+      return contractPage(request, reply, ctx, {
+        view: 'contract-coupon-confirm',
+        title: t.pcConfirmTitle,
+        code: 409,
+        frame: { error: t.pcMonthsChanged },
+        data: confirmData(ctx, tenant, code, offer, months, t),
+      });
+    }
     if ('problem' in result) return listPage(ctx, request, reply, { code: 400, error: result.problem, typed: code });
     return reply.redirect(`/coupons?registered=${code}`, 303);
   });

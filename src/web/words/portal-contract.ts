@@ -45,6 +45,10 @@ export const PORTAL_CONTRACT_WORDS = {
     ja: 'クーポン {code} はすでにご登録済みです。',
     en: 'You registered the coupon {code} already.',
   },
+  pcMonthsChanged: {
+    ja: '確認画面を表示した後に月が替わったため、適用される月が変わりました。内容をご確認のうえ、もう一度登録してください。',
+    en: 'A new month began since the confirmation: the months it applies to changed. Check them and register again.',
+  },
   pcUsedCode: {
     ja: 'クーポン {code} はすでに使用されています。',
     en: 'The coupon {code} has been used already.',
