@@ -7,7 +7,8 @@
  * - signed in with another role: 404, the same page as for an address that does not exist, so a
  *   tenant's person learns nothing of the billing team's pages (nor of another tenant's);
  * - every POST of a signed-in page carries the session's CSRF token (`_csrf` in the form, or the
- *   `x-csrf-token` header for an upload) or is refused with 403, nothing done.
+ *   `x-csrf-token` header) or is refused with 403, nothing done; a multipart upload
+ *   (`csrfInHandler`) checks the `_csrf` field that comes before its file, before reading the file.
  */
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

@@ -389,6 +389,20 @@ describe('importing by upload', () => {
       { name: 'x.csv', text },
     );
     expect(wrong.status).toBe(403);
+    // The right token after the file: the file is not read without the token before it.
+    const csrf = b.csrf((await b.request('/imports')).html);
+    const form = new FormData();
+    form.set('file', new Blob([text], { type: 'text/csv' }), 'x.csv');
+    form.set('_csrf', csrf);
+    form.set('kind', 'tenants');
+    form.set('encoding', 'utf8');
+    const late = new Request('http://upload.invalid/', { method: 'POST', body: form });
+    const tokenLast = await b.post(
+      '/imports',
+      Buffer.from(await late.arrayBuffer()),
+      late.headers.get('content-type')!,
+    );
+    expect(tokenLast.status).toBe(403);
     expect(tableCounts(site.env)).toEqual(before);
   });
 });

@@ -93,12 +93,15 @@ function importPage(
 /** The form's fields and its file, read whole (at most MAX_UPLOAD_BYTES). */
 async function readForm(
   request: FastifyRequest,
+  csrf: string,
 ): Promise<{ fields: Record<string, string>; file: { name: string; bytes: Buffer } | null; tooLarge: boolean }> {
   const fields: Record<string, string> = {};
   let file: { name: string; bytes: Buffer } | null = null;
   try {
     for await (const part of request.parts()) {
       if (part.type === 'file') {
+        // The form's token comes before its file (the page puts it first): without it, no file is read.
+        if (!sameToken(fields._csrf, csrf)) break;
         const bytes = await part.toBuffer();
         if (part.fieldname === 'file' && file === null && part.filename !== '')
           file = { name: uploadName(part.filename), bytes };
@@ -139,7 +142,7 @@ export function registerImports(app: FastifyInstance, ctx: WebContext): void {
         importPage(request, reply, ctx, code, initial, { error: t.noFile });
       if (!request.isMultipart())
         return sameToken(sentCsrf(request), session.csrfToken) ? initialFor(400) : refuseForm(request, reply, ctx);
-      const { fields, file, tooLarge } = await readForm(request);
+      const { fields, file, tooLarge } = await readForm(request, session.csrfToken);
       // The token first: a form from elsewhere gets nothing but the refusal.
       if (!sameToken(fields._csrf, session.csrfToken)) return refuseForm(request, reply, ctx);
       const chosen: Chosen = {
