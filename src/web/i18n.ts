@@ -11,6 +11,15 @@ import { PORTAL_MONTH_WORDS } from './words/portal-month.ts';
 
 const COMMON_WORDS = {
   navHome: { ja: 'ホーム', en: 'Home' },
+  somethingWrong: { ja: 'エラー', en: 'Something went wrong' },
+  internalError: {
+    ja: '処理中にエラーが発生しました。時間をおいて、もう一度お試しください。',
+    en: 'The request failed. Try again in a moment.',
+  },
+  storeBusy: {
+    ja: '月次処理の実行中で、データを更新できませんでした。しばらく待ってから、もう一度お試しください。',
+    en: 'A month-end pass is writing: nothing was changed. Try again in a moment.',
+  },
   navEstimate: { ja: '今月の見込み', en: 'This month (estimate)' },
   navCoupons: { ja: 'クーポン', en: 'Coupons' },
   navContacts: { ja: '送付先', en: 'Statement addresses' },

@@ -116,11 +116,23 @@ export async function buildWebServer(ctx: WebContext): Promise<FastifyInstance> 
   });
   // An unexpected error is logged and answered without its message: no path, no SQL, no setting
   // reaches a browser. Fastify's own client errors (a bad request, a body too large) keep theirs.
+  // A store kept busy by a month-end pass past the wait is 503 with a retry, said as such. A browser
+  // gets a page (in its language), anything else JSON.
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const status = err.statusCode ?? 500;
-    if (status < 500) return reply.code(status).send({ error: err.message });
-    ctx.log?.error({ err, method: request.method, url: request.url }, 'web request failed');
-    return reply.code(500).send({ error: 'internal error' });
+    const busy = (err as { code?: unknown }).code === 'SQLITE_BUSY';
+    const status = busy ? 503 : (err.statusCode ?? 500);
+    if (status >= 500) ctx.log?.error({ err, method: request.method, url: request.url }, 'web request failed');
+    if (busy) void reply.header('retry-after', '10');
+    if (!/text\/html/.test(request.headers.accept ?? '')) {
+      return reply.code(status).send({ error: status < 500 ? err.message : busy ? 'store busy' : 'internal error' });
+    }
+    const t = wordsOf(pageLocale(request));
+    const said = status < 500 ? err.message : busy ? t.storeBusy : t.internalError;
+    return reply
+      .code(status)
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(renderPage('not-found', frameOf(request, reply, ctx, t.somethingWrong, { error: said })));
   });
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });

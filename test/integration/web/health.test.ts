@@ -33,6 +33,48 @@ describe('/healthz', () => {
   });
 });
 
+describe('errors', () => {
+  it('answer a browser with a page and anything else with JSON, never with the message; a busy store is 503 with a retry', async () => {
+    const store = tempStore();
+    const config = loadConfig({ env: { DATA_DIR: store.dir }, cwd: store.dir });
+    let logged = '';
+    const app = await buildWebServer({
+      store: store.db,
+      config,
+      now: () => new Date(),
+      publicUrl: () => 'http://127.0.0.1',
+      log: {
+        error: (o: { err?: Error }, m: string) => (logged += `${m} ${o.err?.message ?? ''}\n`),
+      } as never,
+    });
+    // Routes that fail as a store call can: with an internal message, and with the store's lock held elsewhere.
+    app.get('/fails', { config: { access: 'public' } }, async () => {
+      throw new Error('SELECT secret FROM somewhere failed');
+    });
+    app.get('/busy', { config: { access: 'public' } }, async () => {
+      throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    });
+    try {
+      const json = await app.inject({ url: '/fails' });
+      expect(json.statusCode).toBe(500);
+      expect(json.json()).toEqual({ error: 'internal error' });
+      const page = await app.inject({ url: '/fails', headers: { accept: 'text/html', 'accept-language': 'ja' } });
+      expect(page.statusCode).toBe(500);
+      expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(page.body).toContain('処理中にエラーが発生しました。');
+      expect(page.body).not.toContain('secret');
+      const busy = await app.inject({ url: '/busy', headers: { accept: 'text/html,application/xhtml+xml' } });
+      expect(busy.statusCode).toBe(503);
+      expect(busy.headers['retry-after']).toBe('10');
+      expect(busy.body).toContain('A month-end pass is writing: nothing was changed.');
+      expect(logged).toContain('SELECT secret FROM somewhere failed');
+    } finally {
+      await app.close();
+      store.close();
+    }
+  });
+});
+
 describe('prometheusText', () => {
   it('writes every metric with its help and type, zeros for what never happened', () => {
     const text = prometheusText({
