@@ -29,7 +29,7 @@ import { crashPoint } from '../src/testing/faults.ts';
  * the lock free.
  */
 const CLOSE_HOLD_MS = 50;
-/** How long the lock is left free after CLOSE_HOLD_MS of holding it (costs the close ~4 %). */
+/** How long the lock is left free after CLOSE_HOLD_MS of holding it (costs the close at most ~4 %: 2 / 52). */
 const CLOSE_PAUSE_MS = 2;
 
 const pauseCell = new Int32Array(new SharedArrayBuffer(4));
