@@ -14,7 +14,8 @@
  *    turn (autocannon), then prints p50/p95/p99 latency, requests/s, errors and non-2xx answers.
  *
  * `--no-pass` measures the server alone (for comparison). `--keep` keeps the folder; `--reuse
- * FOLDER` measures again on it (the passes go on from the month they reached).
+ * FOLDER` measures again on it (the passes go on from the month they reached). With BENCH_PROF=DIR
+ * in the environment the server writes a CPU profile into DIR when it stops (`node --cpu-prof`).
  *
  * Exits 1 when a target had errors or non-2xx answers, or no pass ran during the measurement.
  */
@@ -39,12 +40,7 @@ type As = 'owner' | 'operator';
 const TARGETS: readonly { name: string; as: As; url: string; instead?: string }[] = [
   { name: "tenant's history", as: 'owner', url: '/' },
   { name: 'zip download', as: 'owner', url: `/statements/${REFERENCE_MONTH}.zip` },
-  {
-    name: "operator's statement page",
-    as: 'operator',
-    url: `/tenants/{tenant}/months/${REFERENCE_MONTH}`,
-    instead: '/',
-  },
+  { name: "operator's statement page", as: 'operator', url: `/tenants/{tenant}/months/${REFERENCE_MONTH}` },
 ];
 
 function wholeNumber(min: number) {
@@ -88,7 +84,11 @@ function cli(env: Record<string, string>, ...args: string[]): string {
 
 /** Starts `usage-charges serve`; resolves with its address once it prints it. */
 function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve'], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), BIN, 'serve'],
+    { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {

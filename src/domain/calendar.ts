@@ -38,11 +38,10 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** The local calendar fields of an instant in a time zone. */
-export function localParts(
-  epoch: number,
-  timeZone: string,
-): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
+type LocalParts = { year: number; month: number; day: number; hour: number; minute: number; second: number };
+
+/** The local calendar fields of an instant in a time zone, as Intl formats them. */
+function formattedParts(epoch: number, timeZone: string): LocalParts {
   const parts: Record<string, number> = {};
   for (const p of formatter(timeZone).formatToParts(epoch)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
   return {
@@ -52,6 +51,47 @@ export function localParts(
     hour: parts.hour!,
     minute: parts.minute!,
     second: parts.second!,
+  };
+}
+
+/** The offset from UTC (ms, whole seconds) of a time zone at an instant, as Intl formats it. */
+function formattedOffset(epoch: number, timeZone: string): number {
+  const p = formattedParts(epoch, timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(epoch / 1000) * 1000;
+}
+
+const QUARTER_HOUR = 15 * MINUTE;
+/**
+ * A time zone's offset in each quarter hour (UTC) asked for, when it is the same at its first and
+ * last millisecond (null: it changes inside). Formatting an instant costs microseconds; a page
+ * shows hundreds of times.
+ */
+const quarterOffsets = new Map<string, Map<number, number | null>>();
+
+/** The local calendar fields of an instant in a time zone. */
+export function localParts(epoch: number, timeZone: string): LocalParts {
+  let offsets = quarterOffsets.get(timeZone);
+  if (offsets === undefined) {
+    offsets = new Map();
+    quarterOffsets.set(timeZone, offsets);
+  }
+  const quarter = Math.floor(epoch / QUARTER_HOUR);
+  let offset = offsets.get(quarter);
+  if (offset === undefined) {
+    const first = formattedOffset(quarter * QUARTER_HOUR, timeZone);
+    offset = first === formattedOffset((quarter + 1) * QUARTER_HOUR - 1, timeZone) ? first : null;
+    if (offsets.size >= 100_000) offsets.clear();
+    offsets.set(quarter, offset);
+  }
+  if (offset === null) return formattedParts(epoch, timeZone);
+  const local = new Date(epoch + offset);
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
   };
 }
 

@@ -22,28 +22,31 @@ export interface AuditEntry {
 /**
  * The latest audit entries, newest first, at most `limit`: of one action, one subject (a tenant, or
  * an import's kind; a release of several tenants is one of each) and one billing month when given.
+ * An entry of several tenants has the subject `*` (or the one tenant it was asked for) and lists
+ * them in `tenants`: a subject's entries are read through the (subject, at) index.
  */
 export function auditEntries(
   db: Db,
   filter: { action: string | null; subject: string | null; billingMonth: string | null; limit: number },
 ): AuditEntry[] {
-  return (
-    cachedStatement(
-      db,
-      `SELECT at, action, subject, detail FROM audit_log
-      WHERE (? IS NULL OR action = ?)
-        AND (? IS NULL OR subject = ? OR EXISTS (SELECT 1 FROM json_each(detail, '$.tenants') WHERE value = ?))
-        AND (? IS NULL OR json_extract(detail, '$.billingMonth') = ?)
-      ORDER BY at DESC, audit_pk DESC LIMIT ?`,
-    ).all(
-      filter.action,
-      filter.action,
-      filter.subject,
-      filter.subject,
-      filter.subject,
-      filter.billingMonth,
-      filter.billingMonth,
-      filter.limit,
-    ) as { at: string; action: string; subject: string; detail: string }[]
-  ).map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+  const { action, subject, billingMonth, limit } = filter;
+  const rest = `(@action IS NULL OR action = @action)
+      AND (@billingMonth IS NULL OR json_extract(detail, '$.billingMonth') = @billingMonth)
+      ORDER BY at DESC, audit_pk DESC LIMIT @limit`;
+  const rows = (
+    subject === null
+      ? cachedStatement(db, `SELECT at, action, subject, detail FROM audit_log WHERE ${rest}`).all({
+          action,
+          billingMonth,
+          limit,
+        })
+      : cachedStatement(
+          db,
+          `SELECT at, action, subject, detail FROM audit_log
+      WHERE subject IN (@subject, '*')
+        AND (subject = @subject OR EXISTS (SELECT 1 FROM json_each(detail, '$.tenants') WHERE value = @subject))
+        AND ${rest}`,
+        ).all({ action, subject, billingMonth, limit })
+  ) as { at: string; action: string; subject: string; detail: string }[];
+  return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
 }

@@ -264,12 +264,12 @@ export function loadStatementSummary(db: Db, statementPk: number): TreeSummary {
 
 /** A fixed statement rebuilt from its frozen lines (with its file settings, replaced or frozen), for its files. */
 export function loadStatementView(db: Db, statementPk: number): StatementView {
-  const s = connection(db)
-    .prepare("SELECT summary, finalized_at FROM statements WHERE statement_pk = ? AND status = 'fixed'")
-    .get(statementPk) as { summary: string; finalized_at: string };
+  const s = cachedStatement(
+    db,
+    "SELECT summary, finalized_at FROM statements WHERE statement_pk = ? AND status = 'fixed'",
+  ).get(statementPk) as { summary: string; finalized_at: string };
   const lines = (
-    connection(db)
-      .prepare('SELECT detail FROM charge_lines WHERE statement_pk = ? ORDER BY seq')
+    cachedStatement(db, 'SELECT detail FROM charge_lines WHERE statement_pk = ? ORDER BY seq')
       .pluck()
       .all(statementPk) as string[]
   ).map((d) => lineFromJson(JSON.parse(d) as Record<string, unknown>));

@@ -288,3 +288,108 @@ export async function writeWhenFree<T>(db: Db, write: () => T, options: { untilW
 export function inTransaction<T>(db: Db, fn: () => T): T {
   return connection(db).transaction(fn).immediate();
 }
+
+/** Writes waiting together for the store's write lock (writeTogetherWhenFree), per store. */
+interface WaitingWrite {
+  write: () => void;
+  done: (err: unknown) => void;
+}
+const waitingWrites = new WeakMap<Db, WaitingWrite[]>();
+
+/** How often a waiting write looks whether the lock is free (a month-end pass leaves it free for a few ms every ~50 ms). */
+const WAITING_POLL_MS = 1;
+
+/**
+ * A small write of a web request that must be made before its answer (a download's audit row),
+ * made without holding up other pages while another process (a month-end pass) holds the store's
+ * write lock, and with the writes of the requests that came at the same time: the writes waiting
+ * meanwhile are made together, each in its own savepoint, in one
+ * transaction as soon as the lock is found free; the lock is looked at every ~WAITING_POLL_MS
+ * without blocking (the pass leaves it free only for a few milliseconds at a time, and one look
+ * lets every waiting write in). Rejects with SQLite's busy error once the connection's own busy
+ * timeout has passed, or with the write's own error (the other writes are made).
+ */
+export function writeTogetherWhenFree(db: Db, write: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const entry: WaitingWrite = { write, done: (err) => (err === undefined ? resolve() : reject(err)) };
+    const waiting = waitingWrites.get(db);
+    if (waiting !== undefined) {
+      waiting.push(entry);
+      return;
+    }
+    const queue = [entry];
+    waitingWrites.set(db, queue);
+    const waitMs = connection(db).pragma('busy_timeout', { simple: true }) as number;
+    let started = Date.now();
+    const attempt = (): void => {
+      const batch = queue.splice(0);
+      const outcomes: unknown[] = [];
+      try {
+        withBusyTimeout(db, 0, () =>
+          inTransaction(db, () => {
+            for (const w of batch) {
+              try {
+                connection(db).transaction(w.write)();
+                outcomes.push(undefined);
+              } catch (err) {
+                if (isBusy(err)) throw err;
+                outcomes.push(err ?? new Error('a write failed'));
+              }
+            }
+          }),
+        );
+      } catch (err) {
+        queue.unshift(...batch);
+        if (isBusy(err) && Date.now() - started < waitMs) {
+          setTimeout(attempt, WAITING_POLL_MS);
+          return;
+        }
+        waitingWrites.delete(db);
+        for (const w of queue.splice(0)) w.done(err);
+        return;
+      }
+      batch.forEach((w, i) => w.done(outcomes[i]));
+      // Writes that came while these were made go in the next look.
+      started = Date.now();
+      if (queue.length > 0) setImmediate(attempt);
+      else waitingWrites.delete(db);
+    };
+    // After the requests that came with this one: their writes are made in the same transaction.
+    setImmediate(attempt);
+  });
+}
+
+/**
+ * The store's version as this connection sees it: it changes whenever a change is committed, by
+ * another connection (`PRAGMA data_version`) or by this one (`total_changes()`).
+ */
+function storeVersion(db: Db): string {
+  const other = connection(db).pragma('data_version', { simple: true }) as number;
+  const own = cachedStatement(db, 'SELECT total_changes()').pluck().get() as number;
+  return `${other}:${own}`;
+}
+
+const computedCache = new WeakMap<Db, Map<string, { version: string; value: unknown }>>();
+/** At most this many values are kept per store (a few months in each language). */
+const COMPUTED_KEPT = 32;
+
+/**
+ * `compute()`, a value read from the store (a month's counts), computed again only once the store
+ * has changed since it was last computed under `key`: a page asked for again and again while
+ * nothing is written reads the store once.
+ */
+export function computedWhileUnchanged<T>(db: Db, key: string, compute: () => T): T {
+  let cache = computedCache.get(db);
+  if (cache === undefined) {
+    cache = new Map();
+    computedCache.set(db, cache);
+  }
+  const version = storeVersion(db);
+  const kept = cache.get(key);
+  if (kept !== undefined && kept.version === version) return kept.value as T;
+  const value = compute();
+  if (cache.size >= COMPUTED_KEPT) cache.clear();
+  // The version read before computing: a change committed meanwhile makes the next call compute again.
+  cache.set(key, { version, value });
+  return value;
+}

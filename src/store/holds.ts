@@ -54,6 +54,13 @@ const OPEN_SELECT = `SELECT h.statement_pk AS statementPk, t.tenant_name AS tena
 
 /** The statements held now: of `billingMonth` (and `tenantName`), or every one; by month and tenant. */
 export function openHolds(db: Db, filter: { billingMonth?: string; tenantName?: string } = {}): OpenHold[] {
+  // A tenant's holds through its statements (a page of the tenant at every view), not among every
+  // open hold: right after a close under REVIEW_HOLD, every statement of the month is held.
+  if (filter.tenantName !== undefined)
+    return cachedStatement(
+      db,
+      `${OPEN_SELECT} AND t.tenant_name = ? AND (? IS NULL OR s.billing_month = ?) ORDER BY s.billing_month`,
+    ).all(filter.tenantName, filter.billingMonth ?? null, filter.billingMonth ?? null) as OpenHold[];
   return cachedStatement(
     db,
     `${OPEN_SELECT} AND (? IS NULL OR s.billing_month = ?) AND (? IS NULL OR t.tenant_name = ?)

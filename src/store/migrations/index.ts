@@ -11,6 +11,7 @@ import { sql as m009, foreignKeysOff as m009ForeignKeysOff } from './009-revisio
 import { sql as m010 } from './010-users.ts';
 import { sql as m011 } from './011-sign-in.ts';
 import { sql as m012 } from './012-coupon-offers.ts';
+import { sql as m013 } from './013-audit-subject.ts';
 
 /** One schema step: applied once, in order, inside a transaction, and recorded. */
 export interface Migration {
@@ -38,6 +39,7 @@ export const migrations: readonly Migration[] = [
   { version: 10, name: 'users', sql: m010 },
   { version: 11, name: 'sign-in', sql: m011 },
   { version: 12, name: 'coupon-offers', sql: m012 },
+  { version: 13, name: 'audit-subject', sql: m013 },
 ];
 
 /** The schema version a fully migrated store has. */

@@ -8,7 +8,7 @@ import { localDate } from '../../domain/calendar.ts';
 import type { Currency } from '../../domain/vocabulary.ts';
 import { archivedZip } from '../../../jobs/build-files.ts';
 import { recordAudit } from '../../store/audit.ts';
-import { writeWhenFree } from '../../store/db.ts';
+import { writeTogetherWhenFree } from '../../store/db.ts';
 import { loadStatementView } from '../../store/billing.ts';
 import { openHolds } from '../../store/holds.ts';
 import { hasFiles } from '../../store/statements.ts';
@@ -113,8 +113,9 @@ export function registerDownloads(app: FastifyInstance, ctx: WebContext): void {
       name = `${month!.replace('-', '')}_${tenantName}_${format}.csv`;
       bytes = buildEclFile(format, [view], { encoding: view.files?.encoding ?? 'utf8', fileName: name });
     }
-    // Audited before the bytes go out; waiting for the store's lock (a pass) without holding up other pages.
-    await writeWhenFree(ctx.store, () =>
+    // Audited before the bytes go out; waiting for the store's lock (a pass) without holding up
+    // other pages, together with the other downloads waiting meanwhile.
+    await writeTogetherWhenFree(ctx.store, () =>
       recordAudit(ctx.store, ctx.now().toISOString(), 'download', tenantName!, {
         billingMonth: month,
         file: name,

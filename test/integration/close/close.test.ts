@@ -3,8 +3,10 @@
  * runs, lines equal to the rating and frozen by the database, failures recorded and retried, cut-off
  * changes after the closing, catch-up, zero statements, deleted tenants, views rebuilt from the store.
  */
+import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { closeDue, findDue, type CloseSummary } from '../../../jobs/close.ts';
 import { jobContext } from '../../../jobs/context.ts';
 import { loadConfig, type Config } from '../../../src/config.ts';
@@ -247,6 +249,51 @@ describe('close: exactly once', () => {
       ['2026-10', '2026-10-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z'],
     ]);
     expect(alpha.map((x) => x.total)).toEqual(['12', '24', '1512']);
+  });
+});
+
+describe('close: the write lock left free between tenants', () => {
+  it('after holding it ~50 ms, the close pauses with the lock free: another process writes then, and every period is still closed once', () => {
+    // The clock moves 60 ms at every look: the close has held the lock long enough before each period.
+    let clock = Date.now();
+    vi.spyOn(Date, 'now').mockImplementation(() => (clock += 60));
+    // At each pause, another process (a download's audit row on the web server) takes the lock at
+    // once, without waiting for it: it is free.
+    const file = path.join(store.dir, 'usage-charges.sqlite');
+    let pauses = 0;
+    vi.spyOn(Atomics, 'wait').mockImplementation(() => {
+      const other = new Database(file);
+      try {
+        other.pragma('busy_timeout = 0');
+        other.exec('BEGIN IMMEDIATE');
+        other
+          .prepare('INSERT INTO audit_log (at, action, subject, detail) VALUES (?, ?, ?, ?)')
+          .run('2026-11-02T01:00:00.000Z', 'download', 'bravo', '{}');
+        other.exec('COMMIT');
+      } finally {
+        other.close();
+      }
+      pauses++;
+      return 'timed-out';
+    });
+    try {
+      const summary = close('2026-11-02T00:00:00Z', '2026-11-02T01:00:00.000Z');
+      expect(summary.failed).toEqual([]);
+      expect(closedList(summary)).toEqual([
+        'alpha 2026-08 12',
+        'alpha 2026-09 24',
+        'bravo 2026-10 1029',
+        'charlie 2026-10 6',
+        'alpha 2026-10 1512',
+        'delta 2026-10 0',
+      ]);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(pauses).toBe(6);
+    expect(connection(db).prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'download'").pluck().get()).toBe(6);
+    expect(connection(db).prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'close'").pluck().get()).toBe(6);
+    expect(findDue(db, config, new Date('2026-11-02T00:00:00Z'))).toEqual([]);
   });
 });
 
