@@ -10,6 +10,7 @@
  * a stop of the whole service sends it SIGTERM, on which a pass finishes the message in flight,
  * releases the lease and stops (the next pass goes on from there).
  */
+import os from 'node:os';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -61,6 +62,9 @@ export function runningPass(ctx: WebContext): RunningPass | null {
 /** The command line program (bin/usage-charges.js) the child runs. */
 const PROGRAM = path.join(PACKAGE_ROOT, 'bin', 'usage-charges.js');
 
+/** The niceness of a pass started from the web (lower priority than the server's requests). */
+const PASS_NICENESS = 10;
+
 /** Starts `usage-charges run --as-of NOW` as a child of the server; throws when it cannot be started. */
 function startPass(ctx: WebContext, by: string): void {
   const now = ctx.now().toISOString();
@@ -72,6 +76,15 @@ function startPass(ctx: WebContext, by: string): void {
     detached: true,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  // A batch job beside the pages: it yields the CPU to the server's requests (as `Nice=` of the
+  // month-end service's systemd unit does for the nightly pass).
+  if (child.pid !== undefined) {
+    try {
+      os.setPriority(child.pid, PASS_NICENESS);
+    } catch {
+      // (A system that refuses it runs the pass at the server's priority.)
+    }
+  }
   const pass: StartedPass = { by, at: now, pid: child.pid };
   started.set(ctx, pass);
   const done = (): void => {
