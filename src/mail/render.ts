@@ -154,16 +154,19 @@ export function oneLine(value: string): string {
 const AMOUNT = /^([+-]?)(\d+)(\.\d+)?$/;
 
 /**
- * An amount for people: the integer digits grouped in thousands, the decimals kept exactly as
- * given, then the currency code (`1234567.5`, `USD` -> `1,234,567.5 USD`). Works on the text, so
- * no digit ever passes through a JS number.
+ * Decimal text with its integer digits grouped in thousands and its decimals kept exactly as given
+ * (`-1234567.5` -> `-1,234,567.5`). Works on the text, so no digit ever passes through a JS number.
  */
-export function formatAmount(total: string, currency: Currency): string {
+export function groupedDigits(total: string): string {
   const m = AMOUNT.exec(total);
   if (!m) throw new UsageChargesError('E_MAIL_DATA', `amount "${total}" is not decimal text`);
   const [, sign, digits, fraction = ''] = m as unknown as [string, string, string, string | undefined];
-  const grouped = digits.replace(/\B(?=(\d{3})+$)/g, ',');
-  return `${sign === '-' ? '-' : ''}${grouped}${fraction} ${currency}`;
+  return `${sign === '-' ? '-' : ''}${digits.replace(/\B(?=(\d{3})+$)/g, ',')}${fraction}`;
+}
+
+/** An amount for people: `groupedDigits`, then the currency code (`1234567.5`, `USD` -> `1,234,567.5 USD`). */
+export function formatAmount(total: string, currency: Currency): string {
+  return `${groupedDigits(total)} ${currency}`;
 }
 
 /** An amount as the locale writes it: `34,662円` for yen in Japanese, else `formatAmount`. */

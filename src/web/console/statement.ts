@@ -18,6 +18,7 @@ import { activeRecipients, tenantMonthDeliveries, type MonthDelivery } from '../
 import { standingByMonth, statementRevisions, type RevisionRow } from '../../store/revisions.ts';
 import { tenantMonthFiles, type RevisionFile } from '../../store/statements.ts';
 import { findStoredTenant, type StoredTenant } from '../../store/tenants.ts';
+import { groupedDigits } from '../../mail/render.ts';
 import { money, statementEncoding } from '../../statements/csv.ts';
 import { writeWhenFree } from '../../store/db.ts';
 import { formatUnitPrice, formatUsedFrequency } from '../../statements/ror-files.ts';
@@ -64,11 +65,7 @@ export function statementMonth(ctx: WebContext, params: unknown): StatementMonth
 
 /** An amount as the page shows it: the currency's digits (more when it has more), thousands grouped. */
 export function amountText(value: Decimal | string, currency: string): string {
-  const text = money(new Decimal(value), minorDigits(currency as Currency));
-  const [whole, fraction] = text.split('.') as [string, string | undefined];
-  const sign = whole.startsWith('-') ? '-' : '';
-  const digits = whole.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${sign}${digits}${fraction === undefined ? '' : `.${fraction}`}`;
+  return groupedDigits(money(new Decimal(value), minorDigits(currency as Currency)));
 }
 
 /** A signed amount: `+120`, `-1,345`, `0`. */
