@@ -333,6 +333,59 @@ describe('the statement page', () => {
     expect((await owner.request(`${page('TNT00003')}.zip`)).status).toBe(404);
   });
 
+  it('a long audit trail: the page shows the newest 20, the audit pages the whole trail 100 at a time, none missed nor repeated', async () => {
+    const site = await startSite(template, work.dir, 'audit-trail');
+    const ops = await signedIn(site, 'ops@example.com');
+    // 230 downloads, each audited: with the close's entry and the mails', more than two pages.
+    for (let i = 0; i < 230; i++) expect((await ops.request(`${page('TNT00003')}.zip`)).status).toBe(200);
+    const expected = inStore(
+      site.env,
+      (db) =>
+        db
+          .prepare(
+            `SELECT action FROM audit_log WHERE subject IN ('TNT00003', '*') AND json_extract(detail, '$.billingMonth') = ?
+            ORDER BY at DESC, audit_pk DESC`,
+          )
+          .pluck()
+          .all(MONTH) as string[],
+    );
+    expect(expected.length).toBeGreaterThan(230);
+    const trail = (html: string) => rows(html).filter((r) => r.length === 5 && r[0] !== 'When');
+    const older = (html: string) => /<a href="([^"]*)">Older entries<\/a>/.exec(html)?.[1]?.replaceAll('&amp;', '&');
+
+    const p = await ops.request(page('TNT00003'));
+    expect(trail(p.html.slice(p.html.indexOf('>Audit trail</h2>'))).map((r) => r[1])).toEqual(expected.slice(0, 20));
+    let next = older(p.html);
+    expect(next).toMatch(new RegExp(`^${page('TNT00003')}/audit\\?before=\\d+$`));
+
+    // From the first page of the whole trail to its end, following "Older entries".
+    let url: string | undefined = `${page('TNT00003')}/audit`;
+    const seen: string[] = [];
+    let pages = 0;
+    while (url !== undefined) {
+      const a = await ops.request(url);
+      expect(a.status, url).toBe(200);
+      const shown = trail(a.html);
+      expect(shown.length, url).toBeLessThanOrEqual(100);
+      seen.push(...shown.map((r) => r[1]!));
+      expect(a.html.includes('>Newest entries</a>'), url).toBe(pages > 0);
+      pages++;
+      url = older(a.html);
+    }
+    expect(pages).toBe(Math.ceil(expected.length / 100));
+    expect(seen).toEqual(expected);
+    // The statement page's link leads to the entries after its 20.
+    next = next!;
+    expect(trail((await ops.request(next)).html).map((r) => r[1])).toEqual(expected.slice(20, 120));
+
+    // A key that is not one: not found. A viewer reads the trail; a tenant's person does not.
+    for (const bad of ['abc', '0', '-1', '1.5', '99999999999999999'])
+      expect((await ops.request(`${page('TNT00003')}/audit?before=${bad}`)).status, bad).toBe(404);
+    expect((await ops.request('/tenants/TNT00003/months/2026-09/audit')).status).toBe(404);
+    expect((await (await signedIn(site, 'viewer@example.com')).request(next)).status).toBe(200);
+    expect((await (await signedIn(site, 'ap@rules.example.com')).request(next)).status).toBe(404);
+  });
+
   it("the dashboard's rows that need attention link to the page", async () => {
     const site = await startSite(failing, work.dir, 'dashboard');
     const ops = await signedIn(site, 'ops@example.com');

@@ -11,7 +11,7 @@ import { localDate, localParts } from '../../domain/calendar.ts';
 import { Decimal, minorDigits } from '../../domain/money.ts';
 import type { Currency } from '../../domain/vocabulary.ts';
 import type { ChargeLine } from '../../rating/types.ts';
-import { auditEntries, recordAudit } from '../../store/audit.ts';
+import { recordAudit } from '../../store/audit.ts';
 import { loadStatementView } from '../../store/billing.ts';
 import { openHold, type OpenHold } from '../../store/holds.ts';
 import { activeRecipients, tenantMonthDeliveries, type MonthDelivery } from '../../store/outbox.ts';
@@ -28,6 +28,7 @@ import { fill, pageLocale, wordsOf, type Words } from '../i18n.ts';
 import { renderPage, sendPage } from '../pages.ts';
 import type { WebContext } from '../server.ts';
 import { frameOf } from '../sign-in.ts';
+import { AUDIT_ON_PAGE, auditRows, registerConsoleAudit } from './audit.ts';
 import { registerStatementActions } from './statement-actions.ts';
 
 /** A tenant's month that has a statement: the tenant, every revision, and the one that stands. */
@@ -75,7 +76,7 @@ export function signedText(value: string, currency: string): string {
 }
 
 /** A stored instant as the page shows it, in the billing time zone: `2026-11-03 09:00:12`. */
-function timeText(iso: string | null, timeZone: string): string {
+export function timeText(iso: string | null, timeZone: string): string {
   if (iso === null) return '';
   const p = localParts(Date.parse(iso), timeZone);
   const two = (n: number): string => String(n).padStart(2, '0');
@@ -167,14 +168,6 @@ function chargesOf(ctx: WebContext, statementPk: number, t: Words) {
       { label: t.stTotal, value: amount(tree.total), total: true },
     ],
   };
-}
-
-/** The audit entry's details besides its month, who and why, as `key=value` text. */
-function auditDetail(detail: Record<string, unknown>): string {
-  return Object.entries(detail)
-    .filter(([k]) => !['billingMonth', 'by', 'reason', 'email'].includes(k))
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' ');
 }
 
 /** What a page of a month shows besides its frame (an action's form refilled, a re-issue's preview). */
@@ -283,17 +276,10 @@ function revisionRows(m: StatementMonth, t: Words, at: At) {
   }));
 }
 
-/** The audit trail of the tenant's month (as `usage-charges audit --tenant T --month M`), newest first. */
-function auditRows(ctx: WebContext, m: StatementMonth, at: At) {
-  return auditEntries(ctx.store, { action: null, subject: m.tenantName, billingMonth: m.month, limit: 200 }).map(
-    (e) => ({
-      at: at(e.at),
-      action: e.action,
-      by: String(e.detail.by ?? e.detail.email ?? ''),
-      reason: typeof e.detail.reason === 'string' ? e.detail.reason : '',
-      detail: auditDetail(e.detail),
-    }),
-  );
+/** The newest entries of the month's audit trail, and the address of the older ones when there are more. */
+function auditOf(ctx: WebContext, m: StatementMonth) {
+  const { rows, older } = auditRows(ctx, m, AUDIT_ON_PAGE);
+  return { audit: rows, olderAudit: older === null ? null : `${m.base}/audit?before=${older}` };
 }
 
 /** The actions that apply to the month as it stands (for an operator; null for a viewer). */
@@ -351,7 +337,7 @@ export function statementPage(
       files: fileRows(ctx, m, files, t, at),
       mails: mailRows(mails, t, at),
       revisions: revisionRows(m, t, at),
-      audit: auditRows(ctx, m, at),
+      ...auditOf(ctx, m),
       actions,
       noContact: actions?.resend === true && activeRecipients(ctx.store, m.tenantName).length === 0,
       retryHelp: fill(t.stRetryHelp, { n: actions?.retry ?? 0 }),
@@ -416,6 +402,7 @@ export function registerConsoleStatement(app: FastifyInstance, ctx: WebContext):
       m.revisions.find((r) => r.revision === Number(n)),
     );
   });
+  registerConsoleAudit(app, ctx);
   registerStatementActions(app, ctx);
 }
 

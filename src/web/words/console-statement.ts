@@ -103,6 +103,9 @@ export const CONSOLE_STATEMENT_WORDS = {
   stAt: { ja: '日時', en: 'When' },
   stAction: { ja: '操作', en: 'Action' },
   stNoAudit: { ja: '操作履歴はありません。', en: 'Nothing recorded.' },
+  stAuditOlder: { ja: 'これより前の操作履歴', en: 'Older entries' },
+  stAuditNewest: { ja: '最新の操作履歴', en: 'Newest entries' },
+  stBackToStatement: { ja: '明細に戻る', en: 'Back to the statement' },
 
   // The actions.
   stActions: { ja: '対応', en: 'Actions' },
