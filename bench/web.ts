@@ -86,7 +86,9 @@ function cli(env: Record<string, string>, ...args: string[]): string {
 function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), BIN, 'serve'],
+    process.env.BENCH_CLUSTER
+      ? ['/tmp/cluster-serve.mjs', BIN]
+      : [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), BIN, 'serve'],
     { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return new Promise((resolve, reject) => {
@@ -201,7 +203,12 @@ interface Figures {
   p99: number;
   errors: number;
   non2xx: number;
+  /** Whether a pass ran, closing statements, all through the target's measurement. */
   passRunning: boolean;
+  /** The mean size of an answer, headers included. */
+  bytesPerAnswer: number;
+  /** Statements the pass closed (zips written) during the target's measurement. */
+  closed: number;
 }
 
 /** The q-quantile of sorted values (nearest rank). */
@@ -210,8 +217,13 @@ function quantile(sorted: number[], q: number): number {
 }
 
 /** C connections for S seconds against one address; every response's time kept for the percentiles. */
-async function measure(base: string, url: string, cookie: string): Promise<Omit<Figures, 'target' | 'passRunning'>> {
+async function measure(
+  base: string,
+  url: string,
+  cookie: string,
+): Promise<Omit<Figures, 'target' | 'passRunning' | 'closed'>> {
   const times: number[] = [];
+  let bytes = 0;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -222,7 +234,10 @@ async function measure(base: string, url: string, cookie: string): Promise<Omit<
       },
       (err, r) => (err ? reject(err as Error) : resolve(r)),
     );
-    instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
+    instance.on('response', (_client, _status, answerBytes, responseTime) => {
+      times.push(responseTime);
+      bytes += answerBytes;
+    });
   });
   times.sort((a, b) => a - b);
   return {
@@ -234,6 +249,7 @@ async function measure(base: string, url: string, cookie: string): Promise<Omit<
     p99: quantile(times, 0.99),
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    bytesPerAnswer: times.length === 0 ? 0 : bytes / times.length,
   };
 }
 
@@ -292,6 +308,16 @@ async function main(): Promise<number> {
 
     const zipsBefore = zipsWritten(env.DATA_DIR!);
     const passes = options.pass ? passesMeanwhile(env) : { running: () => false, stop: async () => [] as string[] };
+    // Measured once the pass closes statements: not while it waits for the lease of a pass an
+    // earlier run killed (`--reuse`), nor while it starts.
+    if (options.pass) {
+      say('waiting for the pass to close its first statement...');
+      const until = Date.now() + 10 * 60_000;
+      while (zipsWritten(env.DATA_DIR!) === zipsBefore) {
+        if (Date.now() > until || !passes.running()) throw new Error('the pass closed no statement in 10 minutes');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
     const figures: Figures[] = [];
     for (const target of TARGETS) {
       let url = target.url.replace('{tenant}', owned[0]!);
@@ -303,8 +329,10 @@ async function main(): Promise<number> {
       }
       say(`${target.name}: ${url}, ${options.connections} connections for ${options.duration} s...`);
       const before = passes.running();
+      const zipsAtStart = zipsWritten(env.DATA_DIR!);
       const measured = await measure(base, url, cookies[target.as]);
-      figures.push({ target: target.name, passRunning: before && passes.running(), ...measured });
+      const closed = zipsWritten(env.DATA_DIR!) - zipsAtStart;
+      figures.push({ target: target.name, passRunning: before && passes.running() && closed > 0, closed, ...measured });
     }
     const zipsDuring = zipsWritten(env.DATA_DIR!) - zipsBefore;
     const passLog = await passes.stop();
@@ -313,11 +341,14 @@ async function main(): Promise<number> {
     console.log(
       `\n${options.tenants} tenants, ${options.connections} connections, ${options.duration} s per target, ${options.pass ? 'while month-end passes run' : 'no pass running'}\n`,
     );
-    console.log('| target | address | requests/s | p50 ms | p95 ms | p99 ms | errors | non-2xx |');
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    const closedColumn = options.pass ? ' statements closed meanwhile |' : '';
+    console.log(
+      `| target | address | KB per answer | requests/s | p50 ms | p95 ms | p99 ms | errors | non-2xx |${closedColumn}`,
+    );
+    console.log(`| --- | --- | --- | --- | --- | --- | --- | --- | --- |${options.pass ? ' --- |' : ''}`);
     for (const f of figures)
       console.log(
-        `| ${f.target} | \`${f.url}\` | ${Math.round(f.perSecond)} | ${ms(f.p50)} | ${ms(f.p95)} | ${ms(f.p99)} | ${f.errors} | ${f.non2xx} |`,
+        `| ${f.target} | \`${f.url}\` | ${(f.bytesPerAnswer / 1024).toFixed(1)} | ${Math.round(f.perSecond)} | ${ms(f.p50)} | ${ms(f.p95)} | ${ms(f.p99)} | ${f.errors} | ${f.non2xx} |${options.pass ? ` ${f.closed} |` : ''}`,
       );
     if (options.pass) {
       console.log(

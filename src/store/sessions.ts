@@ -78,15 +78,19 @@ export interface LiveSession {
 }
 
 export function liveSession(db: Db, sessionHash: string, now: string): LiveSession | undefined {
+  // One read for the session and its person (every page asks it).
   const r = cachedStatement(
     db,
-    `SELECT s.session_hash AS sessionHash, s.csrf_token AS csrfToken, s.last_seen_at AS lastSeenAt, s.user_pk AS userPk FROM sessions s
-    JOIN users u USING (user_pk)
+    `SELECT s.session_hash AS sessionHash, s.csrf_token AS csrfToken, s.last_seen_at AS lastSeenAt, u.user_pk AS userPk,
+      u.email, u.name, u.role, u.tenant_pk AS tenantPk, t.tenant_name AS tenantName, t.locale AS tenantLocale,
+      u.password_hash AS passwordHash, u.failed_sign_ins AS failedSignIns, u.locked_until AS lockedUntil,
+      u.disabled_at AS disabledAt
+    FROM sessions s JOIN users u ON u.user_pk = s.user_pk LEFT JOIN tenants t ON t.tenant_pk = u.tenant_pk
     WHERE s.session_hash = ? AND s.ended_at IS NULL AND s.expires_at > ? AND u.disabled_at IS NULL`,
-  ).get(sessionHash, now) as { sessionHash: string; csrfToken: string; lastSeenAt: string; userPk: number } | undefined;
+  ).get(sessionHash, now) as (SignInUser & { sessionHash: string; csrfToken: string; lastSeenAt: string }) | undefined;
   if (r === undefined) return undefined;
-  const user = cachedStatement(db, `${SIGN_IN_SELECT} WHERE u.user_pk = ?`).get(r.userPk) as SignInUser;
-  return { sessionHash: r.sessionHash, csrfToken: r.csrfToken, lastSeenAt: r.lastSeenAt, user };
+  const { sessionHash: hash, csrfToken, lastSeenAt, ...user } = r;
+  return { sessionHash: hash, csrfToken, lastSeenAt, user };
 }
 
 /** A session used now lasts until `expiresAt`. */

@@ -14,7 +14,7 @@ import { frameOf } from '../sign-in.ts';
 import { statementMonth, timeText, type StatementMonth } from './statement.ts';
 
 /** The entries the statement page shows. */
-export const AUDIT_ON_PAGE = 20;
+export const AUDIT_ON_PAGE = 10;
 /** The entries a page of the whole trail shows. */
 export const AUDIT_PER_PAGE = 100;
 

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { archivedZip } from '../../../jobs/build-files.ts';
 import { localDate, localParts } from '../../domain/calendar.ts';
 import { Decimal, minorDigits } from '../../domain/money.ts';
-import type { Currency } from '../../domain/vocabulary.ts';
+import type { Currency, Locale } from '../../domain/vocabulary.ts';
 import type { ChargeLine } from '../../rating/types.ts';
 import { recordAudit } from '../../store/audit.ts';
 import { loadStatementView } from '../../store/billing.ts';
@@ -20,7 +20,7 @@ import { tenantMonthFiles, type RevisionFile } from '../../store/statements.ts';
 import { findStoredTenant, type StoredTenant } from '../../store/tenants.ts';
 import { groupedDigits } from '../../mail/render.ts';
 import { money, statementEncoding } from '../../statements/csv.ts';
-import { writeWhenFree } from '../../store/db.ts';
+import { writeWhenFree, type Db } from '../../store/db.ts';
 import { formatUnitPrice, formatUsedFrequency } from '../../statements/ror-files.ts';
 import { fileLayout } from '../../statements/view.ts';
 import { personOf } from '../access.ts';
@@ -117,8 +117,33 @@ const REVISION_STATE_WORDS: Record<RevisionRow['state'], keyof Words> = {
   open: 'stRevOpen',
 };
 
+/**
+ * What the page shows of a finalized revision whose files are written, kept per store (the 500 most
+ * recently shown): nothing of it can change any more, the store's triggers refuse it (a fixed
+ * statement, its lines, and its file settings once it has files). A revision without files yet is
+ * read each time.
+ */
+const FROZEN_KEPT = 500;
+const frozenShown = new WeakMap<Db, Map<string, unknown>>();
+function frozen<T>(db: Db, key: string, hasFiles: boolean, compute: () => T): T {
+  if (!hasFiles) return compute();
+  let kept = frozenShown.get(db);
+  if (kept === undefined) frozenShown.set(db, (kept = new Map()));
+  const value = (kept.has(key) ? kept.get(key) : compute()) as T;
+  kept.delete(key);
+  kept.set(key, value);
+  if (kept.size > FROZEN_KEPT) kept.delete(kept.keys().next().value!);
+  return value;
+}
+
 /** The frozen lines and totals of a finalized revision, as rows of the page. */
-function chargesOf(ctx: WebContext, statementPk: number, t: Words) {
+function chargesOf(ctx: WebContext, statementPk: number, locale: Locale, hasFiles: boolean) {
+  return frozen(ctx.store, `charges ${statementPk} ${locale}`, hasFiles, () =>
+    chargeRows(ctx, statementPk, wordsOf(locale)),
+  );
+}
+
+function chargeRows(ctx: WebContext, statementPk: number, t: Words) {
   const tz = ctx.config.billingTimeZone;
   const view = loadStatementView(ctx.store, statementPk);
   const { tree } = view;
@@ -236,7 +261,12 @@ function fileRows(ctx: WebContext, m: StatementMonth, files: readonly RevisionFi
     name: f.zipName,
     size: fill(t.stBytes, { n: amountText(String(f.bytes), 'JPY') }),
     sha256: f.sha256,
-    encoding: loadStatementView(ctx.store, f.statementPk).files?.encoding ?? '',
+    encoding: frozen(
+      ctx.store,
+      `encoding ${f.statementPk}`,
+      true,
+      () => loadStatementView(ctx.store, f.statementPk).files?.encoding ?? '',
+    ),
     writtenAt: at(f.createdAt),
     pruned: f.prunedAt !== null,
     href: f.revision === m.standing.revision ? `${m.base}.zip` : `${m.base}/revisions/${f.revision}.zip`,
@@ -313,7 +343,8 @@ export function statementPage(
   m: StatementMonth,
   options: { code?: number; notice?: string; error?: string } & StatementExtras = {},
 ): FastifyReply {
-  const t = wordsOf(pageLocale(request));
+  const locale = pageLocale(request);
+  const t = wordsOf(locale);
   const tz = ctx.config.billingTimeZone;
   const at: At = (iso) => timeText(iso, tz);
   const s = m.standing;
@@ -333,7 +364,15 @@ export function statementPage(
       tenant: tenantFacts(ctx, m, t, at),
       month: monthFacts(m, hold, t, at, tz),
       voidedNext: s.state === 'void',
-      charges: s.state === 'open' ? null : chargesOf(ctx, s.statementPk, t),
+      charges:
+        s.state === 'open'
+          ? null
+          : chargesOf(
+              ctx,
+              s.statementPk,
+              locale,
+              files.some((f) => f.statementPk === s.statementPk),
+            ),
       files: fileRows(ctx, m, files, t, at),
       mails: mailRows(mails, t, at),
       revisions: revisionRows(m, t, at),
