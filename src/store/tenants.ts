@@ -126,3 +126,18 @@ export function updateTenant(db: Db, change: TenantChange): void {
       currency = @currency, deleted_at = @deletedAt, csv_encoding = @csvEncoding, updated_at = @now WHERE tenant_pk = @tenantPk`,
   ).run(change);
 }
+
+/**
+ * The number the store raises on every change to what the pages show of a tenant (migration 14:
+ * its row, contacts, statements and their voids, holds, files, file settings and deliveries, its
+ * audit entries), or undefined for no such tenant. Read it before the rows a page is made of: a
+ * page kept under this number is then never older than the number says.
+ */
+export function tenantChanges(db: Db, tenantName: string): number | undefined {
+  return cachedStatement(
+    db,
+    'SELECT coalesce(c.version, 0) FROM tenants t LEFT JOIN tenant_changes c USING (tenant_pk) WHERE t.tenant_name = ?',
+  )
+    .pluck()
+    .get(tenantName) as number | undefined;
+}

@@ -10,11 +10,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLease } from '../../src/store/leases.ts';
 import { MONTH_END_LEASE } from '../../jobs/with-lease.ts';
-import { AS_OF, MONTH, copyOf, endTest, inStore, seedTemplate, sha256 } from '../helpers/demo-store.ts';
+import { AS_OF, MONTH, copyOf, endTest, inStore, seedTemplate, sha256, storeFile } from '../helpers/demo-store.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startSmtpServer } from '../helpers/smtp.ts';
 import { tempDir } from '../helpers/store.ts';
@@ -384,6 +385,49 @@ describe('the statement page', () => {
     expect((await ops.request('/tenants/TNT00003/months/2026-09/audit')).status).toBe(404);
     expect((await (await signedIn(site, 'viewer@example.com')).request(next)).status).toBe(200);
     expect((await (await signedIn(site, 'ap@rules.example.com')).request(next)).status).toBe(404);
+  });
+
+  it('a page shown again is the store as it is now: every change by any process shows at once', async () => {
+    const site = await startSite(template, work.dir, 'changes');
+    const ops = await signedIn(site, 'ops@example.com');
+    const viewer = await signedIn(site, 'viewer@example.com');
+    const state = async (b: TestBrowser = ops) => fact((await b.request(page('TNT00005'))).html, 'State');
+    const cli = async (...args: string[]) => {
+      const r = await runCli(args, site.env);
+      expect(r.code, r.stderr).toBe(0);
+    };
+    // TNT00005: nothing mailed (it has no contact), so it can be held.
+    expect(await state()).toBe('Fixed');
+    expect(await state()).toBe('Fixed');
+    expect((await ops.request(page('TNT00005'))).html).toContain('This tenant has no active contact');
+
+    // Held and released by the command line, in other processes (the release is one entry of every tenant).
+    await cli('hold', '--tenant', 'TNT00005', '--month', MONTH, '--reason', 'check');
+    expect(await state()).toBe('Held for review');
+    expect(await state(viewer)).toBe('Held for review');
+    await cli('release', '--month', MONTH, '--reason', 'checked');
+    expect(await state()).toBe('Fixed');
+    const trail = rowsIn((await ops.request(page('TNT00005'))).html, 'Audit trail').map((r) => r[1]);
+    expect(trail.slice(1, 3)).toEqual(['release', 'hold']);
+
+    // A contact imported: the warning goes.
+    const contacts = path.join(site.env.DATA_DIR!, 'contacts-05.csv');
+    fs.writeFileSync(contacts, 'tenant_name,email,contact_name,active\nTNT00005,ap@tenant05.example.jp,AP,true\n');
+    await cli('import', 'contacts', contacts);
+    expect((await ops.request(page('TNT00005'))).html).not.toContain('This tenant has no active contact');
+
+    // Written by another connection straight into the store (as another machine would): shown.
+    const other = new Database(storeFile(site.env));
+    other.prepare("UPDATE tenants SET display_name = 'Renamed Co.' WHERE tenant_name = 'TNT00005'").run();
+    other.close();
+    expect(fact((await ops.request(page('TNT00005'))).html, 'Display name')).toBe('Renamed Co.');
+
+    // Each role and language its own page: the viewer never gets the operator's forms, nor English the Japanese.
+    expect((await ops.request(page('TNT00005'))).html).toContain(`action="${page('TNT00005')}/hold"`);
+    expect((await viewer.request(page('TNT00005'))).html).not.toContain('action="/tenants/');
+    const ja = await signedIn(site, 'ops@example.com', 'ja');
+    expect(fact((await ja.request(page('TNT00005'))).html, '状態')).toBe('確定');
+    expect(await state()).toBe('Fixed');
   });
 
   it("the dashboard's rows that need attention link to the page", async () => {

@@ -12,6 +12,7 @@ import { sql as m010 } from './010-users.ts';
 import { sql as m011 } from './011-sign-in.ts';
 import { sql as m012 } from './012-coupon-offers.ts';
 import { sql as m013 } from './013-audit-subject.ts';
+import { sql as m014 } from './014-tenant-changes.ts';
 
 /** One schema step: applied once, in order, inside a transaction, and recorded. */
 export interface Migration {
@@ -40,6 +41,7 @@ export const migrations: readonly Migration[] = [
   { version: 11, name: 'sign-in', sql: m011 },
   { version: 12, name: 'coupon-offers', sql: m012 },
   { version: 13, name: 'audit-subject', sql: m013 },
+  { version: 14, name: 'tenant-changes', sql: m014 },
 ];
 
 /** The schema version a fully migrated store has. */

@@ -17,7 +17,7 @@ import { openHold, type OpenHold } from '../../store/holds.ts';
 import { activeRecipients, tenantMonthDeliveries, type MonthDelivery } from '../../store/outbox.ts';
 import { standingByMonth, statementRevisions, type RevisionRow } from '../../store/revisions.ts';
 import { tenantMonthFiles, type RevisionFile } from '../../store/statements.ts';
-import { findStoredTenant, type StoredTenant } from '../../store/tenants.ts';
+import { findStoredTenant, tenantChanges, type StoredTenant } from '../../store/tenants.ts';
 import { groupedDigits } from '../../mail/render.ts';
 import { money, statementEncoding } from '../../statements/csv.ts';
 import { writeWhenFree, type Db } from '../../store/db.ts';
@@ -27,6 +27,7 @@ import { personOf } from '../access.ts';
 import { fill, pageLocale, wordsOf, type Words } from '../i18n.ts';
 import { renderPage, sendPage } from '../pages.ts';
 import type { WebContext } from '../server.ts';
+import { Kept } from '../kept.ts';
 import { frameOf } from '../sign-in.ts';
 import { AUDIT_ON_PAGE, auditRows, registerConsoleAudit } from './audit.ts';
 import { registerStatementActions } from './statement-actions.ts';
@@ -118,22 +119,14 @@ const REVISION_STATE_WORDS: Record<RevisionRow['state'], keyof Words> = {
 };
 
 /**
- * What the page shows of a finalized revision whose files are written, kept per store (the 500 most
- * recently shown): nothing of it can change any more, the store's triggers refuse it (a fixed
- * statement, its lines, and its file settings once it has files). A revision without files yet is
- * read each time.
+ * What the page shows of a finalized revision whose files are written (the 500 most recently
+ * shown): nothing of it can change any more, the store's triggers refuse it (a fixed statement,
+ * its lines, and its file settings once it has files). A revision without files yet is read each
+ * time.
  */
-const FROZEN_KEPT = 500;
-const frozenShown = new WeakMap<Db, Map<string, unknown>>();
+const frozenShown = new Kept<unknown>(500);
 function frozen<T>(db: Db, key: string, hasFiles: boolean, compute: () => T): T {
-  if (!hasFiles) return compute();
-  let kept = frozenShown.get(db);
-  if (kept === undefined) frozenShown.set(db, (kept = new Map()));
-  const value = (kept.has(key) ? kept.get(key) : compute()) as T;
-  kept.delete(key);
-  kept.set(key, value);
-  if (kept.size > FROZEN_KEPT) kept.delete(kept.keys().next().value!);
-  return value;
+  return hasFiles ? (frozenShown.get(db, key, compute) as T) : compute();
 }
 
 /** The frozen lines and totals of a finalized revision, as rows of the page. */
@@ -335,15 +328,8 @@ function actionsOf(
   };
 }
 
-/** The statement page of a month, with the frame's notice or error and the status code given. */
-export function statementPage(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  ctx: WebContext,
-  m: StatementMonth,
-  options: { code?: number; notice?: string; error?: string } & StatementExtras = {},
-): FastifyReply {
-  const locale = pageLocale(request);
+/** What the page shows of the month besides its frame and an action's form: made of the tenant's rows only. */
+function monthData(request: FastifyRequest, ctx: WebContext, m: StatementMonth, locale: Locale) {
   const t = wordsOf(locale);
   const tz = ctx.config.billingTimeZone;
   const at: At = (iso) => timeText(iso, tz);
@@ -352,40 +338,89 @@ export function statementPage(
   const mails = tenantMonthDeliveries(ctx.store, m.tenantName, m.month);
   const files = tenantMonthFiles(ctx.store, m.tenantName, m.month);
   const actions = actionsOf(request, m, { hold, mails, files });
-  const frame = frameOf(request, reply, ctx, `${t.stStatement}: ${m.tenantName} ${m.month}`, {
+  return {
+    tenantName: m.tenantName,
+    month: m.month,
+    base: m.base,
+    timesIn: fill(t.stTimesIn, { tz }),
+    tenant: tenantFacts(ctx, m, t, at),
+    facts: monthFacts(m, hold, t, at, tz),
+    voidedNext: s.state === 'void',
+    charges:
+      s.state === 'open'
+        ? null
+        : chargesOf(
+            ctx,
+            s.statementPk,
+            locale,
+            files.some((f) => f.statementPk === s.statementPk),
+          ),
+    files: fileRows(ctx, m, files, t, at),
+    mails: mailRows(mails, t, at),
+    revisions: revisionRows(m, t, at),
+    ...auditOf(ctx, m),
+    actions,
+    noContact: actions?.resend === true && activeRecipients(ctx.store, m.tenantName).length === 0,
+    retryHelp: fill(t.stRetryHelp, { n: actions?.retry ?? 0 }),
+  };
+}
+type MonthData = ReturnType<typeof monthData>;
+
+/** The page of a month, its data given, with the frame's notice or error and the status code given. */
+function sendMonth(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  ctx: WebContext,
+  data: MonthData,
+  options: { code?: number; notice?: string; error?: string } & StatementExtras,
+): FastifyReply {
+  const t = wordsOf(pageLocale(request));
+  const frame = frameOf(request, reply, ctx, `${t.stStatement}: ${data.tenantName} ${data.month}`, {
     ...(options.notice === undefined ? {} : { notice: options.notice }),
     ...(options.error === undefined ? {} : { error: options.error }),
   });
   return sendPage(
     reply,
     renderPage('console-statement', frame, {
-      base: m.base,
-      timesIn: fill(t.stTimesIn, { tz }),
-      tenant: tenantFacts(ctx, m, t, at),
-      month: monthFacts(m, hold, t, at, tz),
-      voidedNext: s.state === 'void',
-      charges:
-        s.state === 'open'
-          ? null
-          : chargesOf(
-              ctx,
-              s.statementPk,
-              locale,
-              files.some((f) => f.statementPk === s.statementPk),
-            ),
-      files: fileRows(ctx, m, files, t, at),
-      mails: mailRows(mails, t, at),
-      revisions: revisionRows(m, t, at),
-      ...auditOf(ctx, m),
-      actions,
-      noContact: actions?.resend === true && activeRecipients(ctx.store, m.tenantName).length === 0,
-      retryHelp: fill(t.stRetryHelp, { n: actions?.retry ?? 0 }),
+      ...data,
+      month: data.facts,
       open: options.open ?? '',
       form: options.form ?? {},
       preview: options.preview ?? null,
     }),
     options.code ?? 200,
   );
+}
+
+/** The statement page of a month as it stands now, with the frame's notice or error and the status code given. */
+export function statementPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  ctx: WebContext,
+  m: StatementMonth,
+  options: { code?: number; notice?: string; error?: string } & StatementExtras = {},
+): FastifyReply {
+  return sendMonth(request, reply, ctx, monthData(request, ctx, m, pageLocale(request)), options);
+}
+
+/**
+ * The pages' data of the months shown most recently (1,000), each under the tenant's number of
+ * changes (tenantChanges), the page's language and the person's role (an operator's page has the
+ * actions): shown again until anything of the tenant changes, by anyone.
+ */
+const shownMonths = new Kept<MonthData>(1000);
+
+/** A month's page data, kept or made; undefined (404) when the tenant or month is unknown or has no statement. */
+function shownMonth(request: FastifyRequest, ctx: WebContext, params: { tenant: string; month: string }) {
+  // The number first, then the rows: what is kept under it is never older than it.
+  const changes = tenantChanges(ctx.store, params.tenant);
+  if (changes === undefined || !MONTH.test(params.month)) return undefined;
+  const locale = pageLocale(request);
+  const key = [params.tenant, params.month, changes, locale, personOf(request).user.role].join('\n');
+  return shownMonths.get(ctx.store, key, () => {
+    const m = statementMonth(ctx, params);
+    return m === undefined ? undefined : monthData(request, ctx, m, locale);
+  });
 }
 
 /** Sends a revision's archived zip (checked against its SHA-256, rebuilt when damaged or pruned), audited. */
@@ -423,10 +458,13 @@ export function registerConsoleStatement(app: FastifyInstance, ctx: WebContext):
   app.get('/tenants/:tenant/months/:month', { config: { access: 'staff' } }, async (request, reply) => {
     const params = request.params as { tenant: string; month: string };
     const zip = params.month.endsWith('.zip');
-    const m = statementMonth(ctx, { ...params, month: zip ? params.month.slice(0, -4) : params.month });
+    if (!zip) {
+      const data = shownMonth(request, ctx, params);
+      return data === undefined ? reply.callNotFound() : sendMonth(request, reply, ctx, data, noticeOf(request));
+    }
+    const m = statementMonth(ctx, { ...params, month: params.month.slice(0, -4) });
     if (m === undefined) return reply.callNotFound();
-    if (zip) return sendZip(request, reply, ctx, m, m.standing);
-    return statementPage(request, reply, ctx, m, noticeOf(request));
+    return sendZip(request, reply, ctx, m, m.standing);
   });
   // The archived zip of any revision of the month.
   app.get('/tenants/:tenant/months/:month/revisions/:file', { config: { access: 'staff' } }, async (request, reply) => {
