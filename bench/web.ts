@@ -161,7 +161,7 @@ function passesMeanwhile(env: Record<string, string>): { stop: () => Promise<str
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // As deployed: the month-end service runs at Nice=10 (deploy/usage-charges.service), the server at 0.
-    if (pass.pid !== undefined) os.setPriority(pass.pid, Number(process.env.BENCH_NICE ?? 10));
+    if (pass.pid !== undefined) os.setPriority(pass.pid, 10);
     child = pass;
     pass.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
     pass.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));
