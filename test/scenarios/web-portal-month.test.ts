@@ -171,6 +171,15 @@ describe('the history and its chart', () => {
     for (const file of ['2026-11.zip', '2026-11_ecl-detail.csv', '2026-11_ecl-summary.csv'])
       expect((await b.request(`/statements/${file}`)).status).toBe(404);
     expect((await b.request('/statements/2026-10.zip')).status).toBe(200);
+
+    // Released from the command line (another process): the history shows it at once, with its total.
+    const r = await runCli(['release', '--month', '2026-11', '--tenant', 'TNT00004', '--reason', 'checked'], site.env);
+    expect(r.code, r.stderr).toBe(0);
+    const after = await b.request('/');
+    expect(after.html).toContain(heldTotal);
+    expect(after.html).toContain(
+      '<tr class="month-fixed"><td class="nowrap" data-label="Month"><a href="/months/2026-11">2026-11</a>',
+    );
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { localDate } from '../../domain/calendar.ts';
-import type { Currency } from '../../domain/vocabulary.ts';
+import type { Currency, Locale } from '../../domain/vocabulary.ts';
 import { archivedZip } from '../../../jobs/build-files.ts';
 import { recordAudit } from '../../store/audit.ts';
 import { writeTogetherWhenFree } from '../../store/db.ts';
@@ -15,7 +15,9 @@ import { hasFiles } from '../../store/statements.ts';
 import { buildEclFile, type EclFormat } from '../../statements/ecl-files.ts';
 import { standingByMonth, statementRevisions, tenantRevisions, type RevisionRow } from '../../store/revisions.ts';
 import type { Db } from '../../store/db.ts';
+import { tenantChanges } from '../../store/tenants.ts';
 import { personOf } from '../access.ts';
+import { Kept } from '../kept.ts';
 import { wordsOf, pageLocale, type Words } from '../i18n.ts';
 import { renderPage, sendPage } from '../pages.ts';
 import { frameOf } from '../sign-in.ts';
@@ -130,14 +132,11 @@ export function registerDownloads(app: FastifyInstance, ctx: WebContext): void {
   });
 }
 
-/** `/` of a tenant's person: the billing history of their tenant, with the chart of its totals. */
-export function tenantHome(request: FastifyRequest, reply: FastifyReply, ctx: WebContext): FastifyReply {
-  const locale = pageLocale(request);
+/** The rows and chart of a tenant's history page, made of the tenant's rows only. */
+function historyData(ctx: WebContext, tenantName: string, locale: Locale) {
   const t = wordsOf(locale);
-  const { user } = personOf(request);
-  if (user.tenantName === null) throw new Error('a tenant page for a person of no tenant');
   const tz = ctx.config.billingTimeZone;
-  const months = tenantMonths(ctx.store, user.tenantName, 24);
+  const months = tenantMonths(ctx.store, tenantName, 24);
   // A total only for what the tenant was sent: not while under review, not for a void or open month.
   const totalOf = (m: TenantMonth): string | null =>
     released(m) && m.revision.total !== null
@@ -169,8 +168,29 @@ export function tenantHome(request: FastifyRequest, reply: FastifyReply, ctx: We
     locale,
     t,
   );
-  return sendPage(
-    reply,
-    renderPage('tenant-home', frameOf(request, reply, ctx, `${t.history}: ${user.tenantName}`), { rows, chart }),
-  );
+  return { rows, chart };
+}
+
+/**
+ * The history pages shown most recently (1,000 tenants and languages), each under the tenant's
+ * number of changes (tenantChanges): shown again until anything of the tenant changes, by anyone.
+ */
+const shownHistories = new Kept<ReturnType<typeof historyData>>(1000);
+
+/** `/` of a tenant's person: the billing history of their tenant, with the chart of its totals. */
+export function tenantHome(request: FastifyRequest, reply: FastifyReply, ctx: WebContext): FastifyReply {
+  const locale = pageLocale(request);
+  const t = wordsOf(locale);
+  const { user } = personOf(request);
+  const tenantName = user.tenantName;
+  if (tenantName === null) throw new Error('a tenant page for a person of no tenant');
+  // The number first, then the rows: what is kept under it is never older than it.
+  const changes = tenantChanges(ctx.store, tenantName);
+  const data =
+    changes === undefined
+      ? historyData(ctx, tenantName, locale)
+      : shownHistories.get(ctx.store, [tenantName, changes, locale].join('\n'), () =>
+          historyData(ctx, tenantName, locale),
+        )!;
+  return sendPage(reply, renderPage('tenant-home', frameOf(request, reply, ctx, `${t.history}: ${tenantName}`), data));
 }
