@@ -73,6 +73,7 @@ const PAGES: readonly { url: string; as: Persona; name: string }[] = [
   { url: '/tenants', as: 'operator', name: 'console-tenants' },
   { url: `/tenants/TNT00003/months/${MONTH}`, as: 'operator', name: 'console-statement' },
   { url: `/tenants/TNT00001/months/${MONTH}`, as: 'operator-ja', name: 'console-statement-ja' },
+  { url: `/tenants/TNT00003/months/${MONTH}/audit`, as: 'operator', name: 'console-audit' },
   { url: '/imports', as: 'operator', name: 'console-imports' },
 ];
 

@@ -8,12 +8,16 @@
  * console's statement page).
  */
 
-/** A trigger's statement raising the number of the tenant `tenantPk` (an SQL expression), when `when` holds. */
-const raise = (tenantPk: string, when = 'true'): string =>
-  `INSERT INTO tenant_changes (tenant_pk, version) SELECT ${tenantPk}, 1 WHERE ${tenantPk} IS NOT NULL AND ${when}
+/** A trigger's statement raising the number of the tenant `tenantPk` (an SQL expression). */
+const raise = (tenantPk: string): string =>
+  `INSERT INTO tenant_changes (tenant_pk, version) SELECT ${tenantPk}, 1 WHERE ${tenantPk} IS NOT NULL
     ON CONFLICT (tenant_pk) DO UPDATE SET version = version + 1;`;
 
-/** The tables whose rows belong to a tenant, and how a row names it (`R.` stands for NEW. or OLD.). */
+/**
+ * The tables whose rows belong to a tenant, and how a row names it (`R.` stands for NEW. or OLD.).
+ * A row never moves to another tenant (no update changes its tenant_pk or statement_pk), so an
+ * update raises the number of the tenant it belongs to.
+ */
 const OWNED: readonly { table: string; tenant: string }[] = [
   { table: 'tenants', tenant: 'R.tenant_pk' },
   { table: 'contacts', tenant: 'R.tenant_pk' },
@@ -32,7 +36,6 @@ END;
 
 CREATE TRIGGER ${table}_changes_update AFTER UPDATE ON ${table} BEGIN
   ${raise(of(tenant, 'NEW'))}
-  ${raise(of(tenant, 'OLD'), `${of(tenant, 'OLD')} IS NOT ${of(tenant, 'NEW')}`)}
 END;
 
 CREATE TRIGGER ${table}_changes_delete AFTER DELETE ON ${table} BEGIN
@@ -42,7 +45,7 @@ END;`,
 
 /** An audit entry raises its tenant's number, or (subject `*`) those of the tenants it lists. */
 const audit = `CREATE TRIGGER audit_log_changes_insert AFTER INSERT ON audit_log BEGIN
-  ${raise('(SELECT t.tenant_pk FROM tenants t WHERE t.tenant_name = NEW.subject)', "NEW.subject <> '*'")}
+  ${raise('(SELECT t.tenant_pk FROM tenants t WHERE t.tenant_name = NEW.subject)')}
   INSERT INTO tenant_changes (tenant_pk, version)
     SELECT t.tenant_pk, 1
     FROM json_each(CASE WHEN NEW.subject = '*' AND json_valid(NEW.detail) THEN NEW.detail ELSE '{}' END, '$.tenants') j
