@@ -1,0 +1,326 @@
+/**
+ * PostgreSQL behind the store's connection interface: the part of better-sqlite3's Database and
+ * Statement API the store uses (prepare, get, all, run, pluck, iterate, exec, transaction,
+ * inTransaction, close), over libpq's synchronous calls (the `libpq` package, node-postgres'
+ * native binding). Synchronous on purpose: the store's transactions are plain functions that run
+ * to their end without other code of the process in between, as on SQLite; a query holds the
+ * process for its round trip to the server (about 40 µs on a local socket).
+ *
+ * The SQL is the store's own, with its placeholders made PostgreSQL's: each `?` and each `@name`
+ * becomes its own `$n` (a name used twice is bound twice), so that each place infers its own type;
+ * `$n IS [NOT] NULL`, where nothing tells a type, is read as text. Values go as text and come back
+ * as SQLite gives them: integers and floating-point numbers as numbers (int8 and numeric too,
+ * refused beyond 2^53), bytea as a Buffer, the rest as text.
+ */
+import { createRequire } from 'node:module';
+
+/** The libpq binding's synchronous calls used here. */
+interface PQ {
+  connectSync(conninfo: string): void;
+  exec(sql: string): void;
+  execParams(sql: string, params: (string | null)[]): void;
+  prepare(name: string, sql: string, nParams: number): void;
+  execPrepared(name: string, params: (string | null)[]): void;
+  resultStatus(): string;
+  resultErrorMessage(): string;
+  resultErrorFields(): Record<string, string | undefined> | undefined;
+  errorMessage(): string;
+  ntuples(): number;
+  nfields(): number;
+  fname(column: number): string;
+  ftype(column: number): number;
+  getvalue(row: number, column: number): string;
+  getisnull(row: number, column: number): boolean;
+  cmdTuples(): string;
+  transactionStatus(): number;
+  finish(): void;
+  putCopyData(data: Buffer): number;
+  putCopyEnd(errorMessage?: string): number;
+  getResult(): boolean;
+}
+
+/** An error of the server, with its SQLSTATE (`code`) and what it names. */
+export class PostgresError extends Error {
+  readonly code: string;
+  readonly constraint: string | undefined;
+  readonly detail: string | undefined;
+  constructor(message: string, fields: Record<string, string | undefined> | undefined) {
+    super(message);
+    this.name = 'PostgresError';
+    this.code = fields?.sqlState ?? '';
+    this.constraint = fields?.constraintName;
+    this.detail = fields?.messageDetail;
+  }
+}
+
+/** A value as a statement takes it: as better-sqlite3 takes them. */
+type Value = string | number | bigint | Buffer | null | undefined;
+type Params = Value[] | [Record<string, Value>];
+
+/** Where each `$n` of a translated statement takes its value from: an argument's index or a name. */
+type Source = number | string;
+
+/** The store's SQL with PostgreSQL's placeholders, and where each takes its value from. */
+export function translatePlaceholders(sql: string): { text: string; sources: Source[] } {
+  const sources: Source[] = [];
+  let out = '';
+  let positional = 0;
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    // Literals, quoted names and comments pass unchanged: a '?' or '@' inside them is text.
+    if (c === "'" || c === '"') {
+      const end = closing(sql, i, c);
+      out += sql.slice(i, end);
+      i = end;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      const stop = end < 0 ? sql.length : end;
+      out += sql.slice(i, stop);
+      i = stop;
+    } else if (c === '?') {
+      sources.push(positional++);
+      out += `$${sources.length}`;
+      i++;
+    } else if (c === '@' && /[A-Za-z_]/.test(sql[i + 1] ?? '')) {
+      const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i + 1))![0];
+      sources.push(name);
+      out += `$${sources.length}`;
+      i += 1 + name.length;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  // A placeholder only tested for NULL has no type to infer: text.
+  const text = out.replace(/(\$\d+)(\s+IS\s+(?:NOT\s+)?NULL\b)/gi, '$1::text$2');
+  return { text, sources };
+}
+
+/** The index just past the literal or quoted name opened at `start` (a doubled quote stays inside). */
+function closing(sql: string, start: number, quote: string): number {
+  let i = start + 1;
+  while (i < sql.length) {
+    if (sql[i] === quote) {
+      if (sql[i + 1] === quote) i += 2;
+      else return i + 1;
+    } else i++;
+  }
+  return sql.length;
+}
+
+/** A value as a text parameter. */
+function asParam(v: Value, where: string): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new TypeError(`${where}: ${v} cannot be stored`);
+    return String(v);
+  }
+  if (typeof v === 'bigint') return v.toString();
+  if (Buffer.isBuffer(v)) return `\\x${v.toString('hex')}`;
+  throw new TypeError(`${where}: a ${typeof v} cannot be bound (numbers, strings, bigints, Buffers and null can)`);
+}
+
+const NUMERIC_TYPES = new Set([20, 21, 23, 26, 700, 701, 1700]);
+const BOOL = 16;
+const BYTEA = 17;
+
+/** A column's text value as SQLite would give it. */
+function fromText(text: string, type: number): unknown {
+  if (NUMERIC_TYPES.has(type)) {
+    const n = Number(text);
+    if ((type === 20 || type === 1700) && Number.isInteger(n) && !Number.isSafeInteger(n))
+      throw new RangeError(`the store read ${text}, beyond the integers a number holds exactly`);
+    return n;
+  }
+  if (type === BOOL) return text === 't' ? 1 : 0;
+  if (type === BYTEA) return Buffer.from(text.slice(2), 'hex');
+  return text;
+}
+
+/** The result of a statement that changes rows. */
+export interface RunResult {
+  changes: number;
+}
+
+/** A prepared statement of a PgConnection, as better-sqlite3's Statement is used by the store. */
+export class PgStatement {
+  private readonly text: string;
+  private readonly sources: Source[];
+  private name: string | undefined;
+  private plucked = false;
+
+  constructor(
+    private readonly connection: PgConnection,
+    readonly source: string,
+  ) {
+    ({ text: this.text, sources: this.sources } = translatePlaceholders(source));
+  }
+
+  /** Rows as their first column's value only (or whole again with `false`). */
+  pluck(on = true): this {
+    this.plucked = on;
+    return this;
+  }
+
+  get(...params: Params): unknown {
+    return this.execute(params)[0];
+  }
+
+  all(...params: Params): unknown[] {
+    return this.execute(params);
+  }
+
+  *iterate(...params: Params): IterableIterator<unknown> {
+    yield* this.execute(params);
+  }
+
+  run(...params: Params): RunResult {
+    this.execute(params);
+    return { changes: this.connection.changes() };
+  }
+
+  private execute(params: Params): unknown[] {
+    const named = params.length === 1 && isNamed(params[0]) ? params[0] : undefined;
+    const values = this.sources.map((s) => {
+      if (typeof s === 'number') {
+        if (named !== undefined || s >= params.length)
+          throw new RangeError(`too few parameters: the statement takes ${this.sources.length}`);
+        return asParam(params[s] as Value, `parameter ${s + 1}`);
+      }
+      if (named === undefined || !(s in named)) throw new RangeError(`missing named parameter "${s}"`);
+      return asParam(named[s], `parameter @${s}`);
+    });
+    this.name ??= this.connection.prepareNamed(this.text, values.length);
+    return this.connection.executePrepared(this.name, values, this.plucked);
+  }
+}
+
+function isNamed(v: unknown): v is Record<string, Value> {
+  return typeof v === 'object' && v !== null && !Buffer.isBuffer(v);
+}
+
+/** The libpq binding; loaded when a PostgreSQL store is opened (an optional dependency). */
+function libpq(): new () => PQ {
+  try {
+    return createRequire(import.meta.url)('libpq') as new () => PQ;
+  } catch (err) {
+    throw new Error(
+      `DATABASE_URL names PostgreSQL, but its client library is not installed (npm package libpq, built with Debian's libpq-dev): ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+}
+
+/** A connection to PostgreSQL, as the store uses better-sqlite3's Database. */
+export class PgConnection {
+  private readonly pq: PQ;
+  private prepared = 0;
+  private lastChanges = 0;
+  private open = true;
+
+  constructor(conninfo: string) {
+    const PQClass = libpq();
+    this.pq = new PQClass();
+    try {
+      this.pq.connectSync(conninfo);
+    } catch (err) {
+      throw new Error(`cannot connect to PostgreSQL: ${this.pq.errorMessage().trim()}`, { cause: err });
+    }
+  }
+
+  prepare(sql: string): PgStatement {
+    return new PgStatement(this, sql);
+  }
+
+  /** Runs SQL text without parameters: one or more statements. */
+  exec(sql: string): this {
+    this.pq.exec(sql);
+    this.check();
+    return this;
+  }
+
+  /** Whether a transaction is open (or failed and not yet ended). */
+  get inTransaction(): boolean {
+    const status = this.pq.transactionStatus();
+    return status === 2 || status === 3;
+  }
+
+  /**
+   * `fn` as one transaction, as better-sqlite3's `transaction(fn)`: BEGIN and COMMIT, or a
+   * savepoint inside an open transaction; rolled back (to the savepoint) when it throws.
+   */
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+    return (...args: A): R => {
+      const nested = this.inTransaction;
+      this.exec(nested ? 'SAVEPOINT nested_transaction' : 'BEGIN');
+      try {
+        const result = fn(...args);
+        this.exec(nested ? 'RELEASE nested_transaction' : 'COMMIT');
+        return result;
+      } catch (err) {
+        if (this.inTransaction)
+          this.exec(nested ? 'ROLLBACK TO nested_transaction; RELEASE nested_transaction' : 'ROLLBACK');
+        throw err;
+      }
+    };
+  }
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.pq.finish();
+  }
+
+  /** Rows changed by the last statement that changed rows. */
+  changes(): number {
+    return this.lastChanges;
+  }
+
+  /** Prepares `text` on the server under a new name; returns the name. */
+  prepareNamed(text: string, nParams: number): string {
+    const name = `s${++this.prepared}`;
+    this.pq.prepare(name, text, nParams);
+    this.check();
+    return name;
+  }
+
+  /** Runs a prepared statement; its rows (each its first value when `plucked`). */
+  executePrepared(name: string, values: (string | null)[], plucked: boolean): unknown[] {
+    this.pq.execPrepared(name, values);
+    this.check();
+    const pq = this.pq;
+    this.lastChanges = Number(pq.cmdTuples() || 0);
+    const rows = pq.ntuples();
+    const fields = pq.nfields();
+    const names = Array.from({ length: fields }, (_, c) => pq.fname(c));
+    const types = Array.from({ length: fields }, (_, c) => pq.ftype(c));
+    const value = (r: number, c: number): unknown =>
+      pq.getisnull(r, c) ? null : fromText(pq.getvalue(r, c), types[c]!);
+    const out: unknown[] = [];
+    for (let r = 0; r < rows; r++) {
+      if (plucked) {
+        out.push(value(r, 0));
+        continue;
+      }
+      const row: Record<string, unknown> = {};
+      for (let c = 0; c < fields; c++) row[names[c]!] = value(r, c);
+      out.push(row);
+    }
+    return out;
+  }
+
+  /** Throws the server's error of the last call, if it failed. */
+  private check(): void {
+    const status = this.pq.resultStatus();
+    if (status === 'PGRES_FATAL_ERROR' || status === 'PGRES_BAD_RESPONSE' || status === 'PGRES_NONFATAL_ERROR') {
+      const message = (this.pq.resultErrorMessage() || this.pq.errorMessage()).trim();
+      throw new PostgresError(message.replace(/^ERROR:\s+/, '').split('\n')[0]!, this.pq.resultErrorFields());
+    }
+  }
+}
