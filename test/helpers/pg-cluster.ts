@@ -28,7 +28,7 @@ const asRoot = process.getuid?.() === 0;
 /** Runs `command` (a shell line) as the user owning the cluster; throws with its output on failure. */
 function runAsOwner(command: string): void {
   const result = asRoot
-    ? spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', command], { encoding: 'utf8' })
+    ? spawnSync('/bin/su', ['postgres', '-s', '/bin/sh', '-c', command], { encoding: 'utf8' })
     : spawnSync('/bin/sh', ['-c', command], { encoding: 'utf8' });
   if (result.status !== 0)
     throw new Error(`${command}: exit ${result.status}: ${result.stderr}${result.stdout}${result.error ?? ''}`);
