@@ -16,6 +16,21 @@
  * - Every trigger is a trigger of the same name, timing, events and condition, FOR EACH ROW, whose
  *   function has the trigger's name; `RAISE(ABORT, message)` is `RAISE EXCEPTION` with the same
  *   message. A condition with a subquery is tested in the function (PostgreSQL's WHEN takes none).
+ *
+ * Where the engines still differ:
+ * - Triggers of the same table, timing and event run newest first in SQLite, by name in PostgreSQL:
+ *   a write several of them refuse is refused with another message (only a finalized statement set
+ *   finalized again: 'a fixed statement never changes' here).
+ * - The triggers' checks read other rows (the month's current revision, a statement's mails): they
+ *   hold as in SQLite only while writes are made one at a time as SQLite makes them (a write
+ *   transaction first takes one lock), or under SERIALIZABLE.
+ * - A refused statement aborts PostgreSQL's whole transaction (SQLite's ABORT undoes the statement
+ *   only): a write that goes on after a refusal needs a savepoint.
+ * - An identity does not move past an explicit key (SQLite numbers the next row after the largest).
+ * - `contacts.email` compares byte by byte (SQLite: without ASCII letter case); a query comparing or
+ *   ordering it says lower(email).
+ * - A view's `s.*` is the table's columns when the view was made (SQLite reads it at each use): a
+ *   later migration adding a column to `statements` makes both views again.
  */
 
 /** A text column: compared byte by byte, as in SQLite. */

@@ -685,6 +685,13 @@ describe('where the engines differ', () => {
     expect(sqlite.error).toBe(ONE_CURRENT);
     expect(postgres.error).toBe(FIXED_NEVER_CHANGES);
   });
+
+  it("a contact's email equals another letter case in SQLite only: PostgreSQL's query says lower()", () => {
+    const query = "SELECT count(*) FROM contacts WHERE email = 'BILLING@Example.com'";
+    expect(sqliteTry(lite, '', query).rows).toEqual(['3']);
+    expect(psql(pg, `${query};`)).toEqual(['0']);
+    expect(psql(pg, "SELECT count(*) FROM contacts WHERE lower(email) = lower('BILLING@Example.com');")).toEqual(['3']);
+  });
 });
 
 /** A write whose numbers of changes are compared, made on both engines one after the other. */
