@@ -105,9 +105,9 @@ beforeAll(() => {
   lite.exec(FIXTURE);
 });
 afterAll(() => {
-  closeStore(store);
-  work.cleanup();
-  cluster.stop();
+  if (store !== undefined) closeStore(store);
+  work?.cleanup();
+  cluster?.stop();
 });
 
 describe('the PostgreSQL baseline', () => {
