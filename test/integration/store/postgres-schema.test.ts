@@ -16,9 +16,10 @@ const BASELINE_VERSION = 14;
 const NOW = '2026-11-01T00:00:00.000Z';
 
 let cluster: PgCluster;
-let applied: { rows: string[]; error: string | null };
-/** A PostgreSQL database with the baseline and FIXTURE, and a SQLite store with FIXTURE. */
+let applied: PsqlResult;
+/** A PostgreSQL database with the baseline and FIXTURE. */
 let pg: string;
+/** A SQLite store the program made (at its latest version), with FIXTURE. */
 let work: { dir: string; cleanup: () => void };
 let store: Db;
 let lite: Database.Database;
@@ -60,11 +61,6 @@ INSERT INTO deliveries (statement_pk, contact_pk, recipient, kind, status, messa
   WHERE t.tenant_name = 'TNT00002' AND s.billing_month = '2026-09';
 `;
 
-/** A SQLite store made by the program, at the latest version, in a temp folder. */
-function sqliteStore(dir: string): Db {
-  return openStore(dir);
-}
-
 /** What SQLite answered: its rows as psql prints them (`|` between fields, NULL empty), or its error. */
 function sqliteTry(db: Database.Database, sql: string, query?: string): { rows: string[]; error: string | null } {
   try {
@@ -100,7 +96,7 @@ beforeAll(() => {
   applied = psqlTry(pg, baseline);
   if (applied.error === null) psql(pg, FIXTURE);
   work = tempDir('uc-pg-schema-');
-  store = sqliteStore(work.dir);
+  store = openStore(work.dir);
   lite = connection(store);
   lite.exec(FIXTURE);
 });
@@ -791,7 +787,7 @@ describe('tenant_changes on PostgreSQL', () => {
     const changes = cluster.createDatabase('changes');
     psql(changes, `${baseline}\n${FIXTURE}`);
     const dir = tempDir('uc-pg-changes-');
-    const own = sqliteStore(dir.dir);
+    const own = openStore(dir.dir);
     try {
       const db = connection(own);
       db.exec(FIXTURE);
