@@ -1,12 +1,12 @@
 /**
  * Before any test: the compiled program (dist/) is built from the current sources, since the tests
  * that start the real `usage-charges` process, and the statement-files thread, run it; and a
- * throwaway PostgreSQL cluster is started for the tests of that engine (test/helpers/postgres.ts),
+ * throwaway PostgreSQL cluster is started for the tests of that engine (test/helpers/pg-cluster.ts),
  * unless TEST_PG_HOST names one already running. It is stopped and removed after the run.
  */
 // @ts-expect-error: a plain JavaScript module without types.
 import { build } from '../scripts/build.js';
-import { startPgCluster } from './helpers/postgres.ts';
+import { startPgCluster } from './helpers/pg-cluster.ts';
 
 export default async function setup(): Promise<() => void> {
   await (build as (options: { ifStale: boolean }) => Promise<boolean>)({ ifStale: true });

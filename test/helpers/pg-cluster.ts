@@ -1,6 +1,8 @@
 /**
  * For tests: a throwaway PostgreSQL (15 or later) cluster in a fresh temp folder, reached through its
- * Unix socket only (no TCP), and `psql` to talk to it. The server's programs are those of PG_BINDIR,
+ * Unix socket only (no TCP), and `psql` to talk to it. The global setup (test/global-setup.ts)
+ * starts one for the whole run unless TEST_PG_HOST names a running one (its socket folder; user
+ * TEST_PG_USER, default `uc`); each test makes its own databases with `pgDatabase()`. The server's programs are those of PG_BINDIR,
  * or else of `pg_config --bindir`, or else Debian's newest. initdb refuses to run as root: as root, the server runs as the
  * `postgres` user (`su`).
  */
@@ -148,4 +150,17 @@ export function psql(conninfo: string, sql: string): string[] {
   const { rows, error } = psqlTry(conninfo, sql);
   if (error !== null) throw new Error(`psql: ${error}`);
   return rows;
+}
+
+let made = 0;
+
+/** A new empty database on the test run's cluster; its libpq connection string. */
+export function pgDatabase(label: string): string {
+  const host = process.env.TEST_PG_HOST;
+  if (host === undefined)
+    throw new Error('no PostgreSQL cluster for the tests (TEST_PG_HOST): the global setup starts one');
+  const user = process.env.TEST_PG_USER ?? USER;
+  const name = `t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${++made}`;
+  psql(`host=${host} user=${user} dbname=postgres`, `CREATE DATABASE ${name};`);
+  return `host=${host} user=${user} dbname=${name}`;
 }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgConnection, PostgresError, translatePlaceholders } from '../../../src/store/postgres.ts';
-import { pgDatabase } from '../../helpers/postgres.ts';
+import { pgDatabase } from '../../helpers/pg-cluster.ts';
 
 let db: PgConnection;
 beforeAll(() => {

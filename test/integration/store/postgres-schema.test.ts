@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL schema at version 14 (src/store/migrations/postgres-baseline.ts) against SQLite's,
- * on a real throwaway PostgreSQL cluster: the same tables, columns, views, keys, indexes and
+ * on the test run's throwaway PostgreSQL cluster (test/helpers/pg-cluster.ts): the same tables, columns, views, keys, indexes and
  * triggers as a store the program makes (so a later SQLite migration not carried to PostgreSQL fails
  * here), and the same refusals and numbers of changes for the same SQL run on both engines.
  */
@@ -9,13 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeStore, connection, openStore, type Db } from '../../../src/store/db.ts';
 import { migrations } from '../../../src/store/migrations/index.ts';
 import { sql as baseline } from '../../../src/store/migrations/postgres-baseline.ts';
-import { psql, psqlTry, startPgCluster, type PgCluster, type PsqlResult } from '../../helpers/pg-cluster.ts';
+import { pgDatabase, psql, psqlTry, type PsqlResult } from '../../helpers/pg-cluster.ts';
 import { tempDir } from '../../helpers/store.ts';
 
 const BASELINE_VERSION = 14;
 const NOW = '2026-11-01T00:00:00.000Z';
 
-let cluster: PgCluster;
 let applied: PsqlResult;
 /** A PostgreSQL database with the baseline and FIXTURE. */
 let pg: string;
@@ -91,8 +90,7 @@ function outcome(error: string | null): string | null {
 }
 
 beforeAll(() => {
-  cluster = startPgCluster();
-  pg = cluster.createDatabase('store');
+  pg = pgDatabase('store');
   applied = psqlTry(pg, baseline);
   if (applied.error === null) psql(pg, FIXTURE);
   work = tempDir('uc-pg-schema-');
@@ -103,13 +101,12 @@ beforeAll(() => {
 afterAll(() => {
   if (store !== undefined) closeStore(store);
   work?.cleanup();
-  cluster?.stop();
 });
 
 describe('the PostgreSQL baseline', () => {
   it('applies to a fresh database and records versions 1 to 14, named as SQLite names them', () => {
     expect(applied.error).toBeNull();
-    const fresh = cluster.createDatabase('fresh');
+    const fresh = pgDatabase('fresh');
     expect(psqlTry(fresh, baseline).error).toBeNull();
     const rows = psql(fresh, 'SELECT version, name, applied_at FROM schema_migrations ORDER BY version;');
     expect(rows.map((r) => r.split('|').slice(0, 2).join('|'))).toEqual(
@@ -784,7 +781,7 @@ const CHANGES: [string, Record<string, number>, string][] = [
 
 describe('tenant_changes on PostgreSQL', () => {
   it("every write to a tenant's rows raises its number as SQLite's triggers do, and no other tenant's", () => {
-    const changes = cluster.createDatabase('changes');
+    const changes = pgDatabase('changes');
     psql(changes, `${baseline}\n${FIXTURE}`);
     const dir = tempDir('uc-pg-changes-');
     const own = openStore(dir.dir);
