@@ -6,6 +6,8 @@ import { ConfigError, UsageChargesError } from '../domain/errors.ts';
 import { storeFullWanted } from '../testing/faults.ts';
 import { ensureFolder, FolderError, whyNotMade } from './folders.ts';
 import { migrations, latestVersion, type Migration } from './migrations/index.ts';
+import { sql as postgresBaseline } from './migrations/postgres-baseline.ts';
+import { PgConnection } from './postgres.ts';
 import { isBusy } from './errors.ts';
 
 declare const STORE_HANDLE: unique symbol;
@@ -150,6 +152,41 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Db {
     throw cannotOpen(dataDir, err);
   }
   return db;
+}
+
+/** The schema version a PostgreSQL store starts at (postgres-baseline.ts). */
+const POSTGRES_BASELINE_VERSION = 14;
+
+/**
+ * Opens the store in the PostgreSQL database `conninfo` names (a libpq connection string or
+ * postgres:// URL), making its schema in an empty database: the baseline at version 14, under the
+ * store's write lock, so that workers starting together make it once.
+ */
+export function openPostgresStore(conninfo: string): Db {
+  const c = new PgConnection(conninfo);
+  try {
+    const hasSchema = (): boolean =>
+      c.prepare("SELECT to_regclass('schema_migrations') IS NOT NULL").pluck().get() === 1;
+    if (!hasSchema())
+      c.transaction(() => {
+        if (!hasSchema()) c.exec(postgresBaseline);
+      }).immediate();
+    const newest = c.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number;
+    if (newest > latestVersion)
+      throw new UsageChargesError(
+        'E_SCHEMA_NEWER',
+        `the database has schema version ${newest}, newer than this program knows (${latestVersion}); upgrade usage-charges`,
+      );
+    if (latestVersion > POSTGRES_BASELINE_VERSION)
+      throw new UsageChargesError(
+        'E_SCHEMA_POSTGRES',
+        `migrations after version ${POSTGRES_BASELINE_VERSION} have no PostgreSQL form yet`,
+      );
+  } catch (err) {
+    c.close();
+    throw err;
+  }
+  return storeHandle(c as unknown as Database.Database);
 }
 
 /**

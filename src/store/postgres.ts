@@ -8,7 +8,8 @@
  *
  * The SQL is the store's own, with its placeholders made PostgreSQL's: each `?` and each `@name`
  * becomes its own `$n` (a name used twice is bound twice), so that each place infers its own type;
- * `$n IS [NOT] NULL`, where nothing tells a type, is read as text. Values go as text and come back
+ * `$n IS [NOT] NULL`, where nothing tells a type, is read as text; LIKE is ILIKE (SQLite's LIKE
+ * ignores ASCII letter case). Values go as text and come back
  * as SQLite gives them: integers and floating-point numbers as numbers (int8 and numeric too,
  * refused beyond 2^53), bytea as a Buffer, the rest as text.
  */
@@ -78,6 +79,11 @@ export function translatePlaceholders(sql: string): { text: string; sources: Sou
       const stop = end < 0 ? sql.length : end;
       out += sql.slice(i, stop);
       i = stop;
+    } else if (/[A-Za-z]/.test(c) && !/[A-Za-z0-9_]/.test(sql[i - 1] ?? '')) {
+      // A word: SQLite's LIKE ignores ASCII letter case, PostgreSQL's ILIKE does.
+      const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i))![0];
+      out += word.toUpperCase() === 'LIKE' ? 'ILIKE' : word;
+      i += word.length;
     } else if (c === '?') {
       sources.push(positional++);
       out += `$${sources.length}`;
@@ -213,6 +219,19 @@ function libpq(): new () => PQ {
   }
 }
 
+/** Connections just closed, kept from the garbage collector until their socket watcher is closed. */
+const finishing = new Set<PQ>();
+
+/** The advisory lock key of the store's write lock (any fixed number: one store per database). */
+const STORE_WRITE_LOCK = 7_267_000_001;
+
+/** A transaction function, as better-sqlite3's: plain (deferred), or taking the write lock first. */
+export type Transaction<A extends unknown[], R> = ((...args: A) => R) & {
+  deferred: (...args: A) => R;
+  immediate: (...args: A) => R;
+  exclusive: (...args: A) => R;
+};
+
 /** A connection to PostgreSQL, as the store uses better-sqlite3's Database. */
 export class PgConnection {
   private readonly pq: PQ;
@@ -236,6 +255,17 @@ export class PgConnection {
 
   /** Runs SQL text without parameters: one or more statements. */
   exec(sql: string): this {
+    // SQLite's write transaction: a transaction holding the store's write lock.
+    if (/^\s*BEGIN\s+IMMEDIATE\s*;?\s*$/i.test(sql)) {
+      this.exec('BEGIN');
+      try {
+        this.takeWriteLock();
+      } catch (err) {
+        this.exec('ROLLBACK');
+        throw err;
+      }
+      return this;
+    }
     this.pq.exec(sql);
     this.check();
     return this;
@@ -251,10 +281,11 @@ export class PgConnection {
    * `fn` as one transaction, as better-sqlite3's `transaction(fn)`: BEGIN and COMMIT, or a
    * savepoint inside an open transaction; rolled back (to the savepoint) when it throws.
    */
-  transaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
-    return (...args: A): R => {
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): Transaction<A, R> {
+    const run = (immediate: boolean, args: A): R => {
       const nested = this.inTransaction;
       this.exec(nested ? 'SAVEPOINT nested_transaction' : 'BEGIN');
+      if (immediate && !nested) this.takeWriteLock();
       try {
         const result = fn(...args);
         this.exec(nested ? 'RELEASE nested_transaction' : 'COMMIT');
@@ -265,6 +296,45 @@ export class PgConnection {
         throw err;
       }
     };
+    return Object.assign((...args: A): R => run(false, args), {
+      deferred: (...args: A): R => run(false, args),
+      immediate: (...args: A): R => run(true, args),
+      exclusive: (...args: A): R => run(true, args),
+    });
+  }
+
+  /**
+   * The store's write lock, as SQLite's `BEGIN IMMEDIATE` takes it: one writing transaction at a
+   * time over the whole store (a transaction-scoped advisory lock), waited for up to the busy
+   * timeout; with a busy timeout of 0, not waited for. Another holding it is a PostgresError of
+   * SQLSTATE 55P03 (lock not available), which isBusy tells.
+   */
+  private takeWriteLock(): void {
+    if (this.busyTimeoutMs === 0) {
+      if (this.prepare('SELECT pg_try_advisory_xact_lock(?) AS got').pluck().get(STORE_WRITE_LOCK) !== 1)
+        throw new PostgresError('the store is busy: another connection holds its write lock', { sqlState: '55P03' });
+      return;
+    }
+    this.exec(`SET LOCAL lock_timeout = ${Math.trunc(this.busyTimeoutMs)}`);
+    this.prepare('SELECT pg_advisory_xact_lock(?)').get(STORE_WRITE_LOCK);
+  }
+
+  private busyTimeoutMs = 5000;
+
+  /**
+   * The few SQLite pragmas the store's own code asks of any connection: `busy_timeout` (how long
+   * a write waits for the write lock), read and set. Any other is refused by name: it has no
+   * meaning on PostgreSQL.
+   */
+  pragma(source: string, options: { simple?: boolean } = {}): unknown {
+    const set = /^\s*busy_timeout\s*=\s*(\d+)\s*$/i.exec(source);
+    if (set !== null) {
+      this.busyTimeoutMs = Number(set[1]);
+      return [];
+    }
+    if (/^\s*busy_timeout\s*$/i.test(source))
+      return options.simple === true ? this.busyTimeoutMs : [{ timeout: this.busyTimeoutMs }];
+    throw new Error(`PRAGMA ${source} has no meaning on PostgreSQL`);
   }
 
   get isOpen(): boolean {
@@ -275,6 +345,11 @@ export class PgConnection {
     if (!this.open) return;
     this.open = false;
     this.pq.finish();
+    // The binding closes its socket watcher asynchronously, inside the object: the object must
+    // outlive that close (else the process aborts in libuv when it is collected first).
+    const pq = this.pq;
+    finishing.add(pq);
+    setTimeout(() => finishing.delete(pq), 1000).unref();
   }
 
   /** Rows changed by the last statement that changed rows. */

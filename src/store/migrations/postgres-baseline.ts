@@ -252,6 +252,43 @@ CREATE TABLE schema_migrations (
   applied_at ${TEXT} NOT NULL
 );
 
+-- SQLite's functions and collation that the store's queries use, with SQLite's meaning for what
+-- they are given there: json_extract of an object path ('$' or '$.a.b'), json_each of an array or
+-- object at such a path (its key and value; a value as text), julianday of an ISO time, and
+-- COLLATE NOCASE (an ICU collation that ignores letter case: for the ASCII names compared with it,
+-- SQLite's NOCASE).
+CREATE FUNCTION sqlite_json_path(path text) RETURNS text[] LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF path = '$' THEN
+    RETURN ARRAY[]::text[];
+  END IF;
+  IF path !~ '^[$]([.][A-Za-z_][A-Za-z0-9_]*)+$' THEN
+    RAISE EXCEPTION 'JSON path % is not one of the object paths this store uses', path;
+  END IF;
+  RETURN string_to_array(substr(path, 3), '.');
+END $$;
+
+CREATE FUNCTION json_extract(doc text, path text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE jsonb_typeof(v) WHEN 'string' THEN v #>> '{}' WHEN 'null' THEN NULL ELSE v::text END
+  FROM (SELECT doc::jsonb #> sqlite_json_path(path) AS v) AS found
+$$;
+
+CREATE FUNCTION json_each(doc text, path text) RETURNS TABLE (key text, value text) LANGUAGE sql IMMUTABLE AS $$
+  SELECT e.key, CASE jsonb_typeof(e.value) WHEN 'string' THEN e.value #>> '{}' WHEN 'null' THEN NULL ELSE e.value::text END
+  FROM (SELECT doc::jsonb #> sqlite_json_path(path) AS v) AS found,
+    LATERAL (
+      SELECT (a.n - 1)::text AS key, a.value FROM jsonb_array_elements(CASE jsonb_typeof(found.v) WHEN 'array' THEN found.v ELSE '[]' END) WITH ORDINALITY AS a(value, n)
+      UNION ALL
+      SELECT o.key, o.value FROM jsonb_each(CASE jsonb_typeof(found.v) WHEN 'object' THEN found.v ELSE '{}' END) AS o
+    ) AS e
+$$;
+
+CREATE FUNCTION julianday(t text) RETURNS double precision LANGUAGE sql IMMUTABLE AS $$
+  SELECT extract(epoch FROM t::timestamptz) / 86400.0 + 2440587.5
+$$;
+
+CREATE COLLATION nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+
 -- SQLite's json_valid(): the text is well-formed JSON (NULL for NULL).
 CREATE FUNCTION json_valid(doc text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
