@@ -96,7 +96,7 @@ export function recordCloseFailure(db: Db, t: BillingTenant, period: BillingPeri
       `INSERT INTO statements (tenant_pk, billing_month, revision, period_start, period_end, status, currency, last_error, attempts, created_at, updated_at)
     VALUES (?, ?, (SELECT COALESCE(MAX(revision), 0) + 1 FROM statements WHERE tenant_pk = ? AND billing_month = ?), ?, ?, 'estimated', ?, ?, 1, ?, ?)
     ON CONFLICT (tenant_pk, billing_month) WHERE status = 'estimated'
-    DO UPDATE SET last_error = excluded.last_error, attempts = attempts + 1, updated_at = excluded.updated_at`,
+    DO UPDATE SET last_error = excluded.last_error, attempts = statements.attempts + 1, updated_at = excluded.updated_at`,
     )
     .run(
       t.tenantPk,
@@ -143,20 +143,22 @@ function openRow(db: Db, t: BillingTenant, view: StatementView, now: string, cor
       db,
       `INSERT INTO statements (tenant_pk, billing_month, revision, period_start, period_end, status, currency,
         corrects_pk, revision_reason, revision_by, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, 'estimated', ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      t.tenantPk,
-      period.billingMonth,
-      nextRevision(db, t.tenantPk, period.billingMonth),
-      new Date(period.start).toISOString(),
-      new Date(period.end).toISOString(),
-      t.currency,
-      correction?.correctsPk ?? null,
-      correction?.reason ?? '',
-      correction?.by ?? '',
-      now,
-      now,
-    ).lastInsertRowid,
+      VALUES (?, ?, ?, ?, ?, 'estimated', ?, ?, ?, ?, ?, ?) RETURNING statement_pk`,
+    )
+      .pluck()
+      .get(
+        t.tenantPk,
+        period.billingMonth,
+        nextRevision(db, t.tenantPk, period.billingMonth),
+        new Date(period.start).toISOString(),
+        new Date(period.end).toISOString(),
+        t.currency,
+        correction?.correctsPk ?? null,
+        correction?.reason ?? '',
+        correction?.by ?? '',
+        now,
+        now,
+      ) as number,
   );
 }
 

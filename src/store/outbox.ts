@@ -73,12 +73,10 @@ export function createResendDeliveries(
   const insert = cachedStatement(
     db,
     `INSERT INTO deliveries (statement_pk, contact_pk, recipient, kind, status, message_id, reason, requested_by, created_at, updated_at)
-    VALUES (?, ?, ?, 'resend', 'pending', ?, ?, ?, ?, ?)`,
-  );
+    VALUES (?, ?, ?, 'resend', 'pending', ?, ?, ?, ?, ?) RETURNING delivery_pk`,
+  ).pluck();
   return recipients.map((r) =>
-    Number(
-      insert.run(statementPk, r.contactPk, r.email, newMessageId(), reason, requestedBy, now, now).lastInsertRowid,
-    ),
+    Number(insert.get(statementPk, r.contactPk, r.email, newMessageId(), reason, requestedBy, now, now) as number),
   );
 }
 

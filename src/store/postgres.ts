@@ -9,7 +9,8 @@
  * The SQL is the store's own, with its placeholders made PostgreSQL's: each `?` and each `@name`
  * becomes its own `$n` (a name used twice is bound twice), so that each place infers its own type;
  * `$n IS [NOT] NULL`, where nothing tells a type, is read as text; LIKE is ILIKE (SQLite's LIKE
- * ignores ASCII letter case). Values go as text and come back
+ * ignores ASCII letter case); SQLite's `CROSS JOIN t ON ...` is `JOIN t ON ...`; a camelCase name (the store's aliases) is
+ * quoted, keeping its case as SQLite does. Values go as text and come back
  * as SQLite gives them: integers and floating-point numbers as numbers (int8 and numeric too,
  * refused beyond 2^53), bytea as a Buffer, the rest as text.
  */
@@ -80,9 +81,16 @@ export function translatePlaceholders(sql: string): { text: string; sources: Sou
       out += sql.slice(i, stop);
       i = stop;
     } else if (/[A-Za-z]/.test(c) && !/[A-Za-z0-9_]/.test(sql[i - 1] ?? '')) {
-      // A word: SQLite's LIKE ignores ASCII letter case, PostgreSQL's ILIKE does.
+      // A word: SQLite's LIKE ignores ASCII letter case, PostgreSQL's ILIKE does; SQLite's
+      // `CROSS JOIN ... ON` (an order of the join for its planner) is a plain join.
       const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i))![0];
-      out += word.toUpperCase() === 'LIKE' ? 'ILIKE' : word;
+      const upper = word.toUpperCase();
+      const crossOn =
+        upper === 'CROSS' && /^CROSS\s+JOIN\s+[A-Za-z_]\w*(?:\s+(?:AS\s+)?[A-Za-z_]\w*)?\s+ON\b/i.test(sql.slice(i));
+      // A name in camelCase (the store's aliases: `AS tenantPk`, `ORDER BY auditPk`) keeps its
+      // case, as in SQLite: PostgreSQL folds an unquoted name to lower case.
+      const camel = /[a-z]/.test(word) && /[A-Z]/.test(word);
+      out += upper === 'LIKE' ? 'ILIKE' : crossOn ? '' : camel ? `"${word}"` : word;
       i += word.length;
     } else if (c === '?') {
       sources.push(positional++);
@@ -187,16 +195,22 @@ export class PgStatement {
     return { changes: this.connection.changes() };
   }
 
+  /** The statement's start, to name it in an error. */
+  private shortSource(): string {
+    const flat = this.source.replace(/\s+/g, ' ').trim();
+    return `"${flat.length > 80 ? `${flat.slice(0, 80)}…` : flat}"`;
+  }
+
   private execute(params: Params): unknown[] {
     const named = params.length === 1 && isNamed(params[0]) ? params[0] : undefined;
     const values = this.sources.map((s) => {
       if (typeof s === 'number') {
         if (named !== undefined || s >= params.length)
           throw new RangeError(`too few parameters: the statement takes ${this.sources.length}`);
-        return asParam(params[s] as Value, `parameter ${s + 1}`);
+        return asParam(params[s] as Value, `parameter ${s + 1} of ${this.shortSource()}`);
       }
       if (named === undefined || !(s in named)) throw new RangeError(`missing named parameter "${s}"`);
-      return asParam(named[s], `parameter @${s}`);
+      return asParam(named[s], `parameter @${s} of ${this.shortSource()}`);
     });
     this.name ??= this.connection.prepareNamed(this.text, values.length);
     return this.connection.executePrepared(this.name, values, this.plucked);

@@ -32,10 +32,12 @@ export function startRun(db: Db, owner: string, asOf: Date, now: Date, kind: Run
       connection(db)
         .prepare("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND owner <> ?")
         .run(owner);
-      const r = connection(db)
-        .prepare("INSERT INTO runs (started_at, as_of, owner, status, kind) VALUES (?, ?, ?, 'running', ?)")
-        .run(now.toISOString(), asOf.toISOString(), owner, kind);
-      return Number(r.lastInsertRowid);
+      return connection(db)
+        .prepare(
+          "INSERT INTO runs (started_at, as_of, owner, status, kind) VALUES (?, ?, ?, 'running', ?) RETURNING run_pk",
+        )
+        .pluck()
+        .get(now.toISOString(), asOf.toISOString(), owner, kind) as number;
     })
     .immediate();
 }

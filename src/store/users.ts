@@ -36,8 +36,10 @@ export function insertUser(
   return Number(
     cachedStatement(
       db,
-      `INSERT INTO users (email, name, role, tenant_pk, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
-    ).run(user.email, user.name, user.role, user.tenantPk, user.now, user.now).lastInsertRowid,
+      `INSERT INTO users (email, name, role, tenant_pk, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING user_pk`,
+    )
+      .pluck()
+      .get(user.email, user.name, user.role, user.tenantPk, user.now, user.now) as number,
   );
 }
 

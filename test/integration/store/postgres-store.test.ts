@@ -4,6 +4,9 @@
  * PostgreSQL as it was.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDue } from '../../../jobs/close.ts';
+import { jobContext } from '../../../jobs/context.ts';
+import { loadConfig } from '../../../src/config.ts';
 import { seedDemo } from '../../../src/ingest/demo.ts';
 import { closeStore, connection, openPostgresStore, type Db } from '../../../src/store/db.ts';
 import { pgDatabase } from '../../helpers/pg-cluster.ts';
@@ -64,6 +67,24 @@ describe('the store on PostgreSQL', () => {
     const liteRows = rowsOf(lite.db, TABLES);
     for (const t of TABLES) expect(pgRows[t], t).toEqual(liteRows[t]);
     expect(pgRows.usage_records!.length).toBeGreaterThan(10);
+  });
+
+  it("closes the demo's month to the same statements, frozen lines and audit entries as SQLite", () => {
+    const config = loadConfig({ env: { DATA_DIR: lite.dir, BILLING_TZ: 'Asia/Tokyo' }, cwd: lite.dir });
+    const close = (db: Db) =>
+      closeDue(jobContext(db, config, { now: () => new Date('2026-11-02T01:00:00Z') }), {
+        asOf: new Date('2026-11-02T00:00:00Z'),
+      });
+    const onPg = close(pg);
+    const onLite = close(lite.db);
+    expect(onPg.failed).toEqual([]);
+    expect(onPg.closed.length).toBe(5);
+    expect(onPg).toEqual(onLite);
+    const tables = ['statements', 'charge_lines', 'audit_log', 'tenant_changes'] as const;
+    const pgRows = rowsOf(pg, tables);
+    const liteRows = rowsOf(lite.db, tables);
+    for (const t of tables) expect(pgRows[t], t).toEqual(liteRows[t]);
+    expect(pgRows.charge_lines!.length).toBeGreaterThan(40);
   });
 
   it("answers SQLite's functions, NOCASE and LIKE in the store's queries as SQLite does", () => {
