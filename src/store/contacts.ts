@@ -24,7 +24,8 @@ export interface ContactValues {
 export function findContact(db: Db, tenantPk: number, email: string): StoredContact | undefined {
   const r = cachedStatement(
     db,
-    'SELECT contact_pk, email, contact_name, active FROM contacts WHERE tenant_pk = ? AND email = ?',
+    // Without letter case, as the column's own collation in SQLite (NOCASE), said so for PostgreSQL.
+    'SELECT contact_pk, email, contact_name, active FROM contacts WHERE tenant_pk = ? AND email = ? COLLATE NOCASE',
   ).get(tenantPk, email) as { contact_pk: number; email: string; contact_name: string; active: number } | undefined;
   if (r === undefined) return undefined;
   return { contactPk: r.contact_pk, email: r.email, contactName: r.contact_name, active: r.active };

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { connection, openStore, type Db } from '../../src/store/db.ts';
+import { connection, openPostgresStore, openStore, type Db } from '../../src/store/db.ts';
+import { pgDatabase } from './pg-cluster.ts';
 import { IMPORT_KINDS, importFile, type ImportKindName, type ImportResult } from '../../src/ingest/index.ts';
 import type { AnyImportKind } from '../../src/ingest/import-kind.ts';
 import { InputError } from '../../src/domain/errors.ts';
@@ -17,7 +18,8 @@ export function tempDir(prefix = 'uc-test-'): { dir: string; cleanup: () => void
 /** A store opened on a new SQLite file; `close()` closes it and deletes the folder. */
 export function tempStore(): { db: Db; dir: string; close: () => void } {
   const { dir, cleanup } = tempDir();
-  const db = openStore(dir);
+  // TEST_STORE_ENGINE=postgres: the same tests on a new database of the run's PostgreSQL cluster.
+  const db = process.env.TEST_STORE_ENGINE === 'postgres' ? openPostgresStore(pgDatabase('store')) : openStore(dir);
   return {
     db,
     dir,
@@ -62,12 +64,21 @@ export async function refused(
 
 /** Every row of every data table, to compare a store before and after a refused import. */
 export function snapshot(db: Db): Record<string, unknown[]> {
+  const postgres = process.env.TEST_STORE_ENGINE === 'postgres';
   const tables = connection(db)
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .prepare(
+      postgres
+        ? "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1"
+        : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
     .pluck()
     .all() as string[];
   const out: Record<string, unknown[]> = {};
-  for (const t of tables) out[t] = connection(db).prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all();
+  // Each table in the order of its rows' keys (SQLite's rowid is the key of every table here).
+  for (const t of tables)
+    out[t] = connection(db)
+      .prepare(`SELECT * FROM "${t}" ORDER BY ${postgres ? '1' : 'rowid'}`)
+      .all();
   return out;
 }
 

@@ -65,9 +65,10 @@ export function insertFixedStatement(
   const pk = connection(db)
     .prepare(
       `INSERT INTO statements (tenant_pk, billing_month, period_start, period_end, status, currency, created_at, updated_at)
-    VALUES (?, ?, ?, ?, 'estimated', 'JPY', ?, ?)`,
+    VALUES (?, ?, ?, ?, 'estimated', 'JPY', ?, ?) RETURNING statement_pk`,
     )
-    .run(tenantPk, month, periodStart, periodEnd, periodEnd, periodEnd).lastInsertRowid;
+    .pluck()
+    .get(tenantPk, month, periodStart, periodEnd, periodEnd, periodEnd);
   connection(db)
     .prepare(
       "UPDATE statements SET status = 'fixed', subtotal = '0', tax = '0', total = '0', finalized_at = ? WHERE statement_pk = ?",
