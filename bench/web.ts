@@ -86,9 +86,7 @@ function cli(env: Record<string, string>, ...args: string[]): string {
 function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    process.env.BENCH_CLUSTER
-      ? ['/tmp/cluster-serve.mjs', BIN]
-      : [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), BIN, 'serve'],
+    [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), BIN, 'serve'],
     { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return new Promise((resolve, reject) => {
