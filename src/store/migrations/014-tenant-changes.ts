@@ -18,7 +18,7 @@ const raise = (tenantPk: string): string =>
  * A row never moves to another tenant (no update changes its tenant_pk or statement_pk), so an
  * update raises the number of the tenant it belongs to.
  */
-const OWNED: readonly { table: string; tenant: string }[] = [
+export const OWNED: readonly { table: string; tenant: string }[] = [
   { table: 'tenants', tenant: 'R.tenant_pk' },
   { table: 'contacts', tenant: 'R.tenant_pk' },
   { table: 'statements', tenant: 'R.tenant_pk' },
