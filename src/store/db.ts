@@ -26,6 +26,14 @@ export function connection(db: Db): Database.Database {
   return db as unknown as Database.Database;
 }
 
+/** The engine of an open store: the SQLite file under DATA_DIR, or the PostgreSQL database DATABASE_URL names. */
+export type StoreEngine = 'sqlite' | 'postgres';
+
+/** Which engine an open store is on. */
+export function storeEngine(db: Db): StoreEngine {
+  return (db as unknown) instanceof PgConnection ? 'postgres' : 'sqlite';
+}
+
 /** The handle of an open SQLite connection. */
 export function storeHandle(c: Database.Database): Db {
   return c as unknown as Db;
