@@ -6,14 +6,14 @@ import type { Config } from '../src/config.ts';
 import { UsageChargesError } from '../src/domain/errors.ts';
 import { duePeriods, type DuePeriod } from '../src/periods/periods.ts';
 import { loadSchedules } from '../src/store/billing.ts';
-import { finalizeStatement, recordCloseFailure } from '../src/store/finalize.ts';
+import { finalizeStatement, isClosed, recordCloseFailure } from '../src/store/finalize.ts';
 import type { PendingStatement } from '../src/store/statements.ts';
 import { filesOf } from './build-files.ts';
 import type { JobContext } from './context.ts';
 import { rateStatement, statementRater } from './rate-statement.ts';
 import { checkEntryNames } from '../src/archive/zip.ts';
 import type { StatementView } from '../src/statements/view.ts';
-import { inTransaction, type Db } from '../src/store/db.ts';
+import { inClaimedTransaction, inTransaction, storeEngine, type Db } from '../src/store/db.ts';
 import { newMessageId } from '../src/mail/compose.ts';
 import { recordAudit } from '../src/store/audit.ts';
 import { createStatementDeliveries } from '../src/store/outbox.ts';
@@ -96,31 +96,82 @@ export interface CloseOptions {
  * `onFinalized` is told of each statement once it is committed.
  */
 export function closeDue(ctx: JobContext, options: CloseOptions): CloseSummary {
-  const { store: db, config, now, shouldStop } = ctx;
+  const { store: db, config, shouldStop } = ctx;
   const { asOf } = options;
   const onProgress = (done: number, total: number): void => ctx.progress('close', done, total);
   const summary: CloseSummary = { closed: [], failed: [] };
   const rater = statementRater(ctx);
-  const { reader } = rater;
-  const blocked = new Set<string>();
-  const dues = findDue(db, config, asOf);
+  const schedules = loadSchedules(db);
+  const tenantPks = new Map(schedules.map((t) => [t.tenantName, t.tenantPk]));
+  const dues = duePeriods(schedules, asOf.getTime(), config.billingTimeZone);
+  // Several workers (PostgreSQL): a tenant another worker is closing is skipped, and taken up
+  // again after the others, waiting for its claim (its months are closed in order).
+  const several = storeEngine(db) === 'postgres';
+  const claimedElsewhere: DuePeriod[] = [];
+  const step: CloseStep = { ctx, options, rater, summary, tenantPks, several };
   let done = 0;
+  let total = dues.length;
   let heldSince = Date.now();
-  onProgress(0, dues.length);
-  for (const due of dues) {
-    onProgress(done++, dues.length);
-    if (blocked.has(due.tenantName)) continue;
-    if (shouldStop()) break;
-    if (Date.now() - heldSince >= CLOSE_HOLD_MS) {
-      pause(CLOSE_PAUSE_MS);
-      heldSince = Date.now();
+  onProgress(0, total);
+  const sweep = (list: readonly DuePeriod[], wait: boolean): void => {
+    // Tenants not closed further in this sweep: one month failed, or another worker holds them
+    // (their later months then wait with the first for the second sweep).
+    const blocked = new Map<string, 'failed' | 'claimed-elsewhere'>();
+    for (const due of list) {
+      onProgress(done++, total);
+      const why = blocked.get(due.tenantName);
+      if (why === 'claimed-elsewhere') claimedElsewhere.push(due);
+      if (why !== undefined) continue;
+      if (shouldStop()) break;
+      if (Date.now() - heldSince >= CLOSE_HOLD_MS) {
+        pause(CLOSE_PAUSE_MS);
+        heldSince = Date.now();
+      }
+      const outcome = closeOne(step, due, wait);
+      if (outcome === 'claimed-elsewhere') claimedElsewhere.push(due);
+      if (outcome !== 'closed') blocked.set(due.tenantName, outcome);
     }
-    const at = now();
-    let finalized: PendingStatement | null = null;
-    try {
-      // Read, rate and write under the write lock, so that no import lands between what was rated
-      // and what is frozen.
-      const closed = inTransaction(db, () => {
+  };
+  sweep(dues, false);
+  // What other workers were closing when it came: by now closed by them (seen at once), or
+  // waiting here for their claim to be let go (a worker that died lets it go with its connection).
+  if (claimedElsewhere.length > 0 && !shouldStop()) {
+    total += claimedElsewhere.length;
+    sweep(claimedElsewhere.splice(0), true);
+  }
+  onProgress(done, total);
+  return summary;
+}
+
+/** What a close of one (tenant, month) needs besides it. */
+interface CloseStep {
+  ctx: JobContext;
+  options: CloseOptions;
+  rater: ReturnType<typeof statementRater>;
+  summary: CloseSummary;
+  tenantPks: ReadonlyMap<string, number>;
+  /** Several workers may close at once (PostgreSQL): a month already closed by another is passed over. */
+  several: boolean;
+}
+
+/**
+ * Rates and finalizes one due (tenant, month), with its deliveries, in one transaction under the
+ * tenant's claim. `closed`: finalized here, or already by another worker; `failed`: recorded as a
+ * failure; `claimed-elsewhere`: another worker holds the tenant (only without `wait`).
+ */
+function closeOne(step: CloseStep, due: DuePeriod, wait: boolean): 'closed' | 'failed' | 'claimed-elsewhere' {
+  const { ctx, options, rater, summary } = step;
+  const { store: db, config, now } = ctx;
+  const at = now();
+  let finalized: PendingStatement | null = null;
+  try {
+    // Read, rate and write under the write lock, so that no import lands between what was rated
+    // and what is frozen.
+    const outcome = inClaimedTransaction(
+      db,
+      { space: 'tenant', key: step.tenantPks.get(due.tenantName)!, wait },
+      () => {
+        if (step.several && isClosed(db, step.tenantPks.get(due.tenantName)!, due.billingMonth)) return null;
         const { tenant, view } = rateStatement(ctx, rater, {
           tenantName: due.tenantName,
           period: due,
@@ -151,35 +202,36 @@ export function closeDue(ctx: JobContext, options: CloseOptions): CloseSummary {
           holdStatement(db, statementPk, { kind: 'review', at: at.toISOString(), by: 'REVIEW_HOLD', reason: '' });
         crashPoint('close-before-commit');
         return { tree: view.tree, recipients, statementPk, revision };
+      },
+    );
+    if (!outcome.claimed) return 'claimed-elsewhere';
+    const closed = outcome.result;
+    crashPoint('close-after-commit');
+    if (closed) {
+      summary.closed.push({
+        tenant: due.tenantName,
+        billingMonth: due.billingMonth,
+        total: closed.tree.total.toFixed(),
+        currency: closed.tree.currency,
+        recipients: closed.recipients,
       });
-      crashPoint('close-after-commit');
-      if (closed) {
-        summary.closed.push({
-          tenant: due.tenantName,
-          billingMonth: due.billingMonth,
-          total: closed.tree.total.toFixed(),
-          currency: closed.tree.currency,
-          recipients: closed.recipients,
-        });
-        finalized = {
-          statementPk: closed.statementPk,
-          billingMonth: due.billingMonth,
-          tenantName: due.tenantName,
-          revision: closed.revision,
-        };
-      }
-    } catch (err) {
-      // One tenant that cannot be closed does not stop the others; it is retried on the next run.
-      const reason = failureReason(err);
-      const tenant = reader.tenant(due.tenantName);
-      inTransaction(db, () => recordCloseFailure(db, tenant, due, reason, at.toISOString()));
-      summary.failed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, reason });
-      blocked.add(due.tenantName);
+      finalized = {
+        statementPk: closed.statementPk,
+        billingMonth: due.billingMonth,
+        tenantName: due.tenantName,
+        revision: closed.revision,
+      };
     }
-    // Told after the statement's outcome is settled: what the listener does cannot make a
-    // committed statement look failed.
-    if (finalized !== null) options.onFinalized?.(finalized);
+  } catch (err) {
+    // One tenant that cannot be closed does not stop the others; it is retried on the next run.
+    const reason = failureReason(err);
+    const tenant = rater.reader.tenant(due.tenantName);
+    inTransaction(db, () => recordCloseFailure(db, tenant, due, reason, at.toISOString()));
+    summary.failed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, reason });
+    return 'failed';
   }
-  onProgress(done, dues.length);
-  return summary;
+  // Told after the statement's outcome is settled: what the listener does cannot make a
+  // committed statement look failed.
+  if (finalized !== null) options.onFinalized?.(finalized);
+  return 'closed';
 }

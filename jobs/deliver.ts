@@ -26,6 +26,7 @@ import {
   markRetry,
   markSent,
   markUntried,
+  releaseDelivery,
   recoverInterrupted,
   waitingDeliveries,
   waitingForFiles,
@@ -296,8 +297,16 @@ async function attempt(step: SendStep, d: DueDelivery, message: PreparedMessage)
   // Every store write of the send step waits for an import's lock without blocking the event
   // loop: the other connections' replies are read, and their timeouts do not run out, meanwhile.
   if (!(await writeWhenFree(db, () => claimDelivery(db, d.deliveryPk, at)))) return;
-  const outcome = message.kind === 'prepared' ? await send(step, d, message) : message;
-  await record(step, d, decideDelivery(outcome, d.attempts + 1, step.config.mail));
+  try {
+    const outcome = message.kind === 'prepared' ? await send(step, d, message) : message;
+    await record(step, d, decideDelivery(outcome, d.attempts + 1, step.config.mail));
+  } finally {
+    try {
+      releaseDelivery(db, d.deliveryPk);
+    } catch {
+      // A connection that failed: its claims ended with it.
+    }
+  }
 }
 
 /** Hands one delivery's message to the mailer: the server's reply, or why it did not take the message. */

@@ -16,7 +16,10 @@ import { closeDue, type CloseSummary } from './close.ts';
 import type { JobContext } from './context.ts';
 import { sendDue, type DeliverySummary } from './deliver.ts';
 import { releaseExpiredHolds } from './review.ts';
-import { withLease, type HeldLease } from './with-lease.ts';
+import { oneWorkerAtATime, withLease, type HeldLease } from './with-lease.ts';
+
+/** The lease of the retention step on PostgreSQL, where several workers pass at once. */
+const RETENTION_LEASE = 'retention';
 
 /** How often the lease is renewed during the (synchronous) close. */
 const CLOSE_HEARTBEAT_MS = 5000;
@@ -252,7 +255,7 @@ export async function monthEndPass(ctx: JobContext, options: PassOptions): Promi
     );
   options.heartbeat?.();
 
-  const pruned = stop() ? 0 : pruneFiles(ctx, asOf);
+  const pruned = stop() ? 0 : (oneWorkerAtATime(ctx, RETENTION_LEASE, () => pruneFiles(ctx, asOf)) ?? 0);
   const result: PassResult = {
     asOf: asOf.toISOString(),
     close,

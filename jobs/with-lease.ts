@@ -5,7 +5,7 @@
  * once when the holder was a process of this host that no longer exists (a pass killed outright).
  */
 import { UsageChargesError } from '../src/domain/errors.ts';
-import { WRITE_TRY_BLOCK_MS, withBusyTimeout } from '../src/store/db.ts';
+import { storeEngine, WRITE_TRY_BLOCK_MS, withBusyTimeout } from '../src/store/db.ts';
 import {
   acquireLease,
   newOwnerId,
@@ -88,8 +88,11 @@ export async function withLease<T>(
   pass: (held: HeldLease) => Promise<LeasedRunOutcome<T>>,
 ): Promise<T> {
   const db = ctx.store;
-  const name = options.name ?? MONTH_END_LEASE;
   const owner = options.owner ?? newOwnerId();
+  // PostgreSQL: any number of workers work at once, each under its own lease (what they share is
+  // claimed per tenant and per delivery); the lease still records the pass and its heartbeat.
+  const name =
+    storeEngine(db) === 'postgres' ? `${options.name ?? MONTH_END_LEASE}:${owner}` : (options.name ?? MONTH_END_LEASE);
   const now = options.now ?? ((): Date => new Date());
   const sleep = options.sleep ?? realSleep;
   const { ttlMs } = options;
@@ -166,6 +169,25 @@ export async function withLease<T>(
     }
   } finally {
     clearInterval(timer);
+    releaseLease(db, name, owner);
+  }
+}
+
+/**
+ * Runs `fn`, a step that one worker at a time may run (retention: the pruning of old zips). On
+ * SQLite the month-end lease the pass holds already makes it so. On PostgreSQL, where several
+ * workers pass at once, under the lease `name`, taken without waiting: null, without running
+ * `fn`, while another worker holds it.
+ */
+export function oneWorkerAtATime<T>(ctx: Pick<JobContext, 'store' | 'config'>, name: string, fn: () => T): T | null {
+  const db = ctx.store;
+  if (storeEngine(db) === 'sqlite') return fn();
+  const owner = newOwnerId();
+  const taken = acquireLease(db, name, owner, ctx.config.lockTtlSeconds * 1000, new Date());
+  if (!taken.acquired) return null;
+  try {
+    return fn();
+  } finally {
     releaseLease(db, name, owner);
   }
 }

@@ -16,6 +16,8 @@ import { RATING_PRESETS, type RatingPreset } from './rating/types.ts';
 /** The typed, validated settings every part of the program reads. */
 export interface Config {
   dataDir: string;
+  /** DATABASE_URL: the PostgreSQL database of the store (a postgres:// URL); null: the SQLite file under DATA_DIR. */
+  databaseUrl: string | null;
   billingTimeZone: string;
   defaultCurrency: Currency;
   defaultLocale: Locale;
@@ -110,6 +112,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** Every setting with its default, in the order `.env.example` and the README list them. */
 export const SETTINGS = {
   DATA_DIR: './data/runtime',
+  DATABASE_URL: '',
   BILLING_TZ: 'UTC',
   DEFAULT_CURRENCY: 'JPY',
   DEFAULT_LOCALE: 'ja',
@@ -193,6 +196,20 @@ function isSmtpUrl(value: string): boolean {
   return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '';
 }
 
+/**
+ * A PostgreSQL URL libpq takes: postgres:// or postgresql://, with a host, or with none (the local
+ * Unix socket, or a `host=` folder in the query string).
+ */
+function isPostgresUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return url.protocol === 'postgres:' || url.protocol === 'postgresql:';
+}
+
 /** An address to listen on: an IP address or a host name. */
 function isListenAddress(value: string): boolean {
   return isIP(value) !== 0 || isHostName(value) || value === 'localhost';
@@ -261,6 +278,10 @@ function parsedText<T>(parse: (v: string) => T | { problem: string }) {
 
 const schema = z.object({
   DATA_DIR: z.string().check(z.minLength(1, 'must not be empty')),
+  DATABASE_URL: textWhere(
+    (v) => v === '' || isPostgresUrl(v),
+    'must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/database), or empty for the SQLite file under DATA_DIR',
+  ),
   BILLING_TZ: textWhere(isTimeZone, 'is not an IANA time zone (for example UTC or Asia/Tokyo)'),
   DEFAULT_CURRENCY: z.enum(CURRENCIES as [Currency, ...Currency[]], {
     error: `must be one of ${CURRENCIES.join(', ')}`,
@@ -418,7 +439,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      const shown = name === 'SMTP_URL' ? redactUrl(raw[name] ?? '') : raw[name];
+      const shown = name === 'SMTP_URL' || name === 'DATABASE_URL' ? redactUrl(raw[name] ?? '') : raw[name];
       return `configuration: ${name}=${JSON.stringify(shown)} (from ${origin[name]}): ${issue.message}`;
     });
     throw new ConfigError(lines.join('\n'));
@@ -441,6 +462,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       : new Intl.DateTimeFormat('en-US', { timeZone: v.BILLING_TZ }).resolvedOptions().timeZone;
   return {
     dataDir: path.resolve(cwd, v.DATA_DIR),
+    databaseUrl: v.DATABASE_URL === '' ? null : v.DATABASE_URL,
     billingTimeZone,
     defaultCurrency: v.DEFAULT_CURRENCY,
     defaultLocale: v.DEFAULT_LOCALE,
@@ -520,7 +542,7 @@ export function mailSettingWarnings(config: Config): string[] {
   return warnings;
 }
 
-/** An SMTP URL fit for messages and logs: the password is replaced by `***`. */
+/** An SMTP or database URL fit for messages and logs: the password is replaced by `***`. */
 export function redactUrl(value: string): string {
   try {
     const url = new URL(value);

@@ -16,7 +16,17 @@ const pinoModule = (): typeof import('pino') => require('pino') as typeof import
 export type { Logger } from 'pino';
 
 /** Keys whose values never reach a log line, wherever they appear. */
-export const REDACTED_KEYS = ['password', 'pass', 'auth', 'smtpUrl', 'privateKey', 'text', 'html', 'content'] as const;
+export const REDACTED_KEYS = [
+  'password',
+  'pass',
+  'auth',
+  'smtpUrl',
+  'databaseUrl',
+  'privateKey',
+  'text',
+  'html',
+  'content',
+] as const;
 
 /** The logger of a process, per the configuration; `stream` replaces stderr (tests). */
 export function createLogger(

@@ -65,7 +65,7 @@ export function createContext(output: Output, env: NodeJS.ProcessEnv = process.e
     },
     config: () => (config ??= loaded().config.loadConfig({ env })),
     db() {
-      db ??= loaded().db.openStore(this.config().dataDir, { create: this.createsStore });
+      db ??= loaded().db.openConfiguredStore(this.config(), { create: this.createsStore });
       return db;
     },
     logger() {

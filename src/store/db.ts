@@ -2,12 +2,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { Config } from '../config.ts';
 import { ConfigError, UsageChargesError } from '../domain/errors.ts';
 import { storeFullWanted } from '../testing/faults.ts';
 import { ensureFolder, FolderError, whyNotMade } from './folders.ts';
 import { migrations, latestVersion, type Migration } from './migrations/index.ts';
 import { sql as postgresBaseline } from './migrations/postgres-baseline.ts';
-import { PgConnection } from './postgres.ts';
+import { CLAIM_SPACE, PgConnection, type Claim } from './postgres.ts';
 import { isBusy } from './errors.ts';
 
 declare const STORE_HANDLE: unique symbol;
@@ -170,9 +171,14 @@ const POSTGRES_BASELINE_VERSION = 14;
  * postgres:// URL), making its schema in an empty database: the baseline at version 14, under the
  * store's write lock, so that workers starting together make it once.
  */
-export function openPostgresStore(conninfo: string): Db {
+export function openPostgresStore(conninfo: string, options: { holdLimitSeconds?: number } = {}): Db {
   const c = new PgConnection(conninfo);
   try {
+    // A worker whose machine stops loses its claims once the server's keepalive gives up on it
+    // (about a minute); one that stops answering inside a transaction, after holdLimitSeconds.
+    c.exec('SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3');
+    if (options.holdLimitSeconds !== undefined)
+      c.exec(`SET idle_in_transaction_session_timeout = ${Math.trunc(options.holdLimitSeconds) * 1000}`);
     const hasSchema = (): boolean =>
       c.prepare("SELECT to_regclass('schema_migrations') IS NOT NULL").pluck().get() === 1;
     if (!hasSchema())
@@ -195,6 +201,19 @@ export function openPostgresStore(conninfo: string): Db {
     throw err;
   }
   return storeHandle(c as unknown as Database.Database);
+}
+
+/**
+ * Opens the store the configuration names: the PostgreSQL database of DATABASE_URL when it is set,
+ * else the SQLite file under DATA_DIR. `create: false` asks for a store that exists: a PostgreSQL
+ * database is made a store (its schema) when it has none, as a first worker starting does.
+ */
+export function openConfiguredStore(
+  config: Pick<Config, 'dataDir' | 'databaseUrl' | 'lockTtlSeconds'>,
+  options: OpenOptions = {},
+): Db {
+  if (config.databaseUrl === null) return openStore(config.dataDir, options);
+  return openPostgresStore(config.databaseUrl, { holdLimitSeconds: config.lockTtlSeconds });
 }
 
 /**
@@ -332,6 +351,43 @@ export async function writeWhenFree<T>(db: Db, write: () => T, options: { untilW
 /** Runs `fn` in an IMMEDIATE transaction: committed when it returns, rolled back when it throws. */
 export function inTransaction<T>(db: Db, fn: () => T): T {
   return connection(db).transaction(fn).immediate();
+}
+
+/** What can be claimed by one worker at a time: a tenant (its close), a delivery (its attempt). */
+export type ClaimSpace = keyof typeof CLAIM_SPACE;
+
+/**
+ * Runs `fn` as one write of the rows of one claimed thing (`space`, `key`: a tenant's close).
+ * On SQLite, a write transaction as `inTransaction` (one writer at a time: nothing else can hold
+ * a claim). On PostgreSQL, where several workers write at once, with the claim taken for the
+ * transaction: `{ claimed: false }` without running `fn` when another worker holds it (or, with
+ * `wait`, once it has let it go).
+ */
+export function inClaimedTransaction<T>(
+  db: Db,
+  claim: { space: ClaimSpace; key: number; wait?: boolean },
+  fn: () => T,
+): Claim<T> {
+  const c = connection(db) as unknown;
+  if (c instanceof PgConnection)
+    return c.claimedTransaction(CLAIM_SPACE[claim.space], claim.key, claim.wait === true, fn);
+  return { claimed: true, result: inTransaction(db, fn) };
+}
+
+/**
+ * Takes a claim (`space`, `key`) for this connection until `releaseClaim` or until the connection
+ * ends (a worker that dies loses its claims with its connection). Always true on SQLite, where one
+ * pass at a time works (the month-end lease). False when another worker holds it.
+ */
+export function takeClaim(db: Db, space: ClaimSpace, key: number): boolean {
+  const c = connection(db) as unknown;
+  return c instanceof PgConnection ? c.takeClaim(CLAIM_SPACE[space], key) : true;
+}
+
+/** Gives back a claim taken with `takeClaim`. */
+export function releaseClaim(db: Db, space: ClaimSpace, key: number): void {
+  const c = connection(db) as unknown;
+  if (c instanceof PgConnection) c.releaseClaim(CLAIM_SPACE[space], key);
 }
 
 /** Writes waiting together for the store's write lock (writeTogetherWhenFree), per store. */

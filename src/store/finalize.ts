@@ -27,6 +27,16 @@ export function nextRevision(db: Db, tenantPk: number, billingMonth: string): nu
     .get(tenantPk, billingMonth) as number;
 }
 
+/** Whether the tenant's month has a current statement (finalized, and neither voided nor replaced): nothing to close. */
+export function isClosed(db: Db, tenantPk: number, billingMonth: string): boolean {
+  return (
+    cachedStatement(db, 'SELECT 1 FROM current_statements WHERE tenant_pk = ? AND billing_month = ?').get(
+      tenantPk,
+      billingMonth,
+    ) !== undefined
+  );
+}
+
 /**
  * Finalizes a statement in the caller's transaction: its lines, its totals and summary, status
  * `fixed`. Returns its key, or null (and writes nothing) when the month already has a current

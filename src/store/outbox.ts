@@ -3,7 +3,8 @@
  * A row is claimed through a status check (`pending` -> `sending`), and ends `sent` or `failed`
  * with its reason. Every function takes "now" as a parameter: the store has no clock.
  */
-import { cachedStatement, type Db } from './db.ts';
+import { cachedStatement, releaseClaim, storeEngine, takeClaim, type Db } from './db.ts';
+import { CLAIM_SPACE } from './postgres.ts';
 import { MAILABLE } from './holds.ts';
 
 /** A delivery as the sender reads it, with what it attaches. */
@@ -83,14 +84,20 @@ export function createResendDeliveries(
 /**
  * Deliveries left in `sending` by a pass that stopped (a crash, a kill) go back to `pending`, to be
  * sent again with the same Message-ID. One that has been claimed `maxAttempts` times is `failed`
- * instead: a message that stops the process each time it is sent is not sent for ever. Only a pass
- * holding the month-end lease may call this. Returns how many went back to `pending`.
+ * instead: a message that stops the process each time it is sent is not sent for ever. On SQLite
+ * only a pass holding the month-end lease may call this (every `sending` delivery is then one a
+ * stopped pass left); on PostgreSQL any worker may, and only the deliveries whose claim no live
+ * worker holds are taken (claimDelivery). Returns how many went back to `pending`.
  */
 export function recoverInterrupted(
   db: Db,
   now: string,
   maxAttempts: number,
 ): { recovered: number; failed: { tenantName: string; billingMonth: string; recipient: string; reason: string }[] } {
+  // PostgreSQL: only the deliveries no live worker holds (each taken for this transaction).
+  const left = leftSending(db);
+  const only = left === null ? '' : ' AND d.delivery_pk = ANY(CAST(? AS bigint[]))';
+  const onlyArgs = left === null ? [] : [`{${left.join(',')}}`];
   // One whose statement was replaced by a re-issue since is not sent again: the new revision's mail goes instead.
   cachedStatement(
     db,
@@ -98,14 +105,14 @@ export function recoverInterrupted(
       withdrawn_for = (SELECT c.statement_pk FROM statements s JOIN current_statements c
         ON c.tenant_pk = s.tenant_pk AND c.billing_month = s.billing_month WHERE s.statement_pk = d.statement_pk),
       last_error = 'the pass sending it stopped before its result was recorded, and its statement was replaced since: not sent again'
-    WHERE d.status = 'sending' AND NOT EXISTS (SELECT 1 FROM current_statements c WHERE c.statement_pk = d.statement_pk)`,
-  ).run(now);
+    WHERE d.status = 'sending' AND NOT EXISTS (SELECT 1 FROM current_statements c WHERE c.statement_pk = d.statement_pk)${only}`,
+  ).run(now, ...onlyArgs);
   const stuck = cachedStatement(
     db,
     `SELECT d.delivery_pk AS deliveryPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth, d.recipient, d.attempts
     FROM deliveries d JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk)
-    WHERE d.status = 'sending' AND d.attempts >= ? ORDER BY d.delivery_pk`,
-  ).all(maxAttempts) as {
+    WHERE d.status = 'sending' AND d.attempts >= ?${only} ORDER BY d.delivery_pk`,
+  ).all(maxAttempts, ...onlyArgs) as {
     deliveryPk: number;
     tenantName: string;
     billingMonth: string;
@@ -123,11 +130,30 @@ export function recoverInterrupted(
   });
   const recovered = cachedStatement(
     db,
-    `UPDATE deliveries SET status = 'pending', next_attempt_at = NULL, updated_at = ?,
+    `UPDATE deliveries AS d SET status = 'pending', next_attempt_at = NULL, updated_at = ?,
       last_error = 'the pass sending it stopped before its result was recorded; sent again with the same Message-ID'
-    WHERE status = 'sending'`,
-  ).run(now).changes;
+    WHERE d.status = 'sending'${only}`,
+  ).run(now, ...onlyArgs).changes;
   return { recovered, failed };
+}
+
+/**
+ * PostgreSQL: the `sending` deliveries whose claim no worker holds (each claim taken for the
+ * caller's transaction, so that no worker takes it meanwhile), this connection's own claims left
+ * out; null on SQLite (every `sending` delivery is one a stopped pass left).
+ */
+function leftSending(db: Db): number[] | null {
+  if (storeEngine(db) === 'sqlite') return null;
+  const mine = claimedHere.get(db) ?? new Set<number>();
+  // OFFSET 0 keeps the claim's try to the `sending` rows (the planner may not move it).
+  const free = cachedStatement(
+    db,
+    `SELECT delivery_pk FROM (SELECT delivery_pk FROM deliveries WHERE status = 'sending' OFFSET 0) s
+    WHERE pg_try_advisory_xact_lock(?, CAST(delivery_pk AS integer)) ORDER BY delivery_pk`,
+  )
+    .pluck()
+    .all(CLAIM_SPACE.delivery) as number[];
+  return free.filter((pk) => !mine.has(pk));
 }
 
 const DUE_SELECT = `SELECT d.delivery_pk AS deliveryPk, d.statement_pk AS statementPk, t.tenant_name AS tenantName, s.billing_month AS billingMonth,
@@ -215,18 +241,41 @@ export function nextAttemptAt(db: Db, now: string): string | null {
   );
 }
 
+/** The deliveries this connection has claimed and not yet given back, per store (PostgreSQL). */
+const claimedHere = new WeakMap<Db, Set<number>>();
+
 /**
  * Claims a pending delivery for one attempt (`pending` -> `sending`, attempts + 1); false when it was
- * not pending, or its statement was held since it was read.
+ * not pending, or its statement was held since it was read. On PostgreSQL, where several workers
+ * send, the claim is also held by this connection until `releaseDelivery` (or until the
+ * connection ends): a `sending` delivery whose claim nobody holds is one a worker that died left.
  */
 export function claimDelivery(db: Db, deliveryPk: number, now: string): boolean {
-  return (
-    cachedStatement(
-      db,
-      `UPDATE deliveries AS d SET status = 'sending', attempts = attempts + 1, last_attempt_at = ?, updated_at = ?
+  if (!takeClaim(db, 'delivery', deliveryPk)) return false;
+  let claimed: boolean;
+  try {
+    claimed =
+      cachedStatement(
+        db,
+        `UPDATE deliveries AS d SET status = 'sending', attempts = attempts + 1, last_attempt_at = ?, updated_at = ?
     WHERE delivery_pk = ? AND status = 'pending' AND ${MAILABLE}`,
-    ).run(now, now, deliveryPk).changes === 1
-  );
+      ).run(now, now, deliveryPk).changes === 1;
+  } catch (err) {
+    releaseClaim(db, 'delivery', deliveryPk);
+    throw err;
+  }
+  if (!claimed) releaseClaim(db, 'delivery', deliveryPk);
+  else if (storeEngine(db) === 'postgres') {
+    let mine = claimedHere.get(db);
+    if (mine === undefined) claimedHere.set(db, (mine = new Set()));
+    mine.add(deliveryPk);
+  }
+  return claimed;
+}
+
+/** Gives back the claim of a delivery once its attempt is recorded (or could not be). */
+export function releaseDelivery(db: Db, deliveryPk: number): void {
+  if (claimedHere.get(db)?.delete(deliveryPk) === true) releaseClaim(db, 'delivery', deliveryPk);
 }
 
 /** Records a delivery the server accepted. */

@@ -239,6 +239,12 @@ const finishing = new Set<PQ>();
 /** The advisory lock key of the store's write lock (any fixed number: one store per database). */
 const STORE_WRITE_LOCK = 7_267_000_001;
 
+/** What a claimed transaction did: ran `fn` under its claim, or found the claim held by another connection. */
+export type Claim<R> = { claimed: true; result: R } | { claimed: false };
+
+/** The namespaces of the claims (two-key advisory locks, apart from the store's one-key write lock). */
+export const CLAIM_SPACE = { tenant: 72_670_001, delivery: 72_670_002 } as const;
+
 /** A transaction function, as better-sqlite3's: plain (deferred), or taking the write lock first. */
 export type Transaction<A extends unknown[], R> = ((...args: A) => R) & {
   deferred: (...args: A) => R;
@@ -331,6 +337,59 @@ export class PgConnection {
     }
     this.exec(`SET LOCAL lock_timeout = ${Math.trunc(this.busyTimeoutMs)}`);
     this.prepare('SELECT pg_advisory_xact_lock(?)').get(STORE_WRITE_LOCK);
+  }
+
+  /**
+   * `fn` as one transaction that writes the rows of one claimed thing (a tenant's close): the
+   * store's write lock taken shared, so that such transactions of different claims run together
+   * on several workers while a write of the whole store (an import) waits for them all and they
+   * for it; and the claim `key` (in the namespace `space`) taken exclusively for the transaction,
+   * without waiting when `wait` is false. `{ claimed: false }` (fn not run) when another
+   * connection holds the claim. Inside an open transaction, `fn` runs in a savepoint of it.
+   */
+  claimedTransaction<R>(space: number, key: number, wait: boolean, fn: () => R): Claim<R> {
+    if (this.inTransaction) return { claimed: true, result: this.transaction(fn)() };
+    this.exec('BEGIN');
+    try {
+      const timeout = Math.trunc(this.busyTimeoutMs);
+      if (timeout > 0) this.exec(`SET LOCAL lock_timeout = ${timeout}`);
+      const shared =
+        timeout === 0
+          ? 'pg_try_advisory_xact_lock_shared(?::bigint)'
+          : 'pg_advisory_xact_lock_shared(?::bigint) IS NOT NULL';
+      const claim = wait ? 'pg_advisory_xact_lock(?, ?) IS NOT NULL' : 'pg_try_advisory_xact_lock(?, ?)';
+      const got = this.prepare(`SELECT ${shared} AS store, ${claim} AS claim`).get(STORE_WRITE_LOCK, space, key) as {
+        store: number;
+        claim: number;
+      };
+      if (got.store !== 1)
+        throw new PostgresError('the store is busy: another connection holds its write lock', { sqlState: '55P03' });
+      if (got.claim !== 1) {
+        this.exec('ROLLBACK');
+        return { claimed: false };
+      }
+      const result = fn();
+      this.exec('COMMIT');
+      return { claimed: true, result };
+    } catch (err) {
+      if (this.inTransaction) this.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  /**
+   * Takes the claim `key` (in `space`) for this connection until it is given back
+   * (`releaseClaim`) or the connection ends: a worker that dies loses it at once (its connection
+   * closes), one whose machine stops when the server's keepalive gives up on it. False when
+   * another connection holds it.
+   */
+  takeClaim(space: number, key: number): boolean {
+    return this.prepare('SELECT pg_try_advisory_lock(?, ?)').pluck().get(space, key) === 1;
+  }
+
+  /** Gives back a claim taken with `takeClaim`. */
+  releaseClaim(space: number, key: number): void {
+    this.prepare('SELECT pg_advisory_unlock(?, ?)').pluck().get(space, key);
   }
 
   private busyTimeoutMs = 5000;

@@ -32,6 +32,7 @@ describe('configuration', () => {
     const c = loadConfig({ env: {}, cwd: dir });
     expect(c).toEqual({
       dataDir: path.join(dir, 'data/runtime'),
+      databaseUrl: null,
       billingTimeZone: 'UTC',
       defaultCurrency: 'JPY',
       defaultLocale: 'ja',
@@ -242,6 +243,17 @@ describe('configuration', () => {
     expect(redactUrl('mailer:s3cret@mail.example.com:587')).toBe('mailer:***@mail.example.com:587');
     expect(redactUrl('smtp:mailer:s3cret@host')).toBe('smtp:***@host');
     expect(configError({ SMTP_URL: 'mailer:s3cret@mail.example.com:587' })).not.toContain('s3cret');
+  });
+
+  it('takes DATABASE_URL as a postgres:// URL, and never shows its password', () => {
+    const url = 'postgres://usage:s3cret@db.example.com:5432/usage_charges';
+    expect(loadConfig({ env: { DATABASE_URL: url }, cwd: cwd() }).databaseUrl).toBe(url);
+    const socket = 'postgresql:///usage_charges?host=/run/postgresql';
+    expect(loadConfig({ env: { DATABASE_URL: socket }, cwd: cwd() }).databaseUrl).toBe(socket);
+    const message = configError({ DATABASE_URL: 'mysql://usage:s3cret@db.example.com/usage' });
+    expect(message).toContain('DATABASE_URL="mysql://usage:***@db.example.com/usage" (from environment)');
+    expect(message).toContain('must be a postgres:// or postgresql:// URL');
+    expect(message).not.toContain('s3cret');
   });
 
   it('refuses a MAIL_FROM with a line separator the mail composer would refuse', () => {
