@@ -164,6 +164,7 @@ export class PgStatement {
   private readonly sources: Source[];
   private name: string | undefined;
   private plucked = false;
+  private rawRows = false;
 
   constructor(
     private readonly connection: PgConnection,
@@ -175,6 +176,12 @@ export class PgStatement {
   /** Rows as their first column's value only (or whole again with `false`). */
   pluck(on = true): this {
     this.plucked = on;
+    return this;
+  }
+
+  /** Rows as arrays of their values, in the order of the columns (or objects again with `false`). */
+  raw(on = true): this {
+    this.rawRows = on;
     return this;
   }
 
@@ -213,7 +220,8 @@ export class PgStatement {
       return asParam(named[s], `parameter @${s} of ${this.shortSource()}`);
     });
     this.name ??= this.connection.prepareNamed(this.text, values.length);
-    return this.connection.executePrepared(this.name, values, this.plucked);
+    const rows = this.connection.executePrepared(this.name, values, this.plucked);
+    return this.rawRows && !this.plucked ? rows.map((r) => Object.values(r as Record<string, unknown>)) : rows;
   }
 }
 
