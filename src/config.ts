@@ -200,7 +200,7 @@ function isSmtpUrl(value: string): boolean {
  * A PostgreSQL URL libpq takes: postgres:// or postgresql://, with a host, or with none (the local
  * Unix socket, or a `host=` folder in the query string).
  */
-function isPostgresUrl(value: string): boolean {
+export function isPostgresUrl(value: string): boolean {
   let url: URL;
   try {
     url = new URL(value);
@@ -542,8 +542,15 @@ export function mailSettingWarnings(config: Config): string[] {
   return warnings;
 }
 
-/** An SMTP or database URL fit for messages and logs: the password is replaced by `***`. */
+/**
+ * An SMTP or database URL (or a libpq `key=value` connection string) fit for messages and logs:
+ * the password is replaced by `***`, wherever it is given.
+ */
 export function redactUrl(value: string): string {
+  return hideUserPassword(value).replace(/(password=)('(?:[^'\\]|\\.)*'|[^&\s]*)/gi, '$1***');
+}
+
+function hideUserPassword(value: string): string {
   try {
     const url = new URL(value);
     // Only a URL with a host is shown parsed; `user:pass@host` without `//` parses as a path.

@@ -1,9 +1,12 @@
-/** `usage-charges backup FILE`: an online copy of the store, consistent even while a pass runs. */
+/**
+ * `usage-charges backup FILE`: an online copy of the store as a SQLite store file, consistent even
+ * while a pass runs (a PostgreSQL store's rows are read in one snapshot).
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../domain/errors.ts';
-import { backupStore } from '../store/db.ts';
+import { backupToFile } from '../store/copy-store.ts';
 import type { CliContext } from './context.ts';
 
 export function registerBackup(program: Command, ctx: CliContext): void {
@@ -19,7 +22,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       const db = ctx.db();
       const temp = `${target}.${process.pid}.partial`;
       try {
-        await backupStore(db, temp);
+        await backupToFile(db, temp);
         fs.chmodSync(temp, 0o600);
         fs.renameSync(temp, target);
       } catch (err) {

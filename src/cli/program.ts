@@ -48,7 +48,7 @@ const VERBS: readonly Verb[] = [
     name: 'run',
     description:
       'one month-end pass: finalize every period whose cut-off day has ended (oldest first), write its statement files, ' +
-      'send every mail that is due (new statements and retries); one pass at a time (the month-end lease)',
+      'send every mail that is due (new statements and retries); one pass at a time on SQLite (the month-end lease), any number of workers at once on PostgreSQL',
     define: async () => (await import('./run.ts')).registerRun,
   },
   {
@@ -132,7 +132,7 @@ const VERBS: readonly Verb[] = [
   {
     name: 'backup',
     description:
-      'copy the store to FILE while it is in use (SQLite online backup); FILE must not exist; readable by the owner only',
+      'copy the store to FILE, a SQLite store file, while it is in use (SQLite online backup; a PostgreSQL store read in one snapshot); FILE must not exist; readable by the owner only',
     define: async () => (await import('./backup.ts')).registerBackup,
   },
   {

@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { leasedPass, monthEndPass } from '../../jobs/pass.ts';
 import { mailSettingWarnings } from '../config.ts';
 import { createMailer } from '../mail/transport.ts';
-import { backupStore, closeStore, DB_FILE_NAME, openStore, setBusyTimeout, type Db } from '../store/db.ts';
+import { backupToFile } from '../store/copy-store.ts';
+import { closeStore, DB_FILE_NAME, openStore, setBusyTimeout, storePlace, type Db } from '../store/db.ts';
 import { jobContext, type JobStage } from '../../jobs/context.ts';
 import { PASS_BUSY_TIMEOUT_MS, type CliContext } from './context.ts';
 import { verbJobContext } from './job-context.ts';
@@ -130,10 +131,10 @@ async function dryRun(
   try {
     fs.chmodSync(dir, 0o700);
     const file = path.join(dir, DB_FILE_NAME);
-    await backupStore(db, file);
+    await backupToFile(db, file);
     fs.chmodSync(file, 0o600);
     const copy = openStore(dir);
-    const dryConfig = { ...config, dataDir: dir, smtpUrl: null };
+    const dryConfig = { ...config, dataDir: dir, databaseUrl: null, smtpUrl: null };
     const mailer = createMailer(dryConfig);
     try {
       const result = await monthEndPass(
@@ -153,8 +154,8 @@ async function dryRun(
       );
       ctx.output.out(
         o.keep
-          ? `dry run: nothing in ${config.dataDir} was changed and nothing was sent; what the pass would write and send is in ${dir}`
-          : `dry run: nothing in ${config.dataDir} was changed and nothing was sent; its temporary copy is removed (--keep keeps it, with the files and mails the pass would write)`,
+          ? `dry run: nothing in ${storePlace(config)} was changed and nothing was sent; what the pass would write and send is in ${dir}`
+          : `dry run: nothing in ${storePlace(config)} was changed and nothing was sent; its temporary copy is removed (--keep keeps it, with the files and mails the pass would write)`,
       );
     } finally {
       o.progress.stop();

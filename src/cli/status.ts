@@ -15,7 +15,7 @@ import {
   type MonthMailState,
   type MonthState,
 } from '../store/summary.ts';
-import { DB_FILE_NAME } from '../store/db.ts';
+import { storePlace } from '../store/db.ts';
 import { listRuns } from '../store/runs.ts';
 import type { CliContext } from './context.ts';
 import { parseMonth } from './options.ts';
@@ -74,7 +74,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
         );
         return;
       }
-      out(`store: ${config.dataDir}/${DB_FILE_NAME} (schema version ${s.schemaVersion})`);
+      out(`store: ${storePlace(config)} (schema version ${s.schemaVersion})`);
       out(`billing time zone: ${config.billingTimeZone}`);
       out(`tenants: ${s.tenants} (${s.deletedTenants} deleted)`);
       out(`contacts: ${s.contacts} (${s.activeContacts} active)`);

@@ -6,9 +6,11 @@
  * already saw: the counters of tenant_changes are copied as they are), its keys' sequences are
  * set past the copied keys, and its foreign keys are checked.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { UsageChargesError } from '../domain/errors.ts';
-import { connection, storeEngine, type Db } from './db.ts';
+import { backupStore, closeStore, connection, DB_FILE_NAME, openStore, storeEngine, type Db } from './db.ts';
 
 /** Tables that are not the store's data: its version, and the leases of running processes. */
 const NOT_COPIED = new Set(['schema_migrations', 'run_lock']);
@@ -213,5 +215,29 @@ function copyIntoSqlite(
       .immediate();
   } finally {
     target.pragma('foreign_keys = ON');
+  }
+}
+
+/**
+ * Copies the store, while it is in use, to `file`, a SQLite store file (which must not exist): a
+ * SQLite store by SQLite's online backup; a PostgreSQL store by copying its rows, read in one
+ * snapshot, into a new SQLite store (what `migrate-store` copies back into PostgreSQL).
+ */
+export async function backupToFile(db: Db, file: string): Promise<void> {
+  if (storeEngine(db) === 'sqlite') {
+    await backupStore(db, file);
+    return;
+  }
+  const folder = fs.mkdtempSync(path.join(path.dirname(file), '.backup-'));
+  try {
+    const copy = openStore(folder);
+    try {
+      copyStore(db, copy);
+    } finally {
+      closeStore(copy);
+    }
+    fs.renameSync(path.join(folder, DB_FILE_NAME), file);
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
   }
 }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Config } from '../config.ts';
+import { redactUrl, type Config } from '../config.ts';
 import { ConfigError, UsageChargesError } from '../domain/errors.ts';
 import { storeFullWanted } from '../testing/faults.ts';
 import { ensureFolder, FolderError, whyNotMade } from './folders.ts';
@@ -172,7 +172,15 @@ const POSTGRES_BASELINE_VERSION = 14;
  * store's write lock, so that workers starting together make it once.
  */
 export function openPostgresStore(conninfo: string, options: { holdLimitSeconds?: number } = {}): Db {
-  const c = new PgConnection(conninfo);
+  let c: PgConnection;
+  try {
+    c = new PgConnection(conninfo);
+  } catch (err) {
+    throw new UsageChargesError(
+      'E_DATABASE',
+      `the store's database ${redactUrl(conninfo)} cannot be reached: ${(err as Error).message}`,
+    );
+  }
   try {
     // A worker whose machine stops loses its claims once the server's keepalive gives up on it
     // (about a minute); one that stops answering inside a transaction, after holdLimitSeconds.
@@ -214,6 +222,13 @@ export function openConfiguredStore(
 ): Db {
   if (config.databaseUrl === null) return openStore(config.dataDir, options);
   return openPostgresStore(config.databaseUrl, { holdLimitSeconds: config.lockTtlSeconds });
+}
+
+/** Where the store is, for people: the SQLite file, or the PostgreSQL database (its URL without the password). */
+export function storePlace(config: Pick<Config, 'dataDir' | 'databaseUrl'>): string {
+  return config.databaseUrl === null
+    ? path.join(config.dataDir, DB_FILE_NAME)
+    : `PostgreSQL ${redactUrl(config.databaseUrl)}`;
 }
 
 /**

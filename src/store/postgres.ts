@@ -273,7 +273,10 @@ export class PgConnection {
     try {
       this.pq.connectSync(conninfo);
     } catch (err) {
-      throw new Error(`cannot connect to PostgreSQL: ${this.pq.errorMessage().trim()}`, { cause: err });
+      throw new Error(
+        `cannot connect to PostgreSQL: ${((err as Error).message || this.pq.errorMessage()).trim().replace(/\s+/g, ' ')}`,
+        { cause: err },
+      );
     }
   }
 

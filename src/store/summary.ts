@@ -279,7 +279,9 @@ export function recentResends(
 ): { at: string; tenant: string; billingMonth: string; to: string[]; reason: string; by: string }[] {
   return (
     connection(db)
-      .prepare(`SELECT at, subject, detail FROM audit_log WHERE action = 'resend' ORDER BY at DESC, rowid DESC LIMIT ?`)
+      .prepare(
+        `SELECT at, subject, detail FROM audit_log WHERE action = 'resend' ORDER BY at DESC, audit_pk DESC LIMIT ?`,
+      )
       .all(limit) as { at: string; subject: string; detail: string }[]
   ).map((r) => {
     const d = JSON.parse(r.detail) as { billingMonth: string; to: string[]; reason: string; by: string };
