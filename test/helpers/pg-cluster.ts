@@ -164,3 +164,10 @@ export function pgDatabase(label: string): string {
   psql(`host=${host} user=${user} dbname=postgres`, `CREATE DATABASE ${name};`);
   return `host=${host} user=${user} dbname=${name}`;
 }
+
+/** A new empty database on the test run's cluster, as the postgresql:// URL DATABASE_URL takes. */
+export function pgDatabaseUrl(label: string): string {
+  const conninfo = pgDatabase(label);
+  const part = (key: string): string => new RegExp(`(?:^| )${key}=(\\S+)`).exec(conninfo)![1]!;
+  return `postgresql:///${part('dbname')}?host=${encodeURIComponent(part('host'))}&user=${part('user')}`;
+}

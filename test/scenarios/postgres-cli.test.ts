@@ -1,0 +1,124 @@
+/**
+ * The command line on PostgreSQL (DATABASE_URL): the demo seeded into a database, two `run`
+ * processes started at once as two workers on two machines (each its own DATA_DIR) close every
+ * statement once between them and write every mail once; `status` names the database; `backup`
+ * writes a SQLite store file of it that the SQLite engine opens with the same counts; a database
+ * that cannot be reached is said so, without its password and without a stack trace.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli, cliAsync, hasStackTrace } from '../helpers/cli.ts';
+import { AS_OF, demoEnv, RECIPIENTS, TENANTS } from '../helpers/demo-store.ts';
+import { pgDatabaseUrl, psql } from '../helpers/pg-cluster.ts';
+import { tempDir } from '../helpers/store.ts';
+
+const folder = tempDir();
+afterAll(() => folder.cleanup());
+
+/** The `To:` and `Message-ID:` of every .eml file in a data dir's outbox. */
+function outboxMails(dataDir: string): { to: string; messageId: string }[] {
+  const outbox = path.join(dataDir, 'outbox');
+  if (!fs.existsSync(outbox)) return [];
+  return fs
+    .readdirSync(outbox)
+    .filter((f) => f.endsWith('.eml'))
+    .map((f) => {
+      const text = fs.readFileSync(path.join(outbox, f), 'utf8');
+      return {
+        to: /^To: (?:.*<)?([^<>\s]+@[^<>\s]+)>?$/m.exec(text)![1]!,
+        messageId: /^Message-ID: (.+)$/im.exec(text)![1]!.trim(),
+      };
+    });
+}
+
+/** The libpq conninfo of a postgresql:/// URL of the test cluster, for psql. */
+function conninfoOf(url: string): string {
+  const u = new URL(url);
+  return `host=${u.searchParams.get('host')} user=${u.searchParams.get('user')} dbname=${u.pathname.slice(1)}`;
+}
+
+describe('the command line with DATABASE_URL', () => {
+  const url = pgDatabaseUrl('cli');
+  const worker = (name: string): Record<string, string> => ({
+    ...demoEnv(path.join(folder.dir, name)),
+    DATABASE_URL: url,
+  });
+
+  it('seeds the demo into the database, and two workers at once close and mail each statement once', async () => {
+    const seed = cli(['seed-demo', '--as-of', AS_OF], worker('first'));
+    expect(seed.stderr).toBe('');
+    expect(seed.code).toBe(0);
+    // The store is the database: no SQLite file was made in DATA_DIR.
+    expect(fs.existsSync(path.join(folder.dir, 'first', 'usage-charges.sqlite'))).toBe(false);
+
+    const [a, b] = await Promise.all([
+      cliAsync(['run', '--as-of', AS_OF], worker('machine-a')),
+      cliAsync(['run', '--as-of', AS_OF], worker('machine-b')),
+    ]);
+    expect([a.code, b.code], `${a.stdout}${a.stderr}\n${b.stdout}${b.stderr}`).toEqual([0, 0]);
+    const closedBy = (r: { stdout: string }): number => Number(/(\d+) statements? closed/.exec(r.stdout)![1]);
+    expect(closedBy(a) + closedBy(b)).toBe(TENANTS.length);
+
+    const rows = psql(
+      conninfoOf(url),
+      "SELECT t.tenant_name || ' ' || s.revision || ' ' || s.status FROM statements s JOIN tenants t USING (tenant_pk) ORDER BY 1;",
+    );
+    expect(rows).toEqual(TENANTS.map((t) => `${t} 1 fixed`).sort());
+    const mails = [
+      ...outboxMails(path.join(folder.dir, 'machine-a')),
+      ...outboxMails(path.join(folder.dir, 'machine-b')),
+    ];
+    expect(mails.map((m) => m.to).sort()).toEqual(RECIPIENTS);
+    expect(new Set(mails.map((m) => m.messageId)).size).toBe(mails.length);
+    expect(psql(conninfoOf(url), 'SELECT status, count(*) FROM deliveries GROUP BY status;')).toEqual([
+      `sent|${RECIPIENTS.length}`,
+    ]);
+
+    // A third pass finds nothing left to do.
+    const again = cli(['run', '--as-of', AS_OF], worker('machine-a'));
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/0 statements closed/);
+  });
+
+  it('names the database in status, and backs it up to a SQLite store file the SQLite engine opens', () => {
+    const status = cli(['status', '--json'], worker('machine-a'));
+    expect(status.code).toBe(0);
+    const counts = JSON.parse(status.stdout) as Record<string, unknown>;
+    const text = cli(['status'], worker('machine-a'));
+    expect(text.stdout.split('\n')[0]).toMatch(
+      /^store: PostgreSQL postgresql:\/\/\/t_cli_\w+\?host=.+ \(schema version \d+\)$/,
+    );
+
+    const restored = path.join(folder.dir, 'restored');
+    fs.mkdirSync(restored, { mode: 0o700 });
+    const backup = cli(['backup', path.join(restored, 'usage-charges.sqlite')], worker('machine-a'));
+    expect(backup.stderr).toBe('');
+    expect(backup.code).toBe(0);
+    expect(fs.statSync(path.join(restored, 'usage-charges.sqlite')).mode & 0o777).toBe(0o600);
+    const fromFile = cli(['status', '--json'], demoEnv(restored));
+    expect(fromFile.code).toBe(0);
+    const {
+      tenantList: _a,
+      dataDir: _b,
+      store: _c,
+      ...restoredCounts
+    } = JSON.parse(fromFile.stdout) as Record<string, unknown>;
+    const { tenantList: _d, dataDir: _e, store: _f, ...pgCounts } = counts;
+    expect(restoredCounts).toEqual(pgCounts);
+  });
+
+  it('says a database it cannot reach, without its password or a stack trace, and changes nothing', () => {
+    const r = cli(['status'], {
+      ...demoEnv(path.join(folder.dir, 'nowhere')),
+      DATABASE_URL: 'postgres://billing:s3cret@127.0.0.1:1/usage',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: the store's database postgres:\/\/billing:\*\*\*@127\.0\.0\.1:1\/usage cannot be reached: /,
+    );
+    expect(r.stderr).not.toContain('s3cret');
+    expect(hasStackTrace(r.stderr)).toBe(false);
+    expect(fs.existsSync(path.join(folder.dir, 'nowhere'))).toBe(false);
+  });
+});
