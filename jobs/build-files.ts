@@ -1,17 +1,17 @@
 /**
  * Statement files: for every fixed statement that has none yet, the ROR list and detail files are
- * made from its frozen lines, zipped deterministically and archived under
- * `DATA_DIR/statements/YYYYMM/` with their SHA-256 in the store. Rebuilt, they are the same bytes.
+ * made from its frozen lines, zipped deterministically and archived (jobs/statement-archive.ts:
+ * under `DATA_DIR/statements/YYYYMM/` on SQLite, in the database on PostgreSQL) with their SHA-256
+ * in the store. Rebuilt, they are the same bytes.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
-import { buildZip, writeFileAtomic } from '../src/archive/zip.ts';
+import { buildZip } from '../src/archive/zip.ts';
 import type { Config } from '../src/config.ts';
 import { forEachConcurrently } from '../src/domain/concurrency.ts';
 import { UsageChargesError } from '../src/domain/errors.ts';
 import { recordAudit } from '../src/store/audit.ts';
-import { diskFullReason, ensureFolder, notWritable } from '../src/store/folders.ts';
+import { diskFullReason } from '../src/store/folders.ts';
 import { loadStatementView } from '../src/store/billing.ts';
 import { localParts } from '../src/domain/calendar.ts';
 import { monthText } from '../src/periods/periods.ts';
@@ -19,6 +19,7 @@ import type { Db } from '../src/store/db.ts';
 import { byText } from '../src/domain/text.ts';
 import { crashPoint } from '../src/testing/faults.ts';
 import type { JobContext } from './context.ts';
+import { statementArchive } from './statement-archive.ts';
 import { buildRorFiles, defaultCurrencySymbol, type RorFiles } from '../src/statements/ror-files.ts';
 import {
   CURRENT_FILE_LAYOUT,
@@ -32,7 +33,6 @@ import type { BillingTenant } from '../src/store/billing.ts';
 import {
   archivedFile,
   filesBefore,
-  markPruned,
   pendingStatements,
   recordStatementFiles,
   statementAtZipPath,
@@ -114,8 +114,9 @@ export function zipOf(view: StatementView, config: Config): { name: string; byte
 }
 
 /**
- * Builds a statement's zip from its frozen lines and writes it atomically under the month's
- * folder. `claimed` holds the paths being written or written but not yet recorded (by this
+ * Builds a statement's zip from its frozen lines and keeps it in the archive: written atomically
+ * under the month's folder (SQLite), or returned as the WrittenZip's `content`, to be inserted with
+ * its record (PostgreSQL). Its path relative to DATA_DIR names it on both engines. `claimed` holds the paths being written or written but not yet recorded (by this
  * writer): a path is claimed before it is written, so that two statements can never write one
  * file, and stays claimed until the caller has recorded it or given up. Never overwrites the
  * archived zip of another statement.
@@ -131,20 +132,20 @@ export async function writeStatementZip(
   // revision's zip keeps its own bytes, under the name the ROR format gives it.
   const monthDir = statementsDir(config, s.billingMonth);
   const dir = s.revision > 1 ? path.join(monthDir, `revision-${s.revision}`) : monthDir;
-  const label = `DATA_DIR/${path.relative(config.dataDir, dir).split(path.sep).join('/')}`;
-  ensureFolder(dir, label);
-  const file = path.join(dir, zip.name);
-  const relative = path.relative(config.dataDir, file);
+  const relative = path.relative(config.dataDir, path.join(dir, zip.name));
+  const archive = statementArchive(db, config);
+  archive.makeRoom(relative);
   const taken = statementAtZipPath(db, relative);
   if ((taken !== undefined && taken !== s.statementPk) || claimed.has(relative)) {
     throw new UsageChargesError('E_FILE_NAME', `${relative} already holds another statement's files`);
   }
   claimed.add(relative);
+  let content: Uint8Array | undefined;
   try {
-    await writeFileAtomic(file, zip.bytes);
+    content = await archive.keep(relative, zip.bytes);
   } catch (err) {
     claimed.delete(relative);
-    throw notWritable(label, err) ?? err;
+    throw err;
   }
   return {
     statementPk: s.statementPk,
@@ -152,6 +153,7 @@ export async function writeStatementZip(
     relative,
     sha256: sha256Of(zip.bytes),
     bytes: zip.bytes.length,
+    ...(content === undefined ? {} : { content }),
   };
 }
 
@@ -243,17 +245,15 @@ export function pruneFiles(ctx: JobContext, asOf: Date): number {
   const local = localParts(asOf.getTime(), config.billingTimeZone);
   const oldest = monthText(local.year * 12 + local.month - 1 - config.retentionMonths);
   const old = filesBefore(db, oldest);
-  for (const f of old) {
-    fs.rmSync(path.join(config.dataDir, f.zipPath), { force: true });
-    markPruned(db, f.filePk, now().toISOString());
-  }
+  const archive = statementArchive(db, config);
+  for (const f of old) archive.prune(f, now().toISOString());
   return old.length;
 }
 
 /**
  * The archived zip of a fixed statement, checked against the SHA-256 recorded when it was written
- * (DESIGN invariant 3: a resend sends the archived bytes). A missing (pruned) or damaged file is
- * rebuilt from the frozen lines; the rebuild must give the recorded bytes, and a damaged file is
+ * (DESIGN invariant 3: a resend sends the archived bytes). A missing (pruned) or damaged zip is
+ * rebuilt from the frozen lines; the rebuild must give the recorded bytes, and a damaged zip is
  * then replaced. Anything else is an E_ARCHIVE error: nothing is sent that is not the statement.
  */
 export async function archivedZip(
@@ -264,14 +264,8 @@ export async function archivedZip(
   const f = archivedFile(db, statementPk);
   if (f === undefined)
     throw new UsageChargesError('E_ARCHIVE', 'the statement has no files yet (the next run writes them)');
-  const file = path.join(config.dataDir, f.zipPath);
-  let bytes: Buffer | null = null;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw new UsageChargesError('E_ARCHIVE', `${f.zipPath} cannot be read: ${(err as Error).message}`);
-  }
+  const archive = statementArchive(db, config);
+  const bytes = archive.read(f);
   if (bytes !== null && sha256Of(bytes) === f.sha256) return { name: f.zipName, bytes, repaired: false };
   const rebuilt = zipOf(loadStatementView(db, statementPk), config);
   if (sha256Of(rebuilt.bytes) !== f.sha256 || rebuilt.name !== f.zipName) {
@@ -281,14 +275,14 @@ export async function archivedZip(
     );
   }
   if (f.prunedAt === null) {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(file, rebuilt.bytes);
     // An archive that was damaged or lost is worth an operator's look (the disk, a backup restore).
-    recordAudit(db, new Date().toISOString(), 'archive-repaired', f.tenantName, {
-      billingMonth: f.billingMonth,
-      zip: f.zipPath,
-      was: bytes === null ? 'missing' : 'damaged',
-    });
+    await archive.repair(f, rebuilt.bytes, () =>
+      recordAudit(db, new Date().toISOString(), 'archive-repaired', f.tenantName, {
+        billingMonth: f.billingMonth,
+        zip: f.zipPath,
+        was: bytes === null ? 'missing' : 'damaged',
+      }),
+    );
   }
   return { name: f.zipName, bytes: rebuilt.bytes, repaired: f.prunedAt === null };
 }

@@ -12,6 +12,8 @@ import { mailerUnusable, OUTBOX_DIR, type Mailer } from '../src/mail/transport.t
 import type { TakeOverReason } from '../src/store/leases.ts';
 import { buildFiles, pruneFiles, sortByStatement, type FilesSummary } from './build-files.ts';
 import { FilesThread } from './files-thread.ts';
+import { statementArchive } from './statement-archive.ts';
+import { storeEngine, type Db } from '../src/store/db.ts';
 import { closeDue, type CloseSummary } from './close.ts';
 import type { JobContext } from './context.ts';
 import { sendDue, type DeliverySummary } from './deliver.ts';
@@ -92,20 +94,27 @@ export function passCounts(r: PassResult): Record<string, number | string | null
  * those of processes of this host that no longer exist, in every month's statements folder (and its
  * revision-N folders) and in the outbox (src/archive/zip.ts removeStaleTemps). Run under the month-end lease, before the close.
  * Returns their paths relative to DATA_DIR; a folder that cannot be read is reported, not thrown.
+ * When the store `db` keeps the zips itself (PostgreSQL), a killed writer leaves nothing of them:
+ * the outbox only is looked at.
  */
-export function removeLeftTemps(config: Config): { removed: string[]; failed: { dir: string; reason: string }[] } {
+export function removeLeftTemps(
+  config: Config,
+  db: Db,
+): { removed: string[]; failed: { dir: string; reason: string }[] } {
+  const archiveFolders = statementArchive(db, config).folders;
   const root = path.join(config.dataDir, 'statements');
   let months: string[] = [];
-  try {
-    months = fs
-      .readdirSync(root, { withFileTypes: true })
-      .filter((e) => e.isDirectory())
-      .map((e) => e.name)
-      .sort(byText);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-      return { removed: [], failed: [{ dir: 'statements', reason: (err as Error).message }] };
-  }
+  if (archiveFolders)
+    try {
+      months = fs
+        .readdirSync(root, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+        .sort(byText);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        return { removed: [], failed: [{ dir: 'statements', reason: (err as Error).message }] };
+    }
   const removed: string[] = [];
   const failed: { dir: string; reason: string }[] = [];
   // A month's later revisions are archived in its revision-N folders (a re-issue writes there too).
@@ -145,10 +154,13 @@ export async function closeAndWriteFiles(
     onClosed?: (close: CloseSummary) => void;
   },
 ): Promise<{ close: CloseSummary; files: FilesSummary; threaded: number }> {
+  // On PostgreSQL the files step writes every zip, on this thread: the files thread's own
+  // connection is SQLite's (a read-only connection to the store's file) for now.
   const thread = new FilesThread(ctx);
+  const threadOn = storeEngine(ctx.store) === 'sqlite';
   let close: CloseSummary;
   try {
-    close = closeDue(ctx, { asOf: options.asOf, onFinalized: (s) => thread.add(s) });
+    close = closeDue(ctx, { asOf: options.asOf, onFinalized: threadOn ? (s) => thread.add(s) : undefined });
     options.onClosed?.(close);
   } catch (err) {
     // A lost lease or a store that stays busy: the thread must not outlive the pass (nor keep the
@@ -176,7 +188,7 @@ export async function monthEndPass(ctx: JobContext, options: PassOptions): Promi
   const { mailer, asOf } = options;
   const stop = (): boolean => ctx.shouldStop() || options.leaseLost?.() === true;
   log.info({ asOf: asOf.toISOString(), mail: mailer.target }, 'pass started');
-  const temps = stop() ? { removed: [], failed: [] } : removeLeftTemps(config);
+  const temps = stop() ? { removed: [], failed: [] } : removeLeftTemps(config, ctx.store);
   if (temps.removed.length > 0)
     log.warn({ files: temps.removed }, 'removed the temporary files a killed pass left while writing');
   for (const f of temps.failed)

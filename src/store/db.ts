@@ -6,7 +6,7 @@ import { redactUrl, type Config } from '../config.ts';
 import { ConfigError, UsageChargesError } from '../domain/errors.ts';
 import { storeFullWanted } from '../testing/faults.ts';
 import { ensureFolder, FolderError, whyNotMade } from './folders.ts';
-import { migrations, latestVersion, type Migration } from './migrations/index.ts';
+import { migrations, latestVersion, POSTGRES_BASELINE_VERSION, type Migration } from './migrations/index.ts';
 import { sql as postgresBaseline } from './migrations/postgres-baseline.ts';
 import { CLAIM_SPACE, PgConnection, type Claim } from './postgres.ts';
 import { isBusy } from './errors.ts';
@@ -163,15 +163,18 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Db {
   return db;
 }
 
-/** The schema version a PostgreSQL store starts at (postgres-baseline.ts). */
-const POSTGRES_BASELINE_VERSION = 14;
-
 /**
  * Opens the store in the PostgreSQL database `conninfo` names (a libpq connection string or
- * postgres:// URL), making its schema in an empty database: the baseline at version 14, under the
- * store's write lock, so that workers starting together make it once.
+ * postgres:// URL) and brings its schema up to date: an empty database is given the baseline
+ * (versions 1 to POSTGRES_BASELINE_VERSION), then every later migration is applied in its
+ * PostgreSQL form, each in its own transaction under the store's write lock and recorded in
+ * schema_migrations, so that workers starting together apply each once. `targetVersion`: apply
+ * migrations up to this version only (tests of the upgrade path).
  */
-export function openPostgresStore(conninfo: string, options: { holdLimitSeconds?: number } = {}): Db {
+export function openPostgresStore(
+  conninfo: string,
+  options: { holdLimitSeconds?: number; targetVersion?: number } = {},
+): Db {
   let c: PgConnection;
   try {
     c = new PgConnection(conninfo);
@@ -199,16 +202,34 @@ export function openPostgresStore(conninfo: string, options: { holdLimitSeconds?
         'E_SCHEMA_NEWER',
         `the database has schema version ${newest}, newer than this program knows (${latestVersion}); upgrade usage-charges`,
       );
-    if (latestVersion > POSTGRES_BASELINE_VERSION)
-      throw new UsageChargesError(
-        'E_SCHEMA_POSTGRES',
-        `migrations after version ${POSTGRES_BASELINE_VERSION} have no PostgreSQL form yet`,
-      );
+    migratePostgres(c, options.targetVersion ?? latestVersion);
   } catch (err) {
     c.close();
     throw err;
   }
   return storeHandle(c as unknown as Database.Database);
+}
+
+/** Applies the PostgreSQL form of every migration after the baseline up to `target` not applied yet. */
+function migratePostgres(c: PgConnection, target: number): void {
+  const isApplied = c.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').pluck();
+  const record = c.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const m of migrations) {
+    if (m.version <= POSTGRES_BASELINE_VERSION || m.version > target || isApplied.get(m.version) !== undefined)
+      continue;
+    const postgres = m.postgres;
+    if (postgres === undefined)
+      throw new UsageChargesError(
+        'E_SCHEMA_POSTGRES',
+        `migration ${m.version} ${m.name} has no PostgreSQL form; this program cannot open a PostgreSQL store`,
+      );
+    // Another process may have applied it since: look again under the lock.
+    c.transaction(() => {
+      if (isApplied.get(m.version) !== undefined) return;
+      c.exec(postgres);
+      record.run(m.version, m.name, new Date().toISOString());
+    }).immediate();
+  }
 }
 
 /**

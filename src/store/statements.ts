@@ -19,10 +19,16 @@ export interface WrittenZip {
   relative: string;
   sha256: string;
   bytes: number;
+  /**
+   * The zip itself, when the store keeps the archive (PostgreSQL): inserted with the record, in its
+   * transaction. None when the archive is the folder (the file is written before it is recorded).
+   */
+  content?: Uint8Array;
 }
 
 /** The record of a statement's archived zip. */
 export interface ArchivedFile {
+  filePk: number;
   zipName: string;
   /** Its path relative to DATA_DIR. */
   zipPath: string;
@@ -60,7 +66,11 @@ export function statementAtZipPath(db: Db, zipPath: string): number | undefined 
     number | undefined;
 }
 
-/** Records written zips (one transaction); a statement already recorded keeps its record. */
+/**
+ * Records written zips (one transaction); a statement already recorded keeps its record. A zip's
+ * `content` (PostgreSQL's archive) is kept with its record, in the same transaction: never a record
+ * without its bytes, nor bytes without their record.
+ */
 export function recordStatementFiles(db: Db, zips: readonly WrittenZip[], at: string): void {
   const record = cachedStatement(
     db,
@@ -68,8 +78,46 @@ export function recordStatementFiles(db: Db, zips: readonly WrittenZip[], at: st
     ON CONFLICT (statement_pk) DO NOTHING`,
   );
   inTransaction(db, () => {
-    for (const z of zips) record.run(z.statementPk, z.name, z.relative, z.sha256, z.bytes, at);
+    for (const z of zips) {
+      record.run(z.statementPk, z.name, z.relative, z.sha256, z.bytes, at);
+      if (z.content !== undefined) keepZipWithRecord(db, z);
+    }
   });
+}
+
+/**
+ * Keeps a zip's bytes with the record of its statement's file (archived_zips, PostgreSQL), when
+ * that record is the zip's (the same SHA-256) and has no bytes yet: a statement already recorded
+ * keeps what it has. A zip that crossed threads is a plain Uint8Array: it is bound as a Buffer.
+ */
+function keepZipWithRecord(db: Db, z: WrittenZip): void {
+  const content = Buffer.from(z.content!.buffer, z.content!.byteOffset, z.content!.byteLength);
+  cachedStatement(
+    db,
+    `INSERT INTO archived_zips (file_pk, bytes)
+    SELECT file_pk, CAST(? AS bytea) FROM statement_files WHERE statement_pk = ? AND sha256 = ? AND pruned_at IS NULL
+    ON CONFLICT (file_pk) DO NOTHING`,
+  ).run(content, z.statementPk, z.sha256);
+}
+
+/** The archived bytes of a recorded file kept in the store (PostgreSQL), if they are there. */
+export function storedZip(db: Db, filePk: number): Buffer | undefined {
+  return cachedStatement(db, 'SELECT bytes FROM archived_zips WHERE file_pk = ?').pluck().get(filePk) as
+    Buffer | undefined;
+}
+
+/** Keeps (or replaces) the archived bytes of a recorded file in the store (PostgreSQL): a repair. */
+export function replaceStoredZip(db: Db, filePk: number, bytes: Buffer): void {
+  cachedStatement(
+    db,
+    `INSERT INTO archived_zips (file_pk, bytes) VALUES (?, ?)
+    ON CONFLICT (file_pk) DO UPDATE SET bytes = excluded.bytes`,
+  ).run(filePk, bytes);
+}
+
+/** Deletes the archived bytes of a recorded file kept in the store (PostgreSQL), as the retention prunes it. */
+export function deleteStoredZip(db: Db, filePk: number): void {
+  cachedStatement(db, 'DELETE FROM archived_zips WHERE file_pk = ?').run(filePk);
 }
 
 /** Whether a statement's files are recorded (written, or written and pruned since). */
@@ -81,7 +129,7 @@ export function hasFiles(db: Db, statementPk: number): boolean {
 export function archivedFile(db: Db, statementPk: number): ArchivedFile | undefined {
   return cachedStatement(
     db,
-    `SELECT f.zip_name AS zipName, f.zip_path AS zipPath, f.sha256, f.pruned_at AS prunedAt, t.tenant_name AS tenantName,
+    `SELECT f.file_pk AS filePk, f.zip_name AS zipName, f.zip_path AS zipPath, f.sha256, f.pruned_at AS prunedAt, t.tenant_name AS tenantName,
       s.billing_month AS billingMonth
     FROM statement_files f JOIN statements s USING (statement_pk) JOIN tenants t USING (tenant_pk) WHERE f.statement_pk = ?`,
   ).get(statementPk) as ArchivedFile | undefined;

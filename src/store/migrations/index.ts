@@ -13,6 +13,7 @@ import { sql as m011 } from './011-sign-in.ts';
 import { sql as m012 } from './012-coupon-offers.ts';
 import { sql as m013 } from './013-audit-subject.ts';
 import { sql as m014 } from './014-tenant-changes.ts';
+import { sql as m015, postgres as m015Postgres } from './015-archive.ts';
 
 /** One schema step: applied once, in order, inside a transaction, and recorded. */
 export interface Migration {
@@ -25,7 +26,16 @@ export interface Migration {
    * table leaves the triggers and views that name it as they are (legacy_alter_table).
    */
   foreignKeysOff?: boolean;
+  /**
+   * The same step in PostgreSQL's words. The PostgreSQL baseline (postgres-baseline.ts) stands for
+   * versions 1 to POSTGRES_BASELINE_VERSION; every later migration carries this form, applied by
+   * openPostgresStore as SQLite's `sql` is by migrate.
+   */
+  postgres?: string;
 }
+
+/** The last version the PostgreSQL baseline stands for (postgres-baseline.ts). */
+export const POSTGRES_BASELINE_VERSION = 14;
 
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'reference-data', sql: m001 },
@@ -42,6 +52,7 @@ export const migrations: readonly Migration[] = [
   { version: 12, name: 'coupon-offers', sql: m012 },
   { version: 13, name: 'audit-subject', sql: m013 },
   { version: 14, name: 'tenant-changes', sql: m014 },
+  { version: 15, name: 'archive', sql: m015, postgres: m015Postgres },
 ];
 
 /** The schema version a fully migrated store has. */

@@ -3,8 +3,6 @@
  * export of the open month show them, the close freezes them as `adjustment` lines with their
  * reason, the zip's detail file shows the reason, and the month once finalized takes no more.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jobContext } from '../../../jobs/context.ts';
 import { estimate } from '../../../jobs/estimate.ts';
@@ -13,6 +11,7 @@ import { closeAndWriteFiles } from '../../../jobs/pass.ts';
 import { loadConfig, type Config } from '../../../src/config.ts';
 import { buildEclFile } from '../../../src/statements/ecl-files.ts';
 import { connection, type Db } from '../../../src/store/db.ts';
+import { archivedBytes } from '../../helpers/archive.ts';
 import { csv, importText, refused, snapshot, tempStore } from '../../helpers/store.ts';
 import { readZip } from '../../helpers/zip-read.ts';
 
@@ -133,7 +132,7 @@ describe('manual adjustments in the statements', () => {
     expect(frozen[1]!.detail).toContain('Setup work');
 
     expect(files.written).toHaveLength(1);
-    const zip = fs.readFileSync(path.join(store.dir, files.written[0]!.zip));
+    const zip = archivedBytes(store.db, store.dir, files.written[0]!.zip);
     const texts = readZip(zip).map((e) => e.data.toString('utf8'));
     const detail = texts.filter((t) => t.includes('Adjustment: Network outage 2026-10-20 (4 h)'));
     expect(detail).toHaveLength(1);

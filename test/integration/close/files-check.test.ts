@@ -16,6 +16,7 @@ import { IMPORT_KINDS, importFile, type ImportKindName } from '../../../src/inge
 import type { AnyImportKind } from '../../../src/ingest/import-kind.ts';
 import { main } from '../../../src/main.ts';
 import { connection, type Db } from '../../../src/store/db.ts';
+import { archivedBytes, isArchived } from '../../helpers/archive.ts';
 import { csv, tempStore } from '../../helpers/store.ts';
 import { readZip } from '../../helpers/zip-read.ts';
 
@@ -84,7 +85,7 @@ const emls = (): string[] => {
   const dir = path.join(store.dir, 'outbox');
   return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.eml')) : [];
 };
-const zipOfMonth = (name: string): Buffer => fs.readFileSync(path.join(store.dir, 'statements/202610', name));
+const zipOfMonth = (name: string): Buffer => archivedBytes(store.db, store.dir, `statements/202610/${name}`);
 
 describe('the close checks the files before it finalizes', () => {
   it('a euro tenant written in cp932 is finalized and its files written, the prices with the currency code (the euro sign is not in cp932)', async () => {
@@ -128,7 +129,7 @@ describe('the close checks the files before it finalizes', () => {
     expect(state('ACME')).toEqual({ status: 'estimated', last_error: reason });
     const status = await cli('status', '--month', '2026-10');
     expect(status.out).toMatch(/ACME\s+failed, will retry.*cannot be written in cp932/);
-    expect(fs.existsSync(path.join(store.dir, 'statements/202610/202610_ACME.zip'))).toBe(false);
+    expect(isArchived(store.db, store.dir, 'statements/202610/202610_ACME.zip')).toBe(false);
 
     // Corrected through the import (which now checks it), the next pass closes, writes and mails it.
     await importAt('lplatforms', csv('lplatform_id,tenant_name,lplatform_name', 'LP1,ACME,本番 ロケット'));

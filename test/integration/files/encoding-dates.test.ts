@@ -17,6 +17,7 @@ import type { AnyImportKind } from '../../../src/ingest/import-kind.ts';
 import { main } from '../../../src/main.ts';
 import { loadStatementView } from '../../../src/store/billing.ts';
 import { connection, type Db } from '../../../src/store/db.ts';
+import { archivedBytes } from '../../helpers/archive.ts';
 import { csv, tempStore } from '../../helpers/store.ts';
 import { readZip } from '../../helpers/zip-read.ts';
 
@@ -109,7 +110,7 @@ describe('per-tenant encodings, frozen with the statement', () => {
     closeDue(jobContext(db, config, { now: () => FINALIZED }), { asOf: AS_OF });
     const { written, failed } = await buildFiles(jobContext(db, config, { now: () => FINALIZED }));
     expect(failed).toEqual([]);
-    const zips = Object.fromEntries(written.map((w) => [w.tenant, fs.readFileSync(path.join(store.dir, w.zip))]));
+    const zips = Object.fromEntries(written.map((w) => [w.tenant, archivedBytes(store.db, store.dir, w.zip)]));
     const ja = listOf(zips.JA!);
     expect(ja.subarray(0, 3).equals(BOM)).toBe(false);
     expect(iconv.decode(ja, 'cp932')).toContain('"JA","株式会社ジェイエー"');
@@ -196,7 +197,7 @@ describe('zip entry dates', () => {
   it('the finalization time as wall time in BILLING_TZ (layout 2), UTC wall time for a statement frozen before layouts (layout 1)', async () => {
     closeDue(jobContext(db, config, { now: () => FINALIZED }), { asOf: AS_OF });
     const { written } = await buildFiles(jobContext(db, config, { now: () => FINALIZED }));
-    const zip = fs.readFileSync(path.join(store.dir, written[0]!.zip));
+    const zip = archivedBytes(store.db, store.dir, written[0]!.zip);
     for (const e of readZip(zip)) expect(e.name).toMatch(/\.csv$/);
     expect(entryTime(zip)).toBe('2026-11-03 09:05:42');
     // The time zone is the one frozen with the statement's period, not today's setting.

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connection, DB_FILE_NAME, appliedVersions, migrate, openStore } from '../../../src/store/db.ts';
-import { latestVersion, migrations } from '../../../src/store/migrations/index.ts';
+import { latestVersion, migrations, POSTGRES_BASELINE_VERSION } from '../../../src/store/migrations/index.ts';
 import { tempDir } from '../../helpers/store.ts';
 
 /** The schema as SQLite describes it, without the migration bookkeeping times. */
@@ -62,6 +62,13 @@ describe('migrations', () => {
   it('are versioned without gaps, in order', () => {
     expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
     expect(latestVersion).toBe(migrations.length);
+  });
+
+  it('after the PostgreSQL baseline, each carries its PostgreSQL form (before it, none does)', () => {
+    for (const m of migrations) {
+      if (m.version > POSTGRES_BASELINE_VERSION) expect(m.postgres?.trim(), `migration ${m.version}`).toBeTruthy();
+      else expect(m.postgres, `migration ${m.version}`).toBeUndefined();
+    }
   });
 
   it('opening a migrated store again applies nothing', () => {

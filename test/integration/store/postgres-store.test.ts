@@ -9,6 +9,7 @@ import { jobContext } from '../../../jobs/context.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { seedDemo } from '../../../src/ingest/demo.ts';
 import { closeStore, connection, openPostgresStore, type Db } from '../../../src/store/db.ts';
+import { latestVersion, migrations, POSTGRES_BASELINE_VERSION } from '../../../src/store/migrations/index.ts';
 import { pgDatabase } from '../../helpers/pg-cluster.ts';
 import { importText, tempStore } from '../../helpers/store.ts';
 
@@ -55,7 +56,31 @@ describe('the store on PostgreSQL', () => {
     const first = openPostgresStore(conninfo);
     closeStore(first);
     const again = openPostgresStore(conninfo);
-    expect(connection(again).prepare('SELECT max(version) FROM schema_migrations').pluck().get()).toBe(14);
+    expect(connection(again).prepare('SELECT max(version) FROM schema_migrations').pluck().get()).toBe(latestVersion);
+    closeStore(again);
+  });
+
+  it('upgrades a store at the baseline with the PostgreSQL form of each later migration, recorded as on SQLite', () => {
+    const conninfo = pgDatabase('upgrade');
+    const old = openPostgresStore(conninfo, { targetVersion: POSTGRES_BASELINE_VERSION });
+    const versions = (db: Db): unknown[] =>
+      connection(db).prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
+    expect(versions(old)).toEqual(
+      migrations
+        .filter((m) => m.version <= POSTGRES_BASELINE_VERSION)
+        .map((m) => ({ version: m.version, name: m.name })),
+    );
+    const hasArchive = (db: Db): unknown =>
+      connection(db).prepare("SELECT to_regclass('archived_zips') IS NOT NULL").pluck().get();
+    expect(hasArchive(old)).toBe(0);
+    closeStore(old);
+    const upgraded = openPostgresStore(conninfo);
+    expect(versions(upgraded)).toEqual(migrations.map((m) => ({ version: m.version, name: m.name })));
+    expect(hasArchive(upgraded)).toBe(1);
+    closeStore(upgraded);
+    // Opened again: nothing more to apply.
+    const again = openPostgresStore(conninfo);
+    expect(versions(again)).toEqual(migrations.map((m) => ({ version: m.version, name: m.name })));
     closeStore(again);
   });
 
