@@ -15,7 +15,7 @@ import { diskFullReason } from '../src/store/folders.ts';
 import { loadStatementView } from '../src/store/billing.ts';
 import { localParts } from '../src/domain/calendar.ts';
 import { monthText } from '../src/periods/periods.ts';
-import type { Db } from '../src/store/db.ts';
+import { releaseClaim, storeEngine, takeClaim, type Db } from '../src/store/db.ts';
 import { byText } from '../src/domain/text.ts';
 import { crashPoint } from '../src/testing/faults.ts';
 import type { JobContext } from './context.ts';
@@ -34,6 +34,7 @@ import {
   archivedFile,
   filesBefore,
   pendingStatements,
+  hasFiles,
   recordStatementFiles,
   statementAtZipPath,
   type PendingStatement,
@@ -192,7 +193,20 @@ export async function buildFiles(
   const claimed = new Set<string>();
   let next = 0;
   let done = 0;
+  // Several workers (PostgreSQL): a statement's zip is written by the one that claims it; the
+  // others pass it over (and one written meanwhile is not written again).
+  const several = storeEngine(db) === 'postgres';
   const writeOne = async (s: PendingStatement): Promise<void> => {
+    if (several) {
+      if (!takeClaim(db, 'files', s.statementPk)) return;
+      try {
+        if (!hasFiles(db, s.statementPk)) await writeClaimed(s);
+      } finally {
+        releaseClaim(db, 'files', s.statementPk);
+      }
+    } else await writeClaimed(s);
+  };
+  const writeClaimed = async (s: PendingStatement): Promise<void> => {
     let written: WrittenZip | null = null;
     try {
       written = await writeStatementZip(db, config, s, claimed);

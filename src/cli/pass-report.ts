@@ -20,6 +20,8 @@ export interface ReportWhere {
   /** Where the statements and mails are, or null where they are not kept (a dry run without --keep). */
   dataDir: string | null;
   mailer: Pick<Mailer, 'kind' | 'target'>;
+  /** The zips are kept in the store's database (PostgreSQL), not under DATA_DIR. */
+  zipsInDatabase?: boolean;
   label?: string;
   /** One line per statement closed, file written, mail sent or retrying, statement without recipient. */
   verbose?: boolean;
@@ -132,7 +134,9 @@ export function printPass(output: Output, r: PassResult, where: ReportWhere): Pa
       );
   }
   if (where.dataDir !== null) {
-    out(`statements: ${path.join(where.dataDir, 'statements')}`);
+    out(
+      `statements: ${where.zipsInDatabase === true ? "in the store's database (PostgreSQL)" : path.join(where.dataDir, 'statements')}`,
+    );
     out(`mails: ${where.mailer.target}`);
   }
   return passFailed(r) ? 'failed' : deferred ? 'deferred' : 'ok';

@@ -95,6 +95,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         verdict(
           printPass(ctx.output, result, {
             dataDir: config.dataDir,
+            zipsInDatabase: config.databaseUrl !== null,
             mailer,
             verbose,
             backlog: deliveryBacklog(db),

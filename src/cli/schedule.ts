@@ -78,6 +78,7 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
               ) {
                 printPass(ctx.output, result, {
                   dataDir: config.dataDir,
+                  zipsInDatabase: config.databaseUrl !== null,
                   mailer,
                   label: trigger === 'start' ? 'catch-up pass' : trigger === 'retry' ? 'retry pass' : 'scheduled pass',
                   backlog: deliveryBacklog(db),

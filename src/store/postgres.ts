@@ -251,7 +251,7 @@ const STORE_WRITE_LOCK = 7_267_000_001;
 export type Claim<R> = { claimed: true; result: R } | { claimed: false };
 
 /** The namespaces of the claims (two-key advisory locks, apart from the store's one-key write lock). */
-export const CLAIM_SPACE = { tenant: 72_670_001, delivery: 72_670_002 } as const;
+export const CLAIM_SPACE = { tenant: 72_670_001, delivery: 72_670_002, files: 72_670_003 } as const;
 
 /** A transaction function, as better-sqlite3's: plain (deferred), or taking the write lock first. */
 export type Transaction<A extends unknown[], R> = ((...args: A) => R) & {

@@ -1,7 +1,7 @@
 /**
  * The command line on PostgreSQL (DATABASE_URL): the demo seeded into a database, two `run`
  * processes started at once as two workers on two machines (each its own DATA_DIR) close every
- * statement once between them and write every mail once; `status` names the database; `backup`
+ * statement once between them, write each zip (into the database) and each mail once; `status` names the database; `backup`
  * writes a SQLite store file of it that the SQLite engine opens with the same counts; a database
  * that cannot be reached is said so, without its password and without a stack trace.
  */
@@ -59,6 +59,12 @@ describe('the command line with DATABASE_URL', () => {
     expect([a.code, b.code], `${a.stdout}${a.stderr}\n${b.stdout}${b.stderr}`).toEqual([0, 0]);
     const closedBy = (r: { stdout: string }): number => Number(/(\d+) statements? closed/.exec(r.stdout)![1]);
     expect(closedBy(a) + closedBy(b)).toBe(TENANTS.length);
+    // Each zip written once, by the worker that claimed it (into the database: nothing in DATA_DIR).
+    const writtenBy = (r: { stdout: string }): number => Number(/(\d+) files? written/.exec(r.stdout)![1]);
+    expect(writtenBy(a) + writtenBy(b)).toBe(TENANTS.length);
+    expect(a.stdout).toContain("statements: in the store's database (PostgreSQL)");
+    for (const m of ['machine-a', 'machine-b'])
+      expect(fs.existsSync(path.join(folder.dir, m, 'statements')), m).toBe(false);
 
     const rows = psql(
       conninfoOf(url),
