@@ -65,6 +65,15 @@ export function otherConnection(store: { db: Db; dir: string }): Database.Databa
   return new Database(path.join(store.dir, DB_FILE_NAME));
 }
 
+/**
+ * A second store handle on the store of `store` (another process's open store), on the store's
+ * own engine. The caller closes it (`connection(db).close()`).
+ */
+export function otherStore(store: { db: Db; dir: string }): Db {
+  const conninfo = postgresConninfo(store.db);
+  return conninfo !== undefined ? openPostgresStore(conninfo) : openStore(store.dir);
+}
+
 /** Imports CSV text as a file named `name` (default `<kind>.csv`); throws InputError on refusal. */
 export async function importText(
   db: Db,
