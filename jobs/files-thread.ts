@@ -9,6 +9,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { compiledModule } from '../src/paths.ts';
 import { recordAudit } from '../src/store/audit.ts';
+import { postgresConninfo } from '../src/store/db.ts';
 import type { PendingStatement, WrittenZip } from '../src/store/statements.ts';
 import { recordWrittenZips, type FilesSummary } from './build-files.ts';
 import type { JobContext } from './context.ts';
@@ -101,7 +102,7 @@ export class FilesThread {
     try {
       const { port1, port2 } = new MessageChannel();
       this.worker = new Worker(this.options.entry ?? this.ctx.faults.filesThreadEntry ?? FILES_WORKER, {
-        workerData: { config: this.ctx.config, replies: port2 },
+        workerData: { config: this.ctx.config, replies: port2, conninfo: postgresConninfo(this.ctx.store) },
         transferList: [port2],
       });
       this.replies = port1;

@@ -6,13 +6,15 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Config } from '../src/config.ts';
 import { forEachConcurrently } from '../src/domain/concurrency.ts';
-import { closeStore, openReadOnlyStore } from '../src/store/db.ts';
+import { closeStore, openReadOnlyPostgresStore, openReadOnlyStore } from '../src/store/db.ts';
 import type { PendingStatement } from '../src/store/statements.ts';
 import { FILES_IN_FLIGHT, filesFailure, writeStatementZip } from './build-files.ts';
 import type { FilesThreadReply, FilesThreadRequest } from './files-thread.ts';
 
-const { config, replies } = workerData as { config: Config; replies: MessagePort };
-const db = openReadOnlyStore(config.dataDir, 60_000);
+// `conninfo`: the PostgreSQL database of the main thread's store; none: the SQLite file under DATA_DIR.
+const { config, replies, conninfo } = workerData as { config: Config; replies: MessagePort; conninfo?: string };
+const db =
+  conninfo !== undefined ? openReadOnlyPostgresStore(conninfo, 60_000) : openReadOnlyStore(config.dataDir, 60_000);
 
 // Statements sent by the main thread and not yet taken, and the writers waiting for one.
 const queue: PendingStatement[] = [];

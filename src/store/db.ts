@@ -262,6 +262,32 @@ export function openReadOnlyStore(dataDir: string, busyTimeoutMs: number): Db {
   return db;
 }
 
+/**
+ * What a second thread opens the store with when it is on PostgreSQL (the connection string of
+ * its database); undefined on SQLite, whose store is the file under DATA_DIR.
+ */
+export function postgresConninfo(db: Db): string | undefined {
+  const c = db as unknown;
+  return c instanceof PgConnection ? c.conninfo : undefined;
+}
+
+/**
+ * Opens the store in the PostgreSQL database `conninfo` names read-only (a second thread's own
+ * connection: every transaction of it is read-only). The schema must be there; none is made.
+ */
+export function openReadOnlyPostgresStore(conninfo: string, busyTimeoutMs: number): Db {
+  const c = new PgConnection(conninfo);
+  try {
+    c.exec('SET default_transaction_read_only = on');
+  } catch (err) {
+    c.close();
+    throw err;
+  }
+  const db = storeHandle(c as unknown as Database.Database);
+  setBusyTimeout(db, busyTimeoutMs);
+  return db;
+}
+
 /** Closes a connection to the store. */
 export function closeStore(db: Db): void {
   connection(db).close();
@@ -498,9 +524,16 @@ export function writeTogetherWhenFree(db: Db, write: () => void): Promise<void> 
 
 /**
  * The store's version as this connection sees it: it changes whenever a change is committed, by
- * another connection (`PRAGMA data_version`) or by this one (`total_changes()`).
+ * another connection (`PRAGMA data_version`) or by this one (`total_changes()`). On PostgreSQL,
+ * the number every writing transaction raises (the `store_version` table, raised by its tables'
+ * triggers) and this connection's own changes, its uncommitted ones included.
  */
 function storeVersion(db: Db): string {
+  const c = db as unknown;
+  if (c instanceof PgConnection) {
+    const raised = Number(cachedStatement(db, 'SELECT sum(version) FROM store_version').pluck().get());
+    return `${raised}:${c.totalChanges()}`;
+  }
   const other = connection(db).pragma('data_version', { simple: true }) as number;
   const own = cachedStatement(db, 'SELECT total_changes()').pluck().get() as number;
   return `${other}:${own}`;

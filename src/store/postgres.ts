@@ -34,6 +34,7 @@ interface PQ {
   getvalue(row: number, column: number): string;
   getisnull(row: number, column: number): boolean;
   cmdTuples(): string;
+  cmdStatus(): string;
   transactionStatus(): number;
   finish(): void;
   putCopyData(data: Buffer): number;
@@ -165,12 +166,15 @@ export class PgStatement {
   private name: string | undefined;
   private plucked = false;
   private rawRows = false;
+  /** Whether the statement changes rows (its first word says so). */
+  private readonly writes: boolean;
 
   constructor(
     private readonly connection: PgConnection,
     readonly source: string,
   ) {
     ({ text: this.text, sources: this.sources } = translatePlaceholders(source));
+    this.writes = /^\s*(?:INSERT|UPDATE|DELETE|REPLACE|MERGE)\b/i.test(source);
   }
 
   /** Rows as their first column's value only (or whole again with `false`). */
@@ -220,7 +224,13 @@ export class PgStatement {
       return asParam(named[s], `parameter @${s} of ${this.shortSource()}`);
     });
     this.name ??= this.connection.prepareNamed(this.text, values.length);
-    const rows = this.connection.executePrepared(this.name, values, this.plucked);
+    const name = this.name;
+    // A write outside a transaction takes the store's write lock first, as SQLite's does: its own
+    // transaction, waiting for the lock up to the busy timeout.
+    const rows =
+      this.writes && !this.connection.inTransaction
+        ? this.connection.transaction(() => this.connection.executePrepared(name, values, this.plucked)).immediate()
+        : this.connection.executePrepared(name, values, this.plucked);
     return this.rawRows && !this.plucked ? rows.map((r) => Object.values(r as Record<string, unknown>)) : rows;
   }
 }
@@ -265,9 +275,11 @@ export class PgConnection {
   private readonly pq: PQ;
   private prepared = 0;
   private lastChanges = 0;
+  private ownChanges = 0;
   private open = true;
 
-  constructor(conninfo: string) {
+  /** `conninfo`: the libpq connection string or postgres:// URL of the database, kept for a second thread to open it too. */
+  constructor(readonly conninfo: string) {
     const PQClass = libpq();
     this.pq = new PQClass();
     try {
@@ -299,6 +311,8 @@ export class PgConnection {
     }
     this.pq.exec(sql);
     this.check();
+    // SQL text may change rows anywhere (its statements are not told apart): counted as a change.
+    this.ownChanges++;
     return this;
   }
 
@@ -316,8 +330,8 @@ export class PgConnection {
     const run = (immediate: boolean, args: A): R => {
       const nested = this.inTransaction;
       this.exec(nested ? 'SAVEPOINT nested_transaction' : 'BEGIN');
-      if (immediate && !nested) this.takeWriteLock();
       try {
+        if (immediate && !nested) this.takeWriteLock();
         const result = fn(...args);
         this.exec(nested ? 'RELEASE nested_transaction' : 'COMMIT');
         return result;
@@ -441,6 +455,15 @@ export class PgConnection {
     return this.lastChanges;
   }
 
+  /**
+   * A count that grows with every change this connection makes (rows inserted, updated or
+   * deleted, and any SQL text run with `exec`), committed or not: as SQLite's `total_changes()`,
+   * what tells the store's version apart inside this connection's own transaction.
+   */
+  totalChanges(): number {
+    return this.ownChanges;
+  }
+
   /** Prepares `text` on the server under a new name; returns the name. */
   prepareNamed(text: string, nParams: number): string {
     const name = `s${++this.prepared}`;
@@ -454,7 +477,10 @@ export class PgConnection {
     this.pq.execPrepared(name, values);
     this.check();
     const pq = this.pq;
-    this.lastChanges = Number(pq.cmdTuples() || 0);
+    if (/^(?:INSERT|UPDATE|DELETE|MERGE)\b/.test(pq.cmdStatus())) {
+      this.lastChanges = Number(pq.cmdTuples() || 0);
+      this.ownChanges += this.lastChanges;
+    }
     const rows = pq.ntuples();
     const fields = pq.nfields();
     const names = Array.from({ length: fields }, (_, c) => pq.fname(c));

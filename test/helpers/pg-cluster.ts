@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PgConnection } from '../../src/store/postgres.ts';
 
 const USER = 'uc';
 /** PostgreSQL's own report of where it is installed (on the PATH). */
@@ -153,15 +154,22 @@ export function psql(conninfo: string, sql: string): string[] {
 }
 
 let made = 0;
+/** This process's connection to the cluster's `postgres` database, which makes the others. */
+let maker: PgConnection | undefined;
 
-/** A new empty database on the test run's cluster; its libpq connection string. */
-export function pgDatabase(label: string): string {
+/**
+ * A new database on the test run's cluster, empty or a copy of the database `template` (which no
+ * one may be connected to); its libpq connection string.
+ */
+export function pgDatabase(label: string, template?: string): string {
   const host = process.env.TEST_PG_HOST;
   if (host === undefined)
     throw new Error('no PostgreSQL cluster for the tests (TEST_PG_HOST): the global setup starts one');
   const user = process.env.TEST_PG_USER ?? USER;
   const name = `t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${++made}`;
-  psql(`host=${host} user=${user} dbname=postgres`, `CREATE DATABASE ${name};`);
+  maker ??= new PgConnection(`host=${host} user=${user} dbname=postgres`);
+  // A copy by files: quicker than WAL_LOG for a small database on the tests' cluster (fsync off).
+  maker.exec(`CREATE DATABASE ${name}${template === undefined ? '' : ` TEMPLATE ${template} STRATEGY FILE_COPY`}`);
   return `host=${host} user=${user} dbname=${name}`;
 }
 

@@ -1,9 +1,18 @@
-/** Test helpers: a real SQLite store in a fresh temp folder, and imports from CSV text. */
+/** Test helpers: a real store (SQLite, or PostgreSQL with TEST_STORE_ENGINE=postgres) in a fresh temp folder, and imports from CSV text. */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { connection, openPostgresStore, openStore, type Db } from '../../src/store/db.ts';
+import Database from 'better-sqlite3';
+import {
+  connection,
+  DB_FILE_NAME,
+  openPostgresStore,
+  openStore,
+  postgresConninfo,
+  type Db,
+} from '../../src/store/db.ts';
+import { PgConnection } from '../../src/store/postgres.ts';
 import { pgDatabase } from './pg-cluster.ts';
 import { IMPORT_KINDS, importFile, type ImportKindName, type ImportResult } from '../../src/ingest/index.ts';
 import type { AnyImportKind } from '../../src/ingest/import-kind.ts';
@@ -15,11 +24,26 @@ export function tempDir(prefix = 'uc-test-'): { dir: string; cleanup: () => void
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
+let storeTemplate: string | undefined;
+
+/**
+ * A new PostgreSQL database holding an empty store: a copy of one made once per test file (a copy
+ * is quicker than making the schema again).
+ */
+function pgStoreDatabase(): string {
+  if (storeTemplate === undefined) {
+    const conninfo = pgDatabase('template');
+    connection(openPostgresStore(conninfo)).close();
+    storeTemplate = /dbname=(\w+)/.exec(conninfo)![1]!;
+  }
+  return pgDatabase('store', storeTemplate);
+}
+
 /** A store opened on a new SQLite file; `close()` closes it and deletes the folder. */
 export function tempStore(): { db: Db; dir: string; close: () => void } {
   const { dir, cleanup } = tempDir();
   // TEST_STORE_ENGINE=postgres: the same tests on a new database of the run's PostgreSQL cluster.
-  const db = process.env.TEST_STORE_ENGINE === 'postgres' ? openPostgresStore(pgDatabase('store')) : openStore(dir);
+  const db = process.env.TEST_STORE_ENGINE === 'postgres' ? openPostgresStore(pgStoreDatabase()) : openStore(dir);
   return {
     db,
     dir,
@@ -28,6 +52,26 @@ export function tempStore(): { db: Db; dir: string; close: () => void } {
       cleanup();
     },
   };
+}
+
+/**
+ * A second connection to the store of `store` (another process's, as far as the store can tell),
+ * on the store's own engine: the SQLite file in its folder, or its PostgreSQL database. The
+ * caller closes it.
+ */
+export function otherConnection(store: { db: Db; dir: string }): Database.Database {
+  const conninfo = postgresConninfo(store.db);
+  if (conninfo !== undefined) return new PgConnection(conninfo) as unknown as Database.Database;
+  return new Database(path.join(store.dir, DB_FILE_NAME));
+}
+
+/**
+ * A second store handle on the store of `store` (another process's open store), on the store's
+ * own engine. The caller closes it (`connection(db).close()`).
+ */
+export function otherStore(store: { db: Db; dir: string }): Db {
+  const conninfo = postgresConninfo(store.db);
+  return conninfo !== undefined ? openPostgresStore(conninfo) : openStore(store.dir);
 }
 
 /** Imports CSV text as a file named `name` (default `<kind>.csv`); throws InputError on refusal. */

@@ -29,6 +29,8 @@
  * - An identity does not move past an explicit key (SQLite numbers the next row after the largest).
  * - `contacts.email` compares byte by byte (SQLite: without ASCII letter case); a query comparing it
  *   says `COLLATE NOCASE` (here the ICU collation below), and one ordering it says lower(email).
+ * - The store's version (`store_version`, raised by a statement trigger of every table, in 16 slots) is
+ *   PostgreSQL's own: SQLite tells it with `PRAGMA data_version`.
  * - A view's `s.*` is the table's columns when the view was made (SQLite reads it at each use): a
  *   later migration adding a column to `statements` makes both views again.
  */
@@ -684,6 +686,37 @@ BEGIN
 END $$;
 CREATE TRIGGER audit_log_changes_insert AFTER INSERT ON audit_log
   FOR EACH ROW EXECUTE FUNCTION audit_log_changes_insert();
+
+-- PostgreSQL's alone: the store's version, as SQLite's PRAGMA data_version tells it there (a value
+-- computed from the store is computed again once it changed): the sum of the slots' counts. Every
+-- transaction that writes to any table raises the count of its connection's slot once (a trigger
+-- per table for each statement; the transaction that raised it is kept, so its later statements
+-- leave it as it is). One slot per connection (by its process id) among 16: the workers closing
+-- tenants at once do not wait for each other on one row. A later migration that makes a table
+-- gives it its trigger.
+CREATE TABLE store_version (
+  slot integer PRIMARY KEY,
+  version bigint NOT NULL,
+  raised_by xid8
+);
+INSERT INTO store_version (slot, version) SELECT s, 0 FROM generate_series(0, 15) AS s;
+CREATE FUNCTION store_version_raise() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE store_version SET version = version + 1, raised_by = pg_current_xact_id()
+    WHERE slot = pg_backend_pid() % 16 AND raised_by IS DISTINCT FROM pg_current_xact_id();
+  RETURN NULL;
+END $$;
+DO $$
+DECLARE
+  t text;
+BEGIN
+  FOR t IN SELECT c.relname FROM pg_class c
+    WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND c.relname <> 'store_version'
+  LOOP
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I
+      FOR EACH STATEMENT EXECUTE FUNCTION store_version_raise()', t || '_store_version', t);
+  END LOOP;
+END $$;
 
 INSERT INTO schema_migrations (version, name, applied_at)
 SELECT version, name, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')

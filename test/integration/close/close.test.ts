@@ -3,9 +3,7 @@
  * runs, lines equal to the rating and frozen by the database, failures recorded and retried, cut-off
  * changes after the closing, catch-up, zero statements, deleted tenants, views rebuilt from the store.
  */
-import path from 'node:path';
 import { Readable } from 'node:stream';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { closeDue, findDue, type CloseSummary } from '../../../jobs/close.ts';
 import { jobContext } from '../../../jobs/context.ts';
@@ -19,7 +17,7 @@ import { billingReader, loadStatementView } from '../../../src/store/billing.ts'
 import { finalizeStatement } from '../../../src/store/finalize.ts';
 import { connection, type Db } from '../../../src/store/db.ts';
 import { summarize, type StatementView } from '../../../src/statements/view.ts';
-import { csv, importText, tempStore } from '../../helpers/store.ts';
+import { csv, importText, otherConnection, tempStore } from '../../helpers/store.ts';
 
 /** Imports CSV text as of `now` (the helper's importText always uses 2026-11-01). */
 async function importAt(db: Db, kind: ImportKindName, text: string, now: string): Promise<void> {
@@ -259,10 +257,9 @@ describe('close: the write lock left free between tenants', () => {
     vi.spyOn(Date, 'now').mockImplementation(() => (clock += 60));
     // At each pause, another process (a download's audit row on the web server) takes the lock at
     // once, without waiting for it: it is free.
-    const file = path.join(store.dir, 'usage-charges.sqlite');
     let pauses = 0;
     vi.spyOn(Atomics, 'wait').mockImplementation(() => {
-      const other = new Database(file);
+      const other = otherConnection(store);
       try {
         other.pragma('busy_timeout = 0');
         other.exec('BEGIN IMMEDIATE');
@@ -633,7 +630,7 @@ describe('close: in the billing time zone', () => {
     ]);
     const minutes = connection(db)
       .prepare(
-        `SELECT json_extract(detail, '$.measure.minutes') FROM charge_lines WHERE statement_pk IN (${echo.map((s) => s.statement_pk).join(',')}) ORDER BY line_pk`,
+        `SELECT CAST(json_extract(detail, '$.measure.minutes') AS INTEGER) FROM charge_lines WHERE statement_pk IN (${echo.map((s) => s.statement_pk).join(',')}) ORDER BY line_pk`,
       )
       .pluck()
       .all();

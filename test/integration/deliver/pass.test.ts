@@ -7,7 +7,7 @@ import { leasedPass, monthEndPass, passCounts, passFailed } from '../../../jobs/
 import { jobContext } from '../../../jobs/context.ts';
 import { MONTH_END_LEASE } from '../../../jobs/with-lease.ts';
 import { UsageChargesError } from '../../../src/domain/errors.ts';
-import { connection, openStore } from '../../../src/store/db.ts';
+import { connection } from '../../../src/store/db.ts';
 import { acquireLease, getLease, type AcquireResult } from '../../../src/store/leases.ts';
 import { listRuns } from '../../../src/store/runs.ts';
 import {
@@ -22,6 +22,7 @@ import {
   once,
   smtpServer,
 } from './support.ts';
+import { otherStore } from '../../helpers/store.ts';
 
 describe('the month-end pass', () => {
   it('closes, archives and mails the demo month in one pass; the next pass has nothing to do', async () => {
@@ -88,7 +89,7 @@ describe('two passes at once', () => {
     const server = await smtpServer({ dataDelayMs: 100, onDataStart: () => dataStarted() });
     const w = await demoWorld({ SMTP_URL: server.url, SMTP_POOL_SIZE: '1', LOCK_TTL_SECONDS: '10' });
     // A second process: its own connection to the same store.
-    const other = openStore(w.dir);
+    const other = otherStore(w);
     try {
       const firstPass = leasedPass(jobContext(w.db, w.config, { now: () => SEND_AT }), {
         mailer: w.mailer,
@@ -140,7 +141,7 @@ describe('a pass that loses its lease', () => {
     // A lease of one second, renewed every 333 ms (LOCK_TTL_SECONDS itself is at least 10).
     const config = { ...w.config, lockTtlSeconds: 1 };
     // Another process, on its own connection, whose clock says the lease has expired.
-    const other = openStore(w.dir);
+    const other = otherStore(w);
     try {
       let owner = '';
       takeOver = () => {

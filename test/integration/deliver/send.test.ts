@@ -27,7 +27,7 @@ import {
   sha256,
   smtpServer,
 } from './support.ts';
-import { connection } from '../../../src/store/db.ts';
+import { connection, storeEngine } from '../../../src/store/db.ts';
 
 describe('sending the demo month', () => {
   it('mails every active contact of every closed tenant once: the archived zip under the stored Message-ID', async () => {
@@ -161,9 +161,15 @@ describe('the outbox rows are made with the statement', () => {
     const server = await smtpServer();
     const w = await demoWorld({ SMTP_URL: server.url });
     // A write of TNT00004's delivery fails inside the close's transaction.
-    connection(w.db)
-      .exec(`CREATE TRIGGER test_refuse_delivery BEFORE INSERT ON deliveries WHEN NEW.recipient = 'finance@globex.example.sg'
-      BEGIN SELECT RAISE(ABORT, 'simulated failure writing the outbox'); END`);
+    connection(w.db).exec(
+      storeEngine(w.db) === 'postgres'
+        ? `CREATE FUNCTION test_refuse_delivery() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN RAISE EXCEPTION 'simulated failure writing the outbox'; END $$;
+          CREATE TRIGGER test_refuse_delivery BEFORE INSERT ON deliveries FOR EACH ROW
+          WHEN (NEW.recipient = 'finance@globex.example.sg') EXECUTE FUNCTION test_refuse_delivery()`
+        : `CREATE TRIGGER test_refuse_delivery BEFORE INSERT ON deliveries WHEN NEW.recipient = 'finance@globex.example.sg'
+      BEGIN SELECT RAISE(ABORT, 'simulated failure writing the outbox'); END`,
+    );
     const first = closeDue(jobContext(w.db, w.config, { now: () => CLOSED_AT }), { asOf: AS_OF });
     expect(first.failed.map((f) => [f.tenant, f.billingMonth])).toEqual([['TNT00004', '2026-10']]);
     expect(first.failed[0]!.reason).toContain('simulated failure writing the outbox');
@@ -185,7 +191,9 @@ describe('the outbox rows are made with the statement', () => {
     ).toBe(0);
     expect(deliveries(w.db).filter((d) => d.tenant_name === 'TNT00004')).toEqual([]);
 
-    connection(w.db).exec('DROP TRIGGER test_refuse_delivery');
+    connection(w.db).exec(
+      `DROP TRIGGER test_refuse_delivery${storeEngine(w.db) === 'postgres' ? ' ON deliveries' : ''}`,
+    );
     const second = closeDue(jobContext(w.db, w.config, { now: () => CLOSED_AT }), { asOf: AS_OF });
     expect(second.closed.map((c) => [c.tenant, c.recipients])).toEqual([['TNT00004', 1]]);
     expect(tnt4()).toEqual(['fixed']);

@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connection, openStore, type Db } from '../../../src/store/db.ts';
+import { connection, type Db } from '../../../src/store/db.ts';
 import {
   acquireLease,
   getLease,
@@ -17,7 +17,7 @@ import {
 import { listRuns } from '../../../src/store/runs.ts';
 import { MONTH_END_LEASE, withLease } from '../../../jobs/with-lease.ts';
 import { UsageChargesError } from '../../../src/domain/errors.ts';
-import { tempStore } from '../../helpers/store.ts';
+import { otherStore, tempStore } from '../../helpers/store.ts';
 
 const T0 = new Date('2026-11-03T00:00:00.000Z');
 const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
@@ -130,8 +130,9 @@ describe('acquireLease / renewLease / releaseLease', () => {
   });
 
   it('two connections to one file: only one takes it', () => {
-    const { db, dir } = store();
-    const other = openStore(dir);
+    const opened = store();
+    const { db } = opened;
+    const other = otherStore(opened);
     closers.push(() => connection(other).close());
     const first = acquireLease(db, 'month-end', A, TTL, T0);
     const second = acquireLease(other, 'month-end', B, TTL, T0);

@@ -272,6 +272,8 @@ function pgShape(conninfo: string): Shape {
      FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position;`,
   );
   for (const [name, type] of relations) {
+    // PostgreSQL's own store version (SQLite's PRAGMA data_version): not part of SQLite's schema.
+    if (name === 'store_version') continue;
     const own = columns.filter((c) => c[0] === name);
     if (type === 'VIEW') shape.views[name!] = own.map((c) => c[1]!);
     else
@@ -320,6 +322,7 @@ function pgShape(conninfo: string): Shape {
           WHERE a.attrelid = g.tgrelid AND a.attnum = ANY (g.tgattr)), '')
      FROM pg_trigger g WHERE NOT g.tgisinternal;`,
   )) {
+    if (name!.endsWith('_store_version')) continue;
     const bits = Number(type);
     const timing = bits & 64 ? 'INSTEAD OF' : bits & 2 ? 'BEFORE' : 'AFTER';
     const events = [bits & 4 ? 'INSERT' : '', bits & 8 ? 'DELETE' : '', bits & 16 ? 'UPDATE' : ''].filter(Boolean);

@@ -3,19 +3,19 @@
  * timer (the event loop goes on); it gives up after the connection's busy timeout, except a write
  * that must not be lost (`untilWritten`: the record of a message the server accepted).
  */
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connection, writeWhenFree } from '../../../src/store/db.ts';
-import { tempStore } from '../../helpers/store.ts';
+import { isBusy } from '../../../src/store/errors.ts';
+import { otherConnection, tempStore } from '../../helpers/store.ts';
 
 let store: ReturnType<typeof tempStore>;
 let other: Database.Database;
 beforeEach(() => {
   store = tempStore();
   connection(store.db).exec('CREATE TABLE probe (n INTEGER)');
-  // Another process's import, as far as SQLite can tell: a second connection holding the write lock.
-  other = new Database(path.join(store.dir, 'usage-charges.sqlite'));
+  // Another process's import, as far as the store can tell: a second connection holding the write lock.
+  other = otherConnection(store);
   other.exec('BEGIN IMMEDIATE');
   connection(store.db).pragma('busy_timeout = 100');
 });
@@ -29,7 +29,7 @@ const write = (): void => void connection(store.db).prepare('INSERT INTO probe (
 
 describe('writeWhenFree', () => {
   it("gives up with the busy error once the connection's busy timeout has passed", async () => {
-    await expect(writeWhenFree(store.db, write)).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    await expect(writeWhenFree(store.db, write)).rejects.toSatisfy(isBusy);
     expect(connection(store.db).prepare('SELECT COUNT(*) FROM probe').pluck().get()).toBe(0);
   });
 
