@@ -154,13 +154,34 @@ export function psql(conninfo: string, sql: string): string[] {
 
 let made = 0;
 
-/** A new empty database on the test run's cluster; its libpq connection string. */
-export function pgDatabase(label: string): string {
+/**
+ * A new database on the test run's cluster, empty or a copy of the database `template` (which
+ * nobody may be connected to); its libpq connection string.
+ */
+export function pgDatabase(label: string, options: { template?: string } = {}): string {
   const host = process.env.TEST_PG_HOST;
   if (host === undefined)
     throw new Error('no PostgreSQL cluster for the tests (TEST_PG_HOST): the global setup starts one');
   const user = process.env.TEST_PG_USER ?? USER;
   const name = `t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${++made}`;
-  psql(`host=${host} user=${user} dbname=postgres`, `CREATE DATABASE ${name};`);
+  const template = options.template === undefined ? '' : ` TEMPLATE ${databaseName(options.template)}`;
+  psql(`host=${host} user=${user} dbname=postgres`, `CREATE DATABASE ${name}${template};`);
   return `host=${host} user=${user} dbname=${name}`;
+}
+
+/** The database a conninfo string made by pgDatabase names. */
+export function databaseName(conninfo: string): string {
+  const name = /(?:^|\s)dbname=([a-z_][a-z0-9_]*)(?:\s|$)/.exec(conninfo)?.[1];
+  if (name === undefined) throw new Error(`no plain dbname in ${conninfo}`);
+  return name;
+}
+
+/** The postgresql:// URL (DATABASE_URL) of a conninfo string made by pgDatabase: the socket folder as its host parameter. */
+export function databaseUrl(conninfo: string): string {
+  const field = (key: string): string => {
+    const v = new RegExp(`(?:^|\\s)${key}=(\\S+)`).exec(conninfo)?.[1];
+    if (v === undefined) throw new Error(`no ${key} in ${conninfo}`);
+    return v;
+  };
+  return `postgresql:///${databaseName(conninfo)}?host=${encodeURIComponent(field('host'))}&user=${encodeURIComponent(field('user'))}`;
 }
