@@ -170,7 +170,7 @@ export function pgDatabase(label: string, options: { template?: string } = {}): 
 }
 
 /** The database a conninfo string made by pgDatabase names. */
-export function databaseName(conninfo: string): string {
+function databaseName(conninfo: string): string {
   const name = /(?:^|\s)dbname=([a-z_][a-z0-9_]*)(?:\s|$)/.exec(conninfo)?.[1];
   if (name === undefined) throw new Error(`no plain dbname in ${conninfo}`);
   return name;
