@@ -331,6 +331,8 @@ export class PgConnection {
       const nested = this.inTransaction;
       this.exec(nested ? 'SAVEPOINT nested_transaction' : 'BEGIN');
       try {
+        // A write lock not had in time is rolled back with the rest: the busy error leaves no
+        // open (aborted) transaction behind for the retry to run in.
         if (immediate && !nested) this.takeWriteLock();
         const result = fn(...args);
         this.exec(nested ? 'RELEASE nested_transaction' : 'COMMIT');

@@ -169,13 +169,30 @@ export function pgDatabase(label: string, template?: string): string {
   const name = `t_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}_${++made}`;
   maker ??= new PgConnection(`host=${host} user=${user} dbname=postgres`);
   // A copy by files: quicker than WAL_LOG for a small database on the tests' cluster (fsync off).
-  maker.exec(`CREATE DATABASE ${name}${template === undefined ? '' : ` TEMPLATE ${template} STRATEGY FILE_COPY`}`);
+  maker.exec(
+    `CREATE DATABASE ${name}${template === undefined ? '' : ` TEMPLATE ${template.includes('=') ? databaseName(template) : template} STRATEGY FILE_COPY`}`,
+  );
   return `host=${host} user=${user} dbname=${name}`;
 }
 
 /** A new empty database on the test run's cluster, as the postgresql:// URL DATABASE_URL takes. */
 export function pgDatabaseUrl(label: string): string {
-  const conninfo = pgDatabase(label);
-  const part = (key: string): string => new RegExp(`(?:^| )${key}=(\\S+)`).exec(conninfo)![1]!;
-  return `postgresql:///${part('dbname')}?host=${encodeURIComponent(part('host'))}&user=${part('user')}`;
+  return databaseUrl(pgDatabase(label));
+}
+
+/** The database a conninfo string made by pgDatabase names. */
+function databaseName(conninfo: string): string {
+  const name = /(?:^|\s)dbname=([a-z_][a-z0-9_]*)(?:\s|$)/.exec(conninfo)?.[1];
+  if (name === undefined) throw new Error(`no plain dbname in ${conninfo}`);
+  return name;
+}
+
+/** The postgresql:// URL (DATABASE_URL) of a conninfo string made by pgDatabase: the socket folder as its host parameter. */
+export function databaseUrl(conninfo: string): string {
+  const field = (key: string): string => {
+    const v = new RegExp(`(?:^|\\s)${key}=(\\S+)`).exec(conninfo)?.[1];
+    if (v === undefined) throw new Error(`no ${key} in ${conninfo}`);
+    return v;
+  };
+  return `postgresql:///${databaseName(conninfo)}?host=${encodeURIComponent(field('host'))}&user=${encodeURIComponent(field('user'))}`;
 }

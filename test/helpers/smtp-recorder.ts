@@ -13,6 +13,8 @@ export interface RecordedMessage {
   /** 1 for the first DATA this server saw. */
   number: number;
   envelope: { mailFrom: string | null; rcptTo: string[] };
+  /** The client's port on 127.0.0.1 (which process sends it can be told from it). */
+  remotePort: number;
   /** The bytes that arrived (all of them once `complete`). */
   raw: Buffer;
   /** The whole message arrived (its final dot); false when the client went away in the middle. */
@@ -51,6 +53,7 @@ export async function startSmtpRecorder(options: SmtpRecorderOptions = {}): Prom
       const message: RecordedMessage = {
         number: messages.length + 1,
         envelope: envelopeOf(session),
+        remotePort: session.remotePort,
         raw: Buffer.alloc(0),
         complete: false,
         parsed: null,

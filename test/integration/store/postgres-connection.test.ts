@@ -96,6 +96,32 @@ describe('transactions and errors', () => {
     expect(db.prepare("SELECT name FROM t WHERE name LIKE 'tx%' ORDER BY name").pluck().all()).toEqual(['tx1', 'tx3']);
   });
 
+  it('a write transaction that cannot have the write lock in time ends, and the next one runs', () => {
+    // The write lock is the database's: both connections on one.
+    const conninfo = pgDatabase('connection_lock');
+    const other = new PgConnection(conninfo);
+    const mine = new PgConnection(conninfo);
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      for (const ms of [0, 20]) {
+        mine.pragma(`busy_timeout = ${ms}`);
+        let err: unknown;
+        try {
+          mine.transaction(() => mine.prepare('SELECT 1').get()).immediate();
+        } catch (e) {
+          err = e;
+        }
+        expect(err, `busy_timeout ${ms}`).toMatchObject({ code: '55P03' });
+        expect(mine.inTransaction, `busy_timeout ${ms}`).toBe(false);
+      }
+      other.exec('COMMIT');
+      expect(mine.transaction(() => mine.prepare('SELECT 1 AS one').get()).immediate()).toEqual({ one: 1 });
+    } finally {
+      other.close();
+      mine.close();
+    }
+  });
+
   it("gives the server's error with its SQLSTATE and constraint, and the connection goes on", () => {
     let err: unknown;
     try {
