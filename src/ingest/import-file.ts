@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { InputError, type InputIssue } from '../domain/errors.ts';
 import { CONTROL_CHARACTERS } from './fields.ts';
 import { CsvStructureError, readCsv, type ImportEncoding } from './csv-source.ts';
-import type { ImportContext, ImportKind, Report, RowToApply } from './import-kind.ts';
+import type { ApplyOutcome, BatchApplier, ImportContext, ImportKind, Report, RowToApply } from './import-kind.ts';
 import { recordAudit } from '../store/audit.ts';
 import { inTransactionAsync, storeEngine } from '../store/db.ts';
 import { crashPoint } from '../testing/faults.ts';
@@ -84,32 +84,21 @@ export async function importFile<Row, Cells>(
   const counts = { rows: 0, inserted: 0, updated: 0, unchanged: 0 };
 
   // On PostgreSQL a kind with a batch applier (usage) applies its valid rows in batches of
-  // BATCH_ROWS, still inside the one transaction. Each row read until its batch is applied keeps
-  // its problems (`note` instead of `add`); they are listed then, in the rows' order, with the
-  // problems the batch applier reports of its rows: the same list, cut at maxErrors at the same
-  // place, as one row at a time. The other kinds stay row by row on both engines: their files are
+  // BATCH_ROWS, still inside the one transaction; each row's problems are held with it until its
+  // batch is applied (HeldRows). The other kinds stay row by row on both engines: their files are
   // small, and their rows are upserts that read what the file's earlier rows wrote (inserted,
   // updated or unchanged) and fire a trigger each (tenant_changes).
-  const batchApply = storeEngine(db) === 'postgres' ? kind.batchApplier?.(ctx) : undefined;
-  let held: { line: number; problems: [string, string][]; apply?: RowToApply<Row> }[] = [];
-  let heldProblems = 0;
-  const note = (line: number, field: string, message: string): void => {
-    const last = held.at(-1);
-    if (last !== undefined && last.line === line && last.apply === undefined) last.problems.push([field, message]);
-    else held.push({ line, problems: [[field, message]] });
-    heldProblems++;
-  };
-  const problem = batchApply === undefined ? add : note;
-  /** Applies the rows held and lists every problem held, in the rows' order. */
+  const batched = storeEngine(db) === 'postgres' && kind.batchApplier !== undefined;
+  const held = new HeldRows<Row>();
+  const problem = batched ? held.note : add;
+  let batchApply: BatchApplier<Row> | undefined;
   const applyHeld = (): void => {
-    if (batchApply === undefined || held.length === 0) return;
-    const entries = held;
-    held = [];
-    heldProblems = 0;
-    const toApply = entries.flatMap((e) => (e.apply === undefined ? [] : [e.apply]));
-    for (const outcome of batchApply(toApply)) if (outcome !== 'rejected') counts[outcome]++;
-    for (const e of entries) for (const [field, message] of e.problems) add(e.line, field, message);
+    if (batchApply !== undefined)
+      for (const outcome of held.apply(batchApply, add)) if (outcome !== 'rejected') counts[outcome]++;
   };
+  /** A full batch, or problems reaching maxErrors (where one row at a time stops): apply it now. */
+  const batchDue = (): boolean =>
+    batched && (held.size >= BATCH_ROWS || held.problems > options.maxErrors - issues.length);
 
   // Inside a caller's transaction (the demo seeds several files at once) a savepoint keeps the
   // all-or-nothing promise for this file; otherwise an IMMEDIATE transaction takes the write lock now.
@@ -118,14 +107,10 @@ export async function importFile<Row, Cells>(
   try {
     const result = await inTransactionAsync(db, async () => {
       try {
+        batchApply = batched ? kind.batchApplier?.(ctx) : undefined;
         const apply = batchApply === undefined ? kind.applier(ctx) : undefined;
         for await (const { line, cells } of source.rows) {
-          // A batch is applied when full, or as soon as its problems reach maxErrors (as one row
-          // at a time stops there).
-          if (
-            batchApply !== undefined &&
-            (held.length >= BATCH_ROWS || heldProblems > options.maxErrors - issues.length)
-          ) {
+          if (batchDue()) {
             applyHeld();
             if (truncated) break;
           }
@@ -176,9 +161,7 @@ export async function importFile<Row, Cells>(
             seenKeys.set(key, line);
           }
           if (apply === undefined) {
-            const entry: (typeof held)[number] = { line, problems: [] };
-            entry.apply = { row, report: (field, message) => entry.problems.push([field, message]) };
-            held.push(entry);
+            held.hold(line, row);
             continue;
           }
           const report: Report = (field, message) => add(line, field, message);
@@ -215,5 +198,47 @@ export async function importFile<Row, Cells>(
       issues,
       truncated,
     );
+  }
+}
+
+/**
+ * The rows read since the last batch was applied, each with its problems: those found reading it
+ * (`note`, in place of listing them at once) or, for a valid row (`hold`), those its batch's
+ * applier reports. Listed when the batch is applied, in the rows' order: the same list, cut at
+ * maxErrors at the same place, as one row at a time (a row with a problem of its own is never
+ * applied, so a row's problems are either its own or its applier's).
+ */
+class HeldRows<Row> {
+  private rows: { line: number; problems: [string, string][]; apply?: RowToApply<Row> }[] = [];
+  /** The problems held. */
+  problems = 0;
+
+  /** The rows held. */
+  get size(): number {
+    return this.rows.length;
+  }
+
+  readonly note = (line: number, field: string, message: string): void => {
+    const last = this.rows.at(-1);
+    if (last !== undefined && last.line === line && last.apply === undefined) last.problems.push([field, message]);
+    else this.rows.push({ line, problems: [[field, message]] });
+    this.problems++;
+  };
+
+  hold(line: number, row: Row): void {
+    const held: (typeof this.rows)[number] = { line, problems: [] };
+    held.apply = { row, report: (field, message) => held.problems.push([field, message]) };
+    this.rows.push(held);
+  }
+
+  /** Applies the valid rows held with `batch`, then passes every problem held to `add`; the rows' outcomes. */
+  apply(batch: BatchApplier<Row>, add: (line: number, field: string, message: string) => void): ApplyOutcome[] {
+    const rows = this.rows;
+    this.rows = [];
+    this.problems = 0;
+    const valid = rows.flatMap((r) => (r.apply === undefined ? [] : [r.apply]));
+    const outcomes = valid.length === 0 ? [] : batch(valid);
+    for (const r of rows) for (const [field, message] of r.problems) add(r.line, field, message);
+    return outcomes;
   }
 }

@@ -17,7 +17,7 @@ import {
   wholeNumber,
   withDefault,
 } from '../fields.ts';
-import type { Applier, BatchApplier, ImportContext, ImportKind } from '../import-kind.ts';
+import type { Applier, ImportContext, ImportKind } from '../import-kind.ts';
 import { LPLATFORM_ID } from './lplatforms.ts';
 import { checkWritable, firstDifference, reportMissingTenant, tenantEncoding } from './shared.ts';
 import { lateBooking } from '../../store/late-usage.ts';
@@ -33,15 +33,7 @@ import {
   type StoredUsageRecord,
   type UsageSlot,
 } from '../../store/usage.ts';
-import {
-  finalizedFactsOf,
-  findUsageRecords,
-  insertUsageRecords,
-  latestSlotRecordsBefore,
-  type FinalizedFacts,
-  type SlotRecord,
-  type UsageTime,
-} from '../../store/usage-batch.ts';
+import { usageBatchApplier } from './usage-batch.ts';
 
 /** A valid row of a usage file, with defaults filled in. */
 export interface UsageRow {
@@ -169,11 +161,11 @@ export const usageKind: ImportKind<UsageRow, UsageCells> = {
       insert: (record) => insertUsageRecord(db, record),
     });
   },
-  batchApplier: usageBatchApplier,
+  batchApplier: (ctx) => usageBatchApplier(ctx, usageRules),
 };
 
 /** What the checks of a usage row ask of the store, and how a new record is added. */
-interface UsageLookups {
+export interface UsageLookups {
   record(recordId: string): StoredUsageRecord | undefined;
   tenant(name: string): TenantRef | undefined;
   lplatform(id: string): StoredLplatform | undefined;
@@ -186,7 +178,10 @@ interface UsageLookups {
 }
 
 /** The checks of each usage row, in their order, and its record added when it passes them all. */
-function usageRules({ db, now, asAdjustment, csvEncoding }: ImportContext, look: UsageLookups): Applier<UsageRow> {
+export function usageRules(
+  { db, now, asAdjustment, csvEncoding }: ImportContext,
+  look: UsageLookups,
+): Applier<UsageRow> {
   const booking = asAdjustment ? lateBooking(db) : null;
   const productCache = new Map<string, ProductFacts | null>();
 
@@ -338,165 +333,5 @@ function usageRules({ db, now, asAdjustment, csvEncoding }: ImportContext, look:
       now,
     });
     return 'inserted';
-  };
-}
-
-/**
- * On PostgreSQL, a batch of usage rows in a few round trips (usage files hold millions of rows;
- * one by one, each row's checks and insert are seven round trips to the server). The rows go
- * through usageRules, the very checks of the per-row applier in their order, over lookups that
- * answer from what was read for the whole batch before its first row:
- * - each query of the checks asked for every row of the batch at once (usage-batch.ts), as the
- *   store stands before the batch; the rows of the batch accepted before a row are added to the
- *   answers (a record ID, a slot's latest record), as the per-row applier would find them stored;
- * - tenants, L-Platforms and products are read once per import: a usage import writes none of them;
- * - the accepted rows are written with one INSERT (a plain insert: usage records have no
- *   upsert and no trigger); a row the store would still refuse (every constraint of usage_records
- *   is checked above first) is found by writing the batch again row by row, and reported at its line.
- * So each row has the outcome and the problems it has one row at a time, on either engine.
- */
-function usageBatchApplier(ctx: ImportContext): BatchApplier<UsageRow> {
-  const { db } = ctx;
-  const tenants = new Map<string, TenantRef | undefined>();
-  const lplatforms = new Map<string, StoredLplatform | undefined>();
-  const tenantNamed = (name: string): TenantRef | undefined => {
-    if (!tenants.has(name)) tenants.set(name, findTenantRef(db, name));
-    return tenants.get(name);
-  };
-  const lplatformWithId = (id: string): StoredLplatform | undefined => {
-    if (!lplatforms.has(id)) lplatforms.set(id, findLplatform(db, id));
-    return lplatforms.get(id);
-  };
-
-  // What was read for the batch, and the batch's rows accepted so far (in their order).
-  let stored = new Map<string, StoredUsageRecord>();
-  let finalized = new Map<string, FinalizedFacts>();
-  let befores = new Map<string, string | undefined>();
-  let slots = new Map<string, SlotRecord | undefined>();
-  let accepted: NewUsageRecord[] = [];
-  let acceptedBySlot = new Map<string, SlotRecord[]>();
-  let current: UsageRow | undefined;
-
-  const rules = usageRules(ctx, {
-    record: (recordId) => stored.get(recordId),
-    tenant: tenantNamed,
-    lplatform: lplatformWithId,
-    product: (productId) => findProductFacts(db, productId),
-    finalizedMonth: (tenantPk, startAt, endAt) => factsOf(tenantPk, startAt, endAt).month,
-    firstFinalizedStartAfter(tenantPk, at) {
-      const key = `${tenantPk}\u0000${at}`;
-      if (!befores.has(key)) throw new Error(`usage batch: first finalized month after ${at} not read`);
-      return befores.get(key);
-    },
-    latestSlotRecordBefore(slot, before) {
-      const key = slotKey(slot);
-      if (!slots.has(`${key}\u0000${before}`)) throw new Error(`usage batch: slot ${key} before ${before} not read`);
-      let latest = slots.get(`${key}\u0000${before}`);
-      for (const r of acceptedBySlot.get(key) ?? [])
-        if (r.startAt < before && (latest === undefined || r.startAt > latest.startAt)) latest = r;
-      return latest;
-    },
-    insert(record) {
-      const row = current!;
-      accepted.push(record);
-      stored.set(row.record_id, storedForm(row));
-      if (record.endAt !== null) {
-        const key = slotKey(record);
-        const list = acceptedBySlot.get(key) ?? [];
-        list.push({ recordId: record.recordId, startAt: record.startAt, endAt: record.endAt });
-        acceptedBySlot.set(key, list);
-      }
-    },
-  });
-
-  function factsOf(tenantPk: number, startAt: string, endAt: string | null): FinalizedFacts {
-    const facts = finalized.get(timeKey({ tenantPk, startAt, endAt }));
-    if (facts === undefined) throw new Error(`usage batch: finalized months at ${startAt} not read`);
-    return facts;
-  }
-
-  return (batch) => {
-    // Read for the whole batch what its rows' checks will ask (more than they ask: a row refused
-    // early asks nothing further).
-    stored = findUsageRecords(
-      db,
-      batch.map(({ row }) => row.record_id),
-    );
-    const times = new Map<string, UsageTime>();
-    const slotAsks = new Map<string, UsageSlot & { before: string }>();
-    const firstOfId = new Set<string>();
-    for (const { row } of batch) {
-      // A record ID stored, or met before in the batch, is decided by that record alone.
-      if (stored.has(row.record_id) || firstOfId.has(row.record_id)) continue;
-      firstOfId.add(row.record_id);
-      const t = tenantNamed(row.tenant_name);
-      if (t === undefined) continue;
-      const time = { tenantPk: t.tenantPk, startAt: row.start_at, endAt: row.end_at };
-      times.set(timeKey(time), time);
-      if (row.end_at !== null) {
-        const slot = {
-          tenantPk: t.tenantPk,
-          resourceId: row.resource_id,
-          component: row.component,
-          productId: row.product_id,
-          timeKind: row.time_kind,
-        };
-        slotAsks.set(`${slotKey(slot)}\u0000${row.end_at}`, { ...slot, before: row.end_at });
-      }
-    }
-    const facts = finalizedFactsOf(db, [...times.values()]);
-    finalized = new Map([...times.keys()].map((key, i) => [key, facts[i]!]));
-    befores = new Map([...times.values()].map((t, i) => [`${t.tenantPk}\u0000${t.startAt}`, facts[i]!.before]));
-    const latest = latestSlotRecordsBefore(db, [...slotAsks.values()]);
-    slots = new Map([...slotAsks.keys()].map((key, i) => [key, latest[i]]));
-    accepted = [];
-    acceptedBySlot = new Map();
-
-    const outcomes = batch.map(({ row, report }) => {
-      current = row;
-      return rules(row, report);
-    });
-    current = undefined;
-
-    const insertedAt = outcomes.flatMap((o, i) => (o === 'inserted' ? [i] : []));
-    for (const { index, error } of insertUsageRecords(db, accepted)) {
-      const i = insertedAt[index]!;
-      batch[i]!.report(error.column ?? 'record_id', `the store refused this record: ${error.message}`);
-      outcomes[i] = 'rejected';
-    }
-    return outcomes;
-  };
-}
-
-/** A row's time as a key. */
-function timeKey(t: UsageTime): string {
-  return `${t.tenantPk}\u0000${t.startAt}\u0000${t.endAt ?? ''}`;
-}
-
-/** A slot as a key. */
-function slotKey(s: UsageSlot): string {
-  return `${s.tenantPk}\u0000${s.resourceId}\u0000${s.component}\u0000${s.productId}\u0000${s.timeKind}`;
-}
-
-/** An accepted row as findUsageRecord will read it back. */
-function storedForm(row: UsageRow): StoredUsageRecord {
-  return {
-    recordId: row.record_id,
-    tenantName: row.tenant_name,
-    lplatformId: row.lplatform_id,
-    resourceId: row.resource_id,
-    resourceName: row.resource_name,
-    resourceKind: row.resource_kind,
-    component: row.component,
-    productId: row.product_id,
-    timeKind: row.time_kind,
-    startAt: row.start_at,
-    endAt: row.end_at,
-    quantity: row.quantity,
-    cpuCount: row.cpu_count,
-    clockGhz: row.clock_ghz,
-    sizeGb: row.size_gb,
-    vmCount: row.vm_count,
-    vcpu: row.vcpu,
   };
 }
