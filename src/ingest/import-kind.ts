@@ -60,7 +60,27 @@ export interface ImportKind<Row, Cells = Row> {
   keyField?: string;
   /** Returns the per-row applier of one import (made once, inside the import's transaction). */
   applier(ctx: ImportContext): Applier<Row>;
+  /**
+   * On PostgreSQL, where each statement is a round trip to the server: the applier of batches of
+   * rows, used instead of `applier` when the kind has one (made once, inside the import's
+   * transaction). Its kind's `schema` and `combine` read nothing of the store (they run on a row
+   * before the rows ahead of it in its batch are applied).
+   */
+  batchApplier?(ctx: ImportContext): BatchApplier<Row>;
 }
+
+/** A valid row to apply, with where its problems are reported. */
+export interface RowToApply<Row> {
+  row: Row;
+  report: Report;
+}
+
+/**
+ * Applies valid rows, in order, as the kind's per-row applier would apply them one after another
+ * (each row's checks see the rows before it, its outcome and problems are the same), in a few
+ * round trips to the store for the whole batch; returns each row's outcome.
+ */
+export type BatchApplier<Row> = (rows: readonly RowToApply<Row>[]) => ApplyOutcome[];
 
 /** Any import kind, whatever its row type (for registries and the CLI). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -46,12 +46,15 @@ interface PQ {
 export class PostgresError extends Error {
   readonly code: string;
   readonly constraint: string | undefined;
+  /** The column, where the server names one (a NOT NULL refused). */
+  readonly column: string | undefined;
   readonly detail: string | undefined;
   constructor(message: string, fields: Record<string, string | undefined> | undefined) {
     super(message);
     this.name = 'PostgresError';
     this.code = fields?.sqlState ?? '';
     this.constraint = fields?.constraintName;
+    this.column = fields?.columnName;
     this.detail = fields?.messageDetail;
   }
 }

@@ -51,7 +51,8 @@ export interface ResourceName {
   resourceName: string;
 }
 
-interface StoredUsageRow {
+/** A usage record's row as read with its tenant's name and its L-Platform's ID. */
+export interface StoredUsageRow {
   record_id: string;
   tenant_name: string;
   lplatform_id: string;
@@ -80,7 +81,11 @@ export function findUsageRecord(db: Db, recordId: string): StoredUsageRecord | u
       u.vcpu FROM usage_records u JOIN tenants t USING (tenant_pk) JOIN lplatforms l USING (lplatform_pk)
       WHERE u.record_id = ?`,
   ).get(recordId) as StoredUsageRow | undefined;
-  if (r === undefined) return undefined;
+  return r === undefined ? undefined : storedUsageRecord(r);
+}
+
+/** A stored usage record as read with its tenant's name and its L-Platform's ID. */
+export function storedUsageRecord(r: StoredUsageRow): StoredUsageRecord {
   return {
     recordId: r.record_id,
     tenantName: r.tenant_name,

@@ -93,7 +93,15 @@ function shownValue(value: unknown): string {
 
 /** Finds the tenant a row names, or reports that it does not exist. */
 export function requireTenant(db: Db, name: string, report: Report): TenantRef | undefined {
-  const tenant = findTenantRef(db, name);
+  return reportMissingTenant(findTenantRef(db, name), name, report);
+}
+
+/** The tenant `name` found (or not) by the caller; reports that it does not exist. */
+export function reportMissingTenant(
+  tenant: TenantRef | undefined,
+  name: string,
+  report: Report,
+): TenantRef | undefined {
   if (!tenant) report('tenant_name', `tenant "${name}" does not exist (import tenants first)`);
   return tenant;
 }
