@@ -5,6 +5,7 @@
  * in the store. Rebuilt, they are the same bytes.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { buildZip } from '../src/archive/zip.ts';
 import type { Config } from '../src/config.ts';
@@ -15,7 +16,7 @@ import { diskFullReason } from '../src/store/folders.ts';
 import { loadStatementView } from '../src/store/billing.ts';
 import { localParts } from '../src/domain/calendar.ts';
 import { monthText } from '../src/periods/periods.ts';
-import { releaseClaim, storeEngine, takeClaim, type Db } from '../src/store/db.ts';
+import { connection, inTransaction, releaseClaim, storeEngine, takeClaim, type Db } from '../src/store/db.ts';
 import { byText } from '../src/domain/text.ts';
 import { crashPoint } from '../src/testing/faults.ts';
 import type { JobContext } from './context.ts';
@@ -35,6 +36,8 @@ import {
   filesBefore,
   pendingStatements,
   hasFiles,
+  replaceStoredZip,
+  storedZip,
   recordStatementFiles,
   statementAtZipPath,
   type PendingStatement,
@@ -303,4 +306,65 @@ export async function archivedZip(
 
 export function sha256Of(bytes: Uint8Array): string {
   return crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
+/** What copying a store's archive did: zips copied (and verified), rebuilt on the way, pruned before. */
+export interface ArchiveCopy {
+  copied: number;
+  rebuilt: number;
+  pruned: number;
+}
+
+/**
+ * Copies the archived zips of the SQLite store `from` (files under DATA_DIR) into the PostgreSQL
+ * store `to` whose rows copyStore has just made, in one transaction, then reads every one back
+ * from `to` and checks it against its recorded SHA-256. A zip missing or damaged under DATA_DIR is
+ * rebuilt from its frozen lines (the same bytes, checked against the record), as a send would; one
+ * that cannot be is an E_ARCHIVE error and nothing of the archive is kept.
+ */
+export function copyArchive(from: Db, to: Db, config: Config): ArchiveCopy {
+  const files = connection(from)
+    .prepare(
+      'SELECT file_pk AS filePk, statement_pk AS statementPk, zip_name AS zipName, zip_path AS zipPath, sha256, pruned_at AS prunedAt FROM statement_files ORDER BY file_pk',
+    )
+    .all() as {
+    filePk: number;
+    statementPk: number;
+    zipName: string;
+    zipPath: string;
+    sha256: string;
+    prunedAt: string | null;
+  }[];
+  const kept = files.filter((f) => f.prunedAt === null);
+  let rebuilt = 0;
+  inTransaction(to, () => {
+    for (const f of kept) {
+      let bytes: Buffer | null = null;
+      try {
+        bytes = fs.readFileSync(path.join(config.dataDir, f.zipPath));
+      } catch {
+        bytes = null;
+      }
+      if (bytes === null || sha256Of(bytes) !== f.sha256) {
+        const zip = zipOf(loadStatementView(from, f.statementPk), config);
+        if (sha256Of(zip.bytes) !== f.sha256 || zip.name !== f.zipName)
+          throw new UsageChargesError(
+            'E_ARCHIVE',
+            `${f.zipPath} ${bytes === null ? 'is missing' : 'does not match its recorded SHA-256'}, and the rebuild from the frozen lines does not give the recorded bytes either; nothing was copied`,
+          );
+        bytes = zip.bytes;
+        rebuilt += 1;
+      }
+      replaceStoredZip(to, f.filePk, bytes);
+    }
+  });
+  for (const f of kept) {
+    const back = storedZip(to, f.filePk);
+    if (back === undefined || sha256Of(back) !== f.sha256)
+      throw new UsageChargesError(
+        'E_MIGRATE_VERIFY',
+        `${f.zipPath}: the copy read back does not have its recorded SHA-256`,
+      );
+  }
+  return { copied: kept.length, rebuilt, pruned: files.length - kept.length };
 }

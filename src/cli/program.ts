@@ -136,6 +136,12 @@ const VERBS: readonly Verb[] = [
     define: async () => (await import('./backup.ts')).registerBackup,
   },
   {
+    name: 'migrate-store',
+    description:
+      "copy the SQLite store of DATA_DIR and its archived zips into an empty PostgreSQL database (--to postgres://…), then verify the rows of every table and every zip's SHA-256 there",
+    define: async () => (await import('./migrate-store.ts')).registerMigrateStore,
+  },
+  {
     name: 'set-file-encoding',
     description:
       'change the encoding frozen with a finalized statement whose files cannot be written (a name its encoding cannot hold) and that has no files and no mail sent yet; audited; the next pass writes and mails its files',

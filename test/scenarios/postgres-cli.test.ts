@@ -3,8 +3,10 @@
  * processes started at once as two workers on two machines (each its own DATA_DIR) close every
  * statement once between them, write each zip (into the database) and each mail once; `status` names the database; `backup`
  * writes a SQLite store file of it that the SQLite engine opens with the same counts; a database
- * that cannot be reached is said so, without its password and without a stack trace.
+ * that cannot be reached is said so, without its password and without a stack trace;
+ * `migrate-store` copies a SQLite store and its zips into an empty database and verifies them.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -126,5 +128,51 @@ describe('the command line with DATABASE_URL', () => {
     expect(r.stderr).not.toContain('s3cret');
     expect(hasStackTrace(r.stderr)).toBe(false);
     expect(fs.existsSync(path.join(folder.dir, 'nowhere'))).toBe(false);
+  });
+
+  it('migrate-store copies a SQLite store and its zips into an empty database and verifies them; a second time is refused', () => {
+    const lite = demoEnv(path.join(folder.dir, 'sqlite'));
+    expect(cli(['seed-demo', '--as-of', AS_OF], lite).code).toBe(0);
+    expect(cli(['run', '--as-of', AS_OF], lite).code).toBe(0);
+    // One zip lost from DATA_DIR: rebuilt from its frozen lines on the way, to its recorded bytes.
+    const month = fs.readdirSync(path.join(lite.DATA_DIR!, 'statements'))[0]!;
+    const lost = fs.readdirSync(path.join(lite.DATA_DIR!, 'statements', month)).find((f) => f.includes('TNT00003'))!;
+    fs.rmSync(path.join(lite.DATA_DIR!, 'statements', month, lost));
+
+    const target = pgDatabaseUrl('migrated');
+    const wrong = cli(['migrate-store', '--to', 'mysql://u:s3cret@host/db'], lite);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).not.toContain('s3cret');
+    const moved = cli(['migrate-store', '--to', target], lite);
+    expect(moved.stderr).toBe('');
+    expect(moved.code).toBe(0);
+    expect(moved.stdout).toMatch(/copied and verified: \d+ rows in \d+ tables .*, 5 zips .*, 1 of them rebuilt/);
+
+    const statusOf = (env: Record<string, string>): Record<string, unknown> => {
+      const {
+        tenantList: _a,
+        dataDir: _b,
+        store: _c,
+        ...counts
+      } = JSON.parse(cli(['status', '--json'], env).stdout) as Record<string, unknown>;
+      return counts;
+    };
+    expect(statusOf({ ...lite, DATABASE_URL: target })).toEqual(statusOf(lite));
+    // Every zip in the database has its recorded SHA-256, and the bytes of those still in DATA_DIR.
+    const zips = psql(
+      conninfoOf(target),
+      "SELECT f.zip_path || ' ' || f.sha256 || ' ' || encode(sha256(z.bytes), 'hex') FROM statement_files f JOIN archived_zips z USING (file_pk) ORDER BY 1;",
+    ).map((r) => r.split(' '));
+    expect(zips).toHaveLength(TENANTS.length);
+    for (const [zipPath, recorded, stored] of zips) {
+      expect(stored, zipPath).toBe(recorded);
+      const file = path.join(lite.DATA_DIR!, zipPath!);
+      if (fs.existsSync(file))
+        expect(createHash('sha256').update(fs.readFileSync(file)).digest('hex'), zipPath).toBe(stored);
+    }
+
+    const again = cli(['migrate-store', '--to', target], lite);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/the target store is not empty/);
   });
 });
