@@ -16,7 +16,7 @@ import { diskFullReason } from '../src/store/folders.ts';
 import { loadStatementView } from '../src/store/billing.ts';
 import { localParts } from '../src/domain/calendar.ts';
 import { monthText } from '../src/periods/periods.ts';
-import { connection, inTransaction, releaseClaim, storeEngine, takeClaim, type Db } from '../src/store/db.ts';
+import { inTransaction, releaseClaim, storeEngine, takeClaim, type Db } from '../src/store/db.ts';
 import { byText } from '../src/domain/text.ts';
 import { crashPoint } from '../src/testing/faults.ts';
 import type { JobContext } from './context.ts';
@@ -35,6 +35,7 @@ import {
   archivedFile,
   filesBefore,
   pendingStatements,
+  everyArchivedFile,
   hasFiles,
   replaceStoredZip,
   storedZip,
@@ -323,23 +324,12 @@ export interface ArchiveCopy {
  * that cannot be is an E_ARCHIVE error and nothing of the archive is kept.
  */
 export function copyArchive(from: Db, to: Db, config: Config): ArchiveCopy {
-  const files = connection(from)
-    .prepare(
-      'SELECT file_pk AS filePk, statement_pk AS statementPk, zip_name AS zipName, zip_path AS zipPath, sha256, pruned_at AS prunedAt FROM statement_files ORDER BY file_pk',
-    )
-    .all() as {
-    filePk: number;
-    statementPk: number;
-    zipName: string;
-    zipPath: string;
-    sha256: string;
-    prunedAt: string | null;
-  }[];
+  const files = everyArchivedFile(from);
   const kept = files.filter((f) => f.prunedAt === null);
   let rebuilt = 0;
   inTransaction(to, () => {
     for (const f of kept) {
-      let bytes: Buffer | null = null;
+      let bytes: Buffer | null;
       try {
         bytes = fs.readFileSync(path.join(config.dataDir, f.zipPath));
       } catch {

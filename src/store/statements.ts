@@ -120,6 +120,21 @@ export function deleteStoredZip(db: Db, filePk: number): void {
   cachedStatement(db, 'DELETE FROM archived_zips WHERE file_pk = ?').run(filePk);
 }
 
+/** Every recorded statement file, pruned or not, by key (what migrate-store copies). */
+export function everyArchivedFile(db: Db): {
+  filePk: number;
+  statementPk: number;
+  zipName: string;
+  zipPath: string;
+  sha256: string;
+  prunedAt: string | null;
+}[] {
+  return cachedStatement(
+    db,
+    'SELECT file_pk AS filePk, statement_pk AS statementPk, zip_name AS zipName, zip_path AS zipPath, sha256, pruned_at AS prunedAt FROM statement_files ORDER BY file_pk',
+  ).all() as ReturnType<typeof everyArchivedFile>;
+}
+
 /** Whether a statement's files are recorded (written, or written and pruned since). */
 export function hasFiles(db: Db, statementPk: number): boolean {
   return cachedStatement(db, 'SELECT 1 FROM statement_files WHERE statement_pk = ?').get(statementPk) !== undefined;
