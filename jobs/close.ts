@@ -226,7 +226,12 @@ function closeOne(step: CloseStep, due: DuePeriod, wait: boolean): 'closed' | 'f
     // One tenant that cannot be closed does not stop the others; it is retried on the next run.
     const reason = failureReason(err);
     const tenant = rater.reader.tenant(due.tenantName);
-    inTransaction(db, () => recordCloseFailure(db, tenant, due, reason, at.toISOString()));
+    // Under the tenant's claim, and only while the month is still not closed: another worker may
+    // have closed it meanwhile (PostgreSQL); on SQLite a write transaction as before.
+    inClaimedTransaction(db, { space: 'tenant', key: tenant.tenantPk, wait: true }, () => {
+      if (!step.several || !isClosed(db, tenant.tenantPk, due.billingMonth))
+        recordCloseFailure(db, tenant, due, reason, at.toISOString());
+    });
     summary.failed.push({ tenant: due.tenantName, billingMonth: due.billingMonth, reason });
     return 'failed';
   }

@@ -8,7 +8,7 @@ import { isPostgresUrl, redactUrl } from '../config.ts';
 import { InputError, UsageChargesError } from '../domain/errors.ts';
 import { copyArchive } from '../../jobs/build-files.ts';
 import { copyStore, storeTables, tableCounts } from '../store/copy-store.ts';
-import { closeStore, connection, openPostgresStore, openStore, storePlace } from '../store/db.ts';
+import { closeStore, connection, inTransaction, openPostgresStore, openStore, storePlace } from '../store/db.ts';
 import type { CliContext } from './context.ts';
 
 export function registerMigrateStore(program: Command, ctx: CliContext): void {
@@ -32,8 +32,11 @@ export function registerMigrateStore(program: Command, ctx: CliContext): void {
         const target = openPostgresStore(opts.to);
         try {
           out(`copying ${storePlace(config)} into PostgreSQL ${redactUrl(opts.to)}`);
-          copyStore(source, target, (t) => out(`  ${t.name}: ${t.rows} rows`));
-          const zips = copyArchive(source, target, config);
+          // The rows and the zips in one transaction: a copy that fails leaves the database empty.
+          const zips = inTransaction(target, () => {
+            copyStore(source, target, (t) => out(`  ${t.name}: ${t.rows} rows`));
+            return copyArchive(source, target, config);
+          });
           // The copy read back: every table's rows counted on both sides.
           const tables = storeTables(connection(source));
           const before = tableCounts(source, tables);

@@ -171,10 +171,7 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Db {
  * schema_migrations, so that workers starting together apply each once. `targetVersion`: apply
  * migrations up to this version only (tests of the upgrade path).
  */
-export function openPostgresStore(
-  conninfo: string,
-  options: { holdLimitSeconds?: number; targetVersion?: number } = {},
-): Db {
+export function openPostgresStore(conninfo: string, options: { targetVersion?: number } = {}): Db {
   let c: PgConnection;
   try {
     c = new PgConnection(conninfo);
@@ -186,10 +183,8 @@ export function openPostgresStore(
   }
   try {
     // A worker whose machine stops loses its claims once the server's keepalive gives up on it
-    // (about a minute); one that stops answering inside a transaction, after holdLimitSeconds.
+    // (about a minute); one that dies, at once (its connection closes).
     c.exec('SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3');
-    if (options.holdLimitSeconds !== undefined)
-      c.exec(`SET idle_in_transaction_session_timeout = ${Math.trunc(options.holdLimitSeconds) * 1000}`);
     const hasSchema = (): boolean =>
       c.prepare("SELECT to_regclass('schema_migrations') IS NOT NULL").pluck().get() === 1;
     if (!hasSchema())
@@ -237,12 +232,9 @@ function migratePostgres(c: PgConnection, target: number): void {
  * else the SQLite file under DATA_DIR. `create: false` asks for a store that exists: a PostgreSQL
  * database is made a store (its schema) when it has none, as a first worker starting does.
  */
-export function openConfiguredStore(
-  config: Pick<Config, 'dataDir' | 'databaseUrl' | 'lockTtlSeconds'>,
-  options: OpenOptions = {},
-): Db {
+export function openConfiguredStore(config: Pick<Config, 'dataDir' | 'databaseUrl'>, options: OpenOptions = {}): Db {
   if (config.databaseUrl === null) return openStore(config.dataDir, options);
-  return openPostgresStore(config.databaseUrl, { holdLimitSeconds: config.lockTtlSeconds });
+  return openPostgresStore(config.databaseUrl);
 }
 
 /** Where the store is, for people: the SQLite file, or the PostgreSQL database (its URL without the password). */

@@ -258,8 +258,8 @@ export function claimDelivery(db: Db, deliveryPk: number, now: string): boolean 
       cachedStatement(
         db,
         `UPDATE deliveries AS d SET status = 'sending', attempts = attempts + 1, last_attempt_at = ?, updated_at = ?
-    WHERE delivery_pk = ? AND status = 'pending' AND ${MAILABLE}`,
-      ).run(now, now, deliveryPk).changes === 1;
+    WHERE delivery_pk = ? AND status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND ${MAILABLE}`,
+      ).run(now, now, deliveryPk, now).changes === 1;
   } catch (err) {
     releaseClaim(db, 'delivery', deliveryPk);
     throw err;

@@ -257,6 +257,9 @@ function libpq(): new () => PQ {
 /** Connections just closed, kept from the garbage collector until their socket watcher is closed. */
 const finishing = new Set<PQ>();
 
+/** How long a write lock asked for without waiting (a busy timeout of 0) is queued for, in ms. */
+const NOT_WAITING_MS = 20;
+
 /** The advisory lock key of the store's write lock (any fixed number: one store per database). */
 const STORE_WRITE_LOCK = 7_267_000_001;
 
@@ -360,12 +363,10 @@ export class PgConnection {
    * SQLSTATE 55P03 (lock not available), which isBusy tells.
    */
   private takeWriteLock(): void {
-    if (this.busyTimeoutMs === 0) {
-      if (this.prepare('SELECT pg_try_advisory_xact_lock(?) AS got').pluck().get(STORE_WRITE_LOCK) !== 1)
-        throw new PostgresError('the store is busy: another connection holds its write lock', { sqlState: '55P03' });
-      return;
-    }
-    this.exec(`SET LOCAL lock_timeout = ${Math.trunc(this.busyTimeoutMs)}`);
+    // Even "not waiting" (a busy timeout of 0) queues for a moment: while several workers close
+    // tenants, their shared holds overlap and the lock is never free at one instant, but a queued
+    // request gets it as soon as the tenants in hand are committed (new shared holds wait behind it).
+    this.exec(`SET LOCAL lock_timeout = ${Math.max(NOT_WAITING_MS, Math.trunc(this.busyTimeoutMs))}`);
     this.prepare('SELECT pg_advisory_xact_lock(?)').get(STORE_WRITE_LOCK);
   }
 
@@ -381,23 +382,15 @@ export class PgConnection {
     if (this.inTransaction) return { claimed: true, result: this.transaction(fn)() };
     this.exec('BEGIN');
     try {
-      const timeout = Math.trunc(this.busyTimeoutMs);
-      if (timeout > 0) this.exec(`SET LOCAL lock_timeout = ${timeout}`);
-      const shared =
-        timeout === 0
-          ? 'pg_try_advisory_xact_lock_shared(?::bigint)'
-          : 'pg_advisory_xact_lock_shared(?::bigint) IS NOT NULL';
+      // The claim first, on its own: a worker waiting for another's tenant holds nothing meanwhile
+      // (an import is not kept waiting by it), and waits as long as that close takes.
       const claim = wait ? 'pg_advisory_xact_lock(?, ?) IS NOT NULL' : 'pg_try_advisory_xact_lock(?, ?)';
-      const got = this.prepare(`SELECT ${shared} AS store, ${claim} AS claim`).get(STORE_WRITE_LOCK, space, key) as {
-        store: number;
-        claim: number;
-      };
-      if (got.store !== 1)
-        throw new PostgresError('the store is busy: another connection holds its write lock', { sqlState: '55P03' });
-      if (got.claim !== 1) {
+      if (this.prepare(`SELECT ${claim}`).pluck().get(space, key) !== 1) {
         this.exec('ROLLBACK');
         return { claimed: false };
       }
+      this.exec(`SET LOCAL lock_timeout = ${Math.max(NOT_WAITING_MS, Math.trunc(this.busyTimeoutMs))}`);
+      this.prepare('SELECT pg_advisory_xact_lock_shared(?::bigint)').get(STORE_WRITE_LOCK);
       const result = fn();
       this.exec('COMMIT');
       return { claimed: true, result };
@@ -471,11 +464,17 @@ export class PgConnection {
 
   /** Prepares `text` on the server under a new name; returns the name. */
   prepareNamed(text: string, nParams: number): string {
+    // One server-side statement per text: a worker prepares the same few statements again and again.
+    const known = this.named.get(text);
+    if (known !== undefined) return known;
     const name = `s${++this.prepared}`;
     this.pq.prepare(name, text, nParams);
     this.check();
+    this.named.set(text, name);
     return name;
   }
+
+  private readonly named = new Map<string, string>();
 
   /** Runs a prepared statement; its rows (each its first value when `plucked`). */
   executePrepared(name: string, values: (string | null)[], plucked: boolean): unknown[] {

@@ -24,14 +24,19 @@ export interface RunRecord {
 
 /**
  * Records the start of a pass (status `running`). Passes of other owners still marked `running`
- * can only be ones whose holder died (the caller holds the lease): they are marked `interrupted`.
+ * whose owner holds no live lease are ones whose holder died: they are marked `interrupted` (on
+ * SQLite the caller holds the month-end lease, so that is every other one; on PostgreSQL the
+ * workers passing at the same time keep theirs).
  */
 export function startRun(db: Db, owner: string, asOf: Date, now: Date, kind: RunKind = 'pass'): number {
   return connection(db)
     .transaction(() => {
       connection(db)
-        .prepare("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND owner <> ?")
-        .run(owner);
+        .prepare(
+          `UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND owner <> ?
+          AND NOT EXISTS (SELECT 1 FROM run_lock l WHERE l.owner = runs.owner AND l.expires_at > ?)`,
+        )
+        .run(owner, now.toISOString());
       return connection(db)
         .prepare(
           "INSERT INTO runs (started_at, as_of, owner, status, kind) VALUES (?, ?, ?, 'running', ?) RETURNING run_pk",

@@ -156,9 +156,12 @@ export function monthStates(db: Db, month: string): MonthMailState[] {
   return cachedStatement(
     db,
     `WITH counts AS (
-      SELECT d.statement_pk, SUM(d.status = 'sent') AS sent, SUM(d.status = 'pending') AS pending,
-        SUM(d.status = 'sending') AS sending, SUM(d.status = 'failed') AS failed,
-        SUM(d.status = 'withdrawn') AS withdrawn, SUM(d.kind = 'resend') AS resends
+      SELECT d.statement_pk, SUM(CASE WHEN d.status = 'sent' THEN 1 ELSE 0 END) AS sent,
+        SUM(CASE WHEN d.status = 'pending' THEN 1 ELSE 0 END) AS pending,
+        SUM(CASE WHEN d.status = 'sending' THEN 1 ELSE 0 END) AS sending,
+        SUM(CASE WHEN d.status = 'failed' THEN 1 ELSE 0 END) AS failed,
+        SUM(CASE WHEN d.status = 'withdrawn' THEN 1 ELSE 0 END) AS withdrawn,
+        SUM(CASE WHEN d.kind = 'resend' THEN 1 ELSE 0 END) AS resends
       FROM statements m CROSS JOIN deliveries d ON d.statement_pk = m.statement_pk
       WHERE m.billing_month = @month GROUP BY d.statement_pk)
     SELECT ${MONTH_STATE_COLUMNS},

@@ -5,8 +5,7 @@
  * to back). Writes that must be made wait with `writeWhenFree` (src/store/db.ts).
  */
 import { withBusyTimeout, type Db } from '../store/db.ts';
-
-const isBusy = (err: unknown): boolean => /^SQLITE_BUSY/.test((err as { code?: unknown }).code as string);
+import { isBusy } from '../store/errors.ts';
 
 /** Runs `write` if the store's write lock is free now; false, nothing written, when another process holds it. */
 export function writeIfFree(db: Db, write: () => void): boolean {

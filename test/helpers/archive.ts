@@ -40,3 +40,27 @@ export function archivedNames(db: Db, dataDir: string, folder: string): string[]
     .map((p) => path.basename(p))
     .sort();
 }
+
+/** Replaces the archived bytes of the zip recorded at `zipPath` (a damaged archive), on the store's engine. */
+export function overwriteArchived(db: Db, dataDir: string, zipPath: string, bytes: Buffer): void {
+  if (storeEngine(db) === 'sqlite') {
+    fs.writeFileSync(path.join(dataDir, zipPath), bytes);
+    return;
+  }
+  connection(db)
+    .prepare(
+      'UPDATE archived_zips SET bytes = ? WHERE file_pk = (SELECT file_pk FROM statement_files WHERE zip_path = ?)',
+    )
+    .run(bytes, zipPath);
+}
+
+/** Removes the archived bytes of the zip recorded at `zipPath` (a lost archive), on the store's engine. */
+export function removeArchived(db: Db, dataDir: string, zipPath: string): void {
+  if (storeEngine(db) === 'sqlite') {
+    fs.rmSync(path.join(dataDir, zipPath));
+    return;
+  }
+  connection(db)
+    .prepare('DELETE FROM archived_zips WHERE file_pk = (SELECT file_pk FROM statement_files WHERE zip_path = ?)')
+    .run(zipPath);
+}

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { ROOT, type CliRun } from './cli.ts';
+import { withStoreEngine } from './store-engine.ts';
 
 const BIN = path.join(ROOT, 'bin', 'usage-charges.js');
 
@@ -29,7 +30,7 @@ export function startChild(
   const argv = options.command ?? [BIN];
   const child = spawn(process.execPath, [...argv, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...withStoreEngine(env) },
   });
   started.add(child);
   let stdout = '';

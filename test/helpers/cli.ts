@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { runMain } from './main.ts';
+import { withStoreEngine } from './store-engine.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'usage-charges.js');
@@ -17,7 +18,7 @@ export interface CliRun {
 export function cli(args: string[], env: Record<string, string>, cwd = ROOT): CliRun {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...withStoreEngine(env) },
     encoding: 'utf8',
     // Only a hang: a slow machine must not fail a run that is merely slow.
     timeout: 10 * 60_000,
@@ -35,7 +36,7 @@ export function cliAsync(args: string[], env: Record<string, string>, cwd = ROOT
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...withStoreEngine(env) },
     });
     let stdout = '';
     let stderr = '';

@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import { format } from 'node:util';
 import { main } from '../../src/main.ts';
+import { withStoreEngine } from './store-engine.ts';
 import type { Output } from '../../src/cli/output.ts';
 import { resetFaultCounts } from '../../src/testing/faults.ts';
 
@@ -146,6 +147,7 @@ export async function runMain(
   env: Record<string, string>,
   options: { progress?: NodeJS.WriteStream & { written?: string } } = {},
 ): Promise<MainRun> {
+  env = withStoreEngine(env);
   if ((env.USAGE_CHARGES_CRASH_AT ?? '') !== '')
     throw new Error('USAGE_CHARGES_CRASH_AT kills the process: run the program in a child (cli, cliAsync, startChild)');
   if (running) throw new Error('in-process runs cannot overlap: start runs at once as child processes (cliAsync)');

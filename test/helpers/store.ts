@@ -14,6 +14,7 @@ import {
 } from '../../src/store/db.ts';
 import { PgConnection } from '../../src/store/postgres.ts';
 import { pgDatabase } from './pg-cluster.ts';
+import { storeInDatabase } from './store-engine.ts';
 import { IMPORT_KINDS, importFile, type ImportKindName, type ImportResult } from '../../src/ingest/index.ts';
 import type { AnyImportKind } from '../../src/ingest/import-kind.ts';
 import { InputError } from '../../src/domain/errors.ts';
@@ -43,7 +44,13 @@ function pgStoreDatabase(): string {
 export function tempStore(): { db: Db; dir: string; close: () => void } {
   const { dir, cleanup } = tempDir();
   // TEST_STORE_ENGINE=postgres: the same tests on a new database of the run's PostgreSQL cluster.
-  const db = process.env.TEST_STORE_ENGINE === 'postgres' ? openPostgresStore(pgStoreDatabase()) : openStore(dir);
+  let db: Db;
+  if (process.env.TEST_STORE_ENGINE === 'postgres') {
+    const conninfo = pgStoreDatabase();
+    db = openPostgresStore(conninfo);
+    // The command line the test runs with this DATA_DIR opens this database.
+    storeInDatabase(dir, conninfo);
+  } else db = openStore(dir);
   return {
     db,
     dir,

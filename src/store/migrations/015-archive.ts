@@ -15,4 +15,6 @@ CREATE TABLE archived_zips (
   file_pk bigint PRIMARY KEY REFERENCES statement_files (file_pk) ON DELETE CASCADE,
   bytes bytea NOT NULL
 );
+CREATE TRIGGER archived_zips_store_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON archived_zips
+  FOR EACH STATEMENT EXECUTE FUNCTION store_version_raise();
 `;

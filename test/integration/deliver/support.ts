@@ -2,8 +2,7 @@
  * Shared pieces of the delivery tests: the demo cloud in a real SQLite store, closed for 2026-10,
  * a real SMTP server on 127.0.0.1, and readers of the outbox rows and the archived zips.
  */
-import fs from 'node:fs';
-import path from 'node:path';
+import { archivedBytes } from '../../helpers/archive.ts';
 import { afterEach } from 'vitest';
 import { buildFiles } from '../../../jobs/build-files.ts';
 import { closeDue, type CloseSummary } from '../../../jobs/close.ts';
@@ -162,7 +161,7 @@ export function fileOf(db: Db, tenant: string): FileRow {
 
 /** The bytes of an archived zip on disk. */
 export function archived(w: World, f: FileRow): Buffer {
-  return fs.readFileSync(path.join(w.config.dataDir, f.zip_path));
+  return archivedBytes(w.db, w.config.dataDir, f.zip_path);
 }
 
 /** How many messages the server received for each recipient (sorted by address). */

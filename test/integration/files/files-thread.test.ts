@@ -64,15 +64,8 @@ function expectFixtureZips(): void {
   }
 }
 
-/**
- * Whether the pass starts the files thread on the tests' engine: on PostgreSQL the files step
- * writes every zip for now (jobs/pass.ts closeAndWriteFiles), so the thread's own tests run on
- * SQLite only.
- */
-const THREADED = process.env.TEST_STORE_ENGINE !== 'postgres';
-
 describe('statement files on a second thread', () => {
-  it.skipIf(!THREADED)('writes and records every zip from the thread, the same bytes as the files step', async () => {
+  it('writes and records every zip from the thread, the same bytes as the files step', async () => {
     const r = await closeAndWriteFiles(
       testJobs({
         now: NOW,
@@ -128,46 +121,43 @@ describe('statement files on a second thread', () => {
     expectFixtureZips();
   });
 
-  it.skipIf(!THREADED)(
-    'a zip the thread cannot write is reported failed once, and written by the next pass',
-    async () => {
-      // The month's folder is a file: nothing can be written under it.
-      fs.mkdirSync(path.join(store.dir, 'statements'), { recursive: true });
-      fs.writeFileSync(path.join(store.dir, 'statements/202610'), 'not a folder');
-      const r = await closeAndWriteFiles(
-        testJobs({
-          now: NOW,
-          shouldStop: () => false,
-          filesThreadFrom: 1,
-        }),
-        { asOf: AS_OF },
-      );
-      expect(r.files.written).toEqual([]);
-      expect(r.files.failed.map((f) => f.tenant)).toEqual([
-        'TNT00001',
-        'TNT00003',
-        'TNT00004',
-        'TNT00005',
-        'manual-tenant',
-      ]);
-      expect(
-        connection(store.db).prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'files-failed'").pluck().get(),
-      ).toBe(5);
-      expect(connection(store.db).prepare('SELECT COUNT(*) FROM statement_files').pluck().get()).toBe(0);
-      fs.rmSync(path.join(store.dir, 'statements/202610'));
-      const again = await closeAndWriteFiles(
-        testJobs({
-          now: NOW,
-          shouldStop: () => false,
-          filesThreadFrom: 1,
-        }),
-        { asOf: AS_OF },
-      );
-      expect(again.close.closed).toEqual([]);
-      expect(again.files.written).toHaveLength(5);
-      expectFixtureZips();
-    },
-  );
+  it('a zip the thread cannot write is reported failed once, and written by the next pass', async () => {
+    // The month's folder is a file: nothing can be written under it.
+    fs.mkdirSync(path.join(store.dir, 'statements'), { recursive: true });
+    fs.writeFileSync(path.join(store.dir, 'statements/202610'), 'not a folder');
+    const r = await closeAndWriteFiles(
+      testJobs({
+        now: NOW,
+        shouldStop: () => false,
+        filesThreadFrom: 1,
+      }),
+      { asOf: AS_OF },
+    );
+    expect(r.files.written).toEqual([]);
+    expect(r.files.failed.map((f) => f.tenant)).toEqual([
+      'TNT00001',
+      'TNT00003',
+      'TNT00004',
+      'TNT00005',
+      'manual-tenant',
+    ]);
+    expect(
+      connection(store.db).prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'files-failed'").pluck().get(),
+    ).toBe(5);
+    expect(connection(store.db).prepare('SELECT COUNT(*) FROM statement_files').pluck().get()).toBe(0);
+    fs.rmSync(path.join(store.dir, 'statements/202610'));
+    const again = await closeAndWriteFiles(
+      testJobs({
+        now: NOW,
+        shouldStop: () => false,
+        filesThreadFrom: 1,
+      }),
+      { asOf: AS_OF },
+    );
+    expect(again.close.closed).toEqual([]);
+    expect(again.files.written).toHaveLength(5);
+    expectFixtureZips();
+  });
 
   it('below the threshold no thread starts, and the files step writes the same zips', async () => {
     const r = await closeAndWriteFiles(testJobs({ now: NOW, shouldStop: () => false }), { asOf: AS_OF });
@@ -176,89 +166,83 @@ describe('statement files on a second thread', () => {
     expectFixtureZips();
   });
 
-  it.skipIf(!THREADED)(
-    'a close that throws (a lost lease) ends the thread before the error goes on; the next pass writes every zip',
-    async () => {
-      const beats = path.join(store.dir, 'beats');
-      process.env.USAGE_CHARGES_TEST_BEATS = beats;
-      let asked = 0;
-      const lost = new Error('the month-end lease was lost');
-      try {
-        const attempt = closeAndWriteFiles(
-          testJobs({
-            now: NOW,
-            // Asked before each tenant: the third time, the lease is found lost.
-            shouldStop: () => {
-              if (++asked < 3) return false;
-              // Once the thread is running (it has beaten; the close's thread may wait for it). The limit
-              // only ends a hang: a busy machine may take long to start the thread.
-              const until = Date.now() + 5 * 60_000;
-              while (!fs.existsSync(beats) && Date.now() < until)
-                Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-              throw lost;
-            },
-            filesThreadFrom: 1,
-            filesThreadEntry: new URL('file://' + path.join(FIXTURES, 'workers/beats.js')),
-          }),
-          { asOf: AS_OF },
-        );
-        await expect(attempt).rejects.toBe(lost);
-      } finally {
-        delete process.env.USAGE_CHARGES_TEST_BEATS;
-      }
-      // The thread had started (it beat), and is gone: no beat comes any more.
-      expect(fs.existsSync(beats)).toBe(true);
-      await new Promise((r) => setTimeout(r, 100));
-      const after = fs.statSync(beats).size;
-      await new Promise((r) => setTimeout(r, 300));
-      expect(fs.statSync(beats).size).toBe(after);
-      // Two statements were committed; nothing the thread wrote was recorded.
-      expect(connection(store.db).prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get()).toBe(
-        2,
-      );
-      expect(connection(store.db).prepare('SELECT COUNT(*) FROM statement_files').pluck().get()).toBe(0);
-      const again = await closeAndWriteFiles(
+  it('a close that throws (a lost lease) ends the thread before the error goes on; the next pass writes every zip', async () => {
+    const beats = path.join(store.dir, 'beats');
+    process.env.USAGE_CHARGES_TEST_BEATS = beats;
+    let asked = 0;
+    const lost = new Error('the month-end lease was lost');
+    try {
+      const attempt = closeAndWriteFiles(
         testJobs({
           now: NOW,
-          shouldStop: () => false,
+          // Asked before each tenant: the third time, the lease is found lost.
+          shouldStop: () => {
+            if (++asked < 3) return false;
+            // Once the thread is running (it has beaten; the close's thread may wait for it). The limit
+            // only ends a hang: a busy machine may take long to start the thread.
+            const until = Date.now() + 5 * 60_000;
+            while (!fs.existsSync(beats) && Date.now() < until)
+              Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+            throw lost;
+          },
           filesThreadFrom: 1,
+          filesThreadEntry: new URL('file://' + path.join(FIXTURES, 'workers/beats.js')),
         }),
         { asOf: AS_OF },
       );
-      expect(again.close.closed).toHaveLength(3);
-      expect(again.files.written).toHaveLength(5);
-      expectFixtureZips();
-    },
-  );
+      await expect(attempt).rejects.toBe(lost);
+    } finally {
+      delete process.env.USAGE_CHARGES_TEST_BEATS;
+    }
+    // The thread had started (it beat), and is gone: no beat comes any more.
+    expect(fs.existsSync(beats)).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    const after = fs.statSync(beats).size;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fs.statSync(beats).size).toBe(after);
+    // Two statements were committed; nothing the thread wrote was recorded.
+    expect(connection(store.db).prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get()).toBe(
+      2,
+    );
+    expect(connection(store.db).prepare('SELECT COUNT(*) FROM statement_files').pluck().get()).toBe(0);
+    const again = await closeAndWriteFiles(
+      testJobs({
+        now: NOW,
+        shouldStop: () => false,
+        filesThreadFrom: 1,
+      }),
+      { asOf: AS_OF },
+    );
+    expect(again.close.closed).toHaveLength(3);
+    expect(again.files.written).toHaveLength(5);
+    expectFixtureZips();
+  });
 
-  it.skipIf(!THREADED)(
-    "recording the thread's zips fails during the close: every statement is still reported closed, none failed; the files step writes the zips",
-    async () => {
-      // The store refuses every file record while the close runs (as a store kept busy would).
-      connection(store.db).exec(
-        "CREATE TEMP TRIGGER refuse_files BEFORE INSERT ON statement_files BEGIN SELECT RAISE(ABORT, 'database is locked'); END",
-      );
-      const jobs = jobContext(store.db, config, { now: NOW });
-      const thread = new FilesThread(jobs, { startFrom: 1, recordBatch: 1 });
-      const close = closeDue(jobs, { asOf: AS_OF, onFinalized: (s) => thread.add(s) });
-      const threaded = await thread.finish();
-      expect(close.closed.map((c) => c.tenant).sort()).toEqual([
-        'TNT00001',
-        'TNT00003',
-        'TNT00004',
-        'TNT00005',
-        'manual-tenant',
-      ]);
-      expect(close.failed).toEqual([]);
-      expect(
-        connection(store.db).prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'close-failed'").pluck().get(),
-      ).toBe(0);
-      expect(threaded.written).toEqual([]);
-      connection(store.db).exec('DROP TRIGGER refuse_files');
-      const files = await buildFiles(jobs);
-      expect(files.failed).toEqual([]);
-      expect(files.written).toHaveLength(5);
-      expectFixtureZips();
-    },
-  );
+  it("recording the thread's zips fails during the close: every statement is still reported closed, none failed; the files step writes the zips", async () => {
+    // The store refuses every file record while the close runs (as a store kept busy would).
+    connection(store.db).exec(
+      "CREATE TEMP TRIGGER refuse_files BEFORE INSERT ON statement_files BEGIN SELECT RAISE(ABORT, 'database is locked'); END",
+    );
+    const jobs = jobContext(store.db, config, { now: NOW });
+    const thread = new FilesThread(jobs, { startFrom: 1, recordBatch: 1 });
+    const close = closeDue(jobs, { asOf: AS_OF, onFinalized: (s) => thread.add(s) });
+    const threaded = await thread.finish();
+    expect(close.closed.map((c) => c.tenant).sort()).toEqual([
+      'TNT00001',
+      'TNT00003',
+      'TNT00004',
+      'TNT00005',
+      'manual-tenant',
+    ]);
+    expect(close.failed).toEqual([]);
+    expect(
+      connection(store.db).prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'close-failed'").pluck().get(),
+    ).toBe(0);
+    expect(threaded.written).toEqual([]);
+    connection(store.db).exec('DROP TRIGGER refuse_files');
+    const files = await buildFiles(jobs);
+    expect(files.failed).toEqual([]);
+    expect(files.written).toHaveLength(5);
+    expectFixtureZips();
+  });
 });
