@@ -252,12 +252,26 @@ export type Transaction<A extends unknown[], R> = ((...args: A) => R) & {
   exclusive: (...args: A) => R;
 };
 
+/**
+ * How long a connection has spent taking the store's write lock and its claims, and how often it
+ * found a claim held by another connection (the benchmark's figures of the workers' contention).
+ */
+export interface LockWaits {
+  /** Seconds spent in the queries that take the write lock or a claim (waiting included). */
+  seconds: number;
+  /** Lock-taking queries made. */
+  takes: number;
+  /** Claims found held by another connection (passed over, or waited for). */
+  heldElsewhere: number;
+}
+
 /** A connection to PostgreSQL, as the store uses better-sqlite3's Database. */
 export class PgConnection {
   private readonly pq: PQ;
   private prepared = 0;
   private lastChanges = 0;
   private open = true;
+  private readonly waits: LockWaits = { seconds: 0, takes: 0, heldElsewhere: 0 };
 
   constructor(conninfo: string) {
     const PQClass = libpq();
@@ -331,12 +345,32 @@ export class PgConnection {
    */
   private takeWriteLock(): void {
     if (this.busyTimeoutMs === 0) {
-      if (this.prepare('SELECT pg_try_advisory_xact_lock(?) AS got').pluck().get(STORE_WRITE_LOCK) !== 1)
+      if (
+        this.timedLock(() =>
+          this.prepare('SELECT pg_try_advisory_xact_lock(?) AS got').pluck().get(STORE_WRITE_LOCK),
+        ) !== 1
+      )
         throw new PostgresError('the store is busy: another connection holds its write lock', { sqlState: '55P03' });
       return;
     }
     this.exec(`SET LOCAL lock_timeout = ${Math.trunc(this.busyTimeoutMs)}`);
-    this.prepare('SELECT pg_advisory_xact_lock(?)').get(STORE_WRITE_LOCK);
+    this.timedLock(() => this.prepare('SELECT pg_advisory_xact_lock(?)').get(STORE_WRITE_LOCK));
+  }
+
+  /** Runs a lock-taking query, adding its time to the connection's lock waits. */
+  private timedLock<T>(take: () => T): T {
+    const started = process.hrtime.bigint();
+    try {
+      return take();
+    } finally {
+      this.waits.seconds += Number(process.hrtime.bigint() - started) / 1e9;
+      this.waits.takes++;
+    }
+  }
+
+  /** The time this connection has spent taking locks and claims, and the claims it found held elsewhere. */
+  lockWaits(): LockWaits {
+    return { ...this.waits };
   }
 
   /**
@@ -358,13 +392,17 @@ export class PgConnection {
           ? 'pg_try_advisory_xact_lock_shared(?::bigint)'
           : 'pg_advisory_xact_lock_shared(?::bigint) IS NOT NULL';
       const claim = wait ? 'pg_advisory_xact_lock(?, ?) IS NOT NULL' : 'pg_try_advisory_xact_lock(?, ?)';
-      const got = this.prepare(`SELECT ${shared} AS store, ${claim} AS claim`).get(STORE_WRITE_LOCK, space, key) as {
-        store: number;
-        claim: number;
-      };
+      const got = this.timedLock(
+        () =>
+          this.prepare(`SELECT ${shared} AS store, ${claim} AS claim`).get(STORE_WRITE_LOCK, space, key) as {
+            store: number;
+            claim: number;
+          },
+      );
       if (got.store !== 1)
         throw new PostgresError('the store is busy: another connection holds its write lock', { sqlState: '55P03' });
       if (got.claim !== 1) {
+        this.waits.heldElsewhere++;
         this.exec('ROLLBACK');
         return { claimed: false };
       }
@@ -384,7 +422,9 @@ export class PgConnection {
    * another connection holds it.
    */
   takeClaim(space: number, key: number): boolean {
-    return this.prepare('SELECT pg_try_advisory_lock(?, ?)').pluck().get(space, key) === 1;
+    const got = this.timedLock(() => this.prepare('SELECT pg_try_advisory_lock(?, ?)').pluck().get(space, key)) === 1;
+    if (!got) this.waits.heldElsewhere++;
+    return got;
   }
 
   /** Gives back a claim taken with `takeClaim`. */
