@@ -3,7 +3,7 @@
  * ends with the ratio line; the synthetic cloud is a deterministic function of the seed and its
  * usage lies in each tenant's first billing period. No timing is asserted.
  */
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -195,6 +195,25 @@ describe('npm run bench', () => {
     });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/required option '--lplatforms <m>' not specified/);
+  });
+
+  it('refuses --workers without --engine postgres, and a list that is not whole numbers', () => {
+    const bench = (...args: string[]): SpawnSyncReturns<string> =>
+      spawnSync(
+        process.execPath,
+        [TSX_CLI, 'bench/run.ts', '--tenants', '5', '--lplatforms', '1', '--servers', '1', ...args],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          timeout: 10 * 60_000,
+        },
+      );
+    const alone = bench('--workers', '2');
+    expect(alone.status).not.toBe(0);
+    expect(alone.stderr).toMatch(/'--workers' is for --engine postgres/);
+    const bad = bench('--engine', 'postgres', '--workers', '1,x');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--workers <n,...>.*must be a whole number of at least 1/);
   });
 });
 
