@@ -1,12 +1,12 @@
 /**
- * The PostgreSQL part of `npm run bench -- --engine postgres --workers N[,N...]`: for each N, a
- * fresh database, the generated cloud imported into it (importFile, timed as the import stage),
- * then N worker processes (bench/pg-worker.ts) started together, each closing, writing the files
+ * The PostgreSQL part of `npm run bench -- --engine postgres --workers N[,N...]`: the generated
+ * cloud imported once into a fresh database (importFile, timed as the import stage); then for each
+ * N, a fresh copy of that database and N worker processes (bench/pg-worker.ts) started together, each closing, writing the files
  * and delivering on its own connection; their figures put on one time line, and checked: every
  * tenant closed exactly once, every active contact mailed once, nothing failed.
  *
- * The server: BENCH_DATABASE_URL, else DATABASE_URL (a postgres:// URL; a database is made in it
- * per worker count and dropped after), else a throwaway cluster (bench/pg-cluster.ts) started for
+ * The server: BENCH_DATABASE_URL, else DATABASE_URL (a postgres:// URL; the databases are made in
+ * it and dropped after), else a throwaway cluster (bench/pg-cluster.ts) started for
  * the run and removed after it.
  */
 import { spawn } from 'node:child_process';
@@ -63,7 +63,7 @@ export interface PostgresRun {
   files: SpanFigures & { zipsWritten: number };
   /** Messages the sink accepted, over the span of every worker's delivery. */
   delivery: SpanFigures;
-  /** Import + from the first worker's start to the last one's end. */
+  /** Import (the one import of the cloud) + from the first worker's start to the last one's end. */
   totalSeconds: number;
   /** The workers' lock waits added up. */
   lockWaits: LockWaits;
@@ -79,7 +79,8 @@ interface Server {
   /** Where it comes from: a variable's name or `throwaway cluster`. */
   source: string;
   databaseUrl(name: string): string;
-  create(name: string): void;
+  /** Makes the database `name`, empty or as a copy of the database `template`. */
+  create(name: string, template?: string): void;
   drop(name: string): void;
   stop(): void;
 }
@@ -118,7 +119,8 @@ function openServer(): Server {
   return {
     source: given?.[0] ?? 'throwaway cluster',
     databaseUrl: (name) => withDatabase(serverUrl, name),
-    create: (name) => admin(`CREATE DATABASE ${name}`),
+    create: (name, template) =>
+      admin(`CREATE DATABASE ${name}${template === undefined ? '' : ` TEMPLATE ${template}`}`),
     drop: (name) => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
     stop: () => cluster?.stop(),
   };
@@ -178,26 +180,67 @@ export async function benchPostgres(options: {
   const server = openServer();
   process.stderr.write(`bench: PostgreSQL from ${server.source}\n`);
   const runs: PostgresRun[] = [];
+  const imported = `uc_bench_${process.pid}_imported`;
   try {
+    // The cloud is imported once; each run starts from a copy of that database (CREATE DATABASE
+    // ... TEMPLATE), which the server makes by copying files, in seconds.
+    server.drop(imported);
+    server.create(imported);
+    const figures = await importOnce(server.databaseUrl(imported), options);
     for (const workers of options.workerCounts) {
       const name = `uc_bench_${process.pid}_${workers}`;
       server.drop(name);
-      server.create(name);
+      server.create(name, imported);
       try {
-        runs.push(await oneRun(server.databaseUrl(name), workers, options));
+        runs.push(await oneRun(server.databaseUrl(name), workers, figures, options));
       } finally {
         server.drop(name);
       }
     }
   } finally {
-    server.stop();
+    try {
+      server.drop(imported);
+    } finally {
+      server.stop();
+    }
   }
   return runs;
+}
+
+/** The import stage's figures (one import, the start of every run). */
+type ImportFigures = PostgresRun['import'] & { peakRssMb: number };
+
+/** Imports the generated cloud into the (empty) database, as an operator's `usage-charges import` would. */
+async function importOnce(databaseUrl: string, options: { cloud: WrittenCloud; root: string }): Promise<ImportFigures> {
+  const dir = path.join(options.root, 'postgres-import');
+  fs.mkdirSync(dir, { recursive: true });
+  const config = loadConfig({
+    cwd: dir,
+    env: { DATA_DIR: path.join(dir, 'data'), DATABASE_URL: databaseUrl, BILLING_TZ: 'UTC', LOG_LEVEL: 'silent' },
+  });
+  const db = openConfiguredStore(config);
+  try {
+    process.stderr.write('bench: postgres: import...\n');
+    const started = process.hrtime.bigint();
+    const byKind = await importCloud(db, config, options.cloud.paths);
+    const importSeconds = seconds(started, process.hrtime.bigint());
+    process.stderr.write(`bench: postgres: import: ${importSeconds.toFixed(3)} s\n`);
+    return {
+      seconds: importSeconds,
+      rows: Object.values(byKind).reduce((s, k) => s + k.rows, 0),
+      usageRows: byKind.usage?.rows ?? 0,
+      byKind,
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
+  } finally {
+    closeStore(db);
+  }
 }
 
 async function oneRun(
   databaseUrl: string,
   workers: number,
+  imported: ImportFigures,
   options: { cloud: WrittenCloud; root: string; smtpPoolSize: number },
 ): Promise<PostgresRun> {
   const { cloud } = options;
@@ -213,16 +256,6 @@ async function oneRun(
   const problems: string[] = [];
   const label = `postgres x${workers}`;
   try {
-    // The import: in this process, as an operator's `usage-charges import` would.
-    const db = openConfiguredStore(config);
-    process.stderr.write(`bench: ${label}: import...\n`);
-    const importStarted = process.hrtime.bigint();
-    const byKind = await importCloud(db, config, cloud.paths);
-    const importSeconds = seconds(importStarted, process.hrtime.bigint());
-    closeStore(db);
-    const importPeakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-    process.stderr.write(`bench: ${label}: import: ${importSeconds.toFixed(3)} s\n`);
-
     process.stderr.write(`bench: ${label}: close+files, delivery...\n`);
     const started = Array.from({ length: workers }, (_, index) =>
       startWorker({
@@ -298,18 +331,18 @@ async function oneRun(
     return {
       workers,
       import: {
-        seconds: importSeconds,
-        rows: Object.values(byKind).reduce((s, k) => s + k.rows, 0),
-        usageRows: byKind.usage?.rows ?? 0,
-        byKind,
+        seconds: imported.seconds,
+        rows: imported.rows,
+        usageRows: imported.usageRows,
+        byKind: imported.byKind,
       },
       close: span(reports, 'close', closed.length),
       files: { ...span(reports, 'files', statements - unwritten), zipsWritten },
       delivery: span(reports, 'delivery', sink.accepted),
-      totalSeconds: importSeconds + seconds(first, last),
+      totalSeconds: imported.seconds + seconds(first, last),
       lockWaits: waits,
       peakRssMb: Math.max(...reports.map((r) => r.peakRssMb)),
-      importPeakRssMb,
+      importPeakRssMb: imported.peakRssMb,
       perWorker: reports
         .map((r) => ({
           index: r.index,
