@@ -319,8 +319,10 @@ export class PgConnection {
     const run = (immediate: boolean, args: A): R => {
       const nested = this.inTransaction;
       this.exec(nested ? 'SAVEPOINT nested_transaction' : 'BEGIN');
-      if (immediate && !nested) this.takeWriteLock();
       try {
+        // Not taken (another holds it past the busy timeout): the transaction is rolled back too,
+        // or the connection would be left in a failed one.
+        if (immediate && !nested) this.takeWriteLock();
         const result = fn(...args);
         this.exec(nested ? 'RELEASE nested_transaction' : 'COMMIT');
         return result;

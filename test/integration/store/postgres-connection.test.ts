@@ -134,3 +134,23 @@ describe('lock waits', () => {
     }
   });
 });
+
+describe('the write lock', () => {
+  it('held by another past the busy timeout: the transaction is rolled back, and the next one runs once it is free', () => {
+    const database = pgDatabase('write_lock');
+    const other = new PgConnection(database);
+    const mine = new PgConnection(database);
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      mine.pragma('busy_timeout = 20');
+      const write = mine.transaction(() => 'written');
+      expect(() => write.immediate()).toThrow(expect.objectContaining({ code: '55P03' }));
+      expect(mine.inTransaction).toBe(false);
+      other.exec('COMMIT');
+      expect(write.immediate()).toBe('written');
+    } finally {
+      other.close();
+      mine.close();
+    }
+  });
+});
