@@ -1,5 +1,6 @@
 /** The benchmark's figures, and how they are printed: a readable table, and JSON. */
 import type { CloudCounts, CloudOptions } from './generate.ts';
+import type { PostgresRun } from './postgres.ts';
 
 /** One timed stage. */
 export interface StageFigures {
@@ -72,6 +73,53 @@ export interface BenchResult {
   problems: string[];
   /** When each stage ran (monotonic microseconds, the clock of `--cpu-prof` profiles), by stage label. */
   windows: Record<string, { startUs: number; endUs: number }>;
+  /** With `--engine postgres`: the runs with N workers, and the engines side by side. */
+  postgres?: PostgresRun[];
+  engines?: EngineRow[];
+}
+
+/** One line of the engines table: the SQLite pass above, or PostgreSQL with N workers. */
+export interface EngineRow {
+  engine: 'sqlite' | 'postgres';
+  workers: number;
+  importSeconds: number;
+  closePerSecond: number;
+  filesPerSecond: number;
+  deliveryPerSecond: number;
+  totalSeconds: number;
+  /** Seconds spent taking locks and claims, and claims found held by another worker (PostgreSQL). */
+  lockWaits: { seconds: number; heldElsewhere: number } | null;
+  peakRssMb: number;
+}
+
+/** The engines table's lines: the SQLite pass (one process) and each PostgreSQL run. */
+export function engineRows(r: BenchResult): EngineRow[] {
+  const rows: EngineRow[] = [
+    {
+      engine: 'sqlite',
+      workers: 1,
+      importSeconds: r.import.seconds,
+      closePerSecond: perSecond(r.close.tenants, r.close.seconds),
+      filesPerSecond: perSecond(r.files.zips, r.files.seconds),
+      deliveryPerSecond: r.delivery.messagesPerSecond,
+      totalSeconds: r.import.seconds + r.close.seconds + r.files.seconds + r.delivery.seconds,
+      lockWaits: null,
+      peakRssMb: r.peakRssMb,
+    },
+  ];
+  for (const p of r.postgres ?? [])
+    rows.push({
+      engine: 'postgres',
+      workers: p.workers,
+      importSeconds: p.import.seconds,
+      closePerSecond: p.close.perSecond,
+      filesPerSecond: p.files.perSecond,
+      deliveryPerSecond: p.delivery.perSecond,
+      totalSeconds: p.totalSeconds,
+      lockWaits: { seconds: p.lockWaits.seconds, heldElsewhere: p.lockWaits.heldElsewhere },
+      peakRssMb: p.peakRssMb,
+    });
+  return rows;
 }
 
 const MB = 1024 * 1024;
@@ -176,7 +224,62 @@ export function formatReport(r: BenchResult): string[] {
   lines.push(
     `ratio = (close + files) / (limit a + limit b) = (${secs(r.close.seconds)} + ${secs(r.files.seconds)}) / (${secs(r.limitRead.seconds)} + ${secs(r.limitDeflate.seconds)})`,
   );
+  if (r.engines !== undefined) lines.push('', ...formatEngines(r.engines, r.postgres ?? []), '');
   for (const p of r.problems) lines.push(`problem: ${p}`);
   lines.push(`ratio=${r.ratio.toFixed(2)} peak_rss_mb=${r.peakRssMb}`);
+  return lines;
+}
+
+/** A Markdown table, the first column left-aligned and the others right-aligned. */
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  return [
+    line(head),
+    `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    ...rows.map(line),
+  ];
+}
+
+/** The engines side by side, then each PostgreSQL run's workers: what each did and waited. */
+export function formatEngines(rows: readonly EngineRow[], runs: readonly PostgresRun[]): string[] {
+  const lines = table(
+    [
+      'engine',
+      'workers',
+      'import s',
+      'close st/s',
+      'files st/s',
+      'delivery msg/s',
+      'total s',
+      'lock waits',
+      'peak RSS',
+    ],
+    rows.map((e) => [
+      e.engine,
+      String(e.workers),
+      secs(e.importSeconds),
+      n1.format(e.closePerSecond),
+      n1.format(e.filesPerSecond),
+      n1.format(e.deliveryPerSecond),
+      secs(e.totalSeconds),
+      e.lockWaits === null ? '-' : `${secs(e.lockWaits.seconds)} s, ${int(e.lockWaits.heldElsewhere)} held`,
+      `${e.peakRssMb} MB`,
+    ]),
+  );
+  for (const run of runs) {
+    lines.push('');
+    lines.push(
+      `postgres x${run.workers}: close ${secs(run.close.seconds)} s, files ${secs(run.files.seconds)} s (${int(run.files.zipsWritten)} zips written for ${int(run.files.count)} statements), delivery ${secs(run.delivery.seconds)} s; lock waits ${secs(run.lockWaits.seconds)} s in ${int(run.lockWaits.takes)} takes`,
+    );
+    const share = (part: number, whole: number): string => (whole > 0 ? `${Math.round((part / whole) * 100)} %` : '-');
+    for (const w of run.perWorker)
+      lines.push(
+        `  worker ${w.index + 1}: closed ${int(w.closed)} (${share(w.closed, run.close.count)}), zips ${int(w.zips)}, mailed ${int(w.messages)} (${share(w.messages, run.delivery.count)}); ` +
+          `close ${secs(w.closeSeconds)} s, files ${secs(w.filesSeconds)} s, delivery ${secs(w.deliverySeconds)} s; ` +
+          `lock waits ${secs(w.lockWaits.seconds)} s, ${int(w.lockWaits.heldElsewhere)} held elsewhere; peak RSS ${w.peakRssMb} MB`,
+      );
+  }
   return lines;
 }

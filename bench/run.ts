@@ -1,16 +1,17 @@
 /**
- * `npm run bench -- --tenants N --lplatforms M --servers K [--seed S] [--json FILE] [--keep] [--no-big-tenant] [--no-files-thread]`:
+ * `npm run bench -- --tenants N --lplatforms M --servers K [--seed S] [--json FILE] [--keep] [--no-big-tenant] [--no-files-thread] [--engine postgres [--workers N[,N...]]]`:
  * generates a synthetic cloud, imports it through the real import path and times each stage of a
  * real month-end pass on it (close, files, delivery to an in-process SMTP sink), then the
- * machine's own limit on the same data. The last line printed is `ratio=<x> peak_rss_mb=<y>`.
+ * machine's own limit on the same data. With `--engine postgres`, the same cloud is then imported
+ * into PostgreSQL and passed by N worker processes at once, for each N (bench/postgres.ts), and
+ * the engines are printed side by side. The last line printed is `ratio=<x> peak_rss_mb=<y>` (of
+ * the SQLite pass).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../src/config.ts';
-import { IMPORT_KINDS, importFile } from '../src/ingest/index.ts';
-import type { AnyImportKind } from '../src/ingest/import-kind.ts';
 import { createMailer } from '../src/mail/transport.ts';
 import { ZIP_LEVEL } from '../src/archive/zip.ts';
 import { connection, DB_FILE_NAME, openStore } from '../src/store/db.ts';
@@ -18,17 +19,11 @@ import type { CloseSummary } from '../jobs/close.ts';
 import { closeAndWriteFiles } from '../jobs/pass.ts';
 import { sendDue } from '../jobs/deliver.ts';
 import { jobContext } from '../jobs/context.ts';
-import {
-  AS_OF,
-  BIG_TENANT,
-  BIG_TENANT_SHAPE,
-  FILE_KINDS,
-  REFERENCE_MONTH,
-  writeCloud,
-  type CloudOptions,
-} from './generate.ts';
+import { AS_OF, BIG_TENANT, BIG_TENANT_SHAPE, REFERENCE_MONTH, writeCloud, type CloudOptions } from './generate.ts';
+import { importCloud } from './import-cloud.ts';
 import { timeDeflateOfZips, timeUsageScan } from './limits.ts';
-import { formatReport, mb, perSecond, type BenchResult } from './report.ts';
+import { benchPostgres } from './postgres.ts';
+import { engineRows, formatReport, mb, perSecond, type BenchResult } from './report.ts';
 import { startSmtpSink } from './smtp-sink.ts';
 
 /** Connections to the SMTP sink. */
@@ -38,6 +33,8 @@ interface RunOptions extends CloudOptions {
   json?: string;
   keep: boolean;
   filesThread: boolean;
+  /** With `--engine postgres`: the numbers of workers to run PostgreSQL with, one run each. */
+  postgresWorkers: number[] | null;
 }
 
 function wholeNumber(min: number) {
@@ -46,6 +43,13 @@ function wholeNumber(min: number) {
       throw new InvalidArgumentError(`must be a whole number of at least ${min}`);
     return Number(value);
   };
+}
+
+/** `--workers`: whole numbers of at least 1, separated by commas. */
+function workerList(value: string): number[] {
+  const list = value.split(',').map((v) => wholeNumber(1)(v.trim()));
+  if (new Set(list).size !== list.length) throw new InvalidArgumentError('names a number twice');
+  return list;
 }
 
 function parseOptions(argv: readonly string[]): RunOptions {
@@ -65,6 +69,19 @@ function parseOptions(argv: readonly string[]): RunOptions {
       '--no-files-thread',
       'write every zip after the close, on the main thread (as a pass of fewer than FILES_THREAD_FROM statements does)',
     )
+    .addOption(
+      new Option(
+        '--engine <engine>',
+        'postgres: after the SQLite pass, the same cloud on PostgreSQL with each number of --workers',
+      )
+        .choices(['sqlite', 'postgres'])
+        .default('sqlite'),
+    )
+    .option(
+      '--workers <n,...>',
+      'worker processes sharing the PostgreSQL store: one number or a list (1,2,4)',
+      workerList,
+    )
     .allowExcessArguments(false)
     .parse([...argv]);
   const o = program.opts<{
@@ -76,7 +93,11 @@ function parseOptions(argv: readonly string[]): RunOptions {
     keep?: boolean;
     bigTenant: boolean;
     filesThread: boolean;
+    engine: 'sqlite' | 'postgres';
+    workers?: number[];
   }>();
+  if (o.workers !== undefined && o.engine !== 'postgres')
+    program.error("error: option '--workers' is for --engine postgres");
   return {
     tenants: o.tenants,
     lplatforms: o.lplatforms,
@@ -85,6 +106,7 @@ function parseOptions(argv: readonly string[]): RunOptions {
     bigTenant: o.bigTenant,
     filesThread: o.filesThread,
     keep: o.keep === true,
+    postgresWorkers: o.engine === 'postgres' ? (o.workers ?? [1]) : null,
     ...(o.json ? { json: o.json } : {}),
   };
 }
@@ -169,25 +191,9 @@ async function main(): Promise<number> {
     const asOf = new Date(AS_OF);
 
     // The import stage: each file through importFile, with the options `usage-charges import` uses.
-    const byKind: Record<string, { rows: number; seconds: number }> = {};
+    let byKind: Record<string, { rows: number; seconds: number }> = {};
     const imported = await timed('import', async () => {
-      // The kinds the generator writes (a cloud has no manual adjustments).
-      for (const kind of FILE_KINDS) {
-        const started = process.hrtime.bigint();
-        const result = await importFile(
-          IMPORT_KINDS[kind] as AnyImportKind,
-          { path: cloud.paths[kind] },
-          {
-            db,
-            now: new Date().toISOString(),
-            defaultCurrency: config.defaultCurrency,
-            defaultLocale: config.defaultLocale,
-            asAdjustment: false,
-          },
-          { maxErrors: config.importMaxErrors },
-        );
-        byKind[kind] = { rows: result.rows, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
-      }
+      byKind = await importCloud(db, config, cloud.paths);
     });
     const importRows = Object.values(byKind).reduce((s, k) => s + k.rows, 0);
     const usageRows = byKind.usage?.rows ?? 0;
@@ -316,6 +322,16 @@ async function main(): Promise<number> {
       problems,
       windows,
     };
+    if (options.postgresWorkers !== null) {
+      result.postgres = await benchPostgres({
+        cloud,
+        workerCounts: options.postgresWorkers,
+        root,
+        smtpPoolSize: POOL_SIZE,
+      });
+      for (const run of result.postgres) problems.push(...run.problems);
+      result.engines = engineRows(result);
+    }
     if (options.json) fs.writeFileSync(options.json, `${JSON.stringify(result, null, 2)}\n`);
     if (options.keep) process.stderr.write(`bench: kept ${root} (input/, data/)\n`);
     process.stdout.write(`${formatReport(result).join('\n')}\n`);

@@ -8,7 +8,7 @@ import { storeFullWanted } from '../testing/faults.ts';
 import { ensureFolder, FolderError, whyNotMade } from './folders.ts';
 import { migrations, latestVersion, POSTGRES_BASELINE_VERSION, type Migration } from './migrations/index.ts';
 import { sql as postgresBaseline } from './migrations/postgres-baseline.ts';
-import { CLAIM_SPACE, PgConnection, type Claim } from './postgres.ts';
+import { CLAIM_SPACE, PgConnection, type Claim, type LockWaits } from './postgres.ts';
 import { isBusy } from './errors.ts';
 
 declare const STORE_HANDLE: unique symbol;
@@ -436,6 +436,16 @@ export function inClaimedTransaction<T>(
 export function takeClaim(db: Db, space: ClaimSpace, key: number): boolean {
   const c = connection(db) as unknown;
   return c instanceof PgConnection ? c.takeClaim(CLAIM_SPACE[space], key) : true;
+}
+
+/**
+ * How long this connection has waited for the store's write lock and its claims, and how many
+ * claims it found held by another worker (PostgreSQL); null on SQLite, whose busy waits happen
+ * inside its own calls.
+ */
+export function lockWaits(db: Db): LockWaits | null {
+  const c = connection(db) as unknown;
+  return c instanceof PgConnection ? c.lockWaits() : null;
 }
 
 /** Gives back a claim taken with `takeClaim`. */

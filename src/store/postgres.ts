@@ -276,6 +276,19 @@ export type Transaction<A extends unknown[], R> = ((...args: A) => R) & {
   exclusive: (...args: A) => R;
 };
 
+/**
+ * How long a connection has spent taking the store's write lock and its claims, and how often it
+ * found a claim held by another connection (the benchmark's figures of the workers' contention).
+ */
+export interface LockWaits {
+  /** Seconds spent in the queries that take the write lock or a claim (waiting included). */
+  seconds: number;
+  /** Lock-taking queries made. */
+  takes: number;
+  /** Claims found held by another connection (passed over, or waited for). */
+  heldElsewhere: number;
+}
+
 /** A connection to PostgreSQL, as the store uses better-sqlite3's Database. */
 export class PgConnection {
   private readonly pq: PQ;
@@ -283,6 +296,7 @@ export class PgConnection {
   private lastChanges = 0;
   private ownChanges = 0;
   private open = true;
+  private readonly waits: LockWaits = { seconds: 0, takes: 0, heldElsewhere: 0 };
 
   /** `conninfo`: the libpq connection string or postgres:// URL of the database, kept for a second thread to open it too. */
   constructor(readonly conninfo: string) {
@@ -367,7 +381,23 @@ export class PgConnection {
     // tenants, their shared holds overlap and the lock is never free at one instant, but a queued
     // request gets it as soon as the tenants in hand are committed (new shared holds wait behind it).
     this.exec(`SET LOCAL lock_timeout = ${Math.max(NOT_WAITING_MS, Math.trunc(this.busyTimeoutMs))}`);
-    this.prepare('SELECT pg_advisory_xact_lock(?)').get(STORE_WRITE_LOCK);
+    this.timedLock(() => this.prepare('SELECT pg_advisory_xact_lock(?)').get(STORE_WRITE_LOCK));
+  }
+
+  /** Runs a lock-taking query, adding its time to the connection's lock waits. */
+  private timedLock<T>(take: () => T): T {
+    const started = process.hrtime.bigint();
+    try {
+      return take();
+    } finally {
+      this.waits.seconds += Number(process.hrtime.bigint() - started) / 1e9;
+      this.waits.takes++;
+    }
+  }
+
+  /** The time this connection has spent taking locks and claims, and the claims it found held elsewhere. */
+  lockWaits(): LockWaits {
+    return { ...this.waits };
   }
 
   /**
@@ -385,12 +415,13 @@ export class PgConnection {
       // The claim first, on its own: a worker waiting for another's tenant holds nothing meanwhile
       // (an import is not kept waiting by it), and waits as long as that close takes.
       const claim = wait ? 'pg_advisory_xact_lock(?, ?) IS NOT NULL' : 'pg_try_advisory_xact_lock(?, ?)';
-      if (this.prepare(`SELECT ${claim}`).pluck().get(space, key) !== 1) {
+      if (this.timedLock(() => this.prepare(`SELECT ${claim}`).pluck().get(space, key)) !== 1) {
+        this.waits.heldElsewhere++;
         this.exec('ROLLBACK');
         return { claimed: false };
       }
       this.exec(`SET LOCAL lock_timeout = ${Math.max(NOT_WAITING_MS, Math.trunc(this.busyTimeoutMs))}`);
-      this.prepare('SELECT pg_advisory_xact_lock_shared(?::bigint)').get(STORE_WRITE_LOCK);
+      this.timedLock(() => this.prepare('SELECT pg_advisory_xact_lock_shared(?::bigint)').get(STORE_WRITE_LOCK));
       const result = fn();
       this.exec('COMMIT');
       return { claimed: true, result };
@@ -407,7 +438,9 @@ export class PgConnection {
    * another connection holds it.
    */
   takeClaim(space: number, key: number): boolean {
-    return this.prepare('SELECT pg_try_advisory_lock(?, ?)').pluck().get(space, key) === 1;
+    const got = this.timedLock(() => this.prepare('SELECT pg_try_advisory_lock(?, ?)').pluck().get(space, key)) === 1;
+    if (!got) this.waits.heldElsewhere++;
+    return got;
   }
 
   /** Gives back a claim taken with `takeClaim`. */

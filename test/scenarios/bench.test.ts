@@ -3,7 +3,7 @@
  * ends with the ratio line; the synthetic cloud is a deterministic function of the seed and its
  * usage lies in each tenant's first billing period. No timing is asserted.
  */
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -113,6 +113,80 @@ describe('npm run bench', () => {
     expect(fs.readdirSync(work.dir).filter((n) => n.startsWith('usage-charges-bench-'))).toEqual([]);
   });
 
+  it('with --engine postgres --workers 2: the same cloud on PostgreSQL too, the engines side by side, the ratio line still last', () => {
+    const json = path.join(work.dir, 'bench-postgres.json');
+    const tiny: CloudOptions = { tenants: 12, lplatforms: 1, servers: 1, seed: 1, bigTenant: false };
+    const r = spawnSync(
+      process.execPath,
+      [
+        TSX_CLI,
+        'bench/run.ts',
+        '--tenants',
+        String(tiny.tenants),
+        '--lplatforms',
+        '1',
+        '--servers',
+        '1',
+        '--no-big-tenant',
+        '--engine',
+        'postgres',
+        '--workers',
+        '2',
+        '--json',
+        json,
+      ],
+      {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          TMPDIR: work.dir,
+          // The test run's cluster: a database is made in it for the run, and dropped after.
+          BENCH_DATABASE_URL: `postgresql:///postgres?host=${encodeURIComponent(process.env.TEST_PG_HOST ?? '')}&user=${process.env.TEST_PG_USER ?? 'uc'}`,
+        },
+        encoding: 'utf8',
+        timeout: 10 * 60_000,
+      },
+    );
+    expect(r.stderr).not.toMatch(/Error|problem/);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(/^ratio=\d+\.\d{2} peak_rss_mb=\d+$/);
+    expect(lines.find((l) => l.startsWith('| close '))).toContain(`| ${tiny.tenants} tenants closed, 0 failed;`);
+    const engines = lines.filter((l) => /^\| (sqlite|postgres) /.test(l));
+    expect(engines).toHaveLength(2);
+    expect(engines[0]).toMatch(/^\| sqlite +\| +1 \|.*\| +- \| +\d+ MB \|$/);
+    expect(engines[1]).toMatch(/^\| postgres +\| +2 \|.*\| [\d.]+ s, \d+ held \| +\d+ MB \|$/);
+    expect(lines.filter((l) => /^ {2}worker \d: /.test(l))).toHaveLength(2);
+
+    const { counts } = generateCloud(tiny);
+    const figures = JSON.parse(fs.readFileSync(json, 'utf8')) as {
+      problems: string[];
+      engines: { engine: string; workers: number }[];
+      postgres: {
+        workers: number;
+        import: { rows: number };
+        close: { count: number };
+        files: { count: number };
+        delivery: { count: number };
+        perWorker: { closed: number; messages: number; peakRssMb: number }[];
+      }[];
+    };
+    expect(figures.problems).toEqual([]);
+    expect(figures.engines.map((e) => `${e.engine} ${e.workers}`)).toEqual(['sqlite 1', 'postgres 2']);
+    const [run] = figures.postgres;
+    expect(run).toMatchObject({
+      workers: 2,
+      close: { count: counts.tenants },
+      files: { count: counts.tenants },
+      delivery: { count: counts.activeContacts },
+    });
+    expect(run!.perWorker).toHaveLength(2);
+    expect(run!.perWorker.reduce((s, w) => s + w.closed, 0)).toBe(counts.tenants);
+    expect(run!.perWorker.reduce((s, w) => s + w.messages, 0)).toBe(counts.activeContacts);
+    expect(fs.readdirSync(work.dir).filter((n) => n.startsWith('usage-charges-bench-'))).toEqual([]);
+  });
+
   it('refuses a missing size with exit 1 and a message', () => {
     const r = spawnSync(process.execPath, [TSX_CLI, 'bench/run.ts', '--tenants', '5'], {
       cwd: ROOT,
@@ -121,6 +195,25 @@ describe('npm run bench', () => {
     });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/required option '--lplatforms <m>' not specified/);
+  });
+
+  it('refuses --workers without --engine postgres, and a list that is not whole numbers', () => {
+    const bench = (...args: string[]): SpawnSyncReturns<string> =>
+      spawnSync(
+        process.execPath,
+        [TSX_CLI, 'bench/run.ts', '--tenants', '5', '--lplatforms', '1', '--servers', '1', ...args],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          timeout: 10 * 60_000,
+        },
+      );
+    const alone = bench('--workers', '2');
+    expect(alone.status).not.toBe(0);
+    expect(alone.stderr).toMatch(/'--workers' is for --engine postgres/);
+    const bad = bench('--engine', 'postgres', '--workers', '1,x');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--workers <n,...>.*must be a whole number of at least 1/);
   });
 });
 

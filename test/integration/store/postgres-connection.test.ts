@@ -135,3 +135,48 @@ describe('transactions and errors', () => {
     expect(db.prepare('SELECT 1 AS one').get()).toEqual({ one: 1 });
   });
 });
+
+describe('lock waits', () => {
+  it('counts the lock-taking queries and the claims found held by another connection', () => {
+    const database = pgDatabase('lock_waits');
+    const other = new PgConnection(database);
+    const mine = new PgConnection(database);
+    try {
+      expect(mine.lockWaits()).toEqual({ seconds: 0, takes: 0, heldElsewhere: 0 });
+      expect(other.takeClaim(1, 42)).toBe(true);
+      expect(mine.takeClaim(1, 42)).toBe(false);
+      expect(mine.claimedTransaction(1, 42, false, () => 'ran')).toEqual({ claimed: false });
+      expect(mine.claimedTransaction(1, 43, false, () => 'ran')).toEqual({ claimed: true, result: 'ran' });
+      mine.transaction(() => undefined).immediate();
+      const waits = mine.lockWaits();
+      expect(waits).toMatchObject({ takes: 4, heldElsewhere: 2 });
+      expect(waits.seconds).toBeGreaterThan(0);
+      // The figures are a copy: the connection's own go on.
+      waits.takes = 0;
+      expect(mine.lockWaits().takes).toBe(4);
+    } finally {
+      other.close();
+      mine.close();
+    }
+  });
+});
+
+describe('the write lock', () => {
+  it('held by another past the busy timeout: the transaction is rolled back, and the next one runs once it is free', () => {
+    const database = pgDatabase('write_lock');
+    const other = new PgConnection(database);
+    const mine = new PgConnection(database);
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      mine.pragma('busy_timeout = 20');
+      const write = mine.transaction(() => 'written');
+      expect(() => write.immediate()).toThrow(expect.objectContaining({ code: '55P03' }));
+      expect(mine.inTransaction).toBe(false);
+      other.exec('COMMIT');
+      expect(write.immediate()).toBe('written');
+    } finally {
+      other.close();
+      mine.close();
+    }
+  });
+});
