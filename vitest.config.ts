@@ -37,6 +37,7 @@ export default defineConfig({
             // One pass at a time under the month-end lease is SQLite's; several workers passing at
             // once on PostgreSQL are proven by test/scenarios/postgres-cli and kill-matrix-postgres.
             'test/integration/deliver/pass.test.ts',
+            'test/integration/store/leases.test.ts',
             'test/integration/store/postgres-*.test.ts',
           ],
           env: { TEST_STORE_ENGINE: 'postgres' },

@@ -155,8 +155,8 @@ async function dryRun(
       );
       ctx.output.out(
         o.keep
-          ? `dry run: nothing in ${storePlace(config)} was changed and nothing was sent; what the pass would write and send is in ${dir}`
-          : `dry run: nothing in ${storePlace(config)} was changed and nothing was sent; its temporary copy is removed (--keep keeps it, with the files and mails the pass would write)`,
+          ? `dry run: nothing in ${config.databaseUrl === null ? config.dataDir : storePlace(config)} was changed and nothing was sent; what the pass would write and send is in ${dir}`
+          : `dry run: nothing in ${config.databaseUrl === null ? config.dataDir : storePlace(config)} was changed and nothing was sent; its temporary copy is removed (--keep keeps it, with the files and mails the pass would write)`,
       );
     } finally {
       o.progress.stop();

@@ -293,6 +293,8 @@ function pgShape(conninfo: string): Shape {
      WHERE n.nspname = 'public' ORDER BY i.relname;`,
   );
   for (const [table, name, unique, keyList, where] of indexes) {
+    // PostgreSQL's own store version: not part of SQLite's schema.
+    if (table === 'store_version') continue;
     const keys = keyList!.split(',').map(normal);
     // Named as in SQLite: compared as such; any other is an unnamed key (a unique index of no condition).
     if (sqliteNamed.has(name!))
