@@ -15,10 +15,11 @@ import { loadConfig } from '../../../src/config.ts';
 import { IMPORT_KINDS, importFile, type ImportKindName } from '../../../src/ingest/index.ts';
 import type { AnyImportKind } from '../../../src/ingest/import-kind.ts';
 import { main } from '../../../src/main.ts';
-import { connection, type Db } from '../../../src/store/db.ts';
+import { connection, storeEngine, type Db } from '../../../src/store/db.ts';
 import { archivedBytes, isArchived } from '../../helpers/archive.ts';
 import { csv, tempStore } from '../../helpers/store.ts';
 import { readZip } from '../../helpers/zip-read.ts';
+import { withStoreEngine } from '../../helpers/store-engine.ts';
 
 const AS_OF = '2026-11-03T00:00:00Z';
 let store: ReturnType<typeof tempStore>;
@@ -41,7 +42,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   const code = await main(
     ['node', 'usage-charges', ...args],
     { out: (l) => out.push(l), err: (l) => err.push(l) },
-    env,
+    withStoreEngine(env),
   );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
@@ -176,17 +177,24 @@ describe('a statement stuck without files has a remedy', () => {
     expect(summary.files.encoding).toBe('cp932');
     summary.tenant.displayName = '𠮷野家';
     // (The store refuses to change a fixed statement: the trigger is set aside to make the old state.)
-    const trigger = connection(db)
-      .prepare("SELECT sql FROM sqlite_master WHERE name = 'statements_fixed_no_update'")
-      .pluck()
-      .get() as string;
-    connection(db).exec('DROP TRIGGER statements_fixed_no_update');
+    const postgres = storeEngine(db) === 'postgres';
+    const trigger = postgres
+      ? ''
+      : (connection(db)
+          .prepare("SELECT sql FROM sqlite_master WHERE name = 'statements_fixed_no_update'")
+          .pluck()
+          .get() as string);
+    connection(db).exec(
+      postgres
+        ? 'ALTER TABLE statements DISABLE TRIGGER statements_fixed_no_update'
+        : 'DROP TRIGGER statements_fixed_no_update',
+    );
     connection(db)
       .prepare(
         "UPDATE statements SET summary = ? WHERE billing_month = '2026-10' AND tenant_pk = (SELECT tenant_pk FROM tenants WHERE tenant_name = 'ACME')",
       )
       .run(JSON.stringify(summary));
-    connection(db).exec(trigger);
+    connection(db).exec(postgres ? 'ALTER TABLE statements ENABLE TRIGGER statements_fixed_no_update' : trigger);
 
     const stuck = await cli('run', '--verbose', '--as-of', AS_OF);
     expect(stuck.code).toBe(1);

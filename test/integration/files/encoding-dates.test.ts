@@ -20,6 +20,7 @@ import { connection, type Db } from '../../../src/store/db.ts';
 import { archivedBytes } from '../../helpers/archive.ts';
 import { csv, tempStore } from '../../helpers/store.ts';
 import { readZip } from '../../helpers/zip-read.ts';
+import { withStoreEngine } from '../../helpers/store-engine.ts';
 
 const AS_OF = new Date('2026-11-03T00:00:00Z');
 /** Finalized at 2026-11-03 00:05:42 UTC = 09:05:42 in Tokyo. */
@@ -51,7 +52,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   const code = await main(
     ['node', 'usage-charges', ...args],
     { out: (l) => out.push(l), err: (l) => err.push(l) },
-    env,
+    withStoreEngine(env),
   );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }

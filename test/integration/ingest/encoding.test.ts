@@ -16,6 +16,7 @@ import type { AnyImportKind } from '../../../src/ingest/import-kind.ts';
 import { InputError } from '../../../src/domain/errors.ts';
 import { csv, importText, snapshot } from '../../helpers/store.ts';
 import { expectRefused, useStore } from './support.ts';
+import { withStoreEngine } from '../../helpers/store-engine.ts';
 
 let db: Db;
 let dir: string;
@@ -213,7 +214,7 @@ describe('usage-charges import KIND FILE --encoding cp932', () => {
       main(
         ['node', 'usage-charges', ...args],
         { out: (l) => out.push(l), err: (l) => out.push(l) },
-        { DATA_DIR: dir, LOG_LEVEL: 'silent' },
+        withStoreEngine({ DATA_DIR: dir, LOG_LEVEL: 'silent' }),
       );
     const file = path.join(dir, 'tenants-excel.csv');
     fs.writeFileSync(
