@@ -3,6 +3,7 @@
  * ended, how, and its counts (`status` and `history` show them). Times are given: the store has no clock.
  */
 import { connection, type Db } from './db.ts';
+import { ownerProcessGone } from './leases.ts';
 
 /** How a recorded pass ended. */
 export type RunStatus = 'running' | 'ok' | 'failed' | 'interrupted';
@@ -24,19 +25,22 @@ export interface RunRecord {
 
 /**
  * Records the start of a pass (status `running`). Passes of other owners still marked `running`
- * whose owner holds no live lease are ones whose holder died: they are marked `interrupted` (on
- * SQLite the caller holds the month-end lease, so that is every other one; on PostgreSQL the
- * workers passing at the same time keep theirs).
+ * whose owner holds no live lease, or is a process of this host that no longer exists, are ones
+ * whose holder died: they are marked `interrupted` (on SQLite the caller holds the month-end lease,
+ * so that is every other one; on PostgreSQL the workers passing at the same time keep theirs).
  */
 export function startRun(db: Db, owner: string, asOf: Date, now: Date, kind: RunKind = 'pass'): number {
   return connection(db)
     .transaction(() => {
-      connection(db)
+      const others = connection(db)
         .prepare(
-          `UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND owner <> ?
-          AND NOT EXISTS (SELECT 1 FROM run_lock l WHERE l.owner = runs.owner AND l.expires_at > ?)`,
+          `SELECT run_pk AS runPk, owner,
+            EXISTS (SELECT 1 FROM run_lock l WHERE l.owner = runs.owner AND l.expires_at > ?) AS leased
+          FROM runs WHERE status = 'running' AND owner <> ?`,
         )
-        .run(owner, now.toISOString());
+        .all(now.toISOString(), owner) as { runPk: number; owner: string; leased: number }[];
+      const interrupt = connection(db).prepare("UPDATE runs SET status = 'interrupted' WHERE run_pk = ?");
+      for (const r of others) if (r.leased !== 1 || ownerProcessGone(r.owner)) interrupt.run(r.runPk);
       return connection(db)
         .prepare(
           "INSERT INTO runs (started_at, as_of, owner, status, kind) VALUES (?, ?, ?, 'running', ?) RETURNING run_pk",

@@ -233,6 +233,19 @@ function inPg<T>(conninfo: string, read: (all: (sql: string) => Row[], db: Db) =
   }
 }
 
+/** The archived zips of a PostgreSQL store (archived_zips), by zip_path. */
+function storedZips(conninfo: string): Map<string, Buffer> {
+  return inPg(
+    conninfo,
+    (all) =>
+      new Map(
+        all(
+          'SELECT f.zip_path, a.bytes FROM archived_zips a JOIN statement_files f USING (file_pk) ORDER BY f.zip_path',
+        ).map((r) => [r.zip_path as string, r.bytes as Buffer]),
+      ),
+  );
+}
+
 const sha256 = (bytes: Uint8Array): string => crypto.createHash('sha256').update(bytes).digest('hex');
 
 /** Every `.tmp` file under a data dir's statements folder. */
@@ -342,9 +355,7 @@ beforeAll(async () => {
   const refDir = path.join(work.dir, 'reference');
   const messages = await soleRun(refDb, refDir);
   reference = inPg(refDb, (all) => stateOf(all));
-  referenceZips = new Map(
-    reference.files.map((f) => [f.zip_path as string, fs.readFileSync(path.join(refDir, f.zip_path as string))]),
-  );
+  referenceZips = storedZips(refDb);
   expect(reference.statements).toHaveLength(STATEMENTS);
   expect(reference.statements.every((s) => s.status === 'fixed' && s.revision === 1 && s.billing_month === MONTH)).toBe(
     true,
@@ -519,18 +530,14 @@ async function runTrial(trial: Trial): Promise<void> {
   expect(state.unfinished, `${plan}: deliveries not sent`).toEqual([]);
   expect(state.deliveries, plan).toEqual(reference.deliveries);
 
-  // The zips: their recorded SHA-256 is the reference's (above); their bytes, wherever a worker left them.
-  let reachable = 0;
-  for (const f of state.files) {
-    const zipPath = f.zip_path as string;
-    for (const dir of new Set(dataDirs)) {
-      const file = path.join(dir, zipPath);
-      if (!fs.existsSync(file)) continue;
-      reachable++;
-      expect(sha256(fs.readFileSync(file)), `${plan}: ${file}`).toBe(f.sha256);
-    }
-  }
-  expect(reachable, `${plan}: no zip found in any worker's DATA_DIR`).toBeGreaterThan(0);
+  // The zips, kept in the database: every one there, the reference's bytes (so its recorded SHA-256).
+  const zips = storedZips(conninfo);
+  expect([...zips.keys()].sort(), plan).toEqual([...referenceZips.keys()].sort());
+  for (const [zipPath, bytes] of zips)
+    expect(bytes.equals(referenceZips.get(zipPath)!), `${plan}: ${zipPath}`).toBe(true);
+  // Nothing of the archive under any worker's DATA_DIR.
+  for (const dir of new Set(dataDirs))
+    expect(fs.existsSync(path.join(dir, 'statements')), `${plan}: ${dir}`).toBe(false);
 
   // Runs: a killed worker's is interrupted, every other one's ok; no lease of a worker that ended is left.
   for (const r of state.runs) {
