@@ -13,7 +13,7 @@ import type { JobContext } from './context.ts';
 import { rateStatement, statementRater } from './rate-statement.ts';
 import { checkEntryNames } from '../src/archive/zip.ts';
 import type { StatementView } from '../src/statements/view.ts';
-import { inClaimedTransaction, inTransaction, storeEngine, type Db } from '../src/store/db.ts';
+import { inClaimedTransaction, storeEngine, type Db } from '../src/store/db.ts';
 import { newMessageId } from '../src/mail/compose.ts';
 import { recordAudit } from '../src/store/audit.ts';
 import { createStatementDeliveries } from '../src/store/outbox.ts';
