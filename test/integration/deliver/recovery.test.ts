@@ -38,10 +38,18 @@ import { connection, storeEngine, type Db } from '../../../src/store/db.ts';
  */
 function claimedByDeadPass(w: { db: Db; dir: string }, deliveryPk: number, at: string): boolean {
   const dead = otherStore(w);
+  const postgres = storeEngine(dead) === 'postgres';
+  const pid = postgres ? connection(dead).prepare('SELECT pg_backend_pid()').pluck().get() : null;
   try {
     return claimDelivery(dead, deliveryPk, at);
   } finally {
     closeStore(dead);
+    // The server ends the dead connection's backend (and its claims) a moment after it closes.
+    while (
+      postgres &&
+      connection(w.db).prepare('SELECT count(*) FROM pg_stat_activity WHERE pid = ?').pluck().get(pid) !== 0
+    )
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
   }
 }
 
