@@ -83,11 +83,12 @@ export async function importFile<Row, Cells>(
   const seenKeys = kind.key ? new Map<string, number>() : null;
   const counts = { rows: 0, inserted: 0, updated: 0, unchanged: 0 };
 
-  // On PostgreSQL a kind with a batch applier (usage) applies its valid rows in batches of
-  // BATCH_ROWS, still inside the one transaction; each row's problems are held with it until its
-  // batch is applied (HeldRows). The other kinds stay row by row on both engines: their files are
-  // small, and their rows are upserts that read what the file's earlier rows wrote (inserted,
-  // updated or unchanged) and fire a trigger each (tenant_changes).
+  // On PostgreSQL a kind with a batch applier (usage, L-Platforms, contacts: the files that grow
+  // with the cloud) applies its valid rows in batches of BATCH_ROWS, still inside the one
+  // transaction; each row's problems are held with it until its batch is applied (HeldRows). The
+  // other kinds stay row by row on both engines: their files are small (a tenant per customer, a
+  // catalog, a month's adjustments and coupons), and their rows' checks read much of what the
+  // file's earlier rows wrote (a tenant's open months, a catalog's periods, a coupon's offers).
   const batched = storeEngine(db) === 'postgres' && kind.batchApplier !== undefined;
   const held = new HeldRows<Row>();
   const problem = batched ? held.note : add;

@@ -105,3 +105,12 @@ export function reportMissingTenant(
   if (!tenant) report('tenant_name', `tenant "${name}" does not exist (import tenants first)`);
   return tenant;
 }
+
+/** `find`, asked once per key for the whole import (for what the import itself never writes). */
+export function readOnce<T>(find: (key: string) => T): (key: string) => T {
+  const found = new Map<string, T>();
+  return (key) => {
+    if (!found.has(key)) found.set(key, find(key));
+    return found.get(key)!;
+  };
+}

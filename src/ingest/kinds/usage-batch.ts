@@ -30,6 +30,7 @@ import {
 } from '../../store/usage-batch.ts';
 import type { Applier, BatchApplier, ImportContext, RowToApply } from '../import-kind.ts';
 import type { UsageLookups, UsageRow } from './usage.ts';
+import { readOnce } from './shared.ts';
 
 /** What was read of the store for one batch, by the key of what a row's check asks. */
 interface BatchReads {
@@ -137,15 +138,6 @@ function readForBatch(
     finalized: new Map([...times.keys()].map((key, i) => [key, facts[i]!])),
     firstStarts: new Map([...times.values()].map((t, i) => [`${t.tenantPk}\u0000${t.startAt}`, facts[i]!.before])),
     slots: new Map([...slotAsks.keys()].map((key, i) => [key, latest[i]])),
-  };
-}
-
-/** `find`, asked once per key for the whole import. */
-function readOnce<T>(find: (key: string) => T): (key: string) => T {
-  const found = new Map<string, T>();
-  return (key) => {
-    if (!found.has(key)) found.set(key, find(key));
-    return found.get(key)!;
   };
 }
 

@@ -1,6 +1,7 @@
 /** Import kind `contacts`: tenant, e-mail address, name and active flag; updates and idempotency. */
 import { describe, expect, it } from 'vitest';
 import { connection, type Db } from '../../../src/store/db.ts';
+import { BATCH_ROWS } from '../../../src/ingest/import-file.ts';
 import { importText, snapshot } from '../../helpers/store.ts';
 import { dataOnly, expectRefused, rows, useStore } from './support.ts';
 
@@ -195,5 +196,26 @@ describe('contacts: all or nothing', () => {
       'contacts.csv:42: tenant_name: tenant "T9" does not exist (import tenants first)',
     );
     expect(contacts()).toEqual([]);
+  });
+});
+
+describe('contacts: files longer than a batch (PostgreSQL applies them BATCH_ROWS rows at a time)', () => {
+  it("adds them in the file's order, then updates across batches what a second file changes", async () => {
+    const n = 2 * BATCH_ROWS + 3;
+    const many = Array.from({ length: n }, (_, i) => ({
+      tenant_name: i % 2 === 0 ? 'T1' : 'T2',
+      email: `c${i}@example.com`,
+    }));
+    expect(await importText(db, 'contacts', file(...many))).toMatchObject({ rows: n, inserted: n });
+    expect(contacts().map((c) => c.email)).toEqual(many.map((m) => m.email));
+    const changed = many.map((m, i) =>
+      i === 1 ? { ...m, active: 'false' } : i === n - 1 ? { ...m, email: m.email.toUpperCase() } : m,
+    );
+    const result = await importText(db, 'contacts', file(...changed, { tenant_name: 'T2', email: 'c0@example.com' }));
+    expect(result).toMatchObject({ rows: n + 1, inserted: 1, updated: 2, unchanged: n - 2 });
+    const after = contacts();
+    expect(after[1]).toMatchObject({ tenant_name: 'T2', email: 'c1@example.com', active: 0 });
+    expect(after[n - 1]).toMatchObject({ email: `C${n - 1}@EXAMPLE.COM` });
+    expect(after[n]).toMatchObject({ tenant_name: 'T2', email: 'c0@example.com' });
   });
 });

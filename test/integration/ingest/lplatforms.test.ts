@@ -1,6 +1,7 @@
 /** Import kind `lplatforms`: ID, owning tenant, name and return; updates and idempotency. */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { connection, type Db } from '../../../src/store/db.ts';
+import { BATCH_ROWS } from '../../../src/ingest/import-file.ts';
 import { importText, snapshot } from '../../helpers/store.ts';
 import { dataOnly, expectRefused, rows, useStore } from './support.ts';
 
@@ -203,5 +204,43 @@ describe('lplatforms: all or nothing', () => {
       'lplatforms.csv:42: tenant_name: L-Platform LP1 belongs to another tenant; an L-Platform cannot move between tenants',
     );
     expect(lplatform('LPX0')).toBeUndefined();
+  });
+});
+
+describe('lplatforms: files longer than a batch (PostgreSQL applies them BATCH_ROWS rows at a time)', () => {
+  it("adds them in the file's order, and updates, renames and returns across batches", async () => {
+    const n = 2 * BATCH_ROWS + 7;
+    const many = Array.from({ length: n }, (_, i) => ({ lplatform_id: `LPB${i}`, lplatform_name: `p${i}` }));
+    expect(await importText(db, 'lplatforms', file(...many))).toMatchObject({ rows: n, inserted: n });
+    const ids = connection(db)
+      .prepare("SELECT lplatform_id FROM lplatforms WHERE lplatform_id LIKE 'LPB%' ORDER BY lplatform_pk")
+      .pluck()
+      .all();
+    expect(ids).toEqual(many.map((m) => m.lplatform_id));
+    // The second import: renames in the first and last batch, a return in the middle one, new ones.
+    const changed = many.map((m, i) =>
+      i === 0 || i === n - 1
+        ? { ...m, lplatform_name: `renamed ${i}` }
+        : i === BATCH_ROWS + 1
+          ? { ...m, returned_at: '2026-10-20T00:00:00Z' }
+          : m,
+    );
+    const result = await importText(db, 'lplatforms', file(...changed, { lplatform_id: 'LPNEW' }));
+    expect(result).toMatchObject({ rows: n + 1, inserted: 1, updated: 3, unchanged: n - 3 });
+    expect(lplatform('LPB0')?.lplatform_name).toBe('renamed 0');
+    expect(lplatform(`LPB${n - 1}`)?.lplatform_name).toBe(`renamed ${n - 1}`);
+    expect(lplatform(`LPB${BATCH_ROWS + 1}`)?.returned_at).toBe('2026-10-20T00:00:00.000Z');
+  });
+
+  it('refuses at its line an ID that differs only in letter case from one a batch before it adds', async () => {
+    const many = Array.from({ length: BATCH_ROWS + 3 }, (_, i) => ({ lplatform_id: `LPC${i}` }));
+    await expectRefused(
+      db,
+      'lplatforms',
+      file(...many, { lplatform_id: 'lpc2' }, { lplatform_id: 'LPC-late' }, { lplatform_id: 'lpc-LATE' }),
+      `lplatforms.csv:${BATCH_ROWS + 5}: lplatform_id: L-Platform "LPC2" exists; IDs that differ only in letter case would share detail file names`,
+      `lplatforms.csv:${BATCH_ROWS + 7}: lplatform_id: L-Platform "LPC-late" exists; IDs that differ only in letter case would share detail file names`,
+    );
+    expect(lplatform('LPC0')).toBeUndefined();
   });
 });

@@ -32,6 +32,26 @@ describe('placeholders', () => {
       'SELECT 1 WHERE ($1::text IS NULL OR a = $2) AND $3::text is not null',
     );
   });
+
+  it('compares `col = ? COLLATE NOCASE` as lower() of both, which the unique index on lower(col) answers', () => {
+    expect(translatePlaceholders('SELECT x FROM l WHERE tenant_pk = ? AND l.email = ? COLLATE NOCASE').text).toBe(
+      'SELECT x FROM l WHERE tenant_pk = $1 AND lower(l.email) = lower($2)',
+    );
+    db.exec("CREATE TABLE n (name text NOT NULL); CREATE UNIQUE INDEX n_name_nocase ON n (lower(name))");
+    try {
+      db.exec("INSERT INTO n (name) VALUES ('MixedCase')");
+      expect(db.prepare('SELECT name FROM n WHERE name = ? COLLATE NOCASE').pluck().get('mixedCASE')).toBe('MixedCase');
+      // The plan reads the index (a scan of every row is what the server would do without it).
+      db.exec('SET enable_seqscan = off');
+      const plan = db
+        .prepare('EXPLAIN SELECT name FROM n WHERE name = ? COLLATE NOCASE')
+        .pluck()
+        .all('x') as string[];
+      expect(plan.join('\n')).toContain('n_name_nocase');
+    } finally {
+      db.exec('RESET enable_seqscan; DROP TABLE n');
+    }
+  });
 });
 
 describe('statements', () => {
