@@ -13,7 +13,7 @@ import type { JobContext } from './context.ts';
 import { rateStatement, statementRater } from './rate-statement.ts';
 import { checkEntryNames } from '../src/archive/zip.ts';
 import type { StatementView } from '../src/statements/view.ts';
-import { inClaimedTransaction, storeEngine, type Db } from '../src/store/db.ts';
+import { inClaimedTransaction, refreshStatistics, storeEngine, type Db } from '../src/store/db.ts';
 import { newMessageId } from '../src/mail/compose.ts';
 import { recordAudit } from '../src/store/audit.ts';
 import { createStatementDeliveries } from '../src/store/outbox.ts';
@@ -127,7 +127,13 @@ export function closeDue(ctx: JobContext, options: CloseOptions): CloseSummary {
         pause(CLOSE_PAUSE_MS);
         heldSince = Date.now();
       }
+      const before = summary.closed.length;
       const outcome = closeOne(step, due, wait);
+      // A first month-end fills the statements' tables from nothing: PostgreSQL plans the rest of
+      // it on what they hold by now (each time the count this worker finalized doubles, when they grew).
+      const closedHere = summary.closed.length;
+      if (closedHere > before && (closedHere & (closedHere - 1)) === 0)
+        refreshStatistics(db, ['statements', 'charge_lines', 'deliveries'], closedHere);
       if (outcome === 'claimed-elsewhere') claimedElsewhere.push(due);
       if (outcome !== 'closed') blocked.set(due.tenantName, outcome);
     }

@@ -13,7 +13,7 @@ import type { TakeOverReason } from '../src/store/leases.ts';
 import { buildFiles, pruneFiles, sortByStatement, type FilesSummary } from './build-files.ts';
 import { FilesThread } from './files-thread.ts';
 import { statementArchive } from './statement-archive.ts';
-import { storeEngine, type Db } from '../src/store/db.ts';
+import { refreshStatistics, storeEngine, type Db } from '../src/store/db.ts';
 import { closeDue, type CloseSummary } from './close.ts';
 import type { JobContext } from './context.ts';
 import { sendDue, type DeliverySummary } from './deliver.ts';
@@ -179,6 +179,8 @@ export async function closeAndWriteFiles(
     failed: [...threaded.failed, ...rest.failed],
   };
   sortByStatement(files);
+  // The delivery that follows reads the zips' records (PostgreSQL: planned on what they hold now).
+  refreshStatistics(ctx.store, ['statement_files', 'archived_zips'], files.written.length);
   return { close, files, threaded: threaded.written.length };
 }
 

@@ -7,7 +7,7 @@ import { CONTROL_CHARACTERS } from './fields.ts';
 import { CsvStructureError, readCsv, type ImportEncoding } from './csv-source.ts';
 import type { ApplyOutcome, BatchApplier, ImportContext, ImportKind, Report, RowToApply } from './import-kind.ts';
 import { recordAudit } from '../store/audit.ts';
-import { inTransactionAsync, storeEngine } from '../store/db.ts';
+import { inTransactionAsync, refreshStatistics, storeEngine } from '../store/db.ts';
 import { crashPoint } from '../testing/faults.ts';
 
 /** Counts of what an import did. */
@@ -186,6 +186,7 @@ export async function importFile<Row, Cells>(
       throw refusal();
     });
     committed = true;
+    if (kind.tables !== undefined) refreshStatistics(db, kind.tables, result.inserted);
     return result;
   } finally {
     if (!committed) stream.destroy();

@@ -58,6 +58,11 @@ export interface ImportKind<Row, Cells = Row> {
   key?(row: Row): string;
   /** The column a duplicate key is reported under. */
   keyField?: string;
+  /**
+   * The tables its rows are added to, the first the one each row adds a row to: after an import
+   * that added many, their planner statistics are taken again on PostgreSQL (refreshStatistics).
+   */
+  tables?: readonly [string, ...string[]];
   /** Returns the per-row applier of one import (made once, inside the import's transaction). */
   applier(ctx: ImportContext): Applier<Row>;
   /**

@@ -402,6 +402,30 @@ export async function writeWhenFree<T>(db: Db, write: () => T, options: { untilW
   }
 }
 
+/** Rows added since its planner statistics were taken above which a table's are taken again (and at least this share of it). */
+const GROWTH_ROWS = 200;
+const GROWTH_SHARE = 0.2;
+
+/**
+ * After a step that added `added` rows to `tables[0]` (and rows to the others with them): on
+ * PostgreSQL, when that is more than a fifth of what the planner believes the table holds (or
+ * it never looked), takes the planner's statistics of `tables` again (ANALYZE), outside any
+ * transaction. Without it a database filled by its first imports and its first month-end is
+ * planned as the empty one it was until the server's autovacuum looks (a minute or more later):
+ * a delivery's claim picked the status index over the key and read every fixed statement, 5 ms
+ * instead of 0.1 ms, growing with the month. A table another session is analyzing is skipped.
+ * Nothing on SQLite, whose plans do not depend on statistics here.
+ */
+export function refreshStatistics(db: Db, tables: readonly [string, ...string[]], added: number): void {
+  const c = connection(db) as unknown;
+  if (!(c instanceof PgConnection) || added < GROWTH_ROWS) return;
+  const believed = c.prepare('SELECT reltuples FROM pg_class WHERE oid = to_regclass(?)').pluck().get(tables[0]) as
+    | number
+    | undefined;
+  if (believed !== undefined && believed >= 0 && added <= believed * GROWTH_SHARE) return;
+  c.exec(`ANALYZE (SKIP_LOCKED) ${tables.map((t) => `"${t.replaceAll('"', '""')}"`).join(', ')}`);
+}
+
 /** Runs `fn` in an IMMEDIATE transaction: committed when it returns, rolled back when it throws. */
 export function inTransaction<T>(db: Db, fn: () => T): T {
   return connection(db).transaction(fn).immediate();

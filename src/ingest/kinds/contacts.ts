@@ -24,6 +24,7 @@ export interface ContactRow {
 
 export const contactsKind: ImportKind<ContactRow> = {
   name: 'contacts',
+  tables: ['contacts'],
   columns: { required: ['tenant_name', 'email'], optional: ['contact_name', 'active'] },
   schema: () =>
     z.object({

@@ -38,6 +38,7 @@ export const LPLATFORM_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export const lplatformsKind: ImportKind<LplatformRow> = {
   name: 'lplatforms',
+  tables: ['lplatforms'],
   columns: { required: ['lplatform_id', 'tenant_name', 'lplatform_name'], optional: ['returned_at', 'region'] },
   schema: () =>
     z.object({

@@ -32,6 +32,7 @@ export interface TenantRow {
 
 export const tenantsKind: ImportKind<TenantRow> = {
   name: 'tenants',
+  tables: ['tenants'],
   columns: {
     required: ['tenant_name', 'display_name', 'cutoff_day'],
     optional: ['locale', 'currency', 'deleted_at', 'csv_encoding'],

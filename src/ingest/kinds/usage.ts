@@ -101,6 +101,7 @@ type UsageCells = z.output<ReturnType<typeof usageCells>>;
 
 export const usageKind: ImportKind<UsageRow, UsageCells> = {
   name: 'usage',
+  tables: ['usage_records'],
   columns: {
     required: [
       'record_id',
