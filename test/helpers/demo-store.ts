@@ -8,10 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
+import { PgConnection } from '../../src/store/postgres.ts';
 import { killChildren } from './child.ts';
 import { runCli } from './cli.ts';
 import { startControlledSmtpServer, type ControlledSmtpServer } from './smtp-control.ts';
 import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from './smtp.ts';
+import { copyDatabase, databaseOf } from './store-engine.ts';
 
 export const AS_OF = '2026-11-03T00:00:00Z';
 export const MONTH = '2026-10';
@@ -56,6 +58,8 @@ export function seedTemplate(dir: string): Promise<Record<string, string>> {
 export function copyOf(template: Record<string, string>, dir: string, name: string): Record<string, string> {
   const dataDir = path.join(dir, name);
   fs.cpSync(template.DATA_DIR!, dataDir, { recursive: true });
+  // On PostgreSQL the store is the data dir's database: copied with it.
+  copyDatabase(template.DATA_DIR!, dataDir);
   return { ...template, DATA_DIR: dataDir };
 }
 
@@ -64,8 +68,21 @@ export function storeFile(env: Record<string, string>): string {
   return path.join(env.DATA_DIR!, 'usage-charges.sqlite');
 }
 
-/** Reads the store of a data dir (read-only, so that nothing here changes it). */
+/**
+ * Reads the store of a data dir (read-only, so that nothing here changes it): its SQLite file, or
+ * on PostgreSQL its database (the same queries: the connection translates them as the store's).
+ */
 export function inStore<T>(env: Record<string, string>, read: (db: Database.Database) => T): T {
+  const conninfo = databaseOf(env.DATA_DIR!);
+  if (conninfo !== undefined) {
+    const pg = new PgConnection(conninfo);
+    try {
+      pg.exec('SET default_transaction_read_only = on');
+      return read(pg as unknown as Database.Database);
+    } finally {
+      pg.close();
+    }
+  }
   const db = new Database(storeFile(env), { readonly: true, fileMustExist: true });
   try {
     return read(db);
@@ -141,8 +158,22 @@ export function sha256(bytes: Uint8Array): string {
   return crypto.createHash('sha256').update(bytes).digest('hex');
 }
 
-/** The SHA-256 of a file under the data dir, or null when there is none. */
+/**
+ * The SHA-256 of a file under the data dir, or null when there is none; on PostgreSQL, of a zip
+ * recorded at that path, the bytes archived in the store.
+ */
 export function fileSha(env: Record<string, string>, relative: string): string | null {
+  if (databaseOf(env.DATA_DIR!) !== undefined && relative.endsWith('.zip')) {
+    const bytes = inStore(
+      env,
+      (db) =>
+        db
+          .prepare('SELECT a.bytes FROM archived_zips a JOIN statement_files f USING (file_pk) WHERE f.zip_path = ?')
+          .pluck()
+          .get(relative) as Buffer | undefined,
+    );
+    return bytes === undefined ? null : sha256(bytes);
+  }
   const file = path.join(env.DATA_DIR!, relative);
   return fs.existsSync(file) ? sha256(fs.readFileSync(file)) : null;
 }

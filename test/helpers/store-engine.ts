@@ -1,24 +1,53 @@
 /**
- * The engine of the stores the tests open, for the command line they run: a test whose store
- * tempStore() made on PostgreSQL (TEST_STORE_ENGINE=postgres) runs `usage-charges` with that
- * store's DATA_DIR; the program gets the store's database as DATABASE_URL with it, as a deployment
- * on PostgreSQL would set it.
+ * The engine of the stores the tests open, for the command line they run. With
+ * TEST_STORE_ENGINE=postgres (the `postgres` project) every data dir a test runs `usage-charges`
+ * with has its own database on the run's PostgreSQL cluster: the one tempStore() made there, or a
+ * new empty one the first time the data dir is named; the program gets it as DATABASE_URL with its
+ * DATA_DIR, as a deployment on PostgreSQL sets both. Without it (the `sqlite` project) the store
+ * is the SQLite file in the data dir, as the program makes it.
  */
 import path from 'node:path';
-import { databaseUrl } from './pg-cluster.ts';
+import { databaseUrl, pgDatabase } from './pg-cluster.ts';
 
-/** The PostgreSQL database (libpq conninfo) of each data dir whose store tempStore() made there. */
+/** The PostgreSQL database (libpq conninfo) of each data dir that has one. */
 const databases = new Map<string, string>();
+
+/** Whether this test run's stores are PostgreSQL databases. */
+export function onPostgres(): boolean {
+  return process.env.TEST_STORE_ENGINE === 'postgres';
+}
 
 /** Records that the store of `dataDir` is the PostgreSQL database `conninfo`. */
 export function storeInDatabase(dataDir: string, conninfo: string): void {
   databases.set(path.resolve(dataDir), conninfo);
 }
 
-/** `env` with DATABASE_URL added when its DATA_DIR is that of a store made on PostgreSQL (and none is set). */
+/**
+ * The PostgreSQL database (libpq conninfo) of the data dir `dataDir`: made the first time it is
+ * asked for on PostgreSQL; undefined on SQLite.
+ */
+export function databaseOf(dataDir: string): string | undefined {
+  const key = path.resolve(dataDir);
+  let conninfo = databases.get(key);
+  if (conninfo === undefined && onPostgres()) {
+    conninfo = pgDatabase('data');
+    databases.set(key, conninfo);
+  }
+  return conninfo;
+}
+
+/**
+ * On PostgreSQL, gives the data dir `to` a copy of the database of the data dir `from` (which no
+ * one may be connected to), as copying the folder copies a SQLite store.
+ */
+export function copyDatabase(from: string, to: string): void {
+  const source = databaseOf(from);
+  if (source !== undefined) storeInDatabase(to, pgDatabase('copy', source));
+}
+
+/** `env` with DATABASE_URL added when its DATA_DIR has a PostgreSQL database (and none is set). */
 export function withStoreEngine(env: Record<string, string>): Record<string, string> {
-  const conninfo = env.DATA_DIR === undefined ? undefined : databases.get(path.resolve(env.DATA_DIR));
-  return conninfo === undefined || env.DATABASE_URL !== undefined
-    ? env
-    : { ...env, DATABASE_URL: databaseUrl(conninfo) };
+  if (env.DATA_DIR === undefined || env.DATABASE_URL !== undefined) return env;
+  const conninfo = databaseOf(env.DATA_DIR);
+  return conninfo === undefined ? env : { ...env, DATABASE_URL: databaseUrl(conninfo) };
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { expect, onTestFinished } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createMailer } from '../../src/mail/transport.ts';
-import { closeStore, openStore, type Db } from '../../src/store/db.ts';
+import { closeStore, openConfiguredStore, type Db } from '../../src/store/db.ts';
 import { signInUser } from '../../src/store/sessions.ts';
 import { buildWebServer } from '../../src/web/server.ts';
 import { issueSignInLink } from '../../src/web/sign-in.ts';
@@ -16,6 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../src/log.ts';
 import { runCli } from './cli.ts';
 import { copyOf } from './demo-store.ts';
+import { withStoreEngine } from './store-engine.ts';
 
 /** The people of a test site: [email, role, tenant?]. */
 export type Person = readonly [email: string, role: 'operator' | 'viewer' | 'owner' | 'admin', tenant?: string];
@@ -51,14 +52,15 @@ export async function startSite(
   name: string,
   options: { people?: readonly Person[]; now?: () => Date; env?: Record<string, string>; log?: Logger } = {},
 ): Promise<Site> {
-  const env = { ...copyOf(template, dir, name), ...options.env };
+  // On PostgreSQL with the copy's database (DATABASE_URL), for the server and the passes it starts.
+  const env = withStoreEngine({ ...copyOf(template, dir, name), ...options.env });
   for (const [email, role, tenant] of options.people ?? PEOPLE) {
     const args = ['user', 'add', email, '--role', role, ...(tenant === undefined ? [] : ['--tenant', tenant])];
     const r = await runCli(args, env);
     expect(r.code, r.stdout + r.stderr).toBe(0);
   }
   const config = loadConfig({ env, cwd: dir });
-  const store = openStore(config.dataDir);
+  const store = openConfiguredStore(config);
   const mailer = createMailer(config);
   let base = '';
   const app = await buildWebServer({
