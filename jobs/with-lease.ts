@@ -5,12 +5,15 @@
  * once when the holder was a process of this host that no longer exists (a pass killed outright).
  */
 import { UsageChargesError } from '../src/domain/errors.ts';
-import { storeEngine, WRITE_TRY_BLOCK_MS, withBusyTimeout } from '../src/store/db.ts';
+import { storeEngine, WRITE_TRY_BLOCK_MS, withBusyTimeout, type Db } from '../src/store/db.ts';
 import {
   acquireLease,
   newOwnerId,
   releaseLease,
+  removeExpiredLeases,
   renewLease,
+  leasesOf,
+  ownerProcessGone,
   type Lease,
   type TakeOverReason,
 } from '../src/store/leases.ts';
@@ -119,6 +122,8 @@ export async function withLease<T>(
     taken = acquireLease(db, name, owner, ttlMs, now());
   }
   if (taken.tookOverFrom !== null) options.onTakeOver?.(taken.tookOverFrom, taken.tookOverBecause ?? 'expired');
+  // The expired leases of workers that died are cleared by the next pass (each worker's has its own name).
+  if (name !== (options.name ?? MONTH_END_LEASE)) removeExpiredLeases(db, options.name ?? MONTH_END_LEASE, now());
 
   let lost = false;
   const renew = (): boolean => {
@@ -190,4 +195,19 @@ export function oneWorkerAtATime<T>(ctx: Pick<JobContext, 'store' | 'config'>, n
   } finally {
     releaseLease(db, name, owner);
   }
+}
+
+/**
+ * The month-end lease as people are told of it (the console, /healthz): on SQLite the one lease;
+ * on PostgreSQL, where each worker has its own, a live one (the earliest taken), else the last to
+ * beat. Undefined when no pass has one.
+ */
+export function monthEndLease(db: Db, now: Date): Lease | undefined {
+  const all = leasesOf(db, MONTH_END_LEASE);
+  const at = now.toISOString();
+  return (
+    all.find((l) => l.expiresAt > at && !ownerProcessGone(l.owner)) ??
+    all.find((l) => l.expiresAt > at) ??
+    [...all].sort((a, b) => b.heartbeatAt.localeCompare(a.heartbeatAt))[0]
+  );
 }

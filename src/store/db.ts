@@ -171,7 +171,7 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Db {
  * schema_migrations, so that workers starting together apply each once. `targetVersion`: apply
  * migrations up to this version only (tests of the upgrade path).
  */
-export function openPostgresStore(conninfo: string, options: { targetVersion?: number } = {}): Db {
+export function openPostgresStore(conninfo: string, options: { targetVersion?: number; create?: boolean } = {}): Db {
   let c: PgConnection;
   try {
     c = new PgConnection(conninfo);
@@ -187,6 +187,11 @@ export function openPostgresStore(conninfo: string, options: { targetVersion?: n
     c.exec('SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3');
     const hasSchema = (): boolean =>
       c.prepare("SELECT to_regclass('schema_migrations') IS NOT NULL").pluck().get() === 1;
+    // A verb that only reads (status, export, ...) does not make a store of an empty database.
+    if (options.create === false && !hasSchema())
+      throw new ConfigError(
+        `no store in the database ${redactUrl(conninfo)}: run \`usage-charges import\` or \`usage-charges seed-demo\` first`,
+      );
     if (!hasSchema())
       c.transaction(() => {
         if (!hasSchema()) c.exec(postgresBaseline);
@@ -234,7 +239,19 @@ function migratePostgres(c: PgConnection, target: number): void {
  */
 export function openConfiguredStore(config: Pick<Config, 'dataDir' | 'databaseUrl'>, options: OpenOptions = {}): Db {
   if (config.databaseUrl === null) return openStore(config.dataDir, options);
-  return openPostgresStore(config.databaseUrl);
+  // The data dir holds the outbox and the program's other files on either engine: made with the
+  // store, as on SQLite.
+  checkNotAFile(config.dataDir);
+  const db = openPostgresStore(config.databaseUrl, { create: options.create });
+  if (options.create !== false) {
+    try {
+      ensureFolder(config.dataDir, `DATA_DIR ${config.dataDir}`);
+    } catch (err) {
+      closeStore(db);
+      throw err;
+    }
+  }
+  return db;
 }
 
 /** Where the store is, for people: the SQLite file, or the PostgreSQL database (its URL without the password). */
@@ -423,7 +440,10 @@ export function refreshStatistics(db: Db, tables: readonly [string, ...string[]]
     | number
     | undefined;
   if (believed !== undefined && believed >= 0 && added <= believed * GROWTH_SHARE) return;
-  c.exec(`ANALYZE (SKIP_LOCKED) ${tables.map((t) => `"${t.replaceAll('"', '""')}"`).join(', ')}`);
+  // A table skipped is not news for the operator (the server would print a WARNING to the terminal).
+  c.exec(
+    `SET client_min_messages = error; ANALYZE (SKIP_LOCKED) ${tables.map((t) => `"${t.replaceAll('"', '""')}"`).join(', ')}; RESET client_min_messages`,
+  );
 }
 
 /** Runs `fn` in an IMMEDIATE transaction: committed when it returns, rolled back when it throws. */

@@ -139,6 +139,29 @@ export function releaseLease(db: Db, name: string, owner: string): boolean {
   return connection(db).prepare('DELETE FROM run_lock WHERE name = ? AND owner = ?').run(name, owner).changes === 1;
 }
 
+/**
+ * The leases of the passes that take the lease `base`: `base` itself (SQLite: one pass at a time)
+ * and `base:<owner>` (PostgreSQL: each worker's own), expired or not, the earliest taken first.
+ */
+export function leasesOf(db: Db, base: string): Lease[] {
+  return connection(db)
+    .prepare(
+      `SELECT name, owner, acquired_at AS acquiredAt, heartbeat_at AS heartbeatAt, expires_at AS expiresAt FROM run_lock
+      WHERE name = ? OR substr(name, 1, ?) = ? ORDER BY acquired_at, name`,
+    )
+    .all(base, base.length + 1, `${base}:`) as Lease[];
+}
+
+/**
+ * Removes the leases `base:<owner>` (PostgreSQL's per-worker leases) that expired at or before
+ * `now`: those of workers that died before they could release theirs. Returns how many.
+ */
+export function removeExpiredLeases(db: Db, base: string, now: Date): number {
+  return connection(db)
+    .prepare('DELETE FROM run_lock WHERE substr(name, 1, ?) = ? AND expires_at <= ?')
+    .run(base.length + 1, `${base}:`, iso(now)).changes;
+}
+
 /** The lease `name` as stored, if any (expired or not). */
 export function getLease(db: Db, name: string): Lease | undefined {
   return readLease(db, name);

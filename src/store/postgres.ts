@@ -117,6 +117,9 @@ export function translatePlaceholders(sql: string): { text: string; sources: Sou
   // read row by row: an import of 200,000 L-Platforms took minutes).
   const text = out
     .replace(/(\$\d+)(\s+IS\s+(?:NOT\s+)?NULL\b)/gi, '$1::text$2')
+    // SQLite's `IS [NOT] value` compares NULL as a value: PostgreSQL's IS [NOT] DISTINCT FROM.
+    .replace(/\bIS\s+NOT\s+(\$\d+)/gi, 'IS DISTINCT FROM $1')
+    .replace(/\bIS\s+(\$\d+)/gi, 'IS NOT DISTINCT FROM $1')
     .replace(/\b([A-Za-z_][\w.]*)\s*=\s*(\$\d+)\s+COLLATE\s+NOCASE\b/gi, 'lower($1) = lower($2)');
   return { text, sources };
 }

@@ -23,9 +23,8 @@ import { registerAccess, type DeclaredRoute } from './access.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { monitoringFacts } from '../store/monitoring.ts';
-import { getLease } from '../store/leases.ts';
 import { prometheusText } from './metrics.ts';
-import { MONTH_END_LEASE } from '../../jobs/with-lease.ts';
+import { monthEndLease } from '../../jobs/with-lease.ts';
 import { jobContext, type JobContext } from '../../jobs/context.ts';
 
 /** What the server serves from. */
@@ -53,7 +52,7 @@ export function webJobContext(ctx: WebContext): JobContext {
 function health(ctx: WebContext): { code: number; body: Record<string, unknown> } {
   try {
     const facts = monitoringFacts(ctx.store);
-    const lease = getLease(ctx.store, MONTH_END_LEASE) ?? null;
+    const lease = monthEndLease(ctx.store, ctx.now()) ?? null;
     const now = ctx.now().toISOString();
     return {
       code: 200,

@@ -13,7 +13,7 @@ import { killChildren } from './child.ts';
 import { runCli } from './cli.ts';
 import { startControlledSmtpServer, type ControlledSmtpServer } from './smtp-control.ts';
 import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from './smtp.ts';
-import { copyDatabase, databaseOf } from './store-engine.ts';
+import { copyDataDir, databaseOf } from './store-engine.ts';
 
 export const AS_OF = '2026-11-03T00:00:00Z';
 export const MONTH = '2026-10';
@@ -57,9 +57,8 @@ export function seedTemplate(dir: string): Promise<Record<string, string>> {
 /** A copy of the seeded template's data dir under `dir/name`; returns its settings. */
 export function copyOf(template: Record<string, string>, dir: string, name: string): Record<string, string> {
   const dataDir = path.join(dir, name);
-  fs.cpSync(template.DATA_DIR!, dataDir, { recursive: true });
-  // On PostgreSQL the store is the data dir's database: copied with it.
-  copyDatabase(template.DATA_DIR!, dataDir);
+  // On PostgreSQL with its database.
+  copyDataDir(template.DATA_DIR!, dataDir);
   return { ...template, DATA_DIR: dataDir };
 }
 

@@ -6,7 +6,9 @@
  * DATA_DIR, as a deployment on PostgreSQL sets both. Without it (the `sqlite` project) the store
  * is the SQLite file in the data dir, as the program makes it.
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import { openPostgresStore, openStore, type Db } from '../../src/store/db.ts';
 import { databaseUrl, pgDatabase } from './pg-cluster.ts';
 
 /** The PostgreSQL database (libpq conninfo) of each data dir that has one. */
@@ -50,4 +52,21 @@ export function withStoreEngine(env: Record<string, string>): Record<string, str
   if (env.DATA_DIR === undefined || env.DATABASE_URL !== undefined) return env;
   const conninfo = databaseOf(env.DATA_DIR);
   return conninfo === undefined ? env : { ...env, DATABASE_URL: databaseUrl(conninfo) };
+}
+
+/** Opens the store of the data dir `dataDir` on its engine (another process's handle on it); the caller closes it. */
+export function openStoreOf(dataDir: string): Db {
+  const conninfo = databaseOf(dataDir);
+  return conninfo === undefined ? openStore(dataDir) : openPostgresStore(conninfo);
+}
+
+/**
+ * Copies the data dir `from` (its files, and on PostgreSQL its database) to `to`, as copying the
+ * folder copies a SQLite store; a data dir that has no folder yet (PostgreSQL: nothing went to
+ * disk) gives an empty folder.
+ */
+export function copyDataDir(from: string, to: string): void {
+  if (fs.existsSync(from)) fs.cpSync(from, to, { recursive: true });
+  else fs.mkdirSync(to, { recursive: true, mode: 0o700 });
+  copyDatabase(from, to);
 }

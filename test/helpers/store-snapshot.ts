@@ -1,6 +1,10 @@
 /** The whole content of a store (schema, every table, the AUTOINCREMENT counters), to show that a refused command changed nothing. */
+import path from 'node:path';
 import Database from 'better-sqlite3';
-import { storeHandle, connection, type Db } from '../../src/store/db.ts';
+import { DB_FILE_NAME, storeHandle, connection, type Db } from '../../src/store/db.ts';
+import { inStore } from './demo-store.ts';
+import { snapshot } from './store.ts';
+import { databaseOf } from './store-engine.ts';
 
 /** The schema and every row of every table, sqlite_sequence included, each table in rowid order. */
 export function fullSnapshot(db: Db): Record<string, unknown[]> {
@@ -29,4 +33,13 @@ export function snapshotFile(file: string): Record<string, unknown[]> {
   } finally {
     db.close();
   }
+}
+
+/**
+ * The content of the store of the data dir `dataDir`, on its engine: fullSnapshot of its SQLite
+ * file, or on PostgreSQL every row of every table of its database (store.ts `snapshot`).
+ */
+export function snapshotStoreOf(dataDir: string): Record<string, unknown[]> {
+  if (databaseOf(dataDir) !== undefined) return inStore({ DATA_DIR: dataDir }, (c) => snapshot(storeHandle(c)));
+  return snapshotFile(path.join(dataDir, DB_FILE_NAME));
 }

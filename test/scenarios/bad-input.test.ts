@@ -12,8 +12,9 @@ import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { ROOT, hasStackTrace, runCli, type CliRun } from '../helpers/cli.ts';
 import { importText, tempDir } from '../helpers/store.ts';
-import { snapshotFile } from '../helpers/store-snapshot.ts';
-import { connection, DB_FILE_NAME, openStore } from '../../src/store/db.ts';
+import { snapshotStoreOf } from '../helpers/store-snapshot.ts';
+import { copyDatabase, onPostgres, openStoreOf, withStoreEngine } from '../helpers/store-engine.ts';
+import { connection, DB_FILE_NAME } from '../../src/store/db.ts';
 
 /** Cases running at once (their in-process runs take turns; the 100 MB case's child process runs beside them). */
 const PARALLEL = 4;
@@ -950,7 +951,9 @@ function caseDir(name: string): { dir: string; dataDir: string; store: string } 
   const dataDir = path.join(dir, 'data');
   fs.mkdirSync(dataDir, { recursive: true });
   const store = path.join(dataDir, DB_FILE_NAME);
-  fs.copyFileSync(path.join(template, DB_FILE_NAME), store);
+  // On PostgreSQL a copy of the seeded database.
+  if (onPostgres()) copyDatabase(template, dataDir);
+  else fs.copyFileSync(path.join(template, DB_FILE_NAME), store);
   return { dir, dataDir, store };
 }
 
@@ -966,7 +969,7 @@ function runLong(dir: string, dataDir: string, args: string[], timeoutMs: number
       new Promise<CliRun>((resolve, reject) => {
         const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'usage-charges.js'), ...args], {
           cwd: dir,
-          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, BILLING_TZ: 'UTC' },
+          env: withStoreEngine({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, BILLING_TZ: 'UTC' }),
         });
         let stdout = '';
         let stderr = '';
@@ -1054,11 +1057,11 @@ describe.concurrent(
     it('usage: a 100 MB file with one bad row near its end is refused at that row, and nothing of it is written', async ({
       expect,
     }) => {
-      const { dir, dataDir, store } = caseDir('usage-100mb');
+      const { dir, dataDir } = caseDir('usage-100mb');
       const file = 'usage-100mb.csv';
       const big = await writeBigUsage(path.join(dir, file), 100 * 1024 * 1024);
       expect(fs.statSync(path.join(dir, file)).size).toBeGreaterThanOrEqual(100 * 1024 * 1024);
-      const before = snapshotFile(store);
+      const before = snapshotStoreOf(dataDir);
       try {
         const r = await runLong(dir, dataDir, ['import', 'usage', file], 9 * 60_000);
         expectRefusal(expect, r, file, [[big.badLine, 'end_at', 'must be after start_at']]);
@@ -1066,16 +1069,16 @@ describe.concurrent(
         fs.rmSync(path.join(dir, file));
       }
       expect(big.rows - (big.badLine - 1)).toBeLessThan(20);
-      expect(snapshotFile(store)).toEqual(before);
+      expect(snapshotStoreOf(dataDir)).toEqual(before);
     });
 
     const importCase = async (c: ImportCase, expect: ExpectStatic): Promise<void> => {
-      const { dir, dataDir, store } = caseDir(path.basename(c.file, '.csv'));
+      const { dir, dataDir } = caseDir(path.basename(c.file, '.csv'));
       fs.writeFileSync(path.join(dir, c.file), c.content);
-      const before = snapshotFile(store);
+      const before = snapshotStoreOf(dataDir);
       const r = await run(dir, dataDir, ['import', c.kind, c.file]);
       expectRefusal(expect, r, c.file, c.issues);
-      expect(snapshotFile(store)).toEqual(before);
+      expect(snapshotStoreOf(dataDir)).toEqual(before);
     };
     it.for(IMPORT_CASES.filter((c) => c.knownDefect === undefined))('$title', async (c, { expect }) =>
       importCase(c, expect),
@@ -1086,13 +1089,13 @@ describe.concurrent(
     }
 
     it.for(CONFIG_CASES.map((c, i) => ({ ...c, n: i })))('setting $title', async (c, { expect }) => {
-      const { dir, dataDir, store } = caseDir(`config-${c.n}`);
+      const { dir, dataDir } = caseDir(`config-${c.n}`);
       fs.writeFileSync(path.join(dir, VALID_TENANTS), tenants.file({}));
       if (c.dotenv !== undefined) fs.writeFileSync(path.join(dir, '.env'), c.dotenv);
-      const before = snapshotFile(store);
+      const before = snapshotStoreOf(dataDir);
       const r = await run(dir, dataDir, c.args ?? ['import', 'tenants', VALID_TENANTS], c.env);
       expectConfigRefusal(expect, r, c);
-      expect(snapshotFile(store)).toEqual(before);
+      expect(snapshotStoreOf(dataDir)).toEqual(before);
       // Nothing else was written under the data dir either (no statements, no outbox).
       expect(fs.readdirSync(dataDir).filter((f) => !f.startsWith(DB_FILE_NAME))).toEqual([]);
     });
@@ -1110,7 +1113,7 @@ describe('the corpus', () => {
     expect,
   }) => {
     const { dataDir } = caseDir('valid-rows');
-    const db = openStore(dataDir);
+    const db = openStoreOf(dataDir);
     try {
       const files = { tenants, contacts, lplatforms, catalog, usage, coupons };
       for (const [kind, t] of Object.entries(files) as [keyof typeof files, Table<string>][]) {

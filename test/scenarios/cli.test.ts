@@ -154,7 +154,7 @@ describe('usage-charges command line', () => {
 
 describe('a store locked by another process', () => {
   it('an import waits for the lock, then fails with a clear message, exit 1, and changes nothing', async () => {
-    const { openStore } = await import('../../src/store/db.ts');
+    const { openStoreOf } = await import('../helpers/store-engine.ts');
     const env = { DATA_DIR: dataDir('locked') };
     expect(
       (
@@ -164,7 +164,8 @@ describe('a store locked by another process', () => {
         )
       ).code,
     ).toBe(0);
-    const holder = openStore(env.DATA_DIR);
+    // SQLite's write lock, or the store's write lock on PostgreSQL (BEGIN IMMEDIATE takes it there too).
+    const holder = openStoreOf(env.DATA_DIR);
     connection(holder).exec('BEGIN IMMEDIATE');
     try {
       const r = await runCli(

@@ -21,6 +21,7 @@ import {
 import { fakeTerminal, runMain, type MainRun } from '../helpers/main.ts';
 import { unusedPort } from '../helpers/smtp-script.ts';
 import { tempDir } from '../helpers/store.ts';
+import { copyDataDir } from '../helpers/store-engine.ts';
 
 let work: { dir: string; cleanup: () => void };
 let template: Record<string, string>;
@@ -37,7 +38,7 @@ afterEach(endTest);
 /** A fresh copy of the seeded demo (2026-10, nothing closed). */
 function demo(name: string): Record<string, string> {
   const dataDir = path.join(work.dir, name);
-  fs.cpSync(template.DATA_DIR!, dataDir, { recursive: true });
+  copyDataDir(template.DATA_DIR!, dataDir);
   return { ...template, DATA_DIR: dataDir };
 }
 
@@ -198,7 +199,7 @@ describe('a pass at many tenants', () => {
       expect(r.code, `${kind}: ${r.stderr}`).toBe(0);
     }
     const copy = { ...env, DATA_DIR: path.join(dir, 'data-copy') };
-    fs.cpSync(env.DATA_DIR!, copy.DATA_DIR, { recursive: true });
+    copyDataDir(env.DATA_DIR!, copy.DATA_DIR);
     const smtp = await smtpServer({
       rcptReplies: { [firstContact(generated.paths.contacts)]: { code: 550, message: 'mailbox unavailable' } },
     });

@@ -30,6 +30,7 @@ import { startSmtpServer, type ReceivedMessage, type TestSmtpServer } from '../h
 import { snapshot, tempDir } from '../helpers/store.ts';
 import { parseCsv, readZip, type CsvCell } from '../helpers/zip-read.ts';
 import { storeHandle } from '../../src/store/db.ts';
+import { copyDataDir } from '../helpers/store-engine.ts';
 
 const AS_OF = '2026-11-03T00:00:00Z';
 const MONTH = '2026-10';
@@ -1290,7 +1291,7 @@ describe('the SMTP password', () => {
     const seed = await runCli(['seed-demo', '--as-of', AS_OF], envs[0]!);
     expect(seed.code, seed.stderr).toBe(0);
     outputs.push(['seed-demo', seed]);
-    for (const env of envs.slice(1)) fs.cpSync(envs[0]!.DATA_DIR, env.DATA_DIR, { recursive: true });
+    for (const env of envs.slice(1)) copyDataDir(envs[0]!.DATA_DIR, env.DATA_DIR);
 
     const runs = await Promise.all(envs.map((env) => runCli(['run', '--as-of', AS_OF], env)));
     for (const [i, run] of runs.entries()) {

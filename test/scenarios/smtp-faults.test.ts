@@ -19,6 +19,7 @@ import {
 } from '../helpers/smtp-script.ts';
 import { tempDir } from '../helpers/store.ts';
 import { selfSignedCertificate } from '../helpers/tls-cert.ts';
+import { copyDataDir } from '../helpers/store-engine.ts';
 
 const AS_OF = '2026-11-03T00:00:00Z';
 const MONTH = '2026-10';
@@ -75,7 +76,7 @@ afterAll(() => work.cleanup());
 /** A fresh copy of the seeded demo; returns its settings. */
 function demoStore(name: string): Record<string, string> {
   const dir = path.join(work.dir, name);
-  fs.cpSync(template, dir, { recursive: true });
+  copyDataDir(template, dir);
   return {
     DATA_DIR: dir,
     BILLING_TZ: 'UTC',

@@ -17,6 +17,7 @@ import { AS_OF, MONTH, inStore, seedTemplate } from '../helpers/demo-store.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/store.ts';
 import { signedIn, startSite, type TestBrowser } from '../helpers/web.ts';
+import { copyDataDir } from '../helpers/store-engine.ts';
 
 let work: { dir: string; cleanup: () => void };
 /** The demo, its month closed. */
@@ -40,7 +41,7 @@ beforeAll(async () => {
   work = tempDir('uc-web-console-');
   template = await seedTemplate(work.dir);
   troubled = { ...template, DATA_DIR: path.join(work.dir, 'troubled-template') };
-  fs.cpSync(template.DATA_DIR!, troubled.DATA_DIR!, { recursive: true });
+  copyDataDir(template.DATA_DIR!, troubled.DATA_DIR!);
   await cli(['run', '--as-of', AS_OF], template);
   const head = 'product_id,priority,applicable_from,category,resource_identifier,unit_code,unit_price,product_name';
   await cli(
@@ -218,7 +219,7 @@ describe('the tenants list', () => {
   let names: { name: string; display: string }[];
   beforeAll(async () => {
     many = { ...template, DATA_DIR: path.join(work.dir, 'many-template') };
-    fs.cpSync(template.DATA_DIR!, many.DATA_DIR!, { recursive: true });
+    copyDataDir(template.DATA_DIR!, many.DATA_DIR!);
     const cloud = generateCloud({ tenants: 3000, lplatforms: 1, servers: 1, seed: 11, bigTenant: false });
     await cli(['import', 'tenants', write('many-tenants.csv', cloud.files.tenants)], many);
     names = inStore(many, (db) =>

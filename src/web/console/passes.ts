@@ -14,10 +14,10 @@ import os from 'node:os';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MONTH_END_LEASE } from '../../../jobs/with-lease.ts';
+import { monthEndLease } from '../../../jobs/with-lease.ts';
 import { PACKAGE_ROOT } from '../../paths.ts';
 import { recordAudit } from '../../store/audit.ts';
-import { getLease, ownerProcessGone } from '../../store/leases.ts';
+import { ownerProcessGone } from '../../store/leases.ts';
 import { personOf } from '../access.ts';
 import type { WebContext } from '../server.ts';
 
@@ -45,7 +45,8 @@ export interface RunningPass {
 /** The pass running now: the month-end lease while it is live, else a pass started here still starting. */
 export function runningPass(ctx: WebContext): RunningPass | null {
   const mine = started.get(ctx);
-  const lease = getLease(ctx.store, MONTH_END_LEASE);
+  // On PostgreSQL each worker's pass has its own lease: one of them live is a pass running.
+  const lease = monthEndLease(ctx.store, ctx.now());
   if (lease !== undefined && lease.expiresAt > ctx.now().toISOString() && !ownerProcessGone(lease.owner)) {
     const pid = /:(\d+):[0-9a-f]+$/.exec(lease.owner)?.[1];
     return {

@@ -9,13 +9,15 @@ import { connection, type Db } from '../../../src/store/db.ts';
 import {
   acquireLease,
   getLease,
+  leasesOf,
   newOwnerId,
   ownerProcessGone,
   releaseLease,
+  removeExpiredLeases,
   renewLease,
 } from '../../../src/store/leases.ts';
 import { listRuns } from '../../../src/store/runs.ts';
-import { MONTH_END_LEASE, withLease } from '../../../jobs/with-lease.ts';
+import { MONTH_END_LEASE, monthEndLease, withLease } from '../../../jobs/with-lease.ts';
 import { UsageChargesError } from '../../../src/domain/errors.ts';
 import { otherStore, tempStore } from '../../helpers/store.ts';
 
@@ -442,5 +444,26 @@ describe('withLease', () => {
     // Its lease is not released by it: B still holds it.
     expect(getLease(db, MONTH_END_LEASE)!.owner).toBe(B);
     expect(listRuns(db)[0]!.status).toBe('failed');
+  });
+});
+
+describe("the month-end leases of several workers (PostgreSQL's per-worker names)", () => {
+  it('tells a live one as the pass running, else the last to beat; a pass clears those expired', () => {
+    const { db } = store();
+    expect(monthEndLease(db, T0)).toBeUndefined();
+    acquireLease(db, `${MONTH_END_LEASE}:${A}`, A, TTL, at(0));
+    acquireLease(db, `${MONTH_END_LEASE}:${B}`, B, TTL, at(60));
+    acquireLease(db, 'retention', A, TTL, at(0));
+    expect(leasesOf(db, MONTH_END_LEASE).map((l) => l.owner)).toEqual([A, B]);
+    // Both live: the earliest taken.
+    expect(monthEndLease(db, at(90))?.owner).toBe(A);
+    // A's expired (at 120 s), B's live until 180 s.
+    expect(monthEndLease(db, at(150))?.owner).toBe(B);
+    // Both expired: the last to beat.
+    expect(monthEndLease(db, at(200))).toMatchObject({ owner: B, expiresAt: at(180).toISOString() });
+    expect(removeExpiredLeases(db, MONTH_END_LEASE, at(150))).toBe(1);
+    expect(leasesOf(db, MONTH_END_LEASE).map((l) => l.owner)).toEqual([B]);
+    // Another lease's name is never taken for one of them.
+    expect(getLease(db, 'retention')?.owner).toBe(A);
   });
 });

@@ -33,20 +33,37 @@ describe('placeholders', () => {
     );
   });
 
+  it("says SQLite's `IS NOT ?` and `IS ?` (NULL compared as a value) as IS [NOT] DISTINCT FROM", () => {
+    expect(translatePlaceholders('UPDATE s SET e = ? WHERE h IS NOT ? AND g IS ?').text).toBe(
+      'UPDATE s SET e = $1 WHERE h IS DISTINCT FROM $2 AND g IS NOT DISTINCT FROM $3',
+    );
+    const count = (sql: string, ...params: (number | null)[]): unknown =>
+      db
+        .prepare(sql)
+        .pluck()
+        .get(...params);
+    expect(count('SELECT COUNT(*) FROM t WHERE n IS NOT ?', null)).toBe(
+      count('SELECT COUNT(*) FROM t WHERE n IS NOT NULL'),
+    );
+    expect(count('SELECT COUNT(*) FROM t WHERE n IS NOT ?', 2)).toBe(
+      count('SELECT COUNT(*) FROM t WHERE n IS NULL OR n <> 2'),
+    );
+    expect(db.prepare('SELECT COUNT(*) FROM t WHERE n IS ?').pluck().get(null)).toBe(
+      db.prepare('SELECT COUNT(*) FROM t WHERE n IS NULL').pluck().get(),
+    );
+  });
+
   it('compares `col = ? COLLATE NOCASE` as lower() of both, which the unique index on lower(col) answers', () => {
     expect(translatePlaceholders('SELECT x FROM l WHERE tenant_pk = ? AND l.email = ? COLLATE NOCASE').text).toBe(
       'SELECT x FROM l WHERE tenant_pk = $1 AND lower(l.email) = lower($2)',
     );
-    db.exec("CREATE TABLE n (name text NOT NULL); CREATE UNIQUE INDEX n_name_nocase ON n (lower(name))");
+    db.exec('CREATE TABLE n (name text NOT NULL); CREATE UNIQUE INDEX n_name_nocase ON n (lower(name))');
     try {
       db.exec("INSERT INTO n (name) VALUES ('MixedCase')");
       expect(db.prepare('SELECT name FROM n WHERE name = ? COLLATE NOCASE').pluck().get('mixedCASE')).toBe('MixedCase');
       // The plan reads the index (a scan of every row is what the server would do without it).
       db.exec('SET enable_seqscan = off');
-      const plan = db
-        .prepare('EXPLAIN SELECT name FROM n WHERE name = ? COLLATE NOCASE')
-        .pluck()
-        .all('x') as string[];
+      const plan = db.prepare('EXPLAIN SELECT name FROM n WHERE name = ? COLLATE NOCASE').pluck().all('x') as string[];
       expect(plan.join('\n')).toContain('n_name_nocase');
     } finally {
       db.exec('RESET enable_seqscan; DROP TABLE n');
