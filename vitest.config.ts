@@ -1,6 +1,7 @@
 // Vitest configuration: every suite runs against real SQLite files in temp folders (project
-// `sqlite`); the store's and the jobs' integration tests run again on PostgreSQL (project
-// `postgres`, on the run's throwaway cluster: test/global-setup.ts).
+// `sqlite`); the store's and the jobs' integration tests and the command-line and web scenarios
+// run again on PostgreSQL (project `postgres`, each data dir a database of the run's throwaway
+// cluster: test/global-setup.ts, test/helpers/store-engine.ts).
 import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
@@ -27,7 +28,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'postgres',
-          include: BOTH_ENGINES,
+          include: [...BOTH_ENGINES, 'test/scenarios/**/*.test.ts'],
           // Tests of SQLite's own file, of the files thread (SQLite's alone: on PostgreSQL the files
           // step writes every zip, the workers sharing them), or of the PostgreSQL engine itself:
           // the sqlite project runs them.
@@ -39,6 +40,27 @@ export default defineConfig({
             'test/integration/deliver/pass.test.ts',
             'test/integration/store/leases.test.ts',
             'test/integration/store/postgres-*.test.ts',
+            // Scenarios of SQLite's own: the embedded install's first day, its systemd unit and
+            // `npm start` (install, systemd, schedule), faults of its store file and of zips on
+            // disk (store-faults), file modes and files on disk (security), and one pass at a time
+            // under the month-end lease with SQLite's busy waits (run-lock, concurrency,
+            // busy-store-send, kill-matrix). Several workers at once on PostgreSQL, its first day
+            // and its kill matrix are postgres-cli and kill-matrix-postgres (in the sqlite project,
+            // each on databases of its own); bench runs both engines itself.
+            ...[
+              'install',
+              'systemd',
+              'schedule',
+              'store-faults',
+              'security',
+              'run-lock',
+              'concurrency',
+              'busy-store-send',
+              'kill-matrix',
+              'kill-matrix-postgres',
+              'postgres-cli',
+              'bench',
+            ].map((name) => `test/scenarios/${name}.test.ts`),
           ],
           env: { TEST_STORE_ENGINE: 'postgres' },
         },

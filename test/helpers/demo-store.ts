@@ -9,6 +9,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { PgConnection } from '../../src/store/postgres.ts';
+import { storeHandle } from '../../src/store/db.ts';
+import { archivedBytes } from './archive.ts';
 import { killChildren } from './child.ts';
 import { runCli } from './cli.ts';
 import { startControlledSmtpServer, type ControlledSmtpServer } from './smtp-control.ts';
@@ -60,6 +62,11 @@ export function copyOf(template: Record<string, string>, dir: string, name: stri
   // On PostgreSQL with its database.
   copyDataDir(template.DATA_DIR!, dataDir);
   return { ...template, DATA_DIR: dataDir };
+}
+
+/** The bytes of the zip archived at `zipPath` (relative to the data dir): its file, or on PostgreSQL its bytes in the store. */
+export function archivedZip(env: Record<string, string>, zipPath: string): Buffer {
+  return inStore(env, (db) => archivedBytes(storeHandle(db), env.DATA_DIR!, zipPath));
 }
 
 /** The store's file in a data dir. */

@@ -10,6 +10,7 @@ import {
   openPostgresStore,
   openStore,
   postgresConninfo,
+  storeEngine,
   type Db,
 } from '../../src/store/db.ts';
 import { PgConnection } from '../../src/store/postgres.ts';
@@ -118,7 +119,7 @@ export async function refused(
  * PostgreSQL not its version counter, which any writing statement raises).
  */
 export function snapshot(db: Db): Record<string, unknown[]> {
-  const postgres = process.env.TEST_STORE_ENGINE === 'postgres';
+  const postgres = storeEngine(db) === 'postgres';
   const tables = connection(db)
     .prepare(
       postgres

@@ -969,7 +969,12 @@ function runLong(dir: string, dataDir: string, args: string[], timeoutMs: number
       new Promise<CliRun>((resolve, reject) => {
         const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'usage-charges.js'), ...args], {
           cwd: dir,
-          env: withStoreEngine({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, BILLING_TZ: 'UTC' }),
+          env: withStoreEngine({
+            PATH: process.env.PATH ?? '',
+            HOME: process.env.HOME ?? '',
+            DATA_DIR: dataDir,
+            BILLING_TZ: 'UTC',
+          }),
         });
         let stdout = '';
         let stderr = '';

@@ -22,7 +22,9 @@ import {
   seedTemplate,
   sha256,
   smtpServer,
+  archivedZip,
 } from '../helpers/demo-store.ts';
+import { onPostgres } from '../helpers/store-engine.ts';
 import { startChild } from '../helpers/child.ts';
 import { cli, runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/store.ts';
@@ -344,7 +346,7 @@ describe('reissue, after it was sent', () => {
     expect(sha256(m.parsed.attachments[0]!.content)).toBe(r2!.sha256);
     // The zip holds the corrected lines: its list file differs from revision 1's.
     const entries = readZip(m.parsed.attachments[0]!.content);
-    const archived1 = readZip(fs.readFileSync(path.join(env.DATA_DIR!, r1!.zipPath!)));
+    const archived1 = readZip(archivedZip(env, r1!.zipPath!));
     expect(entries.map((e) => e.name)).toEqual(archived1.map((e) => e.name));
     expect(entries[0]!.data.equals(archived1[0]!.data)).toBe(false);
     expect(audit(env, 'reissue')).toMatchObject([
@@ -553,7 +555,8 @@ describe('killed mid-way, and two operators at once', () => {
   it.each([
     'revision-before-commit',
     'reissue-after-commit',
-    'zip-before-rename',
+    // A zip's file written before its rename: SQLite's archive (on PostgreSQL the zip is a row).
+    ...(onPostgres() ? [] : ['zip-before-rename']),
     'files-before-record',
     'send-before-mark',
   ])(
@@ -622,7 +625,13 @@ describe('killed mid-way, and two operators at once', () => {
     const args = ['reissue', '--tenant', 'TNT00001', '--month', MONTH, '--reason', 'price'];
     const [ra, rb] = await Promise.all([startChild(args, env).exited, startChild(args, env).exited]);
     expect([ra.code, rb.code].sort()).toEqual([0, 2]);
-    expect([ra.stderr, rb.stderr].join('')).toContain('there is nothing to correct');
+    // The second finds the first's revision 2: the same again (SQLite: it waited for the first's
+    // pass to end, mails sent), or not sent yet (PostgreSQL: the first's mails may still be going).
+    expect([ra.stderr, rb.stderr].join('')).toMatch(
+      onPostgres()
+        ? /there is nothing to correct|no mail of TNT00001 2026-10 was sent yet/
+        : /there is nothing to correct/,
+    );
     expect(revisions(env, 'TNT00001').map((r) => r.revision)).toEqual([1, 2]);
     expect(smtp.messages.length - before).toBe(1);
   });

@@ -8,7 +8,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { hasStackTrace, runCli, type CliRun } from '../helpers/cli.ts';
 import {
@@ -20,6 +19,7 @@ import {
 import { tempDir } from '../helpers/store.ts';
 import { selfSignedCertificate } from '../helpers/tls-cert.ts';
 import { copyDataDir } from '../helpers/store-engine.ts';
+import { inStore } from '../helpers/demo-store.ts';
 
 const AS_OF = '2026-11-03T00:00:00Z';
 const MONTH = '2026-10';
@@ -190,8 +190,7 @@ interface DeliveryRecord {
 
 /** Every statement delivery of the store, by recipient (read-only). */
 function deliveries(env: Record<string, string>): Record<string, DeliveryRecord> {
-  const db = new Database(path.join(env.DATA_DIR!, 'usage-charges.sqlite'), { readonly: true, fileMustExist: true });
-  try {
+  return inStore(env, (db) => {
     const rows = db
       .prepare(
         `SELECT t.tenant_name AS tenant, d.recipient, d.status, d.attempts, d.message_id AS messageId, d.last_error AS lastError,
@@ -201,9 +200,7 @@ function deliveries(env: Record<string, string>): Record<string, DeliveryRecord>
       .all() as DeliveryRecord[];
     expect(rows.map((d) => d.recipient).sort()).toEqual([...SEND_ORDER].sort());
     return Object.fromEntries(rows.map((d) => [d.recipient, d]));
-  } finally {
-    db.close();
-  }
+  });
 }
 
 /** `status --month 2026-10`. */
