@@ -10,7 +10,7 @@ import {
   acquireLease,
   newOwnerId,
   releaseLease,
-  removeExpiredLeases,
+  removeDeadLeases,
   renewLease,
   leasesOf,
   ownerProcessGone,
@@ -122,8 +122,8 @@ export async function withLease<T>(
     taken = acquireLease(db, name, owner, ttlMs, now());
   }
   if (taken.tookOverFrom !== null) options.onTakeOver?.(taken.tookOverFrom, taken.tookOverBecause ?? 'expired');
-  // The expired leases of workers that died are cleared by the next pass (each worker's has its own name).
-  if (name !== (options.name ?? MONTH_END_LEASE)) removeExpiredLeases(db, options.name ?? MONTH_END_LEASE, now());
+  // The leases of workers that died are cleared by the next pass (each worker's has its own name).
+  if (name !== (options.name ?? MONTH_END_LEASE)) removeDeadLeases(db, options.name ?? MONTH_END_LEASE, now());
 
   let lost = false;
   const renew = (): boolean => {

@@ -153,13 +153,17 @@ export function leasesOf(db: Db, base: string): Lease[] {
 }
 
 /**
- * Removes the leases `base:<owner>` (PostgreSQL's per-worker leases) that expired at or before
- * `now`: those of workers that died before they could release theirs. Returns how many.
+ * Removes the leases `base:<owner>` (PostgreSQL's per-worker leases) of workers that died before
+ * they could release theirs: expired at or before `now`, or held by a process of this host that
+ * no longer exists. Returns how many.
  */
-export function removeExpiredLeases(db: Db, base: string, now: Date): number {
-  return connection(db)
-    .prepare('DELETE FROM run_lock WHERE substr(name, 1, ?) = ? AND expires_at <= ?')
-    .run(base.length + 1, `${base}:`, iso(now)).changes;
+export function removeDeadLeases(db: Db, base: string, now: Date): number {
+  let removed = 0;
+  for (const l of leasesOf(db, base)) {
+    if (l.name === base || (l.expiresAt > iso(now) && !ownerProcessGone(l.owner))) continue;
+    if (releaseLease(db, l.name, l.owner)) removed++;
+  }
+  return removed;
 }
 
 /** The lease `name` as stored, if any (expired or not). */

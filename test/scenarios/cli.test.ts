@@ -5,6 +5,7 @@ import { cli, hasStackTrace, runCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/store.ts';
 import { latestVersion } from '../../src/store/migrations/index.ts';
 import { connection } from '../../src/store/db.ts';
+import { withStoreEngine } from '../helpers/store-engine.ts';
 
 let work: { dir: string; cleanup: () => void };
 beforeAll(() => {
@@ -209,7 +210,7 @@ describe('start-up edge cases', () => {
     const { spawn } = await import('node:child_process');
     const { ROOT } = await import('../helpers/cli.ts');
     for (let round = 0; round < 3; round++) {
-      const env = { PATH: process.env.PATH ?? '', DATA_DIR: dataDir(`race-${round}`) };
+      const env = withStoreEngine({ PATH: process.env.PATH ?? '', DATA_DIR: dataDir(`race-${round}`) });
       const run = (): Promise<{ code: number | null; stderr: string }> =>
         new Promise((resolve) => {
           // (import creates the store; status only reads one that exists)

@@ -323,14 +323,15 @@ describe('two passes at once', () => {
     expect(
       inStore(env, (db) => db.prepare("SELECT COUNT(*) FROM statements WHERE status = 'fixed'").pluck().get()),
     ).toBe(5);
-    expect(
-      runsOf(env)
-        .map((r) => [r.status, r.summary.closed])
-        .sort(),
-    ).toEqual([
-      ['ok', 0],
-      ['ok', 5],
-    ]);
+    const recorded = runsOf(env).map((r) => [r.status, r.summary.closed] as const);
+    if (onPostgres()) {
+      expect(recorded.map(([status]) => status)).toEqual(['ok', 'ok']);
+      expect(recorded.reduce((sum, [, closed]) => sum + Number(closed), 0)).toBe(5);
+    } else
+      expect([...recorded].sort()).toEqual([
+        ['ok', 0],
+        ['ok', 5],
+      ]);
     expect(deliveries(env).map((d) => d.status)).toEqual(RECIPIENTS.map(() => 'sent'));
   });
 });
@@ -623,8 +624,9 @@ describe('run --dry-run without --keep', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^dry run as of 2026-11-03T00:00:00\.000Z: 5 statements closed, /m);
+    const place = onPostgres() ? `PostgreSQL ${withStoreEngine(env).DATABASE_URL}` : env.DATA_DIR;
     expect(r.stdout).toContain(
-      `dry run: nothing in ${env.DATA_DIR} was changed and nothing was sent; its temporary copy is removed (--keep keeps it, with the files and mails the pass would write)\n`,
+      `dry run: nothing in ${place} was changed and nothing was sent; its temporary copy is removed (--keep keeps it, with the files and mails the pass would write)\n`,
     );
     expect(r.stdout).not.toMatch(/^(statements|mails): /m);
     expect(fs.readdirSync(tmp)).toEqual([]);
@@ -672,7 +674,20 @@ describe('backup', () => {
       expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
       expect(copy.prepare('SELECT COUNT(*) FROM statements').pluck().get()).toBe(5);
       expect(copy.prepare('SELECT COUNT(*) FROM deliveries').pluck().get()).toBe(RECIPIENTS.length);
-      expect(snapshot(storeHandle(copy))).toEqual(inStore(env, (db) => snapshot(storeHandle(db))));
+      // On PostgreSQL every row but the zips' bytes, which the database's own backups hold (a
+      // store restored from the file makes each zip again from its frozen lines when it is read).
+      // (The file's record of its schema is its own: when each migration was applied to it.)
+      const { archived_zips: zips, ...rows } = inStore(env, (db) => snapshot(storeHandle(db)));
+      expect(zips === undefined || onPostgres()).toBe(true);
+      const copied = snapshot(storeHandle(copy));
+      if (onPostgres()) {
+        const versions = (t: Record<string, unknown[]>): unknown[] =>
+          t.schema_migrations!.map((m) => (m as { version: number }).version);
+        expect(versions(copied)).toEqual(versions(rows));
+        delete copied.schema_migrations;
+        delete rows.schema_migrations;
+      }
+      expect(copied).toEqual(rows);
     } finally {
       copy.close();
     }

@@ -13,7 +13,7 @@ import {
   newOwnerId,
   ownerProcessGone,
   releaseLease,
-  removeExpiredLeases,
+  removeDeadLeases,
   renewLease,
 } from '../../../src/store/leases.ts';
 import { listRuns } from '../../../src/store/runs.ts';
@@ -461,7 +461,7 @@ describe("the month-end leases of several workers (PostgreSQL's per-worker names
     expect(monthEndLease(db, at(150))?.owner).toBe(B);
     // Both expired: the last to beat.
     expect(monthEndLease(db, at(200))).toMatchObject({ owner: B, expiresAt: at(180).toISOString() });
-    expect(removeExpiredLeases(db, MONTH_END_LEASE, at(150))).toBe(1);
+    expect(removeDeadLeases(db, MONTH_END_LEASE, at(150))).toBe(1);
     expect(leasesOf(db, MONTH_END_LEASE).map((l) => l.owner)).toEqual([B]);
     // Another lease's name is never taken for one of them.
     expect(getLease(db, 'retention')?.owner).toBe(A);
