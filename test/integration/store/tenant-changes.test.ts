@@ -2,11 +2,11 @@
  * Migration 14: the store raises a tenant's number of changes (tenantChanges) on every write to what
  * the pages show of it, whoever writes, and only that tenant's.
  */
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeStore, openStore } from '../../../src/store/db.ts';
+import { closeStore, connection } from '../../../src/store/db.ts';
 import { tenantChanges } from '../../../src/store/tenants.ts';
-import { AS_OF, copyOf, seedTemplate, storeFile } from '../../helpers/demo-store.ts';
+import { AS_OF, copyOf, seedTemplate } from '../../helpers/demo-store.ts';
+import { openStoreOf } from '../../helpers/store-engine.ts';
 import { runCli } from '../../helpers/cli.ts';
 import { tempDir } from '../../helpers/store.ts';
 
@@ -23,7 +23,8 @@ afterAll(() => work.cleanup());
 describe('tenant_changes', () => {
   it("every write to a tenant's rows raises its number (by one a row), and no other tenant's", () => {
     const env = copyOf(template, work.dir, 'writes');
-    const db = new Database(storeFile(env));
+    // The store's own connection on its engine (another process's, as far as the store can tell).
+    const db = connection(openStoreOf(env.DATA_DIR!));
     const statementOf = (tenant: string): number =>
       db
         .prepare(
@@ -34,7 +35,7 @@ describe('tenant_changes', () => {
     const tenantPk = (tenant: string): number =>
       db.prepare('SELECT tenant_pk FROM tenants WHERE tenant_name = ?').pluck().get(tenant) as number;
     const numbers = (): Record<string, number> => {
-      const store = openStore(env.DATA_DIR!, { create: false });
+      const store = openStoreOf(env.DATA_DIR!);
       try {
         return Object.fromEntries(['TNT00003', 'TNT00004', 'TNT00005'].map((t) => [t, tenantChanges(store, t)!]));
       } finally {
@@ -136,7 +137,7 @@ describe('tenant_changes', () => {
   });
 
   it('a tenant that does not exist has no number', () => {
-    const store = openStore(template.DATA_DIR!, { create: false });
+    const store = openStoreOf(template.DATA_DIR!);
     try {
       expect(tenantChanges(store, 'TNT99999')).toBeUndefined();
       expect(tenantChanges(store, 'TNT00003')).toBeGreaterThan(0);
