@@ -5,7 +5,7 @@ import { createContext, type CliContext } from './cli/context.ts';
 import { processOutput, type Output } from './cli/output.ts';
 import { buildProgram } from './cli/program.ts';
 import { isBusy } from './store/errors.ts';
-import { isDiskFull, withCode } from './store/folders.ts';
+import { fullDisk, isDiskFull, withCode } from './store/folders.ts';
 
 /** Exit codes: 0 ok, 1 failure, 2 bad input or usage, 3 a pass delivered nothing (every mail due was deferred). */
 export const EXIT = { ok: 0, failure: 1, input: 2, deferred: 3 } as const;
@@ -75,7 +75,7 @@ function report(err: unknown, output: Output, debug: boolean, dataDir: string | 
   }
   if (isDiskFull(err)) {
     output.err(
-      `error: the disk holding DATA_DIR${dataDir === null ? '' : ` ${dataDir}`} is full (${withCode(err)}); ` +
+      `error: ${fullDisk(err, dataDir)} is full (${withCode(err)}); ` +
         'what was being written was not kept: free some space, then run the command again',
     );
     return EXIT.failure;

@@ -100,15 +100,31 @@ export function notWritable(label: string, err: unknown): FolderError | null {
   return new FolderError(`${label} is not writable: ${code} (${MEANING[code]})`, err);
 }
 
-/** True for the errors of a full disk: SQLite's SQLITE_FULL, the system's ENOSPC and EDQUOT. */
+/** PostgreSQL's SQLSTATE for a full disk on the database server (class 53, disk_full). */
+const PG_DISK_FULL = '53100';
+
+/**
+ * True for the errors of a full disk: SQLite's SQLITE_FULL, the system's ENOSPC and EDQUOT, and
+ * PostgreSQL's disk_full (SQLSTATE 53100, the database server's disk).
+ */
 export function isDiskFull(err: unknown): boolean {
   const code = codeOf(err);
-  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT';
+  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || code === PG_DISK_FULL;
+}
+
+/**
+ * Which disk is full, in words: the PostgreSQL server's (SQLSTATE 53100) or the one holding
+ * DATA_DIR (followed by `dataDir` when given).
+ */
+export function fullDisk(err: unknown, dataDir?: string | null): string {
+  return codeOf(err) === PG_DISK_FULL
+    ? "the PostgreSQL database server's disk"
+    : `the disk holding DATA_DIR${dataDir == null ? '' : ` ${dataDir}`}`;
 }
 
 /** `the disk holding DATA_DIR is full (CODE: message)` for a full disk's error, else null. */
 export function diskFullReason(err: unknown): string | null {
-  return isDiskFull(err) ? `the disk holding DATA_DIR is full (${withCode(err)})` : null;
+  return isDiskFull(err) ? `${fullDisk(err)} is full (${withCode(err)})` : null;
 }
 
 /** An error's message, led by its code (`SQLITE_FULL: database or disk is full`) when it does not begin with it. */

@@ -18,10 +18,11 @@ import {
   inStore,
   smtpServer,
 } from '../helpers/demo-store.ts';
+import { closeStore, connection } from '../../src/store/db.ts';
 import { fakeTerminal, runMain, type MainRun } from '../helpers/main.ts';
 import { unusedPort } from '../helpers/smtp-script.ts';
 import { tempDir } from '../helpers/store.ts';
-import { copyDataDir, onPostgres } from '../helpers/store-engine.ts';
+import { copyDataDir, onPostgres, openStoreOf } from '../helpers/store-engine.ts';
 
 let work: { dir: string; cleanup: () => void };
 let template: Record<string, string>;
@@ -45,15 +46,41 @@ function demo(name: string): Record<string, string> {
 const summary = (r: MainRun): string =>
   /^(run|dry run) as of .*$/m.exec(r.stdout)?.[0] ?? `(no summary)\n${r.stdout}\n${r.stderr}`;
 
-// A statements folder that cannot be made: SQLite's archive on disk (on PostgreSQL the zips are rows).
-describe.skipIf(onPostgres())('files that failed', () => {
-  /** A copy of the demo whose statements folder cannot be made (a file where the month's folder must be). */
-  const blocked = (name: string): { env: Record<string, string>; blocker: string } => {
+// Files that cannot be archived. SQLite: the month's statements folder cannot be made (a file
+// where it must be). PostgreSQL: the database server's disk is full as the zip's bytes are
+// inserted (SQLSTATE 53100, raised by a trigger as the server raises it).
+describe('files that failed', () => {
+  const why = onPostgres()
+    ? {
+        resend:
+          /could not be written \(last tried \S+\): the PostgreSQL database server's disk is full \(53100: could not extend file/,
+        status: "files failed at \\S+: the PostgreSQL database server's disk is full \\(53100: could not extend file",
+        place: 'is full (53100: could not extend file "base/16384/16999": No space left on device)',
+      }
+    : {
+        resend: /could not be written \(last tried \S+\): .*(EEXIST|ENOTDIR).*/,
+        status: 'files failed at \\S+: .*DATA_DIR/statements/202610 cannot be created: (EEXIST|ENOTDIR)',
+        place: 'DATA_DIR/statements/202610 cannot be created',
+      };
+  /** A copy of the demo whose zips cannot be archived. */
+  const blocked = (name: string): { env: Record<string, string> } => {
     const env = demo(name);
-    const blocker = path.join(env.DATA_DIR!, 'statements', '202610');
-    fs.mkdirSync(path.dirname(blocker), { recursive: true });
-    fs.writeFileSync(blocker, 'not a folder\n');
-    return { env, blocker };
+    if (onPostgres()) {
+      const db = openStoreOf(env.DATA_DIR!);
+      try {
+        connection(db).exec(`CREATE FUNCTION test_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN RAISE EXCEPTION 'could not extend file "base/16384/16999": No space left on device'
+            USING ERRCODE = 'disk_full', HINT = 'Check free disk space.'; END $$;
+          CREATE TRIGGER test_disk_full BEFORE INSERT ON archived_zips FOR EACH ROW EXECUTE FUNCTION test_disk_full()`);
+      } finally {
+        closeStore(db);
+      }
+    } else {
+      const blocker = path.join(env.DATA_DIR!, 'statements', '202610');
+      fs.mkdirSync(path.dirname(blocker), { recursive: true });
+      fs.writeFileSync(blocker, 'not a folder\n');
+    }
+    return { env };
   };
 
   it('run, resend and status say that the files failed and why, never "archived" nor "run writes them"', async () => {
@@ -75,19 +102,16 @@ describe.skipIf(onPostgres())('files that failed', () => {
     expect(resend.code).toBe(1);
     expect(resend.stderr).not.toContain('are not written yet');
     expect(resend.stderr).toMatch(
-      /^error: the files of TNT00001 2026-10 could not be written \(last tried \S+\): .*(EEXIST|ENOTDIR).*; nothing can be sent before they are: fix that cause/m,
+      new RegExp(
+        `^error: the files of TNT00001 2026-10 ${why.resend.source}.*; nothing can be sent before they are: fix that cause`,
+        'm',
+      ),
     );
-    expect(resend.stderr).toContain('DATA_DIR/statements/202610 cannot be created');
+    expect(resend.stderr).toContain(why.place);
 
     const status = await runMain(['status', '--month', '2026-10'], env);
     expect(status.code).toBe(0);
-    for (const t of TENANTS)
-      expect(status.stdout).toMatch(
-        new RegExp(
-          `^${t} .* files failed at \\S+: .*DATA_DIR/statements/202610 cannot be created: (EEXIST|ENOTDIR)`,
-          'm',
-        ),
-      );
+    for (const t of TENANTS) expect(status.stdout).toMatch(new RegExp(`^${t} .* ${why.status}`, 'm'));
     const json = JSON.parse((await runMain(['status', '--month', '2026-10', '--json'], env)).stdout) as {
       statements: { files_failed: string | null }[];
     };

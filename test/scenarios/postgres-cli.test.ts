@@ -130,6 +130,35 @@ describe('the command line with DATABASE_URL', () => {
     expect(fs.existsSync(path.join(folder.dir, 'nowhere'))).toBe(false);
   });
 
+  it("an import that fills the database server's disk says so, exits 1 and keeps nothing of the file", () => {
+    const env = { ...demoEnv(path.join(folder.dir, 'full')), DATABASE_URL: pgDatabaseUrl('full') };
+    const first = path.join(folder.dir, 'one-tenant.csv');
+    fs.writeFileSync(first, 'tenant_name,display_name,cutoff_day\nT0,Zero,31\n');
+    expect(cli(['import', 'tenants', first], env).code).toBe(0);
+    // The server's own disk_full (SQLSTATE 53100), raised as it raises it when a file cannot grow.
+    psql(
+      conninfoOf(env.DATABASE_URL),
+      `CREATE FUNCTION test_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'could not extend file "base/16384/16999": No space left on device'
+          USING ERRCODE = 'disk_full'; END $$;
+      CREATE TRIGGER test_disk_full BEFORE INSERT ON tenants FOR EACH ROW
+        WHEN (NEW.tenant_name = 'T2000') EXECUTE FUNCTION test_disk_full();`,
+    );
+    const many = path.join(folder.dir, 'many-tenants.csv');
+    fs.writeFileSync(
+      many,
+      `tenant_name,display_name,cutoff_day\n${Array.from({ length: 3000 }, (_, i) => `T${i + 1},Tenant ${i + 1},31`).join('\n')}\n`,
+    );
+    const r = cli(['import', 'tenants', many], env);
+    expect(r.stderr).toBe(
+      "error: the PostgreSQL database server's disk is full (53100: could not extend file \"base/16384/16999\": No space left on device); " +
+        'what was being written was not kept: free some space, then run the command again\n',
+    );
+    expect(r.code).toBe(1);
+    expect(hasStackTrace(r.stderr)).toBe(false);
+    expect(psql(conninfoOf(env.DATABASE_URL), 'SELECT count(*) FROM tenants;')).toEqual(['1']);
+  });
+
   it('migrate-store copies a SQLite store and its zips into an empty database and verifies them; a second time is refused', () => {
     const lite = demoEnv(path.join(folder.dir, 'sqlite'));
     expect(cli(['seed-demo', '--as-of', AS_OF], lite).code).toBe(0);

@@ -565,39 +565,55 @@ describe('resend', () => {
     ).toBe(0);
   });
 
-  // SQLite's one pass at a time. On PostgreSQL passes, resends and re-issues run together, each
-  // holding its claims (test/scenarios/postgres-cli.test.ts, kill-matrix-postgres.test.ts).
-  it.skipIf(onPostgres())(
-    'while another pass holds the month-end lease, resend and re-issue answer 409 at once and do nothing',
+  // SQLite: one pass at a time, so resend and re-issue wait for the month-end lease to be free.
+  // PostgreSQL: every worker holds its own lease and claims what it works on, so they go ahead
+  // while another worker's pass runs (test/scenarios/postgres-cli.test.ts, kill-matrix-postgres.test.ts).
+  it(
+    onPostgres()
+      ? "while another worker's pass holds its month-end lease, resend and re-issue go ahead, and its lease stays"
+      : 'while another pass holds the month-end lease, resend and re-issue answer 409 at once and do nothing',
     async () => {
       const site = await startSite(template, work.dir, 'lease');
       await fixTemplatePrice(site);
       const ops = await signedIn(site, 'ops@example.com');
-      const held = acquireLease(site.store, MONTH_END_LEASE, 'another-host:4242:abcdef01', 10 * 60_000, new Date());
+      const other = 'another-host:4242:abcdef01';
+      const leaseName = onPostgres() ? `${MONTH_END_LEASE}:${other}` : MONTH_END_LEASE;
+      const held = acquireLease(site.store, leaseName, other, 10 * 60_000, new Date());
       expect(held.acquired).toBe(true);
       const before = count(site, 'SELECT COUNT(*) FROM deliveries');
 
       const resend = await post(ops, page('TNT00001'), 'resend', { reason: 'lost' });
-      expect(resend.status).toBe(409);
-      expect(pageError(resend.html)).toBe('A month-end pass is running; try again when it ends.');
       const f = frozen(site, 'TNT00001');
-      // The preview needs no lease; the re-issue it leads to does.
+      // The preview needs no lease; the re-issue it leads to does (on SQLite).
       const shown = await post(ops, page('TNT00001'), 'reissue-preview', { reason: 'template price' });
       const reissue = await post(ops, page('TNT00001'), 'reissue', {
         reason: 'template price',
         total: String(Number(f.summary.total) - 100),
         seen: /name="seen" value="([0-9a-f]{64})"/.exec(shown.html)![1]!,
       });
-      expect(reissue.status).toBe(409);
-      expect(pageError(reissue.html)).toBe('A month-end pass is running; try again when it ends.');
-      expect(count(site, 'SELECT COUNT(*) FROM deliveries')).toBe(before);
-      expect(count(site, 'SELECT COUNT(*) FROM statements WHERE revision > 1')).toBe(0);
-      expect(audited(site, 'resend')).toEqual([]);
-      expect(audited(site, 'reissue')).toEqual([]);
-      // The lease is still the other pass's.
-      expect(inStore(site.env, (db) => db.prepare('SELECT owner FROM run_lock').pluck().get())).toBe(
-        'another-host:4242:abcdef01',
-      );
+      if (onPostgres()) {
+        expect(resend.status, resend.html).toBe(303);
+        expect(resend.location).toBe(`${page('TNT00001')}?done=resent&sent=1&retrying=0&failed=0`);
+        expect(reissue.status, reissue.html).toBe(303);
+        expect(reissue.location).toBe(`${page('TNT00001')}?done=reissued&rev=2&sent=1&failed=0&held=0`);
+        expect(count(site, 'SELECT COUNT(*) FROM deliveries')).toBe(before + 2);
+        expect(count(site, 'SELECT COUNT(*) FROM statements WHERE revision > 1')).toBe(1);
+        expect(audited(site, 'resend')).toHaveLength(1);
+        expect(audited(site, 'reissue')).toHaveLength(1);
+      } else {
+        expect(resend.status).toBe(409);
+        expect(pageError(resend.html)).toBe('A month-end pass is running; try again when it ends.');
+        expect(reissue.status).toBe(409);
+        expect(pageError(reissue.html)).toBe('A month-end pass is running; try again when it ends.');
+        expect(count(site, 'SELECT COUNT(*) FROM deliveries')).toBe(before);
+        expect(count(site, 'SELECT COUNT(*) FROM statements WHERE revision > 1')).toBe(0);
+        expect(audited(site, 'resend')).toEqual([]);
+        expect(audited(site, 'reissue')).toEqual([]);
+      }
+      // The other pass's lease is still its own.
+      expect(
+        inStore(site.env, (db) => db.prepare('SELECT owner FROM run_lock WHERE name = ?').pluck().get(leaseName)),
+      ).toBe(other);
     },
   );
 });
