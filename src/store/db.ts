@@ -437,8 +437,7 @@ export function refreshStatistics(db: Db, tables: readonly [string, ...string[]]
   const c = connection(db) as unknown;
   if (!(c instanceof PgConnection) || added < GROWTH_ROWS) return;
   const believed = c.prepare('SELECT reltuples FROM pg_class WHERE oid = to_regclass(?)').pluck().get(tables[0]) as
-    | number
-    | undefined;
+    number | undefined;
   if (believed !== undefined && believed >= 0 && added <= believed * GROWTH_SHARE) return;
   // A table skipped is not news for the operator (the server would print a WARNING to the terminal).
   c.exec(

@@ -151,7 +151,7 @@ describe('the command line with DATABASE_URL', () => {
     );
     const r = cli(['import', 'tenants', many], env);
     expect(r.stderr).toBe(
-      "error: the PostgreSQL database server's disk is full (53100: could not extend file \"base/16384/16999\": No space left on device); " +
+      'error: the PostgreSQL database server\'s disk is full (53100: could not extend file "base/16384/16999": No space left on device); ' +
         'what was being written was not kept: free some space, then run the command again\n',
     );
     expect(r.code).toBe(1);

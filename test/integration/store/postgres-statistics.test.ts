@@ -15,7 +15,10 @@ afterAll(() => closeStore(db));
 
 /** How many rows the planner believes `table` holds (-1: it never looked). */
 function believed(table: string): number {
-  return connection(db).prepare('SELECT reltuples FROM pg_class WHERE oid = to_regclass(?)').pluck().get(table) as number;
+  return connection(db)
+    .prepare('SELECT reltuples FROM pg_class WHERE oid = to_regclass(?)')
+    .pluck()
+    .get(table) as number;
 }
 
 const tenants = (from: number, count: number): string =>
