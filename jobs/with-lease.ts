@@ -122,13 +122,18 @@ export async function withLease<T>(
     taken = acquireLease(db, name, owner, ttlMs, now());
   }
   if (taken.tookOverFrom !== null) options.onTakeOver?.(taken.tookOverFrom, taken.tookOverBecause ?? 'expired');
-  // The leases of workers that died are cleared by the next pass (each worker's has its own name).
-  if (name !== (options.name ?? MONTH_END_LEASE)) removeDeadLeases(db, options.name ?? MONTH_END_LEASE, now());
+  const ownLease = name !== (options.name ?? MONTH_END_LEASE);
 
   let lost = false;
   const renew = (): boolean => {
-    if (!lost && !renewLease(db, name, owner, ttlMs, now())) lost = true;
-    return !lost;
+    if (lost) return false;
+    if (renewLease(db, name, owner, ttlMs, now())) return true;
+    // A worker's own lease (PostgreSQL) is no other's to take: one removed while this worker was
+    // slow to renew it (taken for a dead one's) is put back; what the worker holds is claimed
+    // per tenant and per delivery, which no lease decides.
+    if (ownLease && acquireLease(db, name, owner, ttlMs, now()).acquired) return true;
+    lost = true;
+    return false;
   };
   const timer = setInterval(
     () => {
@@ -159,6 +164,15 @@ export async function withLease<T>(
     },
   };
   try {
+    // The leases of workers that died are cleared by the next pass (each worker's has its own
+    // name): a clean-up of what the console shows, which never stops the pass.
+    if (ownLease) {
+      try {
+        removeDeadLeases(db, options.name ?? MONTH_END_LEASE, now());
+      } catch {
+        // A busy or failing store: the next pass clears them.
+      }
+    }
     const runPk = startRun(db, owner, options.asOf, now(), options.kind ?? 'pass');
     try {
       const outcome = await pass(held);

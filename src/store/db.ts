@@ -234,8 +234,9 @@ function migratePostgres(c: PgConnection, target: number): void {
 
 /**
  * Opens the store the configuration names: the PostgreSQL database of DATABASE_URL when it is set,
- * else the SQLite file under DATA_DIR. `create: false` asks for a store that exists: a PostgreSQL
- * database is made a store (its schema) when it has none, as a first worker starting does.
+ * else the SQLite file under DATA_DIR. An empty PostgreSQL database is made a store (its schema),
+ * as a first worker starting does; with `create: false` (a verb that only reads) it is a
+ * ConfigError saying that there is no store in it, and nothing is made.
  */
 export function openConfiguredStore(config: Pick<Config, 'dataDir' | 'databaseUrl'>, options: OpenOptions = {}): Db {
   if (config.databaseUrl === null) return openStore(config.dataDir, options);
@@ -432,17 +433,30 @@ const GROWTH_SHARE = 0.2;
  * a delivery's claim picked the status index over the key and read every fixed statement, 5 ms
  * instead of 0.1 ms, growing with the month. A table another session is analyzing is skipped.
  * Nothing on SQLite, whose plans do not depend on statistics here.
+ *
+ * Best effort: it runs after the work it follows is committed, so a failure of its own (a
+ * statement timeout, a connection the server ended) does not make that work fail: false then
+ * (the server's autovacuum takes the statistics later, and a connection that is gone is said by
+ * the next statement that needs it).
  */
-export function refreshStatistics(db: Db, tables: readonly [string, ...string[]], added: number): void {
+export function refreshStatistics(db: Db, tables: readonly [string, ...string[]], added: number): boolean {
   const c = connection(db) as unknown;
-  if (!(c instanceof PgConnection) || added < GROWTH_ROWS) return;
-  const believed = c.prepare('SELECT reltuples FROM pg_class WHERE oid = to_regclass(?)').pluck().get(tables[0]) as
-    number | undefined;
-  if (believed !== undefined && believed >= 0 && added <= believed * GROWTH_SHARE) return;
-  // A table skipped is not news for the operator (the server would print a WARNING to the terminal).
-  c.exec(
-    `SET client_min_messages = error; ANALYZE (SKIP_LOCKED) ${tables.map((t) => `"${t.replaceAll('"', '""')}"`).join(', ')}; RESET client_min_messages`,
-  );
+  if (!(c instanceof PgConnection) || added < GROWTH_ROWS) return true;
+  try {
+    const believed = c.prepare('SELECT reltuples FROM pg_class WHERE oid = to_regclass(?)').pluck().get(tables[0]) as
+      number | undefined;
+    if (believed !== undefined && believed >= 0 && added <= believed * GROWTH_SHARE) return true;
+    // A table skipped is not news for the operator (the server would print a WARNING to the terminal).
+    c.exec('SET client_min_messages = error');
+    try {
+      c.exec(`ANALYZE (SKIP_LOCKED) ${tables.map((t) => `"${t.replaceAll('"', '""')}"`).join(', ')}`);
+    } finally {
+      c.exec('RESET client_min_messages');
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Runs `fn` in an IMMEDIATE transaction: committed when it returns, rolled back when it throws. */

@@ -154,14 +154,20 @@ export function leasesOf(db: Db, base: string): Lease[] {
 
 /**
  * Removes the leases `base:<owner>` (PostgreSQL's per-worker leases) of workers that died before
- * they could release theirs: expired at or before `now`, or held by a process of this host that
- * no longer exists. Returns how many.
+ * they could release theirs: expired for at least a lease's own length (no heartbeat for two of
+ * them: a worker only slow to renew keeps its own), or held by a process of this host that no
+ * longer exists. Each is removed only as it was read (the same heartbeat), so a renewal in
+ * between keeps it. Returns how many.
  */
 export function removeDeadLeases(db: Db, base: string, now: Date): number {
   let removed = 0;
+  const remove = connection(db).prepare('DELETE FROM run_lock WHERE name = ? AND owner = ? AND heartbeat_at = ?');
   for (const l of leasesOf(db, base)) {
-    if (l.name === base || (l.expiresAt > iso(now) && !ownerProcessGone(l.owner))) continue;
-    if (releaseLease(db, l.name, l.owner)) removed++;
+    if (l.name === base) continue;
+    const length = Date.parse(l.expiresAt) - Date.parse(l.heartbeatAt);
+    const longExpired = Date.parse(l.expiresAt) + Math.max(0, length) <= now.getTime();
+    if (!longExpired && !ownerProcessGone(l.owner)) continue;
+    if (remove.run(l.name, l.owner, l.heartbeatAt).changes === 1) removed++;
   }
   return removed;
 }

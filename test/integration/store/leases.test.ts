@@ -448,7 +448,7 @@ describe('withLease', () => {
 });
 
 describe("the month-end leases of several workers (PostgreSQL's per-worker names)", () => {
-  it('tells a live one as the pass running, else the last to beat; a pass clears those expired', () => {
+  it('tells a live one as the pass running, else the last to beat; a pass clears those long expired', () => {
     const { db } = store();
     expect(monthEndLease(db, T0)).toBeUndefined();
     acquireLease(db, `${MONTH_END_LEASE}:${A}`, A, TTL, at(0));
@@ -461,8 +461,14 @@ describe("the month-end leases of several workers (PostgreSQL's per-worker names
     expect(monthEndLease(db, at(150))?.owner).toBe(B);
     // Both expired: the last to beat.
     expect(monthEndLease(db, at(200))).toMatchObject({ owner: B, expiresAt: at(180).toISOString() });
-    expect(removeDeadLeases(db, MONTH_END_LEASE, at(150))).toBe(1);
+    // A's expired 30 s ago: a worker only slow to renew keeps its lease.
+    expect(removeDeadLeases(db, MONTH_END_LEASE, at(150))).toBe(0);
+    // No heartbeat for two lease lengths (A's expired at 120 s + 120 s): a dead worker's. B's
+    // (expired at 180 s) is kept until 300 s.
+    expect(removeDeadLeases(db, MONTH_END_LEASE, at(240))).toBe(1);
     expect(leasesOf(db, MONTH_END_LEASE).map((l) => l.owner)).toEqual([B]);
+    expect(removeDeadLeases(db, MONTH_END_LEASE, at(299))).toBe(0);
+    expect(removeDeadLeases(db, MONTH_END_LEASE, at(300))).toBe(1);
     // Another lease's name is never taken for one of them.
     expect(getLease(db, 'retention')?.owner).toBe(A);
   });
