@@ -1,5 +1,6 @@
 /**
- * The PostgreSQL schema at version 14 (src/store/migrations/postgres-baseline.ts) against SQLite's,
+ * The PostgreSQL schema (the baseline at version 14, src/store/migrations/postgres-baseline.ts, and
+ * the later migrations' PostgreSQL forms) against SQLite's,
  * on the test run's throwaway PostgreSQL cluster (test/helpers/pg-cluster.ts): the same tables, columns, views, keys, indexes and
  * triggers as a store the program makes (so a later SQLite migration not carried to PostgreSQL fails
  * here), and the same refusals and numbers of changes for the same SQL run on both engines.
@@ -92,6 +93,9 @@ function outcome(error: string | null): string | null {
 beforeAll(() => {
   pg = pgDatabase('store');
   applied = psqlTry(pg, baseline);
+  // The later migrations in PostgreSQL's words, as openPostgresStore applies them after the baseline.
+  for (const m of migrations.filter((m) => m.version > BASELINE_VERSION))
+    if (applied.error === null) applied = psqlTry(pg, m.postgres!);
   if (applied.error === null) psql(pg, FIXTURE);
   work = tempDir('uc-pg-schema-');
   store = openStore(work.dir);
@@ -340,6 +344,10 @@ describe('the PostgreSQL baseline against the SQLite schema', () => {
   it('has the same tables, columns (order, type, nullability, default), views, keys, indexes, references and triggers', () => {
     const sqlite = sqliteShape(lite);
     const postgres = pgShape(pg);
+    // PostgreSQL's own: the archive's table (migration 15: on SQLite the archive is a folder).
+    delete postgres.tables.archived_zips;
+    postgres.keys = postgres.keys.filter((k) => !k.startsWith('archived_zips '));
+    postgres.foreignKeys = postgres.foreignKeys.filter((k) => !k.startsWith('archived_zips '));
     // A sanity check of the reading itself: a few things known to be there.
     expect(sqlite.tables.statements![0]).toBe('statement_pk integer not null');
     expect(sqlite.indexes.users_email).toBe(`users unique (${normal('lower(email)')})`);
