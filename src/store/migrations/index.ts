@@ -14,7 +14,7 @@ import { sql as m012 } from './012-coupon-offers.ts';
 import { sql as m013 } from './013-audit-subject.ts';
 import { sql as m014 } from './014-tenant-changes.ts';
 import { sql as m015, postgres as m015Postgres } from './015-archive.ts';
-import { sql as m016, postgres as m016Postgres } from './016-current-statement-lookup.ts';
+import { sql as m016 } from './016-current-statement-lookup.ts';
 
 /** One schema step: applied once, in order, inside a transaction, and recorded. */
 export interface Migration {
@@ -54,7 +54,7 @@ export const migrations: readonly Migration[] = [
   { version: 13, name: 'audit-subject', sql: m013 },
   { version: 14, name: 'tenant-changes', sql: m014 },
   { version: 15, name: 'archive', sql: m015, postgres: m015Postgres },
-  { version: 16, name: 'current-statement-lookup', sql: m016, postgres: m016Postgres },
+  { version: 16, name: 'current-statement-lookup', sql: m016, postgres: m016 },
 ];
 
 /** The schema version a fully migrated store has. */
